@@ -1,0 +1,32 @@
+import { ApiError } from '../../api/errors';
+
+/** Why an archive was refused; tests and callers match on this, users read the message. */
+export type TarRefusal =
+  | 'traversal'
+  | 'absolute-path'
+  | 'symlink'
+  | 'hard-link'
+  | 'special-file'
+  | 'duplicate'
+  | 'oversize'
+  | 'too-many-entries'
+  | 'truncated'
+  | 'bad-header'
+  | 'bad-path';
+
+export class TarError extends ApiError {
+  readonly reason: TarRefusal;
+  readonly entryPath: string | undefined;
+  constructor(reason: TarRefusal, message: string, entryPath?: string) {
+    super('INVALID_INPUT', `${message} The archive was refused as a whole; nothing from it was kept. Get a clean copy from the source.`);
+    this.name = 'TarError';
+    this.reason = reason;
+    this.entryPath = entryPath;
+  }
+}
+
+/** Quotes an entry name for a message without letting control characters through. */
+export function shown(path: string): string {
+  const clean = path.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return JSON.stringify(clean.length > 120 ? `${clean.slice(0, 120)}…` : clean);
+}
