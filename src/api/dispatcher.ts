@@ -1,0 +1,149 @@
+/**
+ * The one place where every call is validated, authorised and audited (ARCHITECTURE.md,
+ * "one handler table"). IPC, the CLI and the browser test harness all come through here.
+ */
+import type { z } from 'zod';
+import { ApiError, toErrorShape, type Result } from './errors';
+import { contract, subscriptions, type OpName, type OpOutput, type SubEvent, type SubName } from './contract';
+import { rolesAllow } from './permissions';
+import type { Core } from './core';
+import type { Session } from '../identity/sessions';
+import { handlers } from './handlers';
+import type { HandlerContext } from './handlers/types';
+import { subscriptionHandlers } from './handlers/subscriptions';
+
+/** Operations a user who must change their password may still call. */
+const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set<OpName>(['auth.changePassword', 'auth.signOut', 'auth.whoami', 'system.status']);
+
+function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ');
+}
+
+function resolveSession(core: Core, sessionId: string | null): Session | null {
+  if (!sessionId) return null;
+  const s = core.sessions.touch(sessionId, core.clock.now().getTime());
+  if (!s) throw new ApiError('UNAUTHENTICATED', 'Your session has ended (signed out or idle too long). Sign in again.');
+  return s;
+}
+
+export async function dispatch<N extends OpName>(core: Core, sessionId: string | null, name: N, rawInput: unknown): Promise<OpOutput<N>> {
+  const spec = contract[name];
+  const handler = handlers[name];
+  if (!spec || !handler) throw new ApiError('NOT_FOUND', `There is no operation named "${String(name)}".`);
+  const session = resolveSession(core, sessionId);
+  const actor = session ? `user:${session.name}` : 'unauthenticated';
+
+  const recordRefusal = (outcome: 'denied' | 'failure', error: ApiError, target: string | null) => {
+    if (!spec.mutates || !core.isOpen) return;
+    core.store.db.transaction(() => core.record({ actor, action: name, target, outcome, details: { error: error.code } }))();
+  };
+
+  if (spec.access !== 'public') {
+    if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
+    if (session.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
+      const error = new ApiError('FORBIDDEN', 'You must change your password before doing anything else ("airgap-runner user passwd").');
+      recordRefusal('denied', error, null);
+      throw error;
+    }
+    if (!rolesAllow(session.roles, spec.access)) {
+      const error = new ApiError('FORBIDDEN', `Your roles (${session.roles.join(', ')}) do not allow "${String(name)}". Ask an admin if you need it.`);
+      recordRefusal('denied', error, null);
+      throw error;
+    }
+  }
+
+  const parsed = spec.input.safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    const error = new ApiError('INVALID_INPUT', `Invalid input for ${String(name)}: ${describeZodError(parsed.error)}.`);
+    recordRefusal('failure', error, null);
+    throw error;
+  }
+  const input = parsed.data as never;
+  const target = handler.target ? handler.target(input) : null;
+
+  let recorded = false;
+  const ctx: HandlerContext = {
+    core,
+    session,
+    actor,
+    change: (fn, audit) => {
+      if (!spec.mutates) throw new Error(`${String(name)} is declared read-only but tried to change state`);
+      const result = core.transact(fn, {
+        actor,
+        action: name,
+        target: audit?.target ?? target,
+        outcome: 'success',
+        details: audit?.details ?? handler.details?.(input) ?? {},
+      });
+      recorded = true;
+      return result;
+    },
+    recordSuccess: (audit) => {
+      core.record({ actor, action: name, target: audit?.target ?? target, outcome: 'success', details: audit?.details ?? handler.details?.(input) ?? {} });
+      recorded = true;
+    },
+    markRecorded: () => {
+      recorded = true;
+    },
+  };
+
+  let output: unknown;
+  try {
+    output = await handler.run(ctx, input);
+  } catch (error) {
+    const shaped = error instanceof ApiError ? error : new ApiError('INTERNAL', toErrorShape(error).message, { cause: error });
+    if (!recorded) recordRefusal('failure', shaped, target);
+    throw shaped;
+  }
+
+  if (spec.mutates && !recorded && core.isOpen) {
+    core.store.db.transaction(() => ctx.recordSuccess())();
+  }
+  if (!spec.mutates && spec.auditRead && session && core.isOpen) {
+    const flag = `audited:${String(name)}`;
+    if (spec.auditRead === 'always' || !session.flags.has(flag)) {
+      session.flags.add(flag);
+      core.store.db.transaction(() => core.record({ actor, action: name, target, outcome: 'success', details: handler.details?.(input) ?? {} }))();
+    }
+  }
+  const checked = spec.output.safeParse(output);
+  if (!checked.success) throw new ApiError('INTERNAL', `The core produced an invalid result for ${String(name)}; this is a bug.`);
+  return checked.data as OpOutput<N>;
+}
+
+/** The boundary form: never throws, errors are `{ code, message }`. */
+export async function call<N extends OpName>(core: Core, sessionId: string | null, name: N, input: unknown): Promise<Result<OpOutput<N>>> {
+  try {
+    return { ok: true, value: await dispatch(core, sessionId, name, input) };
+  } catch (error) {
+    return { ok: false, error: toErrorShape(error) };
+  }
+}
+
+export function subscribe<N extends SubName>(
+  core: Core,
+  sessionId: string | null,
+  name: N,
+  rawInput: unknown,
+  listener: (event: SubEvent<N>) => void,
+): () => void {
+  const spec = subscriptions[name];
+  if (!spec) throw new ApiError('NOT_FOUND', `There is no subscription named "${String(name)}".`);
+  const session = resolveSession(core, sessionId);
+  if (spec.access !== 'public') {
+    if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
+    if (!rolesAllow(session.roles, spec.access)) throw new ApiError('FORBIDDEN', `Your roles do not allow subscribing to "${String(name)}".`);
+  }
+  const parsed = spec.input.safeParse(rawInput ?? {});
+  if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid input for ${String(name)}: ${describeZodError(parsed.error)}.`);
+  const sid = session?.id;
+  return subscriptionHandlers[name](core, parsed.data as never, (event) => {
+    // A session that ended stops receiving, even if the transport forgot to unsubscribe.
+    if (sid && !core.sessions.isLive(sid, core.clock.now().getTime())) return;
+    const checked = spec.event.safeParse(event);
+    if (checked.success) listener(checked.data as SubEvent<N>);
+  });
+}

@@ -1,0 +1,17 @@
+/** The handler table: one entry per operation of the contract (a missing one fails to compile). */
+import type { HandlerTable } from './types';
+import { systemHandlers } from './system';
+import { authHandlers } from './auth';
+import { userHandlers } from './users';
+import { settingsHandlers } from './settings';
+import { storeHandlers } from './store';
+import { auditHandlers } from './audit';
+
+export const handlers: HandlerTable = {
+  ...systemHandlers,
+  ...authHandlers,
+  ...userHandlers,
+  ...settingsHandlers,
+  ...storeHandlers,
+  ...auditHandlers,
+};

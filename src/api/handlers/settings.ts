@@ -1,0 +1,22 @@
+import { ApiError } from '../errors';
+import { SETTINGS, isSettingKey, readSettings, writeSetting } from '../settings';
+import type { Handler } from './types';
+
+export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'settings.set': Handler<'settings.set'> } = {
+  'settings.get': {
+    run: (ctx) => ({ settings: readSettings(ctx.core.store.db) }),
+  },
+  'settings.set': {
+    run: (ctx, input) => {
+      if (!isSettingKey(input.key)) {
+        throw new ApiError('INVALID_INPUT', `Unknown setting "${input.key}". Known settings: ${Object.keys(SETTINGS).join(', ')}.`);
+      }
+      const parsed = SETTINGS[input.key].schema.safeParse(input.value);
+      if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
+      ctx.change(() => writeSetting(ctx.core.store.db, input.key as never, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
+      return { key: input.key, value: parsed.data };
+    },
+    target: (input) => `setting:${input.key}`,
+    details: (input) => ({ value: input.value as never }),
+  },
+};

@@ -1,0 +1,8 @@
+import type { Core } from '../core';
+import type { SubEvent, SubInput, SubName } from '../contract';
+
+type SubHandler<N extends SubName> = (core: Core, input: SubInput<N>, emit: (event: SubEvent<N>) => void) => () => void;
+
+export const subscriptionHandlers: { [N in SubName]: SubHandler<N> } = {
+  'audit.events': (core, _input, emit) => core.bus.on('audit', (event) => emit(event as SubEvent<'audit.events'>)),
+};

@@ -1,0 +1,17 @@
+import type { Handler } from './types';
+import { VERSION } from '../core';
+
+export const systemHandlers: { 'system.status': Handler<'system.status'>; 'system.init': Handler<'system.init'> } = {
+  'system.status': {
+    run: (ctx) => ({ initialised: ctx.core.isInitialised(), version: VERSION, home: ctx.core.home }),
+  },
+  'system.init': {
+    // init records its own events (genesis, then system.init) inside the new chain.
+    run: async (ctx, input) => {
+      const result = await ctx.core.init(input.adminName, input.password);
+      ctx.markRecorded();
+      return result;
+    },
+    target: (input) => `user:${input.adminName}`,
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * Accounts and roles (admin). Keyslots follow THREAT_MODEL.md: adding a user or a role grants
+ * keys sealed to their slot; removing a user or a key-bearing role rotates every key.
+ */
+import { ApiError } from '../errors';
+import { keysForRoles, type Role } from '../../identity/roles';
+import type { Core } from '../core';
+import type { Keyring, KeyName } from '../../store/keyring';
+import type { Handler, HandlerContext } from './types';
+import { needSession } from './types';
+import { userInfo } from './auth';
+
+function mustFind(core: Core, name: string) {
+  const user = core.users.byName(name);
+  if (!user) throw new ApiError('NOT_FOUND', `No user named "${name}". List users with "airgap-runner user list".`);
+  return user;
+}
+
+/**
+ * Rotates every key, re-granting each remaining user what their roles allow, and refreshes the
+ * keys held by live sessions. `inTransaction` runs inside the rotation's database transaction.
+ */
+function rotateFor(ctx: HandlerContext, rolesAfter: Map<number, Role[]>, inTransaction: () => void): void {
+  const core = ctx.core;
+  const session = needSession(ctx);
+  const grants = new Map<string, KeyName[]>();
+  const users = core.users.list();
+  for (const u of users) {
+    const roles = rolesAfter.get(u.id) ?? u.roles;
+    if (roles.length > 0) grants.set(u.slotId, keysForRoles(roles));
+  }
+  const next = core.store.rotate(session.keyring, grants, inTransaction);
+  for (const s of core.sessions.all()) {
+    const roles = rolesAfter.get(s.userId) ?? s.roles;
+    const names = keysForRoles(roles);
+    const ring = s.keyring as Keyring;
+    for (const name of ['data', 'vault', 'audit'] as const) {
+      ring[name]?.fill(0);
+      if (names.includes(name)) ring[name] = Buffer.from(next[name]!);
+      else delete ring[name];
+    }
+  }
+  for (const name of ['data', 'vault', 'audit'] as const) next[name]?.fill(0);
+}
+
+function refuseLastAdmin(core: Core, userId: number, message: string): void {
+  const admins = core.users.list().filter((u) => u.roles.includes('admin'));
+  if (admins.length === 1 && admins[0]!.id === userId) throw new ApiError('CONFLICT', message);
+}
+
+export const userHandlers: {
+  'users.list': Handler<'users.list'>;
+  'users.add': Handler<'users.add'>;
+  'users.remove': Handler<'users.remove'>;
+  'users.setRoles': Handler<'users.setRoles'>;
+  'users.resetPassword': Handler<'users.resetPassword'>;
+} = {
+  'users.list': {
+    run: (ctx) => ({ users: ctx.core.users.list().map(userInfo) }),
+  },
+
+  'users.add': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      if (core.users.byName(input.name)) throw new ApiError('CONFLICT', `A user named "${input.name}" already exists. Pick another name.`);
+      const slotId = core.store.slotIdFor(input.name);
+      // The slot is written first; a crash before the row is inserted leaves an unusable slot, never a user without keys.
+      await core.store.putSlot(slotId, input.password, session.keyring, keysForRoles(input.roles));
+      const now = core.clock.now().toISOString();
+      const user = ctx.change(() => core.users.insert({ name: input.name, slotId, roles: input.roles, mustChangePassword: true, now }));
+      return userInfo(user);
+    },
+    target: (input) => `user:${input.name}`,
+    details: (input) => ({ roles: input.roles }),
+  },
+
+  'users.remove': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const user = mustFind(core, input.name);
+      if (user.id === session.userId) throw new ApiError('CONFLICT', 'You cannot remove yourself. Ask another admin.');
+      refuseLastAdmin(core, user.id, 'This is the last admin; add another admin first.');
+      core.sessions.endForUser(user.id);
+      rotateFor(ctx, new Map([[user.id, []]]), () => {
+        core.users.remove(user.id);
+        ctx.recordSuccess({ details: { roles: user.roles, keysRotated: true } });
+      });
+      return { ok: true as const };
+    },
+    target: (input) => `user:${input.name}`,
+  },
+
+  'users.setRoles': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const user = mustFind(core, input.name);
+      if (!input.roles.includes('admin') && user.roles.includes('admin')) {
+        refuseLastAdmin(core, user.id, 'This is the last admin; give another user the admin role first.');
+      }
+      const before = keysForRoles(user.roles);
+      const after = keysForRoles(input.roles);
+      const losesKey = before.some((k) => !after.includes(k));
+      const now = core.clock.now().toISOString();
+      const details = { from: user.roles, to: input.roles, keysRotated: losesKey };
+      if (losesKey) {
+        rotateFor(ctx, new Map([[user.id, input.roles]]), () => {
+          core.users.setRoles(user.id, input.roles, now);
+          ctx.recordSuccess({ details });
+        });
+      } else {
+        if (after.some((k) => !before.includes(k))) core.store.regrant(user.slotId, session.keyring, after);
+        ctx.change(() => core.users.setRoles(user.id, input.roles, now), { details });
+      }
+      for (const s of core.sessions.all()) if (s.userId === user.id) s.roles = [...input.roles];
+      return userInfo(core.users.byName(input.name)!);
+    },
+    target: (input) => `user:${input.name}`,
+  },
+
+  'users.resetPassword': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const user = mustFind(core, input.name);
+      if (user.id === session.userId) throw new ApiError('INVALID_INPUT', 'To change your own password use "airgap-runner user passwd" without a name.');
+      await core.store.putSlot(user.slotId, input.password, session.keyring, keysForRoles(user.roles));
+      ctx.change(() => core.users.setMustChange(user.id, true, core.clock.now().toISOString()));
+      core.sessions.endForUser(user.id);
+      return { ok: true as const };
+    },
+    target: (input) => `user:${input.name}`,
+  },
+};

@@ -1,0 +1,41 @@
+/**
+ * Capabilities of each role, exactly the roles table of ARCHITECTURE.md. Every check is made
+ * by the dispatcher, once, from this table; the UI only hides what the API would refuse.
+ */
+import type { Role } from '../identity/roles';
+
+export const PERMISSIONS = [
+  /** Sign in, change own password; see catalog, runs, issues, reports, logs. */
+  'signedIn',
+  'users.manage',
+  'settings.manage',
+  'trust.manage',
+  'bundles.import',
+  'runs.start',
+  'runs.approve',
+  'runs.cancelAny',
+  'vault.manage',
+  'audit.read',
+  'audit.export',
+  'backup.manage',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** `public` operations need no session (status, first-run setup, sign-in, recovery, restore). */
+export type Access = Permission | 'public';
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: ['signedIn', 'users.manage', 'settings.manage', 'trust.manage', 'runs.approve', 'runs.cancelAny', 'vault.manage', 'audit.read', 'backup.manage'],
+  operator: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage'],
+  auditor: ['signedIn', 'audit.read', 'audit.export'],
+  viewer: ['signedIn'],
+};
+
+export function rolesAllow(roles: readonly Role[], permission: Permission): boolean {
+  return roles.some((role) => ROLE_PERMISSIONS[role].includes(permission));
+}
+
+export function permissionsOf(roles: readonly Role[]): Permission[] {
+  return PERMISSIONS.filter((p) => rolesAllow(roles, p));
+}

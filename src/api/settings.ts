@@ -1,0 +1,30 @@
+/** Known settings, each with a schema and a default. Unknown keys are refused. */
+import { z } from 'zod';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+
+export const SETTINGS = {
+  'site.name': { schema: z.string().max(200), default: '' },
+  'session.idleMinutes': { schema: z.number().int().min(1).max(24 * 60), default: 15 },
+  'audit.exportOverdueDays': { schema: z.number().int().min(1).max(365), default: 7 },
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}
+
+export function readSettings(db: Database): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(SETTINGS)) out[key] = def.default;
+  for (const row of db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>) {
+    if (isSettingKey(row.key)) out[row.key] = JSON.parse(row.value);
+  }
+  return out;
+}
+
+export function writeSetting(db: Database, key: SettingKey, value: unknown, by: string, now: string): void {
+  db.prepare(
+    'INSERT INTO settings(key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
+  ).run(key, JSON.stringify(value), now, by);
+}

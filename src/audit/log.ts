@@ -1,0 +1,171 @@
+/**
+ * The audit chain inside the encrypted store. `appendEvent` is the one function every handler
+ * records through; it must run inside the transaction of the change it records.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import type { Clock } from '../api/clock';
+import {
+  CLOCK_BACKWARDS_ACTION,
+  GENESIS_ACTION,
+  checkChain,
+  genesisPrevHash,
+  sealEvent,
+  type AuditEvent,
+  type AuditOutcome,
+  type ChainProblem,
+} from './chain';
+
+export interface NewEvent {
+  actor: string;
+  action: string;
+  target?: string | null;
+  outcome: AuditOutcome;
+  details?: Record<string, unknown> | null;
+  /** Overrides the wall time (events taken in from the pending file keep their own time). */
+  time?: Date;
+}
+
+interface Row {
+  seq: number;
+  time: string;
+  mono: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  details: string;
+  details_hash: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function rowToEvent(row: Row): AuditEvent {
+  return {
+    seq: row.seq,
+    time: row.time,
+    mono: row.mono,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome,
+    details: JSON.parse(row.details),
+    detailsHash: row.details_hash,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function lastRow(db: Database): Row | undefined {
+  return db.prepare('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
+}
+
+function insert(db: Database, event: AuditEvent): void {
+  db.prepare(
+    `INSERT INTO audit_events (seq, time, mono, actor, action, target, outcome, details, details_hash, prev_hash, hash)
+     VALUES (@seq, @time, @mono, @actor, @action, @target, @outcome, @details, @detailsHash, @prevHash, @hash)`,
+  ).run({ ...event, details: JSON.stringify(event.details) });
+}
+
+function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: NewEvent): AuditEvent {
+  const wallMs = wall.getTime();
+  const mono = prev ? Math.max(prev.mono + 1, wallMs) : wallMs;
+  return sealEvent(
+    prev ? prev.hash : genesisPrevHash(workstationId),
+    { seq: (prev?.seq ?? 0) + 1, time: wall.toISOString(), mono, actor: e.actor, action: e.action, target: e.target ?? null, outcome: e.outcome },
+    e.details ?? {},
+  );
+}
+
+/** The first event: binds the chain to this workstation. */
+export function appendGenesis(db: Database, workstationId: string, clock: Clock): AuditEvent {
+  if (lastRow(db)) throw new Error('the audit chain already has a genesis event');
+  const event = sealNext(undefined, workstationId, clock.now(), {
+    actor: 'system',
+    action: GENESIS_ACTION,
+    outcome: 'success',
+    details: { workstationId, format: 'airgap-runner/audit/v1' },
+  });
+  insert(db, event);
+  return event;
+}
+
+/**
+ * Appends one event (and, first, a clock-went-backwards event when the wall clock is earlier
+ * than the last event's). Returns the events written, the requested one last.
+ */
+export function appendEvent(db: Database, workstationId: string, clock: Clock, e: NewEvent): AuditEvent[] {
+  const written: AuditEvent[] = [];
+  let prev = lastRow(db);
+  const wall = e.time ?? clock.now();
+  if (prev && !e.time && wall.getTime() < Date.parse(prev.time)) {
+    const warning = sealNext(prev, workstationId, wall, {
+      actor: 'system',
+      action: CLOCK_BACKWARDS_ACTION,
+      outcome: 'success',
+      details: { previousTime: prev.time, now: wall.toISOString() },
+    });
+    insert(db, warning);
+    written.push(warning);
+    prev = lastRow(db);
+  }
+  const event = sealNext(prev, workstationId, wall, e);
+  insert(db, event);
+  written.push(event);
+  return written;
+}
+
+export function* iterateEvents(db: Database, fromSeq = 1, toSeq = Number.MAX_SAFE_INTEGER): Generator<AuditEvent> {
+  const stmt = db.prepare('SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq');
+  for (const row of stmt.iterate(fromSeq, toSeq)) yield rowToEvent(row as Row);
+}
+
+export function chainHead(db: Database): { seq: number; hash: string } | null {
+  const row = lastRow(db);
+  return row ? { seq: row.seq, hash: row.hash } : null;
+}
+
+/** Walks the whole stored chain from the genesis and names the first bad event. */
+export function checkStoredChain(
+  db: Database,
+  workstationId: string,
+): { ok: true; count: number; head: { seq: number; hash: string } | null } | { ok: false; count: number; problem: ChainProblem } {
+  const first = db.prepare('SELECT * FROM audit_events ORDER BY seq LIMIT 1').get() as Row | undefined;
+  if (first && (first.action !== GENESIS_ACTION || JSON.parse(first.details).workstationId !== workstationId)) {
+    return { ok: false, count: 0, problem: { kind: 'prevHash', seq: first.seq, message: `event ${first.seq} is not this workstation's genesis event` } };
+  }
+  const result = checkChain(iterateEvents(db), genesisPrevHash(workstationId), first?.seq ?? 1);
+  if (!result.ok) return result;
+  return { ok: true, count: result.count, head: chainHead(db) };
+}
+
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  since?: string;
+  limit?: number;
+  beforeSeq?: number;
+}
+
+export function queryEvents(db: Database, q: AuditQuery): AuditEvent[] {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (q.action) {
+    where.push('action = @action');
+    params.action = q.action;
+  }
+  if (q.actor) {
+    where.push('actor = @actor');
+    params.actor = q.actor;
+  }
+  if (q.since) {
+    where.push('time >= @since');
+    params.since = q.since;
+  }
+  if (q.beforeSeq) {
+    where.push('seq < @beforeSeq');
+    params.beforeSeq = q.beforeSeq;
+  }
+  params.limit = q.limit ?? 100;
+  const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
+  return (db.prepare(sql).all(params) as Row[]).map(rowToEvent);
+}

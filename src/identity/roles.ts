@@ -1,0 +1,22 @@
+import type { KeyName } from '../store/keyring';
+
+export const ROLES = ['admin', 'operator', 'auditor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Which keys each role may hold (THREAT_MODEL.md): a viewer's slot never unwraps vault or audit keys. */
+const ROLE_KEYS: Record<Role, readonly KeyName[]> = {
+  admin: ['data', 'vault', 'audit'],
+  operator: ['data', 'vault'],
+  auditor: ['data', 'audit'],
+  viewer: ['data'],
+};
+
+export function keysForRoles(roles: readonly Role[]): KeyName[] {
+  const names = new Set<KeyName>(['data']);
+  for (const role of roles) for (const k of ROLE_KEYS[role]) names.add(k);
+  return (['data', 'vault', 'audit'] as const).filter((k) => names.has(k));
+}
+
+export function normaliseRoles(roles: readonly Role[]): Role[] {
+  return ROLES.filter((r) => roles.includes(r));
+}

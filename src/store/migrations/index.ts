@@ -1,0 +1,32 @@
+/**
+ * Migrations, one file each (NNNN-name.ts), applied in order inside one transaction and
+ * recorded in PRAGMA user_version. A database written by a newer version is refused.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { ApiError } from '../../api/errors';
+import type { Migration } from './types';
+import { migration as m0001 } from './0001-initial';
+
+export const MIGRATIONS: readonly Migration[] = [m0001];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+  });
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.length;
+  if (current > latest) {
+    throw new ApiError(
+      'CONFLICT',
+      `This store was written by a newer version of Airgap Runner (schema ${current}; this version knows up to ${latest}). Install that version or newer; the store was not changed.`,
+    );
+  }
+  if (current === latest) return { from: current, to: latest };
+  db.transaction(() => {
+    for (const m of migrations.slice(current)) m.up(db);
+    db.pragma(`user_version = ${latest}`);
+  }).immediate();
+  return { from: current, to: latest };
+}
