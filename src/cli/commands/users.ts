@@ -1,0 +1,125 @@
+import { ApiError } from '../../api/errors';
+import type { Command } from './types';
+import { flag, positional, requireFlag } from '../context';
+import { printFields, printJson, printTable } from '../output';
+import { secretFrom } from '../prompt';
+
+function rolesArg(text: string): string[] {
+  return text
+    .split(',')
+    .map((r) => r.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+export const userCommands: Command[] = [
+  {
+    path: ['user', 'add'],
+    usage: 'user add NAME --role ROLE[,ROLE…]',
+    summary: 'Add a user (admin). First password from AIRGAP_RUNNER_NEW_PASSWORD or a prompt.',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'user add NAME --role ROLE[,ROLE…]');
+      const roles = rolesArg(requireFlag(args, 'role', 'user add NAME --role ROLE[,ROLE…]'));
+      await ctx.signIn();
+      const password = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', `First password for ${name} (at least 12 characters): `, { confirm: true });
+      const out = await ctx.call('users.add', { name, roles, password });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Added ${out.name} (${out.roles.join(', ')}); they must change the password at first sign-in.\n`);
+    },
+  },
+  {
+    path: ['user', 'list'],
+    usage: 'user list',
+    summary: 'List users and roles (admin).',
+    run: async (ctx) => {
+      const out = await ctx.call('users.list', {});
+      if (ctx.json) return printJson(out);
+      printTable(out.users, ['name', 'roles', 'mustChangePassword', 'createdAt']);
+    },
+  },
+  {
+    path: ['user', 'remove'],
+    usage: 'user remove NAME',
+    summary: 'Remove a user (admin); rotates every key they could unwrap.',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'user remove NAME');
+      const out = await ctx.call('users.remove', { name });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Removed ${name}; keys rotated.\n`);
+    },
+  },
+  {
+    path: ['user', 'roles'],
+    usage: 'user roles NAME ROLE[,ROLE…]',
+    summary: "Replace a user's roles (admin).",
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'user roles NAME ROLE[,ROLE…]');
+      const roles = rolesArg(positional(args, 1, 'ROLE[,ROLE…]', 'user roles NAME ROLE[,ROLE…]'));
+      const out = await ctx.call('users.setRoles', { name, roles });
+      if (ctx.json) return printJson(out);
+      printFields({ user: out.name, roles: out.roles });
+    },
+  },
+  {
+    path: ['user', 'passwd'],
+    usage: 'user passwd [NAME]',
+    summary: "Change your own password, or (admin) reset another user's.",
+    run: async (ctx, args) => {
+      const target = args.positionals[0];
+      await ctx.signIn();
+      const me = ctx.options.user!;
+      if (target && target.toLowerCase() !== me.toLowerCase()) {
+        const password = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', `New password for ${target}: `, { confirm: true });
+        await ctx.call('users.resetPassword', { name: target, password });
+        if (ctx.json) return printJson({ ok: true });
+        process.stdout.write(`Password of ${target} reset; they must change it at next sign-in.\n`);
+        return;
+      }
+      const currentPassword = process.env.AIRGAP_RUNNER_PASSWORD;
+      if (!currentPassword) throw new ApiError('INTERNAL', 'The current password was not kept; set AIRGAP_RUNNER_PASSWORD.');
+      const newPassword = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', 'New password (at least 12 characters): ', { confirm: true });
+      await ctx.call('auth.changePassword', { currentPassword, newPassword });
+      if (ctx.json) return printJson({ ok: true });
+      process.stdout.write('Password changed.\n');
+    },
+  },
+];
+
+export const auditCommands: Command[] = [
+  {
+    path: ['audit', 'list'],
+    usage: 'audit list [--action A] [--actor U] [--since TIME] [--limit N]',
+    summary: 'Browse the audit trail, newest first (admin, auditor).',
+    run: async (ctx, args) => {
+      const limitText = flag(args, 'limit');
+      const limit = limitText === undefined ? undefined : Number(limitText);
+      if (limitText !== undefined && !Number.isInteger(limit)) throw new ApiError('INVALID_INPUT', '--limit takes a whole number.');
+      const out = await ctx.call('audit.list', { action: flag(args, 'action'), actor: flag(args, 'actor'), since: flag(args, 'since'), limit });
+      if (ctx.json) return printJson(out);
+      printTable(
+        out.events.map((e) => ({ ...e, details: JSON.stringify(e.details) })),
+        ['seq', 'time', 'actor', 'action', 'target', 'outcome', 'details'],
+      );
+    },
+  },
+  {
+    path: ['audit', 'head'],
+    usage: 'audit head',
+    summary: 'Sequence number and hash of the newest event.',
+    run: async (ctx) => {
+      const out = await ctx.call('audit.head', {});
+      if (ctx.json) return printJson(out);
+      printFields(out);
+    },
+  },
+  {
+    path: ['audit', 'check'],
+    usage: 'audit check',
+    summary: 'Walk the whole chain; names the first bad event.',
+    run: async (ctx) => {
+      const out = await ctx.call('audit.check', {});
+      if (ctx.json) printJson(out);
+      else printFields(out);
+      if (!out.ok) throw new ApiError('VERIFY_FAILED', `The audit chain is broken at event ${out.firstBadSeq}: ${out.problem}`);
+    },
+  },
+];

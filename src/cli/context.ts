@@ -1,0 +1,72 @@
+import { ApiError } from '../api/errors';
+import { Core } from '../api/core';
+import { dispatch } from '../api/dispatcher';
+import type { OpName, OpOutput } from '../api/contract';
+import { secretFrom } from './prompt';
+
+export interface GlobalOptions {
+  home: string;
+  user: string | undefined;
+  json: boolean;
+}
+
+export interface CommandArgs {
+  positionals: string[];
+  flags: Map<string, string[]>;
+}
+
+/** What a command sees: the core, the global options, and a signed-in session on demand. */
+export class CliContext {
+  private sessionId: string | null = null;
+
+  constructor(
+    readonly core: Core,
+    readonly options: GlobalOptions,
+  ) {}
+
+  get json(): boolean {
+    return this.options.json;
+  }
+
+  /** Signs in with --user / $AIRGAP_RUNNER_USER and $AIRGAP_RUNNER_PASSWORD or a hidden prompt. */
+  async signIn(): Promise<string> {
+    if (this.sessionId) return this.sessionId;
+    const user = this.options.user;
+    if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER.');
+    const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
+    const out = await dispatch(this.core, null, 'auth.signIn', { name: user, password });
+    this.sessionId = out.sessionId;
+    return out.sessionId;
+  }
+
+  /** Calls an operation as the signed-in user. */
+  async call<N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> {
+    return dispatch(this.core, await this.signIn(), name, input);
+  }
+
+  /** Calls a public operation without signing in. */
+  async callPublic<N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> {
+    return dispatch(this.core, null, name, input);
+  }
+}
+
+export function flag(args: CommandArgs, name: string): string | undefined {
+  const values = args.flags.get(name);
+  return values?.[values.length - 1];
+}
+
+export function flags(args: CommandArgs, name: string): string[] {
+  return args.flags.get(name) ?? [];
+}
+
+export function requireFlag(args: CommandArgs, name: string, usage: string): string {
+  const value = flag(args, name);
+  if (!value) throw new ApiError('INVALID_INPUT', `--${name} is required. Usage: ${usage}`);
+  return value;
+}
+
+export function positional(args: CommandArgs, index: number, what: string, usage: string): string {
+  const value = args.positionals[index];
+  if (value === undefined) throw new ApiError('INVALID_INPUT', `${what} is missing. Usage: ${usage}`);
+  return value;
+}

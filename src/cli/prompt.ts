@@ -1,0 +1,41 @@
+/** Hidden prompts on the terminal. Secrets never come from arguments (they would show in `ps`). */
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { ApiError } from '../api/errors';
+
+export async function promptHidden(question: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new ApiError('UNAUTHENTICATED', `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on. Set the matching AIRGAP_RUNNER_* environment variable.`);
+  }
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (!muted) process.stderr.write(chunk);
+      cb();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  try {
+    return await new Promise<string>((resolve) => {
+      rl.question(question, (answer) => {
+        process.stderr.write('\n');
+        resolve(answer);
+      });
+      muted = true;
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+/** A secret from an environment variable, else asked on the terminal (twice when `confirm`). */
+export async function secretFrom(envName: string, question: string, options: { confirm?: boolean } = {}): Promise<string> {
+  const fromEnv = process.env[envName];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const first = await promptHidden(question);
+  if (options.confirm) {
+    const second = await promptHidden('Repeat it: ');
+    if (first !== second) throw new ApiError('INVALID_INPUT', 'The two entries differ. Nothing was changed; try again.');
+  }
+  return first;
+}
