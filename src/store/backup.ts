@@ -64,7 +64,7 @@ export async function writeBackup(outPath: string, dbCopyPath: string, keyslotsT
         cb(null, chunk);
       },
       flush(cb) {
-        cipher.final();
+        // The cipher stream has ended (pipeline called its final) before this flush runs.
         const tag = cipher.getAuthTag();
         hash.update(tag);
         this.push(tag);
