@@ -18,7 +18,7 @@ export class TarError extends ApiError {
   readonly reason: TarRefusal;
   readonly entryPath: string | undefined;
   constructor(reason: TarRefusal, message: string, entryPath?: string) {
-    super('INVALID_INPUT', `${message} The archive was refused as a whole; nothing from it was kept. Get a clean copy from the source.`);
+    super('VERIFY_FAILED', `${message} The archive was refused as a whole; nothing from it was kept. Get a clean copy from the source.`);
     this.name = 'TarError';
     this.reason = reason;
     this.entryPath = entryPath;

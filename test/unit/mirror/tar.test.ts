@@ -46,7 +46,7 @@ async function refusal(buffer: Buffer, options?: TarReadOptions): Promise<TarErr
     await readAll(buffer, options);
   } catch (error) {
     assert.ok(error instanceof TarError, `expected TarError, got ${String(error)}`);
-    assert.equal(error.code, 'INVALID_INPUT');
+    assert.equal(error.code, 'VERIFY_FAILED');
     return error;
   }
   assert.fail('the archive was accepted');

@@ -1,0 +1,162 @@
+/**
+ * HTTP(S) for registry sources, with the transport rules of THREAT_MODEL.md pinned in code:
+ * TLS 1.2 or newer, certificate checks always on (optionally against the site's CA only), plain HTTP
+ * only where the policy allows it (loopback, or a source marked insecure). Redirects are followed
+ * by hand so each hop is checked against the same rules and the Authorization header never goes to
+ * another origin.
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { ApiError } from '../api/errors';
+
+export interface HttpClientOptions {
+  /** PEM bundle of the site's CA(s). When given it REPLACES the public roots: only site-issued certificates pass. */
+  ca?: string | Buffer;
+  /** May this URL be fetched over plain HTTP? */
+  allowPlainHttp: (url: URL) => boolean;
+  /** Socket inactivity timeout; default 60 s. */
+  timeoutMs?: number;
+}
+
+export interface RequestInit {
+  headers?: Record<string, string>;
+  /** Sent only to the origin of the first URL. */
+  authorization?: string;
+  signal?: AbortSignal;
+  maxRedirects?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The URL that answered (after redirects). */
+  url: URL;
+  body: IncomingMessage;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
+
+/** The server answered a TLS ClientHello with something that is not TLS (usually plain HTTP). */
+export function isNotTlsError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const text = `${e.code ?? ''} ${e.message ?? ''} ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`;
+  return /WRONG_VERSION_NUMBER|wrong version number|packet length too long|EPROTO|unknown protocol/i.test(text) && !CERT_ERRORS.test(text);
+}
+
+function networkError(error: unknown, url: URL): ApiError {
+  if (error instanceof ApiError) return error;
+  const e = error as { code?: string; name?: string };
+  const where = url.host;
+  const code = e.code ?? '';
+  if (CERT_ERRORS.test(code)) {
+    return new ApiError('VERIFY_FAILED', `The TLS certificate of ${where} could not be verified (${code}). Add the site's CA file to the mirror source, or fix the registry's certificate.`, { cause: error });
+  }
+  if (isNotTlsError(error)) {
+    return new ApiError('INVALID_INPUT', `${where} does not speak HTTPS. Use its HTTPS address, or mark the source insecure to allow plain HTTP (this is recorded).`, { cause: error });
+  }
+  if (e.name === 'AbortError' || code === 'ABORT_ERR') return new ApiError('INTERNAL', `The transfer from ${where} was cancelled.`, { cause: error });
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET') return new ApiError('NOT_FOUND', `The connection to ${where} broke or timed out (${code}). Check the network and try again.`, { cause: error });
+  return new ApiError('NOT_FOUND', `Cannot reach the registry at ${where}${code ? ` (${code})` : ''}. Check the address and that the registry is running.`, { cause: error });
+}
+
+export class HttpClient {
+  private readonly httpsAgent: https.Agent;
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      minVersion: 'TLSv1.2',
+      rejectUnauthorized: true,
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  private checkTransport(url: URL): void {
+    if (url.protocol === 'https:') return;
+    if (url.protocol === 'http:' && this.options.allowPlainHttp(url)) return;
+    if (url.protocol === 'http:') {
+      throw new ApiError('INVALID_INPUT', `Refusing plain HTTP to ${url.host}: only loopback addresses or sources marked insecure may use it. Use HTTPS with the site's CA.`);
+    }
+    throw new ApiError('INVALID_INPUT', `Refusing the URL scheme ${url.protocol} from ${url.host}.`);
+  }
+
+  private once(method: string, url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+    this.checkTransport(url);
+    const secure = url.protocol === 'https:';
+    const send = secure ? https.request : http.request;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const request = send(url, {
+        method,
+        headers: { 'user-agent': 'airgap-runner', ...headers },
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        ...(signal ? { signal } : {}),
+        ...(secure ? { minVersion: 'TLSv1.2', rejectUnauthorized: true } : {}),
+      });
+      request.setTimeout(this.timeoutMs, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      request.on('response', resolve);
+      request.on('error', (error) => reject(networkError(error, url)));
+      request.end();
+    });
+  }
+
+  async request(method: string, url: URL, init: RequestInit = {}): Promise<HttpResponse> {
+    const origin = url.origin;
+    let current = url;
+    let currentMethod = method;
+    for (let hop = 0; ; hop++) {
+      const headers = { ...(init.headers ?? {}) };
+      if (init.authorization && current.origin === origin) headers.authorization = init.authorization;
+      const response = await this.once(currentMethod, current, headers, init.signal);
+      const location = response.headers.location;
+      if (!REDIRECTS.has(response.statusCode ?? 0) || !location) {
+        return { status: response.statusCode ?? 0, headers: response.headers, url: current, body: response };
+      }
+      response.resume();
+      if (hop >= (init.maxRedirects ?? 5)) throw new ApiError('INTERNAL', `${url.host} redirected too many times. Check the registry's configuration.`);
+      const next = new URL(location, current);
+      if (current.protocol === 'https:' && next.protocol !== 'https:') {
+        throw new ApiError('VERIFY_FAILED', `${current.host} redirected from HTTPS to plain HTTP (${next.host}); refused. Fix the registry's storage redirect.`);
+      }
+      if (response.statusCode === 303) currentMethod = 'GET';
+      current = next;
+    }
+  }
+
+  close(): void {
+    this.httpsAgent.destroy();
+    this.httpAgent.destroy();
+  }
+}
+
+/** Reads a whole body, refusing more than `maxBytes` (by Content-Length first, then while reading). */
+export async function readCapped(response: HttpResponse, maxBytes: number, tooBig: () => ApiError): Promise<Buffer> {
+  const declared = Number(response.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    response.body.destroy();
+    throw tooBig();
+  }
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      response.body.destroy();
+      throw tooBig();
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, total);
+}
+
+/** Throws away a body we do not need, so the connection can be reused. */
+export async function drain(response: HttpResponse, limit = 64 * 1024): Promise<Buffer> {
+  try {
+    return await readCapped(response, limit, () => new ApiError('INTERNAL', 'An error response was too long.'));
+  } catch {
+    return Buffer.alloc(0);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * A mirror source backed by an OCI image-layout folder (`oci-layout`, `index.json`, `blobs/sha256/`).
+ * Tags come from `org.opencontainers.image.ref.name` annotations (`REPO:TAG`, or a bare tag in the
+ * repository `default`). Referrers are the manifests in the layout whose `subject` is the image.
+ */
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError } from '../api/errors';
+import { digestHex, imageIndexSchema, isDigest, ociLayoutFileSchema, parseDigest, referrersTagFor, REF_NAME_ANNOTATION, type Descriptor, type Digest } from '../oci';
+import { checkManifestDigest, manifestMediaType, tooBigManifest } from './manifest-bytes';
+import { checkReference, checkRepository, splitRefName } from './names';
+import { checkRealDirectory, openRegularFile, readSmallFile } from './safe-files';
+import { DEFAULT_MANIFEST_MAX_BYTES, type FetchBlobOptions, type MirrorSource, type Referrers, type ResolvedManifest, type SourceDescription } from './types';
+import { checkExpectedSize, writeVerifiedBlob } from './verified-blob';
+
+export interface OciLayoutSourceOptions {
+  manifestMaxBytes?: number;
+  /** Largest index.json; default 16 MiB. */
+  indexMaxBytes?: number;
+  /** Shown by describe(); ArchiveSource passes its own. */
+  description?: SourceDescription;
+}
+
+export class OciLayoutSource implements MirrorSource {
+  private referrersBySubject: Map<string, Descriptor[]> | undefined;
+
+  private constructor(
+    private readonly blobDir: string,
+    private readonly index: Descriptor[],
+    private readonly tags: Map<string, Map<string, Descriptor>>,
+    private readonly description: SourceDescription,
+    private readonly maxManifest: number,
+  ) {}
+
+  static async open(dir: string, options: OciLayoutSourceOptions = {}): Promise<OciLayoutSource> {
+    const label = `The OCI layout ${dir}`;
+    let root: string;
+    try {
+      root = await realpath(dir);
+    } catch {
+      throw new ApiError('NOT_FOUND', `${label} does not exist. Check the path.`);
+    }
+    await checkRealDirectory(join(root, 'blobs'), label);
+    await checkRealDirectory(join(root, 'blobs', 'sha256'), label);
+    const layoutBytes = await readSmallFile(root, 'oci-layout', `${label}: oci-layout`, 64 * 1024, () => new ApiError('VERIFY_FAILED', `${label}: oci-layout is too large.`));
+    if (!ociLayoutFileSchema.safeParse(JSON.parse(layoutBytes.toString('utf8'))).success) {
+      throw new ApiError('VERIFY_FAILED', `${label} is not an OCI image layout version 1.0.0.`);
+    }
+    const indexMax = options.indexMaxBytes ?? 16 * 1024 * 1024;
+    const indexBytes = await readSmallFile(root, 'index.json', `${label}: index.json`, indexMax, () => new ApiError('VERIFY_FAILED', `${label}: index.json is larger than ${indexMax} bytes.`));
+    let parsed;
+    try {
+      parsed = imageIndexSchema.safeParse(JSON.parse(indexBytes.toString('utf8')));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) throw new ApiError('VERIFY_FAILED', `${label}: index.json is not a valid OCI index.`);
+    const tags = new Map<string, Map<string, Descriptor>>();
+    for (const descriptor of parsed.data.manifests) {
+      const ref = descriptor.annotations?.[REF_NAME_ANNOTATION];
+      const split = ref ? splitRefName(ref) : undefined;
+      if (!split) continue;
+      const repoTags = tags.get(split.repository) ?? new Map<string, Descriptor>();
+      repoTags.set(split.tag, descriptor);
+      tags.set(split.repository, repoTags);
+    }
+    const description = options.description ?? { kind: 'oci-layout', location: `oci:${root}`, insecure: false };
+    return new OciLayoutSource(join(root, 'blobs', 'sha256'), parsed.data.manifests, tags, description, options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES);
+  }
+
+  describe(): SourceDescription {
+    return this.description;
+  }
+
+  async listRepositories(): Promise<string[]> {
+    return [...this.tags.keys()].sort();
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    checkRepository(repository);
+    const tags = this.tags.get(repository);
+    if (!tags) throw new ApiError('NOT_FOUND', `The repository ${repository} is not in ${this.description.location}. \`mirror list\` shows what is there.`);
+    return [...tags.keys()].sort();
+  }
+
+  private async readManifest(digest: Digest, label: string, descriptorType?: string): Promise<{ bytes: Buffer; mediaType: string }> {
+    const bytes = await readSmallFile(this.blobDir, digestHex(digest), `The manifest of ${label}`, this.maxManifest, () => tooBigManifest(label, this.maxManifest));
+    checkManifestDigest(bytes, digest, label);
+    return { bytes, mediaType: manifestMediaType(bytes, label, descriptorType) };
+  }
+
+  async resolve(repository: string, reference: string): Promise<ResolvedManifest> {
+    checkRepository(repository);
+    checkReference(reference);
+    if (isDigest(reference)) {
+      const { bytes, mediaType } = await this.readManifest(reference, `${repository}@${reference}`);
+      return { repository, reference, digest: reference, mediaType, bytes };
+    }
+    const descriptor = this.tags.get(repository)?.get(reference);
+    const label = `${repository}:${reference}`;
+    if (!descriptor) throw new ApiError('NOT_FOUND', `${label} was not found in ${this.description.location}. \`mirror list\` shows what is there.`);
+    const { bytes, mediaType } = await this.readManifest(descriptor.digest, label, descriptor.mediaType);
+    return { repository, reference, digest: descriptor.digest, mediaType, bytes };
+  }
+
+  async getManifest(repository: string, digest: string): Promise<ResolvedManifest> {
+    return await this.resolve(repository, parseDigest(digest).digest);
+  }
+
+  async fetchBlobTo(repository: string, digest: string, expectedSize: number, destPath: string, options: FetchBlobOptions = {}): Promise<void> {
+    checkRepository(repository);
+    const { hex } = parseDigest(digest);
+    checkExpectedSize(expectedSize);
+    const label = `The blob ${digest}`;
+    const { handle, size } = await openRegularFile(this.blobDir, hex, label);
+    try {
+      if (size !== expectedSize) {
+        throw new ApiError('VERIFY_FAILED', `${label} is ${size} bytes in the mirror, but its manifest declares ${expectedSize}; not copied. The mirror content is corrupt or was tampered with.`);
+      }
+      const stream = handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
+      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () => stream.destroy());
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Lazily reads every manifest the layout lists, once, and maps subject digest -> referrers. */
+  private async subjects(): Promise<Map<string, Descriptor[]>> {
+    if (this.referrersBySubject) return this.referrersBySubject;
+    const map = new Map<string, Descriptor[]>();
+    const seen = new Set<string>();
+    for (const descriptor of this.index) {
+      if (seen.has(descriptor.digest) || descriptor.size > this.maxManifest) continue;
+      seen.add(descriptor.digest);
+      let doc: { subject?: { digest?: unknown }; artifactType?: unknown; config?: { mediaType?: unknown }; annotations?: unknown; mediaType?: unknown };
+      try {
+        const { bytes } = await this.readManifest(descriptor.digest, descriptor.digest, descriptor.mediaType);
+        doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
+      } catch {
+        continue; // an unreadable manifest is simply not a referrer; resolving it reports the problem
+      }
+      const subject = doc.subject?.digest;
+      if (typeof subject !== 'string') continue;
+      const artifactType = typeof doc.artifactType === 'string' ? doc.artifactType : typeof doc.config?.mediaType === 'string' ? doc.config.mediaType : undefined;
+      const list = map.get(subject) ?? [];
+      list.push({
+        mediaType: typeof doc.mediaType === 'string' ? doc.mediaType : descriptor.mediaType,
+        digest: descriptor.digest,
+        size: descriptor.size,
+        ...(artifactType ? { artifactType } : {}),
+        ...(doc.annotations && typeof doc.annotations === 'object' ? { annotations: doc.annotations as Record<string, string> } : {}),
+      });
+      map.set(subject, list);
+    }
+    this.referrersBySubject = map;
+    return map;
+  }
+
+  async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Referrers> {
+    checkRepository(repository);
+    parseDigest(digest);
+    const found = new Map<string, Descriptor>();
+    for (const d of (await this.subjects()).get(digest) ?? []) found.set(d.digest, d);
+    const fallback = this.tags.get(repository)?.get(referrersTagFor(digest));
+    if (fallback) {
+      try {
+        const { bytes } = await this.readManifest(fallback.digest, referrersTagFor(digest), fallback.mediaType);
+        const index = imageIndexSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+        if (index.success) for (const d of index.data.manifests) if (!found.has(d.digest)) found.set(d.digest, d);
+      } catch {
+        /* no usable fallback index */
+      }
+    }
+    const manifests = [...found.values()].filter((d) => !artifactType || d.artifactType === artifactType);
+    return { manifests, via: manifests.length > 0 || found.size > 0 ? 'layout' : 'none' };
+  }
+
+  async close(): Promise<void> {
+    /* nothing held open between calls */
+  }
+}
