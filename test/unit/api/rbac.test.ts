@@ -1,0 +1,114 @@
+/**
+ * Calls every operation of the handler table as each role (and as a user with two roles) and
+ * compares allowed/refused with the roles table of ARCHITECTURE.md, written out here on its own
+ * so the test does not just restate src/api/permissions.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { contract, OP_NAMES, type OpName } from '../../../src/api/contract';
+import { dispatch } from '../../../src/api/dispatcher';
+import { addUser, initialisedCore, tempDir } from '../../helpers/core';
+
+type Who = 'admin' | 'operator' | 'auditor' | 'viewer';
+const ALL: Who[] = ['admin', 'operator', 'auditor', 'viewer'];
+
+/** Who may call each operation ('public' needs no session). */
+const EXPECTED: Record<OpName, Who[] | 'public'> = {
+  'system.status': 'public',
+  'system.init': 'public',
+  'auth.signIn': 'public',
+  'store.restore': 'public',
+  'store.recover': 'public',
+  'auth.signOut': ALL,
+  'auth.whoami': ALL,
+  'auth.changePassword': ALL,
+  'settings.get': ALL,
+  'store.check': ALL,
+  'users.list': ['admin'],
+  'users.add': ['admin'],
+  'users.remove': ['admin'],
+  'users.setRoles': ['admin'],
+  'users.resetPassword': ['admin'],
+  'settings.set': ['admin'],
+  'store.backup': ['admin'],
+  'audit.list': ['admin', 'auditor'],
+  'audit.head': ['admin', 'auditor'],
+  'audit.check': ['admin', 'auditor'],
+};
+
+function sampleInput(name: OpName, dir: string, n: number): unknown {
+  switch (name) {
+    case 'system.init':
+      return { adminName: 'another', password: 'another-password-1' };
+    case 'auth.signIn':
+      return { name: 'nobody', password: 'whatever-password' };
+    case 'auth.changePassword':
+      return { currentPassword: 'not-the-current-pw', newPassword: 'a-new-password-123' };
+    case 'users.add':
+      return { name: `added${n}`, roles: ['viewer'], password: 'added-password-123' };
+    case 'users.remove':
+    case 'users.setRoles':
+    case 'users.resetPassword':
+      return { name: 'nobody', roles: ['viewer'], password: 'reset-password-123' };
+    case 'settings.set':
+      return { key: 'site.name', value: `site ${n}` };
+    case 'store.backup':
+      return { outPath: join(dir, `backup-${n}.bin`) };
+    case 'store.restore':
+      return { file: join(dir, 'none.bin'), name: 'admin', password: 'x' };
+    case 'store.recover':
+      return { recoveryKey: 'AAAAA', adminName: 'admin', newPassword: 'recover-password-1' };
+    default:
+      return {};
+  }
+}
+
+test('the expected table covers exactly the operations of the contract', () => {
+  assert.deepEqual(Object.keys(EXPECTED).sort(), [...OP_NAMES].sort());
+});
+
+test('every operation, as every role and a two-role user: refused exactly when the roles table says so', async () => {
+  const env = await initialisedCore();
+  const dir = tempDir();
+  const personas: Array<{ label: string; roles: Who[] }> = [
+    { label: 'admin2', roles: ['admin'] },
+    { label: 'operator1', roles: ['operator'] },
+    { label: 'auditor1', roles: ['auditor'] },
+    { label: 'viewer1', roles: ['viewer'] },
+    { label: 'opaud1', roles: ['operator', 'auditor'] },
+  ];
+  const passwords = new Map<string, string>();
+  for (const p of personas) passwords.set(p.label, (await addUser(env.core, env.admin, p.label, p.roles)).password);
+
+  let n = 0;
+  const mismatches: string[] = [];
+  for (const p of personas) {
+    for (const name of OP_NAMES) {
+      const expected = EXPECTED[name];
+      // A fresh session per call: some calls (sign-out) end the session.
+      const session = (await dispatch(env.core, null, 'auth.signIn', { name: p.label, password: passwords.get(p.label)! })).sessionId;
+      let code = 'OK';
+      try {
+        await dispatch(env.core, session, name, sampleInput(name, dir, n++));
+      } catch (error) {
+        code = (error as { code: string }).code;
+      }
+      const allowed = expected === 'public' || p.roles.some((r) => expected.includes(r));
+      if (allowed && code === 'FORBIDDEN') mismatches.push(`${p.label} refused ${name}`);
+      if (!allowed && code !== 'FORBIDDEN') mismatches.push(`${p.label} was not refused ${name} (got ${code})`);
+      env.core.sessions.end(session);
+    }
+  }
+  assert.deepEqual(mismatches, []);
+  env.cleanup();
+});
+
+test('no session: every non-public operation is UNAUTHENTICATED', async () => {
+  const env = await initialisedCore();
+  for (const name of OP_NAMES) {
+    if (contract[name].access === 'public') continue;
+    await assert.rejects(dispatch(env.core, null, name, {}), { code: 'UNAUTHENTICATED' }, name);
+  }
+  env.cleanup();
+});
