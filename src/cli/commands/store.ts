@@ -64,6 +64,7 @@ export const storeCommands: Command[] = [
     path: ['restore'],
     usage: 'restore FILE [--user NAME | --recovery]',
     summary: 'Restore a backup into an empty home with a password or the recovery key.',
+    booleanFlags: ['recovery'],
     run: async (ctx, args) => {
       const file = positional(args, 0, 'the backup FILE', 'restore FILE [--user NAME | --recovery]');
       const useRecovery = args.flags.has('recovery') || (!ctx.options.user && !!process.env.AIRGAP_RUNNER_RECOVERY_KEY);

@@ -1,0 +1,32 @@
+/** Runs the real CLI (`src/cli/main.ts` through tsx) as a separate process, as a user would. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], env: Record<string, string | undefined> = {}, input?: string): CliResult {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(clean)) if (k.startsWith('AIRGAP_RUNNER_')) delete clean[k];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    env: { ...clean, ...env },
+    input: input ?? '',
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The one error line the CLI prints on failure. */
+export function errorLine(r: CliResult): { code: string; message: string } | null {
+  const lines = r.stderr.trim().split('\n').filter(Boolean);
+  if (lines.length !== 1) return null;
+  const m = /^error ([A-Z_]+): (.+)$/.exec(lines[0]!);
+  return m ? { code: m[1]!, message: m[2]! } : null;
+}
