@@ -22,8 +22,11 @@ export type SourceSpec =
   | { kind: 'oci-layout'; dir: string }
   | { kind: 'archive'; file: string };
 
+/** The text as typed, with anything that looks like user:password@ blanked out. */
+const redacted = (text: string): string => text.replace(/\/\/[^/@]*@/, '//***@').slice(0, 200);
+
 const bad = (text: string, why: string): ApiError =>
-  new ApiError('INVALID_INPUT', `"${text.slice(0, 200)}" is not a usable mirror source: ${why} Use registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE.`);
+  new ApiError('INVALID_INPUT', `"${redacted(text)}" is not a usable mirror source: ${why} Use registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE.`);
 
 export function parseRegistryUrl(text: string): RegistryLocation {
   if (!text.startsWith('registry://')) throw bad(text, 'a registry source starts with registry://.');
@@ -37,6 +40,8 @@ export function parseRegistryUrl(text: string): RegistryLocation {
   if (url.username || url.password || rest.includes('@')) {
     throw bad(text, 'credentials do not belong in the address; enter them in the source settings.');
   }
+  const slash = rest.indexOf('/');
+  if (slash >= 0 && rest.slice(slash).split('/').some((part) => part === '.' || part === '..')) throw bad(text, 'the prefix may not contain "." or "..".');
   if (url.search || url.hash || rest.includes('?') || rest.includes('#')) throw bad(text, 'a query or fragment is not allowed.');
   if (!url.hostname) throw bad(text, 'the host is missing.');
   const prefix = url.pathname.replace(/^\/+|\/+$/g, '');
