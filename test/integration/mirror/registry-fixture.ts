@@ -19,6 +19,8 @@ export interface TestRegistry {
   baseUrl: string;
   /** True when this process started it (and stop() ends it). */
   own: boolean;
+  /** Own instances only: the filesystem storage root (to corrupt blobs on purpose). */
+  storageDir?: string;
   stop(): Promise<void>;
 }
 
@@ -127,7 +129,7 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
     await stop();
     throw error;
   }
-  return { authority: `127.0.0.1:${port}`, url: `registry://127.0.0.1:${port}`, baseUrl, own: true, stop };
+  return { authority: `127.0.0.1:${port}`, url: `registry://127.0.0.1:${port}`, baseUrl, own: true, storageDir: join(dir, 'data'), stop };
 }
 
 /** A bcrypt htpasswd line, with whatever tool this machine has; undefined when none. */
