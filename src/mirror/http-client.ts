@@ -41,8 +41,11 @@ const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAM
 export function isNotTlsError(error: unknown): boolean {
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const text = `${e.code ?? ''} ${e.message ?? ''} ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`;
-  return /WRONG_VERSION_NUMBER|wrong version number|packet length too long|EPROTO|unknown protocol/i.test(text) && !CERT_ERRORS.test(text);
+  if (OLD_TLS.test(text) || /alert/i.test(text)) return false; // a TLS alert means the server does speak TLS
+  return /WRONG_VERSION_NUMBER|wrong version number|packet length too long|unknown protocol|http request/i.test(text) && !CERT_ERRORS.test(text);
 }
+
+const OLD_TLS = /alert protocol version|unsupported protocol|no protocols available|UNSUPPORTED_PROTOCOL/i;
 
 function networkError(error: unknown, url: URL): ApiError {
   if (error instanceof ApiError) return error;
@@ -51,6 +54,10 @@ function networkError(error: unknown, url: URL): ApiError {
   const code = e.code ?? '';
   if (CERT_ERRORS.test(code)) {
     return new ApiError('VERIFY_FAILED', `The TLS certificate of ${where} could not be verified (${code}). Add the site's CA file to the mirror source, or fix the registry's certificate.`, { cause: error });
+  }
+  const text = `${(error as Error).message ?? ''}`;
+  if (OLD_TLS.test(`${code} ${text}`)) {
+    return new ApiError('VERIFY_FAILED', `${where} offers only TLS versions older than 1.2, which are refused. Ask the registry admin to enable TLS 1.2 or 1.3.`, { cause: error });
   }
   if (isNotTlsError(error)) {
     return new ApiError('INVALID_INPUT', `${where} does not speak HTTPS. Use its HTTPS address, or mark the source insecure to allow plain HTTP (this is recorded).`, { cause: error });

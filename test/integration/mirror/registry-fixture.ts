@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -71,6 +71,25 @@ async function waitReady(baseUrl: string, child: ChildProcess | undefined, log: 
   throw new Error(`registry at ${baseUrl} did not become ready: ${lastError} ${log()}`);
 }
 
+/** For TLS instances: wait until the port accepts connections (no certificate shortcut needed). */
+async function waitPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${log()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`registry on port ${port} did not start: ${log()}`);
+}
+
 export async function startRegistry(config: RegistryConfig = {}): Promise<TestRegistry | { skip: string }> {
   const shared = process.env.AIRGAP_TEST_REGISTRY;
   const special = config.htpasswd || config.tls || config.token || config.private;
@@ -124,7 +143,7 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
   };
   try {
     if (!config.tls) await waitReady(baseUrl, child, () => stderr);
-    else await new Promise((r) => setTimeout(r, 500));
+    else await waitPort(port, child, () => stderr);
   } catch (error) {
     await stop();
     throw error;
@@ -132,11 +151,11 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
   return { authority: `127.0.0.1:${port}`, url: `registry://127.0.0.1:${port}`, baseUrl, own: true, storageDir: join(dir, 'data'), stop };
 }
 
-/** A bcrypt htpasswd line, with whatever tool this machine has; undefined when none. */
+/** A bcrypt htpasswd line (cost 4: fast tests), with whatever tool this machine has; a skip reason when none. */
 export function bcryptHtpasswd(user: string, password: string): { line: string; tool: string } | { skip: string } {
-  const htpasswd = spawnSync('htpasswd', ['-nbB', user, password], { encoding: 'utf8' });
+  const htpasswd = spawnSync('htpasswd', ['-nbB', '-C', '4', user, password], { encoding: 'utf8' });
   if (!htpasswd.error && htpasswd.status === 0) return { line: htpasswd.stdout.trim(), tool: 'htpasswd -B (apache2-utils)' };
-  const script = 'import crypt,sys;print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))';
+  const script = 'import crypt,sys;print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
   const py = spawnSync('python3', ['-W', 'ignore', '-c', script, password], { encoding: 'utf8' });
   const hash = py.stdout?.trim() ?? '';
   if (!py.error && py.status === 0 && hash.startsWith('$2')) return { line: `${user}:${hash}`, tool: "python3's crypt module (bcrypt)" };
