@@ -100,7 +100,7 @@ export async function verifyClassicSignatures(check: ClassicCheck): Promise<Veri
       if (layer.size > limits.maxPayloadBytes) {
         throw verifyFailed('malformed', `the signed payload ${shortDigest(layer.digest)} is larger than ${limits.maxPayloadBytes} bytes`);
       }
-      const payload = await check.source.getBlob(layer.digest, limits.maxPayloadBytes);
+      const payload = await check.source.getBlob({ digest: layer.digest, size: layer.size });
       if (payload === null) throw verifyFailed('tampered', `the signed payload ${shortDigest(layer.digest)} is missing from the mirror`);
       if (payload.length !== layer.size || sha256Of(payload) !== layer.digest) {
         throw verifyFailed('tampered', `the signed payload does not match its digest ${shortDigest(layer.digest)}`);

@@ -25,6 +25,7 @@ export { verifySigstoreBundle, type BundleInput } from './sigstore-bundle';
 export { verifyBundleReferrers, type BundleReferrerCheck } from './referrers';
 export { verifyDetachedSignature, type DetachedInput } from './detached';
 export { verifyImageSignature, type ImageSignatureCheck } from './verify';
+export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-adapter';
 export {
   DEFAULT_VERIFY_LIMITS,
   type SignatureFormat,

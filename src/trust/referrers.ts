@@ -46,7 +46,7 @@ async function checkReferrer(check: BundleReferrerCheck, limits: VerifyLimits, d
   const layer = manifest.layers.find((l) => l.mediaType === SIGSTORE_BUNDLE_V03_MEDIA_TYPE);
   if (!layer) throw verifyFailed('malformed', `the referrer ${short} holds no sigstore bundle layer`);
   if (layer.size > limits.maxBundleBytes) throw verifyFailed('malformed', `the sigstore bundle is larger than ${limits.maxBundleBytes} bytes`);
-  const bundle = await check.source.getBlob(layer.digest, limits.maxBundleBytes);
+  const bundle = await check.source.getBlob({ digest: layer.digest, size: layer.size });
   if (bundle === null) throw verifyFailed('tampered', `the sigstore bundle ${layer.digest.slice(0, 19)}… is missing from the mirror`);
   if (bundle.length !== layer.size || sha256Of(bundle) !== layer.digest) {
     throw verifyFailed('tampered', `the sigstore bundle does not match its digest ${layer.digest.slice(0, 19)}…`);

@@ -12,8 +12,12 @@ export interface SignatureSource {
    * rather than return more than `maxBytes`. Transport failures throw and are passed on unchanged.
    */
   getManifest(reference: string, maxBytes: number): Promise<Buffer | null>;
-  /** The bytes of a blob, `null` when absent; must refuse more than `maxBytes`. */
-  getBlob(digest: string, maxBytes: number): Promise<Buffer | null>;
+  /**
+   * The bytes of a small blob (a signature payload or bundle) as its manifest declares it; `null` when
+   * absent. `size` has already been checked against the limits here; the source must refuse more
+   * bytes than `size`. The digest is checked again here.
+   */
+  getBlob(blob: { digest: string; size: number }): Promise<Buffer | null>;
   /**
    * Descriptors of manifests whose `subject` is `subjectDigest` and whose artifactType is
    * `artifactType`: the registry's referrers API, or an OCI layout's manifests with that subject.
