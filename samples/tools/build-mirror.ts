@@ -15,7 +15,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { artifactFromImage, pushToRegistry, sha256Digest, type BlobSource, type Digest, type LayoutEntry, type OciArtifact } from '../../src/oci';
+import { artifactFromImage, parseDigest, pushToRegistry, sha256Digest, type BlobSource, type LayoutEntry, type OciArtifact } from '../../src/oci';
 import { writeOciLayout } from '../../src/oci';
 import { isLoopbackHost, parseRegistryUrl } from '../../src/mirror';
 import { buildReferrersIndex, signBundle, signClassic } from './sign';
@@ -29,7 +29,7 @@ export const SAMPLE_KEY = resolve(here, '..', 'keys', 'cosign.key');
 function toArtifact(signed: { manifest: Buffer; manifestDigest: string; manifestMediaType: string; blobs: Map<string, Buffer> }, artifactType?: string): OciArtifact {
   const blobs: BlobSource[] = [...signed.blobs.entries()].map(([digest, buffer]) => {
     if (sha256Digest(buffer) !== digest) throw new Error(`sign.ts returned a blob that does not match ${digest}`);
-    return { digest: digest as Digest, size: buffer.length, buffer };
+    return { digest: parseDigest(digest).digest, size: buffer.length, buffer };
   });
   return {
     mediaType: signed.manifestMediaType,

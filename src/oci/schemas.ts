@@ -8,8 +8,7 @@ import { isDigest, type Digest } from './digest';
 
 export const digestSchema = z
   .string()
-  .refine((value) => isDigest(value), { message: 'must be sha256:<64 lower-case hex characters>' })
-  .transform((value) => value as Digest);
+  .refine((value): value is Digest => isDigest(value), { message: 'must be sha256:<64 lower-case hex characters>' });
 
 const annotationsSchema = z.record(z.string(), z.string());
 

@@ -27,6 +27,6 @@ export class TarError extends ApiError {
 
 /** Quotes an entry name for a message without letting control characters through. */
 export function shown(path: string): string {
-  const clean = path.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = [...path].map((c) => (c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ? '?' : c)).join('');
   return JSON.stringify(clean.length > 120 ? `${clean.slice(0, 120)}…` : clean);
 }

@@ -31,7 +31,9 @@ describe('basic auth (htpasswd registry)', () => {
     if ('skip' in started) skip = started.skip;
     else registry = started;
   });
-  after(async () => registry?.stop());
+  after(async () => {
+    await registry?.stop();
+  });
 
   test('anonymous is refused, a wrong password is refused without echoing it, the right one works', async (t) => {
     if (skip) return t.skip(skip);

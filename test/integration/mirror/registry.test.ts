@@ -12,6 +12,7 @@ import { ApiError } from '../../../src/api/errors';
 import { RegistrySource, resolvePlatformManifest } from '../../../src/mirror';
 import { artifactFromImage, artifactFromManifest, buildImage, digestHex, MediaType, pushToRegistry, sha256Digest, type BuiltImage } from '../../../src/oci';
 import { startRegistry, type TestRegistry } from './registry-fixture';
+import { referrerFor } from './artifacts';
 
 const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 
@@ -136,20 +137,7 @@ describe('registry source (real docker-registry)', () => {
   test('referrers: OCI 1.1 API when the registry has it, else the sha256-<hex> fallback tag', async (t) => {
     if (skip) return t.skip(skip);
     const reg = registry as TestRegistry;
-    const subject = { mediaType: image.mediaType, digest: image.manifestDigest, size: image.manifestBytes.length };
-    const bundle = Buffer.from('{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}');
-    const empty = Buffer.from('{}');
-    const referrer = artifactFromManifest(
-      {
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        artifactType: MediaType.sigstoreBundle,
-        config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(empty), size: 2 },
-        layers: [{ mediaType: MediaType.sigstoreBundle, digest: sha256Digest(bundle), size: bundle.length }],
-        subject,
-      },
-      [{ data: empty }, { data: bundle }],
-    );
+    const referrer = referrerFor(image);
     await pushToRegistry(reg.baseUrl, repo, referrer);
     const descriptor = { mediaType: referrer.mediaType, digest: referrer.manifestDigest, size: referrer.manifestBytes.length, artifactType: MediaType.sigstoreBundle };
     const index = artifactFromManifest({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [descriptor] });

@@ -14,7 +14,7 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
 }
 
 async function tarOf(entries: TarInputEntry[]): Promise<Buffer> {
-  return collect(tarStream(entries));
+  return await collect(tarStream(entries));
 }
 
 /** A raw archive from hand-made headers, to build what our writer would never produce. */
