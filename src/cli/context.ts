@@ -41,12 +41,12 @@ export class CliContext {
 
   /** Calls an operation as the signed-in user. */
   async call<N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> {
-    return dispatch(this.core, await this.signIn(), name, input);
+    return await dispatch(this.core, await this.signIn(), name, input);
   }
 
   /** Calls a public operation without signing in. */
   async callPublic<N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> {
-    return dispatch(this.core, null, name, input);
+    return await dispatch(this.core, null, name, input);
   }
 }
 

@@ -19,7 +19,6 @@ import {
   openSealed,
   scryptKey,
   sealTo,
-  type ScryptParams,
 } from './crypto';
 import { parseKeyring, serialiseKeyring, type KeyName, type Keyring } from './keyring';
 import { canonicalJson } from '../audit/canonical';
@@ -113,7 +112,7 @@ export function regrantSlot(slot: Slot, ring: Keyring, names: readonly KeyName[]
 }
 
 export async function openSlot(slot: Slot, password: string): Promise<Keyring | null> {
-  const kek = await scryptKey(password, slot.kdf as ScryptParams);
+  const kek = await scryptKey(password, slot.kdf);
   const priv = aesGcmDecrypt(kek, slot.privateKey, PRIVATE_AAD(slot.id));
   kek.fill(0);
   if (!priv) return null;

@@ -16,7 +16,7 @@ export async function restoreBackup(home: string, file: string, creds: RestoreCr
   const keyslots = parseKeyslotFile(parts.keyslotsText);
   if (!keyslots) throw new ApiError('VERIFY_FAILED', 'The backup is damaged (its keyslot part does not parse). Nothing was restored.');
 
-  let ring: Keyring | null = null;
+  let ring: Keyring | null;
   if ('recoveryKey' in creds) {
     const bytes = parseRecoveryKey(creds.recoveryKey);
     if (!bytes) throw new ApiError('UNAUTHENTICATED', 'That is not a valid recovery key (a typo?). Check it and try again.');

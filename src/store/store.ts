@@ -131,7 +131,7 @@ export class Store {
 
   /** Opens the store with a user's password. */
   static async unlock(home: string, slotName: string, password: string, options: { scryptCost?: ScryptCost } = {}) {
-    return Store.open(home, options, async (file) => {
+    return await Store.open(home, options, async (file) => {
       const id = slotIdFor(file, slotName);
       const slot = file.slots.find((s) => s.id === id);
       if (!slot) {
@@ -147,7 +147,7 @@ export class Store {
   static async unlockWithRecovery(home: string, recoveryKeyText: string, options: { scryptCost?: ScryptCost } = {}) {
     const bytes = parseRecoveryKey(recoveryKeyText);
     if (!bytes) throw new ApiError('UNAUTHENTICATED', 'That is not a valid recovery key (a typo?). It has 11 groups of 5 letters and digits; check it and try again.');
-    return Store.open(home, options, async (file) => {
+    return await Store.open(home, options, async (file) => {
       const ring = openRecovery(file.recovery, bytes);
       return ring ? { ring, slotId: null } : null;
     });

@@ -59,7 +59,7 @@ export async function rejects(promise: Promise<unknown>, code: string): Promise<
     await promise;
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    if (e.code !== code) throw new Error(`expected ${code}, got ${e.code}: ${e.message}`);
+    if (e.code !== code) throw new Error(`expected ${code}, got ${e.code}: ${e.message}`, { cause: error });
     return e.message ?? '';
   }
   throw new Error(`expected ${code}, but the call succeeded`);

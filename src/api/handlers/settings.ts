@@ -17,6 +17,6 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
       return { key: input.key, value: parsed.data };
     },
     target: (input) => `setting:${input.key}`,
-    details: (input) => ({ value: input.value as never }),
+    details: (input) => ({ value: input.value }),
   },
 };

@@ -5,7 +5,7 @@
 import { ApiError } from '../errors';
 import { keysForRoles, type Role } from '../../identity/roles';
 import type { Core } from '../core';
-import type { Keyring, KeyName } from '../../store/keyring';
+import type { KeyName } from '../../store/keyring';
 import type { Handler, HandlerContext } from './types';
 import { needSession } from './types';
 import { userInfo } from './auth';
@@ -33,7 +33,7 @@ function rotateFor(ctx: HandlerContext, rolesAfter: Map<number, Role[]>, inTrans
   for (const s of core.sessions.all()) {
     const roles = rolesAfter.get(s.userId) ?? s.roles;
     const names = keysForRoles(roles);
-    const ring = s.keyring as Keyring;
+    const ring = s.keyring;
     for (const name of ['data', 'vault', 'audit'] as const) {
       ring[name]?.fill(0);
       if (names.includes(name)) ring[name] = Buffer.from(next[name]!);

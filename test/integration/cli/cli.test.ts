@@ -117,7 +117,7 @@ test('store check, backup, restore on a fresh home, recover with the recovery ke
 
   const damaged = join(tempDir(), 'damaged.backup');
   const bytes = readFileSync(out);
-  bytes[bytes.length - 40] ^= 0x55;
+  bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0x55;
   writeFileSync(damaged, bytes);
   const fresh3 = join(tempDir(), 'restored3');
   const refused = cli(['--home', fresh3, '--user', 'root', 'restore', damaged], admin);

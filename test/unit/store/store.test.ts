@@ -84,7 +84,7 @@ test('a damaged database is refused with a clear error and left as it was', asyn
   store.close();
   const layout = layoutOf(home);
   const bytes = readFileSync(layout.database);
-  bytes[bytes.length - 3000] ^= 0xff;
+  bytes[bytes.length - 3000] = bytes[bytes.length - 3000]! ^ 0xff;
   writeFileSync(layout.database, bytes);
   const before = snapshot(home);
   const message = await rejects(Store.unlock(home, 'admin', PW, opts), 'INTERNAL');
@@ -112,7 +112,7 @@ test('migrations apply in one transaction: a failing one leaves the version and 
   assert.deepEqual(migrate(db, [good]), { from: 0, to: 1 });
   assert.throws(() => migrate(db, [good, bad]), /boom/);
   assert.equal(db.pragma('user_version', { simple: true }), 1);
-  assert.equal(db.prepare("SELECT count(*) n FROM sqlite_master WHERE name = 'two'").get().n, 0);
+  assert.equal((db.prepare("SELECT count(*) n FROM sqlite_master WHERE name = 'two'").get() as { n: number }).n, 0);
   db.close();
 });
 
