@@ -1,8 +1,8 @@
 /**
  * SAMPLE TOOLING: turns a sample bundle folder `samples/bundles/<name>/` into an OCI image FROM
  * scratch: Debian's static busybox at /bin/busybox with applet symlinks (one layer, shared by every
- * sample), the folder's files under /codebundle/ (a second layer), user 65534 and the CodeBundle
- * label. Deterministic: the same folder gives the same digest.
+ * sample), the folder's files under /codebundle/ (a second layer), user 65534:65534 (nobody, and
+ * never the root group) and the CodeBundle label. Deterministic: the same folder, the same digest.
  *
  *   node --import tsx samples/tools/build-image.ts samples/bundles/host-health --out DIR
  *     writes an OCI layout to DIR with ref samples/<name>:<version> and prints the digest.
@@ -56,7 +56,7 @@ export async function buildSampleImage(bundleDir: string, options: { outDir?: st
     symlinks: APPLETS.map((applet) => ({ path: `/bin/${applet}`, target: 'busybox' })),
     layers: [{ files: await bundleFiles(bundleDir), directories: [{ path: '/tmp', mode: 0o1777 }] }],
     config: {
-      user: '65534',
+      user: '65534:65534',
       env: ['PATH=/bin'],
       workingDir: CODEBUNDLE_DIR,
       cmd: ['/bin/sh'],
