@@ -53,7 +53,7 @@ export interface BuiltLayer {
 export interface LayerOutput {
   /** Folder to write `<hex>` blobs into; without it the layer is kept in memory. */
   outDir?: string;
-  /** gzip level; default 6 (1 is much faster for random data, which does not compress anyway). */
+  /** gzip level; default 6, and 0 (stored) for a layer holding only random data. */
   gzipLevel?: number;
 }
 
@@ -112,7 +112,9 @@ export async function buildLayer(spec: LayerSpec, output: LayerOutput = {}): Pro
   const entries = await layerEntries(spec);
   const diff = new DigestStream();
   const compressed = new DigestStream();
-  const gzip = createGzip({ level: output.gzipLevel ?? 6 });
+  // Random data does not compress and zlib is slow at trying: store it (level 0) unless told otherwise.
+  const onlyRandom = spec.random !== undefined && !spec.files?.length && !spec.symlinks?.length;
+  const gzip = createGzip({ level: output.gzipLevel ?? (onlyRandom ? 0 : 6), chunkSize: 1 << 20 });
   if (output.outDir) {
     const tmp = join(output.outDir, `.tmp-${randomBytes(8).toString('hex')}`);
     try {
