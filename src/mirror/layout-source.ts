@@ -7,7 +7,7 @@ import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../api/errors';
 import { digestHex, imageIndexSchema, isDigest, ociLayoutFileSchema, parseDigest, referrersTagFor, REF_NAME_ANNOTATION, type Descriptor, type Digest } from '../oci';
-import { checkManifestDigest, manifestMediaType, tooBigManifest } from './manifest-bytes';
+import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
 import { checkReference, checkRepository, splitRefName } from './names';
 import { checkRealDirectory, openRegularFile, readSmallFile } from './safe-files';
 import { DEFAULT_MANIFEST_MAX_BYTES, type FetchBlobOptions, type MirrorSource, type Referrers, type ResolvedManifest, type SourceDescription } from './types';
@@ -43,18 +43,13 @@ export class OciLayoutSource implements MirrorSource {
     await checkRealDirectory(join(root, 'blobs'), label);
     await checkRealDirectory(join(root, 'blobs', 'sha256'), label);
     const layoutBytes = await readSmallFile(root, 'oci-layout', `${label}: oci-layout`, 64 * 1024, () => new ApiError('VERIFY_FAILED', `${label}: oci-layout is too large.`));
-    if (!ociLayoutFileSchema.safeParse(JSON.parse(layoutBytes.toString('utf8'))).success) {
+    if (!ociLayoutFileSchema.safeParse(tryParseJson(layoutBytes)).success) {
       throw new ApiError('VERIFY_FAILED', `${label} is not an OCI image layout version 1.0.0.`);
     }
     const indexMax = options.indexMaxBytes ?? 16 * 1024 * 1024;
     const indexBytes = await readSmallFile(root, 'index.json', `${label}: index.json`, indexMax, () => new ApiError('VERIFY_FAILED', `${label}: index.json is larger than ${indexMax} bytes.`));
-    let parsed;
-    try {
-      parsed = imageIndexSchema.safeParse(JSON.parse(indexBytes.toString('utf8')));
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed?.success) throw new ApiError('VERIFY_FAILED', `${label}: index.json is not a valid OCI index.`);
+    const parsed = imageIndexSchema.safeParse(tryParseJson(indexBytes));
+    if (!parsed.success) throw new ApiError('VERIFY_FAILED', `${label}: index.json is not a valid OCI index.`);
     const tags = new Map<string, Map<string, Descriptor>>();
     for (const descriptor of parsed.data.manifests) {
       const ref = descriptor.annotations?.[REF_NAME_ANNOTATION];

@@ -5,6 +5,15 @@
 import { ApiError } from '../api/errors';
 import { MediaType, sha256Digest, type Digest } from '../oci';
 
+/** JSON from the mirror: undefined instead of a SyntaxError, so callers can say what was wrong. */
+export function tryParseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function tooBigManifest(label: string, maxBytes: number): ApiError {
   return new ApiError('VERIFY_FAILED', `The manifest of ${label} is larger than ${maxBytes} bytes; it was refused. Ask the publisher for a smaller manifest or raise the limit in the settings.`);
 }

@@ -9,7 +9,7 @@ import { ApiError } from '../api/errors';
 import { imageIndexSchema, isDigest, parseDigest, referrersTagFor, type Descriptor } from '../oci';
 import { MANIFEST_ACCEPT, MediaType } from '../oci';
 import { HttpClient, drain, isNotTlsError, readCapped, type HttpResponse } from './http-client';
-import { checkManifestDigest, manifestMediaType, tooBigManifest } from './manifest-bytes';
+import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
 import { checkReference, checkRepository, isRepositoryName } from './names';
 import { RegistryAuth, type RegistryCredentials } from './registry-auth';
 import { formatRegistryUrl, isLoopbackHost, parseRegistryUrl, type RegistryLocation } from './source-url';
@@ -129,8 +129,9 @@ export class RegistrySource implements MirrorSource {
       const response = await this.get(url, scope);
       if (response.status !== 200) throw await this.failure(response, what);
       const body = await readCapped(response, LIST_MAX_BYTES, () => new ApiError('VERIFY_FAILED', `The listing of ${what} is too large.`));
-      const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      const items = parsed[field];
+      const parsed = tryParseJson(body);
+      if (typeof parsed !== 'object' || parsed === null) throw new ApiError('VERIFY_FAILED', `${this.location.authority} sent a listing of ${what} that is not JSON.`);
+      const items = (parsed as Record<string, unknown>)[field];
       if (Array.isArray(items)) for (const item of items) if (typeof item === 'string') out.push(item);
       const link = response.headers.link;
       const next = parseNextLink(Array.isArray(link) ? link.join(', ') : link);
@@ -197,7 +198,7 @@ export class RegistrySource implements MirrorSource {
     if (response.status === 200) {
       const max = this.options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES;
       const bytes = await readCapped(response, max, () => tooBigManifest(`the referrers of ${digest}`, max));
-      const index = imageIndexSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+      const index = imageIndexSchema.safeParse(tryParseJson(bytes));
       if (!index.success) throw new ApiError('VERIFY_FAILED', `${this.location.authority} sent an invalid referrers list for ${digest}.`);
       return { manifests: index.data.manifests.filter(keep), via: 'referrers-api' };
     }
@@ -211,7 +212,7 @@ export class RegistrySource implements MirrorSource {
       if (error instanceof ApiError && error.code === 'NOT_FOUND') return { manifests: [], via: 'none' };
       throw error;
     }
-    const index = imageIndexSchema.safeParse(JSON.parse(fallback.bytes.toString('utf8')));
+    const index = imageIndexSchema.safeParse(tryParseJson(fallback.bytes));
     if (!index.success) return { manifests: [], via: 'none' };
     return { manifests: index.data.manifests.filter(keep), via: 'fallback-tag' };
   }

@@ -49,6 +49,8 @@ export async function* readTar(
   const maxMeta = options.maxMetadataSize ?? 64 * 1024;
   const reader = new ByteReader(source);
   const seen = new Map<string, TarEntry['type']>();
+  /** Folders implied by deeper entries ("a" for "a/b"), which a later file or link may not replace. */
+  const impliedDirs = new Set<string>();
   let total = 0;
   let pax = new Map<string, string>();
   let longName: string | undefined;
@@ -132,6 +134,10 @@ export async function* readTar(
           throw new TarError('traversal', `The entry ${shown(path)} goes through ${shown(parent)}, which is not a folder.`, path);
         }
       }
+      if (type !== 'directory' && impliedDirs.has(path)) {
+        throw new TarError('duplicate', `The entry ${shown(path)} is both a folder and a file.`, path);
+      }
+      for (let i = 1; i < parts.length; i++) impliedDirs.add(parts.slice(0, i).join('/'));
       if (seen.size >= maxEntries) throw new TarError('too-many-entries', `The archive has more than ${maxEntries} entries.`);
       if (size > maxEntrySize) throw new TarError('oversize', `The entry ${shown(path)} is ${size} bytes, more than the ${maxEntrySize} allowed.`, path);
       total += size;

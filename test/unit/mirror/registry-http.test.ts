@@ -128,3 +128,16 @@ test('bearer token dance: realm, service and scope; credentials go to the realm;
   t.after(() => anonymous.close());
   await assert.rejects(anonymous.resolve('samples/a', 'v1'), failed('UNAUTHENTICATED'));
 });
+
+test('garbage listings and referrers are VERIFY_FAILED or empty, never a crash', async (t) => {
+  const { server, authority } = await serve((req, res) => {
+    if (req.url?.startsWith('/v2/_catalog')) res.writeHead(200).end('<html>not json</html>');
+    else if (req.url?.includes('/referrers/')) res.writeHead(200).end('{"manifests": "nope"}');
+    else res.writeHead(404).end();
+  });
+  t.after(() => server.close());
+  const source = await RegistrySource.open(`registry://${authority}`, { transport: 'http' });
+  t.after(() => source.close());
+  await assert.rejects(source.listRepositories(), failed('VERIFY_FAILED', /not JSON/));
+  await assert.rejects(source.listReferrers('a', `sha256:${'3'.repeat(64)}`), failed('VERIFY_FAILED', /invalid referrers list/));
+});

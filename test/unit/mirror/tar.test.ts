@@ -168,3 +168,17 @@ test('skips bodies the caller does not read', async () => {
 test('the writer refuses a body that does not match its declared size', async () => {
   await assert.rejects(tarOf([{ type: 'file', path: 'a', size: 5, body: Buffer.from('abc') }]), /declared 5/);
 });
+
+test('refuses a file that replaces a folder an earlier entry implied', async () => {
+  const buffer = rawTar([
+    { name: 'a/b', typeflag: '0', data: Buffer.from('x') },
+    { name: 'a', typeflag: '0', data: Buffer.from('y') },
+  ]);
+  assert.equal((await refusal(buffer)).reason, 'duplicate');
+  // A folder entry after its files is normal (some tools write them last).
+  const ok = rawTar([
+    { name: 'a/b', typeflag: '0', data: Buffer.from('x') },
+    { name: 'a/', typeflag: '5' },
+  ]);
+  assert.deepEqual((await readAll(ok)).map((e) => e.path), ['a/b', 'a']);
+});
