@@ -1,0 +1,38 @@
+/** Operations: auth. */
+import { z } from 'zod';
+import { op } from './define';
+import { empty, newPassword, ok, password, userInfo, userName } from './schemas';
+
+export const authOps = {
+  'auth.signIn': op({
+    summary: 'Sign in with a user name and password.',
+    access: 'public',
+    mutates: false,
+    secretFields: ['password'],
+    input: z.object({ name: userName, password }).strict(),
+    output: z.object({ sessionId: z.string(), user: userInfo, permissions: z.array(z.string()) }),
+  }),
+  'auth.signOut': op({
+    summary: 'End this session.',
+    access: 'signedIn',
+    mutates: false,
+    auditRead: 'always',
+    input: empty,
+    output: ok,
+  }),
+  'auth.whoami': op({
+    summary: 'The signed-in user, roles and permissions.',
+    access: 'signedIn',
+    mutates: false,
+    input: empty,
+    output: z.object({ user: userInfo, permissions: z.array(z.string()), workstationId: z.string() }),
+  }),
+  'auth.changePassword': op({
+    summary: 'Change your own password.',
+    access: 'signedIn',
+    mutates: true,
+    secretFields: ['currentPassword', 'newPassword'],
+    input: z.object({ currentPassword: password, newPassword }).strict(),
+    output: ok,
+  }),
+} as const;
