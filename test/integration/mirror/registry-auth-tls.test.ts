@@ -1,5 +1,5 @@
 /**
- * Basic auth (htpasswd) and TLS against real docker-registry instances configured for them.
+ * Basic auth (htpasswd), bearer tokens (auth: token) and TLS against real docker-registry instances.
  * htpasswd needs bcrypt: `htpasswd -B` (apache2-utils) when present, else python3's crypt module.
  * Certificates come from openssl: a throw-away CA and a server certificate for IP 127.0.0.1.
  */
@@ -14,6 +14,7 @@ import { ApiError } from '../../../src/api/errors';
 import { RegistrySource } from '../../../src/mirror';
 import { buildImage, pushToRegistry } from '../../../src/oci';
 import { bcryptHtpasswd, registryMissing, startRegistry, type TestRegistry } from './registry-fixture';
+import { startTokenServer, type TokenServer } from './token-server';
 
 const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 const PASSWORD = 'correct horse 42';
@@ -124,5 +125,63 @@ describe('TLS (registry with a site CA)', () => {
       RegistrySource.open(`registry://127.0.0.1:${port}`, { caFile: join(dir, 'ca.pem') }),
       failed('VERIFY_FAILED', /older than 1\.2/),
     );
+  });
+});
+
+describe('bearer token auth (registry with auth: token)', () => {
+  let registry: TestRegistry | undefined;
+  let tokens: TokenServer | undefined;
+  let skip: string | undefined;
+  let dir: string;
+  let digest: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mirror-token-'));
+    if (registryMissing() || spawnSync('openssl', ['version']).error) {
+      skip = registryMissing() ?? 'openssl is not installed; token test skipped';
+      return;
+    }
+    // Fill the storage through an open instance, then serve the same storage with token auth.
+    const storageDir = join(dir, 'storage');
+    const open = await startRegistry({ storageDir });
+    if ('skip' in open) {
+      skip = open.skip;
+      return;
+    }
+    const image = await buildImage({ files: [{ path: '/t', content: 'token' }], config: {} });
+    digest = image.manifestDigest;
+    await pushToRegistry(open.baseUrl, 'tokened/app', image, 'v1');
+    await open.stop();
+    tokens = await startTokenServer(dir, { username: 'reader', password: PASSWORD });
+    const started = await startRegistry({ storageDir, token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile } });
+    if ('skip' in started) skip = started.skip;
+    else registry = started;
+  });
+  after(async () => {
+    await registry?.stop();
+    await tokens?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the WWW-Authenticate dance gets a token for the right scope; bad or no credentials are refused', async (t) => {
+    if (skip) return t.skip(skip);
+    const reg = registry as TestRegistry;
+    const server = tokens as TokenServer;
+    const source = await RegistrySource.open(reg.url, { credentials: { username: 'reader', password: PASSWORD } });
+    t.after(() => source.close());
+    assert.equal((await source.resolve('tokened/app', 'v1')).digest, digest);
+    assert.deepEqual(await source.listTags('tokened/app'), ['v1']);
+    assert.deepEqual(await source.listRepositories(), ['tokened/app']);
+    assert.ok(server.requests.some((r) => r.includes('scope=repository%3Atokened%2Fapp%3Apull') && r.includes(`service=${server.service}`)));
+    assert.ok(server.requests.some((r) => r.includes('scope=registry%3Acatalog%3A*')));
+    const before = server.requests.length;
+    await source.resolve('tokened/app', digest);
+    assert.equal(server.requests.length, before, 'the token is reused for the same scope');
+
+    const wrong = await RegistrySource.open(reg.url, { credentials: { username: 'reader', password: 'nope-nope' } });
+    t.after(() => wrong.close());
+    await assert.rejects(wrong.resolve('tokened/app', 'v1'), (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('nope-nope'));
+    const anonymous = await RegistrySource.open(reg.url);
+    t.after(() => anonymous.close());
+    await assert.rejects(anonymous.resolve('tokened/app', 'v1'), failed('UNAUTHENTICATED'));
   });
 });

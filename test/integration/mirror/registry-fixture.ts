@@ -32,6 +32,8 @@ export interface RegistryConfig {
   token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** Always start a private instance, even when AIRGAP_TEST_REGISTRY is set. */
   private?: boolean;
+  /** Serve this storage folder (kept on stop) instead of a fresh one: fill it without auth, then serve it with auth. */
+  storageDir?: string;
 }
 
 export const REGISTRY_BINARY = process.env.AIRGAP_REGISTRY_BIN ?? 'docker-registry';
@@ -92,7 +94,7 @@ async function waitPort(port: number, child: ChildProcess, log: () => string): P
 
 export async function startRegistry(config: RegistryConfig = {}): Promise<TestRegistry | { skip: string }> {
   const shared = process.env.AIRGAP_TEST_REGISTRY;
-  const special = config.htpasswd || config.tls || config.token || config.private;
+  const special = config.htpasswd || config.tls || config.token || config.private || config.storageDir;
   if (shared && !special) {
     const baseUrl = `http://${shared}`;
     await waitReady(baseUrl, undefined, () => '');
@@ -111,7 +113,7 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
     '    disabled: true',
     'storage:',
     '  filesystem:',
-    `    rootdirectory: ${join(dir, 'data')}`,
+    `    rootdirectory: ${config.storageDir ?? join(dir, 'data')}`,
     '  delete:',
     '    enabled: true',
     'http:',
@@ -148,7 +150,7 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
     await stop();
     throw error;
   }
-  return { authority: `127.0.0.1:${port}`, url: `registry://127.0.0.1:${port}`, baseUrl, own: true, storageDir: join(dir, 'data'), stop };
+  return { authority: `127.0.0.1:${port}`, url: `registry://127.0.0.1:${port}`, baseUrl, own: true, storageDir: config.storageDir ?? join(dir, 'data'), stop };
 }
 
 /** A bcrypt htpasswd line (cost 4: fast tests), with whatever tool this machine has; a skip reason when none. */
