@@ -16,6 +16,7 @@ import { Sessions, DEFAULT_IDLE_MS, type Session } from '../identity/sessions';
 import { Users, type UserRow } from '../identity/users';
 import { appendPending, clearPending, failureTimes, readPending, throttleWaitMs } from '../identity/pending';
 import type { Keyring } from '../store/keyring';
+import { readSettings } from './settings';
 
 export const VERSION = '0.1.0';
 
@@ -177,10 +178,17 @@ export class Core {
   }
 
   openSession(user: UserRow, keyring: Keyring): Session {
+    this.applySettings();
     return this.sessions.create(
       { userId: user.id, name: user.name, roles: user.roles, mustChangePassword: user.mustChangePassword, keyring },
       this.clock.now().getTime(),
     );
+  }
+
+  /** Settings that live objects of the core follow (idle expiry). Called after a change too. */
+  applySettings(): void {
+    const minutes = readSettings(this.store.db)['session.idleMinutes'];
+    if (typeof minutes === 'number') this.sessions.setIdleMs(minutes * 60 * 1000);
   }
 
   /** Opens the store with the recovery key (no session): for `recover` and `restore`. */

@@ -22,7 +22,12 @@ export const DEFAULT_IDLE_MS = 15 * 60 * 1000;
 export class Sessions {
   private readonly byId = new Map<string, Session>();
 
-  constructor(private readonly idleMs: number = DEFAULT_IDLE_MS) {}
+  constructor(private idleMs: number = DEFAULT_IDLE_MS) {}
+
+  /** From the `session.idleMinutes` setting; applies to live sessions at once. */
+  setIdleMs(ms: number): void {
+    this.idleMs = ms;
+  }
 
   create(u: { userId: number; name: string; roles: Role[]; mustChangePassword: boolean; keyring: Keyring }, nowMs: number): Session {
     const session: Session = { id: randomUUID(), ...u, lastActive: nowMs, flags: new Set() };

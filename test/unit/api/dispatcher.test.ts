@@ -53,6 +53,17 @@ test('idle sessions expire', async () => {
   env.cleanup();
 });
 
+test('the idle expiry follows the session.idleMinutes setting', async () => {
+  const env = await initialisedCore();
+  await dispatch(env.core, env.admin, 'settings.set', { key: 'session.idleMinutes', value: 60 });
+  env.clock.advance(30 * 60 * 1000);
+  await dispatch(env.core, env.admin, 'auth.whoami', {});
+  await dispatch(env.core, env.admin, 'settings.set', { key: 'session.idleMinutes', value: 2 });
+  env.clock.advance(3 * 60 * 1000);
+  await assert.rejects(dispatch(env.core, env.admin, 'auth.whoami', {}), { code: 'UNAUTHENTICATED' });
+  env.cleanup();
+});
+
 test('outputs are validated: the keyring never leaves in a result', async () => {
   const env = await initialisedCore();
   const who = await dispatch(env.core, env.admin, 'auth.whoami', {});
