@@ -122,18 +122,22 @@ sweep_processes() {
 # Unmounts everything mounted under $1 (default: the state dir), deepest first: overlay2 layers, shm,
 # netns files, the bind mount c/storage makes of its own overlay folder; so that `rm -rf STATE` works.
 unmount_all() {
-  local prefix="${1:-$STATE}/" mp i mps
+  local dir="${1:-$STATE}" mp i mps
+  # Mount points below $dir; with an argument also $dir itself (dockerd bind-mounts its data root
+  # onto itself). The state dir itself is left alone: it may be a tmpfs the caller mounted.
+  local sel='index($5, d "/") == 1'
+  [[ $# -gt 0 ]] && sel='$5 == d || index($5, d "/") == 1'
   for i in 1 2 3; do
-    mapfile -t mps < <(awk -v p="$prefix" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+    mapfile -t mps < <(awk -v d="$dir" "$sel { print \$5 }" /proc/self/mountinfo | sort -r)
     ((${#mps[@]} == 0)) && return 0
     for mp in "${mps[@]}"; do
       mp="$(printf '%b' "$mp")" # mountinfo escapes spaces etc. as \040
       umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true
     done
   done
-  if awk -v p="$prefix" 'index($5, p) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
-    log "WARNING: mounts remain under $prefix:"
-    awk -v p="$prefix" 'index($5, p) == 1 { print "  " $5 }' /proc/self/mountinfo >&2
+  if awk -v d="$dir" "$sel { found = 1 } END { exit !found }" /proc/self/mountinfo; then
+    log "WARNING: mounts remain under $dir:"
+    awk -v d="$dir" "$sel { print \"  \" \$5 }" /proc/self/mountinfo >&2
   fi
 }
 
