@@ -24,7 +24,7 @@ const repo = `mirror-test-${run}/app`;
 let image: BuiltImage;
 
 before(async () => {
-  const started = await startRegistry({ private: true });
+  const started = await startRegistry();
   if ('skip' in started) skip = started.skip;
   else registry = started;
   work = mkdtempSync(join(tmpdir(), 'mirror-registry-test-'));
@@ -85,6 +85,7 @@ describe('registry source (real docker-registry)', () => {
     t.after(() => all.close());
     const repos = await all.listRepositories();
     assert.ok(repos.includes(repo) && repos.includes(`paging-${run}/r5`));
+    t.diagnostic(reg.own ? 'private docker-registry' : `shared registry ${reg.authority} (AIRGAP_TEST_REGISTRY)`);
   });
 
   test('blobs stream to disk with size and digest checked, with progress', async (t) => {
@@ -116,8 +117,14 @@ describe('registry source (real docker-registry)', () => {
 
   test('a blob corrupted in the registry storage is detected by its digest', async (t) => {
     if (skip) return t.skip(skip);
-    const reg = registry as TestRegistry;
-    if (!reg.storageDir) return t.skip('shared registry: its storage cannot be corrupted from here');
+    let reg = registry as TestRegistry;
+    if (!reg.storageDir) {
+      // The shared registry's storage is not ours to damage: use a private instance for this one.
+      const own = await startRegistry({ private: true });
+      if ('skip' in own) return t.skip(own.skip);
+      t.after(() => own.stop());
+      reg = own;
+    }
     const victim = await buildImage({ layers: [{ random: { seed: `${run}-victim`, size: 256 * 1024 } }], config: {} });
     await pushToRegistry(reg.baseUrl, `${repo}-victim`, victim, 'v1');
     const layer = victim.layers[0];
@@ -127,7 +134,7 @@ describe('registry source (real docker-registry)', () => {
     const bytes = readFileSync(stored);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff; // same size, one byte flipped
     writeFileSync(stored, bytes);
-    const source = await open();
+    const source = await RegistrySource.open(reg.url);
     t.after(() => source.close());
     const dest = join(work, 'corrupt');
     await assert.rejects(source.fetchBlobTo(`${repo}-victim`, layer.digest, layer.size, dest), failed('VERIFY_FAILED', /does not match its digest/));
