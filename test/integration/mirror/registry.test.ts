@@ -130,6 +130,7 @@ describe('registry source (real docker-registry)', () => {
     const layer = victim.layers[0];
     assert.ok(layer?.buffer);
     const hex = digestHex(layer.digest);
+    assert.ok(reg.storageDir);
     const stored = join(reg.storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
     const bytes = readFileSync(stored);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff; // same size, one byte flipped
