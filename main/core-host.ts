@@ -1,0 +1,27 @@
+/**
+ * Entry of the Electron utility process that runs the core (ARCHITECTURE.md, "Process model"):
+ * SQLite, hashing and exports never block the window, and a renderer crash or reload never stops
+ * the core. Plain Node: it uses Electron's `process.parentPort`, never the electron module.
+ */
+import { Core } from '../src/api/core';
+import { defaultHome } from '../src/store/files';
+import { directLink } from './core-link';
+import { serveCore, type HostPort } from './core-protocol';
+
+const parentPort = (process as unknown as { parentPort?: HostPort }).parentPort;
+if (!parentPort) {
+  process.stderr.write('core-host runs inside Airgap Runner as an Electron utility process.\n');
+  process.exit(2);
+}
+
+process.umask(0o077);
+const core = new Core({ home: process.env.AIRGAP_RUNNER_HOME || defaultHome() });
+serveCore(directLink(core), parentPort);
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    core.close();
+    process.exit(0);
+  });
+}
+process.on('exit', () => core.close());

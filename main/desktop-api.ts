@@ -1,0 +1,55 @@
+/**
+ * The shape of `window.api`: what the preload exposes, what the browser test harness imitates,
+ * and what the renderer's ApiClient wraps. Derived from the contract, so a renamed operation or
+ * field fails to compile in main, preload, renderer and tests at once. Types and names only.
+ */
+import type { OpInput, OpName, OpOutput, SubEvent, SubInput, SubName } from '../src/api/contract';
+import type { ApiErrorShape, Result } from '../src/api/errors';
+
+/** Sign-in's session id stays on the privileged side (main, or the harness); the page never sees it. */
+export type BridgeOutput<N extends OpName> = N extends 'auth.signIn' ? Omit<OpOutput<N>, 'sessionId'> : OpOutput<N>;
+
+export interface FileFilter {
+  name: string;
+  extensions: string[];
+}
+
+export interface ChooseFileOptions {
+  title?: string;
+  /** A file (default) or a folder. */
+  kind?: 'file' | 'folder';
+  filters?: FileFilter[];
+}
+
+export interface ChooseSaveFileOptions {
+  title?: string;
+  /** File name proposed in the dialog (a name, not a path). */
+  defaultName?: string;
+  filters?: FileFilter[];
+}
+
+export interface DesktopApi {
+  /** Calls one operation of the contract; never throws for API errors. */
+  call<N extends OpName>(name: N, input: OpInput<N>): Promise<Result<BridgeOutput<N>>>;
+  /** Starts a subscription; returns the function that ends it. */
+  subscribe<N extends SubName>(
+    name: N,
+    input: SubInput<N>,
+    onEvent: (event: SubEvent<N>) => void,
+    onError?: (error: ApiErrorShape) => void,
+  ): () => void;
+  /** A native open dialog; resolves to the chosen path, or null when cancelled. */
+  chooseFile(options?: ChooseFileOptions): Promise<string | null>;
+  /** A native save dialog; resolves to the chosen path, or null when cancelled. */
+  chooseSaveFile(options?: ChooseSaveFileOptions): Promise<string | null>;
+}
+
+/** IPC channel names, shared by main and the preload. */
+export const CHANNELS = {
+  call: 'api:call',
+  subscribe: 'api:subscribe',
+  unsubscribe: 'api:unsubscribe',
+  event: 'api:event',
+  chooseFile: 'dialog:chooseFile',
+  chooseSaveFile: 'dialog:chooseSaveFile',
+} as const;

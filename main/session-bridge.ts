@@ -1,0 +1,165 @@
+/**
+ * The privileged half of `window.api`, shared by Electron main and the browser test harness so
+ * both behave the same. It holds each page's session id (the page never sees or sends one),
+ * checks names against the contract, and forwards calls to the core. Validation, permissions and
+ * audit stay in the dispatcher; this layer only decides *which session* a page speaks for.
+ * No electron import: plain Node, unit-testable.
+ */
+import { contract, subscriptions, type OpName } from '../src/api/contract';
+import type { ApiErrorShape, Result } from '../src/api/errors';
+
+/** How the bridge reaches the core: in-process (harness) or over the utility process's port (main). */
+export interface CoreLink {
+  call(sessionId: string | null, name: string, input: unknown): Promise<Result<unknown>>;
+  subscribe(sessionId: string | null, name: string, input: unknown, onEvent: (event: unknown) => void): Promise<Result<() => void>>;
+}
+
+/**
+ * Input fields that name a file on this workstation. A page may only pass a path the user picked
+ * in a native dialog of that same page, so a compromised renderer cannot aim the core at files
+ * of its choosing. Later operations with paths (mirror archives, audit exports) add a line here.
+ */
+export const PATH_FIELDS: Partial<Record<OpName, readonly string[]>> = {
+  'store.backup': ['outPath'],
+  'store.restore': ['file'],
+};
+
+const MAX_GRANTED_PATHS = 64;
+
+interface Client {
+  sessionId: string | null;
+  /** Subscription id chosen by the page -> its stop function (null while it is being set up). */
+  subs: Map<number, (() => void) | null>;
+  paths: Set<string>;
+}
+
+function failure(code: ApiErrorShape['code'], message: string): { ok: false; error: ApiErrorShape } {
+  return { ok: false, error: { code, message } };
+}
+
+function isOpName(name: unknown): name is OpName {
+  return typeof name === 'string' && Object.hasOwn(contract, name);
+}
+
+export class SessionBridge<Key = number> {
+  private readonly clients = new Map<Key, Client>();
+
+  constructor(private readonly core: CoreLink) {}
+
+  private client(key: Key): Client {
+    let c = this.clients.get(key);
+    if (!c) {
+      c = { sessionId: null, subs: new Map(), paths: new Set() };
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  async call(key: Key, name: unknown, input: unknown): Promise<Result<unknown>> {
+    if (!isOpName(name)) return failure('NOT_FOUND', `There is no operation named "${String(name)}".`);
+    const client = this.client(key);
+    const refusal = this.checkPaths(client, name, input);
+    if (refusal) return refusal;
+    // Public operations never carry a session: a stale id must not block sign-in or setup.
+    const isPublic = contract[name].access === 'public';
+    const result = await this.core.call(isPublic ? null : client.sessionId, name, input);
+
+    if (name === 'auth.signIn' && result.ok) {
+      const { sessionId, ...visible } = result.value as { sessionId: string };
+      const previous = client.sessionId;
+      client.sessionId = sessionId;
+      if (previous && previous !== sessionId) await this.endSession(previous);
+      return { ok: true, value: visible };
+    }
+    if (name === 'auth.signOut') this.clearSession(client);
+    else if (!result.ok && result.error.code === 'UNAUTHENTICATED' && !isPublic) this.clearSession(client);
+    return result;
+  }
+
+  async subscribe(key: Key, subId: unknown, name: unknown, input: unknown, onEvent: (event: unknown) => void): Promise<Result<null>> {
+    if (typeof subId !== 'number' || !Number.isSafeInteger(subId)) return failure('INVALID_INPUT', 'A subscription needs a numeric id.');
+    if (typeof name !== 'string' || !Object.hasOwn(subscriptions, name)) return failure('NOT_FOUND', `There is no subscription named "${String(name)}".`);
+    const client = this.client(key);
+    if (client.subs.has(subId)) return failure('CONFLICT', `Subscription ${subId} is already open.`);
+    client.subs.set(subId, null);
+    const result = await this.core.subscribe(client.sessionId, name, input, onEvent);
+    if (!result.ok) {
+      client.subs.delete(subId);
+      return result;
+    }
+    // The page may have unsubscribed (or left) while the core was setting up.
+    if (this.clients.get(key) !== client || !client.subs.has(subId)) {
+      result.value();
+      return { ok: true, value: null };
+    }
+    client.subs.set(subId, result.value);
+    return { ok: true, value: null };
+  }
+
+  unsubscribe(key: Key, subId: unknown): void {
+    const client = this.clients.get(key);
+    if (!client || typeof subId !== 'number') return;
+    const stop = client.subs.get(subId);
+    client.subs.delete(subId);
+    stop?.();
+  }
+
+  /** Records a path the user picked in a native dialog of this page. */
+  grantPath(key: Key, path: string): void {
+    const paths = this.client(key).paths;
+    if (paths.size >= MAX_GRANTED_PATHS) paths.delete(paths.values().next().value!);
+    paths.add(path);
+  }
+
+  /** The page reloaded or crashed: its subscriptions go; its session stays so it can reattach. */
+  dropSubscriptions(key: Key): void {
+    const client = this.clients.get(key);
+    if (!client) return;
+    for (const stop of client.subs.values()) stop?.();
+    client.subs.clear();
+  }
+
+  /** The window closed: end its session in the core as well. */
+  async forget(key: Key): Promise<void> {
+    const client = this.clients.get(key);
+    if (!client) return;
+    this.dropSubscriptions(key);
+    this.clients.delete(key);
+    if (client.sessionId) await this.endSession(client.sessionId);
+  }
+
+  /** The core process restarted: every session it held is gone. */
+  resetSessions(): void {
+    for (const client of this.clients.values()) {
+      client.sessionId = null;
+      client.subs.clear();
+    }
+  }
+
+  /** Whether a page is bound to a session (for tests and diagnostics; never the id itself). */
+  isSignedIn(key: Key): boolean {
+    return !!this.clients.get(key)?.sessionId;
+  }
+
+  private clearSession(client: Client): void {
+    client.sessionId = null;
+    for (const stop of client.subs.values()) stop?.();
+    client.subs.clear();
+  }
+
+  private async endSession(sessionId: string): Promise<void> {
+    await this.core.call(sessionId, 'auth.signOut', {});
+  }
+
+  private checkPaths(client: Client, name: OpName, input: unknown): Result<never> | null {
+    const fields = PATH_FIELDS[name];
+    if (!fields || typeof input !== 'object' || input === null) return null;
+    for (const field of fields) {
+      const value = (input as Record<string, unknown>)[field];
+      if (value !== undefined && (typeof value !== 'string' || !client.paths.has(value))) {
+        return failure('INVALID_INPUT', `Choose the file for "${field}" with the file dialog; paths typed into the window are not accepted.`);
+      }
+    }
+    return null;
+  }
+}

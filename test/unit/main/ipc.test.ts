@@ -1,0 +1,67 @@
+/** The IPC bridge with Electron faked: the sender check gates every channel; dialogs grant paths. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { installIpcBridge } from '../../../main/ipc';
+import { CHANNELS } from '../../../main/desktop-api';
+import { SessionBridge, type CoreLink } from '../../../main/session-bridge';
+import type { Result } from '../../../src/api/errors';
+import { FakeBrowserWindow, fakeElectron } from './fake-electron';
+
+type Window = Parameters<typeof installIpcBridge>[1];
+
+function setup() {
+  const { electron, record } = fakeElectron();
+  const calls: Array<{ sessionId: string | null; name: string; input: unknown }> = [];
+  const link: CoreLink = {
+    call: async (sessionId, name, input) => {
+      calls.push({ sessionId, name, input });
+      return name === 'auth.signIn' ? { ok: true, value: { sessionId: 'secret-session', user: {}, permissions: [] } } : { ok: true, value: { ok: true } };
+    },
+    subscribe: async () => ({ ok: true, value: () => undefined }),
+  };
+  const window = new FakeBrowserWindow({});
+  installIpcBridge(electron, window as unknown as Window, new SessionBridge<number>(link));
+  const trusted = { sender: window.webContents, senderFrame: { ...window.webContents.mainFrame } };
+  const foreign = { sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, routingId: 99 } };
+  const invoke = async (channel: string, event: unknown, ...args: unknown[]) => (await record.ipcHandlers.get(channel)!(event, ...args)) as Result<unknown> | string | null;
+  return { record, calls, trusted, foreign, invoke };
+}
+
+describe('IPC bridge', () => {
+  it('installs one handler per channel, and nothing else', () => {
+    const { record } = setup();
+    assert.deepEqual([...record.ipcHandlers.keys()].sort(), [CHANNELS.call, CHANNELS.chooseFile, CHANNELS.chooseSaveFile, CHANNELS.subscribe, CHANNELS.unsubscribe].sort());
+  });
+
+  it('refuses a call from anything but our main frame before it reaches the core', async () => {
+    const { calls, foreign, invoke } = setup();
+    const result = await invoke(CHANNELS.call, foreign, 'system.status', {});
+    assert.deepEqual(result, { ok: false, error: { code: 'FORBIDDEN', message: 'Only the Airgap Runner window may use the API.' } });
+    assert.equal(await invoke(CHANNELS.chooseSaveFile, foreign, {}), null);
+    assert.equal(calls.length, 0);
+  });
+
+  it('keeps the session id in main: sign-in returns none, later calls carry it', async () => {
+    const { calls, trusted, invoke } = setup();
+    const signedIn = await invoke(CHANNELS.call, trusted, 'auth.signIn', { name: 'alice', password: 'x' });
+    assert.deepEqual(signedIn, { ok: true, value: { user: {}, permissions: [] } });
+    await invoke(CHANNELS.call, trusted, 'users.list', {});
+    assert.equal(calls.at(-1)!.sessionId, 'secret-session');
+  });
+
+  it('grants a path only after the user picked it in the native dialog', async () => {
+    const { record, calls, trusted, invoke } = setup();
+    const refused = (await invoke(CHANNELS.call, trusted, 'store.backup', { outPath: '/media/usb/backup.arb' })) as Result<unknown>;
+    assert.equal(refused.ok, false);
+    assert.equal(calls.length, 0);
+
+    assert.equal(await invoke(CHANNELS.chooseSaveFile, trusted, { defaultName: '../../etc/passwd' }), null, 'a name, not a path');
+    record.dialogAnswer = '/media/usb/backup.arb';
+    assert.equal(await invoke(CHANNELS.chooseSaveFile, trusted, { title: 'Save', defaultName: 'backup.arb' }), '/media/usb/backup.arb');
+    const saved = record.dialogs.at(-1)!;
+    assert.equal(saved.kind, 'save');
+    assert.deepEqual((saved.options as { properties: string[] }).properties, ['createDirectory', 'showOverwriteConfirmation', 'dontAddToRecent']);
+    const allowed = (await invoke(CHANNELS.call, trusted, 'store.backup', { outPath: '/media/usb/backup.arb' })) as Result<unknown>;
+    assert.equal(allowed.ok, true);
+  });
+});
