@@ -1,0 +1,23 @@
+/**
+ * Engine: the container engine port (Docker Engine or Podman through its Docker-compatible API) and
+ * its dockerode implementation, on a local unix socket only. The import pipeline and the runner
+ * take a ContainerEngine in their constructors; nothing else talks to the engine.
+ */
+export type {
+  AttachedStreams,
+  BindMount,
+  ContainerEngine,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  EngineInfo,
+  EngineName,
+  ImageDetails,
+  ImageSummary,
+  LabelFilter,
+  LoadResult,
+  NetworkInfo,
+} from './types';
+export { DockerodeEngine, type DockerodeEngineOptions } from './dockerode-engine';
+export { defaultSocketCandidates, engineUnavailable, parseEngineAddress, resolveEngineSocket, type EngineSocket, type ResolveSocketOptions } from './socket';
+export { demuxAttachStream } from './demux';
