@@ -1,0 +1,39 @@
+/** electron-builder.yml pins what ships: fuses, asar, no publishing, the Linux targets. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+const read = (file: string) => parse(readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+
+describe('electron-builder configuration', () => {
+  const config = read('electron-builder.yml');
+
+  it('flips the fuses that close Node back doors, and loads only the integrity-checked asar', () => {
+    assert.deepEqual(config.electronFuses, {
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    assert.equal(config.asar, true);
+    assert.equal(config.npmRebuild, true);
+    assert.deepEqual(config.asarUnpack, ['node_modules/better-sqlite3-multiple-ciphers/**']);
+  });
+
+  it('publishes nothing and builds AppImage, deb and rpm from the built app only', () => {
+    assert.equal(config.publish, null);
+    assert.deepEqual((config.linux as { target: string[] }).target, ['AppImage', 'deb', 'rpm']);
+    assert.deepEqual(config.files, ['package.json', 'dist/**/*', 'renderer/dist/**/*', '!**/*.map']);
+  });
+
+  it('has a test build that differs only by keeping inspect arguments for Playwright, in its own folder', () => {
+    const test = read('electron-builder.test.yml');
+    assert.equal(test.extends, 'electron-builder.yml');
+    assert.deepEqual(test.electronFuses, { enableNodeCliInspectArguments: true });
+    assert.deepEqual(test.directories, { output: 'release/test' });
+  });
+});
