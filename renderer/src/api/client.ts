@@ -1,0 +1,56 @@
+/**
+ * The renderer's only way out: a thin, typed wrapper over `window.api`. It reports a session that
+ * ended (idle timeout, removed user) so the app can lock, and validates forms with the same zod
+ * schemas the core uses (src/api/contract is pure data, no Node).
+ */
+import type { z } from 'zod';
+import { contract } from '../../../src/api/contract';
+import type { OpInput, OpName, SubEvent, SubInput, SubName } from '../../../src/api/contract';
+import type { ApiErrorShape, Result } from '../../../src/api/errors';
+import type { BridgeOutput, ChooseFileOptions, ChooseSaveFileOptions, DesktopApi } from '../../../main/desktop-api';
+
+export type { ApiErrorShape, Result };
+export type FieldErrors = Partial<Record<string, string>>;
+
+export class ApiClient {
+  constructor(
+    private readonly bridge: DesktopApi,
+    private readonly onSessionEnded: (error: ApiErrorShape) => void,
+  ) {}
+
+  async call<N extends OpName>(name: N, input: OpInput<N>): Promise<Result<BridgeOutput<N>>> {
+    let result: Result<BridgeOutput<N>>;
+    try {
+      result = await this.bridge.call(name, input);
+    } catch {
+      result = { ok: false, error: { code: 'INTERNAL', message: 'The request did not reach Airgap Runner. Try again; restart the app if it persists.' } };
+    }
+    if (!result.ok && result.error.code === 'UNAUTHENTICATED' && contract[name].access !== 'public') this.onSessionEnded(result.error);
+    return result;
+  }
+
+  subscribe<N extends SubName>(name: N, input: SubInput<N>, onEvent: (event: SubEvent<N>) => void, onError?: (error: ApiErrorShape) => void): () => void {
+    return this.bridge.subscribe(name, input, onEvent, onError);
+  }
+
+  async chooseFile(options?: ChooseFileOptions): Promise<string | null> {
+    return await this.bridge.chooseFile(options);
+  }
+
+  async chooseSaveFile(options?: ChooseSaveFileOptions): Promise<string | null> {
+    return await this.bridge.chooseSaveFile(options);
+  }
+}
+
+/** Checks a form against the operation's input schema; returns the first message per field. */
+export function validateInput<N extends OpName>(name: N, input: OpInput<N>): FieldErrors | null {
+  const schema = contract[name].input as z.ZodType;
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return null;
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    errors[field] ??= issue.message;
+  }
+  return errors;
+}

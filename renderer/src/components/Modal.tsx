@@ -1,0 +1,21 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+
+/**
+ * A modal built on <dialog>: focus is trapped and Escape closes it, natively. Mount it to open it;
+ * the parent unmounts it on `onClose`.
+ */
+export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog ref={ref} className="modal" aria-labelledby={titleId} onClose={onClose}>
+      <h2 id={titleId}>{title}</h2>
+      {children}
+    </dialog>
+  );
+}

@@ -1,0 +1,5 @@
+import { contract } from '../../src/api/contract';
+
+/** The role names, read from the contract's own schema so they can never drift from the core's. */
+export const ROLE_NAMES = contract['users.add'].input.shape.roles.element.options;
+export type RoleName = (typeof ROLE_NAMES)[number];
