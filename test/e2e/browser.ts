@@ -1,0 +1,48 @@
+/** Debian's Chromium driven by playwright-core: never a downloaded browser. */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Harness } from './harness';
+import { ROOT } from './build-renderer';
+
+export const CHROMIUM = process.env.AIRGAP_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+export async function launchBrowser(): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A fresh browser context is a fresh window: its own page, its own session in the harness. */
+export async function openApp(browser: Browser, harness: Harness): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light', reducedMotion: 'reduce' });
+  context.setDefaultTimeout(15_000);
+  await context.addInitScript(harness.initScript);
+  const page = await context.newPage();
+  // Console errors include CSP and Trusted Types violations: a test fails on any of them.
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(harness.url);
+  return { context, page, errors };
+}
+
+/**
+ * Saves the current screen twice, in the light and the dark theme (theme preference "System").
+ * Modals are shot as the window shows them (their backdrop covers the window, not the page).
+ */
+export async function shoot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // From the top: a full-page capture of a scrolled page draws the sticky bars mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${scheme}.png`), fullPage, animations: 'disabled' });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
