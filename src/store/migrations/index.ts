@@ -6,8 +6,9 @@ import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError } from '../../api/errors';
 import type { Migration } from './types';
 import { migration as m0001 } from './0001-initial';
+import { migration as m0002 } from './0002-bundles';
 
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -1,0 +1,352 @@
+/**
+ * The bundle catalog: imported bundles (one name@version -> exactly one image), their tasks, and
+ * whether each task may run *now*. Status is decided at read time from the revocations, trust roots,
+ * signature setting and tag policy as they are, so an admin's change takes effect at once, for the
+ * lists and for the runner alike (catalogBundlePort).
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { ApiError } from '../api/errors';
+import { isDigest } from '../oci';
+import { evaluateTask, type TagPolicy } from './policy';
+import { readPolicy } from './policy-store';
+import { revocationMap, type Revocation } from './revocation';
+import { codebundleSchema, type Codebundle, type CodebundleTask } from './schema';
+import { compareVersions } from './semver';
+import { activeFingerprints } from './trust-roots';
+
+/** The admin setting that lets unsigned bundles in (recorded on every import that uses it). */
+export const SIGNATURES_OPTIONAL_SETTING = 'bundles.signaturesOptional';
+
+export type SignatureFormatRecord = 'cosign-classic' | 'sigstore-bundle' | 'detached' | 'none';
+
+export interface BundleRecord {
+  id: number;
+  name: string;
+  version: string;
+  /** The image manifest digest (what was signed, or the platform manifest of a signed index). */
+  digest: string;
+  indexDigest: string | null;
+  /** The config digest: the id the engine knows the image by. */
+  imageId: string;
+  /** The engine tag that holds this catalog's reference to the image. */
+  engineTag: string;
+  description: string;
+  maintainer: string;
+  codebundle: Codebundle;
+  /** Bytes of config and layers, as fetched. */
+  size: number;
+  source: { kind: string; location: string; ref: string; insecure: boolean };
+  signature: { format: SignatureFormatRecord; signerFingerprint: string | null; signedDigest: string | null };
+  importedAt: string;
+  importedBy: string;
+  imageRemovedAt: string | null;
+}
+
+export type NewBundle = Omit<BundleRecord, 'id' | 'imageRemovedAt'>;
+
+interface Row {
+  id: number;
+  name: string;
+  version: string;
+  digest: string;
+  index_digest: string | null;
+  image_id: string;
+  engine_tag: string;
+  description: string;
+  maintainer: string;
+  codebundle: string;
+  size: number;
+  source_kind: string;
+  source_location: string;
+  source_ref: string;
+  source_insecure: number;
+  signature_format: string;
+  signer_fingerprint: string | null;
+  signed_digest: string | null;
+  imported_at: string;
+  imported_by: string;
+  image_removed_at: string | null;
+}
+
+function toRecord(r: Row): BundleRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    version: r.version,
+    digest: r.digest,
+    indexDigest: r.index_digest,
+    imageId: r.image_id,
+    engineTag: r.engine_tag,
+    description: r.description,
+    maintainer: r.maintainer,
+    codebundle: codebundleSchema.parse(JSON.parse(r.codebundle)),
+    size: r.size,
+    source: { kind: r.source_kind, location: r.source_location, ref: r.source_ref, insecure: r.source_insecure === 1 },
+    signature: { format: r.signature_format as SignatureFormatRecord, signerFingerprint: r.signer_fingerprint, signedDigest: r.signed_digest },
+    importedAt: r.imported_at,
+    importedBy: r.imported_by,
+    imageRemovedAt: r.image_removed_at,
+  };
+}
+
+const shortDigest = (digest: string) => `${digest.slice(0, 19)}…`;
+
+// --- bundles ---
+
+export function bundleByDigest(db: Database, digest: string): BundleRecord | undefined {
+  const row = db.prepare('SELECT * FROM bundles WHERE digest = ?').get(digest) as Row | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
+export function bundleByNameVersion(db: Database, name: string, version: string): BundleRecord | undefined {
+  const row = db.prepare('SELECT * FROM bundles WHERE name = ? AND version = ?').get(name, version) as Row | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
+/** Every bundle, by name, newest version first. */
+export function listBundleRecords(db: Database): BundleRecord[] {
+  const all = (db.prepare('SELECT * FROM bundles').all() as Row[]).map(toRecord);
+  return all.sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
+}
+
+/**
+ * `NAME` (its newest version), `NAME@VERSION`, or a digest (manifest, index or image id).
+ * NOT_FOUND says what to do.
+ */
+export function findBundle(db: Database, ref: string): BundleRecord {
+  const text = ref.trim();
+  let found: BundleRecord | undefined;
+  if (isDigest(text)) {
+    const row = db.prepare('SELECT * FROM bundles WHERE digest = ? OR index_digest = ? OR image_id = ? ORDER BY id LIMIT 1').get(text, text, text) as Row | undefined;
+    found = row ? toRecord(row) : undefined;
+  } else {
+    const at = text.indexOf('@');
+    const name = at >= 0 ? text.slice(0, at) : text;
+    const version = at >= 0 ? text.slice(at + 1) : undefined;
+    found = version ? bundleByNameVersion(db, name, version) : listBundleRecords(db).find((b) => b.name === name);
+  }
+  if (!found) throw new ApiError('NOT_FOUND', `No imported bundle matches "${text.slice(0, 200)}". See \`bundle list\`, or import it with \`bundle import\`.`);
+  return found;
+}
+
+/**
+ * Records an imported bundle and its tasks. Call inside the transaction of the audit event. A
+ * name@version already recorded with another image is CONFLICT (checked again here, in the
+ * transaction, so two importers cannot both win).
+ */
+export function insertBundle(db: Database, bundle: NewBundle): BundleRecord {
+  const clash = bundleByNameVersion(db, bundle.name, bundle.version);
+  if (clash) throw nameVersionConflict(bundle.name, bundle.version, clash.digest, bundle.digest);
+  if (bundleByDigest(db, bundle.digest)) throw new ApiError('CONFLICT', `The digest ${bundle.digest} is already in the catalog.`);
+  const result = db
+    .prepare(
+      `INSERT INTO bundles (name, version, digest, index_digest, image_id, engine_tag, description, maintainer, codebundle, size,
+         source_kind, source_location, source_ref, source_insecure, signature_format, signer_fingerprint, signed_digest, imported_at, imported_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      bundle.name,
+      bundle.version,
+      bundle.digest,
+      bundle.indexDigest,
+      bundle.imageId,
+      bundle.engineTag,
+      bundle.description,
+      bundle.maintainer,
+      JSON.stringify(bundle.codebundle),
+      bundle.size,
+      bundle.source.kind,
+      bundle.source.location,
+      bundle.source.ref,
+      bundle.source.insecure ? 1 : 0,
+      bundle.signature.format,
+      bundle.signature.signerFingerprint,
+      bundle.signature.signedDigest,
+      bundle.importedAt,
+      bundle.importedBy,
+    );
+  const id = Number(result.lastInsertRowid);
+  const insertTask = db.prepare('INSERT INTO bundle_tasks (bundle_id, task_id, title, description, tags, access, position) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  bundle.codebundle.tasks.forEach((task, position) => {
+    insertTask.run(id, task.id, task.title, task.description ?? '', JSON.stringify(task.tags), task.access, position);
+  });
+  return toRecord(db.prepare('SELECT * FROM bundles WHERE id = ?').get(id) as Row);
+}
+
+export function nameVersionConflict(name: string, version: string, recorded: string, offered: string): ApiError {
+  return new ApiError(
+    'CONFLICT',
+    `${name}@${version} is already in the catalog as ${recorded}, and this image is ${offered}: one name@version maps to exactly one image. The publisher must release a new version; do not reuse a version number.`,
+  );
+}
+
+/** prune: the image is no longer in the engine (null: loaded again). */
+export function setImageRemoved(db: Database, id: number, at: string | null): void {
+  db.prepare('UPDATE bundles SET image_removed_at = ? WHERE id = ?').run(at, id);
+}
+
+// --- status: decided now, from the catalog as it is ---
+
+export interface StatusContext {
+  policy: TagPolicy;
+  revocations: Map<string, Revocation>;
+  trusted: Set<string>;
+  signaturesOptional: boolean;
+}
+
+/** Reads the boolean setting straight from the settings table (JSON value; default false). */
+export function readSignaturesOptional(db: Database): boolean {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(SIGNATURES_OPTIONAL_SETTING) as { value: string } | undefined;
+  return row ? JSON.parse(row.value) === true : false;
+}
+
+export function statusContext(db: Database): StatusContext {
+  return { policy: readPolicy(db), revocations: revocationMap(db), trusted: activeFingerprints(db), signaturesOptional: readSignaturesOptional(db) };
+}
+
+export function revocationOf(bundle: Pick<BundleRecord, 'digest' | 'indexDigest' | 'imageId'>, ctx: StatusContext): Revocation | undefined {
+  for (const digest of [bundle.digest, bundle.indexDigest, bundle.imageId]) {
+    const r = digest ? ctx.revocations.get(digest) : undefined;
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** Why no task of this bundle may run now, or null when the bundle itself is fine. */
+export function bundleBlock(bundle: BundleRecord, ctx: StatusContext): { state: BundleState; reason: string } | null {
+  const revoked = revocationOf(bundle, ctx);
+  if (revoked) {
+    return { state: 'revoked', reason: `the bundle's digest ${shortDigest(revoked.digest)} was revoked by ${revoked.revokedBy} at ${revoked.revokedAt}: ${revoked.reason}` };
+  }
+  const signer = bundle.signature.signerFingerprint;
+  if (signer && !ctx.trusted.has(signer)) {
+    return { state: 'untrusted', reason: `it was signed by the key ${signer.slice(0, 16)}…, which has been removed from the trust roots; an admin can add it back with \`trust add-key\`` };
+  }
+  if (!signer && !ctx.signaturesOptional) {
+    return { state: 'untrusted', reason: 'it was imported unsigned while signatures were optional, and signatures are now required; import a signed copy' };
+  }
+  if (bundle.imageRemovedAt) {
+    return { state: 'image-removed', reason: `its image was removed from the engine at ${bundle.imageRemovedAt} (bundle prune); import it again to run it` };
+  }
+  return null;
+}
+
+export type BundleState = 'active' | 'revoked' | 'untrusted' | 'image-removed';
+
+export interface TaskStatus {
+  enabled: boolean;
+  reason: string;
+}
+
+export function taskStatus(bundle: BundleRecord, task: Pick<CodebundleTask, 'tags' | 'access'>, ctx: StatusContext): TaskStatus {
+  const block = bundleBlock(bundle, ctx);
+  if (block) return { enabled: false, reason: `disabled: ${block.reason}` };
+  const decision = evaluateTask({ tags: task.tags, access: task.access }, ctx.policy);
+  return { enabled: decision.allowed, reason: decision.reason };
+}
+
+export interface TaskView {
+  bundle: string;
+  version: string;
+  digest: string;
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  access: 'read-only' | 'read-write';
+  enabled: boolean;
+  reason: string;
+}
+
+export function taskViews(bundle: BundleRecord, ctx: StatusContext): TaskView[] {
+  return bundle.codebundle.tasks.map((task) => ({
+    bundle: bundle.name,
+    version: bundle.version,
+    digest: bundle.digest,
+    id: task.id,
+    title: task.title,
+    description: task.description ?? '',
+    tags: task.tags,
+    access: task.access,
+    ...taskStatus(bundle, task, ctx),
+  }));
+}
+
+/** Tasks of every bundle (or of one bundle name, every version), with their status now. */
+export function listTasks(db: Database, options: { bundle?: string } = {}): TaskView[] {
+  const ctx = statusContext(db);
+  let bundles = listBundleRecords(db);
+  if (options.bundle !== undefined) {
+    bundles = options.bundle.includes('@') ? [findBundle(db, options.bundle)] : bundles.filter((b) => b.name === options.bundle);
+    if (bundles.length === 0) throw new ApiError('NOT_FOUND', `No imported bundle is named "${options.bundle.slice(0, 100)}". See \`bundle list\`.`);
+  }
+  return bundles.flatMap((b) => taskViews(b, ctx));
+}
+
+export interface BundleView {
+  record: BundleRecord;
+  state: BundleState;
+  reason: string;
+  enabledTasks: number;
+  disabledTasks: number;
+}
+
+export function bundleView(bundle: BundleRecord, ctx: StatusContext): BundleView {
+  const block = bundleBlock(bundle, ctx);
+  const tasks = taskViews(bundle, ctx);
+  return {
+    record: bundle,
+    state: block?.state ?? 'active',
+    reason: block?.reason ?? '',
+    enabledTasks: tasks.filter((t) => t.enabled).length,
+    disabledTasks: tasks.filter((t) => !t.enabled).length,
+  };
+}
+
+/**
+ * Bundles whose image no longer needs to be in the engine: nothing of them may run (revoked,
+ * untrusted), or a newer version of the same bundle is in the catalog with its image.
+ */
+export function pruneCandidates(db: Database): Array<{ bundle: BundleRecord; why: string }> {
+  const ctx = statusContext(db);
+  const all = listBundleRecords(db).filter((b) => !b.imageRemovedAt);
+  const out: Array<{ bundle: BundleRecord; why: string }> = [];
+  for (const bundle of all) {
+    const block = bundleBlock(bundle, ctx);
+    if (block) {
+      out.push({ bundle, why: block.state });
+      continue;
+    }
+    const newer = all.find((b) => b.name === bundle.name && compareVersions(b.version, bundle.version) > 0 && !bundleBlock(b, ctx));
+    if (newer) out.push({ bundle, why: `superseded by ${newer.version}` });
+  }
+  return out;
+}
+
+// --- the runner's view (the BundlePort of src/runner/bundles.ts, structurally) ---
+
+export interface RunnableBundle {
+  name: string;
+  version: string;
+  digest: string;
+  imageId: string;
+  codebundle: Codebundle;
+}
+
+export type Admission = { allowed: true } | { allowed: false; reason: string };
+
+export const catalogBundlePort: {
+  resolve(db: Database, ref: string): RunnableBundle;
+  admit(db: Database, bundle: RunnableBundle, task: CodebundleTask): Admission;
+} = {
+  resolve(db: Database, ref: string): RunnableBundle {
+    const b = findBundle(db, ref);
+    return { name: b.name, version: b.version, digest: b.digest, imageId: b.imageId, codebundle: b.codebundle };
+  },
+  admit(db: Database, bundle: RunnableBundle, task: CodebundleTask) {
+    const record = bundleByDigest(db, bundle.digest);
+    if (!record) return { allowed: false, reason: `the bundle ${bundle.name}@${bundle.version} is no longer in the catalog` };
+    const status = taskStatus(record, task, statusContext(db));
+    return status.enabled ? { allowed: true } : { allowed: false, reason: status.reason };
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * Trust roots in the catalog: the PEM public keys signatures are checked against (docs/signatures.md).
+ * A removed key stays on record (who removed it, when) and stops counting at once: bundles it signed
+ * are disabled until it is added again.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { ApiError } from '../api/errors';
+import { parseTrustedKeyPem, type TrustedKey } from '../trust';
+
+export interface TrustKeyRecord {
+  fingerprint: string;
+  algorithm: string;
+  comment: string;
+  pem: string;
+  addedBy: string;
+  addedAt: string;
+  removedBy: string | null;
+  removedAt: string | null;
+}
+
+interface Row {
+  fingerprint: string;
+  algorithm: string;
+  comment: string;
+  pem: string;
+  added_by: string;
+  added_at: string;
+  removed_by: string | null;
+  removed_at: string | null;
+}
+
+const toRecord = (r: Row): TrustKeyRecord => ({
+  fingerprint: r.fingerprint,
+  algorithm: r.algorithm,
+  comment: r.comment,
+  pem: r.pem,
+  addedBy: r.added_by,
+  addedAt: r.added_at,
+  removedBy: r.removed_by,
+  removedAt: r.removed_at,
+});
+
+export function listTrustKeys(db: Database, options: { includeRemoved?: boolean } = {}): TrustKeyRecord[] {
+  const sql = `SELECT * FROM trust_keys ${options.includeRemoved ? '' : 'WHERE removed_at IS NULL'} ORDER BY added_at, fingerprint`;
+  return (db.prepare(sql).all() as Row[]).map(toRecord);
+}
+
+/** The keys signatures are checked against now. */
+export function activeTrustedKeys(db: Database): TrustedKey[] {
+  return listTrustKeys(db).map((k) => parseTrustedKeyPem(k.pem));
+}
+
+export function activeFingerprints(db: Database): Set<string> {
+  return new Set((db.prepare('SELECT fingerprint FROM trust_keys WHERE removed_at IS NULL').all() as Array<{ fingerprint: string }>).map((r) => r.fingerprint));
+}
+
+export type AddKeyOutcome = 'added' | 'restored' | 'already-trusted';
+
+/** Adds a key (or puts a removed one back). Re-adding a trusted key changes nothing. */
+export function addTrustKey(db: Database, key: TrustedKey, comment: string, by: string, now: string): { key: TrustKeyRecord; outcome: AddKeyOutcome } {
+  const existing = db.prepare('SELECT * FROM trust_keys WHERE fingerprint = ?').get(key.fingerprint) as Row | undefined;
+  let outcome: AddKeyOutcome;
+  if (!existing) {
+    db.prepare('INSERT INTO trust_keys (fingerprint, algorithm, pem, comment, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      key.fingerprint,
+      key.algorithm,
+      key.pem,
+      comment,
+      by,
+      now,
+    );
+    outcome = 'added';
+  } else if (existing.removed_at !== null) {
+    db.prepare('UPDATE trust_keys SET removed_at = NULL, removed_by = NULL, added_by = ?, added_at = ?, comment = ? WHERE fingerprint = ?').run(
+      by,
+      now,
+      comment || existing.comment,
+      key.fingerprint,
+    );
+    outcome = 'restored';
+  } else {
+    outcome = 'already-trusted';
+  }
+  return { key: toRecord(db.prepare('SELECT * FROM trust_keys WHERE fingerprint = ?').get(key.fingerprint) as Row), outcome };
+}
+
+/**
+ * A fingerprint as people type it: the 64 hex characters (colons and a `sha256:` prefix tolerated),
+ * or a unique prefix of at least 12.
+ */
+export function normaliseFingerprint(text: string): string {
+  const value = text.trim().toLowerCase().replace(/^sha256:/, '').replace(/:/g, '');
+  if (!/^[0-9a-f]{12,64}$/.test(value)) {
+    throw new ApiError('INVALID_INPUT', 'A key fingerprint is 64 hexadecimal characters (or a unique prefix of at least 12), as `trust list` shows it.');
+  }
+  return value;
+}
+
+export function findTrustKey(db: Database, fingerprint: string, options: { includeRemoved?: boolean } = {}): TrustKeyRecord {
+  const prefix = normaliseFingerprint(fingerprint);
+  const rows = (db.prepare(`SELECT * FROM trust_keys WHERE fingerprint LIKE ? || '%' ${options.includeRemoved ? '' : 'AND removed_at IS NULL'}`).all(prefix) as Row[]).map(toRecord);
+  if (rows.length === 0) throw new ApiError('NOT_FOUND', `No trusted key has the fingerprint ${prefix}. See \`trust list\`.`);
+  if (rows.length > 1) throw new ApiError('INVALID_INPUT', `Several trusted keys start with ${prefix}; give more of the fingerprint.`);
+  return rows[0]!;
+}
+
+/** Marks a key removed; it stops counting at once. NOT_FOUND when no trusted key matches. */
+export function removeTrustKey(db: Database, fingerprint: string, by: string, now: string): TrustKeyRecord {
+  const key = findTrustKey(db, fingerprint);
+  db.prepare('UPDATE trust_keys SET removed_at = ?, removed_by = ? WHERE fingerprint = ?').run(now, by, key.fingerprint);
+  return { ...key, removedAt: now, removedBy: by };
+}
