@@ -33,46 +33,57 @@ export interface ReadBundleResult {
 
 export interface ReadBundleOptions {
   /** Receives each line of events.jsonl (without the newline), in order. Return false to stop receiving lines. */
-  onEventLine?: (line: string) => boolean;
+  onEventLine?: LineHandler;
   /** Awaited between decompressed chunks, e.g. to respect an output stream's backpressure. */
   afterChunk?: () => Promise<void> | void;
   signal?: AbortSignal;
 }
+
+/** Receives one line of events.jsonl as buf[start, end) (without the newline); false stops the lines. */
+export type LineHandler = (buf: Buffer, start: number, end: number) => boolean;
 
 class LineSplitter {
   private carry: Buffer | null = null;
   stopped = false;
   problem: string | null = null;
 
-  constructor(private readonly onLine: (line: string) => boolean) {}
+  constructor(private readonly onLine: LineHandler) {}
 
   push(chunk: Buffer): void {
     if (this.stopped) return;
-    const lastNewline = chunk.lastIndexOf(0x0a);
-    if (lastNewline < 0) {
+    let start = 0;
+    let newline = chunk.indexOf(0x0a);
+    if (newline < 0) {
       this.carry = this.carry ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk);
       if (this.carry.length > MAX_LINE) this.stop(`events.jsonl has a line longer than ${MAX_LINE} bytes`);
       return;
     }
-    const head = chunk.subarray(0, lastNewline);
-    const text = this.carry ? Buffer.concat([this.carry, head]).toString('utf8') : head.toString('utf8');
-    this.carry = lastNewline + 1 < chunk.length ? Buffer.from(chunk.subarray(lastNewline + 1)) : null;
-    let start = 0;
-    for (;;) {
-      const end = text.indexOf('\n', start);
-      if (!this.onLine(end < 0 ? text.slice(start) : text.slice(start, end))) {
-        this.stopped = true;
-        return;
-      }
-      if (end < 0) break;
-      start = end + 1;
+    if (this.carry) {
+      const line = Buffer.concat([this.carry, chunk.subarray(0, newline)]);
+      this.carry = null;
+      if (!this.deliver(line, 0, line.length)) return;
+      start = newline + 1;
+      newline = chunk.indexOf(0x0a, start);
     }
+    while (newline >= 0) {
+      if (!this.deliver(chunk, start, newline)) return;
+      start = newline + 1;
+      newline = chunk.indexOf(0x0a, start);
+    }
+    if (start < chunk.length) this.carry = Buffer.from(chunk.subarray(start));
   }
 
   end(): void {
     if (!this.stopped && this.carry && this.carry.length > 0) {
       this.stop('events.jsonl does not end with a newline (the file was cut short)');
     }
+  }
+
+  private deliver(buf: Buffer, start: number, end: number): boolean {
+    if (this.onLine(buf, start, end)) return true;
+    this.stopped = true;
+    this.carry = null;
+    return false;
   }
 
   private stop(message: string): void {

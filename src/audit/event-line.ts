@@ -10,12 +10,8 @@
  */
 import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical';
+import { scanCanonicalEvent, type EventSpans } from './event-scan';
 import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
-
-const sha256Hex: (data: string | Buffer) => string =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'hex')
-    : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** canonicalJson with identical output for every input (it throws where canonicalJson throws). */
 export function fastCanonical(value: unknown): string {
@@ -66,11 +62,6 @@ function textsOf(e: AuditEvent): EventTexts {
   };
 }
 
-/** canonicalJson(headerOf(e)) for an event whose fields have their declared types. */
-function headerText(e: AuditEvent, t: EventTexts): string {
-  return `{"action":${t.action},"actor":${t.actor},"mono":${e.mono},"outcome":${t.outcome},"seq":${e.seq},"target":${t.target},"time":${t.time}}`;
-}
-
 function hasPlainTypes(e: AuditEvent): boolean {
   return (
     typeof e.action === 'string' &&
@@ -89,7 +80,7 @@ function hasPlainTypes(e: AuditEvent): boolean {
 
 function lineFromParts(e: AuditEvent, t: EventTexts, details: string): string {
   const redacted = e.redacted === undefined ? '' : `"redacted":${e.redacted},`;
-  return `{"action":${t.action},"actor":${t.actor},"details":${details},"detailsHash":"${e.detailsHash}","hash":"${e.hash}","mono":${e.mono},"outcome":${t.outcome},"prevHash":"${e.prevHash}",${redacted}"seq":${e.seq},"target":${t.target},"time":${t.time}}`;
+  return `{"action":${t.action},"actor":${t.actor},"details":${details},"detailsHash":${JSON.stringify(e.detailsHash)},"hash":${JSON.stringify(e.hash)},"mono":${e.mono},"outcome":${t.outcome},"prevHash":${JSON.stringify(e.prevHash)},${redacted}"seq":${e.seq},"target":${t.target},"time":${t.time}}`;
 }
 
 /** The fields an exported event carries, nothing else (a store row may hold more). */
@@ -113,7 +104,7 @@ export function exportedFields(e: AuditEvent): AuditEvent {
 
 /** `canonicalJson(exportedFields(e))`, without the generic serializer's cost. */
 export function canonicalEventLine(e: AuditEvent): string {
-  if (!hasPlainTypes(e) || !HEX64.test(e.detailsHash) || !HEX64.test(e.hash) || !HEX64.test(e.prevHash)) return canonicalJson(exportedFields(e));
+  if (!hasPlainTypes(e)) return canonicalJson(exportedFields(e));
   return lineFromParts(e, textsOf(e), fastCanonical(e.details ?? null));
 }
 
@@ -153,14 +144,43 @@ export interface EventLineCheckerOptions {
   startSeq?: number;
   /** Keep every event hash (32 bytes each) so bundles can be compared for forks. */
   keepHashes?: boolean;
-  /** Called with every event that passed, in order (e.g. to pick out identity replacements). */
-  onEvent?: (event: AuditEvent) => void;
+  /** Parse and keep the events with these actions (e.g. identity replacements); the first event is always kept. */
+  collectActions?: string[];
 }
+
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = 10 + i;
+
+/** Decodes 64 lower-case hex digits at buf[pos] into out[0..32). The scanner has checked the digits. */
+function decodeHash(buf: Uint8Array, pos: number, out: Uint8Array): void {
+  for (let i = 0; i < 32; i++) out[i] = (HEX_VALUE[buf[pos + 2 * i]!]! << 4) | HEX_VALUE[buf[pos + 2 * i + 1]!]!;
+}
+
+function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const sha256Bytes: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
+
+const H_ACTION = Buffer.from('{"action":');
+const H_ACTOR = Buffer.from(',"actor":');
+const H_MONO = Buffer.from(',"mono":');
+const H_OUTCOME = Buffer.from(',"outcome":');
+const H_SEQ = Buffer.from(',"seq":');
+const H_TARGET = Buffer.from(',"target":');
+const H_TIME = Buffer.from(',"time":');
 
 /**
  * Checks `events.jsonl` one line at a time: JSON syntax and shape, canonical form, seq continuity,
  * prevHash links, detailsHash (skipped for redacted events) and the event hash. Stops at the first
  * problem, like checkChain, and names it.
+ *
+ * Fast path: a line event-scan.ts recognises as canonical is checked on its bytes (the spans are the
+ * canonical texts chain.ts hashes). Slow path, for everything else and for every failure: JSON.parse,
+ * the shape check, checkChain for the verdict and its wording, and a canonical re-serialisation.
  */
 export class EventLineChecker {
   count = 0;
@@ -168,18 +188,36 @@ export class EventLineChecker {
   firstSeq: number | null = null;
   firstPrevHash: string | null = null;
   lastSeq: number | null = null;
-  lastHash: string | null = null;
   problem: EventProblem | null = null;
-  private prev: string | null;
+  /** The first event, parsed (for the genesis check). */
+  firstEvent: AuditEvent | null = null;
+  /** Parsed events whose action is in collectActions. */
+  readonly collected: AuditEvent[] = [];
+  private readonly prev = Buffer.alloc(32);
+  private havePrev = false;
   private expectedSeq: number | null;
   private lineNumber = 0;
   private scratch = Buffer.alloc(4096);
+  private readonly decoded = Buffer.alloc(32);
   private hashStore: Buffer | null;
+  private readonly collectActions: Buffer[];
+  private readonly collectNames: Set<string>;
 
-  constructor(private readonly options: EventLineCheckerOptions = {}) {
-    this.prev = options.startPrevHash ?? null;
+  constructor(options: EventLineCheckerOptions = {}) {
+    if (options.startPrevHash !== undefined) {
+      if (!HEX64.test(options.startPrevHash)) throw new TypeError('startPrevHash must be 64 lower-case hex digits');
+      this.prev.write(options.startPrevHash, 'hex');
+      this.havePrev = true;
+    }
     this.expectedSeq = options.startSeq ?? null;
     this.hashStore = options.keepHashes ? Buffer.alloc(32 * 1024) : null;
+    this.collectNames = new Set(options.collectActions ?? []);
+    this.collectActions = [...this.collectNames].map((action) => Buffer.from(JSON.stringify(action)));
+  }
+
+  /** The hash of the last accepted event. */
+  get lastHash(): string | null {
+    return this.count > 0 ? this.prev.toString('hex') : null;
   }
 
   /** Event hashes in order, 32 bytes each (only with keepHashes). */
@@ -187,10 +225,70 @@ export class EventLineChecker {
     return this.hashStore ? this.hashStore.subarray(0, this.count * 32) : null;
   }
 
-  /** Checks one line (without its newline). Returns false once a problem was found. */
+  /** Checks one line given as text (without its newline). Returns false once a problem was found. */
   line(text: string): boolean {
+    const bytes = Buffer.from(text, 'utf8');
+    return this.lineBytes(bytes, 0, bytes.length);
+  }
+
+  /** Checks the line in buf[start, end) (without its newline). Returns false once a problem was found. */
+  lineBytes(buf: Buffer, start: number, end: number): boolean {
     if (this.problem) return false;
-    const lineNumber = ++this.lineNumber;
+    this.lineNumber++;
+    const spans = scanCanonicalEvent(buf, start, end);
+    if (spans && this.fastCheck(buf, spans)) {
+      if (this.count === 0) this.firstPrevHash = buf.toString('latin1', spans.prevHash, spans.prevHash + 64);
+      const wanted = this.count === 0 || this.collectActions.some((a) => a.length === spans.action[1] - spans.action[0] && buf.compare(a, 0, a.length, spans.action[0], spans.action[1]) === 0);
+      this.accept(spans.seq, spans.redacted, wanted ? (JSON.parse(buf.toString('utf8', start, end)) as AuditEvent) : null);
+      return true;
+    }
+    return this.slowLine(buf.toString('utf8', start, end));
+  }
+
+  private fastCheck(buf: Buffer, s: EventSpans): boolean {
+    if (this.expectedSeq !== null && s.seq !== this.expectedSeq) return false;
+    const decoded = this.decoded;
+    if (this.havePrev) {
+      decodeHash(buf, s.prevHash, decoded);
+      if (!sameHash(decoded, this.prev)) return false;
+    }
+    if (!s.redacted) {
+      decodeHash(buf, s.detailsHash, decoded);
+      if (!sameHash(sha256Bytes(buf.subarray(s.details[0], s.details[1])), decoded)) return false;
+    }
+    // SHA-256(prevHash bytes || canonical header || detailsHash bytes), header from the line's own spans.
+    const needed = 160 + (s.action[1] - s.action[0]) + (s.actor[1] - s.actor[0]) + (s.target[1] - s.target[0]) + (s.time[1] - s.time[0]) + 64;
+    if (needed > this.scratch.length) this.scratch = Buffer.alloc(needed * 2);
+    const out = this.scratch;
+    decodeHash(buf, s.prevHash, out);
+    let n = 32;
+    const put = (from: Uint8Array, a: number, b: number): void => {
+      for (let i = a; i < b; i++) out[n++] = from[i]!;
+    };
+    put(H_ACTION, 0, H_ACTION.length);
+    put(buf, s.action[0], s.action[1]);
+    put(H_ACTOR, 0, H_ACTOR.length);
+    put(buf, s.actor[0], s.actor[1]);
+    put(H_MONO, 0, H_MONO.length);
+    put(buf, s.mono[0], s.mono[1]);
+    put(H_OUTCOME, 0, H_OUTCOME.length);
+    put(buf, s.outcome[0], s.outcome[1]);
+    put(H_SEQ, 0, H_SEQ.length);
+    put(buf, s.seqSpan[0], s.seqSpan[1]);
+    put(H_TARGET, 0, H_TARGET.length);
+    put(buf, s.target[0], s.target[1]);
+    put(H_TIME, 0, H_TIME.length);
+    put(buf, s.time[0], s.time[1]);
+    out[n++] = 0x7d;
+    decodeHash(buf, s.detailsHash, out.subarray(n));
+    n += 32;
+    decodeHash(buf, s.hash, decoded);
+    if (!sameHash(sha256Bytes(out.subarray(0, n)), decoded)) return false;
+    return true;
+  }
+
+  private slowLine(text: string): boolean {
+    const lineNumber = this.lineNumber;
     let event: AuditEvent;
     try {
       event = JSON.parse(text) as AuditEvent;
@@ -198,18 +296,10 @@ export class EventLineChecker {
       this.problem = { kind: 'eventSyntax', line: lineNumber, message: `line ${lineNumber} of events.jsonl is not valid JSON` };
       return false;
     }
-    // Hash fields are only pattern-checked when they are not compared with a computed digest.
-    const first = this.firstSeq === null;
-    const shape = eventShapeProblem(event, first) ?? (event.redacted && !HEX64.test(event.detailsHash) ? '"detailsHash" is not 64 lower-case hex digits' : null);
+    const shape = eventShapeProblem(event);
     if (shape) {
       this.problem = { kind: 'eventSyntax', line: lineNumber, message: `line ${lineNumber} of events.jsonl is not an audit event: ${shape}` };
       return false;
-    }
-    if (this.prev === null) this.prev = event.prevHash;
-    if (this.expectedSeq === null) this.expectedSeq = event.seq;
-    if (first) {
-      this.firstSeq = event.seq;
-      this.firstPrevHash = event.prevHash;
     }
     let details: string;
     try {
@@ -218,46 +308,24 @@ export class EventLineChecker {
       this.problem = { kind: 'eventSyntax', line: lineNumber, message: `event ${event.seq} details cannot be hashed: ${error instanceof Error ? error.message : String(error)}` };
       return false;
     }
-    const texts = textsOf(event);
-    if (!this.fastLinkOk(event, texts, details)) {
-      const malformed = eventShapeProblem(event, true);
-      if (malformed) {
-        this.problem = { kind: 'eventSyntax', line: lineNumber, message: `line ${lineNumber} of events.jsonl is not an audit event: ${malformed}` };
-        return false;
-      }
-      const verdict = checkChain([event], this.prev, this.expectedSeq);
-      if (!verdict.ok) {
-        const p = verdict.problem;
-        this.problem = { kind: 'chain', chainKind: p.kind, line: lineNumber, seq: p.seq, message: p.message };
-        return false;
-      }
+    if (this.count === 0) this.firstPrevHash = event.prevHash;
+    const verdict = checkChain([event], this.havePrev ? this.prev.toString('hex') : event.prevHash, this.expectedSeq ?? event.seq);
+    if (!verdict.ok) {
+      const p = verdict.problem;
+      this.problem = { kind: 'chain', chainKind: p.kind, line: lineNumber, seq: p.seq, message: p.message };
+      return false;
     }
-    if (lineFromParts(event, texts, details) !== text) {
+    if (lineFromParts(event, textsOf(event), details) !== text) {
       this.problem = { kind: 'nonCanonical', line: lineNumber, seq: event.seq, message: `event ${event.seq} is not written in canonical form (the file was rewritten)` };
       return false;
     }
-    this.accept(event);
+    this.decoded.write(event.hash, 'hex');
+    this.accept(event.seq, event.redacted === true, event);
     return true;
   }
 
-  private fastLinkOk(event: AuditEvent, texts: EventTexts, details: string): boolean {
-    if (event.seq !== this.expectedSeq || event.prevHash !== this.prev) return false;
-    if (!event.redacted && sha256Hex(details) !== event.detailsHash) return false;
-    return this.eventHash(event, texts) === event.hash;
-  }
-
-  /** chain.ts's eventHash: SHA-256(prevHash bytes || canonical header || detailsHash bytes). */
-  private eventHash(event: AuditEvent, texts: EventTexts): string {
-    const header = headerText(event, texts);
-    let scratch = this.scratch;
-    if (header.length * 3 + 64 > scratch.length) scratch = this.scratch = Buffer.alloc(header.length * 3 + 64);
-    scratch.write(event.prevHash, 0, 32, 'hex');
-    const n = scratch.write(header, 32, 'utf8');
-    scratch.write(event.detailsHash, 32 + n, 32, 'hex');
-    return sha256Hex(scratch.subarray(0, 64 + n));
-  }
-
-  private accept(event: AuditEvent): void {
+  /** Records an accepted event whose hash is in `this.decoded`. */
+  private accept(seq: number, redacted: boolean, event: AuditEvent | null): void {
     if (this.hashStore) {
       const offset = this.count * 32;
       if (offset + 32 > this.hashStore.length) {
@@ -265,14 +333,18 @@ export class EventLineChecker {
         this.hashStore.copy(bigger);
         this.hashStore = bigger;
       }
-      this.hashStore.write(event.hash, offset, 32, 'hex');
+      this.decoded.copy(this.hashStore, offset);
     }
-    if (event.redacted) this.redactedCount++;
+    if (this.count === 0) {
+      this.firstSeq = seq;
+      this.firstEvent = event;
+    }
+    if (event && this.collectNames.has(event.action)) this.collected.push(event);
+    if (redacted) this.redactedCount++;
     this.count++;
-    this.prev = event.hash;
-    this.lastHash = event.hash;
-    this.lastSeq = event.seq;
-    this.expectedSeq = event.seq + 1;
-    this.options.onEvent?.(event);
+    this.decoded.copy(this.prev);
+    this.havePrev = true;
+    this.lastSeq = seq;
+    this.expectedSeq = seq + 1;
   }
 }

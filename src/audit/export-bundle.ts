@@ -7,12 +7,13 @@
  *   manifest.json       canonical JSON (manifest.ts), signs everything else by hash and size
  *   manifest.json.p7s   detached CMS signature of manifest.json by the workstation identity
  *
- * The gzip stream is three concatenated gzip members (RFC 1952 allows it; gzip, tar, Python,
+ * The gzip stream is a series of concatenated gzip members (RFC 1952 allows it; gzip, tar, Python,
  * Go and Node read them as one stream). The first member holds README.txt and the tar header of
  * events.jsonl, stored uncompressed so its length is known before events.jsonl's size is: its
- * place is reserved at the start of the file and written last. The second member is events.jsonl
- * itself, compressed while it is hashed (one pass, no temporary copy). The third holds the padding,
- * the manifest, its signature and the end-of-archive marker.
+ * place is reserved at the start of the file and written last. Then events.jsonl, hashed as it is
+ * produced and compressed in 4 MiB members on the thread pool, several at once (one pass, no
+ * temporary copy). The last member holds the padding, the manifest, its signature and the
+ * end-of-archive marker.
  *
  * Atomic: everything goes to a hidden `.NAME.RANDOM.partial` file in the destination folder, which
  * is fsynced and renamed into place only when complete; any error or abort removes it.
@@ -21,9 +22,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
+import { gzip, gzipSync } from 'node:zlib';
 import { ApiError } from '../api/errors';
 import type { AuditEvent } from './chain';
 import { signDetached } from './cms';
@@ -79,6 +80,9 @@ export interface ExportResult {
 }
 
 const BATCH_BYTES = 256 * 1024;
+/** events.jsonl is compressed in independent gzip members of this size, several at once (like pigz). */
+const MEMBER_BYTES = 4 * 1024 * 1024;
+const gzipAsync = promisify(gzip);
 const PROGRESS_EVERY = 10_000;
 
 function invalid(message: string): ApiError {
@@ -182,6 +186,43 @@ class EventsEncoder {
   }
 }
 
+/**
+ * Compresses events.jsonl as a series of gzip members on libuv's thread pool, up to `parallel` at a
+ * time, writing them in order from `start`. Returns the position after the last member.
+ */
+async function writeEventMembers(handle: FileHandle, start: number, batches: AsyncIterable<Buffer>, level: number, signal: AbortSignal | undefined): Promise<number> {
+  const parallel = Math.max(2, Math.min(4, availableParallelism()));
+  const pending: Array<Promise<Buffer>> = [];
+  let position = start;
+  let block: Buffer[] = [];
+  let blockLength = 0;
+  const drainOne = async (): Promise<void> => {
+    const member = await pending.shift()!;
+    await writeAt(handle, member, position);
+    position += member.length;
+  };
+  const submit = async (): Promise<void> => {
+    signal?.throwIfAborted();
+    pending.push(gzipAsync(Buffer.concat(block, blockLength), { level }));
+    block = [];
+    blockLength = 0;
+    if (pending.length >= parallel) await drainOne();
+  };
+  try {
+    for await (const batch of batches) {
+      block.push(batch);
+      blockLength += batch.length;
+      if (blockLength >= MEMBER_BYTES) await submit();
+    }
+    if (blockLength > 0) await submit();
+    while (pending.length > 0) await drainOne();
+    return position;
+  } finally {
+    // On failure, let compressions still in flight settle so none rejects unobserved.
+    await Promise.allSettled(pending);
+  }
+}
+
 async function* encodeEvents(encoder: EventsEncoder, events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>): AsyncGenerator<Buffer> {
   // A sync source is walked synchronously: `for await` over a million sync items costs a microtask each.
   if (isAsyncIterable(events)) {
@@ -205,24 +246,6 @@ async function writeAt(handle: FileHandle, data: Buffer, position: number): Prom
     const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
     done += bytesWritten;
   }
-}
-
-/**
- * Writes a stream at increasing positions of `handle`, from `start`. (FileHandle.createWriteStream
- * with autoClose: false keeps a reference that makes a later handle.close() wait forever.)
- */
-function positionalSink(handle: FileHandle, start: number): Writable & { position: number } {
-  const sink = new Writable({
-    highWaterMark: 1 << 20,
-    write(chunk: Buffer, _encoding, callback) {
-      writeAt(handle, chunk, sink.position).then(() => {
-        sink.position += chunk.length;
-        callback();
-      }, callback);
-    },
-  }) as Writable & { position: number };
-  sink.position = start;
-  return sink;
 }
 
 async function syncFolder(folder: string): Promise<void> {
@@ -272,10 +295,8 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
       throw invalid(`Cannot write to ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check that the folder exists and is writable.`);
     }
     const encoder = new EventsEncoder(options, signal);
-    const sink = positionalSink(handle, reserved);
-    await pipeline(Readable.from(encodeEvents(encoder, options.events)), createGzip({ level }), sink, signal ? { signal } : {});
+    let position = await writeEventMembers(handle, reserved, encodeEvents(encoder, options.events), level, signal);
     if (encoder.count === 0) throw invalid('There are no events to export after the last export.');
-    let position = sink.position;
 
     options.onProgress?.({ phase: 'signing', events: encoder.count, bytes: encoder.bytes });
     const eventsSha = encoder.sha.digest('hex');

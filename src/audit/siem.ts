@@ -184,8 +184,8 @@ export async function writeSiemFile(report: VerifyReport, options: SiemFileOptio
     for (const [index, bundle] of ordered.entries()) {
       const ctx = contexts[index]!;
       const read = await readBundle(bundle.path, {
-        onEventLine: (line) => {
-          const event = JSON.parse(line) as AuditEvent;
+        onEventLine: (buf, start, end) => {
+          const event = JSON.parse(buf.toString('utf8', start, end)) as AuditEvent;
           if (event.seq > lastSeq) {
             out.write(toLine(event, ctx));
             lastSeq = event.seq;

@@ -135,16 +135,9 @@ function emptyReport(path: string): BundleReport {
 async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptions): Promise<VerifiedBundle> {
   const report = emptyReport(path);
   const problems: Problem[] = [];
-  const replacements: AuditEvent[] = [];
-  let firstEvent: AuditEvent | null = null;
-  const checker = new EventLineChecker({
-    keepHashes,
-    onEvent: (event) => {
-      firstEvent ??= event;
-      if (event.action === IDENTITY_REPLACED_ACTION && !event.redacted) replacements.push(event);
-    },
-  });
-  const read = await readBundle(path, { onEventLine: (line) => checker.line(line), ...(options.signal ? { signal: options.signal } : {}) });
+  const checker = new EventLineChecker({ keepHashes, collectActions: [IDENTITY_REPLACED_ACTION] });
+  const read = await readBundle(path, { onEventLine: (buf, start, end) => checker.lineBytes(buf, start, end), ...(options.signal ? { signal: options.signal } : {}) });
+  const replacements = checker.collected.filter((event) => !event.redacted);
   const finish = (manifest: ExportManifest | null): VerifiedBundle => {
     problems.sort((a, b) => RANK[a.kind] - RANK[b.kind]);
     report.problems = problems;
@@ -218,7 +211,7 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
     }
   }
 
-  if (read.entries.has(BUNDLE_FILES.events)) checkEvents(checker, read.linesProblem, manifest, firstEvent, problems);
+  if (read.entries.has(BUNDLE_FILES.events)) checkEvents(checker, read.linesProblem, manifest, checker.firstEvent, problems);
   return finish(manifest);
 }
 

@@ -1,0 +1,293 @@
+/**
+ * A byte-level recogniser for the ONE spelling of an event line that canonicalJson produces, so
+ * the verifier can hash the bytes as they stand instead of parsing and re-serialising a million
+ * lines. `scanCanonicalEvent` accepts a line only if it is exactly canonicalJson of an event with
+ * the exported fields and plain types: keys in order, no whitespace, safe integers, strings written
+ * as JSON.stringify writes them, valid UTF-8. For such a line the raw spans ARE the canonical texts
+ * chain.ts hashes. Anything it is unsure about (an unusual escape, a non-ASCII key, deep nesting)
+ * returns null and the caller takes the slow, exact path through JSON.parse and checkChain; so this
+ * recogniser may be narrower than canonical JSON, never wider.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
+const MAX_DEPTH = 64;
+
+/** Byte spans [start, end) of the parts of a canonical event line. Hash spans cover the 64 hex digits. */
+export interface EventSpans {
+  action: [number, number];
+  actor: [number, number];
+  details: [number, number];
+  detailsHash: number;
+  hash: number;
+  mono: [number, number];
+  outcome: [number, number];
+  prevHash: number;
+  redacted: boolean;
+  seq: number;
+  seqSpan: [number, number];
+  target: [number, number];
+  time: [number, number];
+}
+
+/** Set by scanString: whether the last string was plain ASCII without escapes (safe to compare as bytes). */
+let lastStringPlain = true;
+
+function continuation(buf: Uint8Array, pos: number, end: number): boolean {
+  return pos < end && (buf[pos]! & 0xc0) === 0x80;
+}
+
+/** Index after a JSON string in canonical spelling starting at `pos` (a quote), or -1. */
+function scanString(buf: Uint8Array, pos: number, end: number): number {
+  if (buf[pos] !== QUOTE) return -1;
+  let plain = true;
+  let p = pos + 1;
+  while (p < end) {
+    const b = buf[p]!;
+    if (b === QUOTE) {
+      lastStringPlain = plain;
+      return p + 1;
+    }
+    if (b < 0x20) return -1; // raw control character: not JSON
+    if (b === BACKSLASH) {
+      plain = false;
+      const e = buf[p + 1];
+      // JSON.stringify's short escapes; \u00XX only for controls without one. Anything else: slow path.
+      if (e === QUOTE || e === BACKSLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+        p += 2;
+        continue;
+      }
+      if (e === 0x75 && buf[p + 2] === ZERO && buf[p + 3] === ZERO && (buf[p + 4] === ZERO || buf[p + 4] === 0x31)) {
+        const low = buf[p + 5]!;
+        const digit = low >= ZERO && low <= NINE ? low - ZERO : low >= 0x61 && low <= 0x66 ? low - 0x61 + 10 : -1;
+        if (digit < 0) return -1;
+        const code = (buf[p + 4] === 0x31 ? 16 : 0) + digit;
+        if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return -1;
+        p += 6;
+        continue;
+      }
+      return -1;
+    }
+    if (b < 0x80) {
+      p++;
+      continue;
+    }
+    plain = false;
+    // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+    if (b >= 0xc2 && b <= 0xdf) {
+      if (!continuation(buf, p + 1, end)) return -1;
+      p += 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      const b1 = buf[p + 1]!;
+      if (p + 2 >= end || (b1 & 0xc0) !== 0x80 || !continuation(buf, p + 2, end)) return -1;
+      if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f)) return -1;
+      p += 3;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      const b1 = buf[p + 1]!;
+      if (p + 3 >= end || (b1 & 0xc0) !== 0x80 || !continuation(buf, p + 2, end) || !continuation(buf, p + 3, end)) return -1;
+      if ((b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return -1;
+      p += 4;
+    } else {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Index after a canonical integer (safe, no leading zeros, no -0), or -1. */
+function scanInteger(buf: Uint8Array, pos: number, end: number): number {
+  let p = pos;
+  const negative = buf[p] === MINUS;
+  if (negative) p++;
+  const first = p;
+  if (p >= end || buf[p]! < ZERO || buf[p]! > NINE) return -1;
+  if (buf[p] === ZERO) {
+    p++;
+    if (negative) return -1; // -0 is written 0
+  } else {
+    while (p < end && buf[p]! >= ZERO && buf[p]! <= NINE) p++;
+  }
+  const digits = p - first;
+  if (digits > 16) return -1;
+  if (digits === 16 && Number(Buffer.from(buf.buffer, buf.byteOffset + first, digits).toString('latin1')) > Number.MAX_SAFE_INTEGER) return -1;
+  const next = buf[p];
+  if (next === 0x2e || next === 0x65 || next === 0x45) return -1; // fraction or exponent
+  return p;
+}
+
+function matchLiteral(buf: Uint8Array, pos: number, end: number, literal: Uint8Array): number {
+  if (pos + literal.length > end) return -1;
+  for (let i = 0; i < literal.length; i++) if (buf[pos + i] !== literal[i]) return -1;
+  return pos + literal.length;
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+function compareBytes(buf: Uint8Array, a0: number, a1: number, b0: number, b1: number): number {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let i = 0; i < n; i++) {
+    const d = buf[a0 + i]! - buf[b0 + i]!;
+    if (d !== 0) return d;
+  }
+  return a1 - a0 - (b1 - b0);
+}
+
+/** Index after a canonical JSON value, or -1. */
+function scanValue(buf: Uint8Array, pos: number, end: number, depth: number): number {
+  const b = buf[pos];
+  if (b === QUOTE) return scanString(buf, pos, end);
+  if (b === 0x7b) return depth >= MAX_DEPTH ? -1 : scanObject(buf, pos, end, depth + 1);
+  if (b === 0x5b) return depth >= MAX_DEPTH ? -1 : scanArray(buf, pos, end, depth + 1);
+  if (b === 0x74) return matchLiteral(buf, pos, end, TRUE);
+  if (b === 0x66) return matchLiteral(buf, pos, end, FALSE);
+  if (b === 0x6e) return matchLiteral(buf, pos, end, NULL);
+  return scanInteger(buf, pos, end);
+}
+
+function scanArray(buf: Uint8Array, pos: number, end: number, depth: number): number {
+  let p = pos + 1;
+  if (buf[p] === 0x5d) return p + 1;
+  for (;;) {
+    p = scanValue(buf, p, end, depth);
+    if (p < 0) return -1;
+    if (buf[p] === COMMA) p++;
+    else if (buf[p] === 0x5d) return p + 1;
+    else return -1;
+  }
+}
+
+function scanObject(buf: Uint8Array, pos: number, end: number, depth: number): number {
+  let p = pos + 1;
+  if (buf[p] === 0x7d) return p + 1;
+  let previousKey0 = -1;
+  let previousKey1 = -1;
+  for (;;) {
+    const key0 = p;
+    p = scanString(buf, p, end);
+    // Keys are compared as bytes, which equals canonicalJson's UTF-16 order only for plain ASCII.
+    if (p < 0 || !lastStringPlain) return -1;
+    if (previousKey0 >= 0 && compareBytes(buf, previousKey0, previousKey1, key0, p) >= 0) return -1;
+    previousKey0 = key0;
+    previousKey1 = p;
+    if (buf[p] !== COLON) return -1;
+    p = scanValue(buf, p + 1, end, depth);
+    if (p < 0) return -1;
+    if (buf[p] === COMMA) p++;
+    else if (buf[p] === 0x7d) return p + 1;
+    else return -1;
+  }
+}
+
+function isHex64(buf: Uint8Array, pos: number, end: number): boolean {
+  if (pos + 64 > end) return false;
+  for (let i = pos; i < pos + 64; i++) {
+    const c = buf[i]!;
+    if (!((c >= ZERO && c <= NINE) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+const K = (text: string): Buffer => Buffer.from(text, 'latin1');
+const K_ACTION = K('{"action":');
+const K_ACTOR = K(',"actor":');
+const K_DETAILS = K(',"details":');
+const K_DETAILS_HASH = K(',"detailsHash":"');
+const K_HASH = K('","hash":"');
+const K_MONO = K('","mono":');
+const K_OUTCOME = K(',"outcome":');
+const K_PREV_HASH = K(',"prevHash":"');
+const K_REDACTED = K('","redacted":');
+const K_SEQ_AFTER_HASH = K('","seq":');
+const K_SEQ = K(',"seq":');
+const K_TARGET = K(',"target":');
+const K_TIME = K(',"time":');
+const OUTCOMES = ['"success"', '"denied"', '"failure"'].map(K);
+
+/** The spans of a canonical event line in buf[start, end), or null when the line is not recognised. */
+export function scanCanonicalEvent(buf: Uint8Array, start: number, end: number): EventSpans | null {
+  let p = matchLiteral(buf, start, end, K_ACTION);
+  if (p < 0) return null;
+  const action0 = p;
+  p = scanString(buf, p, end);
+  if (p < 0) return null;
+  const action: [number, number] = [action0, p];
+  p = matchLiteral(buf, p, end, K_ACTOR);
+  if (p < 0) return null;
+  const actor0 = p;
+  p = scanString(buf, p, end);
+  if (p < 0) return null;
+  const actor: [number, number] = [actor0, p];
+  p = matchLiteral(buf, p, end, K_DETAILS);
+  if (p < 0) return null;
+  const details0 = p;
+  p = scanValue(buf, p, end, 0);
+  if (p < 0) return null;
+  const details: [number, number] = [details0, p];
+  p = matchLiteral(buf, p, end, K_DETAILS_HASH);
+  if (p < 0 || !isHex64(buf, p, end)) return null;
+  const detailsHash = p;
+  p = matchLiteral(buf, p + 64, end, K_HASH);
+  if (p < 0 || !isHex64(buf, p, end)) return null;
+  const hash = p;
+  p = matchLiteral(buf, p + 64, end, K_MONO);
+  if (p < 0) return null;
+  const mono0 = p;
+  p = scanInteger(buf, p, end);
+  if (p < 0) return null;
+  const mono: [number, number] = [mono0, p];
+  p = matchLiteral(buf, p, end, K_OUTCOME);
+  if (p < 0) return null;
+  const outcome0 = p;
+  p = scanString(buf, p, end);
+  if (p < 0) return null;
+  const outcome: [number, number] = [outcome0, p];
+  if (!OUTCOMES.some((o) => o.length === p - outcome0 && matchLiteral(buf, outcome0, p, o) === p)) return null;
+  p = matchLiteral(buf, p, end, K_PREV_HASH);
+  if (p < 0 || !isHex64(buf, p, end)) return null;
+  const prevHash = p;
+  p += 64;
+  let redacted = false;
+  const afterRedacted = matchLiteral(buf, p, end, K_REDACTED);
+  if (afterRedacted >= 0) {
+    const t = matchLiteral(buf, afterRedacted, end, TRUE);
+    if (t >= 0) {
+      redacted = true;
+      p = t;
+    } else {
+      p = matchLiteral(buf, afterRedacted, end, FALSE);
+      if (p < 0) return null;
+    }
+    p = matchLiteral(buf, p, end, K_SEQ);
+  } else {
+    p = matchLiteral(buf, p, end, K_SEQ_AFTER_HASH);
+  }
+  if (p < 0) return null;
+  const seq0 = p;
+  if (buf[p] === MINUS) return null;
+  p = scanInteger(buf, p, end);
+  if (p < 0) return null;
+  const seq = Number(Buffer.from(buf.buffer, buf.byteOffset + seq0, p - seq0).toString('latin1'));
+  if (seq < 1) return null;
+  const seqSpan: [number, number] = [seq0, p];
+  p = matchLiteral(buf, p, end, K_TARGET);
+  if (p < 0) return null;
+  const target0 = p;
+  p = buf[p] === QUOTE ? scanString(buf, p, end) : matchLiteral(buf, p, end, NULL);
+  if (p < 0) return null;
+  const target: [number, number] = [target0, p];
+  p = matchLiteral(buf, p, end, K_TIME);
+  if (p < 0) return null;
+  const time0 = p;
+  p = scanString(buf, p, end);
+  if (p < 0) return null;
+  const time: [number, number] = [time0, p];
+  if (p + 1 !== end || buf[p] !== 0x7d) return null;
+  return { action, actor, details, detailsHash, hash, mono, outcome, prevHash, redacted, seq, seqSpan, target, time };
+}
