@@ -6,6 +6,12 @@ export const SETTINGS = {
   'site.name': { schema: z.string().max(200), default: '' },
   'session.idleMinutes': { schema: z.number().int().min(1).max(24 * 60), default: 15 },
   'audit.exportOverdueDays': { schema: z.number().int().min(1).max(365), default: 7 },
+  'runner.concurrency': { schema: z.number().int().min(1).max(64), default: 4 },
+  'runner.maxTimeoutSeconds': { schema: z.number().int().min(1).max(86400), default: 3600 },
+  'runner.requireApproval': { schema: z.boolean(), default: false },
+  'runner.logCapBytes': { schema: z.number().int().min(4096).max(1024 * 1024 * 1024), default: 4 * 1024 * 1024 },
+  'runner.allowSecretsOnDisk': { schema: z.boolean(), default: false },
+  'runner.hostNetworkAllowed': { schema: z.boolean(), default: false },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
