@@ -17,6 +17,8 @@ import { Users, type UserRow } from '../identity/users';
 import { appendPending, clearPending, failureTimes, readPending, throttleWaitMs } from '../identity/pending';
 import type { Keyring } from '../store/keyring';
 import { readSettings } from './settings';
+import { ROTATION_HOOKS } from './rotation-hooks';
+import { ensureIdentity } from '../audit/identity-store';
 
 export const VERSION = '0.1.0';
 
@@ -28,7 +30,14 @@ export interface CoreOptions {
   idleMs?: number;
 }
 
-export type CoreTopics = { audit: AuditEvent };
+export interface ExportProgressEvent {
+  exportId: string;
+  phase: 'events' | 'signing' | 'done';
+  events: number;
+  bytes: number;
+}
+
+export type CoreTopics = { audit: AuditEvent; exportProgress: ExportProgressEvent };
 
 const BAD_CREDENTIALS = 'Wrong user name or password. Check both and try again.';
 
@@ -90,13 +99,14 @@ export class Core {
   async init(adminName: string, password: string): Promise<{ workstationId: string; recoveryKey: string }> {
     if (this.opened) throw new ApiError('CONFLICT', 'A store is already open here.');
     const created = await Store.create(this.home, { slotName: adminName, password }, { scryptCost: this.scryptCost });
-    this.opened = created.store;
+    this.attach(created.store);
     const now = this.clock.now().toISOString();
     this.store.db.transaction(() => {
       appendGenesis(this.store.db, this.store.workstationId, this.clock);
       this.users.insert({ name: adminName, slotId: created.slotId, roles: ['admin'], mustChangePassword: false, now });
       this.record({ actor: 'system', action: 'system.init', target: `user:${adminName}`, outcome: 'success', details: { admin: adminName } });
     })();
+    await ensureIdentity(this.store.db, this.store.workstationId, created.keyring, this.clock.now());
     this.openSession(this.users.byName(adminName)!, created.keyring);
     return { workstationId: this.store.workstationId, recoveryKey: created.recoveryKey };
   }
@@ -130,7 +140,7 @@ export class Core {
     } else {
       try {
         const result = await Store.unlock(this.home, name, password, { scryptCost: this.scryptCost });
-        this.opened = result.store;
+        this.attach(result.store);
         opened = { ring: result.keyring, slotId: result.slotId! };
         this.ingestPending();
       } catch (error) {
@@ -195,12 +205,17 @@ export class Core {
   async openWithRecovery(recoveryKey: string): Promise<Keyring> {
     if (this.opened) throw new ApiError('CONFLICT', 'The store is already open; sign out first.');
     const result = await Store.unlockWithRecovery(this.home, recoveryKey, { scryptCost: this.scryptCost });
-    this.opened = result.store;
+    this.attach(result.store);
     this.ingestPending();
     return result.keyring;
   }
 
   adopt(store: Store): void {
+    this.attach(store);
+  }
+
+  private attach(store: Store): void {
+    for (const hook of ROTATION_HOOKS) store.onRotation(hook);
     this.opened = store;
   }
 

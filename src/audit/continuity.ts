@@ -13,7 +13,7 @@ import { fingerprintOf, pemToDer } from './x509';
  * certificate endorsed by the old identity (see rotation.ts), which lets the verifier accept the
  * signer change between two bundles.
  */
-export const IDENTITY_REPLACED_ACTION = 'audit.identityReplaced';
+export const IDENTITY_REPLACED_ACTION = 'audit.identityReplace';
 
 export interface BundleFacts {
   path: string;

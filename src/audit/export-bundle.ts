@@ -321,7 +321,7 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
         : null,
     };
     const manifestJson = manifestBytes(manifest);
-    const signature = signDetached(manifestJson, options.identity, { signingTime: new Date() });
+    const signature = signDetached(manifestJson, options.identity, { signingTime: new Date(options.createdAt) });
     const selfCheck = verifyDetached(signature, manifestJson);
     if (!selfCheck.ok) throw new ApiError('INTERNAL', `The export signature does not verify (${selfCheck.reason ?? 'unknown'}); the export was not written.`);
     signal?.throwIfAborted();

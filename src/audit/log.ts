@@ -14,6 +14,7 @@ import {
   type AuditOutcome,
   type ChainProblem,
 } from './chain';
+import { readAnchor } from './exports-store';
 
 export interface NewEvent {
   actor: string;
@@ -119,21 +120,40 @@ export function* iterateEvents(db: Database, fromSeq = 1, toSeq = Number.MAX_SAF
   for (const row of stmt.iterate(fromSeq, toSeq)) yield rowToEvent(row as Row);
 }
 
+/** Pages through a range, so a long export never holds the connection busy between awaits. */
+export async function* pagedEvents(db: Database, fromSeq: number, toSeq: number, pageSize = 5000): AsyncGenerator<AuditEvent> {
+  const stmt = db.prepare('SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
+  let next = fromSeq;
+  while (next <= toSeq) {
+    const rows = stmt.all(next, toSeq, pageSize) as Row[];
+    if (rows.length === 0) return;
+    for (const row of rows) yield rowToEvent(row);
+    next = rows[rows.length - 1]!.seq + 1;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 export function chainHead(db: Database): { seq: number; hash: string } | null {
   const row = lastRow(db);
   return row ? { seq: row.seq, hash: row.hash } : null;
 }
 
-/** Walks the whole stored chain from the genesis and names the first bad event. */
+/**
+ * Walks the whole stored chain and names the first bad event: from the genesis, or after pruning
+ * from the anchor (the last pruned event's hash, which a confirmed export holds).
+ */
 export function checkStoredChain(
   db: Database,
   workstationId: string,
 ): { ok: true; count: number; head: { seq: number; hash: string } | null } | { ok: false; count: number; problem: ChainProblem } {
+  const anchor = readAnchor(db);
   const first = db.prepare('SELECT * FROM audit_events ORDER BY seq LIMIT 1').get() as Row | undefined;
-  if (first && (first.action !== GENESIS_ACTION || JSON.parse(first.details).workstationId !== workstationId)) {
+  if (!anchor && first && (first.action !== GENESIS_ACTION || JSON.parse(first.details).workstationId !== workstationId)) {
     return { ok: false, count: 0, problem: { kind: 'prevHash', seq: first.seq, message: `event ${first.seq} is not this workstation's genesis event` } };
   }
-  const result = checkChain(iterateEvents(db), genesisPrevHash(workstationId), first?.seq ?? 1);
+  const result = anchor
+    ? checkChain(iterateEvents(db), anchor.hash, anchor.seq + 1)
+    : checkChain(iterateEvents(db), genesisPrevHash(workstationId), 1);
   if (!result.ok) return result;
   return { ok: true, count: result.count, head: chainHead(db) };
 }

@@ -11,8 +11,9 @@ import { CliContext, type CommandArgs } from './context';
 import type { Command } from './commands/types';
 import { storeCommands } from './commands/store';
 import { auditCommands, userCommands } from './commands/users';
+import { auditExportCommands } from './commands/audit-export';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...auditExportCommands];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
@@ -102,6 +103,26 @@ function findCommand(words: string[]): { command: Command; rest: string[] } | nu
   return best;
 }
 
+/** The arguments after the command's words, without the global --home/--user options. */
+function rawArgsOf(argv: string[], path: string[]): string[] {
+  const out: string[] = [];
+  let matched = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--home' || a === '--user') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--home=') || a.startsWith('--user=')) continue;
+    if (matched < path.length && a === path[matched]) {
+      matched++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   process.umask(0o077);
   let core: Core | null = null;
@@ -115,7 +136,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!found) throw new ApiError('INVALID_INPUT', `Unknown command "${parsed.words.join(' ')}". Run "airgap-runner --help" for the list.`);
     core = new Core({ home: parsed.home ?? defaultHome() });
     const ctx = new CliContext(core, { home: core.home, user: parsed.user ?? process.env.AIRGAP_RUNNER_USER, json: parsed.json });
-    const args: CommandArgs = { positionals: found.rest, flags: parsed.flags };
+    const args: CommandArgs = found.command.rawArgs
+      ? { positionals: rawArgsOf(argv, found.command.path), flags: new Map() }
+      : { positionals: found.rest, flags: parsed.flags };
     await found.command.run(ctx, args);
     return 0;
   } catch (error) {

@@ -20,9 +20,9 @@ export function newCore(home: string, clock = fixedClock('2026-11-26T08:00:00Z')
 }
 
 /** A fresh store with admin `admin`; returns the admin session id. */
-export async function initialisedCore(options: { home?: string } = {}) {
+export async function initialisedCore(options: { home?: string; start?: Date | string } = {}) {
   const home = options.home ?? join(tempDir(), 'home');
-  const { core, clock } = newCore(home);
+  const { core, clock } = newCore(home, fixedClock(options.start ?? '2026-11-26T08:00:00Z'));
   const init = await dispatch(core, null, 'system.init', { adminName: 'admin', password: ADMIN_PASSWORD });
   const admin = await signIn(core, 'admin', ADMIN_PASSWORD);
   return {

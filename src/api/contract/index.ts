@@ -12,6 +12,7 @@ import { usersOps } from './users';
 import { settingsOps } from './settings';
 import { storeOps } from './store';
 import { auditOps } from './audit';
+import { auditExportOps, auditExportSubscriptions } from './audit-export';
 
 export const contract = {
   ...systemOps,
@@ -20,6 +21,7 @@ export const contract = {
   ...settingsOps,
   ...storeOps,
   ...auditOps,
+  ...auditExportOps,
 } as const;
 
 export const subscriptions = {
@@ -29,6 +31,7 @@ export const subscriptions = {
     input: empty,
     event: auditEvent,
   }),
+  ...auditExportSubscriptions,
 } as const;
 
 export type Contract = typeof contract;

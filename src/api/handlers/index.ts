@@ -6,6 +6,7 @@ import { userHandlers } from './users';
 import { settingsHandlers } from './settings';
 import { storeHandlers } from './store';
 import { auditHandlers } from './audit';
+import { auditExportHandlers } from './audit-export';
 
 export const handlers: HandlerTable = {
   ...systemHandlers,
@@ -14,4 +15,5 @@ export const handlers: HandlerTable = {
   ...settingsHandlers,
   ...storeHandlers,
   ...auditHandlers,
+  ...auditExportHandlers,
 };

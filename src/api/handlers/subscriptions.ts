@@ -5,4 +5,5 @@ type SubHandler<N extends SubName> = (core: Core, input: SubInput<N>, emit: (eve
 
 export const subscriptionHandlers: { [N in SubName]: SubHandler<N> } = {
   'audit.events': (core, _input, emit) => core.bus.on('audit', (event) => emit(event as SubEvent<'audit.events'>)),
+  'audit.exportProgress': (core, _input, emit) => core.bus.on('exportProgress', (event) => emit(event)),
 };

@@ -6,5 +6,7 @@ export interface Command {
   summary: string;
   /** Flags that take no value. */
   booleanFlags?: string[];
+  /** The command parses its own arguments: it gets them untouched as positionals. */
+  rawArgs?: boolean;
   run(ctx: CliContext, args: CommandArgs): Promise<void>;
 }

@@ -8,8 +8,9 @@ import type { Migration } from './types';
 import { migration as m0001 } from './0001-initial';
 import { migration as m0002 } from './0002-bundles';
 import { migration as m0003 } from './0003-runs';
+import { migration as m0004 } from './0004-audit-exports';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

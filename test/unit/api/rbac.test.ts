@@ -35,6 +35,14 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'audit.list': ['admin', 'auditor'],
   'audit.head': ['admin', 'auditor'],
   'audit.check': ['admin', 'auditor'],
+  'audit.status': ALL,
+  'audit.identity': ALL,
+  'audit.identityReplace': ['admin'],
+  'audit.export': ['auditor'],
+  'audit.exports': ['admin', 'auditor'],
+  'audit.confirm': ['auditor'],
+  'audit.prune': ['auditor'],
+  'audit.verify': 'public',
 };
 
 function sampleInput(name: OpName, dir: string, n: number): unknown {

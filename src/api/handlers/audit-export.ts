@@ -1,0 +1,194 @@
+/** The audit signing identity, exports carried by hand, delivery confirmation, pruning, verification. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../errors';
+import type { Core } from '../core';
+import { readSettings } from '../settings';
+import { chainHead, pagedEvents } from '../../audit/log';
+import { generateIdentity, importPkcs12, type SigningIdentity } from '../../audit/identity';
+import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '../../audit/identity-store';
+import { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow } from '../../audit/exports-store';
+import { writeExportBundle } from '../../audit/export-bundle';
+import { identityReplacementDetails } from '../../audit/rotation';
+import { auditRuleSet } from '../../audit/redaction-rulesets';
+import { verifyBundles } from '../../audit/verify';
+import type { Handler, HandlerContext } from './types';
+import { needSession } from './types';
+
+function identityOut(core: Core) {
+  const c = identityCertificate(core.store.db);
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    fingerprint: c.fingerprint,
+    keyType: c.keyType,
+    keyLabel: c.keyLabel,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+    createdAt: c.createdAt,
+    certPem: c.certPem,
+  };
+}
+
+function exportOut(row: ExportRow) {
+  const { firstPrevHash: _f, ...rest } = row;
+  return rest;
+}
+
+/** Replaces the identity; the event carries the new certificate endorsed by the old identity. */
+function replaceIdentity(ctx: HandlerContext, next: SigningIdentity): void {
+  const session = needSession(ctx);
+  const db = ctx.core.store.db;
+  const old = hasIdentity(db) ? loadIdentity(db, session.keyring) : null;
+  const details = old ? { ...identityReplacementDetails(next.certPem, old) } : { fingerprint: next.fingerprint, certPem: next.certPem };
+  ctx.change(() => saveIdentity(db, next, session.keyring, ctx.core.clock.now().toISOString()), { details });
+}
+
+function overdueDays(core: Core): number {
+  const v = readSettings(core.store.db)['audit.exportOverdueDays'];
+  return typeof v === 'number' ? v : 7;
+}
+
+export const auditExportHandlers: {
+  'audit.status': Handler<'audit.status'>;
+  'audit.identity': Handler<'audit.identity'>;
+  'audit.identityReplace': Handler<'audit.identityReplace'>;
+  'audit.export': Handler<'audit.export'>;
+  'audit.exports': Handler<'audit.exports'>;
+  'audit.confirm': Handler<'audit.confirm'>;
+  'audit.prune': Handler<'audit.prune'>;
+  'audit.verify': Handler<'audit.verify'>;
+} = {
+  'audit.status': {
+    run: (ctx) => {
+      const db = ctx.core.store.db;
+      const head = chainHead(db)?.seq ?? 0;
+      const last = lastExport(db);
+      const days = overdueDays(ctx.core);
+      // With no export yet, the clock starts at the chain's first event.
+      const since = last?.createdAt ?? (db.prepare('SELECT min(time) AS t FROM audit_events').get() as { t: string | null }).t;
+      const ageMs = since ? ctx.core.clock.now().getTime() - Date.parse(since) : 0;
+      return {
+        headSeq: head,
+        lastExport: last ? { id: last.id, createdAt: last.createdAt, lastSeq: last.lastSeq } : null,
+        overdueDays: days,
+        overdue: ageMs > days * 24 * 3600 * 1000 && head > (last?.lastSeq ?? 0),
+        unexportedEvents: head - (last?.lastSeq ?? 0),
+      };
+    },
+  },
+  'audit.identity': {
+    run: (ctx) => identityOut(ctx.core),
+  },
+  'audit.identityReplace': {
+    run: async (ctx, input) => {
+      const store = ctx.core.store;
+      let next: SigningIdentity;
+      if ('generate' in input) {
+        next = await generateIdentity({ kind: input.generate, commonName: `Airgap Runner workstation ${store.workstationId}`, workstationId: store.workstationId, now: ctx.core.clock.now() });
+      } else {
+        if (!existsSync(input.pkcs12File)) throw new ApiError('NOT_FOUND', `No file at ${input.pkcs12File}.`);
+        try {
+          next = importPkcs12(readFileSync(input.pkcs12File), input.password, ctx.core.clock.now());
+        } catch (error) {
+          if (error instanceof ApiError) throw error;
+          throw new ApiError('INVALID_INPUT', 'The PKCS#12 file could not be read: a wrong password, or not a PKCS#12 file. Nothing was changed.');
+        }
+      }
+      replaceIdentity(ctx, next);
+      return identityOut(ctx.core);
+    },
+    target: () => 'audit:identity',
+  },
+  'audit.export': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const db = core.store.db;
+      const out = resolve(input.outPath);
+      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place.`);
+      if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports never overwrite a file.`);
+      const identity = loadIdentity(db, session.keyring);
+      const start = nextRangeStart(db, core.store.workstationId);
+      const head = chainHead(db)?.seq ?? 0;
+      const toSeq = input.toSeq ?? head;
+      if (toSeq > head) throw new ApiError('INVALID_INPUT', `The chain ends at event ${head}; --to must be at most that.`);
+      if (toSeq < start.firstSeq) throw new ApiError('CONFLICT', `Nothing new to export: events through ${start.firstSeq - 1} are in earlier exports.`);
+      const redaction = input.redact ? auditRuleSet(input.redact) : undefined;
+      const exportId = `exp-${core.clock.now().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+      const result = await writeExportBundle({
+        events: pagedEvents(db, start.firstSeq, toSeq),
+        outPath: out,
+        identity,
+        exportId,
+        previousExportId: start.previousId,
+        firstPrevHash: start.firstPrevHash,
+        workstationId: core.store.workstationId,
+        createdAt: core.clock.now(),
+        ...(redaction ? { redaction } : {}),
+        onProgress: (p) => core.bus.emit('exportProgress', { exportId, ...p }),
+      });
+      const m = result.manifest;
+      const row = {
+        id: exportId,
+        previousId: start.previousId,
+        firstSeq: m.range.firstSeq,
+        lastSeq: m.range.lastSeq,
+        firstPrevHash: m.firstPrevHash,
+        lastHash: m.lastHash,
+        manifestSha256: result.manifestSha256,
+        signer: identity.fingerprint,
+        redaction: redaction ? `${redaction.ruleSet}/${redaction.version}` : null,
+        bytes: result.bytes,
+        createdAt: core.clock.now().toISOString(),
+        createdBy: session.name,
+      };
+      ctx.change(() => recordExport(db, row), {
+        target: `export:${exportId}`,
+        details: { exportId, firstSeq: row.firstSeq, lastSeq: row.lastSeq, lastHash: row.lastHash, manifestSha256: row.manifestSha256, redaction: row.redaction },
+      });
+      return exportOut({ ...row, confirmedAt: null, confirmedBy: null });
+    },
+  },
+  'audit.exports': {
+    run: (ctx) => ({ exports: listExports(ctx.core.store.db).map(exportOut) }),
+  },
+  'audit.confirm': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const row = ctx.change(() => confirmExport(ctx.core.store.db, input.exportId, session.name, ctx.core.clock.now().toISOString()));
+      return exportOut(row);
+    },
+    target: (input) => `export:${input.exportId}`,
+  },
+  'audit.prune': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      const result = ctx.change(() => pruneThrough(db, input.throughSeq), { details: { throughSeq: input.throughSeq } });
+      // secure_delete is on; truncating the WAL leaves no copy of the pruned pages behind.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return { deleted: result.deleted, anchorSeq: result.anchor.seq };
+    },
+    target: (input) => `audit:through:${input.throughSeq}`,
+  },
+  'audit.verify': {
+    run: async (_ctx, input) => {
+      for (const p of input.paths) if (!existsSync(p)) throw new ApiError('NOT_FOUND', `No file at ${p}.`);
+      const report = await verifyBundles(input.paths, input.caPem ? { caPem: input.caPem } : {});
+      return {
+        ok: report.ok,
+        firstProblem: report.firstProblem,
+        bundles: report.bundles.map((b) => ({
+          path: b.path,
+          ok: b.ok,
+          exportId: b.exportId,
+          range: b.range,
+          signer: b.signer ? { fingerprint: b.signer.fingerprint, subject: b.signer.subject, trusted: b.signer.trusted } : null,
+          problems: b.problems.map((p) => ({ kind: p.kind, message: p.message })),
+        })),
+        continuity: report.continuity,
+      };
+    },
+  },
+};

@@ -1,0 +1,8 @@
+/**
+ * What each domain re-encrypts when the vault and audit keys rotate (a user removed or a role
+ * lost). Registered on every store this core opens. Add a domain's hook here.
+ */
+import type { RotationHook } from '../store/store';
+import { reencryptIdentity } from '../audit/identity-store';
+
+export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity];

@@ -1,0 +1,138 @@
+import { ApiError } from '../../api/errors';
+import { subscribe } from '../../api/dispatcher';
+import { runVerifierCli } from '../../audit/verifier-cli';
+import type { Command } from './types';
+import { flag, positional, requireFlag } from '../context';
+import { printFields, printJson, printTable } from '../output';
+import { secretFrom } from '../prompt';
+
+function seqArg(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new ApiError('INVALID_INPUT', `--${name} takes an event sequence number (a whole number from 1).`);
+  return n;
+}
+
+export const auditExportCommands: Command[] = [
+  {
+    path: ['audit', 'export'],
+    usage: 'audit export --out FILE [--to SEQ] [--redact RULESET]',
+    summary: 'Export the next range of the audit trail as a signed bundle (auditor).',
+    run: async (ctx, args) => {
+      const outPath = requireFlag(args, 'out', 'audit export --out FILE [--to SEQ] [--redact RULESET]');
+      const to = flag(args, 'to');
+      const redact = flag(args, 'redact');
+      const session = await ctx.signIn();
+      const tty = process.stderr.isTTY;
+      const stop = tty
+        ? subscribe(ctx.core, session, 'audit.exportProgress', {}, (p) => {
+            process.stderr.write(`\r${p.phase === 'events' ? `exporting: ${p.events} events, ${(p.bytes / 1e6).toFixed(1)} MB` : p.phase}      `);
+          })
+        : () => {};
+      try {
+        const out = await ctx.call('audit.export', { outPath, ...(to ? { toSeq: seqArg(to, 'to') } : {}), ...(redact ? { redact } : {}) });
+        if (tty) process.stderr.write('\n');
+        if (ctx.json) return printJson(out);
+        printFields({ export: out.id, file: outPath, events: `${out.firstSeq}..${out.lastSeq}`, lastHash: out.lastHash, signer: out.signer, redaction: out.redaction ?? 'none', bytes: out.bytes });
+        process.stdout.write('Carry the file to the SIEM side and check it with "airgap-runner audit verify FILE" or dist/airgap-audit-verify.mjs.\n');
+      } finally {
+        stop();
+      }
+    },
+  },
+  {
+    path: ['audit', 'verify'],
+    usage: 'audit verify FILE… [--ca CERT] [--json] [--emit ocsf|cef --out FILE]',
+    summary: 'Verify export bundles: signature, files, chain, continuity. Needs no store or sign-in.',
+    rawArgs: true,
+    run: async (_ctx, args) => {
+      const code = await runVerifierCli(args.positionals);
+      if (code === 2) throw new ApiError('INVALID_INPUT', 'See the usage above.');
+      if (code !== 0) throw new ApiError('VERIFY_FAILED', 'Verification failed (see above). Do not trust these bundles.');
+    },
+  },
+  {
+    path: ['audit', 'exports'],
+    usage: 'audit exports',
+    summary: 'Exports made so far and whether they were confirmed delivered.',
+    run: async (ctx) => {
+      const out = await ctx.call('audit.exports', {});
+      if (ctx.json) return printJson(out);
+      printTable(
+        out.exports.map((e) => ({ ...e, range: `${e.firstSeq}..${e.lastSeq}`, delivered: e.confirmedAt ?? 'no' })),
+        ['id', 'range', 'createdAt', 'createdBy', 'redaction', 'delivered'],
+      );
+    },
+  },
+  {
+    path: ['audit', 'confirm'],
+    usage: 'audit confirm EXPORT_ID',
+    summary: 'Confirm an export was delivered to the SIEM (auditor).',
+    run: async (ctx, args) => {
+      const out = await ctx.call('audit.confirm', { exportId: positional(args, 0, 'EXPORT_ID', 'audit confirm EXPORT_ID') });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Export ${out.id} (events ${out.firstSeq}..${out.lastSeq}) confirmed as delivered.\n`);
+    },
+  },
+  {
+    path: ['audit', 'prune'],
+    usage: 'audit prune --through SEQ',
+    summary: 'Delete events covered by a confirmed export (auditor).',
+    run: async (ctx, args) => {
+      const through = seqArg(requireFlag(args, 'through', 'audit prune --through SEQ'), 'through');
+      const out = await ctx.call('audit.prune', { throughSeq: through });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Deleted ${out.deleted} events through ${out.anchorSeq}; the chain is checked from there on.\n`);
+    },
+  },
+  {
+    path: ['audit', 'status'],
+    usage: 'audit status',
+    summary: 'Chain head, last export, and whether an export is overdue.',
+    run: async (ctx) => {
+      const out = await ctx.call('audit.status', {});
+      if (ctx.json) return printJson(out);
+      printFields({
+        head: out.headSeq,
+        lastExport: out.lastExport ? `${out.lastExport.id} (${out.lastExport.createdAt}, through ${out.lastExport.lastSeq})` : 'never',
+        unexported: out.unexportedEvents,
+        overdue: out.overdue ? `YES: no export for more than ${out.overdueDays} days` : 'no',
+      });
+    },
+  },
+  {
+    path: ['audit', 'identity'],
+    usage: 'audit identity',
+    summary: "Show the workstation's audit signing certificate and fingerprint.",
+    run: async (ctx) => {
+      const out = await ctx.call('audit.identity', {});
+      if (ctx.json) return printJson(out);
+      const { certPem, ...fields } = out;
+      printFields(fields);
+      process.stdout.write(certPem);
+    },
+  },
+  {
+    path: ['audit', 'identity', 'generate'],
+    usage: 'audit identity generate --kind rsa|ec',
+    summary: 'Replace the signing identity with a new self-signed one (admin).',
+    run: async (ctx, args) => {
+      const kind = requireFlag(args, 'kind', 'audit identity generate --kind rsa|ec');
+      const out = await ctx.call('audit.identityReplace', { generate: kind });
+      if (ctx.json) return printJson(out);
+      printFields({ subject: out.subject, fingerprint: out.fingerprint, key: out.keyLabel });
+    },
+  },
+  {
+    path: ['audit', 'identity', 'import'],
+    usage: 'audit identity import FILE.p12',
+    summary: "Replace the signing identity with one from the organisation's CA (admin). Password: AIRGAP_RUNNER_PKCS12_PASSWORD or a prompt.",
+    run: async (ctx, args) => {
+      const file = positional(args, 0, 'FILE.p12', 'audit identity import FILE.p12');
+      await ctx.signIn();
+      const password = await secretFrom('AIRGAP_RUNNER_PKCS12_PASSWORD', `Password of ${file}: `);
+      const out = await ctx.call('audit.identityReplace', { pkcs12File: file, password });
+      if (ctx.json) return printJson(out);
+      printFields({ subject: out.subject, issuer: out.issuer, fingerprint: out.fingerprint, key: out.keyLabel });
+    },
+  },
+];
