@@ -4,7 +4,7 @@ import { DEFAULT_ROUTE, ROUTES, routeFromHash, type Route } from './routes';
 import { Icon } from './components/Icon';
 import { ThemeSelect } from './components/ThemeSelect';
 import { useTheme } from './theme-context';
-import { ROLE_LABELS } from './format';
+import { roleList } from './roles';
 
 const GROUPS: ReadonlyArray<{ id: Route['group']; label: string }> = [
   { id: 'work', label: 'Operations' },
@@ -85,7 +85,7 @@ export function Shell() {
             </span>
             <span>
               <span className="topbar-name">{session.me.user.name}</span>
-              <span className="topbar-roles">{session.me.user.roles.map((r) => ROLE_LABELS[r] ?? r).join(' · ')}</span>
+              <span className="topbar-roles">{roleList(session.me.user.roles, ' · ')}</span>
             </span>
           </div>
           <div className="topbar-actions">

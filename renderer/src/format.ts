@@ -37,10 +37,3 @@ export function detailsText(details: unknown): string {
     return '(these details cannot be displayed)';
   }
 }
-
-export const ROLE_LABELS: Readonly<Record<string, string>> = {
-  admin: 'Admin',
-  operator: 'Operator',
-  auditor: 'Auditor',
-  viewer: 'Viewer',
-};

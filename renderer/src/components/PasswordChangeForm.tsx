@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
-import { validateInput, type ApiErrorShape, type FieldErrors } from '../api/client';
+import { validateInput, type FieldErrors } from '../api/client';
+import { useAction } from '../api/use-action';
 import { Field } from './Field';
 import { ErrorNotice } from './Notice';
 
@@ -11,8 +12,7 @@ export function PasswordChangeForm({ currentLabel = 'Current password', submitLa
   const [newPassword, setNew] = useState('');
   const [confirm, setConfirm] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -21,16 +21,15 @@ export function PasswordChangeForm({ currentLabel = 'Current password', submitLa
     if (!found.newPassword && newPassword !== confirm) found.confirm = 'The two new passwords differ.';
     if (!currentPassword) found.currentPassword = 'Enter your current password.';
     setErrors(found);
-    setError(null);
     if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    const result = await api.call('auth.changePassword', input);
-    setBusy(false);
-    if (!result.ok) return setError(result.error);
-    setCurrent('');
-    setNew('');
-    setConfirm('');
-    onChanged();
+    await run(async () => {
+      const result = await api.call('auth.changePassword', input);
+      if (!result.ok) return result.error;
+      setCurrent('');
+      setNew('');
+      setConfirm('');
+      onChanged();
+    });
   }
 
   return (

@@ -1,5 +1,4 @@
-import { ROLE_NAMES, type RoleName } from '../roles';
-import { ROLE_LABELS } from '../format';
+import { ROLE_LABELS, ROLE_NAMES, type RoleName } from '../roles';
 
 const ROLE_HINTS: Readonly<Record<RoleName, string>> = {
   admin: 'Users, settings, trust roots, backup',

@@ -3,7 +3,8 @@ import { useSession } from '../api/context';
 import { Card, PageHeader } from '../components/PageHeader';
 import { PasswordChangeForm } from '../components/PasswordChangeForm';
 import { StatusNotice } from '../components/Notice';
-import { ROLE_LABELS, formatTime } from '../format';
+import { formatTime } from '../format';
+import { roleList } from '../roles';
 
 export function AccountScreen() {
   const { me } = useSession();
@@ -17,7 +18,7 @@ export function AccountScreen() {
             <dt>User name</dt>
             <dd>{me.user.name}</dd>
             <dt>Roles</dt>
-            <dd>{me.user.roles.map((r) => ROLE_LABELS[r] ?? r).join(', ')}</dd>
+            <dd>{roleList(me.user.roles)}</dd>
             <dt>Account created</dt>
             <dd>{formatTime(me.user.createdAt)}</dd>
             <dt>Workstation</dt>

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
 import { useOp } from '../api/use-op';
-import type { ApiErrorShape } from '../api/client';
+import { useAction } from '../api/use-action';
 import type { OpInput, OpOutput } from '../../../src/api/contract';
 import { Card, PageHeader } from '../components/PageHeader';
 import { Field } from '../components/Field';
@@ -30,20 +30,20 @@ function ChainCard({ newEvents }: { newEvents: number }) {
   const api = useApi();
   const head = useOp('audit.head', {});
   const [check, setCheck] = useState<Check | null>(null);
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const { reload } = head;
   useEffect(() => {
     if (newEvents > 0) void reload();
   }, [newEvents, reload]);
 
   async function runCheck() {
-    setBusy(true);
-    const result = await api.call('audit.check', {});
-    await reload();
-    setBusy(false);
-    setError(result.ok ? null : result.error);
-    setCheck(result.ok ? result.value : null);
+    setCheck(null);
+    await run(async () => {
+      const result = await api.call('audit.check', {});
+      await reload();
+      if (!result.ok) return result.error;
+      setCheck(result.value);
+    });
   }
 
   return (
@@ -167,14 +167,14 @@ export function AuditScreen() {
 
   const events = list.data?.events.slice(0, PAGE_SIZE) ?? [];
   const hasOlder = (list.data?.events.length ?? 0) > PAGE_SIZE;
-  const first = (f: Filters) => {
+  const showFirstPage = (f: Filters) => {
     setFilters(f);
     setHistory([]);
     setCursor(undefined);
   };
   const showNewest = () => {
     setNewEvents(0);
-    first(filters);
+    showFirstPage(filters);
     setGeneration((g) => g + 1);
   };
 
@@ -194,7 +194,7 @@ export function AuditScreen() {
       <div className="stack-gap">
         <ChainCard newEvents={newEvents} />
         <Card title="Events">
-          <FilterForm onApply={first} />
+          <FilterForm onApply={showFirstPage} />
           <ErrorNotice error={list.error} />
           <EventsTable events={events} />
           <nav className="pager" aria-label="Audit pages">

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useApi } from '../api/context';
-import type { ApiErrorShape } from '../api/client';
+import { useAction } from '../api/use-action';
 import type { OpOutput } from '../../../src/api/contract';
 import { Card, PageHeader } from '../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
@@ -14,18 +14,17 @@ function defaultName(): string {
 export function BackupScreen() {
   const api = useApi();
   const [result, setResult] = useState<OpOutput<'store.backup'> | null>(null);
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function backUp() {
-    setError(null);
     const outPath = await api.chooseSaveFile({ title: 'Save the encrypted backup', defaultName: defaultName(), filters: [{ name: 'Airgap Runner backup', extensions: ['arb'] }] });
     if (!outPath) return;
-    setBusy(true);
-    const done = await api.call('store.backup', { outPath });
-    setBusy(false);
-    setResult(done.ok ? done.value : null);
-    setError(done.ok ? null : done.error);
+    setResult(null);
+    await run(async () => {
+      const done = await api.call('store.backup', { outPath });
+      if (!done.ok) return done.error;
+      setResult(done.value);
+    });
   }
 
   return (

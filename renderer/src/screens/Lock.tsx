@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
-import type { ApiErrorShape } from '../api/client';
+import { useAction } from '../api/use-action';
 import { AuthLayout } from '../components/AuthLayout';
 import { Field } from '../components/Field';
 import { ErrorNotice } from '../components/Notice';
@@ -9,17 +9,16 @@ import { ErrorNotice } from '../components/Notice';
 export function LockScreen({ name, reason, onUnlocked, onSwitchUser }: { name: string; reason: string; onUnlocked: () => void; onSwitchUser: () => void }) {
   const api = useApi();
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    const result = await api.call('auth.signIn', { name, password });
-    setBusy(false);
-    setPassword('');
-    if (!result.ok) return setError(result.error);
-    onUnlocked();
+    await run(async () => {
+      const result = await api.call('auth.signIn', { name, password });
+      setPassword('');
+      if (!result.ok) return result.error;
+      onUnlocked();
+    });
   }
 
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useApi, useSession } from '../api/context';
-import type { ApiErrorShape } from '../api/client';
+import { useAction } from '../api/use-action';
 import { Card, PageHeader } from '../components/PageHeader';
 import { Field } from '../components/Field';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
@@ -36,9 +36,8 @@ export function SettingsScreen() {
   const session = useSession();
   const saved = session.settings;
   const [draft, setDraft] = useState<Draft>(() => toDraft(saved));
-  const [error, setError] = useState<ApiErrorShape | null>(null);
+  const { error, busy, run } = useAction();
   const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   useEffect(() => setDraft(toDraft(saved)), [saved]);
 
   const original = toDraft(saved);
@@ -46,23 +45,17 @@ export function SettingsScreen() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
     setMessage(null);
-    let failure: ApiErrorShape | null = null;
-    let applied = 0;
-    for (const key of changed) {
-      const result = await api.call('settings.set', { key, value: fromDraft(saved[key], draft[key] ?? '') });
-      if (!result.ok) {
-        failure = result.error;
-        break;
+    await run(async () => {
+      for (const key of changed) {
+        const result = await api.call('settings.set', { key, value: fromDraft(saved[key], draft[key] ?? '') });
+        // Keep the draft on a refusal, so the operator can correct the value the message names.
+        if (!result.ok) return result.error;
       }
-      applied++;
-    }
-    // Re-read what the core now holds (this also resets the form to it); keep the draft on a refusal.
-    if (applied > 0 && !failure) await session.refresh();
-    setBusy(false);
-    setError(failure);
-    setMessage(failure ? null : 'Settings saved.');
+      // Re-read what the core now holds; this also resets the form to it.
+      await session.refresh();
+      setMessage('Settings saved.');
+    });
   }
 
   return (

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
-import { validateInput, type ApiErrorShape, type FieldErrors } from '../api/client';
+import { validateInput, type FieldErrors } from '../api/client';
+import { useAction } from '../api/use-action';
 import { AuthLayout } from '../components/AuthLayout';
 import { Field } from '../components/Field';
 import { ErrorNotice } from '../components/Notice';
@@ -12,8 +13,7 @@ export function SetupScreen({ onCreated }: { onCreated: (recoveryKey: string) =>
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -21,15 +21,14 @@ export function SetupScreen({ onCreated }: { onCreated: (recoveryKey: string) =>
     const found = validateInput('system.init', input) ?? {};
     if (!found.password && password !== confirm) found.confirm = 'The two passwords differ. Type the same password twice.';
     setErrors(found);
-    setError(null);
     if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    const created = await api.call('system.init', input);
-    const signedIn = created.ok ? await api.call('auth.signIn', { name: adminName, password }) : null;
-    setBusy(false);
-    if (!created.ok) return setError(created.error);
-    if (signedIn && !signedIn.ok) return setError(signedIn.error);
-    onCreated(created.value.recoveryKey);
+    await run(async () => {
+      const created = await api.call('system.init', input);
+      if (!created.ok) return created.error;
+      const signedIn = await api.call('auth.signIn', { name: adminName, password });
+      if (!signedIn.ok) return signedIn.error;
+      onCreated(created.value.recoveryKey);
+    });
   }
 
   return (

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
-import type { ApiErrorShape } from '../api/client';
+import { useAction } from '../api/use-action';
 import { AuthLayout } from '../components/AuthLayout';
 import { Field } from '../components/Field';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
@@ -10,21 +10,19 @@ export function SignInScreen({ notice, onSignedIn }: { notice?: string | undefin
   const api = useApi();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiErrorShape | string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!name || !password) return setError('Enter your user name and password.');
-    setBusy(true);
-    setError(null);
-    const result = await api.call('auth.signIn', { name, password });
-    setBusy(false);
-    if (!result.ok) {
-      setPassword('');
-      return setError(result.error);
-    }
-    onSignedIn();
+    await run(async () => {
+      if (!name || !password) return 'Enter your user name and password.';
+      const result = await api.call('auth.signIn', { name, password });
+      if (!result.ok) {
+        setPassword('');
+        return result.error;
+      }
+      onSignedIn();
+    });
   }
 
   return (

@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { useApi, useSession } from '../api/context';
 import { useOp } from '../api/use-op';
-import { validateInput, type ApiErrorShape, type FieldErrors } from '../api/client';
+import { validateInput, type FieldErrors } from '../api/client';
+import { useAction } from '../api/use-action';
 import { Card, PageHeader } from '../components/PageHeader';
 import { Field } from '../components/Field';
 import { RolePicker } from '../components/RolePicker';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
-import { ROLE_LABELS, formatDate, formatTime } from '../format';
-import type { RoleName } from '../roles';
+import { formatDate, formatTime } from '../format';
+import { ROLE_LABELS, type RoleName } from '../roles';
 import { EditRolesDialog, RemoveUserDialog, ResetPasswordDialog, type UserRow } from './users-dialogs';
 
 function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
@@ -16,24 +17,22 @@ function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
   const [roles, setRoles] = useState<RoleName[]>(['viewer']);
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const input = { name, roles, password };
     const found = validateInput('users.add', input) ?? {};
     setErrors(found);
-    setError(null);
     if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    const result = await api.call('users.add', input);
-    setBusy(false);
-    if (!result.ok) return setError(result.error);
-    setName('');
-    setPassword('');
-    setRoles(['viewer']);
-    onAdded(`${result.value.name} added. They must choose their own password at first sign-in.`);
+    await run(async () => {
+      const result = await api.call('users.add', input);
+      if (!result.ok) return result.error;
+      setName('');
+      setPassword('');
+      setRoles(['viewer']);
+      onAdded(`${result.value.name} added. They must choose their own password at first sign-in.`);
+    });
   }
 
   return (
@@ -98,7 +97,7 @@ export function UsersScreen() {
                     <span className="chips">
                       {user.roles.map((r) => (
                         <span key={r} className={`chip chip-${r}`}>
-                          {ROLE_LABELS[r] ?? r}
+                          {ROLE_LABELS[r]}
                         </span>
                       ))}
                     </span>

@@ -1,7 +1,8 @@
 /** The three per-user actions of the Users screen, each a small modal with its own error. */
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/context';
-import { validateInput, type ApiErrorShape, type FieldErrors } from '../api/client';
+import { validateInput, type FieldErrors } from '../api/client';
+import { useAction } from '../api/use-action';
 import type { OpOutput } from '../../../src/api/contract';
 import { Modal } from '../components/Modal';
 import { RolePicker } from '../components/RolePicker';
@@ -15,17 +16,6 @@ interface DialogProps {
   user: UserRow;
   onClose: () => void;
   onDone: (message: string) => void;
-}
-
-function useSubmit() {
-  const [error, setError] = useState<ApiErrorShape | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<ApiErrorShape | null>) => {
-    setBusy(true);
-    setError(await action());
-    setBusy(false);
-  };
-  return { error, busy, run };
 }
 
 function Buttons({ busy, submitLabel, danger = false, onClose }: { busy: boolean; submitLabel: string; danger?: boolean; onClose: () => void }) {
@@ -45,7 +35,7 @@ export function EditRolesDialog({ user, onClose, onDone }: DialogProps) {
   const api = useApi();
   const [roles, setRoles] = useState<RoleName[]>(user.roles);
   const [fieldError, setFieldError] = useState<string | undefined>();
-  const { error, busy, run } = useSubmit();
+  const { error, busy, run } = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const input = { name: user.name, roles };
@@ -55,7 +45,6 @@ export function EditRolesDialog({ user, onClose, onDone }: DialogProps) {
       const result = await api.call('users.setRoles', input);
       if (!result.ok) return result.error;
       onDone(`Roles of ${user.name} changed.`);
-      return null;
     });
   };
   return (
@@ -74,7 +63,7 @@ export function ResetPasswordDialog({ user, onClose, onDone }: DialogProps) {
   const api = useApi();
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const { error, busy, run } = useSubmit();
+  const { error, busy, run } = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const input = { name: user.name, password };
@@ -85,7 +74,6 @@ export function ResetPasswordDialog({ user, onClose, onDone }: DialogProps) {
       const result = await api.call('users.resetPassword', input);
       if (!result.ok) return result.error;
       onDone(`Password of ${user.name} reset. They must choose a new one at their next sign-in.`);
-      return null;
     });
   };
   return (
@@ -101,14 +89,13 @@ export function ResetPasswordDialog({ user, onClose, onDone }: DialogProps) {
 
 export function RemoveUserDialog({ user, onClose, onDone }: DialogProps) {
   const api = useApi();
-  const { error, busy, run } = useSubmit();
+  const { error, busy, run } = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
       const result = await api.call('users.remove', { name: user.name });
       if (!result.ok) return result.error;
       onDone(`${user.name} was removed and every key they could open was rotated.`);
-      return null;
     });
   };
   return (
