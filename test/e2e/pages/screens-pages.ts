@@ -111,9 +111,15 @@ export class AuditPage {
     }
   }
 
+  /** Applies the filter and waits until every row shown is of that action. */
   async filterByAction(action: string): Promise<void> {
     await this.action.fill(action);
     await this.apply.click();
+    const others = this.table
+      .getByRole('row')
+      .filter({ has: this.page.getByRole('cell') })
+      .filter({ hasNot: this.page.getByRole('cell', { name: action, exact: true }) });
+    await others.first().waitFor({ state: 'detached' });
   }
 }
 
