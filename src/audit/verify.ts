@@ -176,6 +176,9 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
   const parsed = parseManifest(manifestEntry.data);
   if (!parsed.ok) {
     problems.push({ kind: 'manifest', file: BUNDLE_FILES.manifest, message: parsed.message });
+    // The events can still be judged on their own: name the first bad one, if any.
+    const p = checker.problem;
+    if (p) problems.push({ ...p, file: BUNDLE_FILES.events });
     return finish(null);
   }
   const manifest = parsed.manifest;
