@@ -6,6 +6,7 @@ export const SETTINGS = {
   'site.name': { schema: z.string().max(200), default: '' },
   'session.idleMinutes': { schema: z.number().int().min(1).max(24 * 60), default: 15 },
   'audit.exportOverdueDays': { schema: z.number().int().min(1).max(365), default: 7 },
+  'bundles.signaturesOptional': { schema: z.boolean(), default: false }, 'engine.socket': { schema: z.string().max(256).regex(/^$|^(unix:\/\/)?\/[^\0]*$/, 'a local unix socket: unix:///path or /path'), default: '' },
   'runner.concurrency': { schema: z.number().int().min(1).max(64), default: 4 },
   'runner.maxTimeoutSeconds': { schema: z.number().int().min(1).max(86400), default: 3600 },
   'runner.requireApproval': { schema: z.boolean(), default: false },

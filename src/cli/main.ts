@@ -11,9 +11,10 @@ import { CliContext, type CommandArgs } from './context';
 import type { Command } from './commands/types';
 import { storeCommands } from './commands/store';
 import { auditCommands, userCommands } from './commands/users';
+import { bundleCommands } from './commands/bundles';
 import { auditExportCommands } from './commands/audit-export';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...auditExportCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,

@@ -12,6 +12,7 @@ import { usersOps } from './users';
 import { settingsOps } from './settings';
 import { storeOps } from './store';
 import { auditOps } from './audit';
+import { bundlesOps, bundlesSubscriptions } from './bundles';
 import { auditExportOps, auditExportSubscriptions } from './audit-export';
 
 export const contract = {
@@ -21,6 +22,7 @@ export const contract = {
   ...settingsOps,
   ...storeOps,
   ...auditOps,
+  ...bundlesOps,
   ...auditExportOps,
 } as const;
 
@@ -31,6 +33,7 @@ export const subscriptions = {
     input: empty,
     event: auditEvent,
   }),
+  ...bundlesSubscriptions,
   ...auditExportSubscriptions,
 } as const;
 

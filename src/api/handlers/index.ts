@@ -6,6 +6,7 @@ import { userHandlers } from './users';
 import { settingsHandlers } from './settings';
 import { storeHandlers } from './store';
 import { auditHandlers } from './audit';
+import { bundleHandlers } from './bundles';
 import { auditExportHandlers } from './audit-export';
 
 export const handlers: HandlerTable = {
@@ -15,5 +16,6 @@ export const handlers: HandlerTable = {
   ...settingsHandlers,
   ...storeHandlers,
   ...auditHandlers,
+  ...bundleHandlers,
   ...auditExportHandlers,
 };

@@ -31,6 +31,15 @@ function input(name: OpName, dir: string, n: number): unknown {
       return { file: join(dir, 'none'), name: 'admin', password: 'x' };
     case 'store.recover':
       return { recoveryKey: 'AAAAA-BBBBB', adminName: 'admin', newPassword: 'recover-password-1' };
+    case 'bundles.revoke':
+      return { digest: `sha256:${String(n % 10).repeat(64)}`, reason: 'audit test' };
+    case 'policy.allow':
+    case 'policy.deny':
+      return { tags: [`data:t${n}`] };
+    case 'trust.addKey':
+      return { pem: 'not a key' };
+    case 'bundles.import':
+      return { source: `oci:${join(dir, 'no-mirror')}`, ref: 'samples/none:1.0.0' };
     default:
       return {};
   }

@@ -35,6 +35,9 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'audit.list': ['admin', 'auditor'],
   'audit.head': ['admin', 'auditor'],
   'audit.check': ['admin', 'auditor'],
+  // issue 4: browsing a mirror and importing are the operator's; trust roots, tag policy and revocation the admin's; the catalog everyone's.
+  'mirror.list': ['operator'], 'bundles.import': ['operator'], 'bundles.prune': ['operator'], 'bundles.list': ALL, 'bundles.show': ALL, 'tasks.list': ALL, 'trust.list': ALL, 'policy.show': ALL,
+  'bundles.revoke': ['admin'], 'trust.addKey': ['admin'], 'trust.remove': ['admin'], 'policy.allow': ['admin'], 'policy.deny': ['admin'], 'policy.clear': ['admin'],
   'audit.status': ALL,
   'audit.identity': ALL,
   'audit.identityReplace': ['admin'],
@@ -67,6 +70,13 @@ function sampleInput(name: OpName, dir: string, n: number): unknown {
       return { file: join(dir, 'none.bin'), name: 'admin', password: 'x' };
     case 'store.recover':
       return { recoveryKey: 'AAAAA', adminName: 'admin', newPassword: 'recover-password-1' };
+    case 'bundles.revoke':
+      return { digest: `sha256:${'a'.repeat(64)}`, reason: 'rbac test' };
+    case 'policy.allow':
+    case 'policy.deny':
+      return { tags: ['data:metrics'] };
+    case 'mirror.list':
+      return { source: `oci:${join(dir, 'no-mirror')}` };
     default:
       return {};
   }

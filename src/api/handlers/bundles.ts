@@ -1,0 +1,290 @@
+/**
+ * Handlers: mirror listing, bundle import and catalog, tasks, prune (issue 4, docs/import.md). The
+ * import pipeline itself is src/bundles/import.ts; here it gets its engine, staging folder and a
+ * catalog port whose writes happen in one transaction with the call's audit event.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import {
+  bundleByDigest,
+  bundleByNameVersion,
+  bundleView,
+  findBundle,
+  insertBundle,
+  listBundleRecords,
+  listTasks,
+  pruneCandidates,
+  readSignaturesOptional,
+  revocationOf,
+  setImageRemoved,
+  statusContext,
+  taskViews,
+  type BundleRecord,
+} from '../../bundles/catalog';
+import { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from '../../bundles/import';
+import { readPolicy } from '../../bundles/policy-store';
+import { revocationFor, revokeDigest } from '../../bundles/revocation';
+import { activeTrustedKeys } from '../../bundles/trust-roots';
+import { openMirrorSource, parseImageRef, type OpenSourceOptions } from '../../mirror';
+import { layoutOf } from '../../store/files';
+import { Bus } from '../bus';
+import type { bundleSummary } from '../contract/bundles';
+import type { SubEvent, SubInput } from '../contract';
+import type { Core } from '../core';
+import { ApiError } from '../errors';
+import { engineFor } from './engine';
+import { trustHandlers } from './trust';
+import type { Handler } from './types';
+
+// --- import progress: a bus per core, heard through the `bundles.importProgress` subscription ---
+
+type ProgressEvent = SubEvent<'bundles.importProgress'>;
+const progressBuses = new WeakMap<Core, Bus<{ progress: ProgressEvent }>>();
+
+function progressBus(core: Core): Bus<{ progress: ProgressEvent }> {
+  let bus = progressBuses.get(core);
+  if (!bus) {
+    bus = new Bus();
+    progressBuses.set(core, bus);
+  }
+  return bus;
+}
+
+export const bundleSubscriptionHandlers: {
+  'bundles.importProgress': (core: Core, input: SubInput<'bundles.importProgress'>, emit: (event: ProgressEvent) => void) => () => void;
+} = {
+  'bundles.importProgress': (core, input, emit) =>
+    progressBus(core).on('progress', (event) => {
+      if (event.progressId === input.progressId) emit(event);
+    }),
+};
+
+// --- shaping ---
+
+type BundleSummary = z.input<typeof bundleSummary>;
+
+export function summarise(core: Core, bundle: BundleRecord): BundleSummary {
+  const view = bundleView(bundle, statusContext(core.store.db));
+  return {
+    name: bundle.name,
+    version: bundle.version,
+    digest: bundle.digest,
+    indexDigest: bundle.indexDigest,
+    imageId: bundle.imageId,
+    description: bundle.description,
+    maintainer: bundle.maintainer,
+    state: view.state,
+    reason: view.reason,
+    tasks: { total: bundle.codebundle.tasks.length, enabled: view.enabledTasks, disabled: view.disabledTasks },
+    source: bundle.source,
+    signature: bundle.signature,
+    size: bundle.size,
+    importedAt: bundle.importedAt,
+    importedBy: bundle.importedBy,
+    imageRemovedAt: bundle.imageRemovedAt,
+  };
+}
+
+const ref = (b: BundleRecord) => ({ name: b.name, version: b.version, digest: b.digest });
+
+/** Never record credentials: a URL with user:pass@ is refused later, but the target is computed first. */
+function sourceForRecord(source: string): string {
+  return source.replace(/^([a-z]+:\/\/)[^/@]*@/i, '$1…@').slice(0, 1000);
+}
+
+function auditDetails(summary: ImportSummary): Record<string, unknown> {
+  return {
+    outcome: summary.outcome,
+    source: summary.source.location,
+    sourceKind: summary.source.kind,
+    insecure: summary.source.insecure,
+    ...(summary.source.transport ? { transport: summary.source.transport } : {}),
+    ref: summary.ref,
+    name: summary.name,
+    version: summary.version,
+    digest: summary.digest,
+    indexDigest: summary.indexDigest,
+    imageId: summary.imageId,
+    signatureFormat: summary.signature.format,
+    signer: summary.signature.signerFingerprint,
+    signedDigest: summary.signature.signedDigest,
+    signaturesOptionalUsed: summary.signature.signaturesOptionalUsed,
+    ...(summary.signature.note ? { signatureNote: summary.signature.note } : {}),
+    disabledTasks: summary.tasks.filter((t) => !t.enabled).map((t) => ({ id: t.id, reason: t.reason })),
+    engine: `${summary.engine.name} ${summary.engine.version}${summary.engine.rootless ? ' (rootless)' : ''}`,
+    bytes: summary.bytes,
+  };
+}
+
+async function readSmallFile(path: string, max: number, what: string): Promise<Buffer> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new ApiError('NOT_FOUND', `The ${what} file ${path} does not exist (or is not a file).`);
+  if (info.size > max) throw new ApiError('INVALID_INPUT', `The ${what} file ${path} is ${info.size} bytes; a cosign ${what} is at most ${max}.`);
+  return await readFile(path);
+}
+
+function sourceOptions(input: { insecure?: boolean | undefined; caFile?: string | undefined; credentials?: { username: string; password: string } | undefined }): OpenSourceOptions {
+  return {
+    ...(input.insecure ? { insecure: true } : {}),
+    ...(input.caFile ? { caFile: input.caFile } : {}),
+    ...(input.credentials ? { credentials: input.credentials } : {}),
+  };
+}
+
+// --- handlers ---
+
+type BundleOps = 'mirror.list' | 'bundles.import' | 'bundles.list' | 'bundles.show' | 'bundles.revoke' | 'bundles.prune' | 'tasks.list';
+
+const MAX_LISTED_TAGS = 1000;
+
+export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHandlers = {
+  'mirror.list': {
+    run: async (ctx, input) => {
+      const staging = layoutOf(ctx.core.home).staging;
+      const source = await openMirrorSource(input.source, { ...sourceOptions(input), stagingParent: staging });
+      try {
+        if (input.repository) {
+          const repository = parseImageRef(`${input.repository}:latest`).repository;
+          const tags = (await source.listTags(repository)).slice(0, MAX_LISTED_TAGS);
+          const withDigests = [];
+          for (const tag of tags) withDigests.push({ tag, digest: (await source.resolve(repository, tag)).digest });
+          return { source: source.describe(), repositories: [{ name: repository, tags: withDigests }] };
+        }
+        const repositories = [];
+        for (const name of await source.listRepositories()) {
+          repositories.push({ name, tags: (await source.listTags(name)).slice(0, MAX_LISTED_TAGS).map((tag) => ({ tag })) });
+        }
+        return { source: source.describe(), repositories };
+      } finally {
+        await source.close();
+      }
+    },
+  },
+
+  'bundles.import': {
+    run: async (ctx, input) => {
+      const core = ctx.core;
+      const db = core.store.db;
+      const detached = input.signatureFile
+        ? { signature: await readSmallFile(input.signatureFile, 16 * 1024, 'signature'), payload: await readSmallFile(input.payloadFile!, 128 * 1024, 'payload') }
+        : undefined;
+      const importer = new BundleImporter({
+        engine: engineFor(core),
+        stagingRoot: layoutOf(core.home).staging,
+        workstationId: core.store.workstationId,
+        actor: ctx.actor,
+        now: () => core.clock.now(),
+      });
+      const target = (s: ImportSummary) => `bundle:${s.name}@${s.version}`;
+      const catalog: ImportCatalog = {
+        trustedKeys: () => activeTrustedKeys(db),
+        signaturesOptional: () => readSignaturesOptional(db),
+        policy: () => readPolicy(db),
+        revocation: (digests) => revocationFor(db, digests),
+        byDigest: (digest) => bundleByDigest(db, digest),
+        byNameVersion: (name, version) => bundleByNameVersion(db, name, version),
+        record: (bundle, summary) => ctx.change(() => insertBundle(db, bundle), { target: target(summary), details: auditDetails(summary) }),
+        reloaded: (bundle, summary) =>
+          ctx.change(
+            () => {
+              setImageRemoved(db, bundle.id, null);
+              return findBundle(db, bundle.digest);
+            },
+            { target: target(summary), details: auditDetails(summary) },
+          ),
+      };
+      const bus = progressBus(core);
+      const onProgress = input.progressId ? (p: ImportProgress) => bus.emit('progress', { progressId: input.progressId!, ...p }) : undefined;
+      const result: ImportResult = await importer.import(
+        { source: input.source, ref: input.ref, ...sourceOptions(input), ...(detached ? { detached } : {}) },
+        catalog,
+        onProgress,
+      );
+      // Re-importing a known digest changes nothing, but the call is still recorded, saying so.
+      if (result.outcome === 'already-imported') ctx.change(() => undefined, { target: target(result), details: auditDetails(result) });
+      const ctxStatus = statusContext(db);
+      return {
+        outcome: result.outcome,
+        bundle: summarise(core, result.bundle),
+        tasks: taskViews(result.bundle, ctxStatus),
+        signature: result.signature,
+        source: result.source,
+        bytes: result.bytes,
+      };
+    },
+    target: (input) => `image:${sourceForRecord(input.source)} ${input.ref.slice(0, 512)}`,
+    details: (input) => ({ source: sourceForRecord(input.source), ref: input.ref, insecure: input.insecure ?? false, detachedSignature: Boolean(input.signatureFile) }),
+  },
+
+  'bundles.list': {
+    run: (ctx) => ({ bundles: listBundleRecords(ctx.core.store.db).map((b) => summarise(ctx.core, b)) }),
+  },
+
+  'bundles.show': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      const bundle = findBundle(db, input.ref);
+      const status = statusContext(db);
+      return { bundle: summarise(ctx.core, bundle), tasks: taskViews(bundle, status), revocation: revocationOf(bundle, status) ?? null };
+    },
+  },
+
+  'bundles.revoke': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      return ctx.change(() => {
+        const { revocation, created } = revokeDigest(db, input.digest, input.reason, ctx.actor, ctx.core.clock.now().toISOString());
+        const affected = listBundleRecords(db).filter((b) => [b.digest, b.indexDigest, b.imageId].includes(input.digest));
+        return { revocation, created, affected: affected.map(ref) };
+      });
+    },
+    target: (input) => `digest:${input.digest}`,
+    details: (input) => ({ digest: input.digest, reason: input.reason }),
+  },
+
+  'bundles.prune': {
+    run: async (ctx) => {
+      const db = ctx.core.store.db;
+      const candidates = pruneCandidates(db);
+      const removed: Array<ReturnType<typeof ref> & { imageId: string; why: string; id: number }> = [];
+      const kept: Array<ReturnType<typeof ref> & { why: string }> = [];
+      if (candidates.length > 0) {
+        const engine = engineFor(ctx.core);
+        const inUse = new Set((await engine.listContainers()).map((c) => c.imageId));
+        for (const { bundle, why } of candidates) {
+          if (inUse.has(bundle.imageId)) {
+            kept.push({ ...ref(bundle), why: 'its image is used by a container' });
+            continue;
+          }
+          try {
+            // Our tag only: another store's reference to the same image keeps it in the engine.
+            await engine.removeImage(bundle.engineTag);
+          } catch (error) {
+            if (!(error instanceof ApiError && error.code === 'NOT_FOUND')) {
+              if (error instanceof ApiError && error.code === 'CONFLICT') {
+                kept.push({ ...ref(bundle), why: 'the engine says its image is in use' });
+                continue;
+              }
+              throw error;
+            }
+          }
+          removed.push({ ...ref(bundle), imageId: bundle.imageId, why, id: bundle.id });
+        }
+      }
+      const now = ctx.core.clock.now().toISOString();
+      ctx.change(
+        () => {
+          for (const r of removed) setImageRemoved(db, r.id, now);
+        },
+        { details: { removed: removed.map((r) => `${r.name}@${r.version} (${r.why})`), kept: kept.map((k) => `${k.name}@${k.version} (${k.why})`) } },
+      );
+      return { removed: removed.map(({ id: _id, ...r }) => r), kept };
+    },
+  },
+
+  'tasks.list': {
+    run: (ctx, input) => ({ tasks: listTasks(ctx.core.store.db, input.bundle !== undefined ? { bundle: input.bundle } : {}) }),
+  },
+
+  ...trustHandlers,
+};

@@ -1,0 +1,83 @@
+/**
+ * Handlers: trust roots and tag policy (admins). Changes take effect at once: task status is
+ * decided at read time (src/bundles/catalog.ts).
+ */
+import { listBundleRecords } from '../../bundles/catalog';
+import { allowTags, clearPolicy, DEFAULT_TAG_POLICY, denyTags } from '../../bundles/policy';
+import { readPolicy, writePolicy } from '../../bundles/policy-store';
+import { addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from '../../bundles/trust-roots';
+import { parseTrustedKeyPem } from '../../trust';
+import type { Handler } from './types';
+
+type TrustOps = 'trust.addKey' | 'trust.list' | 'trust.remove' | 'policy.show' | 'policy.allow' | 'policy.deny' | 'policy.clear';
+
+const withoutPem = <T extends { pem: string }>({ pem: _pem, ...rest }: T) => rest;
+
+export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
+  'trust.addKey': {
+    run: (ctx, input) => {
+      const key = parseTrustedKeyPem(input.pem);
+      const db = ctx.core.store.db;
+      return ctx.change(
+        () => {
+          const added = addTrustKey(db, key, input.comment ?? '', ctx.actor, ctx.core.clock.now().toISOString());
+          return { key: withoutPem(added.key), outcome: added.outcome };
+        },
+        { target: `key:${key.fingerprint}`, details: { fingerprint: key.fingerprint, algorithm: key.algorithm, comment: input.comment ?? '' } },
+      );
+    },
+  },
+
+  'trust.list': {
+    run: (ctx, input) => ({ keys: listTrustKeys(ctx.core.store.db, { includeRemoved: input.includeRemoved ?? false }).map(withoutPem) }),
+  },
+
+  'trust.remove': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      const key = findTrustKey(db, input.fingerprint);
+      return ctx.change(
+        () => {
+          const removed = removeTrustKey(db, key.fingerprint, ctx.actor, ctx.core.clock.now().toISOString());
+          const affected = listBundleRecords(db)
+            .filter((b) => b.signature.signerFingerprint === key.fingerprint)
+            .map((b) => ({ name: b.name, version: b.version, digest: b.digest }));
+          return { key: withoutPem(removed), affected };
+        },
+        { target: `key:${key.fingerprint}`, details: { fingerprint: key.fingerprint } },
+      );
+    },
+    target: (input) => `key:${input.fingerprint}`,
+  },
+
+  'policy.show': {
+    run: (ctx) => ({ policy: readPolicy(ctx.core.store.db), default: { allow: [...DEFAULT_TAG_POLICY.allow], deny: [...DEFAULT_TAG_POLICY.deny] } }),
+  },
+
+  'policy.allow': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      return ctx.change(() => ({ policy: writePolicy(db, allowTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()) }));
+    },
+    target: () => 'policy:tags',
+    details: (input) => ({ allow: input.tags }),
+  },
+
+  'policy.deny': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      return ctx.change(() => ({ policy: writePolicy(db, denyTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()) }));
+    },
+    target: () => 'policy:tags',
+    details: (input) => ({ deny: input.tags }),
+  },
+
+  'policy.clear': {
+    run: (ctx) => {
+      const db = ctx.core.store.db;
+      return ctx.change(() => ({ policy: writePolicy(db, clearPolicy(), ctx.actor, ctx.core.clock.now().toISOString()) }));
+    },
+    target: () => 'policy:tags',
+    details: () => ({ cleared: true }),
+  },
+};

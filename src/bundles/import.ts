@@ -1,0 +1,308 @@
+/**
+ * The import pipeline (ARCHITECTURE.md, "CodeBundles and the offline mirror"), in its order:
+ *
+ *   engine answers -> resolve the ref (manifest size-capped) -> signature against the trust roots,
+ *   before any layer is fetched or anything parsed -> revoked digest refused -> config and layers
+ *   fetched by the signed manifest's digests and sizes into private staging -> codebundle.yaml read
+ *   from the layer the image label names (size cap, strict tar) and parsed -> name@version conflict
+ *   -> tag policy per task -> docker-save tar synthesised in staging -> engine load -> loaded image id
+ *   must equal the config digest -> recorded in the catalog (with its audit event).
+ *
+ * Every refusal is an ApiError and leaves nothing staged, loaded or recorded. The engine is
+ * constructor-injected (the runner shares it); the catalog is a port the API layer implements, so
+ * recording happens in the same transaction as the audit event.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError } from '../api/errors';
+import type { ContainerEngine, EngineInfo } from '../engine';
+import { openMirrorSource, parseImageRef, resolvePlatformManifest, type MirrorSource, type OpenSourceOptions, type RegistryCredentials, type SourceDescription } from '../mirror';
+import { DEFAULT_MANIFEST_MAX_BYTES } from '../mirror';
+import { imageConfigSchema, sha256Digest, writeDockerSaveTar } from '../oci';
+import type { TrustedKey } from '../trust';
+import { nameVersionConflict, type BundleRecord, type NewBundle } from './catalog';
+import { checkManifestForImport, engineTagFor, type ImportableManifest } from './import-manifest';
+import { readCodebundleFromLayers } from './import-codebundle';
+import { fetchBlobs } from './import-fetch';
+import { checkImageSignature, type DetachedFiles, type SignatureOutcome } from './import-signature';
+import { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
+import { codebundlePathFromLabels } from './label';
+import { parseCodebundleYaml } from './parse';
+import { evaluateTask, type TagPolicy } from './policy';
+import type { Revocation } from './revocation';
+import type { Codebundle } from './schema';
+
+export interface ImportRequest {
+  /** `registry://HOST[:PORT][/PREFIX]`, `oci:DIR` or `archive:FILE`. */
+  source: string;
+  /** `repo:tag` or `repo@sha256:…`. */
+  ref: string;
+  insecure?: boolean;
+  caFile?: string;
+  credentials?: RegistryCredentials;
+  /** Detached cosign files (docker save archives). */
+  detached?: DetachedFiles;
+}
+
+export type ImportStage = 'engine' | 'open' | 'resolve' | 'verify' | 'fetch' | 'read' | 'policy' | 'load' | 'record' | 'done';
+
+export interface ImportProgress {
+  stage: ImportStage;
+  message: string;
+  /** fetch: bytes so far and in all (config and layers). */
+  received?: number;
+  total?: number;
+}
+
+/** What the pipeline needs from the catalog; the API layer implements it over the store. */
+export interface ImportCatalog {
+  trustedKeys(): TrustedKey[];
+  signaturesOptional(): boolean;
+  policy(): TagPolicy;
+  revocation(digests: ReadonlyArray<string | undefined>): Revocation | undefined;
+  byDigest(digest: string): BundleRecord | undefined;
+  byNameVersion(name: string, version: string): BundleRecord | undefined;
+  /** Records a new bundle, in one transaction with its audit event. */
+  record(bundle: NewBundle, summary: ImportSummary): BundleRecord;
+  /** An image that prune removed was loaded again: recorded the same way. */
+  reloaded(bundle: BundleRecord, summary: ImportSummary): BundleRecord;
+}
+
+export type ImportOutcome = 'imported' | 'reloaded' | 'already-imported';
+
+export interface TaskDecision {
+  id: string;
+  title: string;
+  access: 'read-only' | 'read-write';
+  tags: string[];
+  enabled: boolean;
+  reason: string;
+}
+
+/** Everything the audit event and the caller get to know. */
+export interface ImportSummary {
+  outcome: ImportOutcome;
+  source: SourceDescription;
+  ref: string;
+  digest: string;
+  indexDigest: string | null;
+  imageId: string;
+  name: string;
+  version: string;
+  signature: SignatureOutcome;
+  tasks: TaskDecision[];
+  engine: Pick<EngineInfo, 'name' | 'version' | 'rootless'>;
+  bytes: number;
+}
+
+export interface ImportResult extends ImportSummary {
+  bundle: BundleRecord;
+}
+
+export interface BundleImporterOptions {
+  engine: ContainerEngine;
+  /** `<home>/staging`: import folders are made (0700) and removed under it. */
+  stagingRoot: string;
+  /** Part of the engine tag, so two stores on one engine keep separate references. */
+  workstationId: string;
+  actor: string;
+  now?: () => Date;
+  /** Tests wrap sources (e.g. to count reads). */
+  openSource?: (spec: string, options: OpenSourceOptions) => Promise<MirrorSource>;
+  manifestMaxBytes?: number;
+  /** Parallel blob downloads (default 4). */
+  concurrency?: number;
+}
+
+export class BundleImporter {
+  constructor(private readonly options: BundleImporterOptions) {}
+
+  async import(request: ImportRequest, catalog: ImportCatalog, onProgress?: (progress: ImportProgress) => void): Promise<ImportResult> {
+    const progress = (p: ImportProgress) => {
+      try {
+        onProgress?.(p);
+      } catch {
+        // A failing listener never breaks the import.
+      }
+    };
+    const { repository, reference } = parseImageRef(request.ref);
+    const engine = this.options.engine;
+
+    // The engine first: nothing is downloaded for an engine that is not there.
+    progress({ stage: 'engine', message: 'Asking the container engine' });
+    const info = await engine.info();
+    if (info.os !== 'linux') throw new ApiError('ENGINE_UNAVAILABLE', `The container engine runs ${info.os} containers; CodeBundles are Linux images.`);
+
+    await sweepStaleStaging(this.options.stagingRoot);
+    const staging = await createStaging(this.options.stagingRoot);
+    let source: MirrorSource | undefined;
+    let undoTag: string | undefined;
+    try {
+      progress({ stage: 'open', message: `Opening ${request.source}` });
+      const open = this.options.openSource ?? openMirrorSource;
+      source = await open(request.source, {
+        ...(request.insecure ? { insecure: true } : {}),
+        ...(request.caFile ? { caFile: request.caFile } : {}),
+        ...(request.credentials ? { credentials: request.credentials } : {}),
+        stagingParent: staging,
+        manifestMaxBytes: this.options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES,
+      });
+      const description = source.describe();
+
+      progress({ stage: 'resolve', message: `Resolving ${request.ref}` });
+      const resolved = await source.resolve(repository, reference);
+      const { manifest, index } = await resolvePlatformManifest(source, resolved, { os: 'linux', architecture: info.arch });
+
+      progress({ stage: 'verify', message: `Checking the signature of ${manifest.digest}` });
+      const signature = await checkImageSignature({
+        source,
+        repository,
+        manifest,
+        ...(index ? { index } : {}),
+        trustedKeys: catalog.trustedKeys(),
+        signaturesOptional: catalog.signaturesOptional(),
+        ...(request.detached ? { detached: request.detached } : {}),
+        scratchDir: staging,
+      });
+      refuseRevoked(catalog.revocation([manifest.digest, index?.digest]));
+
+      const base = {
+        source: description,
+        ref: `${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`,
+        digest: manifest.digest,
+        indexDigest: index?.digest ?? null,
+        signature,
+        engine: { name: info.name, version: info.version, rootless: info.rootless },
+      };
+      const known = catalog.byDigest(manifest.digest);
+      if (known && !known.imageRemovedAt && (await imagePresent(engine, known))) {
+        progress({ stage: 'done', message: `${known.name}@${known.version} is already imported` });
+        return { ...base, ...this.describe(known, catalog.policy()), outcome: 'already-imported', bytes: 0, bundle: known };
+      }
+
+      const image = checkManifestForImport(manifest);
+      refuseRevoked(catalog.revocation([image.config.digest]));
+      const staged = await fetchBlobs(source, repository, image, join(staging, 'blobs'), {
+        concurrency: this.options.concurrency ?? 4,
+        onProgress: (received, total) => progress({ stage: 'fetch', message: 'Fetching config and layers', received, total }),
+      });
+
+      progress({ stage: 'read', message: 'Reading codebundle.yaml' });
+      const configBytes = await readFile(staged.configPath);
+      const config = parseConfig(configBytes, image, info);
+      const yamlPath = codebundlePathFromLabels(config.config?.Labels ?? {});
+      const codebundle = parseCodebundleYaml(await readCodebundleFromLayers(staged.layers, yamlPath));
+
+      const clash = catalog.byNameVersion(codebundle.name, codebundle.version);
+      if (clash && clash.imageId !== image.config.digest) throw nameVersionConflict(codebundle.name, codebundle.version, clash.digest, manifest.digest);
+      // The same image under another manifest (e.g. once from a registry, once from a docker save
+      // archive): the same content, so the one catalog entry stands.
+      const existing = known ?? clash;
+      if (existing && !existing.imageRemovedAt && (await imagePresent(engine, existing))) {
+        return { ...base, ...this.describe(existing, catalog.policy()), outcome: 'already-imported', bytes: staged.bytes, bundle: existing };
+      }
+
+      progress({ stage: 'policy', message: 'Applying the tag policy' });
+      const tasks = decide(codebundle, catalog.policy());
+
+      progress({ stage: 'load', message: 'Loading the image into the container engine' });
+      const engineTag = existing?.engineTag ?? engineTagFor(codebundle, image.config.digest, this.options.workstationId);
+      const tarPath = join(staging, 'image.tar');
+      await writeDockerSaveTar(tarPath, { configBytes, layers: staged.layers.map((l) => ({ digest: l.digest, size: l.size, path: l.path })), repoTags: [engineTag] });
+      const before = await engine.inspectImage(engineTag);
+      undoTag = before ? undefined : engineTag;
+      await engine.loadImage(tarPath);
+      const loaded = await engine.inspectImage(engineTag);
+      if (!loaded || loaded.id !== image.config.digest) {
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `The container engine reports the loaded image as ${loaded?.id ?? 'missing'}, but its signed config digest is ${image.config.digest}; it was removed again and nothing was recorded. Check the engine.`,
+        );
+      }
+
+      progress({ stage: 'record', message: 'Recording in the catalog' });
+      const summary: ImportSummary = {
+        ...base,
+        outcome: existing ? 'reloaded' : 'imported',
+        imageId: image.config.digest,
+        name: codebundle.name,
+        version: codebundle.version,
+        tasks,
+        bytes: staged.bytes,
+      };
+      const bundle = existing
+        ? catalog.reloaded(existing, summary)
+        : catalog.record(
+            {
+              name: codebundle.name,
+              version: codebundle.version,
+              digest: manifest.digest,
+              indexDigest: index?.digest ?? null,
+              imageId: image.config.digest,
+              engineTag,
+              description: codebundle.description,
+              maintainer: codebundle.maintainer,
+              codebundle,
+              size: staged.bytes,
+              source: { kind: description.kind, location: description.location, ref: base.ref, insecure: description.insecure },
+              signature: { format: signature.format, signerFingerprint: signature.signerFingerprint, signedDigest: signature.signedDigest },
+              importedAt: (this.options.now?.() ?? new Date()).toISOString(),
+              importedBy: this.options.actor,
+            },
+            summary,
+          );
+      undoTag = undefined;
+      progress({ stage: 'done', message: `Imported ${bundle.name}@${bundle.version}` });
+      return { ...summary, bundle };
+    } catch (error) {
+      // Nothing loaded may stay: untagging our own reference deletes an image nobody else holds.
+      if (undoTag) await engine.removeImage(undoTag).catch(() => undefined);
+      throw error;
+    } finally {
+      await source?.close().catch(() => undefined);
+      await removeStaging(staging);
+    }
+  }
+
+  private describe(bundle: BundleRecord, policy: TagPolicy): Pick<ImportSummary, 'imageId' | 'name' | 'version' | 'tasks'> {
+    return { imageId: bundle.imageId, name: bundle.name, version: bundle.version, tasks: decide(bundle.codebundle, policy) };
+  }
+}
+
+function refuseRevoked(revocation: Revocation | undefined): void {
+  if (!revocation) return;
+  throw new ApiError(
+    'POLICY_DENIED',
+    `The digest ${revocation.digest} was revoked by ${revocation.revokedBy} at ${revocation.revokedAt} (${revocation.reason}); it cannot be imported. Import a newer version of the bundle.`,
+  );
+}
+
+async function imagePresent(engine: ContainerEngine, bundle: BundleRecord): Promise<boolean> {
+  return (await engine.inspectImage(bundle.engineTag))?.id === bundle.imageId;
+}
+
+function decide(codebundle: Codebundle, policy: TagPolicy): TaskDecision[] {
+  return codebundle.tasks.map((task) => {
+    const decision = evaluateTask({ tags: task.tags, access: task.access }, policy);
+    return { id: task.id, title: task.title, access: task.access, tags: task.tags, enabled: decision.allowed, reason: decision.reason };
+  });
+}
+
+function parseConfig(bytes: Buffer, image: ImportableManifest, engine: EngineInfo) {
+  if (sha256Digest(bytes) !== image.config.digest) throw new ApiError('VERIFY_FAILED', 'The image config does not match its digest.');
+  let parsed;
+  try {
+    parsed = imageConfigSchema.parse(JSON.parse(bytes.toString('utf8')));
+  } catch (error) {
+    throw new ApiError('VERIFY_FAILED', `The image config ${image.config.digest.slice(0, 19)}… is not a valid image config.`, { cause: error });
+  }
+  if (parsed.os && parsed.os !== 'linux') throw new ApiError('VERIFY_FAILED', `The image is built for ${parsed.os}; CodeBundles are Linux images.`);
+  if (parsed.architecture && parsed.architecture !== engine.arch) {
+    throw new ApiError('VERIFY_FAILED', `The image is built for ${parsed.architecture}, but the container engine runs ${engine.arch}. Import the ${engine.arch} image of the bundle.`);
+  }
+  if (parsed.rootfs.diff_ids.length !== image.layers.length) {
+    throw new ApiError('VERIFY_FAILED', `The image config lists ${parsed.rootfs.diff_ids.length} layers but the manifest ${image.layers.length}; the image is malformed.`);
+  }
+  return parsed;
+}
+

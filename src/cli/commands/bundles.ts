@@ -1,0 +1,287 @@
+/**
+ * `mirror`, `bundle`, `task`, `trust` and `policy` commands (issue 4; docs/import.md). Registry
+ * credentials come from AIRGAP_RUNNER_REGISTRY_USER / AIRGAP_RUNNER_REGISTRY_PASSWORD (or a hidden
+ * prompt for the password), never from arguments.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { subscribe } from '../../api/dispatcher';
+import { ApiError } from '../../api/errors';
+import type { OpOutput } from '../../api/contract';
+import { flag, positional, requireFlag, type CliContext, type CommandArgs } from '../context';
+import { neutralise, printFields, printJson, printTable } from '../output';
+import { secretFrom } from '../prompt';
+import type { Command } from './types';
+
+async function sourceFlags(args: CommandArgs): Promise<{ insecure?: boolean; caFile?: string; credentials?: { username: string; password: string } }> {
+  const username = process.env.AIRGAP_RUNNER_REGISTRY_USER;
+  const ca = flag(args, 'ca');
+  return {
+    ...(flag(args, 'insecure') === 'true' ? { insecure: true } : {}),
+    ...(ca ? { caFile: resolve(ca) } : {}),
+    ...(username ? { credentials: { username, password: await secretFrom('AIRGAP_RUNNER_REGISTRY_PASSWORD', `Registry password for ${username}: `) } } : {}),
+  };
+}
+
+/** Source paths are resolved here, where the operator's working folder is known. */
+function absoluteSource(source: string): string {
+  if (source.startsWith('oci:')) return `oci:${resolve(source.slice(4))}`;
+  if (source.startsWith('archive:')) return `archive:${resolve(source.slice(8))}`;
+  return source;
+}
+
+function human(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** Progress on stderr, only when it is a terminal (one line, rewritten). */
+function progressPrinter(): { listener: (e: { stage: string; message: string; received?: number; total?: number }) => void; end: () => void } {
+  if (!process.stderr.isTTY) return { listener: () => undefined, end: () => undefined };
+  let shown = false;
+  return {
+    listener: (e) => {
+      const amount = e.total ? ` ${human(e.received ?? 0)} / ${human(e.total)} (${Math.floor(((e.received ?? 0) * 100) / e.total)}%)` : '';
+      process.stderr.write(`\r\x1b[K${neutralise(`${e.stage}: ${e.message}${amount}`).slice(0, (process.stderr.columns || 100) - 1)}`);
+      shown = true;
+    },
+    end: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+type Summary = OpOutput<'bundles.list'>['bundles'][number];
+const bundleRow = (b: Summary) => ({
+  name: b.name,
+  version: b.version,
+  state: b.state,
+  tasks: `${b.tasks.enabled}/${b.tasks.total} enabled`,
+  digest: b.digest,
+  signer: b.signature.signerFingerprint ? `${b.signature.signerFingerprint.slice(0, 16)}…` : b.signature.format,
+  imported: `${b.importedAt} ${b.importedBy}`,
+});
+
+type TaskRow = OpOutput<'tasks.list'>['tasks'][number];
+const taskRow = (t: TaskRow) => ({ bundle: `${t.bundle}@${t.version}`, task: t.id, access: t.access, tags: t.tags, status: t.enabled ? 'enabled' : 'disabled', why: t.reason });
+
+async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Promise<void> {
+  if (ctx.json) return printJson(out);
+  const b = out.bundle;
+  const verb = out.outcome === 'already-imported' ? 'Already imported' : out.outcome === 'reloaded' ? 'Loaded again' : 'Imported';
+  process.stdout.write(`${verb} ${neutralise(b.name)}@${neutralise(b.version)} ${b.digest}\n`);
+  printFields({
+    image: b.imageId,
+    source: `${b.source.location} ${b.source.ref}${b.source.insecure ? ' (insecure)' : ''}`,
+    signature: out.signature.signerFingerprint ? `${out.signature.format}, key ${out.signature.signerFingerprint}` : `none (${out.signature.note ?? 'unsigned'})`,
+    size: human(out.bytes || b.size),
+  });
+  printTable(out.tasks.map(taskRow), ['task', 'access', 'status', 'why']);
+  await Promise.resolve();
+}
+
+export const bundleCommands: Command[] = [
+  {
+    path: ['mirror', 'list'],
+    usage: 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]',
+    summary: 'Repositories and tags in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE (operator).',
+    booleanFlags: ['insecure'],
+    run: async (ctx, args) => {
+      const usage = 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]';
+      const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
+      const repository = args.positionals[1];
+      await ctx.signIn();
+      const out = await ctx.call('mirror.list', { source, ...(repository ? { repository } : {}), ...(await sourceFlags(args)) });
+      if (ctx.json) return printJson(out);
+      if (out.source.insecure) process.stderr.write(`note: ${out.source.location} is read over plain HTTP or marked insecure\n`);
+      printTable(
+        out.repositories.flatMap((r) => (r.tags.length ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, digest: t.digest ?? '' })) : [{ repository: r.name, tag: '', digest: '' }])),
+        repository ? ['repository', 'tag', 'digest'] : ['repository', 'tag'],
+      );
+    },
+  },
+  {
+    path: ['bundle', 'import'],
+    usage: 'bundle import SOURCE REF [--insecure] [--ca FILE] [--signature FILE --payload FILE]',
+    summary: 'Import a CodeBundle (REF: repo:tag or repo@sha256:…): verified, policy-checked, loaded (operator).',
+    booleanFlags: ['insecure'],
+    run: async (ctx, args) => {
+      const usage = 'bundle import SOURCE REF [--insecure] [--ca FILE] [--signature FILE --payload FILE]';
+      const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
+      const ref = positional(args, 1, 'REF', usage);
+      const signature = flag(args, 'signature');
+      const payload = flag(args, 'payload');
+      const sessionId = await ctx.signIn();
+      const input = {
+        source,
+        ref,
+        ...(await sourceFlags(args)),
+        ...(signature ? { signatureFile: resolve(signature) } : {}),
+        ...(payload ? { payloadFile: resolve(payload) } : {}),
+      };
+      const printer = progressPrinter();
+      const progressId = randomBytes(8).toString('hex');
+      const stop = process.stderr.isTTY && !ctx.json ? subscribe(ctx.core, sessionId, 'bundles.importProgress', { progressId }, printer.listener) : () => undefined;
+      try {
+        const out = await ctx.call('bundles.import', { ...input, progressId });
+        printer.end();
+        await printImport(ctx, out);
+      } finally {
+        printer.end();
+        stop();
+      }
+    },
+  },
+  {
+    path: ['bundle', 'list'],
+    usage: 'bundle list',
+    summary: 'Imported bundles with their state.',
+    run: async (ctx) => {
+      const out = await ctx.call('bundles.list', {});
+      if (ctx.json) return printJson(out);
+      printTable(out.bundles.map(bundleRow), ['name', 'version', 'state', 'tasks', 'digest', 'signer', 'imported']);
+    },
+  },
+  {
+    path: ['bundle', 'show'],
+    usage: 'bundle show NAME[@VERSION]',
+    summary: 'One bundle (newest version unless given) and its tasks.',
+    run: async (ctx, args) => {
+      const out = await ctx.call('bundles.show', { ref: positional(args, 0, 'NAME[@VERSION]', 'bundle show NAME[@VERSION]') });
+      if (ctx.json) return printJson(out);
+      const b = out.bundle;
+      printFields({
+        name: b.name,
+        version: b.version,
+        state: b.state + (b.reason ? `: ${b.reason}` : ''),
+        description: b.description.trim(),
+        maintainer: b.maintainer,
+        digest: b.digest,
+        ...(b.indexDigest ? { index: b.indexDigest } : {}),
+        image: b.imageId,
+        source: `${b.source.location} ${b.source.ref}${b.source.insecure ? ' (insecure)' : ''}`,
+        signature: b.signature.signerFingerprint ? `${b.signature.format}, key ${b.signature.signerFingerprint}` : 'none (imported while signatures were optional)',
+        size: human(b.size),
+        imported: `${b.importedAt} by ${b.importedBy}`,
+      });
+      process.stdout.write('\n');
+      printTable(out.tasks.map((t) => ({ ...taskRow(t), title: t.title })), ['task', 'title', 'access', 'tags', 'status', 'why']);
+    },
+  },
+  {
+    path: ['bundle', 'revoke'],
+    usage: 'bundle revoke DIGEST --reason TEXT',
+    summary: 'Revoke a digest: its tasks are disabled at once, and it cannot be imported (admin).',
+    run: async (ctx, args) => {
+      const usage = 'bundle revoke DIGEST --reason TEXT';
+      const out = await ctx.call('bundles.revoke', { digest: positional(args, 0, 'DIGEST', usage), reason: requireFlag(args, 'reason', usage) });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Revoked ${out.revocation.digest}${out.created ? '' : ' (it already was)'}.\n`);
+      for (const b of out.affected) process.stdout.write(`  ${neutralise(b.name)}@${neutralise(b.version)}: every task is now disabled\n`);
+    },
+  },
+  {
+    path: ['bundle', 'prune'],
+    usage: 'bundle prune',
+    summary: 'Remove the images of revoked, untrusted or superseded bundles from the engine (operator).',
+    run: async (ctx) => {
+      const out = await ctx.call('bundles.prune', {});
+      if (ctx.json) return printJson(out);
+      if (out.removed.length === 0 && out.kept.length === 0) process.stdout.write('Nothing to remove.\n');
+      for (const r of out.removed) process.stdout.write(`Removed ${neutralise(r.name)}@${neutralise(r.version)} ${r.imageId} (${r.why})\n`);
+      for (const k of out.kept) process.stdout.write(`Kept ${neutralise(k.name)}@${neutralise(k.version)}: ${k.why}\n`);
+    },
+  },
+  {
+    path: ['task', 'list'],
+    usage: 'task list [--bundle NAME]',
+    summary: 'Tasks, and whether each may run now and why.',
+    run: async (ctx, args) => {
+      const bundle = flag(args, 'bundle');
+      const out = await ctx.call('tasks.list', bundle ? { bundle } : {});
+      if (ctx.json) return printJson(out);
+      printTable(out.tasks.map(taskRow), ['bundle', 'task', 'access', 'tags', 'status', 'why']);
+    },
+  },
+  {
+    path: ['trust', 'add-key'],
+    usage: 'trust add-key FILE [--comment TEXT]',
+    summary: 'Add a trust root: a PEM public key such as cosign.pub (admin).',
+    run: async (ctx, args) => {
+      const file = positional(args, 0, 'FILE', 'trust add-key FILE [--comment TEXT]');
+      const pem = await readFile(resolve(file), 'utf8').catch(() => {
+        throw new ApiError('NOT_FOUND', `The key file ${file} cannot be read.`);
+      });
+      const comment = flag(args, 'comment');
+      const out = await ctx.call('trust.addKey', { pem, ...(comment ? { comment } : {}) });
+      if (ctx.json) return printJson(out);
+      const what = { added: 'Added', restored: 'Added back', 'already-trusted': 'Already trusted:' }[out.outcome];
+      process.stdout.write(`${what} key ${out.key.fingerprint} (${out.key.algorithm}).\n`);
+    },
+  },
+  {
+    path: ['trust', 'list'],
+    usage: 'trust list [--all]',
+    summary: 'Trust roots (--all: with removed ones).',
+    booleanFlags: ['all'],
+    run: async (ctx, args) => {
+      const out = await ctx.call('trust.list', { includeRemoved: flag(args, 'all') === 'true' });
+      if (ctx.json) return printJson(out);
+      printTable(
+        out.keys.map((k) => ({ ...k, added: `${k.addedAt} ${k.addedBy}`, removed: k.removedAt ? `${k.removedAt} ${k.removedBy ?? ''}` : '' })),
+        ['fingerprint', 'algorithm', 'comment', 'added', ...(flag(args, 'all') === 'true' ? ['removed'] : [])],
+      );
+    },
+  },
+  {
+    path: ['trust', 'remove'],
+    usage: 'trust remove FINGERPRINT',
+    summary: 'Remove a trust root; bundles it signed are disabled at once (admin).',
+    run: async (ctx, args) => {
+      const out = await ctx.call('trust.remove', { fingerprint: positional(args, 0, 'FINGERPRINT', 'trust remove FINGERPRINT') });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Removed key ${out.key.fingerprint}.\n`);
+      for (const b of out.affected) process.stdout.write(`  ${neutralise(b.name)}@${neutralise(b.version)}: every task is now disabled\n`);
+    },
+  },
+  {
+    path: ['policy', 'show'],
+    usage: 'policy show',
+    summary: 'The tag policy.',
+    run: async (ctx) => {
+      const out = await ctx.call('policy.show', {});
+      if (ctx.json) return printJson(out);
+      printFields({ allow: out.policy.allow.length ? out.policy.allow : ['(none)'], deny: out.policy.deny.length ? out.policy.deny : ['(none)'] });
+    },
+  },
+  ...(['allow', 'deny'] as const).map(
+    (kind): Command => ({
+      path: ['policy', kind],
+      usage: `policy ${kind} TAG…`,
+      summary: `${kind === 'allow' ? 'Allow' : 'Deny'} task tags (globs, case-insensitive); takes effect at once (admin).`,
+      run: async (ctx, args) => {
+        if (args.positionals.length === 0) throw new ApiError('INVALID_INPUT', `Give at least one tag pattern. Usage: policy ${kind} TAG…`);
+        const out = await ctx.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags: args.positionals });
+        if (ctx.json) return printJson(out);
+        printFields({ allow: out.policy.allow.length ? out.policy.allow : ['(none)'], deny: out.policy.deny.length ? out.policy.deny : ['(none)'] });
+      },
+    }),
+  ),
+  {
+    path: ['policy', 'clear'],
+    usage: 'policy clear',
+    summary: 'Back to the default policy: deny access:read-write (admin).',
+    run: async (ctx) => {
+      const out = await ctx.call('policy.clear', {});
+      if (ctx.json) return printJson(out);
+      printFields({ allow: out.policy.allow.length ? out.policy.allow : ['(none)'], deny: out.policy.deny });
+    },
+  },
+];
