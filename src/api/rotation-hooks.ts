@@ -4,5 +4,6 @@
  */
 import type { RotationHook } from '../store/store';
 import { reencryptIdentity } from '../audit/identity-store';
+import { resealVault } from '../vault/rotation';
 
-export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity];
+export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault];

@@ -13,8 +13,10 @@ import { storeCommands } from './commands/store';
 import { auditCommands, userCommands } from './commands/users';
 import { bundleCommands } from './commands/bundles';
 import { auditExportCommands } from './commands/audit-export';
+import { runCommands } from './commands/runs';
+import { networkCommands, vaultCommands } from './commands/vault';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
@@ -140,8 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     const args: CommandArgs = found.command.rawArgs
       ? { positionals: rawArgsOf(argv, found.command.path), flags: new Map() }
       : { positionals: found.rest, flags: parsed.flags };
-    await found.command.run(ctx, args);
-    return 0;
+    return (await found.command.run(ctx, args)) ?? 0;
   } catch (error) {
     const shape = toErrorShape(error);
     if (shape.code === 'INTERNAL' && process.env.AIRGAP_RUNNER_DEBUG && !(error instanceof ApiError)) {

@@ -14,6 +14,9 @@ import { storeOps } from './store';
 import { auditOps } from './audit';
 import { bundlesOps, bundlesSubscriptions } from './bundles';
 import { auditExportOps, auditExportSubscriptions } from './audit-export';
+import { runsOps, runsSubscriptions } from './runs';
+import { vaultOps } from './vault';
+import { networksOps } from './networks';
 
 export const contract = {
   ...systemOps,
@@ -24,6 +27,9 @@ export const contract = {
   ...auditOps,
   ...bundlesOps,
   ...auditExportOps,
+  ...runsOps,
+  ...vaultOps,
+  ...networksOps,
 } as const;
 
 export const subscriptions = {
@@ -34,6 +40,7 @@ export const subscriptions = {
     event: auditEvent,
   }),
   ...bundlesSubscriptions,
+  ...runsSubscriptions,
   ...auditExportSubscriptions,
 } as const;
 

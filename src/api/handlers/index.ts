@@ -8,6 +8,9 @@ import { storeHandlers } from './store';
 import { auditHandlers } from './audit';
 import { bundleHandlers } from './bundles';
 import { auditExportHandlers } from './audit-export';
+import { runHandlers } from './runs';
+import { vaultHandlers } from './vault';
+import { networkHandlers } from './networks';
 
 export const handlers: HandlerTable = {
   ...systemHandlers,
@@ -18,4 +21,7 @@ export const handlers: HandlerTable = {
   ...auditHandlers,
   ...bundleHandlers,
   ...auditExportHandlers,
+  ...runHandlers,
+  ...vaultHandlers,
+  ...networkHandlers,
 };

@@ -8,5 +8,6 @@ export interface Command {
   booleanFlags?: string[];
   /** The command parses its own arguments: it gets them untouched as positionals. */
   rawArgs?: boolean;
-  run(ctx: CliContext, args: CommandArgs): Promise<void>;
+  /** Resolves with the process exit code when it is not 0 without an error (e.g. `run`: the task failed). */
+  run(ctx: CliContext, args: CommandArgs): Promise<void | number>;
 }

@@ -40,6 +40,8 @@ function input(name: OpName, dir: string, n: number): unknown {
       return { pem: 'not a key' };
     case 'bundles.import':
       return { source: `oci:${join(dir, 'no-mirror')}`, ref: 'samples/none:1.0.0' };
+    case 'runs.cancel':
+      return { id: 'r-aaaaaaaaaa' };
     default:
       return {};
   }

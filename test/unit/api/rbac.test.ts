@@ -46,6 +46,19 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'audit.confirm': ['auditor'],
   'audit.prune': ['auditor'],
   'audit.verify': 'public',
+  'runs.start': ['operator'],
+  'runs.list': ALL,
+  'runs.show': ALL,
+  'runs.logs': ALL,
+  'runs.approve': ['admin', 'operator'],
+  'runs.cancel': ['admin', 'operator'],
+  'vault.add': ['admin', 'operator'],
+  'vault.list': ['admin', 'operator'],
+  'vault.bind': ['admin', 'operator'],
+  'vault.unbind': ['admin', 'operator'],
+  'vault.remove': ['admin', 'operator'],
+  'networks.add': ['admin'],
+  'networks.list': ALL,
 };
 
 function sampleInput(name: OpName, dir: string, n: number): unknown {
@@ -77,6 +90,8 @@ function sampleInput(name: OpName, dir: string, n: number): unknown {
       return { tags: ['data:metrics'] };
     case 'mirror.list':
       return { source: `oci:${join(dir, 'no-mirror')}` };
+    case 'runs.cancel':
+      return { id: 'r-aaaaaaaaaa' };
     default:
       return {};
   }

@@ -1,0 +1,153 @@
+/** Operations and subscriptions: runs (docs/runner.md). Texts from tasks come out neutralised for display. */
+import { z } from 'zod';
+import { op, sub } from './define';
+
+export const runId = z.string().regex(/^r-[a-z0-9]{10}$/, 'a run id looks like r-abcdefgh23');
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a variable name is upper-case letters, digits and "_"');
+const secretName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a secret or vault item name is lower-case letters, digits, "_", "." and "-"');
+
+export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;
+export const RUN_OUTCOMES = ['succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted', 'error'] as const;
+
+const issue = z.object({
+  severity: z.number().int(),
+  title: z.string(),
+  expected: z.string(),
+  actual: z.string(),
+  reproduceHint: z.string(),
+  nextSteps: z.string(),
+  details: z.string(),
+  taskName: z.string(),
+  observedAt: z.string(),
+});
+const reportBlock = z.object({ obj: z.string(), fmt: z.string(), taskName: z.string() });
+
+const sandbox = z.object({
+  engine: z.string(),
+  engineVersion: z.string(),
+  apiVersion: z.string(),
+  rootless: z.boolean(),
+  socket: z.string(),
+  network: z.string(),
+  networkKind: z.enum(['none', 'named', 'host-override']),
+  user: z.string(),
+  imageId: z.string(),
+  readOnlyRootfs: z.boolean(),
+  capDrop: z.array(z.string()),
+  noNewPrivileges: z.boolean(),
+  logDriver: z.literal('none'),
+  tmpfs: z.array(z.string()),
+  limits: z.object({ cpu: z.number(), memoryMiB: z.number(), pids: z.number(), nofile: z.number(), nproc: z.number(), timeoutSeconds: z.number() }),
+  secrets: z.enum(['tmpfs', 'disk', 'none']),
+});
+
+export const runSummary = z.object({
+  id: z.string(),
+  bundle: z.object({ name: z.string(), version: z.string(), digest: z.string() }),
+  task: z.object({ id: z.string(), title: z.string(), access: z.enum(['read-only', 'read-write']) }),
+  startedBy: z.string(),
+  state: z.enum(RUN_STATES),
+  outcome: z.enum(RUN_OUTCOMES).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  approvedBy: z.string().nullable(),
+  issues: z.number().int(),
+});
+
+export const runDetails = runSummary.extend({
+  imageId: z.string(),
+  reason: z.string().nullable(),
+  config: z.object({ values: z.record(z.string(), z.string()), files: z.record(z.string(), z.string()), secrets: z.record(z.string(), z.string()) }),
+  approvalRequired: z.boolean(),
+  approvedAt: z.string().nullable(),
+  cancelRequestedBy: z.string().nullable(),
+  timeoutSeconds: z.number().int(),
+  deadline: z.string().nullable(),
+  error: z.string().nullable(),
+  sandbox: sandbox.nullable(),
+  issues: z.number().int(),
+  issueList: z.array(issue),
+  report: z.array(reportBlock),
+  warnings: z.array(z.string()),
+  log: z.object({ totalBytes: z.number(), keptBytes: z.number(), truncated: z.boolean() }),
+});
+
+export const logLine = z.object({
+  runId: z.string(),
+  seq: z.number().int(),
+  time: z.string(),
+  stream: z.enum(['stdout', 'stderr', 'system']),
+  text: z.string(),
+  continues: z.boolean().optional(),
+});
+
+export const runsOps = {
+  'runs.start': op({
+    summary: 'Start a task of an imported bundle (read-write tasks need a reason; they may wait for approval).',
+    access: 'runs.start',
+    mutates: true,
+    input: z
+      .object({
+        bundle: z.string().min(1).max(300),
+        task: z.string().min(1).max(63),
+        values: z.record(envName, z.string().max(4096)).default({}),
+        files: z.record(envName, z.string().min(1).max(4096)).default({}),
+        secrets: z.record(secretName, secretName).default({}),
+        reason: z.string().trim().max(2000).optional(),
+      })
+      .strict(),
+    output: z.object({ id: z.string(), state: z.enum(RUN_STATES), approvalRequired: z.boolean() }),
+  }),
+  'runs.list': op({
+    summary: 'Recent runs, newest first, and who holds the runner lease.',
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ limit: z.number().int().min(1).max(1000).optional(), state: z.enum(RUN_STATES).optional() }).strict(),
+    output: z.object({ runs: z.array(runSummary), runner: z.object({ held: z.boolean(), holder: z.string().nullable() }) }),
+  }),
+  'runs.show': op({
+    summary: 'One run: configuration (secret names only), sandbox, outcome, issues, report, warnings.',
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ id: runId }).strict(),
+    output: runDetails,
+  }),
+  'runs.logs': op({
+    summary: "A run's stored log lines after a sequence number (neutralised for display).",
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ id: runId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+    output: z.object({ lines: z.array(logLine), finished: z.boolean() }),
+  }),
+  'runs.approve': op({
+    summary: "Approve another user's read-write run waiting for approval (two-person rule).",
+    access: 'runs.approve',
+    mutates: true,
+    input: z.object({ id: runId }).strict(),
+    output: z.object({ id: z.string(), state: z.enum(RUN_STATES) }),
+  }),
+  'runs.cancel': op({
+    summary: 'Cancel a run: operators their own, admins any. A running container is killed.',
+    access: 'signedIn',
+    mutates: true,
+    input: z.object({ id: runId }).strict(),
+    output: z.object({ id: z.string(), result: z.enum(['cancelled', 'requested', 'already-finished']) }),
+  }),
+} as const;
+
+export const runsSubscriptions = {
+  'runs.log': sub({
+    summary: "A run's log: stored lines after afterSeq, then live lines as they are stored.",
+    access: 'signedIn',
+    input: z.object({ id: runId, afterSeq: z.number().int().min(0).optional() }).strict(),
+    event: logLine,
+  }),
+  'runs.state': sub({
+    summary: 'Run state changes (queued, running, finished with an outcome).',
+    access: 'signedIn',
+    input: z.object({ id: runId.optional() }).strict(),
+    event: z.object({ runId: z.string(), state: z.enum(RUN_STATES), outcome: z.enum(RUN_OUTCOMES).nullable() }),
+  }),
+} as const;

@@ -1,0 +1,184 @@
+/**
+ * Runs: start (takes the runner lease in this process on first use), list, show, logs, approve,
+ * cancel. Texts a task wrote leave the core neutralised for display (runner/text.ts).
+ */
+import { ApiError } from '../errors';
+import { rolesAllow } from '../permissions';
+import { layoutOf } from '../../store/files';
+import {
+  Lease,
+  RunRecords,
+  bundlesFor,
+  checkRun,
+  describeHolder,
+  displayLine,
+  displayText,
+  ensureRunner,
+  prepareJob,
+  runnerOf,
+  startDetails,
+  type RunRecord,
+} from '../../runner';
+import type { Core } from '../core';
+import type { Handler, HandlerContext } from './types';
+import { needSession } from './types';
+import { engineFor } from './engine';
+
+function records(core: Core): RunRecords {
+  return new RunRecords(core.store.db);
+}
+
+function mustFind(core: Core, id: string): RunRecord {
+  const run = records(core).get(id);
+  if (!run) throw new ApiError('NOT_FOUND', `No run ${id}. List runs with "runs list".`);
+  return run;
+}
+
+/** A refusal decided by the handler (not the roles table): recorded as denied, like the dispatcher's. */
+function deny(ctx: HandlerContext, action: string, target: string | null, message: string): never {
+  ctx.core.transact(() => undefined, { actor: ctx.actor, action, target, outcome: 'denied', details: { error: 'FORBIDDEN' } });
+  ctx.markRecorded();
+  throw new ApiError('FORBIDDEN', message);
+}
+
+function summary(r: RunRecord) {
+  return {
+    id: r.id,
+    bundle: r.bundle,
+    task: { ...r.task, title: displayLine(r.task.title) },
+    startedBy: r.startedBy,
+    state: r.state,
+    outcome: r.outcome,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    exitCode: r.exitCode,
+    approvedBy: r.approvedBy,
+    issues: r.issues.length,
+  };
+}
+
+function details(r: RunRecord) {
+  const clean = <T extends object>(o: T): T => {
+    const out = { ...o } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(out)) if (typeof v === 'string') out[k] = displayText(v);
+    return out as T;
+  };
+  return {
+    ...summary(r),
+    imageId: r.imageId,
+    reason: r.reason === null ? null : displayText(r.reason),
+    config: r.config,
+    approvalRequired: r.approvalRequired,
+    approvedAt: r.approvedAt,
+    cancelRequestedBy: r.cancelRequestedBy,
+    timeoutSeconds: r.timeoutSeconds,
+    deadline: r.deadline,
+    error: r.error === null ? null : displayText(r.error),
+    sandbox: r.sandbox,
+    issueList: r.issues.map(clean),
+    report: r.report.map(clean),
+    warnings: r.warnings.map((w) => displayText(w)),
+    log: r.log,
+  };
+}
+
+export const runHandlers: {
+  'runs.start': Handler<'runs.start'>;
+  'runs.list': Handler<'runs.list'>;
+  'runs.show': Handler<'runs.show'>;
+  'runs.logs': Handler<'runs.logs'>;
+  'runs.approve': Handler<'runs.approve'>;
+  'runs.cancel': Handler<'runs.cancel'>;
+} = {
+  'runs.start': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const checked = checkRun(core, bundlesFor(core), input);
+      const runner = await ensureRunner(core, engineFor(core));
+      const { job, record } = prepareJob(core, checked, session.name, session.keyring.vault, runner.instanceId);
+      try {
+        ctx.change(() => records(core).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
+      } catch (error) {
+        for (const v of job.secrets.values()) v.fill(0);
+        throw error;
+      }
+      runner.submit(job, record.state === 'awaiting-approval');
+      return { id: record.id, state: record.state, approvalRequired: record.approvalRequired };
+    },
+    target: (input) => `bundle:${input.bundle}`,
+  },
+
+  'runs.list': {
+    run: (ctx, input) => {
+      const holder = Lease.holder(layoutOf(ctx.core.home).lease);
+      return {
+        runs: records(ctx.core).list({ limit: input.limit ?? 50, ...(input.state ? { state: input.state } : {}) }).map(summary),
+        runner: { held: holder !== null, holder: holder ? describeHolder(holder, new Date()) : null },
+      };
+    },
+  },
+
+  'runs.show': {
+    run: (ctx, input) => details(mustFind(ctx.core, input.id)),
+  },
+
+  'runs.logs': {
+    run: (ctx, input) => {
+      const run = mustFind(ctx.core, input.id);
+      const lines = records(ctx.core).logs(input.id, { afterSeq: input.afterSeq ?? 0, limit: input.limit ?? 1000 });
+      return { lines: lines.map((l) => ({ runId: run.id, ...l, text: displayLine(l.text) })), finished: run.state === 'finished' };
+    },
+  },
+
+  'runs.approve': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const run = mustFind(ctx.core, input.id);
+      const target = `run:${run.id}`;
+      if (run.startedBy.toLowerCase() === session.name.toLowerCase()) {
+        deny(ctx, 'runs.approve', target, 'You started this run; another operator or an admin must approve it (two-person rule).');
+      }
+      if (run.state !== 'awaiting-approval') {
+        throw new ApiError('CONFLICT', `Run ${run.id} is not waiting for approval (it is ${run.state}${run.outcome ? `, ${run.outcome}` : ''}).`);
+      }
+      ctx.change(
+        () => {
+          if (!records(ctx.core).approve(run.id, session.name, ctx.core.clock.now().toISOString())) {
+            throw new ApiError('CONFLICT', `Run ${run.id} was approved or settled meanwhile.`);
+          }
+        },
+        { target, details: { bundle: `${run.bundle.name}@${run.bundle.version}`, task: run.task.id, startedBy: run.startedBy, reason: run.reason } },
+      );
+      runnerOf(ctx.core)?.poll();
+      return { id: run.id, state: 'queued' as const };
+    },
+    target: (input) => `run:${input.id}`,
+  },
+
+  'runs.cancel': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const target = `run:${input.id}`;
+      const any = rolesAllow(session.roles, 'runs.cancelAny');
+      if (!any && !rolesAllow(session.roles, 'runs.start')) deny(ctx, 'runs.cancel', target, 'Your roles do not allow cancelling runs: operators cancel their own, admins any.');
+      const run = mustFind(ctx.core, input.id);
+      if (!any && run.startedBy.toLowerCase() !== session.name.toLowerCase()) {
+        deny(ctx, 'runs.cancel', target, `Run ${run.id} was started by ${run.startedBy}; operators cancel only their own runs (an admin can cancel any).`);
+      }
+      if (run.state === 'finished') {
+        ctx.change(() => undefined, { target, details: { result: 'already-finished' } });
+        return { id: run.id, result: 'already-finished' as const };
+      }
+      ctx.change(() => records(ctx.core).requestCancel(run.id, ctx.actor, ctx.core.clock.now().toISOString()), { target, details: { state: run.state } });
+      const runner = runnerOf(ctx.core);
+      if (runner?.holds(run.id)) {
+        runner.cancelLocal(run.id, { outcome: 'cancelled', by: ctx.actor });
+        return { id: run.id, result: 'cancelled' as const };
+      }
+      return { id: run.id, result: 'requested' as const };
+    },
+    target: (input) => `run:${input.id}`,
+  },
+};

@@ -1,0 +1,206 @@
+/**
+ * `run` and `runs …`. The CLI is one process per command, so `run` takes the runner lease (LOCKED
+ * when another process holds it) and stays until its run is settled: it waits in the queue, waits
+ * for an approval another process gives (`runs approve ID`; the waiting process reads it from the
+ * store), streams the log with --follow, and exits 0 only when the task succeeded.
+ */
+import { resolve } from 'node:path';
+import { ApiError } from '../../api/errors';
+import { subscribe } from '../../api/dispatcher';
+import { runnerOf, stopRunner } from '../../runner';
+import type { OpOutput } from '../../api/contract';
+import type { Command } from './types';
+import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';
+import { neutralise, printFields, printJson, printTable } from '../output';
+
+/** Exit codes of `run` when the task did not succeed (API errors keep theirs, 1-10). */
+export const RUN_EXIT_CODES = { succeeded: 0, failed: 11, 'timed-out': 12, cancelled: 13, interrupted: 14, error: 15 } as const;
+
+const RUN_USAGE = 'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--follow]';
+
+function pairs(args: CommandArgs, name: string, mapValue: (v: string) => string = (v) => v): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of flags(args, name)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new ApiError('INVALID_INPUT', `--${name} takes NAME=VALUE (got "${item.slice(0, 80)}"). Usage: ${RUN_USAGE}`);
+    const key = item.slice(0, eq);
+    if (Object.hasOwn(out, key)) throw new ApiError('INVALID_INPUT', `--${name} ${key} is given twice.`);
+    out[key] = mapValue(item.slice(eq + 1));
+  }
+  return out;
+}
+
+function limitOf(args: CommandArgs): number | undefined {
+  const text = flag(args, 'limit');
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new ApiError('INVALID_INPUT', '--limit takes a whole number of at least 1.');
+  return n;
+}
+
+type LogEvent = { seq: number; time: string; stream: string; text: string; continues?: boolean };
+
+function printLogLine(line: LogEvent, toStderr: boolean): void {
+  const text = `${line.time.slice(11, 23)} ${line.stream.padEnd(6)} ${line.text}${line.continues ? ' ⏎' : ''}\n`;
+  (toStderr ? process.stderr : process.stdout).write(text);
+}
+
+function printRun(run: OpOutput<'runs.show'>): void {
+  printFields({
+    id: run.id,
+    bundle: `${run.bundle.name}@${run.bundle.version} (${run.bundle.digest})`,
+    task: `${run.task.id} (${run.task.access})`,
+    startedBy: run.startedBy,
+    reason: run.reason ?? '',
+    state: run.state,
+    outcome: run.outcome ?? '',
+    exitCode: run.exitCode ?? '',
+    approvedBy: run.approvedBy ?? (run.approvalRequired ? '(waiting)' : ''),
+    created: run.createdAt,
+    started: run.startedAt ?? '',
+    ended: run.endedAt ?? '',
+    config: JSON.stringify(run.config),
+    sandbox: run.sandbox
+      ? `${run.sandbox.engine} ${run.sandbox.engineVersion}${run.sandbox.rootless ? ' rootless' : ''}, network ${run.sandbox.network}, user ${run.sandbox.user}, ` +
+        `cpu ${run.sandbox.limits.cpu}, ${run.sandbox.limits.memoryMiB} MiB, pids ${run.sandbox.limits.pids}, timeout ${run.sandbox.limits.timeoutSeconds} s, image ${run.sandbox.imageId}`
+      : '',
+    log: `${run.log.keptBytes} of ${run.log.totalBytes} bytes kept${run.log.truncated ? ' (truncated)' : ''}`,
+    error: run.error ?? '',
+  });
+  if (run.issueList.length > 0) {
+    process.stdout.write('\nIssues:\n');
+    printTable(run.issueList, ['severity', 'title', 'actual', 'nextSteps']);
+  }
+  if (run.report.length > 0) {
+    process.stdout.write('\nReport:\n');
+    for (const block of run.report) process.stdout.write(`${block.obj.split('\n').map((l) => `  ${neutralise(l.replace(/\t/g, '    '))}`).join('\n')}\n`);
+  }
+  for (const w of run.warnings) process.stdout.write(`warning: ${neutralise(w)}\n`);
+}
+
+async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
+  const bundle = positional(args, 0, 'BUNDLE', RUN_USAGE);
+  const task = positional(args, 1, 'TASK', RUN_USAGE);
+  const follow = flag(args, 'follow') === 'true';
+  const sessionId = await ctx.signIn();
+  const started = await ctx.call('runs.start', {
+    bundle,
+    task,
+    values: pairs(args, 'set'),
+    files: pairs(args, 'file', (p) => resolve(p)),
+    secrets: pairs(args, 'secret'),
+    reason: flag(args, 'reason'),
+  });
+  const id = started.id;
+  const runner = runnerOf(ctx.core)!;
+  process.stderr.write(
+    started.state === 'awaiting-approval'
+      ? `Run ${id} waits for approval (two-person rule): another operator or an admin runs "airgap-runner runs approve ${id}". Ctrl-C cancels it.\n`
+      : `Run ${id} ${started.state}.\n`,
+  );
+  let stopFollowing = () => {};
+  if (follow) stopFollowing = subscribe(ctx.core, sessionId, 'runs.log', { id }, (line) => printLogLine(line, ctx.json));
+  let interrupted = 0;
+  const onSignal = () => {
+    interrupted++;
+    if (interrupted === 1) {
+      process.stderr.write(`Cancelling ${id}…\n`);
+      void ctx.call('runs.cancel', { id }).catch(() => undefined);
+    } else {
+      void stopRunner(ctx.core, 'the operator interrupted the run command twice');
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runner.waitFor(id);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    stopFollowing();
+    await stopRunner(ctx.core);
+  }
+  const run = await ctx.call('runs.show', { id });
+  if (ctx.json) printJson(run);
+  else {
+    process.stdout.write('\n');
+    printRun(run);
+  }
+  return run.outcome ? RUN_EXIT_CODES[run.outcome] : RUN_EXIT_CODES.error;
+}
+
+export const runCommands: Command[] = [
+  {
+    path: ['run'],
+    usage: RUN_USAGE,
+    summary: 'Run a task (operator); waits until it ends; exit 0 when the task succeeded.',
+    booleanFlags: ['follow'],
+    run: runCommand,
+  },
+  {
+    path: ['runs', 'list'],
+    usage: 'runs list [--state STATE] [--limit N]',
+    summary: 'Recent runs, newest first, and who holds the runner lease.',
+    run: async (ctx, args) => {
+      const out = await ctx.call('runs.list', { state: flag(args, 'state'), limit: limitOf(args) });
+      if (ctx.json) return printJson(out);
+      printTable(
+        out.runs.map((r) => ({ ...r, bundle: `${r.bundle.name}@${r.bundle.version}`, task: r.task.id, outcome: r.outcome ?? '' })),
+        ['id', 'state', 'outcome', 'bundle', 'task', 'startedBy', 'createdAt', 'issues'],
+      );
+      process.stdout.write(`\nrunner lease: ${out.runner.held ? `held (${out.runner.holder})` : 'free'}\n`);
+    },
+  },
+  {
+    path: ['runs', 'show'],
+    usage: 'runs show ID',
+    summary: 'A run: config (secret names only), sandbox, outcome, issues, report.',
+    run: async (ctx, args) => {
+      const run = await ctx.call('runs.show', { id: positional(args, 0, 'ID', 'runs show ID') });
+      if (ctx.json) return printJson(run);
+      printRun(run);
+    },
+  },
+  {
+    path: ['runs', 'logs'],
+    usage: 'runs logs ID [--follow]',
+    summary: "A run's stored log; --follow keeps printing until the run ends.",
+    booleanFlags: ['follow'],
+    run: async (ctx, args) => {
+      const id = positional(args, 0, 'ID', 'runs logs ID [--follow]');
+      let after = 0;
+      for (;;) {
+        const out = await ctx.call('runs.logs', { id, afterSeq: after, limit: 5000 });
+        for (const line of out.lines) {
+          if (ctx.json) process.stdout.write(`${JSON.stringify(line)}\n`);
+          else printLogLine(line, false);
+          after = line.seq;
+        }
+        if (out.lines.length === 5000) continue;
+        if (out.finished || flag(args, 'follow') !== 'true') return;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+  },
+  {
+    path: ['runs', 'approve'],
+    usage: 'runs approve ID',
+    summary: "Approve another user's read-write run that waits for approval (operator, admin).",
+    run: async (ctx, args) => {
+      const out = await ctx.call('runs.approve', { id: positional(args, 0, 'ID', 'runs approve ID') });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Approved ${out.id}; the process that started it runs it now.\n`);
+    },
+  },
+  {
+    path: ['runs', 'cancel'],
+    usage: 'runs cancel ID',
+    summary: 'Cancel a run (operators their own, admins any); a running container is killed.',
+    run: async (ctx, args) => {
+      const out = await ctx.call('runs.cancel', { id: positional(args, 0, 'ID', 'runs cancel ID') });
+      if (ctx.json) return printJson(out);
+      const text = { cancelled: 'cancelled', requested: 'cancel requested; the process running it stops it within a second', 'already-finished': 'already finished' }[out.result];
+      process.stdout.write(`${out.id}: ${text}.\n`);
+    },
+  },
+];

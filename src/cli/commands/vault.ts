@@ -1,0 +1,123 @@
+/**
+ * `vault …` and `network …`. A vault value comes from a file (--file F) or from stdin, never from an
+ * argument (it would show in the process list), and is never printed back.
+ */
+import { readFileSync } from 'node:fs';
+import { ApiError } from '../../api/errors';
+import type { Command } from './types';
+import { flag, positional } from '../context';
+import { printFields, printJson, printTable } from '../output';
+
+const MAX_BYTES = 1024 * 1024;
+
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) process.stderr.write('Paste the value, then Ctrl-D:\n');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BYTES) throw new ApiError('INVALID_INPUT', `A vault item holds at most ${MAX_BYTES} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function readValueFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ApiError('INVALID_INPUT', `Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}
+
+export const vaultCommands: Command[] = [
+  {
+    path: ['vault', 'add'],
+    usage: 'vault add NAME [--file F] [--replace]',
+    summary: 'Add a vault item from a file or stdin (admin, operator); never readable back.',
+    booleanFlags: ['replace'],
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'vault add NAME [--file F] [--replace]');
+      await ctx.signIn();
+      const file = flag(args, 'file');
+      const value = file ? readValueFile(file) : await readStdin();
+      try {
+        const out = await ctx.call('vault.add', { name, value: value.toString('base64'), replace: flag(args, 'replace') === 'true' });
+        if (ctx.json) return printJson(out);
+        process.stdout.write(`${out.replaced ? 'Replaced' : 'Added'} ${out.name} (${out.size} bytes). Bind it to the bundles that may use it: vault bind ${out.name} BUNDLE…\n`);
+      } finally {
+        value.fill(0);
+      }
+    },
+  },
+  {
+    path: ['vault', 'list'],
+    usage: 'vault list',
+    summary: 'Vault items: names, sizes, bound bundles (never values).',
+    run: async (ctx) => {
+      const out = await ctx.call('vault.list', {});
+      if (ctx.json) return printJson(out);
+      printTable(out.items, ['name', 'size', 'bundles', 'updatedAt', 'updatedBy']);
+    },
+  },
+  {
+    path: ['vault', 'bind'],
+    usage: 'vault bind NAME BUNDLE…',
+    summary: 'Allow bundles (by name) to use a vault item.',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'vault bind NAME BUNDLE…');
+      positional(args, 1, 'BUNDLE', 'vault bind NAME BUNDLE…');
+      const out = await ctx.call('vault.bind', { name, bundles: args.positionals.slice(1) });
+      if (ctx.json) return printJson(out);
+      printFields({ item: out.name, bundles: out.bundles });
+    },
+  },
+  {
+    path: ['vault', 'unbind'],
+    usage: 'vault unbind NAME BUNDLE…',
+    summary: 'Stop bundles from using a vault item.',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'vault unbind NAME BUNDLE…');
+      positional(args, 1, 'BUNDLE', 'vault unbind NAME BUNDLE…');
+      const out = await ctx.call('vault.unbind', { name, bundles: args.positionals.slice(1) });
+      if (ctx.json) return printJson(out);
+      printFields({ item: out.name, bundles: out.bundles });
+    },
+  },
+  {
+    path: ['vault', 'remove'],
+    usage: 'vault remove NAME',
+    summary: 'Remove a vault item and its bindings.',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'vault remove NAME');
+      const out = await ctx.call('vault.remove', { name });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Removed ${name}.\n`);
+    },
+  },
+];
+
+export const networkCommands: Command[] = [
+  {
+    path: ['network', 'add'],
+    usage: 'network add NAME [--create | --host]',
+    summary: 'Let tasks ask for a network (admin): an engine network, --create a new internal one, or --host (override).',
+    booleanFlags: ['create', 'host'],
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'network add NAME [--create | --host]');
+      const out = await ctx.call('networks.add', { name, create: flag(args, 'create') === 'true', host: flag(args, 'host') === 'true' });
+      if (ctx.json) return printJson(out);
+      printFields(out);
+    },
+  },
+  {
+    path: ['network', 'list'],
+    usage: 'network list',
+    summary: 'Networks an admin defined for tasks.',
+    run: async (ctx) => {
+      const out = await ctx.call('networks.list', {});
+      if (ctx.json) return printJson(out);
+      printTable(out.networks, ['name', 'kind', 'engineId', 'createdAt', 'createdBy']);
+    },
+  },
+];

@@ -1,0 +1,230 @@
+/**
+ * One run, from the checks at start to the settled record: re-check tag policy, revocation and
+ * network; write the secret folder; create the hardened container by image id; attach BEFORE start
+ * (log driver none: the engine keeps no copy); start; kill at the deadline or on cancel; read the
+ * results; then always remove the container, the secret folder and the output folder, and settle the
+ * record with its audit event in one transaction.
+ */
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiError } from '../api/errors';
+import type { Bus } from '../api/bus';
+import type { Core } from '../api/core';
+import type { CodebundleTask } from '../bundles/schema';
+import type { ContainerEngine } from '../engine/types';
+import type { Masker } from '../redact/mask';
+import { secretRoot, removeRunSecrets, writeRunSecrets, type SecretRoot } from '../vault/mount';
+import type { BundlePort, RunnableBundle } from './bundles';
+import type { ResolvedConfig } from './config';
+import type { RunTopics } from './events';
+import { buildSandbox, type SandboxRecord } from './hardening';
+import { LogCapture, type LogSummary } from './log-capture';
+import { LogWriter } from './log-writer';
+import { chooseNetwork } from './networks';
+import { RunRecords, type RunOutcome } from './records';
+import { readTaskResults, type TaskResults } from './results';
+import { runnerSettings } from './settings';
+
+export interface ExecEnv {
+  core: Core;
+  engine: ContainerEngine;
+  bundles: BundlePort;
+  instanceId: string;
+  /** `<home>/runs-work`: one private folder per run for its output. */
+  workDir: string;
+  bus: Bus<RunTopics>;
+  now: () => Date;
+}
+
+export interface RunJob {
+  id: string;
+  bundle: RunnableBundle;
+  task: CodebundleTask;
+  config: ResolvedConfig;
+  /** Declared secret name -> value, opened from the vault at submission; wiped once written. */
+  secrets: Map<string, Buffer>;
+  masker: Masker;
+  reason: string | null;
+  startedBy: string;
+  timeoutSeconds: number;
+}
+
+export type StopReason = { outcome: 'cancelled' | 'timed-out' | 'interrupted'; by: string };
+
+/** How long to wait for the output streams to end after the container exited. */
+const DRAIN_MS = 5000;
+
+function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return 'The runner failed unexpectedly; see the application log on this workstation.';
+}
+
+export function wipe(secrets: Map<string, Buffer>): void {
+  for (const value of secrets.values()) value.fill(0);
+  secrets.clear();
+}
+
+export class RunExecution {
+  private stopped: StopReason | null = null;
+  private containerId: string | null = null;
+
+  constructor(
+    private readonly env: ExecEnv,
+    readonly job: RunJob,
+  ) {}
+
+  /** Asks the run to end: kills its container when there is one. The first reason wins. */
+  stop(reason: StopReason): void {
+    if (this.stopped) return;
+    this.stopped = reason;
+    if (this.containerId) this.env.engine.kill(this.containerId).catch(() => undefined);
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { env, job } = this;
+    const db = env.core.store.db;
+    const records = new RunRecords(db);
+    const settings = runnerSettings(db);
+    const writer = new LogWriter(job.id, records, env.bus);
+    const capture = new LogCapture({ capBytes: settings.logCapBytes, masker: job.masker, now: env.now, sink: (lines) => writer.add(lines) });
+    const runDir = join(env.workDir, job.id);
+    const outputDir = join(runDir, 'output');
+    let root: SecretRoot | null = null;
+    let outcome: RunOutcome;
+    let error: string | null = null;
+    let exitCode: number | null = null;
+    let results: TaskResults = { issues: [], report: [], warnings: [] };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const admission = env.bundles.admit(db, job.bundle, job.task);
+      if (!admission.allowed) throw new ApiError('POLICY_DENIED', `Refused at start: ${admission.reason}`);
+      const network = chooseNetwork(db, job.task.network, settings.hostNetworkAllowed);
+      const info = await env.engine.info();
+      const image = await env.engine.inspectImage(job.bundle.imageId);
+      if (!image || image.id !== job.bundle.imageId) {
+        throw new ApiError('NOT_FOUND', `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`);
+      }
+      this.throwIfStopped();
+      mkdirSync(runDir, { recursive: true, mode: 0o700 });
+      mkdirSync(outputDir, { mode: 0o700 });
+      // The task's user (not us) writes here; the 0700 run folder keeps everyone else out.
+      chmodSync(outputDir, 0o777);
+      let secretsDir: string | null = null;
+      let secretsOn: SandboxRecord['secrets'] = 'none';
+      if (job.secrets.size > 0) {
+        root = secretRoot({ workstationId: env.core.store.workstationId, home: env.core.home, allowDisk: settings.allowSecretsOnDisk });
+        secretsDir = writeRunSecrets(root, job.id, job.secrets);
+        secretsOn = root.tmpfs ? 'tmpfs' : 'disk';
+        env.core.transact(() => undefined, {
+          actor: `user:${job.startedBy}`,
+          action: 'runs.secretUse',
+          target: `run:${job.id}`,
+          outcome: 'success',
+          details: { secrets: job.config.secrets, on: secretsOn, bundle: job.bundle.name },
+        });
+      }
+      wipe(job.secrets);
+      const startedAt = env.now();
+      const deadline = new Date(startedAt.getTime() + job.timeoutSeconds * 1000);
+      const { spec, record } = buildSandbox({
+        runId: job.id,
+        instanceId: env.instanceId,
+        workstationId: env.core.store.workstationId,
+        bundle: { name: job.bundle.name, version: job.bundle.version },
+        task: job.task,
+        imageId: job.bundle.imageId,
+        imageUser: image.user,
+        engine: info,
+        network,
+        timeoutSeconds: job.timeoutSeconds,
+        deadline,
+        configEnv: job.config.env,
+        reason: job.reason,
+        outputDir,
+        secretsDir,
+        secretsOn,
+        files: job.config.files,
+        containerName: `airgap-${job.id}`,
+      });
+      this.throwIfStopped();
+      const id = await env.engine.createContainer(spec);
+      this.containerId = id;
+      const streams = await env.engine.attach(id);
+      streams.stdout.on('data', (chunk: Buffer) => capture.write('stdout', chunk));
+      streams.stderr.on('data', (chunk: Buffer) => capture.write('stderr', chunk));
+      streams.stdout.on('error', () => undefined);
+      streams.stderr.on('error', () => undefined);
+      records.markRunning(job.id, { startedAt: startedAt.toISOString(), deadline: deadline.toISOString(), sandbox: record, containerId: id });
+      env.bus.emit('state', { runId: job.id, state: 'running', outcome: null });
+      this.throwIfStopped();
+      await env.engine.start(id);
+      timer = setTimeout(() => this.stop({ outcome: 'timed-out', by: 'timeout' }), job.timeoutSeconds * 1000);
+      if (this.stopped) await env.engine.kill(id).catch(() => undefined);
+      exitCode = (await env.engine.wait(id)).exitCode;
+      clearTimeout(timer);
+      await Promise.race([streams.closed, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
+      streams.detach();
+      const state = await env.engine.inspectContainer(id).catch(() => null);
+      if (state?.oomKilled) capture.system(`[the task ran out of memory (limit ${job.task.resources.memoryMiB} MiB) and was killed]`);
+      outcome = this.stopped ? this.stopped.outcome : exitCode === 0 ? 'succeeded' : 'failed';
+      results = readTaskResults(outputDir, job.masker);
+    } catch (e) {
+      outcome = this.stopped?.outcome ?? 'error';
+      if (!this.stopped) error = job.masker.mask(messageOf(e));
+    } finally {
+      clearTimeout(timer);
+      wipe(job.secrets);
+    }
+    if (this.stopped?.outcome === 'timed-out') capture.system(`[timed out after ${job.timeoutSeconds} s: the container was killed]`);
+    if (this.stopped?.outcome === 'cancelled') capture.system(`[cancelled by ${this.stopped.by}: the container was killed]`);
+    if (this.stopped?.outcome === 'interrupted') capture.system(`[interrupted: the runner stopped (${this.stopped.by}); the container was killed]`);
+    const summary: LogSummary = capture.end();
+    writer.flush();
+    const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir))];
+    this.settle(records, { outcome, error, exitCode, results: { ...results, warnings }, summary });
+    return outcome;
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopped) throw new ApiError('CONFLICT', `stopped: ${this.stopped.outcome}`);
+  }
+
+  /** Removes the container, the secret folder and the output folder; returns problems as warnings. */
+  private async cleanUp(root: SecretRoot | null, runDir: string): Promise<string[]> {
+    const warnings: string[] = [];
+    if (this.containerId) {
+      await this.env.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.code === 'NOT_FOUND')) warnings.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
+      });
+    }
+    if (root) removeRunSecrets(root, this.job.id);
+    rmSync(runDir, { recursive: true, force: true });
+    return warnings;
+  }
+
+  private settle(records: RunRecords, r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary }): void {
+    const { env, job } = this;
+    const endedAt = env.now().toISOString();
+    env.core.transact(
+      () =>
+        records.finish(job.id, {
+          outcome: r.outcome,
+          endedAt,
+          exitCode: r.exitCode,
+          error: r.error,
+          issues: r.results.issues,
+          report: r.results.report,
+          warnings: r.results.warnings,
+          log: { totalBytes: r.summary.totalBytes, keptBytes: r.summary.keptBytes, truncated: r.summary.truncated },
+        }),
+      {
+        actor: 'system',
+        action: 'runs.end',
+        target: `run:${job.id}`,
+        outcome: r.outcome === 'error' ? 'failure' : 'success',
+        details: { outcome: r.outcome, exitCode: r.exitCode, bundle: `${job.bundle.name}@${job.bundle.version}`, task: job.task.id, stoppedBy: this.stopped?.by ?? null },
+      },
+    );
+    env.bus.emit('state', { runId: job.id, state: 'finished', outcome: r.outcome });
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Run records and their stored logs. A record names who started the run, the bundle digest, the
+ * task, the configuration (secret NAMES only), the reason, the approver, timestamps, exit code,
+ * outcome, issues, report and the effective sandbox. No secret value is ever written here.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import type { IssueLine, ReportLine } from '../bundles/results';
+import type { SandboxRecord } from './hardening';
+import type { LogLine, LogStream } from './log-capture';
+
+export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export const RUN_OUTCOMES = ['succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted', 'error'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+export interface RunConfigRecord {
+  values: Record<string, string>;
+  files: Record<string, string>;
+  /** Declared secret name -> vault item name. Names only. */
+  secrets: Record<string, string>;
+}
+
+export interface RunRecord {
+  id: string;
+  bundle: { name: string; version: string; digest: string };
+  imageId: string;
+  task: { id: string; title: string; access: 'read-only' | 'read-write' };
+  startedBy: string;
+  reason: string | null;
+  config: RunConfigRecord;
+  state: RunState;
+  outcome: RunOutcome | null;
+  approvalRequired: boolean;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  cancelRequestedBy: string | null;
+  cancelRequestedAt: string | null;
+  instanceId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  timeoutSeconds: number;
+  deadline: string | null;
+  exitCode: number | null;
+  error: string | null;
+  sandbox: SandboxRecord | null;
+  issues: IssueLine[];
+  report: ReportLine[];
+  warnings: string[];
+  log: { totalBytes: number; keptBytes: number; truncated: boolean };
+}
+
+export interface NewRun {
+  id: string;
+  bundle: { name: string; version: string; digest: string };
+  imageId: string;
+  task: { id: string; title: string; access: 'read-only' | 'read-write' };
+  startedBy: string;
+  reason: string | null;
+  config: RunConfigRecord;
+  state: RunState;
+  approvalRequired: boolean;
+  instanceId: string;
+  createdAt: string;
+  timeoutSeconds: number;
+}
+
+export interface RunFinish {
+  outcome: RunOutcome;
+  endedAt: string;
+  exitCode?: number | null;
+  error?: string | null;
+  issues?: IssueLine[];
+  report?: ReportLine[];
+  warnings?: string[];
+  log?: { totalBytes: number; keptBytes: number; truncated: boolean };
+}
+
+type Cell = string | number | null | undefined;
+type Row = Record<string, Cell>;
+
+function toRecord(r: Row): RunRecord {
+  const json = <T>(v: Cell, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+  const str = (v: Cell): string | null => (v === null || v === undefined ? null : String(v));
+  return {
+    id: String(r.id),
+    bundle: { name: String(r.bundle_name), version: String(r.bundle_version), digest: String(r.bundle_digest) },
+    imageId: String(r.image_id),
+    task: { id: String(r.task_id), title: String(r.task_title), access: r.access === 'read-write' ? 'read-write' : 'read-only' },
+    startedBy: String(r.started_by),
+    reason: str(r.reason),
+    config: json(r.config, { values: {}, files: {}, secrets: {} }),
+    state: r.state as RunState,
+    outcome: (r.outcome as RunOutcome | null) ?? null,
+    approvalRequired: r.approval_required === 1,
+    approvedBy: str(r.approved_by),
+    approvedAt: str(r.approved_at),
+    cancelRequestedBy: str(r.cancel_requested_by),
+    cancelRequestedAt: str(r.cancel_requested_at),
+    instanceId: str(r.instance_id),
+    createdAt: String(r.created_at),
+    startedAt: str(r.started_at),
+    endedAt: str(r.ended_at),
+    timeoutSeconds: Number(r.timeout_seconds),
+    deadline: str(r.deadline),
+    exitCode: r.exit_code === null || r.exit_code === undefined ? null : Number(r.exit_code),
+    error: str(r.error),
+    sandbox: json<SandboxRecord | null>(r.sandbox, null),
+    issues: json(r.issues, []),
+    report: json(r.report, []),
+    warnings: json(r.warnings, []),
+    log: { totalBytes: Number(r.log_total_bytes), keptBytes: Number(r.log_kept_bytes), truncated: r.log_truncated === 1 },
+  };
+}
+
+export class RunRecords {
+  constructor(private readonly db: Database) {}
+
+  insert(run: NewRun): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs(id, bundle_name, bundle_version, bundle_digest, image_id, task_id, task_title, access, started_by, reason, config,
+          state, approval_required, instance_id, created_at, timeout_seconds)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        run.id,
+        run.bundle.name,
+        run.bundle.version,
+        run.bundle.digest,
+        run.imageId,
+        run.task.id,
+        run.task.title,
+        run.task.access,
+        run.startedBy,
+        run.reason,
+        JSON.stringify(run.config),
+        run.state,
+        run.approvalRequired ? 1 : 0,
+        run.instanceId,
+        run.createdAt,
+        run.timeoutSeconds,
+      );
+  }
+
+  get(id: string): RunRecord | null {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  list(options: { limit?: number; state?: RunState } = {}): RunRecord[] {
+    const limit = options.limit ?? 50;
+    const rows = (
+      options.state
+        ? this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.state, limit)
+        : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
+    ) as Row[];
+    return rows.map(toRecord);
+  }
+
+  /** Runs not yet settled (any state but finished). */
+  unsettled(): RunRecord[] {
+    return (this.db.prepare("SELECT * FROM runs WHERE state <> 'finished' ORDER BY rowid").all() as Row[]).map(toRecord);
+  }
+
+  setQueued(id: string): void {
+    this.db.prepare("UPDATE runs SET state = 'queued' WHERE id = ? AND state = 'awaiting-approval'").run(id);
+  }
+
+  markRunning(id: string, fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string }): void {
+    this.db
+      .prepare("UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?")
+      .run(fields.startedAt, fields.deadline, JSON.stringify(fields.sandbox), fields.containerId, id);
+  }
+
+  /** Records the approver; false when the run is no longer waiting. */
+  approve(id: string, by: string, at: string): boolean {
+    const r = this.db
+      .prepare("UPDATE runs SET approved_by = ?, approved_at = ?, state = 'queued' WHERE id = ? AND state = 'awaiting-approval' AND approved_by IS NULL")
+      .run(by, at, id);
+    return r.changes === 1;
+  }
+
+  requestCancel(id: string, by: string, at: string): boolean {
+    const r = this.db
+      .prepare("UPDATE runs SET cancel_requested_by = ?, cancel_requested_at = ? WHERE id = ? AND state <> 'finished' AND cancel_requested_at IS NULL")
+      .run(by, at, id);
+    return r.changes === 1;
+  }
+
+  /** Settles a run once; false when it was already finished. */
+  finish(id: string, f: RunFinish): boolean {
+    const r = this.db
+      .prepare(
+        `UPDATE runs SET state = 'finished', outcome = ?, ended_at = ?, exit_code = ?, error = ?,
+           issues = COALESCE(?, issues), report = COALESCE(?, report), warnings = COALESCE(?, warnings),
+           log_total_bytes = COALESCE(?, log_total_bytes), log_kept_bytes = COALESCE(?, log_kept_bytes), log_truncated = COALESCE(?, log_truncated)
+         WHERE id = ? AND state <> 'finished'`,
+      )
+      .run(
+        f.outcome,
+        f.endedAt,
+        f.exitCode ?? null,
+        f.error ?? null,
+        f.issues ? JSON.stringify(f.issues) : null,
+        f.report ? JSON.stringify(f.report) : null,
+        f.warnings ? JSON.stringify(f.warnings) : null,
+        f.log ? f.log.totalBytes : null,
+        f.log ? f.log.keptBytes : null,
+        f.log ? (f.log.truncated ? 1 : 0) : null,
+        id,
+      );
+    return r.changes === 1;
+  }
+
+  /** Which of these runs someone asked to cancel (polled by the lease holder). */
+  cancelRequested(ids: readonly string[]): Set<string> {
+    if (ids.length === 0) return new Set();
+    const rows = this.db
+      .prepare(`SELECT id FROM runs WHERE cancel_requested_at IS NOT NULL AND id IN (${ids.map(() => '?').join(',')})`)
+      .all(...ids) as Array<{ id: string }>;
+    return new Set(rows.map((r) => r.id));
+  }
+
+  appendLogs(runId: string, lines: readonly LogLine[]): void {
+    const insert = this.db.prepare('INSERT INTO run_logs(run_id, seq, time, stream, text, continues) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const l of lines) insert.run(runId, l.seq, l.time, l.stream, l.text, l.continues ? 1 : 0);
+    })();
+  }
+
+  logs(runId: string, options: { afterSeq?: number; limit?: number } = {}): LogLine[] {
+    const rows = this.db
+      .prepare('SELECT seq, time, stream, text, continues FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(runId, options.afterSeq ?? 0, options.limit ?? 10_000) as Array<{ seq: number; time: string; stream: LogStream; text: string; continues: number }>;
+    return rows.map((r) => ({ seq: r.seq, time: r.time, stream: r.stream, text: r.text, ...(r.continues ? { continues: true } : {}) }));
+  }
+}

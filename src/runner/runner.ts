@@ -1,0 +1,203 @@
+/**
+ * The runner of one store, in the process holding the lease: recovery at start, a queue with the
+ * concurrency limit of runner.concurrency, runs waiting for approval, and a poll of the store for
+ * what other processes ask (an approval from `runs approve`, a cancel from `runs cancel`), so the
+ * CLI's one-process-per-command model and the desktop app work the same way.
+ */
+import { join } from 'node:path';
+import { ensurePrivateDir } from '../store/files';
+import type { Core } from '../api/core';
+import type { ContainerEngine } from '../engine/types';
+import type { BundlePort } from './bundles';
+import { runBus } from './events';
+import { RunExecution, wipe, type ExecEnv, type RunJob, type StopReason } from './execute';
+import type { Lease } from './lease';
+import { recover, type RecoveryReport } from './recovery';
+import { RunRecords, type RunOutcome, type RunRecord } from './records';
+import { runnerSettings } from './settings';
+
+export interface RunnerOptions {
+  core: Core;
+  engine: ContainerEngine;
+  bundles: BundlePort;
+  lease: Lease;
+  now?: () => Date;
+  /** How often the store is read for approvals and cancels from other processes. */
+  pollMs?: number;
+}
+
+const DEFAULT_POLL_MS = 500;
+
+export class Runner {
+  readonly engine: ContainerEngine;
+  readonly bundles: BundlePort;
+  readonly lease: Lease;
+  private readonly env: ExecEnv;
+  private readonly awaiting = new Map<string, RunJob>();
+  private readonly queue: RunJob[] = [];
+  private readonly active = new Map<string, RunExecution>();
+  private readonly waiters = new Map<string, Array<() => void>>();
+  private poller: NodeJS.Timeout | null = null;
+  private closed = false;
+  recovery: RecoveryReport | null = null;
+
+  private constructor(private readonly options: RunnerOptions) {
+    this.engine = options.engine;
+    this.bundles = options.bundles;
+    this.lease = options.lease;
+    const now = options.now ?? (() => options.core.clock.now());
+    this.env = {
+      core: options.core,
+      engine: options.engine,
+      bundles: options.bundles,
+      instanceId: options.lease.instanceId,
+      workDir: join(options.core.home, 'runs-work'),
+      bus: runBus(options.core),
+      now,
+    };
+  }
+
+  get instanceId(): string {
+    return this.env.instanceId;
+  }
+
+  /** Recovers what a previous holder left, then starts polling. */
+  static async start(options: RunnerOptions): Promise<Runner> {
+    const runner = new Runner(options);
+    ensurePrivateDir(runner.env.workDir);
+    runner.recovery = await recover(runner.env);
+    runner.poller = setInterval(() => runner.poll(), options.pollMs ?? DEFAULT_POLL_MS);
+    runner.poller.unref();
+    options.lease.onLost(() => void runner.close('the runner lease was taken by another process'));
+    return runner;
+  }
+
+  private get records(): RunRecords {
+    return new RunRecords(this.options.core.store.db);
+  }
+
+  /** A run already recorded (state awaiting-approval or queued) joins the runner. */
+  submit(job: RunJob, awaitingApproval: boolean): void {
+    if (this.closed) throw new Error('runner closed');
+    if (awaitingApproval) this.awaiting.set(job.id, job);
+    else this.queue.push(job);
+    this.pump();
+  }
+
+  /** Reads approvals and cancels written by any process, then starts what may start. */
+  poll(): void {
+    if (this.closed) return;
+    const records = this.records;
+    const ids = [...this.awaiting.keys(), ...this.queue.map((j) => j.id), ...this.active.keys()];
+    let cancelled: Set<string>;
+    try {
+      cancelled = records.cancelRequested(ids);
+    } catch {
+      return; // The store is busy or closing; try at the next tick.
+    }
+    for (const id of cancelled) {
+      const by = records.get(id)?.cancelRequestedBy ?? 'unknown';
+      this.cancelLocal(id, { outcome: 'cancelled', by });
+    }
+    for (const [id, job] of this.awaiting) {
+      if (records.get(id)?.state === 'queued') {
+        this.awaiting.delete(id);
+        this.queue.push(job);
+      }
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const limit = runnerSettings(this.options.core.store.db).concurrency;
+    while (this.active.size < limit && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      const exec = new RunExecution(this.env, job);
+      this.active.set(job.id, exec);
+      void exec
+        .run()
+        .catch((): RunOutcome => 'error')
+        .finally(() => {
+          this.active.delete(job.id);
+          this.release(job.id);
+          this.pump();
+        });
+    }
+  }
+
+  /** Stops a run this runner holds. Returns false when it holds no such run. */
+  cancelLocal(id: string, reason: StopReason): boolean {
+    const exec = this.active.get(id);
+    if (exec) {
+      exec.stop(reason);
+      return true;
+    }
+    const job = this.awaiting.get(id) ?? this.queue.find((j) => j.id === id);
+    if (!job) return false;
+    this.awaiting.delete(id);
+    const at = this.queue.indexOf(job);
+    if (at >= 0) this.queue.splice(at, 1);
+    wipe(job.secrets);
+    this.settleUnstarted(job, reason);
+    this.release(id);
+    return true;
+  }
+
+  private settleUnstarted(job: RunJob, reason: StopReason): void {
+    const core = this.options.core;
+    const records = this.records;
+    core.transact(() => records.finish(job.id, { outcome: reason.outcome, endedAt: this.env.now().toISOString(), error: null }), {
+      actor: 'system',
+      action: 'runs.end',
+      target: `run:${job.id}`,
+      outcome: 'success',
+      details: { outcome: reason.outcome, exitCode: null, bundle: `${job.bundle.name}@${job.bundle.version}`, task: job.task.id, stoppedBy: reason.by, started: false },
+    });
+    this.env.bus.emit('state', { runId: job.id, state: 'finished', outcome: reason.outcome });
+  }
+
+  holds(id: string): boolean {
+    return this.active.has(id) || this.awaiting.has(id) || this.queue.some((j) => j.id === id);
+  }
+
+  /** Resolves with the settled record once the run is finished (whoever settles it). */
+  async waitFor(id: string): Promise<RunRecord> {
+    for (;;) {
+      const record = this.records.get(id);
+      if (!record || record.state === 'finished' || !this.holds(id)) return record!;
+      await new Promise<void>((resolve) => {
+        const list = this.waiters.get(id) ?? [];
+        list.push(resolve);
+        this.waiters.set(id, list);
+      });
+    }
+  }
+
+  private release(id: string): void {
+    const list = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const resolve of list ?? []) resolve();
+  }
+
+  /** Runs this runner holds, by state. */
+  snapshot(): { awaiting: string[]; queued: string[]; active: string[] } {
+    return { awaiting: [...this.awaiting.keys()], queued: this.queue.map((j) => j.id), active: [...this.active.keys()] };
+  }
+
+  /**
+   * Ends the runner: every run it holds is stopped as `interrupted` (or as `reason.outcome`), their
+   * containers killed and folders removed, then the lease is released.
+   */
+  async close(why: string, outcome: StopReason['outcome'] = 'interrupted'): Promise<void> {
+    if (this.closed) return;
+    for (const id of [...this.awaiting.keys(), ...this.queue.map((j) => j.id)]) this.cancelLocal(id, { outcome, by: why });
+    const running = [...this.active.entries()];
+    for (const [, exec] of running) exec.stop({ outcome, by: why });
+    await Promise.all(running.map(async ([id]) => await this.waitFor(id).catch(() => undefined)));
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
+    this.lease.release();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Everything checked before a run is recorded, so nothing starts on a bad request: the bundle and
+ * task exist, the tag policy and revocations allow it, a read-write task has a reason, the
+ * configuration fits the task's variables, the network may be had, secrets have somewhere safe to go
+ * and their vault items exist, are bound to the bundle and open.
+ */
+import type { Core } from '../api/core';
+import { ApiError } from '../api/errors';
+import type { CodebundleTask } from '../bundles/schema';
+import { Masker } from '../redact/mask';
+import { needVaultKey, VaultItems } from '../vault/items';
+import { secretRoot } from '../vault/mount';
+import type { BundlePort, RunnableBundle } from './bundles';
+import { resolveConfig, type ResolvedConfig } from './config';
+import type { RunJob } from './execute';
+import type { NetworkChoice } from './hardening';
+import { newRunId } from './ids';
+import { chooseNetwork } from './networks';
+import type { NewRun } from './records';
+import { runnerSettings } from './settings';
+
+export interface StartRequest {
+  bundle: string;
+  task: string;
+  values: Record<string, string>;
+  files: Record<string, string>;
+  secrets: Record<string, string>;
+  reason?: string | undefined;
+}
+
+export interface CheckedRun {
+  bundle: RunnableBundle;
+  task: CodebundleTask;
+  config: ResolvedConfig;
+  network: NetworkChoice;
+  timeoutSeconds: number;
+  approvalRequired: boolean;
+  reason: string | null;
+}
+
+/** The checks that need no lease and open no secret. */
+export function checkRun(core: Core, bundles: BundlePort, req: StartRequest): CheckedRun {
+  const db = core.store.db;
+  const settings = runnerSettings(db);
+  const bundle = bundles.resolve(db, req.bundle);
+  const task = bundle.codebundle.tasks.find((t) => t.id === req.task);
+  if (!task) {
+    throw new ApiError('NOT_FOUND', `${bundle.name}@${bundle.version} has no task "${req.task}". Its tasks: ${bundle.codebundle.tasks.map((t) => t.id).join(', ')}.`);
+  }
+  const admission = bundles.admit(db, bundle, task);
+  if (!admission.allowed) throw new ApiError('POLICY_DENIED', admission.reason);
+  const reason = req.reason?.trim() ? req.reason.trim() : null;
+  if (task.access === 'read-write' && !reason) {
+    throw new ApiError('INVALID_INPUT', `${task.id} is a read-write task: give a written reason (--reason TEXT) saying why it must run.`);
+  }
+  const config = resolveConfig(task, { values: req.values, files: req.files, secrets: req.secrets });
+  const network = chooseNetwork(db, task.network, settings.hostNetworkAllowed);
+  if (task.secrets.length > 0) secretRoot({ workstationId: core.store.workstationId, home: core.home, allowDisk: settings.allowSecretsOnDisk });
+  return {
+    bundle,
+    task,
+    config,
+    network,
+    timeoutSeconds: Math.min(task.timeoutSeconds, settings.maxTimeoutSeconds),
+    approvalRequired: settings.requireApproval && task.access === 'read-write',
+    reason,
+  };
+}
+
+/** Opens the vault items (the caller's vault key) and builds the job and the record to insert. */
+export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, vaultKey: Buffer | undefined, instanceId: string): { job: RunJob; record: NewRun } {
+  const secrets =
+    checked.task.secrets.length > 0 ? new VaultItems(core.store.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets) : new Map<string, Buffer>();
+  const id = newRunId();
+  const job: RunJob = {
+    id,
+    bundle: checked.bundle,
+    task: checked.task,
+    config: checked.config,
+    secrets,
+    masker: new Masker([...secrets.values()]),
+    reason: checked.reason,
+    startedBy,
+    timeoutSeconds: checked.timeoutSeconds,
+  };
+  const record: NewRun = {
+    id,
+    bundle: { name: checked.bundle.name, version: checked.bundle.version, digest: checked.bundle.digest },
+    imageId: checked.bundle.imageId,
+    task: { id: checked.task.id, title: checked.task.title, access: checked.task.access },
+    startedBy,
+    reason: checked.reason,
+    config: checked.config.recorded,
+    state: checked.approvalRequired ? 'awaiting-approval' : 'queued',
+    approvalRequired: checked.approvalRequired,
+    instanceId,
+    createdAt: core.clock.now().toISOString(),
+    timeoutSeconds: checked.timeoutSeconds,
+  };
+  return { job, record };
+}
+
+/** What the runs.start audit event says: names and choices, never values of secrets. */
+export function startDetails(checked: CheckedRun): Record<string, unknown> {
+  return {
+    bundle: `${checked.bundle.name}@${checked.bundle.version}`,
+    digest: checked.bundle.digest,
+    task: checked.task.id,
+    access: checked.task.access,
+    reason: checked.reason,
+    variables: Object.keys(checked.config.recorded.values),
+    files: Object.keys(checked.config.recorded.files),
+    secrets: checked.config.recorded.secrets,
+    network: checked.network.engineNetwork,
+    networkKind: checked.network.kind,
+    timeoutSeconds: checked.timeoutSeconds,
+    approvalRequired: checked.approvalRequired,
+  };
+}

@@ -1,0 +1,8 @@
+/** Rotation hook (src/api/rotation-hooks.ts): every vault item is re-sealed from the old vault key to the new one, in the rotation's transaction. */
+import type { RotationHook } from '../store/store';
+import { VaultItems } from './items';
+
+export const resealVault: RotationHook = (db, oldKeys, newKeys) => {
+  if (!oldKeys.vault || !newKeys.vault) throw new Error('a key rotation without both vault keys cannot re-seal the vault');
+  new VaultItems(db).reseal(oldKeys.vault, newKeys.vault);
+};
