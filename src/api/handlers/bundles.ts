@@ -24,6 +24,7 @@ import {
 import { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from '../../bundles/import';
 import { readPolicy } from '../../bundles/policy-store';
 import { revocationFor, revokeDigest } from '../../bundles/revocation';
+import { createStaging, removeStaging } from '../../bundles/import-staging';
 import { activeTrustedKeys } from '../../bundles/trust-roots';
 import { openMirrorSource, parseImageRef, type OpenSourceOptions } from '../../mirror';
 import { layoutOf } from '../../store/files';
@@ -140,9 +141,10 @@ const MAX_LISTED_TAGS = 1000;
 export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHandlers = {
   'mirror.list': {
     run: async (ctx, input) => {
-      const staging = layoutOf(ctx.core.home).staging;
-      const source = await openMirrorSource(input.source, { ...sourceOptions(input), stagingParent: staging });
+      const staging = await createStaging(layoutOf(ctx.core.home).staging);
+      let source: Awaited<ReturnType<typeof openMirrorSource>> | undefined;
       try {
+        source = await openMirrorSource(input.source, { ...sourceOptions(input), stagingParent: staging });
         if (input.repository) {
           const repository = parseImageRef(`${input.repository}:latest`).repository;
           const tags = (await source.listTags(repository)).slice(0, MAX_LISTED_TAGS);
@@ -156,7 +158,8 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
         }
         return { source: source.describe(), repositories };
       } finally {
-        await source.close();
+        await source?.close();
+        await removeStaging(staging);
       }
     },
   },
