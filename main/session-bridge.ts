@@ -22,7 +22,25 @@ export interface CoreLink {
 export const PATH_FIELDS: Partial<Record<OpName, readonly string[]>> = {
   'store.backup': ['outPath'],
   'store.restore': ['file'],
+  'audit.export': ['outPath'],
+  // A list of bundles to verify: every entry must have been picked.
+  'audit.verify': ['paths'],
+  'audit.identityReplace': ['pkcs12File'],
+  'mirror.list': ['caFile'],
+  'bundles.import': ['caFile', 'signatureFile', 'payloadFile'],
+  // Variable name -> picked file: every value must have been picked.
+  'runs.start': ['files'],
 };
+
+/**
+ * Mirror sources name a local folder or file after their scheme (`oci:DIR`, `archive:FILE`); the
+ * part after the scheme must have been picked too. `registry://` sources name no local file.
+ */
+export const SOURCE_FIELDS: Partial<Record<OpName, string>> = {
+  'mirror.list': 'source',
+  'bundles.import': 'source',
+};
+const LOCAL_SOURCE = /^(oci|archive):/;
 
 const MAX_GRANTED_PATHS = 64;
 
@@ -152,14 +170,31 @@ export class SessionBridge<Key = number> {
   }
 
   private checkPaths(client: Client, name: OpName, input: unknown): Result<never> | null {
-    const fields = PATH_FIELDS[name];
-    if (!fields || typeof input !== 'object' || input === null) return null;
+    if (typeof input !== 'object' || input === null) return null;
+    const fields = PATH_FIELDS[name] ?? [];
     for (const field of fields) {
       const value = (input as Record<string, unknown>)[field];
-      if (value !== undefined && (typeof value !== 'string' || !client.paths.has(value))) {
+      if (value !== undefined && !this.allPicked(client, value)) {
         return failure('INVALID_INPUT', `Choose the file for "${field}" with the file dialog; paths typed into the window are not accepted.`);
       }
     }
+    const sourceField = SOURCE_FIELDS[name];
+    const source = sourceField ? (input as Record<string, unknown>)[sourceField] : undefined;
+    if (typeof source === 'string') {
+      const trimmed = source.trim();
+      const scheme = LOCAL_SOURCE.exec(trimmed);
+      if (scheme && !client.paths.has(trimmed.slice(scheme[0].length))) {
+        return failure('INVALID_INPUT', `Choose the ${scheme[1] === 'oci' ? 'OCI layout folder' : 'archive'} with the file dialog; paths typed into the window are not accepted.`);
+      }
+    }
     return null;
+  }
+
+  /** A path, a list of paths or a record of paths: each one picked in a dialog of this page. */
+  private allPicked(client: Client, value: unknown): boolean {
+    if (typeof value === 'string') return client.paths.has(value);
+    if (Array.isArray(value)) return value.every((v) => typeof v === 'string' && client.paths.has(v));
+    if (typeof value === 'object' && value !== null) return Object.values(value).every((v) => typeof v === 'string' && client.paths.has(v));
+    return false;
   }
 }

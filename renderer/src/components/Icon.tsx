@@ -8,6 +8,13 @@ const PATHS = {
   account: 'M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z',
   lock: 'M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4',
   shield: 'M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z',
+  catalog: 'M4 4h16v4H4zM4 10h16v4H4zM4 16h16v4H4z',
+  import: 'M12 3v12M7 10l5 5 5-5M4 21h16',
+  runs: 'M6 4l14 8-14 8z',
+  vault: 'M3 5h18v14H3zM12 12m-3 0a3 3 0 1 0 6 0 3 3 0 1 0-6 0M12 9V7',
+  export: 'M12 15V3M7 8l5-5 5 5M4 21h16',
+  verify: 'M9 12l2 2 4-4M12 2l8 4v6c0 5-3.5 8.5-8 10-4.5-1.5-8-5-8-10V6z',
+  key: 'M15 7a4 4 0 1 1-3.9 4.9L3 20v-3h3v-3h3l2.1-2.1A4 4 0 0 1 15 7z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,7 +1,22 @@
 /** The signed-in frame: main navigation and the account bar. */
 import type { Locator, Page } from 'playwright-core';
 
-export const ALL_SCREENS = ['Dashboard', 'Audit trail', 'Users and roles', 'Settings', 'Backup', 'My account'] as const;
+export const ALL_SCREENS = [
+  'Dashboard',
+  'Catalog',
+  'Import',
+  'Runs',
+  'Vault',
+  'Audit trail',
+  'Audit export',
+  'Verify audit bundles',
+  'Trust and policy',
+  'Signing identity',
+  'Users and roles',
+  'Settings',
+  'Backup',
+  'My account',
+] as const;
 export type ScreenName = (typeof ALL_SCREENS)[number];
 
 export class ShellPage {
