@@ -81,7 +81,15 @@ export class Runner {
     if (this.closed) throw new Error('runner closed');
     if (awaitingApproval) this.awaiting.set(job.id, job);
     else this.queue.push(job);
+    this.keepAlive();
     this.pump();
+  }
+
+  /** While it holds runs, the poller keeps the process alive (a run waiting for approval has nothing else to). */
+  private keepAlive(): void {
+    if (!this.poller) return;
+    if (this.awaiting.size + this.queue.length + this.active.size > 0) this.poller.ref();
+    else this.poller.unref();
   }
 
   /** Reads approvals and cancels written by any process, then starts what may start. */
@@ -106,6 +114,7 @@ export class Runner {
       }
     }
     this.pump();
+    this.keepAlive();
   }
 
   private pump(): void {
