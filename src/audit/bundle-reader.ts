@@ -34,6 +34,10 @@ export interface ReadBundleResult {
 export interface ReadBundleOptions {
   /** Receives each line of events.jsonl (without the newline), in order. Return false to stop receiving lines. */
   onEventLine?: LineHandler;
+  /** Alternatively, receives events.jsonl as it comes, in chunks (the caller cuts lines itself). */
+  onEventChunk?: (chunk: Buffer) => void;
+  /** With onEventChunk: called after the last chunk of events.jsonl. */
+  onEventsEnd?: () => void;
   /** Awaited between decompressed chunks, e.g. to respect an output stream's backpressure. */
   afterChunk?: () => Promise<void> | void;
   signal?: AbortSignal;
@@ -93,6 +97,11 @@ class LineSplitter {
   }
 }
 
+interface ChunkSink {
+  push(chunk: Buffer): void;
+  end(): void;
+}
+
 class EntryCollector implements TarEntrySink {
   private readonly hash: Hash = createHash('sha256');
   private readonly parts: Buffer[] = [];
@@ -101,19 +110,19 @@ class EntryCollector implements TarEntrySink {
   constructor(
     private readonly name: string,
     private readonly keep: boolean,
-    private readonly splitter: LineSplitter | null,
+    private readonly forward: ChunkSink | null,
     private readonly done: (entry: ReadEntry) => void,
   ) {}
 
   data(chunk: Buffer): void {
     this.hash.update(chunk);
     this.size += chunk.length;
-    if (this.splitter) this.splitter.push(chunk);
+    if (this.forward) this.forward.push(chunk);
     else if (this.keep && this.size <= KEEP_LIMIT) this.parts.push(Buffer.from(chunk));
   }
 
   end(): void {
-    this.splitter?.end();
+    this.forward?.end();
     const data = this.keep && this.size <= KEEP_LIMIT ? Buffer.concat(this.parts) : null;
     this.done({ name: this.name, size: this.size, sha256: this.hash.digest('hex'), data });
   }
@@ -132,8 +141,10 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   let splitter: LineSplitter | null = null;
   const parser = new TarStreamParser(({ name }) => {
     const isEvents = name === BUNDLE_FILES.events;
-    if (isEvents && options.onEventLine) splitter = new LineSplitter(options.onEventLine);
-    return new EntryCollector(name, !isEvents, isEvents ? splitter : null, (entry) => entries.set(entry.name, entry));
+    let forward: ChunkSink | null = null;
+    if (isEvents && options.onEventChunk) forward = { push: options.onEventChunk, end: options.onEventsEnd ?? (() => undefined) };
+    else if (isEvents && options.onEventLine) forward = splitter = new LineSplitter(options.onEventLine);
+    return new EntryCollector(name, !isEvents, forward, (entry) => entries.set(entry.name, entry));
   });
   const result: ReadBundleResult = { entries, archiveProblem: null, linesProblem: null };
   try {

@@ -10,7 +10,7 @@
  */
 import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical';
-import { scanCanonicalEvent, type EventSpans } from './event-scan';
+import { newSpans, scanCanonicalEvent, SPAN } from './event-scan';
 import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
 
 /** canonicalJson with identical output for every input (it throws where canonicalJson throws). */
@@ -152,18 +152,31 @@ const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = 10 + i;
 
-/** Decodes 64 lower-case hex digits at buf[pos] into out[0..32). The scanner has checked the digits. */
-function decodeHash(buf: Uint8Array, pos: number, out: Uint8Array): void {
-  for (let i = 0; i < 32; i++) out[i] = (HEX_VALUE[buf[pos + 2 * i]!]! << 4) | HEX_VALUE[buf[pos + 2 * i + 1]!]!;
+/** Decodes 64 lower-case hex digits at buf[pos] into out[at, at + 32); false if any is not one. */
+function decodeHash(buf: Uint8Array, pos: number, out: Uint8Array, at: number): boolean {
+  let bad = 0;
+  for (let i = 0; i < 32; i++) {
+    const hi = HEX_VALUE[buf[pos + 2 * i]!]!;
+    const lo = HEX_VALUE[buf[pos + 2 * i + 1]!]!;
+    bad |= hi | lo;
+    out[at + i] = (hi << 4) | lo;
+  }
+  return bad >= 0;
 }
 
-function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+function sameHash(a: Uint8Array, aAt: number, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[aAt + i] !== b[i]) return false;
   return true;
 }
 
 const sha256Bytes: (data: Uint8Array) => Uint8Array =
   typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
+
+/** Copies from[a, b) to out at n; returns the new end. */
+function put(out: Uint8Array, n: number, from: Uint8Array, a: number, b: number): number {
+  for (let i = a; i < b; i++) out[n++] = from[i]!;
+  return n;
+}
 
 const H_ACTION = Buffer.from('{"action":');
 const H_ACTOR = Buffer.from(',"actor":');
@@ -199,6 +212,7 @@ export class EventLineChecker {
   private lineNumber = 0;
   private scratch = Buffer.alloc(4096);
   private readonly decoded = Buffer.alloc(32);
+  private readonly spans = newSpans();
   private hashStore: Buffer | null;
   private readonly collectActions: Buffer[];
   private readonly collectNames: Set<string>;
@@ -235,56 +249,55 @@ export class EventLineChecker {
   lineBytes(buf: Buffer, start: number, end: number): boolean {
     if (this.problem) return false;
     this.lineNumber++;
-    const spans = scanCanonicalEvent(buf, start, end);
-    if (spans && this.fastCheck(buf, spans)) {
-      if (this.count === 0) this.firstPrevHash = buf.toString('latin1', spans.prevHash, spans.prevHash + 64);
-      const wanted = this.count === 0 || this.collectActions.some((a) => a.length === spans.action[1] - spans.action[0] && buf.compare(a, 0, a.length, spans.action[0], spans.action[1]) === 0);
-      this.accept(spans.seq, spans.redacted, wanted ? (JSON.parse(buf.toString('utf8', start, end)) as AuditEvent) : null);
+    const spans = this.spans;
+    const seq = scanCanonicalEvent(buf, start, end, spans);
+    if (seq > 0 && this.fastCheck(buf, seq, spans)) {
+      if (this.count === 0) this.firstPrevHash = buf.toString('latin1', spans[SPAN.prevHash], spans[SPAN.prevHash]! + 64);
+      const action0 = spans[SPAN.action]!;
+      const action1 = spans[SPAN.action + 1]!;
+      const wanted = this.count === 0 || this.collectActions.some((a) => a.length === action1 - action0 && buf.compare(a, 0, a.length, action0, action1) === 0);
+      this.accept(seq, spans[SPAN.redacted] === 1, wanted ? (JSON.parse(buf.toString('utf8', start, end)) as AuditEvent) : null);
       return true;
     }
     return this.slowLine(buf.toString('utf8', start, end));
   }
 
-  private fastCheck(buf: Buffer, s: EventSpans): boolean {
-    if (this.expectedSeq !== null && s.seq !== this.expectedSeq) return false;
-    const decoded = this.decoded;
-    if (this.havePrev) {
-      decodeHash(buf, s.prevHash, decoded);
-      if (!sameHash(decoded, this.prev)) return false;
-    }
-    if (!s.redacted) {
-      decodeHash(buf, s.detailsHash, decoded);
-      if (!sameHash(sha256Bytes(buf.subarray(s.details[0], s.details[1])), decoded)) return false;
-    }
-    // SHA-256(prevHash bytes || canonical header || detailsHash bytes), header from the line's own spans.
-    const needed = 160 + (s.action[1] - s.action[0]) + (s.actor[1] - s.actor[0]) + (s.target[1] - s.target[0]) + (s.time[1] - s.time[0]) + 64;
+  /**
+   * The chain checks on the line's bytes: seq, prevHash link, detailsHash (unless redacted) and
+   * hash = SHA-256(prevHash bytes || canonical header || detailsHash bytes), the header assembled from
+   * the line's own spans. Leaves the event's hash in `this.decoded`.
+   */
+  private fastCheck(buf: Buffer, seq: number, s: Int32Array): boolean {
+    if (this.expectedSeq !== null && seq !== this.expectedSeq) return false;
+    const action = s[SPAN.action + 1]! - s[SPAN.action]!;
+    const actor = s[SPAN.actor + 1]! - s[SPAN.actor]!;
+    const target = s[SPAN.target + 1]! - s[SPAN.target]!;
+    const time = s[SPAN.time + 1]! - s[SPAN.time]!;
+    const needed = 200 + action + actor + target + time;
     if (needed > this.scratch.length) this.scratch = Buffer.alloc(needed * 2);
     const out = this.scratch;
-    decodeHash(buf, s.prevHash, out);
-    let n = 32;
-    const put = (from: Uint8Array, a: number, b: number): void => {
-      for (let i = a; i < b; i++) out[n++] = from[i]!;
-    };
-    put(H_ACTION, 0, H_ACTION.length);
-    put(buf, s.action[0], s.action[1]);
-    put(H_ACTOR, 0, H_ACTOR.length);
-    put(buf, s.actor[0], s.actor[1]);
-    put(H_MONO, 0, H_MONO.length);
-    put(buf, s.mono[0], s.mono[1]);
-    put(H_OUTCOME, 0, H_OUTCOME.length);
-    put(buf, s.outcome[0], s.outcome[1]);
-    put(H_SEQ, 0, H_SEQ.length);
-    put(buf, s.seqSpan[0], s.seqSpan[1]);
-    put(H_TARGET, 0, H_TARGET.length);
-    put(buf, s.target[0], s.target[1]);
-    put(H_TIME, 0, H_TIME.length);
-    put(buf, s.time[0], s.time[1]);
+    if (!decodeHash(buf, s[SPAN.prevHash]!, out, 0)) return false;
+    if (this.havePrev && !sameHash(out, 0, this.prev)) return false;
+    let n = put(out, 32, H_ACTION, 0, H_ACTION.length);
+    n = put(out, n, buf, s[SPAN.action]!, s[SPAN.action + 1]!);
+    n = put(out, n, H_ACTOR, 0, H_ACTOR.length);
+    n = put(out, n, buf, s[SPAN.actor]!, s[SPAN.actor + 1]!);
+    n = put(out, n, H_MONO, 0, H_MONO.length);
+    n = put(out, n, buf, s[SPAN.mono]!, s[SPAN.mono + 1]!);
+    n = put(out, n, H_OUTCOME, 0, H_OUTCOME.length);
+    n = put(out, n, buf, s[SPAN.outcome]!, s[SPAN.outcome + 1]!);
+    n = put(out, n, H_SEQ, 0, H_SEQ.length);
+    n = put(out, n, buf, s[SPAN.seq]!, s[SPAN.seq + 1]!);
+    n = put(out, n, H_TARGET, 0, H_TARGET.length);
+    n = put(out, n, buf, s[SPAN.target]!, s[SPAN.target + 1]!);
+    n = put(out, n, H_TIME, 0, H_TIME.length);
+    n = put(out, n, buf, s[SPAN.time]!, s[SPAN.time + 1]!);
     out[n++] = 0x7d;
-    decodeHash(buf, s.detailsHash, out.subarray(n));
+    if (!decodeHash(buf, s[SPAN.detailsHash]!, out, n)) return false;
+    if (s[SPAN.redacted] !== 1 && !sameHash(out, n, sha256Bytes(buf.subarray(s[SPAN.details], s[SPAN.details + 1])))) return false;
     n += 32;
-    decodeHash(buf, s.hash, decoded);
-    if (!sameHash(sha256Bytes(out.subarray(0, n)), decoded)) return false;
-    return true;
+    if (!decodeHash(buf, s[SPAN.hash]!, this.decoded, 0)) return false;
+    return sameHash(this.decoded, 0, sha256Bytes(out.subarray(0, n)));
   }
 
   private slowLine(text: string): boolean {

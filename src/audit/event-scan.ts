@@ -5,8 +5,10 @@
  * the exported fields and plain types: keys in order, no whitespace, safe integers, strings written
  * as JSON.stringify writes them, valid UTF-8. For such a line the raw spans ARE the canonical texts
  * chain.ts hashes. Anything it is unsure about (an unusual escape, a non-ASCII key, deep nesting)
- * returns null and the caller takes the slow, exact path through JSON.parse and checkChain; so this
- * recogniser may be narrower than canonical JSON, never wider.
+ * returns -1 and the caller takes the slow, exact path through JSON.parse and checkChain; so this
+ * recogniser may be narrower than canonical JSON, never wider. One check is left to the caller, which
+ * has to read them anyway: that the three 64-character hash fields are lower-case hex (decodeHash in
+ * event-line.ts refuses anything else).
  */
 
 const QUOTE = 0x22;
@@ -18,21 +20,29 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const MAX_DEPTH = 64;
 
-/** Byte spans [start, end) of the parts of a canonical event line. Hash spans cover the 64 hex digits. */
-export interface EventSpans {
-  action: [number, number];
-  actor: [number, number];
-  details: [number, number];
-  detailsHash: number;
-  hash: number;
-  mono: [number, number];
-  outcome: [number, number];
-  prevHash: number;
-  redacted: boolean;
-  seq: number;
-  seqSpan: [number, number];
-  target: [number, number];
-  time: [number, number];
+/**
+ * Where the parts of a recognised line are: byte offsets into the line's buffer, written into a
+ * reusable Int32Array (no allocation per line). Pairs are [start, end); hash fields point at the
+ * first of their 64 hex digits (not yet checked to be hex: the caller decodes and checks them).
+ */
+export const SPAN = {
+  action: 0, // and 1
+  actor: 2, // and 3
+  details: 4, // and 5
+  detailsHash: 6,
+  hash: 7,
+  mono: 8, // and 9
+  outcome: 10, // and 11
+  prevHash: 12,
+  redacted: 13, // 1 or 0
+  seq: 14, // and 15
+  target: 16, // and 17
+  time: 18, // and 19
+  size: 20,
+} as const;
+
+export function newSpans(): Int32Array {
+  return new Int32Array(SPAN.size);
 }
 
 /** Set by scanString: whether the last string was plain ASCII without escapes (safe to compare as bytes). */
@@ -185,15 +195,6 @@ function scanObject(buf: Uint8Array, pos: number, end: number, depth: number): n
   }
 }
 
-function isHex64(buf: Uint8Array, pos: number, end: number): boolean {
-  if (pos + 64 > end) return false;
-  for (let i = pos; i < pos + 64; i++) {
-    const c = buf[i]!;
-    if (!((c >= ZERO && c <= NINE) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
-
 const K = (text: string): Buffer => Buffer.from(text, 'latin1');
 const K_ACTION = K('{"action":');
 const K_ACTOR = K(',"actor":');
@@ -208,86 +209,99 @@ const K_SEQ_AFTER_HASH = K('","seq":');
 const K_SEQ = K(',"seq":');
 const K_TARGET = K(',"target":');
 const K_TIME = K(',"time":');
-const OUTCOMES = ['"success"', '"denied"', '"failure"'].map(K);
 
-/** The spans of a canonical event line in buf[start, end), or null when the line is not recognised. */
-export function scanCanonicalEvent(buf: Uint8Array, start: number, end: number): EventSpans | null {
+function isOutcome(buf: Uint8Array, start: number, end: number): boolean {
+  // "success" / "failure" (9 bytes) or "denied" (8), quotes included.
+  const length = end - start;
+  if (length === 9) return matchLiteral(buf, start, end, SUCCESS) === end || matchLiteral(buf, start, end, FAILURE) === end;
+  return length === 8 && matchLiteral(buf, start, end, DENIED) === end;
+}
+const SUCCESS = K('"success"');
+const FAILURE = K('"failure"');
+const DENIED = K('"denied"');
+
+/**
+ * Recognises a canonical event line in buf[start, end) and writes where its parts are into `spans`
+ * (see SPAN). Returns the event's seq, or -1 when the line is not recognised.
+ */
+export function scanCanonicalEvent(buf: Uint8Array, start: number, end: number, spans: Int32Array): number {
   let p = matchLiteral(buf, start, end, K_ACTION);
-  if (p < 0) return null;
-  const action0 = p;
+  if (p < 0) return -1;
+  spans[SPAN.action] = p;
   p = scanString(buf, p, end);
-  if (p < 0) return null;
-  const action: [number, number] = [action0, p];
+  if (p < 0) return -1;
+  spans[SPAN.action + 1] = p;
   p = matchLiteral(buf, p, end, K_ACTOR);
-  if (p < 0) return null;
-  const actor0 = p;
+  if (p < 0) return -1;
+  spans[SPAN.actor] = p;
   p = scanString(buf, p, end);
-  if (p < 0) return null;
-  const actor: [number, number] = [actor0, p];
+  if (p < 0) return -1;
+  spans[SPAN.actor + 1] = p;
   p = matchLiteral(buf, p, end, K_DETAILS);
-  if (p < 0) return null;
-  const details0 = p;
+  if (p < 0) return -1;
+  spans[SPAN.details] = p;
   p = scanValue(buf, p, end, 0);
-  if (p < 0) return null;
-  const details: [number, number] = [details0, p];
+  if (p < 0) return -1;
+  spans[SPAN.details + 1] = p;
   p = matchLiteral(buf, p, end, K_DETAILS_HASH);
-  if (p < 0 || !isHex64(buf, p, end)) return null;
-  const detailsHash = p;
+  if (p < 0) return -1;
+  spans[SPAN.detailsHash] = p;
   p = matchLiteral(buf, p + 64, end, K_HASH);
-  if (p < 0 || !isHex64(buf, p, end)) return null;
-  const hash = p;
+  if (p < 0) return -1;
+  spans[SPAN.hash] = p;
   p = matchLiteral(buf, p + 64, end, K_MONO);
-  if (p < 0) return null;
-  const mono0 = p;
+  if (p < 0) return -1;
+  spans[SPAN.mono] = p;
   p = scanInteger(buf, p, end);
-  if (p < 0) return null;
-  const mono: [number, number] = [mono0, p];
+  if (p < 0) return -1;
+  spans[SPAN.mono + 1] = p;
   p = matchLiteral(buf, p, end, K_OUTCOME);
-  if (p < 0) return null;
+  if (p < 0) return -1;
   const outcome0 = p;
   p = scanString(buf, p, end);
-  if (p < 0) return null;
-  const outcome: [number, number] = [outcome0, p];
-  if (!OUTCOMES.some((o) => o.length === p - outcome0 && matchLiteral(buf, outcome0, p, o) === p)) return null;
+  if (p < 0 || !isOutcome(buf, outcome0, p)) return -1;
+  spans[SPAN.outcome] = outcome0;
+  spans[SPAN.outcome + 1] = p;
   p = matchLiteral(buf, p, end, K_PREV_HASH);
-  if (p < 0 || !isHex64(buf, p, end)) return null;
-  const prevHash = p;
+  if (p < 0) return -1;
+  spans[SPAN.prevHash] = p;
   p += 64;
-  let redacted = false;
+  spans[SPAN.redacted] = 0;
   const afterRedacted = matchLiteral(buf, p, end, K_REDACTED);
   if (afterRedacted >= 0) {
     const t = matchLiteral(buf, afterRedacted, end, TRUE);
     if (t >= 0) {
-      redacted = true;
+      spans[SPAN.redacted] = 1;
       p = t;
     } else {
       p = matchLiteral(buf, afterRedacted, end, FALSE);
-      if (p < 0) return null;
+      if (p < 0) return -1;
     }
     p = matchLiteral(buf, p, end, K_SEQ);
   } else {
     p = matchLiteral(buf, p, end, K_SEQ_AFTER_HASH);
   }
-  if (p < 0) return null;
+  if (p < 0 || buf[p] === MINUS) return -1;
   const seq0 = p;
-  if (buf[p] === MINUS) return null;
   p = scanInteger(buf, p, end);
-  if (p < 0) return null;
-  const seq = Number(Buffer.from(buf.buffer, buf.byteOffset + seq0, p - seq0).toString('latin1'));
-  if (seq < 1) return null;
-  const seqSpan: [number, number] = [seq0, p];
+  if (p < 0) return -1;
+  let seq = 0;
+  for (let i = seq0; i < p; i++) seq = seq * 10 + (buf[i]! - ZERO);
+  if (seq < 1) return -1;
+  spans[SPAN.seq] = seq0;
+  spans[SPAN.seq + 1] = p;
   p = matchLiteral(buf, p, end, K_TARGET);
-  if (p < 0) return null;
-  const target0 = p;
+  if (p < 0) return -1;
+  spans[SPAN.target] = p;
   p = buf[p] === QUOTE ? scanString(buf, p, end) : matchLiteral(buf, p, end, NULL);
-  if (p < 0) return null;
-  const target: [number, number] = [target0, p];
+  if (p < 0) return -1;
+  spans[SPAN.target + 1] = p;
   p = matchLiteral(buf, p, end, K_TIME);
-  if (p < 0) return null;
-  const time0 = p;
+  if (p < 0) return -1;
+  spans[SPAN.time] = p;
   p = scanString(buf, p, end);
-  if (p < 0) return null;
-  const time: [number, number] = [time0, p];
-  if (p + 1 !== end || buf[p] !== 0x7d) return null;
-  return { action, actor, details, detailsHash, hash, mono, outcome, prevHash, redacted, seq, seqSpan, target, time };
+  if (p < 0) return -1;
+  spans[SPAN.time + 1] = p;
+  if (p + 1 !== end || buf[p] !== 0x7d) return -1;
+  return seq;
 }

@@ -9,9 +9,11 @@
  * `error VERIFY_FAILED: ...`), 2 usage error.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isApiError } from '../api/errors';
+import { isChainWorker, runChainWorker } from './chain-workers';
 import { writeSiemFile } from './siem';
 import { verifyBundles, type BundleReport, type VerifyReport } from './verify';
 
@@ -121,7 +123,10 @@ export async function runVerifierCli(argv: string[], io: CliIo = defaultIo): Pro
     io.stdout(USAGE);
     return 0;
   }
-  const report = await verifyBundles(options.files, options.caPem !== undefined ? { caPem: options.caPem } : {});
+  // This very file also serves as the worker script that checks events.jsonl on other threads.
+  const cpus = availableParallelism();
+  const workers = { script: new URL(import.meta.url), count: cpus > 1 ? Math.min(4, cpus) : 0 };
+  const report = await verifyBundles(options.files, { workers, ...(options.caPem !== undefined ? { caPem: options.caPem } : {}) });
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : humanReport(report));
   if (!report.ok) {
     io.stderr(`error VERIFY_FAILED: ${report.firstProblem ?? 'verification failed'}\n`);
@@ -152,7 +157,9 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+if (isChainWorker()) {
+  runChainWorker();
+} else if (isEntryPoint()) {
   runVerifierCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

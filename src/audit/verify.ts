@@ -10,7 +10,8 @@
 import { genesisPrevHash, GENESIS_ACTION, type AuditEvent } from './chain';
 import { verifyDetached } from './cms-verify';
 import { checkContinuity, IDENTITY_REPLACED_ACTION, type BundleFacts, type ContinuityFinding } from './continuity';
-import { EventLineChecker } from './event-line';
+import { ChainWorkerPool, type BlockResult } from './chain-workers';
+import { EventLineChecker, type EventProblem } from './event-line';
 import { BUNDLE_FILES, parseManifest, type ExportManifest, type ManifestFile, type ManifestRedaction } from './manifest';
 import { readBundle } from './bundle-reader';
 
@@ -84,6 +85,126 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Called after each bundle. */
   onBundle?: (report: BundleReport) => void;
+  /**
+   * Check events.jsonl on worker threads running `script`: the bundled verifier
+   * (dist/airgap-audit-verify.mjs) is its own worker script. Without it everything runs on the
+   * calling thread; if the workers fail, the check falls back to the calling thread.
+   */
+  workers?: { script: string | URL; count: number };
+}
+
+/** What the chain check of events.jsonl found (EventLineChecker has exactly these fields). */
+interface EventsSummary {
+  problem: EventProblem | null;
+  count: number;
+  redactedCount: number;
+  firstSeq: number | null;
+  firstPrevHash: string | null;
+  lastSeq: number | null;
+  lastHash: string | null;
+  firstEvent: AuditEvent | null;
+  collected: AuditEvent[];
+  hashes: Buffer | null;
+}
+
+const BLOCK_BYTES = 1024 * 1024;
+const MAX_LINE = 16 * 1024 * 1024;
+const COLLECT = [IDENTITY_REPLACED_ACTION];
+
+/**
+ * Cuts events.jsonl into blocks of whole lines for the worker pool and joins the results. Returns
+ * null from finish() when anything did not pass: the caller then re-checks line by line, so that
+ * problems are named exactly as a single-threaded check names them.
+ */
+class ParallelEvents {
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private readonly results: Array<Promise<BlockResult>> = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private failed = false;
+
+  constructor(
+    private readonly pool: ChainWorkerPool,
+    private readonly keepHashes: boolean,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.failed) return;
+    this.parts.push(Buffer.from(chunk));
+    this.partsLength += chunk.length;
+    if (this.partsLength >= BLOCK_BYTES) this.cut(false);
+  }
+
+  end(): void {
+    if (!this.failed && this.partsLength > 0) this.cut(true);
+  }
+
+  /** Awaited between chunks: keeps at most two blocks per worker in flight. */
+  async backpressure(): Promise<void> {
+    while (this.inFlight.size >= this.pool.size * 2) await Promise.race(this.inFlight);
+  }
+
+  async finish(): Promise<EventsSummary | null> {
+    const settled = await Promise.allSettled(this.results);
+    if (this.failed) return null;
+    const blocks: BlockResult[] = [];
+    for (const outcome of settled) {
+      if (outcome.status !== 'fulfilled' || !outcome.value.ok) return null;
+      const block = outcome.value;
+      const previous = blocks[blocks.length - 1];
+      if (previous && (block.firstSeq !== previous.lastSeq! + 1 || block.firstPrevHash !== previous.lastHash)) return null;
+      blocks.push(block);
+    }
+    const first = blocks[0];
+    const last = blocks[blocks.length - 1];
+    return {
+      problem: null,
+      count: blocks.reduce((n, b) => n + b.count, 0),
+      redactedCount: blocks.reduce((n, b) => n + b.redactedCount, 0),
+      firstSeq: first?.firstSeq ?? null,
+      firstPrevHash: first?.firstPrevHash ?? null,
+      lastSeq: last?.lastSeq ?? null,
+      lastHash: last?.lastHash ?? null,
+      firstEvent: first?.firstEvent ?? null,
+      collected: blocks.flatMap((b) => b.collected),
+      hashes: this.keepHashes ? Buffer.concat(blocks.map((b) => b.hashes ?? new Uint8Array(0))) : null,
+    };
+  }
+
+  private cut(final: boolean): void {
+    const all = Buffer.concat(this.parts, this.partsLength);
+    const newline = final ? all.length - 1 : all.lastIndexOf(0x0a);
+    if (final && all[newline] !== 0x0a) {
+      this.fail(); // no final newline: the line-by-line check names it
+      return;
+    }
+    if (newline < 0) {
+      if (all.length > MAX_LINE) this.fail();
+      this.parts = [all];
+      return;
+    }
+    const block = new Uint8Array(newline + 1);
+    block.set(all.subarray(0, newline + 1));
+    const rest = all.subarray(newline + 1);
+    this.parts = rest.length > 0 ? [Buffer.from(rest)] : [];
+    this.partsLength = rest.length;
+    const result = this.pool.check(block, { keepHashes: this.keepHashes, collectActions: COLLECT });
+    this.results.push(result);
+    const tracked: Promise<unknown> = result.then(
+      () => this.inFlight.delete(tracked),
+      () => {
+        this.inFlight.delete(tracked);
+        this.failed = true;
+      },
+    );
+    this.inFlight.add(tracked);
+  }
+
+  private fail(): void {
+    this.failed = true;
+    this.parts = [];
+    this.partsLength = 0;
+  }
 }
 
 const RANK: Record<ProblemKind, number> = {
@@ -132,11 +253,24 @@ function emptyReport(path: string): BundleReport {
   };
 }
 
-async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptions): Promise<VerifiedBundle> {
+async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptions, pool: ChainWorkerPool | null): Promise<VerifiedBundle> {
   const report = emptyReport(path);
   const problems: Problem[] = [];
-  const checker = new EventLineChecker({ keepHashes, collectActions: [IDENTITY_REPLACED_ACTION] });
-  const read = await readBundle(path, { onEventLine: (buf, start, end) => checker.lineBytes(buf, start, end), ...(options.signal ? { signal: options.signal } : {}) });
+  const signal = options.signal ? { signal: options.signal } : {};
+  let checker: EventsSummary;
+  let read;
+  if (pool) {
+    const parallel = new ParallelEvents(pool, keepHashes);
+    read = await readBundle(path, { onEventChunk: (chunk) => parallel.push(chunk), onEventsEnd: () => parallel.end(), afterChunk: () => parallel.backpressure(), ...signal });
+    const summary = await parallel.finish();
+    // Anything wrong in the events: check again line by line, which names the first bad event.
+    if (!summary) return await verifyOne(path, keepHashes, options, null);
+    checker = summary;
+  } else {
+    const lines = new EventLineChecker({ keepHashes, collectActions: COLLECT });
+    read = await readBundle(path, { onEventLine: (buf, start, end) => lines.lineBytes(buf, start, end), ...signal });
+    checker = lines;
+  }
   const replacements = checker.collected.filter((event) => !event.redacted);
   const finish = (manifest: ExportManifest | null): VerifiedBundle => {
     problems.sort((a, b) => RANK[a.kind] - RANK[b.kind]);
@@ -218,7 +352,7 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
   return finish(manifest);
 }
 
-function checkEvents(checker: EventLineChecker, linesProblem: string | null, manifest: ExportManifest, firstEvent: AuditEvent | null, problems: Problem[]): void {
+function checkEvents(checker: EventsSummary, linesProblem: string | null, manifest: ExportManifest, firstEvent: AuditEvent | null, problems: Problem[]): void {
   const file = BUNDLE_FILES.events;
   const p = checker.problem;
   if (p) {
@@ -292,10 +426,15 @@ function factsOf(bundle: VerifiedBundle): BundleFacts | null {
  */
 export async function verifyBundles(paths: string[], options: VerifyOptions = {}): Promise<VerifyReport> {
   const bundles: VerifiedBundle[] = [];
-  for (const path of paths) {
-    const bundle = await verifyOne(path, paths.length > 1, options);
-    bundles.push(bundle);
-    options.onBundle?.(bundle.report);
+  const pool = options.workers && options.workers.count > 0 ? new ChainWorkerPool(options.workers.script, options.workers.count) : null;
+  try {
+    for (const path of paths) {
+      const bundle = await verifyOne(path, paths.length > 1, options, pool);
+      bundles.push(bundle);
+      options.onBundle?.(bundle.report);
+    }
+  } finally {
+    await pool?.close();
   }
   const facts = bundles.map(factsOf).filter((f): f is BundleFacts => f !== null);
   const continuity = paths.length > 1 ? checkContinuity(facts) : [];
