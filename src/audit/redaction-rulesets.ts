@@ -10,7 +10,7 @@ const dropDetails: RedactionHook = {
   ruleSet: 'drop-details',
   version: '1',
   apply(details) {
-    const empty = details === null || (typeof details === 'object' && Object.keys(details as object).length === 0);
+    const empty = details === null || (typeof details === 'object' && Object.keys(details).length === 0);
     return empty ? { details, replacements: 0 } : { details: { redacted: 'drop-details/1' }, replacements: 1 };
   },
 };
