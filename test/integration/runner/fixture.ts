@@ -6,7 +6,7 @@
  * workstation label; images are removed by the catalog's own tag (never by id: the sample images are
  * shared with other tests on the same engine).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import type { OpName, OpOutput } from '../../../src/api/contract';
 import { DockerodeEngine, type ContainerEngine } from '../../../src/engine';
 import { writeOciLayout } from '../../../src/oci';
 import { runnerOf, setRunnerServices, stopRunner, LABELS } from '../../../src/runner';
+import { secretRoot } from '../../../src/vault/mount';
 import { buildSampleImage } from '../../../samples/tools/build-image';
 import { layoutEntries, signSample } from '../../../samples/tools/build-mirror';
 import { addUser, initialisedCore } from '../../helpers/core';
@@ -145,6 +146,7 @@ export async function runnerCore(engine: ContainerEngine = DockerodeEngine.fromE
       const tags = env.core.store.db.prepare('SELECT engine_tag FROM bundles').all() as Array<{ engine_tag: string }>;
       for (const t of tags) await engine.removeImage(t.engine_tag).catch(() => undefined);
       for (const n of networks) await engine.removeNetwork(n).catch(() => undefined);
+      rmSync(secretRoot({ workstationId: ws, home: env.home, allowDisk: false }).dir, { recursive: true, force: true });
       env.cleanup();
     },
   };

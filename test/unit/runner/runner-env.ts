@@ -1,5 +1,7 @@
 /** A signed-in core with operators, a fake engine and an in-memory bundle port, for runner unit tests. */
+import { rmSync } from 'node:fs';
 import { ApiError } from '../../../src/api/errors';
+import { secretRoot } from '../../../src/vault/mount';
 import { codebundleSchema, type Codebundle } from '../../../src/bundles/schema';
 import { evaluateTask, type TagPolicy } from '../../../src/bundles/policy';
 import type { BundlePort, RunnableBundle } from '../../../src/runner/bundles';
@@ -72,6 +74,7 @@ export async function runnerEnv(behave: (spec: ContainerSpec) => Behaviour = () 
     sessions: { op1: op1.session, op2: op2.session },
     done: async () => {
       await stopRunner(env.core);
+      rmSync(secretRoot({ workstationId: env.core.store.workstationId, home: env.home, allowDisk: false }).dir, { recursive: true, force: true });
       env.cleanup();
     },
   };

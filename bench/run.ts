@@ -1,0 +1,126 @@
+/**
+ * bench/run: the runner against plain `docker run`, same engine, same image, same command, same run.
+ *  (a) N trivial tasks one after another through the runner, in one signed-in process (sign-in is
+ *      deliberately slow and not measured), interleaved with N `docker run --rm --network none`:
+ *      median per-run time, runner / docker. Target <= 1.15.
+ *  (b) P tasks at once through the runner (runner.concurrency = P) against P parallel `docker run`:
+ *      wall time, median of R rounds, runner / docker. Target <= 1.3.
+ * The runner's time is start-to-settled: checks, record, container (hardened, attached before start),
+ * results, cleanup, and the settled record with its audit events, all fsync'ed.
+ *
+ *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 20] [--parallel 16] [--rounds 3]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Core } from '../src/api/core';
+import { dispatch } from '../src/api/dispatcher';
+import { setEngine } from '../src/api/handlers/engine';
+import { DockerodeEngine } from '../src/engine';
+import { runnerOf, stopRunner } from '../src/runner';
+import { fixtureBundleDir, mirrorOf } from '../test/integration/runner/fixture';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const RUNS = arg('runs', 20);
+const PARALLEL = arg('parallel', 16);
+const ROUNDS = arg('rounds', 3);
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function dockerRun(image: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', 'echo ok'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 && out === 'ok\n' ? resolve() : reject(new Error(`docker run exited ${code}: ${out}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  if (!process.env.DOCKER_HOST) throw new Error('Set DOCKER_HOST to a local engine socket (eval "$(test/services.sh start)").');
+  const home = join(mkdtempSync(join(tmpdir(), 'bench-run-')), 'home');
+  const core = new Core({ home });
+  const engine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST });
+  setEngine(core, engine);
+  let tag: string | undefined;
+  try {
+    const adminPw = 'bench-admin-password-1';
+    await dispatch(core, null, 'system.init', { adminName: 'admin', password: adminPw });
+    const admin = (await dispatch(core, null, 'auth.signIn', { name: 'admin', password: adminPw })).sessionId;
+    await dispatch(core, admin, 'trust.addKey', { pem: readFileSync(join(root, 'samples', 'keys', 'cosign.pub'), 'utf8'), comment: 'sample key' });
+    await dispatch(core, admin, 'users.add', { name: 'op', roles: ['operator'], password: 'bench-operator-first-1' });
+    let op = (await dispatch(core, null, 'auth.signIn', { name: 'op', password: 'bench-operator-first-1' })).sessionId;
+    await dispatch(core, op, 'auth.changePassword', { currentPassword: 'bench-operator-first-1', newPassword: 'bench-operator-pass-12' });
+    op = (await dispatch(core, null, 'auth.signIn', { name: 'op', password: 'bench-operator-pass-12' })).sessionId;
+    await dispatch(core, admin, 'settings.set', { key: 'runner.concurrency', value: Math.max(PARALLEL, 1) });
+    const name = `bench-${process.pid}`;
+    const mirror = await mirrorOf([fixtureBundleDir(name, 'benchnet')]);
+    const imported = await dispatch(core, op, 'bundles.import', { source: mirror.source, ref: mirror.refs.get(name)! });
+    const image = imported.bundle.imageId;
+    tag = (core.store.db.prepare('SELECT engine_tag FROM bundles WHERE name = ?').get(name) as { engine_tag: string }).engine_tag;
+
+    const runOnce = async (): Promise<void> => {
+      const { id } = await dispatch(core, op, 'runs.start', { bundle: name, task: 'quick' });
+      const run = await runnerOf(core)!.waitFor(id);
+      if (run.outcome !== 'succeeded') throw new Error(`run ${id}: ${run.outcome} ${run.error ?? ''}`);
+    };
+    const timed = async (work: () => Promise<void>): Promise<number> => {
+      const t = performance.now();
+      await work();
+      return performance.now() - t;
+    };
+
+    for (let i = 0; i < 3; i++) {
+      await runOnce();
+      await dockerRun(image);
+    }
+
+    const runner: number[] = [];
+    const docker: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runner.push(await timed(runOnce));
+      docker.push(await timed(() => dockerRun(image)));
+    }
+    const ratioA = median(runner) / median(docker);
+
+    const runnerWall: number[] = [];
+    const dockerWall: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      runnerWall.push(await timed(async () => void (await Promise.all(Array.from({ length: PARALLEL }, runOnce)))));
+      dockerWall.push(await timed(async () => void (await Promise.all(Array.from({ length: PARALLEL }, () => dockerRun(image))))));
+    }
+    const ratioB = median(runnerWall) / median(dockerWall);
+
+    const ms = (v: number) => `${v.toFixed(0)} ms`;
+    const info = await engine.info();
+    console.log(`engine: ${info.name} ${info.version} (API ${info.apiVersion}) at ${info.socket}`);
+    console.log(`(a) ${RUNS} runs one after another: runner median ${ms(median(runner))} (min ${ms(Math.min(...runner))}, max ${ms(Math.max(...runner))}); docker run median ${ms(median(docker))} (min ${ms(Math.min(...docker))}, max ${ms(Math.max(...docker))})`);
+    console.log(`    ratio runner/docker = ${ratioA.toFixed(3)} (target <= 1.15) ${ratioA <= 1.15 ? 'OK' : 'OVER'}`);
+    console.log(`(b) ${PARALLEL} at once, ${ROUNDS} rounds: runner wall ${runnerWall.map(ms).join(', ')}; docker wall ${dockerWall.map(ms).join(', ')}`);
+    console.log(`    ratio of medians runner/docker = ${ratioB.toFixed(3)} (target <= 1.3) ${ratioB <= 1.3 ? 'OK' : 'OVER'}`);
+  } finally {
+    await stopRunner(core);
+    if (tag) await engine.removeImage(tag).catch(() => undefined);
+    core.close();
+    rmSync(join(home, '..'), { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
