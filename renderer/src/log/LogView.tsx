@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { Fragment, memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { LogBuffer } from './buffer';
 import { parseAnsi } from './ansi';
 
@@ -6,6 +6,17 @@ const ROW = 18;
 const OVERSCAN = 20;
 /** Browsers cap element heights (~33M px in Chromium); past this the scrollbar is scaled. */
 const MAX_SCROLL_PX = 8_000_000;
+
+/** The core spells ESC as ␛, which few monospace fonts draw: show it as a small ESC mark. */
+function withEsc(text: string): ReactNode {
+  if (!text.includes('\u241b')) return text;
+  return text.split('\u241b').map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <span className="log-esc">ESC</span>}
+      {part}
+    </Fragment>
+  ));
+}
 
 const LogLine = memo(function LogLine({ seq, stream, text }: { seq: number; stream: string; text: string }) {
   return (
@@ -17,10 +28,10 @@ const LogLine = memo(function LogLine({ seq, stream, text }: { seq: number; stre
         {parseAnsi(text).map((s, i) =>
           s.className ? (
             <span key={i} className={s.className}>
-              {s.text}
+              {withEsc(s.text)}
             </span>
           ) : (
-            s.text
+            <Fragment key={i}>{withEsc(s.text)}</Fragment>
           ),
         )}
       </span>
@@ -33,7 +44,9 @@ const LogLine = memo(function LogLine({ seq, stream, text }: { seq: number; stre
  * million lines draw as fast as fifty. Follows the end while the reader is at the end. Every line
  * is React text: markup, links and escape sequences in task output stay inert.
  */
-export function LogView({ buffer, version, label, height = 460 }: { buffer: LogBuffer; version: number; label: string; height?: number }) {
+export function LogView({ buffer, version, label, maxHeight = 460 }: { buffer: LogBuffer; version: number; label: string; maxHeight?: number }) {
+  // Short logs take the room they need; long ones scroll inside a fixed box.
+  const height = Math.min(maxHeight, Math.max(buffer.count, 6) * ROW + 2);
   const scroller = useRef<HTMLDivElement>(null);
   const [top, setTop] = useState(0);
   const follow = useRef(true);

@@ -191,7 +191,8 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                   </td>
                   <td>{e.confirmedAt ? <span className="badge badge-success">confirmed by {e.confirmedBy}</span> : <span className="badge badge-warning">not confirmed</span>}</td>
                   {canAct && (
-                    <td className="row-actions">
+                    <td>
+<div className="row-actions">
                       {!e.confirmedAt && (
                         <button
                           type="button"
@@ -215,7 +216,8 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                           Prune…
                         </button>
                       )}
-                    </td>
+                    </div>
+</td>
                   )}
                 </tr>
               ))}

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useApi, useSession } from '../api/context';
 import { useOp } from '../api/use-op';
 import { useAction } from '../api/use-action';
@@ -10,8 +10,8 @@ import { formatBytes, formatTime, shortHash } from '../format';
 import { RunForm, type Task } from './RunForm';
 
 type Bundle = OpOutput<'bundles.list'>['bundles'][number];
-/** More rows than this are not drawn: the count says how many match, the filter narrows them. */
-const SHOWN = 200;
+/** Rows drawn at first (and added per "Show more"): the count says how many match. */
+const PAGE_ROWS = 50;
 
 const STATE_TONE: Record<Bundle['state'], string> = { active: 'success', revoked: 'danger', untrusted: 'warning', 'image-removed': 'neutral' };
 
@@ -108,17 +108,21 @@ function BundlesTable({ bundles, onRevoke }: { bundles: Bundle[]; onRevoke: (b: 
                 {b.tasks.enabled} of {b.tasks.total} enabled
               </td>
               <td className="nowrap">
-                {formatTime(b.importedAt)} <span className="muted">by {b.importedBy}</span>
-                <div className="muted">{formatBytes(b.size)}</div>
+                {formatTime(b.importedAt)}
+                <div className="muted">
+                  {b.importedBy.replace(/^user:/, '')} · {formatBytes(b.size)}
+                </div>
               </td>
               {session.can('trust.manage') && (
-                <td className="row-actions">
+                <td>
+<div className="row-actions">
                   {b.state !== 'revoked' && (
                     <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Revoke ${b.name} ${b.version}`} onClick={() => onRevoke(b)}>
                       Revoke
                     </button>
                   )}
-                </td>
+                </div>
+</td>
               )}
             </tr>
           ))}
@@ -133,27 +137,27 @@ export function TasksTable({ tasks, onRun }: { tasks: readonly Task[]; onRun: (t
   const [text, setText] = useState('');
   const [status, setStatus] = useState('');
   const index = useMemo(() => indexTasks(tasks), [tasks]);
-  const deferred = useDeferredValue(text);
-  const matched = useMemo(() => filterTasks(index, deferred, status), [index, deferred, status]);
+  const [shown, setShown] = useState(PAGE_ROWS);
+  const matched = useMemo(() => filterTasks(index, text, status), [index, text, status]);
   const canRun = session.can('runs.start');
   return (
     <>
       <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="tasks-filter">Filter tasks</label>
-          <input id="tasks-filter" type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="title, bundle, id or tag (e.g. access:read-only)" />
+          <input id="tasks-filter" type="search" value={text} onChange={(e) => (setText(e.target.value), setShown(PAGE_ROWS))} placeholder="title, bundle, id or tag (e.g. access:read-only)" />
         </div>
         <div className="field">
           <label htmlFor="tasks-status">Policy status</label>
-          <select id="tasks-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select id="tasks-status" value={status} onChange={(e) => (setStatus(e.target.value), setShown(PAGE_ROWS))}>
             <option value="">Any</option>
             <option value="enabled">Enabled</option>
             <option value="disabled">Disabled</option>
           </select>
         </div>
       </form>
-      <p className="muted" role="status" data-matched={matched.length}>
-        {matched.length} of {tasks.length} tasks{matched.length > SHOWN ? ` · showing the first ${SHOWN}, narrow the filter for the rest` : ''}
+      <p className="muted" role="status" data-matched={matched.length} data-query={text}>
+        {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
       </p>
       <div className="table-wrap">
         <table className="table table-dense">
@@ -168,7 +172,7 @@ export function TasksTable({ tasks, onRun }: { tasks: readonly Task[]; onRun: (t
             </tr>
           </thead>
           <tbody>
-            {matched.slice(0, SHOWN).map(({ task: t }) => (
+            {matched.slice(0, shown).map(({ task: t }) => (
               <tr key={`${t.digest}/${t.id}`} aria-disabled={!t.enabled || undefined}>
                 <th scope="row">
                   {t.title}
@@ -191,17 +195,26 @@ export function TasksTable({ tasks, onRun }: { tasks: readonly Task[]; onRun: (t
                   <div className="muted small">{t.reason}</div>
                 </td>
                 {canRun && (
-                  <td className="row-actions">
+                  <td>
+<div className="row-actions">
                     <button type="button" className="btn btn-small btn-primary" disabled={!t.enabled} aria-label={`Run ${t.title}`} title={t.enabled ? undefined : t.reason} onClick={() => onRun(t)}>
                       Run…
                     </button>
-                  </td>
+                  </div>
+</td>
                 )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {matched.length > shown && (
+        <div className="card-actions">
+          <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
+            Show more tasks
+          </button>
+        </div>
+      )}
     </>
   );
 }

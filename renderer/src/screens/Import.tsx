@@ -213,11 +213,13 @@ export function ImportScreen() {
                           <td className="mono" title={t.digest}>
                             {t.digest ? shortHash(t.digest, 19) : '—'}
                           </td>
-                          <td className="row-actions">
+                          <td>
+<div className="row-actions">
                             <button type="button" className="btn btn-small btn-primary" disabled={importing.busy} aria-label={`Import ${r.name}:${t.tag}`} onClick={() => void importRef(`${r.name}:${t.tag}`)}>
                               Import
                             </button>
-                          </td>
+                          </div>
+</td>
                         </tr>
                       )),
                   )}

@@ -47,6 +47,9 @@ function useRunLog(id: string, onLive: () => void) {
         }
         buffer.append(page.value.lines);
         setVersion(buffer.version);
+        // Let the page paint (the first page at once) before asking for the next one.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (stopped) return;
         if (page.value.lines.length < PAGE) {
           if (page.value.finished) {
             setLoading(false);
@@ -218,7 +221,7 @@ export function RunView({ id }: { id: string }) {
             </Card>
             <Card title="Sandbox">
               <SandboxFacts run={run} />
-              <h3 className="card-subtitle">Configuration</h3>
+              {Object.keys(run.config.values).length + Object.keys(run.config.files).length + Object.keys(run.config.secrets).length > 0 && <h3 className="card-subtitle">Configuration</h3>}
               <dl className="facts facts-compact">
                 {Object.entries(run.config.values).map(([k, v]) => (
                   <div key={`v${k}`} className="contents">

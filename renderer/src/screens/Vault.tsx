@@ -111,11 +111,13 @@ export function VaultScreen() {
                       <td className="nowrap">
                         {formatTime(item.updatedAt)} <span className="muted">by {item.updatedBy}</span>
                       </td>
-                      <td className="row-actions">
+                      <td>
+<div className="row-actions">
                         <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Remove ${item.name}`} disabled={busy} onClick={() => act(() => api.call('vault.remove', { name: item.name }), `${item.name} removed.`)}>
                           Remove
                         </button>
-                      </td>
+                      </div>
+</td>
                     </tr>
                   ))}
                 </tbody>

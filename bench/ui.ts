@@ -1,0 +1,221 @@
+/**
+ * bench/ui: the renderer in Debian's Chromium (playwright-core), measured in the page.
+ *  - the run view with a 1,000,000-line log: first paint (first lines on screen after opening the
+ *    run), the whole log paged in (10,000 lines a read), then scrolling (time from a jump to the
+ *    frame that shows the new lines); target: first paint < 1 s, and it scrolls;
+ *  - the catalog filtering 5,000 tasks: one keystroke to the updated list on screen; target < 50 ms.
+ * Baselines in the same run: the same view on an empty log, scrolling a 1,000-line log, the same
+ * keystroke on 0 tasks. Times include waiting for the frame, so ~16-50 ms is the frame rate.
+ *
+ * Only the renderer is measured: the page's `window.api` is a stand-in that makes log lines and
+ * tasks on demand (the core's own speed is bench/run.ts and bench/store.ts). The renderer is served
+ * by main's own app:// handler with its CSP, as in the app.
+ *
+ *   node --import tsx bench/ui.ts [--lines 1000000] [--tasks 5000]
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Page } from 'playwright-core';
+import { appProtocolHandler, APP_ORIGIN } from '../main/security';
+import { ensureRendererBuilt, RENDERER_DIST } from '../test/e2e/build-renderer';
+import { CHROMIUM } from '../test/e2e/browser';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const LINES = arg('lines', 1_000_000);
+const TASKS = arg('tasks', 5000);
+
+/** The stand-in `window.api`: answers what the run view and catalog ask, from generated data. */
+function fakeApi(lines: number, tasks: number): string {
+  return `(() => {
+  const LINES = ${lines}, TASKS = ${tasks};
+  const now = new Date().toISOString();
+  const ok = (value) => Promise.resolve({ ok: true, value });
+  const colours = ['\\u241b[32mok\\u241b[0m', '\\u241b[33mwarn\\u241b[0m', '\\u241b[1;31mfail\\u241b[0m', 'info'];
+  const line = (seq) => ({ runId: 'r-bench00001', seq, time: now, stream: seq % 17 === 0 ? 'stderr' : 'stdout',
+    text: colours[seq % 4] + ' line ' + seq + ' of the bench log: the quick brown fox jumps over the lazy dog <b>not bold</b>' });
+  const tags = ['access:read-only', 'access:read-write', 'data:logs', 'data:metrics', 'data:state', 'k8s:pods', 'db:postgres', 'net:dns'];
+  const taskList = Array.from({ length: TASKS }, (_, i) => ({ bundle: 'bundle-' + (i % 50), version: '1.' + (i % 7) + '.0', digest: 'sha256:' + String(i % 50).padStart(64, '0'),
+    id: 'task-' + i, title: 'Check thing number ' + i + (i % 3 ? ' on hosts' : ' in the database'), description: '', tags: [tags[i % 2], tags[2 + (i % 6)]],
+    access: i % 2 ? 'read-write' : 'read-only', enabled: i % 2 === 0, reason: i % 2 ? 'denied by the tag policy' : 'allowed' }));
+  const details = { id: 'r-bench00001', bundle: { name: 'bench', version: '1.0.0', digest: 'sha256:' + '0'.repeat(64) },
+    task: { id: 'print', title: 'Print a lot', access: 'read-only' }, startedBy: 'bench', state: 'finished', outcome: 'succeeded',
+    createdAt: now, startedAt: now, endedAt: now, exitCode: 0, approvedBy: null, issues: 0, imageId: 'sha256:' + '1'.repeat(64), reason: null,
+    config: { values: {}, files: {}, secrets: {} }, approvalRequired: false, approvedAt: null, cancelRequestedBy: null, timeoutSeconds: 600,
+    deadline: null, error: null, sandbox: null, issueList: [], report: [], warnings: [], log: { totalBytes: LINES * 100, keptBytes: LINES * 100, truncated: false } };
+  const answers = {
+    'system.status': () => ok({ initialised: true, version: 'bench', home: '/bench' }),
+    'auth.whoami': () => ok({ user: { name: 'bench', roles: ['operator'], mustChangePassword: false, createdAt: now },
+      permissions: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage'], workstationId: 'bench'.padEnd(64, '0') }),
+    'settings.get': () => ok({ settings: { 'session.idleMinutes': 600 } }),
+    'runs.show': () => ok(details),
+    'runs.list': () => ok({ runs: [], runner: { held: false, holder: null } }),
+    'runs.logs': (input) => {
+      const from = (input.afterSeq ?? 0) + 1, to = Math.min(LINES, from + (input.limit ?? 1000) - 1);
+      const out = [];
+      for (let s = from; s <= to; s++) out.push(line(s));
+      return ok({ lines: out, finished: true });
+    },
+    'tasks.list': () => ok({ tasks: taskList }),
+    'bundles.list': () => ok({ bundles: [] }),
+    'audit.status': () => ok({ headSeq: 1, lastExport: null, overdueDays: 30, overdue: false, unexportedEvents: 0 }),
+  };
+  const api = {
+    call: (name, input) => (answers[name] ? answers[name](input) : Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: 'not in the bench' } })),
+    subscribe: () => () => {},
+    chooseFile: async () => null,
+    chooseSaveFile: async () => null,
+  };
+  Object.defineProperty(window, 'api', { value: Object.freeze(api) });
+  // tsx compiles the functions this bench passes to page.evaluate with esbuild's keepNames helper.
+  window.__name = (f) => f;
+})();`;
+}
+
+async function serve(): Promise<{ url: string; close: () => Promise<void> }> {
+  const handler = appProtocolHandler(RENDERER_DIST);
+  const server = createServer((req, res) => {
+    void handler(new Request(`${APP_ORIGIN}${new URL(req.url ?? '/', 'http://x').pathname}`)).then(async (r) => {
+      res.writeHead(r.status, Object.fromEntries(r.headers));
+      res.end(Buffer.from(await r.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Opens the app on the dashboard with a stand-in api of this size. */
+async function openPage(browser: Awaited<ReturnType<typeof chromium.launch>>, url: string, lines: number, tasks: number): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(fakeApi(lines, tasks));
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+  return page;
+}
+
+/** Milliseconds from opening the run to the frame that shows its first lines (or "No output"). */
+async function runViewFirstPaint(page: Page): Promise<number> {
+  return await page.evaluate(async () => {
+    const t0 = performance.now();
+    location.hash = '#/runs/r-bench00001';
+    await new Promise<void>((resolve) => {
+      const check = () => (document.querySelector('[role=log] .log-line, [role=log] .log-empty') && document.querySelector('[role=log]')?.getAttribute('data-lines') !== null ? resolve() : requestAnimationFrame(check));
+      check();
+    });
+    // The frame those lines are painted in.
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    return performance.now() - t0;
+  });
+}
+
+async function waitAllLines(page: Page, lines: number): Promise<number> {
+  return await page.evaluate(async (n) => {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      const check = () => (Number(document.querySelector('[role=log]')?.getAttribute('data-lines')) >= n ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    return performance.now() - t0;
+  }, lines);
+}
+
+/** Jumps the log to many places; for each, ms until the frame after the new lines are in the DOM. */
+async function scrollTimes(page: Page, jumps: number): Promise<number[]> {
+  return await page.evaluate(async (n) => {
+    const el = document.querySelector('[role=log]') as HTMLElement;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const target = i === n - 1 ? el.scrollHeight : ((i * 7919) % n) / n * (el.scrollHeight - el.clientHeight);
+      const before = el.getAttribute('data-first');
+      const t0 = performance.now();
+      el.scrollTop = target;
+      await new Promise<void>((resolve) => {
+        const check = () => (el.getAttribute('data-first') !== before || performance.now() - t0 > 500 ? resolve() : requestAnimationFrame(check));
+        requestAnimationFrame(check);
+      });
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, jumps);
+}
+
+/** One keystroke in the task filter to the frame showing the new count, per query. */
+async function filterTimes(page: Page, queries: string[]): Promise<number[]> {
+  await page.evaluate(() => (location.hash = '#/catalog'));
+  await page.getByLabel('Filter tasks', { exact: true }).waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-matched]'));
+  const out: number[] = [];
+  for (const q of queries) {
+    out.push(
+      await page.evaluate(async (query) => {
+        const input = document.getElementById('tasks-filter') as HTMLInputElement;
+        const t0 = performance.now();
+        // The prototype's setter, as typing does: React's own tracker would swallow input.value = ….
+        // eslint-disable-next-line @typescript-eslint/unbound-method
+        const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+        setter.call(input, query);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        await new Promise<void>((resolve) => {
+          // The list has been rendered for this query; then the frame it is painted in.
+          const check = () => (document.querySelector('[data-matched]')!.getAttribute('data-query') === query ? requestAnimationFrame(() => resolve()) : setTimeout(check, 0));
+          check();
+        });
+        return performance.now() - t0;
+      }, q),
+    );
+  }
+  return out;
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const max = (xs: number[]) => Math.max(...xs);
+
+async function main() {
+  await ensureRendererBuilt();
+  const server = await serve();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    console.log(`bench/ui: Chromium ${browser.version()}, ${LINES.toLocaleString('en')} log lines, ${TASKS.toLocaleString('en')} tasks`);
+
+    const empty = await openPage(browser, server.url, 0, 0);
+    const emptyPaint = await runViewFirstPaint(empty);
+    const emptyFilter = await filterTimes(empty, ['c', 'ch', 'check', 'data:logs', '']);
+    await empty.context().close();
+    const small = await openPage(browser, server.url, 1000, 0);
+    await runViewFirstPaint(small);
+    await waitAllLines(small, 1000);
+    const smallScroll = await scrollTimes(small, 40);
+    await small.context().close();
+
+    const big = await openPage(browser, server.url, LINES, TASKS);
+    const paint = await runViewFirstPaint(big);
+    const all = await waitAllLines(big, LINES);
+    const lines = Number(await big.getByRole('log').getAttribute('data-lines'));
+    const domRows = await big.locator('[role=log] .log-line').count();
+    const scroll = await scrollTimes(big, 40);
+    const filter = await filterTimes(big, ['c', 'ch', 'check', 'check thing number 4', 'data:logs', 'access:read-write k8s', 'nothing-matches', '']);
+    await big.context().close();
+
+    console.log('');
+    console.log('run view (log of one run)');
+    console.log(`  baseline, empty log:        first paint ${ms(emptyPaint)}`);
+    console.log(`  ${LINES.toLocaleString('en')} lines:           first paint ${ms(paint)}  (target < 1000 ms: ${paint < 1000 ? 'met' : 'NOT met'})`);
+    console.log(`  all lines paged in:         ${ms(all)} more (${lines.toLocaleString('en')} lines, ${domRows} rows in the DOM)`);
+    console.log(`  baseline, 1,000 lines:      scroll median ${ms(median(smallScroll))}, max ${ms(max(smallScroll))}`);
+    console.log(`  scroll, 40 jumps:           median ${ms(median(scroll))}, max ${ms(max(scroll))} to the frame showing the new lines`);
+    console.log('catalog (filter tasks, one keystroke to the updated list on screen)');
+    console.log(`  baseline, 0 tasks:          median ${ms(median(emptyFilter))}, max ${ms(max(emptyFilter))}`);
+    console.log(`  ${TASKS.toLocaleString('en')} tasks:                median ${ms(median(filter))}, max ${ms(max(filter))}  (target < 50 ms: ${max(filter) < 50 ? 'met' : 'NOT met'})`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();
