@@ -7,7 +7,7 @@ export { Runner, type RunnerOptions } from './runner';
 export { ensureRunner, runnerOf, stopRunner, setRunnerServices, bundlesFor, type RunnerServices } from './registry';
 export { runBus, type RunLogEvent, type RunStateEvent } from './events';
 export { RunRecords, RUN_OUTCOMES, RUN_STATES, type RunRecord, type RunOutcome, type RunState } from './records';
-export { checkRun, prepareJob, startDetails, type StartRequest } from './submit';
+export { checkRun, openSecrets, prepareJob, startDetails, type StartRequest } from './submit';
 export { Networks, checkNetworkName, chooseNetwork, type NetworkEntry } from './networks';
 export { runnerSettings, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';

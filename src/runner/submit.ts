@@ -67,10 +67,14 @@ export function checkRun(core: Core, bundles: BundlePort, req: StartRequest): Ch
   };
 }
 
-/** Opens the vault items (the caller's vault key) and builds the job and the record to insert. */
-export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, vaultKey: Buffer | undefined, instanceId: string): { job: RunJob; record: NewRun } {
-  const secrets =
-    checked.task.secrets.length > 0 ? new VaultItems(core.store.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets) : new Map<string, Buffer>();
+/** Opens the vault items the task needs with the caller's vault key (bound to the bundle, or refused). */
+export function openSecrets(core: Core, checked: CheckedRun, vaultKey: Buffer | undefined): Map<string, Buffer> {
+  if (checked.task.secrets.length === 0) return new Map();
+  return new VaultItems(core.store.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets);
+}
+
+/** The job the runner executes and the record to insert. */
+export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, secrets: Map<string, Buffer>, instanceId: string): { job: RunJob; record: NewRun } {
   const id = newRunId();
   const job: RunJob = {
     id,

@@ -14,11 +14,14 @@ import {
   displayLine,
   displayText,
   ensureRunner,
+  openSecrets,
   prepareJob,
   runnerOf,
   startDetails,
   type RunRecord,
 } from '../../runner';
+import type { RunJob } from '../../runner/execute';
+import type { NewRun } from '../../runner/records';
 import type { Core } from '../core';
 import type { Handler, HandlerContext } from './types';
 import { needSession } from './types';
@@ -96,14 +99,18 @@ export const runHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const checked = checkRun(core, bundlesFor(core), input);
-      const runner = await ensureRunner(core, engineFor(core));
-      const { job, record } = prepareJob(core, checked, session.name, session.keyring.vault, runner.instanceId);
+      const secrets = openSecrets(core, checked, session.keyring.vault);
+      let job: RunJob;
+      let record: NewRun;
       try {
+        const runner = await ensureRunner(core, engineFor(core));
+        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId));
         ctx.change(() => records(core).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
       } catch (error) {
-        for (const v of job.secrets.values()) v.fill(0);
+        for (const v of secrets.values()) v.fill(0);
         throw error;
       }
+      const runner = runnerOf(core)!;
       runner.submit(job, record.state === 'awaiting-approval');
       return { id: record.id, state: record.state, approvalRequired: record.approvalRequired };
     },

@@ -83,14 +83,14 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
   const task = positional(args, 1, 'TASK', RUN_USAGE);
   const follow = flag(args, 'follow') === 'true';
   const sessionId = await ctx.signIn();
-  const started = await ctx.call('runs.start', {
-    bundle,
-    task,
-    values: pairs(args, 'set'),
-    files: pairs(args, 'file', (p) => resolve(p)),
-    secrets: pairs(args, 'secret'),
-    reason: flag(args, 'reason'),
-  });
+  const input = { bundle, task, values: pairs(args, 'set'), files: pairs(args, 'file', (p) => resolve(p)), secrets: pairs(args, 'secret'), reason: flag(args, 'reason') };
+  let started: OpOutput<'runs.start'>;
+  try {
+    started = await ctx.call('runs.start', input);
+  } catch (error) {
+    await stopRunner(ctx.core);
+    throw error;
+  }
   const id = started.id;
   const runner = runnerOf(ctx.core)!;
   process.stderr.write(

@@ -246,3 +246,22 @@ test('key rotation (a user removed) re-seals the vault: items still open for run
   assert.equal(delivered, 'rotate-me-please');
   await env.done();
 });
+
+test('the queue holds runs beyond runner.concurrency until a slot frees', async () => {
+  const env = await runnerEnv(() => ({ hang: true }));
+  await env.adminCall('settings.set', { key: 'runner.concurrency', value: 1 });
+  await env.adminCall('settings.set', { key: 'runner.maxTimeoutSeconds', value: 60 });
+  const a = await env.op1('runs.start', { bundle: 'svc', task: 'hang' });
+  const b = await env.op1('runs.start', { bundle: 'svc', task: 'hang' });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await env.op1('runs.show', { id: a.id })).state, 'running');
+  assert.equal((await env.op1('runs.show', { id: b.id })).state, 'queued');
+  assert.equal(env.engine.containers.size, 1);
+  await env.op1('runs.cancel', { id: a.id });
+  await runnerOf(env.core)!.waitFor(a.id);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await env.op1('runs.show', { id: b.id })).state, 'running');
+  await env.op1('runs.cancel', { id: b.id });
+  assert.equal((await finished(env, b.id)).outcome, 'cancelled');
+  await env.done();
+});
