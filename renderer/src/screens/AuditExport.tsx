@@ -16,9 +16,9 @@ function defaultName(): string {
 }
 
 /** Choose where to save, choose redaction, watch it written, read what was signed. */
-function ExportWizard({ onDone }: { onDone: () => void }) {
+function ExportWizard({ onDone, generation }: { onDone: () => void; generation: number }) {
   const api = useApi();
-  const status = useOp('audit.status', {});
+  const status = useOp('audit.status', {}, generation);
   const [step, setStep] = useState<1 | 2 | 3>(1);
   const [outPath, setOutPath] = useState<string | null>(null);
   const [redact, setRedact] = useState(false);
@@ -184,12 +184,13 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                     {e.redaction ? <span className="badge badge-neutral badge-inline">{e.redaction}</span> : null}
                   </td>
                   <td className="nowrap">
-                    {formatTime(e.createdAt)} <span className="muted">by {e.createdBy}</span>
+                    {formatTime(e.createdAt)}
+                    <div className="muted">by {e.createdBy}</div>
                   </td>
                   <td className="mono" title={e.signer}>
                     {shortHash(e.signer, 16)}
                   </td>
-                  <td>{e.confirmedAt ? <span className="badge badge-success">confirmed by {e.confirmedBy}</span> : <span className="badge badge-warning">not confirmed</span>}</td>
+                  <td>{e.confirmedAt ? <span className="badge badge-success">confirmed by {e.confirmedBy}</span> : <span className="badge badge-warning">not yet</span>}</td>
                   {canAct && (
                     <td>
 <div className="row-actions">
@@ -208,7 +209,7 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                             })
                           }
                         >
-                          Confirm delivered
+                          Confirm
                         </button>
                       )}
                       {e.confirmedAt && (
@@ -273,7 +274,7 @@ export function AuditExportScreen() {
       )}
       <div className="grid grid-main-side">
         {session.can('audit.export') ? (
-          <ExportWizard onDone={() => setGeneration((g) => g + 1)} />
+          <ExportWizard generation={generation} onDone={() => setGeneration((g) => g + 1)} />
         ) : (
           <Card title="Export wizard">
             <p className="muted">Only auditors export.</p>
