@@ -125,7 +125,8 @@ class EventsEncoder {
   replacements = 0;
   redactedEvents = 0;
   readonly sha = createHash('sha256');
-  private batch: string[] = [];
+  /** Lines are written straight into this buffer (no join, no intermediate string). */
+  private batch = Buffer.allocUnsafe(BATCH_BYTES + 64 * 1024);
   private batchLength = 0;
 
   constructor(
@@ -163,8 +164,7 @@ class EventsEncoder {
     } else {
       line = canonicalEventLine(event);
     }
-    this.batch.push(line);
-    this.batchLength += line.length + 1;
+    this.append(line);
     this.count++;
     this.lastSeq = event.seq;
     this.lastHash = event.hash;
@@ -175,10 +175,22 @@ class EventsEncoder {
     return this.batchLength >= BATCH_BYTES ? this.flush() : null;
   }
 
+  private append(line: string): void {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+    if (this.batchLength + line.length * 3 + 1 > this.batch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.batch.length, this.batchLength + line.length * 3 + 1));
+      this.batch.copy(bigger, 0, 0, this.batchLength);
+      this.batch = bigger;
+    }
+    this.batchLength += this.batch.write(line, this.batchLength, 'utf8');
+    this.batch[this.batchLength++] = 0x0a;
+  }
+
   flush(): Buffer | null {
-    if (this.batch.length === 0) return null;
-    const buf = Buffer.from(`${this.batch.join('\n')}\n`, 'utf8');
-    this.batch = [];
+    if (this.batchLength === 0) return null;
+    // The batch is handed over (compression holds it asynchronously); the next one is a new buffer.
+    const buf = this.batch.subarray(0, this.batchLength);
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES + 64 * 1024);
     this.batchLength = 0;
     this.sha.update(buf);
     this.bytes += buf.length;
