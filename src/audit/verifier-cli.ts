@@ -17,7 +17,7 @@ import { isChainWorker, runChainWorker } from './chain-workers';
 import { writeSiemFile } from './siem';
 import { verifyBundles, type BundleReport, type VerifyReport } from './verify';
 
-export const USAGE = `Usage: airgap-audit-verify FILE... [--ca CERT] [--json] [--emit ocsf|cef --out FILE]
+export const USAGE = `Usage: airgap-audit-verify FILE... [--ca CERT] [--json] [--emit ocsf|cef --out FILE] [--threads N]
 
 Verifies Airgap Runner audit export bundles (.tar.gz): the manifest signature, every file's
 SHA-256 and size, the hash chain inside each bundle and, given several bundles, that they
@@ -28,6 +28,7 @@ continue each other with no gap, fork or rollback.
   --json             print the full report as JSON on stdout
   --emit ocsf|cef    after everything verified, write the events as OCSF 1.1 JSON lines or CEF
   --out FILE         where --emit writes (must not exist yet)
+  --threads N        worker threads checking the events (default: one per CPU, at most 4; 0: none)
 
 Exit status: 0 verified, 1 verification failed, 2 usage error.
 `;
@@ -49,6 +50,7 @@ interface CliOptions {
   caPem?: string;
   json: boolean;
   emit?: { format: 'ocsf' | 'cef'; outPath: string };
+  threads: number;
 }
 
 function parse(argv: string[]): CliOptions | 'help' {
@@ -63,6 +65,7 @@ function parse(argv: string[]): CliOptions | 'help' {
         json: { type: 'boolean', default: false },
         emit: { type: 'string' },
         out: { type: 'string' },
+        threads: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -72,7 +75,12 @@ function parse(argv: string[]): CliOptions | 'help' {
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length === 0) throw new UsageError('give at least one bundle (.tar.gz) to verify');
-  const options: CliOptions = { files: positionals, json: values.json === true };
+  const cpus = availableParallelism();
+  const options: CliOptions = { files: positionals, json: values.json === true, threads: cpus > 1 ? Math.min(4, cpus) : 0 };
+  if (values.threads !== undefined) {
+    if (!/^\d{1,2}$/.test(values.threads) || Number(values.threads) > 16) throw new UsageError('--threads takes a number from 0 to 16');
+    options.threads = Number(values.threads);
+  }
   if (values.ca !== undefined) {
     try {
       options.caPem = readFileSync(values.ca, 'utf8');
@@ -124,8 +132,7 @@ export async function runVerifierCli(argv: string[], io: CliIo = defaultIo): Pro
     return 0;
   }
   // This very file also serves as the worker script that checks events.jsonl on other threads.
-  const cpus = availableParallelism();
-  const workers = { script: new URL(import.meta.url), count: cpus > 1 ? Math.min(4, cpus) : 0 };
+  const workers = { script: new URL(import.meta.url), count: options.threads };
   const report = await verifyBundles(options.files, { workers, ...(options.caPem !== undefined ? { caPem: options.caPem } : {}) });
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : humanReport(report));
   if (!report.ok) {

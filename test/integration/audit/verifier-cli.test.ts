@@ -53,6 +53,8 @@ test('exit 0 and a readable report when every bundle verifies', () => {
   assert.match(result.stdout, /trusted through --ca/);
   assert.match(result.stdout, /continuity linked: export b \(events 701 to 1200\) continues export a/);
   assert.equal(result.stderr, '');
+  const oneThread = run([...bundles, '--ca', caPath, '--threads', '0', '--json']);
+  assert.equal(oneThread.status, 0, oneThread.stderr);
   const withoutCa = run([bundles[1]!]);
   assert.equal(withoutCa.status, 0);
   assert.match(withoutCa.stdout, /compare this fingerprint/);
@@ -88,7 +90,7 @@ test('exit 1 with the first problem on stderr when verification fails', () => {
 });
 
 test('exit 2 for usage errors', () => {
-  for (const args of [[], ['--emit', 'ocsf', bundles[0]!], ['--emit', 'xml', '--out', 'x', bundles[0]!], ['--ca', join(dir, 'nope.pem'), bundles[0]!], ['--bogus', bundles[0]!]]) {
+  for (const args of [[], ['--emit', 'ocsf', bundles[0]!], ['--emit', 'xml', '--out', 'x', bundles[0]!], ['--ca', join(dir, 'nope.pem'), bundles[0]!], ['--bogus', bundles[0]!], ['--threads', 'many', bundles[0]!]]) {
     const result = run(args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /^error INVALID_INPUT: /);
