@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Core } from '../../src/api/core';
+import type { Clock } from '../../src/api/clock';
 import { directLink } from '../../main/core-link';
 import { SessionBridge } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';
@@ -104,10 +105,10 @@ function pageScript(origin: string, token: string): string {
 })();`;
 }
 
-export async function startHarness(options: { home?: string } = {}): Promise<Harness> {
+export async function startHarness(options: { home?: string; clock?: Clock } = {}): Promise<Harness> {
   await ensureRendererBuilt();
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'airgap-e2e-'));
-  const core = new Core({ home });
+  const core = new Core({ home, ...(options.clock ? { clock: options.clock } : {}) });
   const bridge = new SessionBridge<string>(directLink(core));
   const serveFile = appProtocolHandler(RENDERER_DIST);
   const token = randomBytes(24).toString('hex');

@@ -84,7 +84,7 @@ async function shown(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'visible' });
 }
 
-describe('operations in Chromium: import, catalog, runs, audit export', { timeout: 170_000 }, () => {
+describe('operations in Chromium: import, catalog, runs, audit export', { timeout: 240_000 }, () => {
   let harness: Harness;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -95,8 +95,12 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   let admin: Page;
   const errors: string[][] = [];
 
+  // The wall clock, moved forward at the end to make the audit export overdue.
+  let skew = 0;
+  const clock = { now: () => new Date(Date.now() + skew) };
+
   before(async () => {
-    harness = await startHarness();
+    harness = await startHarness({ clock });
     browser = await launchBrowser();
     console.log(`screenshots: ${SCREENSHOTS}`);
     if (!ENGINE_SKIP) {
@@ -239,8 +243,8 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await shown(run.log.locator('.ansi-fg-1', { hasText: 'red text' }));
     await shown(run.log.locator('.ansi-bold.ansi-fg-2', { hasText: 'bold green' }));
     // Non-colour sequences stay visible as text (the core spells ESC as ␛).
-    await shown(run.log.getByText(/␛\]8;;javascript:alert\(3\)/));
-    await shown(run.log.getByText(/␛\[2J clear/));
+    await shown(run.log.getByText(/ESC\]8;;javascript:alert\(3\)/));
+    await shown(run.log.getByText(/ESC\[2J clear/));
     // Issues, most severe first, with their next steps, as text.
     await shown(run.issues.getByText('<img src=x onerror=window.__pwned=3> disk nearly full'));
     const issues = await run.issues.getByRole('listitem').allInnerTexts();
@@ -330,6 +334,15 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     // The API refuses anyway.
     const start = await viewer.evaluate(async (bundle) => await window.api!.call('runs.start', { bundle, task: 'live' }), fixtureName);
     assert.equal(!start.ok && start.error.code, 'FORBIDDEN');
+  });
+
+  it('eight days later, the dashboard warns that an audit export is overdue', async () => {
+    skew = 8 * 24 * 3600 * 1000;
+    const page = await open();
+    await new SignInPage(page).signIn(ADMIN.name, ADMIN.password);
+    await shown(new DashboardPage(page).heading);
+    await shown(page.getByRole('alert').filter({ hasText: /Audit export overdue: the last export was .*, and exports are due every 7 days/ }));
+    await shoot(page, 'ops-16-dashboard-audit-overdue');
   });
 
   it('no page logged a CSP, Trusted Types or script error', () => {
