@@ -265,3 +265,21 @@ test('the queue holds runs beyond runner.concurrency until a slot frees', async 
   assert.equal((await finished(env, b.id)).outcome, 'cancelled');
   await env.done();
 });
+
+test('host network only as an audited admin override, and only while runner.hostNetworkAllowed is on', async () => {
+  const env = await runnerEnv(() => ({ exitCode: 0 }));
+  await rejects(env.adminCall('networks.add', { name: 'lab-net', host: true }), 'POLICY_DENIED');
+  await rejects(env.op1('networks.add', { name: 'lab-net', host: true }), 'FORBIDDEN');
+  await rejects(env.adminCall('networks.add', { name: 'host' }), 'INVALID_INPUT');
+  await env.adminCall('settings.set', { key: 'runner.hostNetworkAllowed', value: true });
+  const entry = await env.adminCall('networks.add', { name: 'lab-net', host: true });
+  assert.equal(entry.kind, 'host');
+  const run = await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'netty' })).id);
+  assert.equal(run.sandbox?.network, 'host');
+  assert.equal(run.sandbox?.networkKind, 'host-override');
+  const added = events(env, 'networks.add').map((e) => [e.outcome, JSON.parse(e.details)]);
+  assert.deepEqual(added.at(-1), ['success', { kind: 'host', override: true }]);
+  await env.adminCall('settings.set', { key: 'runner.hostNetworkAllowed', value: false });
+  assert.match(await rejects(env.op1('runs.start', { bundle: 'svc', task: 'netty' }), 'POLICY_DENIED'), /host networking is switched off/);
+  await env.done();
+});
