@@ -99,7 +99,7 @@ export function RunForm({ task, onClose }: { task: Task; onClose: () => void }) 
   );
 
   return (
-    <Modal title={`Run ${task.title}`} onClose={onClose}>
+    <Modal title={`Run ${task.title}`} onClose={onClose} wide>
       <form onSubmit={(e) => void submit(e)} noValidate className="stack">
         <p className="muted">
           {task.bundle} {task.version} · <span className="mono">{task.id}</span> · {task.access}

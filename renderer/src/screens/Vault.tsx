@@ -22,6 +22,8 @@ export function VaultScreen() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [notice, setNotice] = useState<string | null>(null);
   const [bindTo, setBindTo] = useState<Record<string, string>>({});
+  // Remounts the file input after an add, so it no longer names the file just stored.
+  const [fileKey, setFileKey] = useState(0);
   const { error, busy, run } = useAction();
 
   async function add(event: FormEvent) {
@@ -42,6 +44,7 @@ export function VaultScreen() {
       setNotice(`${done.value.name} ${done.value.replaced ? 'replaced' : 'added'} (${formatBytes(done.value.size)}). The value cannot be read back.`);
       setName('');
       setFile(null);
+      setFileKey((k) => k + 1);
       setGeneration((g) => g + 1);
     });
   }
@@ -99,7 +102,9 @@ export function VaultScreen() {
                           onSubmit={(e) => {
                             e.preventDefault();
                             const b = (bindTo[item.name] ?? '').trim();
-                            if (b) act(() => api.call('vault.bind', { name: item.name, bundles: [b] }), `${item.name} bound to ${b}.`);
+                            if (!b) return;
+                            setBindTo({ ...bindTo, [item.name]: '' });
+                            act(() => api.call('vault.bind', { name: item.name, bundles: [b] }), `${item.name} bound to ${b}.`);
                           }}
                         >
                           <input aria-label={`Bundle to bind ${item.name} to`} className="input-small mono" placeholder="bundle name" value={bindTo[item.name] ?? ''} onChange={(e) => setBindTo({ ...bindTo, [item.name]: e.target.value })} />
@@ -127,10 +132,10 @@ export function VaultScreen() {
         </Card>
         <Card title="Add a vault item">
           <form className="stack" onSubmit={(e) => void add(e)} noValidate>
-            <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} hint="As the task's secret usually is: lower-case letters, digits, '_', '.', '-'." className="mono" />
+            <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} hint="As the task's secret usually is: lower-case letters, digits, '_', '.', '-'." />
             <div className="field">
               <label htmlFor="vault-file">File holding the value</label>
-              <input id="vault-file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-invalid={errors.value ? true : undefined} />
+              <input key={fileKey} id="vault-file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-invalid={errors.value ? true : undefined} />
               {errors.value && <p className="field-error">{errors.value}</p>}
             </div>
             <label className="check">
