@@ -18,6 +18,8 @@ export interface CommandArgs {
 /** What a command sees: the core, the global options, and a signed-in session on demand. */
 export class CliContext {
   private sessionId: string | null = null;
+  /** Kept only for `user passwd`, which must prove the current password again. */
+  private signInPassword: string | null = null;
 
   constructor(
     readonly core: Core,
@@ -36,7 +38,14 @@ export class CliContext {
     const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
     const out = await dispatch(this.core, null, 'auth.signIn', { name: user, password });
     this.sessionId = out.sessionId;
+    this.signInPassword = password;
     return out.sessionId;
+  }
+
+  /** The password this command signed in with (typed at the prompt or from the environment). */
+  currentPassword(): string {
+    if (this.signInPassword === null) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
+    return this.signInPassword;
   }
 
   /** Calls an operation as the signed-in user. */

@@ -74,8 +74,7 @@ export const userCommands: Command[] = [
         process.stdout.write(`Password of ${target} reset; they must change it at next sign-in.\n`);
         return;
       }
-      const currentPassword = process.env.AIRGAP_RUNNER_PASSWORD;
-      if (!currentPassword) throw new ApiError('INTERNAL', 'The current password was not kept; set AIRGAP_RUNNER_PASSWORD.');
+      const currentPassword = ctx.currentPassword();
       const newPassword = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', 'New password (at least 12 characters): ', { confirm: true });
       await ctx.call('auth.changePassword', { currentPassword, newPassword });
       if (ctx.json) return printJson({ ok: true });
