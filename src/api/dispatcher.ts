@@ -49,7 +49,7 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
       throw error;
     }
     if (!rolesAllow(session.roles, spec.access)) {
-      const error = new ApiError('FORBIDDEN', `Your roles (${session.roles.join(', ')}) do not allow "${String(name)}". Ask an admin if you need it.`);
+      const error = new ApiError('FORBIDDEN', `Your roles (${session.roles.join(', ')}) do not allow "${String(name)}". Ask an admin for a role that does.`);
       recordRefusal('denied', error, null);
       throw error;
     }
