@@ -58,7 +58,8 @@ export async function writeVerifiedBlob(
     if (actual !== digest) {
       throw new ApiError('VERIFY_FAILED', `${expected.label} does not match its digest (got ${actual}). The mirror content is corrupt or was tampered with; it was not kept.`);
     }
-    await file.sync();
+    // No fsync: blobs land in staging that is removed after the import (or swept after a crash), so
+    // durability buys nothing, while a forced writeback per blob competes with the engine's own writes.
     ok = true;
   } finally {
     await file.close();
