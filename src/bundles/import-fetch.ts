@@ -1,44 +1,44 @@
 /**
- * Fetches an image's config and layers into private staging, by the digests and sizes of the signed
- * manifest (the source checks both while streaming), a few at a time. On the first failure the other
- * downloads are cancelled, and this returns only after every one has stopped, so the caller can
- * remove staging safely.
+ * Fetches blobs (an image's config, then its layers) into private staging, by the digests and sizes
+ * of the signed manifest (the source checks both while streaming), a few at a time. Each blob is
+ * reported when it is complete and checked. On the first failure the other downloads are cancelled,
+ * and this returns only after every one has stopped, so the caller can remove staging safely.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MirrorSource } from '../mirror';
-import { digestHex, type Descriptor, type Digest } from '../oci';
-import type { StagedLayer } from './import-codebundle';
-import type { ImportableManifest } from './import-manifest';
-
-export interface StagedImage {
-  configPath: string;
-  /** Bottom first, as in the manifest (a layer listed twice appears twice, fetched once). */
-  layers: Array<StagedLayer & { digest: Digest; size: number }>;
-  bytes: number;
-}
+import { digestHex, type Descriptor } from '../oci';
 
 export interface FetchOptions {
   concurrency: number;
+  /** Bytes received so far of all blobs in this call, and their total. */
   onProgress?: (received: number, total: number) => void;
+  /** A blob is in staging, its size and digest checked. */
+  onBlobDone?: (digest: string) => void;
 }
 
-export async function fetchBlobs(source: MirrorSource, repository: string, image: ImportableManifest, dir: string, options: FetchOptions): Promise<StagedImage> {
+export function stagedPath(dir: string, digest: string): string {
+  return join(dir, digestHex(digest));
+}
+
+/** Fetches each distinct blob once; resolves with the total bytes. */
+export async function fetchBlobs(source: MirrorSource, repository: string, blobs: readonly Descriptor[], dir: string, options: FetchOptions): Promise<number> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const unique = new Map<string, Descriptor>();
-  for (const d of [image.config, ...image.layers]) unique.set(d.digest, d);
+  for (const d of blobs) unique.set(d.digest, d);
   const queue = [...unique.values()];
   const total = queue.reduce((sum, d) => sum + d.size, 0);
   const received = new Map<string, number>();
   let reported = 0;
   let lastReport = 0;
   const report = (force = false) => {
+    if (!options.onProgress) return;
     const sum = [...received.values()].reduce((a, b) => a + b, 0);
     const now = Date.now();
     if (!force && now - lastReport < 100 && sum - reported < total / 100) return;
     lastReport = now;
     reported = sum;
-    options.onProgress?.(sum, total);
+    options.onProgress(sum, total);
   };
   const abort = new AbortController();
   let failure: Error | undefined;
@@ -46,7 +46,7 @@ export async function fetchBlobs(source: MirrorSource, repository: string, image
     for (let next = queue.shift(); next && !abort.signal.aborted; next = queue.shift()) {
       const blob = next;
       try {
-        await source.fetchBlobTo(repository, blob.digest, blob.size, join(dir, digestHex(blob.digest)), {
+        await source.fetchBlobTo(repository, blob.digest, blob.size, stagedPath(dir, blob.digest), {
           signal: abort.signal,
           onProgress: (bytes) => {
             received.set(blob.digest, bytes);
@@ -54,6 +54,7 @@ export async function fetchBlobs(source: MirrorSource, repository: string, image
           },
         });
         received.set(blob.digest, blob.size);
+        options.onBlobDone?.(blob.digest);
       } catch (error) {
         failure ??= error instanceof Error ? error : new Error('A download failed.');
         abort.abort();
@@ -64,9 +65,5 @@ export async function fetchBlobs(source: MirrorSource, repository: string, image
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, unique.size)) }, worker));
   if (failure !== undefined) throw failure;
   report(true);
-  return {
-    configPath: join(dir, digestHex(image.config.digest)),
-    layers: image.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size, path: join(dir, digestHex(l.digest)) })),
-    bytes: total,
-  };
+  return total;
 }

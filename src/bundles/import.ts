@@ -2,11 +2,16 @@
  * The import pipeline (ARCHITECTURE.md, "CodeBundles and the offline mirror"), in its order:
  *
  *   engine answers -> resolve the ref (manifest size-capped) -> signature against the trust roots,
- *   before any layer is fetched or anything parsed -> revoked digest refused -> config and layers
+ *   before any layer is fetched or anything parsed -> revoked digest refused -> config, then layers,
  *   fetched by the signed manifest's digests and sizes into private staging -> codebundle.yaml read
  *   from the layer the image label names (size cap, strict tar) and parsed -> name@version conflict
- *   -> tag policy per task -> docker-save tar synthesised in staging -> engine load -> loaded image id
- *   must equal the config digest -> recorded in the catalog (with its audit event).
+ *   -> tag policy per task -> the engine loads the docker-save tar -> loaded image id must equal the
+ *   config digest -> recorded in the catalog (with its audit event).
+ *
+ * The docker-save tar is synthesised from staging and streamed (import-load.ts): each layer goes to
+ * the engine once it is fetched and checked, so the engine's receiving overlaps the downloads, but
+ * manifest.json, without which the engine loads nothing, is sent only after the codebundle.yaml,
+ * name@version and policy checks; a refusal cuts the stream instead.
  *
  * Every refusal is an ApiError and leaves nothing staged, loaded or recorded. The engine is
  * constructor-injected (the runner shares it); the catalog is a port the API layer implements, so
@@ -18,12 +23,13 @@ import { ApiError } from '../api/errors';
 import type { ContainerEngine, EngineInfo } from '../engine';
 import { openMirrorSource, parseImageRef, resolvePlatformManifest, type MirrorSource, type OpenSourceOptions, type RegistryCredentials, type SourceDescription } from '../mirror';
 import { DEFAULT_MANIFEST_MAX_BYTES } from '../mirror';
-import { imageConfigSchema, sha256Digest, writeDockerSaveTar } from '../oci';
+import { imageConfigSchema, sha256Digest } from '../oci';
 import type { TrustedKey } from '../trust';
 import { nameVersionConflict, type BundleRecord, type NewBundle } from './catalog';
 import { checkManifestForImport, engineTagFor, type ImportableManifest } from './import-manifest';
 import { readCodebundleFromLayers } from './import-codebundle';
-import { fetchBlobs } from './import-fetch';
+import { fetchBlobs, stagedPath } from './import-fetch';
+import { dockerSaveStream, ReadyQueue } from './import-load';
 import { checkImageSignature, type DetachedFiles, type SignatureOutcome } from './import-signature';
 import { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
 import { codebundlePathFromLabels } from './label';
@@ -110,7 +116,7 @@ export interface BundleImporterOptions {
   /** Tests wrap sources (e.g. to count reads). */
   openSource?: (spec: string, options: OpenSourceOptions) => Promise<MirrorSource>;
   manifestMaxBytes?: number;
-  /** Parallel blob downloads (default 4). */
+  /** Parallel blob downloads (default 3: enough to fill a LAN link, few enough that layers finish one after another and stream on to the engine while the rest download). */
   concurrency?: number;
 }
 
@@ -182,36 +188,69 @@ export class BundleImporter {
 
       const image = checkManifestForImport(manifest);
       refuseRevoked(catalog.revocation([image.config.digest]));
-      const staged = await fetchBlobs(source, repository, image, join(staging, 'blobs'), {
-        concurrency: this.options.concurrency ?? 4,
-        onProgress: (received, total) => progress({ stage: 'fetch', message: 'Fetching config and layers', received, total }),
-      });
+      const blobDir = join(staging, 'blobs');
+      const fetchProgress = (offset: number) => (received: number) =>
+        progress({ stage: 'fetch', message: 'Fetching config and layers', received: offset + received, total: image.size });
 
-      progress({ stage: 'read', message: 'Reading codebundle.yaml' });
-      const configBytes = await readFile(staged.configPath);
+      // The config first: small, and it says where codebundle.yaml is and what the image is built for.
+      await fetchBlobs(source, repository, [image.config], blobDir, { concurrency: 1, onProgress: fetchProgress(0) });
+      const configBytes = await readFile(stagedPath(blobDir, image.config.digest));
       const config = parseConfig(configBytes, image, info);
       const yamlPath = codebundlePathFromLabels(config.config?.Labels ?? {});
-      const codebundle = parseCodebundleYaml(await readCodebundleFromLayers(staged.layers, yamlPath));
 
-      const clash = catalog.byNameVersion(codebundle.name, codebundle.version);
-      if (clash && clash.imageId !== image.config.digest) throw nameVersionConflict(codebundle.name, codebundle.version, clash.digest, manifest.digest);
-      // The same image under another manifest (e.g. once from a registry, once from a docker save
-      // archive): the same content, so the one catalog entry stands.
-      const existing = known ?? clash;
-      if (existing && !existing.imageRemovedAt && (await imagePresent(engine, existing))) {
-        return { ...base, ...this.describe(existing, catalog.policy()), outcome: 'already-imported', bytes: staged.bytes, bundle: existing };
+      // Layers go to the engine as each is fetched and checked; it loads nothing until the gate opens.
+      const layers = image.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, path: stagedPath(blobDir, l.digest) }));
+      const queue = new ReadyQueue();
+      const { stream, gate } = dockerSaveStream({ configBytes, configDigest: image.config.digest, layers }, queue);
+      const loading: Promise<Error | undefined> = engine.loadImage(stream).then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error : new Error('The engine failed to load the image.')),
+      );
+      let gateOpen = false;
+      let codebundle: Codebundle;
+      let tasks: TaskDecision[];
+      let engineTag: string;
+      let existing: BundleRecord | undefined;
+      try {
+        await fetchBlobs(source, repository, image.layers, blobDir, {
+          concurrency: this.options.concurrency ?? 3,
+          onProgress: fetchProgress(image.config.size),
+          onBlobDone: (digest) => queue.push(digest),
+        });
+
+        progress({ stage: 'read', message: 'Reading codebundle.yaml' });
+        codebundle = parseCodebundleYaml(await readCodebundleFromLayers(layers, yamlPath));
+        const clash = catalog.byNameVersion(codebundle.name, codebundle.version);
+        if (clash && clash.imageId !== image.config.digest) throw nameVersionConflict(codebundle.name, codebundle.version, clash.digest, manifest.digest);
+        // The same image under another manifest (e.g. once from a registry, once from a docker save
+        // archive): the same content, so the one catalog entry stands.
+        existing = known ?? clash;
+        if (existing && !existing.imageRemovedAt && (await imagePresent(engine, existing))) {
+          gate.refuse(new Error('already imported'));
+          await loading;
+          return { ...base, ...this.describe(existing, catalog.policy()), outcome: 'already-imported', bytes: image.size, bundle: existing };
+        }
+
+        progress({ stage: 'policy', message: 'Applying the tag policy' });
+        tasks = decide(codebundle, catalog.policy());
+
+        progress({ stage: 'load', message: 'Loading the image into the container engine' });
+        engineTag = existing?.engineTag ?? engineTagFor(codebundle, image.config.digest, this.options.workstationId);
+        undoTag = (await engine.inspectImage(engineTag)) ? undefined : engineTag;
+        gate.open([engineTag]);
+        gateOpen = true;
+        const failed = await loading;
+        if (failed) throw failed;
+      } catch (error) {
+        if (!gateOpen) {
+          // Cut the stream: the engine got an incomplete tar and loads nothing.
+          gate.refuse(error instanceof Error ? error : new Error('refused'));
+          await loading;
+        }
+        throw error;
+      } finally {
+        stream.destroy();
       }
-
-      progress({ stage: 'policy', message: 'Applying the tag policy' });
-      const tasks = decide(codebundle, catalog.policy());
-
-      progress({ stage: 'load', message: 'Loading the image into the container engine' });
-      const engineTag = existing?.engineTag ?? engineTagFor(codebundle, image.config.digest, this.options.workstationId);
-      const tarPath = join(staging, 'image.tar');
-      await writeDockerSaveTar(tarPath, { configBytes, layers: staged.layers.map((l) => ({ digest: l.digest, size: l.size, path: l.path })), repoTags: [engineTag] });
-      const before = await engine.inspectImage(engineTag);
-      undoTag = before ? undefined : engineTag;
-      await engine.loadImage(tarPath);
       const loaded = await engine.inspectImage(engineTag);
       if (!loaded || loaded.id !== image.config.digest) {
         throw new ApiError(
@@ -228,7 +267,7 @@ export class BundleImporter {
         name: codebundle.name,
         version: codebundle.version,
         tasks,
-        bytes: staged.bytes,
+        bytes: image.size,
       };
       const bundle = existing
         ? catalog.reloaded(existing, summary)
@@ -243,7 +282,7 @@ export class BundleImporter {
               description: codebundle.description,
               maintainer: codebundle.maintainer,
               codebundle,
-              size: staged.bytes,
+              size: image.size,
               source: { kind: description.kind, location: description.location, ref: base.ref, insecure: description.insecure },
               signature: { format: signature.format, signerFingerprint: signature.signerFingerprint, signedDigest: signature.signedDigest },
               importedAt: (this.options.now?.() ?? new Date()).toISOString(),

@@ -159,15 +159,17 @@ export class DockerodeEngine implements ContainerEngine {
 
   // --- images ---
 
-  async loadImage(dockerSaveTarPath: string): Promise<LoadResult> {
+  async loadImage(dockerSaveTar: string | NodeJS.ReadableStream, options: { signal?: AbortSignal } = {}): Promise<LoadResult> {
     let output: string;
     try {
-      // O_NOFOLLOW: the tar is ours, in private staging; never follow a link planted there.
-      const handle = await open(dockerSaveTarPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-      const file = handle.createReadStream({ highWaterMark: 1 << 20 });
-      const response = await this.docker.loadImage(file, { quiet: '1' });
+      // O_NOFOLLOW: a tar file is ours, in private staging; never follow a link planted there.
+      const body = typeof dockerSaveTar === 'string' ? (await open(dockerSaveTar, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: 1 << 20 }) : dockerSaveTar;
+      const response = await this.docker.loadImage(body, { quiet: '1', ...(options.signal ? { abortSignal: options.signal } : {}) });
       output = await readAll(response, MAX_LOAD_OUTPUT);
     } catch (error) {
+      if (typeof dockerSaveTar !== 'string' && (error as { name?: string }).name === 'AbortError') {
+        throw new ApiError('INTERNAL', 'Loading the image was cancelled; the engine kept nothing.', { cause: error });
+      }
       const e = (error ?? {}) as EngineErrorLike;
       if (e.statusCode === 500 || e.statusCode === 400) {
         throw new ApiError('VERIFY_FAILED', `The container engine refused to load the image: ${engineMessage(e)}.`, { cause: error });

@@ -150,8 +150,12 @@ export interface ContainerEngine {
   info(): Promise<EngineInfo>;
 
   // --- images ---
-  /** Loads a docker-save tar (Docker 20.10 cannot load OCI archives). VERIFY_FAILED when the engine refuses it. */
-  loadImage(dockerSaveTarPath: string): Promise<LoadResult>;
+  /**
+   * Loads a docker-save tar (Docker 20.10 cannot load OCI archives), from a file or streamed. The
+   * engine loads nothing until the tar is complete: a stream that fails part-way (or `signal`) cuts
+   * the request and the engine keeps nothing. VERIFY_FAILED when the engine refuses the image.
+   */
+  loadImage(dockerSaveTar: string | NodeJS.ReadableStream, options?: { signal?: AbortSignal }): Promise<LoadResult>;
   /** By id or name; null when the engine has no such image. */
   inspectImage(idOrName: string): Promise<ImageDetails | null>;
   /** By id or name; removing a name only untags unless it was the last one. NOT_FOUND when absent. */
