@@ -153,6 +153,8 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     admin = await open();
     await new SetupPage(admin).createAdmin(ADMIN.name, ADMIN.password);
     const recovery = new RecoveryKeyPage(admin);
+    // Creating the store derives keys with scrypt: slow on a loaded machine.
+    await recovery.heading.waitFor({ timeout: 60_000 });
     await recovery.stored.check();
     await recovery.continue.click();
     await shown(new DashboardPage(admin).heading);

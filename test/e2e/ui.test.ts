@@ -70,7 +70,8 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
 
     await setup.createAdmin(ADMIN.name, ADMIN.password);
     const recovery = new RecoveryKeyPage(page);
-    await shown(recovery.heading);
+    // Creating the store derives keys with scrypt: slow on a loaded machine.
+    await recovery.heading.waitFor({ timeout: 60_000 });
     assert.match(await recovery.keyText(), /^([A-Z2-9]{5}-){10}[A-Z2-9]{1,5}$/);
     assert.equal(await recovery.continue.isDisabled(), true, 'continue waits for the confirmation');
     await shoot(page, '03-recovery-key');
@@ -127,6 +128,8 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await users.dialog.getByRole('checkbox', { name: /^Operator\b/ }).uncheck();
     await users.dialog.getByRole('button', { name: 'Save roles' }).click();
     await shown(users.status.filter({ hasText: 'Roles of temp-operator changed.' }));
+    // The table reloads after the status line: wait for the role to leave the row.
+    await users.row('temp-operator').getByText('Operator', { exact: true }).waitFor({ state: 'detached' });
     assert.doesNotMatch(await text(users.row('temp-operator')), /Operator/);
 
     await users.resetPassword('temp-operator', 'another temporary password');
@@ -242,6 +245,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await shell.open('Audit trail');
     const audit = new AuditPage(page);
     await shown(audit.table);
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length >= 25);
     const newest = await audit.actions();
     assert.equal(newest.length, 25, 'one page of 25 events');
     for (const expected of ['auth.changePassword', 'store.backup', 'settings.set']) assert.ok(newest.includes(expected), `${expected} in ${newest.join(', ')}`);
