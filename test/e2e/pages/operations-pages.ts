@@ -52,16 +52,17 @@ export class RunFormDialog {
   }
 
   async addValue(name: string, value: string): Promise<void> {
+    const n = (await this.dialog.getByLabel(/^Values \d+ name$/).count()) + 1;
     await this.dialog.getByRole('button', { name: 'Add a value' }).click();
-    const n = await this.dialog.getByLabel(/^Values \d+ name$/).count();
     await this.dialog.getByLabel(`Values ${n} name`).fill(name);
     await this.dialog.getByLabel(`Values ${n} value`).fill(value);
   }
 
   /** Picks a file in the native dialog (the harness answers) and names the variable. */
   async addFile(name: string): Promise<void> {
+    // The row appears once the dialog has answered: wait for that row, not for the click.
+    const n = (await this.dialog.getByLabel(/^Files \d+ name$/).count()) + 1;
     await this.dialog.getByRole('button', { name: 'Add a file…' }).click();
-    const n = await this.dialog.getByLabel(/^Files \d+ name$/).count();
     await this.dialog.getByLabel(`Files ${n} name`).fill(name);
   }
 
