@@ -157,7 +157,8 @@ export class Core {
       throw new ApiError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
     this.record({ actor: `user:${user.name}`, action: 'auth.signIn', target: `user:${user.name}`, outcome: 'success', details: {} });
-    clearPendingFor(this.pendingPath());
+    // The pending file's lines are in the chain now; it only fed throttling until this success.
+    clearPending(this.pendingPath());
     return this.openSession(user, opened.ring);
   }
 
@@ -224,9 +225,4 @@ export class Core {
     this.opened?.close();
     this.opened = null;
   }
-}
-
-/** After a successful sign-in the pending file's lines are in the chain: clear them. */
-function clearPendingFor(path: string): void {
-  clearPending(path);
 }

@@ -131,16 +131,7 @@ export class Store {
 
   /** Opens the store with a user's password. */
   static async unlock(home: string, slotName: string, password: string, options: { scryptCost?: ScryptCost } = {}) {
-    return await Store.open(home, options, async (file) => {
-      const id = slotIdFor(file, slotName);
-      const slot = file.slots.find((s) => s.id === id);
-      if (!slot) {
-        await openSlot(decoySlot(file), password).catch(() => null); // same cost as a real attempt
-        return null;
-      }
-      const ring = await openSlot(slot, password);
-      return ring ? { ring, slotId: id } : null;
-    });
+    return await Store.open(home, options, (file) => openNamedSlot(file, slotName, password));
   }
 
   /** Opens the store with the recovery key. */
@@ -289,16 +280,9 @@ export class Store {
 
   /** Checks a password against a slot of the open store (sign-in of a second user). */
   async openSlot(slotName: string, password: string): Promise<{ ring: Keyring; slotId: string } | null> {
-    const id = slotIdFor(this.file, slotName);
-    const slot = this.file.slots.find((s) => s.id === id);
-    if (!slot) {
-      await openSlot(decoySlot(this.file), password).catch(() => null);
-      return null;
-    }
-    const ring = await openSlot(slot, password);
-    if (!ring) return null;
-    this.checkKeys(ring);
-    return { ring, slotId: id };
+    const opened = await openNamedSlot(this.file, slotName, password);
+    if (opened) this.checkKeys(opened.ring);
+    return opened;
   }
 
   /** Adds or replaces a slot (new user, password change or reset). */
@@ -403,6 +387,18 @@ function readKeyslots(path: string): KeyslotFile {
     throw new ApiError('VERIFY_FAILED', `The keyslot file ${path} is damaged or not a keyslot file. Nothing was changed; put back the original or restore from a backup.`);
   }
   return file;
+}
+
+/** Opens the slot of a user name; an unknown name costs as much as a wrong password. */
+async function openNamedSlot(file: KeyslotFile, slotName: string, password: string): Promise<{ ring: Keyring; slotId: string } | null> {
+  const id = slotIdFor(file, slotName);
+  const slot = file.slots.find((s) => s.id === id);
+  if (!slot) {
+    await openSlot(decoySlot(file), password).catch(() => null);
+    return null;
+  }
+  const ring = await openSlot(slot, password);
+  return ring ? { ring, slotId: id } : null;
 }
 
 /** A slot shape with the first real slot's cost, so an unknown name costs as much as a wrong password. */
