@@ -269,27 +269,41 @@ export class BundleImporter {
         tasks,
         bytes: image.size,
       };
-      const bundle = existing
-        ? catalog.reloaded(existing, summary)
-        : catalog.record(
-            {
-              name: codebundle.name,
-              version: codebundle.version,
-              digest: manifest.digest,
-              indexDigest: index?.digest ?? null,
-              imageId: image.config.digest,
-              engineTag,
-              description: codebundle.description,
-              maintainer: codebundle.maintainer,
-              codebundle,
-              size: image.size,
-              source: { kind: description.kind, location: description.location, ref: base.ref, insecure: description.insecure },
-              signature: { format: signature.format, signerFingerprint: signature.signerFingerprint, signedDigest: signature.signedDigest },
-              importedAt: (this.options.now?.() ?? new Date()).toISOString(),
-              importedBy: this.options.actor,
-            },
-            summary,
-          );
+      const record = () =>
+        existing
+          ? catalog.reloaded(existing, summary)
+          : catalog.record(
+              {
+                name: codebundle.name,
+                version: codebundle.version,
+                digest: manifest.digest,
+                indexDigest: index?.digest ?? null,
+                imageId: image.config.digest,
+                engineTag,
+                description: codebundle.description,
+                maintainer: codebundle.maintainer,
+                codebundle,
+                size: image.size,
+                source: { kind: description.kind, location: description.location, ref: base.ref, insecure: description.insecure },
+                signature: { format: signature.format, signerFingerprint: signature.signerFingerprint, signedDigest: signature.signedDigest },
+                importedAt: (this.options.now?.() ?? new Date()).toISOString(),
+                importedBy: this.options.actor,
+              },
+              summary,
+            );
+      let bundle: BundleRecord;
+      try {
+        bundle = record();
+      } catch (error) {
+        // Another importer (another process on this store) recorded the same image meanwhile: it
+        // needs the image we both loaded under the same tag, so keep it and say so.
+        const raced = catalog.byDigest(manifest.digest) ?? catalog.byNameVersion(codebundle.name, codebundle.version);
+        if (raced && raced.imageId === image.config.digest) {
+          undoTag = undefined;
+          return { ...summary, outcome: 'already-imported', bundle: raced };
+        }
+        throw error;
+      }
       undoTag = undefined;
       progress({ stage: 'done', message: `Imported ${bundle.name}@${bundle.version}` });
       return { ...summary, bundle };

@@ -6,16 +6,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subscribe } from '../../../src/api/dispatcher';
+import { ApiError } from '../../../src/api/errors';
+import type { BundleRecord } from '../../../src/bundles/catalog';
+import { BundleImporter, type ImportCatalog } from '../../../src/bundles/import';
+import { parseTrustedKeyPem } from '../../../src/trust';
 import { ArchiveSource } from '../../../src/mirror';
 import { artifactFromManifest, MediaType, writeDockerSaveTar, writeOciLayout } from '../../../src/oci';
 import { layoutEntries, pushSigned } from '../../../samples/tools/build-mirror';
 import { signDetached } from '../../../samples/tools/sign';
 import type { TestRegistry } from '../mirror/registry-fixture';
-import { bundleImage, classicArtifact, engineSkip, importCore, push, signed, testRegistry, TRUSTED_FP, TRUSTED_KEY, unique, type ImportCore } from './fixture';
+import { bundleImage, classicArtifact, engineSkip, importCore, KEYS, push, signed, testEngine, testRegistry, TRUSTED_FP, TRUSTED_KEY, unique, type ImportCore } from './fixture';
 
 let work: string;
 let registry: TestRegistry | undefined;
@@ -227,5 +231,36 @@ describe('import from each source into the real engine', () => {
     const out = await c.op('bundles.import', { source: `${registry.url}/mirror`, ref: `tests/${built.name}:1.0.0` });
     checkImported(out, built.name, 'cosign-classic');
     assert.equal(out.bundle.source.location, `${registry.url}/mirror`);
+  });
+
+  test('two importers racing for one image: the one that loses keeps the image the winner recorded', async (t) => {
+    if (skip) return t.skip(skip);
+    const engine = testEngine();
+    const built = await bundleImage();
+    t.after(() => engine.removeImage(built.image.configDigest, { force: true }).catch(() => undefined));
+    const repo = `tests/${built.name}`;
+    const dir = join(work, `${built.name}-race`);
+    await writeOciLayout(dir, layoutEntries(await signed(repo, built)));
+    const staging = join(work, `${built.name}-staging`);
+    let winner: BundleRecord | undefined;
+    const catalog: ImportCatalog = {
+      trustedKeys: () => [parseTrustedKeyPem(readFileSync(join(KEYS, 'cosign.pub')))],
+      signaturesOptional: () => false,
+      policy: () => ({ allow: [], deny: ['access:read-write'] }),
+      revocation: () => undefined,
+      byDigest: () => winner,
+      byNameVersion: () => winner,
+      record: (bundle) => {
+        // The other process commits first.
+        winner = { ...bundle, id: 1, imageRemovedAt: null };
+        throw new ApiError('CONFLICT', `The digest ${bundle.digest} is already in the catalog.`);
+      },
+      reloaded: () => assert.fail('not a reload'),
+    };
+    const importer = new BundleImporter({ engine, stagingRoot: staging, workstationId: 'race-test', actor: 'user:op' });
+    const out = await importer.import({ source: `oci:${dir}`, ref: `${repo}:1.0.0` }, catalog);
+    assert.equal(out.outcome, 'already-imported');
+    assert.equal((await engine.inspectImage(built.image.configDigest))?.id, built.image.configDigest, 'the image the winner recorded stays');
+    assert.deepEqual(readdirSync(staging), [], 'staging is empty');
   });
 });
