@@ -7,7 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerodeEngine, type ContainerEngine, type ContainerSpec } from '../../../src/engine';
@@ -72,6 +73,21 @@ async function loadAndInspect(engine: ContainerEngine): Promise<void> {
   assert.equal(details.architecture, 'amd64');
 }
 
+/** Streams the tar (as the import does); then the same tar cut short: the engine must keep nothing. */
+async function streamedLoads(engine: ContainerEngine): Promise<void> {
+  const whole = readFileSync(tarPath);
+  async function* cut() {
+    yield whole.subarray(0, whole.length - 4096);
+    await new Promise((r) => setTimeout(r, 50));
+    throw new Error('refused half-way');
+  }
+  await assert.rejects(engine.loadImage(Readable.from(cut())));
+  assert.equal(await engine.inspectImage(image.configDigest), null, 'a cut stream loads nothing');
+  await engine.loadImage(Readable.from([whole]));
+  assert.equal((await engine.inspectImage(image.configDigest))?.id, image.configDigest);
+  await engine.removeImage(image.configDigest);
+}
+
 describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
   let engine: DockerodeEngine;
   before(() => {
@@ -133,6 +149,13 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
     await assert.rejects(engine.removeImage(image.configDigest), { code: 'NOT_FOUND' });
   });
 
+  test('a streamed tar loads the same; a stream cut before its end loads nothing', async (t) => {
+    if (!process.env.DOCKER_HOST) return t.skip('SKIP: no DOCKER_HOST (start test/services.sh)');
+    if (!existsSync(BUSYBOX)) return t.skip(`SKIP: ${BUSYBOX} missing`);
+    t.after(() => engine.removeImage(image.configDigest, { force: true }).catch(() => undefined));
+    await streamedLoads(engine);
+  });
+
   test('a tar the engine cannot load is VERIFY_FAILED', async (t) => {
     if (!process.env.DOCKER_HOST) return t.skip('SKIP: no DOCKER_HOST (start test/services.sh)');
     const bad = join(work, 'bad.tar');
@@ -167,7 +190,7 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
 });
 
 describe('DockerodeEngine on Podman (AIRGAP_TEST_PODMAN_HOST): smoke subset', () => {
-  test('info, load, inspect, remove', async (t) => {
+  test('info, load (file and stream), inspect, remove', async (t) => {
     const host = process.env.AIRGAP_TEST_PODMAN_HOST;
     if (!host) return t.skip('SKIP: no AIRGAP_TEST_PODMAN_HOST (start test/services.sh --podman)');
     if (!existsSync(BUSYBOX)) return t.skip(`SKIP: ${BUSYBOX} missing`);
@@ -181,5 +204,6 @@ describe('DockerodeEngine on Podman (AIRGAP_TEST_PODMAN_HOST): smoke subset', ()
     await loadAndInspect(engine);
     await engine.removeImage(image.configDigest);
     assert.equal(await engine.inspectImage(image.configDigest), null);
+    await streamedLoads(engine);
   });
 });
