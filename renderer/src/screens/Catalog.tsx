@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { useApi, useSession } from '../api/context';
 import { useOp } from '../api/use-op';
 import { useAction } from '../api/use-action';
@@ -132,6 +132,43 @@ function BundlesTable({ bundles, onRevoke }: { bundles: Bundle[]; onRevoke: (b: 
   );
 }
 
+/** One task row; memoised so a narrower filter redraws only the rows that changed. */
+const TaskRow = memo(function TaskRow({ task: t, canRun, onRun }: { task: Task; canRun: boolean; onRun: (t: Task) => void }) {
+  return (
+    <tr aria-disabled={!t.enabled || undefined}>
+      <th scope="row">
+        {t.title}
+        <div className="mono muted">{t.id}</div>
+      </th>
+      <td className="mono">
+        {t.bundle} {t.version}
+      </td>
+      <td>
+        <span className="chips">
+          {t.tags.map((tag) => (
+            <span key={tag} className="chip">
+              {tag}
+            </span>
+          ))}
+        </span>
+      </td>
+      <td>
+        <span className={`badge badge-${t.enabled ? 'success' : 'danger'}`}>{t.enabled ? 'enabled' : 'disabled'}</span>
+        <div className="muted small">{t.reason}</div>
+      </td>
+      {canRun && (
+        <td>
+          <div className="row-actions">
+            <button type="button" className="btn btn-small btn-primary" disabled={!t.enabled} aria-label={`Run ${t.title}`} title={t.enabled ? undefined : t.reason} onClick={() => onRun(t)}>
+            Run…
+          </button>
+        </div>
+</td>
+      )}
+    </tr>
+  );
+});
+
 export function TasksTable({ tasks, onRun }: { tasks: readonly Task[]; onRun: (t: Task) => void }) {
   const session = useSession();
   const [text, setText] = useState('');
@@ -173,37 +210,7 @@ export function TasksTable({ tasks, onRun }: { tasks: readonly Task[]; onRun: (t
           </thead>
           <tbody>
             {matched.slice(0, shown).map(({ task: t }) => (
-              <tr key={`${t.digest}/${t.id}`} aria-disabled={!t.enabled || undefined}>
-                <th scope="row">
-                  {t.title}
-                  <div className="mono muted">{t.id}</div>
-                </th>
-                <td className="mono">
-                  {t.bundle} {t.version}
-                </td>
-                <td>
-                  <span className="chips">
-                    {t.tags.map((tag) => (
-                      <span key={tag} className="chip">
-                        {tag}
-                      </span>
-                    ))}
-                  </span>
-                </td>
-                <td>
-                  <span className={`badge badge-${t.enabled ? 'success' : 'danger'}`}>{t.enabled ? 'enabled' : 'disabled'}</span>
-                  <div className="muted small">{t.reason}</div>
-                </td>
-                {canRun && (
-                  <td>
-<div className="row-actions">
-                    <button type="button" className="btn btn-small btn-primary" disabled={!t.enabled} aria-label={`Run ${t.title}`} title={t.enabled ? undefined : t.reason} onClick={() => onRun(t)}>
-                      Run…
-                    </button>
-                  </div>
-</td>
-                )}
-              </tr>
+              <TaskRow key={`${t.digest}/${t.id}`} task={t} canRun={canRun} onRun={onRun} />
             ))}
           </tbody>
         </table>
