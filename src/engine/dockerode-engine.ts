@@ -122,39 +122,57 @@ export class DockerodeEngine implements ContainerEngine {
     }
   }
 
+  /**
+   * Version and platform are read once per instance (Podman's /version alone takes about a second);
+   * later calls only ping, so info() still answers "is the engine there now?".
+   */
   async info(): Promise<EngineInfo> {
-    this.cachedInfo ??= this.readInfo().catch((error: unknown) => {
-      this.cachedInfo = undefined;
-      throw error;
+    const cached = this.cachedInfo;
+    if (cached) {
+      try {
+        await this.withTimeout(this.run('answer', async () => await this.docker.ping()));
+        return await cached;
+      } catch (error) {
+        this.cachedInfo = undefined;
+        throw error;
+      }
+    }
+    const reading = this.readInfo();
+    this.cachedInfo = reading;
+    reading.catch(() => {
+      if (this.cachedInfo === reading) this.cachedInfo = undefined;
     });
-    return await this.cachedInfo;
+    return await reading;
   }
 
-  private async readInfo(): Promise<EngineInfo> {
+  private async withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(engineUnavailable(this.socket, `no answer within ${INFO_TIMEOUT_MS / 1000} s`)), INFO_TIMEOUT_MS);
     });
     try {
-      const [version, info] = await Promise.race([
-        this.run('answer', async () => await Promise.all([this.docker.version(), this.docker.info() as Promise<Record<string, unknown>>])),
-        timeout,
-      ]);
-      const components = (version.Components ?? []) as Array<{ Name?: string; Version?: string }>;
-      const podman = components.find((c) => /podman/i.test(c.Name ?? ''));
-      const security = Array.isArray(info.SecurityOptions) ? (info.SecurityOptions as unknown[]).map(String) : [];
-      return {
-        name: podman ? 'Podman' : 'Docker',
-        version: podman?.Version ?? version.Version ?? 'unknown',
-        apiVersion: version.ApiVersion ?? 'unknown',
-        rootless: security.some((option) => /(^|,)name=rootless(,|$)/.test(option)),
-        os: (version.Os ?? (typeof info.OSType === 'string' ? info.OSType : 'linux')).toLowerCase(),
-        arch: archOf(version.Arch ?? (typeof info.Architecture === 'string' ? info.Architecture : undefined)),
-        socket: this.socket.url,
-      };
+      return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async readInfo(): Promise<EngineInfo> {
+    const [version, info] = await this.withTimeout(
+      this.run('answer', async () => await Promise.all([this.docker.version(), this.docker.info() as Promise<Record<string, unknown>>])),
+    );
+    const components = (version.Components ?? []) as Array<{ Name?: string; Version?: string }>;
+    const podman = components.find((c) => /podman/i.test(c.Name ?? ''));
+    const security = Array.isArray(info.SecurityOptions) ? (info.SecurityOptions as unknown[]).map(String) : [];
+    return {
+      name: podman ? 'Podman' : 'Docker',
+      version: podman?.Version ?? version.Version ?? 'unknown',
+      apiVersion: version.ApiVersion ?? 'unknown',
+      rootless: security.some((option) => /(^|,)name=rootless(,|$)/.test(option)),
+      os: (version.Os ?? (typeof info.OSType === 'string' ? info.OSType : 'linux')).toLowerCase(),
+      arch: archOf(version.Arch ?? (typeof info.Architecture === 'string' ? info.Architecture : undefined)),
+      socket: this.socket.url,
+    };
   }
 
   // --- images ---

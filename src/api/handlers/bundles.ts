@@ -26,7 +26,7 @@ import { readPolicy } from '../../bundles/policy-store';
 import { revocationFor, revokeDigest } from '../../bundles/revocation';
 import { createStaging, removeStaging } from '../../bundles/import-staging';
 import { activeTrustedKeys } from '../../bundles/trust-roots';
-import { openMirrorSource, parseImageRef, type OpenSourceOptions } from '../../mirror';
+import { checkRepository, openMirrorSource, type OpenSourceOptions } from '../../mirror';
 import { layoutOf } from '../../store/files';
 import { Bus } from '../bus';
 import type { bundleSummary } from '../contract/bundles';
@@ -146,7 +146,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       try {
         source = await openMirrorSource(input.source, { ...sourceOptions(input), stagingParent: staging });
         if (input.repository) {
-          const repository = parseImageRef(`${input.repository}:latest`).repository;
+          const repository = checkRepository(input.repository);
           const tags = (await source.listTags(repository)).slice(0, MAX_LISTED_TAGS);
           const withDigests = [];
           for (const tag of tags) withDigests.push({ tag, digest: (await source.resolve(repository, tag)).digest });

@@ -1,6 +1,10 @@
 /** Engine socket rules: local unix sockets only; a remote DOCKER_HOST is refused before anything is sent. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DockerodeEngine, demuxAttachStream, engineUnavailable, resolveEngineSocket } from '../../../src/engine';
 
@@ -82,4 +86,26 @@ test('attach stream demultiplexing: frames split across chunks, stdin frames dro
   bad.write(Buffer.from('plain tty output'));
   await assert.rejects(d.closed, /not multiplexed/);
   assert.equal(await read(d.stdout), '');
+});
+
+test('info: a rootless Podman is recognised; later calls only ping, and notice when the engine is gone', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'fake-engine-')), 'podman.sock');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '').replace(/^\/v[\d.]+/, '');
+    seen.push(url);
+    res.setHeader('content-type', 'application/json');
+    if (url === '/version') res.end(JSON.stringify({ Version: '4.9.3', ApiVersion: '1.41', Os: 'linux', Arch: 'arm64', Components: [{ Name: 'Podman Engine', Version: '4.9.3' }] }));
+    else if (url === '/info') res.end(JSON.stringify({ OSType: 'linux', Architecture: 'aarch64', SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] }));
+    else if (url === '/_ping') res.end('OK');
+    else res.writeHead(404).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const engine = DockerodeEngine.fromEnv({ DOCKER_HOST: `unix://${path}` });
+  assert.deepEqual(await engine.info(), { name: 'Podman', version: '4.9.3', apiVersion: '1.41', rootless: true, os: 'linux', arch: 'arm64', socket: `unix://${path}` });
+  await engine.info();
+  assert.deepEqual(seen.filter((u) => u !== '/_ping').sort(), ['/info', '/version'], 'version and info are read once');
+  assert.ok(seen.includes('/_ping'), 'the second call pinged');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await assert.rejects(engine.info(), (e: { code?: string; message?: string }) => e.code === 'ENGINE_UNAVAILABLE' && (e.message ?? '').includes(path));
 });
