@@ -6,10 +6,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +16,7 @@ import { createGzip } from 'node:zlib';
 import { CODEBUNDLE_LABEL } from '../../../src/bundles';
 import { DigestStream, MediaType, sha256Digest, tarStream, type OciArtifact } from '../../../src/oci';
 import type { TestRegistry } from '../mirror/registry-fixture';
-import { assertNothingLeft, engineSkip, importCore, push, refused, testRegistry, unique } from './fixture';
+import { assertNothingLeft, importCore, push, refused, unique, openWorkspace, closeWorkspace } from './fixture';
 
 const EXPANDED = 1024 ** 3;
 
@@ -26,18 +25,10 @@ let registry: TestRegistry | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'import-bomb-'));
-  skip = engineSkip();
-  if (skip) return;
-  const started = await testRegistry();
-  if ('skip' in started) skip = started.skip;
-  else registry = started;
+  ({ work, registry, skip } = await openWorkspace('import-bomb-'));
 });
 
-after(async () => {
-  await registry?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => closeWorkspace(registry, work));
 
 /** Forwards everything to the registry and records each request line. */
 async function countingProxy(target: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {

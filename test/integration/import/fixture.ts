@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dispatch } from '../../../src/api/dispatcher';
 import { setEngine } from '../../../src/api/handlers/engine';
@@ -161,4 +162,21 @@ export async function assertNothingLeft(t: ImportCore, image: Pick<BuiltImage, '
   const last = t.env.core.store.db.prepare("SELECT outcome, details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; details: string };
   assert.equal(last.outcome, 'failure', 'the refusal is audited');
   assert.equal((JSON.parse(last.details) as { error: string }).error, code);
+}
+
+/**
+ * The workspace a suite of import tests shares: a temp folder, and the registry when the engine
+ * and registry are there (`skip` says why not otherwise). Call from `before`; pass to `closeWorkspace`.
+ */
+export async function openWorkspace(prefix: string): Promise<{ work: string; registry: TestRegistry | undefined; skip: string | undefined }> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const skip = engineSkip();
+  if (skip) return { work, registry: undefined, skip };
+  const started = await testRegistry();
+  return 'skip' in started ? { work, registry: undefined, skip: started.skip } : { work, registry: started, skip: undefined };
+}
+
+export async function closeWorkspace(registry: TestRegistry | undefined, work: string): Promise<void> {
+  await registry?.stop();
+  rmSync(work, { recursive: true, force: true });
 }

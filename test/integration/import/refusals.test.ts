@@ -5,8 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerEngine } from '../../../src/engine';
 import { artifactFromImage, buildImage, digestHex, writeDockerSaveTar, writeOciLayout, type BuiltImage } from '../../../src/oci';
@@ -18,17 +17,17 @@ import {
   bundleImage,
   classicArtifact,
   codebundleYaml,
-  engineSkip,
   importCore,
   push,
   refused,
   signed,
   testEngine,
-  testRegistry,
   TRUSTED_KEY,
   unique,
   UNTRUSTED_KEY,
   type ImportCore,
+  openWorkspace,
+  closeWorkspace,
 } from './fixture';
 
 let work: string;
@@ -36,18 +35,10 @@ let registry: TestRegistry | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'import-refusals-'));
-  skip = engineSkip();
-  if (skip) return;
-  const started = await testRegistry();
-  if ('skip' in started) skip = started.skip;
-  else registry = started;
+  ({ work, registry, skip } = await openWorkspace('import-refusals-'));
 });
 
-after(async () => {
-  await registry?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => closeWorkspace(registry, work));
 
 /** A signed image in its own OCI layout; returns the source and ref. */
 async function signedLayout(built: { name: string; version: string; image: BuiltImage }): Promise<{ source: string; ref: string; dir: string }> {

@@ -6,8 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { subscribe } from '../../../src/api/dispatcher';
 import { ApiError } from '../../../src/api/errors';
@@ -19,25 +18,17 @@ import { artifactFromManifest, MediaType, writeDockerSaveTar, writeOciLayout } f
 import { layoutEntries, pushSigned } from '../../../samples/tools/build-mirror';
 import { signDetached } from '../../../samples/tools/sign';
 import type { TestRegistry } from '../mirror/registry-fixture';
-import { bundleImage, classicArtifact, engineSkip, importCore, KEYS, push, signed, testEngine, testRegistry, TRUSTED_FP, TRUSTED_KEY, unique, type ImportCore } from './fixture';
+import { bundleImage, classicArtifact, importCore, KEYS, push, signed, testEngine, TRUSTED_FP, TRUSTED_KEY, unique, type ImportCore, openWorkspace, closeWorkspace } from './fixture';
 
 let work: string;
 let registry: TestRegistry | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'import-sources-'));
-  skip = engineSkip();
-  if (skip) return;
-  const started = await testRegistry();
-  if ('skip' in started) skip = started.skip;
-  else registry = started;
+  ({ work, registry, skip } = await openWorkspace('import-sources-'));
 });
 
-after(async () => {
-  await registry?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => closeWorkspace(registry, work));
 
 function checkImported(out: Awaited<ReturnType<ImportCore['op']>>, name: string, format: string): void {
   const result = out as { outcome: string; bundle: { name: string; state: string; signature: { format: string; signerFingerprint: string | null } }; tasks: Array<{ id: string; enabled: boolean; reason: string }> };
