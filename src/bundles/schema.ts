@@ -74,6 +74,8 @@ export const configVariableSchema = z
     enum: z.array(line(200)).min(1).max(100).optional(),
     example: text(400).optional(),
     required: z.boolean({ error: 'expected true or false' }).default(false),
+    /** The value is masked exactly on every egress path (run report export, LLM prompts; docs/redaction.md). */
+    sensitive: z.boolean({ error: 'expected true or false' }).default(false),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
