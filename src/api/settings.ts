@@ -1,6 +1,9 @@
 /** Known settings, each with a schema and a default. Unknown keys are refused. */
 import { z } from 'zod';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { RULE_SET_IDS } from '../redact/rules';
+/** A DNS name: labels of letters, digits and inner "-", joined by dots (linear to match). */
+const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export const SETTINGS = {
   'site.name': { schema: z.string().max(200), default: '' },
@@ -13,6 +16,10 @@ export const SETTINGS = {
   'runner.logCapBytes': { schema: z.number().int().min(4096).max(1024 * 1024 * 1024), default: 4 * 1024 * 1024 },
   'runner.allowSecretsOnDisk': { schema: z.boolean(), default: false },
   'runner.hostNetworkAllowed': { schema: z.boolean(), default: false },
+  'redact.siteDomains': { schema: z.array(z.string().max(253).regex(DOMAIN, 'a domain name like corp.example.com')).max(64), default: [] as string[] },
+  'redact.ruleSet.runsExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
+  'redact.ruleSet.auditExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
+  'redact.ruleSet.llm': { schema: z.enum(RULE_SET_IDS), default: 'default' },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -65,6 +65,40 @@ export const taskInfo = z.object({
   reason: z.string(),
 });
 
+/** A config variable as the task declares it (docs/codebundle-format.md); null where not declared. */
+export const taskVariable = z.object({
+  name: z.string(),
+  type: z.enum(['string', 'number', 'boolean', 'enum', 'file']),
+  description: z.string(),
+  default: z.union([z.string(), z.number(), z.boolean()]).nullable(),
+  pattern: z.string().nullable(),
+  enum: z.array(z.string()).nullable(),
+  example: z.string().nullable(),
+  required: z.boolean(),
+  /** A value to type without showing it (a password input); still recorded like any value. */
+  sensitive: z.boolean(),
+});
+
+/** A task's full declaration: what the run form is generated from. */
+export const taskDeclaration = taskInfo.extend({
+  config: z.array(taskVariable),
+  secrets: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      /** Vault items bound to the bundle, by name (never values); null when the caller may not see the vault. */
+      vaultItems: z.array(z.string()).nullable(),
+    }),
+  ),
+  network: z.string(),
+  timeoutSeconds: z.number().int(),
+  resources: z.object({ cpu: z.number(), memoryMiB: z.number().int(), pids: z.number().int() }),
+  /** A run of it waits for a second person (runner.requireApproval and a read-write task). */
+  approvalRequired: z.boolean(),
+  /** A written reason is required to start it (read-write tasks). */
+  reasonRequired: z.boolean(),
+});
+
 const trustKey = z.object({
   fingerprint: z.string(),
   algorithm: z.string(),
@@ -159,6 +193,13 @@ export const bundlesOps = {
     mutates: false,
     input: z.object({ bundle: z.string().min(1).max(300).optional() }).strict(),
     output: z.object({ tasks: z.array(taskInfo) }),
+  }),
+  'tasks.show': op({
+    summary: "One task's full declaration: variables, secrets (with the vault items bound to its bundle), network, timeout, resources, policy status.",
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ bundle: z.string().min(1).max(300), task: z.string().min(1).max(63) }).strict(),
+    output: z.object({ task: taskDeclaration }),
   }),
   'trust.addKey': op({
     summary: 'Add a trust root: a PEM public key (cosign.pub).',

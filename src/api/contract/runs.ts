@@ -135,6 +135,33 @@ export const runsOps = {
     input: z.object({ id: runId }).strict(),
     output: z.object({ id: z.string(), result: z.enum(['cancelled', 'requested', 'already-finished']) }),
   }),
+  'issues.list': op({
+    summary: 'Issues raised by runs, across runs, most severe first, each with the run it came from (neutralised for display).',
+    access: 'signedIn',
+    mutates: false,
+    input: z
+      .object({
+        /** Only issues at least this severe (1 critical … 4 info). */
+        severity: z.number().int().min(1).max(4).optional(),
+        /** Only runs created at or after this time (ISO 8601). */
+        since: z.string().datetime({ offset: true, message: 'since is a time such as 2026-11-26T08:00:00Z' }).optional(),
+        bundle: z.string().min(1).max(300).optional(),
+        task: z.string().min(1).max(63).optional(),
+        /** Only the latest finished run of each bundle and task: what is still open. */
+        latest: z.boolean().optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
+    output: z.object({
+      issues: z.array(
+        issue.extend({
+          run: z.object({ id: z.string(), bundle: z.object({ name: z.string(), version: z.string() }), task: z.object({ id: z.string(), title: z.string() }), createdAt: z.string(), outcome: z.enum(RUN_OUTCOMES).nullable() }),
+        }),
+      ),
+      counts: z.object({ critical: z.number().int(), major: z.number().int(), minor: z.number().int(), info: z.number().int() }),
+      truncated: z.boolean(),
+    }),
+  }),
 } as const;
 
 export const runsSubscriptions = {

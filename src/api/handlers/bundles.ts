@@ -28,6 +28,10 @@ import { createStaging, removeStaging } from '../../bundles/import-staging';
 import { activeTrustedKeys } from '../../bundles/trust-roots';
 import { checkRepository, openMirrorSource, type OpenSourceOptions } from '../../mirror';
 import { layoutOf } from '../../store/files';
+import type { CodebundleTask } from '../../bundles/schema';
+import { runnerSettings } from '../../runner/settings';
+import { VaultItems } from '../../vault/items';
+import { rolesAllow } from '../permissions';
 import { Bus } from '../bus';
 import type { bundleSummary } from '../contract/bundles';
 import type { SubEvent, SubInput } from '../contract';
@@ -134,7 +138,7 @@ function sourceOptions(input: { insecure?: boolean | undefined; caFile?: string 
 
 // --- handlers ---
 
-type BundleOps = 'mirror.list' | 'bundles.import' | 'bundles.list' | 'bundles.show' | 'bundles.revoke' | 'bundles.prune' | 'tasks.list';
+type BundleOps = 'mirror.list' | 'bundles.import' | 'bundles.list' | 'bundles.show' | 'bundles.revoke' | 'bundles.prune' | 'tasks.list' | 'tasks.show';
 
 const MAX_LISTED_TAGS = 1000;
 
@@ -289,5 +293,43 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
     run: (ctx, input) => ({ tasks: listTasks(ctx.core.store.db, input.bundle !== undefined ? { bundle: input.bundle } : {}) }),
   },
 
+  'tasks.show': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      const bundle = findBundle(db, input.bundle);
+      const task = bundle.codebundle.tasks.find((t) => t.id === input.task);
+      if (!task) {
+        throw new ApiError('NOT_FOUND', `${bundle.name}@${bundle.version} has no task "${input.task.slice(0, 63)}". Its tasks: ${bundle.codebundle.tasks.map((t) => t.id).join(', ')}.`);
+      }
+      const view = taskViews(bundle, statusContext(db)).find((t) => t.id === task.id)!;
+      // Item names (never values), to the roles that use the vault; the run form offers only these.
+      const seesVault = ctx.session !== null && rolesAllow(ctx.session.roles, 'vault.manage');
+      const bound = seesVault ? new VaultItems(db).list().filter((i) => i.bundles.includes(bundle.name)).map((i) => i.name) : null;
+      return { task: { ...view, ...declaration(task), approvalRequired: runnerSettings(db).requireApproval && task.access === 'read-write', secrets: task.secrets.map((x) => ({ name: x.name, description: x.description ?? '', vaultItems: bound })) } };
+    },
+  },
+
   ...trustHandlers,
 };
+
+/** What the run form needs of a task's declaration; absent fields are null, not missing. */
+function declaration(task: CodebundleTask) {
+  return {
+    config: task.config.map((v) => ({
+      name: v.name,
+      type: v.type,
+      description: v.description ?? '',
+      default: v.default ?? null,
+      pattern: v.pattern ?? null,
+      enum: v.enum ?? null,
+      example: v.example ?? null,
+      required: v.required,
+      // Declared by bundles once the schema has the field (default false).
+      sensitive: (v as { sensitive?: boolean }).sensitive === true,
+    })),
+    network: task.network,
+    timeoutSeconds: task.timeoutSeconds,
+    resources: task.resources,
+    reasonRequired: task.access === 'read-write',
+  };
+}

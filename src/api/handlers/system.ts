@@ -1,7 +1,8 @@
 import type { Handler } from './types';
 import { VERSION } from '../core';
+import { engineStatus } from './engine';
 
-export const systemHandlers: { 'system.status': Handler<'system.status'>; 'system.init': Handler<'system.init'> } = {
+export const systemHandlers: { 'system.status': Handler<'system.status'>; 'system.init': Handler<'system.init'>; 'engine.status': Handler<'engine.status'> } = {
   'system.status': {
     run: (ctx) => ({ initialised: ctx.core.isInitialised(), version: VERSION, home: ctx.core.home }),
   },
@@ -13,5 +14,8 @@ export const systemHandlers: { 'system.status': Handler<'system.status'>; 'syste
       return result;
     },
     target: (input) => `user:${input.adminName}`,
+  },
+  'engine.status': {
+    run: async (ctx) => await engineStatus(ctx.core),
   },
 };

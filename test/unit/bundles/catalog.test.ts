@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseCodebundleYaml } from '../../../src/bundles';
 import {
   bundleByDigest,
   catalogBundlePort,
@@ -15,7 +14,6 @@ import {
   listTasks,
   pruneCandidates,
   setImageRemoved,
-  type NewBundle,
 } from '../../../src/bundles/catalog';
 import { readPolicy, writePolicy } from '../../../src/bundles/policy-store';
 import { allowTags, clearPolicy, denyTags } from '../../../src/bundles/policy';
@@ -24,33 +22,11 @@ import { compareVersions } from '../../../src/bundles/semver';
 import { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from '../../../src/bundles/trust-roots';
 import { parseTrustedKeyPem } from '../../../src/trust';
 import { initialisedCore } from '../../helpers/core';
+import { hex, NOW, SAMPLE_FP, sampleBundle } from '../../helpers/bundles';
 
 const keys = fileURLToPath(new URL('../../../samples/keys/', import.meta.url));
-const samples = fileURLToPath(new URL('../../../samples/bundles/', import.meta.url));
-const SAMPLE_FP = '2d19b095637c1212c1fbe56b06fdff40cd856d586ad4421883876aaf7099e8e0';
-const NOW = '2026-11-26T08:00:00.000Z';
-const hex = (c: string) => `sha256:${c.repeat(64)}`;
 
-function bundle(sample: string, digestChar: string, overrides: Partial<NewBundle> = {}): NewBundle {
-  const codebundle = parseCodebundleYaml(readFileSync(`${samples}${sample}/codebundle.yaml`));
-  return {
-    name: codebundle.name,
-    version: codebundle.version,
-    digest: hex(digestChar),
-    indexDigest: null,
-    imageId: hex(String.fromCharCode(digestChar.charCodeAt(0) + 1)),
-    engineTag: `airgap-runner/${codebundle.name}:test`,
-    description: codebundle.description,
-    maintainer: codebundle.maintainer,
-    codebundle,
-    size: 1234,
-    source: { kind: 'registry', location: 'registry://127.0.0.1:5000', ref: `samples/${sample}:1.0.0`, insecure: true },
-    signature: { format: 'cosign-classic', signerFingerprint: SAMPLE_FP, signedDigest: hex(digestChar) },
-    importedAt: NOW,
-    importedBy: 'user:op',
-    ...overrides,
-  };
-}
+const bundle = sampleBundle;
 
 async function catalog() {
   const env = await initialisedCore();

@@ -1,0 +1,251 @@
+/**
+ * The detectors of the redaction engine (docs/redaction.md) and the built-in rule sets that say
+ * what each one does. A detector finds spans; a rule set gives each detector an action. Detectors
+ * with a literal start (`-----BEGIN`, `eyJ`, `AKIA`, `arn:`) let the regex engine skip ahead fast;
+ * the others (e-mail, IP addresses, site hosts) scan for a cheap anchor and validate in code.
+ */
+import { isIPv6 } from 'node:net';
+import type { RedactAction } from './types';
+
+/** One span found in a text: [start, end) of what is replaced. */
+export type Span = [start: number, end: number];
+
+export interface Detector {
+  /** Rule id, as in Replacement.rule and the manifests' counts. */
+  id: string;
+  /** Pseudonym prefix ("host" -> host-7f3a2c); identifiers that are the same thing share one. */
+  kind: string;
+  /** Lower-case the original before pseudonymising (host names and e-mail addresses). */
+  foldCase?: boolean;
+  /** Finds spans in `text`, in any order; overlaps are settled by the engine (earlier detectors win). */
+  find(text: string, out: Span[]): void;
+  /** How far a match may reach; a stream holds back at most this much of an unfinished line. */
+  maxLength: number;
+  /** Matches may cross line ends (a PEM block): the stream handles them specially. */
+  multiline?: boolean;
+}
+
+/**
+ * A detector from one regex (global). With `group`, only that capture group is replaced; it must
+ * end where the whole match ends (a prefix like `password=` is kept, the value replaced).
+ */
+export function regexDetector(id: string, kind: string, re: RegExp, opts: { group?: number; maxLength?: number; accept?: (m: string) => boolean; foldCase?: boolean } = {}): Detector {
+  if (!re.global) throw new Error(`detector ${id}: regex must be global`);
+  return {
+    id,
+    kind,
+    foldCase: opts.foldCase,
+    maxLength: opts.maxLength ?? 512,
+    find(text, out) {
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        const end = m.index + m[0].length;
+        const value = opts.group === undefined ? m[0] : m[opts.group];
+        if (value === undefined || value.length === 0) continue;
+        if (opts.accept && !opts.accept(value)) continue;
+        out.push([end - value.length, end]);
+      }
+    },
+  };
+}
+
+const HOST_CHAR = /[A-Za-z0-9-]/;
+const isHostChar = (c: string | undefined) => c !== undefined && HOST_CHAR.test(c);
+
+/** `user@host.tld`: anchored on "@", expanded both ways, validated. */
+function emailDetector(): Detector {
+  const local = /[A-Za-z0-9._%+-]/;
+  return {
+    id: 'email',
+    kind: 'email',
+    foldCase: true,
+    maxLength: 320,
+    find(text, out) {
+      let at = text.indexOf('@');
+      while (at >= 0) {
+        let s = at;
+        while (s > 0 && at - s < 64 && local.test(text[s - 1]!)) s--;
+        while (s < at && text[s] === '.') s++;
+        let e = at + 1;
+        while (e < text.length && e - at < 256 && (isHostChar(text[e]) || text[e] === '.')) e++;
+        while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
+        const domain = text.slice(at + 1, e);
+        if (s < at && /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$/.test(domain)) out.push([s, e]);
+        at = text.indexOf('@', Math.max(e, at + 1));
+      }
+    },
+  };
+}
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+
+/** IPv6: anchored on ":", expanded over hex digits, colons and dots, validated by node:net. */
+function ipv6Detector(): Detector {
+  const isPart = (c: string | undefined) => c !== undefined && /[0-9A-Fa-f:.]/.test(c);
+  const isWord = (c: string | undefined) => c !== undefined && /[\w]/.test(c);
+  return {
+    id: 'ipv6',
+    kind: 'ip',
+    foldCase: true,
+    maxLength: 64,
+    find(text, out) {
+      let colon = text.indexOf(':');
+      while (colon >= 0) {
+        let s = colon;
+        while (s > 0 && colon - s < 40 && isPart(text[s - 1])) s--;
+        let e = colon + 1;
+        while (e < text.length && e - s < 46 && isPart(text[e])) e++;
+        // Trailing dots and a trailing single colon belong to the sentence, not the address.
+        while (e > s && (text[e - 1] === '.' || (text[e - 1] === ':' && text[e - 2] !== ':'))) e--;
+        while (s < colon && text[s] === '.') s++;
+        const candidate = text.slice(s, e);
+        const colons = candidate.split(':').length - 1;
+        if (
+          !isWord(text[s - 1]) &&
+          !isWord(text[e]) &&
+          (candidate.includes('::') || colons === 7) &&
+          /[0-9A-Fa-f]/.test(candidate) &&
+          isIPv6(candidate)
+        ) {
+          out.push([s, e]);
+        }
+        colon = text.indexOf(':', Math.max(e, colon + 1));
+      }
+    },
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Host names under the site's domains: anchored on the domain literal, expanded left over labels. */
+export function siteHostDetector(domains: readonly string[]): Detector | null {
+  const clean = [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter(Boolean))];
+  if (clean.length === 0) return null;
+  const re = new RegExp(`(?:${clean.map(escapeRegExp).join('|')})(?![A-Za-z0-9-])`, 'gi');
+  return {
+    id: 'host',
+    kind: 'host',
+    foldCase: true,
+    maxLength: 256,
+    find(text, out) {
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        const end = m.index + m[0].length;
+        // The domain must start at a label boundary: "notcorp.example" is another domain.
+        if (isHostChar(text[m.index - 1])) continue;
+        let s = m.index;
+        while (s > 0 && m.index - s < 200 && (isHostChar(text[s - 1]) || (text[s - 1] === '.' && isHostChar(text[s - 2])))) s--;
+        while (text[s] === '-') s++;
+        out.push([s, end]);
+      }
+    },
+  };
+}
+
+/** Exact values (vault items and their encodings, sensitive config values), longest first. */
+export function exactDetector(id: string, forms: readonly string[]): Detector | null {
+  const sorted = [...new Set(forms)].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+  if (sorted.length === 0) return null;
+  const longest = sorted[0]!.length;
+  return { ...regexDetector(id, id, new RegExp(sorted.map(escapeRegExp).join('|'), 'g'), { maxLength: longest }), multiline: sorted.some((f) => f.includes('\n')) };
+}
+
+/** Built-in detectors in priority order: on overlap the earlier one wins. */
+export function builtinDetectors(): Detector[] {
+  return [
+    {
+      ...regexDetector(
+        'private-key',
+        'key',
+        /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+        { maxLength: 64 * 1024 },
+      ),
+      multiline: true,
+    },
+    regexDetector('jwt', 'jwt', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, { maxLength: 16 * 1024 }),
+    regexDetector('bearer', 'token', /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{8,}=*)/g, { group: 1, maxLength: 8192 }),
+    regexDetector('aws-access-key-id', 'aws-key', /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g),
+    regexDetector(
+      'aws-secret-key',
+      'aws-secret',
+      /(?:aws_?secret_?access_?key|secretaccesskey|secret_key)["']?\s*[=:]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+      { group: 1 },
+    ),
+    regexDetector('gcp-api-key', 'gcp-key', /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g),
+    regexDetector('gcp-oauth-token', 'token', /\bya29\.[0-9A-Za-z_-]{20,}/g, { maxLength: 4096 }),
+    regexDetector('azure-sas-signature', 'token', /[?&]sig=([A-Za-z0-9%/+=]{16,})/g, { group: 1 }),
+    regexDetector('url-password', 'password', /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]{1,256}:([^\s/@'"]{1,256})(?=@)/gi, { group: 1 }),
+    regexDetector(
+      'password-assignment',
+      'password',
+      /\b(?:password|passwd|pwd|accountkey|sharedaccesskey|client_secret|api_?key)["']?\s*[=:]\s*["']?([^\s;'"&,]{1,512})/gi,
+      { group: 1, accept: (v) => !/^\*+$|^\[MASKED/.test(v) },
+    ),
+    emailDetector(),
+    regexDetector('aws-arn', 'arn', /\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:[A-Za-z0-9/_+=.,@:*-]+/g),
+    regexDetector(
+      'azure-resource-id',
+      'azure',
+      /\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\/resourceGroups\/[^/\s"']+)?(?:\/providers\/[^\s"',;]+)?/gi,
+    ),
+    regexDetector('gcp-resource-name', 'gcp', /\bprojects\/[a-z][a-z0-9-]{4,28}[a-z0-9](?:\/[a-zA-Z]+\/[^/\s"',;]+)*/g),
+    ipv6Detector(),
+    regexDetector('ipv4', 'ip', new RegExp(`(?<![\\w.])${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}(?![\\d]|\\.\\d)`, 'g'), { maxLength: 15 }),
+  ];
+}
+
+/** Rule ids that hold secrets (masked in every rule set; the preview never shows their originals). */
+export const SECRET_RULES: ReadonlySet<string> = new Set([
+  'vault',
+  'sensitive',
+  'private-key',
+  'jwt',
+  'bearer',
+  'aws-access-key-id',
+  'aws-secret-key',
+  'gcp-api-key',
+  'gcp-oauth-token',
+  'azure-sas-signature',
+  'url-password',
+  'password-assignment',
+]);
+
+/** Identifiers: pseudonymised by `default`, so the same host is the same token in every export. */
+export const IDENTIFIER_RULES: ReadonlySet<string> = new Set(['email', 'aws-arn', 'azure-resource-id', 'gcp-resource-name', 'ipv4', 'ipv6', 'host']);
+
+export interface RuleSetDefinition {
+  name: string;
+  /** Bumped whenever what the rule set does changes; manifests record it with the site hash. */
+  version: string;
+  description: string;
+  /** Action for a built-in rule; `site` is how site patterns' own actions are treated. */
+  action(rule: string, siteAction: RedactAction): RedactAction;
+}
+
+export const RULE_SETS: Record<RuleSetId, RuleSetDefinition> = {
+  default: {
+    name: 'default',
+    version: '1',
+    description: 'Secrets masked, identifiers (hosts, addresses, e-mail, cloud resource ids) pseudonymised, site patterns as each says.',
+    action: (rule, siteAction) => (rule.startsWith('site:') ? siteAction : IDENTIFIER_RULES.has(rule) ? 'pseudonymise' : 'mask'),
+  },
+  strict: {
+    name: 'strict',
+    version: '1',
+    description: 'Everything any rule finds is masked; site patterns that drop still drop.',
+    action: (rule, siteAction) => (rule.startsWith('site:') && siteAction === 'drop' ? 'drop' : 'mask'),
+  },
+};
+
+/** The built-in rule sets' names (settings choose one per egress path). */
+export const RULE_SET_IDS = ['default', 'strict'] as const;
+export type RuleSetId = (typeof RULE_SET_IDS)[number];
+

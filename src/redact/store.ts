@@ -1,0 +1,63 @@
+/**
+ * What the redaction engine keeps in the encrypted store: the pseudonym key (meta
+ * `redact_pseudonym_key`, made by migration 0005), the reverse map token -> original, and the
+ * site's patterns. Nothing here leaves the workstation.
+ */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { ApiError } from '../api/errors';
+import { validateSitePattern, type SitePattern } from './patterns';
+import type { RedactAction } from './types';
+
+export function pseudonymKey(db: Database): Buffer {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'redact_pseudonym_key'").get() as { value: string } | undefined;
+  if (!row) throw new Error('the store has no pseudonym key (migration 0005 did not run)');
+  return Buffer.from(row.value, 'base64');
+}
+
+export function recordPseudonym(db: Database, kind: string, token: string, original: string, now: string): void {
+  db.prepare('INSERT OR IGNORE INTO pseudonyms(token, kind, original, first_seen) VALUES (?, ?, ?, ?)').run(token, kind, original, now);
+}
+
+export function pseudonymOriginal(db: Database, token: string): string | undefined {
+  return (db.prepare('SELECT original FROM pseudonyms WHERE token = ?').get(token) as { original: string } | undefined)?.original;
+}
+
+/** Pseudonyms look like `host-7f3a2c`, `site-name-0a1b2c3d`: a kind, "-", 6 to 64 hex digits. */
+export const PSEUDONYM_TOKEN = /\b[a-z][a-z0-9-]{0,31}-[0-9a-f]{6,64}\b/g;
+
+/** Replaces every pseudonym this workstation issued in `text` with its original (local use only). */
+export function unmapText(db: Database, text: string): string {
+  const lookup = db.prepare('SELECT original FROM pseudonyms WHERE token = ?');
+  return text.replace(PSEUDONYM_TOKEN, (token) => (lookup.get(token) as { original: string } | undefined)?.original ?? token);
+}
+
+export interface StoredPattern extends SitePattern {
+  createdBy: string;
+  createdAt: string;
+}
+
+export function listPatterns(db: Database): StoredPattern[] {
+  const rows = db.prepare('SELECT name, regex, action, created_by, created_at FROM redaction_patterns ORDER BY name').all() as Array<{
+    name: string;
+    regex: string;
+    action: RedactAction;
+    created_by: string;
+    created_at: string;
+  }>;
+  return rows.map((r) => ({ name: r.name, regex: r.regex, action: r.action, createdBy: r.created_by, createdAt: r.created_at }));
+}
+
+export function addPattern(db: Database, pattern: SitePattern, by: string, now: string): StoredPattern {
+  const p = validateSitePattern(pattern);
+  if (db.prepare('SELECT 1 FROM redaction_patterns WHERE name = ?').get(p.name)) {
+    throw new ApiError('CONFLICT', `A pattern named "${p.name}" exists. Remove it first ("redact patterns remove ${p.name}") or pick another name.`);
+  }
+  db.prepare('INSERT INTO redaction_patterns(name, regex, action, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(p.name, p.regex, p.action, by, now);
+  return { ...p, createdBy: by, createdAt: now };
+}
+
+export function removePattern(db: Database, name: string): void {
+  if (db.prepare('DELETE FROM redaction_patterns WHERE name = ?').run(name).changes === 0) {
+    throw new ApiError('NOT_FOUND', `No redaction pattern named "${name}". List them with "redact patterns list".`);
+  }
+}
