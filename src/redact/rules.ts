@@ -84,38 +84,39 @@ function emailDetector(): Detector {
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 
-/** IPv6: anchored on ":", expanded over hex digits, colons and dots, validated by node:net. */
+/**
+ * IPv6: anchored on "::" (found with indexOf) or on three colon-separated hex groups (the full
+ * form), expanded over hex digits, colons and dots, validated by node:net. Timestamps (12:34:56)
+ * and C++ scopes (std::vector) are not addresses.
+ */
 function ipv6Detector(): Detector {
   const isPart = (c: string | undefined) => c !== undefined && /[0-9A-Fa-f:.]/.test(c);
   const isWord = (c: string | undefined) => c !== undefined && /[\w]/.test(c);
+  const full = /:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:/g;
+  const expand = (text: string, at: number, out: Span[]): number => {
+    let s = at;
+    while (s > 0 && at - s < 40 && isPart(text[s - 1])) s--;
+    let e = at + 1;
+    while (e < text.length && e - s < 46 && isPart(text[e])) e++;
+    // Trailing dots and a trailing single colon belong to the sentence, not the address.
+    while (e > s && (text[e - 1] === '.' || (text[e - 1] === ':' && text[e - 2] !== ':'))) e--;
+    while (s < at && text[s] === '.') s++;
+    const candidate = text.slice(s, e);
+    if (!isWord(text[s - 1]) && !isWord(text[e]) && /[0-9A-Fa-f]/.test(candidate) && (candidate.includes('::') || candidate.split(':').length === 8) && isIPv6(candidate)) {
+      out.push([s, e]);
+    }
+    return Math.max(e, at + 2);
+  };
   return {
     id: 'ipv6',
     kind: 'ip',
     foldCase: true,
     maxLength: 64,
     find(text, out) {
-      let colon = text.indexOf(':');
-      while (colon >= 0) {
-        let s = colon;
-        while (s > 0 && colon - s < 40 && isPart(text[s - 1])) s--;
-        let e = colon + 1;
-        while (e < text.length && e - s < 46 && isPart(text[e])) e++;
-        // Trailing dots and a trailing single colon belong to the sentence, not the address.
-        while (e > s && (text[e - 1] === '.' || (text[e - 1] === ':' && text[e - 2] !== ':'))) e--;
-        while (s < colon && text[s] === '.') s++;
-        const candidate = text.slice(s, e);
-        const colons = candidate.split(':').length - 1;
-        if (
-          !isWord(text[s - 1]) &&
-          !isWord(text[e]) &&
-          (candidate.includes('::') || colons === 7) &&
-          /[0-9A-Fa-f]/.test(candidate) &&
-          isIPv6(candidate)
-        ) {
-          out.push([s, e]);
-        }
-        colon = text.indexOf(':', Math.max(e, colon + 1));
-      }
+      for (let at = text.indexOf('::'); at >= 0; at = text.indexOf('::', expand(text, at, out)));
+      full.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = full.exec(text)) !== null) full.lastIndex = expand(text, m.index, out);
     },
   };
 }
@@ -150,12 +151,41 @@ export function siteHostDetector(domains: readonly string[]): Detector | null {
   };
 }
 
-/** Exact values (vault items and their encodings, sensitive config values), longest first. */
+/** Exact values (vault items and their encodings, sensitive config values): indexOf per form, longest first. */
 export function exactDetector(id: string, forms: readonly string[]): Detector | null {
-  const sorted = [...new Set(forms)].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
-  if (sorted.length === 0) return null;
-  const longest = sorted[0]!.length;
-  return { ...regexDetector(id, id, new RegExp(sorted.map(escapeRegExp).join('|'), 'g'), { maxLength: longest }), multiline: sorted.some((f) => f.includes('\n')) };
+  const all = [...new Set(forms)].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+  if (all.length === 0) return null;
+  // A form that is another form plus padding or white space is found by that one: fewer passes.
+  const sorted = all.filter((f) => !all.some((g) => g.length < f.length && f.startsWith(g) && /^[=\s]*$/.test(f.slice(g.length))));
+  return {
+    id,
+    kind: id,
+    maxLength: all[0]!.length,
+    multiline: sorted.some((f) => f.includes('\n')),
+    find(text, out) {
+      for (const form of sorted) {
+        for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) out.push([at, at + form.length]);
+      }
+    },
+  };
+}
+
+/** `scheme://user:password@host`: anchored on "://" (indexOf), only the password replaced. */
+function urlPasswordDetector(): Detector {
+  const userinfo = /[^\s/:@'"]{1,256}:([^\s/@'"]{1,256})@/y;
+  return {
+    id: 'url-password',
+    kind: 'password',
+    maxLength: 600,
+    find(text, out) {
+      for (let at = text.indexOf('://'); at >= 0; at = text.indexOf('://', at + 3)) {
+        if (!/[A-Za-z0-9+.-]/.test(text[at - 1] ?? '')) continue;
+        userinfo.lastIndex = at + 3;
+        const m = userinfo.exec(text);
+        if (m) out.push([at + 3 + m[0].length - 1 - m[1]!.length, at + 3 + m[0].length - 1]);
+      }
+    },
+  };
 }
 
 /** Built-in detectors in priority order: on overlap the earlier one wins. */
@@ -182,7 +212,7 @@ export function builtinDetectors(): Detector[] {
     regexDetector('gcp-api-key', 'gcp-key', /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g),
     regexDetector('gcp-oauth-token', 'token', /\bya29\.[0-9A-Za-z_-]{20,}/g, { maxLength: 4096 }),
     regexDetector('azure-sas-signature', 'token', /[?&]sig=([A-Za-z0-9%/+=]{16,})/g, { group: 1 }),
-    regexDetector('url-password', 'password', /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]{1,256}:([^\s/@'"]{1,256})(?=@)/gi, { group: 1 }),
+    urlPasswordDetector(),
     regexDetector(
       'password-assignment',
       'password',
