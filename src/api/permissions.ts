@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'audit.read',
   'audit.export',
   'backup.manage',
+  /** Send a run's redacted data to the site's LLM endpoint (docs/llm.md). */
+  'runs.summarise',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -26,8 +28,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type Access = Permission | 'public';
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['signedIn', 'users.manage', 'settings.manage', 'trust.manage', 'runs.approve', 'runs.cancelAny', 'vault.manage', 'audit.read', 'backup.manage'],
-  operator: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage'],
+  admin: ['signedIn', 'users.manage', 'settings.manage', 'trust.manage', 'runs.approve', 'runs.cancelAny', 'vault.manage', 'audit.read', 'backup.manage', 'runs.summarise'],
+  operator: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage', 'runs.summarise'],
   auditor: ['signedIn', 'audit.read', 'audit.export'],
   viewer: ['signedIn'],
 };

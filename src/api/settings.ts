@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { RULE_SET_IDS } from '../redact/rules';
+import { LLM_SETTINGS } from '../llm/settings';
 /** A DNS name: labels of letters, digits and inner "-", joined by dots (linear to match). */
 const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
@@ -20,6 +21,7 @@ export const SETTINGS = {
   'redact.ruleSet.runsExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
   'redact.ruleSet.auditExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
   'redact.ruleSet.llm': { schema: z.enum(RULE_SET_IDS), default: 'default' },
+  ...LLM_SETTINGS,
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -17,6 +17,7 @@ import { auditExportOps, auditExportSubscriptions } from './audit-export';
 import { runsOps, runsSubscriptions } from './runs';
 import { vaultOps } from './vault';
 import { networksOps } from './networks';
+import { summariesOps } from './summaries';
 
 export const contract = {
   ...systemOps,
@@ -30,6 +31,7 @@ export const contract = {
   ...runsOps,
   ...vaultOps,
   ...networksOps,
+  ...summariesOps,
 } as const;
 
 export const subscriptions = {

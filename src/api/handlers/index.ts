@@ -11,6 +11,7 @@ import { auditExportHandlers } from './audit-export';
 import { runHandlers } from './runs';
 import { vaultHandlers } from './vault';
 import { networkHandlers } from './networks';
+import { summaryHandlers } from './summaries';
 
 export const handlers: HandlerTable = {
   ...systemHandlers,
@@ -24,4 +25,5 @@ export const handlers: HandlerTable = {
   ...runHandlers,
   ...vaultHandlers,
   ...networkHandlers,
+  ...summaryHandlers,
 };

@@ -10,6 +10,7 @@ import { subscribe } from '../../api/dispatcher';
 import { runnerOf, stopRunner } from '../../runner';
 import type { OpOutput } from '../../api/contract';
 import type { Command } from './types';
+import { summaryCommands } from './summaries';
 import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';
 
@@ -203,4 +204,6 @@ export const runCommands: Command[] = [
       process.stdout.write(`${out.id}: ${text}.\n`);
     },
   },
+  // `runs summarise` and `runs summaries` (docs/llm.md).
+  ...summaryCommands,
 ];

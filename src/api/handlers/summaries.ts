@@ -1,0 +1,89 @@
+/**
+ * AI summaries of runs (docs/llm.md): preview what would leave, send it, list what was sent.
+ * The redactor is the LLM egress path's (`redactorFor(core, 'llm', …)`): every vault value, the
+ * run's sensitive configuration values, the detectors and the site's patterns. Answers are mapped
+ * back from pseudonyms here, on read, for users who may see the run.
+ */
+import { ApiError } from '../errors';
+import { readSettings } from '../settings';
+import { RunRecords, type RunRecord } from '../../runner';
+import { llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
+import { redactorFor, unmapPseudonyms } from '../../redact';
+import type { Core } from '../core';
+import type { Session } from '../../identity/sessions';
+import type { Handler } from './types';
+import { needSession } from './types';
+
+function mustFindRun(core: Core, id: string): RunRecord {
+  const run = new RunRecords(core.store.db).get(id);
+  if (!run) throw new ApiError('NOT_FOUND', `No run ${id}. List runs with "runs list".`);
+  return run;
+}
+
+function llmRedactor(core: Core, session: Session, run: RunRecord): RedactorFactory {
+  return (record) => redactorFor(core, 'llm', { vaultKey: session.keyring.vault, run, record });
+}
+
+function view(core: Core, s: SummaryRecord) {
+  return {
+    ...s,
+    answer: s.answer === null ? null : unmapPseudonyms(core, s.answer),
+    answerAsReceived: s.answer,
+  };
+}
+
+export const summaryHandlers: {
+  'runs.summarise': Handler<'runs.summarise'>;
+  'runs.summarisePreview': Handler<'runs.summarisePreview'>;
+  'runs.summaries': Handler<'runs.summaries'>;
+} = {
+  'runs.summarise': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const config = llmConfig(readSettings(core.store.db));
+      const run = mustFindRun(core, input.id);
+      const sent = await summariseRun(core, {
+        run,
+        config,
+        userName: session.name,
+        actor: ctx.actor,
+        vaultKey: session.keyring.vault,
+        makeRedactor: llmRedactor(core, session, run),
+        onRecorded: () => ctx.markRecorded(),
+      });
+      ctx.change(sent.commit, sent.event);
+      return view(core, new RunSummaries(core.store.db).get(sent.id)!);
+    },
+    target: (input) => `run:${input.id}`,
+    details: (input) => ({ run: input.id }),
+  },
+
+  'runs.summarisePreview': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const config = llmConfig(readSettings(core.store.db));
+      const run = mustFindRun(core, input.id);
+      const redacted = redactedPrompt(core, run, llmRedactor(core, session, run), false);
+      return {
+        endpoint: config.url.toString(),
+        model: config.model,
+        system: SYSTEM_PROMPT,
+        prompt: redacted.prompt,
+        marks: redacted.marks,
+        replacementCounts: redacted.counts,
+        ruleSet: redacted.ruleSet,
+        ruleVersion: redacted.ruleVersion,
+      };
+    },
+  },
+
+  'runs.summaries': {
+    run: (ctx, input) => {
+      const core = ctx.core;
+      mustFindRun(core, input.id);
+      return { summaries: new RunSummaries(core.store.db).forRun(input.id, input.limit ?? 50).map((s) => view(core, s)) };
+    },
+  },
+};
