@@ -19,6 +19,7 @@ import { TrustScreen } from './screens/Trust';
 import { AuditExportScreen } from './screens/AuditExport';
 import { VerifyScreen } from './screens/Verify';
 import { IdentityScreen } from './screens/Identity';
+import { RetentionScreen } from './screens/Retention';
 
 export interface Route {
   id: string;
@@ -44,6 +45,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'users', label: 'Users and roles', icon: 'users', permission: 'users.manage', component: UsersScreen, group: 'admin' },
   { id: 'settings', label: 'Settings', icon: 'settings', permission: 'settings.manage', component: SettingsScreen, group: 'admin' },
   { id: 'backup', label: 'Backup', icon: 'backup', permission: 'backup.manage', component: BackupScreen, group: 'admin' },
+  { id: 'retention', label: 'Retention', icon: 'clock', permission: 'settings.manage', component: RetentionScreen, group: 'admin' },
   { id: 'account', label: 'My account', icon: 'account', permission: 'signedIn', component: AccountScreen, group: 'me' },
 ];
 

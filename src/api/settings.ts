@@ -22,6 +22,10 @@ export const SETTINGS = {
   'redact.ruleSet.auditExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
   'redact.ruleSet.llm': { schema: z.enum(RULE_SET_IDS), default: 'default' },
   ...LLM_SETTINGS,
+  /** Days a finished run's log is kept before a purge removes it; 0 keeps logs forever (docs/retention.md). */
+  'retention.runLogDays': { schema: z.number().int().min(0).max(36500), default: 90 },
+  /** Days a finished run's issues, report and warnings are kept before a purge removes them; 0 keeps them forever. */
+  'retention.runReportDays': { schema: z.number().int().min(0).max(36500), default: 365 },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

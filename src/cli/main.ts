@@ -15,8 +15,9 @@ import { bundleCommands } from './commands/bundles';
 import { auditExportCommands } from './commands/audit-export';
 import { runCommands } from './commands/runs';
 import { networkCommands, vaultCommands } from './commands/vault';
+import { retentionCommands } from './commands/retention';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands, ...retentionCommands];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,

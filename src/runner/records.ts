@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { IssueLine, ReportLine } from '../bundles/results';
 import type { SandboxRecord } from './hardening';
 import type { LogLine, LogStream } from './log-capture';
+import { purgeMarksOf, type PurgeMark } from './retention';
 
 export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;
 export type RunState = (typeof RUN_STATES)[number];
@@ -48,6 +49,8 @@ export interface RunRecord {
   report: ReportLine[];
   warnings: string[];
   log: { totalBytes: number; keptBytes: number; truncated: boolean };
+  /** When and by whom a purge removed the log and the issues/report (docs/retention.md). */
+  purged: { logs: PurgeMark | null; report: PurgeMark | null };
 }
 
 export interface NewRun {
@@ -110,6 +113,7 @@ function toRecord(r: Row): RunRecord {
     report: json(r.report, []),
     warnings: json(r.warnings, []),
     log: { totalBytes: Number(r.log_total_bytes), keptBytes: Number(r.log_kept_bytes), truncated: r.log_truncated === 1 },
+    purged: purgeMarksOf(r),
   };
 }
 

@@ -49,6 +49,8 @@ export function openDatabase(path: string, dataKey: Buffer, options: { create?: 
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
+    // The cipher does not encrypt temporary files: sorts, temp tables and VACUUM's copy stay in memory.
+    db.pragma('temp_store = MEMORY');
     db.pragma('busy_timeout = 5000');
     checkIntegrity(db, 'quick');
   } catch (error) {

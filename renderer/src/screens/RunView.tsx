@@ -6,7 +6,7 @@ import { Card, PageHeader } from '../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
 import { LogBuffer } from '../log/buffer';
 import { LogView } from '../log/LogView';
-import { formatBytes, formatTime, shortHash } from '../format';
+import { formatBytes, formatDate, formatTime, shortHash } from '../format';
 import { IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
 
 const PAGE = 10_000;
@@ -100,6 +100,16 @@ function SandboxFacts({ run }: { run: Details }) {
         {s.capDrop.join(', ') || 'none'}
       </dd>
     </dl>
+  );
+}
+
+/** "Log purged on 3 May 2026 by user:ada": a purged run says so instead of looking empty (docs/retention.md). */
+function Purged({ what, mark }: { what: string; mark: { at: string; by: string } | null }) {
+  if (!mark) return null;
+  return (
+    <p className="notice notice-info">
+      {what} purged on {formatDate(mark.at)} by {mark.by.replace(/^user:/, '')}.
+    </p>
   );
 }
 
@@ -212,12 +222,18 @@ export function RunView({ id }: { id: string }) {
               {run.log.truncated ? ` · truncated: ${formatBytes(run.log.keptBytes)} of ${formatBytes(run.log.totalBytes)} kept` : ''}
             </p>
             <ErrorNotice error={log.error} />
-            <LogView buffer={log.buffer} version={log.version} label={`Log of run ${run.id}`} />
-            <p className="hint">Keyboard: focus the log, then arrows, Page Up/Down, Home and End.</p>
+            {run.purged.logs ? (
+              <Purged what="Log" mark={run.purged.logs} />
+            ) : (
+              <>
+                <LogView buffer={log.buffer} version={log.version} label={`Log of run ${run.id}`} />
+                <p className="hint">Keyboard: focus the log, then arrows, Page Up/Down, Home and End.</p>
+              </>
+            )}
           </Card>
           <div className="grid grid-main-side">
             <Card title="Issues">
-              <IssuesList issues={run.issueList} />
+              {run.purged.report ? <Purged what="Issues and report" mark={run.purged.report} /> : <IssuesList issues={run.issueList} />}
             </Card>
             <Card title="Sandbox">
               <SandboxFacts run={run} />
@@ -245,7 +261,7 @@ export function RunView({ id }: { id: string }) {
             </Card>
           </div>
           <Card title="Report">
-            <ReportBlocks blocks={run.report} />
+            {run.purged.report ? <Purged what="Report" mark={run.purged.report} /> : <ReportBlocks blocks={run.report} />}
           </Card>
         </div>
       )}

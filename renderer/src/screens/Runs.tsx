@@ -58,6 +58,11 @@ function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: string }) {
               <td className="nowrap">{formatTime(r.createdAt)}</td>
               <td>
                 <RunStateBadge run={r} />
+                {r.purged.logs && (
+                  <span className="badge badge-neutral badge-inline" title={`Log purged ${r.purged.logs.at}`}>
+                    purged
+                  </span>
+                )}
               </td>
               <td>{r.issues}</td>
             </tr>

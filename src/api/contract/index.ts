@@ -17,6 +17,7 @@ import { auditExportOps, auditExportSubscriptions } from './audit-export';
 import { runsOps, runsSubscriptions } from './runs';
 import { vaultOps } from './vault';
 import { networksOps } from './networks';
+import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 
 export const contract = {
@@ -31,6 +32,7 @@ export const contract = {
   ...runsOps,
   ...vaultOps,
   ...networksOps,
+  ...retentionOps,
   ...summariesOps,
 } as const;
 

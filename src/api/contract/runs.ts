@@ -41,6 +41,8 @@ const sandbox = z.object({
   secrets: z.enum(['tmpfs', 'disk', 'none']),
 });
 
+const purgeMark = z.object({ at: z.string(), by: z.string() });
+
 export const runSummary = z.object({
   id: z.string(),
   bundle: z.object({ name: z.string(), version: z.string(), digest: z.string() }),
@@ -54,6 +56,8 @@ export const runSummary = z.object({
   exitCode: z.number().int().nullable(),
   approvedBy: z.string().nullable(),
   issues: z.number().int(),
+  /** When and by whom a purge removed the log and the issues/report (docs/retention.md). */
+  purged: z.object({ logs: purgeMark.nullable(), report: purgeMark.nullable() }),
 });
 
 export const runDetails = runSummary.extend({

@@ -11,6 +11,7 @@ import { auditExportHandlers } from './audit-export';
 import { runHandlers } from './runs';
 import { vaultHandlers } from './vault';
 import { networkHandlers } from './networks';
+import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
 
 export const handlers: HandlerTable = {
@@ -25,5 +26,6 @@ export const handlers: HandlerTable = {
   ...runHandlers,
   ...vaultHandlers,
   ...networkHandlers,
+  ...retentionHandlers,
   ...summaryHandlers,
 };

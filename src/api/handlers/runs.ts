@@ -58,6 +58,7 @@ function summary(r: RunRecord) {
     exitCode: r.exitCode,
     approvedBy: r.approvedBy,
     issues: r.issues.length,
+    purged: r.purged,
   };
 }
 

@@ -46,6 +46,12 @@ function printLogLine(line: LogEvent, toStderr: boolean): void {
   (toStderr ? process.stderr : process.stdout).write(text);
 }
 
+/** "log on 2026-…Z by user:ada; issues and report on …" (docs/retention.md). */
+function purgedText(p: OpOutput<'runs.show'>['purged']): string {
+  const part = (what: string, m: { at: string; by: string } | null) => (m ? [`${what} on ${m.at} by ${m.by}`] : []);
+  return [...part('log', p.logs), ...part('issues and report', p.report)].join('; ');
+}
+
 function printRun(run: OpOutput<'runs.show'>): void {
   printFields({
     id: run.id,
@@ -67,6 +73,7 @@ function printRun(run: OpOutput<'runs.show'>): void {
       : '',
     log: `${run.log.keptBytes} of ${run.log.totalBytes} bytes kept${run.log.truncated ? ' (truncated)' : ''}`,
     error: run.error ?? '',
+    ...(run.purged.logs || run.purged.report ? { purged: purgedText(run.purged) } : {}),
   });
   if (run.issueList.length > 0) {
     process.stdout.write('\nIssues:\n');

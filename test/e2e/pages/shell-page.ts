@@ -15,6 +15,7 @@ export const ALL_SCREENS = [
   'Users and roles',
   'Settings',
   'Backup',
+  'Retention',
   'My account',
 ] as const;
 export type ScreenName = (typeof ALL_SCREENS)[number];

@@ -59,6 +59,8 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'vault.remove': ['admin', 'operator'],
   'networks.add': ['admin'],
   'networks.list': ALL,
+  // issue 8: retention limits and purging run output are settings, the admin's alone.
+  'retention.show': ['admin'], 'retention.set': ['admin'], 'retention.purge': ['admin'],
   // issue 8: summaries go to the site's LLM endpoint by operators and admins; everyone may read them.
   'runs.summarise': ['admin', 'operator'], 'runs.summarisePreview': ['admin', 'operator'], 'runs.summaries': ALL,
   // issue 7: the run form's task declaration, the engine card and the issues list are everyone's to read.

@@ -1,0 +1,75 @@
+/**
+ * Retention: the limits, a dry run of what a purge would remove, and the purge itself. The purge and
+ * its one audit event (counts, bytes, cutoffs: never the text) commit together; the file is then
+ * rebuilt (VACUUM) and the WAL checkpointed with TRUNCATE, so the purged text is in neither file
+ * (docs/retention.md).
+ */
+import { writeSetting } from '../settings';
+import { compactAfterPurge, parseBefore, pinDeletionPragmas, planPurge, purgeRuns, retentionLimits, type PurgePlan, type PurgeScope } from '../../runner/retention';
+import type { Core } from '../core';
+import type { Handler } from './types';
+
+function scopeOf(core: Core, input: { runId?: string | undefined; before?: string | undefined }): PurgeScope {
+  if (input.runId) return { kind: 'run', runId: input.runId };
+  if (input.before) return { kind: 'before', before: parseBefore(input.before, core.clock.now()) };
+  return { kind: 'retention' };
+}
+
+/** Audit details of a purge: what was removed, counted; the run ids; never a line of the text. */
+function purgeDetails(done: PurgePlan): Record<string, unknown> {
+  return {
+    scope: done.scope,
+    logCutoff: done.logCutoff,
+    reportCutoff: done.reportCutoff,
+    logs: done.logs,
+    reports: done.reports,
+    summaries: done.summaries,
+    skippedActive: done.skippedActive,
+    runIds: done.runIds,
+    moreRuns: done.moreRuns,
+  };
+}
+
+export const retentionHandlers: {
+  'retention.show': Handler<'retention.show'>;
+  'retention.set': Handler<'retention.set'>;
+  'retention.purge': Handler<'retention.purge'>;
+} = {
+  'retention.show': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      return { limits: retentionLimits(db), plan: planPurge(db, scopeOf(ctx.core, input), ctx.core.clock.now()) };
+    },
+  },
+
+  'retention.set': {
+    run: (ctx, input) => {
+      const db = ctx.core.store.db;
+      const now = ctx.core.clock.now().toISOString();
+      ctx.change(() => {
+        if (input.runLogDays !== undefined) writeSetting(db, 'retention.runLogDays', input.runLogDays, ctx.actor, now);
+        if (input.runReportDays !== undefined) writeSetting(db, 'retention.runReportDays', input.runReportDays, ctx.actor, now);
+      });
+      return retentionLimits(db);
+    },
+    target: () => 'settings:retention',
+    details: (input) => ({ ...input }),
+  },
+
+  'retention.purge': {
+    run: (ctx, input) => {
+      const core = ctx.core;
+      const db = core.store.db;
+      const scope = scopeOf(core, input);
+      const now = core.clock.now();
+      pinDeletionPragmas(db);
+      const done = db.transaction(() => {
+        const removed = purgeRuns(db, scope, ctx.actor, now);
+        ctx.recordSuccess({ details: purgeDetails(removed) });
+        return removed;
+      })();
+      return { ...done, purgedAt: now.toISOString(), ...compactAfterPurge(db) };
+    },
+    target: (input) => (input.runId ? `run:${input.runId}` : 'runs'),
+  },
+};
