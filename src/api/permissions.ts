@@ -20,6 +20,12 @@ export const PERMISSIONS = [
   'backup.manage',
   /** Send a run's redacted data to the site's LLM endpoint (docs/llm.md). */
   'runs.summarise',
+  /** Write a redacted run report to a file (an egress: docs/redaction.md). */
+  'runs.export',
+  /** Preview what an egress path lets leave; see the site's patterns. */
+  'redact.preview',
+  /** Add and remove site redaction patterns. */
+  'redact.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -28,9 +34,9 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type Access = Permission | 'public';
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['signedIn', 'users.manage', 'settings.manage', 'trust.manage', 'runs.approve', 'runs.cancelAny', 'vault.manage', 'audit.read', 'backup.manage', 'runs.summarise'],
-  operator: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage', 'runs.summarise'],
-  auditor: ['signedIn', 'audit.read', 'audit.export'],
+  admin: ['signedIn', 'users.manage', 'settings.manage', 'trust.manage', 'runs.approve', 'runs.cancelAny', 'vault.manage', 'audit.read', 'backup.manage', 'runs.summarise', 'runs.export', 'redact.preview', 'redact.manage'],
+  operator: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage', 'runs.summarise', 'runs.export', 'redact.preview', 'redact.manage'],
+  auditor: ['signedIn', 'audit.read', 'audit.export', 'redact.preview'],
   viewer: ['signedIn'],
 };
 

@@ -42,6 +42,8 @@ export interface RedactionHook {
   version: string;
   /** Returns the details to export and how many values were replaced (0: keep the event as is). */
   apply(details: unknown): { details: unknown; replacements: number };
+  /** Replacements by rule id so far (recorded in the manifest when given). */
+  counts?(): Record<string, number>;
 }
 
 export interface ExportProgress {
@@ -329,7 +331,7 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
       files,
       signer,
       redaction: options.redaction
-        ? { ruleSet: options.redaction.ruleSet, version: options.redaction.version, replacements: encoder.replacements, events: encoder.redactedEvents }
+        ? { ruleSet: options.redaction.ruleSet, version: options.redaction.version, replacements: encoder.replacements, events: encoder.redactedEvents, ...(options.redaction.counts ? { rules: options.redaction.counts() } : {}) }
         : null,
     };
     const manifestJson = manifestBytes(manifest);

@@ -29,6 +29,8 @@ export interface ManifestRedaction {
   replacements: number;
   /** Events whose details were replaced (each carries `redacted: true`). */
   events: number;
+  /** Replacements by rule id (rule sets of the redaction engine; absent for drop-details). */
+  rules?: Record<string, number>;
 }
 
 export interface ExportManifest {
@@ -63,6 +65,8 @@ type Check = (value: unknown) => string | null;
 
 const isString: Check = (v) => (typeof v === 'string' ? null : 'is not a string');
 const isCount: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'is not a non-negative integer');
+const isCountMap: Check = (v) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => isCount(n) === null) ? null : 'is not a map of counts';
 const isSeq: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? null : 'is not a positive integer');
 const matches =
   (re: RegExp, what: string): Check =>
@@ -111,7 +115,15 @@ export function parseManifest(bytes: Buffer): { ok: true; manifest: ExportManife
     },
     signer: (v, p) => exactObject(v, p, { fingerprint: matches(FINGERPRINT, 'a SHA-256 fingerprint'), subject: isString }),
     redaction: (v, p) =>
-      v === null ? null : exactObject(v, p, { ruleSet: isString, version: isString, replacements: isCount, events: isCount }),
+      v === null
+        ? null
+        : exactObject(v, p, {
+            ruleSet: isString,
+            version: isString,
+            replacements: isCount,
+            events: isCount,
+            ...(typeof v === 'object' && 'rules' in v ? { rules: isCountMap } : {}),
+          }),
   });
   if (problem) return { ok: false, message: problem };
   const manifest = value as ExportManifest;

@@ -16,8 +16,9 @@ import { auditExportCommands } from './commands/audit-export';
 import { runCommands } from './commands/runs';
 import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
+import { redactCommands } from './commands/redact';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands, ...retentionCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands, ...retentionCommands, ...redactCommands];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,

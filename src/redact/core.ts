@@ -47,6 +47,29 @@ export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
   return task.config.filter((v) => v.sensitive && run.config.values[v.name] !== undefined).map((v) => run.config.values[v.name]!);
 }
 
+/**
+ * The sensitive configuration values of every run in the store (for the audit export, whose
+ * details are not tied to one run). Vault values need a vault key, which auditors do not hold.
+ */
+export function allSensitiveValues(core: Core): string[] {
+  const rows = core.store.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{ bundle_digest: string; task_id: string; config: string }>;
+  const sensitiveNames = new Map<string, string[]>();
+  const out = new Set<string>();
+  for (const row of rows) {
+    const key = `${row.bundle_digest} ${row.task_id}`;
+    let names = sensitiveNames.get(key);
+    if (!names) {
+      const task = bundleByDigest(core.store.db, row.bundle_digest)?.codebundle.tasks.find((t) => t.id === row.task_id);
+      names = task ? task.config.filter((v) => v.sensitive).map((v) => v.name) : [];
+      sensitiveNames.set(key, names);
+    }
+    if (names.length === 0) continue;
+    const values = (JSON.parse(row.config) as { values?: Record<string, string> }).values ?? {};
+    for (const name of names) if (values[name]) out.add(values[name]);
+  }
+  return [...out];
+}
+
 export function redactorFor(core: Core, path: EgressPath, options: StoreRedactorOptions = {}): Redactor {
   const db = core.store.db;
   const settings = readSettings(db);

@@ -184,9 +184,10 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
   const partialMultiline = (text: string): number => {
     let best = text.length;
     for (const form of multilineForms) {
-      for (let k = Math.min(form.length - 1, text.length); k > 0 && text.length - k < best; k--) {
-        if (form.startsWith(text.slice(text.length - k))) {
-          best = text.length - k;
+      // Only where the form's first character stands: linear in the chunk, not in chunk x form.
+      for (let i = text.indexOf(form[0]!, Math.max(0, text.length - form.length + 1)); i >= 0 && i < best; i = text.indexOf(form[0]!, i + 1)) {
+        if (form.startsWith(text.slice(i))) {
+          best = i;
           break;
         }
       }
@@ -200,7 +201,6 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
     const emit = (text: string) => apply(text, find(text), null);
     const push = (chunk: string): string => {
       let buf = held + chunk;
-      let prefix = '';
       if (inKey) {
         // Inside a private key too long to hold: everything up to its END line is gone.
         KEY_END.lastIndex = 0;
@@ -212,26 +212,26 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
         inKey = false;
         buf = buf.slice(end.index + end[0].length);
       }
-      let cut = buf.lastIndexOf('\n') + 1;
+      const lineStart = buf.lastIndexOf('\n') + 1;
+      let cut = lineStart;
+      if (buf.length - lineStart > STREAM_LINE_HOLD) {
+        // One very long unfinished line: pass on all but the tail a match could still reach into.
+        cut = buf.length - longestMatch;
+        for (const hit of find(buf.slice(lineStart))) if (lineStart + hit.start < cut && lineStart + hit.end > cut) cut = lineStart + hit.start;
+      }
       const begin = openKeyStart(buf, cut);
       if (begin >= 0) {
         if (buf.length - begin > STREAM_KEY_HOLD) {
           counts['private-key'] = (counts['private-key'] ?? 0) + 1;
           inKey = true;
           held = '';
-          return emit(buf.slice(0, begin)) + prefix + '[MASKED:private-key]';
+          return `${emit(buf.slice(0, begin))}[MASKED:private-key]`;
         }
         cut = begin;
       }
       if (multilineForms.length > 0) cut = Math.min(cut, partialMultiline(buf));
-      if (buf.length - cut > STREAM_LINE_HOLD) {
-        // One very long line: cut it before the tail a match could still reach into.
-        cut = buf.length - longestMatch;
-        for (const hit of find(buf)) if (hit.start < cut && hit.end > cut) cut = hit.start;
-      }
       held = buf.slice(cut);
-      prefix += emit(buf.slice(0, cut));
-      return prefix;
+      return emit(buf.slice(0, cut));
     };
     const flush = (): string => {
       const rest = inKey ? '' : held;

@@ -5,7 +5,8 @@
  * the others (e-mail, IP addresses, site hosts) scan for a cheap anchor and validate in code.
  */
 import { isIPv6 } from 'node:net';
-import type { RedactAction } from './types';
+import type { RedactAction, RuleSetId } from './types';
+export { RULE_SET_IDS, type RuleSetId } from './types';
 
 /** One span found in a text: [start, end) of what is replaced. */
 export type Span = [start: number, end: number];
@@ -275,7 +276,4 @@ export const RULE_SETS: Record<RuleSetId, RuleSetDefinition> = {
   },
 };
 
-/** The built-in rule sets' names (settings choose one per egress path). */
-export const RULE_SET_IDS = ['default', 'strict'] as const;
-export type RuleSetId = (typeof RULE_SET_IDS)[number];
 

@@ -54,3 +54,9 @@ export interface RedactorOptions {
   /** Record pseudonyms in the reverse map (egress). Preview passes false: it writes nothing. */
   record?: boolean;
 }
+
+/** The built-in rule sets (docs/redaction.md); settings choose one per egress path. */
+export const RULE_SET_IDS = ['default', 'strict'] as const;
+export type RuleSetId = (typeof RULE_SET_IDS)[number];
+export const EGRESS_PATHS = ['runsExport', 'auditExport', 'llm'] as const satisfies readonly EgressPath[];
+export const REDACT_ACTIONS = ['drop', 'mask', 'pseudonymise'] as const satisfies readonly RedactAction[];

@@ -14,7 +14,8 @@ import { storeOps } from './store';
 import { auditOps } from './audit';
 import { bundlesOps, bundlesSubscriptions } from './bundles';
 import { auditExportOps, auditExportSubscriptions } from './audit-export';
-import { runsOps, runsSubscriptions } from './runs';
+import { runsExportOps, runsOps, runsSubscriptions } from './runs';
+import { redactOps } from './redact';
 import { vaultOps } from './vault';
 import { networksOps } from './networks';
 import { retentionOps } from './retention';
@@ -30,6 +31,8 @@ export const contract = {
   ...bundlesOps,
   ...auditExportOps,
   ...runsOps,
+  ...runsExportOps,
+  ...redactOps,
   ...vaultOps,
   ...networksOps,
   ...retentionOps,

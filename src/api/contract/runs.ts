@@ -1,6 +1,7 @@
 /** Operations and subscriptions: runs (docs/runner.md). Texts from tasks come out neutralised for display. */
 import { z } from 'zod';
 import { op, sub } from './define';
+import { RULE_SET_IDS } from '../../redact/types';
 
 export const runId = z.string().regex(/^r-[a-z0-9]{10}$/, 'a run id looks like r-abcdefgh23');
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a variable name is upper-case letters, digits and "_"');
@@ -164,6 +165,26 @@ export const runsOps = {
       ),
       counts: z.object({ critical: z.number().int(), major: z.number().int(), minor: z.number().int(), info: z.number().int() }),
       truncated: z.boolean(),
+    }),
+  }),
+} as const;
+
+/** `runs export` (docs/redaction.md): an egress, so audited with rule set, version, counts and the file's SHA-256. */
+export const runsExportOps = {
+  'runs.export': op({
+    summary: 'Write a redacted run report (JSON: run metadata, issues, report, log) to a new file, for a vendor or another team.',
+    access: 'runs.export',
+    mutates: true,
+    input: z.object({ id: runId, outPath: z.string().min(1).max(4096), ruleSet: z.enum(RULE_SET_IDS).optional() }).strict(),
+    output: z.object({
+      id: z.string(),
+      path: z.string(),
+      ruleSet: z.string(),
+      version: z.string(),
+      counts: z.record(z.string(), z.number().int()),
+      replacements: z.number().int(),
+      sha256: z.string(),
+      bytes: z.number().int(),
     }),
   }),
 } as const;

@@ -115,7 +115,7 @@ export const auditExportHandlers: {
       const toSeq = input.toSeq ?? head;
       if (toSeq > head) throw new ApiError('INVALID_INPUT', `The chain ends at event ${head}; --to must be at most that.`);
       if (toSeq < start.firstSeq) throw new ApiError('CONFLICT', `Nothing new to export: events through ${start.firstSeq - 1} are in earlier exports.`);
-      const redaction = input.redact ? auditRuleSet(input.redact) : undefined;
+      const redaction = input.redact ? auditRuleSet(core, input.redact) : undefined;
       const exportId = `exp-${core.clock.now().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
       const result = await writeExportBundle({
         events: pagedEvents(db, start.firstSeq, toSeq),

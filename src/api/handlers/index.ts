@@ -8,7 +8,8 @@ import { storeHandlers } from './store';
 import { auditHandlers } from './audit';
 import { bundleHandlers } from './bundles';
 import { auditExportHandlers } from './audit-export';
-import { runHandlers } from './runs';
+import { runExportHandlers, runHandlers } from './runs';
+import { redactHandlers } from './redact';
 import { vaultHandlers } from './vault';
 import { networkHandlers } from './networks';
 import { retentionHandlers } from './retention';
@@ -24,6 +25,8 @@ export const handlers: HandlerTable = {
   ...bundleHandlers,
   ...auditExportHandlers,
   ...runHandlers,
+  ...runExportHandlers,
+  ...redactHandlers,
   ...vaultHandlers,
   ...networkHandlers,
   ...retentionHandlers,

@@ -2,7 +2,12 @@
  * Runs: start (takes the runner lease in this process on first use), list, show, logs, approve,
  * cancel. Texts a task wrote leave the core neutralised for display (runner/text.ts).
  */
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { ApiError } from '../errors';
+import { redactorFor } from '../../redact/core';
+import { buildRunReport, writeNewFileAtomic } from '../../redact/run-report';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store/files';
 import {
@@ -255,3 +260,33 @@ function issuesAcrossRuns(core: Core, input: IssuesInput) {
   const limit = input.limit ?? 200;
   return { issues: all.slice(0, limit), counts, truncated: all.length > limit };
 }
+
+/** `runs export` (docs/redaction.md): a redacted run report in a new file; audited with what was applied, never the content. */
+export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
+  'runs.export': {
+    run: (ctx, input) => {
+      const session = needSession(ctx);
+      const core = ctx.core;
+      const run = mustFind(core, input.id);
+      const out = resolve(input.outPath);
+      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place.`);
+      if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports never overwrite a file.`);
+      const vaultKey = session.keyring.vault;
+      const redactor = redactorFor(core, 'runsExport', { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), ...(vaultKey ? { vaultKey } : {}), run, record: true });
+      const doc = buildRunReport(core.store.db, run, redactor, core.clock.now().toISOString());
+      const counts = redactor.counts();
+      const replacements = Object.values(counts).reduce((a, b) => a + b, 0);
+      doc.redaction = { ruleSet: redactor.ruleSet, version: redactor.version, replacements, counts };
+      const bytes = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      writeNewFileAtomic(out, bytes);
+      const result = { id: run.id, path: out, ruleSet: redactor.ruleSet, version: redactor.version, counts, replacements, sha256, bytes: bytes.length };
+      ctx.change(() => undefined, {
+        target: `run:${run.id}`,
+        details: { file: basename(out), ruleSet: result.ruleSet, version: result.version, replacements, counts, sha256, bytes: result.bytes },
+      });
+      return result;
+    },
+    target: (input) => `run:${input.id}`,
+  },
+};

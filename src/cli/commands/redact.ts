@@ -1,0 +1,129 @@
+/**
+ * `runs export` and `redact …` (docs/redaction.md): a redacted run report for someone off site, the
+ * preview of exactly what an egress path lets leave, and the site's patterns.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ApiError } from '../../api/errors';
+import type { OpOutput } from '../../api/contract';
+import { MAX_PREVIEW_TEXT } from '../../api/contract/redact';
+import type { Command } from './types';
+import { flag, positional, requireFlag } from '../context';
+import { neutralise, printFields, printJson, printTable } from '../output';
+
+const EXPORT_USAGE = 'runs export ID --out FILE [--rule-set default|strict]';
+const PREVIEW_USAGE = 'redact preview (--run ID | --file FILE) [--path runsExport|auditExport|llm] [--rule-set default|strict]';
+const ADD_USAGE = 'redact patterns add NAME REGEX [--action mask|drop|pseudonymise]';
+
+function ruleSetOf(args: Parameters<Command['run']>[1]): { ruleSet?: 'default' | 'strict' } {
+  const name = flag(args, 'rule-set');
+  if (name === undefined) return {};
+  if (name !== 'default' && name !== 'strict') throw new ApiError('INVALID_INPUT', `--rule-set is default or strict (got "${name.slice(0, 40)}").`);
+  return { ruleSet: name };
+}
+
+/** Each line of a section with its replacements marked: reverse video on a terminal, ⟦…⟧ otherwise. */
+function marked(section: OpOutput<'redact.preview'>['sections'][number], tty: boolean): string {
+  let out = '';
+  let at = 0;
+  for (const r of section.replacements) {
+    const shown = r.replacement === '' ? `-${r.rule}` : r.replacement;
+    out += neutraliseKeepLines(section.text.slice(at, r.at)) + (tty ? `\u001b[7m${neutralise(shown)}\u001b[0m` : `⟦${neutralise(shown)}⟧`);
+    at = r.at + r.replacement.length;
+  }
+  return out + neutraliseKeepLines(section.text.slice(at));
+}
+
+function neutraliseKeepLines(text: string): string {
+  return text.split('\n').map(neutralise).join('\n');
+}
+
+function printPreview(out: OpOutput<'redact.preview'>): void {
+  const tty = process.stdout.isTTY === true;
+  process.stdout.write(`Preview for ${out.path}: rule set ${out.ruleSet} version ${out.version}${out.vaultValuesMasked ? ', vault values masked' : ''}\n`);
+  for (const section of out.sections) {
+    process.stdout.write(`\n== ${section.label} ==\n${marked(section, tty)}${section.text.endsWith('\n') ? '' : '\n'}`);
+  }
+  const rows = out.sections.flatMap((s) => s.replacements.map((r) => ({ section: s.label, rule: r.rule, action: r.action, original: r.rule === 'vault' ? '(vault value)' : r.original.slice(0, 80), replacement: r.replacement })));
+  process.stdout.write(`\n${rows.length} replacement(s):\n`);
+  printTable(rows, ['section', 'rule', 'action', 'original', 'replacement']);
+  process.stdout.write('Nothing was written. Add a pattern for anything still visible: "redact patterns add NAME REGEX".\n');
+}
+
+export const redactCommands: Command[] = [
+  {
+    path: ['runs', 'export'],
+    usage: EXPORT_USAGE,
+    summary: 'Write a redacted run report (JSON) to a new file, for a vendor or another team (operator, admin). Preview it with "redact preview --run ID".',
+    run: async (ctx, args) => {
+      const id = positional(args, 0, 'The run id', EXPORT_USAGE);
+      const outPath = resolve(requireFlag(args, 'out', EXPORT_USAGE));
+      const out = await ctx.call('runs.export', { id, outPath, ...ruleSetOf(args) });
+      if (ctx.json) return printJson(out);
+      printFields({ run: out.id, file: out.path, ruleSet: `${out.ruleSet} ${out.version}`, replacements: out.replacements, sha256: out.sha256, bytes: out.bytes });
+      const counts = Object.entries(out.counts).map(([rule, n]) => `${rule}=${n}`);
+      if (counts.length > 0) process.stdout.write(`by rule: ${counts.join(' ')}\n`);
+    },
+  },
+  {
+    path: ['redact', 'preview'],
+    usage: PREVIEW_USAGE,
+    summary: 'Show exactly what an egress path would let leave, each replacement marked. Writes nothing.',
+    run: async (ctx, args) => {
+      const runId = flag(args, 'run');
+      const file = flag(args, 'file');
+      if ((runId === undefined) === (file === undefined)) throw new ApiError('INVALID_INPUT', `Give either --run ID or --file FILE. Usage: ${PREVIEW_USAGE}`);
+      const path = flag(args, 'path') ?? 'runsExport';
+      let text: string | undefined;
+      if (file !== undefined) {
+        const full = resolve(file);
+        let size: number;
+        try {
+          size = statSync(full).size;
+        } catch {
+          throw new ApiError('NOT_FOUND', `Cannot read ${full}. Check the path.`);
+        }
+        if (size > MAX_PREVIEW_TEXT) throw new ApiError('INVALID_INPUT', `${full} is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; preview a part of it.`);
+        text = readFileSync(full, 'utf8');
+      }
+      const out = await ctx.call('redact.preview', { ...(runId ? { runId } : { text }), path, ...ruleSetOf(args) });
+      if (ctx.json) return printJson(out);
+      printPreview(out);
+    },
+  },
+  {
+    path: ['redact', 'patterns', 'list'],
+    usage: 'redact patterns list',
+    summary: "The site's redaction patterns, site domains and the rule set of each egress path.",
+    run: async (ctx) => {
+      const out = await ctx.call('redact.patterns.list', {});
+      if (ctx.json) return printJson(out);
+      printTable(out.patterns, ['name', 'action', 'regex', 'createdBy', 'createdAt']);
+      printFields({ siteDomains: out.siteDomains.length ? out.siteDomains : '(none: set redact.siteDomains)', ...out.ruleSets });
+    },
+  },
+  {
+    path: ['redact', 'patterns', 'add'],
+    usage: ADD_USAGE,
+    summary: 'Add a site pattern (operator, admin); it applies to every egress path from now on.',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'The pattern name', ADD_USAGE);
+      const regex = positional(args, 1, 'The regular expression', ADD_USAGE);
+      const action = flag(args, 'action') ?? 'mask';
+      const out = await ctx.call('redact.patterns.add', { name, regex, action });
+      if (ctx.json) return printJson(out);
+      printFields({ added: out.name, action: out.action, regex: out.regex });
+    },
+  },
+  {
+    path: ['redact', 'patterns', 'remove'],
+    usage: 'redact patterns remove NAME',
+    summary: 'Remove a site pattern (operator, admin).',
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'The pattern name', 'redact patterns remove NAME');
+      const out = await ctx.call('redact.patterns.remove', { name });
+      if (ctx.json) return printJson(out);
+      printFields({ removed: out.name });
+    },
+  },
+];
