@@ -19,6 +19,7 @@ import { TrustScreen } from './screens/Trust';
 import { AuditExportScreen } from './screens/AuditExport';
 import { VerifyScreen } from './screens/Verify';
 import { IdentityScreen } from './screens/Identity';
+import { IssuesScreen } from './screens/Issues';
 import { RetentionScreen } from './screens/Retention';
 
 export interface Route {
@@ -36,6 +37,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'catalog', label: 'Catalog', icon: 'catalog', permission: 'signedIn', component: CatalogScreen, group: 'work' },
   { id: 'import', label: 'Import', icon: 'import', permission: 'bundles.import', component: ImportScreen, group: 'work' },
   { id: 'runs', label: 'Runs', icon: 'runs', permission: 'signedIn', component: RunsScreen, group: 'work' },
+  { id: 'issues', label: 'Issues', icon: 'issues', permission: 'signedIn', component: IssuesScreen, group: 'work' },
   { id: 'vault', label: 'Vault', icon: 'vault', permission: 'vault.manage', component: VaultScreen, group: 'work' },
   { id: 'audit', label: 'Audit trail', icon: 'audit', permission: 'audit.read', component: AuditScreen, group: 'work' },
   { id: 'audit-export', label: 'Audit export', icon: 'export', permission: 'audit.read', component: AuditExportScreen, group: 'work' },

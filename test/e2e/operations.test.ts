@@ -15,16 +15,16 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot, SCREENSHOTS } from './browser';
+import { launchBrowser, shoot, SCREENSHOTS } from './browser';
+import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
-import { ChangePasswordPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
+import { SignInPage } from './pages/auth-pages';
 import { ShellPage } from './pages/shell-page';
 import { DashboardPage } from './pages/screens-pages';
 import { AuditExportPage, CatalogPage, ImportPage, RunFormDialog, RunPage, VerifyPage } from './pages/operations-pages';
 import { writeOciLayout } from '../../src/oci';
-import { stopRunner } from '../../src/runner';
 import { buildSampleImage } from '../../samples/tools/build-image';
 import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
 
@@ -84,20 +84,14 @@ function fixtureBundle(name: string): string {
   return dir;
 }
 
-async function shown(locator: Locator): Promise<void> {
-  await locator.waitFor({ state: 'visible' });
-}
-
 describe('operations in Chromium: import, catalog, runs, audit export', { timeout: 240_000 }, () => {
   let harness: Harness;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
   const files = mkdtempSync(join(tmpdir(), 'airgap-e2e-ops-'));
   const fixtureName = `ui-fixture-${randomBytes(3).toString('hex')}`;
   let mirrorDir = '';
   const refs = new Map<string, string>();
   let admin: Page;
-  const errors: string[][] = [];
 
   // The wall clock, moved forward at the end to make the audit export overdue.
   let skew = 0;
@@ -118,46 +112,18 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await windows.closeAll();
     await browser?.close();
-    if (harness) {
-      await stopRunner(harness.core).catch(() => undefined);
-      // Images of this store only, by the catalog's own tags (the sample images are shared).
-      if (!ENGINE_SKIP && harness.core.isOpen) {
-        const { engineFor } = await import('../../src/api/handlers/engine');
-        const engine = engineFor(harness.core);
-        const tags = harness.core.store.db.prepare('SELECT engine_tag FROM bundles').all() as Array<{ engine_tag: string }>;
-        for (const t of tags) await engine.removeImage(t.engine_tag).catch(() => undefined);
-      }
-      await harness.close();
-    }
+    await closeRunningHarness(harness, !ENGINE_SKIP);
     rmSync(files, { recursive: true, force: true });
   });
 
-  async function open(): Promise<Page> {
-    const app = await openApp(browser, harness);
-    contexts.push(app.context);
-    errors.push(app.errors);
-    return app.page;
-  }
-
-  async function signInFirstTime(user: { name: string; first: string; password: string }): Promise<Page> {
-    const page = await open();
-    await new SignInPage(page).signIn(user.name, user.first);
-    await new ChangePasswordPage(page).change(user.first, user.password);
-    await shown(new DashboardPage(page).heading);
-    return page;
-  }
+  const windows = new Windows(() => ({ browser, harness }));
+  const open = () => windows.open();
+  const signInFirstTime = (user: { name: string; first: string; password: string }) => windows.signInFirstTime(user);
 
   it('first-run setup, then the admin trusts the sample key and adds the team', async () => {
-    admin = await open();
-    await new SetupPage(admin).createAdmin(ADMIN.name, ADMIN.password);
-    const recovery = new RecoveryKeyPage(admin);
-    // Creating the store derives keys with scrypt: slow on a loaded machine.
-    await recovery.heading.waitFor({ timeout: 60_000 });
-    await recovery.stored.check();
-    await recovery.continue.click();
-    await shown(new DashboardPage(admin).heading);
+    admin = await windows.setup(ADMIN);
 
     const shell = new ShellPage(admin);
     await shell.open('Trust and policy');
@@ -275,8 +241,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await new CatalogPage(operator).runButton('Show the first lines of a file').click();
     const form = new RunFormDialog(operator);
     harness.dialogs.open.push(picked);
-    await form.addFile('LOG');
-    await shown(form.dialog.getByText(picked));
+    await form.chooseFile('LOG', picked);
     await form.start();
     const run = new RunPage(operator);
     await run.waitForOutcome('succeeded');
@@ -354,7 +319,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   it('a viewer is offered none of an operator’s controls', async () => {
     const viewer = await signInFirstTime(VIEWER);
     const shell = new ShellPage(viewer);
-    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
+    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Issues', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
     await shell.open('Catalog');
     await shown(new CatalogPage(viewer).tasks);
     assert.equal(await viewer.getByRole('button', { name: /^(Run |Revoke |Prune|Import)/ }).count(), 0);
@@ -383,6 +348,6 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   });
 
   it('no page logged a CSP, Trusted Types or script error', () => {
-    assert.deepEqual(errors.flat(), []);
+    assert.deepEqual(windows.errors.flat(), []);
   });
 });

@@ -16,6 +16,7 @@ const PATHS = {
   verify: 'M9 12l2 2 4-4M12 2l8 4v6c0 5-3.5 8.5-8 10-4.5-1.5-8-5-8-10V6z',
   key: 'M15 7a4 4 0 1 1-3.9 4.9L3 20v-3h3v-3h3l2.1-2.1A4 4 0 0 1 15 7z',
   clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
+  issues: 'M12 3l10 18H2zM12 10v5M12 18v.01',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,6 +1,4 @@
-import { useEffect, useState } from 'react';
-import { useApi, useSession } from '../api/context';
-import type { OpOutput } from '../../../src/api/contract';
+import { useSession } from '../api/context';
 import { formatTime } from '../format';
 import { RunStateBadge, severityOf } from './run-parts';
 import { useOp } from '../api/use-op';
@@ -83,78 +81,75 @@ function RecentRunsCard() {
   );
 }
 
-/** Issues of the recent runs that raised any, counted by severity. */
+/** Issues still open (each task's latest finished run), counted by severity. */
 function OpenIssuesCard() {
-  const api = useApi();
-  const runs = useOp('runs.list', { limit: 50 });
-  const [counts, setCounts] = useState<Map<number, number> | null>(null);
-  useEffect(() => {
-    const withIssues = (runs.data?.runs ?? []).filter((r) => r.issues > 0).slice(0, 20);
-    let stale = false;
-    void Promise.all(withIssues.map((r) => api.call('runs.show', { id: r.id }))).then((shown) => {
-      if (stale) return;
-      const m = new Map<number, number>();
-      for (const s of shown) if (s.ok) for (const i of s.value.issueList) m.set(i.severity, (m.get(i.severity) ?? 0) + 1);
-      setCounts(m);
-    });
-    return () => {
-      stale = true;
-    };
-  }, [api, runs.data]);
-  const total = counts ? [...counts.values()].reduce((a, b) => a + b, 0) : 0;
+  const issues = useOp('issues.list', { latest: true, limit: 1 });
+  const counts = issues.data?.counts;
+  const byLevel = counts ? [counts.critical, counts.major, counts.minor, counts.info] : [];
+  const total = byLevel.reduce((a, b) => a + b, 0);
   return (
     <Card title="Open issues">
-      {counts === null ? (
-        <p className="muted">Reading recent runs…</p>
+      <ErrorNotice error={issues.error} />
+      {!counts ? (
+        <p className="muted">Reading issues…</p>
       ) : total === 0 ? (
-        <p className="empty">No issues in recent runs.</p>
+        <p className="empty">No open issues: the latest run of every task raised none.</p>
       ) : (
         <ul className="severity-list" aria-label="Issues by severity">
-          {[1, 2, 3, 4].map((sev) => (
-            <li key={sev}>
-              <span className={`badge badge-${severityOf(sev).tone}`}>{severityOf(sev).label}</span> <strong>{counts.get(sev) ?? 0}</strong>
+          {byLevel.map((n, i) => (
+            <li key={i}>
+              <span className={`badge badge-${severityOf(i + 1).tone}`}>{severityOf(i + 1).label}</span> <strong>{n}</strong>
             </li>
           ))}
         </ul>
       )}
       <div className="card-actions">
-        <a className="btn btn-small" href="#/runs">
-          Runs
+        <a className="btn btn-small" href="#/issues">
+          All issues
         </a>
       </div>
     </Card>
   );
 }
 
-/** What the last run saw of the engine, and who holds the runner. */
+/** The engine now (`engine.status`, answered within seconds), and who holds the runner. */
 function EngineCard() {
-  const api = useApi();
-  const runs = useOp('runs.list', { limit: 20 });
-  const [sandbox, setSandbox] = useState<OpOutput<'runs.show'>['sandbox']>(null);
-  useEffect(() => {
-    const last = runs.data?.runs.find((r) => r.startedAt);
-    if (!last) return;
-    void api.call('runs.show', { id: last.id }).then((s) => s.ok && setSandbox(s.value.sandbox));
-  }, [api, runs.data]);
+  const status = useOp('engine.status', {});
+  const runs = useOp('runs.list', { limit: 1 });
+  const engine = status.data;
   const runner = runs.data?.runner;
   return (
     <Card title="Engine status">
-      <ErrorNotice error={runs.error} />
-      {sandbox ? (
-        <dl className="facts facts-compact">
-          <dt>Engine</dt>
-          <dd>
-            {sandbox.engine} {sandbox.engineVersion}
-          </dd>
-          <dt>Mode</dt>
-          <dd>{sandbox.rootless ? 'rootless' : 'rootful'}</dd>
-          <dt>Socket</dt>
-          <dd className="mono break">{sandbox.socket}</dd>
-        </dl>
+      <ErrorNotice error={status.error} />
+      {!engine ? (
+        <p className="muted">Asking the container engine…</p>
+      ) : engine.reachable ? (
+        <>
+          <p className="badge badge-success">Engine reachable</p>
+          <dl className="facts facts-compact">
+            <dt>Engine</dt>
+            <dd>
+              {engine.kind === 'podman' ? 'Podman' : 'Docker'} {engine.version}
+            </dd>
+            <dt>Mode</dt>
+            <dd>{engine.rootless ? 'rootless' : 'rootful'}</dd>
+            <dt>Socket</dt>
+            <dd className="mono break">{engine.socket}</dd>
+          </dl>
+        </>
       ) : (
-        <p className="empty">No run has used the engine yet; its version shows after the first run.</p>
+        <>
+          <p className="badge badge-danger">Engine not reachable</p>
+          <p className="muted">{engine.message}</p>
+          {engine.socket && <p className="mono break">{engine.socket}</p>}
+        </>
       )}
       {runner && <p className="muted">{runner.held ? `Runner active (${runner.holder ?? 'held'}).` : 'Runner idle.'}</p>}
+      <div className="card-actions">
+        <button type="button" className="btn btn-small" onClick={() => void status.reload()} disabled={status.loading}>
+          {status.loading ? 'Checking…' : 'Check again'}
+        </button>
+      </div>
     </Card>
   );
 }

@@ -76,6 +76,9 @@ export function ImportScreen() {
   const [insecure, setInsecure] = useState(false);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [caFile, setCaFile] = useState<string | null>(null);
+  // A signature kept beside the image (cosign's detached form): both files, or neither.
+  const [signature, setSignature] = useState<{ signatureFile: string | null; payloadFile: string | null }>({ signatureFile: null, payloadFile: null });
   const [listing, setListing] = useState<Listing | null>(null);
   const [ref, setRef] = useState('');
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -94,7 +97,20 @@ export function ImportScreen() {
     source,
     insecure: kind === 'registry' && insecure ? true : undefined,
     credentials: kind === 'registry' && username ? { username, password } : undefined,
+    caFile: kind === 'registry' && caFile ? caFile : undefined,
   });
+
+  async function pickInto(what: 'caFile' | 'signatureFile' | 'payloadFile') {
+    const options = {
+      caFile: { title: 'Choose the registry’s CA certificate', filters: [{ name: 'PEM certificates', extensions: ['pem', 'crt', 'cer'] }] },
+      signatureFile: { title: 'Choose the detached signature', filters: [{ name: 'cosign signatures', extensions: ['sig'] }] },
+      payloadFile: { title: 'Choose the signed payload', filters: [{ name: 'cosign payloads', extensions: ['payload', 'json'] }] },
+    }[what];
+    const path = await api.chooseFile(options);
+    if (!path) return;
+    if (what === 'caFile') setCaFile(path);
+    else setSignature((s) => ({ ...s, [what]: path }));
+  }
 
   async function pick() {
     const path = await api.chooseFile(kind === 'oci' ? { title: 'Choose the OCI layout folder', kind: 'folder' } : { title: 'Choose the image archive', filters: [{ name: 'Image archives', extensions: ['tar', 'gz', 'tgz'] }] });
@@ -119,7 +135,9 @@ export function ImportScreen() {
     const id = progressId();
     setFollow(id);
     await importing.run(async () => {
-      const done = await api.call('bundles.import', { ...common(), ref: reference, progressId: id });
+      if (!signature.signatureFile !== !signature.payloadFile) return 'A detached signature needs both files: the signature and the payload it signs.';
+      const detached = signature.signatureFile && signature.payloadFile ? { signatureFile: signature.signatureFile, payloadFile: signature.payloadFile } : {};
+      const done = await api.call('bundles.import', { ...common(), ...detached, ref: reference, progressId: id });
       if (!done.ok) return done.error;
       setResult(done.value);
     });
@@ -165,6 +183,19 @@ export function ImportScreen() {
                   <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} />
                   <span>Plain HTTP (only for a registry on this machine)</span>
                 </label>
+                <div className="row-inputs">
+                  <button type="button" className="btn btn-small" onClick={() => void pickInto('caFile')}>
+                    Registry CA certificate…
+                  </button>
+                  <span className="mono break" aria-label="Chosen registry CA certificate">
+                    {caFile ?? 'System trust store'}
+                  </span>
+                  {caFile && (
+                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setCaFile(null)}>
+                      Use the system trust store
+                    </button>
+                  )}
+                </div>
               </div>
             ) : (
               <div className="row-inputs">
@@ -176,6 +207,32 @@ export function ImportScreen() {
                 </span>
               </div>
             )}
+            <details className="detached-signature" open={Boolean(signature.signatureFile || signature.payloadFile)}>
+              <summary>Signature kept beside the image (detached)</summary>
+              <div className="stack">
+                <p className="hint">A docker save archive carries no signature: choose the cosign signature (.sig) and the payload it signs (.payload), made at the signing site for the digest the listing shows. Both are checked against the trust roots.</p>
+                {(
+                  [
+                    ['signatureFile', 'Signature file…', 'Chosen signature file'],
+                    ['payloadFile', 'Signed payload…', 'Chosen signed payload'],
+                  ] as const
+                ).map(([what, label, chosen]) => (
+                  <div key={what} className="row-inputs">
+                    <button type="button" className="btn btn-small" onClick={() => void pickInto(what)}>
+                      {label}
+                    </button>
+                    <span className="mono break" aria-label={chosen}>
+                      {signature[what] ?? 'Nothing chosen'}
+                    </span>
+                  </div>
+                ))}
+                {(signature.signatureFile || signature.payloadFile) && (
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setSignature({ signatureFile: null, payloadFile: null })}>
+                    Clear the detached signature
+                  </button>
+                )}
+              </div>
+            </details>
             <ErrorNotice error={browse.error} />
             <div className="card-actions">
               <button type="submit" className="btn btn-primary" disabled={browse.busy}>

@@ -21,6 +21,19 @@ export function VerifyScreen() {
   const api = useApi();
   const [paths, setPaths] = useState<string[]>([]);
   const [result, setResult] = useState<Verified | null>(null);
+  // The CA certificate is public: read in the page and sent as PEM text (`--ca`).
+  const [ca, setCa] = useState<{ name: string; pem: string } | null>(null);
+  const [caError, setCaError] = useState<string | null>(null);
+  const [caKey, setCaKey] = useState(0);
+
+  async function chooseCa(file: File | undefined) {
+    setCaError(null);
+    if (!file) return setCa(null);
+    if (file.size > 100_000) return setCaError('A CA certificate file is at most 100 kB.');
+    const pem = await file.text();
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) return setCaError(`${file.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+    setCa({ name: file.name, pem });
+  }
   const { error, busy, run } = useAction();
 
   async function add() {
@@ -47,6 +60,19 @@ export function VerifyScreen() {
               ))}
             </ul>
           )}
+          <div className="field">
+            <label htmlFor="verify-ca">CA certificate (optional, PEM)</label>
+            <input key={caKey} id="verify-ca" type="file" accept=".pem,.crt,.cer" aria-describedby="verify-ca-hint" aria-invalid={caError ? true : undefined} onChange={(e) => void chooseCa(e.target.files?.[0])} />
+            <p id="verify-ca-hint" className="hint">
+              {ca ? `Signers must chain to ${ca.name}.` : 'With your organisation’s CA, each signer is also checked against it.'}
+            </p>
+            {caError && <p className="field-error">{caError}</p>}
+            {ca && (
+              <button type="button" className="btn btn-small btn-ghost" onClick={() => (setCa(null), setCaKey((k) => k + 1))}>
+                Verify without the CA
+              </button>
+            )}
+          </div>
           <ErrorNotice error={error} />
           <div className="card-actions">
             <button type="button" className="btn" onClick={() => void add()}>
@@ -59,7 +85,7 @@ export function VerifyScreen() {
               onClick={() =>
                 void run(async () => {
                   setResult(null);
-                  const done = await api.call('audit.verify', { paths });
+                  const done = await api.call('audit.verify', { paths, ...(ca ? { caPem: ca.pem } : {}) });
                   if (!done.ok) return done.error;
                   setResult(done.value);
                 })

@@ -1,4 +1,5 @@
 /** Pieces of the run screens: badges, issues by severity, the report. All task text is React text. */
+import type { ReactNode } from 'react';
 import type { OpOutput } from '../../../src/api/contract';
 import { Card } from '../components/PageHeader';
 
@@ -25,11 +26,12 @@ export function RunStateBadge({ run }: { run: Pick<RunSummary, 'state' | 'outcom
   return <span className={`badge badge-${tone}`}>{run.outcome ?? 'finished'}</span>;
 }
 
-export function IssuesList({ issues }: { issues: Details['issueList'] }) {
+/** Issues, most severe first; `after` adds to each (the Issues screen links the run it came from). */
+export function IssuesList<T extends Details['issueList'][number]>({ issues, after, label = 'Issues, most severe first' }: { issues: T[]; after?: (issue: T) => ReactNode; label?: string }) {
   if (issues.length === 0) return <p className="empty">No issues raised.</p>;
   const sorted = [...issues].sort((a, b) => a.severity - b.severity);
   return (
-    <ol className="issues" aria-label="Issues, most severe first">
+    <ol className="issues" aria-label={label}>
       {sorted.map((issue, i) => {
         const sev = severityOf(issue.severity);
         return (
@@ -58,6 +60,7 @@ export function IssuesList({ issues }: { issues: Details['issueList'] }) {
                 <pre className="details-text">{issue.details}</pre>
               </details>
             )}
+            {after?.(issue)}
           </li>
         );
       })}

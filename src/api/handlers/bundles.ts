@@ -324,8 +324,7 @@ function declaration(task: CodebundleTask) {
       enum: v.enum ?? null,
       example: v.example ?? null,
       required: v.required,
-      // Declared by bundles once the schema has the field (default false).
-      sensitive: (v as { sensitive?: boolean }).sensitive === true,
+      sensitive: v.sensitive,
     })),
     network: task.network,
     timeoutSeconds: task.timeoutSeconds,

@@ -45,30 +45,50 @@ export class CatalogPage {
   }
 }
 
+/** The run form, generated from the task's declaration: one control per variable, labelled by its name. */
 export class RunFormDialog {
   readonly dialog: Locator;
   constructor(readonly page: Page) {
     this.dialog = page.getByRole('dialog');
   }
 
-  async addValue(name: string, value: string): Promise<void> {
-    const n = (await this.dialog.getByLabel(/^Values \d+ name$/).count()) + 1;
-    await this.dialog.getByRole('button', { name: 'Add a value' }).click();
-    await this.dialog.getByLabel(`Values ${n} name`).fill(name);
-    await this.dialog.getByLabel(`Values ${n} value`).fill(value);
+  /** The control of a variable (text, number, checkbox, select, or the file button), by its name. */
+  variable(name: string): Locator {
+    return this.dialog.getByLabel(name, { exact: true });
   }
 
-  /** Picks a file in the native dialog (the harness answers) and names the variable. */
-  async addFile(name: string): Promise<void> {
-    // The row appears once the dialog has answered: wait for that row, not for the click.
-    const n = (await this.dialog.getByLabel(/^Files \d+ name$/).count()) + 1;
-    await this.dialog.getByRole('button', { name: 'Add a file…' }).click();
-    await this.dialog.getByLabel(`Files ${n} name`).fill(name);
+  async setValue(name: string, value: string): Promise<void> {
+    await this.variable(name).fill(value);
+  }
+
+  /** Picks a file in the native dialog (the harness answers) and waits for the form to show it. */
+  async chooseFile(name: string, path: string): Promise<void> {
+    await this.variable(name).click();
+    await this.dialog.getByLabel(`File chosen for ${name}`).filter({ hasText: path }).waitFor();
+  }
+
+  vaultPicker(secret: string): Locator {
+    return this.dialog.getByLabel(`Vault item for ${secret}`);
+  }
+
+  /** The message shown next to a field. */
+  error(name: string): Locator {
+    return this.dialog.locator('.run-var').filter({ has: this.page.getByLabel(name, { exact: true }) }).locator('.field-error');
+  }
+
+  /** Waits for this message next to the field. */
+  async expectError(name: string, message: string): Promise<void> {
+    await this.error(name).filter({ hasText: message }).waitFor();
+  }
+
+  /** Waits until the field shows no message. */
+  async expectNoError(name: string): Promise<void> {
+    await this.error(name).waitFor({ state: 'detached' });
   }
 
   async start(reason?: string): Promise<void> {
     if (reason) await this.dialog.getByLabel(/^Reason/).fill(reason);
-    await this.dialog.getByRole('button', { name: 'Start run' }).click();
+    await this.dialog.getByRole('button', { name: /^Start (run|and ask for approval)$/ }).click();
   }
 }
 

@@ -6,6 +6,7 @@ export const ALL_SCREENS = [
   'Catalog',
   'Import',
   'Runs',
+  'Issues',
   'Vault',
   'Audit trail',
   'Audit export',

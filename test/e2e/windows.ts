@@ -1,0 +1,68 @@
+/**
+ * The windows a browser e2e suite opens on one harness (each its own session), the first-run and
+ * first-sign-in steps they share, and the cleanup of a suite that ran tasks.
+ */
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Harness } from './harness';
+import { openApp } from './browser';
+import { ChangePasswordPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
+import { DashboardPage } from './pages/screens-pages';
+import { stopRunner } from '../../src/runner';
+
+export async function shown(locator: Locator): Promise<void> {
+  await locator.waitFor({ state: 'visible' });
+}
+
+export class Windows {
+  readonly contexts: BrowserContext[] = [];
+  /** Console and page errors of every window (CSP and Trusted Types violations included). */
+  readonly errors: string[][] = [];
+  constructor(private readonly env: () => { browser: Browser; harness: Harness }) {}
+
+  async open(): Promise<Page> {
+    const { browser, harness } = this.env();
+    const app = await openApp(browser, harness);
+    this.contexts.push(app.context);
+    this.errors.push(app.errors);
+    return app.page;
+  }
+
+  /** First-run setup through the UI; returns on the dashboard. */
+  async setup(admin: { name: string; password: string }): Promise<Page> {
+    const page = await this.open();
+    await new SetupPage(page).createAdmin(admin.name, admin.password);
+    const recovery = new RecoveryKeyPage(page);
+    // Creating the store derives keys with scrypt: slow on a loaded machine.
+    await recovery.heading.waitFor({ timeout: 60_000 });
+    await recovery.stored.check();
+    await recovery.continue.click();
+    await new DashboardPage(page).heading.waitFor();
+    return page;
+  }
+
+  /** A new window signing in with the first password and changing it; returns on the dashboard. */
+  async signInFirstTime(user: { name: string; first: string; password: string }): Promise<Page> {
+    const page = await this.open();
+    await new SignInPage(page).signIn(user.name, user.first);
+    await new ChangePasswordPage(page).change(user.first, user.password);
+    await new DashboardPage(page).heading.waitFor();
+    return page;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of this.contexts) await c.close().catch(() => undefined);
+  }
+}
+
+/** Stops the runner, removes this store's images (by the catalog's own tags; sample images are shared), closes the harness. */
+export async function closeRunningHarness(harness: Harness | undefined, removeImages: boolean): Promise<void> {
+  if (!harness) return;
+  await stopRunner(harness.core).catch(() => undefined);
+  if (removeImages && harness.core.isOpen) {
+    const { engineFor } = await import('../../src/api/handlers/engine');
+    const engine = engineFor(harness.core);
+    const tags = harness.core.store.db.prepare('SELECT engine_tag FROM bundles').all() as Array<{ engine_tag: string }>;
+    for (const t of tags) await engine.removeImage(t.engine_tag).catch(() => undefined);
+  }
+  await harness.close();
+}
