@@ -11,8 +11,8 @@
  * Go and Node read them as one stream). The first member holds README.txt and the tar header of
  * events.jsonl, stored uncompressed so its length is known before events.jsonl's size is: its
  * place is reserved at the start of the file and written last. Then events.jsonl, hashed as it is
- * produced and compressed in 4 MiB members on the thread pool, several at once (one pass, no
- * temporary copy). The last member holds the padding, the manifest, its signature and the
+ * produced and compressed in 4 MiB members on the thread pool while the main thread writes the
+ * next lines (one pass, no temporary copy). The last member holds the padding, the manifest, its signature and the
  * end-of-archive marker.
  *
  * Atomic: everything goes to a hidden `.NAME.RANDOM.partial` file in the destination folder, which
@@ -81,9 +81,12 @@ export interface ExportResult {
   bytes: number;
 }
 
-const BATCH_BYTES = 256 * 1024;
 /** events.jsonl is compressed in independent gzip members of this size, several at once (like pigz). */
 const MEMBER_BYTES = 4 * 1024 * 1024;
+/** Room past MEMBER_BYTES for the line that crosses it (a longer line grows the block). */
+const BLOCK_SLACK = 256 * 1024;
+/** Blocks that may wait for compression beyond those being compressed. */
+const QUEUED_BLOCKS = 4;
 const gzipAsync = promisify(gzip);
 const PROGRESS_EVERY = 10_000;
 
@@ -117,7 +120,13 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<AuditEvent> {
   return typeof (value as AsyncIterable<AuditEvent>)[Symbol.asyncIterator] === 'function';
 }
 
-/** Turns events into line batches, checking order and links and counting as it goes. */
+/**
+ * Turns events into blocks of whole lines, about MEMBER_BYTES each, checking order and links and
+ * counting as it goes. Lines are written straight into the block (no join, no intermediate copy),
+ * and a block comes back through `release` once it is compressed: a million events reuse a handful
+ * of buffers instead of allocating half a gigabyte, which would make V8 collect its whole heap again
+ * and again under the external-memory pressure.
+ */
 class EventsEncoder {
   count = 0;
   bytes = 0;
@@ -127,18 +136,28 @@ class EventsEncoder {
   replacements = 0;
   redactedEvents = 0;
   readonly sha = createHash('sha256');
-  /** Lines are written straight into this buffer (no join, no intermediate string). */
-  private batch = Buffer.allocUnsafe(BATCH_BYTES + 64 * 1024);
-  private batchLength = 0;
+  private block: Buffer;
+  private blockLength = 0;
+  private readonly free: Buffer[] = [];
 
   constructor(
     private readonly options: WriteExportOptions,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.lastHash = options.firstPrevHash;
+    this.block = this.newBlock();
   }
 
-  /** Adds one event; returns a full batch to write, if one is ready. */
+  private newBlock(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(MEMBER_BYTES + BLOCK_SLACK);
+  }
+
+  /** Hands back a block `add` or `flush` returned, once nothing reads it any more. */
+  release(block: Buffer): void {
+    if (block.buffer.byteLength === MEMBER_BYTES + BLOCK_SLACK && block.byteOffset === 0) this.free.push(Buffer.from(block.buffer, 0, block.buffer.byteLength));
+  }
+
+  /** Adds one event; returns a full block to compress, if one is ready. */
   add(event: AuditEvent): Buffer | null {
     if (this.count === 0) this.firstSeq = event.seq;
     else if (event.seq !== this.lastSeq + 1) {
@@ -172,63 +191,69 @@ class EventsEncoder {
     this.lastHash = event.hash;
     if (this.count % PROGRESS_EVERY === 0) {
       this.signal?.throwIfAborted();
-      this.options.onProgress?.({ phase: 'events', events: this.count, bytes: this.bytes + this.batchLength });
+      this.options.onProgress?.({ phase: 'events', events: this.count, bytes: this.bytes + this.blockLength });
     }
-    return this.batchLength >= BATCH_BYTES ? this.flush() : null;
+    return this.blockLength >= MEMBER_BYTES ? this.flush() : null;
   }
 
   private append(line: string): void {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes.
-    if (this.batchLength + line.length * 3 + 1 > this.batch.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.batch.length, this.batchLength + line.length * 3 + 1));
-      this.batch.copy(bigger, 0, 0, this.batchLength);
-      this.batch = bigger;
+    if (this.blockLength + line.length * 3 + 1 > this.block.length) {
+      const bigger = Buffer.allocUnsafeSlow(this.blockLength + line.length * 3 + 1);
+      this.block.copy(bigger, 0, 0, this.blockLength);
+      this.release(this.block);
+      this.block = bigger;
     }
-    this.batchLength += this.batch.write(line, this.batchLength, 'utf8');
-    this.batch[this.batchLength++] = 0x0a;
+    this.blockLength += this.block.write(line, this.blockLength, 'utf8');
+    this.block[this.blockLength++] = 0x0a;
   }
 
+  /** The lines so far, as a block to compress (hashed and counted here), or null if there are none. */
   flush(): Buffer | null {
-    if (this.batchLength === 0) return null;
-    // The batch is handed over (compression holds it asynchronously); the next one is a new buffer.
-    const buf = this.batch.subarray(0, this.batchLength);
-    this.batch = Buffer.allocUnsafe(BATCH_BYTES + 64 * 1024);
-    this.batchLength = 0;
-    this.sha.update(buf);
-    this.bytes += buf.length;
-    return buf;
+    if (this.blockLength === 0) return null;
+    // The block is handed over (compression reads it asynchronously) until it is released.
+    const full = this.block.subarray(0, this.blockLength);
+    this.block = this.newBlock();
+    this.blockLength = 0;
+    this.sha.update(full);
+    this.bytes += full.length;
+    return full;
   }
 }
 
 /**
- * Compresses events.jsonl as a series of gzip members on libuv's thread pool, up to `parallel` at a
- * time, writing them in order from `start`. Returns the position after the last member.
+ * Compresses events.jsonl as a series of gzip members on libuv's thread pool and writes them in
+ * order from `start`. Returns the position after the last member.
+ *
+ * The main thread, which turns events into lines, is the bottleneck; compression takes about a
+ * third of its time. So members are compressed on one CPU fewer than there are (at least one, at
+ * most four: `lanes`, each compressing one member after another), leaving the main thread a CPU of
+ * its own, and a few blocks may wait their turn (`queued`), so a moment when other work takes the
+ * CPUs does not stop the main thread. Memory stays small: about 4 MiB per block waiting or in work.
  */
-async function writeEventMembers(handle: FileHandle, start: number, batches: AsyncIterable<Buffer>, level: number, signal: AbortSignal | undefined): Promise<number> {
-  const parallel = Math.max(2, Math.min(4, availableParallelism()));
+async function writeEventMembers(handle: FileHandle, start: number, encoder: EventsEncoder, blocks: AsyncIterable<Buffer>, level: number, signal: AbortSignal | undefined): Promise<number> {
+  const lanes: Array<Promise<unknown>> = Array.from({ length: Math.max(1, Math.min(4, availableParallelism() - 1)) }, () => Promise.resolve());
+  const queued = lanes.length + QUEUED_BLOCKS;
   const pending: Array<Promise<Buffer>> = [];
   let position = start;
-  let block: Buffer[] = [];
-  let blockLength = 0;
+  let submitted = 0;
   const drainOne = async (): Promise<void> => {
     const member = await pending.shift()!;
     await writeAt(handle, member, position);
     position += member.length;
   };
-  const submit = async (): Promise<void> => {
-    signal?.throwIfAborted();
-    pending.push(gzipAsync(Buffer.concat(block, blockLength), { level }));
-    block = [];
-    blockLength = 0;
-    if (pending.length >= parallel) await drainOne();
-  };
   try {
-    for await (const batch of batches) {
-      block.push(batch);
-      blockLength += batch.length;
-      if (blockLength >= MEMBER_BYTES) await submit();
+    for await (const block of blocks) {
+      signal?.throwIfAborted();
+      const lane = submitted++ % lanes.length;
+      const member = lanes[lane]!.then(() => gzipAsync(block, { level })).then((compressed) => {
+        encoder.release(block);
+        return compressed;
+      });
+      lanes[lane] = member;
+      pending.push(member);
+      if (pending.length >= queued) await drainOne();
     }
-    if (blockLength > 0) await submit();
     while (pending.length > 0) await drainOne();
     return position;
   } finally {
@@ -309,7 +334,7 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
       throw invalid(`Cannot write to ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check that the folder exists and is writable.`);
     }
     const encoder = new EventsEncoder(options, signal);
-    let position = await writeEventMembers(handle, reserved, encodeEvents(encoder, options.events), level, signal);
+    let position = await writeEventMembers(handle, reserved, encoder, encodeEvents(encoder, options.events), level, signal);
     if (encoder.count === 0) throw invalid('There are no events to export after the last export.');
 
     options.onProgress?.({ phase: 'signing', events: encoder.count, bytes: encoder.bytes });

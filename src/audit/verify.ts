@@ -108,6 +108,8 @@ interface EventsSummary {
 }
 
 const BLOCK_BYTES = 1024 * 1024;
+/** Room past BLOCK_BYTES for the decompressed chunk that crosses it. */
+const BLOCK_SLACK = 512 * 1024;
 const MAX_LINE = 16 * 1024 * 1024;
 const COLLECT = [IDENTITY_REPLACED_ACTION];
 
@@ -117,8 +119,9 @@ const COLLECT = [IDENTITY_REPLACED_ACTION];
  * problems are named exactly as a single-threaded check names them.
  */
 class ParallelEvents {
-  private parts: Buffer[] = [];
-  private partsLength = 0;
+  /** The block being filled: chunks are copied in once, and a full block is handed to a worker as it is. */
+  private block = new Uint8Array(BLOCK_BYTES + BLOCK_SLACK);
+  private blockLength = 0;
   private readonly results: Array<Promise<BlockResult>> = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private failed = false;
@@ -130,13 +133,22 @@ class ParallelEvents {
 
   push(chunk: Buffer): void {
     if (this.failed) return;
-    this.parts.push(Buffer.from(chunk));
-    this.partsLength += chunk.length;
-    if (this.partsLength >= BLOCK_BYTES) this.cut(false);
+    if (this.blockLength + chunk.length > this.block.length) {
+      if (this.blockLength + chunk.length > MAX_LINE + BLOCK_BYTES) {
+        this.fail(); // a giant line: the line-by-line check names it
+        return;
+      }
+      const bigger = new Uint8Array(Math.max(this.block.length * 2, this.blockLength + chunk.length));
+      bigger.set(this.block.subarray(0, this.blockLength));
+      this.block = bigger;
+    }
+    this.block.set(chunk, this.blockLength);
+    this.blockLength += chunk.length;
+    if (this.blockLength >= BLOCK_BYTES) this.cut(false);
   }
 
   end(): void {
-    if (!this.failed && this.partsLength > 0) this.cut(true);
+    if (!this.failed && this.blockLength > 0) this.cut(true);
   }
 
   /** Awaited between chunks: keeps at most two blocks per worker in flight. */
@@ -172,23 +184,21 @@ class ParallelEvents {
   }
 
   private cut(final: boolean): void {
-    const all = Buffer.concat(this.parts, this.partsLength);
-    const newline = final ? all.length - 1 : all.lastIndexOf(0x0a);
-    if (final && all[newline] !== 0x0a) {
+    const filled = this.block.subarray(0, this.blockLength);
+    const newline = final ? filled.length - 1 : filled.lastIndexOf(0x0a);
+    if (final && filled[newline] !== 0x0a) {
       this.fail(); // no final newline: the line-by-line check names it
       return;
     }
-    if (newline < 0) {
-      if (all.length > MAX_LINE) this.fail();
-      this.parts = [all];
-      return;
-    }
-    const block = new Uint8Array(newline + 1);
-    block.set(all.subarray(0, newline + 1));
-    const rest = all.subarray(newline + 1);
-    this.parts = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.partsLength = rest.length;
-    const result = this.pool.check(block, { keepHashes: this.keepHashes, collectActions: COLLECT });
+    if (newline < 0) return; // one long line so far: push() grows the block, up to MAX_LINE
+    // The whole lines go to a worker, with the block's memory; the rest starts the next block.
+    const rest = filled.subarray(newline + 1);
+    const next = new Uint8Array(Math.max(BLOCK_BYTES + BLOCK_SLACK, rest.length * 2));
+    next.set(rest);
+    const lines = this.block.subarray(0, newline + 1);
+    this.block = next;
+    this.blockLength = rest.length;
+    const result = this.pool.check(lines, { keepHashes: this.keepHashes, collectActions: COLLECT });
     this.results.push(result);
     const tracked: Promise<unknown> = result.then(
       () => this.inFlight.delete(tracked),
@@ -202,8 +212,8 @@ class ParallelEvents {
 
   private fail(): void {
     this.failed = true;
-    this.parts = [];
-    this.partsLength = 0;
+    this.block = new Uint8Array(0);
+    this.blockLength = 0;
   }
 }
 

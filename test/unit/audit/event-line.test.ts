@@ -131,6 +131,49 @@ test('canonicalEventLine is canonicalJson of the exported fields, for plain and 
   assert.throws(() => canonicalEventLine({ ...base!, mono: 1.5 }), /safe integers/);
 });
 
+test('canonicalEventLine writes details in any key order and of any odd shape exactly as canonicalJson does', () => {
+  const [base] = makeChain(1);
+  const deep: Record<string, unknown> = {};
+  let cursor = deep;
+  for (let i = 0; i < 80; i++) {
+    const next: Record<string, unknown> = { b: i, a: [i] };
+    cursor.z = next;
+    cursor = next;
+  }
+  const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: { d: 2, c: 3 } });
+  const withToJson = Object.assign(Object.create({ toJSON: () => 'other' }) as Record<string, unknown>, { b: 1, a: 2 });
+  const oddDetails: unknown[] = [
+    { z: 1, a: { y: [3, { d: 1, c: 2 }], b: null }, m: 'text' },
+    { b: 1, a: undefined, c: [true, false, null] },
+    { 10: 'ten', 9: 'nine', a: 'letter' },
+    { b: { 2: 'x', 1: 'y' }, a: 1 },
+    JSON.parse('{"b":1,"__proto__":{"x":1},"a":2}'),
+    nullProto,
+    { b: new Date(0), a: 1 },
+    { b: [1, 2], a: [] },
+    { a: -0, b: Number.MIN_SAFE_INTEGER },
+    { 'é': 1, 'e': 2, '😀': 3, '\uffff': 4 },
+    deep,
+    [{ b: 1, a: 2 }],
+    // eslint-disable-next-line no-sparse-arrays
+    { b: [1, , 2], a: 1 },
+    'just a string',
+    null,
+  ];
+  for (const details of oddDetails) {
+    for (const redacted of [undefined, true]) {
+      const event = { ...base!, details, ...(redacted ? { redacted } : {}) };
+      assert.equal(canonicalEventLine(event), canonicalJson(exportedFields(event)), JSON.stringify(details)?.slice(0, 80));
+    }
+  }
+  // Where canonicalJson refuses, so does canonicalEventLine (JSON.stringify would have written something).
+  for (const details of [{ b: 1, a: 1.5 }, { a: [undefined] }, { a: () => 1 }, { a: 2n }, { a: Number.POSITIVE_INFINITY }, { b: 1, toJSON: () => 'x' }]) {
+    assert.throws(() => canonicalJson(exportedFields({ ...base!, details })));
+    assert.throws(() => canonicalEventLine({ ...base!, details }));
+  }
+  assert.equal(canonicalEventLine({ ...base!, details: withToJson }), canonicalJson(exportedFields({ ...base!, details: withToJson })));
+});
+
 test('the byte recogniser accepts canonical lines only', () => {
   const lines = randomChain(prng(3), 300).map((e) => canonicalJson(e));
   let count = 0;
