@@ -21,6 +21,7 @@ import { VerifyScreen } from './screens/Verify';
 import { IdentityScreen } from './screens/Identity';
 import { IssuesScreen } from './screens/Issues';
 import { RetentionScreen } from './screens/Retention';
+import { RedactScreen } from './screens/Redact';
 
 export interface Route {
   id: string;
@@ -39,6 +40,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'runs', label: 'Runs', icon: 'runs', permission: 'signedIn', component: RunsScreen, group: 'work' },
   { id: 'issues', label: 'Issues', icon: 'issues', permission: 'signedIn', component: IssuesScreen, group: 'work' },
   { id: 'vault', label: 'Vault', icon: 'vault', permission: 'vault.manage', component: VaultScreen, group: 'work' },
+  { id: 'redact', label: 'Redaction preview', icon: 'shield', permission: 'redact.preview', component: RedactScreen, group: 'work' },
   { id: 'audit', label: 'Audit trail', icon: 'audit', permission: 'audit.read', component: AuditScreen, group: 'work' },
   { id: 'audit-export', label: 'Audit export', icon: 'export', permission: 'audit.read', component: AuditExportScreen, group: 'work' },
   { id: 'verify', label: 'Verify audit bundles', icon: 'verify', permission: 'signedIn', component: VerifyScreen, group: 'work' },

@@ -240,7 +240,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await new ChangePasswordPage(page).change(AUDITOR.first, AUDITOR.password);
     const shell = new ShellPage(page);
     await shown(new DashboardPage(page).heading);
-    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Issues', 'Audit trail', 'Audit export', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
+    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Issues', 'Redaction preview', 'Audit trail', 'Audit export', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
 
     await shell.open('Audit trail');
     const audit = new AuditPage(page);

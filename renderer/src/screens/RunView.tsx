@@ -159,6 +159,7 @@ export function RunView({ id }: { id: string }) {
             <a className="btn btn-ghost" href="#/runs">
               All runs
             </a>
+            {run?.state === 'finished' && session.can('runs.export') && <a className="btn btn-ghost" href={`#/redact/${encodeURIComponent(id)}`}>Export report…</a>}
             {canApprove && (
               <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => void act('approve')}>
                 Approve run

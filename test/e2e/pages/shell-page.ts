@@ -8,6 +8,7 @@ export const ALL_SCREENS = [
   'Runs',
   'Issues',
   'Vault',
+  'Redaction preview',
   'Audit trail',
   'Audit export',
   'Verify audit bundles',
