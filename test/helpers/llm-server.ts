@@ -120,13 +120,15 @@ export async function startLlmServer(options: { mode?: LlmMode; untrusted?: bool
         case 'no-choices':
           return send(200, JSON.stringify({ id: 'x', object: 'chat.completion', choices: [] }));
         case 'ok': {
-          let parsed: { model?: string; messages?: Array<{ content?: string }> };
+          let parsed: { model?: string; messages?: Array<{ role?: string; content?: string }> };
           try {
             parsed = JSON.parse(body) as typeof parsed;
           } catch {
             return send(400, JSON.stringify({ error: { message: 'request body is not JSON' } }));
           }
-          return send(200, completion((parsed.messages ?? []).map((m) => m.content ?? '').join('\n'), parsed.model ?? ''));
+          // Pseudonyms of the run's data (the user message), not the system message's examples.
+          const user = (parsed.messages ?? []).filter((m) => m.role === 'user');
+          return send(200, completion(user.map((m) => m.content ?? '').join('\n'), parsed.model ?? ''));
         }
       }
     });

@@ -8,6 +8,7 @@ import { LogBuffer } from '../log/buffer';
 import { LogView } from '../log/LogView';
 import { formatBytes, formatDate, formatTime, shortHash } from '../format';
 import { IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
+import { RunSummaryCard } from './Summary';
 
 const PAGE = 10_000;
 type Details = OpOutput<'runs.show'>;
@@ -264,6 +265,7 @@ export function RunView({ id }: { id: string }) {
           <Card title="Report">
             {run.purged.report ? <Purged what="Report" mark={run.purged.report} /> : <ReportBlocks blocks={run.report} />}
           </Card>
+          <RunSummaryCard runId={run.id} />
         </div>
       )}
     </>
