@@ -22,6 +22,17 @@ function matches(run: RunSummary, f: Filters): boolean {
   return [run.id, run.bundle.name, run.task.id, run.task.title, run.startedBy].some((s) => s.toLowerCase().includes(t));
 }
 
+/** A run whose log or report a purge removed (docs/retention.md). */
+function PurgedBadge({ purged }: { purged: RunSummary['purged'] }) {
+  const mark = purged.logs ?? purged.report;
+  if (!mark) return null;
+  return (
+    <span className="badge badge-neutral badge-inline" title={`${purged.logs ? 'Log' : 'Issues and report'} purged ${formatTime(mark.at)} by ${mark.by}`}>
+      purged
+    </span>
+  );
+}
+
 function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: string }) {
   if (runs.length === 0) return <p className="empty">No runs match.</p>;
   return (
@@ -58,11 +69,7 @@ function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: string }) {
               <td className="nowrap">{formatTime(r.createdAt)}</td>
               <td>
                 <RunStateBadge run={r} />
-                {r.purged.logs && (
-                  <span className="badge badge-neutral badge-inline" title={`Log purged ${r.purged.logs.at}`}>
-                    purged
-                  </span>
-                )}
+                <PurgedBadge purged={r.purged} />
               </td>
               <td>{r.issues}</td>
             </tr>

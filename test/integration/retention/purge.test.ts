@@ -90,8 +90,17 @@ describe('purge: the purged text is gone from the decrypted database and WAL', {
   let hasSummaries = false;
   let neighbours: string[] = [];
 
-  /** What an attacker with the data key reads: every page of the file and every frame of the WAL. */
-  const onDisk = (): DecryptedPage[] => [...decryptDatabaseFile(dbPath, key), ...decryptWalFile(`${dbPath}-wal`, key)];
+  /** What someone with a copy of the files and the data key reads: every page of the database and every frame of its WAL. */
+  const onDisk = (): DecryptedPage[] => {
+    const copy = tempDir('agr-copy-');
+    try {
+      copyFileSync(dbPath, join(copy, 'store.db'));
+      if (existsSync(`${dbPath}-wal`)) copyFileSync(`${dbPath}-wal`, join(copy, 'store.db-wal'));
+      return [...decryptDatabaseFile(join(copy, 'store.db'), key), ...decryptWalFile(join(copy, 'store.db-wal'), key)];
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  };
 
   before(async () => {
     env = await initialisedCore({ start: NOW });
