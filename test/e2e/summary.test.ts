@@ -14,7 +14,6 @@ import { launchBrowser, openApp, shoot, SCREENSHOTS } from './browser';
 import { SignInPage } from './pages/auth-pages';
 import { LlmSettingsCard, RunSummaryCard } from './pages/summary-page';
 import { dispatch } from '../../src/api/dispatcher';
-import { addPattern } from '../../src/redact';
 import { addUser, as, signIn } from '../helpers/core';
 import { startLlmServer, type TestLlmServer } from '../helpers/llm-server';
 import { SEEDED, SITE_DOMAINS, SITE_PATTERN, VAULT_VALUES, leaks } from '../unit/redact/seeded';
@@ -47,7 +46,7 @@ describe('AI summaries in Chromium', { timeout: 240_000 }, () => {
       await operator('vault.add', { name, value: Buffer.from(value).toString('base64') });
     }
     await dispatch(core, admin, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
-    addPattern(core.store.db, SITE_PATTERN, ADMIN.name, new Date().toISOString());
+    await operator('redact.patterns.add', SITE_PATTERN);
     runId = seedRun(core);
   });
 

@@ -6,7 +6,7 @@
  */
 import { ApiError } from '../errors';
 import { readSettings } from '../settings';
-import { RunRecords, type RunRecord } from '../../runner';
+import { RunRecords, displayText, type RunRecord } from '../../runner';
 import { llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../redact';
 import type { Core } from '../core';
@@ -24,11 +24,13 @@ function llmRedactor(core: Core, session: Session, run: RunRecord): RedactorFact
   return (record) => redactorFor(core, 'llm', { vaultKey: session.keyring.vault, run, record });
 }
 
+/** The answer came from a model fed with task output: shown neutralised, like task text (runner/text.ts). */
 function view(core: Core, s: SummaryRecord) {
   return {
     ...s,
-    answer: s.answer === null ? null : unmapPseudonyms(core, s.answer),
-    answerAsReceived: s.answer,
+    answer: s.answer === null ? null : displayText(unmapPseudonyms(core, s.answer)),
+    answerAsReceived: s.answer === null ? null : displayText(s.answer),
+    error: s.error === null ? null : displayText(s.error),
   };
 }
 

@@ -11,7 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Core } from '../../../src/api/core';
-import { addPattern } from '../../../src/redact';
 import { addUser, as, initialisedCore, rejects, ADMIN_PASSWORD } from '../../helpers/core';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +72,7 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
       await operator('vault.add', { name, value: Buffer.from(value).toString('base64') });
     }
     await admin('settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
-    addPattern(env.core.store.db, SITE_PATTERN, 'admin', new Date().toISOString());
+    await operator('redact.patterns.add', SITE_PATTERN);
     runId = seedRun(env.core);
   });
 
