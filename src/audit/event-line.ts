@@ -145,27 +145,59 @@ function canonicalOrder(value: unknown, depth: number): unknown {
   if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  let inOrder = true;
-  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1]! < keys[i]!;
-  if (!inOrder) keys.sort();
-  let values: unknown[] | null = inOrder ? null : [];
-  for (let i = 0; i < keys.length; i++) {
-    const item = record[keys[i]!];
-    // undefined: both canonicalJson and JSON.stringify leave the key out.
-    const ordered = item === undefined ? undefined : canonicalOrder(item, depth + 1);
+  const order = inCanonicalOrder(keys) ? keys : reordered(keys);
+  if (order === null) return NOT_PLAIN;
+  // A copy is made when the keys must be reordered or a value below was copied.
+  let out: Record<string, unknown> | null = order === keys ? null : {};
+  for (let i = 0; i < order.length; i++) {
+    const key = order[i]!;
+    const item = record[key];
+    if (item === undefined) continue; // both canonicalJson and JSON.stringify leave the key out
+    const ordered = canonicalOrder(item, depth + 1);
     if (ordered === NOT_PLAIN) return NOT_PLAIN;
-    if (values === null && ordered !== item) values = keys.slice(0, i).map((key) => record[key]);
-    values?.push(ordered);
+    if (out === null && ordered !== item) {
+      // Keys already in order: copying them in that order keeps it (integer-like keys included).
+      out = {};
+      for (let j = 0; j < i; j++) {
+        const earlier = order[j]!;
+        if (earlier === '__proto__') return NOT_PLAIN;
+        if (record[earlier] !== undefined) out[earlier] = record[earlier];
+      }
+    }
+    if (out !== null) {
+      if (key === '__proto__') return NOT_PLAIN; // an assignment would set the prototype
+      out[key] = ordered;
+    }
   }
-  if (values === null) return value;
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const first = key.charCodeAt(0);
-    if ((first >= 0x30 && first <= 0x39) || key === '__proto__') return NOT_PLAIN;
-    if (values[i] !== undefined) out[key] = values[i];
+  return out ?? value;
+}
+
+function inCanonicalOrder(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
+  return true;
+}
+
+/** Recently seen key lists and their canonical order: details of one kind share their keys. */
+const REORDERED: Array<{ keys: string[]; order: string[] | null }> = [];
+const REORDERED_SIZE = 16;
+let reorderedNext = 0;
+
+/**
+ * `keys` sorted, or null when no object can enumerate them in that order (a key starting with a
+ * digit may be integer-like, and those always come first) or one is `__proto__`.
+ */
+function reordered(keys: string[]): string[] | null {
+  search: for (const seen of REORDERED) {
+    if (seen.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (seen.keys[i] !== keys[i]) continue search;
+    return seen.order;
   }
-  return out;
+  const sorted = [...keys].sort();
+  const possible = sorted.every((key) => key !== '__proto__' && !(key.charCodeAt(0) >= 0x30 && key.charCodeAt(0) <= 0x39));
+  const entry = { keys, order: possible ? sorted : null };
+  if (REORDERED.length < REORDERED_SIZE) REORDERED.push(entry);
+  else REORDERED[reorderedNext++ % REORDERED_SIZE] = entry;
+  return entry.order;
 }
 
 /** `canonicalJson(exportedFields(e))`, without the generic serializer's cost. */

@@ -87,6 +87,8 @@ const MEMBER_BYTES = 4 * 1024 * 1024;
 const BLOCK_SLACK = 256 * 1024;
 /** Blocks that may wait for compression beyond those being compressed. */
 const QUEUED_BLOCKS = 4;
+/** Output buffer for one member: a 4 MiB block of event lines compresses to well under 1 MiB. */
+const GZIP_CHUNK = 1024 * 1024;
 const gzipAsync = promisify(gzip);
 const PROGRESS_EVERY = 10_000;
 
@@ -225,40 +227,40 @@ class EventsEncoder {
  * Compresses events.jsonl as a series of gzip members on libuv's thread pool and writes them in
  * order from `start`. Returns the position after the last member.
  *
- * The main thread, which turns events into lines, is the bottleneck; compression takes about a
- * third of its time. So members are compressed on one CPU fewer than there are (at least one, at
- * most four: `lanes`, each compressing one member after another), leaving the main thread a CPU of
- * its own, and a few blocks may wait their turn (`queued`), so a moment when other work takes the
- * CPUs does not stop the main thread. Memory stays small: about 4 MiB per block waiting or in work.
+ * The main thread, which turns events into lines, is the bottleneck, so it waits for nothing but
+ * a full queue: members are compressed in `lanes` (one per CPU, 2 to 4, each compressing one block
+ * after another) and written as soon as they and the member before them are ready, while the main
+ * thread writes the next lines. Each block is compressed in one go (GZIP_CHUNK holds the output): in
+ * zlib's default 16 KiB steps, every step waits for the main thread to be free. Memory stays small:
+ * about 4 MiB per block queued or in work.
  */
 async function writeEventMembers(handle: FileHandle, start: number, encoder: EventsEncoder, blocks: AsyncIterable<Buffer>, level: number, signal: AbortSignal | undefined): Promise<number> {
-  const lanes: Array<Promise<unknown>> = Array.from({ length: Math.max(1, Math.min(4, availableParallelism() - 1)) }, () => Promise.resolve());
-  const queued = lanes.length + QUEUED_BLOCKS;
-  const pending: Array<Promise<Buffer>> = [];
-  let position = start;
+  const lanes: Array<Promise<unknown>> = Array.from({ length: Math.max(2, Math.min(4, availableParallelism())) }, () => Promise.resolve());
+  const limit = lanes.length + QUEUED_BLOCKS;
+  /** Per block not yet written: the position after its member, once written. */
+  const inFlight: Array<Promise<number>> = [];
+  let written: Promise<number> = Promise.resolve(start);
   let submitted = 0;
-  const drainOne = async (): Promise<void> => {
-    const member = await pending.shift()!;
-    await writeAt(handle, member, position);
-    position += member.length;
-  };
   try {
     for await (const block of blocks) {
       signal?.throwIfAborted();
       const lane = submitted++ % lanes.length;
-      const member = lanes[lane]!.then(() => gzipAsync(block, { level })).then((compressed) => {
+      const member = lanes[lane]!.then(() => gzipAsync(block, { level, chunkSize: GZIP_CHUNK })).then((compressed) => {
         encoder.release(block);
         return compressed;
       });
       lanes[lane] = member;
-      pending.push(member);
-      if (pending.length >= queued) await drainOne();
+      written = Promise.all([written, member]).then(async ([position, compressed]) => {
+        await writeAt(handle, compressed, position);
+        return position + compressed.length;
+      });
+      inFlight.push(written);
+      if (inFlight.length >= limit) await inFlight.shift();
     }
-    while (pending.length > 0) await drainOne();
-    return position;
+    return await written;
   } finally {
-    // On failure, let compressions still in flight settle so none rejects unobserved.
-    await Promise.allSettled(pending);
+    // On failure, let compressions and writes still in flight settle so none rejects unobserved.
+    await Promise.allSettled(inFlight);
   }
 }
 

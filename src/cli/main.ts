@@ -17,8 +17,9 @@ import { runCommands } from './commands/runs';
 import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
+import { inspectCommands } from './commands/inspect';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands, ...retentionCommands, ...redactCommands];
+export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands, ...retentionCommands, ...redactCommands, ...inspectCommands];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
