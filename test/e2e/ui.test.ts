@@ -140,6 +140,8 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await shoot(page, '09-users-remove-confirm', { fullPage: false });
     await users.dialog.getByRole('button', { name: 'Remove temp-operator' }).click();
     await shown(users.status.filter({ hasText: 'temp-operator was removed' }));
+    // The table reloads after the status line: wait for the row to go.
+    await users.row('temp-operator').waitFor({ state: 'detached' });
     assert.equal(await users.row('temp-operator').count(), 0);
     // An admin cannot remove themselves: the control is not offered.
     assert.equal(await page.getByRole('button', { name: `Remove ${ADMIN.name}`, exact: true }).count(), 0);
