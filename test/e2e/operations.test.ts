@@ -290,9 +290,10 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await shoot(auditor, 'ops-12-audit-export');
     const bundle = join(files, 'audit-1.tar.gz');
     harness.dialogs.save.push(bundle);
-    await exp.export({ redact: false });
+    await exp.export({ redact: 'default' });
     const text = await exp.result.innerText();
     assert.match(text, /Export id\s+\S+/);
+    assert.match(text, /default\/1/, 'the result names the rule set the details went through');
     assert.match(text, /events #1 to #\d+/);
     assert.ok(existsSync(bundle));
     await shoot(auditor, 'ops-13-audit-export-done');

@@ -354,7 +354,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     await shell.open('Audit export');
     const bundle = join(files, 'audit-1.tar.gz');
     harness.dialogs.save.push(bundle);
-    await new AuditExportPage(auditor).export({ redact: false });
+    await new AuditExportPage(auditor).export({ redact: null });
     await shell.open('Verify audit bundles');
     const verify = new VerifyPage(auditor);
     await auditor.getByLabel('CA certificate (optional, PEM)').setInputFiles({ name: 'site-ca.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(site!.caPem) });

@@ -15,13 +15,22 @@ function defaultName(): string {
   return `audit-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.tar.gz`;
 }
 
+type RedactChoice = 'none' | 'drop-details' | 'default' | 'strict';
+const REDACT_CHOICES: ReadonlyArray<{ id: RedactChoice; hint: string }> = [
+  { id: 'none', hint: 'Event details are exported as recorded.' },
+  { id: 'default', hint: 'Secrets masked; addresses, host names and other identifiers pseudonymised (docs/redaction.md).' },
+  { id: 'strict', hint: 'Every identifier the rules find is masked.' },
+  { id: 'drop-details', hint: 'Event details are left out entirely.' },
+];
+const REDACT_NOTE = 'In every case the chain still verifies and the signed manifest records the rule set and its counts.';
+
 /** Choose where to save, choose redaction, watch it written, read what was signed. */
 function ExportWizard({ onDone, generation }: { onDone: () => void; generation: number }) {
   const api = useApi();
   const status = useOp('audit.status', {}, generation);
   const [step, setStep] = useState<1 | 2 | 3>(1);
   const [outPath, setOutPath] = useState<string | null>(null);
-  const [redact, setRedact] = useState(false);
+  const [redact, setRedact] = useState<RedactChoice>('none');
   const [progress, setProgress] = useState<Progress | null>(null);
   const [result, setResult] = useState<ExportInfo | null>(null);
   const { error, busy, run } = useAction();
@@ -41,7 +50,7 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
     setProgress(null);
     setStep(3);
     await run(async () => {
-      const done = await api.call('audit.export', { outPath, redact: redact ? 'drop-details' : undefined });
+      const done = await api.call('audit.export', { outPath, redact: redact === 'none' ? undefined : redact });
       if (!done.ok) {
         setStep(2);
         return done.error;
@@ -75,13 +84,19 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
           <p>
             Saving to <span className="mono break">{outPath}</span>
           </p>
-          <label className="check">
-            <input type="checkbox" checked={redact} onChange={(e) => setRedact(e.target.checked)} />
-            <span>
-              Redact with the rule set <span className="mono">drop-details</span>
-              <span className="check-hint">Event details are left out; the signed manifest records the redaction.</span>
-            </span>
-          </label>
+          <fieldset className="stack">
+            <legend>Redaction of event details</legend>
+            {REDACT_CHOICES.map((c) => (
+              <label className="check" key={c.id}>
+                <input type="radio" name="audit-redact" checked={redact === c.id} onChange={() => setRedact(c.id)} />
+                <span>
+                  {c.id === 'none' ? 'No redaction' : <>Rule set <span className="mono">{c.id}</span></>}
+                  <span className="check-hint">{c.hint}</span>
+                </span>
+              </label>
+            ))}
+            <p className="muted">{REDACT_NOTE}</p>
+          </fieldset>
           <ErrorNotice error={error} />
           <div className="card-actions">
             <button type="button" className="btn btn-ghost" onClick={() => setStep(1)}>

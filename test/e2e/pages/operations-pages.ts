@@ -119,9 +119,10 @@ export class AuditExportPage {
     this.exports = page.getByRole('table', { name: 'Audit exports, newest first' });
   }
 
-  async export({ redact }: { redact: boolean }): Promise<void> {
+  /** `redact`: a rule set (drop-details, default, strict) or null for none. */
+  async export({ redact }: { redact: string | null }): Promise<void> {
     await this.page.getByRole('button', { name: 'Choose where to save…' }).click();
-    if (redact) await this.page.getByRole('checkbox', { name: /drop-details/ }).check();
+    if (redact) await this.page.getByRole('radio', { name: new RegExp(`^Rule set ${redact}\\b`) }).check();
     await this.page.getByRole('button', { name: 'Export and sign' }).click();
     await this.result.waitFor();
   }
