@@ -43,7 +43,8 @@ export function vaultValues(core: Core, vaultKey: Buffer): Buffer[] {
 export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
   const bundle = bundleByDigest(core.store.db, run.bundle.digest);
   const task = bundle?.codebundle.tasks.find((t) => t.id === run.task.id);
-  if (!task) return [];
+  // A run whose bundle is no longer in the catalog: which values were sensitive is unknown, so all are.
+  if (!task) return Object.values(run.config.values).filter((v): v is string => typeof v === 'string');
   return task.config.filter((v) => v.sensitive && run.config.values[v.name] !== undefined).map((v) => run.config.values[v.name]!);
 }
 
@@ -53,19 +54,20 @@ export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
  */
 export function allSensitiveValues(core: Core): string[] {
   const rows = core.store.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{ bundle_digest: string; task_id: string; config: string }>;
-  const sensitiveNames = new Map<string, string[]>();
+  const sensitiveNames = new Map<string, string[] | null>();
   const out = new Set<string>();
   for (const row of rows) {
     const key = `${row.bundle_digest} ${row.task_id}`;
     let names = sensitiveNames.get(key);
-    if (!names) {
+    if (names === undefined) {
       const task = bundleByDigest(core.store.db, row.bundle_digest)?.codebundle.tasks.find((t) => t.id === row.task_id);
-      names = task ? task.config.filter((v) => v.sensitive).map((v) => v.name) : [];
+      // Bundle gone from the catalog: every value counts as sensitive (null), as in sensitiveValuesOf.
+      names = task ? task.config.filter((v) => v.sensitive).map((v) => v.name) : null;
       sensitiveNames.set(key, names);
     }
-    if (names.length === 0) continue;
+    if (names?.length === 0) continue;
     const values = (JSON.parse(row.config) as { values?: Record<string, string> }).values ?? {};
-    for (const name of names) if (values[name]) out.add(values[name]);
+    for (const name of names ?? Object.keys(values)) if (typeof values[name] === 'string' && values[name]) out.add(values[name]);
   }
   return [...out];
 }
