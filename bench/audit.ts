@@ -7,6 +7,9 @@
  *    (the events reach the exporter one at a time, parsed from stored JSON text, as from the store)
  * 3. verify that bundle, against the floor of `gzip -dc BUNDLE | openssl dgst -sha256`
  *    over the same file in the same run                              target: at most 3x the floor
+ * Every figure comes as wall time and CPU time (all threads of this process; both processes of the
+ * floor), with the 1-minute load average: on a shared machine the wall times move with the load,
+ * the CPU times much less. The export's main thread is its bottleneck (compression runs beside it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -73,6 +76,11 @@ function floorSeconds(path: string): { wall: number; cpu: number } {
   return best;
 }
 
+/** The 1-minute load average: on a shared machine it says how much the wall-clock figures are worth. */
+function load(): string {
+  return `load ${loadavg()[0]!.toFixed(1)}`;
+}
+
 function machine(): string {
   return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`;
 }
@@ -121,12 +129,12 @@ try {
   console.log(
     `export + sign ${result.manifest.range.count} events: ${exportSeconds.toFixed(2)} s (target < 20 s) ${exportSeconds < 20 ? 'OK' : 'OVER'}; ` +
       `${(size / 1048576).toFixed(1)} MiB .tar.gz, events.jsonl ${(result.manifest.files.find((f) => f.name === 'events.jsonl')!.size / 1048576).toFixed(1)} MiB; ` +
-      `CPU ${exportCpu.toFixed(2)} s`,
+      `CPU ${exportCpu.toFixed(2)} s (all threads; ${load()})`,
   );
 
   // 3. verify against the floor, in the same run
   const floor = floorSeconds(bundle);
-  console.log(`floor (gzip -dc | openssl dgst -sha256, best of 2): ${floor.wall.toFixed(2)} s wall, ${floor.cpu.toFixed(2)} s CPU`);
+  console.log(`floor (gzip -dc | openssl dgst -sha256, best of 2): ${floor.wall.toFixed(2)} s wall, ${floor.cpu.toFixed(2)} s CPU (${load()})`);
   // As the standalone verifier runs (events checked on worker threads, the built verifier being its
   // own worker script), then on one thread.
   const verifier = join(dir, 'airgap-audit-verify.mjs');
@@ -143,7 +151,7 @@ try {
     const ratio = verifySeconds / floor.wall;
     console.log(
       `verify ${report.bundles[0]!.range!.count} events (${workers ? `${threads} worker threads` : 'one thread'}): ${verifySeconds.toFixed(2)} s = ${ratio.toFixed(2)}x the floor ` +
-        `(target <= 3x) ${ratio <= 3 ? 'OK' : 'OVER'}; CPU ${verifyCpu.toFixed(2)} s = ${(verifyCpu / floor.cpu).toFixed(2)}x the floor's CPU`,
+        `(target <= 3x) ${ratio <= 3 ? 'OK' : 'OVER'}; CPU ${verifyCpu.toFixed(2)} s = ${(verifyCpu / floor.cpu).toFixed(2)}x the floor's CPU (${load()})`,
     );
   }
   console.log(`done, ${machine()}`);

@@ -337,6 +337,8 @@ export class EventLineChecker {
   private expectedSeq: number | null;
   private lineNumber = 0;
   private scratch = Buffer.alloc(4096);
+  /** Views of the scratch buffer by length (making a view costs more than hashing it). */
+  private scratchViews: Buffer[] = [];
   private readonly decoded = Buffer.alloc(32);
   private readonly spans = newSpans();
   private hashStore: Buffer | null;
@@ -400,7 +402,10 @@ export class EventLineChecker {
     const target = s[SPAN.target + 1]! - s[SPAN.target]!;
     const time = s[SPAN.time + 1]! - s[SPAN.time]!;
     const needed = 200 + action + actor + target + time;
-    if (needed > this.scratch.length) this.scratch = Buffer.alloc(needed * 2);
+    if (needed > this.scratch.length) {
+      this.scratch = Buffer.alloc(needed * 2);
+      this.scratchViews = [];
+    }
     const out = this.scratch;
     if (!decodeHash(buf, s[SPAN.prevHash]!, out, 0)) return false;
     if (this.havePrev && !sameHash(out, 0, this.prev)) return false;
@@ -422,7 +427,7 @@ export class EventLineChecker {
     if (!decodeHash(buf, s[SPAN.detailsHash]!, out, n)) return false;
     if (s[SPAN.redacted] !== 1 && !spellsHex(buf, s[SPAN.detailsHash]!, sha256Hex(buf.subarray(s[SPAN.details], s[SPAN.details + 1])))) return false;
     n += 32;
-    if (!spellsHex(buf, s[SPAN.hash]!, sha256Hex(out.subarray(0, n)))) return false;
+    if (!spellsHex(buf, s[SPAN.hash]!, sha256Hex((this.scratchViews[n] ??= out.subarray(0, n))))) return false;
     return decodeHash(buf, s[SPAN.hash]!, this.decoded, 0);
   }
 
