@@ -40,12 +40,17 @@ export function vaultValues(core: Core, vaultKey: Buffer): Buffer[] {
 }
 
 /** The run's configuration values whose variables its task marks `sensitive: true`. */
-export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
+/** Names of the run's variables marked sensitive; null when its bundle left the catalog (then all count). */
+export function sensitiveNamesOf(core: Core, run: Pick<RunRecord, 'bundle' | 'task'>): string[] | null {
   const bundle = bundleByDigest(core.store.db, run.bundle.digest);
   const task = bundle?.codebundle.tasks.find((t) => t.id === run.task.id);
+  return task ? task.config.filter((v) => v.sensitive).map((v) => v.name) : null;
+}
+
+export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
   // A run whose bundle is no longer in the catalog: which values were sensitive is unknown, so all are.
-  if (!task) return Object.values(run.config.values).filter((v): v is string => typeof v === 'string');
-  return task.config.filter((v) => v.sensitive && run.config.values[v.name] !== undefined).map((v) => run.config.values[v.name]!);
+  const names = sensitiveNamesOf(core, run) ?? Object.keys(run.config.values);
+  return names.map((n) => run.config.values[n]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**

@@ -73,6 +73,11 @@ export function openSecrets(core: Core, checked: CheckedRun, vaultKey: Buffer | 
   return new VaultItems(core.store.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets);
 }
 
+function sensitiveConfigValues(checked: CheckedRun): string[] {
+  const values = checked.config.recorded.values;
+  return checked.task.config.filter((v) => v.sensitive && values[v.name]).map((v) => values[v.name]!);
+}
+
 /** The job the runner executes and the record to insert. */
 export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, secrets: Map<string, Buffer>, instanceId: string): { job: RunJob; record: NewRun } {
   const id = newRunId();
@@ -82,7 +87,8 @@ export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, s
     task: checked.task,
     config: checked.config,
     secrets,
-    masker: new Masker([...secrets.values()]),
+    // Vault values and the values of variables the task marks sensitive never reach the log.
+    masker: new Masker([...secrets.values(), ...sensitiveConfigValues(checked)]),
     reason: checked.reason,
     startedBy,
     timeoutSeconds: checked.timeoutSeconds,

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ApiError } from '../errors';
-import { redactorFor } from '../../redact/core';
+import { redactorFor, sensitiveNamesOf } from '../../redact/core';
+import { MASK } from '../../redact/mask';
 import { buildRunReport, writeNewFileAtomic } from '../../redact/run-report';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store/files';
@@ -67,7 +68,15 @@ function summary(r: RunRecord) {
   };
 }
 
-function details(r: RunRecord) {
+/** The run's configuration as shown: values of variables marked sensitive are never shown back. */
+function shownConfig(core: Core, r: RunRecord): RunRecord['config'] {
+  const names = sensitiveNamesOf(core, r) ?? Object.keys(r.config.values);
+  const values = { ...r.config.values };
+  for (const name of names) if (name in values) values[name] = MASK;
+  return { ...r.config, values };
+}
+
+function details(core: Core, r: RunRecord) {
   const clean = <T extends object>(o: T): T => {
     const out = { ...o } as Record<string, unknown>;
     for (const [k, v] of Object.entries(out)) if (typeof v === 'string') out[k] = displayText(v);
@@ -77,7 +86,7 @@ function details(r: RunRecord) {
     ...summary(r),
     imageId: r.imageId,
     reason: r.reason === null ? null : displayText(r.reason),
-    config: r.config,
+    config: shownConfig(core, r),
     approvalRequired: r.approvalRequired,
     approvedAt: r.approvedAt,
     cancelRequestedBy: r.cancelRequestedBy,
@@ -135,7 +144,7 @@ export const runHandlers: {
   },
 
   'runs.show': {
-    run: (ctx, input) => details(mustFind(ctx.core, input.id)),
+    run: (ctx, input) => details(ctx.core, mustFind(ctx.core, input.id)),
   },
 
   'runs.logs': {

@@ -84,6 +84,7 @@ export function fixtureBundleDir(name: string, network: string): string {
     TASK('fail', 'echo about to fail >&2; exit 3'),
     TASK('sleeper', 'echo started; sleep 300', '    timeoutSeconds: 2\n'),
     TASK('hold', 'echo holding; sleep "$SECONDS_TO_HOLD"', '    config:\n      - { name: SECONDS_TO_HOLD, type: number, default: 300 }\n'),
+    TASK('sensitive', 'echo "token is $API_TOKEN"; echo "region is $REGION"', '    config:\n      - { name: API_TOKEN, type: string, required: true, sensitive: true }\n      - { name: REGION, type: string, default: eu-north-hall2 }\n'),
     TASK('symlink', '/bin/busybox ln -s "$TARGET" "$AIRGAP_OUTPUT_DIR/issues.jsonl"; echo linked', '    config:\n      - { name: TARGET, type: string, required: true }\n'),
     `  - id: print\n    title: Print a lot\n    tags: [access:read-only]\n    access: read-only\n    command: [/bin/sh, /codebundle/print.sh]\n    config:\n      - { name: BYTES, type: number, default: 209715200 }\n    timeoutSeconds: 600\n`,
     `  - id: canary\n    title: Read the canary\n    tags: [access:read-only]\n    access: read-only\n    command: [/bin/sh, /codebundle/canary.sh]\n    config:\n      - { name: HOLD, type: number, default: 0 }\n      - { name: LOG, type: file }\n    secrets:\n      - { name: canary }\n    resources: { cpu: 0.5, memoryMiB: 48, pids: 24 }\n    timeoutSeconds: 120\n`,

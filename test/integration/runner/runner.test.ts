@@ -52,6 +52,17 @@ describe('runs on the real engine', { skip }, () => {
     assert.equal(await ourContainers(), 0);
   });
 
+  test('a variable marked sensitive is masked in the log and never shown back; the others are', async () => {
+    const run = await c.run({ bundle: FIXTURE, task: 'sensitive', values: { API_TOKEN: 'tok-9d8c7b6a5f4e', REGION: 'eu-south-hall7' } });
+    assert.equal(run.outcome, 'succeeded', run.error ?? '');
+    const log = (await c.op1('runs.logs', { id: run.id })).lines.map((l) => l.text).join('\n');
+    assert.match(log, /token is \[MASKED\]/);
+    assert.match(log, /region is eu-south-hall7/);
+    assert.ok(!log.includes('tok-9d8c7b6a5f4e'), log);
+    assert.equal(run.config.values.API_TOKEN, '[MASKED]');
+    assert.equal(run.config.values.REGION, 'eu-south-hall7');
+  });
+
   test('log-scan: a file variable is mounted read-only at /airgap/files/NAME', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'runner-log-')), 'app.log');
     writeFileSync(log, 'ok\nERROR disk failure\nok\npanic: oom\n');
