@@ -168,6 +168,20 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await settings.save.click();
     await shown(settings.status.filter({ hasText: 'Settings saved.' }));
     await shown(page.locator('.brand-site').filter({ hasText: 'North DC — hall 2' }));
+    // Typed controls: a list one item a line, a switch, a choice; each saved as the core's type.
+    await page.getByLabel('Site domains').fill('corp.example.com\n  dc2.example.net  \n');
+    await page.getByRole('checkbox', { name: /Read-write runs need a second person/ }).check();
+    await page.getByLabel('Rule set for AI summary prompts').selectOption('strict');
+    await settings.save.click();
+    await shown(settings.status.filter({ hasText: 'Settings saved.' }));
+    const saved = await page.evaluate(async () => await window.api!.call('settings.get', {}));
+    assert.ok(saved.ok);
+    assert.deepEqual(saved.value.settings['redact.siteDomains'], ['corp.example.com', 'dc2.example.net']);
+    assert.equal(saved.value.settings['runner.requireApproval'], true);
+    assert.equal(saved.value.settings['redact.ruleSet.llm'], 'strict');
+    await page.getByRole('checkbox', { name: /Read-write runs need a second person/ }).uncheck();
+    await settings.save.click();
+    await shown(settings.status.filter({ hasText: 'Settings saved.' }));
     await shoot(page, '10-settings');
   });
 
