@@ -120,17 +120,64 @@ export function* iterateEvents(db: Database, fromSeq = 1, toSeq = Number.MAX_SAF
   for (const row of stmt.iterate(fromSeq, toSeq)) yield rowToEvent(row as Row);
 }
 
-/** Pages through a range, so a long export never holds the connection busy between awaits. */
-export async function* pagedEvents(db: Database, fromSeq: number, toSeq: number, pageSize = 5000): AsyncGenerator<AuditEvent> {
-  const stmt = db.prepare('SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
-  let next = fromSeq;
-  while (next <= toSeq) {
-    const rows = stmt.all(next, toSeq, pageSize) as Row[];
-    if (rows.length === 0) return;
-    for (const row of rows) yield rowToEvent(row);
-    next = rows[rows.length - 1]!.seq + 1;
-    await new Promise((resolve) => setImmediate(resolve));
+/** A row as `.raw()` hands it out, in the order of `PAGE_COLUMNS`. */
+type PageRow = [number, string, number, string, string, string | null, AuditOutcome, string, string, string, string];
+const PAGE_COLUMNS = 'seq, time, mono, actor, action, target, outcome, details, details_hash, prev_hash, hash';
+
+function pageRowToEvent(r: PageRow): AuditEvent {
+  return { seq: r[0], time: r[1], mono: r[2], actor: r[3], action: r[4], target: r[5], outcome: r[6], details: JSON.parse(r[7]), detailsHash: r[8], prevHash: r[9], hash: r[10] };
+}
+
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+/**
+ * Pages through a range, so a long export never holds the connection busy between awaits: a page
+ * is read in one statement call, and other work gets a turn (setImmediate) before the next page.
+ * Within a page, events come out of rows as arrays (`.raw()`), through a plain async iterator: an
+ * async generator's machinery and a keyed object per row cost about a fifth of the read of a
+ * million-event export.
+ */
+export function pagedEvents(db: Database, fromSeq: number, toSeq: number, pageSize = 5000): AsyncIterable<AuditEvent> {
+  const stmt = db.prepare(`SELECT ${PAGE_COLUMNS} FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw();
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<AuditEvent> {
+      let rows: PageRow[] = [];
+      let at = 0;
+      let nextSeq = fromSeq;
+      let started = false;
+      let finished = false;
+      const readPage = (): IteratorResult<AuditEvent> => {
+        rows = finished || nextSeq > toSeq ? [] : (stmt.all(nextSeq, toSeq, pageSize) as PageRow[]);
+        at = 0;
+        if (rows.length === 0) {
+          finished = true;
+          return { done: true, value: undefined };
+        }
+        nextSeq = rows[rows.length - 1]![0] + 1;
+        return { done: false, value: pageRowToEvent(rows[at++]!) };
+      };
+      return {
+        next: () => {
+          if (at < rows.length) return settle(() => ({ done: false, value: pageRowToEvent(rows[at++]!) }));
+          if (!started || finished) {
+            started = true;
+            return settle(readPage);
+          }
+          return new Promise((resolve, reject) => {
+            setImmediate(() => {
+              settle(readPage).then(resolve, reject);
+            });
+          });
+        },
+      };
+    },
+  };
 }
 
 export function chainHead(db: Database): { seq: number; hash: string } | null {

@@ -1,0 +1,59 @@
+/** pagedEvents, the reader every export goes through: whole ranges across page boundaries, as stored. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { iterateEvents, pagedEvents } from '../../../src/audit/log';
+import { initialisedCore } from '../../helpers/core';
+
+test('pagedEvents reads a range across pages, event for event as stored, and lets other work run between pages', async () => {
+  const env = await initialisedCore();
+  try {
+    const { core } = env;
+    core.store.db.transaction(() => {
+      for (let i = 0; i < 23; i++) core.record({ actor: 'user:alice', action: 'run.start', target: i % 2 ? null : `run-${i}`, outcome: 'success', details: { i, nested: { b: [1, 'x'], a: null } } });
+    })();
+    const db = core.store.db;
+    const stored = [...iterateEvents(db)];
+    const head = stored[stored.length - 1]!.seq;
+    assert.ok(head > 23);
+
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const read = [];
+    for await (const event of pagedEvents(db, 1, head, 5)) read.push(event);
+    clearInterval(ticker);
+    assert.deepEqual(read, stored);
+    assert.ok(turns > 0, 'no timer ran while pages were read');
+
+    const middle = [];
+    for await (const event of pagedEvents(db, 4, 17, 5)) middle.push(event.seq);
+    assert.deepEqual(middle, Array.from({ length: 14 }, (_, k) => k + 4));
+
+    // A page size that divides the range exactly, a range past the head, and an empty range.
+    const exact = [];
+    for await (const event of pagedEvents(db, 1, 10, 5)) exact.push(event.seq);
+    assert.deepEqual(exact, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    let past = 0;
+    for await (const _event of pagedEvents(db, head - 1, head + 100, 5)) past++;
+    assert.equal(past, 2);
+    const iterator = pagedEvents(db, head + 1, head + 5)[Symbol.asyncIterator]();
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('pagedEvents rejects, not throws, when a stored row cannot be read', async () => {
+  const env = await initialisedCore();
+  try {
+    const db = env.core.store.db;
+    db.prepare("UPDATE audit_events SET details = '{not json' WHERE seq = 2").run();
+    const iterator = pagedEvents(db, 1, 5)[Symbol.asyncIterator]();
+    assert.equal((await iterator.next()).value?.seq, 1);
+    const second = iterator.next();
+    assert.ok(second instanceof Promise);
+    await assert.rejects(second, SyntaxError);
+  } finally {
+    env.cleanup();
+  }
+});
