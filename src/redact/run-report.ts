@@ -78,6 +78,24 @@ export function previewSection(redactor: Redactor, part: ReportPart): PreviewSec
   return { label: part.label, text, replacements: placed };
 }
 
+/**
+ * Every text inside a JSON value (an audit event's details) redacted one by one, as the audit
+ * export's hook does, labelled with its path (`#12 runs.start details.reason`).
+ */
+export function previewValue(redactor: Redactor, label: string, value: unknown): { texts: number; sections: PreviewSection[] } {
+  const sections: PreviewSection[] = [];
+  let texts = 0;
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'string') {
+      texts += 1;
+      sections.push(previewSection(redactor, { label: path, text: v }));
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+  };
+  walk(value, label);
+  return { texts, sections };
+}
+
 function setPath(doc: Record<string, unknown>, label: string, value: string): void {
   const keys = label.split('.').flatMap((k) => {
     const m = /^(\w+)\[(\d+)\]$/.exec(k);

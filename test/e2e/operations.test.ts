@@ -290,7 +290,11 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await shoot(auditor, 'ops-12-audit-export');
     const bundle = join(files, 'audit-1.tar.gz');
     harness.dialogs.save.push(bundle);
-    await exp.export({ redact: 'default' });
+    await exp.choose('default');
+    const preview = await exp.previewRedaction();
+    assert.match(await preview.innerText(), /Events #1 to #\d+ of \d+ pending/);
+    await shoot(auditor, 'ops-12b-audit-export-redaction-preview');
+    await exp.start();
     const text = await exp.result.innerText();
     assert.match(text, /Export id\s+\S+/);
     assert.match(text, /default\/1/, 'the result names the rule set the details went through');

@@ -7,9 +7,52 @@ import { Card, PageHeader } from '../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
 import { Modal } from '../components/Modal';
 import { formatBytes, formatTime, shortHash } from '../format';
+import { countsText, MarkedSection } from './Redact';
 
 type ExportInfo = OpOutput<'audit.export'>;
 type Progress = SubEvent<'audit.exportProgress'>;
+type RedactionPreview = OpOutput<'audit.exportPreview'>;
+
+/** What the first events of the next export would carry under a rule set, each replacement marked. */
+function RedactionPreviewPanel({ ruleSet }: { ruleSet: 'default' | 'strict' }) {
+  const api = useApi();
+  const [preview, setPreview] = useState<RedactionPreview | null>(null);
+  const { error, busy, run } = useAction();
+  useEffect(() => setPreview(null), [ruleSet]);
+
+  async function show() {
+    await run(async () => {
+      const out = await api.call('audit.exportPreview', { ruleSet, limit: 200 });
+      if (!out.ok) return out.error;
+      setPreview(out.value);
+    });
+  }
+
+  return (
+    <section className="stack" aria-label="Redaction preview of the export">
+      <div>
+        <button type="button" className="btn" onClick={() => void show()} disabled={busy}>
+          {busy ? 'Reading…' : `Preview what ${ruleSet} changes`}
+        </button>
+      </div>
+      <ErrorNotice error={error} />
+      {preview && (
+        <>
+          <p className="muted">
+            {preview.lastSeq >= preview.firstSeq ? `Events #${preview.firstSeq} to #${preview.lastSeq} of ${preview.pending} pending` : 'No event is pending'} · rule set{' '}
+            <span className="mono">
+              {preview.ruleSet} {preview.version}
+            </span>{' '}
+            · {countsText(preview.counts)} · {preview.texts - preview.sections.length} other text(s) leave unchanged. Nothing was written.
+          </p>
+          {preview.sections.map((section, i) => (
+            <MarkedSection key={i} section={section} />
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
 
 function defaultName(): string {
   return `audit-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.tar.gz`;
@@ -90,13 +133,14 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
               <label className="check" key={c.id}>
                 <input type="radio" name="audit-redact" checked={redact === c.id} onChange={() => setRedact(c.id)} />
                 <span>
-                  {c.id === 'none' ? 'No redaction' : <>Rule set <span className="mono">{c.id}</span></>}
+                  <span>{c.id === 'none' ? 'No redaction' : <>Rule set <span className="mono">{c.id}</span></>}</span>
                   <span className="check-hint">{c.hint}</span>
                 </span>
               </label>
             ))}
             <p className="muted">{REDACT_NOTE}</p>
           </fieldset>
+          {(redact === 'default' || redact === 'strict') && <RedactionPreviewPanel ruleSet={redact} />}
           <ErrorNotice error={error} />
           <div className="card-actions">
             <button type="button" className="btn btn-ghost" onClick={() => setStep(1)}>

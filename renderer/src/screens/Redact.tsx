@@ -25,7 +25,7 @@ const PATHS: Array<{ id: Path; label: string }> = [
 ];
 
 /** A section's redacted text with each replacement in a <mark> (text nodes only). */
-function MarkedSection({ section }: { section: Section }) {
+export function MarkedSection({ section }: { section: Section }) {
   const parts: ReactNode[] = [];
   let at = 0;
   for (const [i, r] of section.replacements.entries()) {
@@ -50,7 +50,7 @@ function MarkedSection({ section }: { section: Section }) {
   );
 }
 
-function countsText(counts: Record<string, number>): string {
+export function countsText(counts: Record<string, number>): string {
   const entries = Object.entries(counts);
   return entries.length === 0 ? 'nothing replaced' : entries.map(([rule, n]) => `${rule} ${n}`).join(', ');
 }

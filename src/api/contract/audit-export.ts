@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { op, sub } from './define';
 import { filePath } from './schemas';
+import { previewSection } from './redact';
+import { RULE_SET_IDS } from '../../redact/types';
 
 const identityInfo = z.object({
   subject: z.string(),
@@ -75,6 +77,32 @@ export const auditExportOps = {
       })
       .strict(),
     output: exportInfo,
+  }),
+  'audit.exportPreview': op({
+    summary: "What the next export's event details would become under a redaction rule set, each replacement marked. Writes nothing.",
+    access: 'audit.export',
+    mutates: false,
+    // Reading event details is browsing the audit trail.
+    auditRead: 'oncePerSession',
+    input: z
+      .object({
+        ruleSet: z.enum(RULE_SET_IDS).optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
+    output: z.object({
+      ruleSet: z.string(),
+      version: z.string(),
+      /** The range previewed (the start of the next export, at most `limit` events), and how many are pending in all. */
+      firstSeq: z.number().int(),
+      lastSeq: z.number().int(),
+      pending: z.number().int(),
+      /** Texts checked in the previewed events' details. */
+      texts: z.number().int(),
+      /** Only the texts the rule set changes; every other text leaves as it is. */
+      sections: z.array(previewSection),
+      counts: z.record(z.string(), z.number().int()),
+    }),
   }),
   'audit.exports': op({
     summary: 'Exports made so far, newest first.',

@@ -13,7 +13,7 @@ export const MAX_PREVIEW_TEXT = 8 * 1024 * 1024;
 
 const patternName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a pattern name is 1-32 lower-case letters, digits and "-"');
 
-const replacement = z.object({
+export const replacement = z.object({
   rule: z.string(),
   action: z.enum(REDACT_ACTIONS),
   /** Offsets into the section's text before redaction. */
@@ -25,6 +25,9 @@ const replacement = z.object({
   original: z.string(),
   replacement: z.string(),
 });
+
+/** One text as it would leave, each replacement marked. */
+export const previewSection = z.object({ label: z.string(), text: z.string(), replacements: z.array(replacement) });
 
 const pattern = z.object({ name: z.string(), regex: z.string(), action: z.enum(REDACT_ACTIONS), createdBy: z.string(), createdAt: z.string() });
 
@@ -46,7 +49,7 @@ export const redactOps = {
       path: z.enum(EGRESS_PATHS),
       ruleSet: z.string(),
       version: z.string(),
-      sections: z.array(z.object({ label: z.string(), text: z.string(), replacements: z.array(replacement) })),
+      sections: z.array(previewSection),
       counts: z.record(z.string(), z.number().int()),
       vaultValuesMasked: z.boolean(),
     }),

@@ -5,13 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../errors';
 import type { Core } from '../core';
 import { readSettings } from '../settings';
-import { chainHead, pagedEvents } from '../../audit/log';
+import { chainHead, iterateEvents, pagedEvents } from '../../audit/log';
 import { generateIdentity, importPkcs12, type SigningIdentity } from '../../audit/identity';
 import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '../../audit/identity-store';
 import { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow } from '../../audit/exports-store';
 import { writeExportBundle } from '../../audit/export-bundle';
 import { identityReplacementDetails } from '../../audit/rotation';
 import { auditRuleSet } from '../../audit/redaction-rulesets';
+import { allSensitiveValues, redactorFor } from '../../redact/core';
+import { previewValue } from '../../redact/run-report';
 import { verifyBundles } from '../../audit/verify';
 import type { Handler, HandlerContext } from './types';
 import { needSession } from './types';
@@ -55,6 +57,7 @@ export const auditExportHandlers: {
   'audit.identity': Handler<'audit.identity'>;
   'audit.identityReplace': Handler<'audit.identityReplace'>;
   'audit.export': Handler<'audit.export'>;
+  'audit.exportPreview': Handler<'audit.exportPreview'>;
   'audit.exports': Handler<'audit.exports'>;
   'audit.confirm': Handler<'audit.confirm'>;
   'audit.prune': Handler<'audit.prune'>;
@@ -151,6 +154,36 @@ export const auditExportHandlers: {
       return exportOut({ ...row, confirmedAt: null, confirmedBy: null });
     },
   },
+  'audit.exportPreview': {
+    run: (ctx, input) => {
+      const core = ctx.core;
+      const db = core.store.db;
+      const start = nextRangeStart(db, core.store.workstationId);
+      const head = chainHead(db)?.seq ?? 0;
+      const lastSeq = Math.min(head, start.firstSeq + (input.limit ?? 100) - 1);
+      // As the export's hook would redact, but recording no pseudonym: a preview writes nothing.
+      const redactor = redactorFor(core, 'auditExport', { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), sensitiveValues: allSensitiveValues(core), record: false });
+      let texts = 0;
+      const sections = [];
+      for (const event of iterateEvents(db, start.firstSeq, lastSeq)) {
+        const one = previewValue(redactor, `#${event.seq} ${event.action} details`, event.details);
+        texts += one.texts;
+        sections.push(...one.sections.filter((section) => section.replacements.length > 0));
+      }
+      return {
+        ruleSet: redactor.ruleSet,
+        version: redactor.version,
+        firstSeq: start.firstSeq,
+        lastSeq,
+        pending: Math.max(0, head - start.firstSeq + 1),
+        texts,
+        sections,
+        counts: redactor.counts(),
+      };
+    },
+    details: (input) => ({ preview: true, ruleSet: input.ruleSet ?? null }),
+  },
+
   'audit.exports': {
     run: (ctx) => ({ exports: listExports(ctx.core.store.db).map(exportOut) }),
   },

@@ -12,7 +12,7 @@ import { flag, positional, requireFlag } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';
 
 const EXPORT_USAGE = 'runs export ID --out FILE [--rule-set default|strict]';
-const PREVIEW_USAGE = 'redact preview (--run ID | --file FILE) [--path runsExport|auditExport|llm] [--rule-set default|strict]';
+const PREVIEW_USAGE = 'redact preview (--run ID | --file FILE | --audit [--limit N]) [--path runsExport|auditExport|llm] [--rule-set default|strict]';
 const ADD_USAGE = 'redact patterns add NAME REGEX [--action mask|drop|pseudonymise]';
 
 function ruleSetOf(args: Parameters<Command['run']>[1]): { ruleSet?: 'default' | 'strict' } {
@@ -23,7 +23,9 @@ function ruleSetOf(args: Parameters<Command['run']>[1]): { ruleSet?: 'default' |
 }
 
 /** Each line of a section with its replacements marked: reverse video on a terminal, ⟦…⟧ otherwise. */
-function marked(section: OpOutput<'redact.preview'>['sections'][number], tty: boolean): string {
+type Section = OpOutput<'redact.preview'>['sections'][number];
+
+function marked(section: Section, tty: boolean): string {
   let out = '';
   let at = 0;
   for (const r of section.replacements) {
@@ -38,16 +40,29 @@ function neutraliseKeepLines(text: string): string {
   return text.split('\n').map(neutralise).join('\n');
 }
 
-function printPreview(out: OpOutput<'redact.preview'>): void {
+function printSections(header: string, sections: readonly Section[], footer: string): void {
   const tty = process.stdout.isTTY === true;
-  process.stdout.write(`Preview for ${out.path}: rule set ${out.ruleSet} version ${out.version}${out.vaultValuesMasked ? ', vault values masked' : ''}\n`);
-  for (const section of out.sections) {
+  process.stdout.write(`${header}\n`);
+  for (const section of sections) {
     process.stdout.write(`\n== ${section.label} ==\n${marked(section, tty)}${section.text.endsWith('\n') ? '' : '\n'}`);
   }
-  const rows = out.sections.flatMap((s) => s.replacements.map((r) => ({ section: s.label, rule: r.rule, action: r.action, original: r.rule === 'vault' ? '(vault value)' : r.original.slice(0, 80), replacement: r.replacement })));
+  const rows = sections.flatMap((s) => s.replacements.map((r) => ({ section: s.label, rule: r.rule, action: r.action, original: r.rule === 'vault' ? '(vault value)' : r.original.slice(0, 80), replacement: r.replacement })));
   process.stdout.write(`\n${rows.length} replacement(s):\n`);
   printTable(rows, ['section', 'rule', 'action', 'original', 'replacement']);
-  process.stdout.write('Nothing was written. Add a pattern for anything still visible: "redact patterns add NAME REGEX".\n');
+  process.stdout.write(`${footer}Nothing was written. Add a pattern for anything still visible: "redact patterns add NAME REGEX".\n`);
+}
+
+function printPreview(out: OpOutput<'redact.preview'>): void {
+  printSections(`Preview for ${out.path}: rule set ${out.ruleSet} version ${out.version}${out.vaultValuesMasked ? ', vault values masked' : ''}`, out.sections, '');
+}
+
+function printAuditPreview(out: OpOutput<'audit.exportPreview'>): void {
+  const range = out.lastSeq >= out.firstSeq ? `events #${out.firstSeq} to #${out.lastSeq} of ${out.pending} pending` : 'no event is pending';
+  printSections(
+    `Preview of the next audit export's details: rule set ${out.ruleSet} version ${out.version}; ${range}`,
+    out.sections,
+    `${out.texts - out.sections.length} other text(s) in those details leave unchanged.\n`,
+  );
 }
 
 export const redactCommands: Command[] = [
@@ -69,10 +84,19 @@ export const redactCommands: Command[] = [
     path: ['redact', 'preview'],
     usage: PREVIEW_USAGE,
     summary: 'Show exactly what an egress path would let leave, each replacement marked. Writes nothing.',
+    booleanFlags: ['audit'],
     run: async (ctx, args) => {
       const runId = flag(args, 'run');
       const file = flag(args, 'file');
-      if ((runId === undefined) === (file === undefined)) throw new ApiError('INVALID_INPUT', `Give either --run ID or --file FILE. Usage: ${PREVIEW_USAGE}`);
+      if (flag(args, 'audit') === 'true') {
+        if (runId !== undefined || file !== undefined) throw new ApiError('INVALID_INPUT', `--audit takes neither --run nor --file. Usage: ${PREVIEW_USAGE}`);
+        const limit = flag(args, 'limit');
+        if (limit !== undefined && !/^[1-9]\d{0,3}$/.test(limit)) throw new ApiError('INVALID_INPUT', '--limit takes a number of events from 1 to 1000.');
+        const out = await ctx.call('audit.exportPreview', { ...(limit ? { limit: Number(limit) } : {}), ...ruleSetOf(args) });
+        if (ctx.json) return printJson(out);
+        return printAuditPreview(out);
+      }
+      if ((runId === undefined) === (file === undefined)) throw new ApiError('INVALID_INPUT', `Give either --run ID, --file FILE or --audit. Usage: ${PREVIEW_USAGE}`);
       const path = flag(args, 'path') ?? 'runsExport';
       let text: string | undefined;
       if (file !== undefined) {

@@ -119,12 +119,29 @@ export class AuditExportPage {
     this.exports = page.getByRole('table', { name: 'Audit exports, newest first' });
   }
 
-  /** `redact`: a rule set (drop-details, default, strict) or null for none. */
-  async export({ redact }: { redact: string | null }): Promise<void> {
+  /** Step 1 and 2: where to save (the native dialog), then the redaction (a rule set, or null for none). */
+  async choose(redact: string | null): Promise<void> {
     await this.page.getByRole('button', { name: 'Choose where to save…' }).click();
     if (redact) await this.page.getByRole('radio', { name: new RegExp(`^Rule set ${redact}\\b`) }).check();
+  }
+
+  /** Step 2: what the chosen rule set does to the next export's details; returns the panel. */
+  async previewRedaction(): Promise<Locator> {
+    const panel = this.page.getByRole('region', { name: 'Redaction preview of the export' });
+    await panel.getByRole('button', { name: /^Preview what / }).click();
+    await panel.getByText('Nothing was written.').waitFor();
+    return panel;
+  }
+
+  async start(): Promise<void> {
     await this.page.getByRole('button', { name: 'Export and sign' }).click();
     await this.result.waitFor();
+  }
+
+  /** `redact`: a rule set (drop-details, default, strict) or null for none. */
+  async export({ redact }: { redact: string | null }): Promise<void> {
+    await this.choose(redact);
+    await this.start();
   }
 }
 

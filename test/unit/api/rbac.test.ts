@@ -42,6 +42,8 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'audit.identity': ALL,
   'audit.identityReplace': ['admin'],
   'audit.export': ['auditor'],
+  // issue 8: what the next export's details become under a rule set; the exporter's own preview.
+  'audit.exportPreview': ['auditor'],
   'audit.exports': ['admin', 'auditor'],
   'audit.confirm': ['auditor'],
   'audit.prune': ['auditor'],
