@@ -39,3 +39,19 @@ export async function secretFrom(envName: string, question: string, options: { c
   }
   return first;
 }
+
+/**
+ * All of stdin, at most `maxBytes` (else `tooLarge` as an INVALID_INPUT error); on a terminal it
+ * first says what to paste (`what`) and how to end.
+ */
+export async function readStdinCapped(maxBytes: number, what: string, tooLarge: string): Promise<Buffer> {
+  if (process.stdin.isTTY) process.stderr.write(`Paste ${what}, then Ctrl-D:\n`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new ApiError('INVALID_INPUT', tooLarge);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

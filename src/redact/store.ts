@@ -27,8 +27,24 @@ export const PSEUDONYM_TOKEN = /\b[a-z][a-z0-9-]{0,31}-[0-9a-f]{6,64}\b/g;
 
 /** Replaces every pseudonym this workstation issued in `text` with its original (local use only). */
 export function unmapText(db: Database, text: string): string {
+  return unmapTextCounted(db, text).text;
+}
+
+/** As unmapText, also counting the tokens mapped and naming token-shaped words the map does not hold. */
+export function unmapTextCounted(db: Database, text: string): { text: string; mapped: number; unknown: string[] } {
   const lookup = db.prepare('SELECT original FROM pseudonyms WHERE token = ?');
-  return text.replace(PSEUDONYM_TOKEN, (token) => (lookup.get(token) as { original: string } | undefined)?.original ?? token);
+  let mapped = 0;
+  const unknown = new Set<string>();
+  const out = text.replace(PSEUDONYM_TOKEN, (token) => {
+    const original = (lookup.get(token) as { original: string } | undefined)?.original;
+    if (original === undefined) {
+      unknown.add(token);
+      return token;
+    }
+    mapped += 1;
+    return original;
+  });
+  return { text: out, mapped, unknown: [...unknown] };
 }
 
 export interface StoredPattern extends SitePattern {

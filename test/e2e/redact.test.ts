@@ -145,6 +145,17 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     assert.equal(doc.redaction.ruleSet, 'default');
     assert.ok(doc.redaction.counts['site:ticket'] >= 1);
     await shoot(page, 'redact-03-exported');
+
+    // A vendor's reply quoting the report's pseudonym is mapped back here, from the store's reverse map.
+    const seededHost = SEEDED.find((s) => s.rule === 'host')!.value;
+    const token = /resolved (host-[0-9a-f]{6,}) in 3 ms/.exec(text)?.[1];
+    assert.ok(token, 'the seeded host left as a pseudonym');
+    await redact.reply.fill(`Vendor: ${token} answers slowly; also build-0badc0de is unknown`);
+    await redact.mapBack.click();
+    await redact.replyOriginals.waitFor();
+    assert.equal((await redact.replyOriginals.innerText()).trim(), `Vendor: ${seededHost} answers slowly; also build-0badc0de is unknown`);
+    await redact.status.filter({ hasText: '1 pseudonym(s) mapped back' }).waitFor();
+    await shoot(page, 'redact-04-reply-mapped-back');
     assert.deepEqual(operator.errors, []);
   });
 });

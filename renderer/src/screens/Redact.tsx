@@ -185,6 +185,50 @@ function ExportReport({ runId }: { runId: string }) {
   );
 }
 
+/** A reply from off site (a vendor, another team) with this workstation's pseudonyms mapped back. */
+function UnmapReply() {
+  const api = useApi();
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<OpOutput<'redact.unmap'> | null>(null);
+  const { error, busy, run } = useAction();
+
+  async function unmap(event: FormEvent) {
+    event.preventDefault();
+    await run(async () => {
+      const out = await api.call('redact.unmap', { text });
+      if (!out.ok) return out.error;
+      setResult(out.value);
+    });
+  }
+
+  return (
+    <form onSubmit={(e) => void unmap(e)} className="stack" aria-label="Map a reply back">
+      <p className="muted">Paste an answer that quotes pseudonyms (host-…, ip-…). They are looked up in this workstation&apos;s encrypted map; nothing leaves.</p>
+      <div className="field">
+        <label htmlFor="unmap-text">Reply</label>
+        <textarea id="unmap-text" rows={5} className="mono" value={text} onChange={(e) => setText(e.target.value)} />
+      </div>
+      <ErrorNotice error={error} />
+      <div>
+        <button type="submit" className="btn" disabled={busy || !text}>
+          {busy ? 'Mapping…' : 'Map back'}
+        </button>
+      </div>
+      {result && (
+        <>
+          <p className="muted" role="status">
+            {result.mapped} pseudonym(s) mapped back
+            {result.unknown.length > 0 ? `; not in this workstation's map: ${result.unknown.slice(0, 10).join(', ')}` : ''}
+          </p>
+          <pre className="code-block redact-text" aria-label="Reply with originals">
+            {result.text}
+          </pre>
+        </>
+      )}
+    </form>
+  );
+}
+
 export function RedactScreen() {
   const api = useApi();
   const session = useSession();
@@ -269,6 +313,9 @@ export function RedactScreen() {
             {source === 'run' && session.can('runs.export') && <ExportReport runId={runId} />}
           </Card>
         )}
+        <Card title="Map a reply back">
+          <UnmapReply />
+        </Card>
         <Card title="Site patterns">
           <Patterns generation={generation} onChanged={changed} />
           {session.can('redact.manage') && <PatternForm onAdded={changed} />}

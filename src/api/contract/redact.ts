@@ -54,6 +54,13 @@ export const redactOps = {
       vaultValuesMasked: z.boolean(),
     }),
   }),
+  'redact.unmap': op({
+    summary: 'Map pseudonyms in a text (a vendor reply, an answer) back to the originals, from the reverse map in this store. Nothing leaves.',
+    access: 'redact.preview',
+    mutates: false,
+    input: z.object({ text: z.string().max(MAX_PREVIEW_TEXT) }).strict(),
+    output: z.object({ text: z.string(), mapped: z.number().int(), unknown: z.array(z.string()) }),
+  }),
   'redact.patterns.list': op({
     summary: "The site's redaction patterns, the site domains and the rule sets each egress path uses.",
     access: 'redact.preview',

@@ -7,7 +7,7 @@ import { readSettings } from '../settings';
 import { RunRecords } from '../../runner/records';
 import { EGRESS_PATHS } from '../../redact/types';
 import { redactorFor, ruleSetFor } from '../../redact/core';
-import { addPattern, listPatterns, removePattern } from '../../redact/store';
+import { addPattern, listPatterns, removePattern, unmapTextCounted } from '../../redact/store';
 import { previewRun, previewSection, type PreviewSection } from '../../redact/run-report';
 import type { Handler } from './types';
 import { needSession } from './types';
@@ -19,6 +19,7 @@ function hideVaultOriginals(section: PreviewSection): PreviewSection {
 
 export const redactHandlers: {
   'redact.preview': Handler<'redact.preview'>;
+  'redact.unmap': Handler<'redact.unmap'>;
   'redact.patterns.list': Handler<'redact.patterns.list'>;
   'redact.patterns.add': Handler<'redact.patterns.add'>;
   'redact.patterns.remove': Handler<'redact.patterns.remove'>;
@@ -43,6 +44,10 @@ export const redactHandlers: {
         vaultValuesMasked: vaultKey !== undefined,
       };
     },
+  },
+
+  'redact.unmap': {
+    run: (ctx, input) => unmapTextCounted(ctx.core.store.db, input.text),
   },
 
   'redact.patterns.list': {

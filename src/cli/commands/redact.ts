@@ -10,9 +10,11 @@ import { MAX_PREVIEW_TEXT } from '../../api/contract/redact';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';
+import { readStdinCapped } from '../prompt';
 
 const EXPORT_USAGE = 'runs export ID --out FILE [--rule-set default|strict]';
 const PREVIEW_USAGE = 'redact preview (--run ID | --file FILE | --audit [--limit N]) [--path runsExport|auditExport|llm] [--rule-set default|strict]';
+const UNMAP_USAGE = 'redact unmap [--file FILE]   (else the text from stdin)';
 const ADD_USAGE = 'redact patterns add NAME REGEX [--action mask|drop|pseudonymise]';
 
 function ruleSetOf(args: Parameters<Command['run']>[1]): { ruleSet?: 'default' | 'strict' } {
@@ -65,6 +67,23 @@ function printAuditPreview(out: OpOutput<'audit.exportPreview'>): void {
   );
 }
 
+/** A text file of at most MAX_PREVIEW_TEXT bytes, with clear errors. */
+function readTextFile(file: string): string {
+  const full = resolve(file);
+  let size: number;
+  try {
+    size = statSync(full).size;
+  } catch {
+    throw new ApiError('NOT_FOUND', `Cannot read ${full}. Check the path.`);
+  }
+  if (size > MAX_PREVIEW_TEXT) throw new ApiError('INVALID_INPUT', `${full} is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; give a part of it.`);
+  return readFileSync(full, 'utf8');
+}
+
+async function readStdin(): Promise<string> {
+  return (await readStdinCapped(MAX_PREVIEW_TEXT, 'the text', `The text is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; give a part of it.`)).toString('utf8');
+}
+
 export const redactCommands: Command[] = [
   {
     path: ['runs', 'export'],
@@ -98,21 +117,23 @@ export const redactCommands: Command[] = [
       }
       if ((runId === undefined) === (file === undefined)) throw new ApiError('INVALID_INPUT', `Give either --run ID, --file FILE or --audit. Usage: ${PREVIEW_USAGE}`);
       const path = flag(args, 'path') ?? 'runsExport';
-      let text: string | undefined;
-      if (file !== undefined) {
-        const full = resolve(file);
-        let size: number;
-        try {
-          size = statSync(full).size;
-        } catch {
-          throw new ApiError('NOT_FOUND', `Cannot read ${full}. Check the path.`);
-        }
-        if (size > MAX_PREVIEW_TEXT) throw new ApiError('INVALID_INPUT', `${full} is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; preview a part of it.`);
-        text = readFileSync(full, 'utf8');
-      }
+      const text = file === undefined ? undefined : readTextFile(file);
       const out = await ctx.call('redact.preview', { ...(runId ? { runId } : { text }), path, ...ruleSetOf(args) });
       if (ctx.json) return printJson(out);
       printPreview(out);
+    },
+  },
+  {
+    path: ['redact', 'unmap'],
+    usage: UNMAP_USAGE,
+    summary: 'Map pseudonyms in a reply (from a vendor, another team) back to the originals, locally. Nothing leaves.',
+    run: async (ctx, args) => {
+      const file = flag(args, 'file');
+      const text = file === undefined ? await readStdin() : readTextFile(file);
+      const out = await ctx.call('redact.unmap', { text });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(neutraliseKeepLines(out.text) + (out.text.endsWith('\n') ? '' : '\n'));
+      process.stderr.write(`${out.mapped} pseudonym(s) mapped back${out.unknown.length ? `; not in this workstation's map: ${out.unknown.slice(0, 10).join(', ')}${out.unknown.length > 10 ? ', …' : ''}` : ''}.\n`);
     },
   },
   {

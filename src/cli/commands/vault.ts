@@ -7,19 +7,12 @@ import { ApiError } from '../../api/errors';
 import type { Command } from './types';
 import { flag, positional } from '../context';
 import { printFields, printJson, printTable } from '../output';
+import { readStdinCapped } from '../prompt';
 
 const MAX_BYTES = 1024 * 1024;
 
-async function readStdin(): Promise<Buffer> {
-  if (process.stdin.isTTY) process.stderr.write('Paste the value, then Ctrl-D:\n');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BYTES) throw new ApiError('INVALID_INPUT', `A vault item holds at most ${MAX_BYTES} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readStdin(): Promise<Buffer> {
+  return readStdinCapped(MAX_BYTES, 'the value', `A vault item holds at most ${MAX_BYTES} bytes.`);
 }
 
 function readValueFile(path: string): Buffer {

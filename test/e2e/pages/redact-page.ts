@@ -16,6 +16,9 @@ export class RedactPage {
   readonly patterns: Locator;
   readonly exportReport: Locator;
   readonly status: Locator;
+  readonly reply: Locator;
+  readonly mapBack: Locator;
+  readonly replyOriginals: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Redaction preview' });
@@ -32,6 +35,9 @@ export class RedactPage {
     this.patterns = page.getByRole('table', { name: 'Site patterns' });
     this.exportReport = page.getByRole('button', { name: 'Export report…' });
     this.status = page.getByRole('status');
+    this.reply = page.getByLabel('Reply', { exact: true });
+    this.mapBack = page.getByRole('button', { name: 'Map back' });
+    this.replyOriginals = page.getByLabel('Reply with originals');
   }
 
   async preview(): Promise<void> {

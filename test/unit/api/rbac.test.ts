@@ -66,7 +66,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   // issue 8: summaries go to the site's LLM endpoint by operators and admins; everyone may read them.
   'runs.summarise': ['admin', 'operator'], 'runs.summarisePreview': ['admin', 'operator'], 'runs.summaries': ALL,
   // issue 8: a redacted run report leaves by operators and admins; auditors preview too (for audit exports); site patterns are the operators' and admins'.
-  'runs.export': ['admin', 'operator'], 'redact.preview': ['admin', 'operator', 'auditor'], 'redact.patterns.list': ['admin', 'operator', 'auditor'], 'redact.patterns.add': ['admin', 'operator'], 'redact.patterns.remove': ['admin', 'operator'],
+  'runs.export': ['admin', 'operator'], 'redact.preview': ['admin', 'operator', 'auditor'], 'redact.patterns.list': ['admin', 'operator', 'auditor'], 'redact.unmap': ['admin', 'operator', 'auditor'], 'redact.patterns.add': ['admin', 'operator'], 'redact.patterns.remove': ['admin', 'operator'],
   // issue 7: the run form's task declaration, the engine card and the issues list are everyone's to read.
   'tasks.show': ALL, 'engine.status': ALL, 'issues.list': ALL,
 };
