@@ -218,7 +218,7 @@ export function RunView({ id }: { id: string }) {
             ))}
           </section>
           <Card title="Log">
-            <p className="muted" role="status">
+            <p className="muted" role="status" hidden={Boolean(run.purged.logs)}>
               {log.buffer.count.toLocaleString()} {log.buffer.count === 1 ? 'line' : 'lines'}
               {log.loading ? ' · loading…' : run.state === 'finished' ? '' : ' · live'}
               {run.log.truncated ? ` · truncated: ${formatBytes(run.log.keptBytes)} of ${formatBytes(run.log.totalBytes)} kept` : ''}
