@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot } from './browser';
-import { RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
+import { SignInPage } from './pages/auth-pages';
+import { completeFirstRun } from './windows';
 import { DashboardPage } from './pages/screens-pages';
 import { RedactPage } from './pages/redact-page';
 import { RunRecords } from '../../src/runner';
@@ -76,14 +77,7 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
 
   it('the admin sets up the store and the site domains; an operator and a finished run are in it', async () => {
     admin = await openApp(browser, harness);
-    const setup = new SetupPage(admin.page);
-    await setup.heading.waitFor();
-    await setup.createAdmin(ADMIN.name, ADMIN.password);
-    const recovery = new RecoveryKeyPage(admin.page);
-    await recovery.heading.waitFor({ timeout: 60_000 });
-    await recovery.stored.check();
-    await recovery.continue.click();
-    await new DashboardPage(admin.page).heading.waitFor();
+    await completeFirstRun(admin.page, ADMIN);
     const session = (await dispatch(harness.core, null, 'auth.signIn', { name: ADMIN.name, password: ADMIN.password })).sessionId;
     await dispatch(harness.core, session, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
     const olga = await addUser(harness.core, session, 'olga', ['operator']);

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot } from './browser';
-import { RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
+import { SignInPage } from './pages/auth-pages';
+import { completeFirstRun } from './windows';
 import { ShellPage } from './pages/shell-page';
 import { DashboardPage } from './pages/screens-pages';
 import { RetentionPage } from './pages/retention-page';
@@ -48,14 +49,7 @@ describe('retention screen in Chromium', { timeout: 180_000 }, () => {
 
   it('the admin sets up the store; runs of different ages are in it', async () => {
     admin = await openApp(browser, harness);
-    const setup = new SetupPage(admin.page);
-    await setup.heading.waitFor();
-    await setup.createAdmin(ADMIN.name, ADMIN.password);
-    const recovery = new RecoveryKeyPage(admin.page);
-    await recovery.heading.waitFor({ timeout: 60_000 });
-    await recovery.stored.check();
-    await recovery.continue.click();
-    await new DashboardPage(admin.page).heading.waitFor();
+    await completeFirstRun(admin.page, ADMIN);
     const records = new RunRecords(harness.core.store.db);
     ids.old = seedRun(records, 200, 'OLD-RUN');
     ids.mid = seedRun(records, 45, 'MID-RUN');

@@ -13,6 +13,19 @@ export async function shown(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'visible' });
 }
 
+/** First-run setup through the UI in a window on the setup screen: admin, recovery key stored, dashboard. */
+export async function completeFirstRun(page: Page, admin: { name: string; password: string }): Promise<void> {
+  const setup = new SetupPage(page);
+  await setup.heading.waitFor();
+  await setup.createAdmin(admin.name, admin.password);
+  const recovery = new RecoveryKeyPage(page);
+  // Creating the store derives keys with scrypt: slow on a loaded machine.
+  await recovery.heading.waitFor({ timeout: 60_000 });
+  await recovery.stored.check();
+  await recovery.continue.click();
+  await new DashboardPage(page).heading.waitFor();
+}
+
 export class Windows {
   readonly contexts: BrowserContext[] = [];
   /** Console and page errors of every window (CSP and Trusted Types violations included). */
@@ -30,13 +43,7 @@ export class Windows {
   /** First-run setup through the UI; returns on the dashboard. */
   async setup(admin: { name: string; password: string }): Promise<Page> {
     const page = await this.open();
-    await new SetupPage(page).createAdmin(admin.name, admin.password);
-    const recovery = new RecoveryKeyPage(page);
-    // Creating the store derives keys with scrypt: slow on a loaded machine.
-    await recovery.heading.waitFor({ timeout: 60_000 });
-    await recovery.stored.check();
-    await recovery.continue.click();
-    await new DashboardPage(page).heading.waitFor();
+    await completeFirstRun(page, admin);
     return page;
   }
 
