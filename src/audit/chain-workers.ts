@@ -22,9 +22,8 @@ export interface BlockOptions {
   collectActions: string[];
 }
 
-/** What a block of whole lines holds, when every line in it passed on its own terms. */
-export interface BlockResult {
-  ok: boolean;
+/** What a chain check of event lines found (EventLineChecker's own fields), for a block or a whole file. */
+export interface ChainFacts {
   count: number;
   redactedCount: number;
   firstSeq: number | null;
@@ -33,6 +32,11 @@ export interface BlockResult {
   lastHash: string | null;
   firstEvent: AuditEvent | null;
   collected: AuditEvent[];
+}
+
+/** What a block of whole lines holds, when every line in it passed on its own terms. */
+export interface BlockResult extends ChainFacts {
+  ok: boolean;
   /** 32 bytes per event, with keepHashes. */
   hashes: Uint8Array | null;
 }

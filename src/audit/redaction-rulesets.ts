@@ -6,7 +6,7 @@
  */
 import { ApiError } from '../api/errors';
 import type { Core } from '../api/core';
-import { allSensitiveValues, redactorFor } from '../redact/core';
+import { auditExportRedactor } from '../redact/core';
 import { RULE_SET_IDS } from '../redact/rules';
 import type { RedactionHook } from './export-bundle';
 
@@ -24,7 +24,7 @@ export type AuditRuleSetFactory = (core: Core) => RedactionHook;
 
 function engineRuleSet(name: (typeof RULE_SET_IDS)[number]): AuditRuleSetFactory {
   return (core) => {
-    const redactor = redactorFor(core, 'auditExport', { ruleSet: name, sensitiveValues: allSensitiveValues(core), record: true });
+    const redactor = auditExportRedactor(core, { ruleSet: name, record: true });
     return {
       ruleSet: redactor.ruleSet,
       version: redactor.version,

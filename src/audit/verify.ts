@@ -10,7 +10,7 @@
 import { genesisPrevHash, GENESIS_ACTION, type AuditEvent } from './chain';
 import { verifyDetached } from './cms-verify';
 import { checkContinuity, IDENTITY_REPLACED_ACTION, type BundleFacts, type ContinuityFinding } from './continuity';
-import { ChainWorkerPool, type BlockResult } from './chain-workers';
+import { ChainWorkerPool, type BlockResult, type ChainFacts } from './chain-workers';
 import { EventLineChecker, type EventProblem } from './event-line';
 import { BUNDLE_FILES, parseManifest, type ExportManifest, type ManifestFile, type ManifestRedaction } from './manifest';
 import { readBundle } from './bundle-reader';
@@ -94,16 +94,8 @@ export interface VerifyOptions {
 }
 
 /** What the chain check of events.jsonl found (EventLineChecker has exactly these fields). */
-interface EventsSummary {
+interface EventsSummary extends ChainFacts {
   problem: EventProblem | null;
-  count: number;
-  redactedCount: number;
-  firstSeq: number | null;
-  firstPrevHash: string | null;
-  lastSeq: number | null;
-  lastHash: string | null;
-  firstEvent: AuditEvent | null;
-  collected: AuditEvent[];
   hashes: Buffer | null;
 }
 

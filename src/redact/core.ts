@@ -39,18 +39,24 @@ export function vaultValues(core: Core, vaultKey: Buffer): Buffer[] {
   return rows.map((r) => openItem(vaultKey, r.name, r.sealed)).filter((v): v is Buffer => v !== null);
 }
 
-/** The run's configuration values whose variables its task marks `sensitive: true`. */
-/** Names of the run's variables marked sensitive; null when its bundle left the catalog (then all count). */
-export function sensitiveNamesOf(core: Core, run: Pick<RunRecord, 'bundle' | 'task'>): string[] | null {
+/** Names of a task's variables marked sensitive; null when its bundle left the catalog (then all count). */
+export function sensitiveNamesOf(core: Core, run: { bundle: { digest: string }; task: { id: string } }): string[] | null {
   const bundle = bundleByDigest(core.store.db, run.bundle.digest);
   const task = bundle?.codebundle.tasks.find((t) => t.id === run.task.id);
   return task ? task.config.filter((v) => v.sensitive).map((v) => v.name) : null;
 }
 
+/**
+ * Names of the run's values to treat as sensitive: those its task marks `sensitive: true`, or, for a
+ * run whose bundle is no longer in the catalog, all of them (which were sensitive can no longer be known).
+ */
+export function sensitiveNames(core: Core, run: RunRecord): string[] {
+  return sensitiveNamesOf(core, run) ?? Object.keys(run.config.values);
+}
+
+/** The run's configuration values to treat as sensitive (see sensitiveNames). */
 export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
-  // A run whose bundle is no longer in the catalog: which values were sensitive is unknown, so all are.
-  const names = sensitiveNamesOf(core, run) ?? Object.keys(run.config.values);
-  return names.map((n) => run.config.values[n]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return sensitiveNames(core, run).map((n) => run.config.values[n]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**
@@ -59,22 +65,26 @@ export function sensitiveValuesOf(core: Core, run: RunRecord): string[] {
  */
 export function allSensitiveValues(core: Core): string[] {
   const rows = core.store.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{ bundle_digest: string; task_id: string; config: string }>;
-  const sensitiveNames = new Map<string, string[] | null>();
+  const sensitiveNamesByTask = new Map<string, string[] | null>();
   const out = new Set<string>();
   for (const row of rows) {
     const key = `${row.bundle_digest} ${row.task_id}`;
-    let names = sensitiveNames.get(key);
+    let names = sensitiveNamesByTask.get(key);
     if (names === undefined) {
-      const task = bundleByDigest(core.store.db, row.bundle_digest)?.codebundle.tasks.find((t) => t.id === row.task_id);
-      // Bundle gone from the catalog: every value counts as sensitive (null), as in sensitiveValuesOf.
-      names = task ? task.config.filter((v) => v.sensitive).map((v) => v.name) : null;
-      sensitiveNames.set(key, names);
+      names = sensitiveNamesOf(core, { bundle: { digest: row.bundle_digest }, task: { id: row.task_id } });
+      sensitiveNamesByTask.set(key, names);
     }
     if (names?.length === 0) continue;
     const values = (JSON.parse(row.config) as { values?: Record<string, string> }).values ?? {};
+    // null: the bundle left the catalog, so every value counts, as in sensitiveNames.
     for (const name of names ?? Object.keys(values)) if (typeof values[name] === 'string' && values[name]) out.add(values[name]);
   }
   return [...out];
+}
+
+/** The audit export's redactor: its rule set over event details, every run's sensitive values masked. */
+export function auditExportRedactor(core: Core, options: { ruleSet?: RuleSetId; record: boolean }): Redactor {
+  return redactorFor(core, 'auditExport', { ...(options.ruleSet ? { ruleSet: options.ruleSet } : {}), sensitiveValues: allSensitiveValues(core), record: options.record });
 }
 
 export function redactorFor(core: Core, path: EgressPath, options: StoreRedactorOptions = {}): Redactor {

@@ -12,7 +12,7 @@ import { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, r
 import { writeExportBundle } from '../../audit/export-bundle';
 import { identityReplacementDetails } from '../../audit/rotation';
 import { auditRuleSet } from '../../audit/redaction-rulesets';
-import { allSensitiveValues, redactorFor } from '../../redact/core';
+import { auditExportRedactor } from '../../redact/core';
 import { previewValue } from '../../redact/run-report';
 import { verifyBundles } from '../../audit/verify';
 import type { Handler, HandlerContext } from './types';
@@ -162,7 +162,7 @@ export const auditExportHandlers: {
       const head = chainHead(db)?.seq ?? 0;
       const lastSeq = Math.min(head, start.firstSeq + (input.limit ?? 100) - 1);
       // As the export's hook would redact, but recording no pseudonym: a preview writes nothing.
-      const redactor = redactorFor(core, 'auditExport', { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), sensitiveValues: allSensitiveValues(core), record: false });
+      const redactor = auditExportRedactor(core, { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), record: false });
       let texts = 0;
       const sections = [];
       for (const event of iterateEvents(db, start.firstSeq, lastSeq)) {

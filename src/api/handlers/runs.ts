@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ApiError } from '../errors';
-import { redactorFor, sensitiveNamesOf } from '../../redact/core';
+import { redactorFor, sensitiveNames } from '../../redact/core';
 import { MASK } from '../../redact/mask';
 import { buildRunReport, writeNewFileAtomic } from '../../redact/run-report';
 import { rolesAllow } from '../permissions';
@@ -70,9 +70,8 @@ function summary(r: RunRecord) {
 
 /** The run's configuration as shown: values of variables marked sensitive are never shown back. */
 function shownConfig(core: Core, r: RunRecord): RunRecord['config'] {
-  const names = sensitiveNamesOf(core, r) ?? Object.keys(r.config.values);
   const values = { ...r.config.values };
-  for (const name of names) if (name in values) values[name] = MASK;
+  for (const name of sensitiveNames(core, r)) if (name in values) values[name] = MASK;
   return { ...r.config, values };
 }
 
