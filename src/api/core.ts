@@ -4,9 +4,7 @@
  * operation goes through `dispatch`, which is where validation, permissions and audit happen.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ApiError } from './errors';
-import { systemClock, type Clock } from './clock';
-import { Bus } from './bus';
+import { ApiError, systemClock, type Clock, Bus } from '../kernel';
 import { Store, type ScryptCost } from '../store/store';
 import { layoutOf } from '../store/files';
 import { parseKeyslotFile, slotIdFor } from '../store/keyslots';

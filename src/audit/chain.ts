@@ -11,7 +11,7 @@
  * (redaction) and still verify.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical';
+import { canonicalJson } from '../kernel';
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];

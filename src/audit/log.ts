@@ -3,7 +3,7 @@
  * records through; it must run inside the transaction of the change it records.
  */
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Clock } from '../api/clock';
+import type { Clock } from '../kernel';
 import {
   CLOCK_BACKWARDS_ACTION,
   GENESIS_ACTION,

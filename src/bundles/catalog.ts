@@ -5,7 +5,7 @@
  * lists and for the runner alike (catalogBundlePort).
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { isDigest } from '../oci';
 import { evaluateTask, type TagPolicy } from './policy';
 import { readPolicy } from './policy-store';

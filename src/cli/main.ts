@@ -5,7 +5,7 @@
  * non-zero and one line `error CODE: message` on stderr.
  */
 import { Core } from '../api/core';
-import { ApiError, toErrorShape, type ErrorCode } from '../api/errors';
+import { ApiError, toErrorShape, type ErrorCode } from '../kernel';
 import { defaultHome } from '../store/files';
 import { CliContext, type CommandArgs } from './context';
 import type { Command } from './commands/types';

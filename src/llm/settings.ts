@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 const httpsUrl = z
   .string()

@@ -12,7 +12,7 @@ import { createRedactor } from './engine';
 import { RULE_SETS, type RuleSetId } from './rules';
 import { listPatterns, pseudonymKey, pseudonymOriginal, recordPseudonym, unmapText } from './store';
 import type { EgressPath, Redactor, RedactorOptions } from './types';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export interface StoreRedactorOptions extends RedactorOptions {
   /** Mask every vault item's value (and base64 forms): the caller's session vault key. */

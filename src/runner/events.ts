@@ -3,7 +3,7 @@
  * published right after they are written to the store, so a subscriber that first reads the stored
  * lines and then listens sees every line once, in order.
  */
-import { Bus } from '../api/bus';
+import { Bus } from '../kernel';
 import type { Core } from '../api/core';
 import type { LogLine } from './log-capture';
 import type { RunOutcome, RunState } from './records';

@@ -7,8 +7,7 @@
  */
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
-import type { Bus } from '../api/bus';
+import { ApiError, type Bus } from '../kernel';
 import type { Core } from '../api/core';
 import type { CodebundleTask } from '../bundles/schema';
 import type { ContainerEngine } from '../engine/types';

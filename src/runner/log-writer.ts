@@ -4,7 +4,7 @@
  */
 import type { LogLine } from './log-capture';
 import type { RunRecords } from './records';
-import type { Bus } from '../api/bus';
+import type { Bus } from '../kernel';
 import type { RunTopics } from './events';
 
 export const LOG_FLUSH_MS = 200;

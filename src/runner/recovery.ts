@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Core } from '../api/core';
-import type { Bus } from '../api/bus';
+import type { Bus } from '../kernel';
 import type { ContainerEngine } from '../engine/types';
 import { secretRoot, sweepSecretFolders } from '../vault/mount';
 import { LABELS } from './hardening';

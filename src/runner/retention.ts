@@ -7,7 +7,7 @@
  * so no stale copy of a purged row is left in either file.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { readSettings } from '../api/settings';
 
 export interface RetentionLimits {

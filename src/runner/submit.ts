@@ -5,7 +5,7 @@
  * and their vault items exist, are bound to the bundle and open.
  */
 import type { Core } from '../api/core';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { CodebundleTask } from '../bundles/schema';
 import { Masker } from '../redact/mask';
 import { needVaultKey, VaultItems } from '../vault/items';

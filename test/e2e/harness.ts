@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Core } from '../../src/api/core';
-import type { Clock } from '../../src/api/clock';
+import type { Clock } from '../../src/kernel';
 import { directLink } from '../../main/core-link';
 import { SessionBridge } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';

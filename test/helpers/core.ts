@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Core } from '../../src/api/core';
 import { dispatch } from '../../src/api/dispatcher';
-import { fixedClock } from '../../src/api/clock';
+import { fixedClock } from '../../src/kernel';
 import type { OpName, OpOutput } from '../../src/api/contract';
 
 export const FAST_SCRYPT = { N: 2 ** 14, r: 8, p: 1 };

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import type { Core } from '../core';
 import { readSettings } from '../settings';
 import { chainHead, iterateEvents, pagedEvents } from '../../audit/log';
@@ -15,8 +15,7 @@ import { auditRuleSet } from '../../audit/redaction-rulesets';
 import { auditExportRedactor } from '../../redact/core';
 import { previewValue } from '../../redact/run-report';
 import { verifyBundles } from '../../audit/verify';
-import type { Handler, HandlerContext } from './types';
-import { needSession } from './types';
+import { type Handler, type HandlerContext, needSession } from './types';
 
 function identityOut(core: Core) {
   const c = identityCertificate(core.store.db);

@@ -1,8 +1,7 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { permissionsOf } from '../permissions';
 import { keysForRoles } from '../../identity/roles';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 import type { UserRow } from '../../identity/users';
 
 export function userInfo(u: UserRow) {

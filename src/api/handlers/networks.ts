@@ -1,5 +1,5 @@
 /** Networks tasks may ask for: defined by an admin, each definition an audit event. */
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { Networks, checkNetworkName, runnerSettings, LABELS, type NetworkEntry } from '../../runner';
 import { engineFor } from './engine';
 import type { Handler } from './types';

@@ -2,15 +2,14 @@
  * Redaction: the preview (exactly what an egress path would let leave, nothing recorded) and the
  * site's patterns (docs/redaction.md). `runs.export` lives with the runs handlers.
  */
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { readSettings } from '../settings';
 import { RunRecords } from '../../runner/records';
 import { EGRESS_PATHS } from '../../redact/types';
 import { redactorFor, ruleSetFor } from '../../redact/core';
 import { addPattern, listPatterns, removePattern, unmapTextCounted } from '../../redact/store';
 import { previewRun, previewSection, type PreviewSection } from '../../redact/run-report';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 
 /** Vault values are never readable back: the preview marks where one was, not what it was. */
 function hideVaultOriginals(section: PreviewSection): PreviewSection {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { redactorFor, sensitiveNames } from '../../redact/core';
 import { MASK } from '../../redact/mask';
 import { buildRunReport, writeNewFileAtomic } from '../../redact/run-report';
@@ -29,8 +29,7 @@ import {
 import type { RunJob } from '../../runner/execute';
 import type { NewRun } from '../../runner/records';
 import type { Core } from '../core';
-import type { Handler, HandlerContext } from './types';
-import { needSession } from './types';
+import { type Handler, type HandlerContext, needSession } from './types';
 import { engineFor } from './engine';
 
 function records(core: Core): RunRecords {

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { SETTINGS, isSettingKey, readSettings, writeSetting } from '../settings';
 import type { Handler } from './types';
 

@@ -4,15 +4,14 @@
  * run's sensitive configuration values, the detectors and the site's patterns. Answers are mapped
  * back from pseudonyms here, on read, for users who may see the run.
  */
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { readSettings } from '../settings';
 import { RunRecords, displayText, type RunRecord } from '../../runner';
 import { llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../redact';
 import type { Core } from '../core';
 import type { Session } from '../../identity/sessions';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 
 function mustFindRun(core: Core, id: string): RunRecord {
   const run = new RunRecords(core.store.db).get(id);

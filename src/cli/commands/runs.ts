@@ -5,7 +5,7 @@
  * store), streams the log with --follow, and exits 0 only when the task succeeded.
  */
 import { resolve } from 'node:path';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import { subscribe } from '../../api/dispatcher';
 import { runnerOf, stopRunner } from '../../runner';
 import type { OpOutput } from '../../api/contract';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, dispatch } from '../../../src/api/dispatcher';
-import { ERROR_CODES } from '../../../src/api/errors';
+import { ERROR_CODES } from '../../../src/kernel';
 import { ADMIN_PASSWORD, addUser, initialisedCore, newCore, tempDir } from '../../helpers/core';
 import { join } from 'node:path';
 

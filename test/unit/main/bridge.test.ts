@@ -12,7 +12,7 @@ import { Core } from '../../../src/api/core';
 import { SessionBridge, type CoreLink } from '../../../main/session-bridge';
 import { PortLink, serveCore, type HostPort, type HostReply, type HostRequest } from '../../../main/core-protocol';
 import { directLink } from '../../../main/core-link';
-import type { Result } from '../../../src/api/errors';
+import type { Result } from '../../../src/kernel';
 
 function recordingLink(answer: (name: string) => Result<unknown> = () => ({ ok: true, value: { ok: true } })) {
   const calls: Array<{ sessionId: string | null; name: string }> = [];

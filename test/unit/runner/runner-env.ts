@@ -1,6 +1,6 @@
 /** A signed-in core with operators, a fake engine and an in-memory bundle port, for runner unit tests. */
 import { rmSync } from 'node:fs';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { secretRoot } from '../../../src/vault/mount';
 import { codebundleSchema, type Codebundle } from '../../../src/bundles/schema';
 import { evaluateTask, type TagPolicy } from '../../../src/bundles/policy';
