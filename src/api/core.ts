@@ -14,7 +14,8 @@ import { Sessions, DEFAULT_IDLE_MS, type Session } from '../identity/sessions';
 import { Users, type UserRow } from '../identity/users';
 import { appendPending, clearPending, failureTimes, readPending, throttleWaitMs } from '../identity/pending';
 import type { Keyring } from '../store/keyring';
-import { readSettings } from './settings';
+import { readSettings } from '../store';
+import { IDENTITY_SETTINGS } from '../identity/settings';
 import { ROTATION_HOOKS } from './rotation-hooks';
 import { ensureIdentity } from '../audit/identity-store';
 
@@ -196,8 +197,8 @@ export class Core {
 
   /** Settings that live objects of the core follow (idle expiry). Called after a change too. */
   applySettings(): void {
-    const minutes = readSettings(this.store.db)['session.idleMinutes'];
-    if (typeof minutes === 'number') this.sessions.setIdleMs(minutes * 60 * 1000);
+    const minutes = readSettings(this.store.db, IDENTITY_SETTINGS)['session.idleMinutes'];
+    this.sessions.setIdleMs(minutes * 60 * 1000);
   }
 
   /** Opens the store with the recovery key (no session): for `recover` and `restore`. */

@@ -6,3 +6,4 @@ export { ERROR_CODES, ApiError, isApiError, toErrorShape, type ErrorCode, type A
 export { systemClock, fixedClock, type Clock } from './clock';
 export { Bus } from './bus';
 export { canonicalJson, type JsonValue } from './canonical';
+export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, type SettingsOf } from './settings';

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../kernel';
 import type { Core } from '../core';
-import { readSettings } from '../settings';
+import { readSettings } from '../../store';
+import { AUDIT_SETTINGS } from '../../audit/settings';
 import { chainHead, iterateEvents, pagedEvents } from '../../audit/log';
 import { generateIdentity, importPkcs12, type SigningIdentity } from '../../audit/identity';
 import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '../../audit/identity-store';
@@ -47,8 +48,7 @@ function replaceIdentity(ctx: HandlerContext, next: SigningIdentity): void {
 }
 
 function overdueDays(core: Core): number {
-  const v = readSettings(core.store.db)['audit.exportOverdueDays'];
-  return typeof v === 'number' ? v : 7;
+  return readSettings(core.store.db, AUDIT_SETTINGS)['audit.exportOverdueDays'];
 }
 
 export const auditExportHandlers: {

@@ -6,7 +6,8 @@
  */
 import { DockerodeEngine, type ContainerEngine } from '../../engine';
 import type { Core } from '../core';
-import { readSettings } from '../settings';
+import { readSettings } from '../../store';
+import { ENGINE_SETTINGS } from '../../engine/settings';
 
 interface Bound {
   engine: ContainerEngine;
@@ -21,8 +22,7 @@ export function setEngine(core: Core, engine: ContainerEngine): void {
 }
 
 function socketSetting(core: Core): string {
-  const value = readSettings(core.store.db)['engine.socket'];
-  return typeof value === 'string' ? value : '';
+  return readSettings(core.store.db, ENGINE_SETTINGS)['engine.socket'];
 }
 
 export function engineFor(core: Core): ContainerEngine {

@@ -3,7 +3,8 @@
  * site's patterns (docs/redaction.md). `runs.export` lives with the runs handlers.
  */
 import { ApiError } from '../../kernel';
-import { readSettings } from '../settings';
+import { readSettings } from '../../store';
+import { REDACT_SETTINGS } from '../../redact/settings';
 import { RunRecords } from '../../runner/records';
 import { EGRESS_PATHS } from '../../redact/types';
 import { redactorFor, ruleSetFor } from '../../redact/core';
@@ -54,7 +55,7 @@ export const redactHandlers: {
       const core = ctx.core;
       return {
         patterns: listPatterns(core.store.db),
-        siteDomains: readSettings(core.store.db)['redact.siteDomains'] as string[],
+        siteDomains: readSettings(core.store.db, REDACT_SETTINGS)['redact.siteDomains'],
         ruleSets: Object.fromEntries(EGRESS_PATHS.map((p) => [p, ruleSetFor(core, p)])) as Record<(typeof EGRESS_PATHS)[number], string>,
       };
     },

@@ -5,9 +5,9 @@
  * back from pseudonyms here, on read, for users who may see the run.
  */
 import { ApiError } from '../../kernel';
-import { readSettings } from '../settings';
+import { readSettings } from '../../store';
 import { RunRecords, displayText, type RunRecord } from '../../runner';
-import { llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
+import { LLM_SETTINGS, llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../redact';
 import type { Core } from '../core';
 import type { Session } from '../../identity/sessions';
@@ -42,7 +42,7 @@ export const summaryHandlers: {
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const config = llmConfig(readSettings(core.store.db));
+      const config = llmConfig(readSettings(core.store.db, LLM_SETTINGS));
       const run = mustFindRun(core, input.id);
       const sent = await summariseRun(core, {
         run,
@@ -64,7 +64,7 @@ export const summaryHandlers: {
     run: (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const config = llmConfig(readSettings(core.store.db));
+      const config = llmConfig(readSettings(core.store.db, LLM_SETTINGS));
       const run = mustFindRun(core, input.id);
       const redacted = redactedPrompt(core, run, llmRedactor(core, session, run), false);
       return {
