@@ -154,7 +154,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error ${shape.code}: ${shape.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return EXIT_CODES[shape.code];
   } finally {
-    core?.close();
+    // Stops the runner a `run` started (its lease released, no container left) and closes the store.
+    await core?.close();
   }
 }
 

@@ -7,3 +7,4 @@ export { systemClock, fixedClock, type Clock } from './clock';
 export { Bus } from './bus';
 export { canonicalJson, type JsonValue } from './canonical';
 export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, type SettingsOf } from './settings';
+export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type Publisher } from './context';

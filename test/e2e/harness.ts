@@ -205,7 +205,7 @@ export async function startHarness(options: { home?: string; clock?: Clock } = {
       for (const c of clients.values()) for (const s of c.streams) s.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      core.close();
+      await core.close();
       if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };

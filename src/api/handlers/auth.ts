@@ -16,7 +16,7 @@ export const authHandlers: {
 } = {
   'auth.signIn': {
     run: async (ctx, input) => {
-      const session = await ctx.core.signIn(input.name, input.password);
+      const session = await ctx.core.identity.signIn(input.name, input.password);
       const user = ctx.core.users.bySlot(ctx.core.store.slotIdFor(session.name))!;
       return { sessionId: session.id, user: userInfo(user), permissions: permissionsOf(user.roles) };
     },

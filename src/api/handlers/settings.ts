@@ -15,7 +15,7 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
       const parsed = SETTINGS[input.key].schema.safeParse(input.value);
       if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
       ctx.change(() => writeSetting(ctx.core.store.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
-      ctx.core.applySettings();
+      ctx.core.identity.applySettings();
       return { key: input.key, value: parsed.data };
     },
     target: (input) => `setting:${input.key}`,

@@ -80,7 +80,7 @@ export const storeHandlers: {
   'store.recover': {
     run: async (ctx, input) => {
       const core = ctx.core;
-      const ring = await core.openWithRecovery(input.recoveryKey);
+      const ring = await core.identity.openWithRecovery(input.recoveryKey);
       const existing = core.users.byName(input.adminName);
       if (existing && !existing.roles.includes('admin')) {
         throw new ApiError('CONFLICT', `"${input.adminName}" exists and is not an admin. Give the name of an admin, or a new name to create one.`);

@@ -95,8 +95,8 @@ describe('SessionBridge', () => {
 describe('main <-> core host protocol', () => {
   const home = mkdtempSync(join(tmpdir(), 'airgap-host-'));
   const core = new Core({ home, scryptCost: { N: 2 ** 14, r: 8, p: 1 } });
-  after(() => {
-    core.close();
+  after(async () => {
+    await core.close();
     rmSync(home, { recursive: true, force: true });
   });
 
