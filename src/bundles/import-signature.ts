@@ -6,7 +6,8 @@
  */
 import { ApiError } from '../kernel';
 import type { MirrorSource, ResolvedManifest } from '../mirror';
-import { SignatureVerifyError, signatureSourceFor, verifyDetachedSignature, verifyImageSignature, type TrustedKey } from '../trust';
+import { SignatureVerifyError, verifyDetachedSignature, verifyImageSignature, type TrustedKey } from '../trust';
+import { signatureSourceFor } from './mirror-signatures';
 import type { SignatureFormatRecord } from './catalog';
 
 export interface DetachedFiles {

@@ -45,3 +45,5 @@ export { parseIssueLine, parseReportLine, type IssueLine, type ReportLine } from
 export { catalogBundlePort } from './catalog';
 export type { ImportProgress } from './import';
 export { BUNDLE_SETTINGS } from './settings';
+export { bundleByDigest } from './catalog';
+export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-signatures';

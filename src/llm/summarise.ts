@@ -5,8 +5,7 @@
  * The stored answer keeps the pseudonyms; they are mapped back only when a summary is shown.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiError } from '../kernel';
-import type { Core } from '../api/core';
+import { ApiError, type CoreContext } from '../kernel';
 import type { RunRecord } from '../runner/records';
 import type { Redactor } from '../redact/types';
 import { chatCompletion, DEFAULT_MAX_RESPONSE_BYTES } from './client';
@@ -17,7 +16,7 @@ import { RunSummaries } from './summaries-store';
 
 /**
  * Builds the LLM path's redactor for one run: the handler passes
- * `(record) => redactorFor(core, 'llm', { vaultKey, run, record })`, which masks every vault value
+ * `(record) => redactorFor(ctx, 'llm', { vaultKey, run, record })`, which masks every vault value
  * and the run's sensitive configuration values. `record: false` (the preview) writes no pseudonym.
  */
 export type RedactorFactory = (record: boolean) => Redactor;
@@ -54,8 +53,8 @@ export interface RedactedPrompt {
 }
 
 /** The run's prompt, redacted by a redactor made for it. */
-export function redactedPrompt(core: Core, run: RunRecord, makeRedactor: RedactorFactory, record: boolean): RedactedPrompt {
-  const summaries = new RunSummaries(core.store.db);
+export function redactedPrompt(ctx: CoreContext, run: RunRecord, makeRedactor: RedactorFactory, record: boolean): RedactedPrompt {
+  const summaries = new RunSummaries(ctx.db);
   const text = buildPrompt(run, { lines: summaries.logTail(run.id, PROMPT_LIMITS.logLines), total: summaries.logLineCount(run.id) });
   const redactor = makeRedactor(record);
   const result = redactor.redact(text);
@@ -87,19 +86,19 @@ export interface SummariseRequest {
  * details); on failure the row becomes 'error' with its own 'failure' event here, and the error
  * is rethrown for the caller.
  */
-export async function summariseRun(core: Core, req: SummariseRequest): Promise<{ id: string; commit: () => void; event: { target: string; details: Record<string, unknown> } }> {
+export async function summariseRun(ctx: CoreContext, req: SummariseRequest): Promise<{ id: string; commit: () => void; event: { target: string; details: Record<string, unknown> } }> {
   const { run, config } = req;
-  const db = core.store.db;
+  const db = ctx.db;
   const apiKey = openApiKey(db, req.vaultKey, config.apiKeyVaultItem);
   try {
-    const redacted = redactedPrompt(core, run, req.makeRedactor, true);
+    const redacted = redactedPrompt(ctx, run, req.makeRedactor, true);
     const summaries = new RunSummaries(db);
     const id = newSummaryId();
     const endpoint = config.url.toString();
     summaries.insertSending({
       id,
       runId: run.id,
-      createdAt: core.clock.now().toISOString(),
+      createdAt: ctx.clock.now().toISOString(),
       createdBy: req.userName,
       endpoint,
       model: config.model,
@@ -137,7 +136,7 @@ export async function summariseRun(core: Core, req: SummariseRequest): Promise<{
       answer = reply.content;
     } catch (error) {
       const shaped = error instanceof ApiError ? error : new ApiError('INTERNAL', 'The request to the LLM endpoint failed unexpectedly. Check the application log on this workstation.', { cause: error });
-      core.transact(() => summaries.finish(id, { status: 'error', error: shaped.message }, core.clock.now().toISOString()), {
+      ctx.transact(() => summaries.finish(id, { status: 'error', error: shaped.message }, ctx.clock.now().toISOString()), {
         actor: req.actor,
         action: 'runs.summarise',
         target,
@@ -147,7 +146,7 @@ export async function summariseRun(core: Core, req: SummariseRequest): Promise<{
       req.onRecorded();
       throw shaped;
     }
-    const commit = () => summaries.finish(id, { status: 'ok', answer }, core.clock.now().toISOString());
+    const commit = () => summaries.finish(id, { status: 'ok', answer }, ctx.clock.now().toISOString());
     const event = { target, details: { ...details, status: 'ok', answerSha256: sha256(answer) } };
     return { id, commit, event };
   } finally {

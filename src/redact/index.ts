@@ -1,12 +1,12 @@
 /**
- * The redaction engine's face (docs/redaction.md). `createRedactor` is pure; `redactorFor` builds
- * the Redactor of an egress path from the open store; `unmapPseudonyms` maps tokens back locally.
- * The runner's exact log masking stays in ./mask.
+ * The redaction engine's face (docs/redaction.md): rules, masking and keyed pseudonymisation, pure
+ * over text (it imports only the kernel). What an egress path builds from the open store (its rule
+ * set, the site's patterns, the reverse map, vault values) is src/egress. The runner's exact log
+ * masking is ./mask.
  */
-export type { EgressPath, RedactAction, Redactor, RedactorOptions, RedactResult, Replacement } from './types';
+export { EGRESS_PATHS, type EgressPath, type RedactAction, type Redactor, type RedactorOptions, type RedactResult, type Replacement } from './types';
 export { createRedactor, pseudonymFor, ruleSetVersion, type RedactorDeps } from './engine';
-export { redactorFor, unmapPseudonyms, ruleSetFor, checkRuleSet, sensitiveValuesOf, vaultValues, type StoreRedactorOptions } from './core';
 export { RULE_SETS, RULE_SET_IDS, SECRET_RULES, IDENTIFIER_RULES, type RuleSetId } from './rules';
 export { validateSitePattern, type SitePattern } from './patterns';
-export { listPatterns, addPattern, removePattern, type StoredPattern } from './store';
 export { Masker, StreamMasker, secretForms, MASK } from './mask';
+export { REDACT_SETTINGS } from './settings';

@@ -162,6 +162,12 @@ export class RunRecords {
     return rows.map(toRecord);
   }
 
+  /** Every run's bundle, task and recorded configuration values (for masking on egress). */
+  recordedValues(): Array<{ bundleDigest: string; taskId: string; values: Record<string, string> }> {
+    const rows = this.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{ bundle_digest: string; task_id: string; config: string }>;
+    return rows.map((r) => ({ bundleDigest: r.bundle_digest, taskId: r.task_id, values: (JSON.parse(r.config) as { values?: Record<string, string> }).values ?? {} }));
+  }
+
   /** Runs not yet settled (any state but finished). */
   unsettled(): RunRecord[] {
     return (this.db.prepare("SELECT * FROM runs WHERE state <> 'finished' ORDER BY rowid").all() as Row[]).map(toRecord);

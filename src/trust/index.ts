@@ -3,7 +3,7 @@
  * Everything here is pure over bytes a mirror source hands in; see SignatureSource.
  */
 export { cosignSignatureTag, digestHexOf, isSha256Digest, referrersFallbackTag, sha256Of } from './digest';
-export { SignatureVerifyError, type VerifyFailureReason } from './errors';
+export { SignatureVerifyError, verifyFailed, type VerifyFailureReason } from './errors';
 export {
   COSIGN_SIGN_PREDICATE_TYPE,
   COSIGN_SIGNATURE_ANNOTATION,
@@ -25,7 +25,6 @@ export { verifySigstoreBundle, type BundleInput } from './sigstore-bundle';
 export { verifyBundleReferrers, type BundleReferrerCheck } from './referrers';
 export { verifyDetachedSignature, type DetachedInput } from './detached';
 export { verifyImageSignature, type ImageSignatureCheck } from './verify';
-export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-adapter';
 export {
   DEFAULT_VERIFY_LIMITS,
   type SignatureFormat,

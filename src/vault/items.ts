@@ -130,6 +130,12 @@ export class VaultItems {
     return out;
   }
 
+  /** Every item's value that opens with this vault key (for masking on egress; the rest are skipped). */
+  openAll(vaultKey: Buffer): Buffer[] {
+    const rows = this.db.prepare('SELECT name, sealed FROM vault_items').all() as Array<{ name: string; sealed: string }>;
+    return rows.map((r) => openItem(vaultKey, r.name, r.sealed)).filter((v): v is Buffer => v !== null);
+  }
+
   /** Rotation hook body: re-seals every item from the old vault key to the new one. */
   reseal(oldKey: Buffer, newKey: Buffer): number {
     const rows = this.db.prepare('SELECT name, sealed FROM vault_items').all() as Array<{ name: string; sealed: string }>;

@@ -12,9 +12,9 @@ import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '..
 import { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow } from '../../audit/exports-store';
 import { writeExportBundle } from '../../audit/export-bundle';
 import { identityReplacementDetails } from '../../audit/rotation';
-import { auditRuleSet } from '../../audit/redaction-rulesets';
-import { auditExportRedactor } from '../../redact/core';
-import { previewValue } from '../../redact/run-report';
+import { auditRuleSet } from '../../egress/audit-rulesets';
+import { auditExportRedactor } from '../../egress/redactors';
+import { previewValue } from '../../egress/run-report';
 import { verifyBundles } from '../../audit/verify';
 import { type Handler, type HandlerContext, needSession } from './types';
 

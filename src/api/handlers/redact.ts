@@ -7,9 +7,9 @@ import { readSettings } from '../../store';
 import { REDACT_SETTINGS } from '../../redact/settings';
 import { RunRecords } from '../../runner/records';
 import { EGRESS_PATHS } from '../../redact/types';
-import { redactorFor, ruleSetFor } from '../../redact/core';
-import { addPattern, listPatterns, removePattern, unmapTextCounted } from '../../redact/store';
-import { previewRun, previewSection, type PreviewSection } from '../../redact/run-report';
+import { redactorFor, ruleSetFor } from '../../egress/redactors';
+import { addPattern, listPatterns, removePattern, unmapTextCounted } from '../../egress/redaction-store';
+import { previewRun, previewSection, type PreviewSection } from '../../egress/run-report';
 import { type Handler, needSession } from './types';
 
 /** Vault values are never readable back: the preview marks where one was, not what it was. */

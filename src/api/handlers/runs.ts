@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { redactorFor, sensitiveNames } from '../../redact/core';
+import { redactorFor, sensitiveNames } from '../../egress/redactors';
 import { MASK } from '../../redact/mask';
-import { buildRunReport, writeNewFileAtomic } from '../../redact/run-report';
+import { buildRunReport, writeNewFileAtomic } from '../../egress/run-report';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store/files';
 import {

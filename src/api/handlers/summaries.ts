@@ -8,7 +8,7 @@ import { ApiError } from '../../kernel';
 import { readSettings } from '../../store';
 import { RunRecords, displayText, type RunRecord } from '../../runner';
 import { LLM_SETTINGS, llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
-import { redactorFor, unmapPseudonyms } from '../../redact';
+import { redactorFor, unmapPseudonyms } from '../../egress';
 import type { Core } from '../core';
 import type { Session } from '../../identity/sessions';
 import { type Handler, needSession } from './types';

@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openMirrorSource, type MirrorSource } from '../../../src/mirror';
-import { parseTrustedKeyPem, signatureSourceFor, verifyImageSignature } from '../../../src/trust';
+import { parseTrustedKeyPem, verifyImageSignature } from '../../../src/trust';
+import { signatureSourceFor } from '../../../src/bundles/mirror-signatures';
 import { buildMirror, SAMPLES_DIR, type SignedSample } from '../../../samples/tools/build-mirror';
 import { startRegistry, type TestRegistry } from './registry-fixture';
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { dispatch } from '../../../src/api/dispatcher';
 import { insertBundle } from '../../../src/bundles/catalog';
 import { RunRecords } from '../../../src/runner/records';
-import { unmapPseudonyms } from '../../../src/redact';
+import { unmapPseudonyms } from '../../../src/egress';
 import { addUser, initialisedCore, rejects, signIn, tempDir } from '../../helpers/core';
 import { cli } from '../../helpers/cli';
 import { sampleBundle } from '../../helpers/bundles';

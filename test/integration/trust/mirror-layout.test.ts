@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OciLayoutSource } from '../../../src/mirror/index';
-import { parseTrustedKeyPem, signatureSourceFor, verifyImageSignature } from '../../../src/trust/index';
+import { parseTrustedKeyPem, verifyImageSignature } from '../../../src/trust/index';
+import { signatureSourceFor } from '../../../src/bundles/mirror-signatures';
 import { buildMirror, type SignedSample } from '../../../samples/tools/build-mirror';
 
 const keys = fileURLToPath(new URL('../../../samples/keys/', import.meta.url));

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunRecords } from '../../../src/runner';
-import { allSensitiveValues, redactorFor, sensitiveValuesOf } from '../../../src/redact/core';
+import { allSensitiveValues, redactorFor, sensitiveValuesOf } from '../../../src/egress/redactors';
 import { initialisedCore } from '../../helpers/core';
 import { insertRun } from '../../helpers/run-records';
 

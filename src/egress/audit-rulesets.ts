@@ -4,11 +4,10 @@
  * engine's rule sets (`default`, `strict`: docs/redaction.md) replace what their rules find, with
  * pseudonyms recorded in the reverse map, and report counts per rule for the manifest.
  */
-import { ApiError } from '../kernel';
-import type { Core } from '../api/core';
-import { auditExportRedactor } from '../redact/core';
-import { RULE_SET_IDS } from '../redact/rules';
-import type { RedactionHook } from './export-bundle';
+import { ApiError, type CoreContext } from '../kernel';
+import type { RedactionHook } from '../audit';
+import { RULE_SET_IDS } from '../redact';
+import { auditExportRedactor } from './redactors';
 
 const dropDetails: RedactionHook = {
   ruleSet: 'drop-details',
@@ -19,12 +18,12 @@ const dropDetails: RedactionHook = {
   },
 };
 
-/** Makes a rule set's hook for one export; it may read the open store through the core. */
-export type AuditRuleSetFactory = (core: Core) => RedactionHook;
+/** Makes a rule set's hook for one export; it may read the open store. */
+export type AuditRuleSetFactory = (ctx: CoreContext) => RedactionHook;
 
 function engineRuleSet(name: (typeof RULE_SET_IDS)[number]): AuditRuleSetFactory {
-  return (core) => {
-    const redactor = auditExportRedactor(core, { ruleSet: name, record: true });
+  return (ctx) => {
+    const redactor = auditExportRedactor(ctx, { ruleSet: name, record: true });
     return {
       ruleSet: redactor.ruleSet,
       version: redactor.version,
@@ -46,8 +45,8 @@ export function registerAuditRuleSet(name: string, make: AuditRuleSetFactory): v
   registry.set(name, make);
 }
 
-export function auditRuleSet(core: Core, name: string): RedactionHook {
+export function auditRuleSet(ctx: CoreContext, name: string): RedactionHook {
   const make = registry.get(name);
   if (!make) throw new ApiError('INVALID_INPUT', `Unknown redaction rule set "${name}". Known: ${[...registry.keys()].join(', ')}.`);
-  return make(core);
+  return make(ctx);
 }

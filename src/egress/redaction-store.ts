@@ -1,12 +1,11 @@
 /**
- * What the redaction engine keeps in the encrypted store: the pseudonym key (meta
- * `redact_pseudonym_key`, made by migration 0005), the reverse map token -> original, and the
- * site's patterns. Nothing here leaves the workstation.
+ * What redaction keeps in the encrypted store (tables of migration 0005): the pseudonym key (meta
+ * `redact_pseudonym_key`), the reverse map token -> original, and the site's patterns. Nothing
+ * here leaves the workstation; the engine in src/redact stays pure over text.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError } from '../kernel';
-import { validateSitePattern, type SitePattern } from './patterns';
-import type { RedactAction } from './types';
+import { validateSitePattern, type RedactAction, type SitePattern } from '../redact';
 
 export function pseudonymKey(db: Database): Buffer {
   const row = db.prepare("SELECT value FROM meta WHERE key = 'redact_pseudonym_key'").get() as { value: string } | undefined;

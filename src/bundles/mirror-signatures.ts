@@ -1,14 +1,14 @@
 /**
  * A SignatureSource over one repository of a MirrorSource (registry, OCI layout or archive), so the
- * import pipeline can call verifyImageSignature right after resolving the image manifest.
+ * import pipeline can call verifyImageSignature right after resolving the image manifest. It lives
+ * with the import, which joins the two: trust stays pure over bytes and knows no mirror.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isApiError } from '../kernel';
-import type { MirrorSource } from '../mirror/types';
-import { verifyFailed } from './errors';
-import type { SignatureSource } from './source';
+import type { MirrorSource } from '../mirror';
+import { verifyFailed, type SignatureSource } from '../trust';
 
 export interface MirrorSignatureSourceOptions {
   /** A private folder (0700) for the few small signature blobs; defaults to a fresh one under the OS temp dir. */

@@ -8,9 +8,8 @@ import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 
 import { basename, dirname, join } from 'node:path';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError } from '../kernel';
-import { RunRecords, type RunRecord } from '../runner/records';
-import { displayLine, displayText } from '../runner/text';
-import type { Redactor, Replacement } from './types';
+import type { Redactor, Replacement } from '../redact';
+import { RunRecords, displayLine, displayText, type RunRecord } from '../runner';
 
 export const RUN_REPORT_FORMAT = 'airgap-runner/run-report/v1';
 const LOG_PAGE = 5000;
