@@ -6,7 +6,7 @@
  * is where validation, permissions and audit happen.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, Bus, systemClock, type AuditRecord, type Clock, type CoreContext, type SettingsBlock, type SettingsOf } from '../kernel';
+import { ApiError, Bus, systemClock, type AuditRecord, type Clock, type CoreContext, type ReadContext, type SettingsBlock, type SettingsOf } from '../kernel';
 import { readSettings, type ScryptCost, type Store } from '../store';
 import { ENGINE_SETTINGS, EngineProvider, type ContainerEngine } from '../engine';
 import { IdentityService, Users, type ChainStart, type Sessions } from '../identity';
@@ -42,10 +42,22 @@ export interface ExportProgressEvent {
 
 export type ImportProgressEvent = ImportProgress & { progressId: string };
 
+/**
+ * The core as a read handler sees it: what it may read (the database typed read-only) and nothing
+ * that records or changes the store. Core satisfies it; a read handler gets it under this type.
+ */
+export interface ReadCore extends ReadContext {
+  readonly identity: Pick<IdentityService, 'isInitialised'>;
+  readonly users: Pick<Users, 'list' | 'byName' | 'bySlot'>;
+  readonly store: Pick<Store, 'generation'>;
+  readonly runner: Pick<RunnerHost, 'waitFor'>;
+  engine(): ContainerEngine;
+}
+
 /** Every topic of the core's one bus; the subscriptions of the contract listen here. */
 export type CoreTopics = { audit: AuditEvent; exportProgress: ExportProgressEvent; importProgress: ImportProgressEvent } & RunTopics;
 
-export class Core implements CoreContext {
+export class Core implements CoreContext, ReadCore {
   readonly home: string;
   readonly clock: Clock;
   readonly bus = new Bus<CoreTopics>();

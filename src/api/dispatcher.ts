@@ -9,7 +9,7 @@ import { rolesAllow } from './permissions';
 import type { Core } from './core';
 import type { Session } from '../identity/sessions';
 import { handlers } from './handlers';
-import type { HandlerContext } from './handlers/types';
+import type { HandlerContext, ReadHandlerContext } from './handlers/types';
 import { subscriptionHandlers } from './handlers/subscriptions';
 
 /** Operations a user who must change their password may still call. */
@@ -67,6 +67,9 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
   let recorded = false;
   const ctx: HandlerContext = {
     core,
+    get db() {
+      return core.db;
+    },
     session,
     actor,
     change: (fn, audit) => {
@@ -90,9 +93,19 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
     },
   };
 
+  // A read handler gets the core and its database typed read-only (handlers/types.ts).
+  const readCtx: ReadHandlerContext = {
+    core,
+    get db() {
+      return core.db;
+    },
+    session,
+    actor,
+  };
+  const writes = spec.mutates || handler.kind === 'write';
   let output: unknown;
   try {
-    output = await handler.run(ctx, input);
+    output = await (writes ? (handler.run as (c: HandlerContext, i: never) => unknown)(ctx, input) : (handler.run as (c: ReadHandlerContext, i: never) => unknown)(readCtx, input));
   } catch (error) {
     const shaped = error instanceof ApiError ? error : new ApiError('INTERNAL', toErrorShape(error).message, { cause: error });
     if (!recorded) recordRefusal('failure', shaped, target);

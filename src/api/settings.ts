@@ -3,7 +3,7 @@
  * in one table. Unknown keys are refused. What a setting means is its domain's business.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { joinSettingsBlocks, settingsFrom } from '../kernel';
+import { joinSettingsBlocks, settingsFrom, type ReadonlyDb } from '../kernel';
 import { storedSettings } from '../store';
 import { IDENTITY_SETTINGS } from '../identity/settings';
 import { AUDIT_SETTINGS } from '../audit/settings';
@@ -27,6 +27,6 @@ export function isSettingKey(key: string): key is SettingKey {
 }
 
 /** Every setting's value (stored over default), as `settings.get` returns them. */
-export function readAllSettings(db: Database): Record<string, unknown> {
+export function readAllSettings(db: ReadonlyDb): Record<string, unknown> {
   return settingsFrom(SETTINGS, storedSettings(db));
 }

@@ -4,7 +4,7 @@
  * event, so the chain stays checkable from there.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { genesisPrevHash } from './chain';
 
 export interface ExportRow {
@@ -60,17 +60,17 @@ function fromRaw(r: Raw): ExportRow {
   };
 }
 
-export function listExports(db: Database): ExportRow[] {
+export function listExports(db: ReadonlyDb): ExportRow[] {
   return (db.prepare('SELECT * FROM audit_exports ORDER BY last_seq DESC').all() as Raw[]).map(fromRaw);
 }
 
-export function lastExport(db: Database): ExportRow | undefined {
+export function lastExport(db: ReadonlyDb): ExportRow | undefined {
   const r = db.prepare('SELECT * FROM audit_exports ORDER BY last_seq DESC LIMIT 1').get() as Raw | undefined;
   return r && fromRaw(r);
 }
 
 /** Where the next export starts: after the last export, or at the chain's start. */
-export function nextRangeStart(db: Database, workstationId: string): { firstSeq: number; firstPrevHash: string; previousId: string | null } {
+export function nextRangeStart(db: ReadonlyDb, workstationId: string): { firstSeq: number; firstPrevHash: string; previousId: string | null } {
   const last = lastExport(db);
   if (last) return { firstSeq: last.lastSeq + 1, firstPrevHash: last.lastHash, previousId: last.id };
   return { firstSeq: 1, firstPrevHash: genesisPrevHash(workstationId), previousId: null };
@@ -96,7 +96,7 @@ export interface Anchor {
   hash: string;
 }
 
-export function readAnchor(db: Database): Anchor | null {
+export function readAnchor(db: ReadonlyDb): Anchor | null {
   const row = db.prepare("SELECT value FROM meta WHERE key = 'audit_anchor'").get() as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as Anchor) : null;
 }

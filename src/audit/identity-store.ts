@@ -4,7 +4,7 @@
  * auditors' and admins' keyslots hold (THREAT_MODEL.md).
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store/crypto';
 import type { Keyring } from '../store/keyring';
 import { describeIdentity, generateIdentity, type SigningIdentity } from './identity';
@@ -25,7 +25,7 @@ function needAuditKey(keyring: Pick<Keyring, 'audit'>): Buffer {
   return keyring.audit;
 }
 
-function activeRow(db: Database): Row | undefined {
+function activeRow(db: ReadonlyDb): Row | undefined {
   return db.prepare('SELECT * FROM audit_identity WHERE active = 1 ORDER BY id DESC LIMIT 1').get() as Row | undefined;
 }
 
@@ -42,19 +42,19 @@ export function saveIdentity(db: Database, identity: SigningIdentity, keyring: P
   );
 }
 
-export function hasIdentity(db: Database): boolean {
+export function hasIdentity(db: ReadonlyDb): boolean {
   return activeRow(db) !== undefined;
 }
 
 /** The certificate only: anyone signed in may see who signs this workstation's exports. */
-export function identityCertificate(db: Database) {
+export function identityCertificate(db: ReadonlyDb) {
   const row = activeRow(db);
   if (!row) throw new ApiError('NOT_FOUND', 'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".');
   return { certPem: row.cert_pem, chainPem: JSON.parse(row.chain_pem) as string[], createdAt: row.created_at, ...describeIdentity(row.cert_pem) };
 }
 
 /** The identity with its private key, for signing. Needs the audit key. */
-export function loadIdentity(db: Database, keyring: Pick<Keyring, 'audit'>): SigningIdentity {
+export function loadIdentity(db: ReadonlyDb, keyring: Pick<Keyring, 'audit'>): SigningIdentity {
   const row = activeRow(db);
   if (!row) throw new ApiError('NOT_FOUND', 'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".');
   const key = aesGcmDecrypt(needAuditKey(keyring), JSON.parse(row.key_sealed) as Sealed, AAD);

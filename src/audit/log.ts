@@ -3,7 +3,7 @@
  * records through; it must run inside the transaction of the change it records.
  */
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
-import type { AuditRecord, Clock } from '../kernel';
+import type { AuditRecord, Clock, ReadonlyDb } from '../kernel';
 import {
   CLOCK_BACKWARDS_ACTION,
   GENESIS_ACTION,
@@ -57,13 +57,14 @@ function lastRow(db: Database): Row | undefined {
  * The append path's two statements, prepared once per connection: preparing them on every event cost
  * about 40% of an append's CPU (bench/audit). A reopened or rekeyed store is a new connection object.
  */
+const LAST_EVENT = 'SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1';
 const appendStatements = new WeakMap<Database, { last: Statement; insert: Statement }>();
 
 function statements(db: Database): { last: Statement; insert: Statement } {
   let cached = appendStatements.get(db);
   if (!cached) {
     cached = {
-      last: db.prepare('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1'),
+      last: db.prepare(LAST_EVENT),
       insert: db.prepare(
         `INSERT INTO audit_events (seq, time, mono, actor, action, target, outcome, details, details_hash, prev_hash, hash)
          VALUES (@seq, @time, @mono, @actor, @action, @target, @outcome, @details, @detailsHash, @prevHash, @hash)`,
@@ -126,7 +127,7 @@ export function appendEvent(db: Database, workstationId: string, clock: Clock, e
   return written;
 }
 
-export function* iterateEvents(db: Database, fromSeq = 1, toSeq = Number.MAX_SAFE_INTEGER): Generator<AuditEvent> {
+export function* iterateEvents(db: ReadonlyDb, fromSeq = 1, toSeq = Number.MAX_SAFE_INTEGER): Generator<AuditEvent> {
   const stmt = db.prepare('SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq');
   for (const row of stmt.iterate(fromSeq, toSeq)) yield rowToEvent(row as Row);
 }
@@ -154,7 +155,7 @@ function settle<T>(fn: () => T): Promise<T> {
  * async generator's machinery and a keyed object per row cost about a fifth of the read of a
  * million-event export.
  */
-export function pagedEvents(db: Database, fromSeq: number, toSeq: number, pageSize = 5000): AsyncIterable<AuditEvent> {
+export function pagedEvents(db: ReadonlyDb, fromSeq: number, toSeq: number, pageSize = 5000): AsyncIterable<AuditEvent> {
   const stmt = db.prepare(`SELECT ${PAGE_COLUMNS} FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw();
   return {
     [Symbol.asyncIterator](): AsyncIterator<AuditEvent> {
@@ -191,8 +192,13 @@ export function pagedEvents(db: Database, fromSeq: number, toSeq: number, pageSi
   };
 }
 
-export function chainHead(db: Database): { seq: number; hash: string } | null {
-  const row = lastRow(db);
+/** When the chain's oldest kept event happened (null for an empty chain). */
+export function firstEventTime(db: ReadonlyDb): string | null {
+  return (db.prepare('SELECT min(time) AS t FROM audit_events').get() as { t: string | null }).t;
+}
+
+export function chainHead(db: ReadonlyDb): { seq: number; hash: string } | null {
+  const row = db.prepare(LAST_EVENT).get() as Row | undefined;
   return row ? { seq: row.seq, hash: row.hash } : null;
 }
 
@@ -201,7 +207,7 @@ export function chainHead(db: Database): { seq: number; hash: string } | null {
  * from the anchor (the last pruned event's hash, which a confirmed export holds).
  */
 export function checkStoredChain(
-  db: Database,
+  db: ReadonlyDb,
   workstationId: string,
 ): { ok: true; count: number; head: { seq: number; hash: string } | null } | { ok: false; count: number; problem: ChainProblem } {
   const anchor = readAnchor(db);
@@ -224,7 +230,7 @@ export interface AuditQuery {
   beforeSeq?: number;
 }
 
-export function queryEvents(db: Database, q: AuditQuery): AuditEvent[] {
+export function queryEvents(db: ReadonlyDb, q: AuditQuery): AuditEvent[] {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   if (q.action) {

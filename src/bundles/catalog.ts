@@ -5,7 +5,7 @@
  * lists and for the runner alike (catalogBundlePort).
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { isDigest } from '../oci';
 import { evaluateTask, type TagPolicy } from './policy';
 import { readPolicy } from './policy-store';
@@ -92,18 +92,18 @@ const shortDigest = (digest: string) => `${digest.slice(0, 19)}…`;
 
 // --- bundles ---
 
-export function bundleByDigest(db: Database, digest: string): BundleRecord | undefined {
+export function bundleByDigest(db: ReadonlyDb, digest: string): BundleRecord | undefined {
   const row = db.prepare('SELECT * FROM bundles WHERE digest = ?').get(digest) as Row | undefined;
   return row ? toRecord(row) : undefined;
 }
 
-export function bundleByNameVersion(db: Database, name: string, version: string): BundleRecord | undefined {
+export function bundleByNameVersion(db: ReadonlyDb, name: string, version: string): BundleRecord | undefined {
   const row = db.prepare('SELECT * FROM bundles WHERE name = ? AND version = ?').get(name, version) as Row | undefined;
   return row ? toRecord(row) : undefined;
 }
 
 /** Every bundle, by name, newest version first. */
-export function listBundleRecords(db: Database): BundleRecord[] {
+export function listBundleRecords(db: ReadonlyDb): BundleRecord[] {
   const all = (db.prepare('SELECT * FROM bundles').all() as Row[]).map(toRecord);
   return all.sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
 }
@@ -112,7 +112,7 @@ export function listBundleRecords(db: Database): BundleRecord[] {
  * `NAME` (its newest version), `NAME@VERSION`, or a digest (manifest, index or image id).
  * NOT_FOUND says what to do.
  */
-export function findBundle(db: Database, ref: string): BundleRecord {
+export function findBundle(db: ReadonlyDb, ref: string): BundleRecord {
   const text = ref.trim();
   let found: BundleRecord | undefined;
   if (isDigest(text)) {
@@ -194,11 +194,11 @@ export interface StatusContext {
 }
 
 /** Whether an admin lets unsigned bundles in (recorded on every import that uses it). */
-export function readSignaturesOptional(db: Database): boolean {
+export function readSignaturesOptional(db: ReadonlyDb): boolean {
   return readSettings(db, BUNDLE_SETTINGS)['bundles.signaturesOptional'] === true;
 }
 
-export function statusContext(db: Database): StatusContext {
+export function statusContext(db: ReadonlyDb): StatusContext {
   return { policy: readPolicy(db), revocations: revocationMap(db), trusted: activeFingerprints(db), signaturesOptional: readSignaturesOptional(db) };
 }
 
@@ -271,7 +271,7 @@ export function taskViews(bundle: BundleRecord, ctx: StatusContext): TaskView[] 
 }
 
 /** Tasks of every bundle (or of one bundle name, every version), with their status now. */
-export function listTasks(db: Database, options: { bundle?: string } = {}): TaskView[] {
+export function listTasks(db: ReadonlyDb, options: { bundle?: string } = {}): TaskView[] {
   const ctx = statusContext(db);
   let bundles = listBundleRecords(db);
   if (options.bundle !== undefined) {
@@ -305,7 +305,7 @@ export function bundleView(bundle: BundleRecord, ctx: StatusContext): BundleView
  * Bundles whose image no longer needs to be in the engine: nothing of them may run (revoked,
  * untrusted), or a newer version of the same bundle is in the catalog with its image.
  */
-export function pruneCandidates(db: Database): Array<{ bundle: BundleRecord; why: string }> {
+export function pruneCandidates(db: ReadonlyDb): Array<{ bundle: BundleRecord; why: string }> {
   const ctx = statusContext(db);
   const all = listBundleRecords(db).filter((b) => !b.imageRemovedAt);
   const out: Array<{ bundle: BundleRecord; why: string }> = [];
@@ -334,14 +334,14 @@ export interface RunnableBundle {
 export type Admission = { allowed: true } | { allowed: false; reason: string };
 
 export const catalogBundlePort: {
-  resolve(db: Database, ref: string): RunnableBundle;
-  admit(db: Database, bundle: RunnableBundle, task: CodebundleTask): Admission;
+  resolve(db: ReadonlyDb, ref: string): RunnableBundle;
+  admit(db: ReadonlyDb, bundle: RunnableBundle, task: CodebundleTask): Admission;
 } = {
-  resolve(db: Database, ref: string): RunnableBundle {
+  resolve(db: ReadonlyDb, ref: string): RunnableBundle {
     const b = findBundle(db, ref);
     return { name: b.name, version: b.version, digest: b.digest, imageId: b.imageId, codebundle: b.codebundle };
   },
-  admit(db: Database, bundle: RunnableBundle, task: CodebundleTask) {
+  admit(db: ReadonlyDb, bundle: RunnableBundle, task: CodebundleTask) {
     const record = bundleByDigest(db, bundle.digest);
     if (!record) return { allowed: false, reason: `the bundle ${bundle.name}@${bundle.version} is no longer in the catalog` };
     const status = taskStatus(record, task, statusContext(db));

@@ -2,10 +2,11 @@
  * The tag policy as the catalog keeps it (one row per pattern). The rules themselves are in
  * policy.ts; the migration seeds the default (deny access:read-write).
  */
+import type { ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { tagPolicySchema, type TagPolicy } from './policy';
 
-export function readPolicy(db: Database): TagPolicy {
+export function readPolicy(db: ReadonlyDb): TagPolicy {
   const rows = db.prepare('SELECT kind, pattern FROM tag_policy ORDER BY added_at, pattern').all() as Array<{ kind: 'allow' | 'deny'; pattern: string }>;
   return {
     allow: rows.filter((r) => r.kind === 'allow').map((r) => r.pattern),

@@ -4,7 +4,7 @@
  * disabled. A digest may be revoked before anyone imports it.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { isDigest } from '../oci';
 
 export interface Revocation {
@@ -39,7 +39,7 @@ export function revokeDigest(db: Database, digest: string, reason: string, by: s
 }
 
 /** The revocation of the first of these digests that is revoked, if any. */
-export function revocationFor(db: Database, digests: ReadonlyArray<string | null | undefined>): Revocation | undefined {
+export function revocationFor(db: ReadonlyDb, digests: ReadonlyArray<string | null | undefined>): Revocation | undefined {
   const get = db.prepare('SELECT * FROM revocations WHERE digest = ?');
   for (const digest of digests) {
     if (!digest) continue;
@@ -49,11 +49,11 @@ export function revocationFor(db: Database, digests: ReadonlyArray<string | null
   return undefined;
 }
 
-export function listRevocations(db: Database): Revocation[] {
+export function listRevocations(db: ReadonlyDb): Revocation[] {
   return (db.prepare('SELECT * FROM revocations ORDER BY revoked_at, digest').all() as Row[]).map(toRevocation);
 }
 
 /** All revocations, keyed by digest (for evaluating many bundles at once). */
-export function revocationMap(db: Database): Map<string, Revocation> {
+export function revocationMap(db: ReadonlyDb): Map<string, Revocation> {
   return new Map(listRevocations(db).map((r) => [r.digest, r]));
 }

@@ -4,7 +4,7 @@
  * are disabled until it is added again.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { parseTrustedKeyPem, type TrustedKey } from '../trust';
 
 export interface TrustKeyRecord {
@@ -40,17 +40,17 @@ const toRecord = (r: Row): TrustKeyRecord => ({
   removedAt: r.removed_at,
 });
 
-export function listTrustKeys(db: Database, options: { includeRemoved?: boolean } = {}): TrustKeyRecord[] {
+export function listTrustKeys(db: ReadonlyDb, options: { includeRemoved?: boolean } = {}): TrustKeyRecord[] {
   const sql = `SELECT * FROM trust_keys ${options.includeRemoved ? '' : 'WHERE removed_at IS NULL'} ORDER BY added_at, fingerprint`;
   return (db.prepare(sql).all() as Row[]).map(toRecord);
 }
 
 /** The keys signatures are checked against now. */
-export function activeTrustedKeys(db: Database): TrustedKey[] {
+export function activeTrustedKeys(db: ReadonlyDb): TrustedKey[] {
   return listTrustKeys(db).map((k) => parseTrustedKeyPem(k.pem));
 }
 
-export function activeFingerprints(db: Database): Set<string> {
+export function activeFingerprints(db: ReadonlyDb): Set<string> {
   return new Set((db.prepare('SELECT fingerprint FROM trust_keys WHERE removed_at IS NULL').all() as Array<{ fingerprint: string }>).map((r) => r.fingerprint));
 }
 
@@ -96,7 +96,7 @@ export function normaliseFingerprint(text: string): string {
   return value;
 }
 
-export function findTrustKey(db: Database, fingerprint: string, options: { includeRemoved?: boolean } = {}): TrustKeyRecord {
+export function findTrustKey(db: ReadonlyDb, fingerprint: string, options: { includeRemoved?: boolean } = {}): TrustKeyRecord {
   const prefix = normaliseFingerprint(fingerprint);
   const rows = (db.prepare(`SELECT * FROM trust_keys WHERE fingerprint LIKE ? || '%' ${options.includeRemoved ? '' : 'AND removed_at IS NULL'}`).all(prefix) as Row[]).map(toRecord);
   if (rows.length === 0) throw new ApiError('NOT_FOUND', `No trusted key has the fingerprint ${prefix}. See \`trust list\`.`);

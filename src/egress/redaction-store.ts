@@ -4,20 +4,21 @@
  * here leaves the workstation; the engine in src/redact stays pure over text.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
+import { getMetaFrom } from '../store';
 import { validateSitePattern, type RedactAction, type SitePattern } from '../redact';
 
-export function pseudonymKey(db: Database): Buffer {
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'redact_pseudonym_key'").get() as { value: string } | undefined;
-  if (!row) throw new Error('the store has no pseudonym key (migration 0005 did not run)');
-  return Buffer.from(row.value, 'base64');
+export function pseudonymKey(db: ReadonlyDb): Buffer {
+  const value = getMetaFrom(db, 'redact_pseudonym_key');
+  if (!value) throw new Error('the store has no pseudonym key (migration 0005 did not run)');
+  return Buffer.from(value, 'base64');
 }
 
 export function recordPseudonym(db: Database, kind: string, token: string, original: string, now: string): void {
   db.prepare('INSERT OR IGNORE INTO pseudonyms(token, kind, original, first_seen) VALUES (?, ?, ?, ?)').run(token, kind, original, now);
 }
 
-export function pseudonymOriginal(db: Database, token: string): string | undefined {
+export function pseudonymOriginal(db: ReadonlyDb, token: string): string | undefined {
   return (db.prepare('SELECT original FROM pseudonyms WHERE token = ?').get(token) as { original: string } | undefined)?.original;
 }
 
@@ -25,12 +26,12 @@ export function pseudonymOriginal(db: Database, token: string): string | undefin
 export const PSEUDONYM_TOKEN = /\b[a-z][a-z0-9-]{0,31}-[0-9a-f]{6,64}\b/g;
 
 /** Replaces every pseudonym this workstation issued in `text` with its original (local use only). */
-export function unmapText(db: Database, text: string): string {
+export function unmapText(db: ReadonlyDb, text: string): string {
   return unmapTextCounted(db, text).text;
 }
 
 /** As unmapText, also counting the tokens mapped and naming token-shaped words the map does not hold. */
-export function unmapTextCounted(db: Database, text: string): { text: string; mapped: number; unknown: string[] } {
+export function unmapTextCounted(db: ReadonlyDb, text: string): { text: string; mapped: number; unknown: string[] } {
   const lookup = db.prepare('SELECT original FROM pseudonyms WHERE token = ?');
   let mapped = 0;
   const unknown = new Set<string>();
@@ -51,7 +52,7 @@ export interface StoredPattern extends SitePattern {
   createdAt: string;
 }
 
-export function listPatterns(db: Database): StoredPattern[] {
+export function listPatterns(db: ReadonlyDb): StoredPattern[] {
   const rows = db.prepare('SELECT name, regex, action, created_by, created_at FROM redaction_patterns ORDER BY name').all() as Array<{
     name: string;
     regex: string;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import type { Redactor, Replacement } from '../redact';
 import { RunRecords, displayLine, displayText, type RunRecord } from '../runner';
 
@@ -20,7 +20,7 @@ export interface ReportPart {
   text: string;
 }
 
-function* logLines(db: Database, runId: string): Generator<string> {
+function* logLines(db: ReadonlyDb, runId: string): Generator<string> {
   const records = new RunRecords(db);
   let after = 0;
   for (;;) {
@@ -60,7 +60,7 @@ export interface PreviewSection {
 }
 
 /** The run's parts and log redacted one by one, as `runs export` would; nothing is recorded. */
-export function previewRun(db: Database, run: RunRecord, redactor: Redactor): PreviewSection[] {
+export function previewRun(db: ReadonlyDb, run: RunRecord, redactor: Redactor): PreviewSection[] {
   const log = [...logLines(db, run.id)].join('');
   return [...reportParts(run), ...(log ? [{ label: 'log', text: log }] : [])].map((part) => previewSection(redactor, part));
 }
@@ -109,7 +109,7 @@ function setPath(doc: Record<string, unknown>, label: string, value: string): vo
 }
 
 /** The report document: every text redacted, the log through the redactor's stream. */
-export function buildRunReport(db: Database, run: RunRecord, redactor: Redactor, exportedAt: string): Record<string, unknown> {
+export function buildRunReport(db: ReadonlyDb, run: RunRecord, redactor: Redactor, exportedAt: string): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     format: RUN_REPORT_FORMAT,
     exportedAt,

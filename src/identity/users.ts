@@ -1,4 +1,5 @@
 /** User rows (inside the encrypted database: names never appear outside it). */
+import type { ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { normaliseRoles, type Role } from './roles';
 
@@ -34,8 +35,8 @@ function fromRaw(r: Raw): UserRow {
   };
 }
 
-export class Users {
-  constructor(private readonly db: Database) {}
+export class Users<D extends ReadonlyDb = Database> {
+  constructor(private readonly db: D) {}
 
   list(): UserRow[] {
     return (this.db.prepare('SELECT * FROM users ORDER BY name').all() as Raw[]).map(fromRaw);
@@ -51,22 +52,22 @@ export class Users {
     return r && fromRaw(r);
   }
 
-  insert(u: { name: string; slotId: string; roles: Role[]; mustChangePassword: boolean; now: string }): UserRow {
+  insert(this: Users<Database>, u: { name: string; slotId: string; roles: Role[]; mustChangePassword: boolean; now: string }): UserRow {
     this.db
       .prepare('INSERT INTO users (name, slot_id, roles, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(u.name, u.slotId, JSON.stringify(normaliseRoles(u.roles)), u.mustChangePassword ? 1 : 0, u.now, u.now);
     return this.byName(u.name)!;
   }
 
-  setRoles(id: number, roles: Role[], now: string): void {
+  setRoles(this: Users<Database>, id: number, roles: Role[], now: string): void {
     this.db.prepare('UPDATE users SET roles = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(normaliseRoles(roles)), now, id);
   }
 
-  setMustChange(id: number, value: boolean, now: string): void {
+  setMustChange(this: Users<Database>, id: number, value: boolean, now: string): void {
     this.db.prepare('UPDATE users SET must_change_password = ?, updated_at = ? WHERE id = ?').run(value ? 1 : 0, now, id);
   }
 
-  remove(id: number): void {
+  remove(this: Users<Database>, id: number): void {
     this.db.prepare('DELETE FROM users WHERE id = ?').run(id);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { Clock } from './clock';
+import type { ReadonlyDb } from './readonly-db';
 import type { SettingsBlock, SettingsOf } from './settings';
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
@@ -21,19 +22,25 @@ export interface AuditRecord {
   time?: Date;
 }
 
-export interface CoreContext {
+/** The part of the core that code which only reads may use: the database typed read-only. */
+export interface ReadContext {
   /** The home folder (store, lease, staging, run folders). */
   readonly home: string;
   readonly clock: Clock;
   /** The open store's database; refused with UNAUTHENTICATED while the store is locked. */
-  readonly db: Database;
+  readonly db: ReadonlyDb;
   readonly workstationId: string;
+  /** A domain's settings block, read fresh from the store. */
+  settings<B extends SettingsBlock>(block: B): SettingsOf<B>;
+}
+
+/** What a domain that changes the store uses: the database itself, and the audit record of each change. */
+export interface CoreContext extends ReadContext {
+  readonly db: Database;
   /** Appends an audit event; call inside the transaction of the change it records. */
   record(event: AuditRecord): void;
   /** Runs `fn` and records its event in one transaction: both happen or neither. */
   transact<T>(fn: () => T, event: AuditRecord): T;
-  /** A domain's settings block, read fresh from the store. */
-  settings<B extends SettingsBlock>(block: B): SettingsOf<B>;
 }
 
 /** Typed publishing on the core's one bus; a domain is given only the topics it publishes. */

@@ -7,4 +7,5 @@ export { systemClock, fixedClock, type Clock } from './clock';
 export { Bus } from './bus';
 export { canonicalJson, type JsonValue } from './canonical';
 export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, type SettingsOf } from './settings';
-export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type Publisher } from './context';
+export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type ReadContext, type Publisher } from './context';
+export type { ReadonlyDb, ReadStatement, ReadPragma } from './readonly-db';

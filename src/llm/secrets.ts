@@ -1,21 +1,20 @@
 /**
  * The LLM API key: a vault item the settings name, opened only to be sent in the Authorization
  * header and zeroed after the call. (The vault values masked in the prompt are opened by the
- * redactor itself: src/redact, `redactorFor(…, { vaultKey })`.)
+ * redactor itself: src/egress, `redactorFor(…, { vaultKey })`.)
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
-import { openItem } from '../vault/items';
+import { ApiError, type ReadonlyDb } from '../kernel';
+import { VaultItems } from '../vault';
 
 /** The API key from the vault item the settings name; null when none is named. */
-export function openApiKey(db: Database, vaultKey: Buffer | undefined, item: string | null): Buffer | null {
+export function openApiKey(db: ReadonlyDb, vaultKey: Buffer | undefined, item: string | null): Buffer | null {
   if (!item) return null;
   if (!vaultKey) throw new ApiError('FORBIDDEN', 'Your session holds no vault key, so the LLM API key cannot be opened. Admins and operators summarise runs.');
-  const row = db.prepare('SELECT sealed FROM vault_items WHERE name = ?').get(item) as { sealed: string } | undefined;
-  if (!row) {
+  const value = new VaultItems(db).open(vaultKey, item);
+  if (value === undefined) {
     throw new ApiError('INVALID_INPUT', `The vault has no item "${item}" (named in llm.apiKeyVaultItem). Add the API key with "vault add ${item}", or an admin clears the setting if the endpoint needs no key.`);
   }
-  const value = openItem(vaultKey, item, row.sealed);
   if (!value) throw new ApiError('VERIFY_FAILED', `The vault item "${item}" does not open with your vault key. Replace it with "vault add ${item} --replace".`);
   return value;
 }

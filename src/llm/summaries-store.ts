@@ -1,5 +1,7 @@
 /** The run_summaries table (migration 6): one row per call to the LLM endpoint. */
+import type { ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
+import type { PurgedWithRuns } from '../runner';
 
 export type SummaryStatus = 'sending' | 'ok' | 'error';
 
@@ -59,11 +61,11 @@ function toRecord(r: Row): SummaryRecord {
   };
 }
 
-export class RunSummaries {
-  constructor(private readonly db: Database) {}
+export class RunSummaries<D extends ReadonlyDb = Database> {
+  constructor(private readonly db: D) {}
 
   /** Written before the request leaves. */
-  insertSending(s: Omit<SummaryRecord, 'answer' | 'status' | 'error' | 'finishedAt'>): void {
+  insertSending(this: RunSummaries<Database>, s: Omit<SummaryRecord, 'answer' | 'status' | 'error' | 'finishedAt'>): void {
     this.db
       .prepare(
         `INSERT INTO run_summaries(id, run_id, created_at, created_by, endpoint, model, rule_set, rule_version, prompt, replacement_counts, status)
@@ -72,7 +74,7 @@ export class RunSummaries {
       .run(s.id, s.runId, s.createdAt, s.createdBy, s.endpoint, s.model, s.ruleSet, s.ruleVersion, s.prompt, JSON.stringify(s.replacementCounts));
   }
 
-  finish(id: string, result: { status: 'ok'; answer: string } | { status: 'error'; error: string }, at: string): void {
+  finish(this: RunSummaries<Database>, id: string, result: { status: 'ok'; answer: string } | { status: 'error'; error: string }, at: string): void {
     this.db
       .prepare("UPDATE run_summaries SET status = ?, answer = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'sending'")
       .run(result.status, result.status === 'ok' ? result.answer : null, result.status === 'error' ? result.error : null, at, id);
@@ -87,16 +89,17 @@ export class RunSummaries {
   forRun(runId: string, limit = 50): SummaryRecord[] {
     return (this.db.prepare('SELECT * FROM run_summaries WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(runId, limit) as Row[]).map(toRecord);
   }
-
-  /** The last `lines` log lines of a run (seq ascending), for the prompt's log tail. */
-  logTail(runId: string, lines: number): Array<{ seq: number; stream: string; text: string }> {
-    const rows = this.db
-      .prepare('SELECT seq, stream, text FROM run_logs WHERE run_id = ? ORDER BY seq DESC LIMIT ?')
-      .all(runId, lines) as Array<{ seq: number; stream: string; text: string }>;
-    return rows.reverse();
-  }
-
-  logLineCount(runId: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM run_logs WHERE run_id = ?').get(runId) as { n: number }).n;
-  }
 }
+
+function hasSummariesTable(db: ReadonlyDb): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_summaries'").get() !== undefined;
+}
+
+/** A purge of runs' output takes the summaries made of it (what was sent, and the answer) with it. */
+export const summariesPurgedWithRuns: PurgedWithRuns = {
+  count: (db, runIds, params) =>
+    hasSummariesTable(db) ? Number((db.prepare(`SELECT count(*) AS n FROM run_summaries WHERE run_id IN (${runIds})`).get(params) as { n: number | null }).n ?? 0) : 0,
+  remove: (db, runIds, params) => {
+    if (hasSummariesTable(db)) db.prepare(`DELETE FROM run_summaries WHERE run_id IN (${runIds})`).run(params);
+  },
+};

@@ -5,8 +5,8 @@
  * The stored answer keeps the pseudonyms; they are mapped back only when a summary is shown.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiError, type CoreContext } from '../kernel';
-import type { RunRecord } from '../runner/records';
+import { ApiError, type CoreContext, type ReadContext } from '../kernel';
+import { RunRecords, type RunRecord } from '../runner';
 import type { Redactor } from '../redact/types';
 import { chatCompletion, DEFAULT_MAX_RESPONSE_BYTES } from './client';
 import { buildPrompt, PROMPT_LIMITS, PROMPT_VERSION, SYSTEM_PROMPT } from './prompt';
@@ -53,9 +53,9 @@ export interface RedactedPrompt {
 }
 
 /** The run's prompt, redacted by a redactor made for it. */
-export function redactedPrompt(ctx: CoreContext, run: RunRecord, makeRedactor: RedactorFactory, record: boolean): RedactedPrompt {
-  const summaries = new RunSummaries(ctx.db);
-  const text = buildPrompt(run, { lines: summaries.logTail(run.id, PROMPT_LIMITS.logLines), total: summaries.logLineCount(run.id) });
+export function redactedPrompt(ctx: ReadContext, run: RunRecord, makeRedactor: RedactorFactory, record: boolean): RedactedPrompt {
+  const runs = new RunRecords(ctx.db);
+  const text = buildPrompt(run, { lines: runs.logTail(run.id, PROMPT_LIMITS.logLines), total: runs.logLineCount(run.id) });
   const redactor = makeRedactor(record);
   const result = redactor.redact(text);
   // Replacement offsets are into the input; shift them by what earlier replacements changed.

@@ -6,7 +6,7 @@
  * each run records which network it got.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import type { NetworkChoice } from './hardening';
 
 export const NETWORK_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
@@ -20,8 +20,8 @@ export interface NetworkEntry {
   createdBy: string;
 }
 
-export class Networks {
-  constructor(private readonly db: Database) {}
+export class Networks<D extends ReadonlyDb = Database> {
+  constructor(private readonly db: D) {}
 
   get(name: string): NetworkEntry | null {
     const r = this.db.prepare('SELECT name, kind, engine_id, created_at, created_by FROM networks WHERE name = ?').get(name) as
@@ -35,7 +35,7 @@ export class Networks {
     return names.map((n) => this.get(n.name)!);
   }
 
-  add(entry: NetworkEntry): void {
+  add(this: Networks<Database>, entry: NetworkEntry): void {
     if (this.get(entry.name)) throw new ApiError('CONFLICT', `A network named "${entry.name}" is already defined.`);
     this.db
       .prepare('INSERT INTO networks(name, kind, engine_id, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
@@ -50,7 +50,7 @@ export function checkNetworkName(name: string): void {
 }
 
 /** The network a task gets, or POLICY_DENIED saying why it may not have the one it asks for. */
-export function chooseNetwork(db: Database, requested: string, hostAllowed: boolean): NetworkChoice {
+export function chooseNetwork(db: ReadonlyDb, requested: string, hostAllowed: boolean): NetworkChoice {
   if (requested === 'none') return { engineNetwork: 'none', kind: 'none', requested };
   const entry = new Networks(db).get(requested);
   if (!entry) {

@@ -3,6 +3,7 @@
  * task, the configuration (secret NAMES only), the reason, the approver, timestamps, exit code,
  * outcome, issues, report and the effective sandbox. No secret value is ever written here.
  */
+import type { ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { IssueLine, ReportLine } from '../bundles/results';
 import type { SandboxRecord } from './hardening';
@@ -117,10 +118,10 @@ function toRecord(r: Row): RunRecord {
   };
 }
 
-export class RunRecords {
-  constructor(private readonly db: Database) {}
+export class RunRecords<D extends ReadonlyDb = Database> {
+  constructor(private readonly db: D) {}
 
-  insert(run: NewRun): void {
+  insert(this: RunRecords<Database>, run: NewRun): void {
     this.db
       .prepare(
         `INSERT INTO runs(id, bundle_name, bundle_version, bundle_digest, image_id, task_id, task_title, access, started_by, reason, config,
@@ -162,6 +163,18 @@ export class RunRecords {
     return rows.map(toRecord);
   }
 
+  /** The last `lines` log lines of a run (seq ascending), e.g. for a summary prompt's log tail. */
+  logTail(runId: string, lines: number): Array<{ seq: number; stream: string; text: string }> {
+    const rows = this.db
+      .prepare('SELECT seq, stream, text FROM run_logs WHERE run_id = ? ORDER BY seq DESC LIMIT ?')
+      .all(runId, lines) as Array<{ seq: number; stream: string; text: string }>;
+    return rows.reverse();
+  }
+
+  logLineCount(runId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM run_logs WHERE run_id = ?').get(runId) as { n: number }).n;
+  }
+
   /** Every run's bundle, task and recorded configuration values (for masking on egress). */
   recordedValues(): Array<{ bundleDigest: string; taskId: string; values: Record<string, string> }> {
     const rows = this.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{ bundle_digest: string; task_id: string; config: string }>;
@@ -173,25 +186,25 @@ export class RunRecords {
     return (this.db.prepare("SELECT * FROM runs WHERE state <> 'finished' ORDER BY rowid").all() as Row[]).map(toRecord);
   }
 
-  setQueued(id: string): void {
+  setQueued(this: RunRecords<Database>, id: string): void {
     this.db.prepare("UPDATE runs SET state = 'queued' WHERE id = ? AND state = 'awaiting-approval'").run(id);
   }
 
-  markRunning(id: string, fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string }): void {
+  markRunning(this: RunRecords<Database>, id: string, fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string }): void {
     this.db
       .prepare("UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?")
       .run(fields.startedAt, fields.deadline, JSON.stringify(fields.sandbox), fields.containerId, id);
   }
 
   /** Records the approver; false when the run is no longer waiting. */
-  approve(id: string, by: string, at: string): boolean {
+  approve(this: RunRecords<Database>, id: string, by: string, at: string): boolean {
     const r = this.db
       .prepare("UPDATE runs SET approved_by = ?, approved_at = ?, state = 'queued' WHERE id = ? AND state = 'awaiting-approval' AND approved_by IS NULL")
       .run(by, at, id);
     return r.changes === 1;
   }
 
-  requestCancel(id: string, by: string, at: string): boolean {
+  requestCancel(this: RunRecords<Database>, id: string, by: string, at: string): boolean {
     const r = this.db
       .prepare("UPDATE runs SET cancel_requested_by = ?, cancel_requested_at = ? WHERE id = ? AND state <> 'finished' AND cancel_requested_at IS NULL")
       .run(by, at, id);
@@ -199,7 +212,7 @@ export class RunRecords {
   }
 
   /** Settles a run once; false when it was already finished. */
-  finish(id: string, f: RunFinish): boolean {
+  finish(this: RunRecords<Database>, id: string, f: RunFinish): boolean {
     const r = this.db
       .prepare(
         `UPDATE runs SET state = 'finished', outcome = ?, ended_at = ?, exit_code = ?, error = ?,
@@ -232,7 +245,7 @@ export class RunRecords {
     return new Set(rows.map((r) => r.id));
   }
 
-  appendLogs(runId: string, lines: readonly LogLine[]): void {
+  appendLogs(this: RunRecords<Database>, runId: string, lines: readonly LogLine[]): void {
     const insert = this.db.prepare('INSERT INTO run_logs(run_id, seq, time, stream, text, continues) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       for (const l of lines) insert.run(runId, l.seq, l.time, l.stream, l.text, l.continues ? 1 : 0);

@@ -7,7 +7,7 @@
  * so no stale copy of a purged row is left in either file.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { readSettings } from '../store';
 import { RETENTION_SETTINGS } from './settings';
 
@@ -39,9 +39,18 @@ export interface PurgePlan {
 
 export const RUN_IDS_SHOWN = 200;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SUMMARIES_TABLE = 'run_summaries';
 
-export function retentionLimits(db: Database): RetentionLimits {
+/**
+ * Rows another domain made from runs' output (the LLM summaries): counted in the plan and deleted
+ * with what a purge removes, by the domain that owns their table. `runIds` is a subquery selecting
+ * the runs, with the purge's named parameters in `params`.
+ */
+export interface PurgedWithRuns {
+  count(db: ReadonlyDb, runIds: string, params: Record<string, string | null>): number;
+  remove(db: Database, runIds: string, params: Record<string, string | null>): void;
+}
+
+export function retentionLimits(db: ReadonlyDb): RetentionLimits {
   const s = readSettings(db, RETENTION_SETTINGS);
   return { runLogDays: s['retention.runLogDays'], runReportDays: s['retention.runReportDays'] };
 }
@@ -68,7 +77,7 @@ interface Resolved {
   reportCutoff: string | null;
 }
 
-function resolve(db: Database, scope: PurgeScope, now: Date): Resolved {
+function resolve(db: ReadonlyDb, scope: PurgeScope, now: Date): Resolved {
   if (scope.kind === 'retention') {
     const cut = retentionCutoffs(retentionLimits(db), now);
     return { scope, logCutoff: cut.logs, reportCutoff: cut.report };
@@ -91,17 +100,13 @@ function params(r: Resolved): Record<string, string | null> {
   return r.scope.kind === 'run' ? { runId: r.scope.runId } : { logCutoff: r.logCutoff, reportCutoff: r.reportCutoff };
 }
 
-function hasSummaries(db: Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(SUMMARIES_TABLE) !== undefined;
-}
-
-function count(db: Database, sql: string, p: unknown): number {
+function count(db: ReadonlyDb, sql: string, p: unknown): number {
   return Number((db.prepare(sql).get(p) as { n: number | null }).n ?? 0);
 }
 
 const JSON_BYTES = (col: string) => `CASE WHEN ${col} = '[]' THEN 0 ELSE length(CAST(${col} AS BLOB)) END`;
 
-function plan(db: Database, r: Resolved): PurgePlan {
+function plan(db: ReadonlyDb, r: Resolved, summaries: PurgedWithRuns | undefined): PurgePlan {
   const p = params(r);
   const logs = targets('logs', r);
   const report = targets('report', r);
@@ -122,7 +127,7 @@ function plan(db: Database, r: Resolved): PurgePlan {
       runs: count(db, `SELECT count(*) AS n FROM (${report})`, p),
       bytes: count(db, `SELECT sum(${JSON_BYTES('issues')} + ${JSON_BYTES('report')} + ${JSON_BYTES('warnings')}) AS n FROM runs WHERE id IN (${report})`, p),
     },
-    summaries: hasSummaries(db) ? count(db, `SELECT count(*) AS n FROM ${SUMMARIES_TABLE} WHERE run_id IN (${either})`, p) : 0,
+    summaries: summaries ? summaries.count(db, either, p) : 0,
     skippedActive: latestCutoff === null ? 0 : count(db, "SELECT count(*) AS n FROM runs WHERE state <> 'finished' AND created_at < ?", latestCutoff),
     runIds: ids.slice(0, RUN_IDS_SHOWN),
     moreRuns: Math.max(0, ids.length - RUN_IDS_SHOWN),
@@ -130,20 +135,20 @@ function plan(db: Database, r: Resolved): PurgePlan {
 }
 
 /** What a purge of this scope would remove now. Reads only. */
-export function planPurge(db: Database, scope: PurgeScope, now: Date): PurgePlan {
-  return plan(db, resolve(db, scope, now));
+export function planPurge(db: ReadonlyDb, scope: PurgeScope, now: Date, summaries?: PurgedWithRuns): PurgePlan {
+  return plan(db, resolve(db, scope, now), summaries);
 }
 
 /**
  * Removes what `planPurge` reports, inside the caller's transaction (so the audit event commits with
  * it), and returns the plan it carried out. Rows are deleted before the marks that select them change.
  */
-export function purgeRuns(db: Database, scope: PurgeScope, by: string, now: Date): PurgePlan {
+export function purgeRuns(db: Database, scope: PurgeScope, by: string, now: Date, summaries?: PurgedWithRuns): PurgePlan {
   const r = resolve(db, scope, now);
-  const done = plan(db, r);
+  const done = plan(db, r, summaries);
   const p = params(r);
   const at = now.toISOString();
-  if (hasSummaries(db)) db.prepare(`DELETE FROM ${SUMMARIES_TABLE} WHERE run_id IN (${targets('logs', r)} UNION ${targets('report', r)})`).run(p);
+  summaries?.remove(db, `${targets('logs', r)} UNION ${targets('report', r)}`, p);
   db.prepare(`DELETE FROM run_logs WHERE run_id IN (${targets('logs', r)})`).run(p);
   db.prepare(`UPDATE runs SET logs_purged_at = @at, logs_purged_by = @by WHERE id IN (${targets('logs', r)})`).run({ ...p, at, by });
   db.prepare(

@@ -1,7 +1,7 @@
 /** The runner's settings, declared and typed here, read fresh from the store each time they matter. */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { z } from 'zod';
-import type { SettingsBlock } from '../kernel';
+import type { SettingsBlock, ReadonlyDb } from '../kernel';
 import { readSettings } from '../store';
 
 export const RUNNER_SETTINGS = {
@@ -29,7 +29,7 @@ export interface RunnerSettings {
   hostNetworkAllowed: boolean;
 }
 
-export function runnerSettings(db: Database): RunnerSettings {
+export function runnerSettings(db: ReadonlyDb): RunnerSettings {
   const s = readSettings(db, RUNNER_SETTINGS);
   return {
     concurrency: s['runner.concurrency'],

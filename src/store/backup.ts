@@ -9,10 +9,12 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../kernel';
 import { hkdf } from './crypto';
 import { FILE_MODE, removeQuietly } from './files';
+import type { Store } from './store';
 
 const MAGIC = Buffer.from('AIRGAP-RUNNER-BACKUP/1\n', 'utf8');
 const MAX_HEADER = 64 * 1024;
@@ -137,5 +139,20 @@ export async function extractBackupDatabase(path: string, parts: BackupParts, da
   } catch {
     removeQuietly(tmp);
     throw new ApiError('VERIFY_FAILED', DAMAGED);
+  }
+}
+
+/**
+ * A backup of the open store: a consistent copy made with VACUUM INTO (still encrypted under the
+ * same data key, inside the private home), streamed into the backup file, then removed.
+ */
+export async function backupStore(store: Store, outPath: string, dataKey: Buffer, createdAt: string): Promise<{ path: string; bytes: number; sha256: string }> {
+  const copy = join(store.layout.home, `backup-copy-${process.pid}.db`);
+  removeQuietly(copy);
+  try {
+    store.db.prepare('VACUUM INTO ?').run(copy);
+    return await writeBackup(outPath, copy, store.keyslotFileText(), dataKey, createdAt);
+  } finally {
+    removeQuietly(copy);
   }
 }

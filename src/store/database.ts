@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 
 export type { Db };
 
@@ -62,7 +62,7 @@ export function openDatabase(path: string, dataKey: Buffer, options: { create?: 
 }
 
 /** cipher_integrity_check (page HMACs) plus SQLite's own check. Throws DatabaseOpenError('damaged'). */
-export function checkIntegrity(db: Db, depth: 'quick' | 'full'): void {
+export function checkIntegrity(db: ReadonlyDb, depth: 'quick' | 'full'): void {
   const cipherProblems = db.pragma('cipher_integrity_check') as unknown[];
   if (cipherProblems.length > 0) {
     throw new DatabaseOpenError('damaged', `page authentication failed (${cipherProblems.length} problem(s))`);
@@ -70,6 +70,14 @@ export function checkIntegrity(db: Db, depth: 'quick' | 'full'): void {
   const rows = db.pragma(depth === 'quick' ? 'quick_check' : 'integrity_check') as Array<Record<string, string>>;
   const messages = rows.map((r) => Object.values(r)[0]).filter((m) => m !== 'ok');
   if (messages.length > 0) throw new DatabaseOpenError('damaged', `integrity check failed: ${messages.slice(0, 3).join('; ')}`);
+}
+
+/**
+ * Moves every WAL frame into the database file and truncates the WAL to zero bytes, so a page a
+ * deletion changed has no older copy left in the WAL (secure_delete covers the database file).
+ */
+export function truncateWal(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 /**

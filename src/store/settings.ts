@@ -3,16 +3,16 @@
  * `settings.set` (and the retention operation for its two keys) write, after the block's schema.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { settingsFrom, type SettingsBlock, type SettingsOf } from '../kernel';
+import { settingsFrom, type ReadonlyDb, type SettingsBlock, type SettingsOf } from '../kernel';
 
 /** Every stored value by key, decoded. */
-export function storedSettings(db: Database): Map<string, unknown> {
+export function storedSettings(db: ReadonlyDb): Map<string, unknown> {
   const rows = db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
   return new Map(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
 }
 
 /** A block's values: the stored ones over the defaults, read fresh (an admin may have just changed one). */
-export function readSettings<B extends SettingsBlock>(db: Database, block: B): SettingsOf<B> {
+export function readSettings<B extends SettingsBlock>(db: ReadonlyDb, block: B): SettingsOf<B> {
   return settingsFrom(block, storedSettings(db));
 }
 

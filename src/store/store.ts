@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, newX25519, randomKey } from './crypto';
 import { DatabaseOpenError, openDatabase, rekeyDatabase, toApiOpenError, type Db } from './database';
 import { ensurePrivateDir, fsyncDir, isEmptyOrMissingDir, layoutOf, removeQuietly, tightenModes, writeFileAtomic, type HomeLayout } from './files';
@@ -377,7 +377,8 @@ export class Store {
   }
 }
 
-function getMetaFrom(db: Db, key: string): string | undefined {
+/** A value of the store's meta table (domains keep a few keys there, e.g. redaction's pseudonym key). */
+export function getMetaFrom(db: ReadonlyDb, key: string): string | undefined {
   return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
 }
 

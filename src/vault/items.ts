@@ -7,7 +7,7 @@
  * does not open.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../kernel';
+import { ApiError, type ReadonlyDb } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store/crypto';
 
 export const MAX_VAULT_ITEM_BYTES = 1024 * 1024;
@@ -50,15 +50,15 @@ export function needVaultKey(key: Buffer | undefined): Buffer {
   return key;
 }
 
-export class VaultItems {
-  constructor(private readonly db: Database) {}
+export class VaultItems<D extends ReadonlyDb = Database> {
+  constructor(private readonly db: D) {}
 
   exists(name: string): boolean {
     return this.db.prepare('SELECT 1 FROM vault_items WHERE name = ?').get(name) !== undefined;
   }
 
   /** Adds or (with `replace`) replaces an item's value; bindings are kept on replace. */
-  put(vaultKey: Buffer, name: string, value: Buffer, by: string, now: string, replace: boolean): { replaced: boolean } {
+  put(this: VaultItems<Database>, vaultKey: Buffer, name: string, value: Buffer, by: string, now: string, replace: boolean): { replaced: boolean } {
     if (value.length === 0) throw new ApiError('INVALID_INPUT', 'A vault item cannot be empty.');
     if (value.length > MAX_VAULT_ITEM_BYTES) throw new ApiError('INVALID_INPUT', `A vault item holds at most ${MAX_VAULT_ITEM_BYTES} bytes.`);
     const sealed = sealItem(vaultKey, name, value);
@@ -73,19 +73,19 @@ export class VaultItems {
     return { replaced: false };
   }
 
-  remove(name: string): void {
+  remove(this: VaultItems<Database>, name: string): void {
     const r = this.db.prepare('DELETE FROM vault_items WHERE name = ?').run(name);
     if (r.changes === 0) throw notFound(name);
   }
 
-  bind(name: string, bundles: readonly string[], by: string, now: string): string[] {
+  bind(this: VaultItems<Database>, name: string, bundles: readonly string[], by: string, now: string): string[] {
     if (!this.exists(name)) throw notFound(name);
     const insert = this.db.prepare('INSERT OR IGNORE INTO vault_bindings(item, bundle, bound_at, bound_by) VALUES (?, ?, ?, ?)');
     for (const bundle of bundles) insert.run(name, bundle, now, by);
     return this.bundlesOf(name);
   }
 
-  unbind(name: string, bundles: readonly string[]): string[] {
+  unbind(this: VaultItems<Database>, name: string, bundles: readonly string[]): string[] {
     if (!this.exists(name)) throw notFound(name);
     const del = this.db.prepare('DELETE FROM vault_bindings WHERE item = ? AND bundle = ?');
     for (const bundle of bundles) del.run(name, bundle);
@@ -130,6 +130,12 @@ export class VaultItems {
     return out;
   }
 
+  /** One item's value; undefined when there is no such item, null when it does not open with this key. */
+  open(vaultKey: Buffer, name: string): Buffer | null | undefined {
+    const row = this.db.prepare('SELECT sealed FROM vault_items WHERE name = ?').get(name) as { sealed: string } | undefined;
+    return row ? openItem(vaultKey, name, row.sealed) : undefined;
+  }
+
   /** Every item's value that opens with this vault key (for masking on egress; the rest are skipped). */
   openAll(vaultKey: Buffer): Buffer[] {
     const rows = this.db.prepare('SELECT name, sealed FROM vault_items').all() as Array<{ name: string; sealed: string }>;
@@ -137,7 +143,7 @@ export class VaultItems {
   }
 
   /** Rotation hook body: re-seals every item from the old vault key to the new one. */
-  reseal(oldKey: Buffer, newKey: Buffer): number {
+  reseal(this: VaultItems<Database>, oldKey: Buffer, newKey: Buffer): number {
     const rows = this.db.prepare('SELECT name, sealed FROM vault_items').all() as Array<{ name: string; sealed: string }>;
     const update = this.db.prepare('UPDATE vault_items SET sealed = ? WHERE name = ?');
     for (const row of rows) {

@@ -3,10 +3,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../kernel';
-import type { Core } from '../core';
-import { readSettings } from '../../store';
+import type { ReadCore } from '../core';
+import { readSettings, truncateWal } from '../../store';
 import { AUDIT_SETTINGS } from '../../audit/settings';
-import { chainHead, iterateEvents, pagedEvents } from '../../audit/log';
+import { chainHead, firstEventTime, iterateEvents, pagedEvents } from '../../audit/log';
 import { generateIdentity, importPkcs12, type SigningIdentity } from '../../audit/identity';
 import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '../../audit/identity-store';
 import { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow } from '../../audit/exports-store';
@@ -18,8 +18,8 @@ import { previewValue } from '../../egress/run-report';
 import { verifyBundles } from '../../audit/verify';
 import { type Handler, type HandlerContext, needSession } from './types';
 
-function identityOut(core: Core) {
-  const c = identityCertificate(core.store.db);
+function identityOut(core: ReadCore) {
+  const c = identityCertificate(core.db);
   return {
     subject: c.subject,
     issuer: c.issuer,
@@ -41,14 +41,14 @@ function exportOut(row: ExportRow) {
 /** Replaces the identity; the event carries the new certificate endorsed by the old identity. */
 function replaceIdentity(ctx: HandlerContext, next: SigningIdentity): void {
   const session = needSession(ctx);
-  const db = ctx.core.store.db;
+  const db = ctx.db;
   const old = hasIdentity(db) ? loadIdentity(db, session.keyring) : null;
   const details = old ? { ...identityReplacementDetails(next.certPem, old) } : { fingerprint: next.fingerprint, certPem: next.certPem };
   ctx.change(() => saveIdentity(db, next, session.keyring, ctx.core.clock.now().toISOString()), { details });
 }
 
-function overdueDays(core: Core): number {
-  return readSettings(core.store.db, AUDIT_SETTINGS)['audit.exportOverdueDays'];
+function overdueDays(core: ReadCore): number {
+  return readSettings(core.db, AUDIT_SETTINGS)['audit.exportOverdueDays'];
 }
 
 export const auditExportHandlers: {
@@ -64,12 +64,12 @@ export const auditExportHandlers: {
 } = {
   'audit.status': {
     run: (ctx) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const head = chainHead(db)?.seq ?? 0;
       const last = lastExport(db);
       const days = overdueDays(ctx.core);
       // With no export yet, the clock starts at the chain's first event.
-      const since = last?.createdAt ?? (db.prepare('SELECT min(time) AS t FROM audit_events').get() as { t: string | null }).t;
+      const since = last?.createdAt ?? firstEventTime(db);
       const ageMs = since ? ctx.core.clock.now().getTime() - Date.parse(since) : 0;
       return {
         headSeq: head,
@@ -107,12 +107,12 @@ export const auditExportHandlers: {
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const db = core.store.db;
+      const db = core.db;
       const out = resolve(input.outPath);
       if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place.`);
       if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports never overwrite a file.`);
       const identity = loadIdentity(db, session.keyring);
-      const start = nextRangeStart(db, core.store.workstationId);
+      const start = nextRangeStart(db, core.workstationId);
       const head = chainHead(db)?.seq ?? 0;
       const toSeq = input.toSeq ?? head;
       if (toSeq > head) throw new ApiError('INVALID_INPUT', `The chain ends at event ${head}; --to must be at most that.`);
@@ -126,7 +126,7 @@ export const auditExportHandlers: {
         exportId,
         previousExportId: start.previousId,
         firstPrevHash: start.firstPrevHash,
-        workstationId: core.store.workstationId,
+        workstationId: core.workstationId,
         createdAt: core.clock.now(),
         ...(redaction ? { redaction } : {}),
         onProgress: (p) => core.bus.emit('exportProgress', { exportId, ...p }),
@@ -156,8 +156,8 @@ export const auditExportHandlers: {
   'audit.exportPreview': {
     run: (ctx, input) => {
       const core = ctx.core;
-      const db = core.store.db;
-      const start = nextRangeStart(db, core.store.workstationId);
+      const db = core.db;
+      const start = nextRangeStart(db, core.workstationId);
       const head = chainHead(db)?.seq ?? 0;
       const lastSeq = Math.min(head, start.firstSeq + (input.limit ?? 100) - 1);
       // As the export's hook would redact, but recording no pseudonym: a preview writes nothing.
@@ -184,22 +184,22 @@ export const auditExportHandlers: {
   },
 
   'audit.exports': {
-    run: (ctx) => ({ exports: listExports(ctx.core.store.db).map(exportOut) }),
+    run: (ctx) => ({ exports: listExports(ctx.db).map(exportOut) }),
   },
   'audit.confirm': {
     run: (ctx, input) => {
       const session = needSession(ctx);
-      const row = ctx.change(() => confirmExport(ctx.core.store.db, input.exportId, session.name, ctx.core.clock.now().toISOString()));
+      const row = ctx.change(() => confirmExport(ctx.db, input.exportId, session.name, ctx.core.clock.now().toISOString()));
       return exportOut(row);
     },
     target: (input) => `export:${input.exportId}`,
   },
   'audit.prune': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const result = ctx.change(() => pruneThrough(db, input.throughSeq), { details: { throughSeq: input.throughSeq } });
       // secure_delete is on; truncating the WAL leaves no copy of the pruned pages behind.
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      truncateWal(db);
       return { deleted: result.deleted, anchorSeq: result.anchor.seq };
     },
     target: (input) => `audit:through:${input.throughSeq}`,

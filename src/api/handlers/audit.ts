@@ -9,20 +9,20 @@ export const auditHandlers: { 'audit.list': Handler<'audit.list'>; 'audit.head':
         throw new ApiError('INVALID_INPUT', `"${input.since}" is not a time. Use ISO 8601, e.g. 2026-11-26 or 2026-11-26T08:00:00Z.`);
       }
       const since = input.since ? new Date(input.since).toISOString() : undefined;
-      return { events: queryEvents(ctx.core.store.db, { ...input, since }) };
+      return { events: queryEvents(ctx.db, { ...input, since }) };
     },
     details: (input) => ({ filter: { action: input.action ?? null, actor: input.actor ?? null, since: input.since ?? null } }),
   },
   'audit.head': {
     run: (ctx) => {
-      const head = chainHead(ctx.core.store.db);
+      const head = chainHead(ctx.db);
       if (!head) throw new ApiError('NOT_FOUND', 'The audit chain is empty.');
       return head;
     },
   },
   'audit.check': {
     run: (ctx) => {
-      const result = checkStoredChain(ctx.core.store.db, ctx.core.store.workstationId);
+      const result = checkStoredChain(ctx.db, ctx.core.workstationId);
       return result.ok
         ? { ok: true, count: result.count, firstBadSeq: null, problem: null }
         : { ok: false, count: result.count, firstBadSeq: result.problem.seq, problem: result.problem.message };

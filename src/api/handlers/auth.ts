@@ -15,6 +15,8 @@ export const authHandlers: {
   'auth.changePassword': Handler<'auth.changePassword'>;
 } = {
   'auth.signIn': {
+    // Opens the store (and records the sign-in in the chain), so it gets the whole core.
+    kind: 'write',
     run: async (ctx, input) => {
       const session = await ctx.core.identity.signIn(input.name, input.password);
       const user = ctx.core.users.bySlot(ctx.core.store.slotIdFor(session.name))!;
@@ -22,6 +24,8 @@ export const authHandlers: {
     },
   },
   'auth.signOut': {
+    // Ends a session of the core.
+    kind: 'write',
     run: (ctx) => {
       const session = needSession(ctx);
       ctx.core.sessions.end(session.id);
@@ -33,7 +37,7 @@ export const authHandlers: {
       const session = needSession(ctx);
       const user = ctx.core.users.byName(session.name);
       if (!user) throw new ApiError('UNAUTHENTICATED', 'Your account no longer exists. Sign in as another user.');
-      return { user: userInfo(user), permissions: permissionsOf(user.roles), workstationId: ctx.core.store.workstationId };
+      return { user: userInfo(user), permissions: permissionsOf(user.roles), workstationId: ctx.core.workstationId };
     },
   },
   'auth.changePassword': {

@@ -35,7 +35,7 @@ import { rolesAllow } from '../permissions';
 import { ApiError } from '../../kernel';
 import type { bundleSummary } from '../contract/bundles';
 import type { SubEvent, SubInput } from '../contract';
-import type { Core } from '../core';
+import type { Core, ReadCore } from '../core';
 import { trustHandlers } from './trust';
 import type { Handler } from './types';
 
@@ -56,8 +56,8 @@ export const bundleSubscriptionHandlers: {
 
 type BundleSummary = z.input<typeof bundleSummary>;
 
-export function summarise(core: Core, bundle: BundleRecord): BundleSummary {
-  const view = bundleView(bundle, statusContext(core.store.db));
+export function summarise(core: ReadCore, bundle: BundleRecord): BundleSummary {
+  const view = bundleView(bundle, statusContext(core.db));
   return {
     name: bundle.name,
     version: bundle.version,
@@ -159,14 +159,14 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
   'bundles.import': {
     run: async (ctx, input) => {
       const core = ctx.core;
-      const db = core.store.db;
+      const db = core.db;
       const detached = input.signatureFile
         ? { signature: await readSmallFile(input.signatureFile, 16 * 1024, 'signature'), payload: await readSmallFile(input.payloadFile!, 128 * 1024, 'payload') }
         : undefined;
       const importer = new BundleImporter({
         engine: core.engine(),
         stagingRoot: layoutOf(core.home).staging,
-        workstationId: core.store.workstationId,
+        workstationId: core.workstationId,
         actor: ctx.actor,
         now: () => core.clock.now(),
       });
@@ -211,12 +211,12 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
   },
 
   'bundles.list': {
-    run: (ctx) => ({ bundles: listBundleRecords(ctx.core.store.db).map((b) => summarise(ctx.core, b)) }),
+    run: (ctx) => ({ bundles: listBundleRecords(ctx.db).map((b) => summarise(ctx.core, b)) }),
   },
 
   'bundles.show': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const bundle = findBundle(db, input.ref);
       const status = statusContext(db);
       return { bundle: summarise(ctx.core, bundle), tasks: taskViews(bundle, status), revocation: revocationOf(bundle, status) ?? null };
@@ -225,7 +225,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
 
   'bundles.revoke': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       return ctx.change(() => {
         const { revocation, created } = revokeDigest(db, input.digest, input.reason, ctx.actor, ctx.core.clock.now().toISOString());
         const affected = listBundleRecords(db).filter((b) => [b.digest, b.indexDigest, b.imageId].includes(input.digest));
@@ -238,7 +238,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
 
   'bundles.prune': {
     run: async (ctx) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const candidates = pruneCandidates(db);
       const removed: Array<ReturnType<typeof ref> & { imageId: string; why: string; id: number }> = [];
       const kept: Array<ReturnType<typeof ref> & { why: string }> = [];
@@ -277,12 +277,12 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
   },
 
   'tasks.list': {
-    run: (ctx, input) => ({ tasks: listTasks(ctx.core.store.db, input.bundle !== undefined ? { bundle: input.bundle } : {}) }),
+    run: (ctx, input) => ({ tasks: listTasks(ctx.db, input.bundle !== undefined ? { bundle: input.bundle } : {}) }),
   },
 
   'tasks.show': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const bundle = findBundle(db, input.bundle);
       const task = bundle.codebundle.tasks.find((t) => t.id === input.task);
       if (!task) {

@@ -28,13 +28,13 @@ export const redactHandlers: {
     run: (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const run = input.runId === undefined ? undefined : new RunRecords(core.store.db).get(input.runId);
+      const run = input.runId === undefined ? undefined : new RunRecords(core.db).get(input.runId);
       if (input.runId !== undefined && !run) throw new ApiError('NOT_FOUND', `No run ${input.runId}. List runs with "runs list".`);
       // A run is previewed as its export would be: with the vault values the caller can open. A free
       // text is not, so the preview cannot be used to test guesses against the vault.
       const vaultKey = run ? session.keyring.vault : undefined;
       const redactor = redactorFor(core, input.path, { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), ...(vaultKey ? { vaultKey } : {}), ...(run ? { run } : {}), record: false });
-      const sections = run ? previewRun(core.store.db, run, redactor) : [previewSection(redactor, { label: 'text', text: input.text ?? '' })];
+      const sections = run ? previewRun(core.db, run, redactor) : [previewSection(redactor, { label: 'text', text: input.text ?? '' })];
       return {
         path: input.path,
         ruleSet: redactor.ruleSet,
@@ -47,15 +47,15 @@ export const redactHandlers: {
   },
 
   'redact.unmap': {
-    run: (ctx, input) => unmapTextCounted(ctx.core.store.db, input.text),
+    run: (ctx, input) => unmapTextCounted(ctx.db, input.text),
   },
 
   'redact.patterns.list': {
     run: (ctx) => {
       const core = ctx.core;
       return {
-        patterns: listPatterns(core.store.db),
-        siteDomains: readSettings(core.store.db, REDACT_SETTINGS)['redact.siteDomains'],
+        patterns: listPatterns(core.db),
+        siteDomains: readSettings(core.db, REDACT_SETTINGS)['redact.siteDomains'],
         ruleSets: Object.fromEntries(EGRESS_PATHS.map((p) => [p, ruleSetFor(core, p)])) as Record<(typeof EGRESS_PATHS)[number], string>,
       };
     },
@@ -64,7 +64,7 @@ export const redactHandlers: {
   'redact.patterns.add': {
     run: (ctx, input) => {
       const session = needSession(ctx);
-      return ctx.change(() => addPattern(ctx.core.store.db, { name: input.name, regex: input.regex, action: input.action }, session.name, ctx.core.clock.now().toISOString()));
+      return ctx.change(() => addPattern(ctx.db, { name: input.name, regex: input.regex, action: input.action }, session.name, ctx.core.clock.now().toISOString()));
     },
     target: (input) => `redact-pattern:${input.name}`,
     // The expression itself may spell out what it protects: its length only.
@@ -73,7 +73,7 @@ export const redactHandlers: {
 
   'redact.patterns.remove': {
     run: (ctx, input) => {
-      ctx.change(() => removePattern(ctx.core.store.db, input.name));
+      ctx.change(() => removePattern(ctx.db, input.name));
       return { name: input.name };
     },
     target: (input) => `redact-pattern:${input.name}`,

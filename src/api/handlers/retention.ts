@@ -5,11 +5,12 @@
  * (docs/retention.md).
  */
 import { writeSetting } from '../../store';
-import { compactAfterPurge, parseBefore, pinDeletionPragmas, planPurge, purgeRuns, retentionLimits, type PurgePlan, type PurgeScope } from '../../runner/retention';
-import type { Core } from '../core';
+import { compactAfterPurge, parseBefore, pinDeletionPragmas, planPurge, purgeRuns, retentionLimits, type PurgePlan, type PurgeScope } from '../../runner';
+import { summariesPurgedWithRuns } from '../../llm';
+import type { ReadCore } from '../core';
 import type { Handler } from './types';
 
-function scopeOf(core: Core, input: { runId?: string | undefined; before?: string | undefined }): PurgeScope {
+function scopeOf(core: ReadCore, input: { runId?: string | undefined; before?: string | undefined }): PurgeScope {
   if (input.runId) return { kind: 'run', runId: input.runId };
   if (input.before) return { kind: 'before', before: parseBefore(input.before, core.clock.now()) };
   return { kind: 'retention' };
@@ -37,14 +38,14 @@ export const retentionHandlers: {
 } = {
   'retention.show': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
-      return { limits: retentionLimits(db), plan: planPurge(db, scopeOf(ctx.core, input), ctx.core.clock.now()) };
+      const db = ctx.db;
+      return { limits: retentionLimits(db), plan: planPurge(db, scopeOf(ctx.core, input), ctx.core.clock.now(), summariesPurgedWithRuns) };
     },
   },
 
   'retention.set': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const now = ctx.core.clock.now().toISOString();
       ctx.change(() => {
         if (input.runLogDays !== undefined) writeSetting(db, 'retention.runLogDays', input.runLogDays, ctx.actor, now);
@@ -59,12 +60,12 @@ export const retentionHandlers: {
   'retention.purge': {
     run: (ctx, input) => {
       const core = ctx.core;
-      const db = core.store.db;
+      const db = core.db;
       const scope = scopeOf(core, input);
       const now = core.clock.now();
       pinDeletionPragmas(db);
       const done = db.transaction(() => {
-        const removed = purgeRuns(db, scope, ctx.actor, now);
+        const removed = purgeRuns(db, scope, ctx.actor, now, summariesPurgedWithRuns);
         ctx.recordSuccess({ details: purgeDetails(removed) });
         return removed;
       })();

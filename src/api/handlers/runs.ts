@@ -18,6 +18,7 @@ import {
   describeHolder,
   displayLine,
   displayText,
+  issuesAcrossRuns,
   openSecrets,
   prepareJob,
   startDetails,
@@ -26,15 +27,11 @@ import {
 } from '../../runner';
 import type { RunJob } from '../../runner/execute';
 import type { NewRun } from '../../runner/records';
-import type { Core } from '../core';
+import type { ReadCore } from '../core';
 import { type Handler, type HandlerContext, needSession } from './types';
 
-function records(core: Core): RunRecords {
-  return new RunRecords(core.store.db);
-}
-
-function mustFind(core: Core, id: string): RunRecord {
-  const run = records(core).get(id);
+function mustFind(core: ReadCore, id: string): RunRecord {
+  const run = new RunRecords(core.db).get(id);
   if (!run) throw new ApiError('NOT_FOUND', `No run ${id}. List runs with "runs list".`);
   return run;
 }
@@ -42,7 +39,7 @@ function mustFind(core: Core, id: string): RunRecord {
 const WAIT_POLL_MS = 1000;
 
 /** Reads the run until it is finished (it is held by another process, or by none and recovery settles it). */
-async function settledInStore(core: Core, id: string): Promise<RunRecord> {
+async function settledInStore(core: ReadCore, id: string): Promise<RunRecord> {
   for (;;) {
     const run = mustFind(core, id);
     if (run.state === 'finished') return run;
@@ -76,13 +73,13 @@ function summary(r: RunRecord) {
 }
 
 /** The run's configuration as shown: values of variables marked sensitive are never shown back. */
-function shownConfig(core: Core, r: RunRecord): RunRecord['config'] {
+function shownConfig(core: ReadCore, r: RunRecord): RunRecord['config'] {
   const values = { ...r.config.values };
   for (const name of sensitiveNames(core, r)) if (name in values) values[name] = MASK;
   return { ...r.config, values };
 }
 
-function details(core: Core, r: RunRecord) {
+function details(core: ReadCore, r: RunRecord) {
   const clean = <T extends object>(o: T): T => {
     const out = { ...o } as Record<string, unknown>;
     for (const [k, v] of Object.entries(out)) if (typeof v === 'string') out[k] = displayText(v);
@@ -129,7 +126,7 @@ export const runHandlers: {
       try {
         runner = await core.runner.ensure();
         ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId));
-        ctx.change(() => records(core).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
+        ctx.change(() => new RunRecords(ctx.db).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
       } catch (error) {
         for (const v of secrets.values()) v.fill(0);
         throw error;
@@ -144,7 +141,7 @@ export const runHandlers: {
     run: (ctx, input) => {
       const holder = Lease.holder(layoutOf(ctx.core.home).lease);
       return {
-        runs: records(ctx.core).list({ limit: input.limit ?? 50, ...(input.state ? { state: input.state } : {}) }).map(summary),
+        runs: new RunRecords(ctx.db).list({ limit: input.limit ?? 50, ...(input.state ? { state: input.state } : {}) }).map(summary),
         runner: { held: holder !== null, holder: holder ? describeHolder(holder, new Date()) : null },
       };
     },
@@ -157,7 +154,7 @@ export const runHandlers: {
   'runs.logs': {
     run: (ctx, input) => {
       const run = mustFind(ctx.core, input.id);
-      const lines = records(ctx.core).logs(input.id, { afterSeq: input.afterSeq ?? 0, limit: input.limit ?? 1000 });
+      const lines = new RunRecords(ctx.db).logs(input.id, { afterSeq: input.afterSeq ?? 0, limit: input.limit ?? 1000 });
       return { lines: lines.map((l) => ({ runId: run.id, ...l, text: displayLine(l.text) })), finished: run.state === 'finished' };
     },
   },
@@ -185,7 +182,7 @@ export const runHandlers: {
       }
       ctx.change(
         () => {
-          if (!records(ctx.core).approve(run.id, session.name, ctx.core.clock.now().toISOString())) {
+          if (!new RunRecords(ctx.db).approve(run.id, session.name, ctx.core.clock.now().toISOString())) {
             throw new ApiError('CONFLICT', `Run ${run.id} was approved or settled meanwhile.`);
           }
         },
@@ -211,7 +208,7 @@ export const runHandlers: {
         ctx.change(() => undefined, { target, details: { result: 'already-finished' } });
         return { id: run.id, result: 'already-finished' as const };
       }
-      ctx.change(() => records(ctx.core).requestCancel(run.id, ctx.actor, ctx.core.clock.now().toISOString()), { target, details: { state: run.state } });
+      ctx.change(() => new RunRecords(ctx.db).requestCancel(run.id, ctx.actor, ctx.core.clock.now().toISOString()), { target, details: { state: run.state } });
       const runner = ctx.core.runner.current();
       if (runner?.holds(run.id)) {
         runner.cancelLocal(run.id, { outcome: 'cancelled', by: ctx.actor });
@@ -223,69 +220,9 @@ export const runHandlers: {
   },
 
   'issues.list': {
-    run: (ctx, input) => issuesAcrossRuns(ctx.core, input),
+    run: (ctx, input) => issuesAcrossRuns(ctx.db, input),
   },
 };
-
-type IssuesInput = { severity?: number | undefined; since?: string | undefined; bundle?: string | undefined; task?: string | undefined; latest?: boolean | undefined; limit?: number | undefined };
-interface IssueRunRow {
-  id: string;
-  bundle_name: string;
-  bundle_version: string;
-  task_id: string;
-  task_title: string;
-  created_at: string;
-  outcome: RunRecord['outcome'];
-  issues: string;
-}
-
-const SEVERITY_NAMES = ['critical', 'major', 'minor', 'info'] as const;
-
-/**
- * Issues of the runs that match, flattened with the run each came from, most severe first (then
- * newest). With `latest`, only each bundle's task's last finished run counts: what is still open.
- */
-function issuesAcrossRuns(core: Core, input: IssuesInput) {
-  const where: string[] = [];
-  const params: string[] = [];
-  if (input.since) {
-    where.push('created_at >= ?');
-    params.push(new Date(input.since).toISOString());
-  }
-  if (input.bundle) {
-    const [name, version] = input.bundle.split('@', 2);
-    where.push('bundle_name = ?');
-    params.push(name!);
-    if (version) {
-      where.push('bundle_version = ?');
-      params.push(version);
-    }
-  }
-  if (input.task) {
-    where.push('task_id = ?');
-    params.push(input.task);
-  }
-  const filter = where.length ? `AND ${where.join(' AND ')}` : '';
-  const columns = 'id, bundle_name, bundle_version, task_id, task_title, created_at, outcome, issues';
-  const sql = input.latest
-    ? `SELECT ${columns} FROM (SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY bundle_name, task_id ORDER BY created_at DESC, rowid DESC) AS n
-         FROM runs WHERE state = 'finished' ${filter}) WHERE n = 1 AND issues <> '[]' ORDER BY created_at DESC`
-    : `SELECT ${columns} FROM runs WHERE issues <> '[]' ${filter} ORDER BY created_at DESC, rowid DESC`;
-  const rows = core.store.db.prepare(sql).all(...params) as IssueRunRow[];
-  const worst = input.severity ?? 4;
-  const all = rows.flatMap((r) => {
-    const run = { id: r.id, bundle: { name: r.bundle_name, version: r.bundle_version }, task: { id: r.task_id, title: displayLine(r.task_title) }, createdAt: r.created_at, outcome: r.outcome };
-    return (JSON.parse(r.issues) as RunRecord['issues'])
-      .filter((i) => i.severity <= worst)
-      .map((i) => ({ ...Object.fromEntries(Object.entries(i).map(([k, v]) => [k, typeof v === 'string' ? displayText(v) : v])), severity: i.severity, run }) as RunRecord['issues'][number] & { run: typeof run });
-  });
-  // Stable: within a severity, newest run first (the rows' order).
-  all.sort((a, b) => a.severity - b.severity);
-  const counts = { critical: 0, major: 0, minor: 0, info: 0 };
-  for (const i of all) counts[SEVERITY_NAMES[i.severity - 1] ?? 'info'] += 1;
-  const limit = input.limit ?? 200;
-  return { issues: all.slice(0, limit), counts, truncated: all.length > limit };
-}
 
 /** `runs export` (docs/redaction.md): a redacted run report in a new file; audited with what was applied, never the content. */
 export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
@@ -299,7 +236,7 @@ export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
       if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports never overwrite a file.`);
       const vaultKey = session.keyring.vault;
       const redactor = redactorFor(core, 'runsExport', { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), ...(vaultKey ? { vaultKey } : {}), run, record: true });
-      const doc = buildRunReport(core.store.db, run, redactor, core.clock.now().toISOString());
+      const doc = buildRunReport(core.db, run, redactor, core.clock.now().toISOString());
       const counts = redactor.counts();
       const replacements = Object.values(counts).reduce((a, b) => a + b, 0);
       doc.redaction = { ruleSet: redactor.ruleSet, version: redactor.version, replacements, counts };

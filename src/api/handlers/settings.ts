@@ -5,7 +5,7 @@ import type { Handler } from './types';
 
 export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'settings.set': Handler<'settings.set'> } = {
   'settings.get': {
-    run: (ctx) => ({ settings: readAllSettings(ctx.core.store.db) }),
+    run: (ctx) => ({ settings: readAllSettings(ctx.db) }),
   },
   'settings.set': {
     run: (ctx, input) => {
@@ -14,7 +14,7 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
       }
       const parsed = SETTINGS[input.key].schema.safeParse(input.value);
       if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
-      ctx.change(() => writeSetting(ctx.core.store.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
+      ctx.change(() => writeSetting(ctx.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
       ctx.core.identity.applySettings();
       return { key: input.key, value: parsed.data };
     },

@@ -1,8 +1,7 @@
 import { ApiError } from '../../kernel';
 import { checkIntegrity, DatabaseOpenError } from '../../store/database';
-import { writeBackup } from '../../store/backup';
+import { backupStore } from '../../store/backup';
 import { restoreBackup } from '../../store/restore';
-import { removeQuietly } from '../../store/files';
 import { SCHEMA_VERSION } from '../../store/migrations';
 import { checkStoredChain } from '../../audit/log';
 import { keysForRoles } from '../../identity/roles';
@@ -22,11 +21,11 @@ export const storeHandlers: {
       const store = ctx.core.store;
       let database = 'ok';
       try {
-        checkIntegrity(store.db, 'full');
+        checkIntegrity(ctx.db, 'full');
       } catch (error) {
         database = error instanceof DatabaseOpenError ? error.message : 'integrity check failed';
       }
-      const chain = checkStoredChain(store.db, store.workstationId);
+      const chain = checkStoredChain(ctx.db, ctx.core.workstationId);
       const chainText = chain.ok ? `ok (${chain.count} events)` : `first bad event ${chain.problem.seq}: ${chain.problem.message}`;
       return {
         ok: database === 'ok' && chain.ok,
@@ -40,6 +39,8 @@ export const storeHandlers: {
   },
 
   'store.backup': {
+    // A write handler although the call changes nothing: VACUUM INTO copies the database file.
+    kind: 'write',
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const store = ctx.core.store;
@@ -48,15 +49,7 @@ export const storeHandlers: {
         throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place for the backup.`);
       }
       if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; existing files are never overwritten.`);
-      // VACUUM INTO writes a consistent copy encrypted under the same data key, inside the private home.
-      const copy = join(store.layout.home, `backup-copy-${process.pid}.db`);
-      removeQuietly(copy);
-      try {
-        store.db.prepare('VACUUM INTO ?').run(copy);
-        return await writeBackup(out, copy, store.keyslotFileText(), session.keyring.data, ctx.core.clock.now().toISOString());
-      } finally {
-        removeQuietly(copy);
-      }
+      return await backupStore(store, out, session.keyring.data, ctx.core.clock.now().toISOString());
     },
     target: (input) => `file:${input.outPath}`,
   },

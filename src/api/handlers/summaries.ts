@@ -9,22 +9,29 @@ import { readSettings } from '../../store';
 import { RunRecords, displayText, type RunRecord } from '../../runner';
 import { LLM_SETTINGS, llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../egress';
-import type { Core } from '../core';
+import type { Core, ReadCore } from '../core';
 import type { Session } from '../../identity/sessions';
 import { type Handler, needSession } from './types';
 
-function mustFindRun(core: Core, id: string): RunRecord {
-  const run = new RunRecords(core.store.db).get(id);
+function mustFindRun(core: ReadCore, id: string): RunRecord {
+  const run = new RunRecords(core.db).get(id);
   if (!run) throw new ApiError('NOT_FOUND', `No run ${id}. List runs with "runs list".`);
   return run;
 }
 
+/** The LLM path's redactor for one run: every vault value the session opens and the run's sensitive values masked. */
 function llmRedactor(core: Core, session: Session, run: RunRecord): RedactorFactory {
-  return (record) => redactorFor(core, 'llm', { vaultKey: session.keyring.vault, run, record });
+  const options = { vaultKey: session.keyring.vault, run };
+  return (record) => (record ? redactorFor(core, 'llm', { ...options, record: true }) : redactorFor(core, 'llm', { ...options, record: false }));
+}
+
+/** The same redactor for a preview, which records no pseudonym. */
+function previewRedactor(core: ReadCore, session: Session, run: RunRecord): RedactorFactory {
+  return () => redactorFor(core, 'llm', { vaultKey: session.keyring.vault, run, record: false });
 }
 
 /** The answer came from a model fed with task output: shown neutralised, like task text (runner/text.ts). */
-function view(core: Core, s: SummaryRecord) {
+function view(core: ReadCore, s: SummaryRecord) {
   return {
     ...s,
     answer: s.answer === null ? null : displayText(unmapPseudonyms(core, s.answer)),
@@ -42,7 +49,7 @@ export const summaryHandlers: {
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const config = llmConfig(readSettings(core.store.db, LLM_SETTINGS));
+      const config = llmConfig(readSettings(core.db, LLM_SETTINGS));
       const run = mustFindRun(core, input.id);
       const sent = await summariseRun(core, {
         run,
@@ -54,7 +61,7 @@ export const summaryHandlers: {
         onRecorded: () => ctx.markRecorded(),
       });
       ctx.change(sent.commit, sent.event);
-      return view(core, new RunSummaries(core.store.db).get(sent.id)!);
+      return view(core, new RunSummaries(core.db).get(sent.id)!);
     },
     target: (input) => `run:${input.id}`,
     details: (input) => ({ run: input.id }),
@@ -64,9 +71,9 @@ export const summaryHandlers: {
     run: (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const config = llmConfig(readSettings(core.store.db, LLM_SETTINGS));
+      const config = llmConfig(readSettings(core.db, LLM_SETTINGS));
       const run = mustFindRun(core, input.id);
-      const redacted = redactedPrompt(core, run, llmRedactor(core, session, run), false);
+      const redacted = redactedPrompt(core, run, previewRedactor(core, session, run), false);
       return {
         endpoint: config.url.toString(),
         model: config.model,
@@ -84,7 +91,7 @@ export const summaryHandlers: {
     run: (ctx, input) => {
       const core = ctx.core;
       mustFindRun(core, input.id);
-      return { summaries: new RunSummaries(core.store.db).forRun(input.id, input.limit ?? 50).map((s) => view(core, s)) };
+      return { summaries: new RunSummaries(core.db).forRun(input.id, input.limit ?? 50).map((s) => view(core, s)) };
     },
   },
 };

@@ -17,7 +17,7 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   'trust.addKey': {
     run: (ctx, input) => {
       const key = parseTrustedKeyPem(input.pem);
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       return ctx.change(
         () => {
           const added = addTrustKey(db, key, input.comment ?? '', ctx.actor, ctx.core.clock.now().toISOString());
@@ -29,12 +29,12 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   },
 
   'trust.list': {
-    run: (ctx, input) => ({ keys: listTrustKeys(ctx.core.store.db, { includeRemoved: input.includeRemoved ?? false }).map(withoutPem) }),
+    run: (ctx, input) => ({ keys: listTrustKeys(ctx.db, { includeRemoved: input.includeRemoved ?? false }).map(withoutPem) }),
   },
 
   'trust.remove': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       const key = findTrustKey(db, input.fingerprint);
       return ctx.change(
         () => {
@@ -51,12 +51,12 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   },
 
   'policy.show': {
-    run: (ctx) => ({ policy: readPolicy(ctx.core.store.db), default: { allow: [...DEFAULT_TAG_POLICY.allow], deny: [...DEFAULT_TAG_POLICY.deny] } }),
+    run: (ctx) => ({ policy: readPolicy(ctx.db), default: { allow: [...DEFAULT_TAG_POLICY.allow], deny: [...DEFAULT_TAG_POLICY.deny] } }),
   },
 
   'policy.allow': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       return ctx.change(() => ({ policy: writePolicy(db, allowTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()) }));
     },
     target: () => 'policy:tags',
@@ -65,7 +65,7 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
 
   'policy.deny': {
     run: (ctx, input) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       return ctx.change(() => ({ policy: writePolicy(db, denyTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()) }));
     },
     target: () => 'policy:tags',
@@ -74,7 +74,7 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
 
   'policy.clear': {
     run: (ctx) => {
-      const db = ctx.core.store.db;
+      const db = ctx.db;
       return ctx.change(() => ({ policy: writePolicy(db, clearPolicy(), ctx.actor, ctx.core.clock.now().toISOString()) }));
     },
     target: () => 'policy:tags',

@@ -1,18 +1,34 @@
 import type { z } from 'zod';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { ApiError, type ReadonlyDb } from '../../kernel';
+import type { Session } from '../../identity';
 import type { Contract, OpName } from '../contract';
-import type { Core } from '../core';
-import type { Session } from '../../identity/sessions';
-import { ApiError } from '../../kernel';
+import type { Core, ReadCore } from '../core';
 
 export interface AuditNote {
   target?: string | null;
   details?: Record<string, unknown>;
 }
 
-export interface HandlerContext {
-  core: Core;
+interface CallContext {
   session: Session | null;
   actor: string;
+}
+
+/**
+ * What the handler of an operation that does not change state gets: the core and its database
+ * typed read-only (ReadonlyDb: no run, exec, transaction or pragma) and no way to record. A write
+ * from a read handler does not compile.
+ */
+export interface ReadHandlerContext extends CallContext {
+  core: ReadCore;
+  db: ReadonlyDb;
+}
+
+/** What the handler of an operation that changes state gets: the whole core and the audit record of the change. */
+export interface HandlerContext extends CallContext {
+  core: Core;
+  db: Database;
   /** Runs a database change and its audit event in one transaction. */
   change<T>(fn: () => T, audit?: AuditNote): T;
   /** Records the success event inside a transaction the handler already opened. */
@@ -21,17 +37,36 @@ export interface HandlerContext {
   markRecorded(): void;
 }
 
-export interface Handler<N extends OpName> {
-  run(ctx: HandlerContext, input: z.output<Contract[N]['input']>): Promise<z.input<Contract[N]['output']>> | z.input<Contract[N]['output']>;
+type Input<N extends OpName> = z.output<Contract[N]['input']>;
+type Output<N extends OpName> = z.input<Contract[N]['output']>;
+
+interface HandlerParts<N extends OpName> {
   /** The audit event's target, e.g. `user:alice`. */
-  target?(input: z.output<Contract[N]['input']>): string | null;
+  target?(input: Input<N>): string | null;
   /** Audit details: an explicit allow-list of fields, never secrets. */
-  details?(input: z.output<Contract[N]['input']>): Record<string, unknown>;
+  details?(input: Input<N>): Record<string, unknown>;
 }
+
+interface ReadHandler<N extends OpName> extends HandlerParts<N> {
+  kind?: 'read';
+  run(ctx: ReadHandlerContext, input: Input<N>): Promise<Output<N>> | Output<N>;
+}
+
+interface WriteHandler<N extends OpName> extends HandlerParts<N> {
+  kind: 'write';
+  run(ctx: HandlerContext, input: Input<N>): Promise<Output<N>> | Output<N>;
+}
+
+/**
+ * The handler of an operation: one that changes state (`mutates` in the contract) writes; any
+ * other reads, unless it says `kind: 'write'` (sign-in opens the store, sign-out ends a session,
+ * a backup copies the database file): the exception is written where the reviewer sees it.
+ */
+export type Handler<N extends OpName> = Contract[N]['mutates'] extends true ? Omit<WriteHandler<N>, 'kind'> & { kind?: 'write' } : ReadHandler<N> | WriteHandler<N>;
 
 export type HandlerTable = { [N in OpName]: Handler<N> };
 
-export function needSession(ctx: HandlerContext): Session {
+export function needSession(ctx: CallContext): Session {
   if (!ctx.session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
   return ctx.session;
 }

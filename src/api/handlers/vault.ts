@@ -18,7 +18,7 @@ export const vaultHandlers: {
       if (value.length === 0) throw new ApiError('INVALID_INPUT', 'A vault item cannot be empty.');
       try {
         const { replaced } = ctx.change(
-          () => new VaultItems(ctx.core.store.db).put(key, input.name, value, session.name, ctx.core.clock.now().toISOString(), input.replace === true),
+          () => new VaultItems(ctx.db).put(key, input.name, value, session.name, ctx.core.clock.now().toISOString(), input.replace === true),
           { details: { size: value.length, replace: input.replace === true } },
         );
         return { name: input.name, size: value.length, replaced };
@@ -31,13 +31,13 @@ export const vaultHandlers: {
   },
 
   'vault.list': {
-    run: (ctx) => ({ items: new VaultItems(ctx.core.store.db).list() }),
+    run: (ctx) => ({ items: new VaultItems(ctx.db).list() }),
   },
 
   'vault.bind': {
     run: (ctx, input) => {
       const session = needSession(ctx);
-      const bundles = ctx.change(() => new VaultItems(ctx.core.store.db).bind(input.name, input.bundles, session.name, ctx.core.clock.now().toISOString()));
+      const bundles = ctx.change(() => new VaultItems(ctx.db).bind(input.name, input.bundles, session.name, ctx.core.clock.now().toISOString()));
       return { name: input.name, bundles };
     },
     target: (input) => `vault:${input.name}`,
@@ -46,7 +46,7 @@ export const vaultHandlers: {
 
   'vault.unbind': {
     run: (ctx, input) => {
-      const bundles = ctx.change(() => new VaultItems(ctx.core.store.db).unbind(input.name, input.bundles));
+      const bundles = ctx.change(() => new VaultItems(ctx.db).unbind(input.name, input.bundles));
       return { name: input.name, bundles };
     },
     target: (input) => `vault:${input.name}`,
@@ -55,7 +55,7 @@ export const vaultHandlers: {
 
   'vault.remove': {
     run: (ctx, input) => {
-      ctx.change(() => new VaultItems(ctx.core.store.db).remove(input.name));
+      ctx.change(() => new VaultItems(ctx.db).remove(input.name));
       return { ok: true as const };
     },
     target: (input) => `vault:${input.name}`,
