@@ -3,8 +3,7 @@
  * SQLite, hashing and exports never block the window, and a renderer crash or reload never stops
  * the core. Plain Node: it uses Electron's `process.parentPort`, never the electron module.
  */
-import { Core } from '../src/api/core';
-import { defaultHome } from '../src/store/files';
+import { Core, defaultHome } from '../src/api';
 import { directLink } from './core-link';
 import { serveCore, type HostPort } from './core-protocol';
 

@@ -2,10 +2,8 @@
  * The core reached in the same process: the utility process itself, and the browser test harness.
  * Goes through `call`/`subscribe` of src/api, the one handler table. No electron import.
  */
-import { call, subscribe } from '../src/api/dispatcher';
+import { call, subscribe, type Core, type OpName, type SubName } from '../src/api';
 import { toErrorShape } from '../src/kernel';
-import type { Core } from '../src/api/core';
-import type { OpName, SubName } from '../src/api/contract';
 import type { CoreLink } from './session-bridge';
 
 export function directLink(core: Core): CoreLink {

@@ -3,7 +3,7 @@
  * shows a screen only when the user's permissions allow it (the API refuses anyway).
  */
 import type { ComponentType } from 'react';
-import type { Permission } from '../../src/api/permissions';
+import type { Permission } from '../../src/api/contract';
 import type { IconName } from './components/Icon';
 import { DashboardScreen } from './screens/Dashboard';
 import { UsersScreen } from './screens/Users';

@@ -7,7 +7,7 @@ import { ApiError, toErrorShape, type Result } from '../kernel';
 import { contract, subscriptions, type OpName, type OpOutput, type SubEvent, type SubName } from './contract';
 import { rolesAllow } from './permissions';
 import type { Core } from './core';
-import type { Session } from '../identity/sessions';
+import type { Session } from '../identity';
 import { handlers } from './handlers';
 import type { HandlerContext, ReadHandlerContext } from './handlers/types';
 import { subscriptionHandlers } from './handlers/subscriptions';

@@ -4,3 +4,7 @@ export * from './contract';
 export * from './permissions';
 export { Core, VERSION, type CoreOptions } from './core';
 export { dispatch, call, subscribe } from './dispatcher';
+/** For the processes that start a core (CLI, desktop host): where its home is by default. */
+export { defaultHome } from '../store';
+/** The standalone verifier's command line, which `airgap-runner audit verify` runs as it is. */
+export { runVerifierCli } from '../audit';

@@ -2,7 +2,7 @@
  * Capabilities of each role, exactly the roles table of ARCHITECTURE.md. Every check is made
  * by the dispatcher, once, from this table; the UI only hides what the API would refuse.
  */
-import type { Role } from '../identity/roles';
+import type { Role } from '../identity/model';
 
 export const PERMISSIONS = [
   /** Sign in, change own password; see catalog, runs, issues, reports, logs. */

@@ -5,13 +5,13 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { joinSettingsBlocks, settingsFrom, type ReadonlyDb } from '../kernel';
 import { storedSettings } from '../store';
-import { IDENTITY_SETTINGS } from '../identity/settings';
-import { AUDIT_SETTINGS } from '../audit/settings';
-import { BUNDLE_SETTINGS } from '../bundles/settings';
-import { ENGINE_SETTINGS } from '../engine/settings';
-import { RETENTION_SETTINGS, RUNNER_SETTINGS } from '../runner/settings';
-import { REDACT_SETTINGS } from '../redact/settings';
-import { LLM_SETTINGS } from '../llm/settings';
+import { IDENTITY_SETTINGS } from '../identity';
+import { AUDIT_SETTINGS } from '../audit';
+import { BUNDLE_SETTINGS } from '../bundles';
+import { ENGINE_SETTINGS } from '../engine';
+import { RETENTION_SETTINGS, RUNNER_SETTINGS } from '../runner';
+import { REDACT_SETTINGS } from '../redact';
+import { LLM_SETTINGS } from '../llm';
 
 const BLOCKS = [IDENTITY_SETTINGS, AUDIT_SETTINGS, BUNDLE_SETTINGS, ENGINE_SETTINGS, RUNNER_SETTINGS, REDACT_SETTINGS, LLM_SETTINGS, RETENTION_SETTINGS] as const;
 

@@ -5,8 +5,7 @@
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
-import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store/crypto';
-import type { Keyring } from '../store/keyring';
+import { aesGcmDecrypt, aesGcmEncrypt, type Sealed, type Keyring } from '../store';
 import { describeIdentity, generateIdentity, type SigningIdentity } from './identity';
 
 const AAD = 'airgap-runner/audit-identity/v1';

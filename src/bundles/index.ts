@@ -1,6 +1,7 @@
 /**
- * Bundles: the codebundle.yaml format, the task contract (label, paths, environment, results) and
- * the tag policy. Pure: reading images and storing the catalog live elsewhere.
+ * Bundles: the codebundle.yaml format, the task contract (label, paths, environment, results), the
+ * tag policy, and the catalog in the store (bundles, trust roots, revocations, policy) with the
+ * import pipeline that fills it from a mirror (ARCHITECTURE.md, "CodeBundles and the offline mirror").
  */
 export {
   CODEBUNDLE_DEFAULT_PATH,
@@ -42,8 +43,27 @@ export {
   type TaskPolicyInput,
 } from './policy';
 export { parseIssueLine, parseReportLine, type IssueLine, type ReportLine } from './results';
-export { catalogBundlePort } from './catalog';
-export type { ImportProgress } from './import';
 export { BUNDLE_SETTINGS } from './settings';
-export { bundleByDigest } from './catalog';
+export {
+  bundleByDigest,
+  bundleByNameVersion,
+  bundleView,
+  catalogBundlePort,
+  findBundle,
+  insertBundle,
+  listBundleRecords,
+  listTasks,
+  pruneCandidates,
+  readSignaturesOptional,
+  revocationOf,
+  setImageRemoved,
+  statusContext,
+  taskViews,
+  type BundleRecord,
+} from './catalog';
+export { readPolicy, writePolicy } from './policy-store';
+export { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from './trust-roots';
+export { revocationFor, revokeDigest } from './revocation';
+export { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from './import';
+export { createStaging, removeStaging } from './import-staging';
 export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-signatures';

@@ -1,7 +1,5 @@
 import { ApiError } from '../kernel';
-import { Core } from '../api/core';
-import { dispatch } from '../api/dispatcher';
-import type { OpName, OpOutput } from '../api/contract';
+import { Core, dispatch, type OpName, type OpOutput } from '../api';
 import { secretFrom } from './prompt';
 
 export interface GlobalOptions {

@@ -4,9 +4,8 @@
  * Every command dispatches through the handler table of src/api. Exit 0 on success; otherwise
  * non-zero and one line `error CODE: message` on stderr.
  */
-import { Core } from '../api/core';
+import { Core, defaultHome } from '../api';
 import { ApiError, toErrorShape, type ErrorCode } from '../kernel';
-import { defaultHome } from '../store/files';
 import { CliContext, type CommandArgs } from './context';
 import type { Command } from './commands/types';
 import { storeCommands } from './commands/store';

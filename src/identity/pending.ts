@@ -7,8 +7,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync, ftruncateSync, chmodSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { openSealed, sealTo, type SealedBox } from '../store/crypto';
-import { FILE_MODE } from '../store/files';
+import { openSealed, sealTo, type SealedBox, FILE_MODE } from '../store';
 
 const CONTEXT = 'airgap-runner/pending-event/v1';
 

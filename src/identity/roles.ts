@@ -1,4 +1,4 @@
-import type { KeyName } from '../store/keyring';
+import type { KeyName } from '../store';
 
 export const ROLES = ['admin', 'operator', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

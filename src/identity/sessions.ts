@@ -1,7 +1,6 @@
 /** Sessions of a long-lived process (the desktop core); the CLI makes one per command. */
 import { randomUUID } from 'node:crypto';
-import type { Keyring } from '../store/keyring';
-import { wipeKeyring } from '../store/keyring';
+import { type Keyring, wipeKeyring } from '../store';
 import type { Role } from './roles';
 
 export interface Session {

@@ -9,8 +9,8 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../kernel';
-import { Masker } from '../redact/mask';
-import { displayLine } from '../runner/text';
+import { Masker } from '../redact';
+import { displayLine } from '../runner';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -4,8 +4,7 @@
  * Task output is untrusted: the system message tells the model so, and the answer is only ever
  * shown as text.
  */
-import type { RunRecord } from '../runner/records';
-import { displayLine, displayText } from '../runner/text';
+import { type RunRecord, displayLine, displayText } from '../runner';
 
 /** Version of the system message and layout below; recorded with each summary's audit event. */
 export const PROMPT_VERSION = 1;

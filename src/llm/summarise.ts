@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiError, type CoreContext, type ReadContext } from '../kernel';
 import { RunRecords, type RunRecord } from '../runner';
-import type { Redactor } from '../redact/types';
+import type { Redactor } from '../redact';
 import { chatCompletion, DEFAULT_MAX_RESPONSE_BYTES } from './client';
 import { buildPrompt, PROMPT_LIMITS, PROMPT_VERSION, SYSTEM_PROMPT } from './prompt';
 import { openApiKey } from './secrets';

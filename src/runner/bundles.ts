@@ -4,7 +4,7 @@
  * The catalog (src/bundles) provides it; tests may give their own.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import type { Codebundle, CodebundleTask } from '../bundles/schema';
+import type { Codebundle, CodebundleTask } from '../bundles';
 
 export interface RunnableBundle {
   name: string;

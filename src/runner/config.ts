@@ -7,8 +7,7 @@
 import { realpathSync, statSync, accessSync, constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { ApiError } from '../kernel';
-import { CONTAINER_PATHS } from '../bundles/contract';
-import type { CodebundleTask } from '../bundles/schema';
+import { CONTAINER_PATHS, type CodebundleTask } from '../bundles';
 
 export interface RunConfigInput {
   /** `--set NAME=VALUE`: text as typed. */

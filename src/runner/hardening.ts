@@ -6,9 +6,8 @@
  * deadline, and the image by id. Pure: the same inputs always give the same spec, so the test that
  * inspects a running container can compare against it.
  */
-import { CODEBUNDLE_DIR, CONTAINER_PATHS, TASK_ENV } from '../bundles/contract';
-import type { CodebundleTask } from '../bundles/schema';
-import type { BindMount, ContainerSpec, EngineInfo } from '../engine/types';
+import { CODEBUNDLE_DIR, CONTAINER_PATHS, TASK_ENV, type CodebundleTask } from '../bundles';
+import type { BindMount, ContainerSpec, EngineInfo } from '../engine';
 import type { FileMount } from './config';
 
 export const LABELS = {

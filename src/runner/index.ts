@@ -6,7 +6,7 @@ export { Lease, describeHolder, readLease, type LeaseHolder, type LeaseOptions }
 export { Runner, type RunnerOptions } from './runner';
 export { RunnerHost, type RunnerHostOptions } from './host';
 export type { RunLogEvent, RunStateEvent, RunTopics } from './events';
-export { RunRecords, RUN_OUTCOMES, RUN_STATES, type RunRecord, type RunOutcome, type RunState } from './records';
+export { RunRecords, RUN_OUTCOMES, RUN_STATES, type NewRun, type RunRecord, type RunOutcome, type RunState } from './records';
 export { issuesAcrossRuns, type IssuesFilter } from './issues';
 export { retentionLimits, planPurge, purgeRuns, parseBefore, compactAfterPurge, pinDeletionPragmas, type PurgePlan, type PurgeScope, type PurgedWithRuns } from './retention';
 export { checkRun, openSecrets, prepareJob, startDetails, type StartRequest } from './submit';
@@ -16,3 +16,4 @@ export { displayLine, displayText } from './text';
 export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening';
 export type { BundlePort, RunnableBundle, Admission } from './bundles';
 export type { LogLine } from './log-capture';
+export type { RunJob } from './execute';

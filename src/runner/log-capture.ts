@@ -5,7 +5,7 @@
  * marker says where the log was truncated and how much was not kept.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { StreamMasker, type Masker } from '../redact/mask';
+import { StreamMasker, type Masker } from '../redact';
 
 export type LogStream = 'stdout' | 'stderr' | 'system';
 

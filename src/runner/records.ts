@@ -5,7 +5,7 @@
  */
 import type { ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import type { IssueLine, ReportLine } from '../bundles/results';
+import type { IssueLine, ReportLine } from '../bundles';
 import type { SandboxRecord } from './hardening';
 import type { LogLine, LogStream } from './log-capture';
 import { purgeMarksOf, type PurgeMark } from './retention';

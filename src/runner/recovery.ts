@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CoreContext, Publisher } from '../kernel';
-import type { ContainerEngine } from '../engine/types';
-import { secretRoot, sweepSecretFolders } from '../vault/mount';
+import type { ContainerEngine } from '../engine';
+import { secretRoot, sweepSecretFolders } from '../vault';
 import { LABELS } from './hardening';
 import { RunRecords } from './records';
 import type { RunTopics } from './events';

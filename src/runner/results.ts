@@ -9,9 +9,8 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseIssueLine, parseReportLine, type IssueLine, type ReportLine } from '../bundles/results';
-import { RESULT_FILES } from '../bundles/contract';
-import type { Masker } from '../redact/mask';
+import { parseIssueLine, parseReportLine, type IssueLine, type ReportLine, RESULT_FILES } from '../bundles';
+import type { Masker } from '../redact';
 
 export interface ResultLimits {
   maxBytes: number;

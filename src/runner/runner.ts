@@ -5,9 +5,9 @@
  * CLI's one-process-per-command model and the desktop app work the same way.
  */
 import { join } from 'node:path';
-import { ensurePrivateDir } from '../store/files';
+import { ensurePrivateDir } from '../store';
 import type { CoreContext, Publisher } from '../kernel';
-import type { ContainerEngine } from '../engine/types';
+import type { ContainerEngine } from '../engine';
 import type { BundlePort } from './bundles';
 import type { RunTopics } from './events';
 import { RunExecution, wipe, type ExecEnv, type RunJob, type StopReason } from './execute';

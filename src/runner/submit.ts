@@ -5,10 +5,9 @@
  * and their vault items exist, are bound to the bundle and open.
  */
 import { ApiError, type CoreContext } from '../kernel';
-import type { CodebundleTask } from '../bundles/schema';
-import { Masker } from '../redact/mask';
-import { needVaultKey, VaultItems } from '../vault/items';
-import { secretRoot } from '../vault/mount';
+import type { CodebundleTask } from '../bundles';
+import { Masker } from '../redact';
+import { needVaultKey, VaultItems, secretRoot } from '../vault';
 import type { BundlePort, RunnableBundle } from './bundles';
 import { resolveConfig, type ResolvedConfig } from './config';
 import type { RunJob } from './execute';

@@ -8,7 +8,7 @@
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
-import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store/crypto';
+import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store';
 
 export const MAX_VAULT_ITEM_BYTES = 1024 * 1024;
 

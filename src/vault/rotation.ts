@@ -1,5 +1,5 @@
 /** Rotation hook (src/api/rotation-hooks.ts): every vault item is re-sealed from the old vault key to the new one, in the rotation's transaction. */
-import type { RotationHook } from '../store/store';
+import type { RotationHook } from '../store';
 import { VaultItems } from './items';
 
 export const resealVault: RotationHook = (db, oldKeys, newKeys) => {

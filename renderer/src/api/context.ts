@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react';
 import type { ApiClient } from './client';
 import type { OpOutput } from '../../../src/api/contract';
-import type { Permission } from '../../../src/api/permissions';
+import type { Permission } from '../../../src/api/contract';
 
 export const ApiContext = createContext<ApiClient | null>(null);
 

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useApi, useSession } from '../api/context';
 import { useOp } from '../api/use-op';
 import { useAction } from '../api/use-action';
-import { RUN_STATES, RUN_OUTCOMES } from '../../../src/api/contract/runs';
+import { RUN_STATES, RUN_OUTCOMES } from '../../../src/api/contract';
 import { Card, PageHeader } from '../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../components/Notice';
 import { formatTime } from '../format';

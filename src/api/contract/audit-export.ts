@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { op, sub } from './define';
 import { filePath } from './schemas';
 import { previewSection } from './redact';
-import { RULE_SET_IDS } from '../../redact/types';
+import { RULE_SET_IDS } from '../../redact/model';
 
 const identityInfo = z.object({
   subject: z.string(),

@@ -3,7 +3,7 @@
  * (issue 4; docs/import.md). Plus the import progress subscription.
  */
 import { z } from 'zod';
-import { tagPatternSchema } from '../../bundles/policy';
+import { tagPatternSchema } from '../../bundles/model';
 import { op, sub } from './define';
 import { empty, filePath } from './schemas';
 

@@ -65,3 +65,7 @@ export const SUB_NAMES = Object.keys(subscriptions) as SubName[];
 
 /** The boundary's error and result shapes, so clients without the core (renderer, preload) type them from here. */
 export type { ApiErrorShape, ErrorCode, Result } from '../../kernel';
+/** Constants clients show or check against (run states for filters, the preview's size limit). */
+export { RUN_STATES, RUN_OUTCOMES } from './runs';
+export { MAX_PREVIEW_TEXT } from './redact';
+export type { Permission } from '../permissions';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { op } from './define';
 import { empty } from './schemas';
 import { runId } from './runs';
-import { EGRESS_PATHS, REDACT_ACTIONS, RULE_SET_IDS } from '../../redact/types';
+import { EGRESS_PATHS, REDACT_ACTIONS, RULE_SET_IDS } from '../../redact/model';
 
 /** Largest text `redact preview --file` takes. */
 export const MAX_PREVIEW_TEXT = 8 * 1024 * 1024;

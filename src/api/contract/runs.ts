@@ -1,7 +1,7 @@
 /** Operations and subscriptions: runs (docs/runner.md). Texts from tasks come out neutralised for display. */
 import { z } from 'zod';
 import { op, sub } from './define';
-import { RULE_SET_IDS } from '../../redact/types';
+import { RULE_SET_IDS } from '../../redact/model';
 
 export const runId = z.string().regex(/^r-[a-z0-9]{10}$/, 'a run id looks like r-abcdefgh23');
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a variable name is upper-case letters, digits and "_"');

@@ -1,6 +1,6 @@
 /** Schemas shared by several operations. */
 import { z } from 'zod';
-import { ROLES } from '../../identity/roles';
+import { ROLES } from '../../identity/model';
 
 export const empty = z.object({}).strict();
 export const ok = z.object({ ok: z.literal(true) });

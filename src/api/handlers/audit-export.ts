@@ -5,17 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../kernel';
 import type { ReadCore } from '../core';
 import { readSettings, truncateWal } from '../../store';
-import { AUDIT_SETTINGS } from '../../audit/settings';
-import { chainHead, firstEventTime, iterateEvents, pagedEvents } from '../../audit/log';
-import { generateIdentity, importPkcs12, type SigningIdentity } from '../../audit/identity';
-import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '../../audit/identity-store';
-import { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow } from '../../audit/exports-store';
-import { writeExportBundle } from '../../audit/export-bundle';
-import { identityReplacementDetails } from '../../audit/rotation';
-import { auditRuleSet } from '../../egress/audit-rulesets';
-import { auditExportRedactor } from '../../egress/redactors';
-import { previewValue } from '../../egress/run-report';
-import { verifyBundles } from '../../audit/verify';
+import { AUDIT_SETTINGS, chainHead, firstEventTime, iterateEvents, pagedEvents, generateIdentity, importPkcs12, type SigningIdentity, hasIdentity, identityCertificate, loadIdentity, saveIdentity, confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow, writeExportBundle, identityReplacementDetails, verifyBundles } from '../../audit';
+import { auditRuleSet, auditExportRedactor, previewValue } from '../../egress';
 import { type Handler, type HandlerContext, needSession } from './types';
 
 function identityOut(core: ReadCore) {

@@ -1,5 +1,5 @@
 import { ApiError } from '../../kernel';
-import { chainHead, checkStoredChain, queryEvents } from '../../audit/log';
+import { chainHead, checkStoredChain, queryEvents } from '../../audit';
 import type { Handler } from './types';
 
 export const auditHandlers: { 'audit.list': Handler<'audit.list'>; 'audit.head': Handler<'audit.head'>; 'audit.check': Handler<'audit.check'> } = {

@@ -1,8 +1,7 @@
 import { ApiError } from '../../kernel';
 import { permissionsOf } from '../permissions';
-import { keysForRoles } from '../../identity/roles';
+import { keysForRoles, type UserRow } from '../../identity';
 import { type Handler, needSession } from './types';
-import type { UserRow } from '../../identity/users';
 
 export function userInfo(u: UserRow) {
   return { name: u.name, roles: u.roles, mustChangePassword: u.mustChangePassword, createdAt: u.createdAt };

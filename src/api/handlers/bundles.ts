@@ -20,17 +20,12 @@ import {
   statusContext,
   taskViews,
   type BundleRecord,
-} from '../../bundles/catalog';
-import { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from '../../bundles/import';
-import { readPolicy } from '../../bundles/policy-store';
-import { revocationFor, revokeDigest } from '../../bundles/revocation';
-import { createStaging, removeStaging } from '../../bundles/import-staging';
-import { activeTrustedKeys } from '../../bundles/trust-roots';
+} from '../../bundles';
+import { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary, readPolicy, revocationFor, revokeDigest, createStaging, removeStaging, activeTrustedKeys, type CodebundleTask } from '../../bundles';
 import { checkRepository, openMirrorSource, type OpenSourceOptions } from '../../mirror';
-import { layoutOf } from '../../store/files';
-import type { CodebundleTask } from '../../bundles/schema';
-import { runnerSettings } from '../../runner/settings';
-import { VaultItems } from '../../vault/items';
+import { layoutOf } from '../../store';
+import { runnerSettings } from '../../runner';
+import { VaultItems } from '../../vault';
 import { rolesAllow } from '../permissions';
 import { ApiError } from '../../kernel';
 import type { bundleSummary } from '../contract/bundles';

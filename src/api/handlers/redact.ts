@@ -4,12 +4,9 @@
  */
 import { ApiError } from '../../kernel';
 import { readSettings } from '../../store';
-import { REDACT_SETTINGS } from '../../redact/settings';
-import { RunRecords } from '../../runner/records';
-import { EGRESS_PATHS } from '../../redact/types';
-import { redactorFor, ruleSetFor } from '../../egress/redactors';
-import { addPattern, listPatterns, removePattern, unmapTextCounted } from '../../egress/redaction-store';
-import { previewRun, previewSection, type PreviewSection } from '../../egress/run-report';
+import { REDACT_SETTINGS, EGRESS_PATHS } from '../../redact';
+import { RunRecords } from '../../runner';
+import { redactorFor, ruleSetFor, addPattern, listPatterns, removePattern, unmapTextCounted, previewRun, previewSection, type PreviewSection } from '../../egress';
 import { type Handler, needSession } from './types';
 
 /** Vault values are never readable back: the preview marks where one was, not what it was. */

@@ -6,11 +6,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { redactorFor, sensitiveNames } from '../../egress/redactors';
-import { MASK } from '../../redact/mask';
-import { buildRunReport, writeNewFileAtomic } from '../../egress/run-report';
+import { redactorFor, sensitiveNames, buildRunReport, writeNewFileAtomic } from '../../egress';
+import { MASK } from '../../redact';
 import { rolesAllow } from '../permissions';
-import { layoutOf } from '../../store/files';
+import { layoutOf } from '../../store';
 import {
   Lease,
   RunRecords,
@@ -25,8 +24,7 @@ import {
   type Runner,
   type RunRecord,
 } from '../../runner';
-import type { RunJob } from '../../runner/execute';
-import type { NewRun } from '../../runner/records';
+import type { RunJob, NewRun } from '../../runner';
 import type { ReadCore } from '../core';
 import { type Handler, type HandlerContext, needSession } from './types';
 

@@ -1,11 +1,7 @@
 import { ApiError } from '../../kernel';
-import { checkIntegrity, DatabaseOpenError } from '../../store/database';
-import { backupStore } from '../../store/backup';
-import { restoreBackup } from '../../store/restore';
-import { SCHEMA_VERSION } from '../../store/migrations';
-import { checkStoredChain } from '../../audit/log';
-import { keysForRoles } from '../../identity/roles';
-import { Users } from '../../identity/users';
+import { checkIntegrity, DatabaseOpenError, backupStore, restoreBackup, SCHEMA_VERSION } from '../../store';
+import { checkStoredChain } from '../../audit';
+import { keysForRoles, Users } from '../../identity';
 import { type Handler, needSession } from './types';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -10,7 +10,7 @@ import { RunRecords, displayText, type RunRecord } from '../../runner';
 import { LLM_SETTINGS, llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../egress';
 import type { Core, ReadCore } from '../core';
-import type { Session } from '../../identity/sessions';
+import type { Session } from '../../identity';
 import { type Handler, needSession } from './types';
 
 function mustFindRun(core: ReadCore, id: string): RunRecord {

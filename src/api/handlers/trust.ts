@@ -2,10 +2,7 @@
  * Handlers: trust roots and tag policy (admins). Changes take effect at once: task status is
  * decided at read time (src/bundles/catalog.ts).
  */
-import { listBundleRecords } from '../../bundles/catalog';
-import { allowTags, clearPolicy, DEFAULT_TAG_POLICY, denyTags } from '../../bundles/policy';
-import { readPolicy, writePolicy } from '../../bundles/policy-store';
-import { addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from '../../bundles/trust-roots';
+import { listBundleRecords, allowTags, clearPolicy, DEFAULT_TAG_POLICY, denyTags, readPolicy, writePolicy, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from '../../bundles';
 import { parseTrustedKeyPem } from '../../trust';
 import type { Handler } from './types';
 

@@ -3,9 +3,9 @@
  * keys sealed to their slot; removing a user or a key-bearing role rotates every key.
  */
 import { ApiError } from '../../kernel';
-import { keysForRoles, type Role } from '../../identity/roles';
+import { keysForRoles, type Role } from '../../identity';
 import type { Core } from '../core';
-import type { KeyName } from '../../store/keyring';
+import type { KeyName } from '../../store';
 import { type Handler, type HandlerContext, needSession } from './types';
 import { userInfo } from './auth';
 

@@ -1,6 +1,6 @@
 /** The vault: values go in sealed under the caller's vault key and never come back out. */
 import { ApiError } from '../../kernel';
-import { needVaultKey, VaultItems } from '../../vault/items';
+import { needVaultKey, VaultItems } from '../../vault';
 import { type Handler, needSession } from './types';
 
 export const vaultHandlers: {

@@ -1,6 +1,5 @@
 import { ApiError } from '../../kernel';
-import { subscribe } from '../../api/dispatcher';
-import { runVerifierCli } from '../../audit/verifier-cli';
+import { subscribe, runVerifierCli } from '../../api';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { printFields, printJson, printTable } from '../output';

@@ -5,8 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import type { OpOutput } from '../../api/contract';
-import { MAX_PREVIEW_TEXT } from '../../api/contract/redact';
+import { type OpOutput, MAX_PREVIEW_TEXT } from '../../api';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import { ApiError } from '../../kernel';
-import type { OpOutput } from '../../api/contract';
+import type { OpOutput } from '../../api';
 import type { Command } from './types';
 import { flag, type CliContext, type CommandArgs } from '../context';
 import { printFields, printJson } from '../output';

@@ -7,8 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { subscribe } from '../../api/dispatcher';
-import type { OpOutput } from '../../api/contract';
+import { subscribe, type OpOutput } from '../../api';
 import type { Command } from './types';
 import { summaryCommands } from './summaries';
 import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';

@@ -1,0 +1,6 @@
+/**
+ * The catalog's pure face: the tag pattern and tag policy schemas, as data. The contract
+ * (src/api/contract) imports this, not index.ts, because the renderer and the Electron main process
+ * bundle the contract without the core: nothing here may reach Node, the store or any I/O.
+ */
+export { tagPatternSchema, tagPolicySchema, type TagPolicy } from './policy';
