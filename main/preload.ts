@@ -4,7 +4,7 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import { CHANNELS, type DesktopApi } from './desktop-api';
-import type { ApiErrorShape, Result } from '../src/kernel';
+import type { ApiErrorShape, Result } from '../src/api/contract';
 
 const listeners = new Map<number, (event: unknown) => void>();
 let nextSubscription = 1;

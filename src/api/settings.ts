@@ -2,7 +2,6 @@
  * Every known setting, for `settings.get` and `settings.set`: the blocks each domain declares, joined
  * in one table. Unknown keys are refused. What a setting means is its domain's business.
  */
-import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { joinSettingsBlocks, settingsFrom, type ReadonlyDb } from '../kernel';
 import { storedSettings } from '../store';
 import { IDENTITY_SETTINGS } from '../identity';

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
 import type { Redactor, Replacement } from '../redact';
 import { RunRecords, displayLine, displayText, type RunRecord } from '../runner';

@@ -3,4 +3,5 @@
  * index.ts, because the renderer and the Electron main process bundle the contract without the
  * core: nothing here may reach Node, the store or any I/O.
  */
-export { ROLES, type Role } from './roles';
+export const ROLES = ['admin', 'operator', 'auditor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];

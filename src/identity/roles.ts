@@ -1,7 +1,7 @@
 import type { KeyName } from '../store';
+import { ROLES, type Role } from './model';
 
-export const ROLES = ['admin', 'operator', 'auditor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 /** Which keys each role may hold (THREAT_MODEL.md): a viewer's slot never unwraps vault or audit keys. */
 const ROLE_KEYS: Record<Role, readonly KeyName[]> = {

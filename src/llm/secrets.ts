@@ -3,7 +3,6 @@
  * header and zeroed after the call. (The vault values masked in the prompt are opened by the
  * redactor itself: src/egress, `redactorFor(…, { vaultKey })`.)
  */
-import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
 import { VaultItems } from '../vault';
 

@@ -44,7 +44,7 @@ class Pusher {
   }
 
   private async send(method: string, url: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Response> {
-    const response = await fetch(url, { method, body: body as unknown as BodyInit | undefined, headers: this.headers(headers), redirect: 'manual' });
+    const response = await fetch(url, { method, body: body as unknown as RequestInit['body'], headers: this.headers(headers), redirect: 'manual' });
     if (response.status >= 400) {
       const text = (await response.text()).slice(0, 500);
       throw new Error(`${method} ${new URL(url).pathname} failed: HTTP ${response.status} ${text}`);

@@ -5,12 +5,9 @@
  *
  * Agreed between the parts of issue 8 before they were built; src/redact/index.ts implements it.
  */
+import type { RedactAction } from './model';
 
-/** What a rule does with a match. */
-export type RedactAction = 'drop' | 'mask' | 'pseudonymise';
-
-/** Where text leaves the workstation; settings say which rule set applies to each. */
-export type EgressPath = 'runsExport' | 'auditExport' | 'llm';
+export { EGRESS_PATHS, REDACT_ACTIONS, RULE_SET_IDS, type EgressPath, type RedactAction, type RuleSetId } from './model';
 
 /** One replacement made in a text: offsets are into the input text. */
 export interface Replacement {
@@ -55,8 +52,3 @@ export interface RedactorOptions {
   record?: boolean;
 }
 
-/** The built-in rule sets (docs/redaction.md); settings choose one per egress path. */
-export const RULE_SET_IDS = ['default', 'strict'] as const;
-export type RuleSetId = (typeof RULE_SET_IDS)[number];
-export const EGRESS_PATHS = ['runsExport', 'auditExport', 'llm'] as const satisfies readonly EgressPath[];
-export const REDACT_ACTIONS = ['drop', 'mask', 'pseudonymise'] as const satisfies readonly RedactAction[];

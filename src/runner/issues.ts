@@ -3,7 +3,6 @@
  * owns, with every text a task wrote neutralised for display.
  */
 import type { ReadonlyDb } from '../kernel';
-import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { RunRecord } from './records';
 import { displayLine, displayText } from './text';
 

@@ -1,5 +1,4 @@
 /** The runner's settings, declared and typed here, read fresh from the store each time they matter. */
-import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { z } from 'zod';
 import type { SettingsBlock, ReadonlyDb } from '../kernel';
 import { readSettings } from '../store';

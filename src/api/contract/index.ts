@@ -64,7 +64,7 @@ export const OP_NAMES = Object.keys(contract) as OpName[];
 export const SUB_NAMES = Object.keys(subscriptions) as SubName[];
 
 /** The boundary's error and result shapes, so clients without the core (renderer, preload) type them from here. */
-export type { ApiErrorShape, ErrorCode, Result } from '../../kernel';
+export type { ApiErrorShape, ErrorCode, Result } from '../../kernel/model';
 /** Constants clients show or check against (run states for filters, the preview's size limit). */
 export { RUN_STATES, RUN_OUTCOMES } from './runs';
 export { MAX_PREVIEW_TEXT } from './redact';

@@ -4,7 +4,7 @@ import { checkStoredChain } from '../../audit';
 import { keysForRoles, Users } from '../../identity';
 import { type Handler, needSession } from './types';
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export const storeHandlers: {
   'store.check': Handler<'store.check'>;

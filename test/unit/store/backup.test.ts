@@ -29,7 +29,7 @@ test('a backup restores on a fresh home with a password, and with the recovery k
     assert.ok(check.ok, JSON.stringify(check));
     const events = await as(again, session)('audit.list', { action: 'store.restore' });
     assert.equal(events.events.length, 1);
-    again.close();
+    await again.close();
   }
 });
 
