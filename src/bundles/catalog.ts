@@ -321,22 +321,34 @@ export function pruneCandidates(db: ReadonlyDb): Array<{ bundle: BundleRecord; w
   return out;
 }
 
-// --- the runner's view (the BundlePort of src/runner/bundles.ts, structurally) ---
+// --- what the runner asks of the catalog (runner/, through BundlePort) ---
 
+/** A bundle as the runner runs it: by image id, never by tag. */
 export interface RunnableBundle {
   name: string;
   version: string;
+  /** Manifest digest the bundle was imported (and signed) as. */
   digest: string;
+  /** The image id (config digest) the engine loaded: runs always use it, never a tag. */
   imageId: string;
   codebundle: Codebundle;
 }
 
 export type Admission = { allowed: true } | { allowed: false; reason: string };
 
-export const catalogBundlePort: {
+/**
+ * What the runner needs from the catalog: find an imported bundle, and decide whether one of its
+ * tasks may run now (tag policy and revocation, checked at submission and again at start). The
+ * catalog provides it (catalogBundlePort); tests may give their own.
+ */
+export interface BundlePort {
+  /** By `name` (newest version), `name@version` or digest; throws NOT_FOUND naming what to do. */
   resolve(db: ReadonlyDb, ref: string): RunnableBundle;
+  /** Tag policy and revocation, as they are now. */
   admit(db: ReadonlyDb, bundle: RunnableBundle, task: CodebundleTask): Admission;
-} = {
+}
+
+export const catalogBundlePort: BundlePort = {
   resolve(db: ReadonlyDb, ref: string): RunnableBundle {
     const b = findBundle(db, ref);
     return { name: b.name, version: b.version, digest: b.digest, imageId: b.imageId, codebundle: b.codebundle };

@@ -59,7 +59,10 @@ export {
   setImageRemoved,
   statusContext,
   taskViews,
+  type Admission,
+  type BundlePort,
   type BundleRecord,
+  type RunnableBundle,
 } from './catalog';
 export { readPolicy, writePolicy } from './policy-store';
 export { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from './trust-roots';

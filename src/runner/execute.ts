@@ -8,11 +8,10 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, type CoreContext, type Publisher } from '../kernel';
-import type { CodebundleTask } from '../bundles';
+import type { CodebundleTask, BundlePort, RunnableBundle } from '../bundles';
 import type { ContainerEngine } from '../engine';
 import type { Masker } from '../redact';
 import { secretRoot, removeRunSecrets, writeRunSecrets, type SecretRoot } from '../vault';
-import type { BundlePort, RunnableBundle } from './bundles';
 import type { ResolvedConfig } from './config';
 import type { RunTopics } from './events';
 import { buildSandbox, type SandboxRecord } from './hardening';

@@ -7,7 +7,7 @@
 import type { CoreContext, Publisher } from '../kernel';
 import type { ContainerEngine } from '../engine';
 import { layoutOf } from '../store';
-import type { BundlePort } from './bundles';
+import type { BundlePort } from '../bundles';
 import type { RunTopics } from './events';
 import { Lease, type LeaseOptions } from './lease';
 import type { RunRecord } from './records';

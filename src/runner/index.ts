@@ -14,6 +14,7 @@ export { Networks, checkNetworkName, chooseNetwork, type NetworkEntry } from './
 export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';
 export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening';
-export type { BundlePort, RunnableBundle, Admission } from './bundles';
+/** What the runner asks of the catalog, declared there. */
+export type { BundlePort, RunnableBundle, Admission } from '../bundles';
 export type { LogLine } from './log-capture';
 export type { RunJob } from './execute';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir } from '../store';
 import type { CoreContext, Publisher } from '../kernel';
 import type { ContainerEngine } from '../engine';
-import type { BundlePort } from './bundles';
+import type { BundlePort } from '../bundles';
 import type { RunTopics } from './events';
 import { RunExecution, wipe, type ExecEnv, type RunJob, type StopReason } from './execute';
 import type { Lease } from './lease';

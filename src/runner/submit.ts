@@ -5,10 +5,9 @@
  * and their vault items exist, are bound to the bundle and open.
  */
 import { ApiError, type CoreContext } from '../kernel';
-import type { CodebundleTask } from '../bundles';
+import type { CodebundleTask, BundlePort, RunnableBundle } from '../bundles';
 import { Masker } from '../redact';
 import { needVaultKey, VaultItems, secretRoot } from '../vault';
-import type { BundlePort, RunnableBundle } from './bundles';
 import { resolveConfig, type ResolvedConfig } from './config';
 import type { RunJob } from './execute';
 import type { NetworkChoice } from './hardening';

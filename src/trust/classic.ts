@@ -3,14 +3,14 @@
  * a simple-signing payload (`application/vnd.dev.cosign.simplesigning.v1+json`) with its base64
  * signature in the `dev.cosignproject.cosign/signature` annotation.
  */
-import { cosignSignatureTag, sha256Of } from './digest';
+import { sha256Digest, signatureTagFor } from '../oci';
 import { mostTelling, SignatureVerifyError, verifyFailed } from './errors';
 import {
   COSIGN_SIGNATURE_ANNOTATION,
   COSIGN_SIGNATURE_TYPE,
   COSIGN_SIMPLESIGNING_MEDIA_TYPE,
   decodeBase64,
-  manifestSchema,
+  imageManifestSchema,
   parseJson,
   simpleSigningPayloadSchema,
 } from './formats';
@@ -84,13 +84,13 @@ export interface ClassicCheck {
  */
 export async function verifyClassicSignatures(check: ClassicCheck): Promise<VerifiedSignature | null> {
   const limits = { ...DEFAULT_VERIFY_LIMITS, ...check.limits };
-  const manifestBytes = await check.source.getManifest(cosignSignatureTag(check.digest), limits.maxManifestBytes);
+  const manifestBytes = await check.source.getManifest(signatureTagFor(check.digest), limits.maxManifestBytes);
   if (manifestBytes === null) return null;
-  const manifest = manifestSchema.safeParse(parseJson(manifestBytes));
-  if (!manifest.success) throw verifyFailed('malformed', `the manifest at tag ${cosignSignatureTag(check.digest)} is not an image manifest`);
+  const manifest = imageManifestSchema.safeParse(parseJson(manifestBytes));
+  if (!manifest.success) throw verifyFailed('malformed', `the manifest at tag ${signatureTagFor(check.digest)} is not an image manifest`);
   const layers = manifest.data.layers.filter((layer) => layer.mediaType === COSIGN_SIMPLESIGNING_MEDIA_TYPE);
   if (layers.length === 0) {
-    throw verifyFailed('malformed', `the manifest at tag ${cosignSignatureTag(check.digest)} holds no simple-signing layer`);
+    throw verifyFailed('malformed', `the manifest at tag ${signatureTagFor(check.digest)} holds no simple-signing layer`);
   }
   const failures: SignatureVerifyError[] = [];
   for (const layer of layers.slice(0, limits.maxSignatures)) {
@@ -102,7 +102,7 @@ export async function verifyClassicSignatures(check: ClassicCheck): Promise<Veri
       }
       const payload = await check.source.getBlob({ digest: layer.digest, size: layer.size });
       if (payload === null) throw verifyFailed('tampered', `the signed payload ${shortDigest(layer.digest)} is missing from the mirror`);
-      if (payload.length !== layer.size || sha256Of(payload) !== layer.digest) {
+      if (payload.length !== layer.size || sha256Digest(payload) !== layer.digest) {
         throw verifyFailed('tampered', `the signed payload does not match its digest ${shortDigest(layer.digest)}`);
       }
       const verified = verifySimpleSigning({
@@ -111,7 +111,7 @@ export async function verifyClassicSignatures(check: ClassicCheck): Promise<Veri
         expectedDigests: check.acceptedDigests,
         trustedKeys: check.trustedKeys,
       });
-      return { format: 'cosign-classic', ...verified, signatureManifestDigest: sha256Of(manifestBytes) };
+      return { format: 'cosign-classic', ...verified, signatureManifestDigest: sha256Digest(manifestBytes) };
     } catch (error) {
       // Only verification failures are collected; a source's transport errors pass on unchanged.
       if (!(error instanceof SignatureVerifyError)) throw error;

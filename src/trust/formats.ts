@@ -3,17 +3,22 @@
  * use are typed; the raw bytes stay the source of truth for digests and signatures.
  */
 import { z } from 'zod';
-import { isSha256Digest } from './digest';
+import { MediaType, type descriptorSchema } from '../oci';
+
+/** The OCI schemas are oci's; trust checks signature manifests and referrer indexes against them. */
+export { imageIndexSchema, imageManifestSchema } from '../oci';
+/** A descriptor as a signature source hands it in; its digest is checked against the bytes it names. */
+export type Descriptor = z.input<typeof descriptorSchema>;
 
 /** Layer media type of a classic cosign signature (one layer per signature). */
-export const COSIGN_SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+export const COSIGN_SIMPLESIGNING_MEDIA_TYPE = MediaType.cosignSimpleSigning;
 /** Layer annotation holding the base64 signature over the layer's payload bytes. */
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 /** `critical.type` of a simple-signing payload made by `cosign sign`. */
 export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
 
 /** artifactType of cosign 3's referrer manifest, and media type of its one layer (the bundle JSON). */
-export const SIGSTORE_BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const SIGSTORE_BUNDLE_V03_MEDIA_TYPE = MediaType.sigstoreBundle;
 /** Bundle media types accepted inside the JSON (`mediaType` field). */
 export const ACCEPTED_BUNDLE_MEDIA_TYPES: readonly string[] = [
   SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
@@ -29,39 +34,6 @@ export const IN_TOTO_STATEMENT_TYPES: readonly string[] = [
 /** Manifest annotations cosign 3 puts on a bundle referrer. */
 export const BUNDLE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
 export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
-
-export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
-export const OCI_EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
-export const OCI_CONFIG_MEDIA_TYPE = 'application/vnd.oci.image.config.v1+json';
-
-const digest = z.string().refine(isSha256Digest, { message: 'must be sha256:<64 lower-case hex>' });
-
-export const descriptorSchema = z.object({
-  mediaType: z.string().min(1),
-  digest,
-  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  annotations: z.record(z.string(), z.string()).optional(),
-  artifactType: z.string().optional(),
-});
-export type Descriptor = z.infer<typeof descriptorSchema>;
-
-export const manifestSchema = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
-  config: descriptorSchema,
-  layers: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
-export type SignatureManifest = z.infer<typeof manifestSchema>;
-
-export const indexSchema = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  manifests: z.array(descriptorSchema),
-});
 
 /** The simple-signing payload (containers/image "JSON data format"), as cosign writes it. */
 export const simpleSigningPayloadSchema = z.object({

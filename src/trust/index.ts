@@ -2,7 +2,6 @@
  * Trust: trust roots (PEM public keys) and signature verification for CodeBundle images.
  * Everything here is pure over bytes a mirror source hands in; see SignatureSource.
  */
-export { cosignSignatureTag, digestHexOf, isSha256Digest, referrersFallbackTag, sha256Of } from './digest';
 export { SignatureVerifyError, verifyFailed, type VerifyFailureReason } from './errors';
 export {
   COSIGN_SIGN_PREDICATE_TYPE,

@@ -2,9 +2,9 @@
  * Finding cosign 3 bundles for an image: the referrers API (or an OCI layout's manifests whose
  * subject is the image), then the `sha256-<hex>` fallback tag of the OCI 1.1 referrers tag schema.
  */
-import { referrersFallbackTag, sha256Of } from './digest';
+import { referrersTagFor, sha256Digest } from '../oci';
 import { mostTelling, SignatureVerifyError, verifyFailed } from './errors';
-import { indexSchema, manifestSchema, parseJson, SIGSTORE_BUNDLE_V03_MEDIA_TYPE, type Descriptor } from './formats';
+import { imageIndexSchema, imageManifestSchema, parseJson, SIGSTORE_BUNDLE_V03_MEDIA_TYPE, type Descriptor } from './formats';
 import type { TrustedKey } from './keys';
 import { verifySigstoreBundle } from './sigstore-bundle';
 import { DEFAULT_VERIFY_LIMITS, type SignatureSource, type VerifiedSignature, type VerifyLimits } from './source';
@@ -21,8 +21,8 @@ export interface BundleReferrerCheck {
 
 async function candidateDescriptors(check: BundleReferrerCheck, limits: VerifyLimits): Promise<Descriptor[]> {
   const listed = await check.source.listReferrers(check.digest, SIGSTORE_BUNDLE_V03_MEDIA_TYPE);
-  const fallbackBytes = await check.source.getManifest(referrersFallbackTag(check.digest), limits.maxManifestBytes);
-  const fallback = fallbackBytes ? indexSchema.safeParse(parseJson(fallbackBytes)) : undefined;
+  const fallbackBytes = await check.source.getManifest(referrersTagFor(check.digest), limits.maxManifestBytes);
+  const fallback = fallbackBytes ? imageIndexSchema.safeParse(parseJson(fallbackBytes)) : undefined;
   const all = [...listed, ...(fallback?.success ? fallback.data.manifests : [])];
   const seen = new Set<string>();
   return all
@@ -35,8 +35,8 @@ async function checkReferrer(check: BundleReferrerCheck, limits: VerifyLimits, d
   const short = `${descriptor.digest.slice(0, 19)}…`;
   const bytes = await check.source.getManifest(descriptor.digest, limits.maxManifestBytes);
   if (bytes === null) throw verifyFailed('tampered', `the referrer ${short} is listed but missing from the mirror`);
-  if (sha256Of(bytes) !== descriptor.digest) throw verifyFailed('tampered', `the referrer manifest does not match its digest ${short}`);
-  const parsed = manifestSchema.safeParse(parseJson(bytes));
+  if (sha256Digest(bytes) !== descriptor.digest) throw verifyFailed('tampered', `the referrer manifest does not match its digest ${short}`);
+  const parsed = imageManifestSchema.safeParse(parseJson(bytes));
   if (!parsed.success) throw verifyFailed('malformed', `the referrer ${short} is not a manifest`);
   const manifest = parsed.data;
   if ((manifest.artifactType ?? manifest.config.mediaType) !== SIGSTORE_BUNDLE_V03_MEDIA_TYPE) return undefined;
@@ -48,7 +48,7 @@ async function checkReferrer(check: BundleReferrerCheck, limits: VerifyLimits, d
   if (layer.size > limits.maxBundleBytes) throw verifyFailed('malformed', `the sigstore bundle is larger than ${limits.maxBundleBytes} bytes`);
   const bundle = await check.source.getBlob({ digest: layer.digest, size: layer.size });
   if (bundle === null) throw verifyFailed('tampered', `the sigstore bundle ${layer.digest.slice(0, 19)}… is missing from the mirror`);
-  if (bundle.length !== layer.size || sha256Of(bundle) !== layer.digest) {
+  if (bundle.length !== layer.size || sha256Digest(bundle) !== layer.digest) {
     throw verifyFailed('tampered', `the sigstore bundle does not match its digest ${layer.digest.slice(0, 19)}…`);
   }
   const verified = verifySigstoreBundle({

@@ -4,7 +4,7 @@
  * image manifest and (for multi-arch images) on the index that lists it.
  */
 import { verifyClassicSignatures } from './classic';
-import { digestHexOf } from './digest';
+import { digestHex } from '../oci';
 import { mostTelling, SignatureVerifyError, verifyFailed } from './errors';
 import type { TrustedKey } from './keys';
 import { verifyBundleReferrers } from './referrers';
@@ -31,7 +31,7 @@ export interface ImageSignatureCheck {
  */
 export async function verifyImageSignature(check: ImageSignatureCheck): Promise<VerifiedSignature> {
   const digests = [check.manifestDigest, ...(check.indexDigest ? [check.indexDigest] : [])];
-  digests.forEach(digestHexOf);
+  digests.forEach(digestHex);
   if (check.trustedKeys.length === 0) {
     throw verifyFailed('unknown-key', 'no trust roots are configured, so no signature can be accepted');
   }

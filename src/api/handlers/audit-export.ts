@@ -1,12 +1,12 @@
 /** The audit signing identity, exports carried by hand, delivery confirmation, pruning, verification. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../kernel';
 import type { ReadCore } from '../core';
 import { readSettings, truncateWal } from '../../store';
 import { AUDIT_SETTINGS, chainHead, firstEventTime, iterateEvents, pagedEvents, generateIdentity, importPkcs12, type SigningIdentity, hasIdentity, identityCertificate, loadIdentity, saveIdentity, confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow, writeExportBundle, identityReplacementDetails, verifyBundles } from '../../audit';
 import { auditRuleSet, auditExportRedactor, previewValue } from '../../egress';
+import { newOutputFile } from './output-file';
 import { type Handler, type HandlerContext, needSession } from './types';
 
 function identityOut(core: ReadCore) {
@@ -99,9 +99,7 @@ export const auditExportHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const db = core.db;
-      const out = resolve(input.outPath);
-      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place.`);
-      if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports never overwrite a file.`);
+      const out = newOutputFile(input.outPath);
       const identity = loadIdentity(db, session.keyring);
       const start = nextRangeStart(db, core.workstationId);
       const head = chainHead(db)?.seq ?? 0;

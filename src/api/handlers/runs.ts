@@ -3,8 +3,7 @@
  * cancel. Texts a task wrote leave the core neutralised for display (runner/text.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { ApiError } from '../../kernel';
 import { redactorFor, sensitiveNames, buildRunReport, writeNewFileAtomic } from '../../egress';
 import { MASK } from '../../redact';
@@ -26,6 +25,7 @@ import {
 } from '../../runner';
 import type { RunJob, NewRun } from '../../runner';
 import type { ReadCore } from '../core';
+import { newOutputFile } from './output-file';
 import { type Handler, type HandlerContext, needSession } from './types';
 
 function mustFind(core: ReadCore, id: string): RunRecord {
@@ -229,9 +229,7 @@ export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
       const session = needSession(ctx);
       const core = ctx.core;
       const run = mustFind(core, input.id);
-      const out = resolve(input.outPath);
-      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place.`);
-      if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports never overwrite a file.`);
+      const out = newOutputFile(input.outPath);
       const vaultKey = session.keyring.vault;
       const redactor = redactorFor(core, 'runsExport', { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), ...(vaultKey ? { vaultKey } : {}), run, record: true });
       const doc = buildRunReport(core.db, run, redactor, core.clock.now().toISOString());

@@ -2,9 +2,8 @@ import { ApiError } from '../../kernel';
 import { checkIntegrity, DatabaseOpenError, backupStore, restoreBackup, SCHEMA_VERSION } from '../../store';
 import { checkStoredChain } from '../../audit';
 import { keysForRoles, Users } from '../../identity';
+import { newOutputFile } from './output-file';
 import { type Handler, needSession } from './types';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 
 export const storeHandlers: {
   'store.check': Handler<'store.check'>;
@@ -40,11 +39,7 @@ export const storeHandlers: {
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const store = ctx.core.store;
-      const out = resolve(input.outPath);
-      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) {
-        throw new ApiError('INVALID_INPUT', `The folder ${dirname(out)} does not exist. Create it or choose another place for the backup.`);
-      }
-      if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; existing files are never overwritten.`);
+      const out = newOutputFile(input.outPath);
       return await backupStore(store, out, session.keyring.data, ctx.core.clock.now().toISOString());
     },
     target: (input) => `file:${input.outPath}`,

@@ -4,7 +4,7 @@ import { ApiError } from '../../../src/kernel';
 import { secretRoot } from '../../../src/vault/mount';
 import { codebundleSchema, type Codebundle } from '../../../src/bundles/schema';
 import { evaluateTask, type TagPolicy } from '../../../src/bundles/policy';
-import type { BundlePort, RunnableBundle } from '../../../src/runner/bundles';
+import type { BundlePort, RunnableBundle } from '../../../src/runner';
 import { addUser, as, initialisedCore } from '../../helpers/core';
 import { FakeEngine, type Behaviour } from './fake-engine';
 import type { ContainerSpec } from '../../../src/engine/types';
