@@ -117,7 +117,7 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('alert').filter({ hasText: 'exponential time' }).waitFor();
     await redact.add('ticket', 'TCK-\\d{4,8}', 'pseudonymise');
     await redact.status.filter({ hasText: 'Pattern ticket added' }).waitFor();
-    await redact.patterns.getByRole('cell', { name: 'ticket', exact: true }).waitFor();
+    await redact.patterns.getByRole('rowheader', { name: 'ticket', exact: true }).waitFor();
     await redact.result.locator('mark[data-rule="site:ticket"]').first().waitFor();
     assert.ok(!(await redact.log.innerText()).includes('TCK-775533'));
     await shoot(page, 'redact-02-pattern-added');

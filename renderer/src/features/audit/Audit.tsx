@@ -6,6 +6,7 @@ import type { OpInput, OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { DataTable, type Column } from '../../components/table';
 import { detailsText, formatTime, shortHash } from '../../format';
 
 const PAGE_SIZE = 25;
@@ -86,8 +87,18 @@ function FilterForm({ onApply }: { onApply: (filters: Filters) => void }) {
   };
   return (
     <form className="filters" onSubmit={submit} noValidate aria-label="Filter events">
-      <Field label="Action" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} placeholder="e.g. users.add" />
-      <Field label="Actor" value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} placeholder="e.g. user:alice" />
+      <Field
+        label="Action"
+        value={draft.action}
+        onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+        placeholder="e.g. users.add"
+      />
+      <Field
+        label="Actor"
+        value={draft.actor}
+        onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
+        placeholder="e.g. user:alice"
+      />
       <Field label="Since" type="datetime-local" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />
       <div className="filters-actions">
         <button type="submit" className="btn btn-primary">
@@ -108,50 +119,37 @@ function FilterForm({ onApply }: { onApply: (filters: Filters) => void }) {
   );
 }
 
-function EventsTable({ events }: { events: OpOutput<'audit.list'>['events'] }) {
-  if (events.length === 0) return <p className="empty">No events match these filters.</p>;
-  return (
-    <div className="table-wrap">
-    <table className="table table-dense">
-      <caption className="visually-hidden">Audit events, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Time</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((e) => (
-          <tr key={e.seq}>
-            <td className="mono">{e.seq}</td>
-            <td className="nowrap">{formatTime(e.time)}</td>
-            <td className="mono">{e.actor}</td>
-            <td className="mono">{e.action}</td>
-            <td className="mono">{e.target ?? '—'}</td>
-            <td>
-              <span className={`badge badge-${e.outcome === 'success' ? 'success' : e.outcome === 'denied' ? 'warning' : 'danger'}`}>{e.outcome}</span>
-            </td>
-            <td>
-              <details>
-                <summary>Show</summary>
-                <pre className="details-text">{detailsText(e.details)}</pre>
-                <p className="mono hint" title={e.hash}>
-                  hash {shortHash(e.hash, 20)}
-                </p>
-              </details>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-    </div>
-  );
-}
+type AuditEvent = OpOutput<'audit.list'>['events'][number];
+
+const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
+  { id: 'seq', header: '#', className: 'mono', cell: (e) => e.seq },
+  { id: 'time', header: 'Time', className: 'nowrap', cell: (e) => formatTime(e.time) },
+  { id: 'actor', header: 'Actor', className: 'mono', cell: (e) => e.actor },
+  { id: 'action', header: 'Action', className: 'mono', cell: (e) => e.action },
+  { id: 'target', header: 'Target', className: 'mono', cell: (e) => e.target ?? '—' },
+  {
+    id: 'outcome',
+    header: 'Outcome',
+    cell: (e) => (
+      <span className={`badge badge-${e.outcome === 'success' ? 'success' : e.outcome === 'denied' ? 'warning' : 'danger'}`}>
+        {e.outcome}
+      </span>
+    ),
+  },
+  {
+    id: 'details',
+    header: 'Details',
+    cell: (e) => (
+      <details>
+        <summary>Show</summary>
+        <pre className="details-text">{detailsText(e.details)}</pre>
+        <p className="mono hint" title={e.hash}>
+          hash {shortHash(e.hash, 20)}
+        </p>
+      </details>
+    ),
+  },
+];
 
 export function AuditScreen() {
   const api = useApi();
@@ -196,32 +194,42 @@ export function AuditScreen() {
         <Card title="Events">
           <FilterForm onApply={showFirstPage} />
           <ErrorNotice error={list.error} />
-          <EventsTable events={events} />
-          <nav className="pager" aria-label="Audit pages">
-            <button
-              type="button"
-              className="btn"
-              disabled={history.length === 0}
-              onClick={() => {
-                setCursor(history[history.length - 1]);
-                setHistory(history.slice(0, -1));
-              }}
-            >
-              Newer
-            </button>
-            <span className="muted">{events.length > 0 ? `Events #${events[0]!.seq} to #${events[events.length - 1]!.seq}` : ''}</span>
-            <button
-              type="button"
-              className="btn"
-              disabled={!hasOlder}
-              onClick={() => {
-                setHistory([...history, cursor]);
-                setCursor(events[events.length - 1]?.seq);
-              }}
-            >
-              Older
-            </button>
-          </nav>
+          <DataTable
+            caption="Audit events, newest first"
+            dense
+            columns={EVENT_COLUMNS}
+            rows={events}
+            rowKey={(e) => String(e.seq)}
+            loading={list.loading && !list.data}
+            empty="No events match these filters."
+            pager={
+              <nav className="pager" aria-label="Audit pages">
+                <button
+                  type="button"
+                  className="btn"
+                  disabled={history.length === 0}
+                  onClick={() => {
+                    setCursor(history[history.length - 1]);
+                    setHistory(history.slice(0, -1));
+                  }}
+                >
+                  Newer
+                </button>
+                <span className="muted">{events.length > 0 ? `Events #${events[0]!.seq} to #${events[events.length - 1]!.seq}` : ''}</span>
+                <button
+                  type="button"
+                  className="btn"
+                  disabled={!hasOlder}
+                  onClick={() => {
+                    setHistory([...history, cursor]);
+                    setCursor(events[events.length - 1]?.seq);
+                  }}
+                >
+                  Older
+                </button>
+              </nav>
+            }
+          />
         </Card>
       </div>
     </>

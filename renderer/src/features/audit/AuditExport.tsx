@@ -6,6 +6,7 @@ import type { OpOutput, SubEvent } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
+import { DataTable, type Column } from '../../components/table';
 import { formatBytes, formatTime, shortHash } from '../../format';
 import { countsText, MarkedSection } from '../redact';
 
@@ -39,7 +40,10 @@ function RedactionPreviewPanel({ ruleSet }: { ruleSet: 'default' | 'strict' }) {
       {preview && (
         <>
           <p className="muted">
-            {preview.lastSeq >= preview.firstSeq ? `Events #${preview.firstSeq} to #${preview.lastSeq} of ${preview.pending} pending` : 'No event is pending'} · rule set{' '}
+            {preview.lastSeq >= preview.firstSeq
+              ? `Events #${preview.firstSeq} to #${preview.lastSeq} of ${preview.pending} pending`
+              : 'No event is pending'}{' '}
+            · rule set{' '}
             <span className="mono">
               {preview.ruleSet} {preview.version}
             </span>{' '}
@@ -81,7 +85,11 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
   useEffect(() => api.subscribe('audit.exportProgress', {}, setProgress), [api]);
 
   async function choose() {
-    const path = await api.chooseSaveFile({ title: 'Save the audit export', defaultName: defaultName(), filters: [{ name: 'Audit export', extensions: ['tar.gz', 'gz'] }] });
+    const path = await api.chooseSaveFile({
+      title: 'Save the audit export',
+      defaultName: defaultName(),
+      filters: [{ name: 'Audit export', extensions: ['tar.gz', 'gz'] }],
+    });
     if (path) {
       setOutPath(path);
       setStep(2);
@@ -133,7 +141,15 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
               <label className="check" key={c.id}>
                 <input type="radio" name="audit-redact" checked={redact === c.id} onChange={() => setRedact(c.id)} />
                 <span>
-                  <span>{c.id === 'none' ? 'No redaction' : <>Rule set <span className="mono">{c.id}</span></>}</span>
+                  <span>
+                    {c.id === 'none' ? (
+                      'No redaction'
+                    ) : (
+                      <>
+                        Rule set <span className="mono">{c.id}</span>
+                      </>
+                    )}
+                  </span>
                   <span className="check-hint">{c.hint}</span>
                 </span>
               </label>
@@ -156,7 +172,11 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
         <div className="stack">
           {!result && (
             <div role="status">
-              <p>{progress ? `${progress.phase === 'signing' ? 'Signing' : progress.phase === 'done' ? 'Finishing' : 'Writing events'}: ${progress.events} events, ${formatBytes(progress.bytes)}` : 'Starting the export…'}</p>
+              <p>
+                {progress
+                  ? `${progress.phase === 'signing' ? 'Signing' : progress.phase === 'done' ? 'Finishing' : 'Writing events'}: ${progress.events} events, ${formatBytes(progress.bytes)}`
+                  : 'Starting the export…'}
+              </p>
               <progress aria-label="Export progress" />
             </div>
           )}
@@ -203,6 +223,44 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
   );
 }
 
+type ExportRow = OpOutput<'audit.exports'>['exports'][number];
+
+const EXPORT_COLUMNS: readonly Column<ExportRow>[] = [
+  { id: 'id', header: 'Export', rowHeader: true, className: 'mono', cell: (e) => e.id },
+  {
+    id: 'events',
+    header: 'Events',
+    cell: (e) => (
+      <>
+        #{e.firstSeq}–#{e.lastSeq}
+        {e.redaction ? <span className="badge badge-neutral badge-inline">{e.redaction}</span> : null}
+      </>
+    ),
+  },
+  {
+    id: 'made',
+    header: 'Made',
+    className: 'nowrap',
+    cell: (e) => (
+      <>
+        {formatTime(e.createdAt)}
+        <div className="muted">by {e.createdBy}</div>
+      </>
+    ),
+  },
+  { id: 'signer', header: 'Signer', className: 'mono', title: (e) => e.signer, cell: (e) => shortHash(e.signer, 16) },
+  {
+    id: 'delivered',
+    header: 'Delivered',
+    cell: (e) =>
+      e.confirmedAt ? (
+        <span className="badge badge-success">confirmed by {e.confirmedBy}</span>
+      ) : (
+        <span className="badge badge-warning">not yet</span>
+      ),
+  },
+];
+
 function ExportsList({ generation, onChanged }: { generation: number; onChanged: () => void }) {
   const api = useApi();
   const session = useSession();
@@ -211,80 +269,51 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
   const [notice, setNotice] = useState<string | null>(null);
   const [pruning, setPruning] = useState<ExportInfo | null>(null);
   const canAct = session.can('audit.export');
-  const exports = list.data?.exports ?? [];
   return (
     <Card title="Exports">
       <ErrorNotice error={list.error ?? error} />
       {notice && <StatusNotice>{notice}</StatusNotice>}
-      {exports.length === 0 ? (
-        <p className="empty">No exports yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-dense">
-            <caption className="visually-hidden">Audit exports, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Export</th>
-                <th scope="col">Events</th>
-                <th scope="col">Made</th>
-                <th scope="col">Signer</th>
-                <th scope="col">Delivered</th>
-                {canAct && <th scope="col"><span className="visually-hidden">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {exports.map((e) => (
-                <tr key={e.id}>
-                  <th scope="row" className="mono">
-                    {e.id}
-                  </th>
-                  <td>
-                    #{e.firstSeq}–#{e.lastSeq}
-                    {e.redaction ? <span className="badge badge-neutral badge-inline">{e.redaction}</span> : null}
-                  </td>
-                  <td className="nowrap">
-                    {formatTime(e.createdAt)}
-                    <div className="muted">by {e.createdBy}</div>
-                  </td>
-                  <td className="mono" title={e.signer}>
-                    {shortHash(e.signer, 16)}
-                  </td>
-                  <td>{e.confirmedAt ? <span className="badge badge-success">confirmed by {e.confirmedBy}</span> : <span className="badge badge-warning">not yet</span>}</td>
-                  {canAct && (
-                    <td>
-<div className="row-actions">
-                      {!e.confirmedAt && (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          disabled={busy}
-                          aria-label={`Confirm ${e.id} delivered`}
-                          onClick={() =>
-                            void run(async () => {
-                              const done = await api.call('audit.confirm', { exportId: e.id });
-                              if (!done.ok) return done.error;
-                              setNotice(`${e.id} confirmed as delivered.`);
-                              onChanged();
-                            })
-                          }
-                        >
-                          Confirm
-                        </button>
-                      )}
-                      {e.confirmedAt && (
-                        <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Prune events through ${e.id}`} onClick={() => setPruning(e)}>
-                          Prune…
-                        </button>
-                      )}
-                    </div>
-</td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        caption="Audit exports, newest first"
+        dense
+        columns={EXPORT_COLUMNS}
+        rows={list.data?.exports ?? []}
+        rowKey={(e) => e.id}
+        loading={list.loading && !list.data}
+        empty="No exports yet."
+        actions={
+          canAct
+            ? (e) =>
+                e.confirmedAt ? (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-danger-ghost"
+                    aria-label={`Prune events through ${e.id}`}
+                    onClick={() => setPruning(e)}
+                  >
+                    Prune…
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={busy}
+                    aria-label={`Confirm ${e.id} delivered`}
+                    onClick={() =>
+                      void run(async () => {
+                        const done = await api.call('audit.confirm', { exportId: e.id });
+                        if (!done.ok) return done.error;
+                        setNotice(`${e.id} confirmed as delivered.`);
+                        onChanged();
+                      })
+                    }
+                  >
+                    Confirm
+                  </button>
+                )
+            : undefined
+        }
+      />
       {pruning && (
         <Modal title="Prune exported events" onClose={() => setPruning(null)}>
           <p>
@@ -325,10 +354,14 @@ export function AuditExportScreen() {
   const s = status.data;
   return (
     <>
-      <PageHeader title="Audit export" description="Signed bundles of the audit chain, carried by hand to the SIEM. Confirm delivery, then prune." />
+      <PageHeader
+        title="Audit export"
+        description="Signed bundles of the audit chain, carried by hand to the SIEM. Confirm delivery, then prune."
+      />
       {s?.overdue && (
         <div role="alert" className="notice notice-warning">
-          An audit export is overdue: the last one was {s.lastExport ? `made ${formatTime(s.lastExport.createdAt)}` : 'never made'}, more than {s.overdueDays} days ago.
+          An audit export is overdue: the last one was {s.lastExport ? `made ${formatTime(s.lastExport.createdAt)}` : 'never made'}, more
+          than {s.overdueDays} days ago.
         </div>
       )}
       <div className="grid grid-main-side">

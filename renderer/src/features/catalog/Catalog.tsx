@@ -1,4 +1,4 @@
-import { memo, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -6,6 +6,7 @@ import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
+import { DataTable, type Column } from '../../components/table';
 import { formatBytes, formatTime, shortHash } from '../../format';
 import { RunForm, type Task } from '../runs';
 
@@ -13,7 +14,12 @@ type Bundle = OpOutput<'bundles.list'>['bundles'][number];
 /** Rows drawn at first (and added per "Show more"): the count says how many match. */
 const PAGE_ROWS = 50;
 
-const STATE_TONE: Record<Bundle['state'], string> = { active: 'success', revoked: 'danger', untrusted: 'warning', 'image-removed': 'neutral' };
+const STATE_TONE: Record<Bundle['state'], string> = {
+  active: 'success',
+  revoked: 'danger',
+  untrusted: 'warning',
+  'image-removed': 'neutral',
+};
 
 /** Every task with one lower-case string to search, computed once per list. */
 export function indexTasks(tasks: readonly Task[]) {
@@ -69,160 +75,186 @@ function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: ()
   );
 }
 
-function BundlesTable({ bundles, onRevoke }: { bundles: Bundle[]; onRevoke: (b: Bundle) => void }) {
+const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
+  { id: 'name', header: 'Bundle', rowHeader: true, cell: (b) => b.name, sortKey: (b) => b.name },
+  { id: 'version', header: 'Version', className: 'mono', cell: (b) => b.version, sortKey: (b) => b.version },
+  {
+    id: 'state',
+    header: 'State',
+    cell: (b) => (
+      <span className={`badge badge-${STATE_TONE[b.state]}`} title={b.reason}>
+        {b.state}
+      </span>
+    ),
+    sortKey: (b) => b.state,
+  },
+  { id: 'digest', header: 'Digest', className: 'mono', title: (b) => b.digest, cell: (b) => shortHash(b.digest, 19) },
+  {
+    id: 'signer',
+    header: 'Signer',
+    className: 'mono',
+    title: (b) => b.signature.signerFingerprint ?? '',
+    cell: (b) => (b.signature.signerFingerprint ? shortHash(b.signature.signerFingerprint, 16) : b.signature.format),
+  },
+  { id: 'tasks', header: 'Tasks', cell: (b) => `${b.tasks.enabled} of ${b.tasks.total} enabled`, sortKey: (b) => b.tasks.enabled },
+  {
+    id: 'imported',
+    header: 'Imported',
+    className: 'nowrap',
+    cell: (b) => (
+      <>
+        {formatTime(b.importedAt)}
+        <div className="muted">
+          {b.importedBy.replace(/^user:/, '')} · {formatBytes(b.size)}
+        </div>
+      </>
+    ),
+    sortKey: (b) => b.importedAt,
+  },
+];
+
+function BundlesTable({ bundles, loading, onRevoke }: { bundles: Bundle[]; loading: boolean; onRevoke: (b: Bundle) => void }) {
   const session = useSession();
-  if (bundles.length === 0) return <p className="empty">No bundles imported yet.{session.can('bundles.import') ? ' Import one from a mirror.' : ''}</p>;
+  const revoke = useCallback(
+    (b: Bundle) =>
+      b.state !== 'revoked' && (
+        <button
+          type="button"
+          className="btn btn-small btn-danger-ghost"
+          aria-label={`Revoke ${b.name} ${b.version}`}
+          onClick={() => onRevoke(b)}
+        >
+          Revoke
+        </button>
+      ),
+    [onRevoke],
+  );
   return (
-    <div className="table-wrap">
-      <table className="table table-dense">
-        <caption className="visually-hidden">Imported bundles</caption>
-        <thead>
-          <tr>
-            <th scope="col">Bundle</th>
-            <th scope="col">Version</th>
-            <th scope="col">State</th>
-            <th scope="col">Digest</th>
-            <th scope="col">Signer</th>
-            <th scope="col">Tasks</th>
-            <th scope="col">Imported</th>
-            {session.can('trust.manage') && <th scope="col"><span className="visually-hidden">Actions</span></th>}
-          </tr>
-        </thead>
-        <tbody>
-          {bundles.map((b) => (
-            <tr key={b.digest}>
-              <th scope="row">{b.name}</th>
-              <td className="mono">{b.version}</td>
-              <td>
-                <span className={`badge badge-${STATE_TONE[b.state]}`} title={b.reason}>
-                  {b.state}
-                </span>
-              </td>
-              <td className="mono" title={b.digest}>
-                {shortHash(b.digest, 19)}
-              </td>
-              <td className="mono" title={b.signature.signerFingerprint ?? ''}>
-                {b.signature.signerFingerprint ? shortHash(b.signature.signerFingerprint, 16) : b.signature.format}
-              </td>
-              <td>
-                {b.tasks.enabled} of {b.tasks.total} enabled
-              </td>
-              <td className="nowrap">
-                {formatTime(b.importedAt)}
-                <div className="muted">
-                  {b.importedBy.replace(/^user:/, '')} · {formatBytes(b.size)}
-                </div>
-              </td>
-              {session.can('trust.manage') && (
-                <td>
-<div className="row-actions">
-                  {b.state !== 'revoked' && (
-                    <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Revoke ${b.name} ${b.version}`} onClick={() => onRevoke(b)}>
-                      Revoke
-                    </button>
-                  )}
-                </div>
-</td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Imported bundles"
+      dense
+      columns={BUNDLE_COLUMNS}
+      rows={bundles}
+      rowKey={(b) => b.digest}
+      loading={loading}
+      empty={`No bundles imported yet.${session.can('bundles.import') ? ' Import one from a mirror.' : ''}`}
+      actions={session.can('trust.manage') ? revoke : undefined}
+    />
   );
 }
 
-/** One task row; memoised so a narrower filter redraws only the rows that changed. */
-const TaskRow = memo(function TaskRow({ task: t, canRun, onRun }: { task: Task; canRun: boolean; onRun: (t: Task) => void }) {
-  return (
-    <tr aria-disabled={!t.enabled || undefined}>
-      <th scope="row">
+const TASK_COLUMNS: readonly Column<Task>[] = [
+  {
+    id: 'task',
+    header: 'Task',
+    rowHeader: true,
+    cell: (t) => (
+      <>
         {t.title}
         <div className="mono muted">{t.id}</div>
-      </th>
-      <td className="mono">
-        {t.bundle} {t.version}
-      </td>
-      <td>
-        <span className="chips">
-          {t.tags.map((tag) => (
-            <span key={tag} className="chip">
-              {tag}
-            </span>
-          ))}
-        </span>
-      </td>
-      <td>
+      </>
+    ),
+  },
+  { id: 'bundle', header: 'Bundle', className: 'mono', cell: (t) => `${t.bundle} ${t.version}` },
+  {
+    id: 'tags',
+    header: 'Tags',
+    cell: (t) => (
+      <span className="chips">
+        {t.tags.map((tag) => (
+          <span key={tag} className="chip">
+            {tag}
+          </span>
+        ))}
+      </span>
+    ),
+  },
+  {
+    id: 'policy',
+    header: 'Policy',
+    cell: (t) => (
+      <>
         <span className={`badge badge-${t.enabled ? 'success' : 'danger'}`}>{t.enabled ? 'enabled' : 'disabled'}</span>
         <div className="muted small">{t.reason}</div>
-      </td>
-      {canRun && (
-        <td>
-          <div className="row-actions">
-            <button type="button" className="btn btn-small btn-primary" disabled={!t.enabled} aria-label={`Run ${t.title}`} title={t.enabled ? undefined : t.reason} onClick={() => onRun(t)}>
-            Run…
-          </button>
-        </div>
-</td>
-      )}
-    </tr>
-  );
-});
+      </>
+    ),
+  },
+];
 
-export function TasksTable({ tasks, onRun }: { tasks: readonly Task[]; onRun: (t: Task) => void }) {
+/** A task the policy disables is marked so on its row (its Run button is disabled too). */
+const taskRowAttributes = (t: Task) => (t.enabled ? undefined : { 'aria-disabled': true });
+
+export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; loading: boolean; onRun: (t: Task) => void }) {
   const session = useSession();
   const [text, setText] = useState('');
   const [status, setStatus] = useState('');
   const index = useMemo(() => indexTasks(tasks), [tasks]);
   const [shown, setShown] = useState(PAGE_ROWS);
   const matched = useMemo(() => filterTasks(index, text, status), [index, text, status]);
-  const canRun = session.can('runs.start');
+  const rows = useMemo(() => matched.slice(0, shown).map(({ task }) => task), [matched, shown]);
+  const run = useCallback(
+    (t: Task) => (
+      <button
+        type="button"
+        className="btn btn-small btn-primary"
+        disabled={!t.enabled}
+        aria-label={`Run ${t.title}`}
+        title={t.enabled ? undefined : t.reason}
+        onClick={() => onRun(t)}
+      >
+        Run…
+      </button>
+    ),
+    [onRun],
+  );
   return (
-    <>
-      <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
-        <div className="field">
-          <label htmlFor="tasks-filter">Filter tasks</label>
-          <input id="tasks-filter" type="search" value={text} onChange={(e) => (setText(e.target.value), setShown(PAGE_ROWS))} placeholder="title, bundle, id or tag (e.g. access:read-only)" />
-        </div>
-        <div className="field">
-          <label htmlFor="tasks-status">Policy status</label>
-          <select id="tasks-status" value={status} onChange={(e) => (setStatus(e.target.value), setShown(PAGE_ROWS))}>
-            <option value="">Any</option>
-            <option value="enabled">Enabled</option>
-            <option value="disabled">Disabled</option>
-          </select>
-        </div>
-      </form>
-      <p className="muted" role="status" data-matched={matched.length} data-query={text}>
-        {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
-      </p>
-      <div className="table-wrap">
-        <table className="table table-dense">
-          <caption className="visually-hidden">Tasks</caption>
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              <th scope="col">Bundle</th>
-              <th scope="col">Tags</th>
-              <th scope="col">Policy</th>
-              {canRun && <th scope="col"><span className="visually-hidden">Actions</span></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {matched.slice(0, shown).map(({ task: t }) => (
-              <TaskRow key={`${t.digest}/${t.id}`} task={t} canRun={canRun} onRun={onRun} />
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {matched.length > shown && (
-        <div className="card-actions">
-          <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
-            Show more tasks
-          </button>
-        </div>
-      )}
-    </>
+    <DataTable
+      caption="Tasks"
+      dense
+      columns={TASK_COLUMNS}
+      rows={rows}
+      rowKey={(t) => `${t.digest}/${t.id}`}
+      rowAttributes={taskRowAttributes}
+      loading={loading}
+      empty={tasks.length === 0 ? 'No tasks: import a bundle first.' : 'No task matches the filter.'}
+      actions={session.can('runs.start') ? run : undefined}
+      toolbar={
+        <>
+          <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
+            <div className="field">
+              <label htmlFor="tasks-filter">Filter tasks</label>
+              <input
+                id="tasks-filter"
+                type="search"
+                value={text}
+                onChange={(e) => (setText(e.target.value), setShown(PAGE_ROWS))}
+                placeholder="title, bundle, id or tag (e.g. access:read-only)"
+              />
+            </div>
+            <div className="field">
+              <label htmlFor="tasks-status">Policy status</label>
+              <select id="tasks-status" value={status} onChange={(e) => (setStatus(e.target.value), setShown(PAGE_ROWS))}>
+                <option value="">Any</option>
+                <option value="enabled">Enabled</option>
+                <option value="disabled">Disabled</option>
+              </select>
+            </div>
+          </form>
+          <p className="muted" role="status" data-matched={matched.length} data-query={text}>
+            {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
+          </p>
+        </>
+      }
+      pager={
+        matched.length > shown && (
+          <div className="card-actions">
+            <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
+              Show more tasks
+            </button>
+          </div>
+        )
+      }
+    />
   );
 }
 
@@ -273,10 +305,10 @@ export function CatalogScreen() {
       {notice && <StatusNotice>{notice}</StatusNotice>}
       <div className="stack-gap">
         <Card title="Bundles">
-          <BundlesTable bundles={bundles.data?.bundles ?? []} onRevoke={setRevoking} />
+          <BundlesTable bundles={bundles.data?.bundles ?? []} loading={bundles.loading && !bundles.data} onRevoke={setRevoking} />
         </Card>
         <Card title="Tasks">
-          <TasksTable tasks={allTasks} onRun={setRunning} />
+          <TasksTable tasks={allTasks} loading={tasks.loading && !tasks.data} onRun={setRunning} />
         </Card>
       </div>
       {revoking && (

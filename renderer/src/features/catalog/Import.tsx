@@ -5,6 +5,7 @@ import type { OpOutput, SubEvent } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { formatBytes, shortHash } from '../../format';
+import { DataTable, type Column } from '../../components/table';
 import { progressId } from '../../api/progress';
 
 type Kind = 'registry' | 'oci' | 'archive';
@@ -25,13 +26,36 @@ const STAGES: Record<Progress['stage'], string> = {
   done: 'Done',
 };
 
+/** One importable tag of the listing; cosign's own tags (`sha256-….sig`) are not bundles and are left out. */
+interface ListedTag {
+  repository: string;
+  tag: string;
+  digest: string | undefined;
+  ref: string;
+}
+
+function listingRows(listing: Listing): ListedTag[] {
+  return listing.repositories.flatMap((r) =>
+    r.tags
+      .filter((t) => !/^sha256-[a-f0-9]{64}(\.sig)?$/.test(t.tag))
+      .map((t) => ({ repository: r.name, tag: t.tag, digest: t.digest, ref: `${r.name}:${t.tag}` })),
+  );
+}
+
+const LISTING_COLUMNS: readonly Column<ListedTag>[] = [
+  { id: 'repository', header: 'Repository', rowHeader: true, className: 'mono', cell: (t) => t.repository },
+  { id: 'tag', header: 'Tag', className: 'mono', cell: (t) => t.tag },
+  { id: 'digest', header: 'Digest', className: 'mono', title: (t) => t.digest, cell: (t) => (t.digest ? shortHash(t.digest, 19) : '—') },
+];
+
 function ImportResult({ result }: { result: Imported }) {
   const b = result.bundle;
   const disabled = result.tasks.filter((t) => !t.enabled);
   return (
     <section className="card" aria-label="Import result">
       <h2 className="card-title">
-        {b.name} {b.version} {result.outcome === 'imported' ? 'imported' : result.outcome === 'reloaded' ? 'reloaded' : 'was already imported'}
+        {b.name} {b.version}{' '}
+        {result.outcome === 'imported' ? 'imported' : result.outcome === 'reloaded' ? 'reloaded' : 'was already imported'}
       </h2>
       <dl className="facts">
         <dt>Digest</dt>
@@ -78,7 +102,10 @@ export function ImportScreen() {
   const [password, setPassword] = useState('');
   const [caFile, setCaFile] = useState<string | null>(null);
   // A signature kept beside the image (cosign's detached form): both files, or neither.
-  const [signature, setSignature] = useState<{ signatureFile: string | null; payloadFile: string | null }>({ signatureFile: null, payloadFile: null });
+  const [signature, setSignature] = useState<{ signatureFile: string | null; payloadFile: string | null }>({
+    signatureFile: null,
+    payloadFile: null,
+  });
   const [listing, setListing] = useState<Listing | null>(null);
   const [ref, setRef] = useState('');
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -113,7 +140,11 @@ export function ImportScreen() {
   }
 
   async function pick() {
-    const path = await api.chooseFile(kind === 'oci' ? { title: 'Choose the OCI layout folder', kind: 'folder' } : { title: 'Choose the image archive', filters: [{ name: 'Image archives', extensions: ['tar', 'gz', 'tgz'] }] });
+    const path = await api.chooseFile(
+      kind === 'oci'
+        ? { title: 'Choose the OCI layout folder', kind: 'folder' }
+        : { title: 'Choose the image archive', filters: [{ name: 'Image archives', extensions: ['tar', 'gz', 'tgz'] }] },
+    );
     if (path) setLocalPath(path);
   }
 
@@ -135,8 +166,12 @@ export function ImportScreen() {
     const id = progressId();
     setFollow(id);
     await importing.run(async () => {
-      if (!signature.signatureFile !== !signature.payloadFile) return 'A detached signature needs both files: the signature and the payload it signs.';
-      const detached = signature.signatureFile && signature.payloadFile ? { signatureFile: signature.signatureFile, payloadFile: signature.payloadFile } : {};
+      if (!signature.signatureFile !== !signature.payloadFile)
+        return 'A detached signature needs both files: the signature and the payload it signs.';
+      const detached =
+        signature.signatureFile && signature.payloadFile
+          ? { signatureFile: signature.signatureFile, payloadFile: signature.payloadFile }
+          : {};
       const done = await api.call('bundles.import', { ...common(), ...detached, ref: reference, progressId: id });
       if (!done.ok) return done.error;
       setResult(done.value);
@@ -146,7 +181,10 @@ export function ImportScreen() {
   const fraction = progress?.total ? Math.min(1, (progress.received ?? 0) / progress.total) : null;
   return (
     <>
-      <PageHeader title="Import from a mirror" description="Browse a registry mirror, an OCI layout folder or an image archive, and import a signed CodeBundle." />
+      <PageHeader
+        title="Import from a mirror"
+        description="Browse a registry mirror, an OCI layout folder or an image archive, and import a signed CodeBundle."
+      />
       <div className="stack-gap">
         <Card title="Source">
           <form className="stack" onSubmit={(e) => void list(e)} noValidate>
@@ -160,7 +198,12 @@ export function ImportScreen() {
                 ] as const
               ).map(([k, label]) => (
                 <label key={k} className="check">
-                  <input type="radio" name="source-kind" checked={kind === k} onChange={() => (setKind(k), setLocalPath(''), setListing(null))} />
+                  <input
+                    type="radio"
+                    name="source-kind"
+                    checked={kind === k}
+                    onChange={() => (setKind(k), setLocalPath(''), setListing(null))}
+                  />
                   <span>{label}</span>
                 </label>
               ))}
@@ -169,7 +212,13 @@ export function ImportScreen() {
               <div className="grid grid-3">
                 <div className="field">
                   <label htmlFor="mirror-url">Registry address</label>
-                  <input id="mirror-url" className="mono" value={registry} onChange={(e) => setRegistry(e.target.value)} placeholder="registry://mirror.example:5000" />
+                  <input
+                    id="mirror-url"
+                    className="mono"
+                    value={registry}
+                    onChange={(e) => setRegistry(e.target.value)}
+                    placeholder="registry://mirror.example:5000"
+                  />
                 </div>
                 <div className="field">
                   <label htmlFor="mirror-user">User name (optional)</label>
@@ -177,7 +226,14 @@ export function ImportScreen() {
                 </div>
                 <div className="field">
                   <label htmlFor="mirror-password">Password or token</label>
-                  <input id="mirror-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" disabled={!username} />
+                  <input
+                    id="mirror-password"
+                    type="password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                    autoComplete="off"
+                    disabled={!username}
+                  />
                 </div>
                 <label className="check">
                   <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} />
@@ -210,7 +266,10 @@ export function ImportScreen() {
             <details className="detached-signature" open={Boolean(signature.signatureFile || signature.payloadFile)}>
               <summary>Signature kept beside the image (detached)</summary>
               <div className="stack">
-                <p className="hint">A docker save archive carries no signature: choose the cosign signature (.sig) and the payload it signs (.payload), made at the signing site for the digest the listing shows. Both are checked against the trust roots.</p>
+                <p className="hint">
+                  A docker save archive carries no signature: choose the cosign signature (.sig) and the payload it signs (.payload), made
+                  at the signing site for the digest the listing shows. Both are checked against the trust roots.
+                </p>
                 {(
                   [
                     ['signatureFile', 'Signature file…', 'Chosen signature file'],
@@ -227,7 +286,11 @@ export function ImportScreen() {
                   </div>
                 ))}
                 {(signature.signatureFile || signature.payloadFile) && (
-                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setSignature({ signatureFile: null, payloadFile: null })}>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-ghost"
+                    onClick={() => setSignature({ signatureFile: null, payloadFile: null })}
+                  >
                     Clear the detached signature
                   </button>
                 )}
@@ -244,45 +307,25 @@ export function ImportScreen() {
         {listing && (
           <Card title="Bundles in the mirror">
             <p className="muted mono">{listing.source.location}</p>
-            {listing.repositories.length === 0 ? (
-              <p className="empty">This source holds no repositories.</p>
-            ) : (
-              <table className="table table-dense">
-                <caption className="visually-hidden">Repositories and tags</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Repository</th>
-                    <th scope="col">Tag</th>
-                    <th scope="col">Digest</th>
-                    <th scope="col"><span className="visually-hidden">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {listing.repositories.flatMap((r) =>
-                    r.tags
-                      .filter((t) => !/^sha256-[a-f0-9]{64}(\.sig)?$/.test(t.tag))
-                      .map((t) => (
-                        <tr key={`${r.name}:${t.tag}`}>
-                          <th scope="row" className="mono">
-                            {r.name}
-                          </th>
-                          <td className="mono">{t.tag}</td>
-                          <td className="mono" title={t.digest}>
-                            {t.digest ? shortHash(t.digest, 19) : '—'}
-                          </td>
-                          <td>
-<div className="row-actions">
-                            <button type="button" className="btn btn-small btn-primary" disabled={importing.busy} aria-label={`Import ${r.name}:${t.tag}`} onClick={() => void importRef(`${r.name}:${t.tag}`)}>
-                              Import
-                            </button>
-                          </div>
-</td>
-                        </tr>
-                      )),
-                  )}
-                </tbody>
-              </table>
-            )}
+            <DataTable
+              caption="Repositories and tags"
+              dense
+              columns={LISTING_COLUMNS}
+              rows={listingRows(listing)}
+              rowKey={(t) => t.ref}
+              empty="This source holds no repositories."
+              actions={(t) => (
+                <button
+                  type="button"
+                  className="btn btn-small btn-primary"
+                  disabled={importing.busy}
+                  aria-label={`Import ${t.ref}`}
+                  onClick={() => void importRef(t.ref)}
+                >
+                  Import
+                </button>
+              )}
+            />
           </Card>
         )}
         {(importing.busy || progress || importing.error) && !result && (

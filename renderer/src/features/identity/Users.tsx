@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { validateInput, type FieldErrors } from '../../api/client';
@@ -7,6 +7,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { RolePicker } from './RolePicker';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { DataTable, type Column } from '../../components/table';
 import { formatDate, formatTime } from '../../format';
 import { ROLE_LABELS, type RoleName } from './roles';
 import { EditRolesDialog, RemoveUserDialog, ResetPasswordDialog, type UserRow } from './users-dialogs';
@@ -40,7 +41,15 @@ function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
       <form onSubmit={(e) => void submit(e)} noValidate className="stack">
         <Field label="User name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" error={errors.name} />
         <RolePicker legend="Roles" value={roles} onChange={setRoles} error={errors.roles} />
-        <Field label="First password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" error={errors.password} hint="At least 12 characters. Hand it over in person; it must be changed at first sign-in." />
+        <Field
+          label="First password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="new-password"
+          error={errors.password}
+          hint="At least 12 characters. Hand it over in person; it must be changed at first sign-in."
+        />
         <ErrorNotice error={error} />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Adding…' : 'Add user'}
@@ -51,6 +60,42 @@ function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
 }
 
 type Action = { kind: 'roles' | 'reset' | 'remove'; user: UserRow };
+
+const USER_COLUMNS: readonly Column<UserRow>[] = [
+  { id: 'name', header: 'Name', rowHeader: true, cell: (u) => u.name, sortKey: (u) => u.name },
+  {
+    id: 'roles',
+    header: 'Roles',
+    cell: (u) => (
+      <span className="chips">
+        {u.roles.map((r) => (
+          <span key={r} className={`chip chip-${r}`}>
+            {ROLE_LABELS[r]}
+          </span>
+        ))}
+      </span>
+    ),
+  },
+  {
+    id: 'status',
+    header: 'Status',
+    cell: (u) =>
+      u.mustChangePassword ? (
+        <span className="badge badge-warning">Must change password</span>
+      ) : (
+        <span className="badge badge-neutral">Active</span>
+      ),
+    sortKey: (u) => (u.mustChangePassword ? 'Must change password' : 'Active'),
+  },
+  {
+    id: 'created',
+    header: 'Created',
+    className: 'nowrap',
+    title: (u) => formatTime(u.createdAt),
+    cell: (u) => formatDate(u.createdAt),
+    sortKey: (u) => u.createdAt,
+  },
+];
 
 export function UsersScreen() {
   const session = useSession();
@@ -67,6 +112,40 @@ export function UsersScreen() {
     void session.refresh();
   };
   const close = () => setAction(null);
+  const myName = me.user.name;
+  const actions = useCallback(
+    (user: UserRow) => (
+      <>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-label={`Change roles of ${user.name}`}
+          onClick={() => setAction({ kind: 'roles', user })}
+        >
+          Roles
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-label={`Reset password of ${user.name}`}
+          onClick={() => setAction({ kind: 'reset', user })}
+        >
+          Reset password
+        </button>
+        {user.name !== myName && (
+          <button
+            type="button"
+            className="btn btn-small btn-danger-ghost"
+            aria-label={`Remove ${user.name}`}
+            onClick={() => setAction({ kind: 'remove', user })}
+          >
+            Remove
+          </button>
+        )}
+      </>
+    ),
+    [myName],
+  );
 
   return (
     <>
@@ -75,57 +154,15 @@ export function UsersScreen() {
       <div className="grid grid-main-side">
         <Card title="Users">
           <ErrorNotice error={users.error} />
-          <div className="table-wrap">
-          <table className="table">
-            <caption className="visually-hidden">Users of this workstation</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data?.users.map((user) => (
-                <tr key={user.name}>
-                  <th scope="row">{user.name}</th>
-                  <td>
-                    <span className="chips">
-                      {user.roles.map((r) => (
-                        <span key={r} className={`chip chip-${r}`}>
-                          {ROLE_LABELS[r]}
-                        </span>
-                      ))}
-                    </span>
-                  </td>
-                  <td>{user.mustChangePassword ? <span className="badge badge-warning">Must change password</span> : <span className="badge badge-neutral">Active</span>}</td>
-                  <td className="nowrap" title={formatTime(user.createdAt)}>
-                    {formatDate(user.createdAt)}
-                  </td>
-                  <td>
-                    <div className="row-actions">
-                    <button type="button" className="btn btn-small" aria-label={`Change roles of ${user.name}`} onClick={() => setAction({ kind: 'roles', user })}>
-                      Roles
-                    </button>
-                    <button type="button" className="btn btn-small" aria-label={`Reset password of ${user.name}`} onClick={() => setAction({ kind: 'reset', user })}>
-                      Reset password
-                    </button>
-                    {user.name !== me.user.name && (
-                      <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Remove ${user.name}`} onClick={() => setAction({ kind: 'remove', user })}>
-                        Remove
-                      </button>
-                    )}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          </div>
+          <DataTable
+            caption="Users of this workstation"
+            columns={USER_COLUMNS}
+            rows={users.data?.users ?? []}
+            rowKey={(u) => u.name}
+            loading={users.loading && !users.data}
+            empty="No users."
+            actions={actions}
+          />
         </Card>
         <AddUserForm onAdded={done} />
       </div>

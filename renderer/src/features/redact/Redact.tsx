@@ -11,6 +11,7 @@ import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { DataTable, type Column } from '../../components/table';
 import { useRouteParam } from '../../navigation';
 
 type Preview = OpOutput<'redact.preview'>;
@@ -78,8 +79,19 @@ function PatternForm({ onAdded }: { onAdded: () => void }) {
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="stack form-narrow" aria-label="Add a pattern">
-      <Field label="Pattern name" hint="Lower-case letters, digits and -; also the pseudonym prefix." value={name} onChange={(e) => setName(e.target.value)} />
-      <Field label="Regular expression" hint="For example TCK-\d{4,8}. Nested repeats like (a+)+ are refused." className="mono" value={regex} onChange={(e) => setRegex(e.target.value)} />
+      <Field
+        label="Pattern name"
+        hint="Lower-case letters, digits and -; also the pseudonym prefix."
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+      />
+      <Field
+        label="Regular expression"
+        hint="For example TCK-\d{4,8}. Nested repeats like (a+)+ are refused."
+        className="mono"
+        value={regex}
+        onChange={(e) => setRegex(e.target.value)}
+      />
       <div className="field">
         <label htmlFor="pattern-action">Action</label>
         <select id="pattern-action" value={action} onChange={(e) => setAction(e.target.value as Action)}>
@@ -99,6 +111,15 @@ function PatternForm({ onAdded }: { onAdded: () => void }) {
   );
 }
 
+type SitePattern = OpOutput<'redact.patterns.list'>['patterns'][number];
+
+const PATTERN_COLUMNS: readonly Column<SitePattern>[] = [
+  { id: 'name', header: 'Name', rowHeader: true, className: 'mono', cell: (p) => p.name },
+  { id: 'regex', header: 'Expression', className: 'mono break', cell: (p) => p.regex },
+  { id: 'action', header: 'Action', cell: (p) => p.action },
+  { id: 'by', header: 'Added by', cell: (p) => p.createdBy },
+];
+
 function Patterns({ generation, onChanged }: { generation: number; onChanged: () => void }) {
   const api = useApi();
   const session = useSession();
@@ -114,41 +135,33 @@ function Patterns({ generation, onChanged }: { generation: number; onChanged: ()
   return (
     <div className="stack">
       <p className="muted">
-        Site domains: {list.data.siteDomains.length ? list.data.siteDomains.join(', ') : 'none (an admin sets redact.siteDomains)'} · rule sets: run reports {list.data.ruleSets.runsExport}, audit exports {list.data.ruleSets.auditExport}, LLM prompts {list.data.ruleSets.llm}
+        Site domains: {list.data.siteDomains.length ? list.data.siteDomains.join(', ') : 'none (an admin sets redact.siteDomains)'} · rule
+        sets: run reports {list.data.ruleSets.runsExport}, audit exports {list.data.ruleSets.auditExport}, LLM prompts{' '}
+        {list.data.ruleSets.llm}
       </p>
       <ErrorNotice error={error} />
-      {list.data.patterns.length === 0 ? (
-        <p className="muted">No site patterns yet.</p>
-      ) : (
-        <table className="table table-dense" aria-label="Site patterns">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Expression</th>
-              <th>Action</th>
-              <th>Added by</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.patterns.map((p) => (
-              <tr key={p.name}>
-                <td className="mono">{p.name}</td>
-                <td className="mono break">{p.regex}</td>
-                <td>{p.action}</td>
-                <td>{p.createdBy}</td>
-                <td>
-                  {session.can('redact.manage') && (
-                    <button type="button" className="btn btn-ghost btn-small" onClick={() => remove(p.name)}>
-                      Remove
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        caption="Site patterns"
+        dense
+        columns={PATTERN_COLUMNS}
+        rows={list.data.patterns}
+        rowKey={(p) => p.name}
+        empty="No site patterns yet."
+        actions={
+          session.can('redact.manage')
+            ? (p) => (
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  aria-label={`Remove pattern ${p.name}`}
+                  onClick={() => remove(p.name)}
+                >
+                  Remove
+                </button>
+              )
+            : undefined
+        }
+      />
     </div>
   );
 }
@@ -159,7 +172,11 @@ function ExportReport({ runId }: { runId: string }) {
   const [done, setDone] = useState<OpOutput<'runs.export'> | null>(null);
   async function exportReport() {
     setDone(null);
-    const outPath = await api.chooseSaveFile({ title: 'Save the run report', defaultName: `run-report-${runId}.json`, filters: [{ name: 'Run report', extensions: ['json'] }] });
+    const outPath = await api.chooseSaveFile({
+      title: 'Save the run report',
+      defaultName: `run-report-${runId}.json`,
+      filters: [{ name: 'Run report', extensions: ['json'] }],
+    });
     if (!outPath) return;
     await run(async () => {
       const out = await api.call('runs.export', { id: runId, outPath });
@@ -177,8 +194,8 @@ function ExportReport({ runId }: { runId: string }) {
       <ErrorNotice error={error} />
       {done && (
         <StatusNotice>
-          Report written to <span className="mono break">{done.path}</span> · rule set {done.ruleSet} {done.version} · {done.replacements} replacement(s) · SHA-256{' '}
-          <span className="mono">{done.sha256.slice(0, 16)}…</span>
+          Report written to <span className="mono break">{done.path}</span> · rule set {done.ruleSet} {done.version} · {done.replacements}{' '}
+          replacement(s) · SHA-256 <span className="mono">{done.sha256.slice(0, 16)}…</span>
         </StatusNotice>
       )}
     </div>
@@ -203,7 +220,9 @@ function UnmapReply() {
 
   return (
     <form onSubmit={(e) => void unmap(e)} className="stack" aria-label="Map a reply back">
-      <p className="muted">Paste an answer that quotes pseudonyms (host-…, ip-…). They are looked up in this workstation&apos;s encrypted map; nothing leaves.</p>
+      <p className="muted">
+        Paste an answer that quotes pseudonyms (host-…, ip-…). They are looked up in this workstation&apos;s encrypted map; nothing leaves.
+      </p>
       <div className="field">
         <label htmlFor="unmap-text">Reply</label>
         <textarea id="unmap-text" rows={5} className="mono" value={text} onChange={(e) => setText(e.target.value)} />
@@ -264,7 +283,10 @@ export function RedactScreen() {
 
   return (
     <>
-      <PageHeader title="Redaction preview" description="Exactly what would leave this workstation, each replacement marked. Nothing is written or sent from here." />
+      <PageHeader
+        title="Redaction preview"
+        description="Exactly what would leave this workstation, each replacement marked. Nothing is written or sent from here."
+      />
       <div className="stack-gap">
         <Card title="What to preview">
           <form onSubmit={(e) => void show(e)} className="stack" aria-label="Preview">
@@ -276,7 +298,13 @@ export function RedactScreen() {
               </select>
             </div>
             {source === 'run' ? (
-              <Field label="Run id" placeholder="r-abcdefgh23" className="mono" value={runId} onChange={(e) => setRunId(e.target.value.trim())} />
+              <Field
+                label="Run id"
+                placeholder="r-abcdefgh23"
+                className="mono"
+                value={runId}
+                onChange={(e) => setRunId(e.target.value.trim())}
+              />
             ) : (
               <div className="field">
                 <label htmlFor="redact-text">Text</label>

@@ -6,6 +6,7 @@ import { RUN_STATES, RUN_OUTCOMES } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { formatTime } from '../../format';
+import { DataTable, type Column } from '../../components/table';
 import { useRouteParam } from '../../navigation';
 import { RunStateBadge, type RunSummary } from './run-parts';
 import { RunView } from './RunView';
@@ -27,58 +28,51 @@ function PurgedBadge({ purged }: { purged: RunSummary['purged'] }) {
   const mark = purged.logs ?? purged.report;
   if (!mark) return null;
   return (
-    <span className="badge badge-neutral badge-inline" title={`${purged.logs ? 'Log' : 'Issues and report'} purged ${formatTime(mark.at)} by ${mark.by}`}>
+    <span
+      className="badge badge-neutral badge-inline"
+      title={`${purged.logs ? 'Log' : 'Issues and report'} purged ${formatTime(mark.at)} by ${mark.by}`}
+    >
       purged
     </span>
   );
 }
 
-function RunsTable({ runs, caption }: { runs: RunSummary[]; caption: string }) {
-  if (runs.length === 0) return <p className="empty">No runs match.</p>;
-  return (
-    <div className="table-wrap">
-      <table className="table table-dense">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Task</th>
-            <th scope="col">Bundle</th>
-            <th scope="col">By</th>
-            <th scope="col">Created</th>
-            <th scope="col">State</th>
-            <th scope="col">Issues</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id}>
-              <th scope="row">
-                <a href={`#/runs/${r.id}`} className="mono">
-                  {r.id}
-                </a>
-              </th>
-              <td>
-                {r.task.title}
-                {r.task.access === 'read-write' && <span className="badge badge-warning badge-inline">read-write</span>}
-              </td>
-              <td className="mono">
-                {r.bundle.name} {r.bundle.version}
-              </td>
-              <td className="mono">{r.startedBy}</td>
-              <td className="nowrap">{formatTime(r.createdAt)}</td>
-              <td>
-                <RunStateBadge run={r} />
-                <PurgedBadge purged={r.purged} />
-              </td>
-              <td>{r.issues}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
+const RUN_COLUMNS: readonly Column<RunSummary>[] = [
+  {
+    id: 'run',
+    header: 'Run',
+    rowHeader: true,
+    cell: (r) => (
+      <a href={`#/runs/${r.id}`} className="mono">
+        {r.id}
+      </a>
+    ),
+  },
+  {
+    id: 'task',
+    header: 'Task',
+    cell: (r) => (
+      <>
+        {r.task.title}
+        {r.task.access === 'read-write' && <span className="badge badge-warning badge-inline">read-write</span>}
+      </>
+    ),
+  },
+  { id: 'bundle', header: 'Bundle', className: 'mono', cell: (r) => `${r.bundle.name} ${r.bundle.version}` },
+  { id: 'by', header: 'By', className: 'mono', cell: (r) => r.startedBy },
+  { id: 'created', header: 'Created', className: 'nowrap', cell: (r) => formatTime(r.createdAt) },
+  {
+    id: 'state',
+    header: 'State',
+    cell: (r) => (
+      <>
+        <RunStateBadge run={r} />
+        <PurgedBadge purged={r.purged} />
+      </>
+    ),
+  },
+  { id: 'issues', header: 'Issues', cell: (r) => r.issues },
+];
 
 function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void }) {
   const api = useApi();
@@ -98,7 +92,10 @@ function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void })
           {waiting.map((r) => (
             <li key={r.id} className="approval">
               <span>
-                <a href={`#/runs/${r.id}`}>{r.task.title}</a> <span className="muted">by {r.startedBy}, {formatTime(r.createdAt)}</span>
+                <a href={`#/runs/${r.id}`}>{r.task.title}</a>{' '}
+                <span className="muted">
+                  by {r.startedBy}, {formatTime(r.createdAt)}
+                </span>
               </span>
               {r.startedBy !== session.me.user.name && (
                 <button
@@ -138,7 +135,10 @@ function RunHistory() {
   const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
   return (
     <>
-      <PageHeader title="Runs" description="Every run of a task on this workstation, newest first. Open one for its live log, issues and report." />
+      <PageHeader
+        title="Runs"
+        description="Every run of a task on this workstation, newest first. Open one for its live log, issues and report."
+      />
       <ErrorNotice error={list.error} />
       <div className="stack-gap">
         {session.can('runs.approve') && <Approvals runs={runs} onDone={() => setGeneration((g) => g + 1)} />}
@@ -146,7 +146,12 @@ function RunHistory() {
           <form className="filters filters-4" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
             <div className="field">
               <label htmlFor="runs-text">Search</label>
-              <input id="runs-text" value={filters.text} onChange={(e) => set({ text: e.target.value })} placeholder="task, bundle, user or run id" />
+              <input
+                id="runs-text"
+                value={filters.text}
+                onChange={(e) => set({ text: e.target.value })}
+                placeholder="task, bundle, user or run id"
+              />
             </div>
             <div className="field">
               <label htmlFor="runs-state">State</label>
@@ -177,10 +182,19 @@ function RunHistory() {
           </form>
           {list.data && (
             <p className="muted">
-              {shown.length} of {runs.length} runs{list.data.runner.held ? ` · runner held by ${list.data.runner.holder ?? 'another process'}` : ''}
+              {shown.length} of {runs.length} runs
+              {list.data.runner.held ? ` · runner held by ${list.data.runner.holder ?? 'another process'}` : ''}
             </p>
           )}
-          <RunsTable runs={shown} caption="Runs, newest first" />
+          <DataTable
+            caption="Runs, newest first"
+            dense
+            columns={RUN_COLUMNS}
+            rows={shown}
+            rowKey={(r) => r.id}
+            loading={list.loading && !list.data}
+            empty="No runs match."
+          />
         </Card>
       </div>
     </>

@@ -6,7 +6,77 @@ import { validateInput, type FieldErrors, type Result } from '../../api/client';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { DataTable, type Column } from '../../components/table';
+import type { OpOutput } from '../../api/contract';
 import { formatBytes, formatTime } from '../../format';
+
+type Item = OpOutput<'vault.list'>['items'][number];
+type Act = (fn: () => Promise<Result<unknown>>, message: string) => void;
+
+/** The bundles an item is bound to, each with its unbind control, and a field to bind one more. */
+function Bindings({ item, busy, act }: { item: Item; busy: boolean; act: Act }) {
+  const api = useApi();
+  const [bundle, setBundle] = useState('');
+  return (
+    <>
+      <span className="chips">
+        {item.bundles.map((b) => (
+          <span key={b} className="chip">
+            {b}
+            <button
+              type="button"
+              className="chip-remove"
+              aria-label={`Unbind ${item.name} from ${b}`}
+              onClick={() => act(() => api.call('vault.unbind', { name: item.name, bundles: [b] }), `${item.name} unbound from ${b}.`)}
+            >
+              ×
+            </button>
+          </span>
+        ))}
+      </span>
+      <form
+        className="row-inputs"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const b = bundle.trim();
+          if (!b) return;
+          setBundle('');
+          act(() => api.call('vault.bind', { name: item.name, bundles: [b] }), `${item.name} bound to ${b}.`);
+        }}
+      >
+        <input
+          aria-label={`Bundle to bind ${item.name} to`}
+          className="input-small mono"
+          placeholder="bundle name"
+          value={bundle}
+          onChange={(e) => setBundle(e.target.value)}
+        />
+        <button type="submit" className="btn btn-small" disabled={busy}>
+          Bind
+        </button>
+      </form>
+    </>
+  );
+}
+
+function vaultColumns(busy: boolean, act: Act): readonly Column<Item>[] {
+  return [
+    { id: 'name', header: 'Name', rowHeader: true, className: 'mono', cell: (item) => item.name, sortKey: (item) => item.name },
+    { id: 'size', header: 'Size', cell: (item) => formatBytes(item.size), sortKey: (item) => item.size },
+    { id: 'bundles', header: 'Bundles allowed', cell: (item) => <Bindings item={item} busy={busy} act={act} /> },
+    {
+      id: 'changed',
+      header: 'Changed',
+      className: 'nowrap',
+      cell: (item) => (
+        <>
+          {formatTime(item.updatedAt)} <span className="muted">by {item.updatedBy}</span>
+        </>
+      ),
+      sortKey: (item) => item.updatedAt,
+    },
+  ];
+}
 
 /**
  * The vault is write-only: a value goes in from a file the operator picks (read in the page and
@@ -21,7 +91,6 @@ export function VaultScreen() {
   const [replace, setReplace] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [notice, setNotice] = useState<string | null>(null);
-  const [bindTo, setBindTo] = useState<Record<string, string>>({});
   // Remounts the file input after an add, so it no longer names the file just stored.
   const [fileKey, setFileKey] = useState(0);
   const { error, busy, run } = useAction();
@@ -41,7 +110,9 @@ export function VaultScreen() {
     await run(async () => {
       const done = await api.call('vault.add', input);
       if (!done.ok) return done.error;
-      setNotice(`${done.value.name} ${done.value.replaced ? 'replaced' : 'added'} (${formatBytes(done.value.size)}). The value cannot be read back.`);
+      setNotice(
+        `${done.value.name} ${done.value.replaced ? 'replaced' : 'added'} (${formatBytes(done.value.size)}). The value cannot be read back.`,
+      );
       setName('');
       setFile(null);
       setFileKey((k) => k + 1);
@@ -49,13 +120,14 @@ export function VaultScreen() {
     });
   }
 
-  const act = (fn: () => Promise<Result<unknown>>, msg: string) =>
+  const act: Act = (fn, msg) =>
     void run(async () => {
       const done = await fn();
       if (!done.ok) return done.error;
       setNotice(msg);
       setGeneration((g) => g + 1);
     });
+  const columns = vaultColumns(busy, act);
 
   return (
     <>
@@ -64,78 +136,45 @@ export function VaultScreen() {
       {notice && <StatusNotice>{notice}</StatusNotice>}
       <div className="grid grid-main-side">
         <Card title="Vault items">
-          {(list.data?.items.length ?? 0) === 0 ? (
-            <p className="empty">The vault is empty.</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="table table-dense">
-                <caption className="visually-hidden">Vault items</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Size</th>
-                    <th scope="col">Bundles allowed</th>
-                    <th scope="col">Changed</th>
-                    <th scope="col"><span className="visually-hidden">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data?.items.map((item) => (
-                    <tr key={item.name}>
-                      <th scope="row" className="mono">
-                        {item.name}
-                      </th>
-                      <td>{formatBytes(item.size)}</td>
-                      <td>
-                        <span className="chips">
-                          {item.bundles.map((b) => (
-                            <span key={b} className="chip">
-                              {b}
-                              <button type="button" className="chip-remove" aria-label={`Unbind ${item.name} from ${b}`} onClick={() => act(() => api.call('vault.unbind', { name: item.name, bundles: [b] }), `${item.name} unbound from ${b}.`)}>
-                                ×
-                              </button>
-                            </span>
-                          ))}
-                        </span>
-                        <form
-                          className="row-inputs"
-                          onSubmit={(e) => {
-                            e.preventDefault();
-                            const b = (bindTo[item.name] ?? '').trim();
-                            if (!b) return;
-                            setBindTo({ ...bindTo, [item.name]: '' });
-                            act(() => api.call('vault.bind', { name: item.name, bundles: [b] }), `${item.name} bound to ${b}.`);
-                          }}
-                        >
-                          <input aria-label={`Bundle to bind ${item.name} to`} className="input-small mono" placeholder="bundle name" value={bindTo[item.name] ?? ''} onChange={(e) => setBindTo({ ...bindTo, [item.name]: e.target.value })} />
-                          <button type="submit" className="btn btn-small" disabled={busy}>
-                            Bind
-                          </button>
-                        </form>
-                      </td>
-                      <td className="nowrap">
-                        {formatTime(item.updatedAt)} <span className="muted">by {item.updatedBy}</span>
-                      </td>
-                      <td>
-<div className="row-actions">
-                        <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Remove ${item.name}`} disabled={busy} onClick={() => act(() => api.call('vault.remove', { name: item.name }), `${item.name} removed.`)}>
-                          Remove
-                        </button>
-                      </div>
-</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            caption="Vault items"
+            dense
+            columns={columns}
+            rows={list.data?.items ?? []}
+            rowKey={(item) => item.name}
+            loading={list.loading && !list.data}
+            empty="The vault is empty."
+            actions={(item) => (
+              <button
+                type="button"
+                className="btn btn-small btn-danger-ghost"
+                aria-label={`Remove ${item.name}`}
+                disabled={busy}
+                onClick={() => act(() => api.call('vault.remove', { name: item.name }), `${item.name} removed.`)}
+              >
+                Remove
+              </button>
+            )}
+          />
         </Card>
         <Card title="Add a vault item">
           <form className="stack" onSubmit={(e) => void add(e)} noValidate>
-            <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} hint="As the task's secret usually is: lower-case letters, digits, '_', '.', '-'." />
+            <Field
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              error={errors.name}
+              hint="As the task's secret usually is: lower-case letters, digits, '_', '.', '-'."
+            />
             <div className="field">
               <label htmlFor="vault-file">File holding the value</label>
-              <input key={fileKey} id="vault-file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-invalid={errors.value ? true : undefined} />
+              <input
+                key={fileKey}
+                id="vault-file"
+                type="file"
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+                aria-invalid={errors.value ? true : undefined}
+              />
               {errors.value && <p className="field-error">{errors.value}</p>}
             </div>
             <label className="check">
