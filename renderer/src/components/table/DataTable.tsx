@@ -1,4 +1,4 @@
-import { memo, useMemo, useState, type ReactElement, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type ReactElement, type ReactNode, type RefObject } from 'react';
 import { nextSort, sortRows, type SortState, type SortValue } from './sort';
 
 /**
@@ -109,6 +109,22 @@ function ColumnHeader<Row>({ column, sort, onSort }: { column: Column<Row>; sort
   );
 }
 
+/** Whether the table is wider than its box (it then scrolls sideways and the actions column casts a shadow). */
+function useOverflows(wrap: RefObject<HTMLDivElement | null>): boolean {
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const check = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    const observer = new ResizeObserver(check);
+    observer.observe(el);
+    if (el.firstElementChild) observer.observe(el.firstElementChild);
+    check();
+    return () => observer.disconnect();
+  }, [wrap]);
+  return overflows;
+}
+
 /**
  * The app's table: a semantic <table> named by its caption, column headings (sortable where a column
  * has a sort key), a row header per row, an empty state inside the table, row actions that stay in
@@ -141,10 +157,12 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
     [controlled, rows, sort, sortColumn],
   );
   const width = columns.length + (actions ? 1 : 0);
+  const wrap = useRef<HTMLDivElement>(null);
+  const overflows = useOverflows(wrap);
   return (
     <>
       {toolbar}
-      <div className="table-wrap">
+      <div className="table-wrap" ref={wrap} data-overflows={overflows || undefined}>
         <table className={dense ? 'table table-dense' : 'table'} aria-busy={loading || undefined}>
           <caption className={captionVisible ? 'table-caption' : 'visually-hidden'}>{caption}</caption>
           <thead>

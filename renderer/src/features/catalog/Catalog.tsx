@@ -76,8 +76,8 @@ function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: ()
 }
 
 const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
-  { id: 'name', header: 'Bundle', rowHeader: true, cell: (b) => b.name, sortKey: (b) => b.name },
-  { id: 'version', header: 'Version', className: 'mono', cell: (b) => b.version, sortKey: (b) => b.version },
+  { id: 'name', header: 'Bundle', rowHeader: true, cell: (b) => b.name },
+  { id: 'version', header: 'Version', className: 'mono', cell: (b) => b.version },
   {
     id: 'state',
     header: 'State',
@@ -86,7 +86,6 @@ const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
         {b.state}
       </span>
     ),
-    sortKey: (b) => b.state,
   },
   { id: 'digest', header: 'Digest', className: 'mono', title: (b) => b.digest, cell: (b) => shortHash(b.digest, 19) },
   {
@@ -96,7 +95,7 @@ const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
     title: (b) => b.signature.signerFingerprint ?? '',
     cell: (b) => (b.signature.signerFingerprint ? shortHash(b.signature.signerFingerprint, 16) : b.signature.format),
   },
-  { id: 'tasks', header: 'Tasks', cell: (b) => `${b.tasks.enabled} of ${b.tasks.total} enabled`, sortKey: (b) => b.tasks.enabled },
+  { id: 'tasks', header: 'Tasks', cell: (b) => `${b.tasks.enabled} of ${b.tasks.total} enabled` },
   {
     id: 'imported',
     header: 'Imported',
@@ -109,7 +108,6 @@ const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
         </div>
       </>
     ),
-    sortKey: (b) => b.importedAt,
   },
 ];
 

@@ -35,7 +35,13 @@ function matches(pattern: string, value: string): boolean {
  * The same checks the core makes (src/runner/config.ts), shown next to each field before anything
  * is sent. The core checks again: this only saves a round trip and says where the problem is.
  */
-export function validateRun(decl: Declaration, values: Record<string, string>, files: Record<string, string>, secrets: Record<string, string>, reason: string): Errors {
+export function validateRun(
+  decl: Declaration,
+  values: Record<string, string>,
+  files: Record<string, string>,
+  secrets: Record<string, string>,
+  reason: string,
+): Errors {
   const errors: Errors = {};
   for (const v of decl.config) {
     const value = (v.type === 'file' ? files[v.name] : values[v.name]) ?? '';
@@ -53,17 +59,49 @@ export function validateRun(decl: Declaration, values: Record<string, string>, f
   }
   for (const s of decl.secrets) {
     if (s.vaultItems !== null && !secrets[s.name]) {
-      errors[`secret:${s.name}`] = s.vaultItems.length === 0 ? `No vault item is bound to ${decl.bundle}: bind one on the Vault screen first.` : 'Choose the vault item that fills this secret.';
+      errors[`secret:${s.name}`] =
+        s.vaultItems.length === 0
+          ? `No vault item is bound to ${decl.bundle}: bind one on the Vault screen first.`
+          : 'Choose the vault item that fills this secret.';
     }
   }
   if (decl.reasonRequired && !reason.trim()) errors.reason = 'A read-write task needs a written reason.';
   return errors;
 }
 
-/** A labelled control with its description and error, wired to aria-describedby. */
-function Row({ label, required, hint, error, control, mono = true }: { label: string; required: boolean; hint: string; error: string | undefined; mono?: boolean; control: (ids: { id: string; describedBy: string | undefined }) => ReactNode }) {
+/** What a field's control carries: its id, and its hint and message wired for screen readers. */
+interface FieldAria {
+  id: string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': true | undefined;
+  /** The message of an invalid field (ARIA's own link from a control to its error). */
+  'aria-errormessage': string | undefined;
+}
+
+/** A labelled control with its description and error, wired to aria-describedby and aria-errormessage. */
+function Row({
+  label,
+  required,
+  hint,
+  error,
+  control,
+  mono = true,
+}: {
+  label: string;
+  required: boolean;
+  hint: string;
+  error: string | undefined;
+  mono?: boolean;
+  control: (aria: FieldAria) => ReactNode;
+}) {
   const id = useId();
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const aria: FieldAria = {
+    id,
+    'aria-describedby': describedBy,
+    'aria-invalid': error ? true : undefined,
+    'aria-errormessage': error ? `${id}-error` : undefined,
+  };
   return (
     <div className="field run-var">
       <span className="label-row">
@@ -76,7 +114,7 @@ function Row({ label, required, hint, error, control, mono = true }: { label: st
           </span>
         )}
       </span>
-      {control({ id, describedBy })}
+      {control(aria)}
       {hint && (
         <p id={`${id}-hint`} className="hint">
           {hint}
@@ -101,9 +139,13 @@ function hintOf(v: Variable): string {
 
 function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => void }) {
   const api = useApi();
-  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, initialValue(v)])));
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, initialValue(v)])),
+  );
   const [files, setFiles] = useState<Record<string, string>>({});
-  const [secrets, setSecrets] = useState<Record<string, string>>(() => Object.fromEntries(decl.secrets.map((s) => [s.name, initialItem(s)])));
+  const [secrets, setSecrets] = useState<Record<string, string>>(() =>
+    Object.fromEntries(decl.secrets.map((s) => [s.name, initialItem(s)])),
+  );
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const { error, busy, run } = useAction();
@@ -133,20 +175,32 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
     const sent = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ''));
     const chosen = Object.fromEntries(Object.entries(secrets).filter(([, item]) => item));
     await run(async () => {
-      const started = await api.call('runs.start', { bundle: `${decl.bundle}@${decl.version}`, task: decl.id, values: sent, files, secrets: chosen, reason: reason.trim() || undefined });
+      const started = await api.call('runs.start', {
+        bundle: `${decl.bundle}@${decl.version}`,
+        task: decl.id,
+        values: sent,
+        files,
+        secrets: chosen,
+        reason: reason.trim() || undefined,
+      });
       if (!started.ok) return started.error;
       onClose();
       window.location.hash = `#/runs/${started.value.id}`;
     });
   }
 
-  const control = (v: Variable) => (ids: { id: string; describedBy: string | undefined }) => {
-    const common = { id: ids.id, 'aria-describedby': ids.describedBy, 'aria-invalid': errors[v.name] ? true : undefined, 'aria-required': v.required || undefined } as const;
+  const control = (v: Variable) => (aria: FieldAria) => {
+    const common = { ...aria, 'aria-required': v.required || undefined } as const;
     switch (v.type) {
       case 'boolean':
         return (
           <span className="check">
-            <input type="checkbox" {...common} checked={values[v.name] === 'true'} onChange={(e) => set(v.name, String(e.target.checked))} />
+            <input
+              type="checkbox"
+              {...common}
+              checked={values[v.name] === 'true'}
+              onChange={(e) => set(v.name, String(e.target.checked))}
+            />
             <span>{values[v.name] === 'true' ? 'true' : 'false'}</span>
           </span>
         );
@@ -164,7 +218,7 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
       case 'file':
         return (
           <span className="row-inputs">
-            <button type="button" className="btn btn-small" id={ids.id} aria-describedby={ids.describedBy} aria-invalid={common['aria-invalid']} onClick={() => void pickFile(v.name)}>
+            <button type="button" className="btn btn-small" {...aria} onClick={() => void pickFile(v.name)}>
               {files[v.name] ? 'Choose another file…' : 'Choose file…'}
             </button>
             <span className="mono break" aria-label={`File chosen for ${v.name}`}>
@@ -173,7 +227,16 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
           </span>
         );
       case 'number':
-        return <input {...common} type="text" inputMode="decimal" value={values[v.name] ?? ''} onChange={(e) => set(v.name, e.target.value)} placeholder={v.example ?? ''} />;
+        return (
+          <input
+            {...common}
+            type="text"
+            inputMode="decimal"
+            value={values[v.name] ?? ''}
+            onChange={(e) => set(v.name, e.target.value)}
+            placeholder={v.example ?? ''}
+          />
+        );
       default:
         return (
           <input
@@ -213,7 +276,8 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
         <div>
           <dt>Policy</dt>
           <dd>
-            <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span> <span className="muted">{decl.reason}</span>
+            <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span>{' '}
+            <span className="muted">{decl.reason}</span>
           </dd>
         </div>
       </dl>
@@ -227,7 +291,9 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
         </span>
       )}
       {decl.approvalRequired && (
-        <StatusNotice tone="info">Approval is required here: this run waits until another operator or an admin approves it (two-person rule).</StatusNotice>
+        <StatusNotice tone="info">
+          Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
+        </StatusNotice>
       )}
       <fieldset className="stack">
         <legend>Variables</legend>
@@ -260,8 +326,13 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
                 required
                 hint={`${s.description ? `${s.description} · ` : ''}Only items bound to ${decl.bundle} are offered; the value never reaches this window.`}
                 error={errors[`secret:${s.name}`]}
-                control={({ id, describedBy }) => (
-                  <select id={id} aria-describedby={describedBy} aria-invalid={errors[`secret:${s.name}`] ? true : undefined} aria-required value={secrets[s.name] ?? ''} onChange={(e) => setSecrets((x) => ({ ...x, [s.name]: e.target.value }))}>
+                control={(aria) => (
+                  <select
+                    {...aria}
+                    aria-required
+                    value={secrets[s.name] ?? ''}
+                    onChange={(e) => setSecrets((x) => ({ ...x, [s.name]: e.target.value }))}
+                  >
                     <option value="">Choose a vault item</option>
                     {s.vaultItems?.map((item) => (
                       <option key={item} value={item}>
@@ -279,10 +350,20 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
         label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}
         mono={false}
         required={decl.reasonRequired}
-        hint={decl.reasonRequired ? 'A read-write task changes systems: say why you run it. It is kept with the run and in the audit trail.' : ''}
+        hint={
+          decl.reasonRequired
+            ? 'A read-write task changes systems: say why you run it. It is kept with the run and in the audit trail.'
+            : ''
+        }
         error={errors.reason}
-        control={({ id, describedBy }) => (
-          <textarea id={id} aria-describedby={describedBy} aria-invalid={errors.reason ? true : undefined} aria-required={decl.reasonRequired || undefined} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} />
+        control={(aria) => (
+          <textarea
+            {...aria}
+            aria-required={decl.reasonRequired || undefined}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            rows={2}
+          />
         )}
       />
       <ErrorNotice error={error} />
