@@ -175,12 +175,13 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     assert.match(await row.innerText(), /access:read-write/);
     assert.equal(await row.getByRole('button', { name: /^Run / }).isDisabled(), true, 'a task the policy disables cannot be started');
     await shoot(operator, 'ops-05-catalog');
-    // In a 1024-pixel window the tasks table scrolls sideways; its row actions stay in view.
+    // In a narrow window the tasks table scrolls sideways; its row actions stay in view.
     const size = operator.viewportSize()!;
-    await operator.setViewportSize({ width: 1024, height: 768 });
+    await operator.setViewportSize({ width: 800, height: 600 });
     try {
-      assert.equal(await catalog.scrollsSideways(catalog.tasks), true, 'the tasks table is wider than its card at 1024 pixels');
+      assert.equal(await catalog.scrollsSideways(catalog.tasks), true, 'the tasks table is wider than its card at 800 pixels');
       for (const title of ['Count to five slowly', 'Show the first lines of a file']) assert.equal(await catalog.isInView(catalog.runButton(title)), true, `Run ${title} is in view`);
+      await shoot(operator, 'ops-05b-catalog-narrow');
     } finally {
       await operator.setViewportSize(size);
     }

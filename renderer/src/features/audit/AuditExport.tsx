@@ -240,7 +240,6 @@ const EXPORT_COLUMNS: readonly Column<ExportRow>[] = [
   {
     id: 'made',
     header: 'Made',
-    className: 'nowrap',
     cell: (e) => (
       <>
         {formatTime(e.createdAt)}

@@ -67,7 +67,6 @@ function vaultColumns(busy: boolean, act: Act): readonly Column<Item>[] {
     {
       id: 'changed',
       header: 'Changed',
-      className: 'nowrap',
       cell: (item) => (
         <>
           {formatTime(item.updatedAt)} <span className="muted">by {item.updatedBy}</span>
