@@ -6,11 +6,7 @@ import { ThemeContext } from './theme-context';
 import { applyTheme, loadTheme } from './theme';
 import { useIdleTimer } from './idle';
 import { Shell } from './Shell';
-import { SetupScreen } from './screens/Setup';
-import { RecoveryKeyScreen } from './screens/RecoveryKey';
-import { SignInScreen } from './screens/SignIn';
-import { LockScreen } from './screens/Lock';
-import { ChangePasswordScreen } from './screens/ChangePassword';
+import { ChangePasswordScreen, LockScreen, RecoveryKeyScreen, SetupScreen, SignInScreen } from './features/identity';
 
 type Phase =
   | { kind: 'loading' }

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
 import { useSession } from './api/context';
-import { DEFAULT_ROUTE, ROUTES, routeFromHash, type Route } from './routes';
+import { ROUTES, type Route } from './routes';
+import { DEFAULT_ROUTE, useRouteId } from './navigation';
 import { Icon } from './components/Icon';
 import { ThemeSelect } from './components/ThemeSelect';
 import { useTheme } from './theme-context';
-import { roleList } from './roles';
+import { roleList } from './features/identity';
 
 const GROUPS: ReadonlyArray<{ id: Route['group']; label: string }> = [
   { id: 'work', label: 'Operations' },
@@ -12,21 +12,11 @@ const GROUPS: ReadonlyArray<{ id: Route['group']; label: string }> = [
   { id: 'me', label: 'You' },
 ];
 
-function useHashRoute(): string {
-  const [route, setRoute] = useState(() => routeFromHash(window.location.hash));
-  useEffect(() => {
-    const onChange = () => setRoute(routeFromHash(window.location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
-}
-
 /** The signed-in frame: navigation limited to what the user may use, the account bar, the screen. */
 export function Shell() {
   const session = useSession();
   const theme = useTheme();
-  const routeId = useHashRoute();
+  const routeId = useRouteId();
   const allowed = ROUTES.filter((r) => session.can(r.permission));
   const route = allowed.find((r) => r.id === routeId) ?? allowed.find((r) => r.id === DEFAULT_ROUTE)!;
   const Screen = route.component;

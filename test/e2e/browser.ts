@@ -6,7 +6,20 @@ import type { Harness } from './harness';
 import { ROOT } from './build-renderer';
 
 export const CHROMIUM = process.env.AIRGAP_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+/**
+ * The window size: 1280x820 unless AIRGAP_E2E_VIEWPORT says otherwise (e.g. `1024x768`, `1920x1080`),
+ * to look at the screens at the sizes a workstation has; those screenshots go to a folder of that size.
+ */
+export const VIEWPORT = viewport(process.env.AIRGAP_E2E_VIEWPORT);
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots', ...(process.env.AIRGAP_E2E_VIEWPORT ? [`${VIEWPORT.width}x${VIEWPORT.height}`] : []));
+
+function viewport(spec: string | undefined): { width: number; height: number } {
+  if (!spec) return { width: 1280, height: 820 };
+  const m = /^(\d{3,4})x(\d{3,4})$/.exec(spec.trim());
+  if (!m) throw new Error(`AIRGAP_E2E_VIEWPORT=${spec}: give the size as WIDTHxHEIGHT, e.g. 1024x768`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
 
 export async function launchBrowser(): Promise<Browser> {
   return await chromium.launch({
@@ -18,7 +31,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A fresh browser context is a fresh window: its own page, its own session in the harness. */
 export async function openApp(browser: Browser, harness: Harness): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light', reducedMotion: 'reduce' });
+  const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', reducedMotion: 'reduce' });
   context.setDefaultTimeout(15_000);
   await context.addInitScript(harness.initScript);
   const page = await context.newPage();

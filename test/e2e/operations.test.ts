@@ -20,10 +20,7 @@ import { startHarness, type Harness } from './harness';
 import { launchBrowser, shoot, SCREENSHOTS } from './browser';
 import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
-import { SignInPage } from './pages/auth-pages';
-import { ShellPage } from './pages/shell-page';
-import { DashboardPage } from './pages/screens-pages';
-import { AuditExportPage, CatalogPage, ImportPage, RunFormDialog, RunPage, VerifyPage } from './pages/operations-pages';
+import { AuditExportPage, CatalogPage, DashboardPage, ImportPage, RunFormDialog, RunPage, RunsPage, ShellPage, SignInPage, SigningIdentityPage, TrustPage, VaultPage, VerifyPage } from './pages';
 import { writeOciLayout } from '../../src/oci';
 import { buildSampleImage } from '../../samples/tools/build-image';
 import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
@@ -127,11 +124,10 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
 
     const shell = new ShellPage(admin);
     await shell.open('Trust and policy');
-    await admin.getByLabel('Public key (PEM, cosign.pub)').fill(PUB);
-    await admin.getByLabel('Comment').fill('sample key');
-    await admin.getByRole('button', { name: 'Add trust root' }).click();
-    await shown(admin.getByRole('status').filter({ hasText: /: added\./ }));
-    await shown(admin.getByRole('list', { name: 'Trusted keys' }).getByText('sample key', { exact: false }));
+    const trust = new TrustPage(admin);
+    await trust.addKey(PUB, 'sample key');
+    await shown(trust.status.filter({ hasText: /: added\./ }));
+    await shown(trust.keys.getByText('sample key', { exact: false }));
     await shoot(admin, 'ops-01-trust-and-policy');
 
     for (const [user, role] of [
@@ -143,7 +139,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
       assert.equal(added.ok, true, JSON.stringify(added));
     }
     await shell.open('Signing identity');
-    await shown(admin.getByRole('region', { name: 'Current identity' }).getByText(/[0-9a-f]{2}(:[0-9a-f]{2}){8,}|[0-9a-f]{40,}/i));
+    await shown(new SigningIdentityPage(admin).current.getByText(/[0-9a-f]{2}(:[0-9a-f]{2}){8,}|[0-9a-f]{40,}/i));
     await shoot(admin, 'ops-02-signing-identity');
   });
 
@@ -179,6 +175,16 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     assert.match(await row.innerText(), /access:read-write/);
     assert.equal(await row.getByRole('button', { name: /^Run / }).isDisabled(), true, 'a task the policy disables cannot be started');
     await shoot(operator, 'ops-05-catalog');
+    // In a narrow window the tasks table scrolls sideways; its row actions stay in view.
+    const size = operator.viewportSize()!;
+    await operator.setViewportSize({ width: 800, height: 600 });
+    try {
+      assert.equal(await catalog.scrollsSideways(catalog.tasks), true, 'the tasks table is wider than its card at 800 pixels');
+      for (const title of ['Count to five slowly', 'Show the first lines of a file']) assert.equal(await catalog.isInView(catalog.runButton(title)), true, `Run ${title} is in view`);
+      await shoot(operator, 'ops-05b-catalog-narrow');
+    } finally {
+      await operator.setViewportSize(size);
+    }
     await catalog.filter.fill('data:ui');
     await shown(operator.getByRole('status').filter({ hasText: /^3 of \d+ tasks/ }));
     await catalog.filter.fill('');
@@ -201,7 +207,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await run.waitForOutcome('succeeded');
     await shown(run.log.getByText('done', { exact: true }));
     // The colour escape became a styled span of text.
-    assert.equal(await run.log.locator('.ansi-fg-6', { hasText: 'tick' }).count() > 0, true);
+    assert.equal((await run.styleOf('tick')).includes('ansi-fg-6'), true);
   });
 
   it('task output with HTML, javascript: links and escape sequences is inert text', { skip: ENGINE_SKIP }, async () => {
@@ -212,8 +218,9 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await run.waitForOutcome('succeeded');
     await shown(run.log.getByText('<script>window.__pwned=1</script><b>bold</b>'));
     await shown(run.log.getByText(/<a href="javascript:window.__pwned=2">click me<\/a>/));
-    await shown(run.log.locator('.ansi-fg-1', { hasText: 'red text' }));
-    await shown(run.log.locator('.ansi-bold.ansi-fg-2', { hasText: 'bold green' }));
+    assert.ok((await run.styleOf('red text')).includes('ansi-fg-1'), 'red text is red');
+    const boldGreen = await run.styleOf('bold green');
+    assert.ok(boldGreen.includes('ansi-bold') && boldGreen.includes('ansi-fg-2'), `bold green is bold and green: ${boldGreen.join(' ')}`);
     // Non-colour sequences stay visible as text (the core spells ESC as ␛).
     await shown(run.log.getByText(/ESC\]8;;javascript:alert\(3\)/));
     await shown(run.log.getByText(/ESC\[2J clear/));
@@ -254,14 +261,13 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   it('the vault takes a value from a picked file and never shows it', { skip: ENGINE_SKIP }, async () => {
     await new ShellPage(operator).open('Vault');
     const secret = 'kubeconfig-secret-value-0123456789';
-    const form = operator.getByRole('region', { name: 'Add a vault item' });
-    await form.getByLabel('Name', { exact: true }).fill('cluster-kubeconfig');
-    await form.getByLabel('File holding the value').setInputFiles({ name: 'kubeconfig', mimeType: 'text/plain', buffer: Buffer.from(secret) });
-    await form.getByRole('button', { name: 'Add to vault' }).click();
-    await shown(operator.getByRole('status').filter({ hasText: 'cluster-kubeconfig added' }));
-    await operator.getByLabel('Bundle to bind cluster-kubeconfig to').fill(fixtureName);
-    await operator.getByRole('button', { name: 'Bind' }).click();
-    await shown(operator.getByRole('table', { name: 'Vault items' }).getByText(fixtureName));
+    const vault = new VaultPage(operator);
+    // Empty, the table keeps its name and headings and says so in its body.
+    await shown(vault.items.getByText('The vault is empty.'));
+    await vault.add('cluster-kubeconfig', { name: 'kubeconfig', value: secret });
+    await shown(vault.status.filter({ hasText: 'cluster-kubeconfig added' }));
+    await vault.bind('cluster-kubeconfig', fixtureName);
+    await shown(vault.items.getByText(fixtureName));
     assert.ok(!(await operator.content()).includes(secret), 'the value is nowhere in the page');
     await shoot(operator, 'ops-11-vault');
   });
@@ -269,16 +275,17 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   it('run history filters runs; the dashboard shows recent runs, issues by severity and the engine', { skip: ENGINE_SKIP }, async () => {
     const shell = new ShellPage(operator);
     await shell.open('Runs');
-    const table = operator.getByRole('table', { name: 'Runs, newest first' });
-    await shown(table);
-    assert.equal(await table.getByRole('row').count(), 4);
-    await operator.getByLabel('Search').fill('hostile');
+    const runs = new RunsPage(operator);
+    await shown(runs.table);
+    assert.equal(await runs.table.getByRole('row').count(), 4);
+    await runs.search.fill('hostile');
     await shown(operator.getByText(/^1 of 3 runs/));
     await shoot(operator, 'ops-09-runs');
     await shell.open('Dashboard');
-    await shown(operator.getByRole('list', { name: 'Recent runs' }).getByRole('link', { name: 'Print hostile output' }));
-    await shown(operator.getByRole('list', { name: 'Issues by severity' }).getByText('Major'));
-    await shown(operator.getByRole('region', { name: 'Engine status' }).getByText(/rootless|rootful/));
+    const dashboard = new DashboardPage(operator);
+    await shown(dashboard.recentRuns.getByRole('link', { name: 'Print hostile output' }));
+    await shown(dashboard.issuesBySeverity.getByText('Major'));
+    await shown(dashboard.engine.getByText(/rootless|rootful/));
     await shoot(operator, 'ops-10-dashboard-operator');
   });
 
@@ -302,8 +309,8 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     assert.ok(existsSync(bundle));
     await shoot(auditor, 'ops-13-audit-export-done');
     const exportId = /Export id\s+(\S+)/.exec(text)![1]!;
-    await auditor.getByRole('button', { name: `Confirm ${exportId} delivered` }).click();
-    await shown(exp.exports.getByText(`confirmed by ${AUDITOR.name}`));
+    await exp.confirmDelivered(exportId);
+    await shown(exp.row(exportId).getByText(`confirmed by ${AUDITOR.name}`));
 
     await shell.open('Verify audit bundles');
     const verify = new VerifyPage(auditor);
@@ -334,7 +341,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     assert.equal(await viewer.getByRole('button', { name: /Add trust root|Allow|Deny|Add network|Remove key/ }).count(), 0);
     if (!ENGINE_SKIP) {
       await shell.open('Runs');
-      await viewer.getByRole('link', { name: /^r-/ }).first().click();
+      await new RunsPage(viewer).link(/^r-/).first().click();
       await shown(new RunPage(viewer).log);
       assert.equal(await viewer.getByRole('button', { name: /Cancel run|Approve run/ }).count(), 0);
     }
@@ -348,7 +355,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     const page = await open();
     await new SignInPage(page).signIn(ADMIN.name, ADMIN.password);
     await shown(new DashboardPage(page).heading);
-    await shown(page.getByRole('alert').filter({ hasText: /Audit export overdue: the last export was .*, and exports are due every 7 days/ }));
+    await shown(new DashboardPage(page).alert.filter({ hasText: /Audit export overdue: the last export was .*, and exports are due every 7 days/ }));
     await shoot(page, 'ops-16-dashboard-audit-overdue');
   });
 

@@ -21,9 +21,7 @@ import { startHarness, type Harness } from './harness';
 import { launchBrowser, shoot, SCREENSHOTS } from './browser';
 import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
-import { ShellPage } from './pages/shell-page';
-import { AuditExportPage, CatalogPage, ImportPage, RunFormDialog, RunPage, VerifyPage } from './pages/operations-pages';
-import { DashboardCards, IdentityPage, IssuesPage } from './pages/issue-pages';
+import { AuditExportPage, CatalogPage, DashboardPage, ImportPage, IssuesPage, RunFormDialog, RunPage, ShellPage, SigningIdentityPage, VerifyPage } from './pages';
 import { openssl, opensslMissing } from '../unit/audit/openssl';
 import { writeOciLayout } from '../../src/oci';
 import { buildSampleImage } from '../../samples/tools/build-image';
@@ -168,7 +166,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
 
   it('the dashboard asks the engine itself: reachable, its kind, version and socket', { skip: ENGINE_SKIP }, async () => {
     await admin.reload();
-    const cards = new DashboardCards(admin);
+    const cards = new DashboardPage(admin);
     await shown(cards.engine.getByText('Engine reachable'));
     const text = await cards.engine.innerText();
     assert.match(text, /(Docker|Podman) \d+\.\d+/);
@@ -181,7 +179,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
   it('the signing identity is replaced from a PKCS#12 file picked in the native dialog', { skip: opensslMissing }, async () => {
     const shell = new ShellPage(admin);
     await shell.open('Signing identity');
-    const identity = new IdentityPage(admin);
+    const identity = new SigningIdentityPage(admin);
     await shown(identity.current);
     harness.dialogs.open.push(site!.p12);
     await identity.choosePkcs12(site!.p12, 'not the password');
@@ -190,7 +188,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     await shoot(admin, 'form-02-identity-pkcs12', { fullPage: false });
     await identity.dialog.getByLabel('PKCS#12 password').fill('p12 secret');
     await identity.importAndReplace();
-    await shown(admin.getByRole('status').filter({ hasText: /imported from audit\.p12/ }));
+    await shown(identity.status.filter({ hasText: /imported from audit\.p12/ }));
     await shown(identity.current.getByText(/Site Audit CA/));
     await shoot(admin, 'form-03-identity-imported');
     // A path typed into the page is refused by the bridge.
@@ -211,8 +209,8 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     harness.dialogs.open.push(sig);
     await anna.getByRole('button', { name: 'Signature file…' }).click();
     await shown(anna.getByLabel('Chosen signature file').filter({ hasText: sig }));
-    await anna.getByRole('button', { name: `Import ${ref}`, exact: true }).click();
-    await shown(anna.getByRole('alert').filter({ hasText: 'A detached signature needs both files' }));
+    await page.importButton(ref).click();
+    await shown(page.alert.filter({ hasText: 'A detached signature needs both files' }));
     await shoot(anna, 'form-04-import-detached-signature');
     await anna.getByRole('button', { name: 'Clear the detached signature' }).click();
     await page.importRef(ref);
@@ -243,10 +241,10 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     assert.equal(await form.variable('VERBOSE').getAttribute('type'), 'checkbox');
     assert.equal(await form.variable('VERBOSE').isChecked(), false);
     assert.equal(await form.variable('MODE').inputValue(), 'quick');
-    assert.deepEqual(await form.variable('MODE').locator('option').allInnerTexts(), ['quick', 'full']);
+    assert.deepEqual(await form.options(form.variable('MODE')), ['quick', 'full']);
     assert.equal(await form.variable('API_PASSWORD').getAttribute('type'), 'password', 'a sensitive value is typed unseen');
     // Only vault items bound to this bundle are offered; the one of the secret's name is chosen.
-    assert.deepEqual(await form.vaultPicker('api-token').locator('option').allInnerTexts(), ['Choose a vault item', 'api-token']);
+    assert.deepEqual(await form.options(form.vaultPicker('api-token')), ['Choose a vault item', 'api-token']);
     assert.equal(await form.vaultPicker('api-token').inputValue(), 'api-token');
     await shown(form.dialog.getByText('Pattern: [a-z0-9.-]+'));
     await shoot(anna, 'form-05-run-form', { fullPage: false });
@@ -307,7 +305,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     await shown(new RunPage(anna).issues.getByText('No backup of db1.dc'));
 
     await shell.open('Dashboard');
-    const cards = new DashboardCards(anna);
+    const cards = new DashboardPage(anna);
     await shown(cards.openIssues.getByRole('list', { name: 'Issues by severity' }));
     assert.match(await cards.openIssues.innerText(), /Critical\s*1[\s\S]*Minor\s*1/);
     await shoot(anna, 'form-08-dashboard-open-issues');
@@ -357,7 +355,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     await new AuditExportPage(auditor).export({ redact: null });
     await shell.open('Verify audit bundles');
     const verify = new VerifyPage(auditor);
-    await auditor.getByLabel('CA certificate (optional, PEM)').setInputFiles({ name: 'site-ca.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(site!.caPem) });
+    await verify.caCertificate.setInputFiles({ name: 'site-ca.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(site!.caPem) });
     await shown(auditor.getByText('Signers must chain to site-ca.pem.'));
     harness.dialogs.open.push(bundle);
     await verify.verify(1);
@@ -366,7 +364,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     assert.match(result, /North DC audit.*\(chains to the given CA\)/);
     await shoot(auditor, 'form-11-verify-with-ca');
     // Not PEM: said next to the field, nothing sent.
-    await auditor.getByLabel('CA certificate (optional, PEM)').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await verify.caCertificate.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
     await shown(auditor.getByText('notes.txt holds no PEM certificate'));
   });
 

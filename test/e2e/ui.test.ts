@@ -11,17 +11,12 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot, SCREENSHOTS } from './browser';
-import { ChangePasswordPage, LockPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
-import { ShellPage } from './pages/shell-page';
-import { AuditPage, BackupPage, DashboardPage, SettingsPage, UsersPage } from './pages/screens-pages';
+import { AuditPage, BackupPage, ChangePasswordPage, DashboardPage, LockPage, RecoveryKeyPage, SettingsPage, SetupPage, ShellPage, SignInPage, UsersPage } from './pages';
+import { shown } from './windows';
 
 const ADMIN = { name: 'alice', password: 'correct horse battery staple' };
 const VIEWER = { name: 'vera', first: 'first-password-vera', password: 'vera chooses her own words' };
 const AUDITOR = { name: 'audrey', first: 'first-password-audrey', password: 'audrey keeps the ledger' };
-
-async function shown(locator: Locator): Promise<void> {
-  await locator.waitFor({ state: 'visible' });
-}
 
 async function text(locator: Locator): Promise<string> {
   await shown(locator);
@@ -122,6 +117,18 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     assert.match(await text(users.row(VIEWER.name)), /Must change password/);
     await shoot(page, '07-users');
 
+    // A sortable column's heading is a button; the heading says the order to screen readers.
+    assert.equal(await users.sortOf('Name'), null);
+    await users.sortBy('Name');
+    assert.equal(await users.sortOf('Name'), 'ascending');
+    assert.deepEqual(await users.names(), [ADMIN.name, AUDITOR.name, 'temp-operator', VIEWER.name]);
+    await users.sortBy('Name');
+    assert.equal(await users.sortOf('Name'), 'descending');
+    assert.deepEqual(await users.names(), [VIEWER.name, 'temp-operator', AUDITOR.name, ADMIN.name]);
+    await users.sortBy('Status');
+    assert.equal(await users.sortOf('Name'), null, 'one column sorts at a time');
+    assert.deepEqual((await users.names()).slice(0, 1), [ADMIN.name], 'Active before Must change password');
+
     await users.openChangeRoles('temp-operator');
     await shown(users.dialog);
     await shoot(page, '08-users-change-roles', { fullPage: false });
@@ -156,18 +163,20 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await settings.siteName.fill(hostile);
     await settings.save.click();
     await shown(settings.status.filter({ hasText: 'Settings saved.' }));
-    await shown(page.locator('.brand-site').filter({ hasText: hostile }));
-    assert.equal(await page.locator('.sidebar img, .sidebar b').count(), 0);
+    await shown(shell.siteName(hostile));
+    // Nothing was made of the text: no image, no bold, in the sidebar that shows it.
+    assert.equal(await shell.sidebar.getByRole('img').count(), 0);
+    assert.equal(await shell.sidebar.locator('img, b').count(), 0);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
 
     await settings.siteName.fill('North DC — hall 2');
     await settings.idleMinutes.fill('0');
     await settings.save.click();
-    await shown(page.getByRole('alert').filter({ hasText: 'Invalid value for session.idleMinutes' }));
+    await shown(settings.alert.filter({ hasText: 'Invalid value for session.idleMinutes' }));
     await settings.idleMinutes.fill('10');
     await settings.save.click();
     await shown(settings.status.filter({ hasText: 'Settings saved.' }));
-    await shown(page.locator('.brand-site').filter({ hasText: 'North DC — hall 2' }));
+    await shown(shell.siteName('North DC — hall 2'));
     // Typed controls: a list one item a line, a switch, a choice; each saved as the core's type.
     await page.getByLabel('Site domains').fill('corp.example.com\n  dc2.example.net  \n');
     await page.getByRole('checkbox', { name: /Read-write runs need a second person/ }).check();
@@ -261,7 +270,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await shell.open('Audit trail');
     const audit = new AuditPage(page);
     await shown(audit.table);
-    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length >= 25);
+    await shown(audit.events.nth(24));
     const newest = await audit.actions();
     assert.equal(newest.length, 25, 'one page of 25 events');
     for (const expected of ['auth.changePassword', 'store.backup', 'settings.set']) assert.ok(newest.includes(expected), `${expected} in ${newest.join(', ')}`);

@@ -5,8 +5,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Harness } from './harness';
 import { openApp } from './browser';
-import { ChangePasswordPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
-import { DashboardPage } from './pages/screens-pages';
+import { ChangePasswordPage, DashboardPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages';
 
 export async function shown(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'visible' });

@@ -4,9 +4,7 @@
  * schemas the core uses (src/api/contract is pure data, no Node).
  */
 import type { z } from 'zod';
-import { contract } from '../../../src/api/contract';
-import type { OpInput, OpName, SubEvent, SubInput, SubName } from '../../../src/api/contract';
-import type { ApiErrorShape, Result } from '../../../src/api/contract';
+import { contract, type ApiErrorShape, type OpInput, type OpName, type Result, type SubEvent, type SubInput, type SubName } from './contract';
 import type { BridgeOutput, ChooseFileOptions, ChooseSaveFileOptions, DesktopApi } from '../../../main/desktop-api';
 
 export type { ApiErrorShape, Result };

@@ -1,7 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { ApiClient } from './client';
-import type { OpOutput } from '../../../src/api/contract';
-import type { Permission } from '../../../src/api/contract';
+import type { OpOutput, Permission } from './contract';
 
 export const ApiContext = createContext<ApiClient | null>(null);
 

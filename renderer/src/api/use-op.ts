@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from './context';
 import type { ApiErrorShape } from './client';
-import type { OpInput, OpName } from '../../../src/api/contract';
+import type { OpInput, OpName } from './contract';
 import type { BridgeOutput } from '../../../main/desktop-api';
 
 export interface OpState<T> {

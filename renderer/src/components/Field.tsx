@@ -11,7 +11,7 @@ export function Field({ label, hint, error, className, ...input }: Props) {
   return (
     <div className={`field ${className ?? ''}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} aria-errormessage={errorId} {...input} />
       {hint && (
         <p id={hintId} className="hint">
           {hint}

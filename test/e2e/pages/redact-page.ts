@@ -1,7 +1,8 @@
 /** Page object for the Redaction preview screen: what to preview, the marked result, site patterns, export. */
 import type { Locator, Page } from 'playwright-core';
+import { BasePage } from './base-page';
 
-export class RedactPage {
+export class RedactPage extends BasePage {
   readonly heading: Locator;
   readonly runId: Locator;
   readonly path: Locator;
@@ -15,29 +16,33 @@ export class RedactPage {
   readonly addPattern: Locator;
   readonly patterns: Locator;
   readonly exportReport: Locator;
-  readonly status: Locator;
   readonly reply: Locator;
   readonly mapBack: Locator;
   readonly replyOriginals: Locator;
 
-  constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 1, name: 'Redaction preview' });
+  constructor(page: Page) {
+    super(page);
+    this.heading = this.title('Redaction preview');
     this.runId = page.getByLabel('Run id');
     this.path = page.getByLabel('Egress path');
     this.showPreview = page.getByRole('button', { name: 'Show preview' });
-    this.result = page.getByRole('region', { name: 'What would leave' });
+    this.result = this.region('What would leave');
     this.log = page.getByLabel('Redacted log');
     this.marks = this.result.locator('mark');
     this.patternName = page.getByLabel('Pattern name');
     this.patternRegex = page.getByLabel('Regular expression');
     this.patternAction = page.getByLabel('Action');
     this.addPattern = page.getByRole('button', { name: 'Add pattern' });
-    this.patterns = page.getByRole('table', { name: 'Site patterns' });
+    this.patterns = this.tableNamed('Site patterns');
     this.exportReport = page.getByRole('button', { name: 'Export report…' });
-    this.status = page.getByRole('status');
     this.reply = page.getByLabel('Reply', { exact: true });
     this.mapBack = page.getByRole('button', { name: 'Map back' });
     this.replyOriginals = page.getByLabel('Reply with originals');
+  }
+
+  /** The marks of one rule (`email`, `site:ticket`): each replacement's tooltip starts with its rule. */
+  marksOf(rule: string): Locator {
+    return this.result.getByTitle(new RegExp(`^${rule} \\(`));
   }
 
   async preview(): Promise<void> {

@@ -1,7 +1,8 @@
 /** Page object for the Retention screen: the admin's limits, the dry run, and the purge with its confirm step. */
 import type { Locator, Page } from 'playwright-core';
+import { BasePage } from './base-page';
 
-export class RetentionPage {
+export class RetentionPage extends BasePage {
   readonly heading: Locator;
   readonly limits: Locator;
   readonly purgeCard: Locator;
@@ -10,20 +11,19 @@ export class RetentionPage {
   readonly reportsDays: Locator;
   readonly save: Locator;
   readonly purgeButton: Locator;
-  readonly dialog: Locator;
-  readonly status: Locator;
+  override readonly dialog: Locator;
 
-  constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 1, name: 'Retention' });
-    this.limits = page.getByRole('region', { name: 'Limits' });
-    this.purgeCard = page.getByRole('region', { name: 'Purge' });
+  constructor(page: Page) {
+    super(page);
+    this.heading = this.title('Retention');
+    this.limits = this.region('Limits');
+    this.purgeCard = this.region('Purge');
     this.plan = this.purgeCard.getByLabel('What a purge would remove now');
     this.logsDays = page.getByLabel('Keep run logs (days)');
     this.reportsDays = page.getByLabel('Keep issues and reports (days)');
     this.save = page.getByRole('button', { name: 'Save limits' });
     this.purgeButton = page.getByRole('button', { name: 'Purge now…' });
     this.dialog = page.getByRole('dialog', { name: 'Purge run output for good' });
-    this.status = page.getByRole('status');
   }
 
   async setLimits(logsDays: number, reportsDays: number): Promise<void> {

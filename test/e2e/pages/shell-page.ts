@@ -1,5 +1,6 @@
-/** The signed-in frame: main navigation and the account bar. */
+/** The signed-in frame: the sidebar with the site's name and the main navigation, and the account bar. */
 import type { Locator, Page } from 'playwright-core';
+import { BasePage } from './base-page';
 
 export const ALL_SCREENS = [
   'Dashboard',
@@ -22,17 +23,25 @@ export const ALL_SCREENS = [
 ] as const;
 export type ScreenName = (typeof ALL_SCREENS)[number];
 
-export class ShellPage {
+export class ShellPage extends BasePage {
+  readonly sidebar: Locator;
   readonly nav: Locator;
   readonly signOutButton: Locator;
   readonly lockButton: Locator;
   readonly user: Locator;
 
-  constructor(readonly page: Page) {
+  constructor(page: Page) {
+    super(page);
+    this.sidebar = page.getByRole('complementary');
     this.nav = page.getByRole('navigation', { name: 'Main' });
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
     this.lockButton = page.getByRole('button', { name: 'Lock' });
     this.user = page.getByLabel('Signed in user');
+  }
+
+  /** The site's name under the product name, exactly as typed in Settings. */
+  siteName(text: string): Locator {
+    return this.sidebar.getByText(text, { exact: true });
   }
 
   link(name: ScreenName): Locator {
@@ -40,7 +49,7 @@ export class ShellPage {
   }
 
   heading(name: string): Locator {
-    return this.page.getByRole('heading', { level: 1, name, exact: true });
+    return this.title(name);
   }
 
   async open(name: ScreenName, heading: string = name): Promise<void> {

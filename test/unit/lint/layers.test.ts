@@ -60,11 +60,11 @@ test('the contract imports only pure faces: it is bundled without the core', asy
 });
 
 test('the renderer imports src/api/contract and nothing else of src/: a value import of the core or the dispatcher is an error', async () => {
-  await refused('renderer/src/roles.ts', "import { Core } from '../../src/api/core';\nexport const c = Core;\n", /only src\/api\/contract/);
-  await refused('renderer/src/roles.ts', "import { dispatch } from '../../src/api/dispatcher';\nexport const d = dispatch;\n", /only src\/api\/contract/);
-  await refused('renderer/src/roles.ts', "import { Core } from '../../src/api';\nexport const c = Core;\n", /only src\/api\/contract/);
-  await refused('renderer/src/roles.ts', "import { RUN_STATES } from '../../src/api/contract/runs';\nexport const s = RUN_STATES;\n", /only src\/api\/contract/);
-  await allowed('renderer/src/roles.ts', "import { contract, type OpName } from '../../src/api/contract';\nexport const c: OpName[] = Object.keys(contract) as OpName[];\n");
+  await refused('renderer/src/routes.ts', "import { Core } from '../../src/api/core';\nexport const c = Core;\n", /only src\/api\/contract/);
+  await refused('renderer/src/routes.ts', "import { dispatch } from '../../src/api/dispatcher';\nexport const d = dispatch;\n", /only src\/api\/contract/);
+  await refused('renderer/src/routes.ts', "import { Core } from '../../src/api';\nexport const c = Core;\n", /only src\/api\/contract/);
+  await refused('renderer/src/routes.ts', "import { RUN_STATES } from '../../src/api/contract/runs';\nexport const s = RUN_STATES;\n", /only src\/api\/contract/);
+  await allowed('renderer/src/routes.ts', "import { contract, type OpName } from '../../src/api/contract';\nexport const c: OpName[] = Object.keys(contract) as OpName[];\n");
 });
 
 test('main/ imports the core through src/api, the contract and the kernel only', async () => {

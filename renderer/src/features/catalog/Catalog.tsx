@@ -1,0 +1,326 @@
+import { useCallback, useMemo, useState } from 'react';
+import { useApi, useSession } from '../../api/context';
+import { useOp } from '../../api/use-op';
+import { useAction } from '../../api/use-action';
+import type { OpOutput } from '../../api/contract';
+import { Card, PageHeader } from '../../components/PageHeader';
+import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { Modal } from '../../components/Modal';
+import { DataTable, type Column } from '../../components/table';
+import { formatBytes, formatTime, shortHash } from '../../format';
+import { RunForm, type Task } from '../runs';
+
+type Bundle = OpOutput<'bundles.list'>['bundles'][number];
+/** Rows drawn at first (and added per "Show more"): the count says how many match. */
+const PAGE_ROWS = 50;
+
+const STATE_TONE: Record<Bundle['state'], string> = {
+  active: 'success',
+  revoked: 'danger',
+  untrusted: 'warning',
+  'image-removed': 'neutral',
+};
+
+/** Every task with one lower-case string to search, computed once per list. */
+export function indexTasks(tasks: readonly Task[]) {
+  return tasks.map((t) => ({ task: t, key: `${t.bundle}\n${t.id}\n${t.title}\n${t.tags.join('\n')}\n${t.access}`.toLowerCase() }));
+}
+
+export function filterTasks(index: ReturnType<typeof indexTasks>, text: string, status: string) {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  return index.filter(({ task, key }) => {
+    if (status === 'enabled' && !task.enabled) return false;
+    if (status === 'disabled' && task.enabled) return false;
+    for (const w of words) if (!key.includes(w)) return false;
+    return true;
+  });
+}
+
+function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: () => void; onDone: (msg: string) => void }) {
+  const api = useApi();
+  const [reason, setReason] = useState('');
+  const { error, busy, run } = useAction();
+  return (
+    <Modal title={`Revoke ${bundle.name} ${bundle.version}`} onClose={onClose}>
+      <form
+        className="stack"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            if (!reason.trim()) return 'Say why the bundle is revoked.';
+            const done = await api.call('bundles.revoke', { digest: bundle.digest, reason });
+            if (!done.ok) return done.error;
+            onDone(`${bundle.name} ${bundle.version} revoked; ${done.value.affected.length} bundle version(s) disabled.`);
+          });
+        }}
+      >
+        <p>Its tasks are disabled at once and the digest can never be imported again.</p>
+        <p className="mono break">{bundle.digest}</p>
+        <div className="field">
+          <label htmlFor="revoke-reason">Reason</label>
+          <textarea id="revoke-reason" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
+        </div>
+        <ErrorNotice error={error} />
+        <div className="card-actions">
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-danger" disabled={busy}>
+            Revoke bundle
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
+  { id: 'name', header: 'Bundle', rowHeader: true, cell: (b) => b.name },
+  { id: 'version', header: 'Version', className: 'mono', cell: (b) => b.version },
+  {
+    id: 'state',
+    header: 'State',
+    cell: (b) => (
+      <span className={`badge badge-${STATE_TONE[b.state]}`} title={b.reason}>
+        {b.state}
+      </span>
+    ),
+  },
+  { id: 'digest', header: 'Digest', className: 'mono', title: (b) => b.digest, cell: (b) => shortHash(b.digest, 19) },
+  {
+    id: 'signer',
+    header: 'Signer',
+    className: 'mono',
+    title: (b) => b.signature.signerFingerprint ?? '',
+    cell: (b) => (b.signature.signerFingerprint ? shortHash(b.signature.signerFingerprint, 16) : b.signature.format),
+  },
+  { id: 'tasks', header: 'Tasks', cell: (b) => `${b.tasks.enabled} of ${b.tasks.total} enabled` },
+  {
+    id: 'imported',
+    header: 'Imported',
+    className: 'nowrap',
+    cell: (b) => (
+      <>
+        {formatTime(b.importedAt)}
+        <div className="muted">
+          {b.importedBy.replace(/^user:/, '')} · {formatBytes(b.size)}
+        </div>
+      </>
+    ),
+  },
+];
+
+function BundlesTable({ bundles, loading, onRevoke }: { bundles: Bundle[]; loading: boolean; onRevoke: (b: Bundle) => void }) {
+  const session = useSession();
+  const revoke = useCallback(
+    (b: Bundle) =>
+      b.state !== 'revoked' && (
+        <button
+          type="button"
+          className="btn btn-small btn-danger-ghost"
+          aria-label={`Revoke ${b.name} ${b.version}`}
+          onClick={() => onRevoke(b)}
+        >
+          Revoke
+        </button>
+      ),
+    [onRevoke],
+  );
+  return (
+    <DataTable
+      caption="Imported bundles"
+      dense
+      columns={BUNDLE_COLUMNS}
+      rows={bundles}
+      rowKey={(b) => b.digest}
+      loading={loading}
+      empty={`No bundles imported yet.${session.can('bundles.import') ? ' Import one from a mirror.' : ''}`}
+      actions={session.can('trust.manage') ? revoke : undefined}
+    />
+  );
+}
+
+const TASK_COLUMNS: readonly Column<Task>[] = [
+  {
+    id: 'task',
+    header: 'Task',
+    rowHeader: true,
+    cell: (t) => (
+      <>
+        {t.title}
+        <div className="mono muted">{t.id}</div>
+      </>
+    ),
+  },
+  { id: 'bundle', header: 'Bundle', className: 'mono', cell: (t) => `${t.bundle} ${t.version}` },
+  {
+    id: 'tags',
+    header: 'Tags',
+    cell: (t) => (
+      <span className="chips">
+        {t.tags.map((tag) => (
+          <span key={tag} className="chip">
+            {tag}
+          </span>
+        ))}
+      </span>
+    ),
+  },
+  {
+    id: 'policy',
+    header: 'Policy',
+    cell: (t) => (
+      <>
+        <span className={`badge badge-${t.enabled ? 'success' : 'danger'}`}>{t.enabled ? 'enabled' : 'disabled'}</span>
+        <div className="muted small">{t.reason}</div>
+      </>
+    ),
+  },
+];
+
+/** A task the policy disables is marked so on its row (its Run button is disabled too). */
+const taskRowAttributes = (t: Task) => (t.enabled ? undefined : { 'aria-disabled': true });
+
+export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; loading: boolean; onRun: (t: Task) => void }) {
+  const session = useSession();
+  const [text, setText] = useState('');
+  const [status, setStatus] = useState('');
+  const index = useMemo(() => indexTasks(tasks), [tasks]);
+  const [shown, setShown] = useState(PAGE_ROWS);
+  const matched = useMemo(() => filterTasks(index, text, status), [index, text, status]);
+  const rows = useMemo(() => matched.slice(0, shown).map(({ task }) => task), [matched, shown]);
+  const run = useCallback(
+    (t: Task) => (
+      <button
+        type="button"
+        className="btn btn-small btn-primary"
+        disabled={!t.enabled}
+        aria-label={`Run ${t.title}`}
+        title={t.enabled ? undefined : t.reason}
+        onClick={() => onRun(t)}
+      >
+        Run…
+      </button>
+    ),
+    [onRun],
+  );
+  return (
+    <DataTable
+      caption="Tasks"
+      dense
+      columns={TASK_COLUMNS}
+      rows={rows}
+      rowKey={(t) => `${t.digest}/${t.id}`}
+      rowAttributes={taskRowAttributes}
+      loading={loading}
+      empty={tasks.length === 0 ? 'No tasks: import a bundle first.' : 'No task matches the filter.'}
+      actions={session.can('runs.start') ? run : undefined}
+      toolbar={
+        <>
+          <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
+            <div className="field">
+              <label htmlFor="tasks-filter">Filter tasks</label>
+              <input
+                id="tasks-filter"
+                type="search"
+                value={text}
+                onChange={(e) => (setText(e.target.value), setShown(PAGE_ROWS))}
+                placeholder="title, bundle, id or tag (e.g. access:read-only)"
+              />
+            </div>
+            <div className="field">
+              <label htmlFor="tasks-status">Policy status</label>
+              <select id="tasks-status" value={status} onChange={(e) => (setStatus(e.target.value), setShown(PAGE_ROWS))}>
+                <option value="">Any</option>
+                <option value="enabled">Enabled</option>
+                <option value="disabled">Disabled</option>
+              </select>
+            </div>
+          </form>
+          <p className="muted" role="status" data-matched={matched.length} data-query={text}>
+            {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
+          </p>
+        </>
+      }
+      pager={
+        matched.length > shown && (
+          <div className="card-actions">
+            <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
+              Show more tasks
+            </button>
+          </div>
+        )
+      }
+    />
+  );
+}
+
+export function CatalogScreen() {
+  const api = useApi();
+  const session = useSession();
+  const [generation, setGeneration] = useState(0);
+  const bundles = useOp('bundles.list', {}, generation);
+  const tasks = useOp('tasks.list', {}, generation);
+  const [revoking, setRevoking] = useState<Bundle | null>(null);
+  const [running, setRunning] = useState<Task | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const prune = useAction();
+  const allTasks = useMemo(() => tasks.data?.tasks ?? [], [tasks.data]);
+  return (
+    <>
+      <PageHeader
+        title="Catalog"
+        description="Imported CodeBundles, their versions, digests and signers, and the tasks the policy lets run."
+        actions={
+          <>
+            {session.can('bundles.import') && (
+              <a className="btn" href="#/import">
+                Import from a mirror
+              </a>
+            )}
+            {session.can('bundles.import') && (
+              <button
+                type="button"
+                className="btn btn-ghost"
+                disabled={prune.busy}
+                onClick={() =>
+                  void prune.run(async () => {
+                    const done = await api.call('bundles.prune', {});
+                    if (!done.ok) return done.error;
+                    setNotice(`Removed ${done.value.removed.length} unused image(s); kept ${done.value.kept.length}.`);
+                    setGeneration((g) => g + 1);
+                  })
+                }
+              >
+                Prune unused images
+              </button>
+            )}
+          </>
+        }
+      />
+      <ErrorNotice error={bundles.error ?? tasks.error ?? prune.error} />
+      {notice && <StatusNotice>{notice}</StatusNotice>}
+      <div className="stack-gap">
+        <Card title="Bundles">
+          <BundlesTable bundles={bundles.data?.bundles ?? []} loading={bundles.loading && !bundles.data} onRevoke={setRevoking} />
+        </Card>
+        <Card title="Tasks">
+          <TasksTable tasks={allTasks} loading={tasks.loading && !tasks.data} onRun={setRunning} />
+        </Card>
+      </div>
+      {revoking && (
+        <RevokeDialog
+          bundle={revoking}
+          onClose={() => setRevoking(null)}
+          onDone={(msg) => {
+            setRevoking(null);
+            setNotice(msg);
+            setGeneration((g) => g + 1);
+          }}
+        />
+      )}
+      {running && <RunForm task={running} onClose={() => setRunning(null)} />}
+    </>
+  );
+}

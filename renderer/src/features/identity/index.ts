@@ -1,0 +1,9 @@
+/** Who is at the keyboard: first-run setup, sign-in, the lock, passwords, users and roles. */
+export { SetupScreen } from './Setup';
+export { RecoveryKeyScreen } from './RecoveryKey';
+export { SignInScreen } from './SignIn';
+export { LockScreen } from './Lock';
+export { ChangePasswordScreen } from './ChangePassword';
+export { AccountScreen } from './Account';
+export { UsersScreen } from './Users';
+export { roleList } from './roles';

@@ -1,0 +1,273 @@
+import { useEffect, useRef, useState } from 'react';
+import { useApi, useSession } from '../../api/context';
+import { useAction } from '../../api/use-action';
+import type { OpOutput } from '../../api/contract';
+import { Card, PageHeader } from '../../components/PageHeader';
+import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { LogBuffer } from '../../log/buffer';
+import { LogView } from '../../log/LogView';
+import { formatBytes, formatDate, formatTime, shortHash } from '../../format';
+import { IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
+import { RunSummaryCard } from './Summary';
+
+const PAGE = 10_000;
+type Details = OpOutput<'runs.show'>;
+
+/**
+ * The log of one run: stored lines in pages of 10,000 (the first page is on screen at once, the
+ * rest follow in the background), then live lines from the subscription after the last one read.
+ */
+function useRunLog(id: string, onLive: () => void) {
+  const api = useApi();
+  const [buffer] = useState(() => new LogBuffer());
+  const [version, setVersion] = useState(0);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const live = useRef(onLive);
+  live.current = onLive;
+  useEffect(() => {
+    let stopped = false;
+    let unsubscribe: (() => void) | null = null;
+    let pending = false;
+    // Live lines come one by one: draw at most once a frame.
+    const redraw = () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        if (!stopped) setVersion(buffer.version);
+      });
+    };
+    void (async () => {
+      for (;;) {
+        const page = await api.call('runs.logs', { id, afterSeq: buffer.lastSeq, limit: PAGE });
+        if (stopped) return;
+        if (!page.ok) {
+          setError(page.error.message);
+          break;
+        }
+        buffer.append(page.value.lines);
+        setVersion(buffer.version);
+        // Let the page paint (the first page at once) before asking for the next one.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (stopped) return;
+        if (page.value.lines.length < PAGE) {
+          if (page.value.finished) {
+            setLoading(false);
+            return;
+          }
+          break;
+        }
+      }
+      setLoading(false);
+      unsubscribe = api.subscribe(
+        'runs.log',
+        { id, afterSeq: buffer.lastSeq },
+        (line) => {
+          if (buffer.append([line])) redraw();
+          live.current();
+        },
+        (e) => setError(e.message),
+      );
+    })();
+    return () => {
+      stopped = true;
+      unsubscribe?.();
+    };
+  }, [api, id, buffer]);
+  return { buffer, version, loading, error };
+}
+
+function SandboxFacts({ run }: { run: Details }) {
+  const s = run.sandbox;
+  if (!s) return <p className="muted">The sandbox is described once the run starts.</p>;
+  return (
+    <dl className="facts facts-compact">
+      <dt>Engine</dt>
+      <dd>
+        {s.engine} {s.engineVersion} {s.rootless ? '(rootless)' : ''}
+      </dd>
+      <dt>Network</dt>
+      <dd>{s.network}</dd>
+      <dt>User</dt>
+      <dd className="mono">{s.user}</dd>
+      <dt>Limits</dt>
+      <dd>
+        {s.limits.cpu} CPU, {s.limits.memoryMiB} MiB, {s.limits.pids} processes, {s.limits.timeoutSeconds} s
+      </dd>
+      <dt>Hardening</dt>
+      <dd>
+        {s.readOnlyRootfs ? 'read-only root' : 'writable root'}, {s.noNewPrivileges ? 'no new privileges' : 'new privileges allowed'}, caps dropped:{' '}
+        {s.capDrop.join(', ') || 'none'}
+      </dd>
+    </dl>
+  );
+}
+
+/** "Log purged on 3 May 2026 by user:ada": a purged run says so instead of looking empty (docs/retention.md). */
+function Purged({ what, mark }: { what: string; mark: { at: string; by: string } | null }) {
+  if (!mark) return null;
+  return (
+    <p className="notice notice-info">
+      {what} purged on {formatDate(mark.at)} by {mark.by.replace(/^user:/, '')}.
+    </p>
+  );
+}
+
+export function RunView({ id }: { id: string }) {
+  const api = useApi();
+  const session = useSession();
+  const [run, setRun] = useState<Details | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const action = useAction();
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const refresh = useRef(async () => {});
+  refresh.current = async () => {
+    const shown = await api.call('runs.show', { id });
+    if (shown.ok) setRun(shown.value);
+    else setLoadError(shown.error.message);
+  };
+  useEffect(() => {
+    void refresh.current();
+    return api.subscribe('runs.state', { id }, () => void refresh.current());
+  }, [api, id]);
+  const log = useRunLog(id, () => {
+    if (run && run.state !== 'running' && run.state !== 'finished') void refresh.current();
+  });
+
+  const mine = run?.startedBy === session.me.user.name;
+  const canCancel = run && run.state !== 'finished' && (mine || session.can('runs.cancelAny'));
+  const canApprove = run?.state === 'awaiting-approval' && !mine && session.can('runs.approve');
+
+  async function act(kind: 'cancel' | 'approve') {
+    setNotice(null);
+    await action.run(async () => {
+      const done = kind === 'cancel' ? await api.call('runs.cancel', { id }) : await api.call('runs.approve', { id });
+      if (!done.ok) return done.error;
+      setNotice(kind === 'cancel' ? 'Cancel requested.' : 'Run approved.');
+      await refresh.current();
+    });
+  }
+
+  return (
+    <>
+      <PageHeader
+        title={run ? `Run of ${run.task.title}` : 'Run'}
+        description={run ? `${run.bundle.name} ${run.bundle.version} · ${run.id} · started by ${run.startedBy}` : id}
+        actions={
+          <>
+            <a className="btn btn-ghost" href="#/runs">
+              All runs
+            </a>
+            {run?.state === 'finished' && session.can('runs.export') && <a className="btn btn-ghost" href={`#/redact/${encodeURIComponent(id)}`}>Export report…</a>}
+            {canApprove && (
+              <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => void act('approve')}>
+                Approve run
+              </button>
+            )}
+            {canCancel && (
+              <button type="button" className="btn btn-danger" disabled={action.busy} onClick={() => void act('cancel')}>
+                Cancel run
+              </button>
+            )}
+          </>
+        }
+      />
+      <ErrorNotice error={loadError ?? action.error} />
+      {notice && <StatusNotice>{notice}</StatusNotice>}
+      {run && (
+        <div className="stack-gap">
+          <section className="card" aria-label="Run status">
+            <div className="facts-inline">
+              <div>
+                <dt>State</dt>
+                <dd>
+                  <RunStateBadge run={run} />
+                </dd>
+              </div>
+              <div>
+                <dt>Issues</dt>
+                <dd>{run.issues}</dd>
+              </div>
+              <div>
+                <dt>Exit code</dt>
+                <dd>{run.exitCode ?? '—'}</dd>
+              </div>
+              <div>
+                <dt>Started</dt>
+                <dd>{run.startedAt ? formatTime(run.startedAt) : '—'}</dd>
+              </div>
+              <div>
+                <dt>Ended</dt>
+                <dd>{run.endedAt ? formatTime(run.endedAt) : '—'}</dd>
+              </div>
+              <div>
+                <dt>Image</dt>
+                <dd className="mono" title={run.bundle.digest}>
+                  {shortHash(run.bundle.digest, 19)}
+                </dd>
+              </div>
+            </div>
+            {run.error && <div className="notice notice-error">{run.error}</div>}
+            {run.reason && <p className="muted">Reason: {run.reason}</p>}
+            {run.warnings.map((w, i) => (
+              <div key={i} className="notice notice-warning">
+                {w}
+              </div>
+            ))}
+          </section>
+          <Card title="Log">
+            <p className="muted" role="status" hidden={Boolean(run.purged.logs)}>
+              {log.buffer.count.toLocaleString()} {log.buffer.count === 1 ? 'line' : 'lines'}
+              {log.loading ? ' · loading…' : run.state === 'finished' ? '' : ' · live'}
+              {run.log.truncated ? ` · truncated: ${formatBytes(run.log.keptBytes)} of ${formatBytes(run.log.totalBytes)} kept` : ''}
+            </p>
+            <ErrorNotice error={log.error} />
+            {run.purged.logs ? (
+              <Purged what="Log" mark={run.purged.logs} />
+            ) : (
+              <>
+                <LogView buffer={log.buffer} version={log.version} label={`Log of run ${run.id}`} />
+                <p className="hint">Keyboard: focus the log, then arrows, Page Up/Down, Home and End.</p>
+              </>
+            )}
+          </Card>
+          <div className="grid grid-main-side">
+            <Card title="Issues">
+              {run.purged.report ? <Purged what="Issues and report" mark={run.purged.report} /> : <IssuesList issues={run.issueList} />}
+            </Card>
+            <Card title="Sandbox">
+              <SandboxFacts run={run} />
+              {Object.keys(run.config.values).length + Object.keys(run.config.files).length + Object.keys(run.config.secrets).length > 0 && <h3 className="card-subtitle">Configuration</h3>}
+              <dl className="facts facts-compact">
+                {Object.entries(run.config.values).map(([k, v]) => (
+                  <div key={`v${k}`} className="contents">
+                    <dt className="mono">{k}</dt>
+                    <dd className="mono break">{v}</dd>
+                  </div>
+                ))}
+                {Object.entries(run.config.files).map(([k, v]) => (
+                  <div key={`f${k}`} className="contents">
+                    <dt className="mono">{k}</dt>
+                    <dd className="mono break">file {v}</dd>
+                  </div>
+                ))}
+                {Object.entries(run.config.secrets).map(([k, v]) => (
+                  <div key={`s${k}`} className="contents">
+                    <dt className="mono">{k}</dt>
+                    <dd className="mono">vault item {v}</dd>
+                  </div>
+                ))}
+              </dl>
+            </Card>
+          </div>
+          <Card title="Report">
+            {run.purged.report ? <Purged what="Report" mark={run.purged.report} /> : <ReportBlocks blocks={run.report} />}
+          </Card>
+          <RunSummaryCard runId={run.id} />
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,210 @@
+import { useState, type FormEvent } from 'react';
+import { useApi, useSession } from '../../api/context';
+import { useOp } from '../../api/use-op';
+import { useAction } from '../../api/use-action';
+import type { Result } from '../../api/client';
+import { Card, PageHeader } from '../../components/PageHeader';
+import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { formatTime, shortHash } from '../../format';
+
+function useMutation(onDone: () => void) {
+  const action = useAction();
+  const [notice, setNotice] = useState<string | null>(null);
+  const act = (fn: () => Promise<Result<unknown>>, msg: (value: never) => string) =>
+    void action.run(async () => {
+      setNotice(null);
+      const done = await fn();
+      if (!done.ok) return done.error;
+      setNotice(msg(done.value as never));
+      onDone();
+    });
+  return { ...action, notice, act };
+}
+
+function TrustRoots() {
+  const api = useApi();
+  const session = useSession();
+  const [generation, setGeneration] = useState(0);
+  const keys = useOp('trust.list', {}, generation);
+  const [pem, setPem] = useState('');
+  const [comment, setComment] = useState('');
+  const m = useMutation(() => setGeneration((g) => g + 1));
+  const can = session.can('trust.manage');
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    m.act(() => api.call('trust.addKey', { pem, comment: comment || undefined }), (v: { outcome: string; key: { fingerprint: string } }) => `Key ${shortHash(v.key.fingerprint, 16)}: ${v.outcome}.`);
+  };
+  return (
+    <Card title="Trust roots">
+      <p className="muted">Public keys whose signatures make a bundle importable and runnable.</p>
+      <ErrorNotice error={keys.error ?? m.error} />
+      {m.notice && <StatusNotice>{m.notice}</StatusNotice>}
+      {(keys.data?.keys.length ?? 0) === 0 ? (
+        <p className="empty">No trust roots: no signed bundle can be imported.</p>
+      ) : (
+        <ul className="plain-list" aria-label="Trusted keys">
+          {keys.data?.keys.map((k) => (
+            <li key={k.fingerprint} className="row-inputs">
+              <span>
+                <span className="mono break">{k.fingerprint}</span>
+                <span className="muted">
+                  {' '}
+                  {k.algorithm} {k.comment ? `· ${k.comment}` : ''} · added by {k.addedBy}, {formatTime(k.addedAt)}
+                </span>
+              </span>
+              {can && (
+                <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Remove key ${k.fingerprint}`} disabled={m.busy} onClick={() => m.act(() => api.call('trust.remove', { fingerprint: k.fingerprint }), (v: { affected: unknown[] }) => `Key removed; ${v.affected.length} bundle version(s) disabled.`)}>
+                  Remove
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {can && (
+        <form className="stack" onSubmit={add} noValidate>
+          <div className="field">
+            <label htmlFor="trust-pem">Public key (PEM, cosign.pub)</label>
+            <textarea id="trust-pem" className="mono" rows={4} value={pem} onChange={(e) => setPem(e.target.value)} placeholder="-----BEGIN PUBLIC KEY-----" />
+          </div>
+          <div className="field">
+            <label htmlFor="trust-comment">Comment</label>
+            <input id="trust-comment" value={comment} onChange={(e) => setComment(e.target.value)} />
+          </div>
+          <div className="card-actions">
+            <button type="submit" className="btn btn-primary" disabled={m.busy || !pem.trim()}>
+              Add trust root
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+function Policy() {
+  const api = useApi();
+  const session = useSession();
+  const [generation, setGeneration] = useState(0);
+  const policy = useOp('policy.show', {}, generation);
+  const [pattern, setPattern] = useState('');
+  const m = useMutation(() => setGeneration((g) => g + 1));
+  const can = session.can('trust.manage');
+  const p = policy.data?.policy;
+  const change = (kind: 'allow' | 'deny') => {
+    const tags = pattern.split(/[\s,]+/).filter(Boolean);
+    m.act(() => api.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags }), () => `Policy updated: ${kind} ${tags.join(', ')}.`);
+  };
+  return (
+    <Card title="Tag policy">
+      <p className="muted">Tasks whose tags match a deny pattern are disabled unless an allow pattern also matches. Takes effect at once.</p>
+      <ErrorNotice error={policy.error ?? m.error} />
+      {m.notice && <StatusNotice>{m.notice}</StatusNotice>}
+      {p && (
+        <dl className="facts">
+          <dt>Allow</dt>
+          <dd>
+            <span className="chips">{p.allow.length ? p.allow.map((t) => <span key={t} className="chip chip-ok">{t}</span>) : <span className="muted">none</span>}</span>
+          </dd>
+          <dt>Deny</dt>
+          <dd>
+            <span className="chips">{p.deny.length ? p.deny.map((t) => <span key={t} className="chip chip-deny">{t}</span>) : <span className="muted">none</span>}</span>
+          </dd>
+          <dt>Default</dt>
+          <dd className="muted">deny {policy.data?.default.deny.join(', ') || 'nothing'}</dd>
+        </dl>
+      )}
+      {can && (
+        <form className="stack" onSubmit={(e) => e.preventDefault()}>
+          <div className="field">
+            <label htmlFor="policy-pattern">Tag patterns</label>
+            <input id="policy-pattern" className="mono" value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="access:read-write data:*" />
+          </div>
+          <div className="card-actions">
+            <button type="button" className="btn" disabled={m.busy || !pattern.trim()} onClick={() => change('allow')}>
+              Allow
+            </button>
+            <button type="button" className="btn btn-danger-ghost" disabled={m.busy || !pattern.trim()} onClick={() => change('deny')}>
+              Deny
+            </button>
+            <button type="button" className="btn btn-ghost" disabled={m.busy} onClick={() => m.act(() => api.call('policy.clear', {}), () => 'Back to the default policy.')}>
+              Reset to default
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+function Networks() {
+  const api = useApi();
+  const session = useSession();
+  const [generation, setGeneration] = useState(0);
+  const nets = useOp('networks.list', {}, generation);
+  const [name, setName] = useState('');
+  const [mode, setMode] = useState<'existing' | 'create' | 'host'>('create');
+  const m = useMutation(() => setGeneration((g) => g + 1));
+  return (
+    <Card title="Networks">
+      <p className="muted">Networks a task may ask for. Without one, a task runs with no network at all.</p>
+      <ErrorNotice error={nets.error ?? m.error} />
+      {m.notice && <StatusNotice>{m.notice}</StatusNotice>}
+      {(nets.data?.networks.length ?? 0) === 0 ? (
+        <p className="empty">No networks defined.</p>
+      ) : (
+        <ul className="plain-list" aria-label="Networks">
+          {nets.data?.networks.map((n) => (
+            <li key={n.name}>
+              <span className="mono">{n.name}</span> <span className={`badge badge-${n.kind === 'host' ? 'warning' : 'neutral'}`}>{n.kind}</span>{' '}
+              <span className="muted">
+                {n.engineId ? shortHash(n.engineId, 12) : ''} added by {n.createdBy}, {formatTime(n.createdAt)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {session.can('settings.manage') && (
+        <form
+          className="stack"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            m.act(() => api.call('networks.add', { name, create: mode === 'create' || undefined, host: mode === 'host' || undefined }), () => `Network ${name} defined.`);
+          }}
+        >
+          <div className="field">
+            <label htmlFor="net-name">Network name</label>
+            <input id="net-name" className="mono" value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="net-mode">Kind</label>
+            <select id="net-mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)}>
+              <option value="create">Create a new internal network</option>
+              <option value="existing">Use an engine network that exists</option>
+              <option value="host">Host network (override; needs runner.hostNetworkAllowed)</option>
+            </select>
+          </div>
+          <div className="card-actions">
+            <button type="submit" className="btn btn-primary" disabled={m.busy || !name.trim()}>
+              Add network
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+export function TrustScreen() {
+  return (
+    <>
+      <PageHeader title="Trust and policy" description="Who may sign bundles, which task tags may run, and which networks tasks may join." />
+      <div className="grid grid-2">
+        <TrustRoots />
+        <Policy />
+        <Networks />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+import { useState, type FormEvent } from 'react';
+import { useApi } from '../../api/context';
+import { useOp } from '../../api/use-op';
+import { useAction } from '../../api/use-action';
+import { validateInput, type FieldErrors, type Result } from '../../api/client';
+import { Card, PageHeader } from '../../components/PageHeader';
+import { Field } from '../../components/Field';
+import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { DataTable, type Column } from '../../components/table';
+import type { OpOutput } from '../../api/contract';
+import { formatBytes, formatTime } from '../../format';
+
+type Item = OpOutput<'vault.list'>['items'][number];
+type Act = (fn: () => Promise<Result<unknown>>, message: string) => void;
+
+/** The bundles an item is bound to, each with its unbind control, and a field to bind one more. */
+function Bindings({ item, busy, act }: { item: Item; busy: boolean; act: Act }) {
+  const api = useApi();
+  const [bundle, setBundle] = useState('');
+  return (
+    <>
+      <span className="chips">
+        {item.bundles.map((b) => (
+          <span key={b} className="chip">
+            {b}
+            <button
+              type="button"
+              className="chip-remove"
+              aria-label={`Unbind ${item.name} from ${b}`}
+              onClick={() => act(() => api.call('vault.unbind', { name: item.name, bundles: [b] }), `${item.name} unbound from ${b}.`)}
+            >
+              ×
+            </button>
+          </span>
+        ))}
+      </span>
+      <form
+        className="row-inputs"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const b = bundle.trim();
+          if (!b) return;
+          setBundle('');
+          act(() => api.call('vault.bind', { name: item.name, bundles: [b] }), `${item.name} bound to ${b}.`);
+        }}
+      >
+        <input
+          aria-label={`Bundle to bind ${item.name} to`}
+          className="input-small mono"
+          placeholder="bundle name"
+          value={bundle}
+          onChange={(e) => setBundle(e.target.value)}
+        />
+        <button type="submit" className="btn btn-small" disabled={busy}>
+          Bind
+        </button>
+      </form>
+    </>
+  );
+}
+
+function vaultColumns(busy: boolean, act: Act): readonly Column<Item>[] {
+  return [
+    { id: 'name', header: 'Name', rowHeader: true, className: 'mono', cell: (item) => item.name, sortKey: (item) => item.name },
+    { id: 'size', header: 'Size', cell: (item) => formatBytes(item.size), sortKey: (item) => item.size },
+    { id: 'bundles', header: 'Bundles allowed', cell: (item) => <Bindings item={item} busy={busy} act={act} /> },
+    {
+      id: 'changed',
+      header: 'Changed',
+      cell: (item) => (
+        <>
+          {formatTime(item.updatedAt)} <span className="muted">by {item.updatedBy}</span>
+        </>
+      ),
+      sortKey: (item) => item.updatedAt,
+    },
+  ];
+}
+
+/**
+ * The vault is write-only: a value goes in from a file the operator picks (read in the page and
+ * sent base64), and no screen ever shows one — there is no operation that returns it.
+ */
+export function VaultScreen() {
+  const api = useApi();
+  const [generation, setGeneration] = useState(0);
+  const list = useOp('vault.list', {}, generation);
+  const [name, setName] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [replace, setReplace] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [notice, setNotice] = useState<string | null>(null);
+  // Remounts the file input after an add, so it no longer names the file just stored.
+  const [fileKey, setFileKey] = useState(0);
+  const { error, busy, run } = useAction();
+
+  async function add(event: FormEvent) {
+    event.preventDefault();
+    setNotice(null);
+    if (!file) return setErrors({ value: 'choose the file that holds the value' });
+    if (file.size > 1024 * 1024) return setErrors({ value: 'a vault item holds at most 1 MiB' });
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const input = { name, value: btoa(binary), replace: replace || undefined };
+    const problems = validateInput('vault.add', input);
+    setErrors(problems ?? {});
+    if (problems) return;
+    await run(async () => {
+      const done = await api.call('vault.add', input);
+      if (!done.ok) return done.error;
+      setNotice(
+        `${done.value.name} ${done.value.replaced ? 'replaced' : 'added'} (${formatBytes(done.value.size)}). The value cannot be read back.`,
+      );
+      setName('');
+      setFile(null);
+      setFileKey((k) => k + 1);
+      setGeneration((g) => g + 1);
+    });
+  }
+
+  const act: Act = (fn, msg) =>
+    void run(async () => {
+      const done = await fn();
+      if (!done.ok) return done.error;
+      setNotice(msg);
+      setGeneration((g) => g + 1);
+    });
+  const columns = vaultColumns(busy, act);
+
+  return (
+    <>
+      <PageHeader title="Vault" description="Secrets tasks may use (kubeconfigs, tokens, keys). Values go in and never come out." />
+      <ErrorNotice error={list.error ?? error} />
+      {notice && <StatusNotice>{notice}</StatusNotice>}
+      <div className="grid grid-main-side">
+        <Card title="Vault items">
+          <DataTable
+            caption="Vault items"
+            dense
+            columns={columns}
+            rows={list.data?.items ?? []}
+            rowKey={(item) => item.name}
+            loading={list.loading && !list.data}
+            empty="The vault is empty."
+            actions={(item) => (
+              <button
+                type="button"
+                className="btn btn-small btn-danger-ghost"
+                aria-label={`Remove ${item.name}`}
+                disabled={busy}
+                onClick={() => act(() => api.call('vault.remove', { name: item.name }), `${item.name} removed.`)}
+              >
+                Remove
+              </button>
+            )}
+          />
+        </Card>
+        <Card title="Add a vault item">
+          <form className="stack" onSubmit={(e) => void add(e)} noValidate>
+            <Field
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              error={errors.name}
+              hint="As the task's secret usually is: lower-case letters, digits, '_', '.', '-'."
+            />
+            <div className="field">
+              <label htmlFor="vault-file">File holding the value</label>
+              <input
+                key={fileKey}
+                id="vault-file"
+                type="file"
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+                aria-invalid={errors.value ? true : undefined}
+              />
+              {errors.value && <p className="field-error">{errors.value}</p>}
+            </div>
+            <label className="check">
+              <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} />
+              <span>Replace an item of the same name</span>
+            </label>
+            <div className="card-actions">
+              <button type="submit" className="btn btn-primary" disabled={busy}>
+                Add to vault
+              </button>
+            </div>
+          </form>
+        </Card>
+      </div>
+    </>
+  );
+}
