@@ -103,7 +103,7 @@ test('SAML IdP on AIRGAP_TEST_IDP_URL serves the metadata exported to AIRGAP_TES
   assert.ok(statSync(process.env.AIRGAP_TEST_IDP_SP_DIR!).isDirectory(), 'AIRGAP_TEST_IDP_SP_DIR exists');
 });
 
-test('slapd on AIRGAP_TEST_LDAP_URL speaks TLS with a certificate of the test CA only, and takes a bind', async (t) => {
+test('slapd on AIRGAP_TEST_LDAP_URL speaks TLS with a certificate of the test CA only, and takes a bind there and after StartTLS', async (t) => {
   const value = process.env.AIRGAP_TEST_LDAP_URL;
   if (!value) return t.skip('SKIP: no AIRGAP_TEST_LDAP_URL (start test/services.sh --identity)');
   const url = loopbackUrl('AIRGAP_TEST_LDAP_URL', value, 'ldaps');
@@ -120,13 +120,18 @@ test('slapd on AIRGAP_TEST_LDAP_URL speaks TLS with a certificate of the test CA
     });
   assert.match(await handshake({ ca }), /^TLSv1\.[23]$/);
   await assert.rejects(handshake({}), /self[- ]signed|unable to (get|verify)/, 'the system roots do not trust the test CA');
-  // Debian's ldapwhoami as an independent client: bind as a test user over LDAPS.
+  // Debian's ldapwhoami as an independent client: bind as a test user over LDAPS, then after StartTLS.
   const dn = `uid=alice,${process.env.AIRGAP_TEST_LDAP_USERS_DN}`;
-  const { stdout } = await pexecFile('ldapwhoami', ['-o', 'nettimeout=5', '-H', value, '-x', '-D', dn, '-w', 'alice-pass-1'], {
-    env: { ...process.env, LDAPTLS_CACERT: process.env.AIRGAP_TEST_LDAP_CA!, LDAPTLS_REQCERT: 'demand' },
-    timeout: 10_000,
-  });
-  assert.equal(stdout.trim(), `dn:${dn}`);
+  const whoami = async (...args: string[]) =>
+    (
+      await pexecFile('ldapwhoami', [...args, '-o', 'nettimeout=5', '-x', '-D', dn, '-w', 'alice-pass-1'], {
+        env: { ...process.env, LDAPTLS_CACERT: process.env.AIRGAP_TEST_LDAP_CA!, LDAPTLS_REQCERT: 'demand' },
+        timeout: 10_000,
+      })
+    ).stdout.trim();
+  assert.equal(await whoami('-H', value), `dn:${dn}`);
+  const startTls = process.env.AIRGAP_TEST_LDAP_STARTTLS_URL!;
+  assert.equal(await whoami('-ZZ', '-H', startTls), `dn:${dn}`, `StartTLS bind on ${startTls}`);
 });
 
 test('oathtool (with the identity services) agrees with RFC 6238 as computed here', async (t) => {

@@ -1,6 +1,7 @@
 # Identity services for the integration tests, sourced by test/services.sh (start --identity):
 #   - a SAML 2.0 IdP: SimpleSAMLphp 1.19 (Debian `simplesamlphp`) served by `php -S 127.0.0.1:<free port>`
-#   - an LDAP directory: slapd 2.5 (Debian `slapd`) on ldaps://127.0.0.1:<free port>, its own cn=config
+#   - an LDAP directory: slapd 2.5 (Debian `slapd`) on ldaps://127.0.0.1:<free port> and, for StartTLS,
+#     ldap://127.0.0.1:<another free port> (no operation there before StartTLS); its own cn=config
 # Both hold the users of test/services/identity-users.txt. Keys and certificates are made with openssl
 # on the first start of a state dir and kept, so the IdP metadata a test imported stays valid across
 # restarts. See docs/dev-services.md ("Identity services").
@@ -88,6 +89,8 @@ start_idp() {
 # --- LDAP directory (slapd) --------------------------------------------------------------------------
 
 ldap_port() { [[ -s "$LDAP_DIR/port" ]] && tr -dc '0-9' <"$LDAP_DIR/port"; }
+ldap_starttls_url() { [[ -s "$LDAP_DIR/starttls-port" ]] && printf 'ldap://127.0.0.1:%s\n' "$(tr -dc '0-9' <"$LDAP_DIR/starttls-port")"; }
+port_taken() { grep -qiE "^ *[0-9]+: [0-9A-F]+:$(printf '%04X' "$1") [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
 ldap_url() {
   local port
   port="$(ldap_port)" || return 1
@@ -177,22 +180,24 @@ start_slapd() {
   need slapd slapd
   need ldapwhoami ldap-utils
   if pid="$(live_pid "$LDAP_PID")"; then terminate "$pid" 10; fi
-  rm -f "$LDAP_PID" "$LDAP_DIR/port"
+  rm -f "$LDAP_PID" "$LDAP_DIR/port" "$LDAP_DIR/starttls-port"
   mkdir -p "$LDAP_DIR"
   chmod 700 "$LDAP_DIR"
   ldap_tls
   ldap_config
   # slapd cannot listen on port 0 and report it: try free ports below the ephemeral range (so no
   # outgoing connection holds one), a few times in case another process takes one first.
-  local attempt port launcher deadline
+  local attempt port port2 launcher deadline
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 12000))
-    grep -qiE "^ *[0-9]+: [0-9A-F]+:$(printf '%04X' "$port") [0-9A-F]+:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && continue
-    printf '\n==== %s: starting slapd on port %s\n' "$(date -u +%FT%TZ)" "$port" >>"$LDAP_LOG"
+    port2=$((20000 + RANDOM % 12000))
+    if ((port == port2)) || port_taken "$port" || port_taken "$port2"; then continue; fi
+    printf '\n==== %s: starting slapd on ports %s (LDAPS), %s (StartTLS)\n' "$(date -u +%FT%TZ)" "$port" "$port2" >>"$LDAP_LOG"
     # -d stats: stay in the foreground, log connections and binds (the air-gap checks can read them).
-    setsid slapd -d stats -h "ldaps://127.0.0.1:$port/" -F "$LDAP_DIR/slapd.d" </dev/null >>"$LDAP_LOG" 2>&1 9>&- &
+    setsid slapd -d stats -h "ldaps://127.0.0.1:$port/ ldap://127.0.0.1:$port2/" -F "$LDAP_DIR/slapd.d" </dev/null >>"$LDAP_LOG" 2>&1 9>&- &
     launcher=$!
     printf '%s\n' "$port" >"$LDAP_DIR/port"
+    printf '%s\n' "$port2" >"$LDAP_DIR/starttls-port"
     deadline=$((SECONDS + START_TIMEOUT))
     while ((SECONDS < deadline)) && alive "$launcher"; do
       if ldap_ok; then break 2; fi
@@ -204,7 +209,7 @@ start_slapd() {
       tail -n 25 "$LDAP_LOG" >&2 || true
       die "slapd failed to start"
     fi
-    rm -f "$LDAP_DIR/port"
+    rm -f "$LDAP_DIR/port" "$LDAP_DIR/starttls-port"
     grep -q 'Address already in use' <(tail -n 5 "$LDAP_LOG") || {
       log "slapd exited during start-up; last lines of $LDAP_LOG:"
       tail -n 25 "$LDAP_LOG" >&2 || true
@@ -249,6 +254,7 @@ identity_env() {
   fi
   if live_pid "$LDAP_PID" >/dev/null && ldap_ok; then
     export_var AIRGAP_TEST_LDAP_URL "$(ldap_url)"
+    export_var AIRGAP_TEST_LDAP_STARTTLS_URL "$(ldap_starttls_url)"
     export_var AIRGAP_TEST_LDAP_CA "$LDAP_TLS/ca.crt"
     export_var AIRGAP_TEST_LDAP_BASE_DN "$LDAP_BASE"
     export_var AIRGAP_TEST_LDAP_USERS_DN "ou=people,$LDAP_BASE"
@@ -285,7 +291,7 @@ identity_pids() {
   return 0
 }
 
-identity_forget() { rm -f "$IDP_PID" "$IDP_DIR/baseurl" "$LDAP_PID" "$LDAP_DIR/port"; }
+identity_forget() { rm -f "$IDP_PID" "$IDP_DIR/baseurl" "$LDAP_PID" "$LDAP_DIR/port" "$LDAP_DIR/starttls-port"; }
 
 # The IdP serves its metadata, signed by the key in $IDP_DIR/keys and equal to the exported file; a
 # user binds over LDAPS trusting only the test CA and sees its groups; a locked user cannot bind; a
@@ -314,6 +320,11 @@ identity_smoke() {
     out="$(ldap_client ldapsearch -o nettimeout=5 -o ldif-wrap=no -LLL -H "$url" -x -D "$dn" -w alice-pass-1 -b "$dn" -s base memberOf 2>&1)" ||
       die "memberOf read failed: $out"
     [[ "$out" == *"memberOf: cn=airgap-admins,ou=groups,$LDAP_BASE"* ]] || die "alice has no memberOf airgap-admins: $out"
+    out="$(ldap_client ldapwhoami -ZZ -o nettimeout=5 -H "$(ldap_starttls_url)" -x -D "$dn" -w alice-pass-1 2>&1)" ||
+      die "StartTLS bind as $dn on $(ldap_starttls_url) failed: $out"
+    if ldap_client ldapwhoami -o nettimeout=5 -H "$(ldap_starttls_url)" -x -D "$dn" -w alice-pass-1 >/dev/null 2>&1; then
+      die "a bind without StartTLS on $(ldap_starttls_url) was accepted"
+    fi
     if ldap_client ldapwhoami -o nettimeout=5 -H "$url" -x -D "uid=dave,ou=people,$LDAP_BASE" -w dave-pass-1 >/dev/null 2>&1; then
       die "the locked account dave could bind"
     fi
@@ -321,7 +332,7 @@ identity_smoke() {
       -D "$dn" -w alice-pass-1 >/dev/null 2>&1; then
       die "a client that does not trust the test CA could connect"
     fi
-    log "smoke: slapd takes an LDAPS bind with the test CA ($url), alice sees airgap-admins, locked dave and an untrusting client are refused"
+    log "smoke: slapd takes LDAPS ($url) and StartTLS ($(ldap_starttls_url)) binds with the test CA, alice sees airgap-admins; a bind without TLS, locked dave and an untrusting client are refused"
   fi
   if identity_running; then
     need oathtool oathtool
