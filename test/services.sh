@@ -3,12 +3,16 @@
 #   - dockerd (Debian docker.io) on a private unix socket, no bridge, no iptables, no TCP listener
 #   - the CNCF distribution registry (Debian docker-registry) on 127.0.0.1:<free port>
 #   - with --podman: `podman system service` on a private unix socket
+#   - with --remote: remote engine nodes and an SSH target host, each in a network namespace of its own
+#     (a dockerd and a podman service behind sshd, a dockerd with --tlsverify), a softhsm2 token and an
+#     image with an ssh client built by mmdebstrap (test/services/remote.sh)
 # Everything lives under one state dir, ${AIRGAP_SERVICES_DIR:-/tmp/airgap-services}.
 #
-#   eval "$(test/services.sh start [--podman])"   start (or reuse) and export the env vars
+#   eval "$(test/services.sh start [--podman] [--remote])"   start (or reuse), export the env vars
 #   test/services.sh env                          print the exports again
 #   test/services.sh status                       what runs; exit 0 when dockerd and registry answer
-#   test/services.sh smoke                        build a FROM-scratch busybox image, run it on each engine
+#   test/services.sh smoke                        build a FROM-scratch busybox image, run it on each engine;
+#                                                 with --remote, reach every node and the SSH target
 #   test/services.sh stop                         stop everything, unmount, remove sockets (idempotent)
 #   test/services.sh clean                        stop, then delete the state dir
 #
@@ -32,6 +36,8 @@ PODMAN_PID="$STATE/podman.pid"
 PODMAN_LOG="$STATE/podman.log"
 PODMAN_DIR="$STATE/podman"
 ENV_FILE="$STATE/env"
+# shellcheck source=services/remote.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services/remote.sh"
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() {
@@ -60,7 +66,7 @@ live_pid() {
 # True while the process exists and is not a zombie (init here may take a while to reap orphans).
 alive() {
   local line
-  read -r line <"/proc/$1/stat" 2>/dev/null || return 1
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
   line="${line##*) }"
   [[ "${line:0:1}" != Z ]]
 }
@@ -398,6 +404,7 @@ write_env() {
     if live_pid "$PODMAN_PID" >/dev/null && podman_ok; then
       printf 'export AIRGAP_TEST_PODMAN_HOST=%q\n' "unix://$PODMAN_SOCK"
     fi
+    remote_env
   } >"$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
@@ -419,10 +426,11 @@ check_state_path() {
 }
 
 cmd_start() {
-  local with_podman=0 arg
+  local with_podman=0 with_remote=0 arg
   for arg in "$@"; do
     case "$arg" in
       --podman) with_podman=1 ;;
+      --remote) with_remote=1 ;;
       *) usage ;;
     esac
   done
@@ -437,6 +445,7 @@ cmd_start() {
   start_dockerd
   start_registry
   ((with_podman)) && start_podman
+  ((with_remote)) && start_remote
   write_env
   log "ready in $((SECONDS - t0))s; env written to $ENV_FILE"
   cat "$ENV_FILE"
@@ -467,6 +476,7 @@ cmd_status() {
   else
     log "podman:   not running"
   fi
+  remote_status
   return "$ok"
 }
 
@@ -496,6 +506,7 @@ cmd_stop() {
   # dockerd would stop its containers on SIGTERM (5 s each for a PID 1 that ignores TERM); removing
   # them first is quicker. dockerd then takes its managed containerd down with it.
   if live_pid "$DOCKERD_PID" >/dev/null && docker_ok; then docker_remove_all; fi
+  remote_stop
   # TERM all three at once, then wait for each (KILL after its grace period).
   for name in podman dockerd registry; do
     case "$name" in
@@ -514,6 +525,7 @@ cmd_stop() {
   sweep_processes
   unmount_all
   rm -f "$DOCKER_SOCK" "$PODMAN_SOCK" "$DOCKERD_PID" "$REGISTRY_PID" "$PODMAN_PID" "$REGISTRY_PORT_FILE" "$ENV_FILE"
+  remote_forget
   log "stopped (data and logs kept in $STATE; '$0 clean' deletes them)"
 }
 
@@ -547,6 +559,7 @@ cmd_smoke() {
     [[ "$out" == hi ]] || die "podman run printed '$out', expected 'hi'"
     log "smoke: podman loaded the image and ran it"
   fi
+  remote_smoke
 }
 
 cmd_clean() {
