@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup of a Debian 12 workstation or build machine for developing Airgap Runner:
-# the Debian packages the tests use (engine, registry, podman, busybox, chromium, skopeo, openssl)
+# the Debian packages the tests use (engine, registry, podman, busybox, chromium, skopeo, openssl; and for
+# the remote engine nodes and SSH hosts: openssh-server/-client, softhsm2, mmdebstrap, iproute2)
 # and the npm dependencies. Run as root (or with sudo) from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,10 +11,11 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl)
+PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl
+  openssh-server openssh-client softhsm2 mmdebstrap iproute2)
 export DEBIAN_FRONTEND=noninteractive
 
-# Installing docker.io and docker-registry must not start system-wide services; our tests start
+# Installing docker.io, docker-registry and openssh-server must not start system-wide services; our tests start
 # private ones (test/services.sh).
 created_policy=0
 if [[ ! -e /usr/sbin/policy-rc.d ]]; then

@@ -49,8 +49,8 @@ if (wantsServices && !env.DOCKER_HOST && env.AIRGAP_TEST_SERVICES !== 'off') {
   if (process.getuid?.() === 0 && existsSync('/usr/sbin/dockerd')) {
     // A state dir of its own, so a run never reuses (and then stops) services someone else started.
     env.AIRGAP_SERVICES_DIR = mkdtempSync('/tmp/agr-run-');
-    console.error(`test/run.mjs: starting a private dockerd, registry and podman service in ${env.AIRGAP_SERVICES_DIR} (test/services.sh)`);
-    const r = spawnSync('bash', ['test/services.sh', 'start', '--podman'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    console.error(`test/run.mjs: starting a private dockerd, registry, podman service and remote test nodes in ${env.AIRGAP_SERVICES_DIR} (test/services.sh)`);
+    const r = spawnSync('bash', ['test/services.sh', 'start', '--podman', '--remote'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (r.status === 0) {
       for (const m of r.stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
     } else {

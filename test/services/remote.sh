@@ -92,17 +92,37 @@ remote_in() {
 
 # --- network namespaces --------------------------------------------------------------------------------
 
-# Kills every process left in a namespace of ours (a killed session's sshd, dockerd, shims), then the
-# namespace itself; the veth pairs go with it.
+# KILLs the given pids and everything below them (a shim's container runs in a namespace of its own).
+remote_kill_trees() {
+  local stat pid line rest ppid queue kid
+  declare -A children=()
+  for stat in /proc/[0-9]*/stat; do
+    pid="${stat#/proc/}"
+    pid="${pid%/stat}"
+    { read -r line <"$stat"; } 2>/dev/null || continue
+    rest="${line##*) }"
+    ppid="${rest#* }"
+    ppid="${ppid%% *}"
+    children[$ppid]+="$pid "
+  done
+  queue=("$@")
+  while ((${#queue[@]} > 0)); do
+    kill -KILL "${queue[0]}" 2>/dev/null || true
+    for kid in ${children[${queue[0]}]:-}; do queue+=("$kid"); done
+    queue=("${queue[@]:1}")
+  done
+}
+
+# Kills every process left in a namespace of ours (a killed session's sshd, dockerd, containerd, shims
+# and their containers), then deletes the namespace; the veth pairs go with it.
 remote_ns_delete() {
   local ns="$1" pids i
   [[ -e "/run/netns/$ns" ]] || return 0
   for i in 1 2 3; do
-    pids="$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
-    [[ -n "${pids// /}" ]] || break
-    ((i == 1)) && log "killing processes left in network namespace $ns: $pids"
-    # shellcheck disable=SC2086
-    kill -KILL $pids 2>/dev/null || true
+    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+    ((${#pids[@]} > 0)) || break
+    ((i == 1)) && log "killing processes left in network namespace $ns: ${pids[*]}"
+    remote_kill_trees "${pids[@]}"
     sleep 0.3
   done
   ip netns del "$ns" 2>/dev/null || log "WARNING: could not delete network namespace $ns"
@@ -315,10 +335,32 @@ remote_start_dockerd() {
   wait_until "dockerd ($node)" "$dir/dockerd.pid" "$dir/dockerd.log" sock_ping "$sock" || die "dockerd of node $node failed to start"
 }
 
+# A node is one unit: when its daemon or its sshd is not answering (a killed session, a crash), its
+# namespace is deleted with everything in it, and the node starts over.
+remote_node_reset() {
+  local node="$1"
+  shift
+  if "$@"; then return 0; fi
+  remote_ns_delete "$(remote_ns "$node")"
+  unmount_all "$REMOTE_DIR/$node"
+  unmount_all "$STATE/rx-$node"
+  rm -f "$REMOTE_DIR/$node"/{sshd,dockerd,podman}.pid "$REMOTE_DIR/$node"/*.sock
+}
+remote_node_ok() {
+  local node="$1" daemon="$2" dir="$REMOTE_DIR/$1"
+  live_pid "$dir/sshd.pid" >/dev/null || [[ "$node" == tl ]] || return 1
+  case "$daemon" in
+    dockerd) live_pid "$dir/dockerd.pid" >/dev/null && sock_ping "$dir/docker.sock" ;;
+    podman) live_pid "$dir/podman.pid" >/dev/null && sock_ping "$dir/podman.sock" ;;
+    *) return 0 ;;
+  esac
+}
+
 start_remote_sd() {
   local dir="$REMOTE_DIR/sd" addr
   addr="$(remote_addr sd)"
   mkdir -p "$dir"
+  remote_node_reset sd remote_node_ok sd dockerd
   remote_ns_create sd
   remote_start_dockerd sd
   remote_host_key "$dir"
@@ -343,6 +385,7 @@ start_remote_tl() {
   local dir="$REMOTE_DIR/tl" addr
   addr="$(remote_addr tl)"
   mkdir -p "$dir"
+  remote_node_reset tl remote_node_ok tl dockerd
   remote_ns_create tl
   remote_tls_certs "$addr"
   if live_pid "$dir/dockerd.pid" >/dev/null && ! remote_tls_ok "$addr"; then terminate "$(live_pid "$dir/dockerd.pid")" 20; fi
@@ -359,6 +402,7 @@ start_remote_sp() {
   addr="$(remote_addr sp)"
   pd="$dir/podman"
   mkdir -p "$pd/tmp" "$pd/networks"
+  remote_node_reset sp remote_node_ok sp podman
   remote_ns_create sp
   if ! { live_pid "$dir/podman.pid" >/dev/null && sock_ping "$dir/podman.sock"; }; then
     if pid="$(live_pid "$dir/podman.pid")"; then terminate "$pid" 5; fi
@@ -426,6 +470,7 @@ start_remote_tg() {
   local dir="$REMOTE_TARGET" addr
   addr="$(remote_addr tg)"
   mkdir -p "$dir/principals"
+  remote_node_reset tg remote_node_ok tg none
   remote_ns_create tg
   remote_target_network
   remote_host_key "$dir"
@@ -507,7 +552,7 @@ remote_ssh_image() {
     mirror="$(remote_debian_mirror)"
     proxy="$(apt-config dump Acquire::http::Proxy 2>/dev/null | sed -n 's/^Acquire::http::Proxy "\(.*\)";$/\1/p' | head -n 1)"
     [[ -n "$proxy" ]] && opts+=(--aptopt="Acquire::http::Proxy \"$proxy\"")
-    log "building the ssh test image with mmdebstrap from $mirror (once per cache key $key; about a minute)"
+    log "building the ssh test image with mmdebstrap from $mirror (once per cache key $key; 5-60 s)"
     mmdebstrap --quiet --variant=extract --include="$REMOTE_IMAGE_PACKAGES" --format=directory "${opts[@]}" \
       --aptopt='Acquire::Check-Valid-Until "false"' bookworm "$work/rootfs" "$mirror" >"$work/mmdebstrap.log" 2>&1 || {
       tail -n 20 "$work/mmdebstrap.log" >&2
@@ -666,6 +711,7 @@ remote_forget() {
 
 # Proves each piece answers the way the tests will use it. Fails (non-zero) on the first problem.
 remote_smoke() {
+  [[ -e "$REMOTE_DIR/failed" ]] && die "the remote nodes failed to start (start --remote printed why)"
   remote_running || return 0
   remote_names
   local tmp sd sp tl tg out
