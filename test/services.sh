@@ -87,38 +87,48 @@ terminate() {
 # Last resort after a daemon was killed: its helpers whose command line names our state dir, and
 # everything below them (the containers). Only these names, never anything else.
 #   sweep_processes dockerd|podman|all
+# KILLs the given pids and everything below them (a shim's containers, an sshd's sessions).
+kill_trees() {
+  local stat pid line rest ppid queue kid
+  declare -A children=()
+  for stat in /proc/[0-9]*/stat; do
+    pid="${stat#/proc/}"
+    pid="${pid%/stat}"
+    { read -r line <"$stat"; } 2>/dev/null || continue
+    rest="${line##*) }" # fields after "(comm)": state ppid ...
+    ppid="${rest#* }"
+    ppid="${ppid%% *}"
+    children[$ppid]+="$pid "
+  done
+  queue=("$@")
+  while ((${#queue[@]} > 0)); do
+    kill -KILL "${queue[0]}" 2>/dev/null || true
+    for kid in ${children[${queue[0]}]:-}; do queue+=("$kid"); done
+    queue=("${queue[@]:1}")
+  done
+}
+
 sweep_processes() {
-  local which="${1:-all}" pattern where pid comm cmd stat line rest ppid victims=() found=0
+  local which="${1:-all}" pattern where pid comm cmd stat victims=() found=0
   case "$which" in
     dockerd) pattern='^(dockerd|containerd|containerd-shim.*|runc)$' where="$STATE/(docker|exec)/" ;;
     podman) pattern='^(podman|conmon|runc)$' where="$STATE/podman" ;;
     *) pattern='^(dockerd|containerd|containerd-shim.*|runc|docker-registry|podman|conmon)$' where="$STATE/" ;;
   esac
-  declare -A children=()
   for stat in /proc/[0-9]*/stat; do
     pid="${stat#/proc/}"
     pid="${pid%/stat}"
-    read -r line <"$stat" 2>/dev/null || continue
-    rest="${line##*) }" # fields after "(comm)": state ppid ...
-    ppid="${rest#* }"
-    ppid="${ppid%% *}"
-    children[$ppid]+="$pid "
     [[ "$pid" == "$$" || "$pid" == "$BASHPID" ]] && continue
-    read -r comm <"/proc/$pid/comm" 2>/dev/null || continue
+    { read -r comm <"/proc/$pid/comm"; } 2>/dev/null || continue
     [[ "$comm" =~ $pattern ]] || continue
     cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
     [[ "$cmd" =~ $where ]] && victims+=("$pid:$comm")
   done
-  local v queue kid
+  local v
   for v in "${victims[@]}"; do
     pid="${v%%:*}"
     log "killing leftover ${v#*:} (pid $pid) and its children"
-    queue=("$pid")
-    while ((${#queue[@]} > 0)); do
-      kill -KILL "${queue[0]}" 2>/dev/null || true
-      for kid in ${children[${queue[0]}]:-}; do queue+=("$kid"); done
-      queue=("${queue[@]:1}")
-    done
+    kill_trees "$pid"
     found=1
   done
   if ((found)); then sleep 0.5; fi

@@ -92,27 +92,6 @@ remote_in() {
 
 # --- network namespaces --------------------------------------------------------------------------------
 
-# KILLs the given pids and everything below them (a shim's container runs in a namespace of its own).
-remote_kill_trees() {
-  local stat pid line rest ppid queue kid
-  declare -A children=()
-  for stat in /proc/[0-9]*/stat; do
-    pid="${stat#/proc/}"
-    pid="${pid%/stat}"
-    { read -r line <"$stat"; } 2>/dev/null || continue
-    rest="${line##*) }"
-    ppid="${rest#* }"
-    ppid="${ppid%% *}"
-    children[$ppid]+="$pid "
-  done
-  queue=("$@")
-  while ((${#queue[@]} > 0)); do
-    kill -KILL "${queue[0]}" 2>/dev/null || true
-    for kid in ${children[${queue[0]}]:-}; do queue+=("$kid"); done
-    queue=("${queue[@]:1}")
-  done
-}
-
 # Kills every process left in a namespace of ours (a killed session's sshd, dockerd, containerd, shims
 # and their containers), then deletes the namespace; the veth pairs go with it.
 remote_ns_delete() {
@@ -122,7 +101,7 @@ remote_ns_delete() {
     mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
     ((${#pids[@]} > 0)) || break
     ((i == 1)) && log "killing processes left in network namespace $ns: ${pids[*]}"
-    remote_kill_trees "${pids[@]}"
+    kill_trees "${pids[@]}"
     sleep 0.3
   done
   ip netns del "$ns" 2>/dev/null || log "WARNING: could not delete network namespace $ns"
@@ -344,6 +323,9 @@ remote_node_reset() {
   remote_ns_delete "$(remote_ns "$node")"
   unmount_all "$REMOTE_DIR/$node"
   unmount_all "$STATE/rx-$node"
+  # The exec root is runtime state; a killed containerd's pidfile there (its pid maybe still a zombie,
+  # or reused) makes the next dockerd wait for it ("containerd is still running") until it times out.
+  rm -rf --one-file-system "$STATE/rx-$node"
   rm -f "$REMOTE_DIR/$node"/{sshd,dockerd,podman}.pid "$REMOTE_DIR/$node"/*.sock
 }
 remote_node_ok() {
@@ -592,6 +574,7 @@ start_remote() {
   need docker docker.io
   [[ -x /usr/bin/docker ]] || die "/usr/bin/docker not found (the nodes' forced command uses Debian's CLI): apt-get install docker.io"
   remote_names
+  rm -f "$REMOTE_DIR/started"
   mkdir -p "$REMOTE_DIR"/{sd,sp,tl,tg}
   chmod 700 "$REMOTE_DIR"
   remote_client_keys
@@ -696,6 +679,10 @@ remote_stop() {
     log "${names[$i]} stopped"
   done
   for n in "${REMOTE_NODES[@]}"; do remote_ns_delete "$(remote_ns "$n")"; done
+  for n in sd tl; do
+    unmount_all "$STATE/rx-$n"
+    rm -rf --one-file-system "$STATE/rx-$n"
+  done
   rm -f "$REMOTE_DIR/started" "$REMOTE_DIR"/*/{sshd,dockerd,podman}.pid "$REMOTE_DIR"/*/*.sock
 }
 
