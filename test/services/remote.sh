@@ -114,6 +114,9 @@ remote_ns_create() {
   addr="$(remote_addr "$node")"
   host="$(remote_host_addr "$node")"
   if [[ -e "/run/netns/$ns" ]] && ip -n "$ns" -4 -o addr show dev eth0 2>/dev/null | grep -qF " $addr/30"; then
+    # Up again, in case a test cut the node off (`ip -n NS link set eth0 down`) and did not restore it.
+    ip -n "$ns" link set eth0 up
+    ip link set "$ifname" up
     return 0
   fi
   remote_ns_delete "$ns"
