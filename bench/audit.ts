@@ -254,6 +254,6 @@ try {
   }
   console.log(`done, ${machine()}`);
 } finally {
-  store.core.close();
+  await store.core.close();
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
 }

@@ -24,7 +24,6 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Core } from '../src/api/core';
 import { dispatch, subscribe } from '../src/api/dispatcher';
-import { setEngine } from '../src/api/handlers/engine';
 import { CODEBUNDLE_DEFAULT_PATH, CODEBUNDLE_LABEL } from '../src/bundles';
 import { DockerodeEngine } from '../src/engine';
 import { buildImage, pushToRegistry, sha256Digest } from '../src/oci';
@@ -79,8 +78,7 @@ interface Prepared {
 /** A fresh store per round (a known digest would be a no-op), set up before any timing starts. */
 async function prepare(round: number): Promise<Prepared> {
   const home = join(work, `home-${round}`);
-  const core = new Core({ home });
-  setEngine(core, engine);
+  const core = new Core({ home, engine });
   const password = 'bench-password-123';
   await dispatch(core, null, 'system.init', { adminName: 'admin', password });
   const admin = (await dispatch(core, null, 'auth.signIn', { name: 'admin', password })).sessionId;
@@ -105,7 +103,7 @@ async function ours(prepared: Prepared): Promise<{ seconds: number; cpu: number;
   stop();
   if (out.outcome !== 'imported') throw new Error(`expected a fresh import, got ${out.outcome}`);
   const stages = marks.map(([stage, at], i) => `${stage} ${(((marks[i + 1]?.[1] ?? started + seconds * 1000) - at) / 1000).toFixed(2)}`).join(', ');
-  core.close();
+  await core.close();
   rmSync(prepared.home, { recursive: true, force: true });
   return { seconds, cpu: (used.user + used.system) / 1e6, stages };
 }

@@ -19,9 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Core } from '../src/api/core';
 import { dispatch } from '../src/api/dispatcher';
-import { setEngine } from '../src/api/handlers/engine';
 import { DockerodeEngine } from '../src/engine';
-import { runnerOf, stopRunner } from '../src/runner';
 import { fixtureBundleDir, mirrorOf } from '../test/integration/runner/fixture';
 
 const args = process.argv.slice(2);
@@ -53,9 +51,8 @@ function dockerRun(image: string): Promise<void> {
 async function main(): Promise<void> {
   if (!process.env.DOCKER_HOST) throw new Error('Set DOCKER_HOST to a local engine socket (eval "$(test/services.sh start)").');
   const home = join(mkdtempSync(join(tmpdir(), 'bench-run-')), 'home');
-  const core = new Core({ home });
   const engine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST });
-  setEngine(core, engine);
+  const core = new Core({ home, engine });
   let tag: string | undefined;
   try {
     const adminPw = 'bench-admin-password-1';
@@ -75,7 +72,7 @@ async function main(): Promise<void> {
 
     const runOnce = async (): Promise<void> => {
       const { id } = await dispatch(core, op, 'runs.start', { bundle: name, task: 'quick' });
-      const run = await runnerOf(core)!.waitFor(id);
+      const run = await core.runner.current()!.waitFor(id);
       if (run.outcome !== 'succeeded') throw new Error(`run ${id}: ${run.outcome} ${run.error ?? ''}`);
     };
     const timed = async (work: () => Promise<void>): Promise<number> => {
@@ -113,9 +110,9 @@ async function main(): Promise<void> {
     console.log(`(b) ${PARALLEL} at once, ${ROUNDS} rounds: runner wall ${runnerWall.map(ms).join(', ')}; docker wall ${dockerWall.map(ms).join(', ')}`);
     console.log(`    ratio of medians runner/docker = ${ratioB.toFixed(3)} (target <= 1.3) ${ratioB <= 1.3 ? 'OK' : 'OVER'}`);
   } finally {
-    await stopRunner(core);
+    await core.stopRunner('the bench ended');
     if (tag) await engine.removeImage(tag).catch(() => undefined);
-    core.close();
+    await core.close();
     rmSync(join(home, '..'), { recursive: true, force: true });
   }
 }

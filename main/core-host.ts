@@ -18,10 +18,15 @@ process.umask(0o077);
 const core = new Core({ home: process.env.AIRGAP_RUNNER_HOME || defaultHome() });
 serveCore(directLink(core), parentPort);
 
+// The app's quit sends SIGTERM and waits: the core stops its runner (runs interrupted, containers
+// removed, lease released) and closes the store before this process exits. A process killed
+// harder leaves that to the next start's recovery.
+let closing: Promise<void> | undefined;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    core.close();
-    process.exit(0);
+    closing ??= core
+      .close('the desktop app is quitting')
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
   });
 }
-process.on('exit', () => core.close());

@@ -3,7 +3,7 @@
  * Goes through `call`/`subscribe` of src/api, the one handler table. No electron import.
  */
 import { call, subscribe } from '../src/api/dispatcher';
-import { toErrorShape } from '../src/api/errors';
+import { toErrorShape } from '../src/kernel';
 import type { Core } from '../src/api/core';
 import type { OpName, SubName } from '../src/api/contract';
 import type { CoreLink } from './session-bridge';

@@ -3,7 +3,7 @@
  * end (a CoreLink over the port), `serveCore` the utility process's end. Neither imports the core
  * or electron, so main's bundle stays free of the store and its native module.
  */
-import type { ApiErrorShape, Result } from '../src/api/errors';
+import type { ApiErrorShape, Result } from '../src/kernel';
 import type { CoreLink } from './session-bridge';
 
 /** Messages from main to the core host. */

@@ -4,7 +4,7 @@
  * field fails to compile in main, preload, renderer and tests at once. Types and names only.
  */
 import type { OpInput, OpName, OpOutput, SubEvent, SubInput, SubName } from '../src/api/contract';
-import type { ApiErrorShape, Result } from '../src/api/errors';
+import type { ApiErrorShape, Result } from '../src/kernel';
 
 /** Sign-in's session id stays on the privileged side (main, or the harness); the page never sees it. */
 export type BridgeOutput<N extends OpName> = N extends 'auth.signIn' ? Omit<OpOutput<N>, 'sessionId'> : OpOutput<N>;

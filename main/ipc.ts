@@ -8,7 +8,7 @@ import { CHANNELS, type ChooseFileOptions, type ChooseSaveFileOptions } from './
 import { chooseFileOptions, chooseSaveFileOptions } from './dialog-options';
 import { isTrustedSender } from './security';
 import type { SessionBridge } from './session-bridge';
-import type { Result } from '../src/api/errors';
+import type { Result } from '../src/kernel';
 
 export type IpcDeps = Pick<typeof ElectronNS, 'ipcMain' | 'dialog'>;
 

@@ -17,6 +17,8 @@ const APP_ROOT = join(__dirname, '..', '..');
 const RENDERER_ROOT = join(APP_ROOT, 'renderer', 'dist');
 const MAX_CORE_RESTARTS = 5;
 const MAX_RENDERER_RELOADS_PER_MINUTE = 3;
+/** How long a quit waits for the core to stop its runs (containers removed, lease released). */
+const CORE_STOP_MS = 30_000;
 
 let quitting = false;
 
@@ -29,6 +31,7 @@ function startCore(bridge: () => SessionBridge<number>): PortLink {
     host = utilityProcess.fork(join(__dirname, 'core-host.cjs'), [], { serviceName: 'Airgap Runner core', stdio: 'inherit' });
     host.on('message', (message: unknown) => link.receive(message));
     host.on('exit', (code) => {
+      host = null;
       link.fail();
       bridge().resetSessions();
       if (quitting) return;
@@ -38,9 +41,22 @@ function startCore(bridge: () => SessionBridge<number>): PortLink {
     });
   };
   spawn();
-  app.on('before-quit', () => {
+  let stopping = false;
+  app.on('before-quit', (event) => {
     quitting = true;
-    host?.kill();
+    const running = host;
+    if (!running) return;
+    // On SIGTERM the core closes: its runs end as interrupted, their containers are removed and the
+    // lease is released. The quit waits for that (within a deadline), so it leaves neither behind.
+    event.preventDefault();
+    if (stopping) return;
+    stopping = true;
+    const deadline = setTimeout(() => app.exit(0), CORE_STOP_MS);
+    running.once('exit', () => {
+      clearTimeout(deadline);
+      app.quit();
+    });
+    running.kill();
   });
   return link;
 }

@@ -4,7 +4,7 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import { CHANNELS, type DesktopApi } from './desktop-api';
-import type { ApiErrorShape, Result } from '../src/api/errors';
+import type { ApiErrorShape, Result } from '../src/kernel';
 
 const listeners = new Map<number, (event: unknown) => void>();
 let nextSubscription = 1;

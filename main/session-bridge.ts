@@ -6,7 +6,7 @@
  * No electron import: plain Node, unit-testable.
  */
 import { contract, subscriptions, type OpName } from '../src/api/contract';
-import type { ApiErrorShape, Result } from '../src/api/errors';
+import type { ApiErrorShape, Result } from '../src/kernel';
 
 /** How the bridge reaches the core: in-process (harness) or over the utility process's port (main). */
 export interface CoreLink {

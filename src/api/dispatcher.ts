@@ -3,7 +3,7 @@
  * "one handler table"). IPC, the CLI and the browser test harness all come through here.
  */
 import type { z } from 'zod';
-import { ApiError, toErrorShape, type Result } from './errors';
+import { ApiError, toErrorShape, type Result } from '../kernel';
 import { contract, subscriptions, type OpName, type OpOutput, type SubEvent, type SubName } from './contract';
 import { rolesAllow } from './permissions';
 import type { Core } from './core';

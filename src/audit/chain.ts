@@ -11,10 +11,9 @@
  * (redaction) and still verify.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical';
+import { canonicalJson, type AuditOutcome } from '../kernel';
 
-export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+export { AUDIT_OUTCOMES, type AuditOutcome } from '../kernel';
 
 export interface AuditHeader {
   /** 1-based, no gaps. */

@@ -9,7 +9,7 @@
  * ones reported, so a disagreement could only ever make the fast path stricter, never looser.
  */
 import * as crypto from 'node:crypto';
-import { canonicalJson } from './canonical';
+import { canonicalJson } from '../kernel';
 import { newSpans, scanCanonicalEvent, SPAN } from './event-scan';
 import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
 

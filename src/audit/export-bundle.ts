@@ -25,7 +25,7 @@ import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { AuditEvent } from './chain';
 import { signDetached } from './cms';
 import { verifyDetached } from './cms-verify';

@@ -4,7 +4,7 @@
  * event, so the chain stays checkable from there.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { genesisPrevHash } from './chain';
 
 export interface ExportRow {

@@ -4,7 +4,7 @@
  * auditors' and admins' keyslots hold (THREAT_MODEL.md).
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store/crypto';
 import type { Keyring } from '../store/keyring';
 import { describeIdentity, generateIdentity, type SigningIdentity } from './identity';

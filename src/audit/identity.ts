@@ -19,7 +19,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, createHash, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import * as A from './asn1-build';
 import { OID } from './oids';
 import { TAG, children, content, expectTag, parseDer } from './der';

@@ -3,7 +3,7 @@
  * records through; it must run inside the transaction of the change it records.
  */
 import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
-import type { Clock } from '../api/clock';
+import type { AuditRecord, Clock } from '../kernel';
 import {
   CLOCK_BACKWARDS_ACTION,
   GENESIS_ACTION,
@@ -16,15 +16,8 @@ import {
 } from './chain';
 import { readAnchor } from './exports-store';
 
-export interface NewEvent {
-  actor: string;
-  action: string;
-  target?: string | null;
-  outcome: AuditOutcome;
-  details?: Record<string, unknown> | null;
-  /** Overrides the wall time (events taken in from the pending file keep their own time). */
-  time?: Date;
-}
+/** What a change records; the chain adds time, sequence and hashes. */
+export type NewEvent = AuditRecord;
 
 interface Row {
   seq: number;

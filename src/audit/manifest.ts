@@ -2,7 +2,7 @@
  * `manifest.json` of an audit export bundle (format version 1): what the signature covers.
  * Shared by the writer (export-bundle.ts) and the verifier (verify.ts); see docs/audit-export.md.
  */
-import { canonicalJson } from './canonical';
+import { canonicalJson } from '../kernel';
 import { isSafeEntryName } from './tar';
 
 export const BUNDLE_FORMAT = 'airgap-runner/audit-export';

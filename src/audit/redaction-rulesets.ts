@@ -4,7 +4,7 @@
  * engine's rule sets (`default`, `strict`: docs/redaction.md) replace what their rules find, with
  * pseudonyms recorded in the reverse map, and report counts per rule for the manifest.
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { Core } from '../api/core';
 import { auditExportRedactor } from '../redact/core';
 import { RULE_SET_IDS } from '../redact/rules';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { access, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { AuditEvent } from './chain';
 import { readBundle } from './bundle-reader';
 import { fastCanonical } from './event-line';

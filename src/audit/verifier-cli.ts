@@ -12,7 +12,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isApiError } from '../api/errors';
+import { isApiError } from '../kernel';
 import { isChainWorker, runChainWorker } from './chain-workers';
 import { writeSiemFile } from './siem';
 import { verifyBundles, type BundleReport, type VerifyReport } from './verify';

@@ -5,17 +5,16 @@
  * lists and for the runner alike (catalogBundlePort).
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { isDigest } from '../oci';
 import { evaluateTask, type TagPolicy } from './policy';
 import { readPolicy } from './policy-store';
 import { revocationMap, type Revocation } from './revocation';
 import { codebundleSchema, type Codebundle, type CodebundleTask } from './schema';
 import { compareVersions } from './semver';
+import { BUNDLE_SETTINGS } from './settings';
+import { readSettings } from '../store';
 import { activeFingerprints } from './trust-roots';
-
-/** The admin setting that lets unsigned bundles in (recorded on every import that uses it). */
-export const SIGNATURES_OPTIONAL_SETTING = 'bundles.signaturesOptional';
 
 export type SignatureFormatRecord = 'cosign-classic' | 'sigstore-bundle' | 'detached' | 'none';
 
@@ -194,10 +193,9 @@ export interface StatusContext {
   signaturesOptional: boolean;
 }
 
-/** Reads the boolean setting straight from the settings table (JSON value; default false). */
+/** Whether an admin lets unsigned bundles in (recorded on every import that uses it). */
 export function readSignaturesOptional(db: Database): boolean {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(SIGNATURES_OPTIONAL_SETTING) as { value: string } | undefined;
-  return row ? JSON.parse(row.value) === true : false;
+  return readSettings(db, BUNDLE_SETTINGS)['bundles.signaturesOptional'] === true;
 }
 
 export function statusContext(db: Database): StatusContext {

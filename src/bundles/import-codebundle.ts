@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { readTar, TarError } from '../oci';
 import { CODEBUNDLE_MAX_BYTES } from './contract';
 import { CodebundleInvalidError } from './parse';

@@ -3,7 +3,7 @@
  * manifest whose config is an image config and whose layers are tar or gzip tar that Docker 20.10
  * can load, within limits. And the engine tag that holds the catalog's reference to the image.
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { ResolvedManifest } from '../mirror';
 import { digestHex, imageManifestSchema, MediaType, type Descriptor } from '../oci';
 import type { Codebundle } from './schema';

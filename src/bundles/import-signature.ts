@@ -4,7 +4,7 @@
  * that lists it counts. `docker save` archives carry none: detached files, or the admin setting that
  * makes signatures optional (then the import is recorded as unsigned).
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { MirrorSource, ResolvedManifest } from '../mirror';
 import { SignatureVerifyError, signatureSourceFor, verifyDetachedSignature, verifyImageSignature, type TrustedKey } from '../trust';
 import type { SignatureFormatRecord } from './catalog';

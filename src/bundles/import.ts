@@ -19,10 +19,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { ContainerEngine, EngineInfo } from '../engine';
-import { openMirrorSource, parseImageRef, resolvePlatformManifest, type MirrorSource, type OpenSourceOptions, type RegistryCredentials, type SourceDescription } from '../mirror';
-import { DEFAULT_MANIFEST_MAX_BYTES } from '../mirror';
+import { openMirrorSource, parseImageRef, resolvePlatformManifest, type MirrorSource, type OpenSourceOptions, type RegistryCredentials, type SourceDescription, DEFAULT_MANIFEST_MAX_BYTES } from '../mirror';
 import { imageConfigSchema, sha256Digest } from '../oci';
 import type { TrustedKey } from '../trust';
 import { nameVersionConflict, type BundleRecord, type NewBundle } from './catalog';

@@ -42,3 +42,6 @@ export {
   type TaskPolicyInput,
 } from './policy';
 export { parseIssueLine, parseReportLine, type IssueLine, type ReportLine } from './results';
+export { catalogBundlePort } from './catalog';
+export type { ImportProgress } from './import';
+export { BUNDLE_SETTINGS } from './settings';

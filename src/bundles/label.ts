@@ -1,6 +1,6 @@
 /** Locating codebundle.yaml in an image from its config's labels. */
 import { posix } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { CODEBUNDLE_LABEL } from './contract';
 
 /**

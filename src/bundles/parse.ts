@@ -5,7 +5,7 @@
  */
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { CODEBUNDLE_MAX_BYTES } from './contract';
 import { codebundleSchema, type Codebundle } from './schema';
 

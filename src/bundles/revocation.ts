@@ -4,7 +4,7 @@
  * disabled. A digest may be revoked before anyone imports it.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { isDigest } from '../oci';
 
 export interface Revocation {

@@ -4,7 +4,7 @@
  * are disabled until it is added again.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { parseTrustedKeyPem, type TrustedKey } from '../trust';
 
 export interface TrustKeyRecord {

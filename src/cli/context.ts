@@ -1,4 +1,4 @@
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { Core } from '../api/core';
 import { dispatch } from '../api/dispatcher';
 import type { OpName, OpOutput } from '../api/contract';

@@ -5,7 +5,7 @@
  * non-zero and one line `error CODE: message` on stderr.
  */
 import { Core } from '../api/core';
-import { ApiError, toErrorShape, type ErrorCode } from '../api/errors';
+import { ApiError, toErrorShape, type ErrorCode } from '../kernel';
 import { defaultHome } from '../store/files';
 import { CliContext, type CommandArgs } from './context';
 import type { Command } from './commands/types';
@@ -154,7 +154,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error ${shape.code}: ${shape.message.replace(/\s*\n\s*/g, ' ')}\n`);
     return EXIT_CODES[shape.code];
   } finally {
-    core?.close();
+    // Stops the runner a `run` started (its lease released, no container left) and closes the store.
+    await core?.close();
   }
 }
 

@@ -1,7 +1,7 @@
 /** Hidden prompts on the terminal. Secrets never come from arguments (they would show in `ps`). */
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) {

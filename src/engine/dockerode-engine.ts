@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { demuxAttachStream } from './demux';
 import { engineUnavailable, resolveEngineSocket, type EngineSocket, type ResolveSocketOptions } from './socket';
 import type {

@@ -8,7 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export interface EngineSocket {
   /** Absolute path of the unix socket. */

@@ -8,7 +8,7 @@
  */
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { Masker } from '../redact/mask';
 import { displayLine } from '../runner/text';
 

@@ -4,7 +4,7 @@
  * redactor itself: src/redact, `redactorFor(…, { vaultKey })`.)
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { openItem } from '../vault/items';
 
 /** The API key from the vault item the settings name; null when none is named. */

@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { ApiError } from '../api/errors';
+import { ApiError, type SettingsBlock } from '../kernel';
 
 const httpsUrl = z
   .string()
@@ -32,7 +32,7 @@ export const LLM_SETTINGS = {
   'llm.apiKeyVaultItem': { schema: z.string().regex(/^$|^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a vault item name (lower-case letters, digits, "_", "." and "-"), or empty when the endpoint needs no key'), default: '' },
   'llm.timeoutSeconds': { schema: z.number().int().min(1).max(600), default: 60 },
   'llm.maxTokens': { schema: z.number().int().min(16).max(32_768), default: 1024 },
-} as const;
+} as const satisfies SettingsBlock;
 
 export interface LlmConfig {
   /** The chat completions URL requests go to. */

@@ -5,7 +5,7 @@
  * The stored answer keeps the pseudonyms; they are mapped back only when a summary is shown.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { Core } from '../api/core';
 import type { RunRecord } from '../runner/records';
 import type { Redactor } from '../redact/types';

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { readTar, type Digest, type TarReadOptions } from '../oci';
 
 export interface ExtractedFile {

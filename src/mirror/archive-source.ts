@@ -6,7 +6,7 @@
  */
 import { lstat, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { extractArchive, type Extracted } from './archive-extract';
 import { DockerSaveContent } from './docker-save-source';
 import { OciLayoutSource } from './layout-source';

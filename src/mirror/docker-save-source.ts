@@ -7,7 +7,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { dockerSaveManifestSchema, isDigest, MediaType, normalizeEntryPath, parseDigest, sha256Digest, type Digest } from '../oci';
 import type { Extracted, ExtractedFile } from './archive-extract';
 import { checkReference, checkRepository, splitRefName } from './names';

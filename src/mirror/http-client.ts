@@ -7,7 +7,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export interface HttpClientOptions {
   /** PEM bundle of the site's CA(s). When given it REPLACES the public roots: only site-issued certificates pass. */

@@ -5,7 +5,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { digestHex, imageIndexSchema, isDigest, ociLayoutFileSchema, parseDigest, referrersTagFor, REF_NAME_ANNOTATION, type Descriptor, type Digest } from '../oci';
 import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
 import { checkReference, checkRepository, splitRefName } from './names';

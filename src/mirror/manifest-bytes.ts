@@ -2,7 +2,7 @@
  * Checks on manifest bytes that every source applies before handing them out: the digest matches,
  * the size is under the cap, and the media type is known (from the document, else the server).
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { MediaType, sha256Digest, type Digest } from '../oci';
 
 /** JSON from the mirror: undefined instead of a SyntaxError, so callers can say what was wrong. */

@@ -2,7 +2,7 @@
  * Repository names and tags as the OCI distribution spec defines them. Checked before they are put in
  * a URL or looked up, so a name can never add path segments or query strings.
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { isDigest } from '../oci';
 
 const COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';

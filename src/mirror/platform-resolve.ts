@@ -3,7 +3,7 @@
  * manifest for the engine's platform and fetch it by digest. A signature on either the index or the
  * platform manifest counts (issue 4), so both are returned.
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { DEFAULT_PLATFORM, imageIndexSchema, isIndexMediaType, selectPlatformManifest, type PlatformWanted } from '../oci';
 import type { MirrorSource, ResolvedManifest } from './types';
 

@@ -4,7 +4,7 @@
  * go only to the registry's own origin and to the token realm it names; tokens are cached per scope.
  * No message ever contains a credential or a token.
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { readCapped, type HttpClient } from './http-client';
 import { parseWwwAuthenticate } from './www-authenticate';
 

@@ -5,9 +5,8 @@
  * does not speak TLS at all (never after a certificate failure). `describe()` reports the result.
  */
 import { readFile } from 'node:fs/promises';
-import { ApiError } from '../api/errors';
-import { imageIndexSchema, isDigest, parseDigest, referrersTagFor, type Descriptor } from '../oci';
-import { MANIFEST_ACCEPT, MediaType } from '../oci';
+import { ApiError } from '../kernel';
+import { imageIndexSchema, isDigest, parseDigest, referrersTagFor, type Descriptor, MANIFEST_ACCEPT, MediaType } from '../oci';
 import { HttpClient, drain, isNotTlsError, readCapped, type HttpResponse } from './http-client';
 import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
 import { checkReference, checkRepository, isRepositoryName } from './names';

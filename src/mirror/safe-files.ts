@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export async function checkRealDirectory(path: string, label: string): Promise<void> {
   let info;

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { isRepositoryName } from './names';
 
 export interface RegistryLocation {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { parseDigest, type Digest } from '../oci';
 import type { FetchBlobOptions } from './types';
 

@@ -5,7 +5,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export type Digest = `sha256:${string}`;
 

@@ -4,7 +4,8 @@
  * the vault's values and a run's sensitive configuration values.
  */
 import type { Core } from '../api/core';
-import { readSettings } from '../api/settings';
+import { readSettings } from '../store';
+import { REDACT_SETTINGS } from './settings';
 import { bundleByDigest } from '../bundles/catalog';
 import { openItem } from '../vault/items';
 import type { RunRecord } from '../runner/records';
@@ -12,7 +13,7 @@ import { createRedactor } from './engine';
 import { RULE_SETS, type RuleSetId } from './rules';
 import { listPatterns, pseudonymKey, pseudonymOriginal, recordPseudonym, unmapText } from './store';
 import type { EgressPath, Redactor, RedactorOptions } from './types';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export interface StoreRedactorOptions extends RedactorOptions {
   /** Mask every vault item's value (and base64 forms): the caller's session vault key. */
@@ -23,7 +24,7 @@ export interface StoreRedactorOptions extends RedactorOptions {
 
 /** The rule set the settings assign to an egress path. */
 export function ruleSetFor(core: Core, path: EgressPath): RuleSetId {
-  return readSettings(core.store.db)[`redact.ruleSet.${path}`] as RuleSetId;
+  return readSettings(core.store.db, REDACT_SETTINGS)[`redact.ruleSet.${path}`];
 }
 
 export function checkRuleSet(name: string): RuleSetId {
@@ -89,7 +90,7 @@ export function auditExportRedactor(core: Core, options: { ruleSet?: RuleSetId; 
 
 export function redactorFor(core: Core, path: EgressPath, options: StoreRedactorOptions = {}): Redactor {
   const db = core.store.db;
-  const settings = readSettings(db);
+  const settings = readSettings(db, REDACT_SETTINGS);
   const { vaultKey, run, ...rest } = options;
   const secrets = [...(rest.secrets ?? []), ...(vaultKey ? vaultValues(core, vaultKey) : [])];
   const sensitiveValues = [...(rest.sensitiveValues ?? []), ...(run ? sensitiveValuesOf(core, run) : [])];
@@ -97,7 +98,7 @@ export function redactorFor(core: Core, path: EgressPath, options: StoreRedactor
     {
       pseudonymKey: pseudonymKey(db),
       sitePatterns: listPatterns(db),
-      siteDomains: settings['redact.siteDomains'] as string[],
+      siteDomains: settings['redact.siteDomains'],
       recordPseudonym: (kind, token, original) => recordPseudonym(db, kind, token, original, core.clock.now().toISOString()),
       pseudonymOriginal: (token) => pseudonymOriginal(db, token),
     },

@@ -4,7 +4,7 @@
  * have no nested quantifiers or back-references, must not match empty text, and must finish fast on
  * hostile probe strings before they are accepted (docs/redaction.md).
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { RedactAction } from './types';
 
 export interface SitePattern {

@@ -4,7 +4,7 @@
  * site's patterns. Nothing here leaves the workstation.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { validateSitePattern, type SitePattern } from './patterns';
 import type { RedactAction } from './types';
 

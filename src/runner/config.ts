@@ -6,7 +6,7 @@
  */
 import { realpathSync, statSync, accessSync, constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { CONTAINER_PATHS } from '../bundles/contract';
 import type { CodebundleTask } from '../bundles/schema';
 

@@ -7,9 +7,7 @@
  */
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
-import type { Bus } from '../api/bus';
-import type { Core } from '../api/core';
+import { ApiError, type CoreContext, type Publisher } from '../kernel';
 import type { CodebundleTask } from '../bundles/schema';
 import type { ContainerEngine } from '../engine/types';
 import type { Masker } from '../redact/mask';
@@ -26,13 +24,13 @@ import { readTaskResults, type TaskResults } from './results';
 import { runnerSettings } from './settings';
 
 export interface ExecEnv {
-  core: Core;
+  ctx: CoreContext;
   engine: ContainerEngine;
   bundles: BundlePort;
   instanceId: string;
   /** `<home>/runs-work`: one private folder per run for its output. */
   workDir: string;
-  bus: Bus<RunTopics>;
+  bus: Publisher<RunTopics>;
   now: () => Date;
 }
 
@@ -82,7 +80,7 @@ export class RunExecution {
 
   async run(): Promise<RunOutcome> {
     const { env, job } = this;
-    const db = env.core.store.db;
+    const db = env.ctx.db;
     const records = new RunRecords(db);
     const settings = runnerSettings(db);
     const writer = new LogWriter(job.id, records, env.bus);
@@ -112,10 +110,10 @@ export class RunExecution {
       let secretsDir: string | null = null;
       let secretsOn: SandboxRecord['secrets'] = 'none';
       if (job.secrets.size > 0) {
-        root = secretRoot({ workstationId: env.core.store.workstationId, home: env.core.home, allowDisk: settings.allowSecretsOnDisk });
+        root = secretRoot({ workstationId: env.ctx.workstationId, home: env.ctx.home, allowDisk: settings.allowSecretsOnDisk });
         secretsDir = writeRunSecrets(root, job.id, job.secrets);
         secretsOn = root.tmpfs ? 'tmpfs' : 'disk';
-        env.core.transact(() => undefined, {
+        env.ctx.transact(() => undefined, {
           actor: `user:${job.startedBy}`,
           action: 'runs.secretUse',
           target: `run:${job.id}`,
@@ -129,7 +127,7 @@ export class RunExecution {
       const { spec, record } = buildSandbox({
         runId: job.id,
         instanceId: env.instanceId,
-        workstationId: env.core.store.workstationId,
+        workstationId: env.ctx.workstationId,
         bundle: { name: job.bundle.name, version: job.bundle.version },
         task: job.task,
         imageId: job.bundle.imageId,
@@ -155,7 +153,7 @@ export class RunExecution {
       streams.stdout.on('error', () => undefined);
       streams.stderr.on('error', () => undefined);
       records.markRunning(job.id, { startedAt: startedAt.toISOString(), deadline: deadline.toISOString(), sandbox: record, containerId: id });
-      env.bus.emit('state', { runId: job.id, state: 'running', outcome: null });
+      env.bus.emit('runState', { runId: job.id, state: 'running', outcome: null });
       this.throwIfStopped();
       await env.engine.start(id);
       timer = setTimeout(() => this.stop({ outcome: 'timed-out', by: 'timeout' }), job.timeoutSeconds * 1000);
@@ -205,7 +203,7 @@ export class RunExecution {
   private settle(records: RunRecords, r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary }): void {
     const { env, job } = this;
     const endedAt = env.now().toISOString();
-    env.core.transact(
+    env.ctx.transact(
       () =>
         records.finish(job.id, {
           outcome: r.outcome,
@@ -225,6 +223,6 @@ export class RunExecution {
         details: { outcome: r.outcome, exitCode: r.exitCode, bundle: `${job.bundle.name}@${job.bundle.version}`, task: job.task.id, stoppedBy: this.stopped?.by ?? null },
       },
     );
-    env.bus.emit('state', { runId: job.id, state: 'finished', outcome: r.outcome });
+    env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });
   }
 }

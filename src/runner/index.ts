@@ -4,12 +4,12 @@
  */
 export { Lease, describeHolder, readLease, type LeaseHolder, type LeaseOptions } from './lease';
 export { Runner, type RunnerOptions } from './runner';
-export { ensureRunner, runnerOf, stopRunner, setRunnerServices, bundlesFor, type RunnerServices } from './registry';
-export { runBus, type RunLogEvent, type RunStateEvent } from './events';
+export { RunnerHost, type RunnerHostOptions } from './host';
+export type { RunLogEvent, RunStateEvent, RunTopics } from './events';
 export { RunRecords, RUN_OUTCOMES, RUN_STATES, type RunRecord, type RunOutcome, type RunState } from './records';
 export { checkRun, openSecrets, prepareJob, startDetails, type StartRequest } from './submit';
 export { Networks, checkNetworkName, chooseNetwork, type NetworkEntry } from './networks';
-export { runnerSettings, type RunnerSettings } from './settings';
+export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';
 export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening';
 export type { BundlePort, RunnableBundle, Admission } from './bundles';

@@ -11,7 +11,7 @@
 import { closeSync, existsSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export interface LeaseHolder {
   instanceId: string;

@@ -4,7 +4,7 @@
  */
 import type { LogLine } from './log-capture';
 import type { RunRecords } from './records';
-import type { Bus } from '../api/bus';
+import type { Publisher } from '../kernel';
 import type { RunTopics } from './events';
 
 export const LOG_FLUSH_MS = 200;
@@ -17,7 +17,7 @@ export class LogWriter {
   constructor(
     private readonly runId: string,
     private readonly records: RunRecords,
-    private readonly bus: Bus<RunTopics>,
+    private readonly bus: Publisher<RunTopics>,
   ) {}
 
   add(lines: readonly LogLine[]): void {
@@ -41,6 +41,6 @@ export class LogWriter {
       // The store is closing (process ending); recovery settles the run.
       return;
     }
-    for (const line of lines) this.bus.emit('log', { runId: this.runId, line });
+    for (const line of lines) this.bus.emit('runLog', { runId: this.runId, line });
   }
 }

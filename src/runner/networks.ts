@@ -6,7 +6,7 @@
  * each run records which network it got.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import type { NetworkChoice } from './hardening';
 
 export const NETWORK_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;

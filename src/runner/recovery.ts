@@ -6,8 +6,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Core } from '../api/core';
-import type { Bus } from '../api/bus';
+import type { CoreContext, Publisher } from '../kernel';
 import type { ContainerEngine } from '../engine/types';
 import { secretRoot, sweepSecretFolders } from '../vault/mount';
 import { LABELS } from './hardening';
@@ -20,9 +19,9 @@ export interface RecoveryReport {
   runs: string[];
 }
 
-export async function recover(env: { core: Core; engine: ContainerEngine; instanceId: string; workDir: string; bus: Bus<RunTopics>; now: () => Date }): Promise<RecoveryReport> {
-  const { core, engine } = env;
-  const workstationId = core.store.workstationId;
+export async function recover(env: { ctx: CoreContext; engine: ContainerEngine; instanceId: string; workDir: string; bus: Publisher<RunTopics>; now: () => Date }): Promise<RecoveryReport> {
+  const { ctx, engine } = env;
+  const workstationId = ctx.workstationId;
   const containers = await engine.listContainers({ label: `${LABELS.workstation}=${workstationId}` });
   for (const c of containers) {
     await engine.remove(c.id, { force: true }).catch(() => undefined);
@@ -30,15 +29,15 @@ export async function recover(env: { core: Core; engine: ContainerEngine; instan
 
   let secretFolders = 0;
   try {
-    secretFolders += sweepSecretFolders(secretRoot({ workstationId, home: core.home, allowDisk: false }));
+    secretFolders += sweepSecretFolders(secretRoot({ workstationId, home: ctx.home, allowDisk: false }));
   } catch {
     // No tmpfs here: only the disk folder (when an admin allowed it) can hold secrets.
   }
-  const diskSecrets = join(core.home, 'secrets');
+  const diskSecrets = join(ctx.home, 'secrets');
   if (existsSync(diskSecrets)) secretFolders += sweepSecretFolders({ dir: diskSecrets, tmpfs: false });
   if (existsSync(env.workDir)) for (const name of readdirSync(env.workDir)) rmSync(join(env.workDir, name), { recursive: true, force: true });
 
-  const records = new RunRecords(core.store.db);
+  const records = new RunRecords(ctx.db);
   const settled: string[] = [];
   for (const run of records.unsettled()) {
     const endedAt = env.now().toISOString();
@@ -46,14 +45,14 @@ export async function recover(env: { core: Core; engine: ContainerEngine; instan
       run.state === 'running'
         ? 'The process that ran this task stopped before it finished (crash or kill); the container was removed when the runner started again.'
         : `The process holding this run stopped while it was ${run.state === 'queued' ? 'queued' : 'waiting for approval'}; it never started.`;
-    core.transact(() => records.finish(run.id, { outcome: 'interrupted', endedAt, error: message }), {
+    ctx.transact(() => records.finish(run.id, { outcome: 'interrupted', endedAt, error: message }), {
       actor: 'system',
       action: 'runs.end',
       target: `run:${run.id}`,
       outcome: 'success',
       details: { outcome: 'interrupted', recovered: true, previousState: run.state, instance: env.instanceId },
     });
-    env.bus.emit('state', { runId: run.id, state: 'finished', outcome: 'interrupted' });
+    env.bus.emit('runState', { runId: run.id, state: 'finished', outcome: 'interrupted' });
     settled.push(run.id);
   }
   return { containers: containers.length, secretFolders, runs: settled };

@@ -7,8 +7,9 @@
  * so no stale copy of a purged row is left in either file.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
-import { readSettings } from '../api/settings';
+import { ApiError } from '../kernel';
+import { readSettings } from '../store';
+import { RETENTION_SETTINGS } from './settings';
 
 export interface RetentionLimits {
   /** Days a finished run's log is kept; 0 = forever. */
@@ -41,8 +42,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SUMMARIES_TABLE = 'run_summaries';
 
 export function retentionLimits(db: Database): RetentionLimits {
-  const s = readSettings(db);
-  return { runLogDays: Number(s['retention.runLogDays']), runReportDays: Number(s['retention.runReportDays']) };
+  const s = readSettings(db, RETENTION_SETTINGS);
+  return { runLogDays: s['retention.runLogDays'], runReportDays: s['retention.runReportDays'] };
 }
 
 /** The instants before which a finished run's log and report are due; null where the limit is 0 (kept forever). */

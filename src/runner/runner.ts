@@ -6,10 +6,10 @@
  */
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../store/files';
-import type { Core } from '../api/core';
+import type { CoreContext, Publisher } from '../kernel';
 import type { ContainerEngine } from '../engine/types';
 import type { BundlePort } from './bundles';
-import { runBus } from './events';
+import type { RunTopics } from './events';
 import { RunExecution, wipe, type ExecEnv, type RunJob, type StopReason } from './execute';
 import type { Lease } from './lease';
 import { recover, type RecoveryReport } from './recovery';
@@ -17,10 +17,12 @@ import { RunRecords, type RunOutcome, type RunRecord } from './records';
 import { runnerSettings } from './settings';
 
 export interface RunnerOptions {
-  core: Core;
+  ctx: CoreContext;
   engine: ContainerEngine;
   bundles: BundlePort;
   lease: Lease;
+  /** Where run state and log lines are published (the core's bus). */
+  bus: Publisher<RunTopics>;
   now?: () => Date;
   /** How often the store is read for approvals and cancels from other processes. */
   pollMs?: number;
@@ -45,14 +47,14 @@ export class Runner {
     this.engine = options.engine;
     this.bundles = options.bundles;
     this.lease = options.lease;
-    const now = options.now ?? (() => options.core.clock.now());
+    const now = options.now ?? (() => options.ctx.clock.now());
     this.env = {
-      core: options.core,
+      ctx: options.ctx,
       engine: options.engine,
       bundles: options.bundles,
       instanceId: options.lease.instanceId,
-      workDir: join(options.core.home, 'runs-work'),
-      bus: runBus(options.core),
+      workDir: join(options.ctx.home, 'runs-work'),
+      bus: options.bus,
       now,
     };
   }
@@ -73,7 +75,7 @@ export class Runner {
   }
 
   private get records(): RunRecords {
-    return new RunRecords(this.options.core.store.db);
+    return new RunRecords(this.options.ctx.db);
   }
 
   /** A run already recorded (state awaiting-approval or queued) joins the runner. */
@@ -119,7 +121,7 @@ export class Runner {
 
   private pump(): void {
     if (this.closed) return;
-    const limit = runnerSettings(this.options.core.store.db).concurrency;
+    const limit = runnerSettings(this.options.ctx.db).concurrency;
     while (this.active.size < limit && this.queue.length > 0) {
       const job = this.queue.shift()!;
       const exec = new RunExecution(this.env, job);
@@ -154,16 +156,15 @@ export class Runner {
   }
 
   private settleUnstarted(job: RunJob, reason: StopReason): void {
-    const core = this.options.core;
     const records = this.records;
-    core.transact(() => records.finish(job.id, { outcome: reason.outcome, endedAt: this.env.now().toISOString(), error: null }), {
+    this.options.ctx.transact(() => records.finish(job.id, { outcome: reason.outcome, endedAt: this.env.now().toISOString(), error: null }), {
       actor: 'system',
       action: 'runs.end',
       target: `run:${job.id}`,
       outcome: 'success',
       details: { outcome: reason.outcome, exitCode: null, bundle: `${job.bundle.name}@${job.bundle.version}`, task: job.task.id, stoppedBy: reason.by, started: false },
     });
-    this.env.bus.emit('state', { runId: job.id, state: 'finished', outcome: reason.outcome });
+    this.env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: reason.outcome });
   }
 
   holds(id: string): boolean {

@@ -4,8 +4,7 @@
  * configuration fits the task's variables, the network may be had, secrets have somewhere safe to go
  * and their vault items exist, are bound to the bundle and open.
  */
-import type { Core } from '../api/core';
-import { ApiError } from '../api/errors';
+import { ApiError, type CoreContext } from '../kernel';
 import type { CodebundleTask } from '../bundles/schema';
 import { Masker } from '../redact/mask';
 import { needVaultKey, VaultItems } from '../vault/items';
@@ -39,8 +38,8 @@ export interface CheckedRun {
 }
 
 /** The checks that need no lease and open no secret. */
-export function checkRun(core: Core, bundles: BundlePort, req: StartRequest): CheckedRun {
-  const db = core.store.db;
+export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartRequest): CheckedRun {
+  const db = ctx.db;
   const settings = runnerSettings(db);
   const bundle = bundles.resolve(db, req.bundle);
   const task = bundle.codebundle.tasks.find((t) => t.id === req.task);
@@ -55,7 +54,7 @@ export function checkRun(core: Core, bundles: BundlePort, req: StartRequest): Ch
   }
   const config = resolveConfig(task, { values: req.values, files: req.files, secrets: req.secrets });
   const network = chooseNetwork(db, task.network, settings.hostNetworkAllowed);
-  if (task.secrets.length > 0) secretRoot({ workstationId: core.store.workstationId, home: core.home, allowDisk: settings.allowSecretsOnDisk });
+  if (task.secrets.length > 0) secretRoot({ workstationId: ctx.workstationId, home: ctx.home, allowDisk: settings.allowSecretsOnDisk });
   return {
     bundle,
     task,
@@ -68,9 +67,9 @@ export function checkRun(core: Core, bundles: BundlePort, req: StartRequest): Ch
 }
 
 /** Opens the vault items the task needs with the caller's vault key (bound to the bundle, or refused). */
-export function openSecrets(core: Core, checked: CheckedRun, vaultKey: Buffer | undefined): Map<string, Buffer> {
+export function openSecrets(ctx: CoreContext, checked: CheckedRun, vaultKey: Buffer | undefined): Map<string, Buffer> {
   if (checked.task.secrets.length === 0) return new Map();
-  return new VaultItems(core.store.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets);
+  return new VaultItems(ctx.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets);
 }
 
 function sensitiveConfigValues(checked: CheckedRun): string[] {
@@ -79,7 +78,7 @@ function sensitiveConfigValues(checked: CheckedRun): string[] {
 }
 
 /** The job the runner executes and the record to insert. */
-export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, secrets: Map<string, Buffer>, instanceId: string): { job: RunJob; record: NewRun } {
+export function prepareJob(ctx: CoreContext, checked: CheckedRun, startedBy: string, secrets: Map<string, Buffer>, instanceId: string): { job: RunJob; record: NewRun } {
   const id = newRunId();
   const job: RunJob = {
     id,
@@ -104,7 +103,7 @@ export function prepareJob(core: Core, checked: CheckedRun, startedBy: string, s
     state: checked.approvalRequired ? 'awaiting-approval' : 'queued',
     approvalRequired: checked.approvalRequired,
     instanceId,
-    createdAt: core.clock.now().toISOString(),
+    createdAt: ctx.clock.now().toISOString(),
     timeoutSeconds: checked.timeoutSeconds,
   };
   return { job, record };

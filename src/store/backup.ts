@@ -10,7 +10,7 @@ import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, 
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { z } from 'zod';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { hkdf } from './crypto';
 import { FILE_MODE, removeQuietly } from './files';
 

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export type { Db };
 

@@ -21,7 +21,7 @@ import {
   sealTo,
 } from './crypto';
 import { parseKeyring, serialiseKeyring, type KeyName, type Keyring } from './keyring';
-import { canonicalJson } from '../audit/canonical';
+import { canonicalJson } from '../kernel';
 import { randomBytes } from 'node:crypto';
 
 const sealedSchema = z.object({ iv: z.string(), ct: z.string(), tag: z.string() }).strict();

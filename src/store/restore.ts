@@ -1,5 +1,5 @@
 /** Restore a backup into an empty home, opened with a user's password or the recovery key. */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { extractBackupDatabase, readBackupParts } from './backup';
 import { ensurePrivateDir, isEmptyOrMissingDir, layoutOf, removeQuietly, writeFileAtomic } from './files';
 import { openRecovery, openSlot, parseKeyslotFile, parseRecoveryKey, slotIdFor, verifyMac } from './keyslots';

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, newX25519, randomKey } from './crypto';
 import { DatabaseOpenError, openDatabase, rekeyDatabase, toApiOpenError, type Db } from './database';
 import { ensurePrivateDir, fsyncDir, isEmptyOrMissingDir, layoutOf, removeQuietly, tightenModes, writeFileAtomic, type HomeLayout } from './files';

@@ -3,7 +3,7 @@
  * a digest ends up in tags, file names and URLs.
  */
 import { createHash } from 'node:crypto';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 const DIGEST_RE = /^sha256:([a-f0-9]{64})$/;
 

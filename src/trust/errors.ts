@@ -2,7 +2,7 @@
  * Signature check failures. Every one is a VERIFY_FAILED ApiError; `reason` lets the import pipeline
  * and the audit trail tell the kinds apart without parsing the message.
  */
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export type VerifyFailureReason =
   | 'unsigned' // no signature of a supported kind was found for the image

@@ -3,7 +3,7 @@
  * by its fingerprint, the SHA-256 of its SubjectPublicKeyInfo DER, in hex.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'ed25519';
 

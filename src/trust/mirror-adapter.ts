@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isApiError } from '../api/errors';
+import { isApiError } from '../kernel';
 import type { MirrorSource } from '../mirror/types';
 import { verifyFailed } from './errors';
 import type { SignatureSource } from './source';

@@ -7,7 +7,7 @@
  * does not open.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, type Sealed } from '../store/crypto';
 
 export const MAX_VAULT_ITEM_BYTES = 1024 * 1024;

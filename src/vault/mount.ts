@@ -13,7 +13,7 @@
  */
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync, constants, realpathSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../kernel';
 
 export interface SecretRoot {
   /** The folder holding one sub-folder per run (mode 0700). */

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Core } from '../../src/api/core';
-import type { Clock } from '../../src/api/clock';
+import type { Clock } from '../../src/kernel';
 import { directLink } from '../../main/core-link';
 import { SessionBridge } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';
@@ -205,7 +205,7 @@ export async function startHarness(options: { home?: string; clock?: Clock } = {
       for (const c of clients.values()) for (const s of c.streams) s.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      core.close();
+      await core.close();
       if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };

@@ -7,7 +7,6 @@ import type { Harness } from './harness';
 import { openApp } from './browser';
 import { ChangePasswordPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages/auth-pages';
 import { DashboardPage } from './pages/screens-pages';
-import { stopRunner } from '../../src/runner';
 
 export async function shown(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'visible' });
@@ -64,10 +63,9 @@ export class Windows {
 /** Stops the runner, removes this store's images (by the catalog's own tags; sample images are shared), closes the harness. */
 export async function closeRunningHarness(harness: Harness | undefined, removeImages: boolean): Promise<void> {
   if (!harness) return;
-  await stopRunner(harness.core).catch(() => undefined);
+  await harness.core.stopRunner('the suite ended').catch(() => undefined);
   if (removeImages && harness.core.isOpen) {
-    const { engineFor } = await import('../../src/api/handlers/engine');
-    const engine = engineFor(harness.core);
+    const engine = harness.core.engine();
     const tags = harness.core.store.db.prepare('SELECT engine_tag FROM bundles').all() as Array<{ engine_tag: string }>;
     for (const t of tags) await engine.removeImage(t.engine_tag).catch(() => undefined);
   }

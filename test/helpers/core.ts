@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '../../src/api/core';
+import { Core, type CoreOptions } from '../../src/api/core';
 import { dispatch } from '../../src/api/dispatcher';
-import { fixedClock } from '../../src/api/clock';
+import { fixedClock } from '../../src/kernel';
 import type { OpName, OpOutput } from '../../src/api/contract';
 
 export const FAST_SCRYPT = { N: 2 ** 14, r: 8, p: 1 };
@@ -14,15 +14,18 @@ export function tempDir(prefix = 'agr-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function newCore(home: string, clock = fixedClock('2026-11-26T08:00:00Z')) {
-  const core = new Core({ home, clock, scryptCost: FAST_SCRYPT });
+/** Collaborators a test gives the core (its engine, bundle port, lease timings, poll interval). */
+export type TestCoreOptions = Omit<CoreOptions, 'home' | 'clock' | 'scryptCost'>;
+
+export function newCore(home: string, clock = fixedClock('2026-11-26T08:00:00Z'), options: TestCoreOptions = {}) {
+  const core = new Core({ ...options, home, clock, scryptCost: FAST_SCRYPT });
   return { core, clock };
 }
 
 /** A fresh store with admin `admin`; returns the admin session id. */
-export async function initialisedCore(options: { home?: string; start?: Date | string } = {}) {
+export async function initialisedCore(options: { home?: string; start?: Date | string; core?: TestCoreOptions } = {}) {
   const home = options.home ?? join(tempDir(), 'home');
-  const { core, clock } = newCore(home, fixedClock(options.start ?? '2026-11-26T08:00:00Z'));
+  const { core, clock } = newCore(home, fixedClock(options.start ?? '2026-11-26T08:00:00Z'), options.core);
   const init = await dispatch(core, null, 'system.init', { adminName: 'admin', password: ADMIN_PASSWORD });
   const admin = await signIn(core, 'admin', ADMIN_PASSWORD);
   return {
@@ -31,8 +34,8 @@ export async function initialisedCore(options: { home?: string; start?: Date | s
     home,
     admin,
     recoveryKey: init.recoveryKey,
-    cleanup: () => {
-      core.close();
+    cleanup: async () => {
+      await core.close();
       rmSync(join(home, '..'), { recursive: true, force: true });
     },
   };

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { contract } from '../../../src/api/contract';
 import type { OpInput, OpName, SubEvent, SubInput, SubName } from '../../../src/api/contract';
-import type { ApiErrorShape, Result } from '../../../src/api/errors';
+import type { ApiErrorShape, Result } from '../../../src/api/contract';
 import type { BridgeOutput, ChooseFileOptions, ChooseSaveFileOptions, DesktopApi } from '../../../main/desktop-api';
 
 export type { ApiErrorShape, Result };

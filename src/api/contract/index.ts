@@ -62,3 +62,6 @@ export type SubEvent<N extends SubName> = z.output<Subscriptions[N]['event']>;
 
 export const OP_NAMES = Object.keys(contract) as OpName[];
 export const SUB_NAMES = Object.keys(subscriptions) as SubName[];
+
+/** The boundary's error and result shapes, so clients without the core (renderer, preload) type them from here. */
+export type { ApiErrorShape, ErrorCode, Result } from '../../kernel';

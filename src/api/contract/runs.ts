@@ -126,6 +126,13 @@ export const runsOps = {
     input: z.object({ id: runId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
     output: z.object({ lines: z.array(logLine), finished: z.boolean() }),
   }),
+  'runs.wait': op({
+    summary: 'Wait until a run is settled (finished with an outcome), e.g. for `run` to exit with it.',
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ id: runId }).strict(),
+    output: z.object({ id: z.string(), state: z.enum(RUN_STATES), outcome: z.enum(RUN_OUTCOMES).nullable() }),
+  }),
   'runs.approve': op({
     summary: "Approve another user's read-write run waiting for approval (two-person rule).",
     access: 'runs.approve',

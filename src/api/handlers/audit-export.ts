@@ -2,9 +2,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import type { Core } from '../core';
-import { readSettings } from '../settings';
+import { readSettings } from '../../store';
+import { AUDIT_SETTINGS } from '../../audit/settings';
 import { chainHead, iterateEvents, pagedEvents } from '../../audit/log';
 import { generateIdentity, importPkcs12, type SigningIdentity } from '../../audit/identity';
 import { hasIdentity, identityCertificate, loadIdentity, saveIdentity } from '../../audit/identity-store';
@@ -15,8 +16,7 @@ import { auditRuleSet } from '../../audit/redaction-rulesets';
 import { auditExportRedactor } from '../../redact/core';
 import { previewValue } from '../../redact/run-report';
 import { verifyBundles } from '../../audit/verify';
-import type { Handler, HandlerContext } from './types';
-import { needSession } from './types';
+import { type Handler, type HandlerContext, needSession } from './types';
 
 function identityOut(core: Core) {
   const c = identityCertificate(core.store.db);
@@ -48,8 +48,7 @@ function replaceIdentity(ctx: HandlerContext, next: SigningIdentity): void {
 }
 
 function overdueDays(core: Core): number {
-  const v = readSettings(core.store.db)['audit.exportOverdueDays'];
-  return typeof v === 'number' ? v : 7;
+  return readSettings(core.store.db, AUDIT_SETTINGS)['audit.exportOverdueDays'];
 }
 
 export const auditExportHandlers: {

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { chainHead, checkStoredChain, queryEvents } from '../../audit/log';
 import type { Handler } from './types';
 

@@ -1,8 +1,7 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { permissionsOf } from '../permissions';
 import { keysForRoles } from '../../identity/roles';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 import type { UserRow } from '../../identity/users';
 
 export function userInfo(u: UserRow) {
@@ -17,7 +16,7 @@ export const authHandlers: {
 } = {
   'auth.signIn': {
     run: async (ctx, input) => {
-      const session = await ctx.core.signIn(input.name, input.password);
+      const session = await ctx.core.identity.signIn(input.name, input.password);
       const user = ctx.core.users.bySlot(ctx.core.store.slotIdFor(session.name))!;
       return { sessionId: session.id, user: userInfo(user), permissions: permissionsOf(user.roles) };
     },

@@ -32,34 +32,22 @@ import type { CodebundleTask } from '../../bundles/schema';
 import { runnerSettings } from '../../runner/settings';
 import { VaultItems } from '../../vault/items';
 import { rolesAllow } from '../permissions';
-import { Bus } from '../bus';
+import { ApiError } from '../../kernel';
 import type { bundleSummary } from '../contract/bundles';
 import type { SubEvent, SubInput } from '../contract';
 import type { Core } from '../core';
-import { ApiError } from '../errors';
-import { engineFor } from './engine';
 import { trustHandlers } from './trust';
 import type { Handler } from './types';
 
-// --- import progress: a bus per core, heard through the `bundles.importProgress` subscription ---
+// --- import progress: on the core's bus, heard through the `bundles.importProgress` subscription ---
 
 type ProgressEvent = SubEvent<'bundles.importProgress'>;
-const progressBuses = new WeakMap<Core, Bus<{ progress: ProgressEvent }>>();
-
-function progressBus(core: Core): Bus<{ progress: ProgressEvent }> {
-  let bus = progressBuses.get(core);
-  if (!bus) {
-    bus = new Bus();
-    progressBuses.set(core, bus);
-  }
-  return bus;
-}
 
 export const bundleSubscriptionHandlers: {
   'bundles.importProgress': (core: Core, input: SubInput<'bundles.importProgress'>, emit: (event: ProgressEvent) => void) => () => void;
 } = {
   'bundles.importProgress': (core, input, emit) =>
-    progressBus(core).on('progress', (event) => {
+    core.bus.on('importProgress', (event) => {
       if (event.progressId === input.progressId) emit(event);
     }),
 };
@@ -176,7 +164,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
         ? { signature: await readSmallFile(input.signatureFile, 16 * 1024, 'signature'), payload: await readSmallFile(input.payloadFile!, 128 * 1024, 'payload') }
         : undefined;
       const importer = new BundleImporter({
-        engine: engineFor(core),
+        engine: core.engine(),
         stagingRoot: layoutOf(core.home).staging,
         workstationId: core.store.workstationId,
         actor: ctx.actor,
@@ -200,8 +188,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
             { target: target(summary), details: auditDetails(summary) },
           ),
       };
-      const bus = progressBus(core);
-      const onProgress = input.progressId ? (p: ImportProgress) => bus.emit('progress', { progressId: input.progressId!, ...p }) : undefined;
+      const onProgress = input.progressId ? (p: ImportProgress) => core.bus.emit('importProgress', { progressId: input.progressId!, ...p }) : undefined;
       const result: ImportResult = await importer.import(
         { source: input.source, ref: input.ref, ...sourceOptions(input), ...(detached ? { detached } : {}) },
         catalog,
@@ -256,7 +243,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       const removed: Array<ReturnType<typeof ref> & { imageId: string; why: string; id: number }> = [];
       const kept: Array<ReturnType<typeof ref> & { why: string }> = [];
       if (candidates.length > 0) {
-        const engine = engineFor(ctx.core);
+        const engine = ctx.core.engine();
         const inUse = new Set((await engine.listContainers()).map((c) => c.imageId));
         for (const { bundle, why } of candidates) {
           if (inUse.has(bundle.imageId)) {

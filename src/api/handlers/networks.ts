@@ -1,7 +1,6 @@
 /** Networks tasks may ask for: defined by an admin, each definition an audit event. */
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { Networks, checkNetworkName, runnerSettings, LABELS, type NetworkEntry } from '../../runner';
-import { engineFor } from './engine';
 import type { Handler } from './types';
 
 export const networkHandlers: { 'networks.add': Handler<'networks.add'>; 'networks.list': Handler<'networks.list'> } = {
@@ -22,7 +21,7 @@ export const networkHandlers: { 'networks.add': Handler<'networks.add'>; 'networ
         entry = { name: input.name, kind: 'host', engineId: null, createdAt: now, createdBy: ctx.actor };
         note = { kind: 'host', override: true };
       } else {
-        const engine = engineFor(core);
+        const engine = core.engine();
         let found = (await engine.listNetworks()).find((n) => n.name === input.name);
         const created = !found;
         if (!found) {

@@ -2,15 +2,15 @@
  * Redaction: the preview (exactly what an egress path would let leave, nothing recorded) and the
  * site's patterns (docs/redaction.md). `runs.export` lives with the runs handlers.
  */
-import { ApiError } from '../errors';
-import { readSettings } from '../settings';
+import { ApiError } from '../../kernel';
+import { readSettings } from '../../store';
+import { REDACT_SETTINGS } from '../../redact/settings';
 import { RunRecords } from '../../runner/records';
 import { EGRESS_PATHS } from '../../redact/types';
 import { redactorFor, ruleSetFor } from '../../redact/core';
 import { addPattern, listPatterns, removePattern, unmapTextCounted } from '../../redact/store';
 import { previewRun, previewSection, type PreviewSection } from '../../redact/run-report';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 
 /** Vault values are never readable back: the preview marks where one was, not what it was. */
 function hideVaultOriginals(section: PreviewSection): PreviewSection {
@@ -55,7 +55,7 @@ export const redactHandlers: {
       const core = ctx.core;
       return {
         patterns: listPatterns(core.store.db),
-        siteDomains: readSettings(core.store.db)['redact.siteDomains'] as string[],
+        siteDomains: readSettings(core.store.db, REDACT_SETTINGS)['redact.siteDomains'],
         ruleSets: Object.fromEntries(EGRESS_PATHS.map((p) => [p, ruleSetFor(core, p)])) as Record<(typeof EGRESS_PATHS)[number], string>,
       };
     },

@@ -4,7 +4,7 @@
  * rebuilt (VACUUM) and the WAL checkpointed with TRUNCATE, so the purged text is in neither file
  * (docs/retention.md).
  */
-import { writeSetting } from '../settings';
+import { writeSetting } from '../../store';
 import { compactAfterPurge, parseBefore, pinDeletionPragmas, planPurge, purgeRuns, retentionLimits, type PurgePlan, type PurgeScope } from '../../runner/retention';
 import type { Core } from '../core';
 import type { Handler } from './types';

@@ -5,14 +5,14 @@
  */
 import type { Core } from '../core';
 import type { SubEvent, SubInput } from '../contract';
-import { RunRecords, displayLine, runBus, runnerOf, type LogLine } from '../../runner';
+import { RunRecords, displayLine, type LogLine } from '../../runner';
 
 const POLL_MS = 1000;
 const PAGE = 5000;
 
 function runsLog(core: Core, input: SubInput<'runs.log'>, emit: (event: SubEvent<'runs.log'>) => void): () => void {
   const id = input.id;
-  const records = new RunRecords(core.store.db);
+  const records = new RunRecords(core.db);
   let last = input.afterSeq ?? 0;
   const send = (line: LogLine) => {
     if (line.seq <= last) return;
@@ -27,11 +27,11 @@ function runsLog(core: Core, input: SubInput<'runs.log'>, emit: (event: SubEvent
     }
   };
   catchUp();
-  const off = runBus(core).on('log', (e) => {
+  const off = core.bus.on('runLog', (e) => {
     if (e.runId === id) send(e.line);
   });
   const timer = setInterval(() => {
-    if (runnerOf(core)?.holds(id)) return;
+    if (core.runner.current()?.holds(id)) return;
     try {
       catchUp();
       if (records.get(id)?.state === 'finished') clearInterval(timer);
@@ -47,7 +47,7 @@ function runsLog(core: Core, input: SubInput<'runs.log'>, emit: (event: SubEvent
 }
 
 function runsState(core: Core, input: SubInput<'runs.state'>, emit: (event: SubEvent<'runs.state'>) => void): () => void {
-  return runBus(core).on('state', (e) => {
+  return core.bus.on('runState', (e) => {
     if (!input.id || e.runId === input.id) emit(e);
   });
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { redactorFor, sensitiveNames } from '../../redact/core';
 import { MASK } from '../../redact/mask';
 import { buildRunReport, writeNewFileAtomic } from '../../redact/run-report';
@@ -14,24 +14,20 @@ import { layoutOf } from '../../store/files';
 import {
   Lease,
   RunRecords,
-  bundlesFor,
   checkRun,
   describeHolder,
   displayLine,
   displayText,
-  ensureRunner,
   openSecrets,
   prepareJob,
-  runnerOf,
   startDetails,
+  type Runner,
   type RunRecord,
 } from '../../runner';
 import type { RunJob } from '../../runner/execute';
 import type { NewRun } from '../../runner/records';
 import type { Core } from '../core';
-import type { Handler, HandlerContext } from './types';
-import { needSession } from './types';
-import { engineFor } from './engine';
+import { type Handler, type HandlerContext, needSession } from './types';
 
 function records(core: Core): RunRecords {
   return new RunRecords(core.store.db);
@@ -41,6 +37,17 @@ function mustFind(core: Core, id: string): RunRecord {
   const run = records(core).get(id);
   if (!run) throw new ApiError('NOT_FOUND', `No run ${id}. List runs with "runs list".`);
   return run;
+}
+
+const WAIT_POLL_MS = 1000;
+
+/** Reads the run until it is finished (it is held by another process, or by none and recovery settles it). */
+async function settledInStore(core: Core, id: string): Promise<RunRecord> {
+  for (;;) {
+    const run = mustFind(core, id);
+    if (run.state === 'finished') return run;
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
 }
 
 /** A refusal decided by the handler (not the roles table): recorded as denied, like the dispatcher's. */
@@ -105,6 +112,7 @@ export const runHandlers: {
   'runs.list': Handler<'runs.list'>;
   'runs.show': Handler<'runs.show'>;
   'runs.logs': Handler<'runs.logs'>;
+  'runs.wait': Handler<'runs.wait'>;
   'runs.approve': Handler<'runs.approve'>;
   'runs.cancel': Handler<'runs.cancel'>;
   'issues.list': Handler<'issues.list'>;
@@ -113,19 +121,19 @@ export const runHandlers: {
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const checked = checkRun(core, bundlesFor(core), input);
+      const checked = checkRun(core, core.runner.bundles, input);
       const secrets = openSecrets(core, checked, session.keyring.vault);
       let job: RunJob;
       let record: NewRun;
+      let runner: Runner;
       try {
-        const runner = await ensureRunner(core, engineFor(core));
+        runner = await core.runner.ensure();
         ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId));
         ctx.change(() => records(core).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
       } catch (error) {
         for (const v of secrets.values()) v.fill(0);
         throw error;
       }
-      const runner = runnerOf(core)!;
       runner.submit(job, record.state === 'awaiting-approval');
       return { id: record.id, state: record.state, approvalRequired: record.approvalRequired };
     },
@@ -154,6 +162,16 @@ export const runHandlers: {
     },
   },
 
+  'runs.wait': {
+    run: async (ctx, input) => {
+      mustFind(ctx.core, input.id);
+      // This process's runner wakes us when it settles the run; another process's is watched in the store.
+      const held = await ctx.core.runner.waitFor(input.id);
+      const settled = held?.state === 'finished' ? held : await settledInStore(ctx.core, input.id);
+      return { id: settled.id, state: settled.state, outcome: settled.outcome };
+    },
+  },
+
   'runs.approve': {
     run: (ctx, input) => {
       const session = needSession(ctx);
@@ -173,7 +191,7 @@ export const runHandlers: {
         },
         { target, details: { bundle: `${run.bundle.name}@${run.bundle.version}`, task: run.task.id, startedBy: run.startedBy, reason: run.reason } },
       );
-      runnerOf(ctx.core)?.poll();
+      ctx.core.runner.current()?.poll();
       return { id: run.id, state: 'queued' as const };
     },
     target: (input) => `run:${input.id}`,
@@ -194,7 +212,7 @@ export const runHandlers: {
         return { id: run.id, result: 'already-finished' as const };
       }
       ctx.change(() => records(ctx.core).requestCancel(run.id, ctx.actor, ctx.core.clock.now().toISOString()), { target, details: { state: run.state } });
-      const runner = runnerOf(ctx.core);
+      const runner = ctx.core.runner.current();
       if (runner?.holds(run.id)) {
         runner.cancelLocal(run.id, { outcome: 'cancelled', by: ctx.actor });
         return { id: run.id, result: 'cancelled' as const };

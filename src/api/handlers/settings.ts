@@ -1,10 +1,11 @@
-import { ApiError } from '../errors';
-import { SETTINGS, isSettingKey, readSettings, writeSetting } from '../settings';
+import { ApiError } from '../../kernel';
+import { writeSetting } from '../../store';
+import { SETTINGS, isSettingKey, readAllSettings } from '../settings';
 import type { Handler } from './types';
 
 export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'settings.set': Handler<'settings.set'> } = {
   'settings.get': {
-    run: (ctx) => ({ settings: readSettings(ctx.core.store.db) }),
+    run: (ctx) => ({ settings: readAllSettings(ctx.core.store.db) }),
   },
   'settings.set': {
     run: (ctx, input) => {
@@ -13,8 +14,8 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
       }
       const parsed = SETTINGS[input.key].schema.safeParse(input.value);
       if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
-      ctx.change(() => writeSetting(ctx.core.store.db, input.key as never, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
-      ctx.core.applySettings();
+      ctx.change(() => writeSetting(ctx.core.store.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
+      ctx.core.identity.applySettings();
       return { key: input.key, value: parsed.data };
     },
     target: (input) => `setting:${input.key}`,

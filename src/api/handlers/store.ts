@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { checkIntegrity, DatabaseOpenError } from '../../store/database';
 import { writeBackup } from '../../store/backup';
 import { restoreBackup } from '../../store/restore';
@@ -7,8 +7,7 @@ import { SCHEMA_VERSION } from '../../store/migrations';
 import { checkStoredChain } from '../../audit/log';
 import { keysForRoles } from '../../identity/roles';
 import { Users } from '../../identity/users';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -81,7 +80,7 @@ export const storeHandlers: {
   'store.recover': {
     run: async (ctx, input) => {
       const core = ctx.core;
-      const ring = await core.openWithRecovery(input.recoveryKey);
+      const ring = await core.identity.openWithRecovery(input.recoveryKey);
       const existing = core.users.byName(input.adminName);
       if (existing && !existing.roles.includes('admin')) {
         throw new ApiError('CONFLICT', `"${input.adminName}" exists and is not an admin. Give the name of an admin, or a new name to create one.`);

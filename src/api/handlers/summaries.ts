@@ -4,15 +4,14 @@
  * run's sensitive configuration values, the detectors and the site's patterns. Answers are mapped
  * back from pseudonyms here, on read, for users who may see the run.
  */
-import { ApiError } from '../errors';
-import { readSettings } from '../settings';
+import { ApiError } from '../../kernel';
+import { readSettings } from '../../store';
 import { RunRecords, displayText, type RunRecord } from '../../runner';
-import { llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
+import { LLM_SETTINGS, llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../redact';
 import type { Core } from '../core';
 import type { Session } from '../../identity/sessions';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 
 function mustFindRun(core: Core, id: string): RunRecord {
   const run = new RunRecords(core.store.db).get(id);
@@ -43,7 +42,7 @@ export const summaryHandlers: {
     run: async (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const config = llmConfig(readSettings(core.store.db));
+      const config = llmConfig(readSettings(core.store.db, LLM_SETTINGS));
       const run = mustFindRun(core, input.id);
       const sent = await summariseRun(core, {
         run,
@@ -65,7 +64,7 @@ export const summaryHandlers: {
     run: (ctx, input) => {
       const session = needSession(ctx);
       const core = ctx.core;
-      const config = llmConfig(readSettings(core.store.db));
+      const config = llmConfig(readSettings(core.store.db, LLM_SETTINGS));
       const run = mustFindRun(core, input.id);
       const redacted = redactedPrompt(core, run, llmRedactor(core, session, run), false);
       return {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Contract, OpName } from '../contract';
 import type { Core } from '../core';
 import type { Session } from '../../identity/sessions';
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 
 export interface AuditNote {
   target?: string | null;

@@ -2,12 +2,11 @@
  * Accounts and roles (admin). Keyslots follow THREAT_MODEL.md: adding a user or a role grants
  * keys sealed to their slot; removing a user or a key-bearing role rotates every key.
  */
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { keysForRoles, type Role } from '../../identity/roles';
 import type { Core } from '../core';
 import type { KeyName } from '../../store/keyring';
-import type { Handler, HandlerContext } from './types';
-import { needSession } from './types';
+import { type Handler, type HandlerContext, needSession } from './types';
 import { userInfo } from './auth';
 
 function mustFind(core: Core, name: string) {

@@ -1,8 +1,7 @@
 /** The vault: values go in sealed under the caller's vault key and never come back out. */
-import { ApiError } from '../errors';
+import { ApiError } from '../../kernel';
 import { needVaultKey, VaultItems } from '../../vault/items';
-import type { Handler } from './types';
-import { needSession } from './types';
+import { type Handler, needSession } from './types';
 
 export const vaultHandlers: {
   'vault.add': Handler<'vault.add'>;

@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import { subscribe } from '../../api/dispatcher';
 import { runVerifierCli } from '../../audit/verifier-cli';
 import type { Command } from './types';

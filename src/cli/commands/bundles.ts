@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { subscribe } from '../../api/dispatcher';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { OpOutput } from '../../api/contract';
 import { flag, positional, requireFlag, type CliContext, type CommandArgs } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';

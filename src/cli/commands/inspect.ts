@@ -2,7 +2,7 @@
  * `task show`, `engine status` and `issues list`: the reads the desktop UI is generated from
  * (tasks.show, engine.status, issues.list), for the terminal too.
  */
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional } from '../context';
 import { printFields, printJson, printTable } from '../output';

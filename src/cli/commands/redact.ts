@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { OpOutput } from '../../api/contract';
 import { MAX_PREVIEW_TEXT } from '../../api/contract/redact';
 import type { Command } from './types';

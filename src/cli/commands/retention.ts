@@ -3,7 +3,7 @@
  * terminal it shows what it would remove and asks; without a terminal it needs --yes.
  */
 import { createInterface } from 'node:readline';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { OpOutput } from '../../api/contract';
 import type { Command } from './types';
 import { flag, type CliContext, type CommandArgs } from '../context';

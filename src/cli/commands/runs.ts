@@ -1,13 +1,13 @@
 /**
  * `run` and `runs …`. The CLI is one process per command, so `run` takes the runner lease (LOCKED
- * when another process holds it) and stays until its run is settled: it waits in the queue, waits
- * for an approval another process gives (`runs approve ID`; the waiting process reads it from the
- * store), streams the log with --follow, and exits 0 only when the task succeeded.
+ * when another process holds it) and stays until its run is settled (`runs.wait`): it waits in the
+ * queue, waits for an approval another process gives (`runs approve ID`; the waiting process reads
+ * it from the store), streams the log with --follow, and exits 0 only when the task succeeded.
+ * Everything goes through the contract; the command's end closes the core, which stops the runner.
  */
 import { resolve } from 'node:path';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import { subscribe } from '../../api/dispatcher';
-import { runnerOf, stopRunner } from '../../runner';
 import type { OpOutput } from '../../api/contract';
 import type { Command } from './types';
 import { summaryCommands } from './summaries';
@@ -92,15 +92,8 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
   const follow = flag(args, 'follow') === 'true';
   const sessionId = await ctx.signIn();
   const input = { bundle, task, values: pairs(args, 'set'), files: pairs(args, 'file', (p) => resolve(p)), secrets: pairs(args, 'secret'), reason: flag(args, 'reason') };
-  let started: OpOutput<'runs.start'>;
-  try {
-    started = await ctx.call('runs.start', input);
-  } catch (error) {
-    await stopRunner(ctx.core);
-    throw error;
-  }
+  const started = await ctx.call('runs.start', input);
   const id = started.id;
-  const runner = runnerOf(ctx.core)!;
   process.stderr.write(
     started.state === 'awaiting-approval'
       ? `Run ${id} waits for approval (two-person rule): another operator or an admin runs "airgap-runner runs approve ${id}". Ctrl-C cancels it.\n`
@@ -115,18 +108,17 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
       process.stderr.write(`Cancelling ${id}…\n`);
       void ctx.call('runs.cancel', { id }).catch(() => undefined);
     } else {
-      void stopRunner(ctx.core, 'the operator interrupted the run command twice');
+      void ctx.core.stopRunner('the operator interrupted the run command twice');
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await runner.waitFor(id);
+    await ctx.call('runs.wait', { id });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     stopFollowing();
-    await stopRunner(ctx.core);
   }
   const run = await ctx.call('runs.show', { id });
   if (ctx.json) printJson(run);

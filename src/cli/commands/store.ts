@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { printFields, printJson } from '../output';

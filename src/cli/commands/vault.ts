@@ -3,7 +3,7 @@
  * argument (it would show in the process list), and is never printed back.
  */
 import { readFileSync } from 'node:fs';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional } from '../context';
 import { printFields, printJson, printTable } from '../output';

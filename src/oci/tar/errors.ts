@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 
 /** Why an archive was refused; tests and callers match on this, users read the message. */
 export type TarRefusal =

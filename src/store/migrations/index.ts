@@ -3,7 +3,7 @@
  * recorded in PRAGMA user_version. A database written by a newer version is refused.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../../kernel';
 import type { Migration } from './types';
 import { migration as m0001 } from './0001-initial';
 import { migration as m0002 } from './0002-bundles';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../../src/audit/canonical';
+import { canonicalJson } from '../../../src/kernel';
 import { genesisPrevHash, type AuditEvent } from '../../../src/audit/chain';
 import { signDetached } from '../../../src/audit/cms';
 import { writeExportBundle, type ExportResult, type RedactionHook } from '../../../src/audit/export-bundle';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { genesisPrevHash, type AuditEvent } from '../../../src/audit/chain';
 import { writeExportBundle, type ExportProgress, type WriteExportOptions } from '../../../src/audit/export-bundle';
 import { verifyBundles } from '../../../src/audit/verify';

@@ -59,7 +59,7 @@ test('an auditor exports; openssl cms -verify accepts the signature without purp
   assert.equal(next.previousId, exported.id);
   const both = await dispatch(env.core, null, 'audit.verify', { paths: [second, out] });
   assert.equal(both.ok, true, both.firstProblem ?? '');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('only the auditor exports; an admin or viewer is refused; a file is never overwritten', async () => {
@@ -68,7 +68,7 @@ test('only the auditor exports; an admin or viewer is refused; a file is never o
   await rejects(dispatch(env.core, env.admin, 'audit.export', { outPath: join(dir, 'a.tar.gz') }), 'FORBIDDEN');
   writeFileSync(join(dir, 'taken.tar.gz'), 'keep');
   await rejects(dispatch(env.core, aud, 'audit.export', { outPath: join(dir, 'taken.tar.gz') }), 'CONFLICT');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('replacing the identity (RSA) is endorsed by the old one; bundles signed before and after verify together', async () => {
@@ -90,7 +90,7 @@ test('replacing the identity (RSA) is endorsed by the old one; bundles signed be
     const r = spawnSync(OPENSSL, ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(x, 'manifest.json.p7s'), '-content', join(x, 'manifest.json'), '-CAfile', join(dir, 'rsa.pem'), '-out', '/dev/null'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   }
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('pruning needs a confirmed export, then the chain still checks out from the anchor', async () => {
@@ -109,7 +109,7 @@ test('pruning needs a confirmed export, then the chain still checks out from the
   await dispatch(env.core, aud, 'audit.export', { outPath: join(dir, 'f.tar.gz') });
   const report = await dispatch(env.core, null, 'audit.verify', { paths: [join(dir, 'e.tar.gz'), join(dir, 'f.tar.gz')] });
   assert.equal(report.ok, true, report.firstProblem ?? '');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('a redacted export (details replaced through the hook) still verifies', async () => {
@@ -120,7 +120,7 @@ test('a redacted export (details replaced through the hook) still verifies', asy
   const report = await dispatch(env.core, null, 'audit.verify', { paths: [out] });
   assert.equal(report.ok, true, report.firstProblem ?? '');
   await rejects(dispatch(env.core, aud, 'audit.export', { outPath: join(tempDir(), 'x.tar.gz'), redact: 'no-such-rules' }), 'INVALID_INPUT');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('the dashboard status says when an export is overdue', async () => {
@@ -137,5 +137,5 @@ test('the dashboard status says when an export is overdue', async () => {
   const s2 = await dispatch(env.core, admin, 'audit.status', {});
   assert.equal(s2.overdue, false);
   assert.ok(s2.lastExport);
-  env.cleanup();
+  await env.cleanup();
 });

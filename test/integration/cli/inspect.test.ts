@@ -32,7 +32,7 @@ test('task show lists variables and bound vault items; issues list filters; engi
   });
   const issue = (severity: 1 | 2 | 3 | 4, title: string) => ({ severity, title, expected: 'up', actual: 'down', reproduceHint: '', nextSteps: `look at ${title}`, details: '', taskName: 't', observedAt: NOW });
   records.finish('r-cli0000001', { outcome: 'failed', endedAt: NOW, exitCode: 1, issues: [issue(2, 'nginx down'), issue(4, 'fine otherwise')] });
-  env.core.close();
+  await env.core.close();
   const user = { AIRGAP_RUNNER_HOME: home, AIRGAP_RUNNER_USER: 'oper', AIRGAP_RUNNER_PASSWORD: op.password };
 
   const shown = cli(['task', 'show', 'service-restart', 'restart-service'], user);

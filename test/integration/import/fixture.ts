@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dispatch } from '../../../src/api/dispatcher';
-import { setEngine } from '../../../src/api/handlers/engine';
 import type { OpName, OpOutput } from '../../../src/api/contract';
 import { CODEBUNDLE_DEFAULT_PATH, CODEBUNDLE_LABEL } from '../../../src/bundles';
 import { DockerodeEngine, type ContainerEngine } from '../../../src/engine';
@@ -115,8 +114,7 @@ export async function push(registry: TestRegistry, repo: string, artifact: Built
 
 /** A signed-in core with the sample key trusted, an operator and the real engine. */
 export async function importCore(engine: ContainerEngine = testEngine()) {
-  const env = await initialisedCore();
-  setEngine(env.core, engine);
+  const env = await initialisedCore({ core: { engine } });
   const admin = <N extends OpName>(name: N, input: unknown = {}): Promise<OpOutput<N>> => dispatch(env.core, env.admin, name, input);
   await admin('trust.addKey', { pem: readFileSync(join(KEYS, 'cosign.pub'), 'utf8'), comment: 'sample key' });
   const operator = await addUser(env.core, env.admin, 'op', ['operator']);
@@ -132,7 +130,7 @@ export async function importCore(engine: ContainerEngine = testEngine()) {
     loaded,
     async cleanup() {
       for (const id of loaded) await engine.removeImage(id, { force: true }).catch(() => undefined);
-      env.cleanup();
+      await env.cleanup();
     },
   };
 }

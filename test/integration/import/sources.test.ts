@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { subscribe } from '../../../src/api/dispatcher';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import type { BundleRecord } from '../../../src/bundles/catalog';
 import { BundleImporter, type ImportCatalog } from '../../../src/bundles/import';
 import { parseTrustedKeyPem } from '../../../src/trust';

@@ -78,7 +78,7 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
 
   after(async () => {
     await server.close();
-    env.cleanup();
+    await env.cleanup();
   });
 
   async function configure(): Promise<void> {
@@ -204,7 +204,7 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
   });
 
   test('the CLI: runs summarise prints the answer mapped back and, with --show-prompt, what was sent', async () => {
-    env.core.close();
+    await env.core.close();
     const base = { AIRGAP_RUNNER_HOME: env.home, AIRGAP_RUNNER_USER: 'op', AIRGAP_RUNNER_PASSWORD: operatorPassword };
     const before = server.requests.length;
     const out = await cli(['runs', 'summarise', runId, '--show-prompt'], base);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { ArchiveSource, openMirrorSource } from '../../../src/mirror';
 import { artifactFromImage, buildImage, digestHex, imageBlobs, imageManifestSchema, MediaType, sha256Digest, tarStream, TarError, writeDockerSaveTar, writeOciLayout, type BuiltImage } from '../../../src/oci';
 import { encodeHeader, padding } from '../../../src/oci/tar/header';

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { OciLayoutSource, openMirrorSource } from '../../../src/mirror';
 import { artifactFromImage, buildImage, digestHex, MediaType, sha256Digest, writeOciLayout, type BuiltImage, type OciArtifact } from '../../../src/oci';
 import { referrerFor } from './artifacts';

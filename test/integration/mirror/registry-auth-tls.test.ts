@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { RegistrySource } from '../../../src/mirror';
 import { buildImage, pushToRegistry } from '../../../src/oci';
 import { bcryptHtpasswd, registryMissing, startRegistry, type TestRegistry } from './registry-fixture';

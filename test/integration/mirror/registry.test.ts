@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { RegistrySource, resolvePlatformManifest } from '../../../src/mirror';
 import { artifactFromImage, artifactFromManifest, buildImage, digestHex, MediaType, pushToRegistry, sha256Digest, type BuiltImage } from '../../../src/oci';
 import { startRegistry, type TestRegistry } from './registry-fixture';

@@ -145,7 +145,7 @@ test('runs export (CLI and API), redact preview (CLI) and audit export --redact 
   assert.ok(manifest.redaction.rules.ipv4 > 0 && manifest.redaction.rules.email > 0, JSON.stringify(manifest.redaction));
   assert.ok(manifest.redaction.events > 0);
 
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('site patterns: a slow or invalid expression is refused with what to change; remove works; viewers cannot add', async () => {
@@ -164,5 +164,5 @@ test('site patterns: a slow or invalid expression is refused with what to change
   // Audit details name the pattern, never its expression.
   const events = await dispatch(env.core, env.admin, 'audit.list', { action: 'redact.patterns.add' });
   assert.ok(events.events.length > 0 && !JSON.stringify(events).includes('TCK-\\\\d'));
-  env.cleanup();
+  await env.cleanup();
 });

@@ -20,7 +20,7 @@ test('retention show and set, purge --dry-run, a purge that needs --yes without 
   seed(new RunRecords(env.core.store.db), 'r-old0000001', 120);
   seed(new RunRecords(env.core.store.db), 'r-new0000001', 3);
   const viewer = await addUser(env.core, env.admin, 'val', ['viewer']);
-  env.core.close();
+  await env.core.close();
   const admin = { AIRGAP_RUNNER_HOME: home, AIRGAP_RUNNER_USER: 'admin', AIRGAP_RUNNER_PASSWORD: ADMIN_PASSWORD };
   try {
     const shown = cli(['retention', 'show'], admin);

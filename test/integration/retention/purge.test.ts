@@ -237,7 +237,7 @@ describe('runs purged next to kept runs (measured on a store file)', () => {
       console.log(`measured: secure_delete and a checkpoint only: ${stale.length} page(s) still hold purged log text`);
       assert.ok(stale.length > 0, 'stale copies remain: this is why the purge rebuilds the file (VACUUM)');
     } finally {
-      env.cleanup();
+      await env.cleanup();
     }
   });
 
@@ -249,7 +249,7 @@ describe('runs purged next to kept runs (measured on a store file)', () => {
       assert.deepEqual(textsFound([...decryptDatabaseFile(path, key), ...decryptWalFile(`${path}-wal`, key)], [GONE, KEPT]), [KEPT]);
       assert.equal((env.core.store.db.prepare('SELECT count(*) AS n FROM run_logs').get() as { n: number }).n, 6 * 1500);
     } finally {
-      env.cleanup();
+      await env.cleanup();
     }
   });
 

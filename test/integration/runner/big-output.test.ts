@@ -4,7 +4,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runnerOf } from '../../../src/runner';
 import { dockerSkip, fixtureBundleDir, mirrorOf, runnerCore, unique, type RunnerCore } from './fixture';
 
 const skip = dockerSkip();
@@ -35,7 +34,7 @@ describe('200 MB of output', { skip }, () => {
     }, 20);
     const started = Date.now();
     const { id } = await c.op1('runs.start', { bundle: FIXTURE, task: 'print', values: { BYTES: String(BYTES) } });
-    await runnerOf(c.env.core)!.waitFor(id);
+    await c.env.core.runner.current()!.waitFor(id);
     clearInterval(sampler);
     const seconds = (Date.now() - started) / 1000;
     const run = await c.op1('runs.show', { id });

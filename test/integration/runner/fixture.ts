@@ -13,11 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { dispatch } from '../../../src/api/dispatcher';
-import { setEngine } from '../../../src/api/handlers/engine';
 import type { OpName, OpOutput } from '../../../src/api/contract';
 import { DockerodeEngine, type ContainerEngine } from '../../../src/engine';
 import { writeOciLayout } from '../../../src/oci';
-import { runnerOf, setRunnerServices, stopRunner, LABELS } from '../../../src/runner';
+import { LABELS } from '../../../src/runner';
 import { secretRoot } from '../../../src/vault/mount';
 import { buildSampleImage } from '../../../samples/tools/build-image';
 import { layoutEntries, signSample } from '../../../samples/tools/build-mirror';
@@ -113,9 +112,7 @@ type Call = <N extends OpName>(name: N, input?: unknown) => Promise<OpOutput<N>>
 
 /** A signed-in store on the real engine, the sample key trusted, op1/op2 (operators), a viewer. */
 export async function runnerCore(engine: ContainerEngine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST })) {
-  const env = await initialisedCore();
-  setEngine(env.core, engine);
-  setRunnerServices(env.core, { pollMs: 100 });
+  const env = await initialisedCore({ core: { engine, pollMs: 100 } });
   const as = (session: string): Call => (name, input = {}) => dispatch(env.core, session, name, input);
   const admin = as(env.admin);
   await admin('trust.addKey', { pem: PUB, comment: 'sample key' });
@@ -137,18 +134,18 @@ export async function runnerCore(engine: ContainerEngine = DockerodeEngine.fromE
     /** Starts a run (as op1 unless told) and waits until it is settled. */
     async run(input: Record<string, unknown>, who: Call = op1) {
       const { id } = await who('runs.start', input);
-      await runnerOf(env.core)!.waitFor(id);
+      await env.core.runner.waitFor(id);
       return await who('runs.show', { id });
     },
     async cleanup() {
-      await stopRunner(env.core);
+      await env.core.stopRunner('the test ended');
       const ws = env.core.store.workstationId;
       for (const c of await engine.listContainers({ label: `${LABELS.workstation}=${ws}` })) await engine.remove(c.id, { force: true }).catch(() => undefined);
       const tags = env.core.store.db.prepare('SELECT engine_tag FROM bundles').all() as Array<{ engine_tag: string }>;
       for (const t of tags) await engine.removeImage(t.engine_tag).catch(() => undefined);
       for (const n of networks) await engine.removeNetwork(n).catch(() => undefined);
       rmSync(secretRoot({ workstationId: ws, home: env.home, allowDisk: false }).dir, { recursive: true, force: true });
-      env.cleanup();
+      await env.cleanup();
     },
   };
 }

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runnerOf, LABELS } from '../../../src/runner';
+import { LABELS } from '../../../src/runner';
 import { listSecretFolders, secretRoot } from '../../../src/vault/mount';
 import { rejects } from '../../helpers/core';
 import { dockerSkip, fixtureBundleDir, mirrorOf, rawDocker, runnerCore, unique, until, type RunnerCore } from './fixture';
@@ -51,7 +51,7 @@ describe('hardening and secrets on the real engine', { skip }, () => {
     writeFileSync(picked, 'first line of the picked file\n');
 
     const { id } = await c.op1('runs.start', { bundle: FIXTURE, task: 'canary', values: { HOLD: '30' }, files: { LOG: picked } });
-    const runner = runnerOf(c.env.core)!;
+    const runner = c.env.core.runner.current()!;
     await until(async () => (await c.op1('runs.logs', { id })).lines.some((l) => l.text.startsWith('file: ')), 30_000, 'the task to print');
     const [summary] = await c.engine.listContainers({ label: `${LABELS.runId}=${id}` });
     assert.ok(summary, 'the container is labelled with the run id');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runnerOf, LABELS } from '../../../src/runner';
+import { LABELS } from '../../../src/runner';
 import { rejects } from '../../helpers/core';
 import { dockerSkip, fixtureBundleDir, mirrorOf, rawDocker, runnerCore, SAMPLES, unique, until, type RunnerCore } from './fixture';
 
@@ -96,7 +96,7 @@ describe('runs on the real engine', { skip }, () => {
     await until(async () => (await c.op1('runs.show', { id })).state === 'running', 20_000, 'running');
     await until(async () => (await c.op1('runs.logs', { id })).lines.length > 0, 20_000, 'output');
     assert.equal((await c.op1('runs.cancel', { id })).result, 'cancelled');
-    await runnerOf(c.env.core)!.waitFor(id);
+    await c.env.core.runner.current()!.waitFor(id);
     const run = await c.op1('runs.show', { id });
     assert.equal(run.outcome, 'cancelled');
     assert.equal(await ourContainers(), 0);
@@ -116,7 +116,7 @@ describe('runs on the real engine', { skip }, () => {
     const net = await rawDocker().getNetwork(NETWORK).inspect();
     assert.equal(net.Internal, true);
     await c.op1('runs.cancel', { id });
-    await runnerOf(c.env.core)!.waitFor(id);
+    await c.env.core.runner.current()!.waitFor(id);
     assert.equal((await c.op1('runs.show', { id })).sandbox?.network, NETWORK);
   });
 
@@ -147,7 +147,7 @@ describe('runs on the real engine', { skip }, () => {
     assert.equal(await ourContainers(), 0, 'nothing was created while waiting');
     await rejects(c.op1('runs.approve', { id }), 'FORBIDDEN');
     await c.op2('runs.approve', { id });
-    await runnerOf(c.env.core)!.waitFor(id);
+    await c.env.core.runner.current()!.waitFor(id);
     const run = await c.op1('runs.show', { id });
     assert.equal(run.outcome, 'succeeded', run.error ?? '');
     assert.equal(run.approvedBy, 'op2');

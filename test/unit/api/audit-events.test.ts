@@ -75,7 +75,7 @@ test('each mutating operation adds exactly one event with its outcome, allowed, 
   const before = count(env.core);
   await assert.rejects(dispatch(env.core, env.admin, 'users.add', { name: '../bad', roles: ['viewer'], password: 'short' }), { code: 'INVALID_INPUT' });
   assert.equal(count(env.core) - before, 1);
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('dashboard-style reads add no event; audited reads add theirs (audit browsing once per session)', async () => {
@@ -93,7 +93,7 @@ test('dashboard-style reads add no event; audited reads add theirs (audit browsi
   const b2 = count(env.core);
   await dispatch(env.core, env.admin, 'store.backup', { outPath: join(tempDir(), 'b.bin') });
   assert.equal(count(env.core) - b2, 1, 'a backup is recorded');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('events cannot be changed through the API; only audit.prune removes any (after a confirmed export)', () => {
@@ -119,5 +119,5 @@ test('subscriptions: an auditor hears appended events; a viewer may not subscrib
   assert.equal(heard.filter((h) => h === 'settings.set:success').length, 1);
   assert.throws(() => subscribe(env.core, vieSession, 'audit.events', {}, () => {}), { code: 'FORBIDDEN' });
   assert.throws(() => subscribe(env.core, null, 'audit.events', {}, () => {}), { code: 'UNAUTHENTICATED' });
-  env.cleanup();
+  await env.cleanup();
 });

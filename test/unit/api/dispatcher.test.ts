@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, dispatch } from '../../../src/api/dispatcher';
-import { ERROR_CODES } from '../../../src/api/errors';
+import { ERROR_CODES } from '../../../src/kernel';
 import { ADMIN_PASSWORD, addUser, initialisedCore, newCore, tempDir } from '../../helpers/core';
 import { join } from 'node:path';
 
@@ -18,7 +18,7 @@ test('unknown operations, bad input and missing sessions give closed-set codes w
   const nosession = await call(env.core, 'not-a-session', 'auth.whoami', {});
   assert.ok(!nosession.ok && nosession.error.code === 'UNAUTHENTICATED');
   for (const r of [unknown, bad, extra, nosession]) if (!r.ok) assert.ok(ERROR_CODES.includes(r.error.code));
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('passwords shorter than 12 characters are refused', async () => {
@@ -27,7 +27,7 @@ test('passwords shorter than 12 characters are refused', async () => {
   assert.ok(!r.ok);
   assert.equal(r.error.code, 'INVALID_INPUT');
   assert.match(r.error.message, /at least 12/);
-  assert.equal(core.isInitialised(), false);
+  assert.equal(core.identity.isInitialised(), false);
 });
 
 test('an admin reset forces a password change before anything else; the old password stops working', async () => {
@@ -41,7 +41,7 @@ test('an admin reset forces a password change before anything else; the old pass
   await assert.rejects(dispatch(env.core, s, 'settings.get', {}), { code: 'FORBIDDEN', message: /change your password/ });
   await dispatch(env.core, s, 'auth.changePassword', { currentPassword: 'temporary-pass-1', newPassword: 'my-own-password-1' });
   await dispatch(env.core, s, 'settings.get', {});
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('idle sessions expire', async () => {
@@ -50,7 +50,7 @@ test('idle sessions expire', async () => {
   await assert.rejects(dispatch(env.core, env.admin, 'auth.whoami', {}), { code: 'UNAUTHENTICATED', message: /idle/ });
   const again = (await dispatch(env.core, null, 'auth.signIn', { name: 'admin', password: ADMIN_PASSWORD })).sessionId;
   await dispatch(env.core, again, 'auth.whoami', {});
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('the idle expiry follows the session.idleMinutes setting', async () => {
@@ -61,7 +61,7 @@ test('the idle expiry follows the session.idleMinutes setting', async () => {
   await dispatch(env.core, env.admin, 'settings.set', { key: 'session.idleMinutes', value: 2 });
   env.clock.advance(3 * 60 * 1000);
   await assert.rejects(dispatch(env.core, env.admin, 'auth.whoami', {}), { code: 'UNAUTHENTICATED' });
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('outputs are validated: the keyring never leaves in a result', async () => {
@@ -70,5 +70,5 @@ test('outputs are validated: the keyring never leaves in a result', async () => 
   assert.ok(!JSON.stringify(who).includes('keyring'));
   const session = env.core.sessions.all()[0]!;
   assert.ok(!JSON.stringify(session).includes(session.keyring.data.toString('base64')));
-  env.cleanup();
+  await env.cleanup();
 });

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insertBundle } from '../../../src/bundles/catalog';
-import { setEngine } from '../../../src/api/handlers/engine';
 import { RunRecords } from '../../../src/runner/records';
 import type { IssueLine } from '../../../src/bundles/results';
 import type { ContainerEngine, EngineInfo } from '../../../src/engine/types';
@@ -51,7 +50,7 @@ test('tasks.show: variables with types, defaults, patterns; secrets with only th
 
   assert.match(await rejects(op('tasks.show', { bundle: 'service-restart', task: 'nope' }), 'NOT_FOUND'), /has no task "nope"\. Its tasks: check-service-status, restart-service/);
   await rejects(op('tasks.show', { bundle: 'no-such-bundle', task: 'x' }), 'NOT_FOUND');
-  env.cleanup();
+  await env.cleanup();
 });
 
 function fakeInfo(info: () => Promise<EngineInfo>): ContainerEngine {
@@ -59,26 +58,28 @@ function fakeInfo(info: () => Promise<EngineInfo>): ContainerEngine {
 }
 
 test('engine.status: reachable with kind and version; a stopped or silent engine is a status, not an error', async () => {
-  const env = await initialisedCore();
+  // One engine given to the core; each step below swaps what its info() does.
+  let info: () => Promise<EngineInfo> = () => Promise.reject(new Error('not set'));
+  const env = await initialisedCore({ core: { engine: fakeInfo(() => info()) } });
   const viewer = as(env.core, (await addUser(env.core, env.admin, 'view1', ['viewer'])).session);
-  setEngine(env.core, fakeInfo(async () => ({ name: 'Podman', version: '4.3.1', apiVersion: '1.41', rootless: true, os: 'linux', arch: 'amd64', socket: 'unix:///run/user/1000/podman/podman.sock' })));
+  info = async () => ({ name: 'Podman', version: '4.3.1', apiVersion: '1.41', rootless: true, os: 'linux', arch: 'amd64', socket: 'unix:///run/user/1000/podman/podman.sock' });
   const up = await viewer('engine.status', {});
   assert.deepEqual({ ...up, checkedAt: undefined }, { reachable: true, kind: 'podman', version: '4.3.1', apiVersion: '1.41', rootless: true, socket: 'unix:///run/user/1000/podman/podman.sock', message: '', checkedAt: undefined });
 
-  setEngine(env.core, fakeInfo(() => Promise.reject(new Error('Cannot reach the container engine at unix:///var/run/docker.sock (ECONNREFUSED): start Docker or Podman.'))));
+  info = () => Promise.reject(new Error('Cannot reach the container engine at unix:///var/run/docker.sock (ECONNREFUSED): start Docker or Podman.'));
   const down = await viewer('engine.status', {});
   assert.equal(down.reachable, false);
   assert.equal(down.kind, null);
   assert.match(down.message, /ECONNREFUSED/);
 
   // An engine that never answers: the call returns within the status timeout (3 s), not the engine's 20 s.
-  setEngine(env.core, fakeInfo(() => new Promise<never>(() => undefined)));
+  info = () => new Promise<never>(() => undefined);
   const started = Date.now();
   const silent = await viewer('engine.status', {});
   assert.ok(Date.now() - started < 6_000, `answered in ${Date.now() - started} ms`);
   assert.equal(silent.reachable, false);
   assert.match(silent.message, /did not answer within 3 s/);
-  env.cleanup();
+  await env.cleanup();
 });
 
 function issue(severity: IssueLine['severity'], title: string): IssueLine {
@@ -132,5 +133,5 @@ test('issues.list: across runs, most severe first, filtered by severity, bundle,
   assert.equal(limited.truncated, true);
   assert.equal(limited.counts.info, 1, 'counts cover every match, not just the page');
   await rejects(viewer('issues.list', { since: 'yesterday' }), 'INVALID_INPUT');
-  env.cleanup();
+  await env.cleanup();
 });

@@ -1,7 +1,7 @@
 /** Edge cases of canonical JSON and of the hash chain every export and verifier relies on. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from '../../../src/audit/canonical';
+import { canonicalJson } from '../../../src/kernel';
 import { checkChain, detailsHashOf, eventHash, genesisPrevHash, sealEvent, sha256Hex, type AuditEvent } from '../../../src/audit/chain';
 import { makeChain, reseal, WORKSTATION } from './helpers';
 

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from '../../../src/audit/canonical';
+import { canonicalJson } from '../../../src/kernel';
 import { checkChain, genesisPrevHash, sealEvent, type AuditEvent } from '../../../src/audit/chain';
 import { canonicalEventLine, EventLineChecker, eventShapeProblem, exportedFields, fastCanonical } from '../../../src/audit/event-line';
 import { newSpans, scanCanonicalEvent } from '../../../src/audit/event-scan';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { describeIdentity, generateIdentity, importPkcs12, keyMatchesCertificate, type SigningIdentity } from '../../../src/audit/identity';
 import { extendedKeyUsage, keyUsageBits, parseCertificate, pemToDer } from '../../../src/audit/x509';
 import { openssl, opensslMissing } from './openssl';

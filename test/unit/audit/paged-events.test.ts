@@ -39,7 +39,7 @@ test('pagedEvents reads a range across pages, event for event as stored, and let
     assert.deepEqual(await iterator.next(), { done: true, value: undefined });
     assert.deepEqual(await iterator.next(), { done: true, value: undefined });
   } finally {
-    env.cleanup();
+    await env.cleanup();
   }
 });
 
@@ -54,6 +54,6 @@ test('pagedEvents rejects, not throws, when a stored row cannot be read', async 
     assert.ok(second instanceof Promise);
     await assert.rejects(second, SyntaxError);
   } finally {
-    env.cleanup();
+    await env.cleanup();
   }
 });

@@ -50,7 +50,7 @@ test('trust roots: add, add again, list, remove (by unique prefix), restore', as
   assert.throws(() => removeTrustKey(db, SAMPLE_FP, 'user:admin', NOW), { code: 'NOT_FOUND' });
   assert.equal(addTrustKey(db, key, '', 'user:admin2', NOW).outcome, 'restored');
   assert.equal(listTrustKeys(db)[0]?.addedBy, 'user:admin2');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('one name@version maps to one digest: a second digest is CONFLICT; lookups by name, name@version, digest', async () => {
@@ -66,7 +66,7 @@ test('one name@version maps to one digest: a second digest is CONFLICT; lookups 
   assert.equal(findBundle(db, hex('a')).name, 'host-health');
   assert.equal(findBundle(db, v2.imageId).version, '1.10.0', 'by image id too');
   assert.throws(() => findBundle(db, 'nope'), { code: 'NOT_FOUND' });
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('task status is decided now: policy change, revocation, trust root removal, signature setting, prune', async () => {
@@ -104,7 +104,7 @@ test('task status is decided now: policy change, revocation, trust root removal,
   });
   assert.throws(() => revokeDigest(db, 'sha256:abc', 'x', 'user:admin', NOW), { code: 'INVALID_INPUT' });
   assert.throws(() => revokeDigest(db, hex('b'), '  ', 'user:admin', NOW), { code: 'INVALID_INPUT' });
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('unsigned imports count only while signatures are optional; pruned images disable tasks', async () => {
@@ -115,7 +115,7 @@ test('unsigned imports count only while signatures are optional; pruned images d
   assert.equal(listTasks(db)[0]!.enabled, true);
   setImageRemoved(db, findBundle(db, 'log-scan').id, NOW);
   assert.match(listTasks(db)[0]!.reason, /removed from the engine/);
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('prune candidates: revoked or untrusted bundles, and versions superseded by a usable newer one', async () => {
@@ -129,7 +129,7 @@ test('prune candidates: revoked or untrusted bundles, and versions superseded by
   assert.deepEqual(names(), ['host-health@1.0.0 superseded by 1.1.0', 'service-restart@1.0.0 revoked']);
   revokeDigest(db, hex('c'), 'bad too', 'user:admin', NOW);
   assert.deepEqual(names(), ['host-health@1.1.0 revoked', 'service-restart@1.0.0 revoked'], 'a revoked newer version supersedes nothing');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('semantic version precedence', () => {

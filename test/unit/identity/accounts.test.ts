@@ -16,11 +16,11 @@ test('after a user is removed, their old password and an old copy of the keyslot
   await dispatch(env.core, env.admin, 'users.remove', { name: 'bob' });
   // The admin's live session still works with the rotated keys.
   await dispatch(env.core, env.admin, 'settings.set', { key: 'site.name', value: 'after rotation' });
-  env.core.close();
+  await env.core.close();
 
   const { core } = newCore(env.home);
   await rejects(dispatch(core, null, 'auth.signIn', { name: 'bob', password: bob.password }), 'UNAUTHENTICATED');
-  core.close();
+  await core.close();
   copyFileSync(oldCopy, layout.keyslots);
   const message = await rejects(Store.unlock(env.home, 'bob', bob.password, { scryptCost: FAST_SCRYPT }), 'VERIFY_FAILED');
   assert.match(message, /does not open with the key/);
@@ -44,7 +44,7 @@ test('losing a role rotates keys; gaining one grants keys without a rotation', a
   await dispatch(env.core, env.admin, 'users.setRoles', { name: 'carol', roles: ['viewer'] });
   const admin = env.core.sessions.all().find((s) => s.name === 'admin')!;
   assert.ok(!admin.keyring.data.equals(dataKey0), 'role loss rotated the data key');
-  env.core.close();
+  await env.core.close();
   const reopened = await Store.unlock(env.home, 'carol', carol.password, { scryptCost: FAST_SCRYPT });
   assert.equal(reopened.keyring.vault, undefined, 'after losing the operator role the slot holds no vault key');
   reopened.store.close();
@@ -55,7 +55,7 @@ test('the last admin cannot be removed or demoted; nobody removes themselves', a
   await rejects(dispatch(env.core, env.admin, 'users.remove', { name: 'admin' }), 'CONFLICT');
   await rejects(dispatch(env.core, env.admin, 'users.setRoles', { name: 'admin', roles: ['viewer'] }), 'CONFLICT');
   await rejects(dispatch(env.core, env.admin, 'users.add', { name: 'ADMIN', roles: ['viewer'], password: 'some-password-12' }), 'CONFLICT');
-  env.cleanup();
+  await env.cleanup();
 });
 
 test('no file in the home folder holds stored data in plaintext (database, WAL, keyslots, pending events)', async () => {
@@ -76,12 +76,12 @@ test('no file in the home folder holds stored data in plaintext (database, WAL, 
     }
   };
   check('open');
-  env.core.close();
+  await env.core.close();
   const { core } = newCore(env.home);
   await assert.rejects(dispatch(core, null, 'auth.signIn', { name: 'markeduser', password: 'wrong-password-2' }));
   check('closed');
   const s = (await dispatch(core, null, 'auth.signIn', { name: 'admin', password: ADMIN_PASSWORD })).sessionId;
   const settings = await dispatch(core, s, 'settings.get', {});
   assert.equal(settings.settings['site.name'], MARKER);
-  core.close();
+  await core.close();
 });

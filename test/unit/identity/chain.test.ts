@@ -8,7 +8,7 @@ import { ADMIN_PASSWORD, FAST_SCRYPT, initialisedCore, newCore } from '../../hel
 async function storeWithEvents() {
   const env = await initialisedCore();
   for (let i = 0; i < 5; i++) await dispatch(env.core, env.admin, 'settings.set', { key: 'site.name', value: `site ${i}` });
-  env.core.close();
+  await env.core.close();
   return env.home;
 }
 
@@ -23,7 +23,7 @@ async function check(home: string) {
   const { core } = newCore(home);
   const s = (await dispatch(core, null, 'auth.signIn', { name: 'admin', password: ADMIN_PASSWORD })).sessionId;
   const result = await dispatch(core, s, 'audit.check', {});
-  core.close();
+  await core.close();
   return result;
 }
 
@@ -80,5 +80,5 @@ test('a wall clock going backwards is itself an event, and the chain stays valid
   const mono = events.map((e) => e.mono);
   assert.ok(mono[0]! > mono[1]! && mono[1]! > mono[2]!, 'mono never goes backwards');
   assert.ok((await dispatch(env.core, env.admin, 'audit.check', {})).ok);
-  env.cleanup();
+  await env.cleanup();
 });

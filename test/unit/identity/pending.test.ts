@@ -8,7 +8,7 @@ import { ADMIN_PASSWORD, initialisedCore, newCore, rejects } from '../../helpers
 
 test('failed sign-ins while locked go to the pending file (no name in clear) and into the chain at the next unlock', async () => {
   const env = await initialisedCore();
-  env.core.close();
+  await env.core.close();
   const { core, clock } = newCore(env.home);
   await rejects(dispatch(core, null, 'auth.signIn', { name: 'admin', password: 'wrong-password-1' }), 'UNAUTHENTICATED');
   await rejects(dispatch(core, null, 'auth.signIn', { name: 'mallory', password: 'wrong-password-2' }), 'UNAUTHENTICATED');
@@ -26,7 +26,7 @@ test('failed sign-ins while locked go to the pending file (no name in clear) and
   assert.equal(again.length, 2);
   const check = await dispatch(core, s2, 'audit.check', {});
   assert.ok(check.ok);
-  core.close();
+  await core.close();
 });
 
 test('throttling grows with repeated failures and holds across separate processes (cores)', async () => {
@@ -36,11 +36,11 @@ test('throttling grows with repeated failures and holds across separate processe
   assert.equal(throttleWaitMs(new Array(30).fill(0), 0), 5 * 60 * 1000);
 
   const env = await initialisedCore();
-  env.core.close();
+  await env.core.close();
   for (let i = 0; i < 3; i++) {
     const { core } = newCore(env.home); // a new core each time, as separate CLI processes
     await rejects(dispatch(core, null, 'auth.signIn', { name: 'admin', password: `wrong-password-${i}` }), 'UNAUTHENTICATED');
-    core.close();
+    await core.close();
   }
   const { core, clock } = newCore(env.home);
   // Even the right password is refused while the delay runs, without trying it.
@@ -48,5 +48,5 @@ test('throttling grows with repeated failures and holds across separate processe
   assert.match(message, /Too many failed sign-ins/);
   clock.advance(1500);
   await dispatch(core, null, 'auth.signIn', { name: 'admin', password: ADMIN_PASSWORD });
-  core.close();
+  await core.close();
 });

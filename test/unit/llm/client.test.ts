@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { chatCompletion, completionsUrl, type ChatRequest } from '../../../src/llm';
 import { startLlmServer, type TestLlmServer } from '../../helpers/llm-server';
 

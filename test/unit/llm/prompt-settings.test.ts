@@ -1,7 +1,7 @@
 /** The prompt's bounds and the LLM settings' checks (what an admin must set, what is refused). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { SETTINGS } from '../../../src/api/settings';
 import { buildPrompt, llmConfig, PROMPT_LIMITS } from '../../../src/llm';
 import type { RunRecord } from '../../../src/runner/records';

@@ -12,7 +12,7 @@ import { Core } from '../../../src/api/core';
 import { SessionBridge, type CoreLink } from '../../../main/session-bridge';
 import { PortLink, serveCore, type HostPort, type HostReply, type HostRequest } from '../../../main/core-protocol';
 import { directLink } from '../../../main/core-link';
-import type { Result } from '../../../src/api/errors';
+import type { Result } from '../../../src/kernel';
 
 function recordingLink(answer: (name: string) => Result<unknown> = () => ({ ok: true, value: { ok: true } })) {
   const calls: Array<{ sessionId: string | null; name: string }> = [];
@@ -95,8 +95,8 @@ describe('SessionBridge', () => {
 describe('main <-> core host protocol', () => {
   const home = mkdtempSync(join(tmpdir(), 'airgap-host-'));
   const core = new Core({ home, scryptCost: { N: 2 ** 14, r: 8, p: 1 } });
-  after(() => {
-    core.close();
+  after(async () => {
+    await core.close();
     rmSync(home, { recursive: true, force: true });
   });
 

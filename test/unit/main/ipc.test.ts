@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { installIpcBridge } from '../../../main/ipc';
 import { CHANNELS } from '../../../main/desktop-api';
 import { SessionBridge, type CoreLink } from '../../../main/session-bridge';
-import type { Result } from '../../../src/api/errors';
+import type { Result } from '../../../src/kernel';
 import { FakeBrowserWindow, fakeElectron } from './fake-electron';
 
 type Window = Parameters<typeof installIpcBridge>[1];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDigest, parseDigest, referrersTagFor, sha256Digest, signatureTagFor } from '../../../src/oci';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 
 const HEX = 'a'.repeat(64);
 

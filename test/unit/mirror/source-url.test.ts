@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { isLoopbackHost, parseImageRef, parseRegistryUrl, parseSourceSpec, RegistrySource } from '../../../src/mirror';
 import { HttpClient } from '../../../src/mirror/http-client';
 import { splitRefName } from '../../../src/mirror/names';

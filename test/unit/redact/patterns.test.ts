@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasNestedQuantifier, validateSitePattern } from '../../../src/redact/patterns';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 
 test('nested repetition is recognised; ordinary repeats and bounded groups are not', () => {
   for (const re of ['(a+)+', '(\\w*x)*', '(a|ab)*', '(?:x+y)+', '((ab)+c)+', '(?<n>a+){2,}', '(a?)+']) assert.equal(hasNestedQuantifier(re), true, re);

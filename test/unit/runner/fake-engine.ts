@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import type { AttachedStreams, ContainerEngine, ContainerSpec, ContainerState, ContainerSummary, EngineInfo, ImageDetails, NetworkInfo } from '../../../src/engine/types';
 
 export interface Behaviour {

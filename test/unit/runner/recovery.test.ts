@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureRunner, LABELS, RunRecords } from '../../../src/runner';
+import { LABELS, RunRecords } from '../../../src/runner';
 import { listSecretFolders, secretRoot, writeRunSecrets } from '../../../src/vault/mount';
 import { IMAGE, runnerEnv } from './runner-env';
 
@@ -24,7 +24,7 @@ test('a crashed holder leaves a running run, its container, its secret folder an
   mkdirSync(join(env.home, 'runs-work', 'r-aaaaaaaaaa', 'output'), { recursive: true });
   writeFileSync(join(env.home, 'runs-work', 'r-aaaaaaaaaa', 'output', 'issues.jsonl'), '{}');
 
-  const runner = await ensureRunner(env.core, env.engine);
+  const runner = await env.core.runner.ensure();
   assert.deepEqual(runner.recovery?.runs.sort(), ['r-aaaaaaaaaa', 'r-bbbbbbbbbb', 'r-cccccccccc']);
   assert.equal(runner.recovery?.containers, 1);
   for (const id of ['r-aaaaaaaaaa', 'r-bbbbbbbbbb', 'r-cccccccccc']) {

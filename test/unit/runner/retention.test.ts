@@ -47,5 +47,5 @@ test('a run is due when it ended strictly before the cutoff; unfinished runs are
   assert.deepEqual([forever.logs.runs, forever.reports.runs, forever.skippedActive, forever.logCutoff], [0, 0, 0, null]);
   await rejects(as(env.core, env.admin)('retention.set', { runLogDays: -1 }), 'INVALID_INPUT');
   await rejects(as(env.core, env.admin)('retention.set', {}), 'INVALID_INPUT');
-  env.cleanup();
+  await env.cleanup();
 });

@@ -1,12 +1,10 @@
 /** A signed-in core with operators, a fake engine and an in-memory bundle port, for runner unit tests. */
 import { rmSync } from 'node:fs';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { secretRoot } from '../../../src/vault/mount';
 import { codebundleSchema, type Codebundle } from '../../../src/bundles/schema';
 import { evaluateTask, type TagPolicy } from '../../../src/bundles/policy';
 import type { BundlePort, RunnableBundle } from '../../../src/runner/bundles';
-import { setRunnerServices, stopRunner } from '../../../src/runner';
-import { setEngine } from '../../../src/api/handlers/engine';
 import { addUser, as, initialisedCore } from '../../helpers/core';
 import { FakeEngine, type Behaviour } from './fake-engine';
 import type { ContainerSpec } from '../../../src/engine/types';
@@ -54,12 +52,10 @@ export class FakeBundles implements BundlePort {
 }
 
 export async function runnerEnv(behave: (spec: ContainerSpec) => Behaviour = () => ({ exitCode: 0 })) {
-  const env = await initialisedCore();
   const engine = new FakeEngine(behave);
   engine.addImage(IMAGE);
   const bundles = new FakeBundles();
-  setEngine(env.core, engine);
-  setRunnerServices(env.core, { bundles, pollMs: 20 });
+  const env = await initialisedCore({ core: { engine, bundles, pollMs: 20 } });
   const op1 = await addUser(env.core, env.admin, 'op1', ['operator']);
   const op2 = await addUser(env.core, env.admin, 'op2', ['operator']);
   const viewer = await addUser(env.core, env.admin, 'view1', ['viewer']);
@@ -73,9 +69,9 @@ export async function runnerEnv(behave: (spec: ContainerSpec) => Behaviour = () 
     adminCall: as(env.core, env.admin),
     sessions: { op1: op1.session, op2: op2.session },
     done: async () => {
-      await stopRunner(env.core);
+      await env.core.stopRunner('the test ended');
       rmSync(secretRoot({ workstationId: env.core.store.workstationId, home: env.home, allowDisk: false }).dir, { recursive: true, force: true });
-      env.cleanup();
+      await env.cleanup();
     },
   };
 }

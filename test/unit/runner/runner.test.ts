@@ -3,13 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runnerOf } from '../../../src/runner';
 import { listSecretFolders, secretRoot } from '../../../src/vault/mount';
 import { rejects } from '../../helpers/core';
 import { runnerEnv } from './runner-env';
 
 async function finished(env: Awaited<ReturnType<typeof runnerEnv>>, id: string) {
-  await runnerOf(env.core)!.waitFor(id);
+  await env.core.runner.waitFor(id);
   return await env.op1('runs.show', { id });
 }
 
@@ -213,10 +212,7 @@ test('a second process on the same store gets LOCKED for runs.start; reads still
   const env = await runnerEnv(() => ({ hang: true }));
   const { id } = await env.op1('runs.start', { bundle: 'svc', task: 'hang' });
   const { newCore, signIn } = await import('../../helpers/core');
-  const { setRunnerServices } = await import('../../../src/runner');
-  const other = newCore(env.home).core;
-  setRunnerServices(other, { bundles: env.bundles });
-  (await import('../../../src/api/handlers/engine')).setEngine(other, env.engine);
+  const other = newCore(env.home, undefined, { bundles: env.bundles, engine: env.engine }).core;
   const session = await signIn(other, 'op2', 'op2-password-123');
   const { dispatch } = await import('../../../src/api/dispatcher');
   const message = await rejects(dispatch(other, session, 'runs.start', { bundle: 'svc', task: 'check' }), 'LOCKED');
@@ -224,7 +220,7 @@ test('a second process on the same store gets LOCKED for runs.start; reads still
   assert.equal((await dispatch(other, session, 'runs.show', { id })).id, id);
   const listed = await dispatch(other, session, 'runs.list', {});
   assert.equal(listed.runner.held, true);
-  other.close();
+  await other.close();
   await env.done();
 });
 
@@ -258,7 +254,7 @@ test('the queue holds runs beyond runner.concurrency until a slot frees', async 
   assert.equal((await env.op1('runs.show', { id: b.id })).state, 'queued');
   assert.equal(env.engine.containers.size, 1);
   await env.op1('runs.cancel', { id: a.id });
-  await runnerOf(env.core)!.waitFor(a.id);
+  await env.core.runner.waitFor(a.id);
   await new Promise((r) => setTimeout(r, 100));
   assert.equal((await env.op1('runs.show', { id: b.id })).state, 'running');
   await env.op1('runs.cancel', { id: b.id });

@@ -13,14 +13,14 @@ test('a backup restores on a fresh home with a password, and with the recovery k
   assert.equal(written.path, out);
   assert.ok(written.bytes > 1000);
   assert.ok(!readFileSync(out).includes(Buffer.from('Hall B')));
-  env.cleanup();
+  await env.cleanup();
 
   for (const creds of [{ name: 'admin', password: ADMIN_PASSWORD }, { recoveryKey: env.recoveryKey }]) {
     const home = join(tempDir(), 'restored');
     const { core } = newCore(home);
     const restored = await as(core, null)('store.restore', { file: out, ...creds });
     assert.equal(restored.users, 1);
-    core.close();
+    await core.close();
     const { core: again } = newCore(home);
     const session = (await as(again, null)('auth.signIn', { name: 'admin', password: ADMIN_PASSWORD })).sessionId;
     const settings = await as(again, session)('settings.get');
@@ -37,7 +37,7 @@ test('a damaged or truncated backup is refused and the home stays empty', async 
   const env = await initialisedCore();
   const out = join(tempDir(), 'store.backup');
   await as(env.core, env.admin)('store.backup', { outPath: out });
-  env.cleanup();
+  await env.cleanup();
   const bytes = readFileSync(out);
   const cases: Array<[string, Buffer]> = [
     ['flipped byte in the database part', Buffer.from(bytes.map((b, i) => (i === bytes.length - 100 ? b ^ 1 : b)))],
@@ -55,7 +55,7 @@ test('a damaged or truncated backup is refused and the home stays empty', async 
       return true;
     });
     assert.ok(!existsSync(home) || readdirSync(home).length === 0, `${what}: home not empty`);
-    core.close();
+    await core.close();
   }
 });
 
@@ -65,7 +65,7 @@ test('restore refuses a home that is not empty, a wrong password, and writes not
   await as(env.core, env.admin)('store.backup', { outPath: out });
   const { core } = newCore(env.home);
   await rejects(as(core, null)('store.restore', { file: out, name: 'admin', password: ADMIN_PASSWORD }), 'CONFLICT');
-  env.cleanup();
+  await env.cleanup();
   const home = join(tempDir(), 'restored');
   const { core: c2 } = newCore(home);
   await rejects(as(c2, null)('store.restore', { file: out, name: 'admin', password: 'wrong password 12' }), 'UNAUTHENTICATED');
@@ -79,5 +79,5 @@ test('backup refuses to overwrite a file and needs an existing folder', async ()
   await rejects(as(env.core, env.admin)('store.backup', { outPath: join(dir, 'exists') }), 'CONFLICT');
   assert.equal(readFileSync(join(dir, 'exists'), 'utf8'), 'keep me');
   await rejects(as(env.core, env.admin)('store.backup', { outPath: join(dir, 'missing', 'x.backup') }), 'INVALID_INPUT');
-  env.cleanup();
+  await env.cleanup();
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError } from '../../../src/api/errors';
+import { ApiError } from '../../../src/kernel';
 import { signBundle, signClassic, signDetached, sha256Digest } from '../../../samples/tools/sign';
 import { verifyDetachedSignature, verifyImageSignature } from '../../../src/trust/index';
 import { fakeImage, IMAGE_MANIFEST_MEDIA_TYPE, trustedKey, trustedPrivatePem, untrustedPrivatePem } from './fixtures';

@@ -1,0 +1,10 @@
+/**
+ * The kernel: what every layer of the core stands on and what imports nothing else of src/
+ * (ARCHITECTURE.md, "Layers"): the closed error codes, the clock, the typed bus, canonical JSON.
+ */
+export { ERROR_CODES, ApiError, isApiError, toErrorShape, type ErrorCode, type ApiErrorShape, type Result } from './errors';
+export { systemClock, fixedClock, type Clock } from './clock';
+export { Bus } from './bus';
+export { canonicalJson, type JsonValue } from './canonical';
+export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, type SettingsOf } from './settings';
+export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type Publisher } from './context';

@@ -1,0 +1,84 @@
+/**
+ * The runner of one core, owned by the composition root. It starts on the first `runs.start` in a
+ * process: it takes the lease (LOCKED when another process holds it), recovers, and stays until the
+ * core closes (desktop, service) or the command that started it ends (`run`). `stop` interrupts what
+ * it still holds, removes their containers and releases the lease.
+ */
+import type { CoreContext, Publisher } from '../kernel';
+import type { ContainerEngine } from '../engine';
+import { layoutOf } from '../store';
+import type { BundlePort } from './bundles';
+import type { RunTopics } from './events';
+import { Lease, type LeaseOptions } from './lease';
+import type { RunRecord } from './records';
+import { Runner } from './runner';
+import type { StopReason } from './execute';
+
+export interface RunnerHostOptions {
+  ctx: CoreContext;
+  /** The core's engine as it is when the runner starts (the admin's socket setting may change it). */
+  engine: () => ContainerEngine;
+  bundles: BundlePort;
+  bus: Publisher<RunTopics>;
+  lease?: LeaseOptions;
+  /** How often the store is read for approvals and cancels from other processes. */
+  pollMs?: number;
+}
+
+export class RunnerHost {
+  private runner: Runner | undefined;
+  private starting: Promise<Runner> | undefined;
+
+  constructor(private readonly options: RunnerHostOptions) {}
+
+  get bundles(): BundlePort {
+    return this.options.bundles;
+  }
+
+  /** The runner this process holds, if it started one. */
+  current(): Runner | undefined {
+    return this.runner;
+  }
+
+  /** This process's runner, started (lease, recovery) on first use. */
+  async ensure(): Promise<Runner> {
+    if (this.runner) return this.runner;
+    this.starting ??= this.start();
+    try {
+      return await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private async start(): Promise<Runner> {
+    const { ctx, bus, pollMs } = this.options;
+    const lease = Lease.acquire(layoutOf(ctx.home).lease, this.options.lease);
+    try {
+      const runner = await Runner.start({ ctx, engine: this.options.engine(), bundles: this.options.bundles, lease, bus, ...(pollMs ? { pollMs } : {}) });
+      this.runner = runner;
+      return runner;
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
+  }
+
+  /**
+   * The run's record once this runner has settled it, or as it is when this runner does not hold it
+   * (null with no runner started here): the caller then watches the store.
+   */
+  async waitFor(id: string): Promise<RunRecord | null> {
+    return (await this.runner?.waitFor(id)) ?? null;
+  }
+
+  /** Stops the runner (interrupting what it still holds, removing their containers) and releases the lease. */
+  async stop(why = 'the process is ending', outcome: StopReason['outcome'] = 'interrupted'): Promise<void> {
+    const starting = this.starting;
+    if (starting) await starting.catch(() => undefined);
+    const runner = this.runner;
+    if (!runner) return;
+    this.runner = undefined;
+    await runner.close(why, outcome);
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The store: the encrypted SQLite file, its keyslots and key hierarchy, migrations, backup and
+ * restore, and the settings table. Domains reach their own tables through the open database.
+ */
+export { Store, type ScryptCost, type RotationHook } from './store';
+export type { Db } from './database';
+export { checkIntegrity, DatabaseOpenError } from './database';
+export { FILE_MODE, layoutOf, defaultHome, ensurePrivateDir, removeQuietly, type HomeLayout } from './files';
+export { KEY_NAMES, wipeKeyring, type KeyName, type Keyring } from './keyring';
+export { parseKeyslotFile, slotIdFor, type KeyslotFile } from './keyslots';
+export { aesGcmDecrypt, aesGcmEncrypt, openSealed, sealTo, type Sealed, type SealedBox } from './crypto';
+export { writeBackup } from './backup';
+export { restoreBackup, type RestoreCredentials } from './restore';
+export { SCHEMA_VERSION } from './migrations';
+export { storedSettings, readSettings, writeSetting } from './settings';
