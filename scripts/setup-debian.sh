@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-time setup of a Debian 12 workstation or build machine for developing Airgap Runner:
-# the Debian packages the tests use (engine, registry, podman, busybox, chromium, skopeo, openssl)
+# the Debian packages the tests use (engine, registry, podman, busybox, chromium, skopeo, openssl; for
+# the identity services SimpleSAMLphp with PHP, slapd, ldap-utils, oathtool; for the remote engine nodes
+# and SSH hosts openssh-server/-client, softhsm2, mmdebstrap, iproute2)
 # and the npm dependencies. Run as root (or with sudo) from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,11 +12,13 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
-PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl)
+PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl
+  simplesamlphp php-cli php-xml slapd ldap-utils oathtool
+  openssh-server openssh-client softhsm2 mmdebstrap iproute2)
 export DEBIAN_FRONTEND=noninteractive
 
-# Installing docker.io and docker-registry must not start system-wide services; our tests start
-# private ones (test/services.sh).
+# Installing docker.io, docker-registry, slapd, openssh-server and simplesamlphp (which pulls in apache2)
+# must not start system-wide services; our tests start private ones (test/services.sh).
 created_policy=0
 if [[ ! -e /usr/sbin/policy-rc.d ]]; then
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

@@ -49,8 +49,13 @@ if (wantsServices && !env.DOCKER_HOST && env.AIRGAP_TEST_SERVICES !== 'off') {
   if (process.getuid?.() === 0 && existsSync('/usr/sbin/dockerd')) {
     // A state dir of its own, so a run never reuses (and then stops) services someone else started.
     env.AIRGAP_SERVICES_DIR = mkdtempSync('/tmp/agr-run-');
-    console.error(`test/run.mjs: starting a private dockerd, registry and podman service in ${env.AIRGAP_SERVICES_DIR} (test/services.sh)`);
-    const r = spawnSync('bash', ['test/services.sh', 'start', '--podman'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    // The identity services (SAML IdP, slapd) only where their Debian packages are installed
+    // (scripts/setup-debian.sh); without them the identity tests say they skip.
+    const identity = existsSync('/usr/share/simplesamlphp/www') && existsSync('/usr/sbin/slapd');
+    const what = identity ? 'dockerd, registry, podman service, SAML IdP and slapd' : 'dockerd, registry and podman service (no identity services: simplesamlphp/slapd not installed)';
+    const options = ['--podman', '--remote', ...(identity ? ['--identity'] : [])];
+    console.error(`test/run.mjs: starting a private ${what}, and remote test nodes, in ${env.AIRGAP_SERVICES_DIR} (test/services.sh ${options.join(' ')})`);
+    const r = spawnSync('bash', ['test/services.sh', 'start', ...options], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (r.status === 0) {
       for (const m of r.stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
     } else {

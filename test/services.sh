@@ -3,12 +3,19 @@
 #   - dockerd (Debian docker.io) on a private unix socket, no bridge, no iptables, no TCP listener
 #   - the CNCF distribution registry (Debian docker-registry) on 127.0.0.1:<free port>
 #   - with --podman: `podman system service` on a private unix socket
+#   - with --identity: a SAML 2.0 IdP (SimpleSAMLphp) and slapd (LDAPS) on 127.0.0.1, oathtool for TOTP
+#     (test/services/identity.sh)
+#   - with --remote: remote engine nodes and an SSH target host, each in a network namespace of its own
+#     (a dockerd and a podman service behind sshd, a dockerd with --tlsverify), a softhsm2 token and an
+#     image with an ssh client built by mmdebstrap (test/services/remote.sh)
 # Everything lives under one state dir, ${AIRGAP_SERVICES_DIR:-/tmp/airgap-services}.
 #
-#   eval "$(test/services.sh start [--podman])"   start (or reuse) and export the env vars
+#   eval "$(test/services.sh start [--podman] [--identity] [--remote])"   start (or reuse), export the env vars
 #   test/services.sh env                          print the exports again
 #   test/services.sh status                       what runs; exit 0 when dockerd and registry answer
-#   test/services.sh smoke                        build a FROM-scratch busybox image, run it on each engine
+#   test/services.sh smoke                        build a FROM-scratch busybox image, run it on each engine;
+#                                                 sign in to the identity services when they run;
+#                                                 with --remote, reach every node and the SSH target
 #   test/services.sh stop                         stop everything, unmount, remove sockets (idempotent)
 #   test/services.sh clean                        stop, then delete the state dir
 #
@@ -32,6 +39,10 @@ PODMAN_PID="$STATE/podman.pid"
 PODMAN_LOG="$STATE/podman.log"
 PODMAN_DIR="$STATE/podman"
 ENV_FILE="$STATE/env"
+# shellcheck source=services/identity.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services/identity.sh"
+# shellcheck source=services/remote.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services/remote.sh"
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() {
@@ -60,7 +71,7 @@ live_pid() {
 # True while the process exists and is not a zombie (init here may take a while to reap orphans).
 alive() {
   local line
-  read -r line <"/proc/$1/stat" 2>/dev/null || return 1
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
   line="${line##*) }"
   [[ "${line:0:1}" != Z ]]
 }
@@ -81,38 +92,48 @@ terminate() {
 # Last resort after a daemon was killed: its helpers whose command line names our state dir, and
 # everything below them (the containers). Only these names, never anything else.
 #   sweep_processes dockerd|podman|all
-sweep_processes() {
-  local which="${1:-all}" pattern where pid comm cmd stat line rest ppid victims=() found=0
-  case "$which" in
-    dockerd) pattern='^(dockerd|containerd|containerd-shim.*|runc)$' where="$STATE/(docker|exec)/" ;;
-    podman) pattern='^(podman|conmon|runc)$' where="$STATE/podman" ;;
-    *) pattern='^(dockerd|containerd|containerd-shim.*|runc|docker-registry|podman|conmon)$' where="$STATE/" ;;
-  esac
+# KILLs the given pids and everything below them (a shim's containers, an sshd's sessions).
+kill_trees() {
+  local stat pid line rest ppid queue kid
   declare -A children=()
   for stat in /proc/[0-9]*/stat; do
     pid="${stat#/proc/}"
     pid="${pid%/stat}"
-    read -r line <"$stat" 2>/dev/null || continue
+    { read -r line <"$stat"; } 2>/dev/null || continue
     rest="${line##*) }" # fields after "(comm)": state ppid ...
     ppid="${rest#* }"
     ppid="${ppid%% *}"
     children[$ppid]+="$pid "
+  done
+  queue=("$@")
+  while ((${#queue[@]} > 0)); do
+    kill -KILL "${queue[0]}" 2>/dev/null || true
+    for kid in ${children[${queue[0]}]:-}; do queue+=("$kid"); done
+    queue=("${queue[@]:1}")
+  done
+}
+
+sweep_processes() {
+  local which="${1:-all}" pattern where pid comm cmd stat victims=() found=0
+  case "$which" in
+    dockerd) pattern='^(dockerd|containerd|containerd-shim.*|runc)$' where="$STATE/(docker|exec)/" ;;
+    podman) pattern='^(podman|conmon|runc)$' where="$STATE/podman" ;;
+    *) pattern='^(dockerd|containerd|containerd-shim.*|runc|docker-registry|podman|conmon|php[0-9.]*|slapd)$' where="$STATE/" ;;
+  esac
+  for stat in /proc/[0-9]*/stat; do
+    pid="${stat#/proc/}"
+    pid="${pid%/stat}"
     [[ "$pid" == "$$" || "$pid" == "$BASHPID" ]] && continue
-    read -r comm <"/proc/$pid/comm" 2>/dev/null || continue
+    { read -r comm <"/proc/$pid/comm"; } 2>/dev/null || continue
     [[ "$comm" =~ $pattern ]] || continue
     cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
     [[ "$cmd" =~ $where ]] && victims+=("$pid:$comm")
   done
-  local v queue kid
+  local v
   for v in "${victims[@]}"; do
     pid="${v%%:*}"
     log "killing leftover ${v#*:} (pid $pid) and its children"
-    queue=("$pid")
-    while ((${#queue[@]} > 0)); do
-      kill -KILL "${queue[0]}" 2>/dev/null || true
-      for kid in ${children[${queue[0]}]:-}; do queue+=("$kid"); done
-      queue=("${queue[@]:1}")
-    done
+    kill_trees "$pid"
     found=1
   done
   if ((found)); then sleep 0.5; fi
@@ -169,6 +190,25 @@ wait_until() {
     sleep 0.2
   done
   log "$name did not answer within ${START_TIMEOUT}s; last lines of $logfile:"
+  tail -n 25 "$logfile" >&2 || true
+  return 1
+}
+
+# reported_port NAME PIDFILE LOGFILE FIRST_LINE TEXT: for a daemon told to listen on 127.0.0.1:0, waits
+# until LOGFILE (from line FIRST_LINE on) shows TEXT followed by 127.0.0.1:PORT and prints PORT; fails,
+# showing the log, if the process dies or START_TIMEOUT passes first.
+reported_port() {
+  local name="$1" pidfile="$2" logfile="$3" first="$4" text="$5" deadline=$((SECONDS + START_TIMEOUT)) port
+  while ((SECONDS < deadline)); do
+    port="$(tail -n "+$first" "$logfile" | grep -oE "${text}127\.0\.0\.1:[0-9]+" | head -n 1 | sed 's/.*://')" || true
+    if [[ -n "$port" ]]; then
+      printf '%s\n' "$port"
+      return 0
+    fi
+    live_pid "$pidfile" >/dev/null || break
+    sleep 0.1
+  done
+  log "$name did not report its port; last lines of $logfile:"
   tail -n 25 "$logfile" >&2 || true
   return 1
 }
@@ -298,17 +338,8 @@ EOF
   start_line=$(($(wc -l <"$REGISTRY_LOG") + 1))
   setsid docker-registry serve "$REGISTRY_CONF" </dev/null >>"$REGISTRY_LOG" 2>&1 9>&- &
   echo $! >"$REGISTRY_PID"
-  local deadline=$((SECONDS + START_TIMEOUT)) port=""
-  while ((SECONDS < deadline)) && [[ -z "$port" ]]; do
-    port="$(tail -n "+$start_line" "$REGISTRY_LOG" | grep -oE 'listening on 127\.0\.0\.1:[0-9]+' | head -n 1 | sed 's/.*://')" || true
-    if [[ -z "$port" ]] && ! live_pid "$REGISTRY_PID" >/dev/null; then break; fi
-    [[ -n "$port" ]] || sleep 0.1
-  done
-  if [[ -z "$port" ]]; then
-    log "registry did not report its port; last lines of $REGISTRY_LOG:"
-    tail -n 25 "$REGISTRY_LOG" >&2 || true
-    die "registry failed to start"
-  fi
+  local port
+  port="$(reported_port registry "$REGISTRY_PID" "$REGISTRY_LOG" "$start_line" 'listening on ')" || die "registry failed to start"
   printf '%s\n' "$port" >"$REGISTRY_PORT_FILE"
   wait_until registry "$REGISTRY_PID" "$REGISTRY_LOG" registry_ok || die "registry failed to start"
   log "registry up on 127.0.0.1:$port (pid $(live_pid "$REGISTRY_PID"), storage $STATE/registry)"
@@ -398,6 +429,8 @@ write_env() {
     if live_pid "$PODMAN_PID" >/dev/null && podman_ok; then
       printf 'export AIRGAP_TEST_PODMAN_HOST=%q\n' "unix://$PODMAN_SOCK"
     fi
+    identity_env
+    remote_env
   } >"$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
@@ -419,10 +452,12 @@ check_state_path() {
 }
 
 cmd_start() {
-  local with_podman=0 arg
+  local with_podman=0 with_identity=0 with_remote=0 arg
   for arg in "$@"; do
     case "$arg" in
       --podman) with_podman=1 ;;
+      --identity) with_identity=1 ;;
+      --remote) with_remote=1 ;;
       *) usage ;;
     esac
   done
@@ -437,6 +472,17 @@ cmd_start() {
   start_dockerd
   start_registry
   ((with_podman)) && start_podman
+  ((with_identity)) && start_identity
+  # The remote nodes are extra: if they fail, the engine and registry still serve the other tests
+  # (those that need a node say they skip), and `smoke` reports the failure.
+  if ((with_remote)); then
+    rm -f "$REMOTE_DIR/failed"
+    if ! (start_remote); then
+      log "WARNING: the remote nodes did not start (see above); tests that need them will say they skip"
+      mkdir -p "$REMOTE_DIR"
+      : >"$REMOTE_DIR/failed"
+    fi
+  fi
   write_env
   log "ready in $((SECONDS - t0))s; env written to $ENV_FILE"
   cat "$ENV_FILE"
@@ -467,6 +513,8 @@ cmd_status() {
   else
     log "podman:   not running"
   fi
+  identity_status
+  remote_status
   return "$ok"
 }
 
@@ -496,7 +544,8 @@ cmd_stop() {
   # dockerd would stop its containers on SIGTERM (5 s each for a PID 1 that ignores TERM); removing
   # them first is quicker. dockerd then takes its managed containerd down with it.
   if live_pid "$DOCKERD_PID" >/dev/null && docker_ok; then docker_remove_all; fi
-  # TERM all three at once, then wait for each (KILL after its grace period).
+  remote_stop
+  # TERM all at once, then wait for each (KILL after its grace period).
   for name in podman dockerd registry; do
     case "$name" in
       podman) pid="$(live_pid "$PODMAN_PID")" || continue ;;
@@ -507,6 +556,11 @@ cmd_stop() {
     pids+=("$pid")
     names+=("$name")
   done
+  while read -r pid name; do
+    kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid")
+    names+=("$name")
+  done < <(identity_pids)
   for i in "${!pids[@]}"; do
     terminate "${pids[$i]}" 40
     log "${names[$i]} stopped"
@@ -514,6 +568,8 @@ cmd_stop() {
   sweep_processes
   unmount_all
   rm -f "$DOCKER_SOCK" "$PODMAN_SOCK" "$DOCKERD_PID" "$REGISTRY_PID" "$PODMAN_PID" "$REGISTRY_PORT_FILE" "$ENV_FILE"
+  identity_forget
+  remote_forget
   log "stopped (data and logs kept in $STATE; '$0 clean' deletes them)"
 }
 
@@ -547,6 +603,8 @@ cmd_smoke() {
     [[ "$out" == hi ]] || die "podman run printed '$out', expected 'hi'"
     log "smoke: podman loaded the image and ran it"
   fi
+  identity_smoke
+  remote_smoke
 }
 
 cmd_clean() {
