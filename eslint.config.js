@@ -21,13 +21,40 @@ export const LAYERS = [
   { folder: 'vault', imports: ['kernel', 'store'], role: 'secrets under the vault key, per-run mounts' },
   { folder: 'audit', imports: ['kernel', 'store'], role: 'the hash chain, signing identity, export bundles, verifier' },
   { folder: 'redact', imports: ['kernel'], role: 'the redaction engine, pure over text' },
-  { folder: 'bundles', imports: ['kernel', 'store', 'engine', 'oci', 'trust', 'mirror'], role: 'CodeBundle format, catalog, tag policy, the import' },
-  { folder: 'runner', imports: ['kernel', 'store', 'engine', 'vault', 'redact', 'bundles'], role: 'run lifecycle: lease, queue, hardening, logs, recovery, retention' },
-  { folder: 'egress', imports: ['kernel', 'store', 'vault', 'audit', 'redact', 'bundles', 'runner'], role: 'what leaves: store-backed redactors, run reports, audit rule sets' },
+  {
+    folder: 'bundles',
+    imports: ['kernel', 'store', 'engine', 'oci', 'trust', 'mirror'],
+    role: 'CodeBundle format, catalog, tag policy, the import',
+  },
+  {
+    folder: 'runner',
+    imports: ['kernel', 'store', 'engine', 'vault', 'redact', 'bundles'],
+    role: 'run lifecycle: lease, queue, hardening, logs, recovery, retention',
+  },
+  {
+    folder: 'egress',
+    imports: ['kernel', 'store', 'vault', 'audit', 'redact', 'bundles', 'runner'],
+    role: 'what leaves: store-backed redactors, run reports, audit rule sets',
+  },
   { folder: 'llm', imports: ['kernel', 'store', 'vault', 'redact', 'runner'], role: 'summaries through the site LLM endpoint' },
   {
     folder: 'api',
-    imports: ['kernel', 'store', 'engine', 'oci', 'trust', 'mirror', 'identity', 'vault', 'audit', 'redact', 'bundles', 'runner', 'egress', 'llm'],
+    imports: [
+      'kernel',
+      'store',
+      'engine',
+      'oci',
+      'trust',
+      'mirror',
+      'identity',
+      'vault',
+      'audit',
+      'redact',
+      'bundles',
+      'runner',
+      'egress',
+      'llm',
+    ],
     role: 'the contract, handler table, dispatcher; core.ts, the composition root',
   },
   { folder: 'cli', imports: ['kernel', 'api'], role: 'the airgap-runner command, over src/api' },
@@ -43,7 +70,8 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // A table that lists a folder above itself, or one that does not exist, is refused here.
 for (const [i, { folder, imports }] of LAYERS.entries()) {
   for (const name of imports) {
-    if (!FOLDERS.slice(0, i).includes(name)) throw new Error(`eslint.config.js: ${folder} may import only folders earlier in LAYERS, not ${name}`);
+    if (!FOLDERS.slice(0, i).includes(name))
+      throw new Error(`eslint.config.js: ${folder} may import only folders earlier in LAYERS, not ${name}`);
   }
 }
 
@@ -82,13 +110,43 @@ const layerBlocks = [
   },
 ];
 
-const nodeBuiltins = ['fs', 'path', 'child_process', 'crypto', 'os', 'net', 'http', 'https', 'stream', 'worker_threads', 'url', 'util', 'zlib', 'events', 'tls', 'dns', 'readline'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'child_process',
+  'crypto',
+  'os',
+  'net',
+  'http',
+  'https',
+  'stream',
+  'worker_threads',
+  'url',
+  'util',
+  'zlib',
+  'events',
+  'tls',
+  'dns',
+  'readline',
+];
 
 /** What outside src/ may import of it: main/ the core's face, the contract and the kernel; the renderer only the contract. */
 const srcOnly = (allowed, message) => ({ regex: `^(\\.\\./)+src/(?!(${allowed.map(escape).join('|')})$)`, message });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'renderer/dist/**', 'scratch/**', 'test-results/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'renderer/dist/**',
+      'scratch/**',
+      'test-results/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -99,7 +157,15 @@ export default tseslint.config(
       // node:test's test()/describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/return-await': ['error', 'always'],
@@ -126,7 +192,12 @@ export default tseslint.config(
     // main/ runs the core through its face; its own processes bundle only the contract and the kernel.
     files: ['main/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [srcOnly(['api', 'api/contract', 'kernel'], 'main/ imports src/api (the core), src/api/contract and src/kernel only.')] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [srcOnly(['api', 'api/contract', 'kernel'], 'main/ imports src/api (the core), src/api/contract and src/kernel only.')],
+        },
+      ],
     },
   },
   {

@@ -33,7 +33,12 @@ import type { Core } from '../src/api/core';
 import { addUser, as, initialisedCore } from '../test/helpers/core';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, 'store-events': { type: 'string', default: '1000000' }, appends: { type: 'string', default: '100000' }, keep: { type: 'string' } },
+  options: {
+    events: { type: 'string', default: '1000000' },
+    'store-events': { type: 'string', default: '1000000' },
+    appends: { type: 'string', default: '100000' },
+    keep: { type: 'string' },
+  },
 });
 const total = Number(values.events);
 const storeTotal = Number(values['store-events']);
@@ -51,7 +56,13 @@ function seconds(since: number): number {
 
 /** The details of a typical run event, as the chain below and the store's events carry them. */
 function runDetails(seq: number): Record<string, unknown> {
-  return { run: `run-${Math.floor(seq / 4)}`, bundle: 'k8s-namespace-healthcheck', version: 3, params: { namespace: 'payments', context: 'prod-eu-1' }, exitCode: seq % 7 === 0 ? 1 : 0 };
+  return {
+    run: `run-${Math.floor(seq / 4)}`,
+    bundle: 'k8s-namespace-healthcheck',
+    version: 3,
+    params: { namespace: 'payments', context: 'prod-eu-1' },
+    exitCode: seq % 7 === 0 ? 1 : 0,
+  };
 }
 
 /** Event number `i` for the store, shaped as the in-memory chain's (the store seals it itself). */
@@ -71,13 +82,18 @@ function* chain(count: number): Generator<AuditEvent> {
   for (let seq = 1; seq <= count; seq++) {
     mono += 37;
     const action = seq === 1 ? 'audit.genesis' : ACTIONS[seq % ACTIONS.length]!;
-    const details =
-      seq === 1
-        ? { workstationId, format: 'airgap-runner/audit/v1' }
-        : runDetails(seq);
+    const details = seq === 1 ? { workstationId, format: 'airgap-runner/audit/v1' } : runDetails(seq);
     const event = sealEvent(
       prev,
-      { seq, time: new Date(mono).toISOString(), mono, actor: seq % 5 === 0 ? 'system' : 'user:alice', action, target: seq % 3 === 0 ? null : `run-${Math.floor(seq / 4)}`, outcome: seq % 11 === 0 ? 'denied' : 'success' },
+      {
+        seq,
+        time: new Date(mono).toISOString(),
+        mono,
+        actor: seq % 5 === 0 ? 'system' : 'user:alice',
+        action,
+        target: seq % 3 === 0 ? null : `run-${Math.floor(seq / 4)}`,
+        outcome: seq % 11 === 0 ? 'denied' : 'success',
+      },
       details,
     );
     prev = event.hash;
@@ -100,7 +116,9 @@ function floorSeconds(path: string): { wall: number; cpu: number } {
   let best = { wall: Infinity, cpu: Infinity };
   for (let i = 0; i < 2; i++) {
     const started = performance.now();
-    const result = spawnSync('bash', ['-c', `gzip -dc "$1" | openssl dgst -sha256 > /dev/null; times`, 'floor', path], { encoding: 'utf8' });
+    const result = spawnSync('bash', ['-c', `gzip -dc "$1" | openssl dgst -sha256 > /dev/null; times`, 'floor', path], {
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`gzip -dc | openssl dgst failed (are gzip and openssl installed?): ${result.stderr}`);
     const wall = seconds(started);
     const children = result.stdout.trim().split('\n').pop() ?? '';
@@ -116,7 +134,9 @@ function load(): string {
 }
 
 function machine(): string {
-  return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`;
+  return `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${availableParallelism()} CPUs`;
 }
 
 /** The events as the store hands them out, one at a time, parsed from stored JSON text. */
@@ -173,17 +193,35 @@ try {
     for (let i = SINGLE_PROBE; i < APPENDS; i++) recordOne();
     wall = seconds(started);
     used = cpuSeconds(cpu);
-    console.log(perEvent(`append ${APPENDS} events to the encrypted store, ONE EVENT PER TRANSACTION (synchronous=FULL)`, APPENDS, wall, used));
+    console.log(
+      perEvent(`append ${APPENDS} events to the encrypted store, ONE EVENT PER TRANSACTION (synchronous=FULL)`, APPENDS, wall, used),
+    );
   } else {
-    console.log(perEvent(`append ${SINGLE_PROBE} events to the encrypted store, ONE EVENT PER TRANSACTION (synchronous=FULL)`, SINGLE_PROBE, wall, used));
-    console.log(`  (${APPENDS} single-event transactions would take about ${projected.toFixed(0)} s, over ${SINGLE_BUDGET_SECONDS} s: they go in transactions of ${APPEND_BATCH})`);
+    console.log(
+      perEvent(
+        `append ${SINGLE_PROBE} events to the encrypted store, ONE EVENT PER TRANSACTION (synchronous=FULL)`,
+        SINGLE_PROBE,
+        wall,
+        used,
+      ),
+    );
+    console.log(
+      `  (${APPENDS} single-event transactions would take about ${projected.toFixed(0)} s, over ${SINGLE_BUDGET_SECONDS} s: they go in transactions of ${APPEND_BATCH})`,
+    );
     const batch = db.transaction((count: number) => {
       for (let i = 0; i < count; i++) core.record(newEvent(next++));
     });
     started = performance.now();
     cpu = process.cpuUsage();
     for (let i = 0; i < APPENDS; i += APPEND_BATCH) batch(APPEND_BATCH);
-    console.log(perEvent(`append ${APPENDS} events to the encrypted store, ${APPEND_BATCH} EVENTS PER TRANSACTION (synchronous=FULL)`, APPENDS, seconds(started), cpuSeconds(cpu)));
+    console.log(
+      perEvent(
+        `append ${APPENDS} events to the encrypted store, ${APPEND_BATCH} EVENTS PER TRANSACTION (synchronous=FULL)`,
+        APPENDS,
+        seconds(started),
+        cpuSeconds(cpu),
+      ),
+    );
   }
 
   // 2. fill the store (not timed as a figure), then export and sign what it holds
@@ -193,7 +231,9 @@ try {
   });
   for (let missing = storeTotal - headSeq(); missing > 0; missing -= FILL_BATCH) fill(Math.min(FILL_BATCH, missing));
   db.pragma('wal_checkpoint(TRUNCATE)');
-  console.log(`fill the store to ${headSeq()} events, ${FILL_BATCH} per transaction: ${seconds(started).toFixed(1)} s (not part of any figure)`);
+  console.log(
+    `fill the store to ${headSeq()} events, ${FILL_BATCH} per transaction: ${seconds(started).toFixed(1)} s (not part of any figure)`,
+  );
   const storeBundle = join(dir, 'store.tar.gz');
   await exportFromStore(core, auditor.session, storeBundle);
 
@@ -231,11 +271,15 @@ try {
 
   // 4. verify the store's bundle against the floor, in the same run
   const floor = floorSeconds(storeBundle);
-  console.log(`floor over the store's bundle (gzip -dc | openssl dgst -sha256, best of 2): ${floor.wall.toFixed(2)} s wall, ${floor.cpu.toFixed(2)} s CPU (${load()})`);
+  console.log(
+    `floor over the store's bundle (gzip -dc | openssl dgst -sha256, best of 2): ${floor.wall.toFixed(2)} s wall, ${floor.cpu.toFixed(2)} s CPU (${load()})`,
+  );
   // As the standalone verifier runs (events checked on worker threads, the built verifier being its
   // own worker script), then on one thread.
   const verifier = join(dir, 'airgap-audit-verify.mjs');
-  const build = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build-verifier.mjs', import.meta.url)), '--out', verifier], { encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build-verifier.mjs', import.meta.url)), '--out', verifier], {
+    encoding: 'utf8',
+  });
   if (build.status !== 0) throw new Error(`building the verifier failed: ${build.stderr}`);
   const threads = Math.min(4, availableParallelism());
   const caPem = identityCertificate(db).certPem;

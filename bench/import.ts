@@ -97,12 +97,18 @@ async function ours(prepared: Prepared): Promise<{ seconds: number; cpu: number;
   });
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const out = await dispatch(core, session, 'bundles.import', { source: `registry://${registry}`, ref: `${repo}:1.0.0`, progressId: 'bench' });
+  const out = await dispatch(core, session, 'bundles.import', {
+    source: `registry://${registry}`,
+    ref: `${repo}:1.0.0`,
+    progressId: 'bench',
+  });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   stop();
   if (out.outcome !== 'imported') throw new Error(`expected a fresh import, got ${out.outcome}`);
-  const stages = marks.map(([stage, at], i) => `${stage} ${(((marks[i + 1]?.[1] ?? started + seconds * 1000) - at) / 1000).toFixed(2)}`).join(', ');
+  const stages = marks
+    .map(([stage, at], i) => `${stage} ${(((marks[i + 1]?.[1] ?? started + seconds * 1000) - at) / 1000).toFixed(2)}`)
+    .join(', ');
   await core.close();
   rmSync(prepared.home, { recursive: true, force: true });
   return { seconds, cpu: (used.user + used.system) / 1e6, stages };
@@ -112,7 +118,15 @@ const TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).error ? undefined 
 
 function skopeo(): { seconds: number; cpu?: number } {
   // skopeo 1.9 ignores DOCKER_HOST for docker-daemon: destinations; --dest-daemon-host says it.
-  const args = ['copy', '--quiet', '--dest-daemon-host', dockerHost!, '--src-tls-verify=false', `docker://${registry}/${repo}:1.0.0`, `docker-daemon:${repo}:skopeo`];
+  const args = [
+    'copy',
+    '--quiet',
+    '--dest-daemon-host',
+    dockerHost!,
+    '--src-tls-verify=false',
+    `docker://${registry}/${repo}:1.0.0`,
+    `docker-daemon:${repo}:skopeo`,
+  ];
   const started = performance.now();
   const r = TIME
     ? spawnSync(TIME, ['-f', 'cpu %U %S', 'skopeo', ...args], { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8' })
@@ -124,12 +138,16 @@ function skopeo(): { seconds: number; cpu?: number } {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/import: ${values.mb} MiB in ${layerCount} random layers (+ the codebundle layer), ${rounds} rounds; ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `bench/import: ${values.mb} MiB in ${layerCount} random layers (+ the codebundle layer), ${rounds} rounds; ${availableParallelism()} CPUs, load ${loadavg()[0]!.toFixed(1)}`,
+  );
   // Data layers first, the bundle's own files on top: how a Dockerfile ending in COPY codebundle/ builds it.
   const yaml = `apiVersion: airgap-runner.io/v1\nname: ${name}\nversion: 1.0.0\ndescription: Bench bundle.\nmaintainer: Bench <bench@airgap-runner.invalid>\ntasks:\n  - id: run\n    title: Run\n    tags: [access:read-only]\n    access: read-only\n    command: [/bin/sh, -c, 'true']\n`;
   const built = await buildImage({
     layers: [
-      ...Array.from({ length: layerCount }, (_, i) => ({ random: { seed: `${name}-${i}`, size: layerBytes, path: `/data/part-${i}.bin` } })),
+      ...Array.from({ length: layerCount }, (_, i) => ({
+        random: { seed: `${name}-${i}`, size: layerBytes, path: `/data/part-${i}.bin` },
+      })),
       ...(values['yaml-at-bottom'] ? [] : [{ files: [{ path: CODEBUNDLE_DEFAULT_PATH, content: yaml }] }]),
     ],
     ...(values['yaml-at-bottom'] ? { files: [{ path: CODEBUNDLE_DEFAULT_PATH, content: yaml }] } : {}),
@@ -139,14 +157,25 @@ async function main(): Promise<void> {
   const total = built.configBytes.length + built.layers.reduce((s, l) => s + l.size, 0);
   const base = `http://${registry}`;
   await pushToRegistry(base, repo, built, '1.0.0');
-  const sig = signClassic({ manifestDigest: built.manifestDigest, dockerReference: `${registry}/${repo}`, privateKeyPem: readFileSync(join(root, 'samples', 'keys', 'cosign.key')) });
+  const sig = signClassic({
+    manifestDigest: built.manifestDigest,
+    dockerReference: `${registry}/${repo}`,
+    privateKeyPem: readFileSync(join(root, 'samples', 'keys', 'cosign.key')),
+  });
   await pushToRegistry(
     base,
     repo,
-    { mediaType: sig.manifestMediaType, manifestBytes: sig.manifest, manifestDigest: sha256Digest(sig.manifest), blobs: [...sig.blobs.entries()].map(([, buffer]) => ({ digest: sha256Digest(buffer), size: buffer.length, buffer })) },
+    {
+      mediaType: sig.manifestMediaType,
+      manifestBytes: sig.manifest,
+      manifestDigest: sha256Digest(sig.manifest),
+      blobs: [...sig.blobs.entries()].map(([, buffer]) => ({ digest: sha256Digest(buffer), size: buffer.length, buffer })),
+    },
     sig.tag,
   );
-  console.log(`pushed ${registry}/${repo}:1.0.0 ${built.manifestDigest} (${(total / MiB).toFixed(1)} MiB, image ${built.configDigest.slice(0, 19)}…)`);
+  console.log(
+    `pushed ${registry}/${repo}:1.0.0 ${built.manifestDigest} (${(total / MiB).toFixed(1)} MiB, image ${built.configDigest.slice(0, 19)}…)`,
+  );
 
   const oursTimes: number[] = [];
   const skopeoTimes: number[] = [];
@@ -180,8 +209,13 @@ async function main(): Promise<void> {
   }
   const o = median(oursTimes);
   const s = median(skopeoTimes);
-  console.log(`median: ours ${o.toFixed(2)} s (${(total / MiB / o).toFixed(0)} MiB/s), skopeo ${s.toFixed(2)} s (${(total / MiB / s).toFixed(0)} MiB/s)`);
-  if (skopeoCpu.length) console.log(`median CPU (own process; the engine's is the same work for both): ours ${median(oursCpu).toFixed(2)} s, skopeo ${median(skopeoCpu).toFixed(2)} s`);
+  console.log(
+    `median: ours ${o.toFixed(2)} s (${(total / MiB / o).toFixed(0)} MiB/s), skopeo ${s.toFixed(2)} s (${(total / MiB / s).toFixed(0)} MiB/s)`,
+  );
+  if (skopeoCpu.length)
+    console.log(
+      `median CPU (own process; the engine's is the same work for both): ours ${median(oursCpu).toFixed(2)} s, skopeo ${median(skopeoCpu).toFixed(2)} s`,
+    );
   console.log(`ratio ours/skopeo: ${(o / s).toFixed(2)} (target <= 1.2) ${o / s <= 1.2 ? 'OK' : 'OVER TARGET'}`);
 }
 

@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRedactor } from '../src/redact';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' }, keep: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' }, keep: { type: 'string' } },
+});
 const targetBytes = Number(values.mb) * 1024 * 1024;
 const runs = Number(values.runs);
 
@@ -29,7 +31,8 @@ const MESSAGES = [
   (i: number) => `checkpoint complete: wrote ${i % 5000} buffers (${(i % 100) / 10}%); sync=0.${i % 999} s, total=1.${i % 97} s`,
   (i: number) => `disk /dev/sda${(i % 4) + 1} usage ${i % 100}% inodes ${(i * 31) % 100}% mount=/var/lib/containerd`,
   (i: number) => `lease renewed holder=instance-${(i % 64).toString(16)} ttl=15s version v1.29.${i % 9}`,
-  (i: number) => `job backup-nightly step ${i % 12}/12 finished at 02:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')} exit=0`,
+  (i: number) =>
+    `job backup-nightly step ${i % 12}/12 finished at 02:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')} exit=0`,
 ];
 const RARE = [
   (i: number) => `connection from 10.${i % 256}.${(i >> 8) % 256}.${(i * 7) % 256} accepted`,
@@ -76,7 +79,13 @@ async function redactRead(path: string): Promise<{ chars: number; counts: Record
       sitePatterns: [{ name: 'ticket', regex: 'TCK-\\d{4,8}', action: 'pseudonymise' }],
       siteDomains: ['corp.example.com'],
     },
-    { secrets: ['vault-bench-secret-0123456789', 'another-vault-value-abcdef', 'apiVersion: v1\nkind: Config\ntoken: kube-bench-token-99\n'] },
+    {
+      secrets: [
+        'vault-bench-secret-0123456789',
+        'another-vault-value-abcdef',
+        'apiVersion: v1\nkind: Config\ntoken: kube-bench-token-99\n',
+      ],
+    },
   );
   const s = redactor.stream();
   let n = 0;
@@ -118,9 +127,17 @@ try {
     );
   }
   const rate = mb / bestRedact;
-  console.log(`replacements: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  console.log(`best: plain read ${(mb / bestPlain).toFixed(0)} MB/s; redact (default rules) ${rate.toFixed(1)} MB/s; ratio ${(bestRedact / bestPlain).toFixed(1)}x the plain read`);
-  console.log(`per CPU-second: plain read ${(mb / bestPlainCpu).toFixed(0)} MB; redact ${(mb / bestRedactCpu).toFixed(1)} MB; ratio ${(bestRedactCpu / bestPlainCpu).toFixed(1)}x`);
+  console.log(
+    `replacements: ${Object.entries(counts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  console.log(
+    `best: plain read ${(mb / bestPlain).toFixed(0)} MB/s; redact (default rules) ${rate.toFixed(1)} MB/s; ratio ${(bestRedact / bestPlain).toFixed(1)}x the plain read`,
+  );
+  console.log(
+    `per CPU-second: plain read ${(mb / bestPlainCpu).toFixed(0)} MB; redact ${(mb / bestRedactCpu).toFixed(1)} MB; ratio ${(bestRedactCpu / bestPlainCpu).toFixed(1)}x`,
+  );
   console.log(`target >= 50 MB/s (wall clock): ${rate >= 50 ? 'met' : 'NOT met'}`);
 } finally {
   if (!values.keep) rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,9 @@ function median(values: number[]): number {
 
 function dockerRun(image: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', 'echo ok'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('docker', ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', 'echo ok'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -58,7 +60,10 @@ async function main(): Promise<void> {
     const adminPw = 'bench-admin-password-1';
     await dispatch(core, null, 'system.init', { adminName: 'admin', password: adminPw });
     const admin = (await dispatch(core, null, 'auth.signIn', { name: 'admin', password: adminPw })).sessionId;
-    await dispatch(core, admin, 'trust.addKey', { pem: readFileSync(join(root, 'samples', 'keys', 'cosign.pub'), 'utf8'), comment: 'sample key' });
+    await dispatch(core, admin, 'trust.addKey', {
+      pem: readFileSync(join(root, 'samples', 'keys', 'cosign.pub'), 'utf8'),
+      comment: 'sample key',
+    });
     await dispatch(core, admin, 'users.add', { name: 'op', roles: ['operator'], password: 'bench-operator-first-1' });
     let op = (await dispatch(core, null, 'auth.signIn', { name: 'op', password: 'bench-operator-first-1' })).sessionId;
     await dispatch(core, op, 'auth.changePassword', { currentPassword: 'bench-operator-first-1', newPassword: 'bench-operator-pass-12' });
@@ -105,9 +110,13 @@ async function main(): Promise<void> {
     const ms = (v: number) => `${v.toFixed(0)} ms`;
     const info = await engine.info();
     console.log(`engine: ${info.name} ${info.version} (API ${info.apiVersion}) at ${info.socket}`);
-    console.log(`(a) ${RUNS} runs one after another: runner median ${ms(median(runner))} (min ${ms(Math.min(...runner))}, max ${ms(Math.max(...runner))}); docker run median ${ms(median(docker))} (min ${ms(Math.min(...docker))}, max ${ms(Math.max(...docker))})`);
+    console.log(
+      `(a) ${RUNS} runs one after another: runner median ${ms(median(runner))} (min ${ms(Math.min(...runner))}, max ${ms(Math.max(...runner))}); docker run median ${ms(median(docker))} (min ${ms(Math.min(...docker))}, max ${ms(Math.max(...docker))})`,
+    );
     console.log(`    ratio runner/docker = ${ratioA.toFixed(3)} (target <= 1.15) ${ratioA <= 1.15 ? 'OK' : 'OVER'}`);
-    console.log(`(b) ${PARALLEL} at once, ${ROUNDS} rounds: runner wall ${runnerWall.map(ms).join(', ')}; docker wall ${dockerWall.map(ms).join(', ')}`);
+    console.log(
+      `(b) ${PARALLEL} at once, ${ROUNDS} rounds: runner wall ${runnerWall.map(ms).join(', ')}; docker wall ${dockerWall.map(ms).join(', ')}`,
+    );
     console.log(`    ratio of medians runner/docker = ${ratioB.toFixed(3)} (target <= 1.3) ${ratioB <= 1.3 ? 'OK' : 'OVER'}`);
   } finally {
     await core.stopRunner('the bench ended');

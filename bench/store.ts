@@ -44,16 +44,39 @@ const ACTIONS = ['runs.start', 'runs.finish', 'auth.signIn', 'settings.set', 'bu
 function workload(db: Db): { insertMs: number; queryMs: number } {
   db.exec(SCHEMA);
   const insRun = db.prepare('INSERT INTO runs (bundle_digest, task, started_by, config, state, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const insEvent = db.prepare('INSERT INTO events (time, actor, action, target, outcome, details, details_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insEvent = db.prepare(
+    'INSERT INTO events (time, actor, action, target, outcome, details, details_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const finish = db.prepare("UPDATE runs SET state = 'succeeded', finished_at = ?, exit_code = 0 WHERE id = ?");
   let prev = '0'.repeat(64);
   const tx = db.transaction((i: number) => {
     const now = new Date(1_700_000_000_000 + i * 1000).toISOString();
-    const id = insRun.run(`sha256:${createHash('sha256').update(String(i % 50)).digest('hex')}`, `task-${i % 20}`, `user:op${i % 5}`, JSON.stringify({ NAMESPACE: `ns-${i}`, LIMIT: i }), 'running', now).lastInsertRowid;
+    const id = insRun.run(
+      `sha256:${createHash('sha256')
+        .update(String(i % 50))
+        .digest('hex')}`,
+      `task-${i % 20}`,
+      `user:op${i % 5}`,
+      JSON.stringify({ NAMESPACE: `ns-${i}`, LIMIT: i }),
+      'running',
+      now,
+    ).lastInsertRowid;
     for (let k = 0; k < 3; k++) {
       const details = JSON.stringify({ run: Number(id), k, note: randomBytes(24).toString('hex') });
-      const hash = createHash('sha256').update(prev + details).digest('hex');
-      insEvent.run(now, `user:op${i % 5}`, ACTIONS[(i + k) % ACTIONS.length], `run:${id}`, 'success', details, createHash('sha256').update(details).digest('hex'), prev, hash);
+      const hash = createHash('sha256')
+        .update(prev + details)
+        .digest('hex');
+      insEvent.run(
+        now,
+        `user:op${i % 5}`,
+        ACTIONS[(i + k) % ACTIONS.length],
+        `run:${id}`,
+        'success',
+        details,
+        createHash('sha256').update(details).digest('hex'),
+        prev,
+        hash,
+      );
       prev = hash;
     }
     finish.run(now, id);
@@ -68,10 +91,14 @@ function workload(db: Db): { insertMs: number; queryMs: number } {
   const byTime = db.prepare('SELECT count(*) n FROM events WHERE time >= ? AND time < ?');
   const t1 = performance.now();
   for (let i = 0; i < 4000; i++) {
-    byId.get((i * 7919) % TX + 1);
+    byId.get(((i * 7919) % TX) + 1);
     if (i % 4 === 0) byState.all('succeeded');
     if (i % 4 === 1) byAction.all(ACTIONS[i % ACTIONS.length]);
-    if (i % 4 === 2) byTime.get(new Date(1_700_000_000_000 + (i % TX) * 1000).toISOString(), new Date(1_700_000_000_000 + ((i % TX) + 60) * 1000).toISOString());
+    if (i % 4 === 2)
+      byTime.get(
+        new Date(1_700_000_000_000 + (i % TX) * 1000).toISOString(),
+        new Date(1_700_000_000_000 + ((i % TX) + 60) * 1000).toISOString(),
+      );
   }
   const queryMs = performance.now() - t1;
   return { insertMs, queryMs };
@@ -97,7 +124,15 @@ for (let round = 0; round < ROUNDS; round++) {
 const encTotal = median(results.enc.insert) + median(results.enc.query);
 const plainTotal = median(results.plain.insert) + median(results.plain.query);
 const fmt = (n: number) => `${n.toFixed(0)} ms`;
-console.log(`bench/store: ${TX} transactions (1 run + 3 audit events + 1 update each), then 4000 indexed queries; median of ${ROUNDS} rounds`);
-console.log(`  inserts  encrypted ${fmt(median(results.enc.insert))}  plain ${fmt(median(results.plain.insert))}  ratio ${(median(results.enc.insert) / median(results.plain.insert)).toFixed(2)}`);
-console.log(`  queries  encrypted ${fmt(median(results.enc.query))}  plain ${fmt(median(results.plain.query))}  ratio ${(median(results.enc.query) / median(results.plain.query)).toFixed(2)}`);
-console.log(`  total    encrypted ${fmt(encTotal)}  plain ${fmt(plainTotal)}  ratio ${(encTotal / plainTotal).toFixed(2)} (target <= 1.30)`);
+console.log(
+  `bench/store: ${TX} transactions (1 run + 3 audit events + 1 update each), then 4000 indexed queries; median of ${ROUNDS} rounds`,
+);
+console.log(
+  `  inserts  encrypted ${fmt(median(results.enc.insert))}  plain ${fmt(median(results.plain.insert))}  ratio ${(median(results.enc.insert) / median(results.plain.insert)).toFixed(2)}`,
+);
+console.log(
+  `  queries  encrypted ${fmt(median(results.enc.query))}  plain ${fmt(median(results.plain.query))}  ratio ${(median(results.enc.query) / median(results.plain.query)).toFixed(2)}`,
+);
+console.log(
+  `  total    encrypted ${fmt(encTotal)}  plain ${fmt(plainTotal)}  ratio ${(encTotal / plainTotal).toFixed(2)} (target <= 1.30)`,
+);

@@ -103,7 +103,11 @@ async function runViewFirstPaint(page: Page): Promise<number> {
     const t0 = performance.now();
     location.hash = '#/runs/r-bench00001';
     await new Promise<void>((resolve) => {
-      const check = () => (document.querySelector('[role=log] .log-line, [role=log] .log-empty') && document.querySelector('[role=log]')?.getAttribute('data-lines') !== null ? resolve() : requestAnimationFrame(check));
+      const check = () =>
+        document.querySelector('[role=log] .log-line, [role=log] .log-empty') &&
+        document.querySelector('[role=log]')?.getAttribute('data-lines') !== null
+          ? resolve()
+          : requestAnimationFrame(check);
       check();
     });
     // The frame those lines are painted in.
@@ -116,7 +120,8 @@ async function waitAllLines(page: Page, lines: number): Promise<number> {
   return await page.evaluate(async (n) => {
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
-      const check = () => (Number(document.querySelector('[role=log]')?.getAttribute('data-lines')) >= n ? resolve() : setTimeout(check, 20));
+      const check = () =>
+        Number(document.querySelector('[role=log]')?.getAttribute('data-lines')) >= n ? resolve() : setTimeout(check, 20);
       check();
     });
     return performance.now() - t0;
@@ -129,12 +134,13 @@ async function scrollTimes(page: Page, jumps: number): Promise<number[]> {
     const el = document.querySelector('[role=log]') as HTMLElement;
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
-      const target = i === n - 1 ? el.scrollHeight : ((i * 7919) % n) / n * (el.scrollHeight - el.clientHeight);
+      const target = i === n - 1 ? el.scrollHeight : (((i * 7919) % n) / n) * (el.scrollHeight - el.clientHeight);
       const before = el.getAttribute('data-first');
       const t0 = performance.now();
       el.scrollTop = target;
       await new Promise<void>((resolve) => {
-        const check = () => (el.getAttribute('data-first') !== before || performance.now() - t0 > 500 ? resolve() : requestAnimationFrame(check));
+        const check = () =>
+          el.getAttribute('data-first') !== before || performance.now() - t0 > 500 ? resolve() : requestAnimationFrame(check);
         requestAnimationFrame(check);
       });
       await new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -162,7 +168,10 @@ async function filterTimes(page: Page, queries: string[]): Promise<number[]> {
         input.dispatchEvent(new Event('input', { bubbles: true }));
         await new Promise<void>((resolve) => {
           // The list has been rendered for this query; then the frame it is painted in.
-          const check = () => (document.querySelector('[data-matched]')!.getAttribute('data-query') === query ? requestAnimationFrame(() => resolve()) : setTimeout(check, 0));
+          const check = () =>
+            document.querySelector('[data-matched]')!.getAttribute('data-query') === query
+              ? requestAnimationFrame(() => resolve())
+              : setTimeout(check, 0);
           check();
         });
         return performance.now() - t0;
@@ -206,14 +215,18 @@ async function main() {
     console.log('');
     console.log('run view (log of one run)');
     console.log(`  baseline, empty log:        first paint ${ms(emptyPaint)}`);
-    console.log(`  ${LINES.toLocaleString('en')} lines:           first paint ${ms(paint)}  (target < 1000 ms: ${paint < 1000 ? 'met' : 'NOT met'})`);
+    console.log(
+      `  ${LINES.toLocaleString('en')} lines:           first paint ${ms(paint)}  (target < 1000 ms: ${paint < 1000 ? 'met' : 'NOT met'})`,
+    );
     console.log(`  all lines paged in:         ${ms(all)} more (${lines.toLocaleString('en')} lines, ${domRows} rows in the DOM)`);
     console.log(`  baseline, 1,000 lines:      scroll median ${ms(median(smallScroll))}, max ${ms(max(smallScroll))}`);
     console.log(`  scroll, 40 jumps:           median ${ms(median(scroll))}, max ${ms(max(scroll))} to the frame showing the new lines`);
     console.log('catalog (filter tasks, one keystroke to the updated list on screen)');
     console.log(`  baseline, 0 tasks:          median ${ms(median(emptyFilter))}, max ${ms(max(emptyFilter))}`);
     console.log(`  per keystroke:              ${queries.map((q, i) => `"${q}" ${ms(filter[i]!)}`).join(', ')}`);
-    console.log(`  ${TASKS.toLocaleString('en')} tasks:                median ${ms(median(filter))}, max ${ms(max(filter))}  (target < 50 ms: ${max(filter) < 50 ? 'met' : 'NOT met'})`);
+    console.log(
+      `  ${TASKS.toLocaleString('en')} tasks:                median ${ms(median(filter))}, max ${ms(max(filter))}  (target < 50 ms: ${max(filter) < 50 ? 'met' : 'NOT met'})`,
+    );
   } finally {
     await browser.close();
     await server.close();

@@ -14,9 +14,7 @@ export type HostRequest =
 
 /** Messages from the core host to main. */
 export type HostReply =
-  | { kind: 'ready' }
-  | { kind: 'result'; id: number; result: Result<unknown> }
-  | { kind: 'event'; id: number; event: unknown };
+  { kind: 'ready' } | { kind: 'result'; id: number; result: Result<unknown> } | { kind: 'event'; id: number; event: unknown };
 
 const CORE_STOPPED: ApiErrorShape = {
   code: 'INTERNAL',
@@ -106,7 +104,9 @@ export function serveCore(link: CoreLink, port: HostPort): void {
   port.on('message', ({ data }) => {
     const request = data as HostRequest;
     if (request?.kind === 'call') {
-      void link.call(request.sessionId, request.name, request.input).then((result) => port.postMessage({ kind: 'result', id: request.id, result }));
+      void link
+        .call(request.sessionId, request.name, request.input)
+        .then((result) => port.postMessage({ kind: 'result', id: request.id, result }));
     } else if (request?.kind === 'subscribe') {
       void link
         .subscribe(request.sessionId, request.name, request.input, (event) => port.postMessage({ kind: 'event', id: request.id, event }))

@@ -19,14 +19,17 @@ const api: DesktopApi = {
   subscribe(name, input, onEvent, onError) {
     const id = nextSubscription++;
     listeners.set(id, onEvent as (event: unknown) => void);
-    void (ipcRenderer.invoke(CHANNELS.subscribe, id, name, input) as Promise<Result<null>>).then((result) => {
-      if (result.ok) return;
-      listeners.delete(id);
-      onError?.(result.error);
-    }, () => {
-      listeners.delete(id);
-      onError?.({ code: 'INTERNAL', message: 'The subscription could not be started.' } satisfies ApiErrorShape);
-    });
+    void (ipcRenderer.invoke(CHANNELS.subscribe, id, name, input) as Promise<Result<null>>).then(
+      (result) => {
+        if (result.ok) return;
+        listeners.delete(id);
+        onError?.(result.error);
+      },
+      () => {
+        listeners.delete(id);
+        onError?.({ code: 'INTERNAL', message: 'The subscription could not be started.' } satisfies ApiErrorShape);
+      },
+    );
     return () => {
       if (listeners.delete(id)) void ipcRenderer.invoke(CHANNELS.unsubscribe, id);
     };

@@ -97,7 +97,8 @@ export class SessionBridge<Key = number> {
 
   async subscribe(key: Key, subId: unknown, name: unknown, input: unknown, onEvent: (event: unknown) => void): Promise<Result<null>> {
     if (typeof subId !== 'number' || !Number.isSafeInteger(subId)) return failure('INVALID_INPUT', 'A subscription needs a numeric id.');
-    if (typeof name !== 'string' || !Object.hasOwn(subscriptions, name)) return failure('NOT_FOUND', `There is no subscription named "${String(name)}".`);
+    if (typeof name !== 'string' || !Object.hasOwn(subscriptions, name))
+      return failure('NOT_FOUND', `There is no subscription named "${String(name)}".`);
     const client = this.client(key);
     if (client.subs.has(subId)) return failure('CONFLICT', `Subscription ${subId} is already open.`);
     client.subs.set(subId, null);
@@ -176,7 +177,10 @@ export class SessionBridge<Key = number> {
     for (const field of fields) {
       const value = (input as Record<string, unknown>)[field];
       if (value !== undefined && !this.allPicked(client, value)) {
-        return failure('INVALID_INPUT', `Choose the file for "${field}" with the file dialog; paths typed into the window are not accepted.`);
+        return failure(
+          'INVALID_INPUT',
+          `Choose the file for "${field}" with the file dialog; paths typed into the window are not accepted.`,
+        );
       }
     }
     const sourceField = SOURCE_FIELDS[name];
@@ -185,7 +189,10 @@ export class SessionBridge<Key = number> {
       const trimmed = source.trim();
       const scheme = LOCAL_SOURCE.exec(trimmed);
       if (scheme && !client.paths.has(trimmed.slice(scheme[0].length))) {
-        return failure('INVALID_INPUT', `Choose the ${scheme[1] === 'oci' ? 'OCI layout folder' : 'archive'} with the file dialog; paths typed into the window are not accepted.`);
+        return failure(
+          'INVALID_INPUT',
+          `Choose the ${scheme[1] === 'oci' ? 'OCI layout folder' : 'archive'} with the file dialog; paths typed into the window are not accepted.`,
+        );
       }
     }
     return null;

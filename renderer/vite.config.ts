@@ -2,7 +2,8 @@
 // desktop shell and from the test harness's loopback server alike.
 import { defineConfig, type Plugin } from 'vite';
 
-const NODE_BUILTINS = /^(node:.*|fs|path|os|crypto|child_process|net|http|https|stream|url|util|zlib|events|tls|dns|readline|worker_threads|buffer|module)(\/.*)?$/;
+const NODE_BUILTINS =
+  /^(node:.*|fs|path|os|crypto|child_process|net|http|https|stream|url|util|zlib|events|tls|dns|readline|worker_threads|buffer|module)(\/.*)?$/;
 
 /**
  * Fails the build when anything the renderer pulls in (its own code, or the contract it imports
@@ -13,7 +14,8 @@ function noNodeInRenderer(): Plugin {
     name: 'airgap-no-node-in-renderer',
     enforce: 'pre',
     resolveId(id, importer) {
-      if (NODE_BUILTINS.test(id)) this.error(`${importer ?? 'the renderer'} imports "${id}": the renderer has no Node (ARCHITECTURE.md, Layers).`);
+      if (NODE_BUILTINS.test(id))
+        this.error(`${importer ?? 'the renderer'} imports "${id}": the renderer has no Node (ARCHITECTURE.md, Layers).`);
       return null;
     },
   };

@@ -19,10 +19,31 @@ const nativeExternal = ['electron', 'better-sqlite3-multiple-ciphers', 'dockerod
 
 async function buildMain() {
   await Promise.all([
-    build({ ...common, entryPoints: ['main/main.ts'], outfile: 'dist/main/main.cjs', format: 'cjs', target: 'node22', external: ['electron'] }),
-    build({ ...common, entryPoints: ['main/core-host.ts'], outfile: 'dist/main/core-host.cjs', format: 'cjs', target: 'node22', external: nativeExternal }),
+    build({
+      ...common,
+      entryPoints: ['main/main.ts'],
+      outfile: 'dist/main/main.cjs',
+      format: 'cjs',
+      target: 'node22',
+      external: ['electron'],
+    }),
+    build({
+      ...common,
+      entryPoints: ['main/core-host.ts'],
+      outfile: 'dist/main/core-host.cjs',
+      format: 'cjs',
+      target: 'node22',
+      external: nativeExternal,
+    }),
     // A sandboxed preload can require only 'electron': everything else is bundled in.
-    build({ ...common, entryPoints: ['main/preload.ts'], outfile: 'dist/main/preload.cjs', format: 'cjs', target: 'node22', external: ['electron'] }),
+    build({
+      ...common,
+      entryPoints: ['main/preload.ts'],
+      outfile: 'dist/main/preload.cjs',
+      format: 'cjs',
+      target: 'node22',
+      external: ['electron'],
+    }),
   ]);
 }
 
@@ -32,7 +53,14 @@ async function buildRenderer() {
 }
 
 async function buildCli() {
-  await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.mjs', format: 'esm', target: 'node20', packages: 'external' });
+  await build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.mjs',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+  });
 }
 
 const started = Date.now();

@@ -52,17 +52,28 @@ if (wantsServices && !env.DOCKER_HOST && env.AIRGAP_TEST_SERVICES !== 'off') {
     // The identity services (SAML IdP, slapd) only where their Debian packages are installed
     // (scripts/setup-debian.sh); without them the identity tests say they skip.
     const identity = existsSync('/usr/share/simplesamlphp/www') && existsSync('/usr/sbin/slapd');
-    const what = identity ? 'dockerd, registry, podman service, SAML IdP and slapd' : 'dockerd, registry and podman service (no identity services: simplesamlphp/slapd not installed)';
+    const what = identity
+      ? 'dockerd, registry, podman service, SAML IdP and slapd'
+      : 'dockerd, registry and podman service (no identity services: simplesamlphp/slapd not installed)';
     const options = ['--podman', '--remote', ...(identity ? ['--identity'] : [])];
-    console.error(`test/run.mjs: starting a private ${what}, and remote test nodes, in ${env.AIRGAP_SERVICES_DIR} (test/services.sh ${options.join(' ')})`);
-    const r = spawnSync('bash', ['test/services.sh', 'start', ...options], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    console.error(
+      `test/run.mjs: starting a private ${what}, and remote test nodes, in ${env.AIRGAP_SERVICES_DIR} (test/services.sh ${options.join(' ')})`,
+    );
+    const r = spawnSync('bash', ['test/services.sh', 'start', ...options], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     if (r.status === 0) {
       for (const m of r.stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
     } else {
       console.error('test/run.mjs: could not start the services; tests that need them will say they skip');
     }
   } else {
-    console.error('test/run.mjs: no DOCKER_HOST and cannot start services (needs root and Debian docker.io); tests that need them will say they skip');
+    console.error(
+      'test/run.mjs: no DOCKER_HOST and cannot start services (needs root and Debian docker.io); tests that need them will say they skip',
+    );
   }
 }
 

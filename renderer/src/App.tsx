@@ -27,7 +27,10 @@ function idleMinutes(settings: Settings): number {
 
 /** The signed-in app: the session context, the idle lock and the shell. */
 function SignedIn({ session }: { session: SessionValue }) {
-  useIdleTimer(idleMinutes(session.settings), () => void session.lock(`Locked after ${idleMinutes(session.settings)} minutes without activity.`));
+  useIdleTimer(
+    idleMinutes(session.settings),
+    () => void session.lock(`Locked after ${idleMinutes(session.settings)} minutes without activity.`),
+  );
   return (
     <SessionContext.Provider value={session}>
       <Shell />
@@ -107,9 +110,16 @@ export function App({ bridge }: { bridge: DesktopApi }) {
         {phase.kind === 'recoveryKey' && <RecoveryKeyScreen recoveryKey={phase.recoveryKey} onConfirmed={() => void enter()} />}
         {phase.kind === 'signIn' && <SignInScreen notice={phase.notice} onSignedIn={() => void enter()} />}
         {phase.kind === 'locked' && (
-          <LockScreen name={phase.name} reason={phase.reason} onUnlocked={() => void enter()} onSwitchUser={() => setPhase({ kind: 'signIn' })} />
+          <LockScreen
+            name={phase.name}
+            reason={phase.reason}
+            onUnlocked={() => void enter()}
+            onSwitchUser={() => setPhase({ kind: 'signIn' })}
+          />
         )}
-        {phase.kind === 'changePassword' && <ChangePasswordScreen name={phase.me.user.name} onChanged={() => void enter()} onSignOut={() => void signOut()} />}
+        {phase.kind === 'changePassword' && (
+          <ChangePasswordScreen name={phase.me.user.name} onChanged={() => void enter()} onSignOut={() => void signOut()} />
+        )}
         {session && <SignedIn session={session} />}
       </ApiContext.Provider>
     </ThemeContext.Provider>

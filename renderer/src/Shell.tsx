@@ -24,10 +24,14 @@ export function Shell() {
 
   return (
     <div className="shell">
-      <a className="skip-link" href="#content" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('content')?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#content"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('content')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <aside className="sidebar">

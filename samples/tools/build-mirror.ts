@@ -15,7 +15,15 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { artifactFromImage, parseDigest, pushToRegistry, sha256Digest, type BlobSource, type LayoutEntry, type OciArtifact } from '../../src/oci';
+import {
+  artifactFromImage,
+  parseDigest,
+  pushToRegistry,
+  sha256Digest,
+  type BlobSource,
+  type LayoutEntry,
+  type OciArtifact,
+} from '../../src/oci';
 import { writeOciLayout } from '../../src/oci';
 import { isLoopbackHost, parseRegistryUrl } from '../../src/mirror';
 import { buildReferrersIndex, signBundle, signClassic } from './sign';
@@ -26,7 +34,10 @@ export const SAMPLES_DIR = resolve(here, '..', 'bundles');
 export const SAMPLE_KEY = resolve(here, '..', 'keys', 'cosign.key');
 
 /** What sign.ts returns, as the writers in src/oci take it. */
-function toArtifact(signed: { manifest: Buffer; manifestDigest: string; manifestMediaType: string; blobs: Map<string, Buffer> }, artifactType?: string): OciArtifact {
+function toArtifact(
+  signed: { manifest: Buffer; manifestDigest: string; manifestMediaType: string; blobs: Map<string, Buffer> },
+  artifactType?: string,
+): OciArtifact {
   const blobs: BlobSource[] = [...signed.blobs.entries()].map(([digest, buffer]) => {
     if (sha256Digest(buffer) !== digest) throw new Error(`sign.ts returned a blob that does not match ${digest}`);
     return { digest: parseDigest(digest).digest, size: buffer.length, buffer };
@@ -90,7 +101,13 @@ export async function sampleNames(dir = SAMPLES_DIR): Promise<string[]> {
   const names: string[] = [];
   for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!entry.isDirectory()) continue;
-    if (await stat(join(dir, entry.name, 'codebundle.yaml')).then(() => true, () => false)) names.push(entry.name);
+    if (
+      await stat(join(dir, entry.name, 'codebundle.yaml')).then(
+        () => true,
+        () => false,
+      )
+    )
+      names.push(entry.name);
     else console.error(`skipping samples/bundles/${entry.name}: no codebundle.yaml`);
   }
   return names;
@@ -138,7 +155,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const only = argValue(argv, '--only');
-  buildMirror({ out: resolve(out), push: argValue(argv, '--push'), keyFile: argValue(argv, '--key'), ...(only ? { only: only.split(',') } : {}) })
+  buildMirror({
+    out: resolve(out),
+    push: argValue(argv, '--push'),
+    keyFile: argValue(argv, '--key'),
+    ...(only ? { only: only.split(',') } : {}),
+  })
     .then(() => console.log(`OCI-layout mirror written to ${resolve(out)}`))
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

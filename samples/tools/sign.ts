@@ -104,7 +104,11 @@ export function publicKeyHint(privateKeyPem: string | Buffer): string {
 export function simpleSigningPayload(manifestDigest: string, dockerReference: string, annotations?: Record<string, string>): Buffer {
   hexOf(manifestDigest);
   const optional = annotations
-    ? Object.fromEntries(Object.keys(annotations).sort().map((k) => [k, annotations[k]]))
+    ? Object.fromEntries(
+        Object.keys(annotations)
+          .sort()
+          .map((k) => [k, annotations[k]]),
+      )
     : null;
   return Buffer.from(
     JSON.stringify({

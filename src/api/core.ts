@@ -6,7 +6,17 @@
  * is where validation, permissions and audit happen.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, Bus, systemClock, type AuditRecord, type Clock, type CoreContext, type ReadContext, type SettingsBlock, type SettingsOf } from '../kernel';
+import {
+  ApiError,
+  Bus,
+  systemClock,
+  type AuditRecord,
+  type Clock,
+  type CoreContext,
+  type ReadContext,
+  type SettingsBlock,
+  type SettingsOf,
+} from '../kernel';
 import { readSettings, type ScryptCost, type Store } from '../store';
 import { ENGINE_SETTINGS, EngineProvider, type ContainerEngine } from '../engine';
 import { IdentityService, Users, type ChainStart, type Sessions } from '../identity';

@@ -49,7 +49,10 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
       throw error;
     }
     if (!rolesAllow(session.roles, spec.access)) {
-      const error = new ApiError('FORBIDDEN', `Your roles (${session.roles.join(', ')}) do not allow "${String(name)}". Ask an admin for a role that does.`);
+      const error = new ApiError(
+        'FORBIDDEN',
+        `Your roles (${session.roles.join(', ')}) do not allow "${String(name)}". Ask an admin for a role that does.`,
+      );
       recordRefusal('denied', error, null);
       throw error;
     }
@@ -85,7 +88,13 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
       return result;
     },
     recordSuccess: (audit) => {
-      core.record({ actor, action: name, target: audit?.target ?? target, outcome: 'success', details: audit?.details ?? handler.details?.(input) ?? {} });
+      core.record({
+        actor,
+        action: name,
+        target: audit?.target ?? target,
+        outcome: 'success',
+        details: audit?.details ?? handler.details?.(input) ?? {},
+      });
       recorded = true;
     },
     markRecorded: () => {
@@ -105,7 +114,9 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
   const writes = spec.mutates || handler.kind === 'write';
   let output: unknown;
   try {
-    output = await (writes ? (handler.run as (c: HandlerContext, i: never) => unknown)(ctx, input) : (handler.run as (c: ReadHandlerContext, i: never) => unknown)(readCtx, input));
+    output = await (writes
+      ? (handler.run as (c: HandlerContext, i: never) => unknown)(ctx, input)
+      : (handler.run as (c: ReadHandlerContext, i: never) => unknown)(readCtx, input));
   } catch (error) {
     const shaped = error instanceof ApiError ? error : new ApiError('INTERNAL', toErrorShape(error).message, { cause: error });
     if (!recorded) recordRefusal('failure', shaped, target);
@@ -119,7 +130,9 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
     const flag = `audited:${String(name)}`;
     if (spec.auditRead === 'always' || !session.flags.has(flag)) {
       session.flags.add(flag);
-      core.store.db.transaction(() => core.record({ actor, action: name, target, outcome: 'success', details: handler.details?.(input) ?? {} }))();
+      core.store.db.transaction(() =>
+        core.record({ actor, action: name, target, outcome: 'success', details: handler.details?.(input) ?? {} }),
+      )();
     }
   }
   const checked = spec.output.safeParse(output);
@@ -148,7 +161,8 @@ export function subscribe<N extends SubName>(
   const session = resolveSession(core, sessionId);
   if (spec.access !== 'public') {
     if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
-    if (!rolesAllow(session.roles, spec.access)) throw new ApiError('FORBIDDEN', `Your roles do not allow subscribing to "${String(name)}".`);
+    if (!rolesAllow(session.roles, spec.access))
+      throw new ApiError('FORBIDDEN', `Your roles do not allow subscribing to "${String(name)}".`);
   }
   const parsed = spec.input.safeParse(rawInput ?? {});
   if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid input for ${String(name)}: ${describeZodError(parsed.error)}.`);

@@ -34,8 +34,32 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type Access = Permission | 'public';
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['signedIn', 'users.manage', 'settings.manage', 'trust.manage', 'runs.approve', 'runs.cancelAny', 'vault.manage', 'audit.read', 'backup.manage', 'runs.summarise', 'runs.export', 'redact.preview', 'redact.manage'],
-  operator: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage', 'runs.summarise', 'runs.export', 'redact.preview', 'redact.manage'],
+  admin: [
+    'signedIn',
+    'users.manage',
+    'settings.manage',
+    'trust.manage',
+    'runs.approve',
+    'runs.cancelAny',
+    'vault.manage',
+    'audit.read',
+    'backup.manage',
+    'runs.summarise',
+    'runs.export',
+    'redact.preview',
+    'redact.manage',
+  ],
+  operator: [
+    'signedIn',
+    'bundles.import',
+    'runs.start',
+    'runs.approve',
+    'vault.manage',
+    'runs.summarise',
+    'runs.export',
+    'redact.preview',
+    'redact.manage',
+  ],
   auditor: ['signedIn', 'audit.read', 'audit.export', 'redact.preview'],
   viewer: ['signedIn'],
 };

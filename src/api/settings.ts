@@ -12,7 +12,16 @@ import { RETENTION_SETTINGS, RUNNER_SETTINGS } from '../runner';
 import { REDACT_SETTINGS } from '../redact';
 import { LLM_SETTINGS } from '../llm';
 
-const BLOCKS = [IDENTITY_SETTINGS, AUDIT_SETTINGS, BUNDLE_SETTINGS, ENGINE_SETTINGS, RUNNER_SETTINGS, REDACT_SETTINGS, LLM_SETTINGS, RETENTION_SETTINGS] as const;
+const BLOCKS = [
+  IDENTITY_SETTINGS,
+  AUDIT_SETTINGS,
+  BUNDLE_SETTINGS,
+  ENGINE_SETTINGS,
+  RUNNER_SETTINGS,
+  REDACT_SETTINGS,
+  LLM_SETTINGS,
+  RETENTION_SETTINGS,
+] as const;
 
 type Joined<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R] ? H & Joined<R> : unknown;
 

@@ -162,7 +162,8 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
     parser.finish();
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    if (error instanceof TarError) result.archiveProblem = { kind: error.kind, message: error.message, ...(error.entry ? { entry: error.entry } : {}) };
+    if (error instanceof TarError)
+      result.archiveProblem = { kind: error.kind, message: error.message, ...(error.entry ? { entry: error.entry } : {}) };
     else result.archiveProblem = { kind: 'archive', message: gzipMessage(error) };
   }
   result.linesProblem = (splitter as LineSplitter | null)?.problem ?? null;

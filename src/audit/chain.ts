@@ -96,14 +96,31 @@ export function checkChain(
       return {
         ok: false,
         count,
-        problem: { kind: 'seq', seq: event.seq, expected: expectedSeq, message: `event ${event.seq} found where event ${expectedSeq} was expected (dropped, reordered or inserted events)` },
+        problem: {
+          kind: 'seq',
+          seq: event.seq,
+          expected: expectedSeq,
+          message: `event ${event.seq} found where event ${expectedSeq} was expected (dropped, reordered or inserted events)`,
+        },
       };
     }
     if (event.prevHash !== prev) {
-      return { ok: false, count, problem: { kind: 'prevHash', seq: event.seq, message: `event ${event.seq} does not link to the event before it (prevHash mismatch)` } };
+      return {
+        ok: false,
+        count,
+        problem: {
+          kind: 'prevHash',
+          seq: event.seq,
+          message: `event ${event.seq} does not link to the event before it (prevHash mismatch)`,
+        },
+      };
     }
     if (!event.redacted && detailsHashOf(event.details) !== event.detailsHash) {
-      return { ok: false, count, problem: { kind: 'detailsHash', seq: event.seq, message: `event ${event.seq} details were altered (detailsHash mismatch)` } };
+      return {
+        ok: false,
+        count,
+        problem: { kind: 'detailsHash', seq: event.seq, message: `event ${event.seq} details were altered (detailsHash mismatch)` },
+      };
     }
     if (eventHash(prev, event, event.detailsHash) !== event.hash) {
       return { ok: false, count, problem: { kind: 'hash', seq: event.seq, message: `event ${event.seq} was altered (hash mismatch)` } };

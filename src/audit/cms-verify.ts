@@ -9,7 +9,20 @@
  * itself being one of them is fine: that is how a self-signed workstation identity is trusted).
  */
 import { constants, createHash, verify } from 'node:crypto';
-import { DerError, TAG, children, content, contextTag, encoded, expectTag, parseDer, readOid, readSmallInteger, readTime, type DerNode } from './der';
+import {
+  DerError,
+  TAG,
+  children,
+  content,
+  contextTag,
+  encoded,
+  expectTag,
+  parseDer,
+  readOid,
+  readSmallInteger,
+  readTime,
+  type DerNode,
+} from './der';
 import { OID } from './oids';
 import { derToPem, fingerprintOf, nameText, parseCertificate, pemBlocksToDer, x509, type ParsedCertificate } from './x509';
 
@@ -50,7 +63,8 @@ interface SignerInfoParts {
 
 function readSignerInfo(node: DerNode): SignerInfoParts {
   const fields = children(expectTag(node, TAG.SEQUENCE, 'SignerInfo'));
-  if (readSmallInteger(fields[0]!) !== 1) fail('the signer is identified by key identifier (SignerInfo v3), which this verifier does not support');
+  if (readSmallInteger(fields[0]!) !== 1)
+    fail('the signer is identified by key identifier (SignerInfo v3), which this verifier does not support');
   const [issuer, serial] = children(expectTag(fields[1], TAG.SEQUENCE, 'issuerAndSerialNumber'));
   const digest = readOid(children(expectTag(fields[2], TAG.SEQUENCE, 'digestAlgorithm'))[0]!);
   if (digest !== OID.sha256) fail(`the signature uses digest ${digest}; only SHA-256 is accepted`);
@@ -81,7 +95,8 @@ function readAttributes(signedAttrs: DerNode): Map<string, DerNode[]> {
 function checkSignature(cert: ParsedCertificate, algorithm: string, data: Buffer, signature: Buffer): boolean {
   const key = x509(cert.der).publicKey;
   if (key.asymmetricKeyType === 'rsa') {
-    if (algorithm !== OID.rsaEncryption && algorithm !== OID.sha256WithRSAEncryption) fail(`signature algorithm ${algorithm} does not fit an RSA key`);
+    if (algorithm !== OID.rsaEncryption && algorithm !== OID.sha256WithRSAEncryption)
+      fail(`signature algorithm ${algorithm} does not fit an RSA key`);
     return verify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
   }
   if (key.asymmetricKeyType === 'ec') {
@@ -103,7 +118,9 @@ function chainsTo(signer: Buffer, anchors: Buffer[], intermediates: Buffer[]): b
       return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
     };
     if (anchors.some(issuedBy)) return true;
-    const next = intermediates.find((candidate) => !candidate.equals(current) && !seen.has(candidate.toString('base64')) && issuedBy(candidate));
+    const next = intermediates.find(
+      (candidate) => !candidate.equals(current) && !seen.has(candidate.toString('base64')) && issuedBy(candidate),
+    );
     if (!next) return false;
     seen.add(next.toString('base64'));
     current = next;
@@ -113,7 +130,14 @@ function chainsTo(signer: Buffer, anchors: Buffer[], intermediates: Buffer[]): b
 
 /** Verifies `p7s` (DER) as a detached signature over `contentBytes`. Never throws for bad input. */
 export function verifyDetached(p7s: Buffer, contentBytes: Buffer, options: VerifyDetachedOptions = {}): DetachedVerification {
-  const result: DetachedVerification = { ok: false, signerCertPem: null, fingerprint: null, subject: null, signingTime: null, trusted: null };
+  const result: DetachedVerification = {
+    ok: false,
+    signerCertPem: null,
+    fingerprint: null,
+    subject: null,
+    signingTime: null,
+    trusted: null,
+  };
   try {
     const [contentType, wrapped] = children(expectTag(parseDer(p7s), TAG.SEQUENCE, 'ContentInfo'));
     if (readOid(contentType!) !== OID.signedData) fail('the signature file is not CMS SignedData');
@@ -122,7 +146,12 @@ export function verifyDetached(p7s: Buffer, contentBytes: Buffer, options: Verif
     const encap = children(expectTag(fields[2], TAG.SEQUENCE, 'encapContentInfo'));
     if (readOid(encap[0]!) !== OID.data) fail('the signed content type is not id-data');
     if (encap.length !== 1) fail('the signature embeds its content; a detached signature is expected');
-    const certificates = fields[3]?.tag === contextTag(0) ? children(fields[3]).filter((n) => n.tag === TAG.SEQUENCE).map(encoded) : [];
+    const certificates =
+      fields[3]?.tag === contextTag(0)
+        ? children(fields[3])
+            .filter((n) => n.tag === TAG.SEQUENCE)
+            .map(encoded)
+        : [];
     const signerInfos = children(expectTag(fields[fields.length - 1], TAG.SET, 'signerInfos'));
     if (signerInfos.length !== 1) fail(`the signature has ${signerInfos.length} signers; exactly one is expected`);
     const signer = readSignerInfo(signerInfos[0]!);
@@ -153,12 +182,18 @@ export function verifyDetached(p7s: Buffer, contentBytes: Buffer, options: Verif
     }
     const at = signingTime ?? new Date();
     if (at < cert.notBefore || at > cert.notAfter) {
-      fail(`the signer certificate was not valid at the signing time ${at.toISOString()} (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`);
+      fail(
+        `the signer certificate was not valid at the signing time ${at.toISOString()} (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`,
+      );
     }
     if (options.caPem !== undefined) {
       const anchors = pemBlocksToDer(options.caPem);
       if (anchors.length === 0) fail('the CA file holds no PEM certificate');
-      result.trusted = chainsTo(cert.der, anchors, certificates.map((der) => Buffer.from(der)));
+      result.trusted = chainsTo(
+        cert.der,
+        anchors,
+        certificates.map((der) => Buffer.from(der)),
+      );
       if (!result.trusted) {
         result.failure = 'untrusted';
         result.reason = `the signer certificate (${result.fingerprint}) is not issued by the given CA`;

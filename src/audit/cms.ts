@@ -22,7 +22,11 @@ export interface SignOptions {
 }
 
 /** Signs `content` and returns the DER of a detached CMS SignedData (`manifest.json.p7s`). */
-export function signDetached(content: Buffer, identity: Pick<SigningIdentity, 'certPem' | 'keyPem'> & { chainPem?: string[] }, options: SignOptions = {}): Buffer {
+export function signDetached(
+  content: Buffer,
+  identity: Pick<SigningIdentity, 'certPem' | 'keyPem'> & { chainPem?: string[] },
+  options: SignOptions = {},
+): Buffer {
   const key = createPrivateKey(identity.keyPem);
   const certDer = pemToDer(identity.certPem);
   const cert = parseCertificate(certDer);
@@ -50,7 +54,10 @@ export function signDetached(content: Buffer, identity: Pick<SigningIdentity, 'c
     A.uint(1),
     A.setOf(A.algorithm(OID.sha256, null)),
     A.seq(A.oid(OID.data)),
-    A.implicitSetOf(0, [certDer, ...chain].map((der) => A.fromDer(der))),
+    A.implicitSetOf(
+      0,
+      [certDer, ...chain].map((der) => A.fromDer(der)),
+    ),
     A.setOf(signerInfo),
   );
   return A.toDer(A.seq(A.oid(OID.signedData), A.explicit(0, signedData)));

@@ -108,7 +108,13 @@ export function checkContinuity(bundles: BundleFacts[]): ContinuityFinding[] {
   const sorted = [...bundles].sort((a, b) => a.firstSeq - b.firstSeq || a.lastSeq - b.lastSeq);
   const workstations = new Set(sorted.map((b) => b.workstationId));
   if (workstations.size > 1) {
-    findings.push({ kind: 'workstation', ok: false, from: null, to: null, message: `the bundles come from ${workstations.size} different workstations (${[...workstations].join(', ')}); verify each workstation's exports separately` });
+    findings.push({
+      kind: 'workstation',
+      ok: false,
+      from: null,
+      to: null,
+      message: `the bundles come from ${workstations.size} different workstations (${[...workstations].join(', ')}); verify each workstation's exports separately`,
+    });
   }
   const earliest = sorted[0]!;
   if (earliest.firstSeq > 1) {
@@ -155,7 +161,13 @@ function linkAdjacent(prev: BundleFacts, next: BundleFacts, findings: Continuity
     });
     return;
   }
-  findings.push({ kind: 'linked', ok: true, from: prev.exportId, to: next.exportId, message: `${describe(next)} continues ${describe(prev)}` });
+  findings.push({
+    kind: 'linked',
+    ok: true,
+    from: prev.exportId,
+    to: next.exportId,
+    message: `${describe(next)} continues ${describe(prev)}`,
+  });
   if (next.previousExportId !== prev.exportId) {
     findings.push({
       kind: 'previousExport',
@@ -167,7 +179,13 @@ function linkAdjacent(prev: BundleFacts, next: BundleFacts, findings: Continuity
   }
   if (prev.signer && next.signer && prev.signer.fingerprint !== next.signer.fingerprint) {
     if (endorsedRotation(prev, next)) {
-      findings.push({ kind: 'signerRotated', ok: true, from: prev.exportId, to: next.exportId, message: `the signing identity changed from ${prev.signer.fingerprint} to ${next.signer.fingerprint}, endorsed by the old identity in the chain` });
+      findings.push({
+        kind: 'signerRotated',
+        ok: true,
+        from: prev.exportId,
+        to: next.exportId,
+        message: `the signing identity changed from ${prev.signer.fingerprint} to ${next.signer.fingerprint}, endorsed by the old identity in the chain`,
+      });
     } else {
       findings.push({
         kind: 'signerChanged',
@@ -198,9 +216,17 @@ function compareOverlapping(earlier: BundleFacts[], next: BundleFacts, findings:
       return;
     }
   }
-  const twin = earlier.find((o) => o.exportId === next.exportId && o.firstSeq === next.firstSeq && o.lastSeq === next.lastSeq && o.lastHash === next.lastHash);
+  const twin = earlier.find(
+    (o) => o.exportId === next.exportId && o.firstSeq === next.firstSeq && o.lastSeq === next.lastSeq && o.lastHash === next.lastHash,
+  );
   if (twin) {
-    findings.push({ kind: 'duplicate', ok: true, from: twin.exportId, to: next.exportId, message: `export ${next.exportId} was given twice (${twin.path}, ${next.path})` });
+    findings.push({
+      kind: 'duplicate',
+      ok: true,
+      from: twin.exportId,
+      to: next.exportId,
+      message: `export ${next.exportId} was given twice (${twin.path}, ${next.path})`,
+    });
     return;
   }
   const covering = earlier.filter((o) => o.lastSeq >= next.firstSeq);

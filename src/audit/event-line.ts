@@ -207,7 +207,19 @@ export function canonicalEventLine(e: AuditEvent): string {
   if (details === NOT_PLAIN) return lineFromParts(e, textsOf(e), fastCanonical(e.details ?? null));
   // Object literals in canonical key order: JSON.stringify writes them as canonicalJson does.
   return e.redacted === undefined
-    ? JSON.stringify({ action: e.action, actor: e.actor, details, detailsHash: e.detailsHash, hash: e.hash, mono: e.mono, outcome: e.outcome, prevHash: e.prevHash, seq: e.seq, target: e.target, time: e.time })
+    ? JSON.stringify({
+        action: e.action,
+        actor: e.actor,
+        details,
+        detailsHash: e.detailsHash,
+        hash: e.hash,
+        mono: e.mono,
+        outcome: e.outcome,
+        prevHash: e.prevHash,
+        seq: e.seq,
+        target: e.target,
+        time: e.time,
+      })
     : JSON.stringify({
         action: e.action,
         actor: e.actor,
@@ -229,7 +241,20 @@ export type EventProblem =
   | { kind: 'chain'; chainKind: ChainProblem['kind']; line: number; seq: number; message: string }
   | { kind: 'nonCanonical'; line: number; seq: number; message: string };
 
-const EVENT_KEYS = new Set(['seq', 'time', 'mono', 'actor', 'action', 'target', 'outcome', 'details', 'detailsHash', 'prevHash', 'hash', 'redacted']);
+const EVENT_KEYS = new Set([
+  'seq',
+  'time',
+  'mono',
+  'actor',
+  'action',
+  'target',
+  'outcome',
+  'details',
+  'detailsHash',
+  'prevHash',
+  'hash',
+  'redacted',
+]);
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Why a parsed line is not an exported audit event, or null when it has the right shape. */
@@ -290,7 +315,9 @@ function sameHash(a: Uint8Array, aAt: number, b: Uint8Array): boolean {
  * making a Buffer for the digest (about 2 us) than hashing (about 0.2 us) or making the hex string.
  */
 const sha256Hex: (data: Uint8Array) => string =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** Whether buf[pos, pos + 64) spells `hex` (64 lower-case hex digits). */
 function spellsHex(buf: Uint8Array, pos: number, hex: string): boolean {
@@ -383,7 +410,9 @@ export class EventLineChecker {
       if (this.count === 0) this.firstPrevHash = buf.toString('latin1', spans[SPAN.prevHash], spans[SPAN.prevHash]! + 64);
       const action0 = spans[SPAN.action]!;
       const action1 = spans[SPAN.action + 1]!;
-      const wanted = this.count === 0 || this.collectActions.some((a) => a.length === action1 - action0 && buf.compare(a, 0, a.length, action0, action1) === 0);
+      const wanted =
+        this.count === 0 ||
+        this.collectActions.some((a) => a.length === action1 - action0 && buf.compare(a, 0, a.length, action0, action1) === 0);
       this.accept(seq, spans[SPAN.redacted] === 1, wanted ? (JSON.parse(buf.toString('utf8', start, end)) as AuditEvent) : null);
       return true;
     }
@@ -425,7 +454,8 @@ export class EventLineChecker {
     n = put(out, n, buf, s[SPAN.time]!, s[SPAN.time + 1]!);
     out[n++] = 0x7d;
     if (!decodeHash(buf, s[SPAN.detailsHash]!, out, n)) return false;
-    if (s[SPAN.redacted] !== 1 && !spellsHex(buf, s[SPAN.detailsHash]!, sha256Hex(buf.subarray(s[SPAN.details], s[SPAN.details + 1])))) return false;
+    if (s[SPAN.redacted] !== 1 && !spellsHex(buf, s[SPAN.detailsHash]!, sha256Hex(buf.subarray(s[SPAN.details], s[SPAN.details + 1]))))
+      return false;
     n += 32;
     if (!spellsHex(buf, s[SPAN.hash]!, sha256Hex((this.scratchViews[n] ??= out.subarray(0, n))))) return false;
     return decodeHash(buf, s[SPAN.hash]!, this.decoded, 0);
@@ -442,14 +472,22 @@ export class EventLineChecker {
     }
     const shape = eventShapeProblem(event);
     if (shape) {
-      this.problem = { kind: 'eventSyntax', line: lineNumber, message: `line ${lineNumber} of events.jsonl is not an audit event: ${shape}` };
+      this.problem = {
+        kind: 'eventSyntax',
+        line: lineNumber,
+        message: `line ${lineNumber} of events.jsonl is not an audit event: ${shape}`,
+      };
       return false;
     }
     let details: string;
     try {
       details = fastCanonical(event.details);
     } catch (error) {
-      this.problem = { kind: 'eventSyntax', line: lineNumber, message: `event ${event.seq} details cannot be hashed: ${error instanceof Error ? error.message : String(error)}` };
+      this.problem = {
+        kind: 'eventSyntax',
+        line: lineNumber,
+        message: `event ${event.seq} details cannot be hashed: ${error instanceof Error ? error.message : String(error)}`,
+      };
       return false;
     }
     if (this.count === 0) this.firstPrevHash = event.prevHash;
@@ -460,7 +498,12 @@ export class EventLineChecker {
       return false;
     }
     if (lineFromParts(event, textsOf(event), details) !== text) {
-      this.problem = { kind: 'nonCanonical', line: lineNumber, seq: event.seq, message: `event ${event.seq} is not written in canonical form (the file was rewritten)` };
+      this.problem = {
+        kind: 'nonCanonical',
+        line: lineNumber,
+        seq: event.seq,
+        message: `event ${event.seq} is not written in canonical form (the file was rewritten)`,
+      };
       return false;
     }
     this.decoded.write(event.hash, 'hex');

@@ -124,7 +124,8 @@ function scanInteger(buf: Uint8Array, pos: number, end: number): number {
   }
   const digits = p - first;
   if (digits > 16) return -1;
-  if (digits === 16 && Number(Buffer.from(buf.buffer, buf.byteOffset + first, digits).toString('latin1')) > Number.MAX_SAFE_INTEGER) return -1;
+  if (digits === 16 && Number(Buffer.from(buf.buffer, buf.byteOffset + first, digits).toString('latin1')) > Number.MAX_SAFE_INTEGER)
+    return -1;
   const next = buf[p];
   if (next === 0x2e || next === 0x65 || next === 0x45) return -1; // fraction or exponent
   return p;

@@ -31,7 +31,16 @@ import { signDetached } from './cms';
 import { verifyDetached } from './cms-verify';
 import { canonicalEventLine } from './event-line';
 import { keyMatchesCertificate, type SigningIdentity } from './identity';
-import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_VERSION, EXPORT_ID, HEX64, manifestBytes, type ExportManifest, type ManifestFile } from './manifest';
+import {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  EXPORT_ID,
+  HEX64,
+  manifestBytes,
+  type ExportManifest,
+  type ManifestFile,
+} from './manifest';
 import { exportReadme } from './readme';
 import { tarEnd, tarEntry, tarHeader, tarPadding } from './tar';
 import { fingerprintOf, nameText, pemToDer, x509 } from './x509';
@@ -107,14 +116,17 @@ async function exists(path: string): Promise<boolean> {
 
 function checkOptions(options: WriteExportOptions): { createdAt: string; level: number } {
   if (!EXPORT_ID.test(options.exportId)) throw invalid('The export id must be 1-128 letters, digits, dots, colons, dashes or underscores.');
-  if (options.previousExportId !== null && !EXPORT_ID.test(options.previousExportId)) throw invalid('The previous export id is not a valid export id.');
-  if (!HEX64.test(options.firstPrevHash)) throw invalid('firstPrevHash must be 64 lower-case hex digits (the previous export\'s last hash).');
+  if (options.previousExportId !== null && !EXPORT_ID.test(options.previousExportId))
+    throw invalid('The previous export id is not a valid export id.');
+  if (!HEX64.test(options.firstPrevHash))
+    throw invalid("firstPrevHash must be 64 lower-case hex digits (the previous export's last hash).");
   if (options.workstationId.length === 0) throw invalid('The workstation id is empty.');
   const created = options.createdAt instanceof Date ? options.createdAt : new Date(options.createdAt);
   if (Number.isNaN(created.getTime())) throw invalid('createdAt is not a valid date.');
   const level = options.compressionLevel ?? 3;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw invalid('compressionLevel must be 1 to 9.');
-  if (options.redaction && (!options.redaction.ruleSet || !options.redaction.version)) throw invalid('A redaction hook needs a rule-set name and version.');
+  if (options.redaction && (!options.redaction.ruleSet || !options.redaction.version))
+    throw invalid('A redaction hook needs a rule-set name and version.');
   return { createdAt: created.toISOString(), level };
 }
 
@@ -156,14 +168,18 @@ class EventsEncoder {
 
   /** Hands back a block `add` or `flush` returned, once nothing reads it any more. */
   release(block: Buffer): void {
-    if (block.buffer.byteLength === MEMBER_BYTES + BLOCK_SLACK && block.byteOffset === 0) this.free.push(Buffer.from(block.buffer, 0, block.buffer.byteLength));
+    if (block.buffer.byteLength === MEMBER_BYTES + BLOCK_SLACK && block.byteOffset === 0)
+      this.free.push(Buffer.from(block.buffer, 0, block.buffer.byteLength));
   }
 
   /** Adds one event; returns a full block to compress, if one is ready. */
   add(event: AuditEvent): Buffer | null {
     if (this.count === 0) this.firstSeq = event.seq;
     else if (event.seq !== this.lastSeq + 1) {
-      throw new ApiError('VERIFY_FAILED', `The events to export are not contiguous: event ${event.seq} follows event ${this.lastSeq}. Run the store check before exporting.`);
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `The events to export are not contiguous: event ${event.seq} follows event ${this.lastSeq}. Run the store check before exporting.`,
+      );
     }
     if (event.prevHash !== this.lastHash) {
       throw new ApiError(
@@ -234,7 +250,14 @@ class EventsEncoder {
  * zlib's default 16 KiB steps, every step waits for the main thread to be free. Memory stays small:
  * about 4 MiB per block queued or in work.
  */
-async function writeEventMembers(handle: FileHandle, start: number, encoder: EventsEncoder, blocks: AsyncIterable<Buffer>, level: number, signal: AbortSignal | undefined): Promise<number> {
+async function writeEventMembers(
+  handle: FileHandle,
+  start: number,
+  encoder: EventsEncoder,
+  blocks: AsyncIterable<Buffer>,
+  level: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const lanes: Array<Promise<unknown>> = Array.from({ length: Math.max(2, Math.min(4, availableParallelism())) }, () => Promise.resolve());
   const limit = lanes.length + QUEUED_BLOCKS;
   /** Per block not yet written: the position after its member, once written. */
@@ -316,12 +339,20 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
   }
   const certDer = pemToDer(options.identity.certPem);
   const signer = { fingerprint: fingerprintOf(certDer), subject: nameText(x509(certDer).subject) };
-  if (await exists(outPath)) throw new ApiError('CONFLICT', `${outPath} already exists; choose another file name or move the old file away.`);
+  if (await exists(outPath))
+    throw new ApiError('CONFLICT', `${outPath} already exists; choose another file name or move the old file away.`);
   const folder = dirname(outPath);
   const tempPath = join(folder, `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`);
   const mtime = new Date(createdAt);
   const readme = Buffer.from(
-    exportReadme({ exportId: options.exportId, previousExportId: options.previousExportId, workstationId: options.workstationId, createdAt, signer, fileName: basename(outPath) }),
+    exportReadme({
+      exportId: options.exportId,
+      previousExportId: options.previousExportId,
+      workstationId: options.workstationId,
+      createdAt,
+      signer,
+      fileName: basename(outPath),
+    }),
     'utf8',
   );
   const readmeEntry = tarEntry(BUNDLE_FILES.readme, readme, mtime);
@@ -333,7 +364,9 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
     try {
       handle = await open(tempPath, 'wx', 0o600);
     } catch (error) {
-      throw invalid(`Cannot write to ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check that the folder exists and is writable.`);
+      throw invalid(
+        `Cannot write to ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check that the folder exists and is writable.`,
+      );
     }
     const encoder = new EventsEncoder(options, signal);
     let position = await writeEventMembers(handle, reserved, encoder, encodeEvents(encoder, options.events), level, signal);
@@ -358,23 +391,39 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
       files,
       signer,
       redaction: options.redaction
-        ? { ruleSet: options.redaction.ruleSet, version: options.redaction.version, replacements: encoder.replacements, events: encoder.redactedEvents, ...(options.redaction.counts ? { rules: options.redaction.counts() } : {}) }
+        ? {
+            ruleSet: options.redaction.ruleSet,
+            version: options.redaction.version,
+            replacements: encoder.replacements,
+            events: encoder.redactedEvents,
+            ...(options.redaction.counts ? { rules: options.redaction.counts() } : {}),
+          }
         : null,
     };
     const manifestJson = manifestBytes(manifest);
     const signature = signDetached(manifestJson, options.identity, { signingTime: new Date(options.createdAt) });
     const selfCheck = verifyDetached(signature, manifestJson);
-    if (!selfCheck.ok) throw new ApiError('INTERNAL', `The export signature does not verify (${selfCheck.reason ?? 'unknown'}); the export was not written.`);
+    if (!selfCheck.ok)
+      throw new ApiError(
+        'INTERNAL',
+        `The export signature does not verify (${selfCheck.reason ?? 'unknown'}); the export was not written.`,
+      );
     signal?.throwIfAborted();
 
     const tail = gzipSync(
-      Buffer.concat([tarPadding(encoder.bytes), tarEntry(BUNDLE_FILES.manifest, manifestJson, mtime), tarEntry(BUNDLE_FILES.signature, signature, mtime), tarEnd()]),
+      Buffer.concat([
+        tarPadding(encoder.bytes),
+        tarEntry(BUNDLE_FILES.manifest, manifestJson, mtime),
+        tarEntry(BUNDLE_FILES.signature, signature, mtime),
+        tarEnd(),
+      ]),
       { level },
     );
     await writeAt(handle, tail, position);
     position += tail.length;
     const head = gzipSync(Buffer.concat([readmeEntry, tarHeader(BUNDLE_FILES.events, encoder.bytes, mtime)]), { level: 0 });
-    if (head.length !== reserved) throw new ApiError('INTERNAL', 'The archive header did not fit its reserved space; the export was not written.');
+    if (head.length !== reserved)
+      throw new ApiError('INTERNAL', 'The archive header did not fit its reserved space; the export was not written.');
     await writeAt(handle, head, 0);
     await handle.truncate(position);
     await handle.sync();

@@ -70,7 +70,10 @@ export function lastExport(db: ReadonlyDb): ExportRow | undefined {
 }
 
 /** Where the next export starts: after the last export, or at the chain's start. */
-export function nextRangeStart(db: ReadonlyDb, workstationId: string): { firstSeq: number; firstPrevHash: string; previousId: string | null } {
+export function nextRangeStart(
+  db: ReadonlyDb,
+  workstationId: string,
+): { firstSeq: number; firstPrevHash: string; previousId: string | null } {
   const last = lastExport(db);
   if (last) return { firstSeq: last.lastSeq + 1, firstPrevHash: last.lastHash, previousId: last.id };
   return { firstSeq: 1, firstPrevHash: genesisPrevHash(workstationId), previousId: null };
@@ -108,10 +111,16 @@ export function readAnchor(db: ReadonlyDb): Anchor | null {
 export function pruneThrough(db: Database, throughSeq: number): { deleted: number; anchor: Anchor } {
   const confirmed = db.prepare('SELECT max(last_seq) AS s FROM audit_exports WHERE confirmed_at IS NOT NULL').get() as { s: number | null };
   if (confirmed.s === null) {
-    throw new ApiError('POLICY_DENIED', 'No export has been confirmed as delivered yet. Export, carry it to the SIEM, then "airgap-runner audit confirm EXPORT_ID".');
+    throw new ApiError(
+      'POLICY_DENIED',
+      'No export has been confirmed as delivered yet. Export, carry it to the SIEM, then "airgap-runner audit confirm EXPORT_ID".',
+    );
   }
   if (throughSeq > confirmed.s) {
-    throw new ApiError('POLICY_DENIED', `Events after ${confirmed.s} are not in a confirmed export. Prune through ${confirmed.s} at most, or confirm a later export first.`);
+    throw new ApiError(
+      'POLICY_DENIED',
+      `Events after ${confirmed.s} are not in a confirmed export. Prune through ${confirmed.s} at most, or confirm a later export first.`,
+    );
   }
   const last = db.prepare('SELECT seq, hash FROM audit_events WHERE seq = ?').get(throughSeq) as Anchor | undefined;
   const current = readAnchor(db);
@@ -120,6 +129,8 @@ export function pruneThrough(db: Database, throughSeq: number): { deleted: numbe
     throw new ApiError('NOT_FOUND', `There is no event ${throughSeq}.`);
   }
   const deleted = db.prepare('DELETE FROM audit_events WHERE seq <= ?').run(throughSeq).changes;
-  db.prepare("INSERT INTO meta(key, value) VALUES ('audit_anchor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify(last));
+  db.prepare("INSERT INTO meta(key, value) VALUES ('audit_anchor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+    JSON.stringify(last),
+  );
   return { deleted, anchor: last };
 }

@@ -48,17 +48,36 @@ export function hasIdentity(db: ReadonlyDb): boolean {
 /** The certificate only: anyone signed in may see who signs this workstation's exports. */
 export function identityCertificate(db: ReadonlyDb) {
   const row = activeRow(db);
-  if (!row) throw new ApiError('NOT_FOUND', 'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".');
-  return { certPem: row.cert_pem, chainPem: JSON.parse(row.chain_pem) as string[], createdAt: row.created_at, ...describeIdentity(row.cert_pem) };
+  if (!row)
+    throw new ApiError(
+      'NOT_FOUND',
+      'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".',
+    );
+  return {
+    certPem: row.cert_pem,
+    chainPem: JSON.parse(row.chain_pem) as string[],
+    createdAt: row.created_at,
+    ...describeIdentity(row.cert_pem),
+  };
 }
 
 /** The identity with its private key, for signing. Needs the audit key. */
 export function loadIdentity(db: ReadonlyDb, keyring: Pick<Keyring, 'audit'>): SigningIdentity {
   const row = activeRow(db);
-  if (!row) throw new ApiError('NOT_FOUND', 'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".');
+  if (!row)
+    throw new ApiError(
+      'NOT_FOUND',
+      'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".',
+    );
   const key = aesGcmDecrypt(needAuditKey(keyring), JSON.parse(row.key_sealed) as Sealed, AAD);
-  if (!key) throw new ApiError('VERIFY_FAILED', 'The audit signing key does not open with your audit key. Ask an admin to re-grant your roles.');
-  return { certPem: row.cert_pem, keyPem: key.toString('utf8'), fingerprint: row.fingerprint, chainPem: JSON.parse(row.chain_pem) as string[] };
+  if (!key)
+    throw new ApiError('VERIFY_FAILED', 'The audit signing key does not open with your audit key. Ask an admin to re-grant your roles.');
+  return {
+    certPem: row.cert_pem,
+    keyPem: key.toString('utf8'),
+    fingerprint: row.fingerprint,
+    chainPem: JSON.parse(row.chain_pem) as string[],
+  };
 }
 
 /** Rotation hook: re-seals every stored private key under the new audit key. */
@@ -67,7 +86,10 @@ export function reencryptIdentity(db: Database, oldKeys: Keyring, newKeys: Keyri
   for (const row of rows) {
     const key = aesGcmDecrypt(needAuditKey(oldKeys), JSON.parse(row.key_sealed) as Sealed, AAD);
     if (!key) throw new Error(`audit identity ${row.id} does not open with the current audit key`);
-    db.prepare('UPDATE audit_identity SET key_sealed = ? WHERE id = ?').run(JSON.stringify(aesGcmEncrypt(needAuditKey(newKeys), key, AAD)), row.id);
+    db.prepare('UPDATE audit_identity SET key_sealed = ? WHERE id = ?').run(
+      JSON.stringify(aesGcmEncrypt(needAuditKey(newKeys), key, AAD)),
+      row.id,
+    );
     key.fill(0);
   }
 }

@@ -76,7 +76,9 @@ function extension(id: string, critical: boolean, value: A.Asn1): A.Asn1 {
 /** Key identifier method 1 of RFC 5280: SHA-1 of the subjectPublicKey bits. */
 function keyIdentifier(spkiDer: Buffer): Buffer {
   const [, bits] = children(expectTag(parseDer(spkiDer), TAG.SEQUENCE, 'SubjectPublicKeyInfo'));
-  return createHash('sha1').update(content(expectTag(bits, TAG.BIT_STRING, 'subjectPublicKey')).subarray(1)).digest();
+  return createHash('sha1')
+    .update(content(expectTag(bits, TAG.BIT_STRING, 'subjectPublicKey')).subarray(1))
+    .digest();
 }
 
 export function signatureAlgorithmFor(key: KeyObject): A.Asn1 {
@@ -94,7 +96,8 @@ export async function generateIdentity(options: GenerateIdentityOptions): Promis
   const commonName = checkName('common name', options.commonName);
   const workstationId = checkName('workstation id', options.workstationId);
   const validityDays = options.validityDays ?? 3650;
-  if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > 36500) throw invalid('validityDays must be a whole number of days between 1 and 36500.');
+  if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > 36500)
+    throw invalid('validityDays must be a whole number of days between 1 and 36500.');
   const { publicKey, privateKey } =
     options.kind === 'rsa'
       ? await generateKeyPairAsync('rsa', { modulusLength: 3072, publicExponent: 0x10001 })
@@ -167,7 +170,9 @@ export function importPkcs12(data: Buffer, password: string, now = new Date()): 
     if (/MAC could not be verified|decrypt|password/i.test(text)) {
       throw invalid('Could not open the PKCS#12 file: the password is wrong. Check the password and try again.');
     }
-    throw invalid('Could not read the PKCS#12 file (not PKCS#12, damaged, or an unsupported encryption). Export it again with `openssl pkcs12 -export` and retry.');
+    throw invalid(
+      'Could not read the PKCS#12 file (not PKCS#12, damaged, or an unsupported encryption). Export it again with `openssl pkcs12 -export` and retry.',
+    );
   }
   const keyBags = [
     ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? []),
@@ -193,10 +198,14 @@ export function importPkcs12(data: Buffer, password: string, now = new Date()): 
   }
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
-  const certs = certBags.map((bag) => (bag.cert ? A.toDer(forge.pki.certificateToAsn1(bag.cert)) : A.toDer((bag as { asn1: forge.asn1.Asn1 }).asn1)));
+  const certs = certBags.map((bag) =>
+    bag.cert ? A.toDer(forge.pki.certificateToAsn1(bag.cert)) : A.toDer((bag as { asn1: forge.asn1.Asn1 }).asn1),
+  );
   const mine = certs.filter((der) => x509(der).publicKey.export({ type: 'spki', format: 'der' }).equals(spki));
   if (mine.length === 0) {
-    throw invalid('The certificate in the PKCS#12 file does not belong to its private key. Export the matching certificate and key together.');
+    throw invalid(
+      'The certificate in the PKCS#12 file does not belong to its private key. Export the matching certificate and key together.',
+    );
   }
   const certDer = mine[0]!;
   const parsed = parseCertificate(certDer);
@@ -204,7 +213,10 @@ export function importPkcs12(data: Buffer, password: string, now = new Date()): 
     throw invalid(`The certificate expired on ${parsed.notAfter.toISOString()}; ask your CA for a new one.`);
   }
   const unfit = cmsSigningUnfitness(parsed);
-  if (unfit) throw invalid(`The certificate cannot sign audit exports: ${unfit}. Ask your CA for a certificate with key usage digitalSignature and extended key usage emailProtection.`);
+  if (unfit)
+    throw invalid(
+      `The certificate cannot sign audit exports: ${unfit}. Ask your CA for a certificate with key usage digitalSignature and extended key usage emailProtection.`,
+    );
   return {
     certPem: derToPem(certDer),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

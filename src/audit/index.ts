@@ -3,7 +3,18 @@
  * check), the workstation's signing identity, export bundles carried by hand, and their verifier.
  */
 export { AUDIT_OUTCOMES, GENESIS_ACTION, type AuditEvent, type AuditOutcome } from './chain';
-export { appendEvent, appendGenesis, chainHead, firstEventTime, checkStoredChain, iterateEvents, pagedEvents, queryEvents, type AuditQuery, type NewEvent } from './log';
+export {
+  appendEvent,
+  appendGenesis,
+  chainHead,
+  firstEventTime,
+  checkStoredChain,
+  iterateEvents,
+  pagedEvents,
+  queryEvents,
+  type AuditQuery,
+  type NewEvent,
+} from './log';
 export { hasIdentity, identityCertificate, loadIdentity, saveIdentity, ensureIdentity, reencryptIdentity } from './identity-store';
 export { generateIdentity, importPkcs12, type SigningIdentity } from './identity';
 export { identityReplacementDetails } from './rotation';

@@ -84,7 +84,15 @@ function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: N
   const mono = prev ? Math.max(prev.mono + 1, wallMs) : wallMs;
   return sealEvent(
     prev ? prev.hash : genesisPrevHash(workstationId),
-    { seq: (prev?.seq ?? 0) + 1, time: wall.toISOString(), mono, actor: e.actor, action: e.action, target: e.target ?? null, outcome: e.outcome },
+    {
+      seq: (prev?.seq ?? 0) + 1,
+      time: wall.toISOString(),
+      mono,
+      actor: e.actor,
+      action: e.action,
+      target: e.target ?? null,
+      outcome: e.outcome,
+    },
     e.details ?? {},
   );
 }
@@ -137,7 +145,19 @@ type PageRow = [number, string, number, string, string, string | null, AuditOutc
 const PAGE_COLUMNS = 'seq, time, mono, actor, action, target, outcome, details, details_hash, prev_hash, hash';
 
 function pageRowToEvent(r: PageRow): AuditEvent {
-  return { seq: r[0], time: r[1], mono: r[2], actor: r[3], action: r[4], target: r[5], outcome: r[6], details: JSON.parse(r[7]), detailsHash: r[8], prevHash: r[9], hash: r[10] };
+  return {
+    seq: r[0],
+    time: r[1],
+    mono: r[2],
+    actor: r[3],
+    action: r[4],
+    target: r[5],
+    outcome: r[6],
+    details: JSON.parse(r[7]),
+    detailsHash: r[8],
+    prevHash: r[9],
+    hash: r[10],
+  };
 }
 
 function settle<T>(fn: () => T): Promise<T> {
@@ -213,7 +233,11 @@ export function checkStoredChain(
   const anchor = readAnchor(db);
   const first = db.prepare('SELECT * FROM audit_events ORDER BY seq LIMIT 1').get() as Row | undefined;
   if (!anchor && first && (first.action !== GENESIS_ACTION || JSON.parse(first.details).workstationId !== workstationId)) {
-    return { ok: false, count: 0, problem: { kind: 'prevHash', seq: first.seq, message: `event ${first.seq} is not this workstation's genesis event` } };
+    return {
+      ok: false,
+      count: 0,
+      problem: { kind: 'prevHash', seq: first.seq, message: `event ${first.seq} is not this workstation's genesis event` },
+    };
   }
   const result = anchor
     ? checkChain(iterateEvents(db), anchor.hash, anchor.seq + 1)

@@ -66,7 +66,9 @@ type Check = (value: unknown) => string | null;
 const isString: Check = (v) => (typeof v === 'string' ? null : 'is not a string');
 const isCount: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'is not a non-negative integer');
 const isCountMap: Check = (v) =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => isCount(n) === null) ? null : 'is not a map of counts';
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => isCount(n) === null)
+    ? null
+    : 'is not a map of counts';
 const isSeq: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? null : 'is not a positive integer');
 const matches =
   (re: RegExp, what: string): Check =>
@@ -97,7 +99,8 @@ export function parseManifest(bytes: Buffer): { ok: true; manifest: ExportManife
   }
   const problem = exactObject(value, 'manifest', {
     format: (v) => (v === BUNDLE_FORMAT ? null : `is not "${BUNDLE_FORMAT}" (not an Airgap Runner audit export)`),
-    version: (v) => (v === BUNDLE_VERSION ? null : `is ${JSON.stringify(v)}; this verifier reads version ${BUNDLE_VERSION} (use a newer verifier)`),
+    version: (v) =>
+      v === BUNDLE_VERSION ? null : `is ${JSON.stringify(v)}; this verifier reads version ${BUNDLE_VERSION} (use a newer verifier)`,
     exportId: matches(EXPORT_ID, 'a valid export id'),
     previousExportId: (v) => (v === null ? null : matches(EXPORT_ID, 'null or a valid export id')(v)),
     workstationId: isString,
@@ -108,7 +111,11 @@ export function parseManifest(bytes: Buffer): { ok: true; manifest: ExportManife
     files: (v, p) => {
       if (!Array.isArray(v)) return `${p} is not a list`;
       for (const [i, file] of v.entries()) {
-        const fileProblem = exactObject(file, `${p}[${i}]`, { name: matches(/^/, 'a name'), sha256: matches(HEX64, 'a SHA-256'), size: isCount });
+        const fileProblem = exactObject(file, `${p}[${i}]`, {
+          name: matches(/^/, 'a name'),
+          sha256: matches(HEX64, 'a SHA-256'),
+          size: isCount,
+        });
         if (fileProblem) return fileProblem;
       }
       return null;
@@ -128,7 +135,8 @@ export function parseManifest(bytes: Buffer): { ok: true; manifest: ExportManife
   if (problem) return { ok: false, message: problem };
   const manifest = value as ExportManifest;
   const { firstSeq, lastSeq, count } = manifest.range;
-  if (lastSeq !== firstSeq + count - 1) return { ok: false, message: 'manifest.range is inconsistent (lastSeq must be firstSeq + count - 1)' };
+  if (lastSeq !== firstSeq + count - 1)
+    return { ok: false, message: 'manifest.range is inconsistent (lastSeq must be firstSeq + count - 1)' };
   const names = manifest.files.map((f) => f.name);
   for (const name of names) {
     if (!isSafeEntryName(name) || name === BUNDLE_FILES.manifest || name === BUNDLE_FILES.signature) {

@@ -22,7 +22,10 @@ export interface IdentityReplacementDetails {
 }
 
 /** The details to record (with action IDENTITY_REPLACED_ACTION) before switching to `newCertPem`. */
-export function identityReplacementDetails(newCertPem: string, oldIdentity: Pick<SigningIdentity, 'certPem' | 'keyPem'>): IdentityReplacementDetails {
+export function identityReplacementDetails(
+  newCertPem: string,
+  oldIdentity: Pick<SigningIdentity, 'certPem' | 'keyPem'>,
+): IdentityReplacementDetails {
   const newDer = pemToDer(newCertPem);
   return {
     fingerprint: fingerprintOf(newDer),

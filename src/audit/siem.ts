@@ -30,7 +30,10 @@ export interface SiemContext {
 /** A context for emitting events of `bundle`; refuses (VERIFY_FAILED) unless the whole report passed. */
 export function siemContextFor(report: VerifyReport, bundle: BundleReport, productVersion = '0.1.0'): SiemContext {
   if (!report.ok || !bundle.ok || !report.bundles.includes(bundle) || !bundle.workstationId || !bundle.exportId) {
-    throw new ApiError('VERIFY_FAILED', `Refusing to emit SIEM records from bundles that did not verify${report.firstProblem ? `: ${report.firstProblem}` : ''}. Fix or replace the bundles and verify again.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `Refusing to emit SIEM records from bundles that did not verify${report.firstProblem ? `: ${report.firstProblem}` : ''}. Fix or replace the bundles and verify again.`,
+    );
   }
   return { [verified]: true, workstationId: bundle.workstationId, exportId: bundle.exportId, productVersion };
 }
@@ -106,7 +109,10 @@ export function* emitOcsf(events: Iterable<AuditEvent>, ctx: SiemContext): Gener
 // --- CEF --------------------------------------------------------------------------------------
 
 function cefHeader(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 function cefValue(value: string): string {
@@ -135,7 +141,15 @@ export function cefLine(event: AuditEvent, ctx: SiemContext): string {
     ['cs5', event.redacted ? 'true' : 'false'],
   ];
   const extension = fields.map(([key, value]) => `${key}=${cefValue(String(value))}`).join(' ');
-  const header = ['CEF:0', PRODUCT.vendor_name, PRODUCT.name, ctx.productVersion, event.action, `${event.action} ${event.outcome}`, String(SEVERITY[event.outcome].cef)].map(cefHeader);
+  const header = [
+    'CEF:0',
+    PRODUCT.vendor_name,
+    PRODUCT.name,
+    ctx.productVersion,
+    event.action,
+    `${event.action} ${event.outcome}`,
+    String(SEVERITY[event.outcome].cef),
+  ].map(cefHeader);
   return `${header.join('|')}|${extension}`;
 }
 
@@ -170,14 +184,20 @@ export async function writeSiemFile(report: VerifyReport, options: SiemFileOptio
   try {
     handle = await open(tempPath, 'wx', 0o600);
   } catch (error) {
-    throw new ApiError('INVALID_INPUT', `Cannot write next to ${options.outPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check that the folder exists and is writable.`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `Cannot write next to ${options.outPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check that the folder exists and is writable.`,
+    );
   }
   const out = handle.createWriteStream();
   let streamError: Error | null = null;
   out.on('error', (error: Error) => {
     streamError = error;
   });
-  const toLine = options.format === 'ocsf' ? (e: AuditEvent, c: SiemContext) => `${JSON.stringify(ocsfRecord(e, c))}\n` : (e: AuditEvent, c: SiemContext) => `${cefLine(e, c)}\n`;
+  const toLine =
+    options.format === 'ocsf'
+      ? (e: AuditEvent, c: SiemContext) => `${JSON.stringify(ocsfRecord(e, c))}\n`
+      : (e: AuditEvent, c: SiemContext) => `${cefLine(e, c)}\n`;
   let lastSeq = 0;
   let written = 0;
   try {

@@ -103,7 +103,10 @@ function readOctal(block: Buffer, offset: number, width: number, what: string): 
     if (!Number.isSafeInteger(value)) throw new TarError('archive', `the ${what} field of an entry is too large`);
     return value;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (!/^[0-7]+$/.test(text)) throw new TarError('archive', `the ${what} field of an entry is not a number (damaged archive)`);
   return parseInt(text, 8);
 }
@@ -229,7 +232,11 @@ export class TarStreamParser {
       throw new TarError('unsafeEntry', `the entry "${name}" is a ${describeType(flag)}; a bundle holds only plain files`, name);
     }
     if (!isSafeEntryName(name)) {
-      throw new TarError('unsafeEntry', `the entry name ${JSON.stringify(name)} is not a plain file name (it could escape the folder it is unpacked into)`, name);
+      throw new TarError(
+        'unsafeEntry',
+        `the entry name ${JSON.stringify(name)} is not a plain file name (it could escape the folder it is unpacked into)`,
+        name,
+      );
     }
     if (this.seen.has(name)) throw new TarError('duplicateEntry', `the entry "${name}" appears twice`, name);
     this.seen.add(name);

@@ -102,11 +102,19 @@ function bundleSummary(bundle: BundleReport): string {
   const range = bundle.range ? `events ${bundle.range.firstSeq} to ${bundle.range.lastSeq} (${bundle.range.count})` : 'range unknown';
   lines.push(`${bundle.ok ? 'verified' : 'FAILED  '}  ${bundle.path}  export ${bundle.exportId ?? '?'}  ${range}`);
   if (bundle.signer) {
-    const trust = bundle.signer.trusted === null ? 'not checked against a CA: compare this fingerprint with the one you expect' : bundle.signer.trusted ? 'trusted through --ca' : 'NOT issued by --ca';
+    const trust =
+      bundle.signer.trusted === null
+        ? 'not checked against a CA: compare this fingerprint with the one you expect'
+        : bundle.signer.trusted
+          ? 'trusted through --ca'
+          : 'NOT issued by --ca';
     lines.push(`          signed by ${bundle.signer.subject}`);
     lines.push(`          SHA-256 ${bundle.signer.fingerprint} (${trust})`);
   }
-  if (bundle.redaction) lines.push(`          redacted with ${bundle.redaction.ruleSet} ${bundle.redaction.version}: ${bundle.redaction.events} events, ${bundle.redaction.replacements} values`);
+  if (bundle.redaction)
+    lines.push(
+      `          redacted with ${bundle.redaction.ruleSet} ${bundle.redaction.version}: ${bundle.redaction.events} events, ${bundle.redaction.replacements} values`,
+    );
   for (const problem of bundle.problems) lines.push(`          problem ${problem.kind}: ${problem.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -263,7 +263,12 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
   let read;
   if (pool) {
     const parallel = new ParallelEvents(pool, keepHashes);
-    read = await readBundle(path, { onEventChunk: (chunk) => parallel.push(chunk), onEventsEnd: () => parallel.end(), afterChunk: () => parallel.backpressure(), ...signal });
+    read = await readBundle(path, {
+      onEventChunk: (chunk) => parallel.push(chunk),
+      onEventsEnd: () => parallel.end(),
+      afterChunk: () => parallel.backpressure(),
+      ...signal,
+    });
     const summary = await parallel.finish();
     // Anything wrong in the events: check again line by line, which names the first bad event.
     if (!summary) return await verifyOne(path, keepHashes, options, null);
@@ -290,7 +295,10 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
   const manifestEntry = read.entries.get(BUNDLE_FILES.manifest);
   const signatureEntry = read.entries.get(BUNDLE_FILES.signature);
   if (!manifestEntry?.data || !signatureEntry?.data) {
-    for (const [name, entry] of [[BUNDLE_FILES.manifest, manifestEntry], [BUNDLE_FILES.signature, signatureEntry]] as const) {
+    for (const [name, entry] of [
+      [BUNDLE_FILES.manifest, manifestEntry],
+      [BUNDLE_FILES.signature, signatureEntry],
+    ] as const) {
       if (!entry) problems.push({ kind: 'missingFile', file: name, message: `${name} is missing from the bundle` });
       else if (!entry.data) problems.push({ kind: 'manifest', file: name, message: `${name} is too large to be a manifest or signature` });
     }
@@ -299,13 +307,27 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
 
   const signature = verifyDetached(signatureEntry.data, manifestEntry.data, options.caPem !== undefined ? { caPem: options.caPem } : {});
   if (signature.fingerprint && signature.subject && signature.signerCertPem) {
-    report.signer = { fingerprint: signature.fingerprint, subject: signature.subject, signingTime: signature.signingTime, trusted: signature.trusted, certPem: signature.signerCertPem };
+    report.signer = {
+      fingerprint: signature.fingerprint,
+      subject: signature.subject,
+      signingTime: signature.signingTime,
+      trusted: signature.trusted,
+      certPem: signature.signerCertPem,
+    };
   }
   if (!signature.ok) {
     problems.push(
       signature.failure === 'untrusted'
-        ? { kind: 'untrustedSigner', file: BUNDLE_FILES.signature, message: `The manifest is signed, but ${signature.reason ?? 'not by the given CA'}` }
-        : { kind: 'signature', file: BUNDLE_FILES.signature, message: `The manifest signature is not valid: ${signature.reason ?? 'unknown reason'}` },
+        ? {
+            kind: 'untrustedSigner',
+            file: BUNDLE_FILES.signature,
+            message: `The manifest is signed, but ${signature.reason ?? 'not by the given CA'}`,
+          }
+        : {
+            kind: 'signature',
+            file: BUNDLE_FILES.signature,
+            message: `The manifest signature is not valid: ${signature.reason ?? 'unknown reason'}`,
+          },
     );
   }
 
@@ -340,9 +362,24 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
   const listed = new Set(manifest.files.map((f) => f.name));
   for (const file of manifest.files) {
     const entry = read.entries.get(file.name);
-    if (!entry) problems.push({ kind: 'missingFile', file: file.name, message: `${file.name} is listed in the manifest but missing from the bundle` });
-    else if (entry.size !== file.size) problems.push({ kind: 'fileSize', file: file.name, message: `${file.name} is ${entry.size} bytes, the manifest says ${file.size}: the file was changed` });
-    else if (entry.sha256 !== file.sha256) problems.push({ kind: 'fileHash', file: file.name, message: `${file.name} does not match its SHA-256 in the manifest: the file was changed` });
+    if (!entry)
+      problems.push({
+        kind: 'missingFile',
+        file: file.name,
+        message: `${file.name} is listed in the manifest but missing from the bundle`,
+      });
+    else if (entry.size !== file.size)
+      problems.push({
+        kind: 'fileSize',
+        file: file.name,
+        message: `${file.name} is ${entry.size} bytes, the manifest says ${file.size}: the file was changed`,
+      });
+    else if (entry.sha256 !== file.sha256)
+      problems.push({
+        kind: 'fileHash',
+        file: file.name,
+        message: `${file.name} does not match its SHA-256 in the manifest: the file was changed`,
+      });
   }
   for (const name of read.entries.keys()) {
     if (name !== BUNDLE_FILES.manifest && name !== BUNDLE_FILES.signature && !listed.has(name)) {
@@ -354,7 +391,13 @@ async function verifyOne(path: string, keepHashes: boolean, options: VerifyOptio
   return finish(manifest);
 }
 
-function checkEvents(checker: EventsSummary, linesProblem: string | null, manifest: ExportManifest, firstEvent: AuditEvent | null, problems: Problem[]): void {
+function checkEvents(
+  checker: EventsSummary,
+  linesProblem: string | null,
+  manifest: ExportManifest,
+  firstEvent: AuditEvent | null,
+  problems: Problem[],
+): void {
   const file = BUNDLE_FILES.events;
   const p = checker.problem;
   if (p) {
@@ -367,7 +410,11 @@ function checkEvents(checker: EventsSummary, linesProblem: string | null, manife
   }
   const { firstSeq, lastSeq, count } = manifest.range;
   if (checker.count === 0) {
-    problems.push({ kind: 'range', file, message: `events.jsonl holds no events; the manifest says ${count} (events ${firstSeq} to ${lastSeq})` });
+    problems.push({
+      kind: 'range',
+      file,
+      message: `events.jsonl holds no events; the manifest says ${count} (events ${firstSeq} to ${lastSeq})`,
+    });
     return;
   }
   if (checker.firstSeq !== firstSeq) {
@@ -380,27 +427,70 @@ function checkEvents(checker: EventsSummary, linesProblem: string | null, manife
       message: `event ${checker.firstSeq} found where event ${firstSeq} was expected (dropped, reordered or inserted events)`,
     });
   } else if (checker.firstPrevHash !== manifest.firstPrevHash) {
-    problems.push({ kind: 'chain', chainKind: 'prevHash', file, seq: firstSeq, line: 1, message: `event ${firstSeq} does not link to the manifest's firstPrevHash (prevHash mismatch)` });
+    problems.push({
+      kind: 'chain',
+      chainKind: 'prevHash',
+      file,
+      seq: firstSeq,
+      line: 1,
+      message: `event ${firstSeq} does not link to the manifest's firstPrevHash (prevHash mismatch)`,
+    });
   } else if (checker.count !== count || checker.lastSeq !== lastSeq) {
-    problems.push({ kind: 'range', file, message: `events.jsonl holds events ${checker.firstSeq} to ${checker.lastSeq}, the manifest says ${firstSeq} to ${lastSeq}: events were dropped or added at the end` });
+    problems.push({
+      kind: 'range',
+      file,
+      message: `events.jsonl holds events ${checker.firstSeq} to ${checker.lastSeq}, the manifest says ${firstSeq} to ${lastSeq}: events were dropped or added at the end`,
+    });
   } else if (checker.lastHash !== manifest.lastHash) {
-    problems.push({ kind: 'lastHash', file, seq: lastSeq, message: `event ${lastSeq} has another hash than the manifest's lastHash: events were changed and the chain re-hashed` });
+    problems.push({
+      kind: 'lastHash',
+      file,
+      seq: lastSeq,
+      message: `event ${lastSeq} has another hash than the manifest's lastHash: events were changed and the chain re-hashed`,
+    });
   }
   if (firstSeq === 1) {
     const genesis = genesisPrevHash(manifest.workstationId);
     if (manifest.firstPrevHash !== genesis) {
-      problems.push({ kind: 'genesis', file, seq: 1, message: `the bundle starts at event 1 but not from the genesis of workstation ${manifest.workstationId}` });
-    } else if (firstEvent && (firstEvent.action !== GENESIS_ACTION || (!firstEvent.redacted && (firstEvent.details as { workstationId?: unknown } | null)?.workstationId !== manifest.workstationId))) {
-      problems.push({ kind: 'genesis', file, seq: 1, message: `event 1 is not the genesis event of workstation ${manifest.workstationId}` });
+      problems.push({
+        kind: 'genesis',
+        file,
+        seq: 1,
+        message: `the bundle starts at event 1 but not from the genesis of workstation ${manifest.workstationId}`,
+      });
+    } else if (
+      firstEvent &&
+      (firstEvent.action !== GENESIS_ACTION ||
+        (!firstEvent.redacted && (firstEvent.details as { workstationId?: unknown } | null)?.workstationId !== manifest.workstationId))
+    ) {
+      problems.push({
+        kind: 'genesis',
+        file,
+        seq: 1,
+        message: `event 1 is not the genesis event of workstation ${manifest.workstationId}`,
+      });
     }
   } else if (manifest.previousExportId === null) {
-    problems.push({ kind: 'genesis', file, seq: firstSeq, message: `the bundle claims to be the first export but starts at event ${firstSeq}, not 1` });
+    problems.push({
+      kind: 'genesis',
+      file,
+      seq: firstSeq,
+      message: `the bundle claims to be the first export but starts at event ${firstSeq}, not 1`,
+    });
   }
   const declared = manifest.redaction;
   if (!declared && checker.redactedCount > 0) {
-    problems.push({ kind: 'redaction', file, message: `${checker.redactedCount} events are marked redacted, but the manifest declares no redaction` });
+    problems.push({
+      kind: 'redaction',
+      file,
+      message: `${checker.redactedCount} events are marked redacted, but the manifest declares no redaction`,
+    });
   } else if (declared && declared.events !== checker.redactedCount) {
-    problems.push({ kind: 'redaction', file, message: `${checker.redactedCount} events are marked redacted, the manifest says ${declared.events}` });
+    problems.push({
+      kind: 'redaction',
+      file,
+      message: `${checker.redactedCount} events are marked redacted, the manifest says ${declared.events}`,
+    });
   }
 }
 

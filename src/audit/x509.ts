@@ -129,7 +129,14 @@ export function describeKey(key: KeyObject): KeyDescription {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') return { type: 'rsa', label: `RSA-${details.modulusLength ?? '?'}` };
   if (key.asymmetricKeyType === 'ec') {
-    const curve = details.namedCurve === 'prime256v1' ? 'P-256' : details.namedCurve === 'secp384r1' ? 'P-384' : details.namedCurve === 'secp521r1' ? 'P-521' : (details.namedCurve ?? '?');
+    const curve =
+      details.namedCurve === 'prime256v1'
+        ? 'P-256'
+        : details.namedCurve === 'secp384r1'
+          ? 'P-384'
+          : details.namedCurve === 'secp521r1'
+            ? 'P-521'
+            : (details.namedCurve ?? '?');
     return { type: 'ec', label: `EC ${curve}` };
   }
   throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);

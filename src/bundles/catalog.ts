@@ -81,7 +81,11 @@ function toRecord(r: Row): BundleRecord {
     codebundle: codebundleSchema.parse(JSON.parse(r.codebundle)),
     size: r.size,
     source: { kind: r.source_kind, location: r.source_location, ref: r.source_ref, insecure: r.source_insecure === 1 },
-    signature: { format: r.signature_format as SignatureFormatRecord, signerFingerprint: r.signer_fingerprint, signedDigest: r.signed_digest },
+    signature: {
+      format: r.signature_format as SignatureFormatRecord,
+      signerFingerprint: r.signer_fingerprint,
+      signedDigest: r.signed_digest,
+    },
     importedAt: r.imported_at,
     importedBy: r.imported_by,
     imageRemovedAt: r.image_removed_at,
@@ -116,7 +120,9 @@ export function findBundle(db: ReadonlyDb, ref: string): BundleRecord {
   const text = ref.trim();
   let found: BundleRecord | undefined;
   if (isDigest(text)) {
-    const row = db.prepare('SELECT * FROM bundles WHERE digest = ? OR index_digest = ? OR image_id = ? ORDER BY id LIMIT 1').get(text, text, text) as Row | undefined;
+    const row = db
+      .prepare('SELECT * FROM bundles WHERE digest = ? OR index_digest = ? OR image_id = ? ORDER BY id LIMIT 1')
+      .get(text, text, text) as Row | undefined;
     found = row ? toRecord(row) : undefined;
   } else {
     const at = text.indexOf('@');
@@ -124,7 +130,11 @@ export function findBundle(db: ReadonlyDb, ref: string): BundleRecord {
     const version = at >= 0 ? text.slice(at + 1) : undefined;
     found = version ? bundleByNameVersion(db, name, version) : listBundleRecords(db).find((b) => b.name === name);
   }
-  if (!found) throw new ApiError('NOT_FOUND', `No imported bundle matches "${text.slice(0, 200)}". See \`bundle list\`, or import it with \`bundle import\`.`);
+  if (!found)
+    throw new ApiError(
+      'NOT_FOUND',
+      `No imported bundle matches "${text.slice(0, 200)}". See \`bundle list\`, or import it with \`bundle import\`.`,
+    );
   return found;
 }
 
@@ -165,7 +175,9 @@ export function insertBundle(db: Database, bundle: NewBundle): BundleRecord {
       bundle.importedBy,
     );
   const id = Number(result.lastInsertRowid);
-  const insertTask = db.prepare('INSERT INTO bundle_tasks (bundle_id, task_id, title, description, tags, access, position) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertTask = db.prepare(
+    'INSERT INTO bundle_tasks (bundle_id, task_id, title, description, tags, access, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   bundle.codebundle.tasks.forEach((task, position) => {
     insertTask.run(id, task.id, task.title, task.description ?? '', JSON.stringify(task.tags), task.access, position);
   });
@@ -199,7 +211,12 @@ export function readSignaturesOptional(db: ReadonlyDb): boolean {
 }
 
 export function statusContext(db: ReadonlyDb): StatusContext {
-  return { policy: readPolicy(db), revocations: revocationMap(db), trusted: activeFingerprints(db), signaturesOptional: readSignaturesOptional(db) };
+  return {
+    policy: readPolicy(db),
+    revocations: revocationMap(db),
+    trusted: activeFingerprints(db),
+    signaturesOptional: readSignaturesOptional(db),
+  };
 }
 
 export function revocationOf(bundle: Pick<BundleRecord, 'digest' | 'indexDigest' | 'imageId'>, ctx: StatusContext): Revocation | undefined {
@@ -214,17 +231,29 @@ export function revocationOf(bundle: Pick<BundleRecord, 'digest' | 'indexDigest'
 export function bundleBlock(bundle: BundleRecord, ctx: StatusContext): { state: BundleState; reason: string } | null {
   const revoked = revocationOf(bundle, ctx);
   if (revoked) {
-    return { state: 'revoked', reason: `the bundle's digest ${shortDigest(revoked.digest)} was revoked by ${revoked.revokedBy} at ${revoked.revokedAt}: ${revoked.reason}` };
+    return {
+      state: 'revoked',
+      reason: `the bundle's digest ${shortDigest(revoked.digest)} was revoked by ${revoked.revokedBy} at ${revoked.revokedAt}: ${revoked.reason}`,
+    };
   }
   const signer = bundle.signature.signerFingerprint;
   if (signer && !ctx.trusted.has(signer)) {
-    return { state: 'untrusted', reason: `it was signed by the key ${signer.slice(0, 16)}…, which has been removed from the trust roots; an admin can add it back with \`trust add-key\`` };
+    return {
+      state: 'untrusted',
+      reason: `it was signed by the key ${signer.slice(0, 16)}…, which has been removed from the trust roots; an admin can add it back with \`trust add-key\``,
+    };
   }
   if (!signer && !ctx.signaturesOptional) {
-    return { state: 'untrusted', reason: 'it was imported unsigned while signatures were optional, and signatures are now required; import a signed copy' };
+    return {
+      state: 'untrusted',
+      reason: 'it was imported unsigned while signatures were optional, and signatures are now required; import a signed copy',
+    };
   }
   if (bundle.imageRemovedAt) {
-    return { state: 'image-removed', reason: `its image was removed from the engine at ${bundle.imageRemovedAt} (bundle prune); import it again to run it` };
+    return {
+      state: 'image-removed',
+      reason: `its image was removed from the engine at ${bundle.imageRemovedAt} (bundle prune); import it again to run it`,
+    };
   }
   return null;
 }
@@ -276,7 +305,8 @@ export function listTasks(db: ReadonlyDb, options: { bundle?: string } = {}): Ta
   let bundles = listBundleRecords(db);
   if (options.bundle !== undefined) {
     bundles = options.bundle.includes('@') ? [findBundle(db, options.bundle)] : bundles.filter((b) => b.name === options.bundle);
-    if (bundles.length === 0) throw new ApiError('NOT_FOUND', `No imported bundle is named "${options.bundle.slice(0, 100)}". See \`bundle list\`.`);
+    if (bundles.length === 0)
+      throw new ApiError('NOT_FOUND', `No imported bundle is named "${options.bundle.slice(0, 100)}". See \`bundle list\`.`);
   }
   return bundles.flatMap((b) => taskViews(b, ctx));
 }

@@ -40,8 +40,16 @@ async function startsWithGzip(path: string): Promise<boolean> {
 
 type LayerVerdict = { found: Buffer } | { hidden: string } | { absent: true };
 
-async function scanLayer(layer: StagedLayer, target: string, index: number, options: Required<ReadCodebundleOptions>): Promise<LayerVerdict> {
-  const ancestors = target.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+async function scanLayer(
+  layer: StagedLayer,
+  target: string,
+  index: number,
+  options: Required<ReadCodebundleOptions>,
+): Promise<LayerVerdict> {
+  const ancestors = target
+    .split('/')
+    .slice(0, -1)
+    .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
   const raw = createReadStream(layer.path, { highWaterMark: 1 << 20 });
   const gzip = (await startsWithGzip(layer.path)) ? createGunzip({ chunkSize: 1 << 20 }) : undefined;
   const stream: Readable = gzip ? raw.pipe(gzip) : raw;
@@ -54,17 +62,24 @@ async function scanLayer(layer: StagedLayer, target: string, index: number, opti
       const base = posix.basename(entry.path);
       if (entry.path === target) {
         if (entry.type !== 'file') {
-          throw new ApiError('VERIFY_FAILED', `/${target} in ${where} is a ${entry.type === 'symlink' ? 'symbolic link' : 'folder'}; codebundle.yaml must be a regular file.`);
+          throw new ApiError(
+            'VERIFY_FAILED',
+            `/${target} in ${where} is a ${entry.type === 'symlink' ? 'symbolic link' : 'folder'}; codebundle.yaml must be a regular file.`,
+          );
         }
         if (entry.size > options.maxBytes) {
-          throw new CodebundleInvalidError([{ path: '', message: `the file is ${entry.size} bytes, more than the ${options.maxBytes} allowed` }]);
+          throw new CodebundleInvalidError([
+            { path: '', message: `the file is ${entry.size} bytes, more than the ${options.maxBytes} allowed` },
+          ]);
         }
         const parts: Buffer[] = [];
         for await (const chunk of entry.body()) parts.push(chunk);
         return { found: Buffer.concat(parts) };
       }
       if (ancestors.includes(entry.path) && entry.type !== 'directory') {
-        return { hidden: `/${entry.path} is a ${entry.type === 'symlink' ? 'symbolic link' : 'file'} in ${where}, so /${target} cannot be in the image` };
+        return {
+          hidden: `/${entry.path} is a ${entry.type === 'symlink' ? 'symbolic link' : 'file'} in ${where}, so /${target} cannot be in the image`,
+        };
       }
       if (base.startsWith(WHITEOUT)) {
         const hides = base === OPAQUE ? dir : posix.join(dir, base.slice(WHITEOUT.length));
@@ -82,7 +97,9 @@ async function scanLayer(layer: StagedLayer, target: string, index: number, opti
       );
     }
     if (error instanceof ApiError) throw error;
-    throw new ApiError('VERIFY_FAILED', `${where} of the image is not a valid (gzip) tar, so codebundle.yaml could not be read.`, { cause: error });
+    throw new ApiError('VERIFY_FAILED', `${where} of the image is not a valid (gzip) tar, so codebundle.yaml could not be read.`, {
+      cause: error,
+    });
   } finally {
     raw.destroy();
     gzip?.destroy();
@@ -95,15 +112,25 @@ async function scanLayer(layer: StagedLayer, target: string, index: number, opti
  * bottom first, as in the manifest. VERIFY_FAILED when the file is not there or a layer is unreadable;
  * CodebundleInvalidError (INVALID_INPUT) when it is larger than allowed.
  */
-export async function readCodebundleFromLayers(layers: readonly StagedLayer[], yamlPath: string, options: ReadCodebundleOptions = {}): Promise<Buffer> {
+export async function readCodebundleFromLayers(
+  layers: readonly StagedLayer[],
+  yamlPath: string,
+  options: ReadCodebundleOptions = {},
+): Promise<Buffer> {
   const settings = { maxBytes: options.maxBytes ?? CODEBUNDLE_MAX_BYTES, maxLayerBytes: options.maxLayerBytes ?? 8 * 1024 ** 3 };
   const target = yamlPath.replace(/^\/+/, '');
   for (let i = layers.length - 1; i >= 0; i--) {
     const verdict = await scanLayer(layers[i]!, target, i, settings);
     if ('found' in verdict) return verdict.found;
     if ('hidden' in verdict) {
-      throw new ApiError('VERIFY_FAILED', `The image has no codebundle.yaml at ${yamlPath}: ${verdict.hidden}. Fix the bundle's image and sign it again.`);
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `The image has no codebundle.yaml at ${yamlPath}: ${verdict.hidden}. Fix the bundle's image and sign it again.`,
+      );
     }
   }
-  throw new ApiError('VERIFY_FAILED', `The image has no codebundle.yaml at ${yamlPath}, where its label says it is. Fix the bundle's image and sign it again.`);
+  throw new ApiError(
+    'VERIFY_FAILED',
+    `The image has no codebundle.yaml at ${yamlPath}, where its label says it is. Fix the bundle's image and sign it again.`,
+  );
 }

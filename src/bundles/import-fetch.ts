@@ -22,7 +22,13 @@ export function stagedPath(dir: string, digest: string): string {
 }
 
 /** Fetches each distinct blob once; resolves with the total bytes. */
-export async function fetchBlobs(source: MirrorSource, repository: string, blobs: readonly Descriptor[], dir: string, options: FetchOptions): Promise<number> {
+export async function fetchBlobs(
+  source: MirrorSource,
+  repository: string,
+  blobs: readonly Descriptor[],
+  dir: string,
+  options: FetchOptions,
+): Promise<number> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const unique = new Map<string, Descriptor>();
   for (const d of blobs) unique.set(d.digest, d);

@@ -87,7 +87,10 @@ export function dockerSaveStream(image: StreamedImage, queue: ReadyQueue): { str
       yield { type: 'file', path: layerName(layer.digest), mode: 0o644, size: layer.size, body: { path: layer.path } };
     }
     const repoTags = await gated;
-    const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: repoTags, Layers: image.layers.map((l) => layerName(l.digest)) }]), 'utf8');
+    const manifest = Buffer.from(
+      JSON.stringify([{ Config: configName, RepoTags: repoTags, Layers: image.layers.map((l) => layerName(l.digest)) }]),
+      'utf8',
+    );
     yield { type: 'file', path: 'manifest.json', mode: 0o644, size: manifest.length, body: manifest };
   }
 

@@ -33,13 +33,22 @@ export function checkManifestForImport(manifest: ResolvedManifest, limits = IMPO
   }
   const what = `The image ${manifest.repository}@${manifest.digest.slice(0, 19)}…`;
   if (!CONFIG_TYPES.has(parsed.config.mediaType)) {
-    throw new ApiError('VERIFY_FAILED', `${what} is not a container image (its config is ${parsed.config.mediaType.slice(0, 100)}); a CodeBundle is an image.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `${what} is not a container image (its config is ${parsed.config.mediaType.slice(0, 100)}); a CodeBundle is an image.`,
+    );
   }
-  if (parsed.config.size > limits.maxConfigBytes) throw new ApiError('VERIFY_FAILED', `${what} has a config of ${parsed.config.size} bytes, more than the ${limits.maxConfigBytes} allowed.`);
+  if (parsed.config.size > limits.maxConfigBytes)
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `${what} has a config of ${parsed.config.size} bytes, more than the ${limits.maxConfigBytes} allowed.`,
+    );
   if (parsed.layers.length === 0) throw new ApiError('VERIFY_FAILED', `${what} has no layers.`);
-  if (parsed.layers.length > limits.maxLayers) throw new ApiError('VERIFY_FAILED', `${what} has ${parsed.layers.length} layers, more than the ${limits.maxLayers} allowed.`);
+  if (parsed.layers.length > limits.maxLayers)
+    throw new ApiError('VERIFY_FAILED', `${what} has ${parsed.layers.length} layers, more than the ${limits.maxLayers} allowed.`);
   for (const layer of parsed.layers) {
-    if (layer.urls?.length) throw new ApiError('VERIFY_FAILED', `${what} has a foreign layer (fetched from elsewhere); only layers in the mirror are accepted.`);
+    if (layer.urls?.length)
+      throw new ApiError('VERIFY_FAILED', `${what} has a foreign layer (fetched from elsewhere); only layers in the mirror are accepted.`);
     if (!LAYER_TYPES.has(layer.mediaType)) {
       const zstd = layer.mediaType.includes('zstd');
       throw new ApiError(
@@ -49,7 +58,8 @@ export function checkManifestForImport(manifest: ResolvedManifest, limits = IMPO
     }
   }
   const size = parsed.config.size + parsed.layers.reduce((sum, l) => sum + l.size, 0);
-  if (size > limits.maxImageBytes) throw new ApiError('VERIFY_FAILED', `${what} is ${size} bytes, more than the ${limits.maxImageBytes} allowed.`);
+  if (size > limits.maxImageBytes)
+    throw new ApiError('VERIFY_FAILED', `${what} is ${size} bytes, more than the ${limits.maxImageBytes} allowed.`);
   return { config: parsed.config, layers: parsed.layers, size };
 }
 
@@ -60,6 +70,10 @@ export function checkManifestForImport(manifest: ResolvedManifest, limits = IMPO
  */
 export function engineTagFor(codebundle: Pick<Codebundle, 'name' | 'version'>, imageId: string, workstationId: string): string {
   const version = codebundle.version.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
-  const station = workstationId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8) || 'local';
+  const station =
+    workstationId
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 8) || 'local';
   return `airgap-runner/${codebundle.name}:${version}-${digestHex(imageId).slice(0, 12)}-${station}`;
 }

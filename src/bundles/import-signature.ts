@@ -45,7 +45,12 @@ export async function checkImageSignature(input: SignatureCheckInput): Promise<S
   const digests = [input.manifest.digest, ...(input.index ? [input.index.digest] : [])];
   if (input.detached) {
     const verified = verifyDetachedSignature({ ...input.detached, expectedDigests: digests, trustedKeys: input.trustedKeys });
-    return { format: 'detached', signerFingerprint: verified.signerFingerprint, signedDigest: verified.signedDigest, signaturesOptionalUsed: false };
+    return {
+      format: 'detached',
+      signerFingerprint: verified.signerFingerprint,
+      signedDigest: verified.signedDigest,
+      signaturesOptionalUsed: false,
+    };
   }
   if (input.manifest.synthetic) {
     if (input.signaturesOptional) {
@@ -72,7 +77,11 @@ export async function checkImageSignature(input: SignatureCheckInput): Promise<S
   } catch (error) {
     // Optional signatures let in what is unsigned (or signed by a key the site does not know), never
     // what a signature says was altered or belongs to another image.
-    if (input.signaturesOptional && error instanceof SignatureVerifyError && (error.reason === 'unsigned' || error.reason === 'unknown-key')) {
+    if (
+      input.signaturesOptional &&
+      error instanceof SignatureVerifyError &&
+      (error.reason === 'unsigned' || error.reason === 'unknown-key')
+    ) {
       return unsignedAccepted(`accepted without a trusted signature (${error.reason}) because an admin made signatures optional`);
     }
     throw error;

@@ -21,7 +21,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../kernel';
 import type { ContainerEngine, EngineInfo } from '../engine';
-import { openMirrorSource, parseImageRef, resolvePlatformManifest, type MirrorSource, type OpenSourceOptions, type RegistryCredentials, type SourceDescription, DEFAULT_MANIFEST_MAX_BYTES } from '../mirror';
+import {
+  openMirrorSource,
+  parseImageRef,
+  resolvePlatformManifest,
+  type MirrorSource,
+  type OpenSourceOptions,
+  type RegistryCredentials,
+  type SourceDescription,
+  DEFAULT_MANIFEST_MAX_BYTES,
+} from '../mirror';
 import { imageConfigSchema, sha256Digest } from '../oci';
 import type { TrustedKey } from '../trust';
 import { nameVersionConflict, type BundleRecord, type NewBundle } from './catalog';
@@ -136,7 +145,8 @@ export class BundleImporter {
     // The engine first: nothing is downloaded for an engine that is not there.
     progress({ stage: 'engine', message: 'Asking the container engine' });
     const info = await engine.info();
-    if (info.os !== 'linux') throw new ApiError('ENGINE_UNAVAILABLE', `The container engine runs ${info.os} containers; CodeBundles are Linux images.`);
+    if (info.os !== 'linux')
+      throw new ApiError('ENGINE_UNAVAILABLE', `The container engine runs ${info.os} containers; CodeBundles are Linux images.`);
 
     await sweepStaleStaging(this.options.stagingRoot);
     const staging = await createStaging(this.options.stagingRoot);
@@ -198,7 +208,12 @@ export class BundleImporter {
       const yamlPath = codebundlePathFromLabels(config.config?.Labels ?? {});
 
       // Layers go to the engine as each is fetched and checked; it loads nothing until the gate opens.
-      const layers = image.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, path: stagedPath(blobDir, l.digest) }));
+      const layers = image.layers.map((l) => ({
+        digest: l.digest,
+        size: l.size,
+        mediaType: l.mediaType,
+        path: stagedPath(blobDir, l.digest),
+      }));
       const queue = new ReadyQueue();
       const { stream, gate } = dockerSaveStream({ configBytes, configDigest: image.config.digest, layers }, queue);
       const loading: Promise<Error | undefined> = engine.loadImage(stream).then(
@@ -220,14 +235,21 @@ export class BundleImporter {
         progress({ stage: 'read', message: 'Reading codebundle.yaml' });
         codebundle = parseCodebundleYaml(await readCodebundleFromLayers(layers, yamlPath));
         const clash = catalog.byNameVersion(codebundle.name, codebundle.version);
-        if (clash && clash.imageId !== image.config.digest) throw nameVersionConflict(codebundle.name, codebundle.version, clash.digest, manifest.digest);
+        if (clash && clash.imageId !== image.config.digest)
+          throw nameVersionConflict(codebundle.name, codebundle.version, clash.digest, manifest.digest);
         // The same image under another manifest (e.g. once from a registry, once from a docker save
         // archive): the same content, so the one catalog entry stands.
         existing = known ?? clash;
         if (existing && !existing.imageRemovedAt && (await imagePresent(engine, existing))) {
           gate.refuse(new Error('already imported'));
           await loading;
-          return { ...base, ...this.describe(existing, catalog.policy()), outcome: 'already-imported', bytes: image.size, bundle: existing };
+          return {
+            ...base,
+            ...this.describe(existing, catalog.policy()),
+            outcome: 'already-imported',
+            bytes: image.size,
+            bundle: existing,
+          };
         }
 
         progress({ stage: 'policy', message: 'Applying the tag policy' });
@@ -284,7 +306,11 @@ export class BundleImporter {
                 codebundle,
                 size: image.size,
                 source: { kind: description.kind, location: description.location, ref: base.ref, insecure: description.insecure },
-                signature: { format: signature.format, signerFingerprint: signature.signerFingerprint, signedDigest: signature.signedDigest },
+                signature: {
+                  format: signature.format,
+                  signerFingerprint: signature.signerFingerprint,
+                  signedDigest: signature.signedDigest,
+                },
                 importedAt: (this.options.now?.() ?? new Date()).toISOString(),
                 importedBy: this.options.actor,
               },
@@ -346,15 +372,23 @@ function parseConfig(bytes: Buffer, image: ImportableManifest, engine: EngineInf
   try {
     parsed = imageConfigSchema.parse(JSON.parse(bytes.toString('utf8')));
   } catch (error) {
-    throw new ApiError('VERIFY_FAILED', `The image config ${image.config.digest.slice(0, 19)}… is not a valid image config.`, { cause: error });
+    throw new ApiError('VERIFY_FAILED', `The image config ${image.config.digest.slice(0, 19)}… is not a valid image config.`, {
+      cause: error,
+    });
   }
-  if (parsed.os && parsed.os !== 'linux') throw new ApiError('VERIFY_FAILED', `The image is built for ${parsed.os}; CodeBundles are Linux images.`);
+  if (parsed.os && parsed.os !== 'linux')
+    throw new ApiError('VERIFY_FAILED', `The image is built for ${parsed.os}; CodeBundles are Linux images.`);
   if (parsed.architecture && parsed.architecture !== engine.arch) {
-    throw new ApiError('VERIFY_FAILED', `The image is built for ${parsed.architecture}, but the container engine runs ${engine.arch}. Import the ${engine.arch} image of the bundle.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The image is built for ${parsed.architecture}, but the container engine runs ${engine.arch}. Import the ${engine.arch} image of the bundle.`,
+    );
   }
   if (parsed.rootfs.diff_ids.length !== image.layers.length) {
-    throw new ApiError('VERIFY_FAILED', `The image config lists ${parsed.rootfs.diff_ids.length} layers but the manifest ${image.layers.length}; the image is malformed.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The image config lists ${parsed.rootfs.diff_ids.length} layers but the manifest ${image.layers.length}; the image is malformed.`,
+    );
   }
   return parsed;
 }
-

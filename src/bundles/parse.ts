@@ -80,14 +80,19 @@ export function parseCodebundleYaml(input: string | Uint8Array, options: ParseOp
   const yamlError = doc.errors[0];
   if (yamlError) {
     const where = yamlError.linePos?.[0] ? ` at line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col}` : '';
-    const what = yamlError.code === 'DUPLICATE_KEY' ? 'a key appears twice in the same map' : yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
+    const what =
+      yamlError.code === 'DUPLICATE_KEY'
+        ? 'a key appears twice in the same map'
+        : yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
     throw new CodebundleInvalidError([{ path: '', message: `YAML error${where}: ${what}` }]);
   }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: options.maxAliasCount ?? 16 });
   } catch (error) {
-    throw new CodebundleInvalidError([{ path: '', message: 'the YAML expands too many aliases (anchors "&" and "*"): remove them' }], { cause: error });
+    throw new CodebundleInvalidError([{ path: '', message: 'the YAML expands too many aliases (anchors "&" and "*"): remove them' }], {
+      cause: error,
+    });
   }
   const result = codebundleSchema.safeParse(data);
   if (!result.success) throw new CodebundleInvalidError(toIssues(result.error, data));

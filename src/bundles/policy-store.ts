@@ -7,7 +7,10 @@ import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { tagPolicySchema, type TagPolicy } from './policy';
 
 export function readPolicy(db: ReadonlyDb): TagPolicy {
-  const rows = db.prepare('SELECT kind, pattern FROM tag_policy ORDER BY added_at, pattern').all() as Array<{ kind: 'allow' | 'deny'; pattern: string }>;
+  const rows = db.prepare('SELECT kind, pattern FROM tag_policy ORDER BY added_at, pattern').all() as Array<{
+    kind: 'allow' | 'deny';
+    pattern: string;
+  }>;
   return {
     allow: rows.filter((r) => r.kind === 'allow').map((r) => r.pattern),
     deny: rows.filter((r) => r.kind === 'deny').map((r) => r.pattern),

@@ -48,7 +48,10 @@ export function globToRegExp(pattern: string): RegExp {
   const key = pattern.toLowerCase();
   let re = compiled.get(key);
   if (!re) {
-    const body = key.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&')).join('.*');
+    const body = key
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&'))
+      .join('.*');
     re = new RegExp(`^${body}$`);
     compiled.set(key, re);
   }
@@ -87,7 +90,11 @@ export function evaluateTask(task: TaskPolicyInput, policy: TagPolicy): PolicyDe
     if (pattern !== undefined) denied.push([tag, pattern]);
   }
   if (denied.length === 0) {
-    return { allowed: true, reason: tags.length ? `allowed: no tag is denied by the tag policy` : 'allowed: the task has no tags', deniedTags: [] };
+    return {
+      allowed: true,
+      reason: tags.length ? `allowed: no tag is denied by the tag policy` : 'allowed: the task has no tags',
+      deniedTags: [],
+    };
   }
   const [first] = denied;
   const [tag, pattern] = first!;

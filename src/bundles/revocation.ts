@@ -24,16 +24,28 @@ interface Row {
 const toRevocation = (r: Row): Revocation => ({ digest: r.digest, reason: r.reason, revokedBy: r.revoked_by, revokedAt: r.revoked_at });
 
 export function checkRevocableDigest(digest: string): string {
-  if (!isDigest(digest)) throw new ApiError('INVALID_INPUT', `"${digest.slice(0, 80)}" is not a digest. Give sha256:<64 hex characters>, as \`bundle list\` shows it.`);
+  if (!isDigest(digest))
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${digest.slice(0, 80)}" is not a digest. Give sha256:<64 hex characters>, as \`bundle list\` shows it.`,
+    );
   return digest;
 }
 
 /** Revokes a digest. Revoking it again keeps the first record. */
-export function revokeDigest(db: Database, digest: string, reason: string, by: string, now: string): { revocation: Revocation; created: boolean } {
+export function revokeDigest(
+  db: Database,
+  digest: string,
+  reason: string,
+  by: string,
+  now: string,
+): { revocation: Revocation; created: boolean } {
   checkRevocableDigest(digest);
   const text = reason.trim();
   if (!text) throw new ApiError('INVALID_INPUT', 'Say why the digest is revoked (--reason TEXT).');
-  const result = db.prepare('INSERT OR IGNORE INTO revocations (digest, reason, revoked_by, revoked_at) VALUES (?, ?, ?, ?)').run(digest, text, by, now);
+  const result = db
+    .prepare('INSERT OR IGNORE INTO revocations (digest, reason, revoked_by, revoked_at) VALUES (?, ?, ?, ?)')
+    .run(digest, text, by, now);
   const row = db.prepare('SELECT * FROM revocations WHERE digest = ?').get(digest) as Row;
   return { revocation: toRevocation(row), created: result.changes === 1 };
 }

@@ -41,11 +41,17 @@ const SEMVER_RE =
 
 const dnsName = z
   .string({ error: 'expected text' })
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and "-", 1-63 characters, not starting or ending with "-"');
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be lower-case letters, digits and "-", 1-63 characters, not starting or ending with "-"',
+  );
 
 const tag = z
   .string({ error: 'expected text' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}(:[A-Za-z0-9][A-Za-z0-9._/-]{0,63})?$/, 'must look like "access:read-only" or "data:config" (letters, digits, ".", "_", "/", "-", one optional ":")');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}(:[A-Za-z0-9][A-Za-z0-9._/-]{0,63})?$/,
+    'must look like "access:read-only" or "data:config" (letters, digits, ".", "_", "/", "-", one optional ":")',
+  );
 
 const envName = z
   .string({ error: 'expected text' })
@@ -86,7 +92,8 @@ export const configVariableSchema = z
     if (v.type === 'file') issue('default', 'is not allowed for a file variable: the operator picks the file at run time');
     else if (v.type === 'number' && typeof v.default !== 'number') issue('default', 'must be a number for a number variable');
     else if (v.type === 'boolean' && typeof v.default !== 'boolean') issue('default', 'must be true or false for a boolean variable');
-    else if ((v.type === 'string' || v.type === 'enum') && typeof v.default !== 'string') issue('default', `must be text for a ${v.type} variable`);
+    else if ((v.type === 'string' || v.type === 'enum') && typeof v.default !== 'string')
+      issue('default', `must be text for a ${v.type} variable`);
     else if (v.type === 'enum' && v.enum && !v.enum.includes(String(v.default))) issue('default', 'must be one of the enum values');
     else if (v.type === 'string' && v.pattern && compiles(v.pattern) && !new RegExp(`^(?:${v.pattern})$`, 'u').test(String(v.default))) {
       issue('default', 'does not match pattern');
@@ -96,15 +103,27 @@ export type ConfigVariable = z.infer<typeof configVariableSchema>;
 
 export const secretSchema = z.strictObject({
   /** Also the file name under /airgap/secrets/. */
-  name: z.string({ error: 'expected text' }).regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be lower-case letters, digits, "_", "." or "-" (it becomes a file name)'),
+  name: z
+    .string({ error: 'expected text' })
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be lower-case letters, digits, "_", "." or "-" (it becomes a file name)'),
   description: text(2000).optional(),
 });
 export type SecretRef = z.infer<typeof secretSchema>;
 
 export const resourcesSchema = z.strictObject({
   cpu: z.number({ error: 'expected a number of CPUs' }).min(0.05, 'must be at least 0.05').max(64, 'must be at most 64').default(1),
-  memoryMiB: z.number({ error: 'expected a whole number of MiB' }).int('must be a whole number').min(16, 'must be at least 16').max(65536, 'must be at most 65536').default(512),
-  pids: z.number({ error: 'expected a whole number' }).int('must be a whole number').min(8, 'must be at least 8').max(4096, 'must be at most 4096').default(128),
+  memoryMiB: z
+    .number({ error: 'expected a whole number of MiB' })
+    .int('must be a whole number')
+    .min(16, 'must be at least 16')
+    .max(65536, 'must be at most 65536')
+    .default(512),
+  pids: z
+    .number({ error: 'expected a whole number' })
+    .int('must be a whole number')
+    .min(8, 'must be at least 8')
+    .max(4096, 'must be at most 4096')
+    .default(128),
 });
 
 const NETWORK_MESSAGE = 'must be "none" or the name of a network an admin defined (never host, bridge or default)';
@@ -120,15 +139,27 @@ export const taskSchema = z
     tags: z.array(tag).max(32, 'must have at most 32 tags').default([]),
     access: oneOf(ACCESS),
     command: z
-      .array(z.string({ error: 'expected text' }).min(1, 'must not be empty').max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL'), {
-        error: 'expected a list of strings (argv)',
-      })
+      .array(
+        z
+          .string({ error: 'expected text' })
+          .min(1, 'must not be empty')
+          .max(4096)
+          .refine((s) => !s.includes('\0'), 'must not contain NUL'),
+        {
+          error: 'expected a list of strings (argv)',
+        },
+      )
       .min(1, 'must name a program')
       .max(64, 'must have at most 64 arguments')
       .refine((argv) => argv[0]?.startsWith('/') === true, 'the program (first element) must be an absolute path inside the image'),
     config: z.array(configVariableSchema).max(64).default([]),
     secrets: z.array(secretSchema).max(16).default([]),
-    timeoutSeconds: z.number({ error: 'expected a whole number of seconds' }).int('must be a whole number').min(1, 'must be at least 1').max(86400, 'must be at most 86400 (one day)').default(180),
+    timeoutSeconds: z
+      .number({ error: 'expected a whole number of seconds' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(86400, 'must be at most 86400 (one day)')
+      .default(180),
     resources: resourcesSchema.default({ cpu: 1, memoryMiB: 512, pids: 128 }),
     network: network.default('none'),
   })
@@ -141,8 +172,18 @@ export const taskSchema = z
     for (const [t, i] of accessTags) {
       if (t !== expected) ctx.addIssue({ code: 'custom', path: ['tags', i], message: `"${t}" disagrees with access: ${task.access}` });
     }
-    duplicates(task.config.map((c) => c.name), ['config'], 'name', ctx);
-    duplicates(task.secrets.map((s) => s.name), ['secrets'], 'name', ctx);
+    duplicates(
+      task.config.map((c) => c.name),
+      ['config'],
+      'name',
+      ctx,
+    );
+    duplicates(
+      task.secrets.map((s) => s.name),
+      ['secrets'],
+      'name',
+      ctx,
+    );
   });
 export type CodebundleTask = z.infer<typeof taskSchema>;
 
@@ -161,7 +202,17 @@ export const codebundleSchema = z
     version: z.string({ error: 'expected text' }).max(128).regex(SEMVER_RE, 'must be a semantic version such as 1.2.0'),
     description: text(4000),
     maintainer: line(200),
-    tasks: z.array(taskSchema, { error: 'expected a list of tasks' }).min(1, 'must declare at least one task').max(100, 'must declare at most 100 tasks'),
+    tasks: z
+      .array(taskSchema, { error: 'expected a list of tasks' })
+      .min(1, 'must declare at least one task')
+      .max(100, 'must declare at most 100 tasks'),
   })
-  .superRefine((bundle, ctx) => duplicates(bundle.tasks.map((t) => t.id), ['tasks'], 'id', ctx));
+  .superRefine((bundle, ctx) =>
+    duplicates(
+      bundle.tasks.map((t) => t.id),
+      ['tasks'],
+      'id',
+      ctx,
+    ),
+  );
 export type Codebundle = z.infer<typeof codebundleSchema>;

@@ -51,13 +51,23 @@ export function activeTrustedKeys(db: ReadonlyDb): TrustedKey[] {
 }
 
 export function activeFingerprints(db: ReadonlyDb): Set<string> {
-  return new Set((db.prepare('SELECT fingerprint FROM trust_keys WHERE removed_at IS NULL').all() as Array<{ fingerprint: string }>).map((r) => r.fingerprint));
+  return new Set(
+    (db.prepare('SELECT fingerprint FROM trust_keys WHERE removed_at IS NULL').all() as Array<{ fingerprint: string }>).map(
+      (r) => r.fingerprint,
+    ),
+  );
 }
 
 export type AddKeyOutcome = 'added' | 'restored' | 'already-trusted';
 
 /** Adds a key (or puts a removed one back). Re-adding a trusted key changes nothing. */
-export function addTrustKey(db: Database, key: TrustedKey, comment: string, by: string, now: string): { key: TrustKeyRecord; outcome: AddKeyOutcome } {
+export function addTrustKey(
+  db: Database,
+  key: TrustedKey,
+  comment: string,
+  by: string,
+  now: string,
+): { key: TrustKeyRecord; outcome: AddKeyOutcome } {
   const existing = db.prepare('SELECT * FROM trust_keys WHERE fingerprint = ?').get(key.fingerprint) as Row | undefined;
   let outcome: AddKeyOutcome;
   if (!existing) {
@@ -71,12 +81,9 @@ export function addTrustKey(db: Database, key: TrustedKey, comment: string, by: 
     );
     outcome = 'added';
   } else if (existing.removed_at !== null) {
-    db.prepare('UPDATE trust_keys SET removed_at = NULL, removed_by = NULL, added_by = ?, added_at = ?, comment = ? WHERE fingerprint = ?').run(
-      by,
-      now,
-      comment || existing.comment,
-      key.fingerprint,
-    );
+    db.prepare(
+      'UPDATE trust_keys SET removed_at = NULL, removed_by = NULL, added_by = ?, added_at = ?, comment = ? WHERE fingerprint = ?',
+    ).run(by, now, comment || existing.comment, key.fingerprint);
     outcome = 'restored';
   } else {
     outcome = 'already-trusted';
@@ -89,16 +96,27 @@ export function addTrustKey(db: Database, key: TrustedKey, comment: string, by: 
  * or a unique prefix of at least 12.
  */
 export function normaliseFingerprint(text: string): string {
-  const value = text.trim().toLowerCase().replace(/^sha256:/, '').replace(/:/g, '');
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, '')
+    .replace(/:/g, '');
   if (!/^[0-9a-f]{12,64}$/.test(value)) {
-    throw new ApiError('INVALID_INPUT', 'A key fingerprint is 64 hexadecimal characters (or a unique prefix of at least 12), as `trust list` shows it.');
+    throw new ApiError(
+      'INVALID_INPUT',
+      'A key fingerprint is 64 hexadecimal characters (or a unique prefix of at least 12), as `trust list` shows it.',
+    );
   }
   return value;
 }
 
 export function findTrustKey(db: ReadonlyDb, fingerprint: string, options: { includeRemoved?: boolean } = {}): TrustKeyRecord {
   const prefix = normaliseFingerprint(fingerprint);
-  const rows = (db.prepare(`SELECT * FROM trust_keys WHERE fingerprint LIKE ? || '%' ${options.includeRemoved ? '' : 'AND removed_at IS NULL'}`).all(prefix) as Row[]).map(toRecord);
+  const rows = (
+    db
+      .prepare(`SELECT * FROM trust_keys WHERE fingerprint LIKE ? || '%' ${options.includeRemoved ? '' : 'AND removed_at IS NULL'}`)
+      .all(prefix) as Row[]
+  ).map(toRecord);
   if (rows.length === 0) throw new ApiError('NOT_FOUND', `No trusted key has the fingerprint ${prefix}. See \`trust list\`.`);
   if (rows.length > 1) throw new ApiError('INVALID_INPUT', `Several trusted keys start with ${prefix}; give more of the fingerprint.`);
   return rows[0]!;

@@ -18,7 +18,19 @@ import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
 import { inspectCommands } from './commands/inspect';
 
-export const COMMANDS: Command[] = [...storeCommands, ...userCommands, ...auditCommands, ...bundleCommands, ...auditExportCommands, ...runCommands, ...vaultCommands, ...networkCommands, ...retentionCommands, ...redactCommands, ...inspectCommands];
+export const COMMANDS: Command[] = [
+  ...storeCommands,
+  ...userCommands,
+  ...auditCommands,
+  ...bundleCommands,
+  ...auditExportCommands,
+  ...runCommands,
+  ...vaultCommands,
+  ...networkCommands,
+  ...retentionCommands,
+  ...redactCommands,
+  ...inspectCommands,
+];
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
@@ -74,7 +86,10 @@ function parse(argv: string[], booleanFlags: (words: string[]) => Set<string>): 
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     if (SECRET_FLAGS.has(name)) {
-      throw new ApiError('INVALID_INPUT', `Secrets are never taken from arguments (they show in the process list). Use the AIRGAP_RUNNER_* environment variable or the prompt instead of --${name}.`);
+      throw new ApiError(
+        'INVALID_INPUT',
+        `Secrets are never taken from arguments (they show in the process list). Use the AIRGAP_RUNNER_* environment variable or the prompt instead of --${name}.`,
+      );
     }
     if (name === 'json') {
       out.json = true;
@@ -138,7 +153,8 @@ export async function main(argv: string[]): Promise<number> {
       return parsed.words.length === 0 && !parsed.help ? 2 : 0;
     }
     const found = findCommand(parsed.words);
-    if (!found) throw new ApiError('INVALID_INPUT', `Unknown command "${parsed.words.join(' ')}". Run "airgap-runner --help" for the list.`);
+    if (!found)
+      throw new ApiError('INVALID_INPUT', `Unknown command "${parsed.words.join(' ')}". Run "airgap-runner --help" for the list.`);
     core = new Core({ home: parsed.home ?? defaultHome() });
     const ctx = new CliContext(core, { home: core.home, user: parsed.user ?? process.env.AIRGAP_RUNNER_USER, json: parsed.json });
     const args: CommandArgs = found.command.rawArgs

@@ -5,7 +5,10 @@ import { ApiError } from '../kernel';
 
 export async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new ApiError('UNAUTHENTICATED', `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on. Set the matching AIRGAP_RUNNER_* environment variable.`);
+    throw new ApiError(
+      'UNAUTHENTICATED',
+      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on. Set the matching AIRGAP_RUNNER_* environment variable.`,
+    );
   }
   let muted = false;
   const output = new Writable({

@@ -66,9 +66,18 @@ export function listPatterns(db: ReadonlyDb): StoredPattern[] {
 export function addPattern(db: Database, pattern: SitePattern, by: string, now: string): StoredPattern {
   const p = validateSitePattern(pattern);
   if (db.prepare('SELECT 1 FROM redaction_patterns WHERE name = ?').get(p.name)) {
-    throw new ApiError('CONFLICT', `A pattern named "${p.name}" exists. Remove it first ("redact patterns remove ${p.name}") or pick another name.`);
+    throw new ApiError(
+      'CONFLICT',
+      `A pattern named "${p.name}" exists. Remove it first ("redact patterns remove ${p.name}") or pick another name.`,
+    );
   }
-  db.prepare('INSERT INTO redaction_patterns(name, regex, action, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(p.name, p.regex, p.action, by, now);
+  db.prepare('INSERT INTO redaction_patterns(name, regex, action, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    p.name,
+    p.regex,
+    p.action,
+    by,
+    now,
+  );
   return { ...p, createdBy: by, createdAt: now };
 }
 

@@ -5,7 +5,15 @@
  */
 import { ApiError, type CoreContext, type ReadContext } from '../kernel';
 import { bundleByDigest } from '../bundles';
-import { createRedactor, REDACT_SETTINGS, RULE_SETS, type EgressPath, type Redactor, type RedactorOptions, type RuleSetId } from '../redact';
+import {
+  createRedactor,
+  REDACT_SETTINGS,
+  RULE_SETS,
+  type EgressPath,
+  type Redactor,
+  type RedactorOptions,
+  type RuleSetId,
+} from '../redact';
 import { RunRecords, type RunRecord } from '../runner';
 import { VaultItems } from '../vault';
 import { listPatterns, pseudonymKey, pseudonymOriginal, recordPseudonym, unmapText } from './redaction-store';
@@ -51,7 +59,9 @@ export function sensitiveNames(ctx: ReadContext, run: RunRecord): string[] {
 
 /** The run's configuration values to treat as sensitive (see sensitiveNames). */
 export function sensitiveValuesOf(ctx: ReadContext, run: RunRecord): string[] {
-  return sensitiveNames(ctx, run).map((n) => run.config.values[n]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return sensitiveNames(ctx, run)
+    .map((n) => run.config.values[n])
+    .filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**
@@ -70,7 +80,8 @@ export function allSensitiveValues(ctx: ReadContext): string[] {
     }
     if (names?.length === 0) continue;
     // null: the bundle left the catalog, so every value counts, as in sensitiveNames.
-    for (const name of names ?? Object.keys(run.values)) if (typeof run.values[name] === 'string' && run.values[name]) out.add(run.values[name]);
+    for (const name of names ?? Object.keys(run.values))
+      if (typeof run.values[name] === 'string' && run.values[name]) out.add(run.values[name]);
   }
   return [...out];
 }
@@ -81,7 +92,9 @@ export function auditExportRedactor(ctx: ReadContext, options: { ruleSet?: RuleS
 export function auditExportRedactor(ctx: ReadContext, options: { ruleSet?: RuleSetId; record: boolean }): Redactor {
   const base = { ...(options.ruleSet ? { ruleSet: options.ruleSet } : {}), sensitiveValues: allSensitiveValues(ctx) };
   // The overloads let only a writing context record (see redactorFor).
-  return options.record ? redactorFor(ctx as CoreContext, 'auditExport', { ...base, record: true }) : redactorFor(ctx, 'auditExport', { ...base, record: false });
+  return options.record
+    ? redactorFor(ctx as CoreContext, 'auditExport', { ...base, record: true })
+    : redactorFor(ctx, 'auditExport', { ...base, record: false });
 }
 
 /**
@@ -103,7 +116,12 @@ export function redactorFor(ctx: ReadContext, path: EgressPath, options: StoreRe
       pseudonymKey: pseudonymKey(db),
       sitePatterns: listPatterns(db),
       siteDomains: settings['redact.siteDomains'],
-      ...(writer ? { recordPseudonym: (kind: string, token: string, original: string) => recordPseudonym(writer, kind, token, original, ctx.clock.now().toISOString()) } : {}),
+      ...(writer
+        ? {
+            recordPseudonym: (kind: string, token: string, original: string) =>
+              recordPseudonym(writer, kind, token, original, ctx.clock.now().toISOString()),
+          }
+        : {}),
       pseudonymOriginal: (token) => pseudonymOriginal(db, token),
     },
     { ...rest, secrets, sensitiveValues, ruleSet: checkRuleSet(rest.ruleSet ?? ruleSetFor(ctx, path)) },

@@ -124,7 +124,14 @@ export function buildRunReport(db: ReadonlyDb, run: RunRecord, redactor: Redacto
       exitCode: run.exitCode,
       timeoutSeconds: run.timeoutSeconds,
       config: { values: {}, files: Object.keys(run.config.files), secrets: Object.keys(run.config.secrets) },
-      sandbox: run.sandbox ? { engine: run.sandbox.engine, engineVersion: run.sandbox.engineVersion, rootless: run.sandbox.rootless, networkKind: run.sandbox.networkKind } : null,
+      sandbox: run.sandbox
+        ? {
+            engine: run.sandbox.engine,
+            engineVersion: run.sandbox.engineVersion,
+            rootless: run.sandbox.rootless,
+            networkKind: run.sandbox.networkKind,
+          }
+        : null,
     },
     issues: run.issues.map(() => ({})),
     report: run.report.map(() => ({})),
@@ -156,7 +163,8 @@ export function writeNewFileAtomic(path: string, data: Buffer): void {
   try {
     linkSync(tmp, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ApiError('CONFLICT', `${path} already exists. Choose a new file name; exports never overwrite a file.`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ApiError('CONFLICT', `${path} already exists. Choose a new file name; exports never overwrite a file.`);
     throw error;
   } finally {
     unlinkSync(tmp);

@@ -39,8 +39,10 @@ interface EngineErrorLike {
 
 /** Engine messages are shown to people: one line, no control characters, bounded. */
 function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 500);
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ') // eslint-disable-line no-control-regex
+    .trim()
+    .slice(0, 500);
 }
 
 function engineMessage(error: EngineErrorLike): string {
@@ -111,7 +113,9 @@ export class DockerodeEngine implements ContainerEngine {
     if (status === 409) return new ApiError('CONFLICT', `The container engine refused to ${what}: ${message}.`, { cause: error });
     if (status === 400) return new ApiError('INVALID_INPUT', `The container engine refused to ${what}: ${message}.`, { cause: error });
     if (status === undefined) return engineUnavailable(this.socket, clean(e.message ?? 'no answer'), error);
-    return new ApiError('INTERNAL', `The container engine failed to ${what} (HTTP ${status}): ${message}. Check the engine's log.`, { cause: error });
+    return new ApiError('INTERNAL', `The container engine failed to ${what} (HTTP ${status}): ${message}. Check the engine's log.`, {
+      cause: error,
+    });
   }
 
   private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -181,7 +185,10 @@ export class DockerodeEngine implements ContainerEngine {
     let output: string;
     try {
       // O_NOFOLLOW: a tar file is ours, in private staging; never follow a link planted there.
-      const body = typeof dockerSaveTar === 'string' ? (await open(dockerSaveTar, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: 1 << 20 }) : dockerSaveTar;
+      const body =
+        typeof dockerSaveTar === 'string'
+          ? (await open(dockerSaveTar, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: 1 << 20 })
+          : dockerSaveTar;
       const response = await this.docker.loadImage(body, { quiet: '1', ...(options.signal ? { abortSignal: options.signal } : {}) });
       output = await readAll(response, MAX_LOAD_OUTPUT);
     } catch (error) {
@@ -213,7 +220,10 @@ export class DockerodeEngine implements ContainerEngine {
       if (id) result.imageIds.push(id);
       const name = /^Loaded image\(?s?\)?: (.+)$/.exec(text)?.[1];
       if (name && !id) {
-        for (const n of name.split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const n of name
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (/^sha256:[a-f0-9]{64}$/.test(n)) result.imageIds.push(n);
           else result.tags.push(n);
         }
@@ -249,8 +259,16 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async listImages(filter?: LabelFilter): Promise<ImageSummary[]> {
-    const images = await this.run('list images', async () => await this.docker.listImages({ all: false, ...labelFilters(filter) } as Docker.ListImagesOptions));
-    return images.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, size: i.Size }));
+    const images = await this.run(
+      'list images',
+      async () => await this.docker.listImages({ all: false, ...labelFilters(filter) } as Docker.ListImagesOptions),
+    );
+    return images.map((i) => ({
+      id: i.Id,
+      repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      labels: i.Labels ?? {},
+      size: i.Size,
+    }));
   }
 
   // --- containers ---
@@ -314,7 +332,10 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async wait(id: string): Promise<{ exitCode: number }> {
-    const result = await this.run('wait for the container', async () => (await this.docker.getContainer(id).wait()) as { StatusCode?: number });
+    const result = await this.run(
+      'wait for the container',
+      async () => (await this.docker.getContainer(id).wait()) as { StatusCode?: number },
+    );
     return { exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : -1 };
   }
 
@@ -353,8 +374,17 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async listContainers(filter?: LabelFilter): Promise<ContainerSummary[]> {
-    const list = await this.run('list containers', async () => await this.docker.listContainers({ all: true, ...labelFilters(filter) } as Docker.ContainerListOptions));
-    return list.map((c) => ({ id: c.Id, names: (c.Names ?? []).map((n) => n.replace(/^\//, '')), imageId: c.ImageID, labels: c.Labels ?? {}, state: c.State }));
+    const list = await this.run(
+      'list containers',
+      async () => await this.docker.listContainers({ all: true, ...labelFilters(filter) } as Docker.ContainerListOptions),
+    );
+    return list.map((c) => ({
+      id: c.Id,
+      names: (c.Names ?? []).map((n) => n.replace(/^\//, '')),
+      imageId: c.ImageID,
+      labels: c.Labels ?? {},
+      state: c.State,
+    }));
   }
 
   // --- networks ---
@@ -362,7 +392,13 @@ export class DockerodeEngine implements ContainerEngine {
   async createNetwork(options: { name: string; internal: true; labels?: Record<string, string> }): Promise<NetworkInfo> {
     if (options.internal !== true) throw new ApiError('INVALID_INPUT', 'Only internal networks (no route out) may be created.');
     const network = await this.run('create the network', async () => {
-      return await this.docker.createNetwork({ Name: options.name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: options.labels ?? {} });
+      return await this.docker.createNetwork({
+        Name: options.name,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Labels: options.labels ?? {},
+      });
     });
     const inspected = await this.run('inspect the network', async () => await network.inspect());
     return toNetwork(inspected);

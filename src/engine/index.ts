@@ -19,7 +19,14 @@ export type {
   NetworkInfo,
 } from './types';
 export { DockerodeEngine, type DockerodeEngineOptions } from './dockerode-engine';
-export { defaultSocketCandidates, engineUnavailable, parseEngineAddress, resolveEngineSocket, type EngineSocket, type ResolveSocketOptions } from './socket';
+export {
+  defaultSocketCandidates,
+  engineUnavailable,
+  parseEngineAddress,
+  resolveEngineSocket,
+  type EngineSocket,
+  type ResolveSocketOptions,
+} from './socket';
 export { demuxAttachStream } from './demux';
 export { EngineProvider, type EngineProviderOptions } from './provider';
 export { engineStatus, STATUS_TIMEOUT_MS, type EngineStatus } from './status';

@@ -3,5 +3,11 @@ import { z } from 'zod';
 import type { SettingsBlock } from '../kernel';
 
 export const ENGINE_SETTINGS = {
-  'engine.socket': { schema: z.string().max(256).regex(/^$|^(unix:\/\/)?\/[^\0]*$/, 'a local unix socket: unix:///path or /path'), default: '' },
+  'engine.socket': {
+    schema: z
+      .string()
+      .max(256)
+      .regex(/^$|^(unix:\/\/)?\/[^\0]*$/, 'a local unix socket: unix:///path or /path'),
+    default: '',
+  },
 } as const satisfies SettingsBlock;

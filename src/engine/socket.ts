@@ -106,7 +106,10 @@ export function resolveEngineSocket(options: ResolveSocketOptions = {}): EngineS
 export function engineUnavailable(socket: EngineSocket, detail?: string, cause?: unknown): ApiError {
   const where =
     socket.from === 'default' && socket.tried.length > 1
-      ? `unix://${socket.tried[0]} (nor at ${socket.tried.slice(1).map((p) => `unix://${p}`).join(', ')})`
+      ? `unix://${socket.tried[0]} (nor at ${socket.tried
+          .slice(1)
+          .map((p) => `unix://${p}`)
+          .join(', ')})`
       : socket.url;
   const how =
     socket.from === 'setting'

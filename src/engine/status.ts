@@ -20,7 +20,16 @@ export interface EngineStatus {
 /** Never throws: an engine that cannot be made or reached is a status. */
 export async function engineStatus(engineOf: () => ContainerEngine, clock: Clock, timeoutMs = STATUS_TIMEOUT_MS): Promise<EngineStatus> {
   const checkedAt = clock.now().toISOString();
-  const down = (socket: string | null, message: string): EngineStatus => ({ reachable: false, kind: null, version: null, apiVersion: null, rootless: null, socket, message, checkedAt });
+  const down = (socket: string | null, message: string): EngineStatus => ({
+    reachable: false,
+    kind: null,
+    version: null,
+    apiVersion: null,
+    rootless: null,
+    socket,
+    message,
+    checkedAt,
+  });
   let engine: ContainerEngine;
   try {
     engine = engineOf();
@@ -33,10 +42,27 @@ export async function engineStatus(engineOf: () => ContainerEngine, clock: Clock
     const info = await Promise.race([
       engine.info(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`The container engine${socket ? ` at ${socket}` : ''} did not answer within ${timeoutMs / 1000} s. Check that Docker or Podman is running.`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `The container engine${socket ? ` at ${socket}` : ''} did not answer within ${timeoutMs / 1000} s. Check that Docker or Podman is running.`,
+              ),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
-    return { reachable: true, kind: info.name === 'Podman' ? 'podman' : 'docker', version: info.version, apiVersion: info.apiVersion, rootless: info.rootless, socket: info.socket, message: '', checkedAt };
+    return {
+      reachable: true,
+      kind: info.name === 'Podman' ? 'podman' : 'docker',
+      version: info.version,
+      apiVersion: info.apiVersion,
+      rootless: info.rootless,
+      socket: info.socket,
+      message: '',
+      checkedAt,
+    };
   } catch (error) {
     return down(socket, error instanceof Error ? error.message : String(error));
   } finally {

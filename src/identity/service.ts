@@ -72,7 +72,13 @@ export class IdentityService {
     store.db.transaction(() => {
       chain.genesis(store);
       this.users.insert({ name: adminName, slotId: created.slotId, roles: ['admin'], mustChangePassword: false, now });
-      this.options.record({ actor: 'system', action: 'system.init', target: `user:${adminName}`, outcome: 'success', details: { admin: adminName } });
+      this.options.record({
+        actor: 'system',
+        action: 'system.init',
+        target: `user:${adminName}`,
+        outcome: 'success',
+        details: { admin: adminName },
+      });
     })();
     await chain.signingIdentity(store, created.keyring, clock.now());
     this.openSession(this.users.byName(adminName)!, created.keyring);
@@ -123,7 +129,13 @@ export class IdentityService {
       this.ingestPending();
       throw new ApiError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
-    this.options.record({ actor: `user:${user.name}`, action: 'auth.signIn', target: `user:${user.name}`, outcome: 'success', details: {} });
+    this.options.record({
+      actor: `user:${user.name}`,
+      action: 'auth.signIn',
+      target: `user:${user.name}`,
+      outcome: 'success',
+      details: {},
+    });
     // The pending file's lines are in the chain now; it only fed throttling until this success.
     clearPending(this.pendingPath());
     return this.openSession(user, opened.ring);
@@ -147,7 +159,13 @@ export class IdentityService {
         });
       }
       if (unreadable > 0) {
-        this.options.record({ actor: 'system', action: 'auth.pendingUnreadable', target: null, outcome: 'failure', details: { lines: unreadable } });
+        this.options.record({
+          actor: 'system',
+          action: 'auth.pendingUnreadable',
+          target: null,
+          outcome: 'failure',
+          details: { lines: unreadable },
+        });
       }
       const last = events[events.length - 1];
       if (last) store.setMeta('pending_last_id', last.id);

@@ -4,5 +4,12 @@ import type { SettingsBlock } from '../kernel';
 
 export const IDENTITY_SETTINGS = {
   'site.name': { schema: z.string().max(200), default: '' },
-  'session.idleMinutes': { schema: z.number().int().min(1).max(24 * 60), default: 15 },
+  'session.idleMinutes': {
+    schema: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    default: 15,
+  },
 } as const satisfies SettingsBlock;

@@ -48,7 +48,8 @@ const ERROR_QUOTE_CHARS = 300;
 export const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/;
-const OLD_TLS = /alert protocol version|unsupported protocol|no protocols available|UNSUPPORTED_PROTOCOL|WRONG_VERSION_NUMBER|wrong version number/i;
+const OLD_TLS =
+  /alert protocol version|unsupported protocol|no protocols available|UNSUPPORTED_PROTOCOL|WRONG_VERSION_NUMBER|wrong version number/i;
 
 /** Turns a socket-level failure into an error that says what to do. Error codes: see docs/llm.md. */
 function transportError(error: unknown, url: URL, timeoutMs: number): ApiError {
@@ -109,19 +110,34 @@ function statusError(status: number, url: URL, quoted: string): ApiError {
   const said = quoted ? `: "${quoted}"` : '';
   const where = url.host;
   if (status === 401 || status === 403) {
-    return new ApiError('VERIFY_FAILED', `The LLM endpoint ${where} refused the API key (HTTP ${status})${said}. Check the vault item named in llm.apiKeyVaultItem.`);
+    return new ApiError(
+      'VERIFY_FAILED',
+      `The LLM endpoint ${where} refused the API key (HTTP ${status})${said}. Check the vault item named in llm.apiKeyVaultItem.`,
+    );
   }
   if (status === 404) {
-    return new ApiError('NOT_FOUND', `The LLM endpoint ${where} has no such path or model (HTTP 404)${said}. Check llm.endpoint and llm.model.`);
+    return new ApiError(
+      'NOT_FOUND',
+      `The LLM endpoint ${where} has no such path or model (HTTP 404)${said}. Check llm.endpoint and llm.model.`,
+    );
   }
   if (status >= 300 && status < 400) {
-    return new ApiError('VERIFY_FAILED', `The LLM endpoint ${where} answered with a redirect (HTTP ${status}); redirects are not followed. Put the final address in llm.endpoint.`);
+    return new ApiError(
+      'VERIFY_FAILED',
+      `The LLM endpoint ${where} answered with a redirect (HTTP ${status}); redirects are not followed. Put the final address in llm.endpoint.`,
+    );
   }
-  return new ApiError('NOT_FOUND', `The LLM endpoint ${where} answered HTTP ${status}${said}. Try again later, or ask the endpoint's admin.`);
+  return new ApiError(
+    'NOT_FOUND',
+    `The LLM endpoint ${where} answered HTTP ${status}${said}. Try again later, or ask the endpoint's admin.`,
+  );
 }
 
 function malformed(url: URL, what: string): ApiError {
-  return new ApiError('VERIFY_FAILED', `The LLM endpoint ${url.host} sent ${what}; it does not look like an OpenAI-compatible chat completions answer. Check llm.endpoint.`);
+  return new ApiError(
+    'VERIFY_FAILED',
+    `The LLM endpoint ${url.host} sent ${what}; it does not look like an OpenAI-compatible chat completions answer. Check llm.endpoint.`,
+  );
 }
 
 /** Reads a body up to `max` bytes; null when it is longer (the socket is destroyed). */
@@ -167,10 +183,17 @@ function parseAnswer(body: Buffer, url: URL): ChatAnswer {
 /** The Authorization header value; refuses a key that would break the header (without quoting it). */
 function bearer(apiKey: Buffer): string {
   const key = apiKey.toString('utf8').trim();
-  if (key.length === 0) throw new ApiError('INVALID_INPUT', 'The vault item named in llm.apiKeyVaultItem is empty. Replace it with the API key, or clear the setting if the endpoint needs no key.');
+  if (key.length === 0)
+    throw new ApiError(
+      'INVALID_INPUT',
+      'The vault item named in llm.apiKeyVaultItem is empty. Replace it with the API key, or clear the setting if the endpoint needs no key.',
+    );
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) {
-    throw new ApiError('INVALID_INPUT', 'The API key in the vault item named in llm.apiKeyVaultItem holds a line break or control character. Replace it with the key alone on one line.');
+    throw new ApiError(
+      'INVALID_INPUT',
+      'The API key in the vault item named in llm.apiKeyVaultItem holds a line break or control character. Replace it with the key alone on one line.',
+    );
   }
   return `Bearer ${key}`;
 }
@@ -179,11 +202,20 @@ function bearer(apiKey: Buffer): string {
 export async function chatCompletion(transport: ChatTransport, request: ChatRequest): Promise<ChatAnswer> {
   const { url } = transport;
   if (url.protocol !== 'https:') {
-    throw new ApiError('INVALID_INPUT', `The LLM endpoint must be an https:// address (got ${url.protocol}). Set llm.endpoint to the endpoint's HTTPS address.`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The LLM endpoint must be an https:// address (got ${url.protocol}). Set llm.endpoint to the endpoint's HTTPS address.`,
+    );
   }
   const masker = new Masker(transport.apiKey ? [transport.apiKey] : []);
   const body = Buffer.from(
-    JSON.stringify({ model: request.model, messages: request.messages, temperature: request.temperature, max_tokens: request.maxTokens, stream: false }),
+    JSON.stringify({
+      model: request.model,
+      messages: request.messages,
+      temperature: request.temperature,
+      max_tokens: request.maxTokens,
+      stream: false,
+    }),
     'utf8',
   );
   const headers: Record<string, string | number> = {
@@ -202,12 +234,20 @@ export async function chatCompletion(transport: ChatTransport, request: ChatRequ
     timedOut = true;
     outgoing?.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
   }, transport.timeoutMs);
-  const fail = (error: unknown) => transportError(timedOut ? Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }) : error, url, transport.timeoutMs);
+  const fail = (error: unknown) =>
+    transportError(timedOut ? Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }) : error, url, transport.timeoutMs);
   let response: IncomingMessage;
   let raw: Buffer | null;
   try {
     response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const sending = https.request(url, { method: 'POST', headers, agent: false, ca: transport.caPem, minVersion: 'TLSv1.2', rejectUnauthorized: true });
+      const sending = https.request(url, {
+        method: 'POST',
+        headers,
+        agent: false,
+        ca: transport.caPem,
+        minVersion: 'TLSv1.2',
+        rejectUnauthorized: true,
+      });
       outgoing = sending;
       sending.on('response', resolve);
       sending.on('error', reject);

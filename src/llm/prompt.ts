@@ -41,7 +41,8 @@ function issuesSection(run: RunRecord): string[] {
   const out = [`## Issues (${run.issues.length}${run.issues.length > issues.length ? `, the first ${issues.length} shown` : ''})`];
   if (issues.length === 0) out.push('(none)');
   for (const issue of issues) {
-    const field = (name: string, value: string) => (value.trim() ? `  ${name}: ${clip(displayText(value.trim()), PROMPT_LIMITS.issueField)}` : null);
+    const field = (name: string, value: string) =>
+      value.trim() ? `  ${name}: ${clip(displayText(value.trim()), PROMPT_LIMITS.issueField)}` : null;
     out.push(
       [
         `- [severity ${issue.severity}] ${clip(displayLine(issue.title), PROMPT_LIMITS.issueField)}`,

@@ -9,11 +9,22 @@ import { VaultItems } from '../vault';
 /** The API key from the vault item the settings name; null when none is named. */
 export function openApiKey(db: ReadonlyDb, vaultKey: Buffer | undefined, item: string | null): Buffer | null {
   if (!item) return null;
-  if (!vaultKey) throw new ApiError('FORBIDDEN', 'Your session holds no vault key, so the LLM API key cannot be opened. Admins and operators summarise runs.');
+  if (!vaultKey)
+    throw new ApiError(
+      'FORBIDDEN',
+      'Your session holds no vault key, so the LLM API key cannot be opened. Admins and operators summarise runs.',
+    );
   const value = new VaultItems(db).open(vaultKey, item);
   if (value === undefined) {
-    throw new ApiError('INVALID_INPUT', `The vault has no item "${item}" (named in llm.apiKeyVaultItem). Add the API key with "vault add ${item}", or an admin clears the setting if the endpoint needs no key.`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The vault has no item "${item}" (named in llm.apiKeyVaultItem). Add the API key with "vault add ${item}", or an admin clears the setting if the endpoint needs no key.`,
+    );
   }
-  if (!value) throw new ApiError('VERIFY_FAILED', `The vault item "${item}" does not open with your vault key. Replace it with "vault add ${item} --replace".`);
+  if (!value)
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The vault item "${item}" does not open with your vault key. Replace it with "vault add ${item} --replace".`,
+    );
   return value;
 }

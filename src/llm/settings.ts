@@ -22,14 +22,25 @@ const httpsUrl = z
 const pem = z
   .string()
   .max(64 * 1024)
-  .refine((text) => text.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text), 'the PEM text of the site CA certificate (-----BEGIN CERTIFICATE----- …)');
+  .refine(
+    (text) => text.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text),
+    'the PEM text of the site CA certificate (-----BEGIN CERTIFICATE----- …)',
+  );
 
 export const LLM_SETTINGS = {
   'llm.enabled': { schema: z.boolean(), default: false },
   'llm.endpoint': { schema: httpsUrl, default: '' },
   'llm.model': { schema: z.string().max(200), default: '' },
   'llm.caCertificate': { schema: pem, default: '' },
-  'llm.apiKeyVaultItem': { schema: z.string().regex(/^$|^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a vault item name (lower-case letters, digits, "_", "." and "-"), or empty when the endpoint needs no key'), default: '' },
+  'llm.apiKeyVaultItem': {
+    schema: z
+      .string()
+      .regex(
+        /^$|^[a-z0-9][a-z0-9_.-]{0,63}$/,
+        'a vault item name (lower-case letters, digits, "_", "." and "-"), or empty when the endpoint needs no key',
+      ),
+    default: '',
+  },
   'llm.timeoutSeconds': { schema: z.number().int().min(1).max(600), default: 60 },
   'llm.maxTokens': { schema: z.number().int().min(16).max(32_768), default: 1024 },
 } as const satisfies SettingsBlock;
@@ -74,7 +85,10 @@ export function llmConfig(settings: Record<string, unknown>): LlmConfig {
   if (!model) missing.push('llm.model (the model name the endpoint serves)');
   if (!caPem.trim()) missing.push("llm.caCertificate (the site CA's PEM certificate)");
   if (missing.length > 0) {
-    throw new ApiError('POLICY_DENIED', `AI summaries are enabled but not fully configured. An admin must set in Settings: ${missing.join('; ')}.`);
+    throw new ApiError(
+      'POLICY_DENIED',
+      `AI summaries are enabled but not fully configured. An admin must set in Settings: ${missing.join('; ')}.`,
+    );
   }
   checkCaPem(caPem);
   const item = text('llm.apiKeyVaultItem');
@@ -95,7 +109,10 @@ function checkCaPem(caPem: string): void {
     try {
       new X509Certificate(block);
     } catch {
-      throw new ApiError('INVALID_INPUT', `Certificate ${i + 1} in llm.caCertificate cannot be read. An admin must paste the site CA's PEM certificate again in Settings.`);
+      throw new ApiError(
+        'INVALID_INPUT',
+        `Certificate ${i + 1} in llm.caCertificate cannot be read. An admin must paste the site CA's PEM certificate again in Settings.`,
+      );
     }
   }
 }

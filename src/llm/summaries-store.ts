@@ -71,10 +71,26 @@ export class RunSummaries<D extends ReadonlyDb = Database> {
         `INSERT INTO run_summaries(id, run_id, created_at, created_by, endpoint, model, rule_set, rule_version, prompt, replacement_counts, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending')`,
       )
-      .run(s.id, s.runId, s.createdAt, s.createdBy, s.endpoint, s.model, s.ruleSet, s.ruleVersion, s.prompt, JSON.stringify(s.replacementCounts));
+      .run(
+        s.id,
+        s.runId,
+        s.createdAt,
+        s.createdBy,
+        s.endpoint,
+        s.model,
+        s.ruleSet,
+        s.ruleVersion,
+        s.prompt,
+        JSON.stringify(s.replacementCounts),
+      );
   }
 
-  finish(this: RunSummaries<Database>, id: string, result: { status: 'ok'; answer: string } | { status: 'error'; error: string }, at: string): void {
+  finish(
+    this: RunSummaries<Database>,
+    id: string,
+    result: { status: 'ok'; answer: string } | { status: 'error'; error: string },
+    at: string,
+  ): void {
     this.db
       .prepare("UPDATE run_summaries SET status = ?, answer = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'sending'")
       .run(result.status, result.status === 'ok' ? result.answer : null, result.status === 'error' ? result.error : null, at, id);
@@ -87,7 +103,11 @@ export class RunSummaries<D extends ReadonlyDb = Database> {
 
   /** A run's summaries, newest first. */
   forRun(runId: string, limit = 50): SummaryRecord[] {
-    return (this.db.prepare('SELECT * FROM run_summaries WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(runId, limit) as Row[]).map(toRecord);
+    return (
+      this.db
+        .prepare('SELECT * FROM run_summaries WHERE run_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+        .all(runId, limit) as Row[]
+    ).map(toRecord);
   }
 }
 
@@ -98,7 +118,11 @@ function hasSummariesTable(db: ReadonlyDb): boolean {
 /** A purge of runs' output takes the summaries made of it (what was sent, and the answer) with it. */
 export const summariesPurgedWithRuns: PurgedWithRuns = {
   count: (db, runIds, params) =>
-    hasSummariesTable(db) ? Number((db.prepare(`SELECT count(*) AS n FROM run_summaries WHERE run_id IN (${runIds})`).get(params) as { n: number | null }).n ?? 0) : 0,
+    hasSummariesTable(db)
+      ? Number(
+          (db.prepare(`SELECT count(*) AS n FROM run_summaries WHERE run_id IN (${runIds})`).get(params) as { n: number | null }).n ?? 0,
+        )
+      : 0,
   remove: (db, runIds, params) => {
     if (hasSummariesTable(db)) db.prepare(`DELETE FROM run_summaries WHERE run_id IN (${runIds})`).run(params);
   },

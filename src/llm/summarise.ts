@@ -86,7 +86,10 @@ export interface SummariseRequest {
  * details); on failure the row becomes 'error' with its own 'failure' event here, and the error
  * is rethrown for the caller.
  */
-export async function summariseRun(ctx: CoreContext, req: SummariseRequest): Promise<{ id: string; commit: () => void; event: { target: string; details: Record<string, unknown> } }> {
+export async function summariseRun(
+  ctx: CoreContext,
+  req: SummariseRequest,
+): Promise<{ id: string; commit: () => void; event: { target: string; details: Record<string, unknown> } }> {
   const { run, config } = req;
   const db = ctx.db;
   const apiKey = openApiKey(db, req.vaultKey, config.apiKeyVaultItem);
@@ -135,7 +138,14 @@ export async function summariseRun(ctx: CoreContext, req: SummariseRequest): Pro
       );
       answer = reply.content;
     } catch (error) {
-      const shaped = error instanceof ApiError ? error : new ApiError('INTERNAL', 'The request to the LLM endpoint failed unexpectedly. Check the application log on this workstation.', { cause: error });
+      const shaped =
+        error instanceof ApiError
+          ? error
+          : new ApiError(
+              'INTERNAL',
+              'The request to the LLM endpoint failed unexpectedly. Check the application log on this workstation.',
+              { cause: error },
+            );
       ctx.transact(() => summaries.finish(id, { status: 'error', error: shaped.message }, ctx.clock.now().toISOString()), {
         actor: req.actor,
         action: 'runs.summarise',

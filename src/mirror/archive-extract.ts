@@ -64,7 +64,11 @@ export async function extractArchive(file: string, options: { stagingParent?: st
         }
         const slash = entry.path.lastIndexOf('/');
         await ensureDir(slash < 0 ? '' : entry.path.slice(0, slash));
-        const handle = await open(join(dir, entry.path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        const handle = await open(
+          join(dir, entry.path),
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
         const hash = createHash('sha256');
         try {
           for await (const chunk of entry.body()) {

@@ -10,7 +10,14 @@ import { ApiError } from '../kernel';
 import { extractArchive, type Extracted } from './archive-extract';
 import { DockerSaveContent } from './docker-save-source';
 import { OciLayoutSource } from './layout-source';
-import { DEFAULT_MANIFEST_MAX_BYTES, type FetchBlobOptions, type MirrorSource, type Referrers, type ResolvedManifest, type SourceDescription } from './types';
+import {
+  DEFAULT_MANIFEST_MAX_BYTES,
+  type FetchBlobOptions,
+  type MirrorSource,
+  type Referrers,
+  type ResolvedManifest,
+  type SourceDescription,
+} from './types';
 
 export interface ArchiveSourceOptions {
   /** Parent of the private staging folder; default the OS temp folder. */
@@ -22,7 +29,10 @@ export interface ArchiveSourceOptions {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return await lstat(path).then(() => true, () => false);
+  return await lstat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export class ArchiveSource implements MirrorSource {
@@ -52,7 +62,10 @@ export class ArchiveSource implements MirrorSource {
         const saved = await DockerSaveContent.load(staged, location, maxManifest);
         return new ArchiveSource(staged, { kind: 'archive', location, insecure: false, format: 'docker-save' }, undefined, saved);
       }
-      throw new ApiError('VERIFY_FAILED', `${absolute} is neither a docker save archive nor an OCI-layout tarball (no manifest.json, no oci-layout).`);
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `${absolute} is neither a docker save archive nor an OCI-layout tarball (no manifest.json, no oci-layout).`,
+      );
     } catch (error) {
       await rm(staged.dir, { recursive: true, force: true });
       throw error;
@@ -77,20 +90,30 @@ export class ArchiveSource implements MirrorSource {
   }
 
   async resolve(repository: string, reference: string): Promise<ResolvedManifest> {
-    return this.layout ? await this.layout.resolve(repository, reference) : (this.saved as DockerSaveContent).resolve(repository, reference);
+    return this.layout
+      ? await this.layout.resolve(repository, reference)
+      : (this.saved as DockerSaveContent).resolve(repository, reference);
   }
 
   async getManifest(repository: string, digest: string): Promise<ResolvedManifest> {
     return await this.resolve(repository, digest);
   }
 
-  async fetchBlobTo(repository: string, digest: string, expectedSize: number, destPath: string, options: FetchBlobOptions = {}): Promise<void> {
+  async fetchBlobTo(
+    repository: string,
+    digest: string,
+    expectedSize: number,
+    destPath: string,
+    options: FetchBlobOptions = {},
+  ): Promise<void> {
     if (this.layout) return await this.layout.fetchBlobTo(repository, digest, expectedSize, destPath, options);
     return await (this.saved as DockerSaveContent).fetchBlobTo(digest, expectedSize, destPath, options);
   }
 
   async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Referrers> {
-    return this.layout ? await this.layout.listReferrers(repository, digest, artifactType) : (this.saved as DockerSaveContent).listReferrers();
+    return this.layout
+      ? await this.layout.listReferrers(repository, digest, artifactType)
+      : (this.saved as DockerSaveContent).listReferrers();
   }
 
   async close(): Promise<void> {

@@ -53,7 +53,11 @@ export class DockerSaveContent {
     const fileOf = (path: string, what: string): [string, ExtractedFile] => {
       const normal = normalizeEntryPath(path);
       const file = staged.files.get(normal);
-      if (!file) throw new ApiError('VERIFY_FAILED', `${location}: manifest.json names ${what} ${JSON.stringify(path.slice(0, 100))}, which is not in the archive.`);
+      if (!file)
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `${location}: manifest.json names ${what} ${JSON.stringify(path.slice(0, 100))}, which is not in the archive.`,
+        );
       return [normal, file];
     };
     const images = new Map<string, SavedImage>();
@@ -106,7 +110,8 @@ export class DockerSaveContent {
     checkReference(reference);
     const digest = isDigest(reference) ? reference : this.tags.get(repository)?.get(reference);
     const image = digest ? this.images.get(digest) : undefined;
-    if (!image) throw new ApiError('NOT_FOUND', `${repository}${isDigest(reference) ? '@' : ':'}${reference} was not found in ${this.location}.`);
+    if (!image)
+      throw new ApiError('NOT_FOUND', `${repository}${isDigest(reference) ? '@' : ':'}${reference} was not found in ${this.location}.`);
     return { repository, reference, digest: image.digest, mediaType: MediaType.dockerManifest, bytes: image.bytes, synthetic: true };
   }
 
@@ -118,9 +123,12 @@ export class DockerSaveContent {
     if (!path) throw new ApiError('NOT_FOUND', `${label} is not in ${this.location}.`);
     const { handle, size } = await openRegularFile(this.staged.dir, path, label);
     try {
-      if (size !== expectedSize) throw new ApiError('VERIFY_FAILED', `${label} is ${size} bytes in the archive, but ${expectedSize} were expected; not copied.`);
+      if (size !== expectedSize)
+        throw new ApiError('VERIFY_FAILED', `${label} is ${size} bytes in the archive, but ${expectedSize} were expected; not copied.`);
       const stream = handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
-      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () => stream.destroy());
+      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () =>
+        stream.destroy(),
+      );
     } finally {
       await handle.close();
     }

@@ -42,7 +42,9 @@ export function isNotTlsError(error: unknown): boolean {
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const text = `${e.code ?? ''} ${e.message ?? ''} ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`;
   if (OLD_TLS.test(text) || /alert/i.test(text)) return false; // a TLS alert means the server does speak TLS
-  return /WRONG_VERSION_NUMBER|wrong version number|packet length too long|unknown protocol|http request/i.test(text) && !CERT_ERRORS.test(text);
+  return (
+    /WRONG_VERSION_NUMBER|wrong version number|packet length too long|unknown protocol|http request/i.test(text) && !CERT_ERRORS.test(text)
+  );
 }
 
 const OLD_TLS = /alert protocol version|unsupported protocol|no protocols available|UNSUPPORTED_PROTOCOL/i;
@@ -53,18 +55,38 @@ function networkError(error: unknown, url: URL): ApiError {
   const where = url.host;
   const code = e.code ?? '';
   if (CERT_ERRORS.test(code)) {
-    return new ApiError('VERIFY_FAILED', `The TLS certificate of ${where} could not be verified (${code}). Add the site's CA file to the mirror source, or fix the registry's certificate.`, { cause: error });
+    return new ApiError(
+      'VERIFY_FAILED',
+      `The TLS certificate of ${where} could not be verified (${code}). Add the site's CA file to the mirror source, or fix the registry's certificate.`,
+      { cause: error },
+    );
   }
   const text = `${(error as Error).message ?? ''}`;
   if (OLD_TLS.test(`${code} ${text}`)) {
-    return new ApiError('VERIFY_FAILED', `${where} offers only TLS versions older than 1.2, which are refused. Ask the registry admin to enable TLS 1.2 or 1.3.`, { cause: error });
+    return new ApiError(
+      'VERIFY_FAILED',
+      `${where} offers only TLS versions older than 1.2, which are refused. Ask the registry admin to enable TLS 1.2 or 1.3.`,
+      { cause: error },
+    );
   }
   if (isNotTlsError(error)) {
-    return new ApiError('INVALID_INPUT', `${where} does not speak HTTPS. Use its HTTPS address, or mark the source insecure to allow plain HTTP (this is recorded).`, { cause: error });
+    return new ApiError(
+      'INVALID_INPUT',
+      `${where} does not speak HTTPS. Use its HTTPS address, or mark the source insecure to allow plain HTTP (this is recorded).`,
+      { cause: error },
+    );
   }
-  if (e.name === 'AbortError' || code === 'ABORT_ERR') return new ApiError('INTERNAL', `The transfer from ${where} was cancelled.`, { cause: error });
-  if (code === 'ETIMEDOUT' || code === 'ECONNRESET') return new ApiError('NOT_FOUND', `The connection to ${where} broke or timed out (${code}). Check the network and try again.`, { cause: error });
-  return new ApiError('NOT_FOUND', `Cannot reach the registry at ${where}${code ? ` (${code})` : ''}. Check the address and that the registry is running.`, { cause: error });
+  if (e.name === 'AbortError' || code === 'ABORT_ERR')
+    return new ApiError('INTERNAL', `The transfer from ${where} was cancelled.`, { cause: error });
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET')
+    return new ApiError('NOT_FOUND', `The connection to ${where} broke or timed out (${code}). Check the network and try again.`, {
+      cause: error,
+    });
+  return new ApiError(
+    'NOT_FOUND',
+    `Cannot reach the registry at ${where}${code ? ` (${code})` : ''}. Check the address and that the registry is running.`,
+    { cause: error },
+  );
 }
 
 export class HttpClient {
@@ -86,7 +108,10 @@ export class HttpClient {
     if (url.protocol === 'https:') return;
     if (url.protocol === 'http:' && this.options.allowPlainHttp(url)) return;
     if (url.protocol === 'http:') {
-      throw new ApiError('INVALID_INPUT', `Refusing plain HTTP to ${url.host}: only loopback addresses or sources marked insecure may use it. Use HTTPS with the site's CA.`);
+      throw new ApiError(
+        'INVALID_INPUT',
+        `Refusing plain HTTP to ${url.host}: only loopback addresses or sources marked insecure may use it. Use HTTPS with the site's CA.`,
+      );
     }
     throw new ApiError('INVALID_INPUT', `Refusing the URL scheme ${url.protocol} from ${url.host}.`);
   }
@@ -123,10 +148,14 @@ export class HttpClient {
         return { status: response.statusCode ?? 0, headers: response.headers, url: current, body: response };
       }
       response.resume();
-      if (hop >= (init.maxRedirects ?? 5)) throw new ApiError('INTERNAL', `${url.host} redirected too many times. Check the registry's configuration.`);
+      if (hop >= (init.maxRedirects ?? 5))
+        throw new ApiError('INTERNAL', `${url.host} redirected too many times. Check the registry's configuration.`);
       const next = new URL(location, current);
       if (current.protocol === 'https:' && next.protocol !== 'https:') {
-        throw new ApiError('VERIFY_FAILED', `${current.host} redirected from HTTPS to plain HTTP (${next.host}); refused. Fix the registry's storage redirect.`);
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `${current.host} redirected from HTTPS to plain HTTP (${next.host}); refused. Fix the registry's storage redirect.`,
+        );
       }
       if (response.statusCode === 303) currentMethod = 'GET';
       current = next;

@@ -6,11 +6,28 @@
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../kernel';
-import { digestHex, imageIndexSchema, isDigest, ociLayoutFileSchema, parseDigest, referrersTagFor, REF_NAME_ANNOTATION, type Descriptor, type Digest } from '../oci';
+import {
+  digestHex,
+  imageIndexSchema,
+  isDigest,
+  ociLayoutFileSchema,
+  parseDigest,
+  referrersTagFor,
+  REF_NAME_ANNOTATION,
+  type Descriptor,
+  type Digest,
+} from '../oci';
 import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
 import { checkReference, checkRepository, splitRefName } from './names';
 import { checkRealDirectory, openRegularFile, readSmallFile } from './safe-files';
-import { DEFAULT_MANIFEST_MAX_BYTES, type FetchBlobOptions, type MirrorSource, type Referrers, type ResolvedManifest, type SourceDescription } from './types';
+import {
+  DEFAULT_MANIFEST_MAX_BYTES,
+  type FetchBlobOptions,
+  type MirrorSource,
+  type Referrers,
+  type ResolvedManifest,
+  type SourceDescription,
+} from './types';
 import { checkExpectedSize, writeVerifiedBlob } from './verified-blob';
 
 export interface OciLayoutSourceOptions {
@@ -42,12 +59,24 @@ export class OciLayoutSource implements MirrorSource {
     }
     await checkRealDirectory(join(root, 'blobs'), label);
     await checkRealDirectory(join(root, 'blobs', 'sha256'), label);
-    const layoutBytes = await readSmallFile(root, 'oci-layout', `${label}: oci-layout`, 64 * 1024, () => new ApiError('VERIFY_FAILED', `${label}: oci-layout is too large.`));
+    const layoutBytes = await readSmallFile(
+      root,
+      'oci-layout',
+      `${label}: oci-layout`,
+      64 * 1024,
+      () => new ApiError('VERIFY_FAILED', `${label}: oci-layout is too large.`),
+    );
     if (!ociLayoutFileSchema.safeParse(tryParseJson(layoutBytes)).success) {
       throw new ApiError('VERIFY_FAILED', `${label} is not an OCI image layout version 1.0.0.`);
     }
     const indexMax = options.indexMaxBytes ?? 16 * 1024 * 1024;
-    const indexBytes = await readSmallFile(root, 'index.json', `${label}: index.json`, indexMax, () => new ApiError('VERIFY_FAILED', `${label}: index.json is larger than ${indexMax} bytes.`));
+    const indexBytes = await readSmallFile(
+      root,
+      'index.json',
+      `${label}: index.json`,
+      indexMax,
+      () => new ApiError('VERIFY_FAILED', `${label}: index.json is larger than ${indexMax} bytes.`),
+    );
     const parsed = imageIndexSchema.safeParse(tryParseJson(indexBytes));
     if (!parsed.success) throw new ApiError('VERIFY_FAILED', `${label}: index.json is not a valid OCI index.`);
     const tags = new Map<string, Map<string, Descriptor>>();
@@ -60,7 +89,13 @@ export class OciLayoutSource implements MirrorSource {
       tags.set(split.repository, repoTags);
     }
     const description = options.description ?? { kind: 'oci-layout', location: `oci:${root}`, insecure: false };
-    return new OciLayoutSource(join(root, 'blobs', 'sha256'), parsed.data.manifests, tags, description, options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES);
+    return new OciLayoutSource(
+      join(root, 'blobs', 'sha256'),
+      parsed.data.manifests,
+      tags,
+      description,
+      options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES,
+    );
   }
 
   describe(): SourceDescription {
@@ -74,12 +109,18 @@ export class OciLayoutSource implements MirrorSource {
   async listTags(repository: string): Promise<string[]> {
     checkRepository(repository);
     const tags = this.tags.get(repository);
-    if (!tags) throw new ApiError('NOT_FOUND', `The repository ${repository} is not in ${this.description.location}. \`mirror list\` shows what is there.`);
+    if (!tags)
+      throw new ApiError(
+        'NOT_FOUND',
+        `The repository ${repository} is not in ${this.description.location}. \`mirror list\` shows what is there.`,
+      );
     return [...tags.keys()].sort();
   }
 
   private async readManifest(digest: Digest, label: string, descriptorType?: string): Promise<{ bytes: Buffer; mediaType: string }> {
-    const bytes = await readSmallFile(this.blobDir, digestHex(digest), `The manifest of ${label}`, this.maxManifest, () => tooBigManifest(label, this.maxManifest));
+    const bytes = await readSmallFile(this.blobDir, digestHex(digest), `The manifest of ${label}`, this.maxManifest, () =>
+      tooBigManifest(label, this.maxManifest),
+    );
     checkManifestDigest(bytes, digest, label);
     return { bytes, mediaType: manifestMediaType(bytes, label, descriptorType) };
   }
@@ -93,7 +134,8 @@ export class OciLayoutSource implements MirrorSource {
     }
     const descriptor = this.tags.get(repository)?.get(reference);
     const label = `${repository}:${reference}`;
-    if (!descriptor) throw new ApiError('NOT_FOUND', `${label} was not found in ${this.description.location}. \`mirror list\` shows what is there.`);
+    if (!descriptor)
+      throw new ApiError('NOT_FOUND', `${label} was not found in ${this.description.location}. \`mirror list\` shows what is there.`);
     const { bytes, mediaType } = await this.readManifest(descriptor.digest, label, descriptor.mediaType);
     return { repository, reference, digest: descriptor.digest, mediaType, bytes };
   }
@@ -102,7 +144,13 @@ export class OciLayoutSource implements MirrorSource {
     return await this.resolve(repository, parseDigest(digest).digest);
   }
 
-  async fetchBlobTo(repository: string, digest: string, expectedSize: number, destPath: string, options: FetchBlobOptions = {}): Promise<void> {
+  async fetchBlobTo(
+    repository: string,
+    digest: string,
+    expectedSize: number,
+    destPath: string,
+    options: FetchBlobOptions = {},
+  ): Promise<void> {
     checkRepository(repository);
     const { hex } = parseDigest(digest);
     checkExpectedSize(expectedSize);
@@ -110,10 +158,15 @@ export class OciLayoutSource implements MirrorSource {
     const { handle, size } = await openRegularFile(this.blobDir, hex, label);
     try {
       if (size !== expectedSize) {
-        throw new ApiError('VERIFY_FAILED', `${label} is ${size} bytes in the mirror, but its manifest declares ${expectedSize}; not copied. The mirror content is corrupt or was tampered with.`);
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `${label} is ${size} bytes in the mirror, but its manifest declares ${expectedSize}; not copied. The mirror content is corrupt or was tampered with.`,
+        );
       }
       const stream = handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
-      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () => stream.destroy());
+      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () =>
+        stream.destroy(),
+      );
     } finally {
       await handle.close();
     }
@@ -127,7 +180,13 @@ export class OciLayoutSource implements MirrorSource {
     for (const descriptor of this.index) {
       if (seen.has(descriptor.digest) || descriptor.size > this.maxManifest) continue;
       seen.add(descriptor.digest);
-      let doc: { subject?: { digest?: unknown }; artifactType?: unknown; config?: { mediaType?: unknown }; annotations?: unknown; mediaType?: unknown };
+      let doc: {
+        subject?: { digest?: unknown };
+        artifactType?: unknown;
+        config?: { mediaType?: unknown };
+        annotations?: unknown;
+        mediaType?: unknown;
+      };
       try {
         const { bytes } = await this.readManifest(descriptor.digest, descriptor.digest, descriptor.mediaType);
         doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
@@ -136,7 +195,12 @@ export class OciLayoutSource implements MirrorSource {
       }
       const subject = doc.subject?.digest;
       if (typeof subject !== 'string') continue;
-      const artifactType = typeof doc.artifactType === 'string' ? doc.artifactType : typeof doc.config?.mediaType === 'string' ? doc.config.mediaType : undefined;
+      const artifactType =
+        typeof doc.artifactType === 'string'
+          ? doc.artifactType
+          : typeof doc.config?.mediaType === 'string'
+            ? doc.config.mediaType
+            : undefined;
       const list = map.get(subject) ?? [];
       list.push({
         mediaType: typeof doc.mediaType === 'string' ? doc.mediaType : descriptor.mediaType,

@@ -15,7 +15,10 @@ export function tryParseJson(bytes: Buffer): unknown {
 }
 
 export function tooBigManifest(label: string, maxBytes: number): ApiError {
-  return new ApiError('VERIFY_FAILED', `The manifest of ${label} is larger than ${maxBytes} bytes; it was refused. Ask the publisher for a smaller manifest or raise the limit in the settings.`);
+  return new ApiError(
+    'VERIFY_FAILED',
+    `The manifest of ${label} is larger than ${maxBytes} bytes; it was refused. Ask the publisher for a smaller manifest or raise the limit in the settings.`,
+  );
 }
 
 export function manifestMediaType(bytes: Buffer, label: string, headerType?: string): string {
@@ -41,7 +44,10 @@ export function manifestMediaType(bytes: Buffer, label: string, headerType?: str
 export function checkManifestDigest(bytes: Buffer, wanted: string | undefined, label: string): Digest {
   const digest = sha256Digest(bytes);
   if (wanted !== undefined && digest !== wanted) {
-    throw new ApiError('VERIFY_FAILED', `The manifest of ${label} does not match the digest it was asked by (got ${digest}). The mirror content is corrupt or was tampered with.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The manifest of ${label} does not match the digest it was asked by (got ${digest}). The mirror content is corrupt or was tampered with.`,
+    );
   }
   return digest;
 }

@@ -19,7 +19,10 @@ export function isTag(value: string): boolean {
 
 export function checkRepository(name: string): string {
   if (!isRepositoryName(name)) {
-    throw new ApiError('INVALID_INPUT', `"${name.slice(0, 100)}" is not a valid repository name. Use lower-case letters, digits and . _ - separated by /.`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${name.slice(0, 100)}" is not a valid repository name. Use lower-case letters, digits and . _ - separated by /.`,
+    );
   }
   return name;
 }
@@ -27,7 +30,10 @@ export function checkRepository(name: string): string {
 /** A tag or a digest; anything else is INVALID_INPUT. */
 export function checkReference(reference: string): string {
   if (isDigest(reference) || isTag(reference)) return reference;
-  throw new ApiError('INVALID_INPUT', `"${reference.slice(0, 100)}" is neither a tag nor a sha256 digest. Give a tag such as 1.0.0 or a digest sha256:<hex>.`);
+  throw new ApiError(
+    'INVALID_INPUT',
+    `"${reference.slice(0, 100)}" is neither a tag nor a sha256 digest. Give a tag such as 1.0.0 or a digest sha256:<hex>.`,
+  );
 }
 
 /** Splits `repo:tag` or `repo@sha256:…` (the CLI's REF) into its parts. */

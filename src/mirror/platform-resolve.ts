@@ -29,11 +29,17 @@ export async function resolvePlatformManifest(
   const chosen = selectPlatformManifest(index, platform);
   const wanted = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
   if (!chosen) {
-    throw new ApiError('NOT_FOUND', `${resolved.repository}@${resolved.digest} has no image for ${wanted}. Ask the publisher for a ${wanted} build.`);
+    throw new ApiError(
+      'NOT_FOUND',
+      `${resolved.repository}@${resolved.digest} has no image for ${wanted}. Ask the publisher for a ${wanted} build.`,
+    );
   }
   const manifest = await source.getManifest(resolved.repository, chosen.digest);
   if (isIndexMediaType(manifest.mediaType)) {
-    throw new ApiError('VERIFY_FAILED', `The ${wanted} entry of ${resolved.repository}@${resolved.digest} is itself an index; nested indexes are not accepted.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The ${wanted} entry of ${resolved.repository}@${resolved.digest} is itself an index; nested indexes are not accepted.`,
+    );
   }
   return { index: resolved, manifest };
 }

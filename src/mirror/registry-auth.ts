@@ -54,24 +54,37 @@ export class RegistryAuth {
       this.basicAccepted = true;
       return header;
     }
-    throw new ApiError('UNAUTHENTICATED', `The registry at ${this.host} requires authentication of a kind this app does not support. Ask the registry admin for basic or token authentication.`);
+    throw new ApiError(
+      'UNAUTHENTICATED',
+      `The registry at ${this.host} requires authentication of a kind this app does not support. Ask the registry admin for basic or token authentication.`,
+    );
   }
 
   refused(): ApiError {
     this.basicAccepted = false;
     this.tokens.clear();
     return this.credentials
-      ? new ApiError('UNAUTHENTICATED', `The registry at ${this.host} refused the credentials of this mirror source. Check the user name and password in the source settings.`)
+      ? new ApiError(
+          'UNAUTHENTICATED',
+          `The registry at ${this.host} refused the credentials of this mirror source. Check the user name and password in the source settings.`,
+        )
       : this.needCredentials();
   }
 
   private needCredentials(): ApiError {
-    return new ApiError('UNAUTHENTICATED', `The registry at ${this.host} requires a user name and password. Add them to the mirror source settings.`);
+    return new ApiError(
+      'UNAUTHENTICATED',
+      `The registry at ${this.host} requires a user name and password. Add them to the mirror source settings.`,
+    );
   }
 
   private async fetchToken(params: Record<string, string>, scope: string, signal?: AbortSignal): Promise<string> {
     const realm = params.realm;
-    if (!realm) throw new ApiError('UNAUTHENTICATED', `The registry at ${this.host} asked for a token without saying where to get one. Check its auth configuration.`);
+    if (!realm)
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        `The registry at ${this.host} asked for a token without saying where to get one. Check its auth configuration.`,
+      );
     let url: URL;
     try {
       url = new URL(realm);
@@ -82,16 +95,27 @@ export class RegistryAuth {
     const wanted = params.scope ?? scope;
     for (const s of wanted.split(' ').filter(Boolean)) url.searchParams.append('scope', s);
     const basic = this.basicHeader();
-    const response = await this.http.request('GET', url, { ...(basic ? { authorization: basic } : {}), ...(signal ? { signal } : {}), maxRedirects: 0 });
+    const response = await this.http.request('GET', url, {
+      ...(basic ? { authorization: basic } : {}),
+      ...(signal ? { signal } : {}),
+      maxRedirects: 0,
+    });
     if (response.status === 401 || response.status === 403) {
       response.body.resume();
       throw this.refused();
     }
     if (response.status !== 200) {
       response.body.resume();
-      throw new ApiError('UNAUTHENTICATED', `The token service for ${this.host} answered HTTP ${response.status}. Try again, or ask the registry admin.`);
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        `The token service for ${this.host} answered HTTP ${response.status}. Try again, or ask the registry admin.`,
+      );
     }
-    const body = await readCapped(response, 1024 * 1024, () => new ApiError('UNAUTHENTICATED', `The token service for ${this.host} sent an over-long answer.`));
+    const body = await readCapped(
+      response,
+      1024 * 1024,
+      () => new ApiError('UNAUTHENTICATED', `The token service for ${this.host} sent an over-long answer.`),
+    );
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       parsed = JSON.parse(body.toString('utf8')) as typeof parsed;

@@ -12,7 +12,14 @@ import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } 
 import { checkReference, checkRepository, isRepositoryName } from './names';
 import { RegistryAuth, type RegistryCredentials } from './registry-auth';
 import { formatRegistryUrl, isLoopbackHost, parseRegistryUrl, type RegistryLocation } from './source-url';
-import { DEFAULT_MANIFEST_MAX_BYTES, type FetchBlobOptions, type MirrorSource, type Referrers, type ResolvedManifest, type SourceDescription } from './types';
+import {
+  DEFAULT_MANIFEST_MAX_BYTES,
+  type FetchBlobOptions,
+  type MirrorSource,
+  type Referrers,
+  type ResolvedManifest,
+  type SourceDescription,
+} from './types';
 import { checkExpectedSize, writeVerifiedBlob } from './verified-blob';
 import { parseNextLink } from './www-authenticate';
 
@@ -45,11 +52,22 @@ export class RegistrySource implements MirrorSource {
 
   static async open(where: string | RegistryLocation, options: RegistrySourceOptions = {}): Promise<RegistrySource> {
     const location = typeof where === 'string' ? parseRegistryUrl(where) : where;
-    const ca = options.ca ?? (options.caFile ? await readFile(options.caFile).catch(() => {
-      throw new ApiError('INVALID_INPUT', `The CA file ${options.caFile} cannot be read. Check the path in the mirror source settings.`);
-    }) : undefined);
+    const ca =
+      options.ca ??
+      (options.caFile
+        ? await readFile(options.caFile).catch(() => {
+            throw new ApiError(
+              'INVALID_INPUT',
+              `The CA file ${options.caFile} cannot be read. Check the path in the mirror source settings.`,
+            );
+          })
+        : undefined);
     const plainAllowed = (url: URL): boolean => options.insecure === true || isLoopbackHost(url.hostname);
-    const http = new HttpClient({ ...(ca ? { ca } : {}), allowPlainHttp: plainAllowed, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    const http = new HttpClient({
+      ...(ca ? { ca } : {}),
+      allowPlainHttp: plainAllowed,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
     const httpsBase = new URL(`https://${location.authority}/`);
     const httpBase = new URL(`http://${location.authority}/`);
     let base = httpsBase;
@@ -57,7 +75,10 @@ export class RegistrySource implements MirrorSource {
     if (mode === 'http') {
       if (!plainAllowed(httpBase)) {
         http.close();
-        throw new ApiError('INVALID_INPUT', `Plain HTTP to ${location.authority} is refused: only loopback addresses or sources marked insecure may use it.`);
+        throw new ApiError(
+          'INVALID_INPUT',
+          `Plain HTTP to ${location.authority} is refused: only loopback addresses or sources marked insecure may use it.`,
+        );
       }
       base = httpBase;
     } else if (mode === 'auto' && plainAllowed(httpBase)) {
@@ -77,7 +98,12 @@ export class RegistrySource implements MirrorSource {
 
   describe(): SourceDescription {
     const plain = this.base.protocol === 'http:';
-    return { kind: 'registry', location: formatRegistryUrl(this.location), insecure: this.options.insecure === true || plain, transport: plain ? 'http' : 'https' };
+    return {
+      kind: 'registry',
+      location: formatRegistryUrl(this.location),
+      insecure: this.options.insecure === true || plain,
+      transport: plain ? 'http' : 'https',
+    };
   }
 
   private fullName(repository: string): string {
@@ -87,7 +113,11 @@ export class RegistrySource implements MirrorSource {
 
   private async get(url: URL, scope: string, accept?: string, signal?: AbortSignal): Promise<HttpResponse> {
     const headers = accept ? { accept } : undefined;
-    const init = (authorization?: string) => ({ ...(headers ? { headers } : {}), ...(authorization ? { authorization } : {}), ...(signal ? { signal } : {}) });
+    const init = (authorization?: string) => ({
+      ...(headers ? { headers } : {}),
+      ...(authorization ? { authorization } : {}),
+      ...(signal ? { signal } : {}),
+    });
     let response = await this.http.request('GET', url, init(this.auth.cached(scope)));
     if (response.status === 401) {
       const challenge = response.headers['www-authenticate'];
@@ -112,9 +142,17 @@ export class RegistrySource implements MirrorSource {
       /* not a registry error document */
     }
     const where = this.location.authority;
-    if (response.status === 404) return new ApiError('NOT_FOUND', `${what} was not found on ${where}. Check the repository and tag; \`mirror list\` shows what is there.`);
-    if (response.status === 403) return new ApiError('FORBIDDEN', `${where} denied access to ${what}. Ask the registry admin for pull rights.`);
-    return new ApiError('INTERNAL', `${where} answered HTTP ${response.status}${code} for ${what}. Try again, or check the registry's log.`);
+    if (response.status === 404)
+      return new ApiError(
+        'NOT_FOUND',
+        `${what} was not found on ${where}. Check the repository and tag; \`mirror list\` shows what is there.`,
+      );
+    if (response.status === 403)
+      return new ApiError('FORBIDDEN', `${where} denied access to ${what}. Ask the registry admin for pull rights.`);
+    return new ApiError(
+      'INTERNAL',
+      `${where} answered HTTP ${response.status}${code} for ${what}. Try again, or check the registry's log.`,
+    );
   }
 
   /** Follows `Link: <…>; rel="next"` pages on the same origin, collecting one field of each JSON page. */
@@ -129,14 +167,16 @@ export class RegistrySource implements MirrorSource {
       if (response.status !== 200) throw await this.failure(response, what);
       const body = await readCapped(response, LIST_MAX_BYTES, () => new ApiError('VERIFY_FAILED', `The listing of ${what} is too large.`));
       const parsed = tryParseJson(body);
-      if (typeof parsed !== 'object' || parsed === null) throw new ApiError('VERIFY_FAILED', `${this.location.authority} sent a listing of ${what} that is not JSON.`);
+      if (typeof parsed !== 'object' || parsed === null)
+        throw new ApiError('VERIFY_FAILED', `${this.location.authority} sent a listing of ${what} that is not JSON.`);
       const items = (parsed as Record<string, unknown>)[field];
       if (Array.isArray(items)) for (const item of items) if (typeof item === 'string') out.push(item);
       const link = response.headers.link;
       const next = parseNextLink(Array.isArray(link) ? link.join(', ') : link);
       if (!next) break;
       const nextUrl: URL = new URL(next, url);
-      if (nextUrl.origin !== this.base.origin) throw new ApiError('VERIFY_FAILED', `${this.location.authority} pointed the listing of ${what} at another server; refused.`);
+      if (nextUrl.origin !== this.base.origin)
+        throw new ApiError('VERIFY_FAILED', `${this.location.authority} pointed the listing of ${what} at another server; refused.`);
       url = nextUrl;
     }
     return out;
@@ -146,7 +186,10 @@ export class RegistrySource implements MirrorSource {
     const url = new URL(`/v2/_catalog?n=${this.options.pageSize ?? 100}`, this.base);
     const all = await this.paged(url, 'registry:catalog:*', 'repositories', 'the repository catalog');
     const prefix = this.location.prefix ? `${this.location.prefix}/` : '';
-    return all.filter((n) => n.startsWith(prefix) && isRepositoryName(n)).map((n) => n.slice(prefix.length)).sort();
+    return all
+      .filter((n) => n.startsWith(prefix) && isRepositoryName(n))
+      .map((n) => n.slice(prefix.length))
+      .sort();
   }
 
   async listTags(repository: string): Promise<string[]> {
@@ -172,19 +215,35 @@ export class RegistrySource implements MirrorSource {
     return await this.resolve(repository, parseDigest(digest).digest);
   }
 
-  async fetchBlobTo(repository: string, digest: string, expectedSize: number, destPath: string, options: FetchBlobOptions = {}): Promise<void> {
+  async fetchBlobTo(
+    repository: string,
+    digest: string,
+    expectedSize: number,
+    destPath: string,
+    options: FetchBlobOptions = {},
+  ): Promise<void> {
     const name = this.fullName(repository);
     parseDigest(digest);
     checkExpectedSize(expectedSize);
     const label = `The blob ${digest} of ${repository}`;
-    const response = await this.get(new URL(`/v2/${name}/blobs/${digest}`, this.base), `repository:${name}:pull`, undefined, options.signal);
+    const response = await this.get(
+      new URL(`/v2/${name}/blobs/${digest}`, this.base),
+      `repository:${name}:pull`,
+      undefined,
+      options.signal,
+    );
     if (response.status !== 200) throw await this.failure(response, `the blob ${digest} of ${repository}`);
     const declared = Number(response.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared !== expectedSize) {
       response.body.destroy();
-      throw new ApiError('VERIFY_FAILED', `${label} is ${declared} bytes on the registry, but its manifest declares ${expectedSize}; not downloaded. The mirror content is corrupt or was tampered with.`);
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `${label} is ${declared} bytes on the registry, but its manifest declares ${expectedSize}; not downloaded. The mirror content is corrupt or was tampered with.`,
+      );
     }
-    await writeVerifiedBlob(response.body as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () => response.body.destroy());
+    await writeVerifiedBlob(response.body as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () =>
+      response.body.destroy(),
+    );
   }
 
   async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Referrers> {

@@ -18,15 +18,16 @@ export interface RegistryLocation {
 }
 
 export type SourceSpec =
-  | { kind: 'registry'; registry: RegistryLocation }
-  | { kind: 'oci-layout'; dir: string }
-  | { kind: 'archive'; file: string };
+  { kind: 'registry'; registry: RegistryLocation } | { kind: 'oci-layout'; dir: string } | { kind: 'archive'; file: string };
 
 /** The text as typed, with anything that looks like user:password@ blanked out. */
 const redacted = (text: string): string => text.replace(/\/\/[^/@]*@/, '//***@').slice(0, 200);
 
 const bad = (text: string, why: string): ApiError =>
-  new ApiError('INVALID_INPUT', `"${redacted(text)}" is not a usable mirror source: ${why} Use registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE.`);
+  new ApiError(
+    'INVALID_INPUT',
+    `"${redacted(text)}" is not a usable mirror source: ${why} Use registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE.`,
+  );
 
 export function parseRegistryUrl(text: string): RegistryLocation {
   if (!text.startsWith('registry://')) throw bad(text, 'a registry source starts with registry://.');
@@ -41,7 +42,14 @@ export function parseRegistryUrl(text: string): RegistryLocation {
     throw bad(text, 'credentials do not belong in the address; enter them in the source settings.');
   }
   const slash = rest.indexOf('/');
-  if (slash >= 0 && rest.slice(slash).split('/').some((part) => part === '.' || part === '..')) throw bad(text, 'the prefix may not contain "." or "..".');
+  if (
+    slash >= 0 &&
+    rest
+      .slice(slash)
+      .split('/')
+      .some((part) => part === '.' || part === '..')
+  )
+    throw bad(text, 'the prefix may not contain "." or "..".');
   if (url.search || url.hash || rest.includes('?') || rest.includes('#')) throw bad(text, 'a query or fragment is not allowed.');
   if (!url.hostname) throw bad(text, 'the host is missing.');
   const prefix = url.pathname.replace(/^\/+|\/+$/g, '');

@@ -44,7 +44,10 @@ export async function writeVerifiedBlob(
       received += chunk.length;
       if (received > expected.size) {
         stop();
-        throw new ApiError('VERIFY_FAILED', `${expected.label} is larger than the ${expected.size} bytes its manifest declares; the download was stopped. The mirror content is corrupt or was tampered with.`);
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `${expected.label} is larger than the ${expected.size} bytes its manifest declares; the download was stopped. The mirror content is corrupt or was tampered with.`,
+        );
       }
       hash.update(chunk);
       let offset = 0;
@@ -52,11 +55,17 @@ export async function writeVerifiedBlob(
       options.onProgress?.(received, expected.size);
     }
     if (received !== expected.size) {
-      throw new ApiError('VERIFY_FAILED', `${expected.label} has ${received} bytes, but its manifest declares ${expected.size}. The mirror content is incomplete or was tampered with.`);
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `${expected.label} has ${received} bytes, but its manifest declares ${expected.size}. The mirror content is incomplete or was tampered with.`,
+      );
     }
     const actual: Digest = `sha256:${hash.digest('hex')}`;
     if (actual !== digest) {
-      throw new ApiError('VERIFY_FAILED', `${expected.label} does not match its digest (got ${actual}). The mirror content is corrupt or was tampered with; it was not kept.`);
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `${expected.label} does not match its digest (got ${actual}). The mirror content is corrupt or was tampered with; it was not kept.`,
+      );
     }
     // No fsync: blobs land in staging that is removed after the import (or swept after a crash), so
     // durability buys nothing, while a forced writeback per blob competes with the engine's own writes.

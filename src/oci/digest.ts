@@ -20,10 +20,7 @@ export function parseDigest(value: string): { algorithm: 'sha256'; hex: string; 
   const match = DIGEST_RE.exec(value);
   if (!match || match[1] === undefined) {
     const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-    throw new ApiError(
-      'INVALID_INPUT',
-      `"${shown}" is not a valid image digest. Use the form sha256:<64 lower-case hex characters>.`,
-    );
+    throw new ApiError('INVALID_INPUT', `"${shown}" is not a valid image digest. Use the form sha256:<64 lower-case hex characters>.`);
   }
   return { algorithm: 'sha256', hex: match[1], digest: value as Digest };
 }

@@ -25,14 +25,22 @@ export async function writeDockerSaveTar(destPath: string, image: DockerSaveImag
   const layerNames = image.layers.map((layer) => `${digestHex(layer.digest)}/layer.tar`);
   const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: image.repoTags ?? [], Layers: layerNames }]), 'utf8');
 
-  const entries: TarInputEntry[] = [{ type: 'file', path: configName, mode: 0o644, size: image.configBytes.length, body: image.configBytes }];
+  const entries: TarInputEntry[] = [
+    { type: 'file', path: configName, mode: 0o644, size: image.configBytes.length, body: image.configBytes },
+  ];
   const seen = new Set<string>();
   image.layers.forEach((layer, i) => {
     const name = layerNames[i] as string;
     if (seen.has(name)) return; // the same layer twice in one image: one copy, listed twice
     seen.add(name);
     entries.push({ type: 'directory', path: name.slice(0, -'/layer.tar'.length), mode: 0o755 });
-    entries.push({ type: 'file', path: name, mode: 0o644, size: layer.size, body: 'buffer' in layer ? layer.buffer : { path: layer.path } });
+    entries.push({
+      type: 'file',
+      path: name,
+      mode: 0o644,
+      size: layer.size,
+      body: 'buffer' in layer ? layer.buffer : { path: layer.path },
+    });
   });
   entries.push({ type: 'file', path: 'manifest.json', mode: 0o644, size: manifest.length, body: manifest });
 

@@ -63,7 +63,8 @@ async function layerEntries(spec: LayerSpec): Promise<TarInputEntry[]> {
     if (byPath.has(entry.path)) throw new Error(`The image path /${entry.path} is given twice.`);
     byPath.set(entry.path, entry);
   };
-  for (const dir of spec.directories ?? []) add({ type: 'directory', path: normalizeEntryPath(dir.path.replace(/^\/+/, '')), mode: dir.mode ?? 0o755 });
+  for (const dir of spec.directories ?? [])
+    add({ type: 'directory', path: normalizeEntryPath(dir.path.replace(/^\/+/, '')), mode: dir.mode ?? 0o755 });
   for (const file of spec.files ?? []) {
     const path = normalizeEntryPath(file.path.replace(/^\/+/, ''));
     const mode = file.mode ?? 0o644;

@@ -24,10 +24,7 @@ export function hostPlatform(): PlatformWanted {
  */
 export function selectPlatformManifest(index: ImageIndex, wanted: PlatformWanted = DEFAULT_PLATFORM): Descriptor | undefined {
   const candidates = index.manifests.filter(
-    (d) =>
-      isImageManifestMediaType(d.mediaType) &&
-      d.platform?.os === wanted.os &&
-      d.platform.architecture === wanted.architecture,
+    (d) => isImageManifestMediaType(d.mediaType) && d.platform?.os === wanted.os && d.platform.architecture === wanted.architecture,
   );
   if (wanted.variant) {
     return candidates.find((d) => d.platform?.variant === wanted.variant) ?? candidates.find((d) => !d.platform?.variant);

@@ -44,7 +44,12 @@ class Pusher {
   }
 
   private async send(method: string, url: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Response> {
-    const response = await fetch(url, { method, body: body as unknown as RequestInit['body'], headers: this.headers(headers), redirect: 'manual' });
+    const response = await fetch(url, {
+      method,
+      body: body as unknown as RequestInit['body'],
+      headers: this.headers(headers),
+      redirect: 'manual',
+    });
     if (response.status >= 400) {
       const text = (await response.text()).slice(0, 500);
       throw new Error(`${method} ${new URL(url).pathname} failed: HTTP ${response.status} ${text}`);
@@ -106,7 +111,9 @@ class Pusher {
   }
 
   async putManifest(reference: string, artifact: OciArtifact): Promise<void> {
-    await this.send('PUT', this.url(`/v2/${this.repo}/manifests/${reference}`), artifact.manifestBytes, { 'content-type': artifact.mediaType });
+    await this.send('PUT', this.url(`/v2/${this.repo}/manifests/${reference}`), artifact.manifestBytes, {
+      'content-type': artifact.mediaType,
+    });
   }
 }
 

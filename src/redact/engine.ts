@@ -69,7 +69,11 @@ export function ruleSetVersion(base: string, sitePatterns: readonly SitePattern[
 }
 
 export function pseudonymFor(key: Buffer, kind: string, original: string, hexLength = PSEUDONYM_HEX): string {
-  const mac = createHmac('sha256', key).update(kind).update(Buffer.from([0])).update(original).digest('hex');
+  const mac = createHmac('sha256', key)
+    .update(kind)
+    .update(Buffer.from([0]))
+    .update(original)
+    .digest('hex');
   return `${kind}-${mac.slice(0, hexLength)}`;
 }
 
@@ -89,13 +93,26 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
   const add = (d: Detector | null, siteAction: RedactAction = 'mask') => {
     if (d) detectors.push({ detector: d, siteAction });
   };
-  add(exactDetector('vault', (options.secrets ?? []).flatMap((v) => secretForms(v))));
-  add(exactDetector('sensitive', (options.sensitiveValues ?? []).flatMap((v) => secretForms(v))));
+  add(
+    exactDetector(
+      'vault',
+      (options.secrets ?? []).flatMap((v) => secretForms(v)),
+    ),
+  );
+  add(
+    exactDetector(
+      'sensitive',
+      (options.sensitiveValues ?? []).flatMap((v) => secretForms(v)),
+    ),
+  );
   for (const d of builtinDetectors()) add(d);
   add(siteHostDetector(deps.siteDomains));
-  for (const p of deps.sitePatterns) add(regexDetector(`site:${p.name}`, p.name, compileSitePattern(p.regex), { maxLength: 1024 }), p.action);
+  for (const p of deps.sitePatterns)
+    add(regexDetector(`site:${p.name}`, p.name, compileSitePattern(p.regex), { maxLength: 1024 }), p.action);
   const rules: Rule[] = detectors.map(({ detector, siteAction }) => ({ detector, action: set.action(detector.id, siteAction) }));
-  const multilineForms = [...(options.secrets ?? []), ...(options.sensitiveValues ?? [])].flatMap((v) => secretForms(v)).filter((f) => f.includes('\n'));
+  const multilineForms = [...(options.secrets ?? []), ...(options.sensitiveValues ?? [])]
+    .flatMap((v) => secretForms(v))
+    .filter((f) => f.includes('\n'));
   const longestMatch = Math.max(...rules.filter((r) => !r.detector.multiline).map((r) => r.detector.maxLength));
 
   const counts: Record<string, number> = {};
@@ -185,7 +202,11 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
     let best = text.length;
     for (const form of multilineForms) {
       // Only where the form's first character stands: linear in the chunk, not in chunk x form.
-      for (let i = text.indexOf(form[0]!, Math.max(0, text.length - form.length + 1)); i >= 0 && i < best; i = text.indexOf(form[0]!, i + 1)) {
+      for (
+        let i = text.indexOf(form[0]!, Math.max(0, text.length - form.length + 1));
+        i >= 0 && i < best;
+        i = text.indexOf(form[0]!, i + 1)
+      ) {
         if (form.startsWith(text.slice(i))) {
           best = i;
           break;
@@ -217,7 +238,8 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
       if (buf.length - lineStart > STREAM_LINE_HOLD) {
         // One very long unfinished line: pass on all but the tail a match could still reach into.
         cut = buf.length - longestMatch;
-        for (const hit of find(buf.slice(lineStart))) if (lineStart + hit.start < cut && lineStart + hit.end > cut) cut = lineStart + hit.start;
+        for (const hit of find(buf.slice(lineStart)))
+          if (lineStart + hit.start < cut && lineStart + hit.end > cut) cut = lineStart + hit.start;
       }
       const begin = openKeyStart(buf, cut);
       if (begin >= 0) {

@@ -4,7 +4,16 @@
  * set, the site's patterns, the reverse map, vault values) is src/egress. The runner's exact log
  * masking is ./mask.
  */
-export { EGRESS_PATHS, REDACT_ACTIONS, type EgressPath, type RedactAction, type Redactor, type RedactorOptions, type RedactResult, type Replacement } from './types';
+export {
+  EGRESS_PATHS,
+  REDACT_ACTIONS,
+  type EgressPath,
+  type RedactAction,
+  type Redactor,
+  type RedactorOptions,
+  type RedactResult,
+  type Replacement,
+} from './types';
 export { createRedactor, pseudonymFor, ruleSetVersion, type RedactorDeps } from './engine';
 export { RULE_SETS, RULE_SET_IDS, SECRET_RULES, IDENTIFIER_RULES, type RuleSetId } from './rules';
 export { validateSitePattern, type SitePattern } from './patterns';

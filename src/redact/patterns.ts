@@ -71,25 +71,34 @@ function probes(regex: string): string[] {
 
 /** Checks a site pattern; throws INVALID_INPUT saying what to change. Returns it normalised. */
 export function validateSitePattern(p: SitePattern): SitePattern {
-  if (!PATTERN_NAME.test(p.name)) throw invalid(`Pattern name "${p.name.slice(0, 40)}": use 1-32 lower-case letters, digits and "-" (it becomes the pseudonym prefix).`);
-  if (p.regex.length === 0 || p.regex.length > MAX_PATTERN_LENGTH) throw invalid(`A pattern is 1 to ${MAX_PATTERN_LENGTH} characters long.`);
+  if (!PATTERN_NAME.test(p.name))
+    throw invalid(`Pattern name "${p.name.slice(0, 40)}": use 1-32 lower-case letters, digits and "-" (it becomes the pseudonym prefix).`);
+  if (p.regex.length === 0 || p.regex.length > MAX_PATTERN_LENGTH)
+    throw invalid(`A pattern is 1 to ${MAX_PATTERN_LENGTH} characters long.`);
   let re: RegExp;
   try {
     re = compileSitePattern(p.regex);
   } catch (error) {
-    throw invalid(`The pattern is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}. Fix it and try again.`);
+    throw invalid(
+      `The pattern is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}. Fix it and try again.`,
+    );
   }
-  if (/\\[1-9]|\\k</.test(p.regex)) throw invalid('Back-references (\\1, \\k<name>) are not allowed in patterns: they can take exponential time.');
-  if (/\(\?<?[=!]/.test(p.regex)) throw invalid('Look-ahead and look-behind are not allowed in patterns; match the text to replace directly.');
+  if (/\\[1-9]|\\k</.test(p.regex))
+    throw invalid('Back-references (\\1, \\k<name>) are not allowed in patterns: they can take exponential time.');
+  if (/\(\?<?[=!]/.test(p.regex))
+    throw invalid('Look-ahead and look-behind are not allowed in patterns; match the text to replace directly.');
   if (hasNestedQuantifier(p.regex)) {
-    throw invalid('The pattern repeats a group that itself repeats or alternates (like (a+)+ or (a|ab)*), which can take exponential time. Write it without the nested repetition.');
+    throw invalid(
+      'The pattern repeats a group that itself repeats or alternates (like (a+)+ or (a|ab)*), which can take exponential time. Write it without the nested repetition.',
+    );
   }
   if (new RegExp(`^(?:${p.regex})$`, 'u').test('')) throw invalid('The pattern matches empty text; it must match at least one character.');
   for (const probe of probes(p.regex)) {
     const started = performance.now();
     re.lastIndex = 0;
     probe.replace(re, '');
-    if (performance.now() - started > PROBE_BUDGET_MS) throw invalid('The pattern is too slow on long input (it backtracks). Make it more specific, e.g. bound repeats with {1,64}.');
+    if (performance.now() - started > PROBE_BUDGET_MS)
+      throw invalid('The pattern is too slow on long input (it backtracks). Make it more specific, e.g. bound repeats with {1,64}.');
   }
   return { ...p };
 }

@@ -30,7 +30,12 @@ export interface Detector {
  * A detector from one regex (global). With `group`, only that capture group is replaced; it must
  * end where the whole match ends (a prefix like `password=` is kept, the value replaced).
  */
-export function regexDetector(id: string, kind: string, re: RegExp, opts: { group?: number; maxLength?: number; accept?: (m: string) => boolean; foldCase?: boolean } = {}): Detector {
+export function regexDetector(
+  id: string,
+  kind: string,
+  re: RegExp,
+  opts: { group?: number; maxLength?: number; accept?: (m: string) => boolean; foldCase?: boolean } = {},
+): Detector {
   if (!re.global) throw new Error(`detector ${id}: regex must be global`);
   return {
     id,
@@ -103,7 +108,13 @@ function ipv6Detector(): Detector {
     while (e > s && (text[e - 1] === '.' || (text[e - 1] === ':' && text[e - 2] !== ':'))) e--;
     while (s < at && text[s] === '.') s++;
     const candidate = text.slice(s, e);
-    if (!isWord(text[s - 1]) && !isWord(text[e]) && /[0-9A-Fa-f]/.test(candidate) && (candidate.includes('::') || candidate.split(':').length === 8) && isIPv6(candidate)) {
+    if (
+      !isWord(text[s - 1]) &&
+      !isWord(text[e]) &&
+      /[0-9A-Fa-f]/.test(candidate) &&
+      (candidate.includes('::') || candidate.split(':').length === 8) &&
+      isIPv6(candidate)
+    ) {
       out.push([s, e]);
     }
     return Math.max(e, at + 2);
@@ -128,7 +139,18 @@ function escapeRegExp(text: string): string {
 
 /** Host names under the site's domains: anchored on the domain literal, expanded left over labels. */
 export function siteHostDetector(domains: readonly string[]): Detector | null {
-  const clean = [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter(Boolean))];
+  const clean = [
+    ...new Set(
+      domains
+        .map((d) =>
+          d
+            .trim()
+            .toLowerCase()
+            .replace(/^\.+|\.+$/g, ''),
+        )
+        .filter(Boolean),
+    ),
+  ];
   if (clean.length === 0) return null;
   const re = new RegExp(`(?:${clean.map(escapeRegExp).join('|')})(?![A-Za-z0-9-])`, 'gi');
   return {
@@ -250,7 +272,15 @@ export const SECRET_RULES: ReadonlySet<string> = new Set([
 ]);
 
 /** Identifiers: pseudonymised by `default`, so the same host is the same token in every export. */
-export const IDENTIFIER_RULES: ReadonlySet<string> = new Set(['email', 'aws-arn', 'azure-resource-id', 'gcp-resource-name', 'ipv4', 'ipv6', 'host']);
+export const IDENTIFIER_RULES: ReadonlySet<string> = new Set([
+  'email',
+  'aws-arn',
+  'azure-resource-id',
+  'gcp-resource-name',
+  'ipv4',
+  'ipv6',
+  'host',
+]);
 
 export interface RuleSetDefinition {
   name: string;
@@ -275,5 +305,3 @@ export const RULE_SETS: Record<RuleSetId, RuleSetDefinition> = {
     action: (rule, siteAction) => (rule.startsWith('site:') && siteAction === 'drop' ? 'drop' : 'mask'),
   },
 };
-
-

@@ -7,7 +7,10 @@ import { RULE_SET_IDS } from './rules';
 const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export const REDACT_SETTINGS = {
-  'redact.siteDomains': { schema: z.array(z.string().max(253).regex(DOMAIN, 'a domain name like corp.example.com')).max(64), default: [] as string[] },
+  'redact.siteDomains': {
+    schema: z.array(z.string().max(253).regex(DOMAIN, 'a domain name like corp.example.com')).max(64),
+    default: [] as string[],
+  },
   'redact.ruleSet.runsExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
   'redact.ruleSet.auditExport': { schema: z.enum(RULE_SET_IDS), default: 'default' },
   'redact.ruleSet.llm': { schema: z.enum(RULE_SET_IDS), default: 'default' },

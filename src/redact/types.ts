@@ -51,4 +51,3 @@ export interface RedactorOptions {
   /** Record pseudonyms in the reverse map (egress). Preview passes false: it writes nothing. */
   record?: boolean;
 }
-

@@ -53,7 +53,8 @@ function checkValue(task: CodebundleTask, name: string, raw: string): string {
       return raw;
     case 'number': {
       const text = raw.trim();
-      if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text) || !Number.isFinite(Number(text))) throw invalid(`${name}: expected a number, got "${raw.slice(0, 80)}".`);
+      if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text) || !Number.isFinite(Number(text)))
+        throw invalid(`${name}: expected a number, got "${raw.slice(0, 80)}".`);
       return String(Number(text));
     }
     case 'boolean': {
@@ -82,7 +83,9 @@ function checkFile(name: string, path: string): string {
     accessSync(real, constants.R_OK);
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    throw invalid(`${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Check the path and its permissions.`);
+    throw invalid(
+      `${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Check the path and its permissions.`,
+    );
   }
   return real;
 }
@@ -123,12 +126,15 @@ export function resolveConfig(task: CodebundleTask, input: RunConfigInput): Reso
     } else if (variable.default !== undefined) {
       env[name] = defaultText(variable.default);
     } else if (variable.required) {
-      throw invalid(`${name} is required${variable.example ? ` (for example ${variable.example})` : ''}: give it with --set ${name}=VALUE.`);
+      throw invalid(
+        `${name} is required${variable.example ? ` (for example ${variable.example})` : ''}: give it with --set ${name}=VALUE.`,
+      );
     }
   }
   const declared = new Set(task.secrets.map((s) => s.name));
   for (const name of Object.keys(input.secrets)) {
-    if (!declared.has(name)) throw invalid(`The task ${task.id} declares no secret ${name}. Its secrets: ${[...declared].join(', ') || 'none'}.`);
+    if (!declared.has(name))
+      throw invalid(`The task ${task.id} declares no secret ${name}. Its secrets: ${[...declared].join(', ') || 'none'}.`);
   }
   const secrets: Record<string, string> = {};
   for (const secret of task.secrets) secrets[secret.name] = input.secrets[secret.name] ?? secret.name;

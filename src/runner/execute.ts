@@ -83,7 +83,12 @@ export class RunExecution {
     const records = new RunRecords(db);
     const settings = runnerSettings(db);
     const writer = new LogWriter(job.id, records, env.bus);
-    const capture = new LogCapture({ capBytes: settings.logCapBytes, masker: job.masker, now: env.now, sink: (lines) => writer.add(lines) });
+    const capture = new LogCapture({
+      capBytes: settings.logCapBytes,
+      masker: job.masker,
+      now: env.now,
+      sink: (lines) => writer.add(lines),
+    });
     const runDir = join(env.workDir, job.id);
     const outputDir = join(runDir, 'output');
     let root: SecretRoot | null = null;
@@ -99,7 +104,10 @@ export class RunExecution {
       const info = await env.engine.info();
       const image = await env.engine.inspectImage(job.bundle.imageId);
       if (!image || image.id !== job.bundle.imageId) {
-        throw new ApiError('NOT_FOUND', `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`);
+        throw new ApiError(
+          'NOT_FOUND',
+          `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
+        );
       }
       this.throwIfStopped();
       mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -151,7 +159,12 @@ export class RunExecution {
       streams.stderr.on('data', (chunk: Buffer) => capture.write('stderr', chunk));
       streams.stdout.on('error', () => undefined);
       streams.stderr.on('error', () => undefined);
-      records.markRunning(job.id, { startedAt: startedAt.toISOString(), deadline: deadline.toISOString(), sandbox: record, containerId: id });
+      records.markRunning(job.id, {
+        startedAt: startedAt.toISOString(),
+        deadline: deadline.toISOString(),
+        sandbox: record,
+        containerId: id,
+      });
       env.bus.emit('runState', { runId: job.id, state: 'running', outcome: null });
       this.throwIfStopped();
       await env.engine.start(id);
@@ -174,7 +187,8 @@ export class RunExecution {
     }
     if (this.stopped?.outcome === 'timed-out') capture.system(`[timed out after ${job.timeoutSeconds} s: the container was killed]`);
     if (this.stopped?.outcome === 'cancelled') capture.system(`[cancelled by ${this.stopped.by}: the container was killed]`);
-    if (this.stopped?.outcome === 'interrupted') capture.system(`[interrupted: the runner stopped (${this.stopped.by}); the container was killed]`);
+    if (this.stopped?.outcome === 'interrupted')
+      capture.system(`[interrupted: the runner stopped (${this.stopped.by}); the container was killed]`);
     const summary: LogSummary = capture.end();
     writer.flush();
     const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir))];
@@ -191,7 +205,8 @@ export class RunExecution {
     const warnings: string[] = [];
     if (this.containerId) {
       await this.env.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
-        if (!(e instanceof ApiError && e.code === 'NOT_FOUND')) warnings.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
+        if (!(e instanceof ApiError && e.code === 'NOT_FOUND'))
+          warnings.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
       });
     }
     if (root) removeRunSecrets(root, this.job.id);
@@ -199,7 +214,10 @@ export class RunExecution {
     return warnings;
   }
 
-  private settle(records: RunRecords, r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary }): void {
+  private settle(
+    records: RunRecords,
+    r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
+  ): void {
     const { env, job } = this;
     const endedAt = env.now().toISOString();
     env.ctx.transact(
@@ -219,7 +237,13 @@ export class RunExecution {
         action: 'runs.end',
         target: `run:${job.id}`,
         outcome: r.outcome === 'error' ? 'failure' : 'success',
-        details: { outcome: r.outcome, exitCode: r.exitCode, bundle: `${job.bundle.name}@${job.bundle.version}`, task: job.task.id, stoppedBy: this.stopped?.by ?? null },
+        details: {
+          outcome: r.outcome,
+          exitCode: r.exitCode,
+          bundle: `${job.bundle.name}@${job.bundle.version}`,
+          task: job.task.id,
+          stoppedBy: this.stopped?.by ?? null,
+        },
       },
     );
     env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });

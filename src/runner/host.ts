@@ -55,7 +55,14 @@ export class RunnerHost {
     const { ctx, bus, pollMs } = this.options;
     const lease = Lease.acquire(layoutOf(ctx.home).lease, this.options.lease);
     try {
-      const runner = await Runner.start({ ctx, engine: this.options.engine(), bundles: this.options.bundles, lease, bus, ...(pollMs ? { pollMs } : {}) });
+      const runner = await Runner.start({
+        ctx,
+        engine: this.options.engine(),
+        bundles: this.options.bundles,
+        lease,
+        bus,
+        ...(pollMs ? { pollMs } : {}),
+      });
       this.runner = runner;
       return runner;
     } catch (error) {

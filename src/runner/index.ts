@@ -8,7 +8,17 @@ export { RunnerHost, type RunnerHostOptions } from './host';
 export type { RunLogEvent, RunStateEvent, RunTopics } from './events';
 export { RunRecords, RUN_OUTCOMES, RUN_STATES, type NewRun, type RunRecord, type RunOutcome, type RunState } from './records';
 export { issuesAcrossRuns, type IssuesFilter } from './issues';
-export { retentionLimits, planPurge, purgeRuns, parseBefore, compactAfterPurge, pinDeletionPragmas, type PurgePlan, type PurgeScope, type PurgedWithRuns } from './retention';
+export {
+  retentionLimits,
+  planPurge,
+  purgeRuns,
+  parseBefore,
+  compactAfterPurge,
+  pinDeletionPragmas,
+  type PurgePlan,
+  type PurgeScope,
+  type PurgedWithRuns,
+} from './retention';
 export { checkRun, openSecrets, prepareJob, startDetails, type StartRequest } from './submit';
 export { Networks, checkNetworkName, chooseNetwork, type NetworkEntry } from './networks';
 export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';

@@ -6,7 +6,14 @@ import type { ReadonlyDb } from '../kernel';
 import type { RunRecord } from './records';
 import { displayLine, displayText } from './text';
 
-export type IssuesFilter = { severity?: number | undefined; since?: string | undefined; bundle?: string | undefined; task?: string | undefined; latest?: boolean | undefined; limit?: number | undefined };
+export type IssuesFilter = {
+  severity?: number | undefined;
+  since?: string | undefined;
+  bundle?: string | undefined;
+  task?: string | undefined;
+  latest?: boolean | undefined;
+  limit?: number | undefined;
+};
 interface IssueRunRow {
   id: string;
   bundle_name: string;
@@ -53,10 +60,23 @@ export function issuesAcrossRuns(db: ReadonlyDb, input: IssuesFilter) {
   const rows = db.prepare(sql).all(...params) as IssueRunRow[];
   const worst = input.severity ?? 4;
   const all = rows.flatMap((r) => {
-    const run = { id: r.id, bundle: { name: r.bundle_name, version: r.bundle_version }, task: { id: r.task_id, title: displayLine(r.task_title) }, createdAt: r.created_at, outcome: r.outcome };
+    const run = {
+      id: r.id,
+      bundle: { name: r.bundle_name, version: r.bundle_version },
+      task: { id: r.task_id, title: displayLine(r.task_title) },
+      createdAt: r.created_at,
+      outcome: r.outcome,
+    };
     return (JSON.parse(r.issues) as RunRecord['issues'])
       .filter((i) => i.severity <= worst)
-      .map((i) => ({ ...Object.fromEntries(Object.entries(i).map(([k, v]) => [k, typeof v === 'string' ? displayText(v) : v])), severity: i.severity, run }) as RunRecord['issues'][number] & { run: typeof run });
+      .map(
+        (i) =>
+          ({
+            ...Object.fromEntries(Object.entries(i).map(([k, v]) => [k, typeof v === 'string' ? displayText(v) : v])),
+            severity: i.severity,
+            run,
+          }) as RunRecord['issues'][number] & { run: typeof run },
+      );
   });
   // Stable: within a severity, newest run first (the rows' order).
   all.sort((a, b) => a.severity - b.severity);

@@ -165,7 +165,8 @@ export class Lease {
     if (!writeNew(lock, holder)) return false;
     try {
       const current = readLease(path);
-      const unchanged = (current === null && seen === null) || (current !== null && seen !== null && current.instanceId === seen.instanceId);
+      const unchanged =
+        (current === null && seen === null) || (current !== null && seen !== null && current.instanceId === seen.instanceId);
       const stillStale = current === null || holderIsDead(current) || now().getTime() - Date.parse(current.heartbeatAt) > staleMs;
       if (!unchanged || !stillStale) return false;
       try {

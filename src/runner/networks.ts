@@ -25,9 +25,16 @@ export class Networks<D extends ReadonlyDb = Database> {
 
   get(name: string): NetworkEntry | null {
     const r = this.db.prepare('SELECT name, kind, engine_id, created_at, created_by FROM networks WHERE name = ?').get(name) as
-      | { name: string; kind: string; engine_id: string | null; created_at: string; created_by: string }
-      | undefined;
-    return r ? { name: r.name, kind: r.kind === 'host' ? 'host' : 'named', engineId: r.engine_id, createdAt: r.created_at, createdBy: r.created_by } : null;
+      { name: string; kind: string; engine_id: string | null; created_at: string; created_by: string } | undefined;
+    return r
+      ? {
+          name: r.name,
+          kind: r.kind === 'host' ? 'host' : 'named',
+          engineId: r.engine_id,
+          createdAt: r.created_at,
+          createdBy: r.created_by,
+        }
+      : null;
   }
 
   list(): NetworkEntry[] {
@@ -45,7 +52,10 @@ export class Networks<D extends ReadonlyDb = Database> {
 
 export function checkNetworkName(name: string): void {
   if (!NETWORK_NAME_RE.test(name) || RESERVED_NETWORK_NAMES.includes(name)) {
-    throw new ApiError('INVALID_INPUT', `"${name}" cannot be a network name: use lower-case letters, digits, "_", "." and "-" (not none, host, bridge or default).`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${name}" cannot be a network name: use lower-case letters, digits, "_", "." and "-" (not none, host, bridge or default).`,
+    );
   }
 }
 
@@ -61,7 +71,10 @@ export function chooseNetwork(db: ReadonlyDb, requested: string, hostAllowed: bo
   }
   if (entry.kind === 'host') {
     if (!hostAllowed) {
-      throw new ApiError('POLICY_DENIED', `The network "${requested}" is the host network, and host networking is switched off (setting runner.hostNetworkAllowed). An admin decides.`);
+      throw new ApiError(
+        'POLICY_DENIED',
+        `The network "${requested}" is the host network, and host networking is switched off (setting runner.hostNetworkAllowed). An admin decides.`,
+      );
     }
     return { engineNetwork: 'host', kind: 'host-override', requested };
   }

@@ -177,8 +177,16 @@ export class RunRecords<D extends ReadonlyDb = Database> {
 
   /** Every run's bundle, task and recorded configuration values (for masking on egress). */
   recordedValues(): Array<{ bundleDigest: string; taskId: string; values: Record<string, string> }> {
-    const rows = this.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{ bundle_digest: string; task_id: string; config: string }>;
-    return rows.map((r) => ({ bundleDigest: r.bundle_digest, taskId: r.task_id, values: (JSON.parse(r.config) as { values?: Record<string, string> }).values ?? {} }));
+    const rows = this.db.prepare('SELECT bundle_digest, task_id, config FROM runs').all() as Array<{
+      bundle_digest: string;
+      task_id: string;
+      config: string;
+    }>;
+    return rows.map((r) => ({
+      bundleDigest: r.bundle_digest,
+      taskId: r.task_id,
+      values: (JSON.parse(r.config) as { values?: Record<string, string> }).values ?? {},
+    }));
   }
 
   /** Runs not yet settled (any state but finished). */
@@ -190,7 +198,11 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     this.db.prepare("UPDATE runs SET state = 'queued' WHERE id = ? AND state = 'awaiting-approval'").run(id);
   }
 
-  markRunning(this: RunRecords<Database>, id: string, fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string }): void {
+  markRunning(
+    this: RunRecords<Database>,
+    id: string,
+    fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string },
+  ): void {
     this.db
       .prepare("UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?")
       .run(fields.startedAt, fields.deadline, JSON.stringify(fields.sandbox), fields.containerId, id);
@@ -199,14 +211,18 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   /** Records the approver; false when the run is no longer waiting. */
   approve(this: RunRecords<Database>, id: string, by: string, at: string): boolean {
     const r = this.db
-      .prepare("UPDATE runs SET approved_by = ?, approved_at = ?, state = 'queued' WHERE id = ? AND state = 'awaiting-approval' AND approved_by IS NULL")
+      .prepare(
+        "UPDATE runs SET approved_by = ?, approved_at = ?, state = 'queued' WHERE id = ? AND state = 'awaiting-approval' AND approved_by IS NULL",
+      )
       .run(by, at, id);
     return r.changes === 1;
   }
 
   requestCancel(this: RunRecords<Database>, id: string, by: string, at: string): boolean {
     const r = this.db
-      .prepare("UPDATE runs SET cancel_requested_by = ?, cancel_requested_at = ? WHERE id = ? AND state <> 'finished' AND cancel_requested_at IS NULL")
+      .prepare(
+        "UPDATE runs SET cancel_requested_by = ?, cancel_requested_at = ? WHERE id = ? AND state <> 'finished' AND cancel_requested_at IS NULL",
+      )
       .run(by, at, id);
     return r.changes === 1;
   }
@@ -255,7 +271,13 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   logs(runId: string, options: { afterSeq?: number; limit?: number } = {}): LogLine[] {
     const rows = this.db
       .prepare('SELECT seq, time, stream, text, continues FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-      .all(runId, options.afterSeq ?? 0, options.limit ?? 10_000) as Array<{ seq: number; time: string; stream: LogStream; text: string; continues: number }>;
+      .all(runId, options.afterSeq ?? 0, options.limit ?? 10_000) as Array<{
+      seq: number;
+      time: string;
+      stream: LogStream;
+      text: string;
+      continues: number;
+    }>;
     return rows.map((r) => ({ seq: r.seq, time: r.time, stream: r.stream, text: r.text, ...(r.continues ? { continues: true } : {}) }));
   }
 }

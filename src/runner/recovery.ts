@@ -19,7 +19,14 @@ export interface RecoveryReport {
   runs: string[];
 }
 
-export async function recover(env: { ctx: CoreContext; engine: ContainerEngine; instanceId: string; workDir: string; bus: Publisher<RunTopics>; now: () => Date }): Promise<RecoveryReport> {
+export async function recover(env: {
+  ctx: CoreContext;
+  engine: ContainerEngine;
+  instanceId: string;
+  workDir: string;
+  bus: Publisher<RunTopics>;
+  now: () => Date;
+}): Promise<RecoveryReport> {
   const { ctx, engine } = env;
   const workstationId = ctx.workstationId;
   const containers = await engine.listContainers({ label: `${LABELS.workstation}=${workstationId}` });
@@ -35,7 +42,8 @@ export async function recover(env: { ctx: CoreContext; engine: ContainerEngine; 
   }
   const diskSecrets = join(ctx.home, 'secrets');
   if (existsSync(diskSecrets)) secretFolders += sweepSecretFolders({ dir: diskSecrets, tmpfs: false });
-  if (existsSync(env.workDir)) for (const name of readdirSync(env.workDir)) rmSync(join(env.workDir, name), { recursive: true, force: true });
+  if (existsSync(env.workDir))
+    for (const name of readdirSync(env.workDir)) rmSync(join(env.workDir, name), { recursive: true, force: true });
 
   const records = new RunRecords(ctx.db);
   const settled: string[] = [];

@@ -28,7 +28,8 @@ export interface TaskResults {
 
 const SHOWN_CHARS = 200;
 
-type ReadOutcome = { kind: 'missing' } | { kind: 'refused'; why: string } | { kind: 'read'; text: string; truncated: boolean; size: number };
+type ReadOutcome =
+  { kind: 'missing' } | { kind: 'refused'; why: string } | { kind: 'read'; text: string; truncated: boolean; size: number };
 
 /** Reads one result file without following links, blocking on FIFOs or reading past the cap. */
 export function readResultFile(dir: string, name: string, maxBytes: number): ReadOutcome {
@@ -38,7 +39,8 @@ export function readResultFile(dir: string, name: string, maxBytes: number): Rea
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
-    if (code === 'ELOOP' || code === 'EMLINK') return { kind: 'refused', why: `${name} is a symbolic link; it was not followed or read (results must be regular files)` };
+    if (code === 'ELOOP' || code === 'EMLINK')
+      return { kind: 'refused', why: `${name} is a symbolic link; it was not followed or read (results must be regular files)` };
     return { kind: 'refused', why: `${name} could not be opened (${code ?? 'error'})` };
   }
   try {
@@ -105,8 +107,22 @@ function maskFields<T extends object>(value: T, masker: Masker): T {
 /** Reads both result files of a finished run. */
 export function readTaskResults(outputDir: string, masker: Masker, limits: ResultLimits = DEFAULT_RESULT_LIMITS): TaskResults {
   const warnings: string[] = [];
-  const issues = parseLines(RESULT_FILES.issues, readResultFile(outputDir, RESULT_FILES.issues, limits.maxBytes), parseIssueLine, limits, masker, warnings);
-  const report = parseLines(RESULT_FILES.report, readResultFile(outputDir, RESULT_FILES.report, limits.maxBytes), parseReportLine, limits, masker, warnings);
+  const issues = parseLines(
+    RESULT_FILES.issues,
+    readResultFile(outputDir, RESULT_FILES.issues, limits.maxBytes),
+    parseIssueLine,
+    limits,
+    masker,
+    warnings,
+  );
+  const report = parseLines(
+    RESULT_FILES.report,
+    readResultFile(outputDir, RESULT_FILES.report, limits.maxBytes),
+    parseReportLine,
+    limits,
+    masker,
+    warnings,
+  );
   return {
     issues: issues.map((i) => maskFields(i, masker)),
     report: report.map((r) => maskFields(r, masker)),

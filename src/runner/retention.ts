@@ -66,8 +66,16 @@ export function parseBefore(text: string, now: Date): string {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
   const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text);
   const ms = day ? Date.parse(`${text}T00:00:00Z`) : time ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ApiError('INVALID_INPUT', `"${text}" is not a date: give a day such as 2026-05-01 (midnight UTC) or a time such as 2026-05-01T12:00:00Z.`);
-  if (ms > now.getTime()) throw new ApiError('INVALID_INPUT', `${text} is in the future; a purge removes output of runs that ended before a date that has passed.`);
+  if (Number.isNaN(ms))
+    throw new ApiError(
+      'INVALID_INPUT',
+      `"${text}" is not a date: give a day such as 2026-05-01 (midnight UTC) or a time such as 2026-05-01T12:00:00Z.`,
+    );
+  if (ms > now.getTime())
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${text} is in the future; a purge removes output of runs that ended before a date that has passed.`,
+    );
   return new Date(ms).toISOString();
 }
 
@@ -85,7 +93,11 @@ function resolve(db: ReadonlyDb, scope: PurgeScope, now: Date): Resolved {
   if (scope.kind === 'before') return { scope, logCutoff: scope.before, reportCutoff: scope.before };
   const run = db.prepare('SELECT state FROM runs WHERE id = ?').get(scope.runId) as { state: string } | undefined;
   if (!run) throw new ApiError('NOT_FOUND', `No run ${scope.runId}. List runs with "runs list".`);
-  if (run.state !== 'finished') throw new ApiError('CONFLICT', `Run ${scope.runId} is ${run.state}; a run is purged only once it has finished. Cancel it first if it must go now.`);
+  if (run.state !== 'finished')
+    throw new ApiError(
+      'CONFLICT',
+      `Run ${scope.runId} is ${run.state}; a run is purged only once it has finished. Cancel it first if it must go now.`,
+    );
   return { scope, logCutoff: null, reportCutoff: null };
 }
 
@@ -110,13 +122,21 @@ function plan(db: ReadonlyDb, r: Resolved, summaries: PurgedWithRuns | undefined
   const p = params(r);
   const logs = targets('logs', r);
   const report = targets('report', r);
-  const logStats = db.prepare(`SELECT count(*) AS lines, coalesce(sum(length(CAST(text AS BLOB))), 0) AS bytes FROM run_logs WHERE run_id IN (${logs})`).get(p) as {
+  const logStats = db
+    .prepare(`SELECT count(*) AS lines, coalesce(sum(length(CAST(text AS BLOB))), 0) AS bytes FROM run_logs WHERE run_id IN (${logs})`)
+    .get(p) as {
     lines: number;
     bytes: number;
   };
   const either = `${logs} UNION ${report}`;
-  const ids = (db.prepare(`SELECT id FROM runs WHERE id IN (${either}) ORDER BY ended_at, id`).all(p) as Array<{ id: string }>).map((x) => x.id);
-  const latestCutoff = [r.logCutoff, r.reportCutoff].filter((c): c is string => c !== null).sort().pop() ?? null;
+  const ids = (db.prepare(`SELECT id FROM runs WHERE id IN (${either}) ORDER BY ended_at, id`).all(p) as Array<{ id: string }>).map(
+    (x) => x.id,
+  );
+  const latestCutoff =
+    [r.logCutoff, r.reportCutoff]
+      .filter((c): c is string => c !== null)
+      .sort()
+      .pop() ?? null;
   return {
     scope: r.scope.kind,
     runId: r.scope.kind === 'run' ? r.scope.runId : null,
@@ -125,10 +145,15 @@ function plan(db: ReadonlyDb, r: Resolved, summaries: PurgedWithRuns | undefined
     logs: { runs: count(db, `SELECT count(*) AS n FROM (${logs})`, p), lines: logStats.lines, bytes: logStats.bytes },
     reports: {
       runs: count(db, `SELECT count(*) AS n FROM (${report})`, p),
-      bytes: count(db, `SELECT sum(${JSON_BYTES('issues')} + ${JSON_BYTES('report')} + ${JSON_BYTES('warnings')}) AS n FROM runs WHERE id IN (${report})`, p),
+      bytes: count(
+        db,
+        `SELECT sum(${JSON_BYTES('issues')} + ${JSON_BYTES('report')} + ${JSON_BYTES('warnings')}) AS n FROM runs WHERE id IN (${report})`,
+        p,
+      ),
     },
     summaries: summaries ? summaries.count(db, either, p) : 0,
-    skippedActive: latestCutoff === null ? 0 : count(db, "SELECT count(*) AS n FROM runs WHERE state <> 'finished' AND created_at < ?", latestCutoff),
+    skippedActive:
+      latestCutoff === null ? 0 : count(db, "SELECT count(*) AS n FROM runs WHERE state <> 'finished' AND created_at < ?", latestCutoff),
     runIds: ids.slice(0, RUN_IDS_SHOWN),
     moreRuns: Math.max(0, ids.length - RUN_IDS_SHOWN),
   };
@@ -184,7 +209,11 @@ export function compactAfterPurge(db: Database): CompactResult {
     vacuumed = false;
   }
   const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-  return { vacuumed, walTruncated: result !== undefined && result.busy === 0, freePages: Number(db.pragma('freelist_count', { simple: true })) };
+  return {
+    vacuumed,
+    walTruncated: result !== undefined && result.busy === 0,
+    freePages: Number(db.pragma('freelist_count', { simple: true })),
+  };
 }
 
 /**
@@ -196,7 +225,10 @@ export function pinDeletionPragmas(db: Database): void {
   db.pragma('secure_delete = ON');
   db.pragma('temp_store = MEMORY');
   if (Number(db.pragma('secure_delete', { simple: true })) !== 1 || Number(db.pragma('temp_store', { simple: true })) !== 2) {
-    throw new ApiError('INTERNAL', 'The store cannot turn on secure_delete or keep temporary data in memory, so purged text could stay on disk. Nothing was purged; report this as a bug.');
+    throw new ApiError(
+      'INTERNAL',
+      'The store cannot turn on secure_delete or keep temporary data in memory, so purged text could stay on disk. Nothing was purged; report this as a bug.',
+    );
   }
 }
 
@@ -207,6 +239,7 @@ export interface PurgeMark {
 
 /** The purge marks of a `runs` row (null where that part was never purged). */
 export function purgeMarksOf(row: Record<string, unknown>): { logs: PurgeMark | null; report: PurgeMark | null } {
-  const mark = (at: unknown, by: unknown): PurgeMark | null => (typeof at === 'string' ? { at, by: typeof by === 'string' ? by : '' } : null);
+  const mark = (at: unknown, by: unknown): PurgeMark | null =>
+    typeof at === 'string' ? { at, by: typeof by === 'string' ? by : '' } : null;
   return { logs: mark(row.logs_purged_at, row.logs_purged_by), report: mark(row.report_purged_at, row.report_purged_by) };
 }

@@ -157,13 +157,23 @@ export class Runner {
 
   private settleUnstarted(job: RunJob, reason: StopReason): void {
     const records = this.records;
-    this.options.ctx.transact(() => records.finish(job.id, { outcome: reason.outcome, endedAt: this.env.now().toISOString(), error: null }), {
-      actor: 'system',
-      action: 'runs.end',
-      target: `run:${job.id}`,
-      outcome: 'success',
-      details: { outcome: reason.outcome, exitCode: null, bundle: `${job.bundle.name}@${job.bundle.version}`, task: job.task.id, stoppedBy: reason.by, started: false },
-    });
+    this.options.ctx.transact(
+      () => records.finish(job.id, { outcome: reason.outcome, endedAt: this.env.now().toISOString(), error: null }),
+      {
+        actor: 'system',
+        action: 'runs.end',
+        target: `run:${job.id}`,
+        outcome: 'success',
+        details: {
+          outcome: reason.outcome,
+          exitCode: null,
+          bundle: `${job.bundle.name}@${job.bundle.version}`,
+          task: job.task.id,
+          stoppedBy: reason.by,
+          started: false,
+        },
+      },
+    );
     this.env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: reason.outcome });
   }
 

@@ -7,7 +7,14 @@ export const RUNNER_SETTINGS = {
   'runner.concurrency': { schema: z.number().int().min(1).max(64), default: 4 },
   'runner.maxTimeoutSeconds': { schema: z.number().int().min(1).max(86400), default: 3600 },
   'runner.requireApproval': { schema: z.boolean(), default: false },
-  'runner.logCapBytes': { schema: z.number().int().min(4096).max(1024 * 1024 * 1024), default: 4 * 1024 * 1024 },
+  'runner.logCapBytes': {
+    schema: z
+      .number()
+      .int()
+      .min(4096)
+      .max(1024 * 1024 * 1024),
+    default: 4 * 1024 * 1024,
+  },
   'runner.allowSecretsOnDisk': { schema: z.boolean(), default: false },
   'runner.hostNetworkAllowed': { schema: z.boolean(), default: false },
 } as const satisfies SettingsBlock;

@@ -42,7 +42,10 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
   const bundle = bundles.resolve(db, req.bundle);
   const task = bundle.codebundle.tasks.find((t) => t.id === req.task);
   if (!task) {
-    throw new ApiError('NOT_FOUND', `${bundle.name}@${bundle.version} has no task "${req.task}". Its tasks: ${bundle.codebundle.tasks.map((t) => t.id).join(', ')}.`);
+    throw new ApiError(
+      'NOT_FOUND',
+      `${bundle.name}@${bundle.version} has no task "${req.task}". Its tasks: ${bundle.codebundle.tasks.map((t) => t.id).join(', ')}.`,
+    );
   }
   const admission = bundles.admit(db, bundle, task);
   if (!admission.allowed) throw new ApiError('POLICY_DENIED', admission.reason);
@@ -76,7 +79,13 @@ function sensitiveConfigValues(checked: CheckedRun): string[] {
 }
 
 /** The job the runner executes and the record to insert. */
-export function prepareJob(ctx: CoreContext, checked: CheckedRun, startedBy: string, secrets: Map<string, Buffer>, instanceId: string): { job: RunJob; record: NewRun } {
+export function prepareJob(
+  ctx: CoreContext,
+  checked: CheckedRun,
+  startedBy: string,
+  secrets: Map<string, Buffer>,
+  instanceId: string,
+): { job: RunJob; record: NewRun } {
   const id = newRunId();
   const job: RunJob = {
     id,

@@ -77,7 +77,10 @@ export async function writeBackup(outPath: string, dbCopyPath: string, keyslotsT
     renameSync(tmp, outPath);
   } catch (error) {
     removeQuietly(tmp);
-    throw new ApiError('INVALID_INPUT', `Could not write the backup to ${outPath}: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}. Check the folder exists and is writable; nothing was left behind.`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `Could not write the backup to ${outPath}: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}. Check the folder exists and is writable; nothing was left behind.`,
+    );
   }
   return { path: outPath, bytes: statSync(outPath).size, sha256: hash.digest('hex') };
 }
@@ -134,7 +137,11 @@ export async function extractBackupDatabase(path: string, parts: BackupParts, da
   const tmp = `${destPath}.partial`;
   try {
     if (parts.bodyEnd <= parts.bodyStart) throw new Error('empty');
-    await pipeline(createReadStream(path, { start: parts.bodyStart, end: parts.bodyEnd - 1 }), decipher, createWriteStream(tmp, { mode: FILE_MODE }));
+    await pipeline(
+      createReadStream(path, { start: parts.bodyStart, end: parts.bodyEnd - 1 }),
+      decipher,
+      createWriteStream(tmp, { mode: FILE_MODE }),
+    );
     renameSync(tmp, destPath);
   } catch {
     removeQuietly(tmp);
@@ -146,7 +153,12 @@ export async function extractBackupDatabase(path: string, parts: BackupParts, da
  * A backup of the open store: a consistent copy made with VACUUM INTO (still encrypted under the
  * same data key, inside the private home), streamed into the backup file, then removed.
  */
-export async function backupStore(store: Store, outPath: string, dataKey: Buffer, createdAt: string): Promise<{ path: string; bytes: number; sha256: string }> {
+export async function backupStore(
+  store: Store,
+  outPath: string,
+  dataKey: Buffer,
+  createdAt: string,
+): Promise<{ path: string; bytes: number; sha256: string }> {
   const copy = join(store.layout.home, `backup-copy-${process.pid}.db`);
   removeQuietly(copy);
   try {

@@ -70,15 +70,23 @@ export function scryptKey(password: string, params: ScryptParams): Promise<Buffe
     return Promise.reject(new Error('keyslot has out-of-range scrypt parameters'));
   }
   return new Promise((resolve, reject) => {
-    scryptCb(password.normalize('NFC'), Buffer.from(params.salt, 'base64'), KEY_BYTES, { N, r, p, maxmem: 256 * N * r + 16 * 1024 * 1024 }, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
-    });
+    scryptCb(
+      password.normalize('NFC'),
+      Buffer.from(params.salt, 'base64'),
+      KEY_BYTES,
+      { N, r, p, maxmem: 256 * N * r + 16 * 1024 * 1024 },
+      (err, key) => {
+        if (err) reject(err);
+        else resolve(key);
+      },
+    );
   });
 }
 
 export function hkdf(key: Buffer, salt: Buffer | string, info: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', key, typeof salt === 'string' ? Buffer.from(salt, 'utf8') : salt, Buffer.from(info, 'utf8'), KEY_BYTES));
+  return Buffer.from(
+    hkdfSync('sha256', key, typeof salt === 'string' ? Buffer.from(salt, 'utf8') : salt, Buffer.from(info, 'utf8'), KEY_BYTES),
+  );
 }
 
 export function hmacHex(key: Buffer, data: string | Buffer): string {

@@ -1,5 +1,17 @@
 /** File-system helpers for the home folder: private modes, atomic replace, fsync. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, chmodSync, existsSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  chmodSync,
+  existsSync,
+  readdirSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir, platform } from 'node:os';
 

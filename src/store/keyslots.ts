@@ -8,25 +8,16 @@
  * or altered copy of this file.
  */
 import { z } from 'zod';
-import {
-  aesGcmDecrypt,
-  aesGcmEncrypt,
-  equalHex,
-  hkdf,
-  hmacHex,
-  newScryptParams,
-  newX25519,
-  openSealed,
-  scryptKey,
-  sealTo,
-} from './crypto';
+import { aesGcmDecrypt, aesGcmEncrypt, equalHex, hkdf, hmacHex, newScryptParams, newX25519, openSealed, scryptKey, sealTo } from './crypto';
 import { parseKeyring, serialiseKeyring, type KeyName, type Keyring } from './keyring';
 import { canonicalJson } from '../kernel';
 import { randomBytes } from 'node:crypto';
 
 const sealedSchema = z.object({ iv: z.string(), ct: z.string(), tag: z.string() }).strict();
 const sealedBoxSchema = sealedSchema.extend({ epk: z.string() }).strict();
-const scryptSchema = z.object({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string() }).strict();
+const scryptSchema = z
+  .object({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string() })
+  .strict();
 const hkdfSchema = z.object({ name: z.literal('hkdf-sha256'), salt: z.string() }).strict();
 
 const slotSchema = z

@@ -10,7 +10,10 @@ export type RestoreCredentials = { name: string; password: string } | { recovery
 
 export async function restoreBackup(home: string, file: string, creds: RestoreCredentials, options: { scryptCost?: ScryptCost } = {}) {
   if (!isEmptyOrMissingDir(home)) {
-    throw new ApiError('CONFLICT', `The folder ${home} is not empty. Restore into a new, empty folder (--home), so nothing there is overwritten.`);
+    throw new ApiError(
+      'CONFLICT',
+      `The folder ${home} is not empty. Restore into a new, empty folder (--home), so nothing there is overwritten.`,
+    );
   }
   const parts = readBackupParts(file);
   const keyslots = parseKeyslotFile(parts.keyslotsText);
@@ -26,7 +29,8 @@ export async function restoreBackup(home: string, file: string, creds: RestoreCr
     ring = slot ? await openSlot(slot, creds.password) : null;
   }
   if (!ring) throw new ApiError('UNAUTHENTICATED', 'The password or recovery key does not open this backup. Nothing was restored.');
-  if (!verifyMac(keyslots, ring.data)) throw new ApiError('VERIFY_FAILED', 'The backup is damaged (keyslot MAC mismatch). Nothing was restored.');
+  if (!verifyMac(keyslots, ring.data))
+    throw new ApiError('VERIFY_FAILED', 'The backup is damaged (keyslot MAC mismatch). Nothing was restored.');
 
   const layout = layoutOf(home);
   const createdHome = isEmptyOrMissingDir(home);

@@ -14,7 +14,16 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, type ReadonlyDb } from '../kernel';
 import { aesGcmDecrypt, aesGcmEncrypt, newX25519, randomKey } from './crypto';
 import { DatabaseOpenError, openDatabase, rekeyDatabase, toApiOpenError, type Db } from './database';
-import { ensurePrivateDir, fsyncDir, isEmptyOrMissingDir, layoutOf, removeQuietly, tightenModes, writeFileAtomic, type HomeLayout } from './files';
+import {
+  ensurePrivateDir,
+  fsyncDir,
+  isEmptyOrMissingDir,
+  layoutOf,
+  removeQuietly,
+  tightenModes,
+  writeFileAtomic,
+  type HomeLayout,
+} from './files';
 import { keyNamesOf, wipeKeyring, type KeyName, type Keyring } from './keyring';
 import {
   createRecoverySlot,
@@ -82,7 +91,10 @@ export class Store {
   ): Promise<{ store: Store; keyring: Keyring; slotId: string; recoveryKey: string }> {
     const layout = layoutOf(home);
     if (!isEmptyOrMissingDir(home)) {
-      throw new ApiError('CONFLICT', `The folder ${home} is not empty. Choose an empty folder (--home) or sign in to the store that is there.`);
+      throw new ApiError(
+        'CONFLICT',
+        `The folder ${home} is not empty. Choose an empty folder (--home) or sign in to the store that is there.`,
+      );
     }
     ensurePrivateDir(home);
     const keyring: Keyring = { data: randomKey(), vault: randomKey(), audit: randomKey() };
@@ -137,7 +149,11 @@ export class Store {
   /** Opens the store with the recovery key. */
   static async unlockWithRecovery(home: string, recoveryKeyText: string, options: { scryptCost?: ScryptCost } = {}) {
     const bytes = parseRecoveryKey(recoveryKeyText);
-    if (!bytes) throw new ApiError('UNAUTHENTICATED', 'That is not a valid recovery key (a typo?). It has 11 groups of 5 letters and digits; check it and try again.');
+    if (!bytes)
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        'That is not a valid recovery key (a typo?). It has 11 groups of 5 letters and digits; check it and try again.',
+      );
     return await Store.open(home, options, async (file) => {
       const ring = openRecovery(file.recovery, bytes);
       return ring ? { ring, slotId: null } : null;
@@ -151,7 +167,10 @@ export class Store {
   ): Promise<{ store: Store; keyring: Keyring; slotId: string | null }> {
     const layout = layoutOf(home);
     if (!existsSync(layout.keyslots) || !existsSync(layout.database)) {
-      throw new ApiError('NOT_FOUND', `No store in ${home}. Run "airgap-runner init --admin NAME" to create one, or "airgap-runner restore FILE" to restore a backup.`);
+      throw new ApiError(
+        'NOT_FOUND',
+        `No store in ${home}. Run "airgap-runner init --admin NAME" to create one, or "airgap-runner restore FILE" to restore a backup.`,
+      );
     }
     const file = readKeyslots(layout.keyslots);
     const next = existsSync(layout.keyslotsNext) ? parseKeyslotFile(readFileSync(layout.keyslotsNext, 'utf8')) : null;
@@ -166,7 +185,8 @@ export class Store {
           fsyncDir(home);
           return Store.finishOpen(layout, db, next, opened, options);
         } catch (error) {
-          if (!(error instanceof DatabaseOpenError) || error.reason === 'damaged') throw error instanceof DatabaseOpenError ? toApiOpenError(error) : error;
+          if (!(error instanceof DatabaseOpenError) || error.reason === 'damaged')
+            throw error instanceof DatabaseOpenError ? toApiOpenError(error) : error;
           // Not yet rekeyed: fall through to the current file.
           const current = await openWith(file);
           if (current) {
@@ -196,7 +216,10 @@ export class Store {
 
   private static openChecked(layout: HomeLayout, file: KeyslotFile, ring: Keyring): Db {
     if (!verifyMac(file, ring.data)) {
-      throw new ApiError('VERIFY_FAILED', 'The keyslot file was altered (its MAC does not match). Nothing was changed; put back the original keyslots.json or restore from a backup.');
+      throw new ApiError(
+        'VERIFY_FAILED',
+        'The keyslot file was altered (its MAC does not match). Nothing was changed; put back the original keyslots.json or restore from a backup.',
+      );
     }
     try {
       return openDatabase(layout.database, ring.data);
@@ -236,7 +259,10 @@ export class Store {
       );
     }
     if (this.file.generation === recordedGeneration && recordedMac !== this.file.mac) {
-      throw new ApiError('VERIFY_FAILED', 'The keyslot file does not match the one this database recorded. Nothing was changed; restore the current keyslots.json or a backup.');
+      throw new ApiError(
+        'VERIFY_FAILED',
+        'The keyslot file does not match the one this database recorded. Nothing was changed; restore the current keyslots.json or a backup.',
+      );
     }
     if (this.file.generation > recordedGeneration) {
       // The file was written and the process stopped before the database recorded it.
@@ -251,7 +277,10 @@ export class Store {
       if (!key) continue;
       const check = JSON.parse(this.getMeta(`${name}_check`)!);
       if (!aesGcmDecrypt(key, check, `airgap-runner/key-check/${name}`)) {
-        throw new ApiError('VERIFY_FAILED', `Your keyslot holds an outdated ${name} key. Ask an admin to re-grant your roles, or use the recovery key.`);
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `Your keyslot holds an outdated ${name} key. Ask an admin to re-grant your roles, or use the recovery key.`,
+        );
       }
     }
   }
@@ -385,7 +414,10 @@ export function getMetaFrom(db: ReadonlyDb, key: string): string | undefined {
 function readKeyslots(path: string): KeyslotFile {
   const file = parseKeyslotFile(readFileSync(path, 'utf8'));
   if (!file) {
-    throw new ApiError('VERIFY_FAILED', `The keyslot file ${path} is damaged or not a keyslot file. Nothing was changed; put back the original or restore from a backup.`);
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The keyslot file ${path} is damaged or not a keyslot file. Nothing was changed; put back the original or restore from a backup.`,
+    );
   }
   return file;
 }

@@ -96,7 +96,8 @@ export async function verifyClassicSignatures(check: ClassicCheck): Promise<Veri
   for (const layer of layers.slice(0, limits.maxSignatures)) {
     try {
       const signature = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
-      if (signature === undefined) throw verifyFailed('malformed', `layer ${shortDigest(layer.digest)} has no ${COSIGN_SIGNATURE_ANNOTATION} annotation`);
+      if (signature === undefined)
+        throw verifyFailed('malformed', `layer ${shortDigest(layer.digest)} has no ${COSIGN_SIGNATURE_ANNOTATION} annotation`);
       if (layer.size > limits.maxPayloadBytes) {
         throw verifyFailed('malformed', `the signed payload ${shortDigest(layer.digest)} is larger than ${limits.maxPayloadBytes} bytes`);
       }

@@ -23,8 +23,10 @@ const MAX_PAYLOAD_BYTES = 128 * 1024;
 const MAX_SIGNATURE_BYTES = 16 * 1024;
 
 export function verifyDetachedSignature(input: DetachedInput): VerifiedSignature {
-  if (input.payload.length > MAX_PAYLOAD_BYTES) throw verifyFailed('malformed', `the payload file is larger than ${MAX_PAYLOAD_BYTES} bytes`);
-  if (input.signature.length > MAX_SIGNATURE_BYTES) throw verifyFailed('malformed', `the signature file is larger than ${MAX_SIGNATURE_BYTES} bytes`);
+  if (input.payload.length > MAX_PAYLOAD_BYTES)
+    throw verifyFailed('malformed', `the payload file is larger than ${MAX_PAYLOAD_BYTES} bytes`);
+  if (input.signature.length > MAX_SIGNATURE_BYTES)
+    throw verifyFailed('malformed', `the signature file is larger than ${MAX_SIGNATURE_BYTES} bytes`);
   const text = Buffer.from(input.signature).toString('latin1');
   const signature = decodeBase64(text) ?? Buffer.from(input.signature);
   const verified = verifySimpleSigning({

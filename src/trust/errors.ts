@@ -29,8 +29,7 @@ const NEXT_STEP: Record<VerifyFailureReason, string> = {
   'unknown-key':
     "Ask an admin to add the signer's public key to the trust roots (trust add-key), or have the image signed with a trusted key.",
   'bad-signature': 'The signature or what it signs was altered: do not use this image; re-sign it from a trusted source.',
-  'digest-mismatch':
-    'The signature belongs to another image: a tag may have moved. Import by digest, and sign that exact digest.',
+  'digest-mismatch': 'The signature belongs to another image: a tag may have moved. Import by digest, and sign that exact digest.',
   'wrong-type': 'Sign the image with `cosign sign` (an attestation is not a signature).',
   tampered: 'The mirror holds altered or corrupted content: re-copy the image and its signature from the source.',
   malformed: 'Re-sign the image with a supported cosign version (see docs/signatures.md).',

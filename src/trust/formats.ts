@@ -27,10 +27,7 @@ export const ACCEPTED_BUNDLE_MEDIA_TYPES: readonly string[] = [
 /** The predicate type of the in-toto statement that `cosign sign` (v3, bundle format) signs. */
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-export const IN_TOTO_STATEMENT_TYPES: readonly string[] = [
-  'https://in-toto.io/Statement/v1',
-  'https://in-toto.io/Statement/v0.1',
-];
+export const IN_TOTO_STATEMENT_TYPES: readonly string[] = ['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1'];
 /** Manifest annotations cosign 3 puts on a bundle referrer. */
 export const BUNDLE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
 export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';

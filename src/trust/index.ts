@@ -12,22 +12,10 @@ export {
   SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
   type Descriptor,
 } from './formats';
-export {
-  keyFingerprint,
-  parseTrustedKeyPem,
-  sigstoreHintForFingerprint,
-  type KeyAlgorithm,
-  type TrustedKey,
-} from './keys';
+export { keyFingerprint, parseTrustedKeyPem, sigstoreHintForFingerprint, type KeyAlgorithm, type TrustedKey } from './keys';
 export { verifyClassicSignatures, verifySimpleSigning, type ClassicCheck, type SimpleSigningInput } from './classic';
 export { verifySigstoreBundle, type BundleInput } from './sigstore-bundle';
 export { verifyBundleReferrers, type BundleReferrerCheck } from './referrers';
 export { verifyDetachedSignature, type DetachedInput } from './detached';
 export { verifyImageSignature, type ImageSignatureCheck } from './verify';
-export {
-  DEFAULT_VERIFY_LIMITS,
-  type SignatureFormat,
-  type SignatureSource,
-  type VerifiedSignature,
-  type VerifyLimits,
-} from './source';
+export { DEFAULT_VERIFY_LIMITS, type SignatureFormat, type SignatureSource, type VerifiedSignature, type VerifyLimits } from './source';

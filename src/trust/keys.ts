@@ -122,10 +122,6 @@ export function verifyRawSignature(key: TrustedKey, data: Uint8Array, signature:
 }
 
 /** Returns the first key whose signature over `data` verifies, or undefined. */
-export function findSigningKey(
-  keys: readonly TrustedKey[],
-  data: Uint8Array,
-  signature: Uint8Array,
-): TrustedKey | undefined {
+export function findSigningKey(keys: readonly TrustedKey[], data: Uint8Array, signature: Uint8Array): TrustedKey | undefined {
   return keys.find((key) => verifyRawSignature(key, data, signature));
 }

@@ -31,7 +31,11 @@ async function candidateDescriptors(check: BundleReferrerCheck, limits: VerifyLi
     .slice(0, limits.maxReferrers);
 }
 
-async function checkReferrer(check: BundleReferrerCheck, limits: VerifyLimits, descriptor: Descriptor): Promise<VerifiedSignature | undefined> {
+async function checkReferrer(
+  check: BundleReferrerCheck,
+  limits: VerifyLimits,
+  descriptor: Descriptor,
+): Promise<VerifiedSignature | undefined> {
   const short = `${descriptor.digest.slice(0, 19)}…`;
   const bytes = await check.source.getManifest(descriptor.digest, limits.maxManifestBytes);
   if (bytes === null) throw verifyFailed('tampered', `the referrer ${short} is listed but missing from the mirror`);
@@ -41,11 +45,15 @@ async function checkReferrer(check: BundleReferrerCheck, limits: VerifyLimits, d
   const manifest = parsed.data;
   if ((manifest.artifactType ?? manifest.config.mediaType) !== SIGSTORE_BUNDLE_V03_MEDIA_TYPE) return undefined;
   if (manifest.subject && manifest.subject.digest !== check.digest) {
-    throw verifyFailed('digest-mismatch', `signature is for another image digest (the referrer's subject is ${manifest.subject.digest.slice(0, 19)}…)`);
+    throw verifyFailed(
+      'digest-mismatch',
+      `signature is for another image digest (the referrer's subject is ${manifest.subject.digest.slice(0, 19)}…)`,
+    );
   }
   const layer = manifest.layers.find((l) => l.mediaType === SIGSTORE_BUNDLE_V03_MEDIA_TYPE);
   if (!layer) throw verifyFailed('malformed', `the referrer ${short} holds no sigstore bundle layer`);
-  if (layer.size > limits.maxBundleBytes) throw verifyFailed('malformed', `the sigstore bundle is larger than ${limits.maxBundleBytes} bytes`);
+  if (layer.size > limits.maxBundleBytes)
+    throw verifyFailed('malformed', `the sigstore bundle is larger than ${limits.maxBundleBytes} bytes`);
   const bundle = await check.source.getBlob({ digest: layer.digest, size: layer.size });
   if (bundle === null) throw verifyFailed('tampered', `the sigstore bundle ${layer.digest.slice(0, 19)}… is missing from the mirror`);
   if (bundle.length !== layer.size || sha256Digest(bundle) !== layer.digest) {

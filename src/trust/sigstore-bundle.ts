@@ -51,7 +51,10 @@ function parseBundle(input: BundleInput): Bundle {
   if (typeof json !== 'object' || json === null) throw verifyFailed('malformed', 'the sigstore bundle is not JSON');
   const mediaType = (json as { mediaType?: unknown }).mediaType;
   if (typeof mediaType !== 'string' || !ACCEPTED_BUNDLE_MEDIA_TYPES.includes(mediaType)) {
-    throw verifyFailed('malformed', `the sigstore bundle has media type ${JSON.stringify(mediaType)?.slice(0, 80)}, expected a v0.3 bundle`);
+    throw verifyFailed(
+      'malformed',
+      `the sigstore bundle has media type ${JSON.stringify(mediaType)?.slice(0, 80)}, expected a v0.3 bundle`,
+    );
   }
   try {
     return bundleFromJSON(json);
@@ -62,7 +65,9 @@ function parseBundle(input: BundleInput): Bundle {
 
 /** Keys whose fingerprint matches the bundle's hint first; the hint itself is never trusted. */
 function orderByHint(keys: readonly TrustedKey[], hint: string): TrustedKey[] {
-  return [...keys].sort((a, b) => Number(sigstoreHintForFingerprint(b.fingerprint) === hint) - Number(sigstoreHintForFingerprint(a.fingerprint) === hint));
+  return [...keys].sort(
+    (a, b) => Number(sigstoreHintForFingerprint(b.fingerprint) === hint) - Number(sigstoreHintForFingerprint(a.fingerprint) === hint),
+  );
 }
 
 function describeHint(hint: string): string {
@@ -100,7 +105,11 @@ export function verifySigstoreBundle(input: BundleInput): Omit<VerifiedSignature
   }
   if (!signer) {
     const hinted = input.trustedKeys.some((key) => sigstoreHintForFingerprint(key.fingerprint) === hint);
-    if (hinted) throw verifyFailed('bad-signature', 'the sigstore bundle names a trusted key but its signature does not verify: the statement or signature was altered');
+    if (hinted)
+      throw verifyFailed(
+        'bad-signature',
+        'the sigstore bundle names a trusted key but its signature does not verify: the statement or signature was altered',
+      );
     throw verifyFailed('unknown-key', `the sigstore bundle is signed by a key that is not a trust root${describeHint(hint)}`);
   }
   const envelope = bundle.content.dsseEnvelope;
@@ -121,7 +130,10 @@ export function verifySigstoreBundle(input: BundleInput): Omit<VerifiedSignature
   const signedDigest = named.find((digest) => input.expectedDigests.includes(digest));
   if (!signedDigest) {
     const shown = named[0] ? `${named[0].slice(0, 19)}…` : 'no sha256 digest';
-    throw verifyFailed('digest-mismatch', `signature is for another image digest (${shown}, expected ${input.expectedDigests.map((d) => `${d.slice(0, 19)}…`).join(' or ')})`);
+    throw verifyFailed(
+      'digest-mismatch',
+      `signature is for another image digest (${shown}, expected ${input.expectedDigests.map((d) => `${d.slice(0, 19)}…`).join(' or ')})`,
+    );
   }
   return { signerFingerprint: signer.fingerprint, signedDigest };
 }

@@ -56,6 +56,9 @@ export async function verifyImageSignature(check: ImageSignatureCheck): Promise<
   }
   throw (
     mostTelling(failures) ??
-    verifyFailed('unsigned', `the image ${check.manifestDigest.slice(0, 19)}… is unsigned: no cosign signature (.sig tag) and no sigstore bundle referrer was found`)
+    verifyFailed(
+      'unsigned',
+      `the image ${check.manifestDigest.slice(0, 19)}… is unsigned: no cosign signature (.sig tag) and no sigstore bundle referrer was found`,
+    )
   );
 }

@@ -58,13 +58,25 @@ export class VaultItems<D extends ReadonlyDb = Database> {
   }
 
   /** Adds or (with `replace`) replaces an item's value; bindings are kept on replace. */
-  put(this: VaultItems<Database>, vaultKey: Buffer, name: string, value: Buffer, by: string, now: string, replace: boolean): { replaced: boolean } {
+  put(
+    this: VaultItems<Database>,
+    vaultKey: Buffer,
+    name: string,
+    value: Buffer,
+    by: string,
+    now: string,
+    replace: boolean,
+  ): { replaced: boolean } {
     if (value.length === 0) throw new ApiError('INVALID_INPUT', 'A vault item cannot be empty.');
-    if (value.length > MAX_VAULT_ITEM_BYTES) throw new ApiError('INVALID_INPUT', `A vault item holds at most ${MAX_VAULT_ITEM_BYTES} bytes.`);
+    if (value.length > MAX_VAULT_ITEM_BYTES)
+      throw new ApiError('INVALID_INPUT', `A vault item holds at most ${MAX_VAULT_ITEM_BYTES} bytes.`);
     const sealed = sealItem(vaultKey, name, value);
     if (this.exists(name)) {
-      if (!replace) throw new ApiError('CONFLICT', `The vault already has an item named "${name}". Replace it with --replace, or pick another name.`);
-      this.db.prepare('UPDATE vault_items SET sealed = ?, size = ?, updated_at = ?, updated_by = ? WHERE name = ?').run(sealed, value.length, now, by, name);
+      if (!replace)
+        throw new ApiError('CONFLICT', `The vault already has an item named "${name}". Replace it with --replace, or pick another name.`);
+      this.db
+        .prepare('UPDATE vault_items SET sealed = ?, size = ?, updated_at = ?, updated_by = ? WHERE name = ?')
+        .run(sealed, value.length, now, by, name);
       return { replaced: true };
     }
     this.db
@@ -93,11 +105,15 @@ export class VaultItems<D extends ReadonlyDb = Database> {
   }
 
   bundlesOf(name: string): string[] {
-    return (this.db.prepare('SELECT bundle FROM vault_bindings WHERE item = ? ORDER BY bundle').all(name) as Array<{ bundle: string }>).map((r) => r.bundle);
+    return (this.db.prepare('SELECT bundle FROM vault_bindings WHERE item = ? ORDER BY bundle').all(name) as Array<{ bundle: string }>).map(
+      (r) => r.bundle,
+    );
   }
 
   list(): VaultItemInfo[] {
-    const rows = this.db.prepare('SELECT name, size, created_at, created_by, updated_at, updated_by FROM vault_items ORDER BY name').all() as ItemRow[];
+    const rows = this.db
+      .prepare('SELECT name, size, created_at, created_by, updated_at, updated_by FROM vault_items ORDER BY name')
+      .all() as ItemRow[];
     return rows.map((r) => ({
       name: r.name,
       size: r.size,
@@ -118,13 +134,23 @@ export class VaultItems<D extends ReadonlyDb = Database> {
     for (const [secret, item] of Object.entries(items)) {
       const row = this.db.prepare('SELECT sealed FROM vault_items WHERE name = ?').get(item) as { sealed: string } | undefined;
       if (!row) {
-        throw new ApiError('INVALID_INPUT', `The task needs the secret ${secret}, but the vault has no item "${item}". Add it with "vault add ${item} --file F" and bind it to ${bundleName}, or pick another item with --secret ${secret}=ITEM.`);
+        throw new ApiError(
+          'INVALID_INPUT',
+          `The task needs the secret ${secret}, but the vault has no item "${item}". Add it with "vault add ${item} --file F" and bind it to ${bundleName}, or pick another item with --secret ${secret}=ITEM.`,
+        );
       }
       if (!this.bundlesOf(item).includes(bundleName)) {
-        throw new ApiError('POLICY_DENIED', `The vault item "${item}" is not bound to the bundle ${bundleName}. Bind it with "vault bind ${item} ${bundleName}" if this bundle may use it.`);
+        throw new ApiError(
+          'POLICY_DENIED',
+          `The vault item "${item}" is not bound to the bundle ${bundleName}. Bind it with "vault bind ${item} ${bundleName}" if this bundle may use it.`,
+        );
       }
       const value = openItem(vaultKey, item, row.sealed);
-      if (!value) throw new ApiError('VERIFY_FAILED', `The vault item "${item}" does not open with your vault key (altered, or sealed under an older key). Replace it with "vault add ${item} --replace".`);
+      if (!value)
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `The vault item "${item}" does not open with your vault key (altered, or sealed under an older key). Replace it with "vault add ${item} --replace".`,
+        );
       out.set(secret, value);
     }
     return out;

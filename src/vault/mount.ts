@@ -11,7 +11,20 @@
  *       <run id>/                           0555  <- mounted at /airgap/secrets
  *         <secret name>                     0444
  */
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync, constants, realpathSync, fstatSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeSync,
+  constants,
+  realpathSync,
+  fstatSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../kernel';
 
@@ -65,8 +78,10 @@ function privateDir(path: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const st = lstatSync(path);
-  if (!st.isDirectory() || st.isSymbolicLink()) throw new ApiError('POLICY_DENIED', `${path} is not a plain folder; secrets are not written there. Remove it and try again.`);
-  if (st.uid !== uid()) throw new ApiError('POLICY_DENIED', `${path} belongs to another user; secrets are not written there. Remove it and try again.`);
+  if (!st.isDirectory() || st.isSymbolicLink())
+    throw new ApiError('POLICY_DENIED', `${path} is not a plain folder; secrets are not written there. Remove it and try again.`);
+  if (st.uid !== uid())
+    throw new ApiError('POLICY_DENIED', `${path} belongs to another user; secrets are not written there. Remove it and try again.`);
   if ((st.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
 }
 
@@ -74,7 +89,13 @@ function privateDir(path: string): void {
  * Where this store's runs keep their secret folders. `allowDisk` (the admin setting) permits a
  * folder under the home when no tmpfs is available.
  */
-export function secretRoot(options: { workstationId: string; home: string; allowDisk: boolean; env?: NodeJS.ProcessEnv; candidates?: string[] }): SecretRoot {
+export function secretRoot(options: {
+  workstationId: string;
+  home: string;
+  allowDisk: boolean;
+  env?: NodeJS.ProcessEnv;
+  candidates?: string[];
+}): SecretRoot {
   const candidates = options.candidates ?? tmpfsCandidates(options.env);
   for (const base of candidates) {
     if (!TMPFS_TYPES.has(fsTypeOf(base) ?? '')) continue;

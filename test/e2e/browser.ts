@@ -12,7 +12,12 @@ export const CHROMIUM = process.env.AIRGAP_CHROMIUM ?? '/usr/bin/chromium';
  * to look at the screens at the sizes a workstation has; those screenshots go to a folder of that size.
  */
 export const VIEWPORT = viewport(process.env.AIRGAP_E2E_VIEWPORT);
-export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots', ...(process.env.AIRGAP_E2E_VIEWPORT ? [`${VIEWPORT.width}x${VIEWPORT.height}`] : []));
+export const SCREENSHOTS = join(
+  ROOT,
+  'test-results',
+  'screenshots',
+  ...(process.env.AIRGAP_E2E_VIEWPORT ? [`${VIEWPORT.width}x${VIEWPORT.height}`] : []),
+);
 
 function viewport(spec: string | undefined): { width: number; height: number } {
   if (!spec) return { width: 1280, height: 820 };
@@ -25,7 +30,14 @@ export async function launchBrowser(): Promise<Browser> {
   return await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 

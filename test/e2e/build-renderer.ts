@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RENDERER_DIST = join(ROOT, 'renderer', 'dist');
-const SOURCES = [join(ROOT, 'renderer', 'src'), join(ROOT, 'renderer', 'index.html'), join(ROOT, 'renderer', 'vite.config.ts'), join(ROOT, 'main', 'desktop-api.ts'), join(ROOT, 'src', 'api', 'contract')];
+const SOURCES = [
+  join(ROOT, 'renderer', 'src'),
+  join(ROOT, 'renderer', 'index.html'),
+  join(ROOT, 'renderer', 'vite.config.ts'),
+  join(ROOT, 'main', 'desktop-api.ts'),
+  join(ROOT, 'src', 'api', 'contract'),
+];
 const LOCK = join(tmpdir(), `airgap-runner-renderer-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
 
 function newest(path: string): number {

@@ -21,7 +21,9 @@ function electronBinary(): string | null {
 }
 
 const binary = process.env.ELECTRON_PATH ?? electronBinary();
-const skip = binary ? false : 'the Electron binary is absent on this machine (electron installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); the browser suite covers the UI';
+const skip = binary
+  ? false
+  : 'the Electron binary is absent on this machine (electron installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); the browser suite covers the UI';
 
 if (skip) console.log(`electron suite skipped: ${skip}`);
 

@@ -157,7 +157,11 @@ export async function startHarness(options: { home?: string; clock?: Clock } = {
         return sendJson(res, 200, await bridge.call(clientId, body.name, body.input));
       case '/__api/subscribe': {
         const subId = body.subId;
-        return sendJson(res, 200, await bridge.subscribe(clientId, subId, body.name, body.input, (event) => emit(clientId, subId as number, event)));
+        return sendJson(
+          res,
+          200,
+          await bridge.subscribe(clientId, subId, body.name, body.input, (event) => emit(clientId, subId as number, event)),
+        );
       }
       case '/__api/unsubscribe':
         bridge.unsubscribe(clientId, body.subId);

@@ -48,9 +48,13 @@ for (const folder of FOLDERS) {
     const high = /HIGH|CRITICAL/.test(issue.severity.name);
     const ok = allowed.has(key);
     if (high && !ok) unexplained++;
-    console.log(`${ok ? 'explained  ' : high ? 'UNEXPLAINED' : 'note       '} ${issue.severity.name.padEnd(8)} ${issue.id} ${folder}/${file === '-' ? '' : file}${issue.location?.line ? `:${issue.location.line}` : ''}`);
+    console.log(
+      `${ok ? 'explained  ' : high ? 'UNEXPLAINED' : 'note       '} ${issue.severity.name.padEnd(8)} ${issue.id} ${folder}/${file === '-' ? '' : file}${issue.location?.line ? `:${issue.location.line}` : ''}`,
+    );
   }
   if (result.errors.length) unexplained += result.errors.length;
 }
-console.log(`electronegativity (Electron ${electronVersion}) over ${FOLDERS.join(', ')}: ${unexplained === 0 ? 'no unexplained high-severity finding' : `${unexplained} unexplained high-severity finding(s) or unparsed file(s); explain them in docs/desktop.md or fix them`}`);
+console.log(
+  `electronegativity (Electron ${electronVersion}) over ${FOLDERS.join(', ')}: ${unexplained === 0 ? 'no unexplained high-severity finding' : `${unexplained} unexplained high-severity finding(s) or unparsed file(s); explain them in docs/desktop.md or fix them`}`,
+);
 process.exit(unexplained === 0 ? 0 : 1);

@@ -20,7 +20,21 @@ import { startHarness, type Harness } from './harness';
 import { launchBrowser, shoot, SCREENSHOTS } from './browser';
 import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
-import { AuditExportPage, CatalogPage, DashboardPage, ImportPage, RunFormDialog, RunPage, RunsPage, ShellPage, SignInPage, SigningIdentityPage, TrustPage, VaultPage, VerifyPage } from './pages';
+import {
+  AuditExportPage,
+  CatalogPage,
+  DashboardPage,
+  ImportPage,
+  RunFormDialog,
+  RunPage,
+  RunsPage,
+  ShellPage,
+  SignInPage,
+  SigningIdentityPage,
+  TrustPage,
+  VaultPage,
+  VerifyPage,
+} from './pages';
 import { writeOciLayout } from '../../src/oci';
 import { buildSampleImage } from '../../samples/tools/build-image';
 import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
@@ -30,7 +44,9 @@ const OPERATOR = { name: 'otto', first: 'first-password-otto', password: 'otto r
 const AUDITOR = { name: 'audra', first: 'first-password-audra', password: 'audra reads every line' };
 const VIEWER = { name: 'vic', first: 'first-password-vic', password: 'vic only looks around' };
 
-const ENGINE_SKIP = process.env.DOCKER_HOST ? false : 'SKIP: no DOCKER_HOST, so no engine for imports and runs (eval "$(test/services.sh start)" or run as root with docker.io)';
+const ENGINE_SKIP = process.env.DOCKER_HOST
+  ? false
+  : 'SKIP: no DOCKER_HOST, so no engine for imports and runs (eval "$(test/services.sh start)" or run as root with docker.io)';
 if (ENGINE_SKIP) console.log(`operations.test.ts: ${ENGINE_SKIP}`);
 
 const SAMPLES = join(ROOT, 'samples', 'bundles');
@@ -42,7 +58,12 @@ function fixtureBundle(name: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'ui-fixture-')), name);
   mkdirSync(dir);
   copyFileSync(join(SAMPLES, 'host-health', 'results.sh'), join(dir, 'results.sh'));
-  writeFileSync(join(dir, 'live.sh'), ['#!/bin/sh', 'i=1', 'while [ $i -le 5 ]; do printf "\\033[36mtick\\033[0m %s\\n" $i; sleep 1; i=$((i+1)); done', 'echo done'].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'live.sh'),
+    ['#!/bin/sh', 'i=1', 'while [ $i -le 5 ]; do printf "\\033[36mtick\\033[0m %s\\n" $i; sleep 1; i=$((i+1)); done', 'echo done'].join(
+      '\n',
+    ) + '\n',
+  );
   writeFileSync(join(dir, 'read-file.sh'), '#!/bin/sh\nhead -n 3 "$LOG"\n');
   writeFileSync(
     join(dir, 'hostile.sh'),
@@ -135,7 +156,10 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
       [AUDITOR, 'auditor'],
       [VIEWER, 'viewer'],
     ] as const) {
-      const added = await admin.evaluate(async ([name, password, r]) => await window.api!.call('users.add', { name, password, roles: [r] }), [user.name, user.first, role] as const);
+      const added = await admin.evaluate(
+        async ([name, password, r]) => await window.api!.call('users.add', { name, password, roles: [r] }),
+        [user.name, user.first, role] as const,
+      );
       assert.equal(added.ok, true, JSON.stringify(added));
     }
     await shell.open('Signing identity');
@@ -180,7 +204,8 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await operator.setViewportSize({ width: 800, height: 600 });
     try {
       assert.equal(await catalog.scrollsSideways(catalog.tasks), true, 'the tasks table is wider than its card at 800 pixels');
-      for (const title of ['Count to five slowly', 'Show the first lines of a file']) assert.equal(await catalog.isInView(catalog.runButton(title)), true, `Run ${title} is in view`);
+      for (const title of ['Count to five slowly', 'Show the first lines of a file'])
+        assert.equal(await catalog.isInView(catalog.runButton(title)), true, `Run ${title} is in view`);
       await shoot(operator, 'ops-05b-catalog-narrow');
     } finally {
       await operator.setViewportSize(size);
@@ -254,7 +279,10 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await run.waitForOutcome('succeeded');
     await shown(run.log.getByText('first line of the picked file'));
     // A path typed into the page is refused by the bridge before the core sees it.
-    const typed = await operator.evaluate(async (bundle) => await window.api!.call('runs.start', { bundle, task: 'read-file', files: { LOG: '/etc/passwd' } }), fixtureName);
+    const typed = await operator.evaluate(
+      async (bundle) => await window.api!.call('runs.start', { bundle, task: 'read-file', files: { LOG: '/etc/passwd' } }),
+      fixtureName,
+    );
     assert.equal(!typed.ok && typed.error.code, 'INVALID_INPUT');
   });
 
@@ -331,7 +359,16 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
   it('a viewer is offered none of an operator’s controls', async () => {
     const viewer = await signInFirstTime(VIEWER);
     const shell = new ShellPage(viewer);
-    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Issues', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
+    assert.deepEqual(await shell.visibleScreens(), [
+      'Dashboard',
+      'Catalog',
+      'Runs',
+      'Issues',
+      'Verify audit bundles',
+      'Trust and policy',
+      'Signing identity',
+      'My account',
+    ]);
     await shell.open('Catalog');
     await shown(new CatalogPage(viewer).tasks);
     assert.equal(await viewer.getByRole('button', { name: /^(Run |Revoke |Prune|Import)/ }).count(), 0);
@@ -355,7 +392,9 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     const page = await open();
     await new SignInPage(page).signIn(ADMIN.name, ADMIN.password);
     await shown(new DashboardPage(page).heading);
-    await shown(new DashboardPage(page).alert.filter({ hasText: /Audit export overdue: the last export was .*, and exports are due every 7 days/ }));
+    await shown(
+      new DashboardPage(page).alert.filter({ hasText: /Audit export overdue: the last export was .*, and exports are due every 7 days/ }),
+    );
     await shoot(page, 'ops-16-dashboard-audit-overdue');
   });
 

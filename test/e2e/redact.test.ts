@@ -45,12 +45,27 @@ function seedRun(records: RunRecords): void {
     timeoutSeconds: 60,
   });
   const lines = [...seededLog().split('\n').filter(Boolean), HTML_LINE];
-  records.appendLogs(RUN_ID, lines.map((text, i) => ({ seq: i + 1, time: at, stream: 'stdout' as const, text })));
+  records.appendLogs(
+    RUN_ID,
+    lines.map((text, i) => ({ seq: i + 1, time: at, stream: 'stdout' as const, text })),
+  );
   records.finish(RUN_ID, {
     outcome: 'failed',
     endedAt: at,
     exitCode: 1,
-    issues: [{ severity: 2, title: 'peer 192.168.77.201 unreachable', expected: 'reachable', actual: 'timeout', reproduceHint: '', nextSteps: 'see TCK-775533', details: '', taskName: 'check-disk-usage', observedAt: at }],
+    issues: [
+      {
+        severity: 2,
+        title: 'peer 192.168.77.201 unreachable',
+        expected: 'reachable',
+        actual: 'timeout',
+        reproduceHint: '',
+        nextSteps: 'see TCK-775533',
+        details: '',
+        taskName: 'check-disk-usage',
+        observedAt: at,
+      },
+    ],
   });
 }
 
@@ -80,7 +95,8 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     await dispatch(harness.core, session, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
     const olga = await addUser(harness.core, session, 'olga', ['operator']);
     olgaPassword = olga.password;
-    for (const [i, v] of VAULT_VALUES.entries()) await dispatch(harness.core, olga.session, 'vault.add', { name: `seeded-${i}`, value: Buffer.from(v).toString('base64') });
+    for (const [i, v] of VAULT_VALUES.entries())
+      await dispatch(harness.core, olga.session, 'vault.add', { name: `seeded-${i}`, value: Buffer.from(v).toString('base64') });
     seedRun(new RunRecords(harness.core.store.db));
   });
 
@@ -99,11 +115,15 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     const logText = await redact.log.innerText();
     assert.deepEqual(leaks(logText, ['sensitive', 'site:ticket']), []);
     assert.match(logText, /host-[0-9a-f]{6}/);
-    assert.ok(logText.includes('<img src=x onerror="document.title=1"> from ip-'), 'the HTML line is shown as text, its address pseudonymised');
+    assert.ok(
+      logText.includes('<img src=x onerror="document.title=1"> from ip-'),
+      'the HTML line is shown as text, its address pseudonymised',
+    );
     assert.equal(await redact.result.getByRole('img').count(), 0, 'no element was made from task output');
     assert.equal(await redact.result.locator('img').count(), 0, 'no element was made from task output');
     const rules = new Set(await redact.marks.evaluateAll((els) => els.map((e) => e.getAttribute('data-rule'))));
-    for (const rule of ['private-key', 'jwt', 'email', 'ipv4', 'ipv6', 'host', 'aws-arn', 'url-password']) assert.ok(rules.has(rule), `marked ${rule}`);
+    for (const rule of ['private-key', 'jwt', 'email', 'ipv4', 'ipv6', 'host', 'aws-arn', 'url-password'])
+      assert.ok(rules.has(rule), `marked ${rule}`);
     // Without a site pattern the ticket number still shows: the operator adds one on the spot.
     assert.ok(logText.includes('TCK-775533'));
     await shoot(page, 'redact-01-preview');
@@ -127,7 +147,10 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     const redact = new RedactPage(page);
     const out = join(tempDir(), 'run-report.json');
     // A path the page did not get from the save dialog is refused (a compromised page cannot aim the export).
-    const typed = await page.evaluate(async ([id, path]) => await window.api!.call('runs.export', { id, outPath: path }), [RUN_ID, out] as const);
+    const typed = await page.evaluate(async ([id, path]) => await window.api!.call('runs.export', { id, outPath: path }), [
+      RUN_ID,
+      out,
+    ] as const);
     assert.match(typed.ok ? 'written' : typed.error.message, /file dialog/);
     harness.dialogs.save.push(out);
     await redact.exportReport.click();

@@ -74,7 +74,11 @@ describe('retention screen in Chromium', { timeout: 180_000 }, () => {
     await shoot(page, 'retention-02-confirm', { fullPage: false });
     await retention.dialog.getByRole('button', { name: 'Cancel' }).click();
     assert.equal(await retention.dialog.count(), 0);
-    assert.equal((harness.core.store.db.prepare('SELECT count(*) AS n FROM run_logs').get() as { n: number }).n, 120, 'cancel removed nothing');
+    assert.equal(
+      (harness.core.store.db.prepare('SELECT count(*) AS n FROM run_logs').get() as { n: number }).n,
+      120,
+      'cancel removed nothing',
+    );
 
     await retention.openPurge();
     await retention.confirmPurge();

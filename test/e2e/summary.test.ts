@@ -41,7 +41,11 @@ describe('AI summaries in Chromium', { timeout: 240_000 }, () => {
     users.op = (await addUser(core, admin, 'otto', ['operator'])).password;
     users.vi = (await addUser(core, admin, 'vic', ['viewer'])).password;
     const operator = as(core, await signIn(core, 'otto', users.op));
-    for (const [name, value] of [['kubeconfig', VAULT_VALUES[0]!], ['kubeconfig-2', VAULT_VALUES[1]!], ['llm-key', API_KEY]] as const) {
+    for (const [name, value] of [
+      ['kubeconfig', VAULT_VALUES[0]!],
+      ['kubeconfig-2', VAULT_VALUES[1]!],
+      ['llm-key', API_KEY],
+    ] as const) {
       await operator('vault.add', { name, value: Buffer.from(value).toString('base64') });
     }
     await dispatch(core, admin, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
@@ -102,7 +106,10 @@ describe('AI summaries in Chromium', { timeout: 240_000 }, () => {
     await card.send();
     await card.answers.first().waitFor();
     const answer = await card.answers.first().innerText();
-    assert.ok(SEEDED.some((s) => answer.includes(s.value)), `the answer shows real names again: ${answer}`);
+    assert.ok(
+      SEEDED.some((s) => answer.includes(s.value)),
+      `the answer shows real names again: ${answer}`,
+    );
     assert.equal(server.requests.length, 1);
     const request = server.requests[0]!;
     assert.deepEqual(leaks(request.body), [], 'the endpoint received a seeded value');

@@ -11,7 +11,19 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot, SCREENSHOTS } from './browser';
-import { AuditPage, BackupPage, ChangePasswordPage, DashboardPage, LockPage, RecoveryKeyPage, SettingsPage, SetupPage, ShellPage, SignInPage, UsersPage } from './pages';
+import {
+  AuditPage,
+  BackupPage,
+  ChangePasswordPage,
+  DashboardPage,
+  LockPage,
+  RecoveryKeyPage,
+  SettingsPage,
+  SetupPage,
+  ShellPage,
+  SignInPage,
+  UsersPage,
+} from './pages';
 import { shown } from './windows';
 
 const ADMIN = { name: 'alice', password: 'correct horse battery staple' };
@@ -247,7 +259,16 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
 
     const shell = new ShellPage(page);
     await shown(new DashboardPage(page).heading);
-    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Issues', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
+    assert.deepEqual(await shell.visibleScreens(), [
+      'Dashboard',
+      'Catalog',
+      'Runs',
+      'Issues',
+      'Verify audit bundles',
+      'Trust and policy',
+      'Signing identity',
+      'My account',
+    ]);
     await shoot(page, '14-dashboard-viewer');
     await shell.open('My account');
     await shoot(page, '15-account');
@@ -265,7 +286,19 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await new ChangePasswordPage(page).change(AUDITOR.first, AUDITOR.password);
     const shell = new ShellPage(page);
     await shown(new DashboardPage(page).heading);
-    assert.deepEqual(await shell.visibleScreens(), ['Dashboard', 'Catalog', 'Runs', 'Issues', 'Redaction preview', 'Audit trail', 'Audit export', 'Verify audit bundles', 'Trust and policy', 'Signing identity', 'My account']);
+    assert.deepEqual(await shell.visibleScreens(), [
+      'Dashboard',
+      'Catalog',
+      'Runs',
+      'Issues',
+      'Redaction preview',
+      'Audit trail',
+      'Audit export',
+      'Verify audit bundles',
+      'Trust and policy',
+      'Signing identity',
+      'My account',
+    ]);
 
     await shell.open('Audit trail');
     const audit = new AuditPage(page);
@@ -273,7 +306,8 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await shown(audit.events.nth(24));
     const newest = await audit.actions();
     assert.equal(newest.length, 25, 'one page of 25 events');
-    for (const expected of ['auth.changePassword', 'store.backup', 'settings.set']) assert.ok(newest.includes(expected), `${expected} in ${newest.join(', ')}`);
+    for (const expected of ['auth.changePassword', 'store.backup', 'settings.set'])
+      assert.ok(newest.includes(expected), `${expected} in ${newest.join(', ')}`);
     // The oldest page ends with the genesis event that binds the chain to this workstation.
     await audit.goToOldest();
     await page.getByRole('cell', { name: 'audit.genesis', exact: true }).waitFor();

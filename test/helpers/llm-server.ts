@@ -41,7 +41,11 @@ interface Issued {
 function newKeys(): { keyPem: string; key: forge.pki.PrivateKey; publicKey: forge.pki.PublicKey } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return { keyPem, key: forge.pki.privateKeyFromPem(keyPem), publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()) };
+  return {
+    keyPem,
+    key: forge.pki.privateKeyFromPem(keyPem),
+    publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+  };
 }
 
 function certificate(subject: string, keys: ReturnType<typeof newKeys>, issuer: Issued | null, serial: string): Issued {

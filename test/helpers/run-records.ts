@@ -40,7 +40,19 @@ export function finishRun(records: RunRecords, id: string, endedAt: Date, text: 
     outcome: 'succeeded',
     endedAt: at,
     exitCode: 0,
-    issues: [{ severity: 3, title: `${text} disk at 85%`, expected: '< 80%', actual: '85%', reproduceHint: '', nextSteps: 'watch it', details: '', taskName: 'check-disk-usage', observedAt: at }],
+    issues: [
+      {
+        severity: 3,
+        title: `${text} disk at 85%`,
+        expected: '< 80%',
+        actual: '85%',
+        reproduceHint: '',
+        nextSteps: 'watch it',
+        details: '',
+        taskName: 'check-disk-usage',
+        observedAt: at,
+      },
+    ],
     report: [{ obj: `${text} report`, fmt: 'p', taskName: 'check-disk-usage' }],
     ...extra,
   });
@@ -49,6 +61,11 @@ export function finishRun(records: RunRecords, id: string, endedAt: Date, text: 
 /** A finished run with `lines` log lines and an issue and report, all carrying `text`. */
 export function seedFinishedRun(records: RunRecords, id: string, endedAt: Date, text: string, lines = 1): void {
   insertRun(records, id, endedAt);
-  appendLog(records, id, endedAt, Array.from({ length: lines }, (_, i) => `${text} line ${i}`));
+  appendLog(
+    records,
+    id,
+    endedAt,
+    Array.from({ length: lines }, (_, i) => `${text} line ${i}`),
+  );
   finishRun(records, id, endedAt, text);
 }

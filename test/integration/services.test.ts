@@ -26,9 +26,7 @@ function get(target: Target, path: string): Promise<Reply> {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within 5 s to GET ${path}`)));
     req.on('error', reject);
@@ -95,7 +93,11 @@ test('SAML IdP on AIRGAP_TEST_IDP_URL serves the metadata exported to AIRGAP_TES
   const url = loopbackUrl('AIRGAP_TEST_IDP_URL', value, 'http');
   const reply = await get({ host: url.hostname, port: Number(url.port) }, '/saml2/idp/metadata.php');
   assert.equal(reply.status, 200, `GET ${value}/saml2/idp/metadata.php`);
-  assert.equal(reply.body, readFileSync(process.env.AIRGAP_TEST_IDP_METADATA!, 'utf8'), 'the exported metadata file is what the IdP serves');
+  assert.equal(
+    reply.body,
+    readFileSync(process.env.AIRGAP_TEST_IDP_METADATA!, 'utf8'),
+    'the exported metadata file is what the IdP serves',
+  );
   assert.ok(reply.body.includes(`entityID="${process.env.AIRGAP_TEST_IDP_ENTITY_ID}"`), 'metadata names AIRGAP_TEST_IDP_ENTITY_ID');
   assert.ok(reply.body.includes(`Location="${value}/saml2/idp/SSOService.php"`), 'metadata names the SSO endpoint on this port');
   const cert = new X509Certificate(readFileSync(process.env.AIRGAP_TEST_IDP_CERT!));
@@ -137,9 +139,13 @@ test('slapd on AIRGAP_TEST_LDAP_URL speaks TLS with a certificate of the test CA
 test('oathtool (with the identity services) agrees with RFC 6238 as computed here', async (t) => {
   if (!process.env.AIRGAP_TEST_IDENTITY_USERS) return t.skip('SKIP: no AIRGAP_TEST_IDENTITY_USERS (start test/services.sh --identity)');
   // RFC 6238 appendix B: SHA-1 key "12345678901234567890", T = 59 s gives 94287082 (8 digits).
-  const { stdout } = await pexecFile('oathtool', ['--totp', '--digits=8', '--now=1970-01-01 00:00:59 UTC', Buffer.from('12345678901234567890').toString('hex')], {
-    timeout: 10_000,
-  });
+  const { stdout } = await pexecFile(
+    'oathtool',
+    ['--totp', '--digits=8', '--now=1970-01-01 00:00:59 UTC', Buffer.from('12345678901234567890').toString('hex')],
+    {
+      timeout: 10_000,
+    },
+  );
   assert.equal(stdout.trim(), '94287082');
   const step = Buffer.alloc(8);
   step.writeBigUInt64BE(1n);

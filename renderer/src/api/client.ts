@@ -4,7 +4,16 @@
  * schemas the core uses (src/api/contract is pure data, no Node).
  */
 import type { z } from 'zod';
-import { contract, type ApiErrorShape, type OpInput, type OpName, type Result, type SubEvent, type SubInput, type SubName } from './contract';
+import {
+  contract,
+  type ApiErrorShape,
+  type OpInput,
+  type OpName,
+  type Result,
+  type SubEvent,
+  type SubInput,
+  type SubName,
+} from './contract';
 import type { BridgeOutput, ChooseFileOptions, ChooseSaveFileOptions, DesktopApi } from '../../../main/desktop-api';
 
 export type { ApiErrorShape, Result };
@@ -21,13 +30,21 @@ export class ApiClient {
     try {
       result = await this.bridge.call(name, input);
     } catch {
-      result = { ok: false, error: { code: 'INTERNAL', message: 'The request did not reach Airgap Runner. Try again; restart the app if it persists.' } };
+      result = {
+        ok: false,
+        error: { code: 'INTERNAL', message: 'The request did not reach Airgap Runner. Try again; restart the app if it persists.' },
+      };
     }
     if (!result.ok && result.error.code === 'UNAUTHENTICATED' && contract[name].access !== 'public') this.onSessionEnded(result.error);
     return result;
   }
 
-  subscribe<N extends SubName>(name: N, input: SubInput<N>, onEvent: (event: SubEvent<N>) => void, onError?: (error: ApiErrorShape) => void): () => void {
+  subscribe<N extends SubName>(
+    name: N,
+    input: SubInput<N>,
+    onEvent: (event: SubEvent<N>) => void,
+    onError?: (error: ApiErrorShape) => void,
+  ): () => void {
     return this.bridge.subscribe(name, input, onEvent, onError);
   }
 

@@ -4,14 +4,4 @@
  * renderer file imports from here, never from src/ (test/e2e/renderer-source.test.ts checks it).
  */
 export { contract, RUN_STATES, RUN_OUTCOMES } from '../../../src/api/contract';
-export type {
-  ApiErrorShape,
-  OpInput,
-  OpName,
-  OpOutput,
-  Permission,
-  Result,
-  SubEvent,
-  SubInput,
-  SubName,
-} from '../../../src/api/contract';
+export type { ApiErrorShape, OpInput, OpName, OpOutput, Permission, Result, SubEvent, SubInput, SubName } from '../../../src/api/contract';

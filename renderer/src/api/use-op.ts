@@ -17,7 +17,11 @@ export interface OpState<T> {
  */
 export function useOp<N extends OpName>(name: N, input: OpInput<N>, generation = 0): OpState<BridgeOutput<N>> {
   const api = useApi();
-  const [state, setState] = useState<{ data: BridgeOutput<N> | null; error: ApiErrorShape | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<{ data: BridgeOutput<N> | null; error: ApiErrorShape | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
   const latest = useRef(0);
   const key = JSON.stringify(input);
   const reload = useCallback(async () => {

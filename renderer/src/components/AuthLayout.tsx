@@ -4,7 +4,17 @@ import { ThemeSelect } from './ThemeSelect';
 import { useTheme } from '../theme-context';
 
 /** The frame of the screens shown before sign-in: setup, recovery key, sign-in, lock, password change. */
-export function AuthLayout({ title, intro, children, wide = false }: { title: string; intro?: ReactNode; children: ReactNode; wide?: boolean }) {
+export function AuthLayout({
+  title,
+  intro,
+  children,
+  wide = false,
+}: {
+  title: string;
+  intro?: ReactNode;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const theme = useTheme();
   return (
     <div className="auth">

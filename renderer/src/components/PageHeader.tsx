@@ -17,7 +17,17 @@ export function PageHeader({ title, description, actions }: { title: string; des
   );
 }
 
-export function Card({ title, children, className, headingLevel = 2 }: { title: string; children: ReactNode; className?: string; headingLevel?: 2 | 3 }) {
+export function Card({
+  title,
+  children,
+  className,
+  headingLevel = 2,
+}: {
+  title: string;
+  children: ReactNode;
+  className?: string;
+  headingLevel?: 2 | 3;
+}) {
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
   return (
     <section className={`card ${className ?? ''}`} aria-label={title}>

@@ -44,7 +44,17 @@ const LogLine = memo(function LogLine({ seq, stream, text }: { seq: number; stre
  * million lines draw as fast as fifty. Follows the end while the reader is at the end. Every line
  * is React text: markup, links and escape sequences in task output stay inert.
  */
-export function LogView({ buffer, version, label, maxHeight = 460 }: { buffer: LogBuffer; version: number; label: string; maxHeight?: number }) {
+export function LogView({
+  buffer,
+  version,
+  label,
+  maxHeight = 460,
+}: {
+  buffer: LogBuffer;
+  version: number;
+  label: string;
+  maxHeight?: number;
+}) {
   // Short logs take the room they need; long ones scroll inside a fixed box.
   const height = Math.min(maxHeight, Math.max(buffer.count, 6) * ROW + 2);
   const scroller = useRef<HTMLDivElement>(null);
@@ -56,7 +66,8 @@ export function LogView({ buffer, version, label, maxHeight = 460 }: { buffer: L
   const visibleRows = Math.ceil(height / ROW);
   const maxTop = Math.max(0, total - height);
   // Which line is first in view: direct when unscaled, proportional when the scrollbar is scaled.
-  const first = natural <= MAX_SCROLL_PX ? Math.floor(top / ROW) : Math.round((maxTop ? top / maxTop : 0) * Math.max(0, count - visibleRows));
+  const first =
+    natural <= MAX_SCROLL_PX ? Math.floor(top / ROW) : Math.round((maxTop ? top / maxTop : 0) * Math.max(0, count - visibleRows));
   const start = Math.max(0, first - OVERSCAN);
   const end = Math.min(count, first + visibleRows + OVERSCAN);
   const offset = natural <= MAX_SCROLL_PX ? start * ROW : top - (first - start) * ROW;

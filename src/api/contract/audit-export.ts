@@ -55,7 +55,8 @@ export const auditExportOps = {
     output: identityInfo,
   }),
   'audit.identityReplace': op({
-    summary: "Replace the signing identity: a new self-signed one (RSA or EC), or one from the organisation's CA (PKCS#12). The event carries the new certificate, endorsed by the old identity.",
+    summary:
+      "Replace the signing identity: a new self-signed one (RSA or EC), or one from the organisation's CA (PKCS#12). The event carries the new certificate, endorsed by the old identity.",
     access: 'settings.manage',
     mutates: true,
     secretFields: ['password'],
@@ -153,6 +154,11 @@ export const auditExportSubscriptions = {
     summary: 'Progress of exports being written.',
     access: 'audit.export',
     input: z.object({}).strict(),
-    event: z.object({ exportId: z.string(), phase: z.enum(['events', 'signing', 'done']), events: z.number().int(), bytes: z.number().int() }),
+    event: z.object({
+      exportId: z.string(),
+      phase: z.enum(['events', 'signing', 'done']),
+      events: z.number().int(),
+      bytes: z.number().int(),
+    }),
   }),
 } as const;

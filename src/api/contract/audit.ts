@@ -32,6 +32,11 @@ export const auditOps = {
     access: 'audit.read',
     mutates: false,
     input: empty,
-    output: z.object({ ok: z.boolean(), count: z.number().int(), firstBadSeq: z.number().int().nullable(), problem: z.string().nullable() }),
+    output: z.object({
+      ok: z.boolean(),
+      count: z.number().int(),
+      firstBadSeq: z.number().int().nullable(),
+      problem: z.string().nullable(),
+    }),
   }),
 } as const;

@@ -14,7 +14,10 @@ const sourceInput = {
   source: z.string().min(1, 'a source is required').max(4096),
   insecure: z.boolean().optional(),
   caFile: filePath.optional(),
-  credentials: z.object({ username: z.string().min(1).max(256), password: z.string().max(4096) }).strict().optional(),
+  credentials: z
+    .object({ username: z.string().min(1).max(256), password: z.string().max(4096) })
+    .strict()
+    .optional(),
 };
 
 const sourceDescription = z.object({
@@ -140,7 +143,10 @@ export const bundlesOps = {
         signatureFile: filePath.optional(),
         payloadFile: filePath.optional(),
         /** Chosen by the caller to follow the import on `bundles.importProgress`. */
-        progressId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+        progressId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/)
+          .optional(),
       })
       .strict()
       .refine((i) => (i.signatureFile === undefined) === (i.payloadFile === undefined), {
@@ -195,7 +201,8 @@ export const bundlesOps = {
     output: z.object({ tasks: z.array(taskInfo) }),
   }),
   'tasks.show': op({
-    summary: "One task's full declaration: variables, secrets (with the vault items bound to its bundle), network, timeout, resources, policy status.",
+    summary:
+      "One task's full declaration: variables, secrets (with the vault items bound to its bundle), network, timeout, resources, policy status.",
     access: 'signedIn',
     mutates: false,
     input: z.object({ bundle: z.string().min(1).max(300), task: z.string().min(1).max(63) }).strict(),
@@ -205,7 +212,15 @@ export const bundlesOps = {
     summary: 'Add a trust root: a PEM public key (cosign.pub).',
     access: 'trust.manage',
     mutates: true,
-    input: z.object({ pem: z.string().min(1).max(16 * 1024), comment: z.string().max(200).optional() }).strict(),
+    input: z
+      .object({
+        pem: z
+          .string()
+          .min(1)
+          .max(16 * 1024),
+        comment: z.string().max(200).optional(),
+      })
+      .strict(),
     output: z.object({ key: trustKey, outcome: z.enum(['added', 'restored', 'already-trusted']) }),
   }),
   'trust.list': op({

@@ -29,7 +29,13 @@ export const replacement = z.object({
 /** One text as it would leave, each replacement marked. */
 export const previewSection = z.object({ label: z.string(), text: z.string(), replacements: z.array(replacement) });
 
-const pattern = z.object({ name: z.string(), regex: z.string(), action: z.enum(REDACT_ACTIONS), createdBy: z.string(), createdAt: z.string() });
+const pattern = z.object({
+  name: z.string(),
+  regex: z.string(),
+  action: z.enum(REDACT_ACTIONS),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
 
 export const redactOps = {
   'redact.preview': op({
@@ -55,7 +61,8 @@ export const redactOps = {
     }),
   }),
   'redact.unmap': op({
-    summary: 'Map pseudonyms in a text (a vendor reply, an answer) back to the originals, from the reverse map in this store. Nothing leaves.',
+    summary:
+      'Map pseudonyms in a text (a vendor reply, an answer) back to the originals, from the reverse map in this store. Nothing leaves.',
     access: 'redact.preview',
     mutates: false,
     input: z.object({ text: z.string().max(MAX_PREVIEW_TEXT) }).strict(),

@@ -5,7 +5,9 @@ import { RULE_SET_IDS } from '../../redact/model';
 
 export const runId = z.string().regex(/^r-[a-z0-9]{10}$/, 'a run id looks like r-abcdefgh23');
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a variable name is upper-case letters, digits and "_"');
-const secretName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a secret or vault item name is lower-case letters, digits, "_", "." and "-"');
+const secretName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a secret or vault item name is lower-case letters, digits, "_", "." and "-"');
 
 export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;
 export const RUN_OUTCOMES = ['succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted', 'error'] as const;
@@ -38,7 +40,14 @@ const sandbox = z.object({
   noNewPrivileges: z.boolean(),
   logDriver: z.literal('none'),
   tmpfs: z.array(z.string()),
-  limits: z.object({ cpu: z.number(), memoryMiB: z.number(), pids: z.number(), nofile: z.number(), nproc: z.number(), timeoutSeconds: z.number() }),
+  limits: z.object({
+    cpu: z.number(),
+    memoryMiB: z.number(),
+    pids: z.number(),
+    nofile: z.number(),
+    nproc: z.number(),
+    timeoutSeconds: z.number(),
+  }),
   secrets: z.enum(['tmpfs', 'disk', 'none']),
 });
 
@@ -64,7 +73,11 @@ export const runSummary = z.object({
 export const runDetails = runSummary.extend({
   imageId: z.string(),
   reason: z.string().nullable(),
-  config: z.object({ values: z.record(z.string(), z.string()), files: z.record(z.string(), z.string()), secrets: z.record(z.string(), z.string()) }),
+  config: z.object({
+    values: z.record(z.string(), z.string()),
+    files: z.record(z.string(), z.string()),
+    secrets: z.record(z.string(), z.string()),
+  }),
   approvalRequired: z.boolean(),
   approvedAt: z.string().nullable(),
   cancelRequestedBy: z.string().nullable(),
@@ -123,7 +136,9 @@ export const runsOps = {
     summary: "A run's stored log lines after a sequence number (neutralised for display).",
     access: 'signedIn',
     mutates: false,
-    input: z.object({ id: runId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+    input: z
+      .object({ id: runId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() })
+      .strict(),
     output: z.object({ lines: z.array(logLine), finished: z.boolean() }),
   }),
   'runs.wait': op({
@@ -167,7 +182,13 @@ export const runsOps = {
     output: z.object({
       issues: z.array(
         issue.extend({
-          run: z.object({ id: z.string(), bundle: z.object({ name: z.string(), version: z.string() }), task: z.object({ id: z.string(), title: z.string() }), createdAt: z.string(), outcome: z.enum(RUN_OUTCOMES).nullable() }),
+          run: z.object({
+            id: z.string(),
+            bundle: z.object({ name: z.string(), version: z.string() }),
+            task: z.object({ id: z.string(), title: z.string() }),
+            createdAt: z.string(),
+            outcome: z.enum(RUN_OUTCOMES).nullable(),
+          }),
         }),
       ),
       counts: z.object({ critical: z.number().int(), major: z.number().int(), minor: z.number().int(), info: z.number().int() }),

@@ -40,7 +40,7 @@ export const storeOps = {
     output: z.object({ workstationId: z.string(), users: z.number().int() }),
   }),
   'store.recover': op({
-    summary: "Open the store with the recovery key and set a new admin password (the admin is created if missing).",
+    summary: 'Open the store with the recovery key and set a new admin password (the admin is created if missing).',
     access: 'public',
     mutates: true,
     secretFields: ['recoveryKey', 'newPassword'],

@@ -34,7 +34,8 @@ export const runSummaryRecord = z.object({
 
 export const summariesOps = {
   'runs.summarise': op({
-    summary: "Send a run's redacted issues, report and log tail to the site's LLM endpoint; returns the answer with pseudonyms mapped back.",
+    summary:
+      "Send a run's redacted issues, report and log tail to the site's LLM endpoint; returns the answer with pseudonyms mapped back.",
     access: 'runs.summarise',
     mutates: true,
     input: z.object({ id: runId }).strict(),

@@ -20,7 +20,8 @@ export const systemOps = {
     output: z.object({ workstationId: z.string(), recoveryKey: z.string() }),
   }),
   'engine.status': op({
-    summary: 'The container engine now: reachable or not (with why), Docker or Podman, version, rootless, socket. Answers within a few seconds.',
+    summary:
+      'The container engine now: reachable or not (with why), Docker or Podman, version, rootless, socket. Answers within a few seconds.',
     access: 'signedIn',
     mutates: false,
     input: empty,

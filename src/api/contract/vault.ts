@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { op } from './define';
 import { ok } from './schemas';
 
-export const vaultItemName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a vault item name is lower-case letters, digits, "_", "." and "-" (as the secret it usually fills)');
+export const vaultItemName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+    'a vault item name is lower-case letters, digits, "_", "." and "-" (as the secret it usually fills)',
+  );
 const bundleName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a bundle name is lower-case letters, digits and "-"');
 
 const itemInfo = z.object({
@@ -26,7 +31,11 @@ export const vaultOps = {
       .object({
         name: vaultItemName,
         /** The value, base64 (kubeconfigs, tokens and keys alike). At most 1 MiB decoded. */
-        value: z.string().min(1).max(1_400_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the value must be base64'),
+        value: z
+          .string()
+          .min(1)
+          .max(1_400_000)
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the value must be base64'),
         replace: z.boolean().optional(),
       })
       .strict(),

@@ -4,7 +4,30 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../kernel';
 import type { ReadCore } from '../core';
 import { readSettings, truncateWal } from '../../store';
-import { AUDIT_SETTINGS, chainHead, firstEventTime, iterateEvents, pagedEvents, generateIdentity, importPkcs12, type SigningIdentity, hasIdentity, identityCertificate, loadIdentity, saveIdentity, confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow, writeExportBundle, identityReplacementDetails, verifyBundles } from '../../audit';
+import {
+  AUDIT_SETTINGS,
+  chainHead,
+  firstEventTime,
+  iterateEvents,
+  pagedEvents,
+  generateIdentity,
+  importPkcs12,
+  type SigningIdentity,
+  hasIdentity,
+  identityCertificate,
+  loadIdentity,
+  saveIdentity,
+  confirmExport,
+  lastExport,
+  listExports,
+  nextRangeStart,
+  pruneThrough,
+  recordExport,
+  type ExportRow,
+  writeExportBundle,
+  identityReplacementDetails,
+  verifyBundles,
+} from '../../audit';
 import { auditRuleSet, auditExportRedactor, previewValue } from '../../egress';
 import { newOutputFile } from './output-file';
 import { type Handler, type HandlerContext, needSession } from './types';
@@ -79,14 +102,22 @@ export const auditExportHandlers: {
       const store = ctx.core.store;
       let next: SigningIdentity;
       if ('generate' in input) {
-        next = await generateIdentity({ kind: input.generate, commonName: `Airgap Runner workstation ${store.workstationId}`, workstationId: store.workstationId, now: ctx.core.clock.now() });
+        next = await generateIdentity({
+          kind: input.generate,
+          commonName: `Airgap Runner workstation ${store.workstationId}`,
+          workstationId: store.workstationId,
+          now: ctx.core.clock.now(),
+        });
       } else {
         if (!existsSync(input.pkcs12File)) throw new ApiError('NOT_FOUND', `No file at ${input.pkcs12File}.`);
         try {
           next = importPkcs12(readFileSync(input.pkcs12File), input.password, ctx.core.clock.now());
         } catch (error) {
           if (error instanceof ApiError) throw error;
-          throw new ApiError('INVALID_INPUT', 'The PKCS#12 file could not be read: a wrong password, or not a PKCS#12 file. Nothing was changed.');
+          throw new ApiError(
+            'INVALID_INPUT',
+            'The PKCS#12 file could not be read: a wrong password, or not a PKCS#12 file. Nothing was changed.',
+          );
         }
       }
       replaceIdentity(ctx, next);
@@ -105,7 +136,8 @@ export const auditExportHandlers: {
       const head = chainHead(db)?.seq ?? 0;
       const toSeq = input.toSeq ?? head;
       if (toSeq > head) throw new ApiError('INVALID_INPUT', `The chain ends at event ${head}; --to must be at most that.`);
-      if (toSeq < start.firstSeq) throw new ApiError('CONFLICT', `Nothing new to export: events through ${start.firstSeq - 1} are in earlier exports.`);
+      if (toSeq < start.firstSeq)
+        throw new ApiError('CONFLICT', `Nothing new to export: events through ${start.firstSeq - 1} are in earlier exports.`);
       const redaction = input.redact ? auditRuleSet(core, input.redact) : undefined;
       const exportId = `exp-${core.clock.now().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
       const result = await writeExportBundle({
@@ -137,7 +169,14 @@ export const auditExportHandlers: {
       };
       ctx.change(() => recordExport(db, row), {
         target: `export:${exportId}`,
-        details: { exportId, firstSeq: row.firstSeq, lastSeq: row.lastSeq, lastHash: row.lastHash, manifestSha256: row.manifestSha256, redaction: row.redaction },
+        details: {
+          exportId,
+          firstSeq: row.firstSeq,
+          lastSeq: row.lastSeq,
+          lastHash: row.lastHash,
+          manifestSha256: row.manifestSha256,
+          redaction: row.redaction,
+        },
       });
       return exportOut({ ...row, confirmedAt: null, confirmedBy: null });
     },

@@ -2,7 +2,11 @@ import { ApiError } from '../../kernel';
 import { chainHead, checkStoredChain, queryEvents } from '../../audit';
 import type { Handler } from './types';
 
-export const auditHandlers: { 'audit.list': Handler<'audit.list'>; 'audit.head': Handler<'audit.head'>; 'audit.check': Handler<'audit.check'> } = {
+export const auditHandlers: {
+  'audit.list': Handler<'audit.list'>;
+  'audit.head': Handler<'audit.head'>;
+  'audit.check': Handler<'audit.check'>;
+} = {
   'audit.list': {
     run: (ctx, input) => {
       if (input.since && Number.isNaN(Date.parse(input.since))) {

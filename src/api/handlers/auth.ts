@@ -45,7 +45,8 @@ export const authHandlers: {
       const store = ctx.core.store;
       const current = await store.openSlot(session.name, input.currentPassword);
       if (!current) throw new ApiError('UNAUTHENTICATED', 'Your current password is wrong. Nothing was changed.');
-      if (input.currentPassword === input.newPassword) throw new ApiError('INVALID_INPUT', 'Choose a new password that differs from the current one.');
+      if (input.currentPassword === input.newPassword)
+        throw new ApiError('INVALID_INPUT', 'Choose a new password that differs from the current one.');
       const user = ctx.core.users.byName(session.name)!;
       await store.putSlot(current.slotId, input.newPassword, current.ring, keysForRoles(user.roles));
       ctx.change(() => ctx.core.users.setMustChange(user.id, false, ctx.core.clock.now().toISOString()));

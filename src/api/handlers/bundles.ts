@@ -21,7 +21,20 @@ import {
   taskViews,
   type BundleRecord,
 } from '../../bundles';
-import { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary, readPolicy, revocationFor, revokeDigest, createStaging, removeStaging, activeTrustedKeys, type CodebundleTask } from '../../bundles';
+import {
+  BundleImporter,
+  type ImportCatalog,
+  type ImportProgress,
+  type ImportResult,
+  type ImportSummary,
+  readPolicy,
+  revocationFor,
+  revokeDigest,
+  createStaging,
+  removeStaging,
+  activeTrustedKeys,
+  type CodebundleTask,
+} from '../../bundles';
 import { checkRepository, openMirrorSource, type OpenSourceOptions } from '../../mirror';
 import { layoutOf } from '../../store';
 import { runnerSettings } from '../../runner';
@@ -107,11 +120,16 @@ function auditDetails(summary: ImportSummary): Record<string, unknown> {
 async function readSmallFile(path: string, max: number, what: string): Promise<Buffer> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new ApiError('NOT_FOUND', `The ${what} file ${path} does not exist (or is not a file).`);
-  if (info.size > max) throw new ApiError('INVALID_INPUT', `The ${what} file ${path} is ${info.size} bytes; a cosign ${what} is at most ${max}.`);
+  if (info.size > max)
+    throw new ApiError('INVALID_INPUT', `The ${what} file ${path} is ${info.size} bytes; a cosign ${what} is at most ${max}.`);
   return await readFile(path);
 }
 
-function sourceOptions(input: { insecure?: boolean | undefined; caFile?: string | undefined; credentials?: { username: string; password: string } | undefined }): OpenSourceOptions {
+function sourceOptions(input: {
+  insecure?: boolean | undefined;
+  caFile?: string | undefined;
+  credentials?: { username: string; password: string } | undefined;
+}): OpenSourceOptions {
   return {
     ...(input.insecure ? { insecure: true } : {}),
     ...(input.caFile ? { caFile: input.caFile } : {}),
@@ -121,7 +139,8 @@ function sourceOptions(input: { insecure?: boolean | undefined; caFile?: string 
 
 // --- handlers ---
 
-type BundleOps = 'mirror.list' | 'bundles.import' | 'bundles.list' | 'bundles.show' | 'bundles.revoke' | 'bundles.prune' | 'tasks.list' | 'tasks.show';
+type BundleOps =
+  'mirror.list' | 'bundles.import' | 'bundles.list' | 'bundles.show' | 'bundles.revoke' | 'bundles.prune' | 'tasks.list' | 'tasks.show';
 
 const MAX_LISTED_TAGS = 1000;
 
@@ -156,7 +175,10 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       const core = ctx.core;
       const db = core.db;
       const detached = input.signatureFile
-        ? { signature: await readSmallFile(input.signatureFile, 16 * 1024, 'signature'), payload: await readSmallFile(input.payloadFile!, 128 * 1024, 'payload') }
+        ? {
+            signature: await readSmallFile(input.signatureFile, 16 * 1024, 'signature'),
+            payload: await readSmallFile(input.payloadFile!, 128 * 1024, 'payload'),
+          }
         : undefined;
       const importer = new BundleImporter({
         engine: core.engine(),
@@ -173,7 +195,8 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
         revocation: (digests) => revocationFor(db, digests),
         byDigest: (digest) => bundleByDigest(db, digest),
         byNameVersion: (name, version) => bundleByNameVersion(db, name, version),
-        record: (bundle, summary) => ctx.change(() => insertBundle(db, bundle), { target: target(summary), details: auditDetails(summary) }),
+        record: (bundle, summary) =>
+          ctx.change(() => insertBundle(db, bundle), { target: target(summary), details: auditDetails(summary) }),
         reloaded: (bundle, summary) =>
           ctx.change(
             () => {
@@ -183,7 +206,9 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
             { target: target(summary), details: auditDetails(summary) },
           ),
       };
-      const onProgress = input.progressId ? (p: ImportProgress) => core.bus.emit('importProgress', { progressId: input.progressId!, ...p }) : undefined;
+      const onProgress = input.progressId
+        ? (p: ImportProgress) => core.bus.emit('importProgress', { progressId: input.progressId!, ...p })
+        : undefined;
       const result: ImportResult = await importer.import(
         { source: input.source, ref: input.ref, ...sourceOptions(input), ...(detached ? { detached } : {}) },
         catalog,
@@ -202,7 +227,12 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       };
     },
     target: (input) => `image:${sourceForRecord(input.source)} ${input.ref.slice(0, 512)}`,
-    details: (input) => ({ source: sourceForRecord(input.source), ref: input.ref, insecure: input.insecure ?? false, detachedSignature: Boolean(input.signatureFile) }),
+    details: (input) => ({
+      source: sourceForRecord(input.source),
+      ref: input.ref,
+      insecure: input.insecure ?? false,
+      detachedSignature: Boolean(input.signatureFile),
+    }),
   },
 
   'bundles.list': {
@@ -265,7 +295,12 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
         () => {
           for (const r of removed) setImageRemoved(db, r.id, now);
         },
-        { details: { removed: removed.map((r) => `${r.name}@${r.version} (${r.why})`), kept: kept.map((k) => `${k.name}@${k.version} (${k.why})`) } },
+        {
+          details: {
+            removed: removed.map((r) => `${r.name}@${r.version} (${r.why})`),
+            kept: kept.map((k) => `${k.name}@${k.version} (${k.why})`),
+          },
+        },
       );
       return { removed: removed.map(({ id: _id, ...r }) => r), kept };
     },
@@ -281,13 +316,28 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       const bundle = findBundle(db, input.bundle);
       const task = bundle.codebundle.tasks.find((t) => t.id === input.task);
       if (!task) {
-        throw new ApiError('NOT_FOUND', `${bundle.name}@${bundle.version} has no task "${input.task.slice(0, 63)}". Its tasks: ${bundle.codebundle.tasks.map((t) => t.id).join(', ')}.`);
+        throw new ApiError(
+          'NOT_FOUND',
+          `${bundle.name}@${bundle.version} has no task "${input.task.slice(0, 63)}". Its tasks: ${bundle.codebundle.tasks.map((t) => t.id).join(', ')}.`,
+        );
       }
       const view = taskViews(bundle, statusContext(db)).find((t) => t.id === task.id)!;
       // Item names (never values), to the roles that use the vault; the run form offers only these.
       const seesVault = ctx.session !== null && rolesAllow(ctx.session.roles, 'vault.manage');
-      const bound = seesVault ? new VaultItems(db).list().filter((i) => i.bundles.includes(bundle.name)).map((i) => i.name) : null;
-      return { task: { ...view, ...declaration(task), approvalRequired: runnerSettings(db).requireApproval && task.access === 'read-write', secrets: task.secrets.map((x) => ({ name: x.name, description: x.description ?? '', vaultItems: bound })) } };
+      const bound = seesVault
+        ? new VaultItems(db)
+            .list()
+            .filter((i) => i.bundles.includes(bundle.name))
+            .map((i) => i.name)
+        : null;
+      return {
+        task: {
+          ...view,
+          ...declaration(task),
+          approvalRequired: runnerSettings(db).requireApproval && task.access === 'read-write',
+          secrets: task.secrets.map((x) => ({ name: x.name, description: x.description ?? '', vaultItems: bound })),
+        },
+      };
     },
   },
 

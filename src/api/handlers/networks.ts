@@ -14,9 +14,13 @@ export const networkHandlers: { 'networks.add': Handler<'networks.add'>; 'networ
       let entry: NetworkEntry;
       let note: Record<string, unknown>;
       if (input.host) {
-        if (input.create) throw new ApiError('INVALID_INPUT', 'A host-network override is not created on the engine: give --host or --create, not both.');
+        if (input.create)
+          throw new ApiError('INVALID_INPUT', 'A host-network override is not created on the engine: give --host or --create, not both.');
         if (!runnerSettings(core.db).hostNetworkAllowed) {
-          throw new ApiError('POLICY_DENIED', 'Host networking is switched off. An admin must first set runner.hostNetworkAllowed to true (itself an audited change).');
+          throw new ApiError(
+            'POLICY_DENIED',
+            'Host networking is switched off. An admin must first set runner.hostNetworkAllowed to true (itself an audited change).',
+          );
         }
         entry = { name: input.name, kind: 'host', engineId: null, createdAt: now, createdBy: ctx.actor };
         note = { kind: 'host', override: true };
@@ -26,7 +30,10 @@ export const networkHandlers: { 'networks.add': Handler<'networks.add'>; 'networ
         const created = !found;
         if (!found) {
           if (!input.create) {
-            throw new ApiError('NOT_FOUND', `The engine has no network named "${input.name}". Create it there first, or add --create for a new internal network (no route out).`);
+            throw new ApiError(
+              'NOT_FOUND',
+              `The engine has no network named "${input.name}". Create it there first, or add --create for a new internal network (no route out).`,
+            );
           }
           found = await engine.createNetwork({ name: input.name, internal: true, labels: { [LABELS.workstation]: core.workstationId } });
         }

@@ -12,7 +12,9 @@ import { ApiError } from '../../kernel';
 export function newOutputFile(outPath: string): string {
   const out = resolve(outPath);
   const folder = dirname(out);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ApiError('INVALID_INPUT', `The folder ${folder} does not exist. Create it or choose another place.`);
-  if (existsSync(out)) throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports and backups never overwrite a file.`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new ApiError('INVALID_INPUT', `The folder ${folder} does not exist. Create it or choose another place.`);
+  if (existsSync(out))
+    throw new ApiError('CONFLICT', `${out} already exists. Choose a new file name; exports and backups never overwrite a file.`);
   return out;
 }

@@ -6,7 +6,17 @@ import { ApiError } from '../../kernel';
 import { readSettings } from '../../store';
 import { REDACT_SETTINGS, EGRESS_PATHS } from '../../redact';
 import { RunRecords } from '../../runner';
-import { redactorFor, ruleSetFor, addPattern, listPatterns, removePattern, unmapTextCounted, previewRun, previewSection, type PreviewSection } from '../../egress';
+import {
+  redactorFor,
+  ruleSetFor,
+  addPattern,
+  listPatterns,
+  removePattern,
+  unmapTextCounted,
+  previewRun,
+  previewSection,
+  type PreviewSection,
+} from '../../egress';
 import { type Handler, needSession } from './types';
 
 /** Vault values are never readable back: the preview marks where one was, not what it was. */
@@ -30,7 +40,12 @@ export const redactHandlers: {
       // A run is previewed as its export would be: with the vault values the caller can open. A free
       // text is not, so the preview cannot be used to test guesses against the vault.
       const vaultKey = run ? session.keyring.vault : undefined;
-      const redactor = redactorFor(core, input.path, { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), ...(vaultKey ? { vaultKey } : {}), ...(run ? { run } : {}), record: false });
+      const redactor = redactorFor(core, input.path, {
+        ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}),
+        ...(vaultKey ? { vaultKey } : {}),
+        ...(run ? { run } : {}),
+        record: false,
+      });
       const sections = run ? previewRun(core.db, run, redactor) : [previewSection(redactor, { label: 'text', text: input.text ?? '' })];
       return {
         path: input.path,
@@ -61,7 +76,14 @@ export const redactHandlers: {
   'redact.patterns.add': {
     run: (ctx, input) => {
       const session = needSession(ctx);
-      return ctx.change(() => addPattern(ctx.db, { name: input.name, regex: input.regex, action: input.action }, session.name, ctx.core.clock.now().toISOString()));
+      return ctx.change(() =>
+        addPattern(
+          ctx.db,
+          { name: input.name, regex: input.regex, action: input.action },
+          session.name,
+          ctx.core.clock.now().toISOString(),
+        ),
+      );
     },
     target: (input) => `redact-pattern:${input.name}`,
     // The expression itself may spell out what it protects: its length only.

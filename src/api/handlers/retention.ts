@@ -5,7 +5,16 @@
  * (docs/retention.md).
  */
 import { writeSetting } from '../../store';
-import { compactAfterPurge, parseBefore, pinDeletionPragmas, planPurge, purgeRuns, retentionLimits, type PurgePlan, type PurgeScope } from '../../runner';
+import {
+  compactAfterPurge,
+  parseBefore,
+  pinDeletionPragmas,
+  planPurge,
+  purgeRuns,
+  retentionLimits,
+  type PurgePlan,
+  type PurgeScope,
+} from '../../runner';
 import { summariesPurgedWithRuns } from '../../llm';
 import type { ReadCore } from '../core';
 import type { Handler } from './types';

@@ -176,7 +176,10 @@ export const runHandlers: {
         deny(ctx, 'runs.approve', target, 'You started this run; another operator or an admin must approve it (two-person rule).');
       }
       if (run.state !== 'awaiting-approval') {
-        throw new ApiError('CONFLICT', `Run ${run.id} is not waiting for approval (it is ${run.state}${run.outcome ? `, ${run.outcome}` : ''}).`);
+        throw new ApiError(
+          'CONFLICT',
+          `Run ${run.id} is not waiting for approval (it is ${run.state}${run.outcome ? `, ${run.outcome}` : ''}).`,
+        );
       }
       ctx.change(
         () => {
@@ -184,7 +187,10 @@ export const runHandlers: {
             throw new ApiError('CONFLICT', `Run ${run.id} was approved or settled meanwhile.`);
           }
         },
-        { target, details: { bundle: `${run.bundle.name}@${run.bundle.version}`, task: run.task.id, startedBy: run.startedBy, reason: run.reason } },
+        {
+          target,
+          details: { bundle: `${run.bundle.name}@${run.bundle.version}`, task: run.task.id, startedBy: run.startedBy, reason: run.reason },
+        },
       );
       ctx.core.runner.current()?.poll();
       return { id: run.id, state: 'queued' as const };
@@ -197,16 +203,25 @@ export const runHandlers: {
       const session = needSession(ctx);
       const target = `run:${input.id}`;
       const any = rolesAllow(session.roles, 'runs.cancelAny');
-      if (!any && !rolesAllow(session.roles, 'runs.start')) deny(ctx, 'runs.cancel', target, 'Your roles do not allow cancelling runs: operators cancel their own, admins any.');
+      if (!any && !rolesAllow(session.roles, 'runs.start'))
+        deny(ctx, 'runs.cancel', target, 'Your roles do not allow cancelling runs: operators cancel their own, admins any.');
       const run = mustFind(ctx.core, input.id);
       if (!any && run.startedBy.toLowerCase() !== session.name.toLowerCase()) {
-        deny(ctx, 'runs.cancel', target, `Run ${run.id} was started by ${run.startedBy}; operators cancel only their own runs (an admin can cancel any).`);
+        deny(
+          ctx,
+          'runs.cancel',
+          target,
+          `Run ${run.id} was started by ${run.startedBy}; operators cancel only their own runs (an admin can cancel any).`,
+        );
       }
       if (run.state === 'finished') {
         ctx.change(() => undefined, { target, details: { result: 'already-finished' } });
         return { id: run.id, result: 'already-finished' as const };
       }
-      ctx.change(() => new RunRecords(ctx.db).requestCancel(run.id, ctx.actor, ctx.core.clock.now().toISOString()), { target, details: { state: run.state } });
+      ctx.change(() => new RunRecords(ctx.db).requestCancel(run.id, ctx.actor, ctx.core.clock.now().toISOString()), {
+        target,
+        details: { state: run.state },
+      });
       const runner = ctx.core.runner.current();
       if (runner?.holds(run.id)) {
         runner.cancelLocal(run.id, { outcome: 'cancelled', by: ctx.actor });
@@ -231,7 +246,12 @@ export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
       const run = mustFind(core, input.id);
       const out = newOutputFile(input.outPath);
       const vaultKey = session.keyring.vault;
-      const redactor = redactorFor(core, 'runsExport', { ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}), ...(vaultKey ? { vaultKey } : {}), run, record: true });
+      const redactor = redactorFor(core, 'runsExport', {
+        ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}),
+        ...(vaultKey ? { vaultKey } : {}),
+        run,
+        record: true,
+      });
       const doc = buildRunReport(core.db, run, redactor, core.clock.now().toISOString());
       const counts = redactor.counts();
       const replacements = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -239,10 +259,27 @@ export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
       const bytes = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       writeNewFileAtomic(out, bytes);
-      const result = { id: run.id, path: out, ruleSet: redactor.ruleSet, version: redactor.version, counts, replacements, sha256, bytes: bytes.length };
+      const result = {
+        id: run.id,
+        path: out,
+        ruleSet: redactor.ruleSet,
+        version: redactor.version,
+        counts,
+        replacements,
+        sha256,
+        bytes: bytes.length,
+      };
       ctx.change(() => undefined, {
         target: `run:${run.id}`,
-        details: { file: basename(out), ruleSet: result.ruleSet, version: result.version, replacements, counts, sha256, bytes: result.bytes },
+        details: {
+          file: basename(out),
+          ruleSet: result.ruleSet,
+          version: result.version,
+          replacements,
+          counts,
+          sha256,
+          bytes: result.bytes,
+        },
       });
       return result;
     },

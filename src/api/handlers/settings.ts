@@ -13,7 +13,8 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
         throw new ApiError('INVALID_INPUT', `Unknown setting "${input.key}". Known settings: ${Object.keys(SETTINGS).join(', ')}.`);
       }
       const parsed = SETTINGS[input.key].schema.safeParse(input.value);
-      if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
+      if (!parsed.success)
+        throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
       ctx.change(() => writeSetting(ctx.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
       ctx.core.identity.applySettings();
       return { key: input.key, value: parsed.data };

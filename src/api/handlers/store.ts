@@ -52,10 +52,17 @@ export const storeHandlers: {
       const opened = await restoreBackup(ctx.core.home, input.file, creds, { scryptCost: ctx.core.scryptCost });
       ctx.core.adopt(opened.store);
       const chain = checkStoredChain(opened.store.db, opened.store.workstationId);
-      if (!chain.ok) throw new ApiError('VERIFY_FAILED', `The restored audit chain is broken at event ${chain.problem.seq}: ${chain.problem.message}`);
+      if (!chain.ok)
+        throw new ApiError('VERIFY_FAILED', `The restored audit chain is broken at event ${chain.problem.seq}: ${chain.problem.message}`);
       const actor = 'recoveryKey' in creds ? 'recovery' : `user:${creds.name}`;
       const users = new Users(opened.store.db).list().length;
-      ctx.core.transact(() => undefined, { actor, action: 'store.restore', target: null, outcome: 'success', details: { from: input.file } });
+      ctx.core.transact(() => undefined, {
+        actor,
+        action: 'store.restore',
+        target: null,
+        outcome: 'success',
+        details: { from: input.file },
+      });
       ctx.markRecorded();
       return { workstationId: opened.store.workstationId, users };
     },
@@ -67,7 +74,10 @@ export const storeHandlers: {
       const ring = await core.identity.openWithRecovery(input.recoveryKey);
       const existing = core.users.byName(input.adminName);
       if (existing && !existing.roles.includes('admin')) {
-        throw new ApiError('CONFLICT', `"${input.adminName}" exists and is not an admin. Give the name of an admin, or a new name to create one.`);
+        throw new ApiError(
+          'CONFLICT',
+          `"${input.adminName}" exists and is not an admin. Give the name of an admin, or a new name to create one.`,
+        );
       }
       const slotId = core.store.slotIdFor(input.adminName);
       await core.store.putSlot(slotId, input.newPassword, ring, keysForRoles(['admin']));
@@ -77,7 +87,13 @@ export const storeHandlers: {
           if (existing) core.users.setMustChange(existing.id, false, now);
           else core.users.insert({ name: input.adminName, slotId, roles: ['admin'], mustChangePassword: false, now });
         },
-        { actor: 'recovery', action: 'store.recover', target: `user:${input.adminName}`, outcome: 'success', details: { created: !existing } },
+        {
+          actor: 'recovery',
+          action: 'store.recover',
+          target: `user:${input.adminName}`,
+          outcome: 'success',
+          details: { created: !existing },
+        },
       );
       ctx.markRecorded();
       return { adminName: input.adminName, created: !existing };

@@ -7,7 +7,16 @@
 import { ApiError } from '../../kernel';
 import { readSettings } from '../../store';
 import { RunRecords, displayText, type RunRecord } from '../../runner';
-import { LLM_SETTINGS, llmConfig, redactedPrompt, RunSummaries, summariseRun, SYSTEM_PROMPT, type RedactorFactory, type SummaryRecord } from '../../llm';
+import {
+  LLM_SETTINGS,
+  llmConfig,
+  redactedPrompt,
+  RunSummaries,
+  summariseRun,
+  SYSTEM_PROMPT,
+  type RedactorFactory,
+  type SummaryRecord,
+} from '../../llm';
 import { redactorFor, unmapPseudonyms } from '../../egress';
 import type { Core, ReadCore } from '../core';
 import type { Session } from '../../identity';
@@ -22,7 +31,8 @@ function mustFindRun(core: ReadCore, id: string): RunRecord {
 /** The LLM path's redactor for one run: every vault value the session opens and the run's sensitive values masked. */
 function llmRedactor(core: Core, session: Session, run: RunRecord): RedactorFactory {
   const options = { vaultKey: session.keyring.vault, run };
-  return (record) => (record ? redactorFor(core, 'llm', { ...options, record: true }) : redactorFor(core, 'llm', { ...options, record: false }));
+  return (record) =>
+    record ? redactorFor(core, 'llm', { ...options, record: true }) : redactorFor(core, 'llm', { ...options, record: false });
 }
 
 /** The same redactor for a preview, which records no pseudonym. */

@@ -2,7 +2,11 @@ import type { Handler } from './types';
 import { VERSION } from '../core';
 import { engineStatus } from '../../engine';
 
-export const systemHandlers: { 'system.status': Handler<'system.status'>; 'system.init': Handler<'system.init'>; 'engine.status': Handler<'engine.status'> } = {
+export const systemHandlers: {
+  'system.status': Handler<'system.status'>;
+  'system.init': Handler<'system.init'>;
+  'engine.status': Handler<'engine.status'>;
+} = {
   'system.status': {
     run: (ctx) => ({ initialised: ctx.core.identity.isInitialised(), version: VERSION, home: ctx.core.home }),
   },

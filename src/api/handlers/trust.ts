@@ -2,7 +2,19 @@
  * Handlers: trust roots and tag policy (admins). Changes take effect at once: task status is
  * decided at read time (src/bundles/catalog.ts).
  */
-import { listBundleRecords, allowTags, clearPolicy, DEFAULT_TAG_POLICY, denyTags, readPolicy, writePolicy, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from '../../bundles';
+import {
+  listBundleRecords,
+  allowTags,
+  clearPolicy,
+  DEFAULT_TAG_POLICY,
+  denyTags,
+  readPolicy,
+  writePolicy,
+  addTrustKey,
+  findTrustKey,
+  listTrustKeys,
+  removeTrustKey,
+} from '../../bundles';
 import { parseTrustedKeyPem } from '../../trust';
 import type { Handler } from './types';
 
@@ -20,7 +32,10 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
           const added = addTrustKey(db, key, input.comment ?? '', ctx.actor, ctx.core.clock.now().toISOString());
           return { key: withoutPem(added.key), outcome: added.outcome };
         },
-        { target: `key:${key.fingerprint}`, details: { fingerprint: key.fingerprint, algorithm: key.algorithm, comment: input.comment ?? '' } },
+        {
+          target: `key:${key.fingerprint}`,
+          details: { fingerprint: key.fingerprint, algorithm: key.algorithm, comment: input.comment ?? '' },
+        },
       );
     },
   },
@@ -54,7 +69,9 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   'policy.allow': {
     run: (ctx, input) => {
       const db = ctx.db;
-      return ctx.change(() => ({ policy: writePolicy(db, allowTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()) }));
+      return ctx.change(() => ({
+        policy: writePolicy(db, allowTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()),
+      }));
     },
     target: () => 'policy:tags',
     details: (input) => ({ allow: input.tags }),
@@ -63,7 +80,9 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   'policy.deny': {
     run: (ctx, input) => {
       const db = ctx.db;
-      return ctx.change(() => ({ policy: writePolicy(db, denyTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()) }));
+      return ctx.change(() => ({
+        policy: writePolicy(db, denyTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()),
+      }));
     },
     target: () => 'policy:tags',
     details: (input) => ({ deny: input.tags }),

@@ -62,7 +62,9 @@ interface WriteHandler<N extends OpName> extends HandlerParts<N> {
  * other reads, unless it says `kind: 'write'` (sign-in opens the store, sign-out ends a session,
  * a backup copies the database file): the exception is written where the reviewer sees it.
  */
-export type Handler<N extends OpName> = Contract[N]['mutates'] extends true ? Omit<WriteHandler<N>, 'kind'> & { kind?: 'write' } : ReadHandler<N> | WriteHandler<N>;
+export type Handler<N extends OpName> = Contract[N]['mutates'] extends true
+  ? Omit<WriteHandler<N>, 'kind'> & { kind?: 'write' }
+  : ReadHandler<N> | WriteHandler<N>;
 
 export type HandlerTable = { [N in OpName]: Handler<N> };
 

@@ -124,7 +124,8 @@ export const userHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const user = mustFind(core, input.name);
-      if (user.id === session.userId) throw new ApiError('INVALID_INPUT', 'To change your own password use "airgap-runner user passwd" without a name.');
+      if (user.id === session.userId)
+        throw new ApiError('INVALID_INPUT', 'To change your own password use "airgap-runner user passwd" without a name.');
       await core.store.putSlot(user.slotId, input.password, session.keyring, keysForRoles(user.roles));
       ctx.change(() => core.users.setMustChange(user.id, true, core.clock.now().toISOString()));
       core.sessions.endForUser(user.id);

@@ -18,7 +18,8 @@ export const vaultHandlers: {
       if (value.length === 0) throw new ApiError('INVALID_INPUT', 'A vault item cannot be empty.');
       try {
         const { replaced } = ctx.change(
-          () => new VaultItems(ctx.db).put(key, input.name, value, session.name, ctx.core.clock.now().toISOString(), input.replace === true),
+          () =>
+            new VaultItems(ctx.db).put(key, input.name, value, session.name, ctx.core.clock.now().toISOString(), input.replace === true),
           { details: { size: value.length, replace: input.replace === true } },
         );
         return { name: input.name, size: value.length, replaced };
@@ -37,7 +38,9 @@ export const vaultHandlers: {
   'vault.bind': {
     run: (ctx, input) => {
       const session = needSession(ctx);
-      const bundles = ctx.change(() => new VaultItems(ctx.db).bind(input.name, input.bundles, session.name, ctx.core.clock.now().toISOString()));
+      const bundles = ctx.change(() =>
+        new VaultItems(ctx.db).bind(input.name, input.bundles, session.name, ctx.core.clock.now().toISOString()),
+      );
       return { name: input.name, bundles };
     },
     target: (input) => `vault:${input.name}`,

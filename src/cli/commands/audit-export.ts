@@ -7,7 +7,8 @@ import { secretFrom } from '../prompt';
 
 function seqArg(text: string, name: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new ApiError('INVALID_INPUT', `--${name} takes an event sequence number (a whole number from 1).`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ApiError('INVALID_INPUT', `--${name} takes an event sequence number (a whole number from 1).`);
   return n;
 }
 
@@ -24,15 +25,27 @@ export const auditExportCommands: Command[] = [
       const tty = process.stderr.isTTY;
       const stop = tty
         ? subscribe(ctx.core, session, 'audit.exportProgress', {}, (p) => {
-            process.stderr.write(`\r${p.phase === 'events' ? `exporting: ${p.events} events, ${(p.bytes / 1e6).toFixed(1)} MB` : p.phase}      `);
+            process.stderr.write(
+              `\r${p.phase === 'events' ? `exporting: ${p.events} events, ${(p.bytes / 1e6).toFixed(1)} MB` : p.phase}      `,
+            );
           })
         : () => {};
       try {
         const out = await ctx.call('audit.export', { outPath, ...(to ? { toSeq: seqArg(to, 'to') } : {}), ...(redact ? { redact } : {}) });
         if (tty) process.stderr.write('\n');
         if (ctx.json) return printJson(out);
-        printFields({ export: out.id, file: outPath, events: `${out.firstSeq}..${out.lastSeq}`, lastHash: out.lastHash, signer: out.signer, redaction: out.redaction ?? 'none', bytes: out.bytes });
-        process.stdout.write('Carry the file to the SIEM side and check it with "airgap-runner audit verify FILE" or dist/airgap-audit-verify.mjs.\n');
+        printFields({
+          export: out.id,
+          file: outPath,
+          events: `${out.firstSeq}..${out.lastSeq}`,
+          lastHash: out.lastHash,
+          signer: out.signer,
+          redaction: out.redaction ?? 'none',
+          bytes: out.bytes,
+        });
+        process.stdout.write(
+          'Carry the file to the SIEM side and check it with "airgap-runner audit verify FILE" or dist/airgap-audit-verify.mjs.\n',
+        );
       } finally {
         stop();
       }
@@ -124,7 +137,8 @@ export const auditExportCommands: Command[] = [
   {
     path: ['audit', 'identity', 'import'],
     usage: 'audit identity import FILE.p12',
-    summary: "Replace the signing identity with one from the organisation's CA (admin). Password: AIRGAP_RUNNER_PKCS12_PASSWORD or a prompt.",
+    summary:
+      "Replace the signing identity with one from the organisation's CA (admin). Password: AIRGAP_RUNNER_PKCS12_PASSWORD or a prompt.",
     run: async (ctx, args) => {
       const file = positional(args, 0, 'FILE.p12', 'audit identity import FILE.p12');
       await ctx.signIn();

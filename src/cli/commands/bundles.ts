@@ -13,13 +13,17 @@ import { neutralise, printFields, printJson, printTable } from '../output';
 import { secretFrom } from '../prompt';
 import type { Command } from './types';
 
-async function sourceFlags(args: CommandArgs): Promise<{ insecure?: boolean; caFile?: string; credentials?: { username: string; password: string } }> {
+async function sourceFlags(
+  args: CommandArgs,
+): Promise<{ insecure?: boolean; caFile?: string; credentials?: { username: string; password: string } }> {
   const username = process.env.AIRGAP_RUNNER_REGISTRY_USER;
   const ca = flag(args, 'ca');
   return {
     ...(flag(args, 'insecure') === 'true' ? { insecure: true } : {}),
     ...(ca ? { caFile: resolve(ca) } : {}),
-    ...(username ? { credentials: { username, password: await secretFrom('AIRGAP_RUNNER_REGISTRY_PASSWORD', `Registry password for ${username}: `) } } : {}),
+    ...(username
+      ? { credentials: { username, password: await secretFrom('AIRGAP_RUNNER_REGISTRY_PASSWORD', `Registry password for ${username}: `) } }
+      : {}),
   };
 }
 
@@ -42,7 +46,10 @@ function human(bytes: number): string {
 }
 
 /** Progress on stderr, only when it is a terminal (one line, rewritten). */
-function progressPrinter(): { listener: (e: { stage: string; message: string; received?: number; total?: number }) => void; end: () => void } {
+function progressPrinter(): {
+  listener: (e: { stage: string; message: string; received?: number; total?: number }) => void;
+  end: () => void;
+} {
   if (!process.stderr.isTTY) return { listener: () => undefined, end: () => undefined };
   let shown = false;
   return {
@@ -69,7 +76,14 @@ const bundleRow = (b: Summary) => ({
 });
 
 type TaskRow = OpOutput<'tasks.list'>['tasks'][number];
-const taskRow = (t: TaskRow) => ({ bundle: `${t.bundle}@${t.version}`, task: t.id, access: t.access, tags: t.tags, status: t.enabled ? 'enabled' : 'disabled', why: t.reason });
+const taskRow = (t: TaskRow) => ({
+  bundle: `${t.bundle}@${t.version}`,
+  task: t.id,
+  access: t.access,
+  tags: t.tags,
+  status: t.enabled ? 'enabled' : 'disabled',
+  why: t.reason,
+});
 
 async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Promise<void> {
   if (ctx.json) return printJson(out);
@@ -79,7 +93,9 @@ async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Pr
   printFields({
     image: b.imageId,
     source: `${b.source.location} ${b.source.ref}${b.source.insecure ? ' (insecure)' : ''}`,
-    signature: out.signature.signerFingerprint ? `${out.signature.format}, key ${out.signature.signerFingerprint}` : `none (${out.signature.note ?? 'unsigned'})`,
+    signature: out.signature.signerFingerprint
+      ? `${out.signature.format}, key ${out.signature.signerFingerprint}`
+      : `none (${out.signature.note ?? 'unsigned'})`,
     size: human(out.bytes || b.size),
   });
   printTable(out.tasks.map(taskRow), ['task', 'access', 'status', 'why']);
@@ -101,7 +117,11 @@ export const bundleCommands: Command[] = [
       if (ctx.json) return printJson(out);
       if (out.source.insecure) process.stderr.write(`note: ${out.source.location} is read over plain HTTP or marked insecure\n`);
       printTable(
-        out.repositories.flatMap((r) => (r.tags.length ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, digest: t.digest ?? '' })) : [{ repository: r.name, tag: '', digest: '' }])),
+        out.repositories.flatMap((r) =>
+          r.tags.length
+            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, digest: t.digest ?? '' }))
+            : [{ repository: r.name, tag: '', digest: '' }],
+        ),
         repository ? ['repository', 'tag', 'digest'] : ['repository', 'tag'],
       );
     },
@@ -127,7 +147,10 @@ export const bundleCommands: Command[] = [
       };
       const printer = progressPrinter();
       const progressId = randomBytes(8).toString('hex');
-      const stop = process.stderr.isTTY && !ctx.json ? subscribe(ctx.core, sessionId, 'bundles.importProgress', { progressId }, printer.listener) : () => undefined;
+      const stop =
+        process.stderr.isTTY && !ctx.json
+          ? subscribe(ctx.core, sessionId, 'bundles.importProgress', { progressId }, printer.listener)
+          : () => undefined;
       try {
         const out = await ctx.call('bundles.import', { ...input, progressId });
         printer.end();
@@ -166,12 +189,17 @@ export const bundleCommands: Command[] = [
         ...(b.indexDigest ? { index: b.indexDigest } : {}),
         image: b.imageId,
         source: `${b.source.location} ${b.source.ref}${b.source.insecure ? ' (insecure)' : ''}`,
-        signature: b.signature.signerFingerprint ? `${b.signature.format}, key ${b.signature.signerFingerprint}` : 'none (imported while signatures were optional)',
+        signature: b.signature.signerFingerprint
+          ? `${b.signature.format}, key ${b.signature.signerFingerprint}`
+          : 'none (imported while signatures were optional)',
         size: human(b.size),
         imported: `${b.importedAt} by ${b.importedBy}`,
       });
       process.stdout.write('\n');
-      printTable(out.tasks.map((t) => ({ ...taskRow(t), title: t.title })), ['task', 'title', 'access', 'tags', 'status', 'why']);
+      printTable(
+        out.tasks.map((t) => ({ ...taskRow(t), title: t.title })),
+        ['task', 'title', 'access', 'tags', 'status', 'why'],
+      );
     },
   },
   {
@@ -180,7 +208,10 @@ export const bundleCommands: Command[] = [
     summary: 'Revoke a digest: its tasks are disabled at once, and it cannot be imported (admin).',
     run: async (ctx, args) => {
       const usage = 'bundle revoke DIGEST --reason TEXT';
-      const out = await ctx.call('bundles.revoke', { digest: positional(args, 0, 'DIGEST', usage), reason: requireFlag(args, 'reason', usage) });
+      const out = await ctx.call('bundles.revoke', {
+        digest: positional(args, 0, 'DIGEST', usage),
+        reason: requireFlag(args, 'reason', usage),
+      });
       if (ctx.json) return printJson(out);
       process.stdout.write(`Revoked ${out.revocation.digest}${out.created ? '' : ' (it already was)'}.\n`);
       for (const b of out.affected) process.stdout.write(`  ${neutralise(b.name)}@${neutralise(b.version)}: every task is now disabled\n`);
@@ -234,7 +265,11 @@ export const bundleCommands: Command[] = [
       const out = await ctx.call('trust.list', { includeRemoved: flag(args, 'all') === 'true' });
       if (ctx.json) return printJson(out);
       printTable(
-        out.keys.map((k) => ({ ...k, added: `${k.addedAt} ${k.addedBy}`, removed: k.removedAt ? `${k.removedAt} ${k.removedBy ?? ''}` : '' })),
+        out.keys.map((k) => ({
+          ...k,
+          added: `${k.addedAt} ${k.addedBy}`,
+          removed: k.removedAt ? `${k.removedAt} ${k.removedBy ?? ''}` : '',
+        })),
         ['fingerprint', 'algorithm', 'comment', 'added', ...(flag(args, 'all') === 'true' ? ['removed'] : [])],
       );
     },
@@ -257,22 +292,26 @@ export const bundleCommands: Command[] = [
     run: async (ctx) => {
       const out = await ctx.call('policy.show', {});
       if (ctx.json) return printJson(out);
-      printFields({ allow: out.policy.allow.length ? out.policy.allow : ['(none)'], deny: out.policy.deny.length ? out.policy.deny : ['(none)'] });
+      printFields({
+        allow: out.policy.allow.length ? out.policy.allow : ['(none)'],
+        deny: out.policy.deny.length ? out.policy.deny : ['(none)'],
+      });
     },
   },
-  ...(['allow', 'deny'] as const).map(
-    (kind): Command => ({
-      path: ['policy', kind],
-      usage: `policy ${kind} TAG…`,
-      summary: `${kind === 'allow' ? 'Allow' : 'Deny'} task tags (globs, case-insensitive); takes effect at once (admin).`,
-      run: async (ctx, args) => {
-        if (args.positionals.length === 0) throw new ApiError('INVALID_INPUT', `Give at least one tag pattern. Usage: policy ${kind} TAG…`);
-        const out = await ctx.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags: args.positionals });
-        if (ctx.json) return printJson(out);
-        printFields({ allow: out.policy.allow.length ? out.policy.allow : ['(none)'], deny: out.policy.deny.length ? out.policy.deny : ['(none)'] });
-      },
-    }),
-  ),
+  ...(['allow', 'deny'] as const).map((kind): Command => ({
+    path: ['policy', kind],
+    usage: `policy ${kind} TAG…`,
+    summary: `${kind === 'allow' ? 'Allow' : 'Deny'} task tags (globs, case-insensitive); takes effect at once (admin).`,
+    run: async (ctx, args) => {
+      if (args.positionals.length === 0) throw new ApiError('INVALID_INPUT', `Give at least one tag pattern. Usage: policy ${kind} TAG…`);
+      const out = await ctx.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags: args.positionals });
+      if (ctx.json) return printJson(out);
+      printFields({
+        allow: out.policy.allow.length ? out.policy.allow : ['(none)'],
+        deny: out.policy.deny.length ? out.policy.deny : ['(none)'],
+      });
+    },
+  })),
   {
     path: ['policy', 'clear'],
     usage: 'policy clear',

@@ -11,7 +11,8 @@ function whole(args: Parameters<Command['run']>[1], name: string, min: number, m
   const text = flag(args, name);
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ApiError('INVALID_INPUT', `--${name} takes a whole number from ${min} to ${max}.`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ApiError('INVALID_INPUT', `--${name} takes a whole number from ${min} to ${max}.`);
   return n;
 }
 
@@ -41,7 +42,12 @@ export const inspectCommands: Command[] = [
       });
       process.stdout.write('\nVariables (--set NAME=VALUE, --file NAME=PATH):\n');
       printTable(
-        t.config.map((v) => ({ ...v, type: v.type === 'enum' ? `enum: ${v.enum?.join('|') ?? ''}` : v.type, required: v.required ? 'yes' : '', sensitive: v.sensitive ? 'yes' : '' })),
+        t.config.map((v) => ({
+          ...v,
+          type: v.type === 'enum' ? `enum: ${v.enum?.join('|') ?? ''}` : v.type,
+          required: v.required ? 'yes' : '',
+          sensitive: v.sensitive ? 'yes' : '',
+        })),
         ['name', 'type', 'required', 'default', 'pattern', 'example', 'sensitive', 'description'],
       );
       process.stdout.write('\nSecrets (--secret NAME=VAULT_ITEM):\n');
@@ -58,7 +64,13 @@ export const inspectCommands: Command[] = [
     run: async (ctx) => {
       const s = await ctx.call('engine.status', {});
       if (ctx.json) printJson(s);
-      else if (s.reachable) printFields({ engine: `${s.kind === 'podman' ? 'Podman' : 'Docker'} ${s.version ?? ''}`, api: s.apiVersion, mode: s.rootless ? 'rootless' : 'rootful', socket: s.socket });
+      else if (s.reachable)
+        printFields({
+          engine: `${s.kind === 'podman' ? 'Podman' : 'Docker'} ${s.version ?? ''}`,
+          api: s.apiVersion,
+          mode: s.rootless ? 'rootless' : 'rootful',
+          socket: s.socket,
+        });
       else printFields({ engine: 'not reachable', socket: s.socket ?? '(none found)', why: s.message });
       return s.reachable ? 0 : 1;
     },
@@ -80,11 +92,20 @@ export const inspectCommands: Command[] = [
       const out = await ctx.call('issues.list', Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
       if (ctx.json) return printJson(out);
       printTable(
-        out.issues.map((i) => ({ severity: SEVERITY[i.severity] ?? i.severity, title: i.title, nextSteps: i.nextSteps, run: i.run.id, task: `${i.run.bundle.name}/${i.run.task.id}`, created: i.run.createdAt })),
+        out.issues.map((i) => ({
+          severity: SEVERITY[i.severity] ?? i.severity,
+          title: i.title,
+          nextSteps: i.nextSteps,
+          run: i.run.id,
+          task: `${i.run.bundle.name}/${i.run.task.id}`,
+          created: i.run.createdAt,
+        })),
         ['severity', 'title', 'nextSteps', 'run', 'task', 'created'],
       );
       const c = out.counts;
-      process.stdout.write(`\n${c.critical} critical, ${c.major} major, ${c.minor} minor, ${c.info} info${out.truncated ? ` (first ${out.issues.length} shown; use --limit)` : ''}\n`);
+      process.stdout.write(
+        `\n${c.critical} critical, ${c.major} major, ${c.minor} minor, ${c.info} info${out.truncated ? ` (first ${out.issues.length} shown; use --limit)` : ''}\n`,
+      );
     },
   },
 ];

@@ -12,14 +12,16 @@ import { neutralise, printFields, printJson, printTable } from '../output';
 import { readStdinCapped } from '../prompt';
 
 const EXPORT_USAGE = 'runs export ID --out FILE [--rule-set default|strict]';
-const PREVIEW_USAGE = 'redact preview (--run ID | --file FILE | --audit [--limit N]) [--path runsExport|auditExport|llm] [--rule-set default|strict]';
+const PREVIEW_USAGE =
+  'redact preview (--run ID | --file FILE | --audit [--limit N]) [--path runsExport|auditExport|llm] [--rule-set default|strict]';
 const UNMAP_USAGE = 'redact unmap [--file FILE]   (else the text from stdin)';
 const ADD_USAGE = 'redact patterns add NAME REGEX [--action mask|drop|pseudonymise]';
 
 function ruleSetOf(args: Parameters<Command['run']>[1]): { ruleSet?: 'default' | 'strict' } {
   const name = flag(args, 'rule-set');
   if (name === undefined) return {};
-  if (name !== 'default' && name !== 'strict') throw new ApiError('INVALID_INPUT', `--rule-set is default or strict (got "${name.slice(0, 40)}").`);
+  if (name !== 'default' && name !== 'strict')
+    throw new ApiError('INVALID_INPUT', `--rule-set is default or strict (got "${name.slice(0, 40)}").`);
   return { ruleSet: name };
 }
 
@@ -47,18 +49,31 @@ function printSections(header: string, sections: readonly Section[], footer: str
   for (const section of sections) {
     process.stdout.write(`\n== ${section.label} ==\n${marked(section, tty)}${section.text.endsWith('\n') ? '' : '\n'}`);
   }
-  const rows = sections.flatMap((s) => s.replacements.map((r) => ({ section: s.label, rule: r.rule, action: r.action, original: r.rule === 'vault' ? '(vault value)' : r.original.slice(0, 80), replacement: r.replacement })));
+  const rows = sections.flatMap((s) =>
+    s.replacements.map((r) => ({
+      section: s.label,
+      rule: r.rule,
+      action: r.action,
+      original: r.rule === 'vault' ? '(vault value)' : r.original.slice(0, 80),
+      replacement: r.replacement,
+    })),
+  );
   process.stdout.write(`\n${rows.length} replacement(s):\n`);
   printTable(rows, ['section', 'rule', 'action', 'original', 'replacement']);
   process.stdout.write(`${footer}Nothing was written. Add a pattern for anything still visible: "redact patterns add NAME REGEX".\n`);
 }
 
 function printPreview(out: OpOutput<'redact.preview'>): void {
-  printSections(`Preview for ${out.path}: rule set ${out.ruleSet} version ${out.version}${out.vaultValuesMasked ? ', vault values masked' : ''}`, out.sections, '');
+  printSections(
+    `Preview for ${out.path}: rule set ${out.ruleSet} version ${out.version}${out.vaultValuesMasked ? ', vault values masked' : ''}`,
+    out.sections,
+    '',
+  );
 }
 
 function printAuditPreview(out: OpOutput<'audit.exportPreview'>): void {
-  const range = out.lastSeq >= out.firstSeq ? `events #${out.firstSeq} to #${out.lastSeq} of ${out.pending} pending` : 'no event is pending';
+  const range =
+    out.lastSeq >= out.firstSeq ? `events #${out.firstSeq} to #${out.lastSeq} of ${out.pending} pending` : 'no event is pending';
   printSections(
     `Preview of the next audit export's details: rule set ${out.ruleSet} version ${out.version}; ${range}`,
     out.sections,
@@ -75,25 +90,40 @@ function readTextFile(file: string): string {
   } catch {
     throw new ApiError('NOT_FOUND', `Cannot read ${full}. Check the path.`);
   }
-  if (size > MAX_PREVIEW_TEXT) throw new ApiError('INVALID_INPUT', `${full} is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; give a part of it.`);
+  if (size > MAX_PREVIEW_TEXT)
+    throw new ApiError('INVALID_INPUT', `${full} is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; give a part of it.`);
   return readFileSync(full, 'utf8');
 }
 
 async function readStdin(): Promise<string> {
-  return (await readStdinCapped(MAX_PREVIEW_TEXT, 'the text', `The text is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; give a part of it.`)).toString('utf8');
+  return (
+    await readStdinCapped(
+      MAX_PREVIEW_TEXT,
+      'the text',
+      `The text is larger than ${MAX_PREVIEW_TEXT / (1024 * 1024)} MiB; give a part of it.`,
+    )
+  ).toString('utf8');
 }
 
 export const redactCommands: Command[] = [
   {
     path: ['runs', 'export'],
     usage: EXPORT_USAGE,
-    summary: 'Write a redacted run report (JSON) to a new file, for a vendor or another team (operator, admin). Preview it with "redact preview --run ID".',
+    summary:
+      'Write a redacted run report (JSON) to a new file, for a vendor or another team (operator, admin). Preview it with "redact preview --run ID".',
     run: async (ctx, args) => {
       const id = positional(args, 0, 'The run id', EXPORT_USAGE);
       const outPath = resolve(requireFlag(args, 'out', EXPORT_USAGE));
       const out = await ctx.call('runs.export', { id, outPath, ...ruleSetOf(args) });
       if (ctx.json) return printJson(out);
-      printFields({ run: out.id, file: out.path, ruleSet: `${out.ruleSet} ${out.version}`, replacements: out.replacements, sha256: out.sha256, bytes: out.bytes });
+      printFields({
+        run: out.id,
+        file: out.path,
+        ruleSet: `${out.ruleSet} ${out.version}`,
+        replacements: out.replacements,
+        sha256: out.sha256,
+        bytes: out.bytes,
+      });
       const counts = Object.entries(out.counts).map(([rule, n]) => `${rule}=${n}`);
       if (counts.length > 0) process.stdout.write(`by rule: ${counts.join(' ')}\n`);
     },
@@ -107,14 +137,17 @@ export const redactCommands: Command[] = [
       const runId = flag(args, 'run');
       const file = flag(args, 'file');
       if (flag(args, 'audit') === 'true') {
-        if (runId !== undefined || file !== undefined) throw new ApiError('INVALID_INPUT', `--audit takes neither --run nor --file. Usage: ${PREVIEW_USAGE}`);
+        if (runId !== undefined || file !== undefined)
+          throw new ApiError('INVALID_INPUT', `--audit takes neither --run nor --file. Usage: ${PREVIEW_USAGE}`);
         const limit = flag(args, 'limit');
-        if (limit !== undefined && !/^[1-9]\d{0,3}$/.test(limit)) throw new ApiError('INVALID_INPUT', '--limit takes a number of events from 1 to 1000.');
+        if (limit !== undefined && !/^[1-9]\d{0,3}$/.test(limit))
+          throw new ApiError('INVALID_INPUT', '--limit takes a number of events from 1 to 1000.');
         const out = await ctx.call('audit.exportPreview', { ...(limit ? { limit: Number(limit) } : {}), ...ruleSetOf(args) });
         if (ctx.json) return printJson(out);
         return printAuditPreview(out);
       }
-      if ((runId === undefined) === (file === undefined)) throw new ApiError('INVALID_INPUT', `Give either --run ID, --file FILE or --audit. Usage: ${PREVIEW_USAGE}`);
+      if ((runId === undefined) === (file === undefined))
+        throw new ApiError('INVALID_INPUT', `Give either --run ID, --file FILE or --audit. Usage: ${PREVIEW_USAGE}`);
       const path = flag(args, 'path') ?? 'runsExport';
       const text = file === undefined ? undefined : readTextFile(file);
       const out = await ctx.call('redact.preview', { ...(runId ? { runId } : { text }), path, ...ruleSetOf(args) });
@@ -132,7 +165,9 @@ export const redactCommands: Command[] = [
       const out = await ctx.call('redact.unmap', { text });
       if (ctx.json) return printJson(out);
       process.stdout.write(neutraliseKeepLines(out.text) + (out.text.endsWith('\n') ? '' : '\n'));
-      process.stderr.write(`${out.mapped} pseudonym(s) mapped back${out.unknown.length ? `; not in this workstation's map: ${out.unknown.slice(0, 10).join(', ')}${out.unknown.length > 10 ? ', …' : ''}` : ''}.\n`);
+      process.stderr.write(
+        `${out.mapped} pseudonym(s) mapped back${out.unknown.length ? `; not in this workstation's map: ${out.unknown.slice(0, 10).join(', ')}${out.unknown.length > 10 ? ', …' : ''}` : ''}.\n`,
+      );
     },
   },
   {

@@ -17,7 +17,8 @@ function daysFlag(args: CommandArgs, name: string): number | undefined {
   const text = flag(args, name);
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new ApiError('INVALID_INPUT', `--${name} takes a whole number of days (0 keeps forever). Usage: ${SET_USAGE}`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new ApiError('INVALID_INPUT', `--${name} takes a whole number of days (0 keeps forever). Usage: ${SET_USAGE}`);
   return n;
 }
 
@@ -36,7 +37,12 @@ function count(n: number, what: string): string {
 }
 
 function planFields(plan: Plan): Record<string, unknown> {
-  const scope = plan.scope === 'run' ? `run ${plan.runId}` : plan.scope === 'before' ? `runs that ended before ${plan.logCutoff}` : 'the retention limits';
+  const scope =
+    plan.scope === 'run'
+      ? `run ${plan.runId}`
+      : plan.scope === 'before'
+        ? `runs that ended before ${plan.logCutoff}`
+        : 'the retention limits';
   return {
     scope,
     logsBefore: plan.scope === 'retention' ? (plan.logCutoff ?? 'never (kept forever)') : '',
@@ -83,9 +89,14 @@ async function purge(ctx: CliContext, args: CommandArgs): Promise<void> {
       process.stdout.write('Nothing to purge.\n');
       return;
     }
-    if (!process.stdin.isTTY) throw new ApiError('INVALID_INPUT', 'A purge cannot be undone and there is no terminal to confirm on. See what it removes with --dry-run, then add --yes.');
+    if (!process.stdin.isTTY)
+      throw new ApiError(
+        'INVALID_INPUT',
+        'A purge cannot be undone and there is no terminal to confirm on. See what it removes with --dry-run, then add --yes.',
+      );
     printFields(planFields(shown.plan));
-    if (!(await confirmOnTerminal('Delete this for good? Type "yes" to purge: '))) throw new ApiError('CONFLICT', 'Not confirmed; nothing was removed.');
+    if (!(await confirmOnTerminal('Delete this for good? Type "yes" to purge: ')))
+      throw new ApiError('CONFLICT', 'Not confirmed; nothing was removed.');
   }
   const done = await ctx.call('retention.purge', input);
   if (ctx.json) return printJson(done);
@@ -93,10 +104,17 @@ async function purge(ctx: CliContext, args: CommandArgs): Promise<void> {
   printFields({
     ...planFields(done),
     purgedAt: done.purgedAt,
-    store: complete ? 'rebuilt (VACUUM), WAL checkpointed and truncated' : `NOT complete (${done.vacuumed ? '' : 'not rebuilt; '}${done.walTruncated ? '' : 'WAL not truncated'}): another process has the store open`,
+    store: complete
+      ? 'rebuilt (VACUUM), WAL checkpointed and truncated'
+      : `NOT complete (${done.vacuumed ? '' : 'not rebuilt; '}${done.walTruncated ? '' : 'WAL not truncated'}): another process has the store open`,
   });
-  process.stdout.write(`Purged: logs of ${count(done.logs.runs, 'run')} and reports of ${count(done.reports.runs, 'run')} removed for good.\n`);
-  if (!complete) process.stderr.write('warning: stale copies of the purged text may remain on disk. Close the other Airgap Runner process and run "purge" again.\n');
+  process.stdout.write(
+    `Purged: logs of ${count(done.logs.runs, 'run')} and reports of ${count(done.reports.runs, 'run')} removed for good.\n`,
+  );
+  if (!complete)
+    process.stderr.write(
+      'warning: stale copies of the purged text may remain on disk. Close the other Airgap Runner process and run "purge" again.\n',
+    );
 }
 
 export const retentionCommands: Command[] = [
@@ -117,7 +135,8 @@ export const retentionCommands: Command[] = [
     run: async (ctx, args) => {
       const runLogDays = daysFlag(args, 'logs-days');
       const runReportDays = daysFlag(args, 'reports-days');
-      if (runLogDays === undefined && runReportDays === undefined) throw new ApiError('INVALID_INPUT', `Give --logs-days, --reports-days or both. Usage: ${SET_USAGE}`);
+      if (runLogDays === undefined && runReportDays === undefined)
+        throw new ApiError('INVALID_INPUT', `Give --logs-days, --reports-days or both. Usage: ${SET_USAGE}`);
       const out = await ctx.call('retention.set', { runLogDays, runReportDays });
       if (ctx.json) return printJson(out);
       printFields({ runLogs: kept(out.runLogDays), runReports: kept(out.runReportDays) });

@@ -80,7 +80,13 @@ function printRun(run: OpOutput<'runs.show'>): void {
   }
   if (run.report.length > 0) {
     process.stdout.write('\nReport:\n');
-    for (const block of run.report) process.stdout.write(`${block.obj.split('\n').map((l) => `  ${neutralise(l.replace(/\t/g, '    '))}`).join('\n')}\n`);
+    for (const block of run.report)
+      process.stdout.write(
+        `${block.obj
+          .split('\n')
+          .map((l) => `  ${neutralise(l.replace(/\t/g, '    '))}`)
+          .join('\n')}\n`,
+      );
   }
   for (const w of run.warnings) process.stdout.write(`warning: ${neutralise(w)}\n`);
 }
@@ -90,7 +96,14 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
   const task = positional(args, 1, 'TASK', RUN_USAGE);
   const follow = flag(args, 'follow') === 'true';
   const sessionId = await ctx.signIn();
-  const input = { bundle, task, values: pairs(args, 'set'), files: pairs(args, 'file', (p) => resolve(p)), secrets: pairs(args, 'secret'), reason: flag(args, 'reason') };
+  const input = {
+    bundle,
+    task,
+    values: pairs(args, 'set'),
+    files: pairs(args, 'file', (p) => resolve(p)),
+    secrets: pairs(args, 'secret'),
+    reason: flag(args, 'reason'),
+  };
   const started = await ctx.call('runs.start', input);
   const id = started.id;
   process.stderr.write(
@@ -198,7 +211,11 @@ export const runCommands: Command[] = [
     run: async (ctx, args) => {
       const out = await ctx.call('runs.cancel', { id: positional(args, 0, 'ID', 'runs cancel ID') });
       if (ctx.json) return printJson(out);
-      const text = { cancelled: 'cancelled', requested: 'cancel requested; the process running it stops it within a second', 'already-finished': 'already finished' }[out.result];
+      const text = {
+        cancelled: 'cancelled',
+        requested: 'cancel requested; the process running it stops it within a second',
+        'already-finished': 'already finished',
+      }[out.result];
       process.stdout.write(`${out.id}: ${text}.\n`);
     },
   },

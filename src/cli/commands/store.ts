@@ -11,7 +11,9 @@ export const storeCommands: Command[] = [
     summary: 'Create the encrypted store and its first admin; prints the recovery key once.',
     run: async (ctx, args) => {
       const adminName = requireFlag(args, 'admin', 'init --admin NAME');
-      const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `New password for ${adminName} (at least 12 characters): `, { confirm: true });
+      const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `New password for ${adminName} (at least 12 characters): `, {
+        confirm: true,
+      });
       const out = await ctx.callPublic('system.init', { adminName, password });
       if (ctx.json) return printJson(out);
       process.stdout.write(
@@ -36,7 +38,12 @@ export const storeCommands: Command[] = [
     run: async (ctx) => {
       const out = await ctx.call('auth.whoami', {});
       if (ctx.json) return printJson(out);
-      printFields({ user: out.user.name, roles: out.user.roles, mustChangePassword: out.user.mustChangePassword, workstation: out.workstationId });
+      printFields({
+        user: out.user.name,
+        roles: out.user.roles,
+        mustChangePassword: out.user.mustChangePassword,
+        workstation: out.workstationId,
+      });
     },
   },
   {
@@ -47,7 +54,8 @@ export const storeCommands: Command[] = [
       const out = await ctx.call('store.check', {});
       if (ctx.json) printJson(out);
       else printFields(out);
-      if (!out.ok) throw new ApiError('VERIFY_FAILED', 'The store check found problems (above). Restore from a backup if the database is damaged.');
+      if (!out.ok)
+        throw new ApiError('VERIFY_FAILED', 'The store check found problems (above). Restore from a backup if the database is damaged.');
     },
   },
   {
@@ -72,9 +80,11 @@ export const storeCommands: Command[] = [
         ? { file, recoveryKey: await secretFrom('AIRGAP_RUNNER_RECOVERY_KEY', 'Recovery key: ') }
         : {
             file,
-            name: ctx.options.user ?? (() => {
-              throw new ApiError('INVALID_INPUT', 'Say whose password opens the backup (--user NAME), or use --recovery.');
-            })(),
+            name:
+              ctx.options.user ??
+              (() => {
+                throw new ApiError('INVALID_INPUT', 'Say whose password opens the backup (--user NAME), or use --recovery.');
+              })(),
             password: await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${ctx.options.user}: `),
           };
       const out = await ctx.callPublic('store.restore', input);

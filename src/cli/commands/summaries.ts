@@ -12,7 +12,12 @@ type SummaryView = OpOutput<'runs.summarise'>;
 
 /** Multi-line text for a terminal: each line neutralised, line breaks kept. */
 function printText(text: string, indent = ''): void {
-  process.stdout.write(`${text.split(/\r?\n/).map((l) => `${indent}${neutralise(l.replace(/\t/g, '    '))}`).join('\n')}\n`);
+  process.stdout.write(
+    `${text
+      .split(/\r?\n/)
+      .map((l) => `${indent}${neutralise(l.replace(/\t/g, '    '))}`)
+      .join('\n')}\n`,
+  );
 }
 
 function printCounts(counts: Record<string, number>): string {
@@ -21,7 +26,9 @@ function printCounts(counts: Record<string, number>): string {
 }
 
 function printSummary(s: SummaryView, showPrompt: boolean): void {
-  process.stderr.write(`${s.id}: ${s.status} · ${s.model} at ${new URL(s.endpoint).host} · rule set ${s.ruleSet} ${s.ruleVersion} · replaced: ${printCounts(s.replacementCounts)}\n`);
+  process.stderr.write(
+    `${s.id}: ${s.status} · ${s.model} at ${new URL(s.endpoint).host} · rule set ${s.ruleSet} ${s.ruleVersion} · replaced: ${printCounts(s.replacementCounts)}\n`,
+  );
   if (showPrompt) {
     process.stdout.write('--- sent (redacted) ---\n');
     printText(s.prompt);
@@ -44,7 +51,9 @@ export const summaryCommands: Command[] = [
       if (flag(args, 'preview') === 'true') {
         const preview = await ctx.call('runs.summarisePreview', { id });
         if (ctx.json) return printJson(preview);
-        process.stderr.write(`Would send to ${preview.model} at ${new URL(preview.endpoint).host} · rule set ${preview.ruleSet} ${preview.ruleVersion} · replaced: ${printCounts(preview.replacementCounts)}\n`);
+        process.stderr.write(
+          `Would send to ${preview.model} at ${new URL(preview.endpoint).host} · rule set ${preview.ruleSet} ${preview.ruleVersion} · replaced: ${printCounts(preview.replacementCounts)}\n`,
+        );
         printText(preview.prompt);
         return;
       }
@@ -63,7 +72,11 @@ export const summaryCommands: Command[] = [
       if (ctx.json) return printJson(out);
       if (flag(args, 'show-prompt') !== 'true') {
         printTable(
-          out.summaries.map((s) => ({ ...s, host: new URL(s.endpoint).host, answer: (s.answer ?? s.error ?? '').replace(/\s+/g, ' ').slice(0, 60) })),
+          out.summaries.map((s) => ({
+            ...s,
+            host: new URL(s.endpoint).host,
+            answer: (s.answer ?? s.error ?? '').replace(/\s+/g, ' ').slice(0, 60),
+          })),
           ['id', 'createdAt', 'createdBy', 'status', 'model', 'host', 'answer'],
         );
         return;

@@ -20,7 +20,9 @@ export const userCommands: Command[] = [
       const name = positional(args, 0, 'NAME', 'user add NAME --role ROLE[,ROLE…]');
       const roles = rolesArg(requireFlag(args, 'role', 'user add NAME --role ROLE[,ROLE…]'));
       await ctx.signIn();
-      const password = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', `First password for ${name} (at least 12 characters): `, { confirm: true });
+      const password = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', `First password for ${name} (at least 12 characters): `, {
+        confirm: true,
+      });
       const out = await ctx.call('users.add', { name, roles, password });
       if (ctx.json) return printJson(out);
       process.stdout.write(`Added ${out.name} (${out.roles.join(', ')}); they must change the password at first sign-in.\n`);
@@ -92,7 +94,12 @@ export const auditCommands: Command[] = [
       const limitText = flag(args, 'limit');
       const limit = limitText === undefined ? undefined : Number(limitText);
       if (limitText !== undefined && !Number.isInteger(limit)) throw new ApiError('INVALID_INPUT', '--limit takes a whole number.');
-      const out = await ctx.call('audit.list', { action: flag(args, 'action'), actor: flag(args, 'actor'), since: flag(args, 'since'), limit });
+      const out = await ctx.call('audit.list', {
+        action: flag(args, 'action'),
+        actor: flag(args, 'actor'),
+        since: flag(args, 'since'),
+        limit,
+      });
       if (ctx.json) return printJson(out);
       printTable(
         out.events.map((e) => ({ ...e, details: JSON.stringify(e.details) })),

@@ -37,7 +37,9 @@ export const vaultCommands: Command[] = [
       try {
         const out = await ctx.call('vault.add', { name, value: value.toString('base64'), replace: flag(args, 'replace') === 'true' });
         if (ctx.json) return printJson(out);
-        process.stdout.write(`${out.replaced ? 'Replaced' : 'Added'} ${out.name} (${out.size} bytes). Bind it to the bundles that may use it: vault bind ${out.name} BUNDLE…\n`);
+        process.stdout.write(
+          `${out.replaced ? 'Replaced' : 'Added'} ${out.name} (${out.size} bytes). Bind it to the bundles that may use it: vault bind ${out.name} BUNDLE…\n`,
+        );
       } finally {
         value.fill(0);
       }

@@ -61,7 +61,11 @@ function readNumber(block: Buffer, offset: number, length: number): number {
     for (let i = offset + 1; i < offset + length; i++) value = value * 256 + (block[i] ?? 0);
     return Number.isSafeInteger(value) ? value : NaN;
   }
-  const text = block.subarray(offset, offset + length).toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const text = block
+    .subarray(offset, offset + length)
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (text === '') return 0;
   if (!/^[0-7]+$/.test(text)) return NaN;
   return parseInt(text, 8);

@@ -57,17 +57,20 @@ export async function* readTar(
   let longLink: string | undefined;
 
   const readMeta = async (header: RawHeader, what: string): Promise<Buffer> => {
-    if (header.size > maxMeta) throw new TarError('oversize', `A ${what} record of ${header.size} bytes is larger than allowed (${maxMeta}).`);
+    if (header.size > maxMeta)
+      throw new TarError('oversize', `A ${what} record of ${header.size} bytes is larger than allowed (${maxMeta}).`);
     const data = await reader.read(header.size);
     if (data.length < header.size) throw new TarError('truncated', 'The archive ends in the middle of an entry.');
-    if ((await reader.skip(padding(header.size))) < padding(header.size)) throw new TarError('truncated', 'The archive ends in the middle of an entry.');
+    if ((await reader.skip(padding(header.size))) < padding(header.size))
+      throw new TarError('truncated', 'The archive ends in the middle of an entry.');
     return data;
   };
 
   try {
     for (;;) {
       const block = await reader.read(BLOCK);
-      if (block.length === 0) throw new TarError('truncated', 'The archive ends without an end-of-archive marker; it is probably truncated.');
+      if (block.length === 0)
+        throw new TarError('truncated', 'The archive ends without an end-of-archive marker; it is probably truncated.');
       if (block.length < BLOCK) throw new TarError('truncated', 'The archive ends in the middle of a header; it is probably truncated.');
       if (isZeroBlock(block)) {
         if (pax.size > 0 || longName !== undefined || longLink !== undefined) {
@@ -113,7 +116,11 @@ export async function* readTar(
         throw new TarError('symlink', `The entry ${shown(rawName)} is a symbolic link.`, rawName);
       }
       if (header.type !== 'file' && header.type !== 'contiguous' && header.type !== 'directory' && header.type !== 'symlink') {
-        throw new TarError('special-file', `The entry ${shown(rawName)} has an unsupported type (${JSON.stringify(header.typeflag)}); only files and folders are accepted.`, rawName);
+        throw new TarError(
+          'special-file',
+          `The entry ${shown(rawName)} has an unsupported type (${JSON.stringify(header.typeflag)}); only files and folders are accepted.`,
+          rawName,
+        );
       }
       const type: TarEntry['type'] = header.type === 'directory' ? 'directory' : header.type === 'symlink' ? 'symlink' : 'file';
       const path = normalizeEntryPath(rawName);
@@ -123,7 +130,8 @@ export async function* readTar(
       }
       if (path === '.') throw new TarError('bad-path', `An entry named ${shown(rawName)} is not a file name.`, rawName);
       if (type === 'symlink') checkSymlinkTarget(path, rawLink);
-      if (type !== 'file' && size !== 0) throw new TarError('bad-header', `The entry ${shown(rawName)} is not a file but carries data.`, rawName);
+      if (type !== 'file' && size !== 0)
+        throw new TarError('bad-header', `The entry ${shown(rawName)} is not a file but carries data.`, rawName);
 
       if (seen.has(path)) throw new TarError('duplicate', `The entry ${shown(path)} appears more than once.`, path);
       const parts = path.split('/');
@@ -139,7 +147,8 @@ export async function* readTar(
       }
       for (let i = 1; i < parts.length; i++) impliedDirs.add(parts.slice(0, i).join('/'));
       if (seen.size >= maxEntries) throw new TarError('too-many-entries', `The archive has more than ${maxEntries} entries.`);
-      if (size > maxEntrySize) throw new TarError('oversize', `The entry ${shown(path)} is ${size} bytes, more than the ${maxEntrySize} allowed.`, path);
+      if (size > maxEntrySize)
+        throw new TarError('oversize', `The entry ${shown(path)} is ${size} bytes, more than the ${maxEntrySize} allowed.`, path);
       total += size;
       if (total > maxTotal) throw new TarError('oversize', `The archive holds more than ${maxTotal} bytes.`, path);
       seen.set(path, type);
@@ -162,12 +171,14 @@ export async function* readTar(
             consumed += chunk.length;
             yield chunk;
           }
-          if (consumed < size) throw new TarError('truncated', `The archive ends in the middle of ${shown(path)}; it is probably truncated.`, path);
+          if (consumed < size)
+            throw new TarError('truncated', `The archive ends in the middle of ${shown(path)}; it is probably truncated.`, path);
         },
       };
       yield entry;
       const left = size - consumed;
-      if ((await reader.skip(left)) < left) throw new TarError('truncated', `The archive ends in the middle of ${shown(path)}; it is probably truncated.`, path);
+      if ((await reader.skip(left)) < left)
+        throw new TarError('truncated', `The archive ends in the middle of ${shown(path)}; it is probably truncated.`, path);
       const pad = padding(size);
       if ((await reader.skip(pad)) < pad) throw new TarError('truncated', 'The archive ends in the middle of an entry.', path);
     }

@@ -35,10 +35,7 @@ function headerBlocks(name: string, typeflag: string, mode: number, size: number
   }
   const short = split ?? { prefix: '', name: Buffer.from(name).subarray(0, 100).toString('utf8') };
   blocks.push(
-    encodeHeader(
-      { name: short.name, mode, size, mtime, typeflag, linkname: linkFits ? linkname : linkname.slice(0, 100) },
-      short.prefix,
-    ),
+    encodeHeader({ name: short.name, mode, size, mtime, typeflag, linkname: linkFits ? linkname : linkname.slice(0, 100) }, short.prefix),
   );
   return blocks;
 }

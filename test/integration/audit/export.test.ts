@@ -13,7 +13,11 @@ import { tempDir, testIdentity, unpack } from './bundle-tools';
 
 const chain = makeChain(30_000);
 
-async function options(dir: string, events: WriteExportOptions['events'], extra: Partial<WriteExportOptions> = {}): Promise<WriteExportOptions> {
+async function options(
+  dir: string,
+  events: WriteExportOptions['events'],
+  extra: Partial<WriteExportOptions> = {},
+): Promise<WriteExportOptions> {
   return {
     events,
     outPath: join(dir, 'out.tar.gz'),
@@ -70,7 +74,9 @@ test('a multi-member export of 30k events streams, reports progress, verifies an
     assert.equal(listing.status, 0, listing.stderr);
     assert.match(listing.stdout, /events\.jsonl/);
   }
-  const readme = unpack(result.path).find((e) => e.name === 'README.txt')!.data.toString();
+  const readme = unpack(result.path)
+    .find((e) => e.name === 'README.txt')!
+    .data.toString();
   assert.match(readme, /openssl cms -verify -binary -inform DER -in manifest\.json\.p7s -content manifest\.json/);
   assert.match(readme, new RegExp(result.manifest.signer.fingerprint));
 });
@@ -106,7 +112,10 @@ test('events that do not form a chain from firstPrevHash are refused before anyt
   await assert.rejects(writeExportBundle(await options(dir, broken)), isCode('VERIFY_FAILED', /Event 40 does not link to event 39/));
   const gap = chain.slice(0, 100).filter((e) => e.seq !== 60);
   await assert.rejects(writeExportBundle(await options(dir, gap)), isCode('VERIFY_FAILED', /event 61 follows event 59/));
-  await assert.rejects(writeExportBundle(await options(dir, chain.slice(100, 200))), isCode('VERIFY_FAILED', /does not continue the previous export/));
+  await assert.rejects(
+    writeExportBundle(await options(dir, chain.slice(100, 200))),
+    isCode('VERIFY_FAILED', /does not continue the previous export/),
+  );
   assertEmpty(dir);
 });
 
@@ -117,10 +126,19 @@ test('bad requests are refused with messages that say what to do', async () => {
   writeFileSync(join(dir, 'out.tar.gz'), 'an older export');
   await assert.rejects(writeExportBundle(await options(dir, chain.slice(0, 10))), isCode('CONFLICT', /already exists/));
   assert.equal(readFileSync(join(dir, 'out.tar.gz'), 'utf8'), 'an older export');
-  await assert.rejects(writeExportBundle(await options(dir, chain.slice(0, 10), { outPath: join(dir, 'missing', 'x.tar.gz') })), isCode('INVALID_INPUT', /folder exists/));
-  await assert.rejects(writeExportBundle(await options(dir, chain.slice(0, 10), { exportId: '../evil' })), isCode('INVALID_INPUT', /export id/));
+  await assert.rejects(
+    writeExportBundle(await options(dir, chain.slice(0, 10), { outPath: join(dir, 'missing', 'x.tar.gz') })),
+    isCode('INVALID_INPUT', /folder exists/),
+  );
+  await assert.rejects(
+    writeExportBundle(await options(dir, chain.slice(0, 10), { exportId: '../evil' })),
+    isCode('INVALID_INPUT', /export id/),
+  );
   const other = await testIdentity('someone-else');
   const mismatched = { certPem: (await testIdentity('export')).certPem, keyPem: other.keyPem };
-  await assert.rejects(writeExportBundle(await options(dir, chain.slice(0, 10), { outPath: join(dir, 'y.tar.gz'), identity: mismatched })), isCode('INVALID_INPUT', /does not belong/));
+  await assert.rejects(
+    writeExportBundle(await options(dir, chain.slice(0, 10), { outPath: join(dir, 'y.tar.gz'), identity: mismatched })),
+    isCode('INVALID_INPUT', /does not belong/),
+  );
   assertEmpty(dir, ['out.tar.gz']);
 });

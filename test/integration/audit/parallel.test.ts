@@ -20,14 +20,26 @@ before(async () => {
   dir = tempDir('audit-parallel-');
   // The built verifier is the worker script (plain JavaScript, as on the receiving side).
   const script = join(dir, 'airgap-audit-verify.mjs');
-  const build = spawnSync(process.execPath, [fileURLToPath(new URL('../../../scripts/build-verifier.mjs', import.meta.url)), '--out', script], { encoding: 'utf8' });
+  const build = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../../scripts/build-verifier.mjs', import.meta.url)), '--out', script],
+    { encoding: 'utf8' },
+  );
   assert.equal(build.status, 0, build.stderr);
   workers = { script, count: 2 };
   const identity = await testIdentity('parallel');
   // About 6 MiB of events.jsonl: several 1 MiB blocks per bundle.
   const chain = makeChain(16_000);
   const first = await exportBundle({ dir, name: 'p1.tar.gz', events: chain.slice(0, 12_000), identity, exportId: 'p1' });
-  await exportBundle({ dir, name: 'p2.tar.gz', events: chain.slice(12_000), identity, exportId: 'p2', previousExportId: 'p1', firstPrevHash: first.manifest.lastHash });
+  await exportBundle({
+    dir,
+    name: 'p2.tar.gz',
+    events: chain.slice(12_000),
+    identity,
+    exportId: 'p2',
+    previousExportId: 'p1',
+    firstPrevHash: first.manifest.lastHash,
+  });
   const p1 = join(dir, 'p1.tar.gz');
   const p2 = join(dir, 'p2.tar.gz');
   const entries = unpack(p1);
@@ -40,7 +52,12 @@ before(async () => {
   const edited = events.map((e) => (e.seq === 9000 ? { ...e, details: { n: 'edited' } } : e));
   cases.sound = [p1, p2];
   cases.dropped = [variant('dropped', replaceEntry(entries, 'events.jsonl', jsonl(events.filter((e) => e.seq !== 7000))))];
-  cases.swappedAcrossBlocks = [variant('swapped', replaceEntry(entries, 'events.jsonl', jsonl([...events.slice(0, 2199), events[2200]!, events[2199]!, ...events.slice(2201)])))];
+  cases.swappedAcrossBlocks = [
+    variant(
+      'swapped',
+      replaceEntry(entries, 'events.jsonl', jsonl([...events.slice(0, 2199), events[2200]!, events[2199]!, ...events.slice(2201)])),
+    ),
+  ];
   cases.edited = [variant('edited', replaceEntry(entries, 'events.jsonl', jsonl(edited)))];
   cases.rehashed = [variant('rehashed', forgeManifest(replaceEntry(entries, 'events.jsonl', jsonl(reseal(edited, 8999)))))];
   cases.noFinalNewline = [variant('cut', replaceEntry(entries, 'events.jsonl', entry(entries, 'events.jsonl').subarray(0, -1)))];

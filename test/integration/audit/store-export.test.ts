@@ -47,7 +47,25 @@ test('an auditor exports; openssl cms -verify accepts the signature without purp
     untar(out, x);
     const cert = join(dir, 'cert.pem');
     writeFileSync(cert, (await dispatch(env.core, aud, 'audit.identity', {})).certPem);
-    const r = spawnSync(OPENSSL, ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(x, 'manifest.json.p7s'), '-content', join(x, 'manifest.json'), '-CAfile', cert, '-out', '/dev/null'], { encoding: 'utf8' });
+    const r = spawnSync(
+      OPENSSL,
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        join(x, 'manifest.json.p7s'),
+        '-content',
+        join(x, 'manifest.json'),
+        '-CAfile',
+        cert,
+        '-out',
+        '/dev/null',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Verification successful/);
   }
@@ -87,7 +105,25 @@ test('replacing the identity (RSA) is endorsed by the old one; bundles signed be
     const x = join(dir, 'x2');
     untar(join(dir, '2.tar.gz'), x);
     writeFileSync(join(dir, 'rsa.pem'), replaced.certPem);
-    const r = spawnSync(OPENSSL, ['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(x, 'manifest.json.p7s'), '-content', join(x, 'manifest.json'), '-CAfile', join(dir, 'rsa.pem'), '-out', '/dev/null'], { encoding: 'utf8' });
+    const r = spawnSync(
+      OPENSSL,
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        join(x, 'manifest.json.p7s'),
+        '-content',
+        join(x, 'manifest.json'),
+        '-CAfile',
+        join(dir, 'rsa.pem'),
+        '-out',
+        '/dev/null',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
   }
   await env.cleanup();
@@ -119,7 +155,10 @@ test('a redacted export (details replaced through the hook) still verifies', asy
   assert.equal(exp.redaction, 'drop-details/1');
   const report = await dispatch(env.core, null, 'audit.verify', { paths: [out] });
   assert.equal(report.ok, true, report.firstProblem ?? '');
-  await rejects(dispatch(env.core, aud, 'audit.export', { outPath: join(tempDir(), 'x.tar.gz'), redact: 'no-such-rules' }), 'INVALID_INPUT');
+  await rejects(
+    dispatch(env.core, aud, 'audit.export', { outPath: join(tempDir(), 'x.tar.gz'), redact: 'no-such-rules' }),
+    'INVALID_INPUT',
+  );
   await env.cleanup();
 });
 

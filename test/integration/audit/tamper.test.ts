@@ -13,7 +13,19 @@ import type { SigningIdentity } from '../../../src/audit/identity';
 import type { ExportManifest } from '../../../src/audit/manifest';
 import { verifyBundles, type Problem, type VerifyReport } from '../../../src/audit/verify';
 import { makeChain, reseal } from '../../unit/audit/helpers';
-import { entry, eventsOf, exportBundle, forgeManifest, jsonl, repack, replaceEntry, tempDir, testIdentity, unpack, type Entry } from './bundle-tools';
+import {
+  entry,
+  eventsOf,
+  exportBundle,
+  forgeManifest,
+  jsonl,
+  repack,
+  replaceEntry,
+  tempDir,
+  testIdentity,
+  unpack,
+  type Entry,
+} from './bundle-tools';
 
 let dir: string;
 let owner: SigningIdentity;
@@ -27,8 +39,24 @@ before(async () => {
   attacker = await testIdentity('attacker');
   chain = makeChain(300);
   const e1 = await exportBundle({ dir, name: 'e1.tar.gz', events: chain.slice(0, 100), identity: owner, exportId: 'e1' });
-  const e2 = await exportBundle({ dir, name: 'e2.tar.gz', events: chain.slice(100, 200), identity: owner, exportId: 'e2', previousExportId: 'e1', firstPrevHash: e1.manifest.lastHash });
-  await exportBundle({ dir, name: 'e3.tar.gz', events: chain.slice(200), identity: owner, exportId: 'e3', previousExportId: 'e2', firstPrevHash: e2.manifest.lastHash });
+  const e2 = await exportBundle({
+    dir,
+    name: 'e2.tar.gz',
+    events: chain.slice(100, 200),
+    identity: owner,
+    exportId: 'e2',
+    previousExportId: 'e1',
+    firstPrevHash: e1.manifest.lastHash,
+  });
+  await exportBundle({
+    dir,
+    name: 'e3.tar.gz',
+    events: chain.slice(200),
+    identity: owner,
+    exportId: 'e3',
+    previousExportId: 'e2',
+    firstPrevHash: e2.manifest.lastHash,
+  });
   for (const name of ['e1', 'e2', 'e3']) paths[name] = join(dir, `${name}.tar.gz`);
 });
 
@@ -97,7 +125,9 @@ test('one byte flipped in events.jsonl: the file hash fails and the changed even
 test('one byte flipped in manifest.json: the signature fails', async () => {
   const entries = unpack(paths.e1!);
   const manifest = entry(entries, 'manifest.json');
-  const report = await verify([variant(replaceEntry(entries, 'manifest.json', flipByte(manifest, manifest.indexOf('"createdAt":"') + 15)))]);
+  const report = await verify([
+    variant(replaceEntry(entries, 'manifest.json', flipByte(manifest, manifest.indexOf('"createdAt":"') + 15))),
+  ]);
   assert.equal(report.ok, false);
   assert.equal(kinds(report)[0], 'signature');
   assert.match(problemsOf(report)[0]!.message, /signed digest does not match/);
@@ -203,7 +233,10 @@ test('the signature replaced by one from another key: refused with --ca, reporte
   // receiver compares the reported fingerprint); next to the previous export the change is named.
   const rewritten = variant(forgeManifest(entries, attacker));
   const pair = await verify([paths.e1!, rewritten]);
-  assert.equal(pair.bundles.every((b) => b.ok), true);
+  assert.equal(
+    pair.bundles.every((b) => b.ok),
+    true,
+  );
   assert.equal(pair.ok, false);
   const change = pair.continuity.find((c) => c.kind === 'signerChanged');
   assert.ok(change && !change.ok, JSON.stringify(pair.continuity));
@@ -243,10 +276,21 @@ test('two exports forked from the same point (a rolled-back database exported ag
   // The database is restored to event 120 and new, different events follow, then exported again.
   const forkTail = makeChain(40, { startSeq: 121, prevHash: chain[119]!.hash, variant: 'rolled-back' });
   const e1 = (await verify([paths.e1!])).bundles[0]!;
-  await exportBundle({ dir, name: 'e2-fork.tar.gz', events: [...chain.slice(100, 120), ...forkTail], identity: owner, exportId: 'e2-again', previousExportId: 'e1', firstPrevHash: e1.lastHash! });
+  await exportBundle({
+    dir,
+    name: 'e2-fork.tar.gz',
+    events: [...chain.slice(100, 120), ...forkTail],
+    identity: owner,
+    exportId: 'e2-again',
+    previousExportId: 'e1',
+    firstPrevHash: e1.lastHash!,
+  });
   const forked = join(dir, 'e2-fork.tar.gz');
   const report = await verify([paths.e1!, paths.e2!, forked], owner.certPem);
-  assert.ok(report.bundles.every((b) => b.ok), 'each bundle is sound on its own');
+  assert.ok(
+    report.bundles.every((b) => b.ok),
+    'each bundle is sound on its own',
+  );
   assert.equal(report.ok, false);
   const fork = report.continuity.find((c) => c.kind === 'fork');
   assert.deepEqual([fork?.ok, [fork?.from, fork?.to].sort(), fork?.seq], [false, ['e2', 'e2-again'], 121]);
@@ -270,7 +314,15 @@ test('the same export twice, and a consistent re-export, are not failures', asyn
 
 test('an export naming the wrong previous export is reported even though the chain links', async () => {
   const e1 = (await verify([paths.e1!])).bundles[0]!;
-  await exportBundle({ dir, name: 'e2-renamed.tar.gz', events: chain.slice(100, 200), identity: owner, exportId: 'e2b', previousExportId: 'e0', firstPrevHash: e1.lastHash! });
+  await exportBundle({
+    dir,
+    name: 'e2-renamed.tar.gz',
+    events: chain.slice(100, 200),
+    identity: owner,
+    exportId: 'e2b',
+    previousExportId: 'e0',
+    firstPrevHash: e1.lastHash!,
+  });
   const report = await verify([paths.e1!, join(dir, 'e2-renamed.tar.gz')]);
   const finding = report.continuity.find((c) => c.kind === 'previousExport');
   assert.ok(finding && !finding.ok);
@@ -287,7 +339,14 @@ test('a redacted export still verifies, and keeps the original detailsHash', asy
     },
   };
   // The same range as e1, exported with redaction (e.g. for a recipient who may not see the details).
-  const result = await exportBundle({ dir, name: 'redacted.tar.gz', events: chain.slice(0, 100), identity: owner, exportId: 'e1', redaction });
+  const result = await exportBundle({
+    dir,
+    name: 'redacted.tar.gz',
+    events: chain.slice(0, 100),
+    identity: owner,
+    exportId: 'e1',
+    redaction,
+  });
   assert.deepEqual(result.manifest.redaction, { ruleSet: 'site-default', version: '3', replacements: 14, events: 14 });
   const report = await verify([join(dir, 'redacted.tar.gz')], owner.certPem);
   assert.equal(report.ok, true, report.firstProblem ?? '');
@@ -312,13 +371,37 @@ test('a signer change endorsed by the old identity inside the chain is accepted'
   const head = chain.slice(0, 200);
   const rotation = sealEvent(
     head[199]!.hash,
-    { seq: 201, time: new Date(Date.UTC(2025, 5, 1)).toISOString(), mono: Date.UTC(2025, 5, 1), actor: 'user:auditor', action: IDENTITY_REPLACED_ACTION, target: 'audit-identity', outcome: 'success' },
+    {
+      seq: 201,
+      time: new Date(Date.UTC(2025, 5, 1)).toISOString(),
+      mono: Date.UTC(2025, 5, 1),
+      actor: 'user:auditor',
+      action: IDENTITY_REPLACED_ACTION,
+      target: 'audit-identity',
+      outcome: 'success',
+    },
     identityReplacementDetails(successor.certPem, owner),
   );
   const tail = makeChain(50, { startSeq: 202, prevHash: rotation.hash });
   const e1 = await exportBundle({ dir, name: 'r-e1.tar.gz', events: head.slice(0, 100), identity: owner, exportId: 'r-e1' });
-  const e2 = await exportBundle({ dir, name: 'r-e2.tar.gz', events: [...head.slice(100), rotation], identity: owner, exportId: 'r-e2', previousExportId: 'r-e1', firstPrevHash: e1.manifest.lastHash });
-  await exportBundle({ dir, name: 'r-e3.tar.gz', events: tail, identity: successor, exportId: 'r-e3', previousExportId: 'r-e2', firstPrevHash: e2.manifest.lastHash });
+  const e2 = await exportBundle({
+    dir,
+    name: 'r-e2.tar.gz',
+    events: [...head.slice(100), rotation],
+    identity: owner,
+    exportId: 'r-e2',
+    previousExportId: 'r-e1',
+    firstPrevHash: e1.manifest.lastHash,
+  });
+  await exportBundle({
+    dir,
+    name: 'r-e3.tar.gz',
+    events: tail,
+    identity: successor,
+    exportId: 'r-e3',
+    previousExportId: 'r-e2',
+    firstPrevHash: e2.manifest.lastHash,
+  });
   const report = await verify(['r-e1', 'r-e2', 'r-e3'].map((n) => join(dir, `${n}.tar.gz`)));
   assert.equal(report.ok, true, report.firstProblem ?? '');
   assert.ok(report.continuity.some((c) => c.kind === 'signerRotated' && c.ok));
@@ -335,7 +418,9 @@ test('manifest inconsistencies are reported as such', async () => {
   const entries = unpack(paths.e1!);
   const manifest = JSON.parse(entry(entries, 'manifest.json').toString()) as ExportManifest;
   const odd = Buffer.from(JSON.stringify({ ...manifest, extra: 1 }));
-  const report = await verify([variant(replaceEntry(replaceEntry(entries, 'manifest.json', odd), 'manifest.json.p7s', signDetached(odd, owner)))]);
+  const report = await verify([
+    variant(replaceEntry(replaceEntry(entries, 'manifest.json', odd), 'manifest.json.p7s', signDetached(odd, owner))),
+  ]);
   assert.deepEqual(kinds(report), ['manifest']);
   assert.match(problemsOf(report)[0]!.message, /unknown field "extra"/);
 });

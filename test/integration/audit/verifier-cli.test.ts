@@ -20,14 +20,25 @@ const bundles: string[] = [];
 before(async () => {
   dir = tempDir('audit-cli-');
   verifier = join(dir, 'airgap-audit-verify.mjs');
-  const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-verifier.mjs'), '--out', verifier], { cwd: root, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-verifier.mjs'), '--out', verifier], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.equal(build.status, 0, `build failed: ${build.stderr}`);
   const identity = await testIdentity('cli');
   caPath = join(dir, 'workstation.pem');
   writeFileSync(caPath, identity.certPem);
   const chain = makeChain(1200);
   const first = await exportBundle({ dir, name: 'a.tar.gz', events: chain.slice(0, 700), identity, exportId: 'a' });
-  await exportBundle({ dir, name: 'b.tar.gz', events: chain.slice(700), identity, exportId: 'b', previousExportId: 'a', firstPrevHash: first.manifest.lastHash });
+  await exportBundle({
+    dir,
+    name: 'b.tar.gz',
+    events: chain.slice(700),
+    identity,
+    exportId: 'b',
+    previousExportId: 'a',
+    firstPrevHash: first.manifest.lastHash,
+  });
   bundles.push(join(dir, 'a.tar.gz'), join(dir, 'b.tar.gz'));
 });
 
@@ -42,7 +53,10 @@ test('the built verifier is one file importing only node: builtins', () => {
   assert.match(text, /^#!\/usr\/bin\/env node/);
   const imports = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!);
   assert.ok(imports.length > 0);
-  assert.deepEqual(imports.filter((i) => !i.startsWith('node:')), []);
+  assert.deepEqual(
+    imports.filter((i) => !i.startsWith('node:')),
+    [],
+  );
   assert.doesNotMatch(text, /node-forge|better-sqlite3|require\("/);
 });
 
@@ -63,7 +77,11 @@ test('exit 0 and a readable report when every bundle verifies', () => {
 test('--json prints the full report', () => {
   const result = run([...bundles, '--json']);
   assert.equal(result.status, 0);
-  const report = JSON.parse(result.stdout) as { ok: boolean; bundles: Array<{ exportId: string; problems: unknown[] }>; continuity: Array<{ kind: string }> };
+  const report = JSON.parse(result.stdout) as {
+    ok: boolean;
+    bundles: Array<{ exportId: string; problems: unknown[] }>;
+    continuity: Array<{ kind: string }>;
+  };
   assert.equal(report.ok, true);
   assert.deepEqual(
     report.bundles.map((b) => b.exportId),
@@ -90,7 +108,14 @@ test('exit 1 with the first problem on stderr when verification fails', () => {
 });
 
 test('exit 2 for usage errors', () => {
-  for (const args of [[], ['--emit', 'ocsf', bundles[0]!], ['--emit', 'xml', '--out', 'x', bundles[0]!], ['--ca', join(dir, 'nope.pem'), bundles[0]!], ['--bogus', bundles[0]!], ['--threads', 'many', bundles[0]!]]) {
+  for (const args of [
+    [],
+    ['--emit', 'ocsf', bundles[0]!],
+    ['--emit', 'xml', '--out', 'x', bundles[0]!],
+    ['--ca', join(dir, 'nope.pem'), bundles[0]!],
+    ['--bogus', bundles[0]!],
+    ['--threads', 'many', bundles[0]!],
+  ]) {
     const result = run(args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /^error INVALID_INPUT: /);
@@ -105,9 +130,20 @@ test('--emit writes OCSF or CEF only after verification passed', () => {
   const ocsfPath = join(dir, 'events.ocsf.jsonl');
   const ocsf = run([...bundles, '--ca', caPath, '--emit', 'ocsf', '--out', ocsfPath]);
   assert.equal(ocsf.status, 0, ocsf.stderr);
-  const records = readFileSync(ocsfPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = readFileSync(ocsfPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(records.length, 1200);
-  const second = records[1] as { class_uid: number; category_uid: number; type_uid: number; activity_id: number; metadata: { uid: string; version: string }; api: { operation: string }; time: number };
+  const second = records[1] as {
+    class_uid: number;
+    category_uid: number;
+    type_uid: number;
+    activity_id: number;
+    metadata: { uid: string; version: string };
+    api: { operation: string };
+    time: number;
+  };
   assert.equal(second.class_uid, 6003);
   assert.equal(second.category_uid, 6);
   assert.equal(second.type_uid, 600300 + second.activity_id);
@@ -120,7 +156,10 @@ test('--emit writes OCSF or CEF only after verification passed', () => {
   assert.equal(cef.status, 0, cef.stderr);
   const lines = readFileSync(cefPath, 'utf8').trim().split('\n');
   assert.equal(lines.length, 1200);
-  assert.match(lines[0]!, /^CEF:0\|Airgap Runner\|Airgap Runner\|[^|]+\|audit\.genesis\|audit\.genesis success\|1\|rt=\d+ suser=system act=audit\.genesis /);
+  assert.match(
+    lines[0]!,
+    /^CEF:0\|Airgap Runner\|Airgap Runner\|[^|]+\|audit\.genesis\|audit\.genesis success\|1\|rt=\d+ suser=system act=audit\.genesis /,
+  );
 
   const refused = join(dir, 'refused.cef');
   const bad = run([bundles[1]!, join(dir, 'tampered.tar.gz'), '--emit', 'cef', '--out', refused]);

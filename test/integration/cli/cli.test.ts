@@ -37,13 +37,19 @@ test('init, then whoami works with the right password and fails with UNAUTHENTIC
 test('viewer1: whoami works, user add is FORBIDDEN, a wrong password lands in the audit list as unauthenticated', () => {
   const { home } = initHome();
   const admin = { AIRGAP_RUNNER_PASSWORD: ADMIN_PW };
-  const add = cli(['--home', home, '--user', 'root', 'user', 'add', 'viewer1', '--role', 'viewer'], { ...admin, AIRGAP_RUNNER_NEW_PASSWORD: 'viewer-first-pass-1' });
+  const add = cli(['--home', home, '--user', 'root', 'user', 'add', 'viewer1', '--role', 'viewer'], {
+    ...admin,
+    AIRGAP_RUNNER_NEW_PASSWORD: 'viewer-first-pass-1',
+  });
   assert.equal(add.code, 0, add.stderr);
   const viewer = { AIRGAP_RUNNER_PASSWORD: 'viewer-first-pass-1' };
   const who = cli(['--home', home, '--user', 'viewer1', 'whoami', '--json'], viewer);
   assert.equal(who.code, 0, who.stderr);
   assert.deepEqual(JSON.parse(who.stdout).user.roles, ['viewer']);
-  const passwd = cli(['--home', home, '--user', 'viewer1', 'user', 'passwd'], { ...viewer, AIRGAP_RUNNER_NEW_PASSWORD: 'viewer-own-pass-12' });
+  const passwd = cli(['--home', home, '--user', 'viewer1', 'user', 'passwd'], {
+    ...viewer,
+    AIRGAP_RUNNER_NEW_PASSWORD: 'viewer-own-pass-12',
+  });
   assert.equal(passwd.code, 0, passwd.stderr);
   const forbidden = cli(['--home', home, '--user', 'viewer1', 'user', 'add', 'eve', '--role', 'admin'], {
     AIRGAP_RUNNER_PASSWORD: 'viewer-own-pass-12',
@@ -56,14 +62,21 @@ test('viewer1: whoami works, user add is FORBIDDEN, a wrong password lands in th
   assert.equal(list.code, 0, list.stderr);
   const events = JSON.parse(list.stdout).events as Array<{ actor: string; target: string; outcome: string }>;
   assert.ok(events.some((e) => e.actor === 'unauthenticated' && e.target === 'user:viewer1' && e.outcome === 'failure'));
-  const forbiddenEvent = JSON.parse(cli(['--home', home, '--user', 'root', 'audit', 'list', '--action', 'users.add', '--json'], admin).stdout).events;
+  const forbiddenEvent = JSON.parse(
+    cli(['--home', home, '--user', 'root', 'audit', 'list', '--action', 'users.add', '--json'], admin).stdout,
+  ).events;
   assert.ok(forbiddenEvent.some((e: { actor: string; outcome: string }) => e.actor === 'user:viewer1' && e.outcome === 'denied'));
   const head = cli(['--home', home, '--user', 'root', 'audit', 'head', '--json'], admin);
   assert.match(JSON.parse(head.stdout).hash, /^[0-9a-f]{64}$/);
   const check = cli(['--home', home, '--user', 'root', 'audit', 'check'], admin);
   assert.equal(check.code, 0, check.stderr);
   const users = cli(['--home', home, '--user', 'root', 'user', 'list', '--json'], admin);
-  assert.deepEqual(JSON.parse(users.stdout).users.map((u: { name: string }) => u.name).sort(), ['root', 'viewer1']);
+  assert.deepEqual(
+    JSON.parse(users.stdout)
+      .users.map((u: { name: string }) => u.name)
+      .sort(),
+    ['root', 'viewer1'],
+  );
 });
 
 test('secrets are never taken from arguments; bad usage exits non-zero with one error line', () => {
@@ -108,11 +121,17 @@ test('store check, backup, restore on a fresh home, recover with the recovery ke
   const byKey = cli(['--home', fresh2, 'restore', out, '--recovery'], { AIRGAP_RUNNER_RECOVERY_KEY: recoveryKey });
   assert.equal(byKey.code, 0, byKey.stderr);
 
-  const recover = cli(['--home', home, 'recover', '--admin', 'root'], { AIRGAP_RUNNER_RECOVERY_KEY: recoveryKey, AIRGAP_RUNNER_NEW_PASSWORD: 'brand-new-admin-pw1' });
+  const recover = cli(['--home', home, 'recover', '--admin', 'root'], {
+    AIRGAP_RUNNER_RECOVERY_KEY: recoveryKey,
+    AIRGAP_RUNNER_NEW_PASSWORD: 'brand-new-admin-pw1',
+  });
   assert.equal(recover.code, 0, recover.stderr);
   assert.equal(cli(['--home', home, '--user', 'root', 'whoami'], { AIRGAP_RUNNER_PASSWORD: 'brand-new-admin-pw1' }).code, 0);
   assert.equal(errorLine(cli(['--home', home, '--user', 'root', 'whoami'], admin))?.code, 'UNAUTHENTICATED');
-  const badKey = cli(['--home', home, 'recover', '--admin', 'root'], { AIRGAP_RUNNER_RECOVERY_KEY: 'AAAAA-BBBBB', AIRGAP_RUNNER_NEW_PASSWORD: 'whatever-password-1' });
+  const badKey = cli(['--home', home, 'recover', '--admin', 'root'], {
+    AIRGAP_RUNNER_RECOVERY_KEY: 'AAAAA-BBBBB',
+    AIRGAP_RUNNER_NEW_PASSWORD: 'whatever-password-1',
+  });
   assert.equal(errorLine(badKey)?.code, 'UNAUTHENTICATED');
 
   const damaged = join(tempDir(), 'damaged.backup');

@@ -30,8 +30,23 @@ test('task show lists variables and bound vault items; issues list filters; engi
     createdAt: NOW,
     timeoutSeconds: 30,
   });
-  const issue = (severity: 1 | 2 | 3 | 4, title: string) => ({ severity, title, expected: 'up', actual: 'down', reproduceHint: '', nextSteps: `look at ${title}`, details: '', taskName: 't', observedAt: NOW });
-  records.finish('r-cli0000001', { outcome: 'failed', endedAt: NOW, exitCode: 1, issues: [issue(2, 'nginx down'), issue(4, 'fine otherwise')] });
+  const issue = (severity: 1 | 2 | 3 | 4, title: string) => ({
+    severity,
+    title,
+    expected: 'up',
+    actual: 'down',
+    reproduceHint: '',
+    nextSteps: `look at ${title}`,
+    details: '',
+    taskName: 't',
+    observedAt: NOW,
+  });
+  records.finish('r-cli0000001', {
+    outcome: 'failed',
+    endedAt: NOW,
+    exitCode: 1,
+    issues: [issue(2, 'nginx down'), issue(4, 'fine otherwise')],
+  });
   await env.core.close();
   const user = { AIRGAP_RUNNER_HOME: home, AIRGAP_RUNNER_USER: 'oper', AIRGAP_RUNNER_PASSWORD: op.password };
 
@@ -47,7 +62,10 @@ test('task show lists variables and bound vault items; issues list filters; engi
   const open = cli(['issues', 'list', '--open', '--severity', '2', '--json'], user);
   assert.equal(open.code, 0, open.stderr);
   const parsed = JSON.parse(open.stdout) as { issues: Array<{ title: string; run: { id: string } }>; counts: Record<string, number> };
-  assert.deepEqual(parsed.issues.map((i) => [i.title, i.run.id]), [['nginx down', 'r-cli0000001']]);
+  assert.deepEqual(
+    parsed.issues.map((i) => [i.title, i.run.id]),
+    [['nginx down', 'r-cli0000001']],
+  );
   assert.deepEqual(parsed.counts, { critical: 0, major: 1, minor: 0, info: 0 });
   const table = cli(['issues', 'list'], user);
   assert.match(table.stdout, /^major\s+nginx down\s+look at nginx down\s+r-cli0000001/m);

@@ -27,8 +27,16 @@ before(async () => {
   if (!existsSync(BUSYBOX)) return;
   image = await buildImage({
     files: [{ path: '/bin/busybox', sourcePath: BUSYBOX, mode: 0o755 }],
-    symlinks: [{ path: '/bin/sh', target: 'busybox' }, { path: '/bin/echo', target: 'busybox' }],
-    layers: [{ files: [{ path: '/codebundle/hello.sh', content: 'echo "out $GREETING"\necho "err line" >&2\nexit 3\n', mode: 0o755 }], directories: [{ path: '/tmp', mode: 0o1777 }] }],
+    symlinks: [
+      { path: '/bin/sh', target: 'busybox' },
+      { path: '/bin/echo', target: 'busybox' },
+    ],
+    layers: [
+      {
+        files: [{ path: '/codebundle/hello.sh', content: 'echo "out $GREETING"\necho "err line" >&2\nexit 3\n', mode: 0o755 }],
+        directories: [{ path: '/tmp', mode: 0o1777 }],
+      },
+    ],
     config: { user: '65534:65534', env: ['PATH=/bin'], labels: { [LABEL]: run } },
   });
   tarPath = join(work, 'image.tar');
@@ -115,7 +123,10 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
     });
     await loadAndInspect(engine);
     const listed = await engine.listImages({ label: `${LABEL}=${run}` });
-    assert.deepEqual(listed.map((i) => i.id), [image.configDigest]);
+    assert.deepEqual(
+      listed.map((i) => i.id),
+      [image.configDigest],
+    );
 
     const id = await engine.createContainer(hardened(image.configDigest, { [LABEL]: run }));
     const streams = await engine.attach(id);
@@ -132,13 +143,19 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
     assert.equal(state?.exitCode, 3);
     assert.equal(state?.labels[LABEL], run);
     const containers = await engine.listContainers({ label: `${LABEL}=${run}` });
-    assert.deepEqual(containers.map((c) => c.id), [id]);
+    assert.deepEqual(
+      containers.map((c) => c.id),
+      [id],
+    );
     assert.equal(containers[0]?.imageId, image.configDigest);
     await engine.remove(id);
     assert.equal(await engine.inspectContainer(id), null);
 
     // A container that never ends is killed.
-    const sleeper = await engine.createContainer({ ...hardened(image.configDigest, { [LABEL]: run }), command: ['/bin/busybox', 'sleep', '600'] });
+    const sleeper = await engine.createContainer({
+      ...hardened(image.configDigest, { [LABEL]: run }),
+      command: ['/bin/busybox', 'sleep', '600'],
+    });
     await engine.start(sleeper);
     await engine.kill(sleeper);
     assert.equal((await engine.wait(sleeper)).exitCode, 137);
@@ -159,7 +176,10 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
   test('a tar the engine cannot load is VERIFY_FAILED', async (t) => {
     if (!process.env.DOCKER_HOST) return t.skip('SKIP: no DOCKER_HOST (start test/services.sh)');
     const bad = join(work, 'bad.tar');
-    await writeDockerSaveTar(bad, { configBytes: Buffer.from('{"rootfs":{"type":"layers","diff_ids":["sha256:' + '0'.repeat(64) + '"]}}'), layers: [{ digest: `sha256:${'1'.repeat(64)}`, size: 5, buffer: Buffer.from('hello') }] });
+    await writeDockerSaveTar(bad, {
+      configBytes: Buffer.from('{"rootfs":{"type":"layers","diff_ids":["sha256:' + '0'.repeat(64) + '"]}}'),
+      layers: [{ digest: `sha256:${'1'.repeat(64)}`, size: 5, buffer: Buffer.from('hello') }],
+    });
     await assert.rejects(engine.loadImage(bad), { code: 'VERIFY_FAILED' });
   });
 
@@ -174,7 +194,10 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
     assert.equal(listed?.internal, true);
     assert.equal(listed?.labels[LABEL], run);
     await engine.removeNetwork(network.id);
-    assert.equal((await engine.listNetworks()).some((n) => n.name === name), false);
+    assert.equal(
+      (await engine.listNetworks()).some((n) => n.name === name),
+      false,
+    );
   });
 
   test('a socket where nothing answers is ENGINE_UNAVAILABLE naming it', async () => {

@@ -36,12 +36,15 @@ async function countingProxy(target: string): Promise<{ url: string; requests: s
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, host: target } }, (answer) => {
-      const headers = { ...answer.headers };
-      if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${target}`, `//${req.headers.host ?? ''}`);
-      res.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, host: target } },
+      (answer) => {
+        const headers = { ...answer.headers };
+        if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${target}`, `//${req.headers.host ?? ''}`);
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -55,7 +58,9 @@ async function countingProxy(target: string): Promise<{ url: string; requests: s
 }
 
 /** A gzip layer holding one file of EXPANDED zero bytes. */
-async function bombLayer(path: string): Promise<{ digest: ReturnType<DigestStream['digest']>; size: number; diffId: ReturnType<DigestStream['digest']> }> {
+async function bombLayer(
+  path: string,
+): Promise<{ digest: ReturnType<DigestStream['digest']>; size: number; diffId: ReturnType<DigestStream['digest']> }> {
   const chunk = Buffer.alloc(1 << 20);
   async function* zeros() {
     for (let sent = 0; sent < EXPANDED; sent += chunk.length) yield chunk;
@@ -115,7 +120,11 @@ describe('nothing is fetched before the signature check', () => {
 
     const seen = proxy.requests.filter((r) => r.includes(`/v2/${repo}/`));
     assert.ok(seen.includes(`GET /v2/${repo}/manifests/1.0.0`), `the manifest was read through the proxy: ${seen.join(', ')}`);
-    assert.deepEqual(seen.filter((r) => r.includes('/blobs/')), [], 'no blob was requested: neither the layer nor the config');
+    assert.deepEqual(
+      seen.filter((r) => r.includes('/blobs/')),
+      [],
+      'no blob was requested: neither the layer nor the config',
+    );
     assert.ok(!proxy.requests.some((r) => r.includes(layer.digest)), 'the bomb layer was never asked for');
     await assertNothingLeft(c, { configDigest: sha256Digest(configBytes), manifestDigest: artifact.manifestDigest }, name, 'VERIFY_FAILED');
   });

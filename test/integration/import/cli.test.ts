@@ -41,14 +41,21 @@ describe('CLI: the import flow', () => {
     if (skip || !registry) return t.skip(skip);
     const engine = testEngine();
     const home = join(tempDir('agr-cli-import-'), 'home');
-    const root = (args: string[], env: Record<string, string> = {}) => cli(['--home', home, '--user', 'root', ...args], { ...ROOT, ...env });
+    const root = (args: string[], env: Record<string, string> = {}) =>
+      cli(['--home', home, '--user', 'root', ...args], { ...ROOT, ...env });
     const op = (args: string[], env: Record<string, string> = {}) => cli(['--home', home, '--user', 'op', ...args], { ...OP, ...env });
 
     ok(cli(['--home', home, 'init', '--admin', 'root'], ROOT), 'init');
     const added = ok(root(['trust', 'add-key', join(KEYS, 'cosign.pub'), '--comment', 'sample key']), 'trust add-key');
     assert.match(added.stdout, new RegExp(`Added key ${TRUSTED_FP}`));
     ok(root(['user', 'add', 'op', '--role', 'operator'], { AIRGAP_RUNNER_NEW_PASSWORD: 'op-first-password-1' }), 'user add');
-    ok(cli(['--home', home, '--user', 'op', 'user', 'passwd'], { AIRGAP_RUNNER_PASSWORD: 'op-first-password-1', AIRGAP_RUNNER_NEW_PASSWORD: OP.AIRGAP_RUNNER_PASSWORD }), 'passwd');
+    ok(
+      cli(['--home', home, '--user', 'op', 'user', 'passwd'], {
+        AIRGAP_RUNNER_PASSWORD: 'op-first-password-1',
+        AIRGAP_RUNNER_NEW_PASSWORD: OP.AIRGAP_RUNNER_PASSWORD,
+      }),
+      'passwd',
+    );
 
     const built = await bundleImage();
     t.after(() => engine.removeImage(built.image.configDigest, { force: true }).catch(() => undefined));
@@ -67,21 +74,39 @@ describe('CLI: the import flow', () => {
     assert.equal(imported.stderr, '', 'no progress when stderr is not a terminal');
     assert.equal((await engine.inspectImage(built.image.configDigest))?.id, built.image.configDigest);
 
-    const bundles = JSON.parse(ok(op(['bundle', 'list', '--json']), 'bundle list').stdout) as { bundles: Array<{ name: string; state: string; signature: { signerFingerprint: string } }> };
-    assert.deepEqual(bundles.bundles.map((b) => [b.name, b.state, b.signature.signerFingerprint]), [[built.name, 'active', TRUSTED_FP]]);
+    const bundles = JSON.parse(ok(op(['bundle', 'list', '--json']), 'bundle list').stdout) as {
+      bundles: Array<{ name: string; state: string; signature: { signerFingerprint: string } }>;
+    };
+    assert.deepEqual(
+      bundles.bundles.map((b) => [b.name, b.state, b.signature.signerFingerprint]),
+      [[built.name, 'active', TRUSTED_FP]],
+    );
     const tasks = ok(op(['task', 'list', '--bundle', built.name]), 'task list');
     assert.match(tasks.stdout, /look\s+read-only\s+access:read-only,data:metrics\s+enabled/);
-    assert.match(tasks.stdout, /change\s+read-write\s+access:read-write,data:config\s+disabled\s+denied by the tag policy: tag "access:read-write"/);
+    assert.match(
+      tasks.stdout,
+      /change\s+read-write\s+access:read-write,data:config\s+disabled\s+denied by the tag policy: tag "access:read-write"/,
+    );
 
     ok(root(['policy', 'allow', 'access:read-write']), 'policy allow');
-    const allowed = JSON.parse(ok(op(['task', 'list', '--json']), 'task list').stdout) as { tasks: Array<{ id: string; enabled: boolean; reason: string }> };
-    assert.ok(allowed.tasks.every((x) => x.enabled), JSON.stringify(allowed.tasks));
+    const allowed = JSON.parse(ok(op(['task', 'list', '--json']), 'task list').stdout) as {
+      tasks: Array<{ id: string; enabled: boolean; reason: string }>;
+    };
+    assert.ok(
+      allowed.tasks.every((x) => x.enabled),
+      JSON.stringify(allowed.tasks),
+    );
     assert.match(ok(root(['policy', 'show']), 'policy show').stdout, /allow\s+access:read-write\ndeny\s+\(none\)/);
 
     const revoked = ok(root(['bundle', 'revoke', built.image.manifestDigest, '--reason', 'superseded by a fixed build']), 'bundle revoke');
     assert.match(revoked.stdout, new RegExp(`${built.name}@1\\.0\\.0: every task is now disabled`));
-    const after = JSON.parse(ok(op(['task', 'list', '--json']), 'task list').stdout) as { tasks: Array<{ enabled: boolean; reason: string }> };
-    assert.ok(after.tasks.every((x) => !x.enabled && /revoked by user:root .*superseded by a fixed build/.test(x.reason)), JSON.stringify(after.tasks));
+    const after = JSON.parse(ok(op(['task', 'list', '--json']), 'task list').stdout) as {
+      tasks: Array<{ enabled: boolean; reason: string }>;
+    };
+    assert.ok(
+      after.tasks.every((x) => !x.enabled && /revoked by user:root .*superseded by a fixed build/.test(x.reason)),
+      JSON.stringify(after.tasks),
+    );
     assert.match(ok(op(['bundle', 'show', built.name]), 'bundle show').stdout, /state\s+revoked: the bundle's digest/);
 
     const again = op(['bundle', 'import', registry.url, `${repo}:1.0.0`]);
@@ -100,9 +125,17 @@ describe('CLI: the import flow', () => {
     assert.equal(refused.stdout, '');
 
     ok(root(['trust', 'remove', TRUSTED_FP.slice(0, 12)]), 'trust remove');
-    assert.match(ok(root(['trust', 'list', '--all']), 'trust list').stdout, new RegExp(`${TRUSTED_FP}\\s+ecdsa-p256\\s+sample key\\s+\\S+ user:root\\s+\\S+ user:root`));
-    const audit = JSON.parse(ok(root(['audit', 'list', '--action', 'bundles.import', '--json']), 'audit list').stdout) as { events: Array<{ outcome: string; actor: string }> };
-    assert.deepEqual(audit.events.map((e) => `${e.actor} ${e.outcome}`), ['user:op failure', 'user:op failure', 'user:op success']);
+    assert.match(
+      ok(root(['trust', 'list', '--all']), 'trust list').stdout,
+      new RegExp(`${TRUSTED_FP}\\s+ecdsa-p256\\s+sample key\\s+\\S+ user:root\\s+\\S+ user:root`),
+    );
+    const audit = JSON.parse(ok(root(['audit', 'list', '--action', 'bundles.import', '--json']), 'audit list').stdout) as {
+      events: Array<{ outcome: string; actor: string }>;
+    };
+    assert.deepEqual(
+      audit.events.map((e) => `${e.actor} ${e.outcome}`),
+      ['user:op failure', 'user:op failure', 'user:op success'],
+    );
   });
 
   test('progress goes to stderr on a terminal', async (t) => {
@@ -112,8 +145,20 @@ describe('CLI: the import flow', () => {
     const home = join(tempDir('agr-cli-tty-'), 'home');
     ok(cli(['--home', home, 'init', '--admin', 'root'], ROOT), 'init');
     ok(cli(['--home', home, '--user', 'root', 'trust', 'add-key', join(KEYS, 'cosign.pub')], ROOT), 'trust add-key');
-    ok(cli(['--home', home, '--user', 'root', 'user', 'add', 'op', '--role', 'operator'], { ...ROOT, AIRGAP_RUNNER_NEW_PASSWORD: 'op-first-password-1' }), 'user add');
-    ok(cli(['--home', home, '--user', 'op', 'user', 'passwd'], { AIRGAP_RUNNER_PASSWORD: 'op-first-password-1', AIRGAP_RUNNER_NEW_PASSWORD: OP.AIRGAP_RUNNER_PASSWORD }), 'passwd');
+    ok(
+      cli(['--home', home, '--user', 'root', 'user', 'add', 'op', '--role', 'operator'], {
+        ...ROOT,
+        AIRGAP_RUNNER_NEW_PASSWORD: 'op-first-password-1',
+      }),
+      'user add',
+    );
+    ok(
+      cli(['--home', home, '--user', 'op', 'user', 'passwd'], {
+        AIRGAP_RUNNER_PASSWORD: 'op-first-password-1',
+        AIRGAP_RUNNER_NEW_PASSWORD: OP.AIRGAP_RUNNER_PASSWORD,
+      }),
+      'passwd',
+    );
     const built = await bundleImage({ layers: [{ random: { seed: `tty-${Date.now()}`, size: 2 * 1024 * 1024 } }] });
     t.after(() => engine.removeImage(built.image.configDigest, { force: true }).catch(() => undefined));
     const repo = `tests/${built.name}`;
@@ -121,7 +166,20 @@ describe('CLI: the import flow', () => {
     const sig = classicArtifact(built.image.manifestDigest, TRUSTED_KEY);
     await push(registry, repo, sig.artifact, sig.tag);
     const main = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
-    const command = [process.execPath, '--import', 'tsx', main, '--home', home, '--user', 'op', 'bundle', 'import', registry.url, `${repo}:1.0.0`]
+    const command = [
+      process.execPath,
+      '--import',
+      'tsx',
+      main,
+      '--home',
+      home,
+      '--user',
+      'op',
+      'bundle',
+      'import',
+      registry.url,
+      `${repo}:1.0.0`,
+    ]
       .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
       .join(' ');
     const r = spawnSync('script', ['-qec', command, '/dev/null'], {

@@ -14,7 +14,15 @@ import { dispatch } from '../../../src/api/dispatcher';
 import type { OpName, OpOutput } from '../../../src/api/contract';
 import { CODEBUNDLE_DEFAULT_PATH, CODEBUNDLE_LABEL } from '../../../src/bundles';
 import { DockerodeEngine, type ContainerEngine } from '../../../src/engine';
-import { buildImage, pushToRegistry, sha256Digest, type BuiltImage, type ImageFile, type LayerSpec, type OciArtifact } from '../../../src/oci';
+import {
+  buildImage,
+  pushToRegistry,
+  sha256Digest,
+  type BuiltImage,
+  type ImageFile,
+  type LayerSpec,
+  type OciArtifact,
+} from '../../../src/oci';
 import { signSample, type SignedSample } from '../../../samples/tools/build-mirror';
 import { signClassic } from '../../../samples/tools/sign';
 import { addUser, initialisedCore } from '../../helpers/core';
@@ -94,7 +102,11 @@ export async function bundleImage(options: BundleImageOptions = {}): Promise<{ n
   return { name, version, image };
 }
 
-export async function signed(repository: string, built: { name: string; version: string; image: BuiltImage }, key: Buffer = TRUSTED_KEY): Promise<SignedSample> {
+export async function signed(
+  repository: string,
+  built: { name: string; version: string; image: BuiltImage },
+  key: Buffer = TRUSTED_KEY,
+): Promise<SignedSample> {
   return await signSample({ name: built.name, version: built.version, repository, image: built.image }, key, repository);
 }
 
@@ -105,7 +117,10 @@ export function classicArtifact(manifestDigest: string, key: Buffer, reference =
     assert.equal(sha256Digest(buffer), digest);
     return { digest: sha256Digest(buffer), size: buffer.length, buffer };
   });
-  return { artifact: { mediaType: sig.manifestMediaType, manifestBytes: sig.manifest, manifestDigest: sha256Digest(sig.manifest), blobs }, tag: sig.tag };
+  return {
+    artifact: { mediaType: sig.manifestMediaType, manifestBytes: sig.manifest, manifestDigest: sha256Digest(sig.manifest), blobs },
+    tag: sig.tag,
+  };
 }
 
 export async function push(registry: TestRegistry, repo: string, artifact: BuiltImage | OciArtifact, tag?: string): Promise<void> {
@@ -151,13 +166,24 @@ export async function refused(promise: Promise<unknown>, code: string, pattern?:
 }
 
 /** Nothing loaded into the engine, nothing left in staging, nothing in the catalog, and the refusal audited. */
-export async function assertNothingLeft(t: ImportCore, image: Pick<BuiltImage, 'configDigest' | 'manifestDigest'>, name: string, code: string): Promise<void> {
+export async function assertNothingLeft(
+  t: ImportCore,
+  image: Pick<BuiltImage, 'configDigest' | 'manifestDigest'>,
+  name: string,
+  code: string,
+): Promise<void> {
   assert.equal(await t.engine.inspectImage(image.configDigest), null, `the image of ${name} is not in the engine`);
   const staging = join(t.env.home, 'staging');
   assert.deepEqual(existsSync(staging) ? readdirSync(staging) : [], [], 'staging is empty');
   const listed = await t.op('bundles.list');
-  assert.equal(listed.bundles.some((b) => b.digest === image.manifestDigest || b.imageId === image.configDigest), false, `nothing of ${name} recorded`);
-  const last = t.env.core.store.db.prepare("SELECT outcome, details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; details: string };
+  assert.equal(
+    listed.bundles.some((b) => b.digest === image.manifestDigest || b.imageId === image.configDigest),
+    false,
+    `nothing of ${name} recorded`,
+  );
+  const last = t.env.core.store.db
+    .prepare("SELECT outcome, details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq DESC LIMIT 1")
+    .get() as { outcome: string; details: string };
   assert.equal(last.outcome, 'failure', 'the refusal is audited');
   assert.equal((JSON.parse(last.details) as { error: string }).error, code);
 }
@@ -166,7 +192,9 @@ export async function assertNothingLeft(t: ImportCore, image: Pick<BuiltImage, '
  * The workspace a suite of import tests shares: a temp folder, and the registry when the engine
  * and registry are there (`skip` says why not otherwise). Call from `before`; pass to `closeWorkspace`.
  */
-export async function openWorkspace(prefix: string): Promise<{ work: string; registry: TestRegistry | undefined; skip: string | undefined }> {
+export async function openWorkspace(
+  prefix: string,
+): Promise<{ work: string; registry: TestRegistry | undefined; skip: string | undefined }> {
   const work = mkdtempSync(join(tmpdir(), prefix));
   const skip = engineSkip();
   if (skip) return { work, registry: undefined, skip };

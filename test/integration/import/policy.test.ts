@@ -48,7 +48,10 @@ describe('policy, revocation and trust changes take effect at once', () => {
     let s = await statusOf(c, name);
     assert.equal(s['1.0.0/look']?.enabled, true);
     assert.equal(s['1.0.0/change']?.enabled, false);
-    assert.match(s['1.0.0/change'].reason, /tag "access:read-write" matches deny pattern "access:read-write".*policy allow access:read-write/);
+    assert.match(
+      s['1.0.0/change'].reason,
+      /tag "access:read-write" matches deny pattern "access:read-write".*policy allow access:read-write/,
+    );
 
     await c.admin('policy.allow', { tags: ['access:read-write'] });
     s = await statusOf(c, name);
@@ -69,7 +72,9 @@ describe('policy, revocation and trust changes take effect at once', () => {
     assert.deepEqual(catalogBundlePort.admit(db, bundle, bundle.codebundle.tasks[0]!), { allowed: true });
     assert.equal(catalogBundlePort.admit(db, bundle, bundle.codebundle.tasks[1]!).allowed, false);
     // Every change is audited.
-    const actions = (db.prepare("SELECT action FROM audit_events WHERE action LIKE 'policy.%' ORDER BY seq").all() as Array<{ action: string }>).map((r) => r.action);
+    const actions = (
+      db.prepare("SELECT action FROM audit_events WHERE action LIKE 'policy.%' ORDER BY seq").all() as Array<{ action: string }>
+    ).map((r) => r.action);
     assert.deepEqual(actions, ['policy.allow', 'policy.deny', 'policy.clear']);
   });
 
@@ -79,7 +84,10 @@ describe('policy, revocation and trust changes take effect at once', () => {
     t.after(() => c.cleanup());
     const { name, built, source, ref } = await importNew(c);
     const revoked = await c.admin('bundles.revoke', { digest: built.image.manifestDigest, reason: 'CVE-2026-0001 in the scan script' });
-    assert.deepEqual(revoked.affected.map((b) => b.name), [name]);
+    assert.deepEqual(
+      revoked.affected.map((b) => b.name),
+      [name],
+    );
     const s = await statusOf(c, name);
     for (const task of Object.values(s)) {
       assert.equal(task.enabled, false);
@@ -89,7 +97,11 @@ describe('policy, revocation and trust changes take effect at once', () => {
     assert.equal(shown.bundle.state, 'revoked');
     assert.equal(shown.revocation?.reason, 'CVE-2026-0001 in the scan script');
     await assert.rejects(c.op('bundles.import', { source, ref }), { code: 'POLICY_DENIED' });
-    await assert.rejects(c.op('bundles.revoke', { digest: built.image.manifestDigest, reason: 'x' }), { code: 'FORBIDDEN' }, 'operators cannot revoke');
+    await assert.rejects(
+      c.op('bundles.revoke', { digest: built.image.manifestDigest, reason: 'x' }),
+      { code: 'FORBIDDEN' },
+      'operators cannot revoke',
+    );
   });
 
   test('removing the signer from the trust roots disables its bundles; adding it back enables them', async (t) => {
@@ -98,7 +110,10 @@ describe('policy, revocation and trust changes take effect at once', () => {
     t.after(() => c.cleanup());
     const { name } = await importNew(c);
     const removed = await c.admin('trust.remove', { fingerprint: TRUSTED_FP.slice(0, 16) });
-    assert.deepEqual(removed.affected.map((b) => b.name), [name]);
+    assert.deepEqual(
+      removed.affected.map((b) => b.name),
+      [name],
+    );
     const s = await statusOf(c, name);
     assert.equal(s['1.0.0/look']?.enabled, false);
     assert.match(s['1.0.0/look'].reason, /removed from the trust roots/);
@@ -136,8 +151,14 @@ describe('policy, revocation and trust changes take effect at once', () => {
     t.after(() => c.engine.remove(container, { force: true }).catch(() => undefined));
 
     const pruned = await c.op('bundles.prune');
-    assert.deepEqual(pruned.removed.map((r) => `${r.name}@${r.version} ${r.why}`), [`${name}@1.0.0 superseded by 1.1.0`]);
-    assert.deepEqual(pruned.kept.map((k) => `${k.name}@${k.version} ${k.why}`), [`${other.name}@1.0.0 its image is used by a container`]);
+    assert.deepEqual(
+      pruned.removed.map((r) => `${r.name}@${r.version} ${r.why}`),
+      [`${name}@1.0.0 superseded by 1.1.0`],
+    );
+    assert.deepEqual(
+      pruned.kept.map((k) => `${k.name}@${k.version} ${k.why}`),
+      [`${other.name}@1.0.0 its image is used by a container`],
+    );
     assert.equal(await c.engine.inspectImage(v1.built.image.configDigest), null, 'the superseded image left the engine');
     assert.equal((await c.engine.inspectImage(v2.built.image.configDigest))?.id, v2.built.image.configDigest, 'the newest stays');
     assert.equal((await c.engine.inspectImage(other.built.image.configDigest))?.id, other.built.image.configDigest, 'the one in use stays');

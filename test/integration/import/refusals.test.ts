@@ -41,14 +41,24 @@ before(async () => {
 after(() => closeWorkspace(registry, work));
 
 /** A signed image in its own OCI layout; returns the source and ref. */
-async function signedLayout(built: { name: string; version: string; image: BuiltImage }): Promise<{ source: string; ref: string; dir: string }> {
+async function signedLayout(built: {
+  name: string;
+  version: string;
+  image: BuiltImage;
+}): Promise<{ source: string; ref: string; dir: string }> {
   const repo = `tests/${built.name}`;
   const dir = join(work, unique('layout'));
   await writeOciLayout(dir, layoutEntries(await signed(repo, built)));
   return { source: `oci:${dir}`, ref: `${repo}:${built.version}`, dir };
 }
 
-async function expectRefused(c: ImportCore, built: { name: string; image: BuiltImage }, input: Record<string, unknown>, code: string, pattern: RegExp): Promise<string> {
+async function expectRefused(
+  c: ImportCore,
+  built: { name: string; image: BuiltImage },
+  input: Record<string, unknown>,
+  code: string,
+  pattern: RegExp,
+): Promise<string> {
   c.loaded.push(built.image.configDigest);
   const message = await refused(c.op('bundles.import', input), code, pattern);
   await assertNothingLeft(c, built.image, built.name, code);
@@ -80,7 +90,13 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     await push(registry, repo, built.image, '1.0.0');
     const sig = classicArtifact(built.image.manifestDigest, UNTRUSTED_KEY);
     await push(registry, repo, sig.artifact, sig.tag);
-    await expectRefused(c, built, { source: registry.url, ref: `${repo}:1.0.0` }, 'VERIFY_FAILED', /verifies with none of the 1 trusted key/);
+    await expectRefused(
+      c,
+      built,
+      { source: registry.url, ref: `${repo}:1.0.0` },
+      'VERIFY_FAILED',
+      /verifies with none of the 1 trusted key/,
+    );
   });
 
   test('a valid signature for another digest (a moved tag, a copied signature)', async (t) => {
@@ -128,11 +144,18 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     const second = await bundleImage({ name, files: [{ path: '/codebundle/extra.txt', content: 'different content, same name@version' }] });
     const b = await signedLayout(second);
     c.loaded.push(second.image.configDigest);
-    await refused(c.op('bundles.import', { source: b.source, ref: b.ref }), 'CONFLICT', new RegExp(`${name}@1.0.0 is already in the catalog as ${first.image.manifestDigest}`));
+    await refused(
+      c.op('bundles.import', { source: b.source, ref: b.ref }),
+      'CONFLICT',
+      new RegExp(`${name}@1.0.0 is already in the catalog as ${first.image.manifestDigest}`),
+    );
     assert.equal(await c.engine.inspectImage(second.image.configDigest), null, 'the second image is not loaded');
     assert.equal((await c.engine.inspectImage(first.image.configDigest))?.id, first.image.configDigest, 'the first stays');
     const bundles = (await c.op('bundles.list')).bundles.filter((x) => x.name === name);
-    assert.deepEqual(bundles.map((x) => x.digest), [first.image.manifestDigest]);
+    assert.deepEqual(
+      bundles.map((x) => x.digest),
+      [first.image.manifestDigest],
+    );
   });
 
   /** A docker-save-looking archive with one hostile entry. */
@@ -140,7 +163,11 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     const parts: Buffer[] = [];
     for (const e of [{ name: 'manifest.json', typeflag: '0', data: Buffer.from('[]') }, entry]) {
       const data = e.data ?? Buffer.alloc(0);
-      parts.push(encodeHeader({ name: e.name, mode: 0o644, size: data.length, mtime: 0, typeflag: e.typeflag, linkname: e.linkname }), data, Buffer.alloc(padding(data.length)));
+      parts.push(
+        encodeHeader({ name: e.name, mode: 0o644, size: data.length, mtime: 0, typeflag: e.typeflag, linkname: e.linkname }),
+        data,
+        Buffer.alloc(padding(data.length)),
+      );
     }
     parts.push(Buffer.alloc(1024));
     const file = join(work, `${unique('hostile')}.tar`);
@@ -186,7 +213,13 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     const name = unique();
     const built = await bundleImage({ name, yaml: `${codebundleYaml(name)}\n# ${'x'.repeat(70 * 1024)}\n` });
     const { source, ref } = await signedLayout(built);
-    await expectRefused(c, built, { source, ref }, 'INVALID_INPUT', /codebundle\.yaml is invalid: the file is \d+ bytes, more than the 65536 allowed/);
+    await expectRefused(
+      c,
+      built,
+      { source, ref },
+      'INVALID_INPUT',
+      /codebundle\.yaml is invalid: the file is \d+ bytes, more than the 65536 allowed/,
+    );
   });
 
   test('a codebundle.yaml failing the schema: the error names the field', async (t) => {
@@ -208,7 +241,13 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     await expectRefused(c, unlabelled, { source: a.source, ref: a.ref }, 'INVALID_INPUT', /has no "io\.airgap-runner\.codebundle" label/);
     const misplaced = await bundleImage({ label: '/elsewhere/codebundle.yaml' });
     const b = await signedLayout(misplaced);
-    await expectRefused(c, misplaced, { source: b.source, ref: b.ref }, 'VERIFY_FAILED', /no codebundle\.yaml at \/elsewhere\/codebundle\.yaml/);
+    await expectRefused(
+      c,
+      misplaced,
+      { source: b.source, ref: b.ref },
+      'VERIFY_FAILED',
+      /no codebundle\.yaml at \/elsewhere\/codebundle\.yaml/,
+    );
   });
 
   test('an image built for another architecture than the engine', async (t) => {
@@ -240,7 +279,11 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     const built = await bundleImage();
     const { source, ref } = await signedLayout(built);
     c.loaded.push(built.image.configDigest);
-    await refused(c.op('bundles.import', { source, ref }), 'VERIFY_FAILED', /reports the loaded image as sha256:0{64}, but its signed config digest is/);
+    await refused(
+      c.op('bundles.import', { source, ref }),
+      'VERIFY_FAILED',
+      /reports the loaded image as sha256:0{64}, but its signed config digest is/,
+    );
     assert.equal(loaded, true, 'the engine did load it');
     loaded = false;
     await assertNothingLeft(c, built.image, built.name, 'VERIFY_FAILED');
@@ -254,7 +297,11 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     t.after(() => c.cleanup());
     const built = await bundleImage();
     const { source, ref } = await signedLayout(built);
-    await refused(c.op('bundles.import', { source, ref }), 'ENGINE_UNAVAILABLE', /No container engine answers at unix:\/\/.*no\.sock.*start Docker or Podman/);
+    await refused(
+      c.op('bundles.import', { source, ref }),
+      'ENGINE_UNAVAILABLE',
+      /No container engine answers at unix:\/\/.*no\.sock.*start Docker or Podman/,
+    );
   });
 
   test('a docker save archive whose layer is not what its config says: the engine refuses the load', async (t) => {
@@ -263,10 +310,23 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     t.after(() => c.cleanup());
     const built = await bundleImage();
     await c.admin('settings.set', { key: 'bundles.signaturesOptional', value: true });
-    const other = await bundleImage({ name: built.name, files: [{ path: '/codebundle/other.txt', content: 'not the layer the config was made for' }] });
+    const other = await bundleImage({
+      name: built.name,
+      files: [{ path: '/codebundle/other.txt', content: 'not the layer the config was made for' }],
+    });
     // The config of one image with the layers of another: digests all match, diff_ids do not.
     const file = join(work, `${unique('mixed')}.tar`);
-    await writeDockerSaveTar(file, { configBytes: built.image.configBytes, layers: other.image.layers.map((l) => ({ digest: l.digest, size: l.size, buffer: l.buffer! })), repoTags: ['tests/mixed:1.0.0'] });
-    await expectRefused(c, built, { source: `archive:${file}`, ref: 'tests/mixed:1.0.0' }, 'VERIFY_FAILED', /engine refused to load the image/);
+    await writeDockerSaveTar(file, {
+      configBytes: built.image.configBytes,
+      layers: other.image.layers.map((l) => ({ digest: l.digest, size: l.size, buffer: l.buffer! })),
+      repoTags: ['tests/mixed:1.0.0'],
+    });
+    await expectRefused(
+      c,
+      built,
+      { source: `archive:${file}`, ref: 'tests/mixed:1.0.0' },
+      'VERIFY_FAILED',
+      /engine refused to load the image/,
+    );
   });
 });

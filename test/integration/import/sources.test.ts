@@ -18,7 +18,21 @@ import { artifactFromManifest, MediaType, writeDockerSaveTar, writeOciLayout } f
 import { layoutEntries, pushSigned } from '../../../samples/tools/build-mirror';
 import { signDetached } from '../../../samples/tools/sign';
 import type { TestRegistry } from '../mirror/registry-fixture';
-import { bundleImage, classicArtifact, importCore, KEYS, push, signed, testEngine, TRUSTED_FP, TRUSTED_KEY, unique, type ImportCore, openWorkspace, closeWorkspace } from './fixture';
+import {
+  bundleImage,
+  classicArtifact,
+  importCore,
+  KEYS,
+  push,
+  signed,
+  testEngine,
+  TRUSTED_FP,
+  TRUSTED_KEY,
+  unique,
+  type ImportCore,
+  openWorkspace,
+  closeWorkspace,
+} from './fixture';
 
 let work: string;
 let registry: TestRegistry | undefined;
@@ -31,7 +45,11 @@ before(async () => {
 after(() => closeWorkspace(registry, work));
 
 function checkImported(out: Awaited<ReturnType<ImportCore['op']>>, name: string, format: string): void {
-  const result = out as { outcome: string; bundle: { name: string; state: string; signature: { format: string; signerFingerprint: string | null } }; tasks: Array<{ id: string; enabled: boolean; reason: string }> };
+  const result = out as {
+    outcome: string;
+    bundle: { name: string; state: string; signature: { format: string; signerFingerprint: string | null } };
+    tasks: Array<{ id: string; enabled: boolean; reason: string }>;
+  };
   assert.equal(result.outcome, 'imported');
   assert.equal(result.bundle.name, name);
   assert.equal(result.bundle.state, 'active');
@@ -63,12 +81,17 @@ describe('import from each source into the real engine', () => {
     assert.equal(out.source.insecure, true, 'plain HTTP on loopback is recorded as insecure');
     const image = await c.engine.inspectImage(built.image.configDigest);
     assert.equal(image?.id, built.image.configDigest, 'loaded, image id = config digest');
-    assert.ok(image?.repoTags.some((tag) => tag.startsWith(`airgap-runner/${built.name}:1.0.0-`)), 'tagged, so image prune keeps it');
+    assert.ok(
+      image?.repoTags.some((tag) => tag.startsWith(`airgap-runner/${built.name}:1.0.0-`)),
+      'tagged, so image prune keeps it',
+    );
 
     const again = await c.op('bundles.import', { source: registry.url, ref: `${repo}@${built.image.manifestDigest}` });
     assert.equal(again.outcome, 'already-imported');
     assert.equal((await c.op('bundles.list')).bundles.filter((b) => b.name === built.name).length, 1);
-    const events = c.env.core.store.db.prepare("SELECT outcome, details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq").all() as Array<{ outcome: string; details: string }>;
+    const events = c.env.core.store.db
+      .prepare("SELECT outcome, details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq")
+      .all() as Array<{ outcome: string; details: string }>;
     assert.deepEqual(
       events.map((e) => [e.outcome, (JSON.parse(e.details) as { outcome: string }).outcome]),
       [
@@ -131,7 +154,11 @@ describe('import from each source into the real engine', () => {
     c.loaded.push(built.image.configDigest);
     const repo = `tests/${built.name}`;
     const file = join(work, `${built.name}.tar`);
-    await writeDockerSaveTar(file, { configBytes: built.image.configBytes, layers: built.image.layers.map((l) => ({ digest: l.digest, size: l.size, buffer: l.buffer! })), repoTags: [`${repo}:1.0.0`] });
+    await writeDockerSaveTar(file, {
+      configBytes: built.image.configBytes,
+      layers: built.image.layers.map((l) => ({ digest: l.digest, size: l.size, buffer: l.buffer! })),
+      repoTags: [`${repo}:1.0.0`],
+    });
     // The digest the import computes from the archive is what the site signs (mirror list shows it).
     const listed = await c.op('mirror.list', { source: `archive:${file}`, repository: repo });
     const digest = listed.repositories[0]!.tags[0]!.digest!;
@@ -139,7 +166,9 @@ describe('import from each source into the real engine', () => {
     assert.equal((await probe.resolve(repo, '1.0.0')).digest, digest);
     await probe.close();
 
-    const unsigned = await c.op('bundles.import', { source: `archive:${file}`, ref: `${repo}:1.0.0` }).catch((e: { code: string; message: string }) => e);
+    const unsigned = await c
+      .op('bundles.import', { source: `archive:${file}`, ref: `${repo}:1.0.0` })
+      .catch((e: { code: string; message: string }) => e);
     assert.equal((unsigned as { code: string }).code, 'VERIFY_FAILED');
     assert.match((unsigned as { message: string }).message, /docker save archive, which carries no signature/);
 
@@ -165,12 +194,22 @@ describe('import from each source into the real engine', () => {
     c.loaded.push(built.image.configDigest);
     const repo = `tests/${built.name}`;
     const file = join(work, `${built.name}-unsigned.tar`);
-    await writeDockerSaveTar(file, { configBytes: built.image.configBytes, layers: built.image.layers.map((l) => ({ digest: l.digest, size: l.size, buffer: l.buffer! })), repoTags: [`${repo}:1.0.0`] });
+    await writeDockerSaveTar(file, {
+      configBytes: built.image.configBytes,
+      layers: built.image.layers.map((l) => ({ digest: l.digest, size: l.size, buffer: l.buffer! })),
+      repoTags: [`${repo}:1.0.0`],
+    });
     await c.admin('settings.set', { key: 'bundles.signaturesOptional', value: true });
     const out = await c.op('bundles.import', { source: `archive:${file}`, ref: `${repo}:1.0.0` });
     checkImported(out, built.name, 'none');
     assert.equal(out.signature.signaturesOptionalUsed, true);
-    const details = JSON.parse((c.env.core.store.db.prepare("SELECT details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq DESC LIMIT 1").get() as { details: string }).details) as Record<string, unknown>;
+    const details = JSON.parse(
+      (
+        c.env.core.store.db.prepare("SELECT details FROM audit_events WHERE action = 'bundles.import' ORDER BY seq DESC LIMIT 1").get() as {
+          details: string;
+        }
+      ).details,
+    ) as Record<string, unknown>;
     assert.equal(details.signaturesOptionalUsed, true);
     assert.match(String(details.signatureNote), /signatures optional/);
     // Required again: the unsigned bundle's tasks are disabled at once.
@@ -194,8 +233,18 @@ describe('import from each source into the real engine', () => {
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,
       manifests: [
-        { mediaType: arm.image.mediaType, digest: arm.image.manifestDigest, size: arm.image.manifestBytes.length, platform: { os: 'linux', architecture: 'arm64' } },
-        { mediaType: amd.image.mediaType, digest: amd.image.manifestDigest, size: amd.image.manifestBytes.length, platform: { os: 'linux', architecture: 'amd64' } },
+        {
+          mediaType: arm.image.mediaType,
+          digest: arm.image.manifestDigest,
+          size: arm.image.manifestBytes.length,
+          platform: { os: 'linux', architecture: 'arm64' },
+        },
+        {
+          mediaType: amd.image.mediaType,
+          digest: amd.image.manifestDigest,
+          size: amd.image.manifestBytes.length,
+          platform: { os: 'linux', architecture: 'amd64' },
+        },
       ],
     });
     await push(registry, repo, index, '1.0.0');
@@ -251,7 +300,11 @@ describe('import from each source into the real engine', () => {
     const importer = new BundleImporter({ engine, stagingRoot: staging, workstationId: 'race-test', actor: 'user:op' });
     const out = await importer.import({ source: `oci:${dir}`, ref: `${repo}:1.0.0` }, catalog);
     assert.equal(out.outcome, 'already-imported');
-    assert.equal((await engine.inspectImage(built.image.configDigest))?.id, built.image.configDigest, 'the image the winner recorded stays');
+    assert.equal(
+      (await engine.inspectImage(built.image.configDigest))?.id,
+      built.image.configDigest,
+      'the image the winner recorded stays',
+    );
     assert.deepEqual(readdirSync(staging), [], 'staging is empty');
   });
 });

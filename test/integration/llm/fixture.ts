@@ -86,7 +86,13 @@ export function seedRun(core: Core, id = FIXTURE_RUN_ID): string {
         observedAt: NOW,
       },
     ],
-    report: [{ obj: `Checked ${SEEDED.find((s) => s.rule === 'aws-arn')!.value} and ${SEEDED.find((s) => s.rule === 'gcp-resource-name')!.value}`, fmt: 'p', taskName: 'check-fleet' }],
+    report: [
+      {
+        obj: `Checked ${SEEDED.find((s) => s.rule === 'aws-arn')!.value} and ${SEEDED.find((s) => s.rule === 'gcp-resource-name')!.value}`,
+        fmt: 'p',
+        taskName: 'check-fleet',
+      },
+    ],
   });
   const lines = seededLog()
     .trimEnd()

@@ -29,7 +29,11 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(clean)) if (k.startsWith('AIRGAP_RUNNER_')) delete clean[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -40,7 +44,9 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
 type Env = Awaited<ReturnType<typeof initialisedCore>>;
 
 function lastEvent(core: Core, action: string): { outcome: string; target: string | null; details: string } {
-  return core.store.db.prepare('SELECT outcome, target, details FROM audit_events WHERE action = ? ORDER BY seq DESC LIMIT 1').get(action) as {
+  return core.store.db
+    .prepare('SELECT outcome, target, details FROM audit_events WHERE action = ? ORDER BY seq DESC LIMIT 1')
+    .get(action) as {
     outcome: string;
     target: string | null;
     details: string;
@@ -68,7 +74,11 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
     admin = as(env.core, env.admin);
     operator = as(env.core, (await addUser(env.core, env.admin, 'op', ['operator'], operatorPassword)).session);
     viewer = as(env.core, (await addUser(env.core, env.admin, 'vi', ['viewer'])).session);
-    for (const [name, value] of [['kubeconfig', VAULT_VALUES[0]!], ['kubeconfig-2', VAULT_VALUES[1]!], ['llm-key', API_KEY]] as const) {
+    for (const [name, value] of [
+      ['kubeconfig', VAULT_VALUES[0]!],
+      ['kubeconfig-2', VAULT_VALUES[1]!],
+      ['llm-key', API_KEY],
+    ] as const) {
       await operator('vault.add', { name, value: Buffer.from(value).toString('base64') });
     }
     await admin('settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
@@ -214,7 +224,10 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
     const [promptPart, answerPart] = out.stdout.split('--- answer (pseudonyms mapped back on this workstation) ---');
     assert.ok(promptPart!.includes(sent.split('\n')[0]!));
     assert.deepEqual(leaks(promptPart!), []);
-    assert.ok(SEEDED.some((s) => answerPart!.includes(s.value)), answerPart);
+    assert.ok(
+      SEEDED.some((s) => answerPart!.includes(s.value)),
+      answerPart,
+    );
     assert.deepEqual(leaks(sent), []);
 
     const listed = await cli(['runs', 'summaries', runId], base);
@@ -222,7 +235,11 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
     assert.match(listed.stdout, /ok/);
     assert.match(listed.stdout, /error/);
 
-    const asAdmin = await cli(['runs', 'summarise', runId], { ...base, AIRGAP_RUNNER_USER: 'admin', AIRGAP_RUNNER_PASSWORD: ADMIN_PASSWORD });
+    const asAdmin = await cli(['runs', 'summarise', runId], {
+      ...base,
+      AIRGAP_RUNNER_USER: 'admin',
+      AIRGAP_RUNNER_PASSWORD: ADMIN_PASSWORD,
+    });
     assert.equal(asAdmin.code, 0, `admins may summarise too: ${asAdmin.stderr}`);
     const noSuchRun = await cli(['runs', 'summarise', 'r-aaaaaaaaaa'], base);
     assert.equal(errorLine(noSuchRun)?.code, 'NOT_FOUND');

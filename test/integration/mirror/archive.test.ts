@@ -13,11 +13,27 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ApiError } from '../../../src/kernel';
 import { ArchiveSource, openMirrorSource } from '../../../src/mirror';
-import { artifactFromImage, buildImage, digestHex, imageBlobs, imageManifestSchema, MediaType, sha256Digest, tarStream, TarError, writeDockerSaveTar, writeOciLayout, type BuiltImage } from '../../../src/oci';
+import {
+  artifactFromImage,
+  buildImage,
+  digestHex,
+  imageBlobs,
+  imageManifestSchema,
+  MediaType,
+  sha256Digest,
+  tarStream,
+  TarError,
+  writeDockerSaveTar,
+  writeOciLayout,
+  type BuiltImage,
+} from '../../../src/oci';
 import { encodeHeader, padding } from '../../../src/oci/tar/header';
 import { referrerFor } from './artifacts';
 
-const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
+const failed =
+  (code: string, pattern?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 
 let work: string;
 let staging: string;
@@ -43,7 +59,11 @@ function assertStagingEmpty(): void {
 describe('archive source', () => {
   test('docker-save archive: listed, synthetic manifest, blobs verified, staging removed on close', async () => {
     const file = join(work, 'saved.tar');
-    const { imageId } = await writeDockerSaveTar(file, { configBytes: image.configBytes, layers: imageBlobs(image).slice(1), repoTags: ['samples/arch:1.0.0'] });
+    const { imageId } = await writeDockerSaveTar(file, {
+      configBytes: image.configBytes,
+      layers: imageBlobs(image).slice(1),
+      repoTags: ['samples/arch:1.0.0'],
+    });
     assert.equal(imageId, image.configDigest);
     // GNU tar sees the layout docker load expects.
     const listing = execFileSync('tar', ['-tf', file]).toString().trim().split('\n');
@@ -57,7 +77,10 @@ describe('archive source', () => {
     assert.equal(resolved.synthetic, true);
     const manifest = imageManifestSchema.parse(JSON.parse(resolved.bytes.toString('utf8')));
     assert.equal(manifest.config.digest, image.configDigest);
-    assert.deepEqual(manifest.layers.map((l) => [l.digest, l.mediaType]), image.layers.map((l) => [l.digest, MediaType.dockerLayerGzip]));
+    assert.deepEqual(
+      manifest.layers.map((l) => [l.digest, l.mediaType]),
+      image.layers.map((l) => [l.digest, MediaType.dockerLayerGzip]),
+    );
     assert.equal((await source.getManifest('samples/arch', resolved.digest)).digest, resolved.digest);
     for (const blob of [manifest.config, ...manifest.layers]) {
       const dest = join(work, `docker-${digestHex(blob.digest)}`);
@@ -79,7 +102,12 @@ describe('archive source', () => {
       if (variant.includes('GNU')) execFileSync('tar', ['-cf', file, '-C', dir, '.']);
       else {
         const names = ['oci-layout', 'index.json', ...readdirSync(join(dir, 'blobs', 'sha256')).map((n) => `blobs/sha256/${n}`)];
-        const entries = names.map((name) => ({ type: 'file' as const, path: name, size: readFileSync(join(dir, name)).length, body: { path: join(dir, name) } }));
+        const entries = names.map((name) => ({
+          type: 'file' as const,
+          path: name,
+          size: readFileSync(join(dir, name)).length,
+          body: { path: join(dir, name) },
+        }));
         const out = createWriteStream(file);
         if (variant.includes('gz')) await pipeline(Readable.from(tarStream(entries)), createGzip(), out);
         else await pipeline(Readable.from(tarStream(entries)), out);
@@ -97,7 +125,10 @@ describe('archive source', () => {
       assert.ok(layer);
       await source.fetchBlobTo('samples/arch', layer.digest, layer.size, join(work, `l-${variant.replace(/\W+/g, '-')}`));
       const referrers = await source.listReferrers('samples/arch', image.manifestDigest);
-      assert.deepEqual(referrers.manifests.map((m) => m.digest), [referrer.manifestDigest]);
+      assert.deepEqual(
+        referrers.manifests.map((m) => m.digest),
+        [referrer.manifestDigest],
+      );
     });
   }
 
@@ -107,7 +138,11 @@ describe('archive source', () => {
     const parts: Buffer[] = [];
     for (const e of [{ name: 'manifest.json', typeflag: '0', data: manifest }, entry]) {
       const data = e.data ?? Buffer.alloc(0);
-      parts.push(encodeHeader({ name: e.name, mode: 0o644, size: data.length, mtime: 0, typeflag: e.typeflag, linkname: e.linkname }), data, Buffer.alloc(padding(data.length)));
+      parts.push(
+        encodeHeader({ name: e.name, mode: 0o644, size: data.length, mtime: 0, typeflag: e.typeflag, linkname: e.linkname }),
+        data,
+        Buffer.alloc(padding(data.length)),
+      );
     }
     parts.push(Buffer.alloc(1024));
     const file = join(work, `hostile-${Math.random().toString(36).slice(2)}.tar`);
@@ -126,7 +161,10 @@ describe('archive source', () => {
   for (const [label, entry, reason] of cases) {
     test(`an archive with a ${label} is refused and nothing is left behind`, async () => {
       const file = hostile(entry);
-      await assert.rejects(ArchiveSource.open(file, { stagingParent: staging }), (e: unknown) => e instanceof TarError && e.reason === reason && e.code === 'VERIFY_FAILED');
+      await assert.rejects(
+        ArchiveSource.open(file, { stagingParent: staging }),
+        (e: unknown) => e instanceof TarError && e.reason === reason && e.code === 'VERIFY_FAILED',
+      );
       assertStagingEmpty();
       assert.equal(existsSync(join(work, '..', 'evil.sh')), false);
     });
@@ -136,13 +174,19 @@ describe('archive source', () => {
     const file = join(work, 'saved.tar');
     const truncated = join(work, 'truncated.tar');
     writeFileSync(truncated, readFileSync(file).subarray(0, 5000));
-    await assert.rejects(ArchiveSource.open(truncated, { stagingParent: staging }), (e: unknown) => e instanceof TarError && e.reason === 'truncated');
+    await assert.rejects(
+      ArchiveSource.open(truncated, { stagingParent: staging }),
+      (e: unknown) => e instanceof TarError && e.reason === 'truncated',
+    );
     const gz = join(work, 'broken.tar.gz');
     writeFileSync(gz, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(100, 7)]));
     await assert.rejects(ArchiveSource.open(gz, { stagingParent: staging }), failed('VERIFY_FAILED'));
     const empty = join(work, 'empty-ok.tar');
     writeFileSync(empty, Buffer.alloc(1024));
-    await assert.rejects(ArchiveSource.open(empty, { stagingParent: staging }), failed('VERIFY_FAILED', /neither a docker save archive nor an OCI-layout tarball/));
+    await assert.rejects(
+      ArchiveSource.open(empty, { stagingParent: staging }),
+      failed('VERIFY_FAILED', /neither a docker save archive nor an OCI-layout tarball/),
+    );
     await assert.rejects(ArchiveSource.open(join(work, 'absent.tar'), { stagingParent: staging }), failed('NOT_FOUND'));
     assertStagingEmpty();
   });

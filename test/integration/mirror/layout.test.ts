@@ -10,10 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../src/kernel';
 import { OciLayoutSource, openMirrorSource } from '../../../src/mirror';
-import { artifactFromImage, buildImage, digestHex, MediaType, sha256Digest, writeOciLayout, type BuiltImage, type OciArtifact } from '../../../src/oci';
+import {
+  artifactFromImage,
+  buildImage,
+  digestHex,
+  MediaType,
+  sha256Digest,
+  writeOciLayout,
+  type BuiltImage,
+  type OciArtifact,
+} from '../../../src/oci';
 import { referrerFor } from './artifacts';
 
-const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
+const failed =
+  (code: string, pattern?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 
 let work: string;
 let layout: string;
@@ -31,10 +43,7 @@ before(async () => {
   });
   other = await buildImage({ files: [{ path: '/b', content: 'b' }], config: {} });
   referrer = referrerFor(image);
-  await writeOciLayout(layout, [
-    { artifact: artifactFromImage(image), refs: ['samples/a:1.0.0'] },
-    { artifact: referrer },
-  ]);
+  await writeOciLayout(layout, [{ artifact: artifactFromImage(image), refs: ['samples/a:1.0.0'] }, { artifact: referrer }]);
   // A second write adds to the layout (a bare tag goes to the repository "default").
   await writeOciLayout(layout, [{ artifact: artifactFromImage(other), refs: ['latest', 'samples/b:2'] }]);
 });
@@ -62,12 +71,18 @@ describe('OCI layout source', () => {
     }
     const layer = image.layers[1];
     assert.ok(layer);
-    await assert.rejects(source.fetchBlobTo('samples/a', layer.digest, layer.size + 1, join(work, 'x')), failed('VERIFY_FAILED', /declares/));
+    await assert.rejects(
+      source.fetchBlobTo('samples/a', layer.digest, layer.size + 1, join(work, 'x')),
+      failed('VERIFY_FAILED', /declares/),
+    );
     assert.equal(existsSync(join(work, 'x')), false);
 
     const referrers = await source.listReferrers('samples/a', image.manifestDigest, MediaType.sigstoreBundle);
     assert.equal(referrers.via, 'layout');
-    assert.deepEqual(referrers.manifests.map((m) => [m.digest, m.artifactType]), [[referrer.manifestDigest, MediaType.sigstoreBundle]]);
+    assert.deepEqual(
+      referrers.manifests.map((m) => [m.digest, m.artifactType]),
+      [[referrer.manifestDigest, MediaType.sigstoreBundle]],
+    );
     assert.deepEqual((await source.listReferrers('samples/b', other.manifestDigest)).manifests, []);
   });
 
@@ -91,7 +106,10 @@ describe('OCI layout source', () => {
     symlinkSync(`${manifestPath}.real`, manifestPath);
     const source = await OciLayoutSource.open(copy);
     t.after(() => source.close());
-    await assert.rejects(source.fetchBlobTo('samples/a', layer.digest, layer.size, join(work, 'leak')), failed('VERIFY_FAILED', /symbolic link/));
+    await assert.rejects(
+      source.fetchBlobTo('samples/a', layer.digest, layer.size, join(work, 'leak')),
+      failed('VERIFY_FAILED', /symbolic link/),
+    );
     await assert.rejects(source.resolve('samples/a', '1.0.0'), failed('VERIFY_FAILED', /symbolic link/));
     assert.equal(existsSync(join(work, 'leak')), false);
   });
@@ -118,7 +136,10 @@ describe('OCI layout source', () => {
     writeFileSync(path, bytes);
     const source = await OciLayoutSource.open(copy);
     t.after(() => source.close());
-    await assert.rejects(source.fetchBlobTo('samples/a', layer.digest, layer.size, join(work, 'bad')), failed('VERIFY_FAILED', /does not match its digest/));
+    await assert.rejects(
+      source.fetchBlobTo('samples/a', layer.digest, layer.size, join(work, 'bad')),
+      failed('VERIFY_FAILED', /does not match its digest/),
+    );
     const manifestPath = join(copy, 'blobs', 'sha256', digestHex(image.manifestDigest));
     writeFileSync(manifestPath, Buffer.concat([readFileSync(manifestPath), Buffer.alloc(100, 0x20)]));
     await assert.rejects(source.resolve('samples/a', '1.0.0'), failed('VERIFY_FAILED', /does not match/));

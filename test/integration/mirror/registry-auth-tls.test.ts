@@ -16,7 +16,10 @@ import { buildImage, pushToRegistry } from '../../../src/oci';
 import { bcryptHtpasswd, registryMissing, startRegistry, type TestRegistry } from './registry-fixture';
 import { startTokenServer, type TokenServer } from './token-server';
 
-const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
+const failed =
+  (code: string, pattern?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 const PASSWORD = 'correct horse 42';
 
 describe('basic auth (htpasswd registry)', () => {
@@ -48,7 +51,10 @@ describe('basic auth (htpasswd registry)', () => {
 
     const wrong = await RegistrySource.open(reg.url, { credentials: { username: 'reader', password: 'not-the-password' } });
     t.after(() => wrong.close());
-    await assert.rejects(wrong.resolve('secure/app', 'v1'), (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('not-the-password'));
+    await assert.rejects(
+      wrong.resolve('secure/app', 'v1'),
+      (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('not-the-password'),
+    );
 
     const right = await RegistrySource.open(reg.url, { credentials: { username: 'reader', password: PASSWORD } });
     t.after(() => right.close());
@@ -83,7 +89,23 @@ describe('TLS (registry with a site CA)', () => {
     ssl('req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.pem', '-days', '2', '-subj', '/CN=some other CA');
     ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
     writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-    ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
     const started = await startRegistry({ tls: { certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') } });
     if ('skip' in started) skip = started.skip;
     else registry = started;
@@ -113,7 +135,13 @@ describe('TLS (registry with a site CA)', () => {
   test('a server offering only TLS 1.1 is refused, never downgraded to plain HTTP', async (t) => {
     if (skip) return t.skip(skip);
     const server = createTlsServer(
-      { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+      {
+        key: readFileSync(join(dir, 'server.key')),
+        cert: readFileSync(join(dir, 'server.pem')),
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.1',
+        ciphers: 'DEFAULT@SECLEVEL=0',
+      },
       (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}'),
     );
     server.on('tlsClientError', () => undefined);
@@ -152,7 +180,10 @@ describe('bearer token auth (registry with auth: token)', () => {
     await pushToRegistry(open.baseUrl, 'tokened/app', image, 'v1');
     await open.stop();
     tokens = await startTokenServer(dir, { username: 'reader', password: PASSWORD });
-    const started = await startRegistry({ storageDir, token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile } });
+    const started = await startRegistry({
+      storageDir,
+      token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile },
+    });
     if ('skip' in started) skip = started.skip;
     else registry = started;
   });
@@ -171,7 +202,9 @@ describe('bearer token auth (registry with auth: token)', () => {
     assert.equal((await source.resolve('tokened/app', 'v1')).digest, digest);
     assert.deepEqual(await source.listTags('tokened/app'), ['v1']);
     assert.deepEqual(await source.listRepositories(), ['tokened/app']);
-    assert.ok(server.requests.some((r) => r.includes('scope=repository%3Atokened%2Fapp%3Apull') && r.includes(`service=${server.service}`)));
+    assert.ok(
+      server.requests.some((r) => r.includes('scope=repository%3Atokened%2Fapp%3Apull') && r.includes(`service=${server.service}`)),
+    );
     assert.ok(server.requests.some((r) => r.includes('scope=registry%3Acatalog%3A*')));
     const before = server.requests.length;
     await source.resolve('tokened/app', digest);
@@ -179,7 +212,10 @@ describe('bearer token auth (registry with auth: token)', () => {
 
     const wrong = await RegistrySource.open(reg.url, { credentials: { username: 'reader', password: 'nope-nope' } });
     t.after(() => wrong.close());
-    await assert.rejects(wrong.resolve('tokened/app', 'v1'), (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('nope-nope'));
+    await assert.rejects(
+      wrong.resolve('tokened/app', 'v1'),
+      (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('nope-nope'),
+    );
     const anonymous = await RegistrySource.open(reg.url);
     t.after(() => anonymous.close());
     await assert.rejects(anonymous.resolve('tokened/app', 'v1'), failed('UNAUTHENTICATED'));

@@ -125,7 +125,14 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
     writeFileSync(join(dir, 'htpasswd'), `${config.htpasswd}\n`);
     lines.push('auth:', '  htpasswd:', '    realm: airgap-test', `    path: ${join(dir, 'htpasswd')}`);
   } else if (config.token) {
-    lines.push('auth:', '  token:', `    realm: ${config.token.realm}`, `    service: ${config.token.service}`, `    issuer: ${config.token.issuer}`, `    rootcertbundle: ${config.token.rootCertBundle}`);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${config.token.realm}`,
+      `    service: ${config.token.service}`,
+      `    issuer: ${config.token.issuer}`,
+      `    rootcertbundle: ${config.token.rootCertBundle}`,
+    );
   }
   writeFileSync(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
   const child = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -150,7 +157,14 @@ export async function startRegistry(config: RegistryConfig = {}): Promise<TestRe
     await stop();
     throw error;
   }
-  return { authority: `127.0.0.1:${port}`, url: `registry://127.0.0.1:${port}`, baseUrl, own: true, storageDir: config.storageDir ?? join(dir, 'data'), stop };
+  return {
+    authority: `127.0.0.1:${port}`,
+    url: `registry://127.0.0.1:${port}`,
+    baseUrl,
+    own: true,
+    storageDir: config.storageDir ?? join(dir, 'data'),
+    stop,
+  };
 }
 
 /** A bcrypt htpasswd line (cost 4: fast tests), with whatever tool this machine has; a skip reason when none. */

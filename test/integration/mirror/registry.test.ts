@@ -10,11 +10,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../src/kernel';
 import { RegistrySource, resolvePlatformManifest } from '../../../src/mirror';
-import { artifactFromImage, artifactFromManifest, buildImage, digestHex, MediaType, pushToRegistry, sha256Digest, type BuiltImage } from '../../../src/oci';
+import {
+  artifactFromImage,
+  artifactFromManifest,
+  buildImage,
+  digestHex,
+  MediaType,
+  pushToRegistry,
+  sha256Digest,
+  type BuiltImage,
+} from '../../../src/oci';
 import { startRegistry, type TestRegistry } from './registry-fixture';
 import { referrerFor } from './artifacts';
 
-const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
+const failed =
+  (code: string, pattern?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 
 let registry: TestRegistry | undefined;
 let skip: string | undefined;
@@ -95,7 +107,12 @@ describe('registry source (real docker-registry)', () => {
     for (const layer of image.layers) {
       const dest = join(work, `got-${digestHex(layer.digest)}`);
       let last = 0;
-      await source.fetchBlobTo(repo, layer.digest, layer.size, dest, { onProgress: (received, total) => { last = received; assert.equal(total, layer.size); } });
+      await source.fetchBlobTo(repo, layer.digest, layer.size, dest, {
+        onProgress: (received, total) => {
+          last = received;
+          assert.equal(total, layer.size);
+        },
+      });
       assert.equal(last, layer.size);
       assert.equal(sha256Digest(readFileSync(dest)), layer.digest);
     }
@@ -138,7 +155,10 @@ describe('registry source (real docker-registry)', () => {
     const source = await RegistrySource.open(reg.url);
     t.after(() => source.close());
     const dest = join(work, 'corrupt');
-    await assert.rejects(source.fetchBlobTo(`${repo}-victim`, layer.digest, layer.size, dest), failed('VERIFY_FAILED', /does not match its digest/));
+    await assert.rejects(
+      source.fetchBlobTo(`${repo}-victim`, layer.digest, layer.size, dest),
+      failed('VERIFY_FAILED', /does not match its digest/),
+    );
     assert.equal(existsSync(dest), false);
   });
 
@@ -147,7 +167,12 @@ describe('registry source (real docker-registry)', () => {
     const reg = registry as TestRegistry;
     const referrer = referrerFor(image);
     await pushToRegistry(reg.baseUrl, repo, referrer);
-    const descriptor = { mediaType: referrer.mediaType, digest: referrer.manifestDigest, size: referrer.manifestBytes.length, artifactType: MediaType.sigstoreBundle };
+    const descriptor = {
+      mediaType: referrer.mediaType,
+      digest: referrer.manifestDigest,
+      size: referrer.manifestBytes.length,
+      artifactType: MediaType.sigstoreBundle,
+    };
     const index = artifactFromManifest({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [descriptor] });
     await pushToRegistry(reg.baseUrl, repo, index, `sha256-${digestHex(image.manifestDigest)}`);
 
@@ -156,7 +181,10 @@ describe('registry source (real docker-registry)', () => {
     const found = await source.listReferrers(repo, image.manifestDigest, MediaType.sigstoreBundle);
     assert.ok(['referrers-api', 'fallback-tag'].includes(found.via));
     t.diagnostic(`referrers found via ${found.via}`);
-    assert.deepEqual(found.manifests.map((m) => m.digest), [referrer.manifestDigest]);
+    assert.deepEqual(
+      found.manifests.map((m) => m.digest),
+      [referrer.manifestDigest],
+    );
     assert.deepEqual((await source.listReferrers(repo, image.manifestDigest, 'application/x-other')).manifests, []);
     const none = await source.listReferrers(repo, image.layers[0]?.digest as string);
     assert.deepEqual(none.manifests, []);
@@ -165,12 +193,25 @@ describe('registry source (real docker-registry)', () => {
   test('multi-arch index: the linux/amd64 manifest is selected (or the platform asked for)', async (t) => {
     if (skip) return t.skip(skip);
     const reg = registry as TestRegistry;
-    const arm = await buildImage({ files: [{ path: '/arch', content: 'arm64' }], config: {}, platform: { os: 'linux', architecture: 'arm64' } });
+    const arm = await buildImage({
+      files: [{ path: '/arch', content: 'arm64' }],
+      config: {},
+      platform: { os: 'linux', architecture: 'arm64' },
+    });
     const amd = await buildImage({ files: [{ path: '/arch', content: 'amd64' }], config: {} });
     await pushToRegistry(reg.baseUrl, `${repo}-multi`, arm);
     await pushToRegistry(reg.baseUrl, `${repo}-multi`, amd);
-    const entry = (img: BuiltImage, architecture: string) => ({ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifestBytes.length, platform: { os: 'linux', architecture } });
-    const index = artifactFromManifest({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [entry(arm, 'arm64'), entry(amd, 'amd64')] });
+    const entry = (img: BuiltImage, architecture: string) => ({
+      mediaType: img.mediaType,
+      digest: img.manifestDigest,
+      size: img.manifestBytes.length,
+      platform: { os: 'linux', architecture },
+    });
+    const index = artifactFromManifest({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [entry(arm, 'arm64'), entry(amd, 'amd64')],
+    });
     await pushToRegistry(reg.baseUrl, `${repo}-multi`, index, 'multi');
 
     const source = await open();
@@ -180,20 +221,35 @@ describe('registry source (real docker-registry)', () => {
     const chosen = await resolvePlatformManifest(source, resolved);
     assert.equal(chosen.index?.digest, index.manifestDigest);
     assert.equal(chosen.manifest.digest, amd.manifestDigest);
-    assert.equal((await resolvePlatformManifest(source, resolved, { os: 'linux', architecture: 'arm64' })).manifest.digest, arm.manifestDigest);
-    await assert.rejects(resolvePlatformManifest(source, resolved, { os: 'linux', architecture: 's390x' }), failed('NOT_FOUND', /no image for linux\/s390x/));
+    assert.equal(
+      (await resolvePlatformManifest(source, resolved, { os: 'linux', architecture: 'arm64' })).manifest.digest,
+      arm.manifestDigest,
+    );
+    await assert.rejects(
+      resolvePlatformManifest(source, resolved, { os: 'linux', architecture: 's390x' }),
+      failed('NOT_FOUND', /no image for linux\/s390x/),
+    );
   });
 
   test('skopeo accepts what we pushed (the registry content is standard)', async (t) => {
     if (skip) return t.skip(skip);
     if (spawnSync('skopeo', ['--version']).error) return t.skip('skopeo is not installed');
     const reg = registry as TestRegistry;
-    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.authority}/${repo}:1.0.0`]).toString()) as { Digest: string; Layers: string[]; Labels: Record<string, string> };
+    const inspected = JSON.parse(
+      execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.authority}/${repo}:1.0.0`]).toString(),
+    ) as { Digest: string; Layers: string[]; Labels: Record<string, string> };
     assert.equal(inspected.Digest, image.manifestDigest);
-    assert.deepEqual(inspected.Layers, image.layers.map((l) => l.digest));
+    assert.deepEqual(
+      inspected.Layers,
+      image.layers.map((l) => l.digest),
+    );
     assert.equal(inspected.Labels['io.airgap-runner.codebundle'], '/codebundle/codebundle.yaml');
     // A full copy out of the registry verifies every blob against the manifest.
-    execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.authority}/${repo}:1.0.0`, `oci:${join(work, 'skopeo-copy')}:x`], { stdio: 'ignore' });
+    execFileSync(
+      'skopeo',
+      ['copy', '--src-tls-verify=false', `docker://${reg.authority}/${repo}:1.0.0`, `oci:${join(work, 'skopeo-copy')}:x`],
+      { stdio: 'ignore' },
+    );
     assert.ok(existsSync(join(work, 'skopeo-copy', 'blobs', 'sha256', digestHex(image.layers[1]?.digest as string))));
     assert.ok(artifactFromImage(image).blobs.length === 4);
   });

@@ -48,7 +48,12 @@ async function checkSource(source: MirrorSource, via: string[]): Promise<void> {
     assert.equal(referrers.manifests.length, 1);
     assert.ok(via.includes(referrers.via), referrers.via);
     for (const formats of [['cosign-classic'], ['sigstore-bundle']] as const) {
-      await verifyImageSignature({ source: signatureSourceFor(source, sample.repository), trustedKeys, manifestDigest: resolved.digest, formats });
+      await verifyImageSignature({
+        source: signatureSourceFor(source, sample.repository),
+        trustedKeys,
+        manifestDigest: resolved.digest,
+        formats,
+      });
     }
   }
 }

@@ -22,7 +22,27 @@ export interface TokenServer {
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
 export async function startTokenServer(dir: string, user: { username: string; password: string }): Promise<TokenServer> {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'token.key', '-out', 'token.pem', '-days', '2', '-subj', '/CN=airgap test token signer'], { cwd: dir, stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'token.key',
+      '-out',
+      'token.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=airgap test token signer',
+    ],
+    { cwd: dir, stdio: 'pipe' },
+  );
   const key = createPrivateKey(readFileSync(join(dir, 'token.key')));
   const certDer = Buffer.from(readFileSync(join(dir, 'token.pem'), 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64');
   const service = 'airgap-test-registry';
@@ -45,10 +65,21 @@ export async function startTokenServer(dir: string, user: { username: string; pa
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'ES256', x5c: [certDer.toString('base64')] };
-    const claims = { iss: issuer, sub: user.username, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const claims = {
+      iss: issuer,
+      sub: user.username,
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${input}.${b64url(signature)}`, expires_in: 300 }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: `${input}.${b64url(signature)}`, expires_in: 300 }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();

@@ -30,7 +30,8 @@ async function setup() {
   const opSession = await signIn(env.core, 'op1', op.password);
   await dispatch(env.core, env.admin, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
   await dispatch(env.core, opSession, 'redact.patterns.add', SITE_PATTERN);
-  for (const [i, v] of VAULT_VALUES.entries()) await dispatch(env.core, opSession, 'vault.add', { name: `seeded-${i}`, value: Buffer.from(v).toString('base64') });
+  for (const [i, v] of VAULT_VALUES.entries())
+    await dispatch(env.core, opSession, 'vault.add', { name: `seeded-${i}`, value: Buffer.from(v).toString('base64') });
 
   // The bundle's task marks PATTERN sensitive; the run set it to the seeded sensitive value.
   const bundle = sampleBundle('log-scan', 'c');
@@ -54,9 +55,29 @@ async function setup() {
     timeoutSeconds: 60,
   });
   const lines = seededLog().split('\n').filter(Boolean);
-  records.appendLogs(RUN_ID, lines.map((text, i) => ({ seq: i + 1, time: NOW, stream: 'stdout' as const, text })));
-  const issue = { severity: 2 as const, title: 'peer 192.168.77.201 unreachable', expected: 'reachable', actual: SEEDED.find((s) => s.rule === 'url-password')!.line, reproduceHint: 'ping 192.168.77.201', nextSteps: 'mail jane.doe@customer-mail.org', details: SEEDED.map((s) => s.line).join('\n'), taskName: task.title, observedAt: NOW };
-  records.finish(RUN_ID, { outcome: 'failed', endedAt: NOW, exitCode: 1, issues: [issue], report: [{ obj: seededLog(), fmt: 'pre' as const, taskName: task.title }], warnings: [`customer ${SENSITIVE_VALUES[0]}`] });
+  records.appendLogs(
+    RUN_ID,
+    lines.map((text, i) => ({ seq: i + 1, time: NOW, stream: 'stdout' as const, text })),
+  );
+  const issue = {
+    severity: 2 as const,
+    title: 'peer 192.168.77.201 unreachable',
+    expected: 'reachable',
+    actual: SEEDED.find((s) => s.rule === 'url-password')!.line,
+    reproduceHint: 'ping 192.168.77.201',
+    nextSteps: 'mail jane.doe@customer-mail.org',
+    details: SEEDED.map((s) => s.line).join('\n'),
+    taskName: task.title,
+    observedAt: NOW,
+  };
+  records.finish(RUN_ID, {
+    outcome: 'failed',
+    endedAt: NOW,
+    exitCode: 1,
+    issues: [issue],
+    report: [{ obj: seededLog(), fmt: 'pre' as const, taskName: task.title }],
+    warnings: [`customer ${SENSITIVE_VALUES[0]}`],
+  });
 
   // Audit details with seeded identifiers (settings changes are recorded with their value).
   for (const s of SEEDED.filter((x) => !x.rule.startsWith('vault') && x.rule !== 'private-key' && x.line.length <= 200)) {
@@ -105,13 +126,22 @@ test('runs export (CLI and API), redact preview (CLI) and audit export --redact 
 
   // 3. The reverse map (local only) restores the originals.
   const restored = unmapPseudonyms(env.core, doc1.log);
-  for (const value of ['db-seeded-01.corp.example.com', '192.168.77.201', 'fd12:3456:789a::77', 'jane.doe@customer-mail.org', 'TCK-775533', 'arn:aws:iam::210987654321:role/SeededAdmin']) {
+  for (const value of [
+    'db-seeded-01.corp.example.com',
+    '192.168.77.201',
+    'fd12:3456:789a::77',
+    'jane.doe@customer-mail.org',
+    'TCK-775533',
+    'arn:aws:iam::210987654321:role/SeededAdmin',
+  ]) {
     assert.ok(restored.includes(value), `restored ${value}`);
   }
 
   // 4. The audit event of the export says what was applied, never the content.
   const events = await dispatch(env.core, env.admin, 'audit.list', { action: 'runs.export' });
-  const shas = events.events.filter((e) => e.action === 'runs.export' && e.outcome === 'success').map((e) => (e.details as { sha256: string }).sha256);
+  const shas = events.events
+    .filter((e) => e.action === 'runs.export' && e.outcome === 'success')
+    .map((e) => (e.details as { sha256: string }).sha256);
   assert.ok(shas.includes(out1.sha256), 'the CLI export is recorded with its SHA-256');
   assert.deepEqual(leaks(JSON.stringify(events)), []);
 
@@ -120,7 +150,9 @@ test('runs export (CLI and API), redact preview (CLI) and audit export --redact 
   assert.equal(pv.code, 0, pv.stderr);
   const preview = JSON.parse(pv.stdout);
   assert.deepEqual(leaks(preview.sections.map((s: { text: string }) => s.text).join('\n')), []);
-  const vaultHits = preview.sections.flatMap((s: { replacements: Array<{ rule: string; original: string }> }) => s.replacements.filter((r) => r.rule === 'vault'));
+  const vaultHits = preview.sections.flatMap((s: { replacements: Array<{ rule: string; original: string }> }) =>
+    s.replacements.filter((r) => r.rule === 'vault'),
+  );
   assert.ok(vaultHits.length > 0 && vaultHits.every((r: { original: string }) => r.original === ''));
   const log = preview.sections.find((s: { label: string }) => s.label === 'log');
   assert.equal(log.text, doc1.log, 'the preview shows exactly the exported log');
@@ -153,7 +185,10 @@ test('site patterns: a slow or invalid expression is refused with what to change
   const viewer = await addUser(env.core, env.admin, 'view1', ['viewer']);
   const nested = await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: '(a+)+$' }), 'INVALID_INPUT');
   assert.match(nested, /exponential time/);
-  assert.match(await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: '([a-z' }), 'INVALID_INPUT'), /not a valid regular expression/);
+  assert.match(
+    await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: '([a-z' }), 'INVALID_INPUT'),
+    /not a valid regular expression/,
+  );
   assert.match(await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: 'x*' }), 'INVALID_INPUT'), /empty/);
   await rejects(dispatch(env.core, viewer.session, 'redact.patterns.add', { name: 'ok', regex: 'OK-\\d+' }), 'FORBIDDEN');
   await rejects(dispatch(env.core, opSession, 'redact.patterns.add', SITE_PATTERN), 'CONFLICT');

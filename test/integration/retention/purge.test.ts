@@ -40,7 +40,10 @@ const T = {
 };
 
 let n = 0;
-function addRun(records: RunRecords, opts: { createdDaysAgo: number; state?: RunState; logText: string; lines: number; report?: string; longLine?: string; warning?: string }): string {
+function addRun(
+  records: RunRecords,
+  opts: { createdDaysAgo: number; state?: RunState; logText: string; lines: number; report?: string; longLine?: string; warning?: string },
+): string {
   const id = `r-${(n++).toString().padStart(4, '0')}${randomBytes(3).toString('hex')}`;
   const created = new Date(NOW.getTime() - opts.createdDaysAgo * DAY);
   insertRun(records, id, created);
@@ -49,7 +52,12 @@ function addRun(records: RunRecords, opts: { createdDaysAgo: number; state?: Run
   if (opts.longLine) lines.push(`${opts.longLine} `.repeat(800));
   appendLog(records, id, created, lines);
   if (opts.state && opts.state !== 'finished') {
-    records.markRunning(id, { startedAt: created.toISOString(), deadline: new Date(created.getTime() + 60_000).toISOString(), sandbox: null as never, containerId: 'c' });
+    records.markRunning(id, {
+      startedAt: created.toISOString(),
+      deadline: new Date(created.getTime() + 60_000).toISOString(),
+      sandbox: null as never,
+      containerId: 'c',
+    });
     return id;
   }
   const text = opts.report ?? 'nothing';
@@ -68,14 +76,24 @@ function addRun(records: RunRecords, opts: { createdDaysAgo: number; state?: Run
  * This is where SQLite leaves stale copies that secure_delete alone does not reach (see below).
  */
 function addNeighbours(records: RunRecords, pairs: number, gone: string, kept: string, idOf: (i: number) => string): string[] {
-  const runs = Array.from({ length: pairs * 2 }, (_, i) => ({ id: idOf(i), old: i % 2 === 0, created: new Date(NOW.getTime() - (i % 2 === 0 ? 400 : 2) * DAY) }));
+  const runs = Array.from({ length: pairs * 2 }, (_, i) => ({
+    id: idOf(i),
+    old: i % 2 === 0,
+    created: new Date(NOW.getTime() - (i % 2 === 0 ? 400 : 2) * DAY),
+  }));
   for (const r of runs) insertRun(records, r.id, r.created);
   const LINES = 1500;
   const BATCH = 37;
   for (let i = 0; i < LINES; i += BATCH) {
     for (const r of runs) {
       const text = r.old ? gone : kept;
-      appendLog(records, r.id, r.created, Array.from({ length: Math.min(BATCH, LINES - i) }, (_, j) => `${text} ${i + j} ${'.'.repeat((i + j) % 200)}`), i + 1);
+      appendLog(
+        records,
+        r.id,
+        r.created,
+        Array.from({ length: Math.min(BATCH, LINES - i) }, (_, j) => `${text} ${i + j} ${'.'.repeat((i + j) % 200)}`),
+        i + 1,
+      );
     }
   }
   for (const r of runs) finishRun(records, r.id, r.created, r.old ? gone : kept, { issues: [] });
@@ -109,7 +127,14 @@ describe('purge: the purged text is gone from the decrypted database and WAL', {
     const db = env.core.store.db;
     const records = new RunRecords(db);
     // Old run: its log and report are past both limits (90 and 365 days by default).
-    ids.old = addRun(records, { createdDaysAgo: 400, logText: T.oldLog, lines: 3000, longLine: T.oldLongLine, report: `${T.oldIssue} ${T.oldReport}`, warning: T.oldWarning });
+    ids.old = addRun(records, {
+      createdDaysAgo: 400,
+      logText: T.oldLog,
+      lines: 3000,
+      longLine: T.oldLongLine,
+      report: `${T.oldIssue} ${T.oldReport}`,
+      warning: T.oldWarning,
+    });
     // Past the log limit only: loses its log, keeps its report.
     ids.mid = addRun(records, { createdDaysAgo: 120, logText: T.midLog, lines: 50, report: T.midReport });
     hasSummaries = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_summaries'").get() !== undefined;
@@ -145,16 +170,25 @@ describe('purge: the purged text is gone from the decrypted database and WAL', {
     assert.ok(shown.plan.reports.bytes > 200);
     assert.equal(shown.plan.skippedActive, 1, 'the running run is old enough but skipped');
     assert.deepEqual(new Set(shown.plan.runIds), new Set([ids.old, ids.mid, ...neighbours]));
-    assert.equal((env.core.store.db.prepare('SELECT count(*) AS n FROM run_logs').get() as { n: number }).n, 3000 + 1 + 50 + 200 + 20 + 12 * 1500);
+    assert.equal(
+      (env.core.store.db.prepare('SELECT count(*) AS n FROM run_logs').get() as { n: number }).n,
+      3000 + 1 + 50 + 200 + 20 + 12 * 1500,
+    );
   });
 
   it('a running run is never purged', async () => {
-    assert.match(await rejects(as(env.core, env.admin)('retention.purge', { runId: ids.active }), 'CONFLICT'), /running; a run is purged only once it has finished/);
+    assert.match(
+      await rejects(as(env.core, env.admin)('retention.purge', { runId: ids.active }), 'CONFLICT'),
+      /running; a run is purged only once it has finished/,
+    );
   });
 
   it('purges by the limits: one audit event with counts, the WAL truncated, the text gone from both files', async () => {
     const db = env.core.store.db;
-    const successes = () => db.prepare("SELECT details FROM audit_events WHERE action = 'retention.purge' AND outcome = 'success' ORDER BY seq").all() as Array<{ details: string }>;
+    const successes = () =>
+      db.prepare("SELECT details FROM audit_events WHERE action = 'retention.purge' AND outcome = 'success' ORDER BY seq").all() as Array<{
+        details: string;
+      }>;
     const eventsBefore = successes().length;
     const done = await as(env.core, env.admin)('retention.purge', {});
     assert.equal(done.logs.runs, 8);
@@ -232,7 +266,11 @@ describe('runs purged next to kept runs (measured on a store file)', () => {
       assert.equal(Number(db.pragma('secure_delete', { simple: true })), 1);
       db.transaction(() => purgeRuns(db, { kind: 'retention' }, 'user:admin', NOW))();
       db.pragma('wal_checkpoint(TRUNCATE)');
-      assert.equal((db.prepare('SELECT count(*) AS n FROM run_logs WHERE text LIKE ?').get(`${GONE}%`) as { n: number }).n, 0, 'no row holds it');
+      assert.equal(
+        (db.prepare('SELECT count(*) AS n FROM run_logs WHERE text LIKE ?').get(`${GONE}%`) as { n: number }).n,
+        0,
+        'no row holds it',
+      );
       const stale = decryptDatabaseFile(path, key).filter((p) => p.plain.includes(GONE));
       console.log(`measured: secure_delete and a checkpoint only: ${stale.length} page(s) still hold purged log text`);
       assert.ok(stale.length > 0, 'stale copies remain: this is why the purge rebuilds the file (VACUUM)');

@@ -56,7 +56,9 @@ describe('200 MB of output', { skip }, () => {
     assert.match(all[0]!, /log cap of 4194304 bytes reached/);
     assert.match(all[1]!, new RegExp(`log truncated: kept \\d+ of ${BYTES} bytes`));
     const growth = (peak - baseline) / (1024 * 1024);
-    console.log(`${(BYTES / 1048576).toFixed(0)} MiB task: ${seconds.toFixed(1)} s, RSS baseline ${(baseline / 1048576).toFixed(0)} MiB, peak ${(peak / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`);
+    console.log(
+      `${(BYTES / 1048576).toFixed(0)} MiB task: ${seconds.toFixed(1)} s, RSS baseline ${(baseline / 1048576).toFixed(0)} MiB, peak ${(peak / 1048576).toFixed(0)} MiB (+${growth.toFixed(1)} MiB)`,
+    );
     // Measured here: +50 MiB for 50 MB, +54 MiB for 200 MB, +69 MiB for 800 MB of output: garbage
     // (socket read buffers) awaiting collection, not output kept. Growing with the output would fail this.
     assert.ok(growth < 96, `memory grew by ${growth.toFixed(1)} MiB while the task printed ${BYTES} bytes`);

@@ -55,7 +55,10 @@ describe('closing the core while a task runs', { skip }, () => {
     assert.equal(run.state, 'finished');
     assert.equal(run.outcome, 'interrupted');
     const log = (await dispatch(core, session, 'runs.logs', { id })).lines.map((l) => l.text);
-    assert.ok(log.some((line) => /interrupted: the runner stopped \(the test closed the core\)/.test(line)), log.join('\n'));
+    assert.ok(
+      log.some((line) => /interrupted: the runner stopped \(the test closed the core\)/.test(line)),
+      log.join('\n'),
+    );
     // Settled by the closing core itself: the next start has nothing to recover.
     const runner = await core.runner.ensure();
     assert.deepEqual(runner.recovery, { containers: 0, secretFolders: 0, runs: [] });

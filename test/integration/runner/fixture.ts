@@ -83,8 +83,16 @@ export function fixtureBundleDir(name: string, network: string): string {
     TASK('fail', 'echo about to fail >&2; exit 3'),
     TASK('sleeper', 'echo started; sleep 300', '    timeoutSeconds: 2\n'),
     TASK('hold', 'echo holding; sleep "$SECONDS_TO_HOLD"', '    config:\n      - { name: SECONDS_TO_HOLD, type: number, default: 300 }\n'),
-    TASK('sensitive', 'echo "token is $API_TOKEN"; echo "region is $REGION"', '    config:\n      - { name: API_TOKEN, type: string, required: true, sensitive: true }\n      - { name: REGION, type: string, default: eu-north-hall2 }\n'),
-    TASK('symlink', '/bin/busybox ln -s "$TARGET" "$AIRGAP_OUTPUT_DIR/issues.jsonl"; echo linked', '    config:\n      - { name: TARGET, type: string, required: true }\n'),
+    TASK(
+      'sensitive',
+      'echo "token is $API_TOKEN"; echo "region is $REGION"',
+      '    config:\n      - { name: API_TOKEN, type: string, required: true, sensitive: true }\n      - { name: REGION, type: string, default: eu-north-hall2 }\n',
+    ),
+    TASK(
+      'symlink',
+      '/bin/busybox ln -s "$TARGET" "$AIRGAP_OUTPUT_DIR/issues.jsonl"; echo linked',
+      '    config:\n      - { name: TARGET, type: string, required: true }\n',
+    ),
     `  - id: print\n    title: Print a lot\n    tags: [access:read-only]\n    access: read-only\n    command: [/bin/sh, /codebundle/print.sh]\n    config:\n      - { name: BYTES, type: number, default: 209715200 }\n    timeoutSeconds: 600\n`,
     `  - id: canary\n    title: Read the canary\n    tags: [access:read-only]\n    access: read-only\n    command: [/bin/sh, /codebundle/canary.sh]\n    config:\n      - { name: HOLD, type: number, default: 0 }\n      - { name: LOG, type: file }\n    secrets:\n      - { name: canary }\n    resources: { cpu: 0.5, memoryMiB: 48, pids: 24 }\n    timeoutSeconds: 120\n`,
     TASK('net', 'echo on the network; sleep 300', `    network: ${network}\n`),
@@ -113,7 +121,10 @@ type Call = <N extends OpName>(name: N, input?: unknown) => Promise<OpOutput<N>>
 /** A signed-in store on the real engine, the sample key trusted, op1/op2 (operators), a viewer. */
 export async function runnerCore(engine: ContainerEngine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST })) {
   const env = await initialisedCore({ core: { engine, pollMs: 100 } });
-  const as = (session: string): Call => (name, input = {}) => dispatch(env.core, session, name, input);
+  const as =
+    (session: string): Call =>
+    (name, input = {}) =>
+      dispatch(env.core, session, name, input);
   const admin = as(env.admin);
   await admin('trust.addKey', { pem: PUB, comment: 'sample key' });
   const first = await addUser(env.core, env.admin, 'op1', ['operator']);
@@ -140,7 +151,8 @@ export async function runnerCore(engine: ContainerEngine = DockerodeEngine.fromE
     async cleanup() {
       await env.core.stopRunner('the test ended');
       const ws = env.core.store.workstationId;
-      for (const c of await engine.listContainers({ label: `${LABELS.workstation}=${ws}` })) await engine.remove(c.id, { force: true }).catch(() => undefined);
+      for (const c of await engine.listContainers({ label: `${LABELS.workstation}=${ws}` }))
+        await engine.remove(c.id, { force: true }).catch(() => undefined);
       const tags = env.core.store.db.prepare('SELECT engine_tag FROM bundles').all() as Array<{ engine_tag: string }>;
       for (const t of tags) await engine.removeImage(t.engine_tag).catch(() => undefined);
       for (const n of networks) await engine.removeNetwork(n).catch(() => undefined);

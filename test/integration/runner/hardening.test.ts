@@ -74,13 +74,10 @@ describe('hardening and secrets on the real engine', { skip }, () => {
     assert.equal(hc.Memory, 48 * 1024 * 1024);
     assert.equal(hc.MemorySwap, 48 * 1024 * 1024);
     assert.equal(hc.NanoCpus, 500_000_000);
-    assert.deepEqual(
-      (hc.Ulimits ?? []).map((u) => [u.Name, u.Soft, u.Hard]).sort(),
-      [
-        ['nofile', 1024, 1024],
-        ['nproc', 512, 512],
-      ],
-    );
+    assert.deepEqual((hc.Ulimits ?? []).map((u) => [u.Name, u.Soft, u.Hard]).sort(), [
+      ['nofile', 1024, 1024],
+      ['nproc', 512, 512],
+    ]);
     assert.deepEqual(Object.keys(hc.Tmpfs ?? {}), ['/tmp']);
     assert.match(hc.Tmpfs!['/tmp']!, /noexec/);
     assert.equal(hc.LogConfig?.Type, 'none');
@@ -111,8 +108,14 @@ describe('hardening and secrets on the real engine', { skip }, () => {
     // --- what the task itself saw ---
     const text = (await c.op1('runs.logs', { id })).lines.map((l) => l.text);
     assert.ok(text.includes('id: uid=65534 gid=65534 groups=65534'), text.join('\n'));
-    assert.ok(text.some((l) => /^CapEff:\s+0+$/.test(l)), 'no effective capabilities');
-    assert.ok(text.some((l) => /^CapBnd:\s+0+$/.test(l)), 'empty bounding set');
+    assert.ok(
+      text.some((l) => /^CapEff:\s+0+$/.test(l)),
+      'no effective capabilities',
+    );
+    assert.ok(
+      text.some((l) => /^CapBnd:\s+0+$/.test(l)),
+      'empty bounding set',
+    );
     assert.ok(text.some((l) => /^NoNewPrivs:\s+1$/.test(l)));
     assert.ok(text.includes(`sha256: ${createHash('sha256').update(canary).digest('hex')}`), 'the task read the canary from its file');
     assert.ok(text.includes('the secret is [MASKED]'));
@@ -126,7 +129,10 @@ describe('hardening and secrets on the real engine', { skip }, () => {
     assert.ok(!JSON.stringify(info.Config.Env).includes(canary), 'not in the container environment');
     const dataRoot = String(((await rawDocker().info()) as { DockerRootDir: string }).DockerRootDir);
     const execRoot = join(dirname(dataRoot), 'exec');
-    assert.ok(grepTree(dataRoot, `name: ${FIXTURE}`).length > 0, 'the grep does see the engine data (the image layer holds codebundle.yaml)');
+    assert.ok(
+      grepTree(dataRoot, `name: ${FIXTURE}`).length > 0,
+      'the grep does see the engine data (the image layer holds codebundle.yaml)',
+    );
     assert.ok(grepTree(execRoot, id).length + grepTree(dataRoot, id).length > 0, "the grep does see the container's own files");
     assert.deepEqual(grepTree(dataRoot, canary), [], `not in the engine's data folder ${dataRoot}`);
     assert.deepEqual(grepTree(execRoot, canary), [], `not in the engine's exec folder ${execRoot}`);
@@ -149,12 +155,17 @@ describe('hardening and secrets on the real engine', { skip }, () => {
       const dump = JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all());
       assert.ok(!dump.includes(canary) && !dump.includes(canaryB64), `not in the table ${table}`);
     }
-    const use = db.prepare("SELECT details FROM audit_events WHERE action = 'runs.secretUse' AND target = ?").get(`run:${id}`) as { details: string };
+    const use = db.prepare("SELECT details FROM audit_events WHERE action = 'runs.secretUse' AND target = ?").get(`run:${id}`) as {
+      details: string;
+    };
     assert.deepEqual(JSON.parse(use.details).secrets, { canary: 'canary' }, 'secret use recorded by name');
     assert.deepEqual(grepTree(dataRoot, canary), []);
     assert.deepEqual(grepTree(execRoot, canary), []);
     assert.equal(existsSync(secretsDir), false, 'the secret folder was removed');
-    assert.deepEqual(listSecretFolders(secretRoot({ workstationId: c.env.core.store.workstationId, home: c.env.home, allowDisk: false })), []);
+    assert.deepEqual(
+      listSecretFolders(secretRoot({ workstationId: c.env.core.store.workstationId, home: c.env.home, allowDisk: false })),
+      [],
+    );
     assert.equal((await c.engine.listContainers({ label: `${LABELS.runId}=${id}` })).length, 0, 'the container was removed');
   });
 });

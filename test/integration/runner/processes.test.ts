@@ -38,10 +38,17 @@ after(async () => {
 
 const as = (user: string) => ({ AIRGAP_RUNNER_PASSWORD: `${user}-password-123` });
 
-function cliAsync(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
+function cliAsync(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(clean)) if (k.startsWith('AIRGAP_RUNNER_')) delete clean[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--home', c.env.home, ...args], { cwd: root, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--home', c.env.home, ...args], {
+    cwd: root,
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -108,7 +115,18 @@ describe('the runner across CLI processes', { skip }, () => {
     await c.op1('vault.add', { name: 'service-token', value: Buffer.from('token-for-the-cli-test').toString('base64') });
     await c.op1('vault.bind', { name: 'service-token', bundles: ['service-restart'] });
     const waiting = cliAsync(
-      ['--user', 'op1', 'run', 'service-restart', 'restart-service', '--set', 'SERVICE_NAME=nginx.service', '--reason', 'approved across processes', '--follow'],
+      [
+        '--user',
+        'op1',
+        'run',
+        'service-restart',
+        'restart-service',
+        '--set',
+        'SERVICE_NAME=nginx.service',
+        '--reason',
+        'approved across processes',
+        '--follow',
+      ],
       as('op1'),
     );
     let pending: { id: string } | undefined;

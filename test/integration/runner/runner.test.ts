@@ -21,7 +21,12 @@ let mirror: { source: string; refs: Map<string, string> };
 
 before(async () => {
   if (skip) return;
-  mirror = await mirrorOf([join(SAMPLES, 'host-health'), join(SAMPLES, 'service-restart'), join(SAMPLES, 'log-scan'), fixtureBundleDir(FIXTURE, NETWORK)]);
+  mirror = await mirrorOf([
+    join(SAMPLES, 'host-health'),
+    join(SAMPLES, 'service-restart'),
+    join(SAMPLES, 'log-scan'),
+    fixtureBundleDir(FIXTURE, NETWORK),
+  ]);
   c = await runnerCore();
   await c.importAll(mirror.source, mirror.refs.values());
 });
@@ -77,7 +82,10 @@ describe('runs on the real engine', { skip }, () => {
     assert.equal(run.outcome, 'failed');
     assert.equal(run.exitCode, 3);
     const logs = await c.op1('runs.logs', { id: run.id });
-    assert.deepEqual(logs.lines.map((l) => [l.stream, l.text]), [['stderr', 'about to fail']]);
+    assert.deepEqual(
+      logs.lines.map((l) => [l.stream, l.text]),
+      [['stderr', 'about to fail']],
+    );
   });
 
   test('timeout: killed at the task timeout, timed-out, container gone', async () => {

@@ -43,7 +43,12 @@ void test('every sample image in the layout verifies, in both formats, through t
     const image = await source.resolve(repository, sample.sample.version);
     const signatures = signatureSourceFor(source, repository);
     for (const format of ['cosign-classic', 'sigstore-bundle'] as const) {
-      const verified = await verifyImageSignature({ source: signatures, trustedKeys: [trusted], manifestDigest: image.digest, formats: [format] });
+      const verified = await verifyImageSignature({
+        source: signatures,
+        trustedKeys: [trusted],
+        manifestDigest: image.digest,
+        formats: [format],
+      });
       assert.equal(verified.format, format, `${repository} ${format}`);
       assert.equal(verified.signerFingerprint, trusted.fingerprint);
       assert.equal(verified.signedDigest, image.digest);
@@ -55,7 +60,11 @@ void test('the same mirror is refused when the sample key is not a trust root', 
   const sample = samples[0]!;
   const image = await source.resolve(sample.sample.repository, sample.sample.version);
   await assert.rejects(
-    verifyImageSignature({ source: signatureSourceFor(source, sample.sample.repository), trustedKeys: [untrusted], manifestDigest: image.digest }),
+    verifyImageSignature({
+      source: signatureSourceFor(source, sample.sample.repository),
+      trustedKeys: [untrusted],
+      manifestDigest: image.digest,
+    }),
     { code: 'VERIFY_FAILED', reason: 'unknown-key' },
   );
 });

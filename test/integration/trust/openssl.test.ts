@@ -39,7 +39,12 @@ void test('openssl verifies a classic simple-signing signature', { skip: hasOpen
 });
 
 void test('openssl verifies the DSSE signature inside a cosign 3 bundle', { skip: hasOpenssl ? false : 'openssl is not installed' }, () => {
-  const signed = signBundle({ manifestDigest: digest, manifestSize: 17, manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', privateKeyPem });
+  const signed = signBundle({
+    manifestDigest: digest,
+    manifestSize: 17,
+    manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+    privateKeyPem,
+  });
   const envelope = JSON.parse(signed.bundle.toString()).dsseEnvelope;
   const payload = Buffer.from(envelope.payload, 'base64');
   const type = envelope.payloadType as string;

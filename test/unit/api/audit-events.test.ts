@@ -58,7 +58,10 @@ test('each mutating operation adds exactly one event with its outcome, allowed, 
   const mutating = OP_NAMES.filter((name) => contract[name].mutates);
   assert.ok(mutating.length >= 8);
   for (const name of mutating) {
-    for (const [who, session] of [['admin', env.admin], ['viewer', viewerSession]] as const) {
+    for (const [who, session] of [
+      ['admin', env.admin],
+      ['viewer', viewerSession],
+    ] as const) {
       const before = count(env.core);
       let outcome = 'success';
       try {
@@ -67,13 +70,18 @@ test('each mutating operation adds exactly one event with its outcome, allowed, 
         outcome = (error as { code: string }).code === 'FORBIDDEN' ? 'denied' : 'failure';
       }
       assert.equal(count(env.core) - before, 1, `${name} as ${who} (${outcome}) should add exactly one event`);
-      const last = env.core.store.db.prepare('SELECT action, outcome FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { action: string; outcome: string };
+      const last = env.core.store.db.prepare('SELECT action, outcome FROM audit_events ORDER BY seq DESC LIMIT 1').get() as {
+        action: string;
+        outcome: string;
+      };
       assert.deepEqual(last, { action: name, outcome }, `${name} as ${who}`);
     }
   }
   // Invalid input to a mutating call is refused and recorded once too.
   const before = count(env.core);
-  await assert.rejects(dispatch(env.core, env.admin, 'users.add', { name: '../bad', roles: ['viewer'], password: 'short' }), { code: 'INVALID_INPUT' });
+  await assert.rejects(dispatch(env.core, env.admin, 'users.add', { name: '../bad', roles: ['viewer'], password: 'short' }), {
+    code: 'INVALID_INPUT',
+  });
   assert.equal(count(env.core) - before, 1);
   await env.cleanup();
 });

@@ -36,8 +36,20 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'audit.head': ['admin', 'auditor'],
   'audit.check': ['admin', 'auditor'],
   // issue 4: browsing a mirror and importing are the operator's; trust roots, tag policy and revocation the admin's; the catalog everyone's.
-  'mirror.list': ['operator'], 'bundles.import': ['operator'], 'bundles.prune': ['operator'], 'bundles.list': ALL, 'bundles.show': ALL, 'tasks.list': ALL, 'trust.list': ALL, 'policy.show': ALL,
-  'bundles.revoke': ['admin'], 'trust.addKey': ['admin'], 'trust.remove': ['admin'], 'policy.allow': ['admin'], 'policy.deny': ['admin'], 'policy.clear': ['admin'],
+  'mirror.list': ['operator'],
+  'bundles.import': ['operator'],
+  'bundles.prune': ['operator'],
+  'bundles.list': ALL,
+  'bundles.show': ALL,
+  'tasks.list': ALL,
+  'trust.list': ALL,
+  'policy.show': ALL,
+  'bundles.revoke': ['admin'],
+  'trust.addKey': ['admin'],
+  'trust.remove': ['admin'],
+  'policy.allow': ['admin'],
+  'policy.deny': ['admin'],
+  'policy.clear': ['admin'],
   'audit.status': ALL,
   'audit.identity': ALL,
   'audit.identityReplace': ['admin'],
@@ -64,13 +76,24 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'networks.add': ['admin'],
   'networks.list': ALL,
   // issue 8: retention limits and purging run output are settings, the admin's alone.
-  'retention.show': ['admin'], 'retention.set': ['admin'], 'retention.purge': ['admin'],
+  'retention.show': ['admin'],
+  'retention.set': ['admin'],
+  'retention.purge': ['admin'],
   // issue 8: summaries go to the site's LLM endpoint by operators and admins; everyone may read them.
-  'runs.summarise': ['admin', 'operator'], 'runs.summarisePreview': ['admin', 'operator'], 'runs.summaries': ALL,
+  'runs.summarise': ['admin', 'operator'],
+  'runs.summarisePreview': ['admin', 'operator'],
+  'runs.summaries': ALL,
   // issue 8: a redacted run report leaves by operators and admins; auditors preview too (for audit exports); site patterns are the operators' and admins'.
-  'runs.export': ['admin', 'operator'], 'redact.preview': ['admin', 'operator', 'auditor'], 'redact.patterns.list': ['admin', 'operator', 'auditor'], 'redact.unmap': ['admin', 'operator', 'auditor'], 'redact.patterns.add': ['admin', 'operator'], 'redact.patterns.remove': ['admin', 'operator'],
+  'runs.export': ['admin', 'operator'],
+  'redact.preview': ['admin', 'operator', 'auditor'],
+  'redact.patterns.list': ['admin', 'operator', 'auditor'],
+  'redact.unmap': ['admin', 'operator', 'auditor'],
+  'redact.patterns.add': ['admin', 'operator'],
+  'redact.patterns.remove': ['admin', 'operator'],
   // issue 7: the run form's task declaration, the engine card and the issues list are everyone's to read.
-  'tasks.show': ALL, 'engine.status': ALL, 'issues.list': ALL,
+  'tasks.show': ALL,
+  'engine.status': ALL,
+  'issues.list': ALL,
 };
 
 function sampleInput(name: OpName, dir: string, n: number): unknown {

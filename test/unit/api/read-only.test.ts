@@ -47,10 +47,13 @@ export const writesThatDoNotCompile: Handler<'runs.show'> = {
 };
 
 test('the read operations whose handlers may write are exactly: sign-in, sign-out, backup', () => {
-  const readOpsThatWrite = OP_NAMES.filter((name) => !contract[name].mutates && (handlers[name] as { kind?: string }).kind === 'write').sort();
+  const readOpsThatWrite = OP_NAMES.filter(
+    (name) => !contract[name].mutates && (handlers[name] as { kind?: string }).kind === 'write',
+  ).sort();
   assert.deepEqual(readOpsThatWrite, ['auth.signIn', 'auth.signOut', 'store.backup']);
   for (const name of OP_NAMES) {
-    if (contract[name].mutates) assert.notEqual((handlers[name] as { kind?: string }).kind, 'read', `${name} changes state, so its handler writes`);
+    if (contract[name].mutates)
+      assert.notEqual((handlers[name] as { kind?: string }).kind, 'read', `${name} changes state, so its handler writes`);
   }
 });
 

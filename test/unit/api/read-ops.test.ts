@@ -35,7 +35,13 @@ test('tasks.show: variables with types, defaults, patterns; secrets with only th
   );
   assert.equal(task.config[0]!.example, 'nginx.service');
   assert.equal(task.config[0]!.sensitive, false);
-  assert.deepEqual(task.secrets, [{ name: 'service-token', description: 'Token for the service manager (the sample only checks that it was delivered).', vaultItems: ['service-token'] }]);
+  assert.deepEqual(task.secrets, [
+    {
+      name: 'service-token',
+      description: 'Token for the service manager (the sample only checks that it was delivered).',
+      vaultItems: ['service-token'],
+    },
+  ]);
   assert.equal(task.timeoutSeconds, 120);
   assert.deepEqual(task.resources, { cpu: 0.25, memoryMiB: 16, pids: 16 });
   assert.equal(task.network, 'none');
@@ -46,9 +52,16 @@ test('tasks.show: variables with types, defaults, patterns; secrets with only th
 
   await as(env.core, env.admin)('settings.set', { key: 'runner.requireApproval', value: true });
   assert.equal((await op('tasks.show', { bundle: 'service-restart', task: 'restart-service' })).task.approvalRequired, true);
-  assert.equal((await op('tasks.show', { bundle: 'service-restart', task: 'check-service-status' })).task.approvalRequired, false, 'read-only tasks never wait');
+  assert.equal(
+    (await op('tasks.show', { bundle: 'service-restart', task: 'check-service-status' })).task.approvalRequired,
+    false,
+    'read-only tasks never wait',
+  );
 
-  assert.match(await rejects(op('tasks.show', { bundle: 'service-restart', task: 'nope' }), 'NOT_FOUND'), /has no task "nope"\. Its tasks: check-service-status, restart-service/);
+  assert.match(
+    await rejects(op('tasks.show', { bundle: 'service-restart', task: 'nope' }), 'NOT_FOUND'),
+    /has no task "nope"\. Its tasks: check-service-status, restart-service/,
+  );
   await rejects(op('tasks.show', { bundle: 'no-such-bundle', task: 'x' }), 'NOT_FOUND');
   await env.cleanup();
 });
@@ -62,11 +75,32 @@ test('engine.status: reachable with kind and version; a stopped or silent engine
   let info: () => Promise<EngineInfo> = () => Promise.reject(new Error('not set'));
   const env = await initialisedCore({ core: { engine: fakeInfo(() => info()) } });
   const viewer = as(env.core, (await addUser(env.core, env.admin, 'view1', ['viewer'])).session);
-  info = async () => ({ name: 'Podman', version: '4.3.1', apiVersion: '1.41', rootless: true, os: 'linux', arch: 'amd64', socket: 'unix:///run/user/1000/podman/podman.sock' });
+  info = async () => ({
+    name: 'Podman',
+    version: '4.3.1',
+    apiVersion: '1.41',
+    rootless: true,
+    os: 'linux',
+    arch: 'amd64',
+    socket: 'unix:///run/user/1000/podman/podman.sock',
+  });
   const up = await viewer('engine.status', {});
-  assert.deepEqual({ ...up, checkedAt: undefined }, { reachable: true, kind: 'podman', version: '4.3.1', apiVersion: '1.41', rootless: true, socket: 'unix:///run/user/1000/podman/podman.sock', message: '', checkedAt: undefined });
+  assert.deepEqual(
+    { ...up, checkedAt: undefined },
+    {
+      reachable: true,
+      kind: 'podman',
+      version: '4.3.1',
+      apiVersion: '1.41',
+      rootless: true,
+      socket: 'unix:///run/user/1000/podman/podman.sock',
+      message: '',
+      checkedAt: undefined,
+    },
+  );
 
-  info = () => Promise.reject(new Error('Cannot reach the container engine at unix:///var/run/docker.sock (ECONNREFUSED): start Docker or Podman.'));
+  info = () =>
+    Promise.reject(new Error('Cannot reach the container engine at unix:///var/run/docker.sock (ECONNREFUSED): start Docker or Podman.'));
   const down = await viewer('engine.status', {});
   assert.equal(down.reachable, false);
   assert.equal(down.kind, null);
@@ -83,7 +117,17 @@ test('engine.status: reachable with kind and version; a stopped or silent engine
 });
 
 function issue(severity: IssueLine['severity'], title: string): IssueLine {
-  return { severity, title, expected: 'e', actual: 'a', reproduceHint: '', nextSteps: `fix ${title}`, details: '', taskName: 't', observedAt: NOW };
+  return {
+    severity,
+    title,
+    expected: 'e',
+    actual: 'a',
+    reproduceHint: '',
+    nextSteps: `fix ${title}`,
+    details: '',
+    taskName: 't',
+    observedAt: NOW,
+  };
 }
 
 test('issues.list: across runs, most severe first, filtered by severity, bundle, task, time; latest keeps only what is still open', async () => {
@@ -116,18 +160,42 @@ test('issues.list: across runs, most severe first, filtered by severity, bundle,
   run('log-scan', 'scan', '2026-11-26T10:00:00.000Z', []);
 
   const all = await viewer('issues.list', {});
-  assert.deepEqual(all.issues.map((i) => [i.severity, i.title]), [[1, 'disk full'], [2, 'swap in use'], [3, 'disk filling ␛[31m'], [4, 'fine']]);
+  assert.deepEqual(
+    all.issues.map((i) => [i.severity, i.title]),
+    [
+      [1, 'disk full'],
+      [2, 'swap in use'],
+      [3, 'disk filling ␛[31m'],
+      [4, 'fine'],
+    ],
+  );
   assert.deepEqual(all.counts, { critical: 1, major: 1, minor: 1, info: 1 });
   assert.equal(all.issues[0]!.run.id, old);
   assert.equal(all.issues[0]!.nextSteps, 'fix disk full');
   assert.equal(all.issues[0]!.run.task.title, 'disk title');
 
-  assert.deepEqual((await viewer('issues.list', { severity: 2 })).issues.map((i) => i.title), ['disk full', 'swap in use']);
-  assert.deepEqual((await viewer('issues.list', { task: 'memory' })).issues.map((i) => i.title), ['swap in use']);
+  assert.deepEqual(
+    (await viewer('issues.list', { severity: 2 })).issues.map((i) => i.title),
+    ['disk full', 'swap in use'],
+  );
+  assert.deepEqual(
+    (await viewer('issues.list', { task: 'memory' })).issues.map((i) => i.title),
+    ['swap in use'],
+  );
   assert.deepEqual((await viewer('issues.list', { bundle: 'log-scan' })).issues, []);
-  assert.deepEqual((await viewer('issues.list', { since: '2026-11-26T00:00:00+00:00' })).issues.map((i) => i.title), ['swap in use', 'disk filling ␛[31m']);
+  assert.deepEqual(
+    (await viewer('issues.list', { since: '2026-11-26T00:00:00+00:00' })).issues.map((i) => i.title),
+    ['swap in use', 'disk filling ␛[31m'],
+  );
   const open = await viewer('issues.list', { latest: true });
-  assert.deepEqual(open.issues.map((i) => [i.title, i.run.id]), [['swap in use', open.issues[0]!.run.id], ['disk filling ␛[31m', fresh]], 'the older disk run is superseded');
+  assert.deepEqual(
+    open.issues.map((i) => [i.title, i.run.id]),
+    [
+      ['swap in use', open.issues[0]!.run.id],
+      ['disk filling ␛[31m', fresh],
+    ],
+    'the older disk run is superseded',
+  );
   const limited = await viewer('issues.list', { limit: 1 });
   assert.equal(limited.issues.length, 1);
   assert.equal(limited.truncated, true);

@@ -38,8 +38,18 @@ test('sealEvent hashes prevHash, the canonical header and detailsHash, not the d
   const [first] = makeChain(1);
   assert.equal(first!.detailsHash, detailsHashOf(first!.details));
   assert.equal(first!.hash, eventHash(first!.prevHash, first!, first!.detailsHash));
-  const header = canonicalJson({ seq: 1, time: first!.time, mono: first!.mono, actor: first!.actor, action: first!.action, target: first!.target, outcome: first!.outcome });
-  const manual = sha256Hex(Buffer.concat([Buffer.from(first!.prevHash, 'hex'), Buffer.from(header), Buffer.from(first!.detailsHash, 'hex')]));
+  const header = canonicalJson({
+    seq: 1,
+    time: first!.time,
+    mono: first!.mono,
+    actor: first!.actor,
+    action: first!.action,
+    target: first!.target,
+    outcome: first!.outcome,
+  });
+  const manual = sha256Hex(
+    Buffer.concat([Buffer.from(first!.prevHash, 'hex'), Buffer.from(header), Buffer.from(first!.detailsHash, 'hex')]),
+  );
   assert.equal(first!.hash, manual);
   // undefined details are sealed as null
   assert.equal(sealEvent(first!.prevHash, first!, undefined).detailsHash, sha256Hex('null'));

@@ -66,9 +66,43 @@ for (const kind of ['rsa', 'ec'] as const) {
       writeFileSync(join(dir, 'cert.pem'), id.certPem);
       writeFileSync(join(dir, 'key.pem'), id.keyPem);
       writeFileSync(join(dir, 'ours.p7s'), signDetached(content, id));
-      const verified = opensslResult(['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'ours.p7s', '-content', 'content.json', '-CAfile', 'cert.pem', '-out', '/dev/null'], dir);
+      const verified = opensslResult(
+        [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          'ours.p7s',
+          '-content',
+          'content.json',
+          '-CAfile',
+          'cert.pem',
+          '-out',
+          '/dev/null',
+        ],
+        dir,
+      );
       assert.equal(verified.status, 0, verified.stderr);
-      openssl(['cms', '-sign', '-binary', '-in', 'content.json', '-signer', 'cert.pem', '-inkey', 'key.pem', '-outform', 'DER', '-out', 'theirs.p7s'], { cwd: dir });
+      openssl(
+        [
+          'cms',
+          '-sign',
+          '-binary',
+          '-in',
+          'content.json',
+          '-signer',
+          'cert.pem',
+          '-inkey',
+          'key.pem',
+          '-outform',
+          'DER',
+          '-out',
+          'theirs.p7s',
+        ],
+        { cwd: dir },
+      );
       const theirs = verifyDetached(readFileSync(join(dir, 'theirs.p7s')), content, { caPem: id.certPem });
       assert.equal(theirs.ok, true, theirs.reason);
       assert.equal(theirs.fingerprint, id.fingerprint);
@@ -82,11 +116,51 @@ test('a CA-issued signer chains to the CA; an unrelated CA does not vouch for it
   const dir = mkdtempSync(join(tmpdir(), 'audit-cms-ca-'));
   try {
     const run = (args: string[]): string => openssl(args, { cwd: dir });
-    writeFileSync(join(dir, 'ca.cnf'), '[req]\ndistinguished_name=dn\n[dn]\n[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-    writeFileSync(join(dir, 'leaf.cnf'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n');
-    run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Audit CA', '-config', 'ca.cnf', '-extensions', 'ca']);
+    writeFileSync(
+      join(dir, 'ca.cnf'),
+      '[req]\ndistinguished_name=dn\n[dn]\n[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n',
+    );
+    writeFileSync(
+      join(dir, 'leaf.cnf'),
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n',
+    );
+    run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Audit CA',
+      '-config',
+      'ca.cnf',
+      '-extensions',
+      'ca',
+    ]);
     run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=workstation']);
-    run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '30', '-extfile', 'leaf.cnf']);
+    run([
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'leaf.pem',
+      '-days',
+      '30',
+      '-extfile',
+      'leaf.cnf',
+    ]);
     run(['pkcs12', '-export', '-in', 'leaf.pem', '-inkey', 'leaf.key', '-certfile', 'ca.pem', '-out', 'leaf.p12', '-passout', 'pass:pw']);
     const id = importPkcs12(readFileSync(join(dir, 'leaf.p12')), 'pw');
     const caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
@@ -96,7 +170,24 @@ test('a CA-issued signer chains to the CA; an unrelated CA does not vouch for it
     assert.equal(verifyDetached(p7s, content, { caPem: (await ids.other!).certPem }).failure, 'untrusted');
     writeFileSync(join(dir, 'content.json'), content);
     writeFileSync(join(dir, 'sig.p7s'), p7s);
-    const verified = opensslResult(['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'sig.p7s', '-content', 'content.json', '-CAfile', 'ca.pem', '-out', '/dev/null'], dir);
+    const verified = opensslResult(
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        'sig.p7s',
+        '-content',
+        'content.json',
+        '-CAfile',
+        'ca.pem',
+        '-out',
+        '/dev/null',
+      ],
+      dir,
+    );
     assert.equal(verified.status, 0, verified.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });

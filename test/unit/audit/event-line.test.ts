@@ -23,7 +23,20 @@ function prng(seed: number): () => number {
   };
 }
 
-const STRINGS = ['', 'plain', 'naïve', '😀 emoji', 'tab\there', 'quote"back\\slash', 'ctl\u0001\u001f', 'line\u2028sep', 'lone\ud800', 'del\u007f', '</script>', 'zh 中文'];
+const STRINGS = [
+  '',
+  'plain',
+  'naïve',
+  '😀 emoji',
+  'tab\there',
+  'quote"back\\slash',
+  'ctl\u0001\u001f',
+  'line\u2028sep',
+  'lone\ud800',
+  'del\u007f',
+  '</script>',
+  'zh 中文',
+];
 
 function randomValue(rand: () => number, depth = 0): unknown {
   const pick = Math.floor(rand() * (depth > 3 ? 5 : 8));
@@ -42,7 +55,8 @@ function randomValue(rand: () => number, depth = 0): unknown {
       return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     default: {
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < Math.floor(rand() * 5); i++) out[STRINGS[Math.floor(rand() * STRINGS.length)]! + String(i % 2)] = randomValue(rand, depth + 1);
+      for (let i = 0; i < Math.floor(rand() * 5); i++)
+        out[STRINGS[Math.floor(rand() * STRINGS.length)]! + String(i % 2)] = randomValue(rand, depth + 1);
       return out;
     }
   }
@@ -113,7 +127,8 @@ test('fastCanonical gives canonicalJson output for random values, and throws whe
     assert.equal(fastCanonical(value), canonicalJson(value));
   }
   // eslint-disable-next-line no-sparse-arrays
-  for (const odd of [[1, , 2], { a: undefined }, new Date(0), { nested: { deep: [{}] } }]) assert.equal(fastCanonical(odd), canonicalJson(odd));
+  for (const odd of [[1, , 2], { a: undefined }, new Date(0), { nested: { deep: [{}] } }])
+    assert.equal(fastCanonical(odd), canonicalJson(odd));
   for (const bad of [1.5, { x: Number.NaN }, [2 ** 53], { f: () => 1 }, 5n]) {
     assert.throws(() => canonicalJson(bad));
     assert.throws(() => fastCanonical(bad));
@@ -155,7 +170,7 @@ test('canonicalEventLine writes details in any key order and of any odd shape ex
     { b: new Date(0), a: 1 },
     { b: [1, 2], a: [] },
     { a: -0, b: Number.MIN_SAFE_INTEGER },
-    { 'é': 1, 'e': 2, '😀': 3, '\uffff': 4 },
+    { é: 1, e: 2, '😀': 3, '\uffff': 4 },
     deep,
     [{ b: 1, a: 2 }],
     // eslint-disable-next-line no-sparse-arrays
@@ -170,7 +185,14 @@ test('canonicalEventLine writes details in any key order and of any odd shape ex
     }
   }
   // Where canonicalJson refuses, so does canonicalEventLine (JSON.stringify would have written something).
-  for (const details of [{ b: 1, a: 1.5 }, { a: [undefined] }, { a: () => 1 }, { a: 2n }, { a: Number.POSITIVE_INFINITY }, { b: 1, toJSON: () => 'x' }]) {
+  for (const details of [
+    { b: 1, a: 1.5 },
+    { a: [undefined] },
+    { a: () => 1 },
+    { a: 2n },
+    { a: Number.POSITIVE_INFINITY },
+    { b: 1, toJSON: () => 'x' },
+  ]) {
     assert.throws(() => canonicalJson(exportedFields({ ...base!, details })));
     assert.throws(() => canonicalEventLine({ ...base!, details }));
   }
@@ -215,7 +237,12 @@ test('the byte recogniser accepts canonical lines only', () => {
   const utf8 = Buffer.from(good.replace('"plain"', '"pl\u00e9in"'));
   assert.ok(recognised(utf8), 'valid UTF-8 is accepted');
   const at = utf8.indexOf(0xc3);
-  for (const bad of [[0xc0, 0xaf], [0xed, 0xa0], [0xff, 0x41], [0xe0, 0x80]]) {
+  for (const bad of [
+    [0xc0, 0xaf],
+    [0xed, 0xa0],
+    [0xff, 0x41],
+    [0xe0, 0x80],
+  ]) {
     const copy = Buffer.from(utf8);
     copy[at] = bad[0]!;
     copy[at + 1] = bad[1]!;
@@ -263,7 +290,12 @@ test('the line checker reaches the same verdict as canonicalJson + checkChain on
 
 test('the checker keeps hashes, the first event and the events it is asked to collect', () => {
   const chain = makeChain(50);
-  const checker = new EventLineChecker({ keepHashes: true, collectActions: ['secret.use'], startPrevHash: genesisPrevHash(WORKSTATION), startSeq: 1 });
+  const checker = new EventLineChecker({
+    keepHashes: true,
+    collectActions: ['secret.use'],
+    startPrevHash: genesisPrevHash(WORKSTATION),
+    startSeq: 1,
+  });
   for (const event of chain) assert.ok(checker.line(canonicalJson(event)));
   assert.equal(checker.count, 50);
   assert.equal(checker.lastHash, chain[49]!.hash);

@@ -28,7 +28,12 @@ export function makeChain(count: number, options: ChainOptions = {}): AuditEvent
     const genesis = seq === 1;
     const details = genesis
       ? { workstationId, format: 'airgap-runner/audit/v1' }
-      : (options.details?.(seq) ?? { n: seq, variant: options.variant ?? 'a', note: seq % 7 === 0 ? 'naïve "quoted" \\ line\nbreak' : 'plain', list: [seq, null, true] });
+      : (options.details?.(seq) ?? {
+          n: seq,
+          variant: options.variant ?? 'a',
+          note: seq % 7 === 0 ? 'naïve "quoted" \\ line\nbreak' : 'plain',
+          list: [seq, null, true],
+        });
     const event = sealEvent(
       prev,
       {

@@ -54,35 +54,57 @@ for (const kind of ['rsa', 'ec'] as const) {
     assert.ok(years > 9.9 && years < 10.1, `valid about ten years, got ${years}`);
   });
 
-  test(`an ${kind.toUpperCase()} identity exported by openssl pkcs12 imports with the same certificate and key`, { skip: opensslMissing }, async () => {
-    const id = await identity(kind);
-    withTemp((dir) => {
-      writeFileSync(join(dir, 'cert.pem'), id.certPem);
-      writeFileSync(join(dir, 'key.pem'), id.keyPem);
-      for (const legacy of [false, true]) {
-        const file = join(dir, legacy ? 'legacy.p12' : 'modern.p12');
-        openssl(['pkcs12', '-export', ...(legacy ? ['-legacy'] : []), '-in', 'cert.pem', '-inkey', 'key.pem', '-out', file, '-passout', 'pass:correct horse'], { cwd: dir });
-        const imported = importPkcs12(readFileSync(file), 'correct horse');
-        assert.equal(imported.fingerprint, id.fingerprint, legacy ? 'legacy 3DES/RC2 file' : 'AES-256/PBKDF2 file');
-        assert.equal(imported.certPem, id.certPem);
-        assert.ok(keyMatchesCertificate(imported.certPem, imported.keyPem));
-        assert.throws(
-          () => importPkcs12(readFileSync(file), 'wrong'),
-          (error: unknown) => error instanceof ApiError && error.code === 'INVALID_INPUT' && /password is wrong/.test(error.message),
-        );
-      }
-    });
-  });
+  test(
+    `an ${kind.toUpperCase()} identity exported by openssl pkcs12 imports with the same certificate and key`,
+    { skip: opensslMissing },
+    async () => {
+      const id = await identity(kind);
+      withTemp((dir) => {
+        writeFileSync(join(dir, 'cert.pem'), id.certPem);
+        writeFileSync(join(dir, 'key.pem'), id.keyPem);
+        for (const legacy of [false, true]) {
+          const file = join(dir, legacy ? 'legacy.p12' : 'modern.p12');
+          openssl(
+            [
+              'pkcs12',
+              '-export',
+              ...(legacy ? ['-legacy'] : []),
+              '-in',
+              'cert.pem',
+              '-inkey',
+              'key.pem',
+              '-out',
+              file,
+              '-passout',
+              'pass:correct horse',
+            ],
+            { cwd: dir },
+          );
+          const imported = importPkcs12(readFileSync(file), 'correct horse');
+          assert.equal(imported.fingerprint, id.fingerprint, legacy ? 'legacy 3DES/RC2 file' : 'AES-256/PBKDF2 file');
+          assert.equal(imported.certPem, id.certPem);
+          assert.ok(keyMatchesCertificate(imported.certPem, imported.keyPem));
+          assert.throws(
+            () => importPkcs12(readFileSync(file), 'wrong'),
+            (error: unknown) => error instanceof ApiError && error.code === 'INVALID_INPUT' && /password is wrong/.test(error.message),
+          );
+        }
+      });
+    },
+  );
 }
 
 test('PKCS#12 import refuses a certificate that does not belong to the key', async () => {
   const rsa = await identity('rsa');
   const other = await generateIdentity({ kind: 'rsa', commonName: 'Someone else', workstationId: 'ws-9' });
-  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(rsa.keyPem), [forge.pki.certificateFromPem(other.certPem)], 'pw', { algorithm: '3des' });
+  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(rsa.keyPem), [forge.pki.certificateFromPem(other.certPem)], 'pw', {
+    algorithm: '3des',
+  });
   const der = Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary');
   assert.throws(
     () => importPkcs12(der, 'pw'),
-    (error: unknown) => error instanceof ApiError && error.code === 'INVALID_INPUT' && /does not belong to its private key/.test(error.message),
+    (error: unknown) =>
+      error instanceof ApiError && error.code === 'INVALID_INPUT' && /does not belong to its private key/.test(error.message),
   );
   assert.equal(keyMatchesCertificate(other.certPem, rsa.keyPem), false);
 });
@@ -97,14 +119,85 @@ test('PKCS#12 import refuses garbage with a message that says what to do', () =>
 test('a CA-issued EC identity with its chain imports, and a codeSigning-only certificate is refused', { skip: opensslMissing }, () => {
   withTemp((dir) => {
     const run = (args: string[]): string => openssl(args, { cwd: dir });
-    writeFileSync(join(dir, 'ca.cnf'), '[req]\ndistinguished_name=dn\n[dn]\n[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n');
-    writeFileSync(join(dir, 'leaf.cnf'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n');
-    writeFileSync(join(dir, 'code.cnf'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n');
-    run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Site Audit CA', '-config', 'ca.cnf', '-extensions', 'ca']);
+    writeFileSync(
+      join(dir, 'ca.cnf'),
+      '[req]\ndistinguished_name=dn\n[dn]\n[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n',
+    );
+    writeFileSync(
+      join(dir, 'leaf.cnf'),
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n',
+    );
+    writeFileSync(
+      join(dir, 'code.cnf'),
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n',
+    );
+    run([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Site Audit CA',
+      '-config',
+      'ca.cnf',
+      '-extensions',
+      'ca',
+    ]);
     for (const name of ['leaf', 'code']) {
-      run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-      run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '30', '-extfile', `${name}.cnf`]);
-      run(['pkcs12', '-export', '-in', `${name}.pem`, '-inkey', `${name}.key`, '-certfile', 'ca.pem', '-out', `${name}.p12`, '-passout', 'pass:pw']);
+      run([
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${name}`,
+      ]);
+      run([
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '30',
+        '-extfile',
+        `${name}.cnf`,
+      ]);
+      run([
+        'pkcs12',
+        '-export',
+        '-in',
+        `${name}.pem`,
+        '-inkey',
+        `${name}.key`,
+        '-certfile',
+        'ca.pem',
+        '-out',
+        `${name}.p12`,
+        '-passout',
+        'pass:pw',
+      ]);
     }
     const imported = importPkcs12(readFileSync(join(dir, 'leaf.p12')), 'pw');
     assert.equal(imported.chainPem.length, 1);
@@ -120,7 +213,10 @@ test('a CA-issued EC identity with its chain imports, and a codeSigning-only cer
 });
 
 test('generateIdentity checks its input', async () => {
-  await assert.rejects(generateIdentity({ kind: 'ec', commonName: '', workstationId: 'w' }), (error: unknown) => error instanceof ApiError && error.code === 'INVALID_INPUT');
+  await assert.rejects(
+    generateIdentity({ kind: 'ec', commonName: '', workstationId: 'w' }),
+    (error: unknown) => error instanceof ApiError && error.code === 'INVALID_INPUT',
+  );
   await assert.rejects(generateIdentity({ kind: 'dsa' as 'ec', commonName: 'x', workstationId: 'w' }), /Unknown key kind/);
   assert.throws(() => describeIdentity('nope'), /not a PEM certificate/);
 });

@@ -10,7 +10,9 @@ export const OPENSSL = existsSync('/usr/bin/openssl') ? '/usr/bin/openssl' : 'op
 
 export const opensslMissing: string | false = (() => {
   const probe = spawnSync(OPENSSL, ['version'], { encoding: 'utf8' });
-  return probe.status === 0 ? false : 'openssl is not installed (expected at /usr/bin/openssl); this test needs it to cross-check with another implementation';
+  return probe.status === 0
+    ? false
+    : 'openssl is not installed (expected at /usr/bin/openssl); this test needs it to cross-check with another implementation';
 })();
 
 export function openssl(args: string[], options: { cwd?: string; input?: string } = {}): string {

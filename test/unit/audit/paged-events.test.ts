@@ -9,7 +9,14 @@ test('pagedEvents reads a range across pages, event for event as stored, and let
   try {
     const { core } = env;
     core.store.db.transaction(() => {
-      for (let i = 0; i < 23; i++) core.record({ actor: 'user:alice', action: 'run.start', target: i % 2 ? null : `run-${i}`, outcome: 'success', details: { i, nested: { b: [1, 'x'], a: null } } });
+      for (let i = 0; i < 23; i++)
+        core.record({
+          actor: 'user:alice',
+          action: 'run.start',
+          target: i % 2 ? null : `run-${i}`,
+          outcome: 'success',
+          details: { i, nested: { b: [1, 'x'], a: null } },
+        });
     })();
     const db = core.store.db;
     const stored = [...iterateEvents(db)];
@@ -26,7 +33,10 @@ test('pagedEvents reads a range across pages, event for event as stored, and let
 
     const middle = [];
     for await (const event of pagedEvents(db, 4, 17, 5)) middle.push(event.seq);
-    assert.deepEqual(middle, Array.from({ length: 14 }, (_, k) => k + 4));
+    assert.deepEqual(
+      middle,
+      Array.from({ length: 14 }, (_, k) => k + 4),
+    );
 
     // A page size that divides the range exactly, a range past the head, and an empty range.
     const exact = [];

@@ -45,7 +45,13 @@ test('written entries read back byte for byte, whatever the chunking', () => {
   const a = Buffer.from('hello\n');
   const b = Buffer.alloc(BLOCK * 3, 0x41);
   const empty = Buffer.alloc(0);
-  const archive = Buffer.concat([tarEntry('a.txt', a, mtime), tarEntry('b.bin', b, mtime), tarEntry('empty', empty, mtime), tarEnd(), Buffer.alloc(BLOCK * 4)]);
+  const archive = Buffer.concat([
+    tarEntry('a.txt', a, mtime),
+    tarEntry('b.bin', b, mtime),
+    tarEntry('empty', empty, mtime),
+    tarEnd(),
+    Buffer.alloc(BLOCK * 4),
+  ]);
   for (const chunk of [1, 7, 512, 100_000]) {
     const files = read(archive, chunk);
     assert.deepEqual([...files.keys()], ['a.txt', 'b.bin', 'empty']);
@@ -73,7 +79,8 @@ test('headers are ustar with a valid checksum, and sizes past 8 GiB use base-256
 
 test('only plain one-level file names are safe', () => {
   for (const name of ['events.jsonl', 'README.txt', 'manifest.json.p7s', 'a_b-c.1']) assert.ok(isSafeEntryName(name), name);
-  for (const name of ['', '.', '..', '../x', '/etc/passwd', 'a/b', '.hidden', 'a\\b', 'x\0y', 'ü.txt', 'a'.repeat(101)]) assert.ok(!isSafeEntryName(name), name);
+  for (const name of ['', '.', '..', '../x', '/etc/passwd', 'a/b', '.hidden', 'a\\b', 'x\0y', 'ü.txt', 'a'.repeat(101)])
+    assert.ok(!isSafeEntryName(name), name);
 });
 
 test('links, directories, devices and extension headers are refused', () => {

@@ -39,7 +39,10 @@ test('trust roots: add, add again, list, remove (by unique prefix), restore', as
   const { env, db } = await catalog();
   const key = parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`));
   assert.equal(addTrustKey(db, key, '', 'user:admin', NOW).outcome, 'already-trusted');
-  assert.deepEqual(listTrustKeys(db).map((k) => k.fingerprint), [SAMPLE_FP]);
+  assert.deepEqual(
+    listTrustKeys(db).map((k) => k.fingerprint),
+    [SAMPLE_FP],
+  );
   assert.equal(activeTrustedKeys(db)[0]?.fingerprint, SAMPLE_FP);
   assert.throws(() => findTrustKey(db, 'abc'), { code: 'INVALID_INPUT' });
   assert.throws(() => removeTrustKey(db, 'ce12c0324305', 'user:admin', NOW), { code: 'NOT_FOUND' });
@@ -57,7 +60,10 @@ test('one name@version maps to one digest: a second digest is CONFLICT; lookups 
   const { env, db } = await catalog();
   const first = insertBundle(db, bundle('host-health', 'a'));
   assert.equal(first.name, 'host-health');
-  assert.throws(() => insertBundle(db, bundle('host-health', 'c')), (e: { code?: string; message?: string }) => e.code === 'CONFLICT' && /one name@version maps to exactly one image/.test(e.message ?? ''));
+  assert.throws(
+    () => insertBundle(db, bundle('host-health', 'c')),
+    (e: { code?: string; message?: string }) => e.code === 'CONFLICT' && /one name@version maps to exactly one image/.test(e.message ?? ''),
+  );
   assert.equal(bundleByDigest(db, hex('c')), undefined);
   const v2 = insertBundle(db, bundle('host-health', 'e', { version: '1.10.0' }));
   insertBundle(db, bundle('host-health', 'g', { version: '1.9.0' }));
@@ -111,7 +117,9 @@ test('unsigned imports count only while signatures are optional; pruned images d
   const { env, db } = await catalog();
   insertBundle(db, bundle('log-scan', 'a', { signature: { format: 'none', signerFingerprint: null, signedDigest: null } }));
   assert.match(listTasks(db)[0]!.reason, /imported unsigned/);
-  db.prepare("INSERT INTO settings(key, value, updated_at, updated_by) VALUES ('bundles.signaturesOptional', 'true', ?, 'user:admin')").run(NOW);
+  db.prepare("INSERT INTO settings(key, value, updated_at, updated_by) VALUES ('bundles.signaturesOptional', 'true', ?, 'user:admin')").run(
+    NOW,
+  );
   assert.equal(listTasks(db)[0]!.enabled, true);
   setImageRemoved(db, findBundle(db, 'log-scan').id, NOW);
   assert.match(listTasks(db)[0]!.reason, /removed from the engine/);
@@ -125,7 +133,10 @@ test('prune candidates: revoked or untrusted bundles, and versions superseded by
   insertBundle(db, bundle('log-scan', 'e'));
   insertBundle(db, bundle('service-restart', '8'));
   revokeDigest(db, hex('8'), 'bad', 'user:admin', NOW);
-  const names = () => pruneCandidates(db).map((c) => `${c.bundle.name}@${c.bundle.version} ${c.why}`).sort();
+  const names = () =>
+    pruneCandidates(db)
+      .map((c) => `${c.bundle.name}@${c.bundle.version} ${c.why}`)
+      .sort();
   assert.deepEqual(names(), ['host-health@1.0.0 superseded by 1.1.0', 'service-restart@1.0.0 revoked']);
   revokeDigest(db, hex('c'), 'bad too', 'user:admin', NOW);
   assert.deepEqual(names(), ['host-health@1.1.0 revoked', 'service-restart@1.0.0 revoked'], 'a revoked newer version supersedes nothing');
@@ -133,6 +144,26 @@ test('prune candidates: revoked or untrusted bundles, and versions superseded by
 });
 
 test('semantic version precedence', () => {
-  const sorted = ['1.0.0', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-beta.11', '1.0.0-beta.2', '1.0.0-rc.1', '0.9.9', '1.10.0', '1.2.0+build5'].sort(compareVersions);
-  assert.deepEqual(sorted, ['0.9.9', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.2.0+build5', '1.10.0']);
+  const sorted = [
+    '1.0.0',
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-beta.11',
+    '1.0.0-beta.2',
+    '1.0.0-rc.1',
+    '0.9.9',
+    '1.10.0',
+    '1.2.0+build5',
+  ].sort(compareVersions);
+  assert.deepEqual(sorted, [
+    '0.9.9',
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.2.0+build5',
+    '1.10.0',
+  ]);
 });

@@ -26,7 +26,12 @@ async function layer(entries: TarInputEntry[], gzip = true): Promise<StagedLayer
   return { digest: sha256Digest(bytes), mediaType: gzip ? MediaType.ociLayerGzip : MediaType.ociLayerTar, path };
 }
 
-const file = (path: string, content: string): TarInputEntry => ({ type: 'file', path, size: Buffer.byteLength(content), body: Buffer.from(content) });
+const file = (path: string, content: string): TarInputEntry => ({
+  type: 'file',
+  path,
+  size: Buffer.byteLength(content),
+  body: Buffer.from(content),
+});
 const YAML = '/codebundle/codebundle.yaml';
 
 test('the topmost layer that has the file wins; plain tar and gzip layers', async () => {
@@ -44,7 +49,10 @@ test('a whiteout of the file or a folder above it, or an opaque folder, hides lo
     [file('.wh.codebundle', '')],
     [{ type: 'directory', path: 'codebundle' } as TarInputEntry, file('codebundle/.wh..wh..opq', '')],
   ]) {
-    await assert.rejects(readCodebundleFromLayers([bottom, await layer(hiding)], YAML), (e: { code?: string; message?: string }) => e.code === 'VERIFY_FAILED' && /deletes|opaque/.test(e.message ?? ''));
+    await assert.rejects(
+      readCodebundleFromLayers([bottom, await layer(hiding)], YAML),
+      (e: { code?: string; message?: string }) => e.code === 'VERIFY_FAILED' && /deletes|opaque/.test(e.message ?? ''),
+    );
   }
   // The same layer may delete the old file and bring a new one.
   const replaced = await layer([file('codebundle/.wh.codebundle.yaml', ''), file('codebundle/codebundle.yaml', 'replaced')]);
@@ -60,10 +68,20 @@ test('the file must be a regular file, not a symlink or reached through one', as
 });
 
 test('missing, oversized, or in a layer that is not a strict tar', async () => {
-  await assert.rejects(readCodebundleFromLayers([await layer([file('bin/x', 'x')])], YAML), /no codebundle\.yaml at \/codebundle\/codebundle\.yaml/);
+  await assert.rejects(
+    readCodebundleFromLayers([await layer([file('bin/x', 'x')])], YAML),
+    /no codebundle\.yaml at \/codebundle\/codebundle\.yaml/,
+  );
   const big = await layer([file('codebundle/codebundle.yaml', 'x'.repeat(65 * 1024))]);
-  await assert.rejects(readCodebundleFromLayers([big], YAML), (e: { code?: string; message?: string }) => e.code === 'INVALID_INPUT' && /66560 bytes, more than the 65536 allowed/.test(e.message ?? ''));
-  const hard = Buffer.concat([encodeHeader({ name: 'codebundle/link', mode: 0o644, size: 0, mtime: 0, typeflag: '1', linkname: 'etc/passwd' }), Buffer.alloc(1024)]);
+  await assert.rejects(
+    readCodebundleFromLayers([big], YAML),
+    (e: { code?: string; message?: string }) =>
+      e.code === 'INVALID_INPUT' && /66560 bytes, more than the 65536 allowed/.test(e.message ?? ''),
+  );
+  const hard = Buffer.concat([
+    encodeHeader({ name: 'codebundle/link', mode: 0o644, size: 0, mtime: 0, typeflag: '1', linkname: 'etc/passwd' }),
+    Buffer.alloc(1024),
+  ]);
   const path = join(dir, 'hard.tar');
   writeFileSync(path, hard);
   await assert.rejects(
@@ -72,5 +90,7 @@ test('missing, oversized, or in a layer that is not a strict tar', async () => {
   );
   const garbage = join(dir, 'garbage');
   writeFileSync(garbage, gzipSync(Buffer.from('not a tar at all'.repeat(40))));
-  await assert.rejects(readCodebundleFromLayers([{ digest: sha256Digest('g'), mediaType: MediaType.ociLayerGzip, path: garbage }], YAML), { code: 'VERIFY_FAILED' });
+  await assert.rejects(readCodebundleFromLayers([{ digest: sha256Digest('g'), mediaType: MediaType.ociLayerGzip, path: garbage }], YAML), {
+    code: 'VERIFY_FAILED',
+  });
 });

@@ -39,7 +39,11 @@ test('layers stream in the order they are ready; manifest.json waits for the gat
   })();
   queue.push(b.digest);
   await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(names, [`${digestHex(configDigest)}.json`, digestHex(b.digest), `${digestHex(b.digest)}/layer.tar`], 'b went out first, a is not ready yet');
+  assert.deepEqual(
+    names,
+    [`${digestHex(configDigest)}.json`, digestHex(b.digest), `${digestHex(b.digest)}/layer.tar`],
+    'b went out first, a is not ready yet',
+  );
   queue.push(a.digest);
   await new Promise((r) => setTimeout(r, 20));
   assert.ok(!names.includes('manifest.json'), 'no manifest.json before the gate opens');

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allowTags, clearPolicy, DEFAULT_TAG_POLICY, denyTags, evaluateTask, matchesTag, tagPolicySchema } from '../../../src/bundles/index';
+import {
+  allowTags,
+  clearPolicy,
+  DEFAULT_TAG_POLICY,
+  denyTags,
+  evaluateTask,
+  matchesTag,
+  tagPolicySchema,
+} from '../../../src/bundles/index';
 
 const readOnly = { tags: ['access:read-only', 'data:config'] };
 const readWrite = { tags: ['access:read-write', 'data:config'] };
@@ -50,7 +58,10 @@ void test('the most specific pattern decides; a tie goes to deny', () => {
 });
 
 void test('several denied tags are all reported', () => {
-  const decision = evaluateTask({ tags: ['access:read-write', 'data:logs-bulk'] }, { allow: [], deny: ['access:read-write', 'data:logs-*'] });
+  const decision = evaluateTask(
+    { tags: ['access:read-write', 'data:logs-bulk'] },
+    { allow: [], deny: ['access:read-write', 'data:logs-*'] },
+  );
   assert.deepEqual(decision.deniedTags, ['access:read-write', 'data:logs-bulk']);
   assert.match(decision.reason, /and 1 more/);
 });

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TAG_POLICY, evaluateTask, parseCodebundleYaml, parseIssueLine, parseReportLine } from '../../../src/bundles/index';
 
 const samples = fileURLToPath(new URL('../../../samples/bundles/', import.meta.url));
-const names = readdirSync(samples, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const names = readdirSync(samples, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 const hasBusybox = spawnSync('busybox', ['true']).status === 0;
 
 void test('there are at least three sample bundles and each codebundle.yaml is valid', () => {
@@ -51,7 +53,12 @@ function run(bundle: string, script: string, args: string[], env: Record<string,
         return [];
       }
     };
-    return { status: result.status, issues: read('issues.jsonl').map(parseIssueLine), report: read('report.jsonl').map(parseReportLine), stderr: result.stderr };
+    return {
+      status: result.status,
+      issues: read('issues.jsonl').map(parseIssueLine),
+      report: read('report.jsonl').map(parseReportLine),
+      stderr: result.stderr,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

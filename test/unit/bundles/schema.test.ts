@@ -77,12 +77,28 @@ void test('config variables: type, default, pattern, enum and names are checked'
   rejects((d) => (d.tasks[0].config[0].name = 'threshold'), 'tasks[0].config[0].name', /environment name/);
   rejects((d) => (d.tasks[0].config[0].name = 'AIRGAP_OUTPUT_DIR'), 'tasks[0].config[0].name', /reserved/);
   rejects((d) => (d.tasks[0].config[0].name = 'LD_PRELOAD'), 'tasks[0].config[0].name', /reserved/);
-  rejects((d) => (d.tasks[0].config[0] = { name: 'F', type: 'file', default: '/etc/passwd' }), 'tasks[0].config[0].default', /picks the file/);
+  rejects(
+    (d) => (d.tasks[0].config[0] = { name: 'F', type: 'file', default: '/etc/passwd' }),
+    'tasks[0].config[0].default',
+    /picks the file/,
+  );
   rejects((d) => (d.tasks[0].config[0] = { name: 'E', type: 'enum' }), 'tasks[0].config[0].enum', /required when type is enum/);
-  rejects((d) => (d.tasks[0].config[0] = { name: 'E', type: 'enum', enum: ['a'], default: 'b' }), 'tasks[0].config[0].default', /enum values/);
+  rejects(
+    (d) => (d.tasks[0].config[0] = { name: 'E', type: 'enum', enum: ['a'], default: 'b' }),
+    'tasks[0].config[0].default',
+    /enum values/,
+  );
   rejects((d) => (d.tasks[0].config[0] = { name: 'S', type: 'string', pattern: '[' }), 'tasks[0].config[0].pattern', /regular expression/);
-  rejects((d) => (d.tasks[0].config[0] = { name: 'S', type: 'string', pattern: '[a-z]+', default: 'A1' }), 'tasks[0].config[0].default', /pattern/);
-  rejects((d) => (d.tasks[0].config[0] = { name: 'N', type: 'number', pattern: '1' }), 'tasks[0].config[0].pattern', /only allowed when type is string/);
+  rejects(
+    (d) => (d.tasks[0].config[0] = { name: 'S', type: 'string', pattern: '[a-z]+', default: 'A1' }),
+    'tasks[0].config[0].default',
+    /pattern/,
+  );
+  rejects(
+    (d) => (d.tasks[0].config[0] = { name: 'N', type: 'number', pattern: '1' }),
+    'tasks[0].config[0].pattern',
+    /only allowed when type is string/,
+  );
   rejects((d) => d.tasks[0].config.push({ name: 'THRESHOLD', type: 'string' }), 'tasks[0].config[1].name', /used twice/);
 });
 
@@ -112,7 +128,12 @@ void test('oversized input is refused before parsing', () => {
 
 void test('a YAML alias bomb is refused', () => {
   const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 10; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 10; i++)
+    lines.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   const started = Date.now();
   assert.throws(() => parseCodebundleYaml(lines.join('\n')), /aliases/);
   assert.ok(Date.now() - started < 2000);

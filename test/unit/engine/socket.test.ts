@@ -16,7 +16,14 @@ test('DOCKER_HOST unix:///path is used as is', () => {
 });
 
 test('a remote or non-unix DOCKER_HOST is refused with a clear error that never echoes credentials', () => {
-  for (const value of ['tcp://10.0.0.5:2375', 'ssh://user@build-host', 'https://engine.example:2376', 'npipe:////./pipe/docker_engine', '10.0.0.5:2375', 'tcp://alice:s3cret@10.0.0.5:2375']) {
+  for (const value of [
+    'tcp://10.0.0.5:2375',
+    'ssh://user@build-host',
+    'https://engine.example:2376',
+    'npipe:////./pipe/docker_engine',
+    '10.0.0.5:2375',
+    'tcp://alice:s3cret@10.0.0.5:2375',
+  ]) {
     assert.throws(
       () => resolveEngineSocket({ env: { DOCKER_HOST: value }, exists: none }),
       (e: { code?: string; message?: string }) => {
@@ -37,7 +44,11 @@ test('a relative unix path is refused', () => {
 });
 
 test('the engine.socket setting wins over DOCKER_HOST; a bare absolute path is accepted there', () => {
-  const s = resolveEngineSocket({ env: { DOCKER_HOST: 'unix:///var/run/docker.sock' }, setting: '/run/user/1000/podman/podman.sock', exists: none });
+  const s = resolveEngineSocket({
+    env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
+    setting: '/run/user/1000/podman/podman.sock',
+    exists: none,
+  });
   assert.equal(s.path, '/run/user/1000/podman/podman.sock');
   assert.equal(s.from, 'setting');
   assert.throws(() => resolveEngineSocket({ env: {}, setting: 'tcp://h:1', exists: none }), /engine\.socket/);
@@ -57,7 +68,10 @@ test('the unavailable message names every socket tried and says what to do', () 
   const s = resolveEngineSocket({ env: {}, exists: none, uid: 1000 });
   const e = engineUnavailable(s, 'ENOENT');
   assert.equal(e.code, 'ENGINE_UNAVAILABLE');
-  assert.match(e.message, /^No container engine answers at unix:\/\/\/var\/run\/docker\.sock \(nor at unix:\/\/\/run\/user\/1000\/podman\/podman\.sock, unix:\/\/\/run\/podman\/podman\.sock\)/);
+  assert.match(
+    e.message,
+    /^No container engine answers at unix:\/\/\/var\/run\/docker\.sock \(nor at unix:\/\/\/run\/user\/1000\/podman\/podman\.sock, unix:\/\/\/run\/podman\/podman\.sock\)/,
+  );
   assert.match(e.message, /start Docker or Podman, or set engine\.socket/);
 });
 
@@ -95,17 +109,40 @@ test('info: a rootless Podman is recognised; later calls only ping, and notice w
     const url = (req.url ?? '').replace(/^\/v[\d.]+/, '');
     seen.push(url);
     res.setHeader('content-type', 'application/json');
-    if (url === '/version') res.end(JSON.stringify({ Version: '4.9.3', ApiVersion: '1.41', Os: 'linux', Arch: 'arm64', Components: [{ Name: 'Podman Engine', Version: '4.9.3' }] }));
-    else if (url === '/info') res.end(JSON.stringify({ OSType: 'linux', Architecture: 'aarch64', SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] }));
+    if (url === '/version')
+      res.end(
+        JSON.stringify({
+          Version: '4.9.3',
+          ApiVersion: '1.41',
+          Os: 'linux',
+          Arch: 'arm64',
+          Components: [{ Name: 'Podman Engine', Version: '4.9.3' }],
+        }),
+      );
+    else if (url === '/info')
+      res.end(
+        JSON.stringify({ OSType: 'linux', Architecture: 'aarch64', SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'] }),
+      );
     else if (url === '/_ping') res.end('OK');
     else res.writeHead(404).end('{}');
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   const engine = DockerodeEngine.fromEnv({ DOCKER_HOST: `unix://${path}` });
-  assert.deepEqual(await engine.info(), { name: 'Podman', version: '4.9.3', apiVersion: '1.41', rootless: true, os: 'linux', arch: 'arm64', socket: `unix://${path}` });
+  assert.deepEqual(await engine.info(), {
+    name: 'Podman',
+    version: '4.9.3',
+    apiVersion: '1.41',
+    rootless: true,
+    os: 'linux',
+    arch: 'arm64',
+    socket: `unix://${path}`,
+  });
   await engine.info();
   assert.deepEqual(seen.filter((u) => u !== '/_ping').sort(), ['/info', '/version'], 'version and info are read once');
   assert.ok(seen.includes('/_ping'), 'the second call pinged');
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await assert.rejects(engine.info(), (e: { code?: string; message?: string }) => e.code === 'ENGINE_UNAVAILABLE' && (e.message ?? '').includes(path));
+  await assert.rejects(
+    engine.info(),
+    (e: { code?: string; message?: string }) => e.code === 'ENGINE_UNAVAILABLE' && (e.message ?? '').includes(path),
+  );
 });

@@ -22,12 +22,15 @@ test('src/api/contract bundles for the browser, with no Node module and no modul
     logLevel: 'silent',
   });
   const ours = Object.keys(result.metafile.inputs).filter((p) => p.startsWith('src/'));
-  const allowed = /^src\/(api\/contract\/[\w-]+|api\/permissions|kernel\/[\w-]+|(identity|bundles|redact)\/model|identity\/roles|bundles\/policy|redact\/types)\.ts$/;
+  const allowed =
+    /^src\/(api\/contract\/[\w-]+|api\/permissions|kernel\/[\w-]+|(identity|bundles|redact)\/model|identity\/roles|bundles\/policy|redact\/types)\.ts$/;
   assert.deepEqual(
     ours.filter((p) => !allowed.test(p)),
     [],
     'the contract reached past the pure faces',
   );
-  const packages = Object.keys(result.metafile.inputs).filter((p) => p.includes('node_modules/')).map((p) => p.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1'));
+  const packages = Object.keys(result.metafile.inputs)
+    .filter((p) => p.includes('node_modules/'))
+    .map((p) => p.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1'));
   assert.deepEqual([...new Set(packages)], ['zod']);
 });

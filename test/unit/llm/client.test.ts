@@ -19,13 +19,15 @@ const REQUEST: ChatRequest = {
   maxTokens: 256,
 };
 
-const failed = (code: string, pattern: RegExp) => (e: unknown): boolean => {
-  assert.ok(e instanceof ApiError, String(e));
-  assert.equal(e.code, code, e.message);
-  assert.match(e.message, pattern);
-  assert.ok(!e.message.includes(KEY), 'the API key must not appear in an error');
-  return true;
-};
+const failed =
+  (code: string, pattern: RegExp) =>
+  (e: unknown): boolean => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, pattern);
+    assert.ok(!e.message.includes(KEY), 'the API key must not appear in an error');
+    return true;
+  };
 
 describe('chatCompletion', () => {
   let server: TestLlmServer;
@@ -74,36 +76,54 @@ describe('chatCompletion', () => {
 
   test('a certificate the site CA did not issue: refused before anything is sent, saying what to do', async () => {
     const before = untrusted.requests.length;
-    await assert.rejects(chatCompletion(transport(untrusted, { caPem: untrusted.caPem }), REQUEST), failed('VERIFY_FAILED', /not trusted by the site CA in llm\.caCertificate.*Nothing was sent/));
+    await assert.rejects(
+      chatCompletion(transport(untrusted, { caPem: untrusted.caPem }), REQUEST),
+      failed('VERIFY_FAILED', /not trusted by the site CA in llm\.caCertificate.*Nothing was sent/),
+    );
     assert.equal(untrusted.requests.length, before);
   });
 
   test('only the configured CA counts: a certificate from any other CA is refused', async () => {
     // The other server's CA is a valid CA, just not the one configured: still refused.
-    await assert.rejects(chatCompletion(transport(server, { caPem: untrusted.caPem }), REQUEST), failed('VERIFY_FAILED', /not trusted by the site CA/));
+    await assert.rejects(
+      chatCompletion(transport(server, { caPem: untrusted.caPem }), REQUEST),
+      failed('VERIFY_FAILED', /not trusted by the site CA/),
+    );
   });
 
   test('plain http is refused', async () => {
-    await assert.rejects(chatCompletion({ ...transport(server), url: new URL(server.url.replace('https:', 'http:')) }, REQUEST), failed('INVALID_INPUT', /https:\/\//));
+    await assert.rejects(
+      chatCompletion({ ...transport(server), url: new URL(server.url.replace('https:', 'http:')) }, REQUEST),
+      failed('INVALID_INPUT', /https:\/\//),
+    );
   });
 
   test('an endpoint that does not answer in time: a timeout that names the setting', async () => {
     server.mode = 'slow';
     const started = Date.now();
-    await assert.rejects(chatCompletion(transport(server, { timeoutMs: 400 }), REQUEST), failed('NOT_FOUND', /did not answer within 0\.4 s.*llm\.timeoutSeconds/));
+    await assert.rejects(
+      chatCompletion(transport(server, { timeoutMs: 400 }), REQUEST),
+      failed('NOT_FOUND', /did not answer within 0\.4 s.*llm\.timeoutSeconds/),
+    );
     assert.ok(Date.now() - started < 3000);
     server.mode = 'ok';
   });
 
   test('HTTP 500: the status and the endpoint message, shortened', async () => {
     server.mode = 'error';
-    await assert.rejects(chatCompletion(transport(server), REQUEST), failed('NOT_FOUND', /HTTP 500: "model worker crashed: CUDA out of memory"/));
+    await assert.rejects(
+      chatCompletion(transport(server), REQUEST),
+      failed('NOT_FOUND', /HTTP 500: "model worker crashed: CUDA out of memory"/),
+    );
     server.mode = 'ok';
   });
 
   test('HTTP 401 that quotes the key back: the key is masked in the error', async () => {
     server.mode = 'unauthorized';
-    await assert.rejects(chatCompletion(transport(server), REQUEST), failed('VERIFY_FAILED', /refused the API key \(HTTP 401\).*\[MASKED\].*llm\.apiKeyVaultItem/));
+    await assert.rejects(
+      chatCompletion(transport(server), REQUEST),
+      failed('VERIFY_FAILED', /refused the API key \(HTTP 401\).*\[MASKED\].*llm\.apiKeyVaultItem/),
+    );
     server.mode = 'ok';
   });
 
@@ -113,14 +133,20 @@ describe('chatCompletion', () => {
     server.mode = 'no-choices';
     await assert.rejects(chatCompletion(transport(server), REQUEST), failed('VERIFY_FAILED', /no choices/));
     server.mode = 'ok';
-    await assert.rejects(chatCompletion(transport(server, { maxResponseBytes: 64 }), REQUEST), failed('VERIFY_FAILED', /larger than 64 bytes/));
+    await assert.rejects(
+      chatCompletion(transport(server, { maxResponseBytes: 64 }), REQUEST),
+      failed('VERIFY_FAILED', /larger than 64 bytes/),
+    );
   });
 
   test('nothing listening: cannot reach, check llm.endpoint', async () => {
     const closed = await startLlmServer();
     const url = closed.url;
     await closed.close();
-    await assert.rejects(chatCompletion({ ...transport(server), url: completionsUrl(url) }, REQUEST), failed('NOT_FOUND', /Cannot reach the LLM endpoint.*ECONNREFUSED.*llm\.endpoint/));
+    await assert.rejects(
+      chatCompletion({ ...transport(server), url: completionsUrl(url) }, REQUEST),
+      failed('NOT_FOUND', /Cannot reach the LLM endpoint.*ECONNREFUSED.*llm\.endpoint/),
+    );
   });
 });
 

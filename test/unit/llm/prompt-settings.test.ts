@@ -66,12 +66,25 @@ test('the prompt is bounded: issues, fields, report and log tail each capped; co
 test('llmConfig: off by default; enabled but incomplete names what is missing; a damaged CA is named', () => {
   const defaults = Object.fromEntries(Object.entries(SETTINGS).map(([k, d]) => [k, d.default]));
   const refused = (settings: Record<string, unknown>, code: string, pattern: RegExp) =>
-    assert.throws(() => llmConfig(settings), (e: unknown) => e instanceof ApiError && e.code === code && pattern.test(e.message));
+    assert.throws(
+      () => llmConfig(settings),
+      (e: unknown) => e instanceof ApiError && e.code === code && pattern.test(e.message),
+    );
   refused(defaults, 'POLICY_DENIED', /switched off.*An admin must enable and configure them in Settings/);
   refused({ ...defaults, 'llm.enabled': true }, 'POLICY_DENIED', /llm\.endpoint.*llm\.model.*llm\.caCertificate/);
   const damaged = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----';
-  refused({ ...defaults, 'llm.enabled': true, 'llm.endpoint': 'https://llm.site', 'llm.model': 'm', 'llm.caCertificate': damaged }, 'INVALID_INPUT', /Certificate 1 in llm\.caCertificate cannot be read/);
-  const ok = llmConfig({ ...defaults, 'llm.enabled': true, 'llm.endpoint': 'https://llm.site:8443', 'llm.model': 'm', 'llm.caCertificate': testPki().caPem });
+  refused(
+    { ...defaults, 'llm.enabled': true, 'llm.endpoint': 'https://llm.site', 'llm.model': 'm', 'llm.caCertificate': damaged },
+    'INVALID_INPUT',
+    /Certificate 1 in llm\.caCertificate cannot be read/,
+  );
+  const ok = llmConfig({
+    ...defaults,
+    'llm.enabled': true,
+    'llm.endpoint': 'https://llm.site:8443',
+    'llm.model': 'm',
+    'llm.caCertificate': testPki().caPem,
+  });
   assert.equal(ok.url.toString(), 'https://llm.site:8443/v1/chat/completions');
   assert.equal(ok.timeoutMs, 60_000);
   assert.equal(ok.apiKeyVaultItem, null);
@@ -81,7 +94,8 @@ test('the settings schema refuses plain http, credentials in the URL, and text t
   const endpoint = SETTINGS['llm.endpoint'].schema;
   assert.ok(endpoint.safeParse('https://llm.site:8443/v1').success);
   assert.ok(endpoint.safeParse('').success);
-  for (const bad of ['http://llm.site', 'https://user:pw@llm.site', 'https://llm.site/?key=1', 'llm.site']) assert.ok(!endpoint.safeParse(bad).success, bad);
+  for (const bad of ['http://llm.site', 'https://user:pw@llm.site', 'https://llm.site/?key=1', 'llm.site'])
+    assert.ok(!endpoint.safeParse(bad).success, bad);
   assert.ok(!SETTINGS['llm.caCertificate'].schema.safeParse('hello').success);
   assert.ok(!SETTINGS['llm.apiKeyVaultItem'].schema.safeParse('Bad Name').success);
   assert.equal(SETTINGS['llm.enabled'].default, false);

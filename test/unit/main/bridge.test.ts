@@ -20,7 +20,9 @@ function recordingLink(answer: (name: string) => Result<unknown> = () => ({ ok: 
   const link: CoreLink = {
     call: async (sessionId, name) => {
       calls.push({ sessionId, name });
-      return name === 'auth.signIn' ? { ok: true, value: { sessionId: `s${calls.length}`, user: { name: 'alice' }, permissions: ['signedIn'] } } : answer(name);
+      return name === 'auth.signIn'
+        ? { ok: true, value: { sessionId: `s${calls.length}`, user: { name: 'alice' }, permissions: ['signedIn'] } }
+        : answer(name);
     },
     subscribe: async (_sessionId, name) => ({ ok: true, value: () => void stops.push(name) }),
   };
@@ -50,7 +52,9 @@ describe('SessionBridge', () => {
   });
 
   it('forgets the session on sign-out and when the core says it ended', async () => {
-    const { link } = recordingLink((name) => (name === 'users.list' ? { ok: false, error: { code: 'UNAUTHENTICATED', message: 'ended' } } : { ok: true, value: null }));
+    const { link } = recordingLink((name) =>
+      name === 'users.list' ? { ok: false, error: { code: 'UNAUTHENTICATED', message: 'ended' } } : { ok: true, value: null },
+    );
     const bridge = new SessionBridge<number>(link);
     await bridge.call(1, 'auth.signIn', {});
     await bridge.call(1, 'auth.signOut', {});
@@ -128,7 +132,10 @@ describe('main <-> core host protocol', () => {
     assert.ok(sub.ok);
     await link.call(sessionId, 'settings.set', { key: 'site.name', value: 'North' });
     for (let i = 0; i < 50 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(events.map((e) => e.action), ['settings.set']);
+    assert.deepEqual(
+      events.map((e) => e.action),
+      ['settings.set'],
+    );
 
     sub.value();
     await link.call(sessionId, 'settings.set', { key: 'site.name', value: 'South' });

@@ -90,7 +90,10 @@ export function fakeElectron() {
     on: (event: string, listener: Listener) => void record.appListeners.set(event, listener),
     requestSingleInstanceLock: () => record.singleInstance,
   };
-  const protocol = { registerSchemesAsPrivileged: (schemes: Array<{ scheme: string; privileges?: Record<string, unknown> }>) => void record.schemes.push(...schemes) };
+  const protocol = {
+    registerSchemesAsPrivileged: (schemes: Array<{ scheme: string; privileges?: Record<string, unknown> }>) =>
+      void record.schemes.push(...schemes),
+  };
   const Menu = { setApplicationMenu: (menu: unknown) => void (record.applicationMenu = menu) };
   const session = {
     fromPartition(partition: string, partitionOptions?: unknown) {

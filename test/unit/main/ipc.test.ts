@@ -15,7 +15,9 @@ function setup() {
   const link: CoreLink = {
     call: async (sessionId, name, input) => {
       calls.push({ sessionId, name, input });
-      return name === 'auth.signIn' ? { ok: true, value: { sessionId: 'secret-session', user: {}, permissions: [] } } : { ok: true, value: { ok: true } };
+      return name === 'auth.signIn'
+        ? { ok: true, value: { sessionId: 'secret-session', user: {}, permissions: [] } }
+        : { ok: true, value: { ok: true } };
     },
     subscribe: async () => ({ ok: true, value: () => undefined }),
   };
@@ -23,14 +25,18 @@ function setup() {
   installIpcBridge(electron, window as unknown as Window, new SessionBridge<number>(link));
   const trusted = { sender: window.webContents, senderFrame: { ...window.webContents.mainFrame } };
   const foreign = { sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, routingId: 99 } };
-  const invoke = async (channel: string, event: unknown, ...args: unknown[]) => (await record.ipcHandlers.get(channel)!(event, ...args)) as Result<unknown> | string | null;
+  const invoke = async (channel: string, event: unknown, ...args: unknown[]) =>
+    (await record.ipcHandlers.get(channel)!(event, ...args)) as Result<unknown> | string | null;
   return { record, calls, trusted, foreign, invoke };
 }
 
 describe('IPC bridge', () => {
   it('installs one handler per channel, and nothing else', () => {
     const { record } = setup();
-    assert.deepEqual([...record.ipcHandlers.keys()].sort(), [CHANNELS.call, CHANNELS.chooseFile, CHANNELS.chooseSaveFile, CHANNELS.subscribe, CHANNELS.unsubscribe].sort());
+    assert.deepEqual(
+      [...record.ipcHandlers.keys()].sort(),
+      [CHANNELS.call, CHANNELS.chooseFile, CHANNELS.chooseSaveFile, CHANNELS.subscribe, CHANNELS.unsubscribe].sort(),
+    );
   });
 
   it('refuses a call from anything but our main frame before it reaches the core', async () => {
@@ -60,7 +66,11 @@ describe('IPC bridge', () => {
     assert.equal(await invoke(CHANNELS.chooseSaveFile, trusted, { title: 'Save', defaultName: 'backup.arb' }), '/media/usb/backup.arb');
     const saved = record.dialogs.at(-1)!;
     assert.equal(saved.kind, 'save');
-    assert.deepEqual((saved.options as { properties: string[] }).properties, ['createDirectory', 'showOverwriteConfirmation', 'dontAddToRecent']);
+    assert.deepEqual((saved.options as { properties: string[] }).properties, [
+      'createDirectory',
+      'showOverwriteConfirmation',
+      'dontAddToRecent',
+    ]);
     const allowed = (await invoke(CHANNELS.call, trusted, 'store.backup', { outPath: '/media/usb/backup.arb' })) as Result<unknown>;
     assert.equal(allowed.ok, true);
   });

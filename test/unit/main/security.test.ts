@@ -112,10 +112,21 @@ describe('the session', () => {
     const verdict = (url: string) => new Promise<boolean>((resolve) => s.beforeRequest!({ url }, (r) => resolve(r.cancel === true)));
     assert.equal(await verdict(START_URL), false);
     assert.equal(await verdict(`${APP_ORIGIN}/assets/index.js`), false);
-    for (const remote of ['https://example.com/', 'http://10.0.0.1/', 'ws://127.0.0.1:9222/', 'file:///etc/passwd', 'devtools://devtools/bundled/x.html']) {
+    for (const remote of [
+      'https://example.com/',
+      'http://10.0.0.1/',
+      'ws://127.0.0.1:9222/',
+      'file:///etc/passwd',
+      'devtools://devtools/bundled/x.html',
+    ]) {
       assert.equal(await verdict(remote), true, remote);
     }
-    const download = { prevented: false, preventDefault() { this.prevented = true; } };
+    const download = {
+      prevented: false,
+      preventDefault() {
+        this.prevented = true;
+      },
+    };
     s.listeners.get('will-download')!(download);
     assert.equal(download.prevented, true);
   });
@@ -206,8 +217,16 @@ describe('the IPC sender check', () => {
     assert.equal(isTrustedSender({ sender: w.webContents, senderFrame: frame }, w), true);
     assert.equal(isTrustedSender({ sender: new FakeWebContents(), senderFrame: frame }, w), false, 'another web contents');
     assert.equal(isTrustedSender({ sender: w.webContents, senderFrame: { ...frame, routingId: 2 } }, w), false, 'a subframe');
-    assert.equal(isTrustedSender({ sender: w.webContents, senderFrame: { ...frame, url: 'https://example.com/' } }, w), false, 'a remote page');
-    assert.equal(isTrustedSender({ sender: w.webContents, senderFrame: { ...frame, url: 'app://evil/index.html' } }, w), false, 'another app host');
+    assert.equal(
+      isTrustedSender({ sender: w.webContents, senderFrame: { ...frame, url: 'https://example.com/' } }, w),
+      false,
+      'a remote page',
+    );
+    assert.equal(
+      isTrustedSender({ sender: w.webContents, senderFrame: { ...frame, url: 'app://evil/index.html' } }, w),
+      false,
+      'another app host',
+    );
     assert.equal(isTrustedSender({ sender: w.webContents, senderFrame: null }, w), false, 'a frame that is gone');
     w.destroyed = true;
     assert.equal(isTrustedSender({ sender: w.webContents, senderFrame: frame }, w), false, 'a destroyed window');

@@ -33,7 +33,10 @@ test('config and layers are consistent and readable by GNU tar', async (t) => {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const image = await buildImage({ ...input(), outDir: dir });
   const config = imageConfigSchema.parse(image.config);
-  assert.deepEqual(config.rootfs.diff_ids, image.layers.map((l) => l.diffId));
+  assert.deepEqual(
+    config.rootfs.diff_ids,
+    image.layers.map((l) => l.diffId),
+  );
   assert.equal(config.config?.User, '65534');
   const first = image.layers[0];
   assert.ok(first?.path);

@@ -19,7 +19,10 @@ test('accepts only canonical sha256 digests', () => {
     '',
   ]) {
     assert.equal(isDigest(bad), false, bad);
-    assert.throws(() => parseDigest(bad), (e: unknown) => e instanceof ApiError && e.code === 'INVALID_INPUT');
+    assert.throws(
+      () => parseDigest(bad),
+      (e: unknown) => e instanceof ApiError && e.code === 'INVALID_INPUT',
+    );
   }
 });
 
@@ -31,5 +34,8 @@ test('digest of bytes and the cosign tags derived from it', () => {
 });
 
 test('an over-long bad digest is cut in the message', () => {
-  assert.throws(() => parseDigest('x'.repeat(500)), (e: unknown) => e instanceof ApiError && e.message.length < 300);
+  assert.throws(
+    () => parseDigest('x'.repeat(500)),
+    (e: unknown) => e instanceof ApiError && e.message.length < 300,
+  );
 });

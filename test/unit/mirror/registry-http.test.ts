@@ -20,8 +20,13 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   return { server, authority: `127.0.0.1:${port}` };
 }
 
-const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }));
-const failed = (code: string, pattern?: RegExp) => (e: unknown): boolean => e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
+const manifest = Buffer.from(
+  JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }),
+);
+const failed =
+  (code: string, pattern?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof ApiError && e.code === code && (!pattern || pattern.test(e.message));
 
 test('manifest size cap: refused by Content-Length and while streaming (chunked)', async (t) => {
   const big = Buffer.alloc(5 * 1024 * 1024, 0x20);
@@ -47,7 +52,9 @@ test('manifest size cap: refused by Content-Length and while streaming (chunked)
 });
 
 test('a manifest fetched by digest must match it; by tag its digest is computed', async (t) => {
-  const { server, authority } = await serve((_req, res) => res.writeHead(200, { 'docker-content-digest': `sha256:${'0'.repeat(64)}` }).end(manifest));
+  const { server, authority } = await serve((_req, res) =>
+    res.writeHead(200, { 'docker-content-digest': `sha256:${'0'.repeat(64)}` }).end(manifest),
+  );
   t.after(() => server.close());
   const source = await RegistrySource.open(`registry://${authority}`, { transport: 'http' });
   t.after(() => source.close());
@@ -74,7 +81,10 @@ test('blob: a server sending more than declared is cut off; the partial file is 
   const source = await RegistrySource.open(`registry://${authority}`, { transport: 'http' });
   t.after(() => source.close());
   const dest = join(dir, 'blob');
-  await assert.rejects(source.fetchBlobTo('a', `sha256:${'2'.repeat(64)}`, 1000, dest), failed('VERIFY_FAILED', /larger than the 1000 bytes/));
+  await assert.rejects(
+    source.fetchBlobTo('a', `sha256:${'2'.repeat(64)}`, 1000, dest),
+    failed('VERIFY_FAILED', /larger than the 1000 bytes/),
+  );
   assert.equal(existsSync(dest), false);
 });
 
@@ -93,7 +103,10 @@ test('redirects: Authorization never follows to another origin', async (t) => {
     res.writeHead(307, { location: `http://${other.authority}/elsewhere` }).end();
   });
   t.after(() => main.server.close());
-  const source = await RegistrySource.open(`registry://${main.authority}`, { transport: 'http', credentials: { username: 'u', password: 'p' } });
+  const source = await RegistrySource.open(`registry://${main.authority}`, {
+    transport: 'http',
+    credentials: { username: 'u', password: 'p' },
+  });
   t.after(() => source.close());
   await source.resolve('a', 'v1');
   assert.deepEqual(seen, [undefined]);
@@ -109,21 +122,34 @@ test('bearer token dance: realm, service and scope; credentials go to the realm;
   t.after(() => auth.server.close());
   const registry = await serve((req, res) => {
     if (req.headers.authorization !== 'Bearer tok-123') {
-      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${auth.authority}/token",service="reg.test",scope="repository:samples/a:pull"` }).end();
+      res
+        .writeHead(401, {
+          'www-authenticate': `Bearer realm="http://${auth.authority}/token",service="reg.test",scope="repository:samples/a:pull"`,
+        })
+        .end();
     } else res.writeHead(200).end(manifest);
   });
   t.after(() => registry.server.close());
 
-  const good = await RegistrySource.open(`registry://${registry.authority}`, { transport: 'http', credentials: { username: 'reader', password: 's3cret-pw' } });
+  const good = await RegistrySource.open(`registry://${registry.authority}`, {
+    transport: 'http',
+    credentials: { username: 'reader', password: 's3cret-pw' },
+  });
   t.after(() => good.close());
   await good.resolve('samples/a', 'v1');
   await good.resolve('samples/a', 'v2'); // cached token: no second token request
   assert.equal(tokenRequests.length, 1);
   assert.match(tokenRequests[0] ?? '', /^\/token\?service=reg\.test&scope=repository%3Asamples%2Fa%3Apull Basic /);
 
-  const bad = await RegistrySource.open(`registry://${registry.authority}`, { transport: 'http', credentials: { username: 'reader', password: 'wrong-pw' } });
+  const bad = await RegistrySource.open(`registry://${registry.authority}`, {
+    transport: 'http',
+    credentials: { username: 'reader', password: 'wrong-pw' },
+  });
   t.after(() => bad.close());
-  await assert.rejects(bad.resolve('samples/a', 'v1'), (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('wrong-pw'));
+  await assert.rejects(
+    bad.resolve('samples/a', 'v1'),
+    (e: unknown) => failed('UNAUTHENTICATED', /refused the credentials/)(e) && !(e as Error).message.includes('wrong-pw'),
+  );
   const anonymous = await RegistrySource.open(`registry://${registry.authority}`, { transport: 'http' });
   t.after(() => anonymous.close());
   await assert.rejects(anonymous.resolve('samples/a', 'v1'), failed('UNAUTHENTICATED'));

@@ -14,7 +14,12 @@ test('registry:// URLs: host, port, prefix', () => {
     prefix: 'codebundles/team',
     authority: 'mirror.dc1.example:5000',
   });
-  assert.deepEqual(parseRegistryUrl('registry://127.0.0.1:5000'), { host: '127.0.0.1', port: 5000, prefix: '', authority: '127.0.0.1:5000' });
+  assert.deepEqual(parseRegistryUrl('registry://127.0.0.1:5000'), {
+    host: '127.0.0.1',
+    port: 5000,
+    prefix: '',
+    authority: '127.0.0.1:5000',
+  });
   assert.equal(parseRegistryUrl('registry://[::1]:5000/').authority, '[::1]:5000');
   assert.equal(parseRegistryUrl('registry://Mirror.Example').authority, 'mirror.example');
 });
@@ -49,14 +54,16 @@ test('source forms', () => {
 
 test('loopback detection', () => {
   for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '[::1]', '::1', 'LOCALHOST']) assert.equal(isLoopbackHost(host), true, host);
-  for (const host of ['10.0.0.1', '192.168.1.10', 'mirror.example', '128.0.0.1', 'localhost.example.com', '[::2]', '0.0.0.0']) assert.equal(isLoopbackHost(host), false, host);
+  for (const host of ['10.0.0.1', '192.168.1.10', 'mirror.example', '128.0.0.1', 'localhost.example.com', '[::2]', '0.0.0.0'])
+    assert.equal(isLoopbackHost(host), false, host);
 });
 
 test('image references and layout ref names', () => {
   assert.deepEqual(parseImageRef('samples/host-health:1.0.0'), { repository: 'samples/host-health', reference: '1.0.0' });
   const digest = `sha256:${'b'.repeat(64)}`;
   assert.deepEqual(parseImageRef(`samples/x@${digest}`), { repository: 'samples/x', reference: digest });
-  for (const bad of ['samples/x', 'Samples/x:1', 'x:../1', `x@sha256:${'B'.repeat(64)}`, '../x:1', 'x/:1']) assert.throws(() => parseImageRef(bad), invalid, bad);
+  for (const bad of ['samples/x', 'Samples/x:1', 'x:../1', `x@sha256:${'B'.repeat(64)}`, '../x:1', 'x/:1'])
+    assert.throws(() => parseImageRef(bad), invalid, bad);
   assert.deepEqual(splitRefName('samples/a:1.0'), { repository: 'samples/a', tag: '1.0' });
   assert.deepEqual(splitRefName('latest'), { repository: 'default', tag: 'latest' });
   assert.deepEqual(splitRefName('127.0.0.1:5000/samples/a:v1'), undefined);
@@ -64,11 +71,17 @@ test('image references and layout ref names', () => {
 });
 
 test('plain HTTP is refused for a non-loopback host unless the source is marked insecure', async () => {
-  await assert.rejects(RegistrySource.open('registry://mirror.example:5000', { transport: 'http' }), (e: unknown) => invalid(e) && /loopback/.test((e as Error).message));
+  await assert.rejects(
+    RegistrySource.open('registry://mirror.example:5000', { transport: 'http' }),
+    (e: unknown) => invalid(e) && /loopback/.test((e as Error).message),
+  );
   const client = new HttpClient({ allowPlainHttp: (url) => isLoopbackHost(url.hostname) });
   try {
     // Refused before any connection is attempted: the address does not even need to exist.
-    await assert.rejects(client.request('GET', new URL('http://mirror.example:5000/v2/')), (e: unknown) => invalid(e) && /plain HTTP/.test((e as Error).message));
+    await assert.rejects(
+      client.request('GET', new URL('http://mirror.example:5000/v2/')),
+      (e: unknown) => invalid(e) && /plain HTTP/.test((e as Error).message),
+    );
     await assert.rejects(client.request('GET', new URL('ftp://mirror.example/')), invalid);
   } finally {
     client.close();

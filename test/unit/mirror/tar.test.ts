@@ -72,13 +72,21 @@ test('GNU tar can list what the writer produced, and the reader reads what GNU t
   const long = `${'x'.repeat(150)}/name.txt`;
   const ours = await tarOf([{ type: 'file', path: long, size: 2, body: Buffer.from('hi') }]);
   writeFileSync(join(dir, 'ours.tar'), ours);
-  assert.equal(execFileSync('tar', ['-tf', join(dir, 'ours.tar')]).toString().trim(), long);
+  assert.equal(
+    execFileSync('tar', ['-tf', join(dir, 'ours.tar')])
+      .toString()
+      .trim(),
+    long,
+  );
 
   execFileSync('mkdir', ['-p', join(dir, 'src', 'x'.repeat(150))]);
   writeFileSync(join(dir, 'src', 'x'.repeat(150), 'y'.repeat(120)), 'gnu');
   execFileSync('tar', ['--format=gnu', '-cf', join(dir, 'gnu.tar'), '-C', join(dir, 'src'), '.']);
   const entries = await readAll(readFileSync(join(dir, 'gnu.tar')));
-  assert.deepEqual(entries.map((e) => e.path), ['x'.repeat(150), `${'x'.repeat(150)}/${'y'.repeat(120)}`]);
+  assert.deepEqual(
+    entries.map((e) => e.path),
+    ['x'.repeat(150), `${'x'.repeat(150)}/${'y'.repeat(120)}`],
+  );
   assert.equal(entries[1]?.data, 'gnu');
 });
 
@@ -180,5 +188,8 @@ test('refuses a file that replaces a folder an earlier entry implied', async () 
     { name: 'a/b', typeflag: '0', data: Buffer.from('x') },
     { name: 'a/', typeflag: '5' },
   ]);
-  assert.deepEqual((await readAll(ok)).map((e) => e.path), ['a/b', 'a']);
+  assert.deepEqual(
+    (await readAll(ok)).map((e) => e.path),
+    ['a/b', 'a'],
+  );
 });

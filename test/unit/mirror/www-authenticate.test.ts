@@ -5,7 +5,12 @@ import { parseNextLink, parseWwwAuthenticate } from '../../../src/mirror/www-aut
 test('Bearer challenge with quoted, comma-holding values', () => {
   assert.deepEqual(
     parseWwwAuthenticate('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:samples/a:pull,push"'),
-    [{ scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:samples/a:pull,push' } }],
+    [
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:samples/a:pull,push' },
+      },
+    ],
   );
 });
 

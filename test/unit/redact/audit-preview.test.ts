@@ -23,7 +23,10 @@ test('the auditor previews the next export: replacements marked, nothing recorde
   const site = out.sections.find((s) => s.label.includes('settings.set') && s.label.endsWith('details.value'));
   assert.ok(site, JSON.stringify(out.sections.map((s) => s.label)));
   assert.ok(!site.text.includes('db7.dc1.example.net') && !site.text.includes('10.20.30.40'), site.text);
-  assert.deepEqual(site.replacements.map((r) => [r.rule, r.original]).sort(), [['host', 'db7.dc1.example.net'], ['ipv4', '10.20.30.40']]);
+  assert.deepEqual(site.replacements.map((r) => [r.rule, r.original]).sort(), [
+    ['host', 'db7.dc1.example.net'],
+    ['ipv4', '10.20.30.40'],
+  ]);
   for (const r of site.replacements) assert.equal(site.text.slice(r.at, r.at + r.replacement.length), r.replacement);
   assert.ok(out.texts > out.sections.length, 'texts without a match are counted, not listed');
   assert.ok((out.counts['host'] ?? 0) >= 1);
@@ -33,6 +36,10 @@ test('the auditor previews the next export: replacements marked, nothing recorde
   assert.equal(strict.ruleSet, 'strict');
 
   assert.equal(count(db, 'SELECT count(*) AS n FROM pseudonyms'), pseudonymsBefore, 'a preview records no pseudonym');
-  assert.equal(count(db, "SELECT count(*) AS n FROM audit_events WHERE action = 'audit.exportPreview'"), 1, 'audit browsing, once per session');
+  assert.equal(
+    count(db, "SELECT count(*) AS n FROM audit_events WHERE action = 'audit.exportPreview'"),
+    1,
+    'audit browsing, once per session',
+  );
   await rejects(as(core, admin)('audit.exportPreview', {}), 'FORBIDDEN');
 });

@@ -45,7 +45,9 @@ test('the stream finds the same matches whatever the chunk size', () => {
 
 test('redactValue replaces strings inside JSON and keeps keys', () => {
   const r = createRedactor(deps(), OPTIONS);
-  const { value, replacements } = r.redactValue({ 'peer 192.168.77.201': ['jane.doe@customer-mail.org', 3, null, { x: SENSITIVE_VALUES[0] }] });
+  const { value, replacements } = r.redactValue({
+    'peer 192.168.77.201': ['jane.doe@customer-mail.org', 3, null, { x: SENSITIVE_VALUES[0] }],
+  });
   assert.equal(replacements, 2, 'the e-mail and the sensitive value; keys are kept');
   assert.deepEqual(Object.keys(value as object), ['peer 192.168.77.201']);
   assert.deepEqual(leaks(JSON.stringify(Object.values(value as object))), []);
@@ -95,7 +97,11 @@ test('the version names the rule set and a hash of the site patterns and domains
 test('timestamps, versions and C++ scopes are not addresses', () => {
   const r = createRedactor(deps());
   for (const text of ['12:34:56', '2026-11-26T09:12:44.123Z', 'v1.2.3', 'std::vector', 'Foo::Bar', '00:1a:2b:3c:4d:5e', 'a 1.2.3.4.5 b']) {
-    assert.deepEqual(r.redact(text).replacements.filter((x) => x.rule.startsWith('ip')), [], text);
+    assert.deepEqual(
+      r.redact(text).replacements.filter((x) => x.rule.startsWith('ip')),
+      [],
+      text,
+    );
   }
   assert.deepEqual(
     r.redact('::1 fe80::1%eth0 2001:db8:0:0:0:0:2:1 ::ffff:10.0.0.1').replacements.map((x) => x.original),

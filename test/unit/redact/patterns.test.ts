@@ -5,8 +5,10 @@ import { hasNestedQuantifier, validateSitePattern } from '../../../src/redact/pa
 import { ApiError } from '../../../src/kernel';
 
 test('nested repetition is recognised; ordinary repeats and bounded groups are not', () => {
-  for (const re of ['(a+)+', '(\\w*x)*', '(a|ab)*', '(?:x+y)+', '((ab)+c)+', '(?<n>a+){2,}', '(a?)+']) assert.equal(hasNestedQuantifier(re), true, re);
-  for (const re of ['TCK-\\d{4,8}', '(?:ab)+', '[a+]+', '(abc){1}', '(a+)?', 'x(a|b)', 'cust-[0-9]{6}', '\\(a+\\)+']) assert.equal(hasNestedQuantifier(re), false, re);
+  for (const re of ['(a+)+', '(\\w*x)*', '(a|ab)*', '(?:x+y)+', '((ab)+c)+', '(?<n>a+){2,}', '(a?)+'])
+    assert.equal(hasNestedQuantifier(re), true, re);
+  for (const re of ['TCK-\\d{4,8}', '(?:ab)+', '[a+]+', '(abc){1}', '(a+)?', 'x(a|b)', 'cust-[0-9]{6}', '\\(a+\\)+'])
+    assert.equal(hasNestedQuantifier(re), false, re);
 });
 
 test('validation: clear messages for each refusal; a good pattern passes', () => {
@@ -24,5 +26,9 @@ test('validation: clear messages for each refusal; a good pattern passes', () =>
   refuse('a*', 'p', /empty text/);
   refuse('x'.repeat(300), 'p', /1 to 256 characters/);
   refuse('ok', 'Bad Name', /lower-case/);
-  assert.deepEqual(validateSitePattern({ name: 'ticket', regex: 'TCK-\\d{4,8}', action: 'pseudonymise' }), { name: 'ticket', regex: 'TCK-\\d{4,8}', action: 'pseudonymise' });
+  assert.deepEqual(validateSitePattern({ name: 'ticket', regex: 'TCK-\\d{4,8}', action: 'pseudonymise' }), {
+    name: 'ticket',
+    regex: 'TCK-\\d{4,8}',
+    action: 'pseudonymise',
+  });
 });

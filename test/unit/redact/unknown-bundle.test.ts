@@ -13,10 +13,9 @@ test('config values of a run whose bundle is not in the catalog are all masked',
   const { core } = await initialisedCore();
   const records = new RunRecords(core.store.db);
   insertRun(records, 'run-unknown', new Date('2026-11-26T07:00:00Z'));
-  core.store.db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(
-    JSON.stringify({ values: { CLUSTER_TOKEN: 'tok-5f1e9a0b2c', THRESHOLD: '85percent' }, files: {}, secrets: {} }),
-    'run-unknown',
-  );
+  core.store.db
+    .prepare('UPDATE runs SET config = ? WHERE id = ?')
+    .run(JSON.stringify({ values: { CLUSTER_TOKEN: 'tok-5f1e9a0b2c', THRESHOLD: '85percent' }, files: {}, secrets: {} }), 'run-unknown');
   const run = records.get('run-unknown')!;
   assert.deepEqual(sensitiveValuesOf(core, run).sort(), ['85percent', 'tok-5f1e9a0b2c']);
   assert.deepEqual(allSensitiveValues(core).sort(), ['85percent', 'tok-5f1e9a0b2c']);

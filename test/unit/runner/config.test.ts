@@ -61,7 +61,11 @@ test('each kind of bad input is INVALID_INPUT naming the variable', () => {
     [{ ...empty, files: f, values: { NOTE: 'a\u0000b' } }, /NUL/],
   ];
   for (const [input, message] of bad) {
-    assert.throws(() => resolveConfig(task, input), (e: { code?: string; message?: string }) => e.code === 'INVALID_INPUT' && message.test(e.message ?? ''), String(message));
+    assert.throws(
+      () => resolveConfig(task, input),
+      (e: { code?: string; message?: string }) => e.code === 'INVALID_INPUT' && message.test(e.message ?? ''),
+      String(message),
+    );
   }
 });
 

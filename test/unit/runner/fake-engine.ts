@@ -7,7 +7,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ApiError } from '../../../src/kernel';
-import type { AttachedStreams, ContainerEngine, ContainerSpec, ContainerState, ContainerSummary, EngineInfo, ImageDetails, NetworkInfo } from '../../../src/engine/types';
+import type {
+  AttachedStreams,
+  ContainerEngine,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  EngineInfo,
+  ImageDetails,
+  NetworkInfo,
+} from '../../../src/engine/types';
 
 export interface Behaviour {
   stdout?: string;
@@ -43,7 +52,15 @@ export class FakeEngine implements ContainerEngine {
   }
 
   async info(): Promise<EngineInfo> {
-    return { name: 'Docker', version: 'fake-1', apiVersion: '1.41', rootless: false, os: 'linux', arch: 'amd64', socket: 'unix:///fake.sock' };
+    return {
+      name: 'Docker',
+      version: 'fake-1',
+      apiVersion: '1.41',
+      rootless: false,
+      os: 'linux',
+      arch: 'amd64',
+      socket: 'unix:///fake.sock',
+    };
   }
   async loadImage(): Promise<never> {
     throw new Error('not in the fake');
@@ -59,7 +76,16 @@ export class FakeEngine implements ContainerEngine {
   async createContainer(spec: ContainerSpec): Promise<string> {
     if (!this.images.has(spec.image)) throw new ApiError('NOT_FOUND', 'no such image');
     const id = `fake${++this.n}`;
-    this.containers.set(id, { id, spec, running: false, exited: false, exitCode: -1, stdout: new PassThrough(), stderr: new PassThrough(), onExit: [] });
+    this.containers.set(id, {
+      id,
+      spec,
+      running: false,
+      exited: false,
+      exitCode: -1,
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      onExit: [],
+    });
     return id;
   }
 
@@ -139,7 +165,13 @@ export class FakeEngine implements ContainerEngine {
     const [key, value] = (filter?.label ?? '').split('=');
     return [...this.containers.values()]
       .filter((c) => !key || (value === undefined ? key in c.spec.labels : c.spec.labels[key] === value))
-      .map((c) => ({ id: c.id, names: [c.spec.name ?? c.id], imageId: c.spec.image, labels: c.spec.labels, state: c.running ? 'running' : 'exited' }));
+      .map((c) => ({
+        id: c.id,
+        names: [c.spec.name ?? c.id],
+        imageId: c.spec.image,
+        labels: c.spec.labels,
+        state: c.running ? 'running' : 'exited',
+      }));
   }
 
   async createNetwork(options: { name: string; internal: true; labels?: Record<string, string> }): Promise<NetworkInfo> {

@@ -14,7 +14,15 @@ const task = taskSchema.parse({
   secrets: [{ name: 'token' }],
 });
 
-const engine = { name: 'Docker' as const, version: '20.10', apiVersion: '1.41', rootless: false, os: 'linux', arch: 'amd64', socket: 'unix:///x.sock' };
+const engine = {
+  name: 'Docker' as const,
+  version: '20.10',
+  apiVersion: '1.41',
+  rootless: false,
+  os: 'linux',
+  arch: 'amd64',
+  socket: 'unix:///x.sock',
+};
 
 function build(imageUser = '', reason: string | null = 'because') {
   return buildSandbox({

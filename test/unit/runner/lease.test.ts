@@ -12,7 +12,10 @@ test('a second acquire is LOCKED naming the holder; release frees it', () => {
   const path = join(tempDir(), 'runner.lease');
   const first = Lease.acquire(path);
   assert.equal(readLease(path)?.instanceId, first.instanceId);
-  assert.throws(() => Lease.acquire(path), (e: { code?: string; message?: string }) => e.code === 'LOCKED' && e.message!.includes(`pid ${process.pid}`));
+  assert.throws(
+    () => Lease.acquire(path),
+    (e: { code?: string; message?: string }) => e.code === 'LOCKED' && e.message!.includes(`pid ${process.pid}`),
+  );
   first.release();
   assert.equal(existsSync(path), false);
   const second = Lease.acquire(path);

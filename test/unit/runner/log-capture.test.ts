@@ -6,7 +6,13 @@ import { MASK, Masker } from '../../../src/redact/mask';
 
 function capture(capBytes: number, secrets: string[] = [], maxLineChars?: number) {
   const lines: LogLine[] = [];
-  const c = new LogCapture({ capBytes, masker: new Masker(secrets), now: () => new Date('2026-01-01T00:00:00Z'), sink: (l) => lines.push(...l), ...(maxLineChars ? { maxLineChars } : {}) });
+  const c = new LogCapture({
+    capBytes,
+    masker: new Masker(secrets),
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    sink: (l) => lines.push(...l),
+    ...(maxLineChars ? { maxLineChars } : {}),
+  });
   return { c, lines };
 }
 

@@ -12,7 +12,10 @@ const none = new Masker([]);
 
 test('valid issues and report lines are read; malformed lines become warnings', () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'issues.jsonl'), '{"severity":2,"title":"Disk full"}\nnot json\n{"severity":9,"title":"Odd"}\n\n{"no":"title"}\n');
+  writeFileSync(
+    join(dir, 'issues.jsonl'),
+    '{"severity":2,"title":"Disk full"}\nnot json\n{"severity":9,"title":"Odd"}\n\n{"no":"title"}\n',
+  );
   writeFileSync(join(dir, 'report.jsonl'), '{"obj":"hello","fmt":"p"}\n{"obj":{"a":1},"fmt":"weird"}\n');
   const r = readTaskResults(dir, none);
   assert.deepEqual(
@@ -71,7 +74,10 @@ test('size and line caps hold; a cut last line is dropped, not misparsed', () =>
 test('secrets are masked in issues, report and warnings', () => {
   const dir = tempDir();
   const secret = 'hunter2-canary-secret';
-  writeFileSync(join(dir, 'issues.jsonl'), `{"title":"leak ${secret}","details":"${Buffer.from(secret).toString('base64')}"}\nbad ${secret}\n`);
+  writeFileSync(
+    join(dir, 'issues.jsonl'),
+    `{"title":"leak ${secret}","details":"${Buffer.from(secret).toString('base64')}"}\nbad ${secret}\n`,
+  );
   writeFileSync(join(dir, 'report.jsonl'), `{"obj":"x ${secret}"}\n`);
   const r = readTaskResults(dir, new Masker([secret]));
   const all = JSON.stringify(r);

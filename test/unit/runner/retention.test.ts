@@ -9,7 +9,10 @@ import { appendLog, finishRun, insertRun } from '../../helpers/run-records';
 const NOW = new Date('2026-11-26T08:00:00Z');
 
 test('cutoffs are the limits in whole days before now; 0 keeps forever', () => {
-  assert.deepEqual(retentionCutoffs({ runLogDays: 90, runReportDays: 365 }, NOW), { logs: '2026-08-28T08:00:00.000Z', report: '2025-11-26T08:00:00.000Z' });
+  assert.deepEqual(retentionCutoffs({ runLogDays: 90, runReportDays: 365 }, NOW), {
+    logs: '2026-08-28T08:00:00.000Z',
+    report: '2025-11-26T08:00:00.000Z',
+  });
   assert.deepEqual(retentionCutoffs({ runLogDays: 0, runReportDays: 1 }, NOW), { logs: null, report: '2026-11-25T08:00:00.000Z' });
   assert.deepEqual(retentionCutoffs({ runLogDays: 0, runReportDays: 0 }, NOW), { logs: null, report: null });
 });
@@ -18,7 +21,8 @@ test('a date for --before: a day is midnight UTC, a time needs a zone, the futur
   assert.equal(parseBefore('2026-05-01', NOW), '2026-05-01T00:00:00.000Z');
   assert.equal(parseBefore('2026-05-01T12:30:00+02:00', NOW), '2026-05-01T10:30:00.000Z');
   assert.equal(parseBefore('2026-11-26T08:00:00Z', NOW), NOW.toISOString());
-  for (const bad of ['2026-05-01T12:30:00', '01/05/2026', 'yesterday', '2026-13-45']) assert.throws(() => parseBefore(bad, NOW), { code: 'INVALID_INPUT' }, bad);
+  for (const bad of ['2026-05-01T12:30:00', '01/05/2026', 'yesterday', '2026-13-45'])
+    assert.throws(() => parseBefore(bad, NOW), { code: 'INVALID_INPUT' }, bad);
   assert.throws(() => parseBefore('2026-11-27', NOW), /in the future/);
 });
 

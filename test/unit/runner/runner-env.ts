@@ -18,7 +18,14 @@ export const codebundle: Codebundle = codebundleSchema.parse({
   description: 'test',
   maintainer: 'tests',
   tasks: [
-    { id: 'check', title: 'Check', tags: ['access:read-only'], access: 'read-only', command: ['/bin/sh', '-c', 'check'], timeoutSeconds: 30 },
+    {
+      id: 'check',
+      title: 'Check',
+      tags: ['access:read-only'],
+      access: 'read-only',
+      command: ['/bin/sh', '-c', 'check'],
+      timeoutSeconds: 30,
+    },
     { id: 'hang', title: 'Hang', tags: ['access:read-only'], access: 'read-only', command: ['/bin/sh', '-c', 'hang'], timeoutSeconds: 1 },
     {
       id: 'restart',
@@ -29,7 +36,14 @@ export const codebundle: Codebundle = codebundleSchema.parse({
       config: [{ name: 'SERVICE_NAME', type: 'string', required: true, pattern: '[a-z.]+' }],
       secrets: [{ name: 'token' }],
     },
-    { id: 'netty', title: 'Network', tags: ['access:read-only'], access: 'read-only', command: ['/bin/sh', '-c', 'net'], network: 'lab-net' },
+    {
+      id: 'netty',
+      title: 'Network',
+      tags: ['access:read-only'],
+      access: 'read-only',
+      command: ['/bin/sh', '-c', 'net'],
+      network: 'lab-net',
+    },
     { id: 'logs', title: 'Logs', tags: ['access:read-only', 'data:logs-bulk'], access: 'read-only', command: ['/bin/sh', '-c', 'logs'] },
   ],
 });
@@ -70,7 +84,10 @@ export async function runnerEnv(behave: (spec: ContainerSpec) => Behaviour = () 
     sessions: { op1: op1.session, op2: op2.session },
     done: async () => {
       await env.core.stopRunner('the test ended');
-      rmSync(secretRoot({ workstationId: env.core.store.workstationId, home: env.home, allowDisk: false }).dir, { recursive: true, force: true });
+      rmSync(secretRoot({ workstationId: env.core.store.workstationId, home: env.home, allowDisk: false }).dir, {
+        recursive: true,
+        force: true,
+      });
       await env.cleanup();
     },
   };

@@ -13,7 +13,9 @@ async function finished(env: Awaited<ReturnType<typeof runnerEnv>>, id: string) 
 }
 
 function events(env: Awaited<ReturnType<typeof runnerEnv>>, action: string) {
-  return env.core.store.db.prepare('SELECT actor, target, outcome, details FROM audit_events WHERE action = ? ORDER BY seq').all(action) as Array<{
+  return env.core.store.db
+    .prepare('SELECT actor, target, outcome, details FROM audit_events WHERE action = ? ORDER BY seq')
+    .all(action) as Array<{
     actor: string;
     target: string;
     outcome: string;
@@ -90,7 +92,10 @@ test('cancel: operators their own runs, admins any, viewers none; the container 
   const { id } = await env.op1('runs.start', { bundle: 'svc', task: 'hang' });
   await rejects(env.viewer('runs.cancel', { id }), 'FORBIDDEN');
   await rejects(env.op2('runs.cancel', { id }), 'FORBIDDEN');
-  assert.deepEqual(events(env, 'runs.cancel').map((e) => e.outcome), ['denied', 'denied']);
+  assert.deepEqual(
+    events(env, 'runs.cancel').map((e) => e.outcome),
+    ['denied', 'denied'],
+  );
   await new Promise((r) => setTimeout(r, 50));
   assert.equal((await env.op1('runs.cancel', { id })).result, 'cancelled');
   const run = await finished(env, id);
@@ -109,7 +114,12 @@ test('two-person rule: a read-write run waits; its starter cannot approve; anoth
   await env.op1('vault.add', { name: 'token', value: Buffer.from('tok-value-123').toString('base64') });
   await env.op1('vault.bind', { name: 'token', bundles: ['svc'] });
   await rejects(env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'nginx' } }), 'INVALID_INPUT');
-  const { id, state } = await env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'nginx' }, reason: 'stuck workers after deploy' });
+  const { id, state } = await env.op1('runs.start', {
+    bundle: 'svc',
+    task: 'restart',
+    values: { SERVICE_NAME: 'nginx' },
+    reason: 'stuck workers after deploy',
+  });
   assert.equal(state, 'awaiting-approval');
   await new Promise((r) => setTimeout(r, 100));
   assert.equal((await env.op1('runs.show', { id })).state, 'awaiting-approval', 'nothing starts without approval');
@@ -135,9 +145,15 @@ test('two-person rule: a read-write run waits; its starter cannot approve; anoth
 
 test('refused before anything starts: a denied tag, a network nobody defined; refused at start: revoked while waiting', async () => {
   const env = await runnerEnv(() => ({ exitCode: 0 }));
-  const message = await rejects(env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, reason: 'why' }), 'POLICY_DENIED');
+  const message = await rejects(
+    env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, reason: 'why' }),
+    'POLICY_DENIED',
+  );
   assert.match(message, /access:read-write/);
-  assert.match(await rejects(env.op1('runs.start', { bundle: 'svc', task: 'netty' }), 'POLICY_DENIED'), /network "lab-net".*no admin has defined/);
+  assert.match(
+    await rejects(env.op1('runs.start', { bundle: 'svc', task: 'netty' }), 'POLICY_DENIED'),
+    /network "lab-net".*no admin has defined/,
+  );
   await env.adminCall('networks.add', { name: 'lab-net', create: true });
   const net = await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'netty' })).id);
   assert.equal(net.sandbox?.network, 'lab-net');
@@ -171,9 +187,18 @@ test('a secret: delivered as a file, masked in the log and results, never in env
   });
   env.bundles.policy = { allow: ['access:read-write'], deny: [] };
   await env.op1('vault.add', { name: 'prod-token', value: Buffer.from(`${canary}\n`).toString('base64') });
-  await rejects(env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, secrets: { token: 'prod-token' }, reason: 'r' }), 'POLICY_DENIED');
+  await rejects(
+    env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, secrets: { token: 'prod-token' }, reason: 'r' }),
+    'POLICY_DENIED',
+  );
   await env.op1('vault.bind', { name: 'prod-token', bundles: ['svc'] });
-  const { id } = await env.op1('runs.start', { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, secrets: { token: 'prod-token' }, reason: 'r' });
+  const { id } = await env.op1('runs.start', {
+    bundle: 'svc',
+    task: 'restart',
+    values: { SERVICE_NAME: 'x' },
+    secrets: { token: 'prod-token' },
+    reason: 'r',
+  });
   const run = await finished(env, id);
   assert.equal(run.outcome, 'succeeded', run.error ?? '');
   assert.deepEqual(run.config.secrets, { token: 'prod-token' });
@@ -203,7 +228,9 @@ test('vault: values are write-only; viewers cannot list; a missing vault key is 
   await rejects(env.viewer('vault.list', {}), 'FORBIDDEN');
   await rejects(env.op1('vault.add', { name: 'kube', value: 'AAAA' }), 'CONFLICT');
   assert.equal((await env.op1('vault.add', { name: 'kube', value: 'AAAA', replace: true })).replaced, true);
-  const event = env.core.store.db.prepare("SELECT details FROM audit_events WHERE action = 'vault.add' ORDER BY seq DESC LIMIT 1").get() as { details: string };
+  const event = env.core.store.db
+    .prepare("SELECT details FROM audit_events WHERE action = 'vault.add' ORDER BY seq DESC LIMIT 1")
+    .get() as { details: string };
   assert.ok(!event.details.includes('AAAA'));
   await env.done();
 });

@@ -32,7 +32,10 @@ test('items are sealed (the value is nowhere in the row), bound to bundles, open
   assert.deepEqual(items.openForRun(key, 'svc', { token: 'kube' }).get('token'), value);
   assert.throws(() => items.openForRun(randomKey(), 'svc', { token: 'kube' }), { code: 'VERIFY_FAILED' });
   assert.throws(() => items.openForRun(key, 'svc', { token: 'missing' }), { code: 'INVALID_INPUT' });
-  assert.deepEqual(items.list().map((i) => [i.name, i.size, i.bundles]), [['kube', value.length, ['other', 'svc']]]);
+  assert.deepEqual(
+    items.list().map((i) => [i.name, i.size, i.bundles]),
+    [['kube', value.length, ['other', 'svc']]],
+  );
   items.unbind('kube', ['other']);
   items.remove('kube');
   assert.deepEqual(d.prepare('SELECT * FROM vault_bindings').all(), []);
@@ -62,36 +65,47 @@ test('reseal moves every item to the new key', () => {
   assert.throws(() => items.openForRun(oldKey, 'svc', { s: 'x' }), { code: 'VERIFY_FAILED' });
 });
 
-test('secret folders: on tmpfs, parent 0700, folder 0555, files 0444; removed and swept', { skip: fsTypeOf('/dev/shm') !== 'tmpfs' ? 'no tmpfs at /dev/shm' : false }, (t) => {
-  const ws = `test-${process.pid}-${Date.now()}`;
-  const root = secretRoot({ workstationId: ws, home: tempDir(), allowDisk: false, env: {} });
-  t.after(() => rmSync(root.dir, { recursive: true, force: true }));
-  assert.equal(root.tmpfs, true);
-  assert.equal(statSync(root.dir).mode & 0o777, 0o700);
-  const dir = writeRunSecrets(root, 'r-aaaaaaaaaa', new Map([['token', Buffer.from('t0ken-value')]]));
-  assert.equal(statSync(dir).mode & 0o777, 0o555);
-  assert.equal(statSync(join(dir, 'token')).mode & 0o777, 0o444);
-  assert.equal(readFileSync(join(dir, 'token'), 'utf8'), 't0ken-value');
-  removeRunSecrets(root, 'r-aaaaaaaaaa');
-  assert.deepEqual(listSecretFolders(root), []);
-  writeRunSecrets(root, 'r-bbbbbbbbbb', new Map([['a', Buffer.from('1')]]));
-  writeRunSecrets(root, 'r-cccccccccc', new Map([['b', Buffer.from('2')]]));
-  assert.equal(sweepSecretFolders(root), 2);
-  assert.deepEqual(readdirSync(root.dir), []);
-});
+test(
+  'secret folders: on tmpfs, parent 0700, folder 0555, files 0444; removed and swept',
+  { skip: fsTypeOf('/dev/shm') !== 'tmpfs' ? 'no tmpfs at /dev/shm' : false },
+  (t) => {
+    const ws = `test-${process.pid}-${Date.now()}`;
+    const root = secretRoot({ workstationId: ws, home: tempDir(), allowDisk: false, env: {} });
+    t.after(() => rmSync(root.dir, { recursive: true, force: true }));
+    assert.equal(root.tmpfs, true);
+    assert.equal(statSync(root.dir).mode & 0o777, 0o700);
+    const dir = writeRunSecrets(root, 'r-aaaaaaaaaa', new Map([['token', Buffer.from('t0ken-value')]]));
+    assert.equal(statSync(dir).mode & 0o777, 0o555);
+    assert.equal(statSync(join(dir, 'token')).mode & 0o777, 0o444);
+    assert.equal(readFileSync(join(dir, 'token'), 'utf8'), 't0ken-value');
+    removeRunSecrets(root, 'r-aaaaaaaaaa');
+    assert.deepEqual(listSecretFolders(root), []);
+    writeRunSecrets(root, 'r-bbbbbbbbbb', new Map([['a', Buffer.from('1')]]));
+    writeRunSecrets(root, 'r-cccccccccc', new Map([['b', Buffer.from('2')]]));
+    assert.equal(sweepSecretFolders(root), 2);
+    assert.deepEqual(readdirSync(root.dir), []);
+  },
+);
 
-test('without tmpfs: refused unless an admin allowed disk; a planted link or foreign folder is refused', { skip: fsTypeOf('/dev/shm') !== 'tmpfs' ? 'no tmpfs at /dev/shm' : false }, () => {
-  const home = tempDir();
-  const notTmpfs = tempDir();
-  assert.throws(() => secretRoot({ workstationId: 'w', home, allowDisk: false, candidates: [notTmpfs] }), (e: { code?: string; message?: string }) => e.code === 'POLICY_DENIED' && /runner\.allowSecretsOnDisk/.test(e.message!));
-  const disk = secretRoot({ workstationId: 'w', home, allowDisk: true, candidates: [notTmpfs] });
-  assert.deepEqual(disk, { dir: join(home, 'secrets'), tmpfs: false });
-  const shm = mkdtempSync('/dev/shm/agr-test-');
-  try {
-    mkdirSync(join(shm, 'elsewhere'));
-    symlinkSync(join(shm, 'elsewhere'), join(shm, `airgap-runner-${process.getuid!()}`));
-    assert.throws(() => secretRoot({ workstationId: 'w', home, allowDisk: false, candidates: [shm] }), { code: 'POLICY_DENIED' });
-  } finally {
-    rmSync(shm, { recursive: true, force: true });
-  }
-});
+test(
+  'without tmpfs: refused unless an admin allowed disk; a planted link or foreign folder is refused',
+  { skip: fsTypeOf('/dev/shm') !== 'tmpfs' ? 'no tmpfs at /dev/shm' : false },
+  () => {
+    const home = tempDir();
+    const notTmpfs = tempDir();
+    assert.throws(
+      () => secretRoot({ workstationId: 'w', home, allowDisk: false, candidates: [notTmpfs] }),
+      (e: { code?: string; message?: string }) => e.code === 'POLICY_DENIED' && /runner\.allowSecretsOnDisk/.test(e.message!),
+    );
+    const disk = secretRoot({ workstationId: 'w', home, allowDisk: true, candidates: [notTmpfs] });
+    assert.deepEqual(disk, { dir: join(home, 'secrets'), tmpfs: false });
+    const shm = mkdtempSync('/dev/shm/agr-test-');
+    try {
+      mkdirSync(join(shm, 'elsewhere'));
+      symlinkSync(join(shm, 'elsewhere'), join(shm, `airgap-runner-${process.getuid!()}`));
+      assert.throws(() => secretRoot({ workstationId: 'w', home, allowDisk: false, candidates: [shm] }), { code: 'POLICY_DENIED' });
+    } finally {
+      rmSync(shm, { recursive: true, force: true });
+    }
+  },
+);

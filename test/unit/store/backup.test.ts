@@ -49,11 +49,14 @@ test('a damaged or truncated backup is refused and the home stays empty', async 
     writeFileSync(file, content);
     const home = join(tempDir(), 'restored');
     const { core } = newCore(home);
-    await assert.rejects(as(core, null)('store.restore', { file, name: 'admin', password: ADMIN_PASSWORD }), (e: { code: string; message: string }) => {
-      assert.equal(e.code, 'VERIFY_FAILED', `${what}: ${e.message}`);
-      assert.match(e.message, /damaged|not an Airgap Runner backup/);
-      return true;
-    });
+    await assert.rejects(
+      as(core, null)('store.restore', { file, name: 'admin', password: ADMIN_PASSWORD }),
+      (e: { code: string; message: string }) => {
+        assert.equal(e.code, 'VERIFY_FAILED', `${what}: ${e.message}`);
+        assert.match(e.message, /damaged|not an Airgap Runner backup/);
+        return true;
+      },
+    );
     assert.ok(!existsSync(home) || readdirSync(home).length === 0, `${what}: home not empty`);
     await core.close();
   }

@@ -1,6 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRecoverySlot, createSlot, finishFile, formatRecoveryKey, newIdSalt, newRecoveryKey, openRecovery, openSlot, parseRecoveryKey, regrantSlot, slotIdFor, verifyMac } from '../../../src/store/keyslots';
+import {
+  createRecoverySlot,
+  createSlot,
+  finishFile,
+  formatRecoveryKey,
+  newIdSalt,
+  newRecoveryKey,
+  openRecovery,
+  openSlot,
+  parseRecoveryKey,
+  regrantSlot,
+  slotIdFor,
+  verifyMac,
+} from '../../../src/store/keyslots';
 import { randomKey, newX25519 } from '../../../src/store/crypto';
 import { keysForRoles } from '../../../src/identity/roles';
 import { FAST_SCRYPT } from '../../helpers/core';
@@ -19,14 +32,23 @@ test('a slot opens with its password only', async () => {
 
 test("a viewer's slot cannot unwrap the vault or audit keys; an operator's not the audit key", async () => {
   const keys = ring();
-  const viewer = await openSlot(await createSlot('b'.repeat(64), 'viewer password', keys, keysForRoles(['viewer']), FAST_SCRYPT), 'viewer password');
+  const viewer = await openSlot(
+    await createSlot('b'.repeat(64), 'viewer password', keys, keysForRoles(['viewer']), FAST_SCRYPT),
+    'viewer password',
+  );
   assert.ok(viewer);
   assert.equal(viewer.vault, undefined);
   assert.equal(viewer.audit, undefined);
-  const operator = await openSlot(await createSlot('c'.repeat(64), 'operator password', keys, keysForRoles(['operator']), FAST_SCRYPT), 'operator password');
+  const operator = await openSlot(
+    await createSlot('c'.repeat(64), 'operator password', keys, keysForRoles(['operator']), FAST_SCRYPT),
+    'operator password',
+  );
   assert.ok(operator?.vault);
   assert.equal(operator?.audit, undefined);
-  const auditor = await openSlot(await createSlot('d'.repeat(64), 'auditor password', keys, keysForRoles(['auditor']), FAST_SCRYPT), 'auditor password');
+  const auditor = await openSlot(
+    await createSlot('d'.repeat(64), 'auditor password', keys, keysForRoles(['auditor']), FAST_SCRYPT),
+    'auditor password',
+  );
   assert.ok(auditor?.audit);
   assert.equal(auditor?.vault, undefined);
 });

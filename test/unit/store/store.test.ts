@@ -80,7 +80,9 @@ test('an altered keyslot file is refused with a clear error', async () => {
 
 test('a damaged database is refused with a clear error and left as it was', async () => {
   const { home, store } = await fresh();
-  store.db.exec(`CREATE TABLE filler (x TEXT); INSERT INTO filler SELECT hex(randomblob(400)) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 300) SELECT i FROM c);`);
+  store.db.exec(
+    `CREATE TABLE filler (x TEXT); INSERT INTO filler SELECT hex(randomblob(400)) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 300) SELECT i FROM c);`,
+  );
   store.close();
   const layout = layoutOf(home);
   const bytes = readFileSync(layout.database);
@@ -108,7 +110,14 @@ test('migrations apply in one transaction: a failing one leaves the version and 
   const key = Buffer.alloc(32, 7);
   const db = openDatabase(join(dir, 'm.db'), key, { create: true });
   const good = { version: 1, name: 'one', up: (d: typeof db) => d.exec('CREATE TABLE one (x)') };
-  const bad = { version: 2, name: 'two', up: (d: typeof db) => { d.exec('CREATE TABLE two (x)'); throw new Error('boom'); } };
+  const bad = {
+    version: 2,
+    name: 'two',
+    up: (d: typeof db) => {
+      d.exec('CREATE TABLE two (x)');
+      throw new Error('boom');
+    },
+  };
   assert.deepEqual(migrate(db, [good]), { from: 0, to: 1 });
   assert.throws(() => migrate(db, [good, bad]), /boom/);
   assert.equal(db.pragma('user_version', { simple: true }), 1);
@@ -122,7 +131,14 @@ test('the recovery key opens the store; a typo or another key does not', async (
   const opened = await Store.unlockWithRecovery(home, recoveryKey, opts);
   assert.ok(opened.keyring.vault && opened.keyring.audit);
   opened.store.close();
-  await rejects(Store.unlockWithRecovery(home, recoveryKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')), opts), 'UNAUTHENTICATED');
+  await rejects(
+    Store.unlockWithRecovery(
+      home,
+      recoveryKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+      opts,
+    ),
+    'UNAUTHENTICATED',
+  );
 });
 
 test('rotation: a removed slot and an old keyslot copy open nothing; remaining slots and recovery get the new keys', async () => {

@@ -61,11 +61,20 @@ void test('@sigstore/verify itself accepts the bundle with the key found by its 
   const root: TrustedRoot = { mediaType: '', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
   const hint = bundle.verificationMaterial.content.$case === 'publicKey' ? bundle.verificationMaterial.content.publicKey.hint : '';
   const material = toTrustMaterial(root, {
-    [hint]: { rawBytes: trustedKey.keyObject.export({ type: 'spki', format: 'der' }), keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256 },
+    [hint]: {
+      rawBytes: trustedKey.keyObject.export({ type: 'spki', format: 'der' }),
+      keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256,
+    },
   });
   const verifier = new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
   assert.doesNotThrow(() => verifier.verify(toSignedEntity(bundle)));
-  const tampered = bundleFromJSON({ ...JSON.parse(signed.bundle.toString()), dsseEnvelope: { ...JSON.parse(signed.bundle.toString()).dsseEnvelope, payload: cosignSignStatement(fakeImage('x').digest).toString('base64') } });
+  const tampered = bundleFromJSON({
+    ...JSON.parse(signed.bundle.toString()),
+    dsseEnvelope: {
+      ...JSON.parse(signed.bundle.toString()).dsseEnvelope,
+      payload: cosignSignStatement(fakeImage('x').digest).toString('base64'),
+    },
+  });
   assert.throws(() => verifier.verify(toSignedEntity(tampered)), /signature verification failed/);
 });
 
@@ -106,7 +115,9 @@ void test('bundle whose statement was altered: bad signature', () => {
   const signed = bundleFor(fakeImage('other').digest, image.bytes);
   const json = JSON.parse(signed.bundle.toString());
   json.dsseEnvelope.payload = cosignSignStatement(image.digest).toString('base64');
-  const error = failure(() => verifySigstoreBundle({ bundle: JSON.stringify(json), expectedDigests: [image.digest], trustedKeys: [trustedKey] }));
+  const error = failure(() =>
+    verifySigstoreBundle({ bundle: JSON.stringify(json), expectedDigests: [image.digest], trustedKeys: [trustedKey] }),
+  );
   assert.equal(error.reason, 'bad-signature');
 });
 
@@ -130,16 +141,42 @@ void test('keyless (certificate) bundles, blob signatures and junk are refused',
   const image = fakeImage();
   const good = JSON.parse(bundleFor(image.digest, image.bytes).bundle.toString());
   const keyless = { ...good, verificationMaterial: { certificate: { rawBytes: Buffer.from('not a cert').toString('base64') } } };
-  assert.throws(() => verifySigstoreBundle({ bundle: JSON.stringify(keyless), expectedDigests: [image.digest], trustedKeys: [trustedKey] }));
+  assert.throws(() =>
+    verifySigstoreBundle({ bundle: JSON.stringify(keyless), expectedDigests: [image.digest], trustedKeys: [trustedKey] }),
+  );
   const blob = {
     mediaType: good.mediaType,
     verificationMaterial: good.verificationMaterial,
-    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: Buffer.alloc(32).toString('base64') }, signature: good.dsseEnvelope.signatures[0].sig },
+    messageSignature: {
+      messageDigest: { algorithm: 'SHA2_256', digest: Buffer.alloc(32).toString('base64') },
+      signature: good.dsseEnvelope.signatures[0].sig,
+    },
   };
-  assert.equal(failure(() => verifySigstoreBundle({ bundle: JSON.stringify(blob), expectedDigests: [image.digest], trustedKeys: [trustedKey] })).reason, 'wrong-type');
-  assert.equal(failure(() => verifySigstoreBundle({ bundle: '{', expectedDigests: [image.digest], trustedKeys: [trustedKey] })).reason, 'malformed');
-  assert.equal(failure(() => verifySigstoreBundle({ bundle: JSON.stringify({ ...good, mediaType: 'x' }), expectedDigests: [image.digest], trustedKeys: [trustedKey] })).reason, 'malformed');
-  assert.equal(failure(() => verifySigstoreBundle({ bundle: 'x'.repeat(2000), expectedDigests: [image.digest], trustedKeys: [trustedKey], maxBytes: 1000 })).reason, 'malformed');
+  assert.equal(
+    failure(() => verifySigstoreBundle({ bundle: JSON.stringify(blob), expectedDigests: [image.digest], trustedKeys: [trustedKey] }))
+      .reason,
+    'wrong-type',
+  );
+  assert.equal(
+    failure(() => verifySigstoreBundle({ bundle: '{', expectedDigests: [image.digest], trustedKeys: [trustedKey] })).reason,
+    'malformed',
+  );
+  assert.equal(
+    failure(() =>
+      verifySigstoreBundle({
+        bundle: JSON.stringify({ ...good, mediaType: 'x' }),
+        expectedDigests: [image.digest],
+        trustedKeys: [trustedKey],
+      }),
+    ).reason,
+    'malformed',
+  );
+  assert.equal(
+    failure(() =>
+      verifySigstoreBundle({ bundle: 'x'.repeat(2000), expectedDigests: [image.digest], trustedKeys: [trustedKey], maxBytes: 1000 }),
+    ).reason,
+    'malformed',
+  );
 });
 
 void test('a bundle carrying transparency-log entries still verifies offline on the key alone', () => {
@@ -152,7 +189,13 @@ void test('a bundle carrying transparency-log entries still verifies offline on 
       logId: { keyId: Buffer.alloc(32).toString('base64') },
       kindVersion: { kind: 'dsse', version: '0.0.1' },
       integratedTime: '1700000000',
-      inclusionProof: { logIndex: '1', rootHash: Buffer.alloc(32).toString('base64'), treeSize: '2', hashes: [], checkpoint: { envelope: 'x' } },
+      inclusionProof: {
+        logIndex: '1',
+        rootHash: Buffer.alloc(32).toString('base64'),
+        treeSize: '2',
+        hashes: [],
+        checkpoint: { envelope: 'x' },
+      },
       canonicalizedBody: Buffer.from('{}').toString('base64'),
     },
   ];

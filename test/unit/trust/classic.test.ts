@@ -103,7 +103,12 @@ void test('a payload of another type is refused even when validly signed', async
   const { sign } = await import('node:crypto');
   const sig = sign('sha256', payload, trustedPrivatePem).toString('base64');
   const manifest = JSON.parse(signature.manifest.toString());
-  manifest.layers[0] = { ...manifest.layers[0], digest: sha256Digest(payload), size: payload.length, annotations: { [COSIGN_SIGNATURE_ANNOTATION]: sig } };
+  manifest.layers[0] = {
+    ...manifest.layers[0],
+    digest: sha256Digest(payload),
+    size: payload.length,
+    annotations: { [COSIGN_SIGNATURE_ANNOTATION]: sig },
+  };
   source.blobs.set(sha256Digest(payload), payload);
   source.manifests.set(signature.tag, Buffer.from(JSON.stringify(manifest)));
   const error = await failure(verifyImageSignature({ source, trustedKeys: [trustedKey], manifestDigest: image.digest }));
@@ -119,7 +124,12 @@ void test('one good signature among bad ones is enough', async () => {
   const source = new MemorySource();
   for (const [digest, bytes] of [...bad.blobs, ...good.blobs]) source.blobs.set(digest, bytes);
   source.manifests.set(good.tag, Buffer.from(JSON.stringify(manifest)));
-  const verified = await verifyClassicSignatures({ source, digest: image.digest, acceptedDigests: [image.digest], trustedKeys: [trustedKey] });
+  const verified = await verifyClassicSignatures({
+    source,
+    digest: image.digest,
+    acceptedDigests: [image.digest],
+    trustedKeys: [trustedKey],
+  });
   assert.equal(verified?.signerFingerprint, trustedKey.fingerprint);
 });
 
@@ -129,9 +139,14 @@ void test('an oversized payload is refused without being fetched', async () => {
   const manifest = JSON.parse(signature.manifest.toString());
   manifest.layers[0].size = 50 * 1024 * 1024;
   source.manifests.set(signature.tag, Buffer.from(JSON.stringify(manifest)));
-  const error = await failure(verifyImageSignature({ source, trustedKeys: [trustedKey], manifestDigest: image.digest, formats: ['cosign-classic'] }));
+  const error = await failure(
+    verifyImageSignature({ source, trustedKeys: [trustedKey], manifestDigest: image.digest, formats: ['cosign-classic'] }),
+  );
   assert.equal(error.reason, 'malformed');
-  assert.equal(source.fetched.some((f) => f.startsWith('blob:')), false);
+  assert.equal(
+    source.fetched.some((f) => f.startsWith('blob:')),
+    false,
+  );
 });
 
 void test('with no trust roots nothing verifies', async () => {

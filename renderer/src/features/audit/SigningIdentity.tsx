@@ -23,7 +23,10 @@ export function SigningIdentityScreen() {
   const id = identity.data;
   return (
     <>
-      <PageHeader title="Signing identity" description="The certificate this workstation signs audit exports with. Auditors compare its fingerprint with the one the SIEM expects." />
+      <PageHeader
+        title="Signing identity"
+        description="The certificate this workstation signs audit exports with. Auditors compare its fingerprint with the one the SIEM expects."
+      />
       <ErrorNotice error={identity.error} />
       {notice && <StatusNotice>{notice}</StatusNotice>}
       {id && (
@@ -67,7 +70,10 @@ export function SigningIdentityScreen() {
               e.preventDefault();
               if (kind === 'pkcs12' && !p12) return setP12Error('Choose the PKCS#12 file (.p12 or .pfx) from your CA.');
               void run(async () => {
-                const done = await api.call('audit.identityReplace', kind === 'pkcs12' ? { pkcs12File: p12!, password: p12Password } : { generate: kind });
+                const done = await api.call(
+                  'audit.identityReplace',
+                  kind === 'pkcs12' ? { pkcs12File: p12!, password: p12Password } : { generate: kind },
+                );
                 if (!done.ok) return done.error;
                 setReplacing(false);
                 setP12Password('');
@@ -104,11 +110,13 @@ export function SigningIdentityScreen() {
                     className="btn"
                     aria-describedby={p12Error ? 'p12-error' : undefined}
                     onClick={() =>
-                      void api.chooseFile({ title: 'Choose the PKCS#12 file', filters: [{ name: 'PKCS#12', extensions: ['p12', 'pfx'] }] }).then((path) => {
-                        if (!path) return;
-                        setP12(path);
-                        setP12Error(null);
-                      })
+                      void api
+                        .chooseFile({ title: 'Choose the PKCS#12 file', filters: [{ name: 'PKCS#12', extensions: ['p12', 'pfx'] }] })
+                        .then((path) => {
+                          if (!path) return;
+                          setP12(path);
+                          setP12Error(null);
+                        })
                     }
                   >
                     Choose PKCS#12 file…
@@ -122,7 +130,14 @@ export function SigningIdentityScreen() {
                     {p12Error}
                   </p>
                 )}
-                <Field label="PKCS#12 password" type="password" autoComplete="off" value={p12Password} onChange={(e) => setP12Password(e.target.value)} hint="Used once to open the file; never stored or logged." />
+                <Field
+                  label="PKCS#12 password"
+                  type="password"
+                  autoComplete="off"
+                  value={p12Password}
+                  onChange={(e) => setP12Password(e.target.value)}
+                  hint="Used once to open the file; never stored or logged."
+                />
               </>
             )}
             <ErrorNotice error={error} />

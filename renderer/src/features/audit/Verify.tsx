@@ -31,19 +31,26 @@ export function VerifyScreen() {
     if (!file) return setCa(null);
     if (file.size > 100_000) return setCaError('A CA certificate file is at most 100 kB.');
     const pem = await file.text();
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) return setCaError(`${file.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      return setCaError(`${file.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
     setCa({ name: file.name, pem });
   }
   const { error, busy, run } = useAction();
 
   async function add() {
-    const path = await api.chooseFile({ title: 'Choose an audit export bundle', filters: [{ name: 'Audit export', extensions: ['gz', 'tar.gz'] }] });
+    const path = await api.chooseFile({
+      title: 'Choose an audit export bundle',
+      filters: [{ name: 'Audit export', extensions: ['gz', 'tar.gz'] }],
+    });
     if (path && !paths.includes(path)) setPaths([...paths, path]);
   }
 
   return (
     <>
-      <PageHeader title="Verify audit bundles" description="Check export bundles: signature, files, chain and continuity between them. Works on any workstation." />
+      <PageHeader
+        title="Verify audit bundles"
+        description="Check export bundles: signature, files, chain and continuity between them. Works on any workstation."
+      />
       <div className="stack-gap">
         <Card title="Bundles to verify">
           {paths.length === 0 ? (
@@ -53,7 +60,12 @@ export function VerifyScreen() {
               {paths.map((p) => (
                 <li key={p} className="row-inputs">
                   <span className="mono break">{p}</span>
-                  <button type="button" className="btn btn-small btn-ghost" aria-label={`Remove ${p}`} onClick={() => setPaths(paths.filter((x) => x !== p))}>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-ghost"
+                    aria-label={`Remove ${p}`}
+                    onClick={() => setPaths(paths.filter((x) => x !== p))}
+                  >
                     Remove
                   </button>
                 </li>
@@ -62,7 +74,15 @@ export function VerifyScreen() {
           )}
           <div className="field">
             <label htmlFor="verify-ca">CA certificate (optional, PEM)</label>
-            <input key={caKey} id="verify-ca" type="file" accept=".pem,.crt,.cer" aria-describedby="verify-ca-hint" aria-invalid={caError ? true : undefined} onChange={(e) => void chooseCa(e.target.files?.[0])} />
+            <input
+              key={caKey}
+              id="verify-ca"
+              type="file"
+              accept=".pem,.crt,.cer"
+              aria-describedby="verify-ca-hint"
+              aria-invalid={caError ? true : undefined}
+              onChange={(e) => void chooseCa(e.target.files?.[0])}
+            />
             <p id="verify-ca-hint" className="hint">
               {ca ? `Signers must chain to ${ca.name}.` : 'With your organisation’s CA, each signer is also checked against it.'}
             </p>
@@ -99,12 +119,15 @@ export function VerifyScreen() {
           <section className="card" aria-label="Verification result">
             <h2 className="card-title">Verification result</h2>
             <p role="status" className={`notice notice-${result.ok ? 'success' : 'error'}`}>
-              {result.ok ? `All ${result.bundles.length} bundle(s) verified.` : `Verification failed: ${result.firstProblem ?? 'see below'}`}
+              {result.ok
+                ? `All ${result.bundles.length} bundle(s) verified.`
+                : `Verification failed: ${result.firstProblem ?? 'see below'}`}
             </p>
             {result.bundles.map((b) => (
               <article key={b.path} className="verify-bundle" aria-label={`Bundle ${b.exportId ?? b.path}`}>
                 <h3>
-                  <span className={`badge badge-${b.ok ? 'success' : 'danger'}`}>{b.ok ? 'verified' : 'failed'}</span> <span className="mono">{b.exportId ?? b.path}</span>
+                  <span className={`badge badge-${b.ok ? 'success' : 'danger'}`}>{b.ok ? 'verified' : 'failed'}</span>{' '}
+                  <span className="mono">{b.exportId ?? b.path}</span>
                 </h3>
                 <dl className="facts facts-compact">
                   <dt>File</dt>
@@ -116,7 +139,11 @@ export function VerifyScreen() {
                   <dt>Signer</dt>
                   <dd>
                     {b.signer?.subject ?? '—'}
-                    {b.signer && b.signer.trusted !== null ? (b.signer.trusted ? ' (chains to the given CA)' : ' (does not chain to the given CA)') : ''}
+                    {b.signer && b.signer.trusted !== null
+                      ? b.signer.trusted
+                        ? ' (chains to the given CA)'
+                        : ' (does not chain to the given CA)'
+                      : ''}
                   </dd>
                 </dl>
                 {b.problems.length > 0 && (

@@ -160,8 +160,8 @@ function AuditOverdue() {
   if (!s?.overdue) return null;
   return (
     <div role="alert" className="notice notice-warning">
-      Audit export overdue: {s.lastExport ? `the last export was ${formatTime(s.lastExport.createdAt)}` : 'no export has been made'}, and exports are due every {s.overdueDays} days.{' '}
-      {s.unexportedEvents} event(s) wait to be exported.
+      Audit export overdue: {s.lastExport ? `the last export was ${formatTime(s.lastExport.createdAt)}` : 'no export has been made'}, and
+      exports are due every {s.overdueDays} days. {s.unexportedEvents} event(s) wait to be exported.
     </div>
   );
 }

@@ -6,7 +6,17 @@ import { Field } from '../../components/Field';
 import { ErrorNotice } from '../../components/Notice';
 
 /** The idle lock: the session was ended (its keys wiped in the core); the same user unlocks with the password. */
-export function LockScreen({ name, reason, onUnlocked, onSwitchUser }: { name: string; reason: string; onUnlocked: () => void; onSwitchUser: () => void }) {
+export function LockScreen({
+  name,
+  reason,
+  onUnlocked,
+  onSwitchUser,
+}: {
+  name: string;
+  reason: string;
+  onUnlocked: () => void;
+  onSwitchUser: () => void;
+}) {
   const api = useApi();
   const [password, setPassword] = useState('');
   const { error, busy, run } = useAction();
@@ -25,7 +35,14 @@ export function LockScreen({ name, reason, onUnlocked, onSwitchUser }: { name: s
     <AuthLayout title="Locked" intro={<p>{reason}</p>}>
       <form onSubmit={(e) => void submit(e)} noValidate className="stack">
         <Field label="User name" value={name} readOnly autoComplete="username" />
-        <Field label="Password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" autoFocus />
+        <Field
+          label="Password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="current-password"
+          autoFocus
+        />
         <ErrorNotice error={error} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy || password.length === 0}>
           {busy ? 'Unlocking…' : 'Unlock'}

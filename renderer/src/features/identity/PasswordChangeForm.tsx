@@ -6,7 +6,15 @@ import { Field } from '../../components/Field';
 import { ErrorNotice } from '../../components/Notice';
 
 /** Change one's own password: current, new, and the new one again. Used forced and by choice. */
-export function PasswordChangeForm({ currentLabel = 'Current password', submitLabel, onChanged }: { currentLabel?: string; submitLabel: string; onChanged: () => void }) {
+export function PasswordChangeForm({
+  currentLabel = 'Current password',
+  submitLabel,
+  onChanged,
+}: {
+  currentLabel?: string;
+  submitLabel: string;
+  onChanged: () => void;
+}) {
   const api = useApi();
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNew] = useState('');
@@ -34,9 +42,31 @@ export function PasswordChangeForm({ currentLabel = 'Current password', submitLa
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="stack">
-      <Field label={currentLabel} type="password" value={currentPassword} onChange={(e) => setCurrent(e.target.value)} autoComplete="current-password" error={errors.currentPassword} />
-      <Field label="New password" type="password" value={newPassword} onChange={(e) => setNew(e.target.value)} autoComplete="new-password" error={errors.newPassword} hint="At least 12 characters." />
-      <Field label="Confirm new password" type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" error={errors.confirm} />
+      <Field
+        label={currentLabel}
+        type="password"
+        value={currentPassword}
+        onChange={(e) => setCurrent(e.target.value)}
+        autoComplete="current-password"
+        error={errors.currentPassword}
+      />
+      <Field
+        label="New password"
+        type="password"
+        value={newPassword}
+        onChange={(e) => setNew(e.target.value)}
+        autoComplete="new-password"
+        error={errors.newPassword}
+        hint="At least 12 characters."
+      />
+      <Field
+        label="Confirm new password"
+        type="password"
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+        autoComplete="new-password"
+        error={errors.confirm}
+      />
       <ErrorNotice error={error} />
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? 'Changing…' : submitLabel}

@@ -11,8 +11,8 @@ export function RecoveryKeyScreen({ recoveryKey, onConfirmed }: { recoveryKey: s
       title="Store your recovery key"
       intro={
         <p>
-          This key opens the store and can reset an administrator&apos;s password if every admin password is lost. It is shown <strong>only now</strong>
-          {' '}and cannot be displayed again.
+          This key opens the store and can reset an administrator&apos;s password if every admin password is lost. It is shown{' '}
+          <strong>only now</strong> and cannot be displayed again.
         </p>
       }
     >

@@ -8,7 +8,17 @@ const ROLE_HINTS: Readonly<Record<RoleName, string>> = {
 };
 
 /** Role checkboxes in a fieldset, so the group has a name for assistive technology. */
-export function RolePicker({ legend, value, onChange, error }: { legend: string; value: RoleName[]; onChange: (roles: RoleName[]) => void; error?: string | undefined }) {
+export function RolePicker({
+  legend,
+  value,
+  onChange,
+  error,
+}: {
+  legend: string;
+  value: RoleName[];
+  onChange: (roles: RoleName[]) => void;
+  error?: string | undefined;
+}) {
   const toggle = (role: RoleName, on: boolean) => onChange(ROLE_NAMES.filter((r) => (r === role ? on : value.includes(r))));
   return (
     <fieldset className="role-picker" aria-invalid={error ? true : undefined}>

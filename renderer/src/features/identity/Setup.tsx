@@ -36,15 +36,38 @@ export function SetupScreen({ onCreated }: { onCreated: (recoveryKey: string) =>
       title="Set up this workstation"
       intro={
         <p>
-          No store exists here yet. Create the first administrator. Everything Airgap Runner keeps is encrypted; only a user&apos;s password or the
-          recovery key you receive next can open it.
+          No store exists here yet. Create the first administrator. Everything Airgap Runner keeps is encrypted; only a user&apos;s password
+          or the recovery key you receive next can open it.
         </p>
       }
     >
       <form onSubmit={(e) => void submit(e)} noValidate className="stack">
-        <Field label="Administrator name" value={adminName} onChange={(e) => setAdminName(e.target.value)} autoComplete="username" autoFocus error={errors.adminName} hint="Letters, digits, dot, dash and underscore." />
-        <Field label="Password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" error={errors.password} hint="At least 12 characters. A passphrase of several words is easiest to remember." />
-        <Field label="Confirm password" type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" error={errors.confirm} />
+        <Field
+          label="Administrator name"
+          value={adminName}
+          onChange={(e) => setAdminName(e.target.value)}
+          autoComplete="username"
+          autoFocus
+          error={errors.adminName}
+          hint="Letters, digits, dot, dash and underscore."
+        />
+        <Field
+          label="Password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="new-password"
+          error={errors.password}
+          hint="At least 12 characters. A passphrase of several words is easiest to remember."
+        />
+        <Field
+          label="Confirm password"
+          type="password"
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+          autoComplete="new-password"
+          error={errors.confirm}
+        />
         <ErrorNotice error={error} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
           {busy ? 'Creating the encrypted store…' : 'Create store'}

@@ -30,13 +30,22 @@ export function SignInScreen({ notice, onSignedIn }: { notice?: string | undefin
       {notice && <StatusNotice tone="info">{notice}</StatusNotice>}
       <form onSubmit={(e) => void submit(e)} noValidate className="stack">
         <Field label="User name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="username" autoFocus />
-        <Field label="Password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
+        <Field
+          label="Password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="current-password"
+        />
         <ErrorNotice error={error} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <p className="fine-print">Forgotten password? Ask an administrator to reset it. If every admin password is lost, use the recovery key with the command-line tool (airgap-runner recover).</p>
+      <p className="fine-print">
+        Forgotten password? Ask an administrator to reset it. If every admin password is lost, use the recovery key with the command-line
+        tool (airgap-runner recover).
+      </p>
     </AuthLayout>
   );
 }

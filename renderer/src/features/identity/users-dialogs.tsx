@@ -18,7 +18,17 @@ interface DialogProps {
   onDone: (message: string) => void;
 }
 
-function Buttons({ busy, submitLabel, danger = false, onClose }: { busy: boolean; submitLabel: string; danger?: boolean; onClose: () => void }) {
+function Buttons({
+  busy,
+  submitLabel,
+  danger = false,
+  onClose,
+}: {
+  busy: boolean;
+  submitLabel: string;
+  danger?: boolean;
+  onClose: () => void;
+}) {
   return (
     <div className="modal-actions">
       <button type="button" className="btn" onClick={onClose}>
@@ -79,7 +89,16 @@ export function ResetPasswordDialog({ user, onClose, onDone }: DialogProps) {
   return (
     <Modal title={`Reset password of ${user.name}`} onClose={onClose}>
       <form onSubmit={submit} noValidate className="stack">
-        <Field label="Temporary password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" error={errors.password} hint="At least 12 characters. Hand it over in person; it must be changed at first use." autoFocus />
+        <Field
+          label="Temporary password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="new-password"
+          error={errors.password}
+          hint="At least 12 characters. Hand it over in person; it must be changed at first use."
+          autoFocus
+        />
         <ErrorNotice error={error} />
         <Buttons busy={busy} submitLabel="Reset password" onClose={onClose} />
       </form>
@@ -102,8 +121,8 @@ export function RemoveUserDialog({ user, onClose, onDone }: DialogProps) {
     <Modal title={`Remove ${user.name}?`} onClose={onClose}>
       <form onSubmit={submit} noValidate className="stack">
         <p>
-          {user.name} will no longer be able to sign in. Every key their password could open is rotated, so an old copy of their keyslot opens
-          nothing new. This cannot be undone.
+          {user.name} will no longer be able to sign in. Every key their password could open is rotated, so an old copy of their keyslot
+          opens nothing new. This cannot be undone.
         </p>
         <ErrorNotice error={error} />
         <Buttons busy={busy} submitLabel={`Remove ${user.name}`} danger onClose={onClose} />

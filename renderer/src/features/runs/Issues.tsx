@@ -25,13 +25,23 @@ export function IssuesScreen() {
   const [latest, setLatest] = useState(true);
   // The day boundary is fixed when the filter is chosen, so the query does not change every render.
   const [since, setSince] = useState<string | undefined>(undefined);
-  const input: OpInput<'issues.list'> = { severity, latest, limit: 500, ...(since ? { since } : {}), ...(bundle.trim() ? { bundle: bundle.trim() } : {}), ...(task.trim() ? { task: task.trim() } : {}) };
+  const input: OpInput<'issues.list'> = {
+    severity,
+    latest,
+    limit: 500,
+    ...(since ? { since } : {}),
+    ...(bundle.trim() ? { bundle: bundle.trim() } : {}),
+    ...(task.trim() ? { task: task.trim() } : {}),
+  };
   const list = useOp('issues.list', input);
   const data = list.data;
   const counts = data ? [data.counts.critical, data.counts.major, data.counts.minor, data.counts.info] : [0, 0, 0, 0];
   return (
     <>
-      <PageHeader title="Issues" description="What tasks found, across runs: most severe first, with the next steps and the run that raised each." />
+      <PageHeader
+        title="Issues"
+        description="What tasks found, across runs: most severe first, with the next steps and the run that raised each."
+      />
       <div className="stack-gap">
         <Card title="Filter">
           <div className="grid grid-3">
@@ -72,7 +82,13 @@ export function IssuesScreen() {
             </label>
             <div className="field">
               <label htmlFor="issues-bundle">Bundle</label>
-              <input id="issues-bundle" className="mono" value={bundle} onChange={(e) => setBundle(e.target.value)} placeholder="name or name@version" />
+              <input
+                id="issues-bundle"
+                className="mono"
+                value={bundle}
+                onChange={(e) => setBundle(e.target.value)}
+                placeholder="name or name@version"
+              />
             </div>
             <div className="field">
               <label htmlFor="issues-task">Task id</label>
@@ -95,7 +111,8 @@ export function IssuesScreen() {
               label="Issues across runs, most severe first"
               after={(issue) => (
                 <p className="muted">
-                  From <a href={`#/runs/${issue.run.id}`}>{issue.run.id}</a> · {issue.run.task.title} ({issue.run.bundle.name} {issue.run.bundle.version}) · {formatTime(issue.run.createdAt)}
+                  From <a href={`#/runs/${issue.run.id}`}>{issue.run.id}</a> · {issue.run.task.title} ({issue.run.bundle.name}{' '}
+                  {issue.run.bundle.version}) · {formatTime(issue.run.createdAt)}
                 </p>
               )}
             />

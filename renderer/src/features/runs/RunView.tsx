@@ -97,8 +97,8 @@ function SandboxFacts({ run }: { run: Details }) {
       </dd>
       <dt>Hardening</dt>
       <dd>
-        {s.readOnlyRootfs ? 'read-only root' : 'writable root'}, {s.noNewPrivileges ? 'no new privileges' : 'new privileges allowed'}, caps dropped:{' '}
-        {s.capDrop.join(', ') || 'none'}
+        {s.readOnlyRootfs ? 'read-only root' : 'writable root'}, {s.noNewPrivileges ? 'no new privileges' : 'new privileges allowed'}, caps
+        dropped: {s.capDrop.join(', ') || 'none'}
       </dd>
     </dl>
   );
@@ -160,7 +160,11 @@ export function RunView({ id }: { id: string }) {
             <a className="btn btn-ghost" href="#/runs">
               All runs
             </a>
-            {run?.state === 'finished' && session.can('runs.export') && <a className="btn btn-ghost" href={`#/redact/${encodeURIComponent(id)}`}>Export report…</a>}
+            {run?.state === 'finished' && session.can('runs.export') && (
+              <a className="btn btn-ghost" href={`#/redact/${encodeURIComponent(id)}`}>
+                Export report…
+              </a>
+            )}
             {canApprove && (
               <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => void act('approve')}>
                 Approve run
@@ -239,7 +243,8 @@ export function RunView({ id }: { id: string }) {
             </Card>
             <Card title="Sandbox">
               <SandboxFacts run={run} />
-              {Object.keys(run.config.values).length + Object.keys(run.config.files).length + Object.keys(run.config.secrets).length > 0 && <h3 className="card-subtitle">Configuration</h3>}
+              {Object.keys(run.config.values).length + Object.keys(run.config.files).length + Object.keys(run.config.secrets).length >
+                0 && <h3 className="card-subtitle">Configuration</h3>}
               <dl className="facts facts-compact">
                 {Object.entries(run.config.values).map(([k, v]) => (
                   <div key={`v${k}`} className="contents">

@@ -85,14 +85,18 @@ function SummariseDialog({ runId, onClose, onSent }: { runId: string; onClose: (
         {preview && (
           <>
             <p>
-              This is exactly what will be sent to <strong>{preview.model}</strong> at <span className="mono">{hostOf(preview.endpoint)}</span>, after redaction with the rule set{' '}
+              This is exactly what will be sent to <strong>{preview.model}</strong> at{' '}
+              <span className="mono">{hostOf(preview.endpoint)}</span>, after redaction with the rule set{' '}
               <span className="mono">
                 {preview.ruleSet} {preview.ruleVersion}
               </span>
               . Marked text replaced something: <span className="muted">{countsText(preview.replacementCounts)}</span>.
             </p>
             <MarkedText text={preview.prompt} marks={preview.marks} />
-            <p className="hint">Pseudonyms in the answer are mapped back to the real names on this workstation only. The prompt and the answer are kept with the run.</p>
+            <p className="hint">
+              Pseudonyms in the answer are mapped back to the real names on this workstation only. The prompt and the answer are kept with
+              the run.
+            </p>
           </>
         )}
         <ErrorNotice error={send.error} />
@@ -114,8 +118,8 @@ function SummaryItem({ summary }: { summary: SummaryRecord }) {
   return (
     <article className="stack" aria-label={`Summary ${summary.id}`}>
       <p className="muted">
-        <span className={`badge ${badge}`}>{summary.status === 'sending' ? 'sending (interrupted?)' : summary.status}</span> {formatTime(summary.createdAt)} by {summary.createdBy} ·{' '}
-        {summary.model} at {hostOf(summary.endpoint)}
+        <span className={`badge ${badge}`}>{summary.status === 'sending' ? 'sending (interrupted?)' : summary.status}</span>{' '}
+        {formatTime(summary.createdAt)} by {summary.createdBy} · {summary.model} at {hostOf(summary.endpoint)}
       </p>
       {summary.answer !== null && (
         <pre className="code-block redact-text" aria-label="Answer">

@@ -27,7 +27,15 @@ export function RunStateBadge({ run }: { run: Pick<RunSummary, 'state' | 'outcom
 }
 
 /** Issues, most severe first; `after` adds to each (the Issues screen links the run it came from). */
-export function IssuesList<T extends Details['issueList'][number]>({ issues, after, label = 'Issues, most severe first' }: { issues: T[]; after?: (issue: T) => ReactNode; label?: string }) {
+export function IssuesList<T extends Details['issueList'][number]>({
+  issues,
+  after,
+  label = 'Issues, most severe first',
+}: {
+  issues: T[];
+  after?: (issue: T) => ReactNode;
+  label?: string;
+}) {
   if (issues.length === 0) return <p className="empty">No issues raised.</p>;
   const sorted = [...issues].sort((a, b) => a.severity - b.severity);
   return (
@@ -81,16 +89,28 @@ function tableRows(text: string): string[][] {
   try {
     const parsed: unknown = JSON.parse(text);
     if (Array.isArray(parsed)) {
-      if (parsed.every((r) => Array.isArray(r))) return (parsed as unknown[][]).map((r) => r.map((c) => (typeof c === 'string' ? c : JSON.stringify(c))));
+      if (parsed.every((r) => Array.isArray(r)))
+        return (parsed as unknown[][]).map((r) => r.map((c) => (typeof c === 'string' ? c : JSON.stringify(c))));
       if (parsed.every((r) => r && typeof r === 'object')) {
         const keys = [...new Set(parsed.flatMap((r) => Object.keys(r as object)))];
-        return [keys, ...parsed.map((r) => keys.map((k) => { const v = (r as Record<string, unknown>)[k]; return typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v); }))];
+        return [
+          keys,
+          ...parsed.map((r) =>
+            keys.map((k) => {
+              const v = (r as Record<string, unknown>)[k];
+              return typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+            }),
+          ),
+        ];
       }
     }
   } catch {
     /* not JSON: plain lines */
   }
-  return text.split('\n').filter(Boolean).map((line) => line.split(line.includes('\t') ? '\t' : '|').map((c) => c.trim()));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(line.includes('\t') ? '\t' : '|').map((c) => c.trim()));
 }
 
 /**
@@ -128,11 +148,21 @@ export function ReportBlocks({ blocks }: { blocks: Details['report'] }) {
               <div key={i} className="table-wrap">
                 <table className="table table-dense">
                   <thead>
-                    <tr>{head?.map((c, j) => <th key={j} scope="col">{c}</th>)}</tr>
+                    <tr>
+                      {head?.map((c, j) => (
+                        <th key={j} scope="col">
+                          {c}
+                        </th>
+                      ))}
+                    </tr>
                   </thead>
                   <tbody>
                     {rows.map((r, j) => (
-                      <tr key={j}>{r.map((c, k) => <td key={k}>{c}</td>)}</tr>
+                      <tr key={j}>
+                        {r.map((c, k) => (
+                          <td key={k}>{c}</td>
+                        ))}
+                      </tr>
                     ))}
                   </tbody>
                 </table>

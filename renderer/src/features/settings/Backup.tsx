@@ -17,7 +17,11 @@ export function BackupScreen() {
   const { error, busy, run } = useAction();
 
   async function backUp() {
-    const outPath = await api.chooseSaveFile({ title: 'Save the encrypted backup', defaultName: defaultName(), filters: [{ name: 'Airgap Runner backup', extensions: ['arb'] }] });
+    const outPath = await api.chooseSaveFile({
+      title: 'Save the encrypted backup',
+      defaultName: defaultName(),
+      filters: [{ name: 'Airgap Runner backup', extensions: ['arb'] }],
+    });
     if (!outPath) return;
     setResult(null);
     await run(async () => {

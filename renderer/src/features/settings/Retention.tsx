@@ -70,12 +70,32 @@ function LimitsForm({ limits, onSaved }: { limits: Limits; onSaved: () => void }
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="stack form-narrow" aria-label="Retention limits">
-      <Field label="Keep run logs (days)" hint="0 keeps logs forever." type="number" min={0} max={36500} value={logs} onChange={(e) => setLogs(e.target.value)} />
-      <Field label="Keep issues and reports (days)" hint="Issues, report and warnings of a run; 0 keeps them forever." type="number" min={0} max={36500} value={reports} onChange={(e) => setReports(e.target.value)} />
+      <Field
+        label="Keep run logs (days)"
+        hint="0 keeps logs forever."
+        type="number"
+        min={0}
+        max={36500}
+        value={logs}
+        onChange={(e) => setLogs(e.target.value)}
+      />
+      <Field
+        label="Keep issues and reports (days)"
+        hint="Issues, report and warnings of a run; 0 keeps them forever."
+        type="number"
+        min={0}
+        max={36500}
+        value={reports}
+        onChange={(e) => setReports(e.target.value)}
+      />
       <ErrorNotice error={error} />
       {saved && !error && <StatusNotice>Limits saved. Nothing is removed until you purge.</StatusNotice>}
       <div>
-        <button type="submit" className="btn btn-primary" disabled={busy || (logs === String(limits.runLogDays) && reports === String(limits.runReportDays))}>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={busy || (logs === String(limits.runLogDays) && reports === String(limits.runReportDays))}
+        >
           {busy ? 'Saving…' : 'Save limits'}
         </button>
       </div>
@@ -105,26 +125,32 @@ export function RetentionScreen() {
 
   return (
     <>
-      <PageHeader title="Retention" description="How long run logs and reports are kept, and the purge that deletes them for good. Every change and purge is in the audit trail." />
+      <PageHeader
+        title="Retention"
+        description="How long run logs and reports are kept, and the purge that deletes them for good. Every change and purge is in the audit trail."
+      />
       <ErrorNotice error={shown.error ?? error} />
       {shown.data && (
         <div className="grid grid-2">
           <Card title="Limits">
             <p>
-              Run logs are kept <strong>{keptFor(shown.data.limits.runLogDays)}</strong>; issues and reports <strong>{keptFor(shown.data.limits.runReportDays)}</strong>.
+              Run logs are kept <strong>{keptFor(shown.data.limits.runLogDays)}</strong>; issues and reports{' '}
+              <strong>{keptFor(shown.data.limits.runReportDays)}</strong>.
             </p>
             <LimitsForm limits={shown.data.limits} onSaved={() => setGeneration((g) => g + 1)} />
           </Card>
           <Card title="Purge">
             <p className="muted">
-              A purge deletes for good: the text is overwritten in the encrypted store, not just hidden. The runs stay listed, marked as purged. Audit events are
-              not touched.
+              A purge deletes for good: the text is overwritten in the encrypted store, not just hidden. The runs stay listed, marked as
+              purged. Audit events are not touched.
             </p>
             {plan && <PlanFacts plan={plan} />}
             {done && (
               <StatusNotice tone={done.vacuumed && done.walTruncated ? 'success' : 'warning'}>
-                Purged the logs of {runs(done.logs.runs)} ({formatBytes(done.logs.bytes)}) and the reports of {runs(done.reports.runs)} ({formatBytes(done.reports.bytes)}).
-                {!(done.vacuumed && done.walTruncated) && ' Another process has the store open, so stale copies may remain on disk: close it and purge again.'}
+                Purged the logs of {runs(done.logs.runs)} ({formatBytes(done.logs.bytes)}) and the reports of {runs(done.reports.runs)} (
+                {formatBytes(done.reports.bytes)}).
+                {!(done.vacuumed && done.walTruncated) &&
+                  ' Another process has the store open, so stale copies may remain on disk: close it and purge again.'}
               </StatusNotice>
             )}
             <div className="card-actions">

@@ -6,7 +6,12 @@ import { isLlmKey, LlmSettingsCard } from './LlmSettings';
 import { useSettingsForm } from './settings-form';
 
 /** How a setting is edited: the draft is always text ("true"/"false" for a switch, one item a line for a list). */
-type Kind = { type: 'text' } | { type: 'number'; min: number; max: number } | { type: 'switch' } | { type: 'choice'; options: readonly string[] } | { type: 'list'; placeholder: string };
+type Kind =
+  | { type: 'text' }
+  | { type: 'number'; min: number; max: number }
+  | { type: 'switch' }
+  | { type: 'choice'; options: readonly string[] }
+  | { type: 'list'; placeholder: string };
 
 interface Descriptor {
   group: string;
@@ -21,23 +26,108 @@ const days = (max: number): Kind => ({ type: 'number', min: 0, max });
 
 /** Labels for the settings the core knows; a setting added later still shows, under its key, as text. */
 const DESCRIPTORS: Readonly<Record<string, Descriptor>> = {
-  'site.name': { group: 'General', label: 'Site name', hint: 'Shown on the dashboard, so operators know which workstation they are on.', kind: { type: 'text' } },
-  'session.idleMinutes': { group: 'General', label: 'Lock after idle minutes', hint: 'The window locks after this many minutes without keyboard or mouse activity (1 to 1440).', kind: { type: 'number', min: 1, max: 1440 } },
-  'audit.exportOverdueDays': { group: 'General', label: 'Audit export overdue after days', hint: 'Warn when no audit bundle has been exported for this many days (1 to 365).', kind: { type: 'number', min: 1, max: 365 } },
-  'engine.socket': { group: 'Engine and runner', label: 'Engine socket', hint: 'A local Docker or Podman socket (unix:///path or /path). Empty: DOCKER_HOST, else the first of the usual Docker and Podman sockets that exists.', kind: { type: 'text' } },
-  'runner.concurrency': { group: 'Engine and runner', label: 'Runs at once', hint: 'How many runs may execute at the same time (1 to 64); the rest wait in the queue.', kind: { type: 'number', min: 1, max: 64 } },
-  'runner.maxTimeoutSeconds': { group: 'Engine and runner', label: 'Longest timeout (seconds)', hint: 'No task may run longer than this, whatever it declares (1 to 86400).', kind: { type: 'number', min: 1, max: 86400 } },
-  'runner.logCapBytes': { group: 'Engine and runner', label: 'Log kept per run (bytes)', hint: 'Output beyond this is counted but not kept (4096 to 1 GiB).', kind: { type: 'number', min: 4096, max: 1024 ** 3 } },
-  'runner.requireApproval': { group: 'Engine and runner', label: 'Read-write runs need a second person’s approval', hint: 'Another operator or an admin approves before the run starts.', kind: { type: 'switch' } },
-  'runner.allowSecretsOnDisk': { group: 'Engine and runner', label: 'Allow secrets on disk when no tmpfs is available', hint: 'Off: runs that need secrets are refused without tmpfs. Every such run is recorded.', kind: { type: 'switch' } },
-  'runner.hostNetworkAllowed': { group: 'Engine and runner', label: 'Allow the host network as an override', hint: 'Off: tasks get network none or an admin-defined network only.', kind: { type: 'switch' } },
-  'bundles.signaturesOptional': { group: 'Bundles', label: 'Signatures optional', hint: 'Lets in images unsigned or signed by a key the site does not trust (never an altered one); every such import is recorded. Off is recommended.', kind: { type: 'switch' } },
-  'redact.siteDomains': { group: 'Redaction', label: 'Site domains', hint: 'Host names under these domains are pseudonymised in everything that leaves. One domain a line.', kind: { type: 'list', placeholder: 'corp.example.com' } },
-  'redact.ruleSet.runsExport': { group: 'Redaction', label: 'Rule set for run report exports', hint: RULE_SET_HINT, kind: { type: 'choice', options: RULE_SETS } },
-  'redact.ruleSet.auditExport': { group: 'Redaction', label: 'Rule set for audit exports', hint: RULE_SET_HINT, kind: { type: 'choice', options: RULE_SETS } },
-  'redact.ruleSet.llm': { group: 'Redaction', label: 'Rule set for AI summary prompts', hint: RULE_SET_HINT, kind: { type: 'choice', options: RULE_SETS } },
-  'retention.runLogDays': { group: 'Retention', label: 'Keep run logs for days', hint: 'A purge (Retention screen) deletes logs older than this; 0 keeps them forever.', kind: days(36500) },
-  'retention.runReportDays': { group: 'Retention', label: 'Keep run reports and issues for days', hint: 'A purge deletes issues, reports and summaries older than this; 0 keeps them forever.', kind: days(36500) },
+  'site.name': {
+    group: 'General',
+    label: 'Site name',
+    hint: 'Shown on the dashboard, so operators know which workstation they are on.',
+    kind: { type: 'text' },
+  },
+  'session.idleMinutes': {
+    group: 'General',
+    label: 'Lock after idle minutes',
+    hint: 'The window locks after this many minutes without keyboard or mouse activity (1 to 1440).',
+    kind: { type: 'number', min: 1, max: 1440 },
+  },
+  'audit.exportOverdueDays': {
+    group: 'General',
+    label: 'Audit export overdue after days',
+    hint: 'Warn when no audit bundle has been exported for this many days (1 to 365).',
+    kind: { type: 'number', min: 1, max: 365 },
+  },
+  'engine.socket': {
+    group: 'Engine and runner',
+    label: 'Engine socket',
+    hint: 'A local Docker or Podman socket (unix:///path or /path). Empty: DOCKER_HOST, else the first of the usual Docker and Podman sockets that exists.',
+    kind: { type: 'text' },
+  },
+  'runner.concurrency': {
+    group: 'Engine and runner',
+    label: 'Runs at once',
+    hint: 'How many runs may execute at the same time (1 to 64); the rest wait in the queue.',
+    kind: { type: 'number', min: 1, max: 64 },
+  },
+  'runner.maxTimeoutSeconds': {
+    group: 'Engine and runner',
+    label: 'Longest timeout (seconds)',
+    hint: 'No task may run longer than this, whatever it declares (1 to 86400).',
+    kind: { type: 'number', min: 1, max: 86400 },
+  },
+  'runner.logCapBytes': {
+    group: 'Engine and runner',
+    label: 'Log kept per run (bytes)',
+    hint: 'Output beyond this is counted but not kept (4096 to 1 GiB).',
+    kind: { type: 'number', min: 4096, max: 1024 ** 3 },
+  },
+  'runner.requireApproval': {
+    group: 'Engine and runner',
+    label: 'Read-write runs need a second person’s approval',
+    hint: 'Another operator or an admin approves before the run starts.',
+    kind: { type: 'switch' },
+  },
+  'runner.allowSecretsOnDisk': {
+    group: 'Engine and runner',
+    label: 'Allow secrets on disk when no tmpfs is available',
+    hint: 'Off: runs that need secrets are refused without tmpfs. Every such run is recorded.',
+    kind: { type: 'switch' },
+  },
+  'runner.hostNetworkAllowed': {
+    group: 'Engine and runner',
+    label: 'Allow the host network as an override',
+    hint: 'Off: tasks get network none or an admin-defined network only.',
+    kind: { type: 'switch' },
+  },
+  'bundles.signaturesOptional': {
+    group: 'Bundles',
+    label: 'Signatures optional',
+    hint: 'Lets in images unsigned or signed by a key the site does not trust (never an altered one); every such import is recorded. Off is recommended.',
+    kind: { type: 'switch' },
+  },
+  'redact.siteDomains': {
+    group: 'Redaction',
+    label: 'Site domains',
+    hint: 'Host names under these domains are pseudonymised in everything that leaves. One domain a line.',
+    kind: { type: 'list', placeholder: 'corp.example.com' },
+  },
+  'redact.ruleSet.runsExport': {
+    group: 'Redaction',
+    label: 'Rule set for run report exports',
+    hint: RULE_SET_HINT,
+    kind: { type: 'choice', options: RULE_SETS },
+  },
+  'redact.ruleSet.auditExport': {
+    group: 'Redaction',
+    label: 'Rule set for audit exports',
+    hint: RULE_SET_HINT,
+    kind: { type: 'choice', options: RULE_SETS },
+  },
+  'redact.ruleSet.llm': {
+    group: 'Redaction',
+    label: 'Rule set for AI summary prompts',
+    hint: RULE_SET_HINT,
+    kind: { type: 'choice', options: RULE_SETS },
+  },
+  'retention.runLogDays': {
+    group: 'Retention',
+    label: 'Keep run logs for days',
+    hint: 'A purge (Retention screen) deletes logs older than this; 0 keeps them forever.',
+    kind: days(36500),
+  },
+  'retention.runReportDays': {
+    group: 'Retention',
+    label: 'Keep run reports and issues for days',
+    hint: 'A purge deletes issues, reports and summaries older than this; 0 keeps them forever.',
+    kind: days(36500),
+  },
 };
 
 const OTHER = 'Other';
@@ -57,7 +147,11 @@ function toDraft(settings: Record<string, unknown>): Record<string, string> {
 
 function fromDraft(key: string, text: string, saved: Record<string, unknown>): unknown {
   const original = saved[key];
-  if (Array.isArray(original) || kindOf(key).type === 'list') return text.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (Array.isArray(original) || kindOf(key).type === 'list')
+    return text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   if (typeof original === 'number') return text.trim() === '' ? Number.NaN : Number(text);
   if (typeof original === 'boolean') return text === 'true';
   return text;
@@ -92,7 +186,14 @@ function SettingControl({ name, value, onChange }: { name: string; value: string
             ))}
           </select>
         ) : (
-          <textarea id={id} rows={3} value={value} placeholder={kind.placeholder} aria-describedby={`${id}-hint`} onChange={(e) => onChange(e.target.value)} />
+          <textarea
+            id={id}
+            rows={3}
+            value={value}
+            placeholder={kind.placeholder}
+            aria-describedby={`${id}-hint`}
+            onChange={(e) => onChange(e.target.value)}
+          />
         )}
         <p id={`${id}-hint`} className="hint">
           {d?.hint}
@@ -116,7 +217,9 @@ function SettingControl({ name, value, onChange }: { name: string; value: string
 export function SettingsScreen() {
   const { saved, draft, set, changed, submit, error, busy, message } = useSettingsForm(toDraft, fromDraft, 'Settings saved.');
   const keys = Object.keys(saved).filter((key) => !isLlmKey(key));
-  const groups = GROUP_ORDER.map((group) => ({ group, keys: keys.filter((k) => (DESCRIPTORS[k]?.group ?? OTHER) === group) })).filter((g) => g.keys.length > 0);
+  const groups = GROUP_ORDER.map((group) => ({ group, keys: keys.filter((k) => (DESCRIPTORS[k]?.group ?? OTHER) === group) })).filter(
+    (g) => g.keys.length > 0,
+  );
 
   return (
     <>

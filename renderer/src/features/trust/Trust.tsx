@@ -32,7 +32,10 @@ function TrustRoots() {
   const can = session.can('trust.manage');
   const add = (e: FormEvent) => {
     e.preventDefault();
-    m.act(() => api.call('trust.addKey', { pem, comment: comment || undefined }), (v: { outcome: string; key: { fingerprint: string } }) => `Key ${shortHash(v.key.fingerprint, 16)}: ${v.outcome}.`);
+    m.act(
+      () => api.call('trust.addKey', { pem, comment: comment || undefined }),
+      (v: { outcome: string; key: { fingerprint: string } }) => `Key ${shortHash(v.key.fingerprint, 16)}: ${v.outcome}.`,
+    );
   };
   return (
     <Card title="Trust roots">
@@ -53,7 +56,18 @@ function TrustRoots() {
                 </span>
               </span>
               {can && (
-                <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Remove key ${k.fingerprint}`} disabled={m.busy} onClick={() => m.act(() => api.call('trust.remove', { fingerprint: k.fingerprint }), (v: { affected: unknown[] }) => `Key removed; ${v.affected.length} bundle version(s) disabled.`)}>
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger-ghost"
+                  aria-label={`Remove key ${k.fingerprint}`}
+                  disabled={m.busy}
+                  onClick={() =>
+                    m.act(
+                      () => api.call('trust.remove', { fingerprint: k.fingerprint }),
+                      (v: { affected: unknown[] }) => `Key removed; ${v.affected.length} bundle version(s) disabled.`,
+                    )
+                  }
+                >
                   Remove
                 </button>
               )}
@@ -65,7 +79,14 @@ function TrustRoots() {
         <form className="stack" onSubmit={add} noValidate>
           <div className="field">
             <label htmlFor="trust-pem">Public key (PEM, cosign.pub)</label>
-            <textarea id="trust-pem" className="mono" rows={4} value={pem} onChange={(e) => setPem(e.target.value)} placeholder="-----BEGIN PUBLIC KEY-----" />
+            <textarea
+              id="trust-pem"
+              className="mono"
+              rows={4}
+              value={pem}
+              onChange={(e) => setPem(e.target.value)}
+              placeholder="-----BEGIN PUBLIC KEY-----"
+            />
           </div>
           <div className="field">
             <label htmlFor="trust-comment">Comment</label>
@@ -93,22 +114,47 @@ function Policy() {
   const p = policy.data?.policy;
   const change = (kind: 'allow' | 'deny') => {
     const tags = pattern.split(/[\s,]+/).filter(Boolean);
-    m.act(() => api.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags }), () => `Policy updated: ${kind} ${tags.join(', ')}.`);
+    m.act(
+      () => api.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags }),
+      () => `Policy updated: ${kind} ${tags.join(', ')}.`,
+    );
   };
   return (
     <Card title="Tag policy">
-      <p className="muted">Tasks whose tags match a deny pattern are disabled unless an allow pattern also matches. Takes effect at once.</p>
+      <p className="muted">
+        Tasks whose tags match a deny pattern are disabled unless an allow pattern also matches. Takes effect at once.
+      </p>
       <ErrorNotice error={policy.error ?? m.error} />
       {m.notice && <StatusNotice>{m.notice}</StatusNotice>}
       {p && (
         <dl className="facts">
           <dt>Allow</dt>
           <dd>
-            <span className="chips">{p.allow.length ? p.allow.map((t) => <span key={t} className="chip chip-ok">{t}</span>) : <span className="muted">none</span>}</span>
+            <span className="chips">
+              {p.allow.length ? (
+                p.allow.map((t) => (
+                  <span key={t} className="chip chip-ok">
+                    {t}
+                  </span>
+                ))
+              ) : (
+                <span className="muted">none</span>
+              )}
+            </span>
           </dd>
           <dt>Deny</dt>
           <dd>
-            <span className="chips">{p.deny.length ? p.deny.map((t) => <span key={t} className="chip chip-deny">{t}</span>) : <span className="muted">none</span>}</span>
+            <span className="chips">
+              {p.deny.length ? (
+                p.deny.map((t) => (
+                  <span key={t} className="chip chip-deny">
+                    {t}
+                  </span>
+                ))
+              ) : (
+                <span className="muted">none</span>
+              )}
+            </span>
           </dd>
           <dt>Default</dt>
           <dd className="muted">deny {policy.data?.default.deny.join(', ') || 'nothing'}</dd>
@@ -118,7 +164,13 @@ function Policy() {
         <form className="stack" onSubmit={(e) => e.preventDefault()}>
           <div className="field">
             <label htmlFor="policy-pattern">Tag patterns</label>
-            <input id="policy-pattern" className="mono" value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="access:read-write data:*" />
+            <input
+              id="policy-pattern"
+              className="mono"
+              value={pattern}
+              onChange={(e) => setPattern(e.target.value)}
+              placeholder="access:read-write data:*"
+            />
           </div>
           <div className="card-actions">
             <button type="button" className="btn" disabled={m.busy || !pattern.trim()} onClick={() => change('allow')}>
@@ -127,7 +179,17 @@ function Policy() {
             <button type="button" className="btn btn-danger-ghost" disabled={m.busy || !pattern.trim()} onClick={() => change('deny')}>
               Deny
             </button>
-            <button type="button" className="btn btn-ghost" disabled={m.busy} onClick={() => m.act(() => api.call('policy.clear', {}), () => 'Back to the default policy.')}>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              disabled={m.busy}
+              onClick={() =>
+                m.act(
+                  () => api.call('policy.clear', {}),
+                  () => 'Back to the default policy.',
+                )
+              }
+            >
               Reset to default
             </button>
           </div>
@@ -156,7 +218,8 @@ function Networks() {
         <ul className="plain-list" aria-label="Networks">
           {nets.data?.networks.map((n) => (
             <li key={n.name}>
-              <span className="mono">{n.name}</span> <span className={`badge badge-${n.kind === 'host' ? 'warning' : 'neutral'}`}>{n.kind}</span>{' '}
+              <span className="mono">{n.name}</span>{' '}
+              <span className={`badge badge-${n.kind === 'host' ? 'warning' : 'neutral'}`}>{n.kind}</span>{' '}
               <span className="muted">
                 {n.engineId ? shortHash(n.engineId, 12) : ''} added by {n.createdBy}, {formatTime(n.createdAt)}
               </span>
@@ -170,7 +233,10 @@ function Networks() {
           noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            m.act(() => api.call('networks.add', { name, create: mode === 'create' || undefined, host: mode === 'host' || undefined }), () => `Network ${name} defined.`);
+            m.act(
+              () => api.call('networks.add', { name, create: mode === 'create' || undefined, host: mode === 'host' || undefined }),
+              () => `Network ${name} defined.`,
+            );
           }}
         >
           <div className="field">
@@ -199,7 +265,10 @@ function Networks() {
 export function TrustScreen() {
   return (
     <>
-      <PageHeader title="Trust and policy" description="Who may sign bundles, which task tags may run, and which networks tasks may join." />
+      <PageHeader
+        title="Trust and policy"
+        description="Who may sign bundles, which task tags may run, and which networks tasks may join."
+      />
       <div className="grid grid-2">
         <TrustRoots />
         <Policy />
