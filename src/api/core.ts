@@ -17,11 +17,11 @@ import {
   type SettingsBlock,
   type SettingsOf,
 } from '../kernel';
-import { readSettings, type ScryptCost, type Store } from '../store';
+import { layoutOf, readSettings, type ScryptCost, type Store } from '../store';
 import { ENGINE_SETTINGS, EngineProvider, type ContainerEngine } from '../engine';
 import { IdentityService, Users, type ChainStart, type Sessions } from '../identity';
 import { appendEvent, appendGenesis, ensureIdentity, type AuditEvent } from '../audit';
-import { catalogBundlePort, type ImportProgress } from '../bundles';
+import { catalogBundlePort, sweepStaleStaging, type ImportProgress } from '../bundles';
 import { RunnerHost, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
 import { ROTATION_HOOKS } from './rotation-hooks';
 
@@ -80,6 +80,8 @@ export class Core implements CoreContext, ReadCore {
   constructor(options: CoreOptions) {
     this.home = options.home;
     this.clock = options.clock ?? systemClock;
+    // Import folders a killed process left behind (its blobs, unencrypted image layers) go at once.
+    sweepStaleStaging(layoutOf(this.home).staging);
     this.scryptCost = options.scryptCost;
     this.identity = new IdentityService({
       home: this.home,

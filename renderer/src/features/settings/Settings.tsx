@@ -92,6 +92,36 @@ const DESCRIPTORS: Readonly<Record<string, Descriptor>> = {
     hint: 'Lets in images unsigned or signed by a key the site does not trust (never an altered one); every such import is recorded. Off is recommended.',
     kind: { type: 'switch' },
   },
+  'mirror.connectTimeoutSeconds': {
+    group: 'Bundles',
+    label: 'Mirror: connect within (seconds)',
+    hint: 'How long connecting to a registry mirror may take (1 to 600).',
+    kind: { type: 'number', min: 1, max: 600 },
+  },
+  'mirror.headerTimeoutSeconds': {
+    group: 'Bundles',
+    label: 'Mirror: first answer within (seconds)',
+    hint: 'How long a registry may take to start answering a request (1 to 600).',
+    kind: { type: 'number', min: 1, max: 600 },
+  },
+  'mirror.idleTimeoutSeconds': {
+    group: 'Bundles',
+    label: 'Mirror: longest silence (seconds)',
+    hint: 'An answer that stops arriving for this long fails the import (1 to 600).',
+    kind: { type: 'number', min: 1, max: 600 },
+  },
+  'mirror.manifestTimeoutSeconds': {
+    group: 'Bundles',
+    label: 'Mirror: whole manifest within (seconds)',
+    hint: 'A manifest, listing or token that trickles in slower than this fails (1 to 3600).',
+    kind: { type: 'number', min: 1, max: 3600 },
+  },
+  'mirror.blobTimeoutSeconds': {
+    group: 'Bundles',
+    label: 'Mirror: whole layer within (seconds)',
+    hint: 'One layer or config that takes longer than this fails the import (1 to 86400).',
+    kind: { type: 'number', min: 1, max: 86400 },
+  },
   'redact.siteDomains': {
     group: 'Redaction',
     label: 'Site domains',
