@@ -6,6 +6,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessAlive } from '../kernel';
 
 const PREFIX = 'import-';
 
@@ -15,15 +16,6 @@ export async function createStaging(root: string): Promise<string> {
   const dir = await mkdtemp(join(root, `${PREFIX}${process.pid}-`));
   await chmod(dir, 0o700);
   return dir;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes import folders whose process is gone. Never touches anything else under `root`. */
@@ -37,7 +29,7 @@ export function sweepStaleStaging(root: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const pid = Number(/^import-(\d+)-[A-Za-z0-9]+$/.exec(name)?.[1] ?? NaN);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
     rmSync(join(root, name), { recursive: true, force: true });
     removed.push(name);
   }

@@ -202,6 +202,12 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
                 <dt>Manifest SHA-256</dt>
                 <dd className="mono break">{result.manifestSha256}</dd>
               </dl>
+              {result.removedPartials.length > 0 && (
+                <StatusNotice tone="info">
+                  Removed {result.removedPartials.length} unfinished file(s) an earlier export left when it was stopped:{' '}
+                  <span className="mono break">{result.removedPartials.join(', ')}</span>
+                </StatusNotice>
+              )}
               <div className="card-actions">
                 <button
                   type="button"
