@@ -272,7 +272,7 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
   const list = useOp('audit.exports', {}, generation);
   const { error, busy, run } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
-  const [pruning, setPruning] = useState<ExportInfo | null>(null);
+  const [pruning, setPruning] = useState<OpOutput<'audit.exports'>['exports'][number] | null>(null);
   const canAct = session.can('audit.export');
   return (
     <Card title="Exports">
