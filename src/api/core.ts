@@ -17,11 +17,11 @@ import {
   type SettingsBlock,
   type SettingsOf,
 } from '../kernel';
-import { readSettings, type ScryptCost, type Store } from '../store';
+import { layoutOf, PartialFiles, readSettings, type ScryptCost, type Store } from '../store';
 import { ENGINE_SETTINGS, EngineProvider, type ContainerEngine } from '../engine';
 import { IdentityService, Users, type ChainStart, type Sessions } from '../identity';
 import { appendEvent, appendGenesis, ensureIdentity, type AuditEvent } from '../audit';
-import { catalogBundlePort, type ImportProgress } from '../bundles';
+import { catalogBundlePort, sweepStaleStaging, type ImportProgress } from '../bundles';
 import { RunnerHost, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
 import { ROTATION_HOOKS } from './rotation-hooks';
 
@@ -76,10 +76,15 @@ export class Core implements CoreContext, ReadCore {
   readonly runner: RunnerHost;
   private readonly engines: EngineProvider;
   private opened: Store | null = null;
+  private removedPartials: string[];
 
   constructor(options: CoreOptions) {
     this.home = options.home;
     this.clock = options.clock ?? systemClock;
+    // Import folders a killed process left behind (its blobs, unencrypted image layers) go at once,
+    // and so do the partial files of a killed audit export (the next export reports them).
+    sweepStaleStaging(layoutOf(this.home).staging);
+    this.removedPartials = new PartialFiles(this.home).sweep();
     this.scryptCost = options.scryptCost;
     this.identity = new IdentityService({
       home: this.home,
@@ -161,6 +166,13 @@ export class Core implements CoreContext, ReadCore {
       this.record(e);
       return result;
     })();
+  }
+
+  /** Partial export files this core removed when it started, once (the next export reports them). */
+  takeRemovedPartials(): string[] {
+    const removed = this.removedPartials;
+    this.removedPartials = [];
+    return removed;
   }
 
   /** Takes a store opened elsewhere (restore). */

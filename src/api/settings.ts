@@ -8,6 +8,7 @@ import { IDENTITY_SETTINGS } from '../identity';
 import { AUDIT_SETTINGS } from '../audit';
 import { BUNDLE_SETTINGS } from '../bundles';
 import { ENGINE_SETTINGS } from '../engine';
+import { MIRROR_SETTINGS } from '../mirror';
 import { RETENTION_SETTINGS, RUNNER_SETTINGS } from '../runner';
 import { REDACT_SETTINGS } from '../redact';
 import { LLM_SETTINGS } from '../llm';
@@ -17,6 +18,7 @@ const BLOCKS = [
   AUDIT_SETTINGS,
   BUNDLE_SETTINGS,
   ENGINE_SETTINGS,
+  MIRROR_SETTINGS,
   RUNNER_SETTINGS,
   REDACT_SETTINGS,
   LLM_SETTINGS,

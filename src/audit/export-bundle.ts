@@ -16,7 +16,9 @@
  * end-of-archive marker.
  *
  * Atomic: everything goes to a hidden `.NAME.RANDOM.partial` file in the destination folder, which
- * is fsynced and renamed into place only when complete; any error or abort removes it.
+ * is fsynced and renamed into place only when complete; any error or abort removes it. Where the
+ * partial goes is recorded (options.journal) before it is written, so a process killed meanwhile
+ * leaves a record by which the next start or export removes it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
@@ -77,6 +79,8 @@ export interface WriteExportOptions {
   redaction?: RedactionHook;
   onProgress?: (progress: ExportProgress) => void;
   signal?: AbortSignal;
+  /** Records the partial file's path before it is written; the function returned forgets it. */
+  journal?: { begin(path: string): () => void };
   /** gzip level 1-9; default 3 (within 1% of level 6's size here, about twice as fast). */
   compressionLevel?: number;
 }
@@ -360,6 +364,7 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
   const reserved = gzipSync(Buffer.alloc(headLength), { level: 0 }).length;
 
   let handle: FileHandle | undefined;
+  const forget = options.journal?.begin(tempPath);
   try {
     try {
       handle = await open(tempPath, 'wx', 0o600);
@@ -432,11 +437,13 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
     if (await exists(outPath)) throw new ApiError('CONFLICT', `${outPath} appeared while exporting; choose another file name.`);
     await rename(tempPath, outPath);
     await syncFolder(folder);
+    forget?.();
     options.onProgress?.({ phase: 'done', events: encoder.count, bytes: encoder.bytes });
     return { path: outPath, manifest, manifestSha256: createHash('sha256').update(manifestJson).digest('hex'), bytes: position };
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);
+    forget?.();
     throw error;
   }
 }

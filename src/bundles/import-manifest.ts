@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../kernel';
 import type { ResolvedManifest } from '../mirror';
-import { digestHex, imageManifestSchema, MediaType, type Descriptor } from '../oci';
+import { digestHex, IMAGE_MANIFEST_TYPES, imageManifestSchema, MediaType, type Descriptor } from '../oci';
 import type { Codebundle } from './schema';
 
 export interface ImportableManifest {
@@ -32,6 +32,16 @@ export function checkManifestForImport(manifest: ResolvedManifest, limits = IMPO
     throw new ApiError('VERIFY_FAILED', `The manifest ${manifest.digest.slice(0, 19)}… is not a valid image manifest.`, { cause: error });
   }
   const what = `The image ${manifest.repository}@${manifest.digest.slice(0, 19)}…`;
+  // The manifest's own type, from its mediaType field (else the server's Content-Type): an image
+  // manifest of OCI or Docker schema 2, never something else that happens to have config and layers.
+  for (const type of new Set([manifest.mediaType, parsed.mediaType ?? manifest.mediaType])) {
+    if (!IMAGE_MANIFEST_TYPES.includes(type)) {
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `${what} has the media type ${type.slice(0, 100)}, which is not an image manifest; only ${IMAGE_MANIFEST_TYPES.join(' and ')} are accepted. Ask the publisher for an OCI or Docker image.`,
+      );
+    }
+  }
   if (!CONFIG_TYPES.has(parsed.config.mediaType)) {
     throw new ApiError(
       'VERIFY_FAILED',

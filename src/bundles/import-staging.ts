@@ -1,10 +1,12 @@
 /**
  * Private staging for one import: `<home>/staging/import-<pid>-<random>`, 0700, removed afterwards
- * whatever happens. A folder left by a process that died (its pid no longer runs) is swept at the
- * next import.
+ * whatever happens. A folder left by a process that died (its pid no longer runs) is swept when the
+ * next core starts and before each import.
  */
-import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessAlive } from '../kernel';
 
 const PREFIX = 'import-';
 
@@ -16,28 +18,19 @@ export async function createStaging(root: string): Promise<string> {
   return dir;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes import folders whose process is gone. Never touches anything else under `root`. */
-export async function sweepStaleStaging(root: string): Promise<string[]> {
+export function sweepStaleStaging(root: string): string[] {
   let names: string[];
   try {
-    names = await readdir(root);
+    names = readdirSync(root);
   } catch {
     return [];
   }
   const removed: string[] = [];
   for (const name of names) {
     const pid = Number(/^import-(\d+)-[A-Za-z0-9]+$/.exec(name)?.[1] ?? NaN);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
-    await rm(join(root, name), { recursive: true, force: true });
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;

@@ -25,6 +25,7 @@ import {
   openMirrorSource,
   parseImageRef,
   resolvePlatformManifest,
+  type HttpDeadlines,
   type MirrorSource,
   type OpenSourceOptions,
   type RegistryCredentials,
@@ -124,6 +125,8 @@ export interface BundleImporterOptions {
   /** Tests wrap sources (e.g. to count reads). */
   openSource?: (spec: string, options: OpenSourceOptions) => Promise<MirrorSource>;
   manifestMaxBytes?: number;
+  /** Deadlines of every registry request (the mirror.* settings); defaults otherwise. */
+  deadlines?: HttpDeadlines;
   /** Parallel blob downloads (default 3: enough to fill a LAN link, few enough that layers finish one after another and stream on to the engine while the rest download). */
   concurrency?: number;
 }
@@ -148,7 +151,7 @@ export class BundleImporter {
     if (info.os !== 'linux')
       throw new ApiError('ENGINE_UNAVAILABLE', `The container engine runs ${info.os} containers; CodeBundles are Linux images.`);
 
-    await sweepStaleStaging(this.options.stagingRoot);
+    sweepStaleStaging(this.options.stagingRoot);
     const staging = await createStaging(this.options.stagingRoot);
     let source: MirrorSource | undefined;
     let undoTag: string | undefined;
@@ -161,6 +164,7 @@ export class BundleImporter {
         ...(request.credentials ? { credentials: request.credentials } : {}),
         stagingParent: staging,
         manifestMaxBytes: this.options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES,
+        ...(this.options.deadlines ? { deadlines: this.options.deadlines } : {}),
       });
       const description = source.describe();
 

@@ -68,5 +68,5 @@ export { readPolicy, writePolicy } from './policy-store';
 export { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from './trust-roots';
 export { revocationFor, revokeDigest } from './revocation';
 export { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from './import';
-export { createStaging, removeStaging } from './import-staging';
+export { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
 export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-signatures';

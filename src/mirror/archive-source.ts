@@ -56,7 +56,7 @@ export class ArchiveSource implements MirrorSource {
       if ((await exists(join(staged.dir, 'oci-layout'))) && (await exists(join(staged.dir, 'index.json')))) {
         const description: SourceDescription = { kind: 'archive', location, insecure: false, format: 'oci-layout' };
         const layout = await OciLayoutSource.open(staged.dir, { manifestMaxBytes: maxManifest, description });
-        return new ArchiveSource(staged, description, layout, undefined);
+        return new ArchiveSource(staged, layout.describe(), layout, undefined);
       }
       if (await exists(join(staged.dir, 'manifest.json'))) {
         const saved = await DockerSaveContent.load(staged, location, maxManifest);

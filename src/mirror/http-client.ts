@@ -3,7 +3,9 @@
  * TLS 1.2 or newer, certificate checks always on (optionally against the site's CA only), plain HTTP
  * only where the policy allows it (loopback, or a source marked insecure). Redirects are followed
  * by hand so each hop is checked against the same rules and the Authorization header never goes to
- * another origin.
+ * another origin. Every read has a deadline (THREAT_MODEL.md, "A slow or stalled mirror"): connect,
+ * headers, silence while a body arrives, and the whole document or blob, so a registry that answers
+ * a byte every few seconds fails the request with a message naming the registry and what stalled.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -14,9 +16,40 @@ export interface HttpClientOptions {
   ca?: string | Buffer;
   /** May this URL be fetched over plain HTTP? */
   allowPlainHttp: (url: URL) => boolean;
-  /** Socket inactivity timeout; default 60 s. */
-  timeoutMs?: number;
+  /** Deadlines (each in ms); defaults in DEFAULT_HTTP_DEADLINES. */
+  deadlines?: Partial<HttpDeadlines>;
 }
+
+/** How long each part of a request may take, in ms; the settings behind each are in ./settings. */
+export interface HttpDeadlines {
+  /** The TCP connection. */
+  connectMs: number;
+  /** From the request to the status line and headers (the TLS handshake included). */
+  headersMs: number;
+  /** The longest silence while a body arrives. */
+  idleMs: number;
+  /** A whole manifest, index, listing or token answer: request to last byte. */
+  documentMs: number;
+  /** A whole blob: request to last byte. */
+  blobMs: number;
+}
+
+export const DEFAULT_HTTP_DEADLINES: HttpDeadlines = {
+  connectMs: 10_000,
+  headersMs: 30_000,
+  idleMs: 30_000,
+  documentMs: 60_000,
+  blobMs: 3_600_000,
+};
+
+/** The setting behind each deadline, named in the error so an admin knows what to raise. */
+const DEADLINE_SETTINGS: Record<keyof HttpDeadlines, string> = {
+  connectMs: 'mirror.connectTimeoutSeconds',
+  headersMs: 'mirror.headerTimeoutSeconds',
+  idleMs: 'mirror.idleTimeoutSeconds',
+  documentMs: 'mirror.manifestTimeoutSeconds',
+  blobMs: 'mirror.blobTimeoutSeconds',
+};
 
 export interface RequestInit {
   headers?: Record<string, string>;
@@ -24,6 +57,10 @@ export interface RequestInit {
   authorization?: string;
   signal?: AbortSignal;
   maxRedirects?: number;
+  /** What is fetched, for messages: "the manifest of samples/x:1.0.0". */
+  what?: string;
+  /** A blob gets the blob deadline; anything else the document deadline. */
+  transfer?: 'document' | 'blob';
 }
 
 export interface HttpResponse {
@@ -92,7 +129,7 @@ function networkError(error: unknown, url: URL): ApiError {
 export class HttpClient {
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly timeoutMs: number;
+  private readonly deadlines: HttpDeadlines;
 
   constructor(private readonly options: HttpClientOptions) {
     this.httpsAgent = new https.Agent({
@@ -101,7 +138,7 @@ export class HttpClient {
       rejectUnauthorized: true,
       ...(options.ca ? { ca: options.ca } : {}),
     });
-    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.deadlines = { ...DEFAULT_HTTP_DEADLINES, ...options.deadlines };
   }
 
   private checkTransport(url: URL): void {
@@ -116,21 +153,82 @@ export class HttpClient {
     throw new ApiError('INVALID_INPUT', `Refusing the URL scheme ${url.protocol} from ${url.host}.`);
   }
 
-  private once(method: string, url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+  private stalled(url: URL, what: string, which: keyof HttpDeadlines): ApiError {
+    const seconds = this.deadlines[which] / 1000;
+    const where = `The registry at ${url.host}`;
+    const phase: Record<keyof HttpDeadlines, string> = {
+      connectMs: `${where} did not accept a connection within ${seconds} s`,
+      headersMs: `${where} sent no answer to the request for ${what} within ${seconds} s`,
+      idleMs: `${where} stalled: ${what} stopped arriving (no data for ${seconds} s)`,
+      documentMs: `${where} is too slow: ${what} did not arrive in full within ${seconds} s`,
+      blobMs: `${where} is too slow: ${what} did not arrive in full within ${seconds} s`,
+    };
+    return new ApiError(
+      'NOT_FOUND',
+      `${phase[which]} (setting ${DEADLINE_SETTINGS[which]}). Check the registry and the network, or have an admin raise the setting.`,
+    );
+  }
+
+  private once(method: string, url: URL, headers: Record<string, string>, init: RequestInit, deadlineAt: number): Promise<IncomingMessage> {
     this.checkTransport(url);
     const secure = url.protocol === 'https:';
     const send = secure ? https.request : http.request;
+    const what = init.what ?? `${url.pathname}`;
+    const total = init.transfer === 'blob' ? 'blobMs' : 'documentMs';
     return new Promise<IncomingMessage>((resolve, reject) => {
       const request = send(url, {
         method,
         headers: { 'user-agent': 'airgap-runner', ...headers },
         agent: secure ? this.httpsAgent : this.httpAgent,
-        ...(signal ? { signal } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
         ...(secure ? { minVersion: 'TLSv1.2', rejectUnauthorized: true } : {}),
       });
-      request.setTimeout(this.timeoutMs, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      request.on('response', resolve);
-      request.on('error', (error) => reject(networkError(error, url)));
+      let response: IncomingMessage | undefined;
+      const timers = new Set<NodeJS.Timeout>();
+      const after = (ms: number, which: keyof HttpDeadlines): NodeJS.Timeout => {
+        const timer = setTimeout(() => fail(this.stalled(url, what, which)), Math.max(0, ms));
+        timers.add(timer);
+        return timer;
+      };
+      const onIdle = () => fail(this.stalled(url, what, 'idleMs'));
+      const done = () => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        const socket = response?.socket;
+        if (socket) {
+          socket.off('timeout', onIdle);
+          socket.setTimeout(0);
+        }
+      };
+      // The body may be read later (or never): its error is kept by the stream for the reader.
+      const fail = (error: ApiError) => {
+        done();
+        if (response) response.destroy(error);
+        else request.destroy(error);
+      };
+      after(deadlineAt - Date.now(), total);
+      const headersTimer = after(this.deadlines.headersMs, 'headersMs');
+      let connectTimer: NodeJS.Timeout | undefined;
+      request.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        connectTimer = after(this.deadlines.connectMs, 'connectMs');
+        socket.once('connect', () => clearTimeout(connectTimer));
+      });
+      request.on('response', (answer) => {
+        response = answer;
+        answer.on('error', () => undefined);
+        answer.once('end', done);
+        answer.once('close', done);
+        clearTimeout(headersTimer);
+        clearTimeout(connectTimer);
+        answer.socket?.setTimeout(this.deadlines.idleMs);
+        answer.socket?.on('timeout', onIdle);
+        resolve(answer);
+      });
+      request.on('error', (error) => {
+        done();
+        reject(networkError(error, url));
+      });
       request.end();
     });
   }
@@ -139,10 +237,12 @@ export class HttpClient {
     const origin = url.origin;
     let current = url;
     let currentMethod = method;
+    // One deadline for the whole transfer, redirects included.
+    const deadlineAt = Date.now() + (init.transfer === 'blob' ? this.deadlines.blobMs : this.deadlines.documentMs);
     for (let hop = 0; ; hop++) {
       const headers = { ...(init.headers ?? {}) };
       if (init.authorization && current.origin === origin) headers.authorization = init.authorization;
-      const response = await this.once(currentMethod, current, headers, init.signal);
+      const response = await this.once(currentMethod, current, headers, init, deadlineAt);
       const location = response.headers.location;
       if (!REDIRECTS.has(response.statusCode ?? 0) || !location) {
         return { status: response.statusCode ?? 0, headers: response.headers, url: current, body: response };

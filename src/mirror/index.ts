@@ -13,3 +13,5 @@ export { parseSourceSpec, parseRegistryUrl, formatRegistryUrl, isLoopbackHost, t
 export { parseImageRef, checkRepository, checkReference, isRepositoryName, isTag, LAYOUT_DEFAULT_REPOSITORY } from './names';
 export { resolvePlatformManifest, type PlatformResolution } from './platform-resolve';
 export { writeVerifiedBlob } from './verified-blob';
+export { MIRROR_SETTINGS, mirrorDeadlines } from './settings';
+export { DEFAULT_HTTP_DEADLINES, type HttpDeadlines } from './http-client';

@@ -5,8 +5,10 @@
  */
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ApiError } from '../kernel';
 import {
+  descriptorSchema,
   digestHex,
   imageIndexSchema,
   isDigest,
@@ -18,7 +20,7 @@ import {
   type Digest,
 } from '../oci';
 import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
-import { checkReference, checkRepository, splitRefName } from './names';
+import { checkReference, checkRepository, LAYOUT_DEFAULT_REPOSITORY, splitRefName } from './names';
 import { checkRealDirectory, openRegularFile, readSmallFile } from './safe-files';
 import {
   DEFAULT_MANIFEST_MAX_BYTES,
@@ -38,6 +40,38 @@ export interface OciLayoutSourceOptions {
   description?: SourceDescription;
 }
 
+/** Where an entry's first problem is: `digest: Invalid string`. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'the entry'}: ${issue.message}` : 'not a descriptor';
+}
+
+/**
+ * The entries of index.json. One bad entry (a hand edit, a tool's bug) does not make the whole
+ * layout unlistable: it is left out and named, with its ref name when it has one.
+ */
+function readIndexEntries(doc: unknown, label: string): { manifests: Descriptor[]; problems: string[]; broken: Map<string, string> } {
+  const outer = indexShape.safeParse(doc);
+  if (!outer.success) throw new ApiError('VERIFY_FAILED', `${label}: index.json is not a valid OCI index (${firstIssue(outer.error)}).`);
+  const manifests: Descriptor[] = [];
+  const problems: string[] = [];
+  const broken = new Map<string, string>();
+  outer.data.manifests.forEach((entry, i) => {
+    const parsed = descriptorSchema.safeParse(entry);
+    if (parsed.success) return void manifests.push(parsed.data);
+    const annotations = (entry as { annotations?: Record<string, unknown> } | null)?.annotations;
+    const name = annotations?.[REF_NAME_ANNOTATION];
+    const ref = typeof name === 'string' ? name.slice(0, 200) : undefined;
+    const problem = `index.json entry ${i + 1}${ref ? ` (${ref})` : ''} is invalid: ${firstIssue(parsed.error)}`;
+    problems.push(problem);
+    if (ref) broken.set(ref, `${label}: ${problem}`);
+  });
+  return { manifests, problems, broken };
+}
+
+/** index.json with its entries still unchecked: each is checked on its own. */
+const indexShape = z.object({ schemaVersion: z.literal(2), manifests: z.array(z.unknown()) });
+
 export class OciLayoutSource implements MirrorSource {
   private referrersBySubject: Map<string, Descriptor[]> | undefined;
 
@@ -45,6 +79,8 @@ export class OciLayoutSource implements MirrorSource {
     private readonly blobDir: string,
     private readonly index: Descriptor[],
     private readonly tags: Map<string, Map<string, Descriptor>>,
+    /** Ref names of index.json entries that are invalid, with the problem. */
+    private readonly broken: Map<string, string>,
     private readonly description: SourceDescription,
     private readonly maxManifest: number,
   ) {}
@@ -77,10 +113,9 @@ export class OciLayoutSource implements MirrorSource {
       indexMax,
       () => new ApiError('VERIFY_FAILED', `${label}: index.json is larger than ${indexMax} bytes.`),
     );
-    const parsed = imageIndexSchema.safeParse(tryParseJson(indexBytes));
-    if (!parsed.success) throw new ApiError('VERIFY_FAILED', `${label}: index.json is not a valid OCI index.`);
+    const { manifests, problems, broken } = readIndexEntries(tryParseJson(indexBytes), label);
     const tags = new Map<string, Map<string, Descriptor>>();
-    for (const descriptor of parsed.data.manifests) {
+    for (const descriptor of manifests) {
       const ref = descriptor.annotations?.[REF_NAME_ANNOTATION];
       const split = ref ? splitRefName(ref) : undefined;
       if (!split) continue;
@@ -88,11 +123,13 @@ export class OciLayoutSource implements MirrorSource {
       repoTags.set(split.tag, descriptor);
       tags.set(split.repository, repoTags);
     }
-    const description = options.description ?? { kind: 'oci-layout', location: `oci:${root}`, insecure: false };
+    const described = options.description ?? { kind: 'oci-layout', location: `oci:${root}`, insecure: false };
+    const description = problems.length ? { ...described, problems: [...(described.problems ?? []), ...problems] } : described;
     return new OciLayoutSource(
       join(root, 'blobs', 'sha256'),
-      parsed.data.manifests,
+      manifests,
       tags,
+      broken,
       description,
       options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES,
     );
@@ -134,6 +171,10 @@ export class OciLayoutSource implements MirrorSource {
     }
     const descriptor = this.tags.get(repository)?.get(reference);
     const label = `${repository}:${reference}`;
+    const problem = descriptor
+      ? undefined
+      : (this.broken.get(label) ?? (repository === LAYOUT_DEFAULT_REPOSITORY ? this.broken.get(reference) : undefined));
+    if (problem) throw new ApiError('VERIFY_FAILED', `${problem}. Fix or remove that entry of the layout, or copy the image again.`);
     if (!descriptor)
       throw new ApiError('NOT_FOUND', `${label} was not found in ${this.description.location}. \`mirror list\` shows what is there.`);
     const { bytes, mediaType } = await this.readManifest(descriptor.digest, label, descriptor.mediaType);

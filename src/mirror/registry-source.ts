@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { ApiError } from '../kernel';
 import { imageIndexSchema, isDigest, parseDigest, referrersTagFor, type Descriptor, MANIFEST_ACCEPT, MediaType } from '../oci';
-import { HttpClient, drain, isNotTlsError, readCapped, type HttpResponse } from './http-client';
+import { HttpClient, drain, isNotTlsError, readCapped, type HttpDeadlines, type HttpResponse } from './http-client';
 import { checkManifestDigest, manifestMediaType, tooBigManifest, tryParseJson } from './manifest-bytes';
 import { checkReference, checkRepository, isRepositoryName } from './names';
 import { RegistryAuth, type RegistryCredentials } from './registry-auth';
@@ -35,7 +35,8 @@ export interface RegistrySourceOptions {
   pageSize?: number;
   /** 'auto' (default) as described above; 'https' never probes plain HTTP; 'http' needs loopback or insecure. */
   transport?: 'auto' | 'https' | 'http';
-  timeoutMs?: number;
+  /** Deadlines of every request (ms); defaults in DEFAULT_HTTP_DEADLINES, settings in MIRROR_SETTINGS. */
+  deadlines?: Partial<HttpDeadlines>;
 }
 
 const LIST_MAX_BYTES = 8 * 1024 * 1024;
@@ -66,7 +67,7 @@ export class RegistrySource implements MirrorSource {
     const http = new HttpClient({
       ...(ca ? { ca } : {}),
       allowPlainHttp: plainAllowed,
-      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.deadlines ? { deadlines: options.deadlines } : {}),
     });
     const httpsBase = new URL(`https://${location.authority}/`);
     const httpBase = new URL(`http://${location.authority}/`);
@@ -111,12 +112,20 @@ export class RegistrySource implements MirrorSource {
     return this.location.prefix ? `${this.location.prefix}/${repository}` : repository;
   }
 
-  private async get(url: URL, scope: string, accept?: string, signal?: AbortSignal): Promise<HttpResponse> {
+  private async get(
+    url: URL,
+    scope: string,
+    what: string,
+    options: { accept?: string; signal?: AbortSignal | undefined; transfer?: 'blob' } = {},
+  ): Promise<HttpResponse> {
+    const { accept, signal, transfer } = options;
     const headers = accept ? { accept } : undefined;
     const init = (authorization?: string) => ({
       ...(headers ? { headers } : {}),
       ...(authorization ? { authorization } : {}),
       ...(signal ? { signal } : {}),
+      ...(transfer ? { transfer } : {}),
+      what,
     });
     let response = await this.http.request('GET', url, init(this.auth.cached(scope)));
     if (response.status === 401) {
@@ -163,7 +172,7 @@ export class RegistrySource implements MirrorSource {
     for (let page = 0; url && page < MAX_PAGES; page++) {
       if (visited.has(url.href)) break;
       visited.add(url.href);
-      const response = await this.get(url, scope);
+      const response = await this.get(url, scope, what);
       if (response.status !== 200) throw await this.failure(response, what);
       const body = await readCapped(response, LIST_MAX_BYTES, () => new ApiError('VERIFY_FAILED', `The listing of ${what} is too large.`));
       const parsed = tryParseJson(body);
@@ -203,7 +212,14 @@ export class RegistrySource implements MirrorSource {
     checkReference(reference);
     const label = `${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
     const max = this.options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES;
-    const response = await this.get(new URL(`/v2/${name}/manifests/${reference}`, this.base), `repository:${name}:pull`, MANIFEST_ACCEPT);
+    const response = await this.get(
+      new URL(`/v2/${name}/manifests/${reference}`, this.base),
+      `repository:${name}:pull`,
+      `the manifest of ${label}`,
+      {
+        accept: MANIFEST_ACCEPT,
+      },
+    );
     if (response.status !== 200) throw await this.failure(response, label);
     const bytes = await readCapped(response, max, () => tooBigManifest(label, max));
     const digest = checkManifestDigest(bytes, isDigest(reference) ? reference : undefined, label);
@@ -229,8 +245,11 @@ export class RegistrySource implements MirrorSource {
     const response = await this.get(
       new URL(`/v2/${name}/blobs/${digest}`, this.base),
       `repository:${name}:pull`,
-      undefined,
-      options.signal,
+      `the blob ${digest} of ${repository}`,
+      {
+        signal: options.signal,
+        transfer: 'blob',
+      },
     );
     if (response.status !== 200) throw await this.failure(response, `the blob ${digest} of ${repository}`);
     const declared = Number(response.headers['content-length'] ?? NaN);
@@ -252,7 +271,7 @@ export class RegistrySource implements MirrorSource {
     const keep = (d: Descriptor): boolean => !artifactType || d.artifactType === artifactType;
     const url = new URL(`/v2/${name}/referrers/${digest}`, this.base);
     if (artifactType) url.searchParams.set('artifactType', artifactType);
-    const response = await this.get(url, `repository:${name}:pull`, MediaType.ociIndex);
+    const response = await this.get(url, `repository:${name}:pull`, `the referrers of ${digest}`, { accept: MediaType.ociIndex });
     if (response.status === 200) {
       const max = this.options.manifestMaxBytes ?? DEFAULT_MANIFEST_MAX_BYTES;
       const bytes = await readCapped(response, max, () => tooBigManifest(`the referrers of ${digest}`, max));

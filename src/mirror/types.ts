@@ -18,6 +18,8 @@ export interface SourceDescription {
   transport?: 'https' | 'http';
   /** Archive only: what the archive turned out to hold. */
   format?: 'docker-save' | 'oci-layout';
+  /** Parts of the source that were left out, each named (e.g. an invalid index.json entry of a layout). */
+  problems?: string[];
 }
 
 export interface ResolvedManifest {

@@ -5,8 +5,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { secretForms } from './mask';
-import { builtinDetectors, exactDetector, regexDetector, RULE_SETS, siteHostDetector, type Detector, type Span } from './rules';
-import { compileSitePattern, type SitePattern } from './patterns';
+import { builtinDetectors, exactDetector, RULE_SETS, siteHostDetector, type Detector, type Span } from './rules';
+import { ApiError } from '../kernel';
+import { compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
 import type { RedactAction, Redactor, RedactorOptions, RedactResult, Replacement } from './types';
 
 export interface RedactorDeps {
@@ -83,6 +84,18 @@ function replacementText(rule: Rule, token: () => string): string {
   return token();
 }
 
+/** A stored pattern accepted by an older version may not compile for the linear engine: say what to do. */
+function compileSite(p: SitePattern) {
+  try {
+    return compileSitePattern(p.regex);
+  } catch {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The site redaction pattern "${p.name}" is not valid for the linear-time engine: an admin removes it ("redact patterns remove ${p.name}") and adds it again in RE2 syntax.`,
+    );
+  }
+}
+
 export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}): Redactor {
   const setName = options.ruleSet ?? 'default';
   if (!Object.hasOwn(RULE_SETS, setName)) throw new Error(`unknown rule set ${setName}`);
@@ -107,8 +120,7 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
   );
   for (const d of builtinDetectors()) add(d);
   add(siteHostDetector(deps.siteDomains));
-  for (const p of deps.sitePatterns)
-    add(regexDetector(`site:${p.name}`, p.name, compileSitePattern(p.regex), { maxLength: 1024 }), p.action);
+  for (const p of deps.sitePatterns) add(sitePatternDetector(`site:${p.name}`, p.name, compileSite(p), 1024), p.action);
   const rules: Rule[] = detectors.map(({ detector, siteAction }) => ({ detector, action: set.action(detector.id, siteAction) }));
   const multilineForms = [...(options.secrets ?? []), ...(options.sensitiveValues ?? [])]
     .flatMap((v) => secretForms(v))

@@ -26,6 +26,8 @@ export interface HomeLayout {
   pendingEvents: string;
   lease: string;
   staging: string;
+  /** Records of partial files being written elsewhere (./partials.ts). */
+  partials: string;
 }
 
 export function layoutOf(home: string): HomeLayout {
@@ -37,6 +39,7 @@ export function layoutOf(home: string): HomeLayout {
     pendingEvents: join(home, 'pending-events.log'),
     lease: join(home, 'runner.lease'),
     staging: join(home, 'staging'),
+    partials: join(home, 'partials'),
   };
 }
 

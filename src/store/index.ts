@@ -13,3 +13,4 @@ export { writeBackup, backupStore } from './backup';
 export { restoreBackup, type RestoreCredentials } from './restore';
 export { SCHEMA_VERSION } from './migrations';
 export { storedSettings, readSettings, writeSetting } from './settings';
+export { PartialFiles } from './partials';

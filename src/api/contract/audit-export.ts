@@ -77,7 +77,10 @@ export const auditExportOps = {
         redact: z.string().max(64).optional(),
       })
       .strict(),
-    output: exportInfo,
+    output: exportInfo.extend({
+      /** Unfinished export files an earlier, killed export left (recorded before it wrote them), removed now or at this start. */
+      removedPartials: z.array(z.string()),
+    }),
   }),
   'audit.exportPreview': op({
     summary: "What the next export's event details would become under a redaction rule set, each replacement marked. Writes nothing.",

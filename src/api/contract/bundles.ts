@@ -26,6 +26,8 @@ const sourceDescription = z.object({
   insecure: z.boolean(),
   transport: z.enum(['https', 'http']).optional(),
   format: z.enum(['docker-save', 'oci-layout']).optional(),
+  /** Parts of the source left out, each named: listed for the operator, not an error. */
+  problems: z.array(z.string()).optional(),
 });
 
 const signatureInfo = z.object({

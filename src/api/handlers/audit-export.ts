@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../kernel';
 import type { ReadCore } from '../core';
-import { readSettings, truncateWal } from '../../store';
+import { PartialFiles, readSettings, truncateWal } from '../../store';
 import {
   AUDIT_SETTINGS,
   chainHead,
@@ -140,7 +140,11 @@ export const auditExportHandlers: {
         throw new ApiError('CONFLICT', `Nothing new to export: events through ${start.firstSeq - 1} are in earlier exports.`);
       const redaction = input.redact ? auditRuleSet(core, input.redact) : undefined;
       const exportId = `exp-${core.clock.now().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+      // Partials a killed export left (on this media or another), found by their records.
+      const journal = new PartialFiles(core.home);
+      const removedPartials = [...core.takeRemovedPartials(), ...journal.sweep()];
       const result = await writeExportBundle({
+        journal,
         events: pagedEvents(db, start.firstSeq, toSeq),
         outPath: out,
         identity,
@@ -176,9 +180,10 @@ export const auditExportHandlers: {
           lastHash: row.lastHash,
           manifestSha256: row.manifestSha256,
           redaction: row.redaction,
+          ...(removedPartials.length ? { removedPartials } : {}),
         },
       });
-      return exportOut({ ...row, confirmedAt: null, confirmedBy: null });
+      return { ...exportOut({ ...row, confirmedAt: null, confirmedBy: null }), removedPartials };
     },
   },
   'audit.exportPreview': {

@@ -35,7 +35,7 @@ import {
   activeTrustedKeys,
   type CodebundleTask,
 } from '../../bundles';
-import { checkRepository, openMirrorSource, type OpenSourceOptions } from '../../mirror';
+import { checkRepository, MIRROR_SETTINGS, mirrorDeadlines, openMirrorSource, type OpenSourceOptions } from '../../mirror';
 import { layoutOf } from '../../store';
 import { runnerSettings } from '../../runner';
 import { VaultItems } from '../../vault';
@@ -150,7 +150,11 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       const staging = await createStaging(layoutOf(ctx.core.home).staging);
       let source: Awaited<ReturnType<typeof openMirrorSource>> | undefined;
       try {
-        source = await openMirrorSource(input.source, { ...sourceOptions(input), stagingParent: staging });
+        source = await openMirrorSource(input.source, {
+          ...sourceOptions(input),
+          stagingParent: staging,
+          deadlines: mirrorDeadlines(ctx.core.settings(MIRROR_SETTINGS)),
+        });
         if (input.repository) {
           const repository = checkRepository(input.repository);
           const tags = (await source.listTags(repository)).slice(0, MAX_LISTED_TAGS);
@@ -183,6 +187,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
       const importer = new BundleImporter({
         engine: core.engine(),
         stagingRoot: layoutOf(core.home).staging,
+        deadlines: mirrorDeadlines(core.settings(MIRROR_SETTINGS)),
         workstationId: core.workstationId,
         actor: ctx.actor,
         now: () => core.clock.now(),

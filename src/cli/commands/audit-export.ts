@@ -43,6 +43,8 @@ export const auditExportCommands: Command[] = [
           redaction: out.redaction ?? 'none',
           bytes: out.bytes,
         });
+        for (const path of out.removedPartials)
+          process.stdout.write(`Removed ${path}, an unfinished file an earlier export left when it was stopped.\n`);
         process.stdout.write(
           'Carry the file to the SIEM side and check it with "airgap-runner audit verify FILE" or dist/airgap-audit-verify.mjs.\n',
         );

@@ -116,6 +116,7 @@ export const bundleCommands: Command[] = [
       const out = await ctx.call('mirror.list', { source, ...(repository ? { repository } : {}), ...(await sourceFlags(args)) });
       if (ctx.json) return printJson(out);
       if (out.source.insecure) process.stderr.write(`note: ${out.source.location} is read over plain HTTP or marked insecure\n`);
+      for (const problem of out.source.problems ?? []) process.stderr.write(`warning: ${problem} (left out)\n`);
       printTable(
         out.repositories.flatMap((r) =>
           r.tags.length

@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerEngine } from '../../../src/engine';
-import { artifactFromImage, buildImage, digestHex, writeDockerSaveTar, writeOciLayout, type BuiltImage } from '../../../src/oci';
+import {
+  artifactFromImage,
+  buildImage,
+  digestHex,
+  sha256Digest,
+  writeDockerSaveTar,
+  writeOciLayout,
+  type BuiltImage,
+} from '../../../src/oci';
 import { encodeHeader, padding } from '../../../src/oci/tar/header';
 import { layoutEntries } from '../../../samples/tools/build-mirror';
 import type { TestRegistry } from '../mirror/registry-fixture';
@@ -248,6 +256,20 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
       'VERIFY_FAILED',
       /no codebundle\.yaml at \/elsewhere\/codebundle\.yaml/,
     );
+  });
+
+  test('a signed manifest of an unknown media type is refused by name, though its config and layers are ordinary', async (t) => {
+    if (skip) return t.skip(skip);
+    const c = await importCore();
+    t.after(() => c.cleanup());
+    const built = await bundleImage();
+    const odd = 'application/vnd.example.unknown.manifest.v1+json';
+    const manifestBytes = Buffer.from(JSON.stringify({ ...built.image.manifest, mediaType: odd }));
+    const image: BuiltImage = { ...built.image, mediaType: odd, manifestBytes, manifestDigest: sha256Digest(manifestBytes) };
+    const { source, ref } = await signedLayout({ ...built, image });
+    const message = await expectRefused(c, { ...built, image }, { source, ref }, 'VERIFY_FAILED', /media type/);
+    assert.match(message, new RegExp(`has the media type ${odd.replace(/[.+]/g, '\\$&')}, which is not an image manifest`));
+    assert.match(message, /application\/vnd\.oci\.image\.manifest\.v1\+json/);
   });
 
   test('an image built for another architecture than the engine', async (t) => {

@@ -152,3 +152,33 @@ describe('OCI layout source', () => {
     await assert.rejects(OciLayoutSource.open(work), failed('NOT_FOUND', /Is it an OCI image layout/));
   });
 });
+
+test('one bad index.json entry: the good entries are listed, the bad one is named (issue 13)', async (t) => {
+  const dir = join(work, 'one-bad-entry');
+  cpSync(layout, dir, { recursive: true });
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: Array<Record<string, unknown>> };
+  const good = index.manifests.length;
+  // A hand-edited entry: a digest that is not sha256 + 64 hex, with a tag of its own.
+  index.manifests.push({
+    mediaType: MediaType.ociManifest,
+    digest: 'sha256:not-hex',
+    size: 10,
+    annotations: { 'org.opencontainers.image.ref.name': 'samples/broken:1.0.0' },
+  });
+  writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+
+  const source = await openMirrorSource(`oci:${dir}`);
+  t.after(() => source.close());
+  assert.deepEqual(await source.listRepositories(), ['default', 'samples/a', 'samples/b'], 'the good entries are listed');
+  assert.deepEqual(await source.listTags('samples/a'), ['1.0.0']);
+  const problems = source.describe().problems ?? [];
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, new RegExp(`index\\.json entry ${good + 1} \\(samples/broken:1\\.0\\.0\\) is invalid: digest`));
+  // Asking for the broken one says why, rather than "not found".
+  await assert.rejects(
+    source.resolve('samples/broken', '1.0.0'),
+    failed('VERIFY_FAILED', new RegExp(`index\\.json entry ${good + 1} \\(samples/broken:1\\.0\\.0\\) is invalid`)),
+  );
+  // The good image still resolves.
+  assert.equal((await source.resolve('samples/a', '1.0.0')).digest, image.manifestDigest);
+});

@@ -201,3 +201,44 @@ test('site patterns: a slow or invalid expression is refused with what to change
   assert.ok(events.events.length > 0 && !JSON.stringify(events).includes('TCK-\\\\d'));
   await env.cleanup();
 });
+
+test('site patterns cannot hang the core: each hostile pattern is refused or finished within 1 s while another request is answered', async () => {
+  const { env, opSession } = await setup();
+  // How long the core's thread was held at most: a timer that should fire every 20 ms.
+  let last = performance.now();
+  let longestGap = 0;
+  const ticker = setInterval(() => {
+    longestGap = Math.max(longestGap, performance.now() - last);
+    last = performance.now();
+  }, 20);
+  const both = async (call: Promise<unknown>) => {
+    const started = performance.now();
+    const other = dispatch(env.core, opSession, 'redact.patterns.list', {}).then(() => performance.now() - started);
+    const outcome = await call.then(
+      () => 'accepted',
+      (e: { code?: string }) => e.code,
+    );
+    return { outcome, elapsed: performance.now() - started, other: await other };
+  };
+  try {
+    for (const regex of ['\\d+\\d+z', '\\d+\\d+\\d+\\d+\\d+\\d+\\d+\\d+z', 'ab\\d+\\d+\\d+z']) {
+      const r = await both(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'hostile', regex }));
+      assert.equal(r.outcome, 'INVALID_INPUT', regex);
+      assert.ok(r.elapsed < 1000 && r.other < 1000, `${regex}: ${Math.round(r.elapsed)} ms, other request ${Math.round(r.other)} ms`);
+    }
+    // Accepted (no static rule refuses it), then applied to a long line of digits by a preview.
+    const accepted = await both(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'slow', regex: 'ab\\d+-?\\d+z' }));
+    assert.equal(accepted.outcome, 'accepted');
+    const text = `ab${'1'.repeat(64 * 1024)}\nab12-34z\n`;
+    const preview = await both(dispatch(env.core, opSession, 'redact.preview', { path: 'runsExport', text }));
+    assert.equal(preview.outcome, 'accepted');
+    assert.ok(
+      preview.elapsed < 1000 && preview.other < 1000,
+      `preview ${Math.round(preview.elapsed)} ms, other ${Math.round(preview.other)} ms`,
+    );
+    assert.ok(longestGap < 1000, `the core's thread was held for ${Math.round(longestGap)} ms`);
+  } finally {
+    clearInterval(ticker);
+    await env.cleanup();
+  }
+});

@@ -37,3 +37,24 @@ describe('electron-builder configuration', () => {
     assert.deepEqual(test.directories, { output: 'release/test' });
   });
 });
+
+describe('dependency floors (issue 13)', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as {
+    packages: Record<string, { version: string }>;
+  };
+  const floor = (range: string) => /^\^?(\d+\.\d+\.\d+)$/.exec(range)?.[1];
+
+  it('node-forge (CMS and PKCS#12 of the audit export) is required at the version that is locked, not an older one', () => {
+    assert.equal(floor(pkg.dependencies['node-forge']!), lock.packages['node_modules/node-forge']!.version);
+  });
+
+  it('Electron is a major Electron still supports (the latest three: 43, 44 and 45 on 2026-12-04; docs/desktop.md)', () => {
+    const major = Number(floor(pkg.devDependencies.electron!)?.split('.')[0]);
+    assert.ok(major >= 43, `electron ${pkg.devDependencies.electron} is out of support`);
+    assert.equal(Number(lock.packages['node_modules/electron']!.version.split('.')[0]), major);
+  });
+});

@@ -202,6 +202,12 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
                 <dt>Manifest SHA-256</dt>
                 <dd className="mono break">{result.manifestSha256}</dd>
               </dl>
+              {result.removedPartials.length > 0 && (
+                <StatusNotice tone="info">
+                  Removed {result.removedPartials.length} unfinished file(s) an earlier export left when it was stopped:{' '}
+                  <span className="mono break">{result.removedPartials.join(', ')}</span>
+                </StatusNotice>
+              )}
               <div className="card-actions">
                 <button
                   type="button"
@@ -266,7 +272,7 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
   const list = useOp('audit.exports', {}, generation);
   const { error, busy, run } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
-  const [pruning, setPruning] = useState<ExportInfo | null>(null);
+  const [pruning, setPruning] = useState<OpOutput<'audit.exports'>['exports'][number] | null>(null);
   const canAct = session.can('audit.export');
   return (
     <Card title="Exports">

@@ -307,6 +307,11 @@ export function ImportScreen() {
         {listing && (
           <Card title="Bundles in the mirror">
             <p className="muted mono">{listing.source.location}</p>
+            {(listing.source.problems ?? []).map((problem) => (
+              <StatusNotice key={problem} tone="warning">
+                Left out: {problem}
+              </StatusNotice>
+            ))}
             <DataTable
               caption="Repositories and tags"
               dense

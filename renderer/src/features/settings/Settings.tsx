@@ -23,6 +23,13 @@ interface Descriptor {
 const RULE_SETS = ['default', 'strict'] as const;
 const RULE_SET_HINT = 'default: secrets masked, identifiers pseudonymised; strict: everything found is masked (docs/redaction.md).';
 const days = (max: number): Kind => ({ type: 'number', min: 0, max });
+/** A registry deadline (docs/mirror.md), in seconds from 1 to `max`. */
+const mirrorSeconds = (label: string, hint: string, max: number): Descriptor => ({
+  group: 'Bundles',
+  label,
+  hint,
+  kind: { type: 'number', min: 1, max },
+});
 
 /** Labels for the settings the core knows; a setting added later still shows, under its key, as text. */
 const DESCRIPTORS: Readonly<Record<string, Descriptor>> = {
@@ -92,6 +99,31 @@ const DESCRIPTORS: Readonly<Record<string, Descriptor>> = {
     hint: 'Lets in images unsigned or signed by a key the site does not trust (never an altered one); every such import is recorded. Off is recommended.',
     kind: { type: 'switch' },
   },
+  'mirror.connectTimeoutSeconds': mirrorSeconds(
+    'Mirror: connect within (seconds)',
+    'How long connecting to a registry mirror may take (1 to 600).',
+    600,
+  ),
+  'mirror.headerTimeoutSeconds': mirrorSeconds(
+    'Mirror: first answer within (seconds)',
+    'How long a registry may take to start answering a request (1 to 600).',
+    600,
+  ),
+  'mirror.idleTimeoutSeconds': mirrorSeconds(
+    'Mirror: longest silence (seconds)',
+    'An answer that stops arriving for this long fails the import (1 to 600).',
+    600,
+  ),
+  'mirror.manifestTimeoutSeconds': mirrorSeconds(
+    'Mirror: whole manifest within (seconds)',
+    'A manifest, listing or token that trickles in slower than this fails (1 to 3600).',
+    3600,
+  ),
+  'mirror.blobTimeoutSeconds': mirrorSeconds(
+    'Mirror: whole layer within (seconds)',
+    'One layer or config that takes longer than this fails the import (1 to 86400).',
+    86400,
+  ),
   'redact.siteDomains': {
     group: 'Redaction',
     label: 'Site domains',
