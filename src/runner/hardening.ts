@@ -13,6 +13,7 @@ import type { FileMount } from './config';
 export const LABELS = {
   runId: 'io.airgap-runner.run-id',
   instanceId: 'io.airgap-runner.instance-id',
+  epoch: 'io.airgap-runner.lease-epoch',
   deadline: 'io.airgap-runner.deadline',
   workstation: 'io.airgap-runner.workstation',
   bundle: 'io.airgap-runner.bundle',
@@ -64,6 +65,8 @@ export interface SandboxRecord {
 export interface SandboxInput {
   runId: string;
   instanceId: string;
+  /** The lease epoch of the runner that made the container. */
+  epoch: number;
   workstationId: string;
   bundle: { name: string; version: string };
   task: CodebundleTask;
@@ -120,6 +123,7 @@ export function buildSandbox(input: SandboxInput): { spec: ContainerSpec; record
     labels: {
       [LABELS.runId]: input.runId,
       [LABELS.instanceId]: input.instanceId,
+      [LABELS.epoch]: String(input.epoch),
       [LABELS.deadline]: input.deadline.toISOString(),
       [LABELS.workstation]: input.workstationId,
       [LABELS.bundle]: `${input.bundle.name}@${input.bundle.version}`,

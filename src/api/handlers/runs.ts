@@ -135,7 +135,11 @@ export const runHandlers: {
       try {
         runner = await core.runner.ensure();
         ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId));
-        ctx.change(() => new RunRecords(ctx.db).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
+        // Fenced: a process that lost the lease (frozen past its timeout) records no new run.
+        ctx.change(() => runner.fenced(() => new RunRecords(ctx.db).insert(record)), {
+          target: `run:${record.id}`,
+          details: startDetails(checked),
+        });
       } catch (error) {
         for (const v of secrets.values()) v.fill(0);
         throw error;

@@ -28,6 +28,7 @@ function build(imageUser = '', reason: string | null = 'because') {
   return buildSandbox({
     runId: 'r-abcdefghij',
     instanceId: 'inst-1',
+    epoch: 3,
     workstationId: 'ws-1',
     bundle: { name: 'svc', version: '1.0.0' },
     task,
@@ -62,6 +63,7 @@ test('every hardening field is set', () => {
   assert.deepEqual(spec.labels, {
     [LABELS.runId]: 'r-abcdefghij',
     [LABELS.instanceId]: 'inst-1',
+    [LABELS.epoch]: '3',
     [LABELS.deadline]: '2026-01-01T00:01:00.000Z',
     [LABELS.workstation]: 'ws-1',
     [LABELS.bundle]: 'svc@1.0.0',
