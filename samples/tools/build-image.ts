@@ -95,7 +95,8 @@ async function bundleFiles(dir: string, root = dir): Promise<ImageFile[]> {
   return out;
 }
 
-export async function buildSampleImage(bundleDir: string, options: { outDir?: string } = {}): Promise<SampleImage> {
+/** `user`: the image's declared user (default 65534:65534); tests give others to check what the runner makes of them. */
+export async function buildSampleImage(bundleDir: string, options: { outDir?: string; user?: string } = {}): Promise<SampleImage> {
   const yaml = await readFile(join(bundleDir, 'codebundle.yaml'));
   const codebundle = parseCodebundleYaml(yaml);
   const busybox = await stat(BUSYBOX_PATH).catch(() => undefined);
@@ -105,7 +106,7 @@ export async function buildSampleImage(bundleDir: string, options: { outDir?: st
     symlinks: APPLETS.map((applet) => ({ path: `/bin/${applet}`, target: 'busybox' })),
     layers: [{ files: await bundleFiles(bundleDir), directories: [{ path: '/tmp', mode: 0o1777 }] }],
     config: {
-      user: '65534:65534',
+      user: options.user ?? '65534:65534',
       env: ['PATH=/bin'],
       workingDir: CODEBUNDLE_DIR,
       cmd: ['/bin/sh'],

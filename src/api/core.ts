@@ -77,6 +77,8 @@ export class Core implements CoreContext, ReadCore {
   private readonly engines: EngineProvider;
   private opened: Store | null = null;
   private removedPartials: string[];
+  /** The sweep of a crashed holder's leftovers started when the store was opened (RunnerHost.sweep). */
+  private sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(options: CoreOptions) {
     this.home = options.home;
@@ -183,6 +185,13 @@ export class Core implements CoreContext, ReadCore {
   private attach(store: Store): void {
     for (const hook of ROTATION_HOOKS) store.onRotation(hook);
     this.opened = store;
+    // A crashed runner's container and secret folder go as soon as any process opens the store.
+    this.sweeping = this.runner.sweep().catch(() => null);
+  }
+
+  /** Resolves once the sweep started at opening is done (operations wait for it, so they see its result). */
+  async swept(): Promise<void> {
+    await this.sweeping;
   }
 
   /** Stops this process's runner now (its runs end as interrupted), keeping the store open. */
@@ -195,6 +204,7 @@ export class Core implements CoreContext, ReadCore {
    * containers and releases its lease; then sessions end and the store closes.
    */
   async close(why = 'the process is ending'): Promise<void> {
+    await this.swept();
     await this.runner.stop(why);
     this.sessions.endAll();
     this.opened?.close();

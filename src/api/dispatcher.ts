@@ -33,6 +33,8 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
   const spec = contract[name];
   const handler = handlers[name];
   if (!spec || !handler) throw new ApiError('NOT_FOUND', `There is no operation named "${String(name)}".`);
+  // A crashed holder's leftovers found when the store was opened are cleaned before anything reads it.
+  await core.swept();
   const session = resolveSession(core, sessionId);
   const actor = session ? `user:${session.name}` : 'unauthenticated';
 

@@ -7,6 +7,7 @@
 import { Core, defaultHome } from '../api';
 import { ApiError, toErrorShape, type ErrorCode } from '../kernel';
 import { CliContext, type CommandArgs } from './context';
+import { quietOnBrokenPipe } from './output';
 import type { Command } from './commands/types';
 import { storeCommands } from './commands/store';
 import { auditCommands, userCommands } from './commands/users';
@@ -176,6 +177,8 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isEntry) {
+  quietOnBrokenPipe(process.stdout);
+  quietOnBrokenPipe(process.stderr);
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

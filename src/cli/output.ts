@@ -1,4 +1,17 @@
 /** Printing for humans (tables) and machines (--json). Task text is never printed raw: see redact/. */
+
+/**
+ * A reader that goes away early (`runs list | head`) makes writes fail with EPIPE; without a listener
+ * Node turns that into an uncaught stack trace. The rest of the output is dropped quietly and the
+ * command ends as it would have (a `run` is not interrupted because its reader left).
+ */
+export function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -17,6 +17,7 @@ import type { RunTopics } from './events';
 import { buildSandbox, type SandboxRecord } from './hardening';
 import { LogCapture, type LogSummary } from './log-capture';
 import { LogWriter } from './log-writer';
+import { isFenced, type Fence } from './fence';
 import { chooseNetwork } from './networks';
 import { RunRecords, type RunOutcome } from './records';
 import { readTaskResults, type TaskResults } from './results';
@@ -27,6 +28,8 @@ export interface ExecEnv {
   engine: ContainerEngine;
   bundles: BundlePort;
   instanceId: string;
+  /** The lease epoch this runner took: every run write checks it (fence.ts). */
+  fence: Fence;
   /** `<home>/runs-work`: one private folder per run for its output. */
   workDir: string;
   bus: Publisher<RunTopics>;
@@ -44,6 +47,11 @@ export interface RunJob {
   reason: string | null;
   startedBy: string;
   timeoutSeconds: number;
+}
+
+/** `<home>/runs-work`: where each run's private output folder is made. */
+export function workDirOf(home: string): string {
+  return join(home, 'runs-work');
 }
 
 export type StopReason = { outcome: 'cancelled' | 'timed-out' | 'interrupted'; by: string };
@@ -82,7 +90,7 @@ export class RunExecution {
     const db = env.ctx.db;
     const records = new RunRecords(db);
     const settings = runnerSettings(db);
-    const writer = new LogWriter(job.id, records, env.bus);
+    const writer = new LogWriter(job.id, (lines) => env.fence.write(() => records.appendLogs(job.id, lines)), env.bus);
     const capture = new LogCapture({
       capBytes: settings.logCapBytes,
       masker: job.masker,
@@ -120,7 +128,7 @@ export class RunExecution {
         root = secretRoot({ workstationId: env.ctx.workstationId, home: env.ctx.home, allowDisk: settings.allowSecretsOnDisk });
         secretsDir = writeRunSecrets(root, job.id, job.secrets);
         secretsOn = root.tmpfs ? 'tmpfs' : 'disk';
-        env.ctx.transact(() => undefined, {
+        env.fence.transact(() => undefined, {
           actor: `user:${job.startedBy}`,
           action: 'runs.secretUse',
           target: `run:${job.id}`,
@@ -134,6 +142,7 @@ export class RunExecution {
       const { spec, record } = buildSandbox({
         runId: job.id,
         instanceId: env.instanceId,
+        epoch: env.fence.epoch,
         workstationId: env.ctx.workstationId,
         bundle: { name: job.bundle.name, version: job.bundle.version },
         task: job.task,
@@ -159,12 +168,14 @@ export class RunExecution {
       streams.stderr.on('data', (chunk: Buffer) => capture.write('stderr', chunk));
       streams.stdout.on('error', () => undefined);
       streams.stderr.on('error', () => undefined);
-      records.markRunning(job.id, {
-        startedAt: startedAt.toISOString(),
-        deadline: deadline.toISOString(),
-        sandbox: record,
-        containerId: id,
-      });
+      env.fence.write(() =>
+        records.markRunning(job.id, {
+          startedAt: startedAt.toISOString(),
+          deadline: deadline.toISOString(),
+          sandbox: record,
+          containerId: id,
+        }),
+      );
       env.bus.emit('runState', { runId: job.id, state: 'running', outcome: null });
       this.throwIfStopped();
       await env.engine.start(id);
@@ -214,13 +225,30 @@ export class RunExecution {
     return warnings;
   }
 
+  /** Settles the record with its `runs.end` event, unless another holder did (fenced, or already finished). */
   private settle(
     records: RunRecords,
     r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
   ): void {
     const { env, job } = this;
     const endedAt = env.now().toISOString();
-    env.ctx.transact(
+    let settled: boolean;
+    try {
+      settled = this.writeEnd(records, r, endedAt);
+    } catch (error) {
+      if (isFenced(error)) return;
+      throw error;
+    }
+    if (settled) env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });
+  }
+
+  private writeEnd(
+    records: RunRecords,
+    r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
+    endedAt: string,
+  ): boolean {
+    const { env, job } = this;
+    return env.fence.transact(
       () =>
         records.finish(job.id, {
           outcome: r.outcome,
@@ -243,9 +271,9 @@ export class RunExecution {
           bundle: `${job.bundle.name}@${job.bundle.version}`,
           task: job.task.id,
           stoppedBy: this.stopped?.by ?? null,
+          leaseEpoch: env.fence.epoch,
         },
       },
     );
-    env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });
   }
 }

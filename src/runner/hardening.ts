@@ -2,7 +2,7 @@
  * The container a task runs in, exactly as ARCHITECTURE.md ("Runner: hardened by default") lists it:
  * network none (or an admin-defined network; host only as an audited admin override), read-only root
  * filesystem, CapDrop ALL, no-new-privileges, pids/memory/CPU/nofile/nproc limits, the image's
- * non-root user or 65534:65534, tmpfs /tmp, log driver none, labels with run id, instance id and
+ * non-root user with the fixed group 65534 (or 65534:65534), tmpfs /tmp, log driver none, labels with run id, instance id and
  * deadline, and the image by id. Pure: the same inputs always give the same spec, so the test that
  * inspects a running container can compare against it.
  */
@@ -13,6 +13,7 @@ import type { FileMount } from './config';
 export const LABELS = {
   runId: 'io.airgap-runner.run-id',
   instanceId: 'io.airgap-runner.instance-id',
+  epoch: 'io.airgap-runner.lease-epoch',
   deadline: 'io.airgap-runner.deadline',
   workstation: 'io.airgap-runner.workstation',
   bundle: 'io.airgap-runner.bundle',
@@ -23,14 +24,24 @@ export const ULIMITS = { nofile: 1024, nproc: 512 } as const;
 export const TMP_TMPFS_MIB = 64;
 export const TMP_TMPFS_OPTIONS = `rw,noexec,nosuid,nodev,mode=1777,size=${TMP_TMPFS_MIB}m`;
 
-/** The image's user when it is a numeric non-root uid (and gid); otherwise nobody. Never root, never the root group. */
+/**
+ * Every task runs with this group, whatever its image declares: an image could otherwise pick a
+ * privileged one (`shadow`, `disk`, `docker`…) and read what that group may read on a mount. Given
+ * explicitly, it also keeps the engine from adding the image's supplementary groups (runc adds
+ * them only when no group is named).
+ */
+export const TASK_GROUP = 65534;
+
+/**
+ * The image's user when it is a numeric non-root uid, with the fixed unprivileged group; otherwise
+ * nobody. Never root, never the root group; an image naming the root group gets nobody.
+ */
 export function taskUser(imageUser: string): string {
   const m = /^(\d+)(?::(\d+))?$/.exec(imageUser.trim());
   if (!m) return NOBODY;
   const uid = Number(m[1]);
-  const gid = m[2] === undefined ? uid : Number(m[2]);
-  if (uid === 0 || gid === 0) return NOBODY;
-  return `${uid}:${gid}`;
+  if (uid === 0 || (m[2] !== undefined && Number(m[2]) === 0)) return NOBODY;
+  return `${uid}:${TASK_GROUP}`;
 }
 
 export interface NetworkChoice {
@@ -64,6 +75,8 @@ export interface SandboxRecord {
 export interface SandboxInput {
   runId: string;
   instanceId: string;
+  /** The lease epoch of the runner that made the container. */
+  epoch: number;
   workstationId: string;
   bundle: { name: string; version: string };
   task: CodebundleTask;
@@ -120,6 +133,7 @@ export function buildSandbox(input: SandboxInput): { spec: ContainerSpec; record
     labels: {
       [LABELS.runId]: input.runId,
       [LABELS.instanceId]: input.instanceId,
+      [LABELS.epoch]: String(input.epoch),
       [LABELS.deadline]: input.deadline.toISOString(),
       [LABELS.workstation]: input.workstationId,
       [LABELS.bundle]: `${input.bundle.name}@${input.bundle.version}`,

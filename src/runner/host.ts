@@ -12,7 +12,9 @@ import type { RunTopics } from './events';
 import { Lease, type LeaseOptions } from './lease';
 import type { RunRecord } from './records';
 import { Runner } from './runner';
-import type { StopReason } from './execute';
+import { sweepIfLeaseFree } from './sweep';
+import type { RecoveryReport } from './recovery';
+import { workDirOf, type StopReason } from './execute';
 
 export interface RunnerHostOptions {
   ctx: CoreContext;
@@ -35,14 +37,32 @@ export class RunnerHost {
     return this.options.bundles;
   }
 
+  /**
+   * Called when this process opens the store: with the lease free and a crashed holder's leftovers
+   * present, recover now (sweep.ts) instead of at the next `run`. Null when there was nothing to do.
+   */
+  async sweep(): Promise<RecoveryReport | null> {
+    if (this.runner || this.starting) return null;
+    const { ctx, bus } = this.options;
+    return await sweepIfLeaseFree({
+      ctx,
+      engine: this.options.engine,
+      bus,
+      workDir: workDirOf(ctx.home),
+      ...(this.options.lease ? { lease: this.options.lease } : {}),
+    });
+  }
+
   /** The runner this process holds, if it started one. */
   current(): Runner | undefined {
-    return this.runner;
+    return this.runner?.isClosed ? undefined : this.runner;
   }
 
   /** This process's runner, started (lease, recovery) on first use. */
   async ensure(): Promise<Runner> {
-    if (this.runner) return this.runner;
+    if (this.runner && !this.runner.isClosed) return this.runner;
+    // A runner fenced out by another holder has stopped; a new one must take the lease again.
+    if (this.runner) await this.stop();
     this.starting ??= this.start();
     try {
       return await this.starting;

@@ -3,7 +3,6 @@
  * publishes them to subscribers right after each write, so "stored, then live" never skips a line.
  */
 import type { LogLine } from './log-capture';
-import type { RunRecords } from './records';
 import type { Publisher } from '../kernel';
 import type { RunTopics } from './events';
 
@@ -16,7 +15,8 @@ export class LogWriter {
 
   constructor(
     private readonly runId: string,
-    private readonly records: RunRecords,
+    /** Stores a batch (fenced by the lease epoch: refused once another process holds the lease). */
+    private readonly store: (lines: readonly LogLine[]) => void,
     private readonly bus: Publisher<RunTopics>,
   ) {}
 
@@ -36,9 +36,9 @@ export class LogWriter {
     const lines = this.pending;
     this.pending = [];
     try {
-      this.records.appendLogs(this.runId, lines);
+      this.store(lines);
     } catch {
-      // The store is closing (process ending); recovery settles the run.
+      // The store is closing (process ending), or this process lost the lease: the holder settles the run.
       return;
     }
     for (const line of lines) this.bus.emit('runLog', { runId: this.runId, line });

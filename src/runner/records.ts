@@ -171,6 +171,17 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     return rows.reverse();
   }
 
+  /**
+   * What the stored lines of a run hold (task lines: text + line break, UTF-8, as the capture counts
+   * them): the log's size while the run is running, or when the runner stopped before it counted the rest.
+   */
+  storedLogBytes(runId: string): number {
+    const row = this.db
+      .prepare("SELECT COALESCE(SUM(length(CAST(text AS BLOB)) + 1), 0) AS n FROM run_logs WHERE run_id = ? AND stream <> 'system'")
+      .get(runId) as { n: number };
+    return Number(row.n);
+  }
+
   logLineCount(runId: string): number {
     return (this.db.prepare('SELECT count(*) AS n FROM run_logs WHERE run_id = ?').get(runId) as { n: number }).n;
   }

@@ -4,13 +4,13 @@
  * what other processes ask (an approval from `runs approve`, a cancel from `runs cancel`), so the
  * CLI's one-process-per-command model and the desktop app work the same way.
  */
-import { join } from 'node:path';
 import { ensurePrivateDir } from '../store';
 import type { CoreContext, Publisher } from '../kernel';
 import type { ContainerEngine } from '../engine';
 import type { BundlePort } from '../bundles';
 import type { RunTopics } from './events';
-import { RunExecution, wipe, type ExecEnv, type RunJob, type StopReason } from './execute';
+import { RunExecution, wipe, workDirOf, type ExecEnv, type RunJob, type StopReason } from './execute';
+import { Fence, isFenced } from './fence';
 import type { Lease } from './lease';
 import { recover, type RecoveryReport } from './recovery';
 import { RunRecords, type RunOutcome, type RunRecord } from './records';
@@ -41,19 +41,24 @@ export class Runner {
   private readonly waiters = new Map<string, Array<() => void>>();
   private poller: NodeJS.Timeout | null = null;
   private closed = false;
+  private closing: Promise<void> | undefined;
   recovery: RecoveryReport | null = null;
 
-  private constructor(private readonly options: RunnerOptions) {
+  private constructor(
+    private readonly options: RunnerOptions,
+    readonly fence: Fence,
+    now: () => Date,
+  ) {
     this.engine = options.engine;
     this.bundles = options.bundles;
     this.lease = options.lease;
-    const now = options.now ?? (() => options.ctx.clock.now());
     this.env = {
       ctx: options.ctx,
       engine: options.engine,
       bundles: options.bundles,
       instanceId: options.lease.instanceId,
-      workDir: join(options.ctx.home, 'runs-work'),
+      fence,
+      workDir: workDirOf(options.ctx.home),
       bus: options.bus,
       now,
     };
@@ -63,15 +68,32 @@ export class Runner {
     return this.env.instanceId;
   }
 
-  /** Recovers what a previous holder left, then starts polling. */
+  /**
+   * Takes a new lease epoch (fencing out any earlier holder that is only frozen), recovers what a
+   * previous holder left, then starts polling. When the lease or the epoch says another process took
+   * over, the runner stops without writing anything more.
+   */
   static async start(options: RunnerOptions): Promise<Runner> {
-    const runner = new Runner(options);
+    const now = options.now ?? (() => options.ctx.clock.now());
+    const fence = Fence.take(options.ctx, options.lease.instanceId, now().toISOString());
+    const runner = new Runner(options, fence, now);
+    options.lease.onLost(() => fence.lose('the lease file names another holder'));
+    fence.onLost((why) => void runner.close(why));
     ensurePrivateDir(runner.env.workDir);
     runner.recovery = await recover(runner.env);
     runner.poller = setInterval(() => runner.poll(), options.pollMs ?? DEFAULT_POLL_MS);
     runner.poller.unref();
-    options.lease.onLost(() => void runner.close('the runner lease was taken by another process'));
     return runner;
+  }
+
+  /** Closed (released, or stopped because another process took the lease over): start a new one to run more. */
+  get isClosed(): boolean {
+    return this.closed || this.fence.lost;
+  }
+
+  /** Runs `fn` inside a transaction only while this runner's lease epoch is the store's (LOCKED otherwise). */
+  fenced<T>(fn: () => T): T {
+    return this.fence.write(fn);
   }
 
   private get records(): RunRecords {
@@ -80,7 +102,7 @@ export class Runner {
 
   /** A run already recorded (state awaiting-approval or queued) joins the runner. */
   submit(job: RunJob, awaitingApproval: boolean): void {
-    if (this.closed) throw new Error('runner closed');
+    if (this.isClosed) throw new Error('runner closed');
     if (awaitingApproval) this.awaiting.set(job.id, job);
     else this.queue.push(job);
     this.keepAlive();
@@ -96,7 +118,7 @@ export class Runner {
 
   /** Reads approvals and cancels written by any process, then starts what may start. */
   poll(): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     const records = this.records;
     const ids = [...this.awaiting.keys(), ...this.queue.map((j) => j.id), ...this.active.keys()];
     let cancelled: Set<string>;
@@ -120,7 +142,7 @@ export class Runner {
   }
 
   private pump(): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     const limit = runnerSettings(this.options.ctx.db).concurrency;
     while (this.active.size < limit && this.queue.length > 0) {
       const job = this.queue.shift()!;
@@ -157,7 +179,18 @@ export class Runner {
 
   private settleUnstarted(job: RunJob, reason: StopReason): void {
     const records = this.records;
-    this.options.ctx.transact(
+    let settled: boolean;
+    try {
+      settled = this.writeUnstartedEnd(records, job, reason);
+    } catch (error) {
+      if (isFenced(error)) return; // Another process holds the lease: it settles the run.
+      throw error;
+    }
+    if (settled) this.env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: reason.outcome });
+  }
+
+  private writeUnstartedEnd(records: RunRecords, job: RunJob, reason: StopReason): boolean {
+    return this.fence.transact(
       () => records.finish(job.id, { outcome: reason.outcome, endedAt: this.env.now().toISOString(), error: null }),
       {
         actor: 'system',
@@ -171,10 +204,10 @@ export class Runner {
           task: job.task.id,
           stoppedBy: reason.by,
           started: false,
+          leaseEpoch: this.fence.epoch,
         },
       },
     );
-    this.env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: reason.outcome });
   }
 
   holds(id: string): boolean {
@@ -207,10 +240,16 @@ export class Runner {
 
   /**
    * Ends the runner: every run it holds is stopped as `interrupted` (or as `reason.outcome`), their
-   * containers killed and folders removed, then the lease is released.
+   * containers killed and folders removed, then the lease is released. A runner fenced out by another
+   * holder does the same on the host (kills and detaches its containers, removes its folders) but
+   * writes nothing: its runs are the new holder's to settle.
    */
   async close(why: string, outcome: StopReason['outcome'] = 'interrupted'): Promise<void> {
-    if (this.closed) return;
+    this.closing ??= this.shutDown(why, outcome);
+    await this.closing;
+  }
+
+  private async shutDown(why: string, outcome: StopReason['outcome']): Promise<void> {
     for (const id of [...this.awaiting.keys(), ...this.queue.map((j) => j.id)]) this.cancelLocal(id, { outcome, by: why });
     const running = [...this.active.entries()];
     for (const [, exec] of running) exec.stop({ outcome, by: why });

@@ -89,7 +89,8 @@ export const runDetails = runSummary.extend({
   issueList: z.array(issue),
   report: z.array(reportBlock),
   warnings: z.array(z.string()),
-  log: z.object({ totalBytes: z.number(), keptBytes: z.number(), truncated: z.boolean() }),
+  /** complete: the runner counted the whole output when it settled the run; otherwise the sizes are of the lines stored so far. */
+  log: z.object({ totalBytes: z.number(), keptBytes: z.number(), truncated: z.boolean(), complete: z.boolean() }),
 });
 
 export const logLine = z.object({

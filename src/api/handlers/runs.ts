@@ -98,8 +98,19 @@ function details(core: ReadCore, r: RunRecord) {
     issueList: r.issues.map(clean),
     report: r.report.map(clean),
     warnings: r.warnings.map((w) => displayText(w)),
-    log: r.log,
+    log: logSize(core, r),
   };
+}
+
+/**
+ * The runner counts a run's output when it settles it. Before that (running), or when it never did
+ * (a run settled as interrupted after a crash), the sizes are those of the lines stored so far.
+ */
+function logSize(core: ReadCore, r: RunRecord) {
+  const counted = r.state === 'finished' && (r.log.totalBytes > 0 || r.outcome !== 'interrupted');
+  if (counted) return { ...r.log, complete: true };
+  const stored = new RunRecords(core.db).storedLogBytes(r.id);
+  return { totalBytes: stored, keptBytes: stored, truncated: r.log.truncated, complete: false };
 }
 
 export const runHandlers: {
@@ -124,7 +135,11 @@ export const runHandlers: {
       try {
         runner = await core.runner.ensure();
         ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId));
-        ctx.change(() => new RunRecords(ctx.db).insert(record), { target: `run:${record.id}`, details: startDetails(checked) });
+        // Fenced: a process that lost the lease (frozen past its timeout) records no new run.
+        ctx.change(() => runner.fenced(() => new RunRecords(ctx.db).insert(record)), {
+          target: `run:${record.id}`,
+          details: startDetails(checked),
+        });
       } catch (error) {
         for (const v of secrets.values()) v.fill(0);
         throw error;

@@ -51,6 +51,14 @@ function purgedText(p: OpOutput<'runs.show'>['purged']): string {
   return [...part('log', p.logs), ...part('issues and report', p.report)].join('; ');
 }
 
+/** "K of T bytes kept" once the runner counted the output; what is stored so far otherwise. */
+function logText(run: OpOutput<'runs.show'>): string {
+  const { log } = run;
+  if (log.complete) return `${log.keptBytes} of ${log.totalBytes} bytes kept${log.truncated ? ' (truncated)' : ''}`;
+  if (run.state !== 'finished') return `${log.keptBytes} bytes stored so far (the run is ${run.state})`;
+  return `${log.keptBytes} bytes stored (the runner stopped before it counted the whole output)`;
+}
+
 function printRun(run: OpOutput<'runs.show'>): void {
   printFields({
     id: run.id,
@@ -70,7 +78,7 @@ function printRun(run: OpOutput<'runs.show'>): void {
       ? `${run.sandbox.engine} ${run.sandbox.engineVersion}${run.sandbox.rootless ? ' rootless' : ''}, network ${run.sandbox.network}, user ${run.sandbox.user}, ` +
         `cpu ${run.sandbox.limits.cpu}, ${run.sandbox.limits.memoryMiB} MiB, pids ${run.sandbox.limits.pids}, timeout ${run.sandbox.limits.timeoutSeconds} s, image ${run.sandbox.imageId}`
       : '',
-    log: `${run.log.keptBytes} of ${run.log.totalBytes} bytes kept${run.log.truncated ? ' (truncated)' : ''}`,
+    log: logText(run),
     error: run.error ?? '',
     ...(run.purged.logs || run.purged.report ? { purged: purgedText(run.purged) } : {}),
   });

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { cli, errorLine } from '../../helpers/cli';
 import { tempDir } from '../../helpers/core';
 
@@ -142,4 +144,28 @@ test('store check, backup, restore on a fresh home, recover with the recovery ke
   const refused = cli(['--home', fresh3, '--user', 'root', 'restore', damaged], admin);
   assert.equal(errorLine(refused)?.code, 'VERIFY_FAILED');
   assert.ok(!existsSync(fresh3) || readdirSync(fresh3).length === 0);
+});
+
+test('a reader that closes the pipe early (runs list | head) ends the command quietly: no EPIPE stack trace', async () => {
+  const { home } = initHome();
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(clean)) if (k.startsWith('AIRGAP_RUNNER_')) delete clean[k];
+  for (const args of [
+    ['runs', 'list'],
+    ['audit', 'list', '--json'],
+  ]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--home', home, '--user', 'root', ...args], {
+      cwd: root,
+      env: { ...clean, AIRGAP_RUNNER_PASSWORD: ADMIN_PW },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader goes away before the command prints anything (sign-in takes a while): every write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(stderr, '', `${args.join(' ')}: nothing on stderr`);
+    assert.equal(code, 0, `${args.join(' ')}: exits 0`);
+  }
 });

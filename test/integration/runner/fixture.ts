@@ -80,6 +80,7 @@ export function fixtureBundleDir(name: string, network: string): string {
     'maintainer: Tests <tests@airgap-runner.invalid>',
     'tasks:',
     TASK('quick', 'echo ok'),
+    TASK('whoami', 'echo "id: $(id)"'),
     TASK('fail', 'echo about to fail >&2; exit 3'),
     TASK('sleeper', 'echo started; sleep 300', '    timeoutSeconds: 2\n'),
     TASK('hold', 'echo holding; sleep "$SECONDS_TO_HOLD"', '    config:\n      - { name: SECONDS_TO_HOLD, type: number, default: 300 }\n'),
@@ -103,12 +104,17 @@ export function fixtureBundleDir(name: string, network: string): string {
   return dir;
 }
 
-/** Builds, signs and writes bundles into one OCI layout; returns `oci:DIR` and each `repo:version`. */
-export async function mirrorOf(bundleDirs: string[]): Promise<{ source: string; refs: Map<string, string> }> {
+/**
+ * Builds, signs and writes bundles into one OCI layout; returns `oci:DIR` and each `repo:version`.
+ * A bundle given as `{ dir, user }` gets an image that declares that user.
+ */
+export async function mirrorOf(
+  bundles: Array<string | { dir: string; user: string }>,
+): Promise<{ source: string; refs: Map<string, string> }> {
   const out = mkdtempSync(join(tmpdir(), 'runner-mirror-'));
   const refs = new Map<string, string>();
-  for (const dir of bundleDirs) {
-    const sample = await buildSampleImage(dir);
+  for (const bundle of bundles) {
+    const sample = typeof bundle === 'string' ? await buildSampleImage(bundle) : await buildSampleImage(bundle.dir, { user: bundle.user });
     const signed = await signSample(sample, KEY, sample.repository);
     await writeOciLayout(out, layoutEntries(signed));
     refs.set(sample.name, `${sample.repository}:${sample.version}`);

@@ -18,11 +18,16 @@ import { dockerSkip, fixtureBundleDir, mirrorOf, rawDocker, runnerCore, unique, 
 
 const skip = dockerSkip();
 const FIXTURE = unique('rth');
+/** The same fixture in an image that declares user 1000 with group 42 (`shadow` on Debian). */
+const SHADOW = unique('rth-shadow');
 let c: RunnerCore;
 
 before(async () => {
   if (skip) return;
-  const mirror = await mirrorOf([fixtureBundleDir(FIXTURE, unique('rthnet'))]);
+  const mirror = await mirrorOf([
+    fixtureBundleDir(FIXTURE, unique('rthnet')),
+    { dir: fixtureBundleDir(SHADOW, unique('rthnet')), user: '1000:42' },
+  ]);
   c = await runnerCore();
   await c.importAll(mirror.source, mirror.refs.values());
 });
@@ -40,6 +45,14 @@ function grepTree(dir: string, needle: string): string[] {
 }
 
 describe('hardening and secrets on the real engine', { skip }, () => {
+  test('an image that declares a privileged group (1000:42, shadow) runs as its user with the fixed unprivileged group', async () => {
+    const run = await c.run({ bundle: SHADOW, task: 'whoami' });
+    assert.equal(run.outcome, 'succeeded', run.error ?? '');
+    const text = (await c.op1('runs.logs', { id: run.id })).lines.map((l) => l.text);
+    assert.ok(text.includes('id: uid=1000 gid=65534 groups=65534'), text.join('\n'));
+    assert.equal(run.sandbox?.user, '1000:65534', 'the run record says which user and group');
+  });
+
   test('every hardening setting on a running container; a canary secret read from its file and found nowhere else', async () => {
     const canary = `CANARY-${randomBytes(12).toString('hex')}`;
     const canaryB64 = Buffer.from(canary).toString('base64');

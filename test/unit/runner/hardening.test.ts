@@ -28,6 +28,7 @@ function build(imageUser = '', reason: string | null = 'because') {
   return buildSandbox({
     runId: 'r-abcdefghij',
     instanceId: 'inst-1',
+    epoch: 3,
     workstationId: 'ws-1',
     bundle: { name: 'svc', version: '1.0.0' },
     task,
@@ -62,6 +63,7 @@ test('every hardening field is set', () => {
   assert.deepEqual(spec.labels, {
     [LABELS.runId]: 'r-abcdefghij',
     [LABELS.instanceId]: 'inst-1',
+    [LABELS.epoch]: '3',
     [LABELS.deadline]: '2026-01-01T00:01:00.000Z',
     [LABELS.workstation]: 'ws-1',
     [LABELS.bundle]: 'svc@1.0.0',
@@ -85,13 +87,15 @@ test('environment: config, the contract variables, the reason for read-write tas
   assert.equal(spec.env.AIRGAP_TASK_NAME, 'Restart');
 });
 
-test("the image's user only when numeric and non-root; never the root group", () => {
+test("the image's user only when numeric and non-root, always with the fixed unprivileged group", () => {
   assert.equal(taskUser(''), '65534:65534');
   assert.equal(taskUser('root'), '65534:65534');
   assert.equal(taskUser('0'), '65534:65534');
   assert.equal(taskUser('1000:0'), '65534:65534');
   assert.equal(taskUser('nobody'), '65534:65534');
-  assert.equal(taskUser('1000'), '1000:1000');
-  assert.equal(taskUser('1000:2000'), '1000:2000');
-  assert.equal(build('1234:1234').spec.user, '1234:1234');
+  assert.equal(taskUser('1000'), '1000:65534');
+  assert.equal(taskUser('1000:2000'), '1000:65534');
+  assert.equal(taskUser('1000:42'), '1000:65534', 'an image cannot pick a privileged group (shadow)');
+  assert.equal(taskUser('1000:00'), '65534:65534');
+  assert.equal(build('1234:1234').spec.user, '1234:65534');
 });
