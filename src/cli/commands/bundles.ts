@@ -105,32 +105,57 @@ async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Pr
 export const bundleCommands: Command[] = [
   {
     path: ['mirror', 'list'],
+    area: 'catalog',
+    flags: {
+      insecure: { help: 'Allow plain HTTP or an unverified certificate for this registry.' },
+      ca: { value: 'FILE', help: "A PEM file of the registry's CA." },
+      all: { help: 'Also list signature artefacts (cosign .sig, .att, .sbom tags and referrers tags).' },
+    },
+    examples: ['mirror list oci:/media/usb/mirror', 'mirror list registry://127.0.0.1:5000 samples/host-health --all'],
     usage: 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]',
     summary: 'Repositories and tags in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE (operator).',
-    booleanFlags: ['insecure'],
     run: async (ctx, args) => {
       const usage = 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]';
       const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
       const repository = args.positionals[1];
       await ctx.signIn();
       const out = await ctx.call('mirror.list', { source, ...(repository ? { repository } : {}), ...(await sourceFlags(args)) });
-      if (ctx.json) return printJson(out);
+      // Bundles (images) by default; cosign's .sig/.att/.sbom tags and referrers tags only with --all.
+      const all = flag(args, 'all') === 'true';
+      const shown = {
+        ...out,
+        repositories: out.repositories
+          .map((r) => ({ ...r, tags: all ? r.tags : r.tags.filter((t) => t.kind === 'image'), had: r.tags.length }))
+          .filter((r) => r.tags.length > 0 || r.had === 0)
+          .map(({ had: _had, ...r }) => r),
+      };
+      if (ctx.json) return printJson(shown);
       if (out.source.insecure) process.stderr.write(`note: ${out.source.location} is read over plain HTTP or marked insecure\n`);
       printTable(
-        out.repositories.flatMap((r) =>
+        shown.repositories.flatMap((r) =>
           r.tags.length
-            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, digest: t.digest ?? '' }))
-            : [{ repository: r.name, tag: '', digest: '' }],
+            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, kind: t.kind === 'image' ? 'bundle' : t.kind, digest: t.digest ?? '' }))
+            : [{ repository: r.name, tag: '', kind: '', digest: '' }],
         ),
-        repository ? ['repository', 'tag', 'digest'] : ['repository', 'tag'],
+        [...['repository', 'tag'], ...(all ? ['kind'] : []), ...(repository ? ['digest'] : [])],
       );
+      const hidden = out.repositories.reduce((n, r) => n + r.tags.filter((t) => t.kind !== 'image').length, 0);
+      if (!all && hidden > 0)
+        process.stderr.write(`${hidden} signature artefact${hidden === 1 ? '' : 's'} not shown (--all shows them).\n`);
     },
   },
   {
     path: ['bundle', 'import'],
+    area: 'catalog',
+    flags: {
+      insecure: { help: 'Allow plain HTTP or an unverified certificate for this registry.' },
+      ca: { value: 'FILE', help: "A PEM file of the registry's CA." },
+      signature: { value: 'FILE', help: 'A detached cosign signature (with --payload).' },
+      payload: { value: 'FILE', help: 'The payload the detached signature signs (with --signature).' },
+    },
+    examples: ['bundle import oci:/media/usb/mirror samples/host-health:1.0.0'],
     usage: 'bundle import SOURCE REF [--insecure] [--ca FILE] [--signature FILE --payload FILE]',
     summary: 'Import a CodeBundle (REF: repo:tag or repo@sha256:…): verified, policy-checked, loaded (operator).',
-    booleanFlags: ['insecure'],
     run: async (ctx, args) => {
       const usage = 'bundle import SOURCE REF [--insecure] [--ca FILE] [--signature FILE --payload FILE]';
       const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
@@ -163,6 +188,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'list'],
+    area: 'catalog',
+    examples: ['bundle list'],
     usage: 'bundle list',
     summary: 'Imported bundles with their state.',
     run: async (ctx) => {
@@ -173,6 +200,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'show'],
+    area: 'catalog',
+    examples: ['bundle show host-health', 'bundle show host-health@1.0.0 --json'],
     usage: 'bundle show NAME[@VERSION]',
     summary: 'One bundle (newest version unless given) and its tasks.',
     run: async (ctx, args) => {
@@ -204,6 +233,9 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'revoke'],
+    area: 'catalog',
+    flags: { reason: { value: 'TEXT', help: 'Why, for the audit trail.' } },
+    examples: ['bundle revoke sha256:0123… --reason "withdrawn by the vendor"'],
     usage: 'bundle revoke DIGEST --reason TEXT',
     summary: 'Revoke a digest: its tasks are disabled at once, and it cannot be imported (admin).',
     run: async (ctx, args) => {
@@ -219,6 +251,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'prune'],
+    area: 'catalog',
+    examples: ['bundle prune'],
     usage: 'bundle prune',
     summary: 'Remove the images of revoked, untrusted or superseded bundles from the engine (operator).',
     run: async (ctx) => {
@@ -231,6 +265,9 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['task', 'list'],
+    area: 'catalog',
+    flags: { bundle: { value: 'NAME', help: 'Only the tasks of this bundle.' } },
+    examples: ['task list', 'task list --bundle host-health'],
     usage: 'task list [--bundle NAME]',
     summary: 'Tasks, and whether each may run now and why.',
     run: async (ctx, args) => {
@@ -242,6 +279,9 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['trust', 'add-key'],
+    area: 'trust',
+    flags: { comment: { value: 'TEXT', help: 'A note shown in trust list.' } },
+    examples: ['trust add-key samples/keys/cosign.pub --comment "vendor release key"'],
     usage: 'trust add-key FILE [--comment TEXT]',
     summary: 'Add a trust root: a PEM public key such as cosign.pub (admin).',
     run: async (ctx, args) => {
@@ -258,9 +298,11 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['trust', 'list'],
+    area: 'trust',
+    flags: { all: { help: 'Also the removed keys.' } },
+    examples: ['trust list', 'trust list --all'],
     usage: 'trust list [--all]',
     summary: 'Trust roots (--all: with removed ones).',
-    booleanFlags: ['all'],
     run: async (ctx, args) => {
       const out = await ctx.call('trust.list', { includeRemoved: flag(args, 'all') === 'true' });
       if (ctx.json) return printJson(out);
@@ -276,6 +318,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['trust', 'remove'],
+    area: 'trust',
+    examples: ['trust remove 2d19b095637c1212…'],
     usage: 'trust remove FINGERPRINT',
     summary: 'Remove a trust root; bundles it signed are disabled at once (admin).',
     run: async (ctx, args) => {
@@ -287,6 +331,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['policy', 'show'],
+    area: 'trust',
+    examples: ['policy show'],
     usage: 'policy show',
     summary: 'The tag policy.',
     run: async (ctx) => {
@@ -300,6 +346,8 @@ export const bundleCommands: Command[] = [
   },
   ...(['allow', 'deny'] as const).map((kind): Command => ({
     path: ['policy', kind],
+    area: 'trust',
+    examples: [`policy ${kind} ${kind === 'allow' ? 'access:read-write' : 'vendor:*'}`],
     usage: `policy ${kind} TAG…`,
     summary: `${kind === 'allow' ? 'Allow' : 'Deny'} task tags (globs, case-insensitive); takes effect at once (admin).`,
     run: async (ctx, args) => {
@@ -314,6 +362,8 @@ export const bundleCommands: Command[] = [
   })),
   {
     path: ['policy', 'clear'],
+    area: 'trust',
+    examples: ['policy clear'],
     usage: 'policy clear',
     summary: 'Back to the default policy: deny access:read-write (admin).',
     run: async (ctx) => {
