@@ -69,7 +69,7 @@ export const auditExportCommands: Command[] = [
       threads: { value: 'N', help: 'Worker threads for the hash chain.' },
     },
     examples: ['audit verify /media/usb/audit-2026-12-04.tar.gz', 'audit verify a.tar.gz b.tar.gz --emit ocsf --out events.json'],
-    usage: 'audit verify FILE… [--ca CERT] [--json] [--emit ocsf|cef --out FILE]',
+    usage: 'audit verify FILE… [--ca CERT] [--json] [--emit ocsf|cef --out FILE] [--threads N]',
     summary: 'Verify export bundles: signature, files, chain, continuity. Needs no store or sign-in.',
     rawArgs: true,
     run: async (_ctx, args) => {

@@ -112,10 +112,10 @@ export const bundleCommands: Command[] = [
       all: { help: 'Also list signature artefacts (cosign .sig, .att, .sbom tags and referrers tags).' },
     },
     examples: ['mirror list oci:/media/usb/mirror', 'mirror list registry://127.0.0.1:5000 samples/host-health --all'],
-    usage: 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]',
+    usage: 'mirror list SOURCE [REPO] [--all] [--insecure] [--ca FILE]',
     summary: 'Repositories and tags in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE (operator).',
     run: async (ctx, args) => {
-      const usage = 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]';
+      const usage = 'mirror list SOURCE [REPO] [--all] [--insecure] [--ca FILE]';
       const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
       const repository = args.positionals[1];
       await ctx.signIn();
