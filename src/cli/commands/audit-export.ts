@@ -121,7 +121,7 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'status'],
-    area: 'audit-export',
+    area: 'audit',
     examples: ['audit status'],
     usage: 'audit status',
     summary: 'Chain head, last export, and whether an export is overdue.',

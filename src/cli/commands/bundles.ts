@@ -113,7 +113,8 @@ export const bundleCommands: Command[] = [
     },
     examples: ['mirror list oci:/media/usb/mirror', 'mirror list registry://127.0.0.1:5000 samples/host-health --all'],
     usage: 'mirror list SOURCE [REPO] [--all] [--insecure] [--ca FILE]',
-    summary: 'Repositories and tags in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE (operator).',
+    summary:
+      'The bundles (repositories and tags) in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE; --all adds signature artefacts (operator).',
     run: async (ctx, args) => {
       const usage = 'mirror list SOURCE [REPO] [--all] [--insecure] [--ca FILE]';
       const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
@@ -134,7 +135,7 @@ export const bundleCommands: Command[] = [
       printTable(
         shown.repositories.flatMap((r) =>
           r.tags.length
-            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, kind: t.kind === 'image' ? 'bundle' : t.kind, digest: t.digest ?? '' }))
+            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, kind: t.kind, digest: t.digest ?? '' }))
             : [{ repository: r.name, tag: '', kind: '', digest: '' }],
         ),
         [...['repository', 'tag'], ...(all ? ['kind'] : []), ...(repository ? ['digest'] : [])],

@@ -338,7 +338,7 @@ describe('mirror list', () => {
 
     const all = ok(cli(['mirror', 'list', source, '--all'], operator), 'mirror list --all');
     assert.match(all.stdout, /^REPOSITORY +TAG +KIND$/m);
-    assert.match(all.stdout, /^samples\/listed +1\.0\.0 +bundle$/m);
+    assert.match(all.stdout, /^samples\/listed +1\.0\.0 +image$/m);
     assert.match(all.stdout, new RegExp(`^samples/listed +${sig.tag.replace(/\./g, '\\.')} +signature$`, 'm'));
     assert.equal(all.stderr, '');
 
