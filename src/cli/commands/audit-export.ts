@@ -66,7 +66,7 @@ export const auditExportCommands: Command[] = [
       ca: { value: 'CERT', help: "The organisation's CA certificate (PEM) the signer must chain to." },
       emit: { value: 'FORMAT', help: 'Also write the events for a SIEM (with --out).', choices: ['ocsf', 'cef'] },
       out: { value: 'FILE', help: 'Where --emit writes.' },
-      threads: { value: 'N', help: 'Worker threads for the hash chain.' },
+      threads: { value: 'N', help: 'Worker threads checking the events (default one per CPU, at most 4; 0: none).' },
     },
     examples: ['audit verify /media/usb/audit-2026-12-04.tar.gz', 'audit verify a.tar.gz b.tar.gz --emit ocsf --out events.json'],
     usage: 'audit verify FILE… [--ca CERT] [--json] [--emit ocsf|cef --out FILE] [--threads N]',

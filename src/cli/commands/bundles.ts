@@ -11,7 +11,7 @@ import { ApiError } from '../../kernel';
 import { flag, positional, requireFlag, type CliContext, type CommandArgs } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';
 import { secretFrom } from '../prompt';
-import type { Command } from './types';
+import type { Command, FlagSpec } from './types';
 
 async function sourceFlags(
   args: CommandArgs,
@@ -102,13 +102,18 @@ async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Pr
   await Promise.resolve();
 }
 
+/** The flags that say how to read a mirror source (mirror list, bundle import). */
+const SOURCE_FLAGS: Record<string, FlagSpec> = {
+  insecure: { help: 'Allow plain HTTP to a registry that is not on loopback (recorded); certificates are still checked.' },
+  ca: { value: 'FILE', help: "The site's CA bundle (PEM) for the registry; it replaces the public roots." },
+};
+
 export const bundleCommands: Command[] = [
   {
     path: ['mirror', 'list'],
     area: 'catalog',
     flags: {
-      insecure: { help: 'Allow plain HTTP or an unverified certificate for this registry.' },
-      ca: { value: 'FILE', help: "A PEM file of the registry's CA." },
+      ...SOURCE_FLAGS,
       all: { help: 'Also list signature artefacts (cosign .sig, .att, .sbom tags and referrers tags).' },
     },
     examples: ['mirror list oci:/media/usb/mirror', 'mirror list registry://127.0.0.1:5000 samples/host-health --all'],
@@ -149,8 +154,7 @@ export const bundleCommands: Command[] = [
     path: ['bundle', 'import'],
     area: 'catalog',
     flags: {
-      insecure: { help: 'Allow plain HTTP or an unverified certificate for this registry.' },
-      ca: { value: 'FILE', help: "A PEM file of the registry's CA." },
+      ...SOURCE_FLAGS,
       signature: { value: 'FILE', help: 'A detached cosign signature (with --payload).' },
       payload: { value: 'FILE', help: 'The payload the detached signature signs (with --signature).' },
     },

@@ -84,13 +84,13 @@ export const inspectCommands: Command[] = [
     area: 'inspect',
     flags: {
       severity: { value: '1-4', help: 'Only this severity or worse (1 critical … 4 info).' },
-      since: { value: 'TIME', help: 'Only runs created at or after this ISO time.' },
+      since: { value: 'TIME', help: 'Only runs created at or after this time (ISO 8601 with a zone, e.g. 2026-12-01T00:00:00Z).' },
       bundle: { value: 'NAME[@VERSION]', help: 'Only runs of this bundle.' },
       task: { value: 'ID', help: 'Only runs of this task.' },
       open: { help: "Only each task's latest finished run." },
       limit: { value: 'N', help: 'At most N issues (1-1000).' },
     },
-    examples: ['issues list --severity 1 --open', 'issues list --bundle host-health --since 2026-12-01'],
+    examples: ['issues list --severity 1 --open', 'issues list --bundle host-health --since 2026-12-01T00:00:00Z'],
     usage: 'issues list [--severity 1-4] [--since TIME] [--bundle NAME[@VERSION]] [--task ID] [--open] [--limit N]',
     summary: 'Issues raised by runs, across runs, most severe first (--open: each task’s latest finished run only).',
     run: async (ctx, args) => {
