@@ -13,7 +13,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl
-  simplesamlphp php-cli php-xml slapd ldap-utils oathtool
+  simplesamlphp php-cli php-xml slapd ldap-utils oathtool zsh
   openssh-server openssh-client softhsm2 mmdebstrap iproute2)
 export DEBIAN_FRONTEND=noninteractive
 

@@ -42,6 +42,16 @@ export function signatureTagFor(digest: string): string {
   return `sha256-${digestHex(digest)}.sig`;
 }
 
+/**
+ * What a tag names: cosign's signature, attestation or SBOM of an image (`sha256-<hex>.sig`, `.att`,
+ * `.sbom`), the OCI 1.1 referrers fallback (`sha256-<hex>`), else an image.
+ */
+export function tagKind(tag: string): 'image' | 'signature' | 'attestation' | 'sbom' | 'referrers' {
+  const m = /^sha256-[0-9a-f]{64}(?:\.(sig|att|sbom))?$/.exec(tag);
+  if (!m) return 'image';
+  return m[1] === 'sig' ? 'signature' : m[1] === 'att' ? 'attestation' : m[1] === 'sbom' ? 'sbom' : 'referrers';
+}
+
 /** The OCI 1.1 referrers fallback tag for `digest`: `sha256-<hex>`. */
 export function referrersTagFor(digest: string): string {
   return `sha256-${digestHex(digest)}`;

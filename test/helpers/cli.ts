@@ -30,3 +30,21 @@ export function errorLine(r: CliResult): { code: string; message: string } | nul
   const m = /^error ([A-Z_]+): (.+)$/.exec(lines[0]!);
   return m ? { code: m[1]!, message: m[2]! } : null;
 }
+
+/**
+ * Runs the real CLI on a pseudo-terminal (util-linux `script`), as at an operator's terminal: stdout
+ * and stderr arrive together in `stdout`, with the terminal's \r\n line ends.
+ */
+export function cliOnTerminal(args: string[], env: Record<string, string | undefined> = {}): CliResult {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(clean)) if (k.startsWith('AIRGAP_RUNNER_') || k === 'NO_COLOR') delete clean[k];
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    cwd: root,
+    env: { ...clean, TERM: 'xterm', COLUMNS: '200', ...env },
+    input: '',
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

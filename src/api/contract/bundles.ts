@@ -119,6 +119,13 @@ const revocation = z.object({ digest: z.string(), reason: z.string(), revokedBy:
 const bundleRef = z.object({ name: z.string(), version: z.string(), digest: z.string() });
 const tagList = z.object({ tags: z.array(tagPatternSchema).min(1, 'give at least one tag pattern').max(64) }).strict();
 
+/**
+ * What a tag in a mirror names: an image (a bundle, or any other image), or one of cosign's
+ * artefacts beside it (`sha256-<hex>.sig`, `.att`, `.sbom`) or the OCI 1.1 referrers fallback tag
+ * (`sha256-<hex>`). `mirror list` shows only images unless asked for all.
+ */
+export const MIRROR_TAG_KINDS = ['image', 'signature', 'attestation', 'sbom', 'referrers'] as const;
+
 export const importStage = z.enum(['engine', 'open', 'resolve', 'verify', 'fetch', 'read', 'policy', 'load', 'record', 'done']);
 
 export const bundlesOps = {
@@ -130,7 +137,12 @@ export const bundlesOps = {
     input: z.object({ ...sourceInput, repository: z.string().min(1).max(255).optional() }).strict(),
     output: z.object({
       source: sourceDescription,
-      repositories: z.array(z.object({ name: z.string(), tags: z.array(z.object({ tag: z.string(), digest: z.string().optional() })) })),
+      repositories: z.array(
+        z.object({
+          name: z.string(),
+          tags: z.array(z.object({ tag: z.string(), digest: z.string().optional(), kind: z.enum(MIRROR_TAG_KINDS) })),
+        }),
+      ),
     }),
   }),
   'bundles.import': op({

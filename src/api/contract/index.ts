@@ -68,4 +68,8 @@ export type { ApiErrorShape, ErrorCode, Result } from '../../kernel/model';
 /** Constants clients show or check against (run states for filters, the preview's size limit). */
 export { RUN_STATES, RUN_OUTCOMES } from './runs';
 export { MAX_PREVIEW_TEXT } from './redact';
+/** The closed sets the CLI's help and shell completion offer (roles, rule sets, egress paths, actions). */
+export { ROLES } from '../../identity/model';
+export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
+export { MIRROR_TAG_KINDS } from './bundles';
 export type { Permission } from '../permissions';

@@ -36,6 +36,7 @@ import {
   type CodebundleTask,
 } from '../../bundles';
 import { checkRepository, MIRROR_SETTINGS, mirrorDeadlines, openMirrorSource, type OpenSourceOptions } from '../../mirror';
+import { tagKind } from '../../oci';
 import { layoutOf } from '../../store';
 import { runnerSettings } from '../../runner';
 import { VaultItems } from '../../vault';
@@ -159,12 +160,15 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
           const repository = checkRepository(input.repository);
           const tags = (await source.listTags(repository)).slice(0, MAX_LISTED_TAGS);
           const withDigests = [];
-          for (const tag of tags) withDigests.push({ tag, digest: (await source.resolve(repository, tag)).digest });
+          for (const tag of tags) withDigests.push({ tag, digest: (await source.resolve(repository, tag)).digest, kind: tagKind(tag) });
           return { source: source.describe(), repositories: [{ name: repository, tags: withDigests }] };
         }
         const repositories = [];
         for (const name of await source.listRepositories()) {
-          repositories.push({ name, tags: (await source.listTags(name)).slice(0, MAX_LISTED_TAGS).map((tag) => ({ tag })) });
+          repositories.push({
+            name,
+            tags: (await source.listTags(name)).slice(0, MAX_LISTED_TAGS).map((tag) => ({ tag, kind: tagKind(tag) })),
+          });
         }
         return { source: source.describe(), repositories };
       } finally {

@@ -1,5 +1,5 @@
 import { ApiError } from '../../kernel';
-import { subscribe, runVerifierCli } from '../../api';
+import { subscribe, runVerifierCli, RULE_SET_IDS } from '../../api';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { printFields, printJson, printTable } from '../output';
@@ -15,6 +15,13 @@ function seqArg(text: string, name: string): number {
 export const auditExportCommands: Command[] = [
   {
     path: ['audit', 'export'],
+    area: 'audit-export',
+    flags: {
+      out: { value: 'FILE', help: 'The bundle to write (.tar.gz); it must not exist yet.' },
+      to: { value: 'SEQ', help: 'The last event to include (else the head).' },
+      redact: { value: 'RULESET', help: "Redact the events' details with this rule set.", hints: RULE_SET_IDS },
+    },
+    examples: ['audit export --out /media/usb/audit-2026-12-04.tar.gz'],
     usage: 'audit export --out FILE [--to SEQ] [--redact RULESET]',
     summary: 'Export the next range of the audit trail as a signed bundle (auditor).',
     run: async (ctx, args) => {
@@ -22,7 +29,8 @@ export const auditExportCommands: Command[] = [
       const to = flag(args, 'to');
       const redact = flag(args, 'redact');
       const session = await ctx.signIn();
-      const tty = process.stderr.isTTY;
+      // Progress only for a person at a terminal, never into --json output's stream.
+      const tty = process.stderr.isTTY === true && !ctx.json;
       const stop = tty
         ? subscribe(ctx.core, session, 'audit.exportProgress', {}, (p) => {
             process.stderr.write(
@@ -55,7 +63,15 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'verify'],
-    usage: 'audit verify FILE… [--ca CERT] [--json] [--emit ocsf|cef --out FILE]',
+    area: 'audit-export',
+    flags: {
+      ca: { value: 'CERT', help: "The organisation's CA certificate (PEM) the signer must chain to." },
+      emit: { value: 'FORMAT', help: 'Also write the events for a SIEM (with --out).', choices: ['ocsf', 'cef'] },
+      out: { value: 'FILE', help: 'Where --emit writes.' },
+      threads: { value: 'N', help: 'Worker threads checking the events (default one per CPU, at most 4; 0: none).' },
+    },
+    examples: ['audit verify /media/usb/audit-2026-12-04.tar.gz', 'audit verify a.tar.gz b.tar.gz --emit ocsf --out events.json'],
+    usage: 'audit verify FILE… [--ca CERT] [--json] [--emit ocsf|cef --out FILE] [--threads N]',
     summary: 'Verify export bundles: signature, files, chain, continuity. Needs no store or sign-in.',
     rawArgs: true,
     run: async (_ctx, args) => {
@@ -66,6 +82,8 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'exports'],
+    area: 'audit-export',
+    examples: ['audit exports'],
     usage: 'audit exports',
     summary: 'Exports made so far and whether they were confirmed delivered.',
     run: async (ctx) => {
@@ -79,6 +97,8 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'confirm'],
+    area: 'audit-export',
+    examples: ['audit confirm e-0123456789ab'],
     usage: 'audit confirm EXPORT_ID',
     summary: 'Confirm an export was delivered to the SIEM (auditor).',
     run: async (ctx, args) => {
@@ -89,6 +109,9 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'prune'],
+    area: 'audit-export',
+    flags: { through: { value: 'SEQ', help: 'The last event to delete; a confirmed export must cover it.' } },
+    examples: ['audit prune --through 1200'],
     usage: 'audit prune --through SEQ',
     summary: 'Delete events covered by a confirmed export (auditor).',
     run: async (ctx, args) => {
@@ -100,6 +123,8 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'status'],
+    area: 'audit',
+    examples: ['audit status'],
     usage: 'audit status',
     summary: 'Chain head, last export, and whether an export is overdue.',
     run: async (ctx) => {
@@ -115,6 +140,8 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'identity'],
+    area: 'audit-export',
+    examples: ['audit identity'],
     usage: 'audit identity',
     summary: "Show the workstation's audit signing certificate and fingerprint.",
     run: async (ctx) => {
@@ -127,6 +154,9 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'identity', 'generate'],
+    area: 'audit-export',
+    flags: { kind: { value: 'KIND', help: 'The key type.', choices: ['rsa', 'ec'] } },
+    examples: ['audit identity generate --kind ec'],
     usage: 'audit identity generate --kind rsa|ec',
     summary: 'Replace the signing identity with a new self-signed one (admin).',
     run: async (ctx, args) => {
@@ -138,6 +168,8 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'identity', 'import'],
+    area: 'audit-export',
+    examples: ['audit identity import workstation.p12'],
     usage: 'audit identity import FILE.p12',
     summary:
       "Replace the signing identity with one from the organisation's CA (admin). Password: AIRGAP_RUNNER_PKCS12_PASSWORD or a prompt.",

@@ -11,7 +11,7 @@ import { ApiError } from '../../kernel';
 import { flag, positional, requireFlag, type CliContext, type CommandArgs } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';
 import { secretFrom } from '../prompt';
-import type { Command } from './types';
+import type { Command, FlagSpec } from './types';
 
 async function sourceFlags(
   args: CommandArgs,
@@ -102,36 +102,66 @@ async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Pr
   await Promise.resolve();
 }
 
+/** The flags that say how to read a mirror source (mirror list, bundle import). */
+const SOURCE_FLAGS: Record<string, FlagSpec> = {
+  insecure: { help: 'Allow plain HTTP to a registry that is not on loopback (recorded); certificates are still checked.' },
+  ca: { value: 'FILE', help: "The site's CA bundle (PEM) for the registry; it replaces the public roots." },
+};
+
 export const bundleCommands: Command[] = [
   {
     path: ['mirror', 'list'],
-    usage: 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]',
-    summary: 'Repositories and tags in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE (operator).',
-    booleanFlags: ['insecure'],
+    area: 'catalog',
+    flags: {
+      ...SOURCE_FLAGS,
+      all: { help: 'Also list signature artefacts (cosign .sig, .att, .sbom tags and referrers tags).' },
+    },
+    examples: ['mirror list oci:/media/usb/mirror', 'mirror list registry://127.0.0.1:5000 samples/host-health --all'],
+    usage: 'mirror list SOURCE [REPO] [--all] [--insecure] [--ca FILE]',
+    summary:
+      'The bundles (repositories and tags) in registry://HOST:PORT[/PREFIX], oci:DIR or archive:FILE; --all adds signature artefacts (operator).',
     run: async (ctx, args) => {
-      const usage = 'mirror list SOURCE [REPO] [--insecure] [--ca FILE]';
+      const usage = 'mirror list SOURCE [REPO] [--all] [--insecure] [--ca FILE]';
       const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
       const repository = args.positionals[1];
       await ctx.signIn();
       const out = await ctx.call('mirror.list', { source, ...(repository ? { repository } : {}), ...(await sourceFlags(args)) });
-      if (ctx.json) return printJson(out);
+      // Bundles (images) by default; cosign's .sig/.att/.sbom tags and referrers tags only with --all.
+      const all = flag(args, 'all') === 'true';
+      const shown = {
+        ...out,
+        repositories: out.repositories
+          .map((r) => ({ ...r, tags: all ? r.tags : r.tags.filter((t) => t.kind === 'image'), had: r.tags.length }))
+          .filter((r) => r.tags.length > 0 || r.had === 0)
+          .map(({ had: _had, ...r }) => r),
+      };
+      if (ctx.json) return printJson(shown);
       if (out.source.insecure) process.stderr.write(`note: ${out.source.location} is read over plain HTTP or marked insecure\n`);
       for (const problem of out.source.problems ?? []) process.stderr.write(`warning: ${problem} (left out)\n`);
       printTable(
-        out.repositories.flatMap((r) =>
+        shown.repositories.flatMap((r) =>
           r.tags.length
-            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, digest: t.digest ?? '' }))
-            : [{ repository: r.name, tag: '', digest: '' }],
+            ? r.tags.map((t) => ({ repository: r.name, tag: t.tag, kind: t.kind, digest: t.digest ?? '' }))
+            : [{ repository: r.name, tag: '', kind: '', digest: '' }],
         ),
-        repository ? ['repository', 'tag', 'digest'] : ['repository', 'tag'],
+        [...['repository', 'tag'], ...(all ? ['kind'] : []), ...(repository ? ['digest'] : [])],
       );
+      const hidden = out.repositories.reduce((n, r) => n + r.tags.filter((t) => t.kind !== 'image').length, 0);
+      if (!all && hidden > 0)
+        process.stderr.write(`${hidden} signature artefact${hidden === 1 ? '' : 's'} not shown (--all shows them).\n`);
     },
   },
   {
     path: ['bundle', 'import'],
+    area: 'catalog',
+    flags: {
+      ...SOURCE_FLAGS,
+      signature: { value: 'FILE', help: 'A detached cosign signature (with --payload).' },
+      payload: { value: 'FILE', help: 'The payload the detached signature signs (with --signature).' },
+    },
+    examples: ['bundle import oci:/media/usb/mirror samples/host-health:1.0.0'],
     usage: 'bundle import SOURCE REF [--insecure] [--ca FILE] [--signature FILE --payload FILE]',
     summary: 'Import a CodeBundle (REF: repo:tag or repo@sha256:…): verified, policy-checked, loaded (operator).',
-    booleanFlags: ['insecure'],
     run: async (ctx, args) => {
       const usage = 'bundle import SOURCE REF [--insecure] [--ca FILE] [--signature FILE --payload FILE]';
       const source = absoluteSource(positional(args, 0, 'SOURCE', usage));
@@ -164,6 +194,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'list'],
+    area: 'catalog',
+    examples: ['bundle list'],
     usage: 'bundle list',
     summary: 'Imported bundles with their state.',
     run: async (ctx) => {
@@ -174,6 +206,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'show'],
+    area: 'catalog',
+    examples: ['bundle show host-health', 'bundle show host-health@1.0.0 --json'],
     usage: 'bundle show NAME[@VERSION]',
     summary: 'One bundle (newest version unless given) and its tasks.',
     run: async (ctx, args) => {
@@ -205,6 +239,9 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'revoke'],
+    area: 'catalog',
+    flags: { reason: { value: 'TEXT', help: 'Why, for the audit trail.' } },
+    examples: ['bundle revoke sha256:0123… --reason "withdrawn by the vendor"'],
     usage: 'bundle revoke DIGEST --reason TEXT',
     summary: 'Revoke a digest: its tasks are disabled at once, and it cannot be imported (admin).',
     run: async (ctx, args) => {
@@ -220,6 +257,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['bundle', 'prune'],
+    area: 'catalog',
+    examples: ['bundle prune'],
     usage: 'bundle prune',
     summary: 'Remove the images of revoked, untrusted or superseded bundles from the engine (operator).',
     run: async (ctx) => {
@@ -232,6 +271,9 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['task', 'list'],
+    area: 'catalog',
+    flags: { bundle: { value: 'NAME', help: 'Only the tasks of this bundle.' } },
+    examples: ['task list', 'task list --bundle host-health'],
     usage: 'task list [--bundle NAME]',
     summary: 'Tasks, and whether each may run now and why.',
     run: async (ctx, args) => {
@@ -243,6 +285,9 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['trust', 'add-key'],
+    area: 'trust',
+    flags: { comment: { value: 'TEXT', help: 'A note shown in trust list.' } },
+    examples: ['trust add-key samples/keys/cosign.pub --comment "vendor release key"'],
     usage: 'trust add-key FILE [--comment TEXT]',
     summary: 'Add a trust root: a PEM public key such as cosign.pub (admin).',
     run: async (ctx, args) => {
@@ -259,9 +304,11 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['trust', 'list'],
+    area: 'trust',
+    flags: { all: { help: 'Also the removed keys.' } },
+    examples: ['trust list', 'trust list --all'],
     usage: 'trust list [--all]',
     summary: 'Trust roots (--all: with removed ones).',
-    booleanFlags: ['all'],
     run: async (ctx, args) => {
       const out = await ctx.call('trust.list', { includeRemoved: flag(args, 'all') === 'true' });
       if (ctx.json) return printJson(out);
@@ -277,6 +324,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['trust', 'remove'],
+    area: 'trust',
+    examples: ['trust remove 2d19b095637c1212…'],
     usage: 'trust remove FINGERPRINT',
     summary: 'Remove a trust root; bundles it signed are disabled at once (admin).',
     run: async (ctx, args) => {
@@ -288,6 +337,8 @@ export const bundleCommands: Command[] = [
   },
   {
     path: ['policy', 'show'],
+    area: 'trust',
+    examples: ['policy show'],
     usage: 'policy show',
     summary: 'The tag policy.',
     run: async (ctx) => {
@@ -301,6 +352,8 @@ export const bundleCommands: Command[] = [
   },
   ...(['allow', 'deny'] as const).map((kind): Command => ({
     path: ['policy', kind],
+    area: 'trust',
+    examples: [`policy ${kind} ${kind === 'allow' ? 'access:read-write' : 'vendor:*'}`],
     usage: `policy ${kind} TAG…`,
     summary: `${kind === 'allow' ? 'Allow' : 'Deny'} task tags (globs, case-insensitive); takes effect at once (admin).`,
     run: async (ctx, args) => {
@@ -315,6 +368,8 @@ export const bundleCommands: Command[] = [
   })),
   {
     path: ['policy', 'clear'],
+    area: 'trust',
+    examples: ['policy clear'],
     usage: 'policy clear',
     summary: 'Back to the default policy: deny access:read-write (admin).',
     run: async (ctx) => {

@@ -21,6 +21,8 @@ const SEVERITY = ['', 'critical', 'major', 'minor', 'info'];
 export const inspectCommands: Command[] = [
   {
     path: ['task', 'show'],
+    area: 'inspect',
+    examples: ['task show host-health check-disk-usage'],
     usage: 'task show BUNDLE[@VERSION] TASK',
     summary: "A task's declaration: variables (type, default, pattern, required), secrets and bound vault items, network, limits, policy.",
     run: async (ctx, args) => {
@@ -59,6 +61,8 @@ export const inspectCommands: Command[] = [
   },
   {
     path: ['engine', 'status'],
+    area: 'inspect',
+    examples: ['engine status'],
     usage: 'engine status',
     summary: 'Whether the container engine answers now: Docker or Podman, version, rootless, socket (exit 1 when it does not).',
     run: async (ctx) => {
@@ -77,9 +81,18 @@ export const inspectCommands: Command[] = [
   },
   {
     path: ['issues', 'list'],
+    area: 'inspect',
+    flags: {
+      severity: { value: '1-4', help: 'Only this severity or worse (1 critical … 4 info).' },
+      since: { value: 'TIME', help: 'Only runs created at or after this time (ISO 8601 with a zone, e.g. 2026-12-01T00:00:00Z).' },
+      bundle: { value: 'NAME[@VERSION]', help: 'Only runs of this bundle.' },
+      task: { value: 'ID', help: 'Only runs of this task.' },
+      open: { help: "Only each task's latest finished run." },
+      limit: { value: 'N', help: 'At most N issues (1-1000).' },
+    },
+    examples: ['issues list --severity 1 --open', 'issues list --bundle host-health --since 2026-12-01T00:00:00Z'],
     usage: 'issues list [--severity 1-4] [--since TIME] [--bundle NAME[@VERSION]] [--task ID] [--open] [--limit N]',
     summary: 'Issues raised by runs, across runs, most severe first (--open: each task’s latest finished run only).',
-    booleanFlags: ['open'],
     run: async (ctx, args) => {
       const input = {
         severity: whole(args, 'severity', 1, 4),

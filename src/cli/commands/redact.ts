@@ -5,10 +5,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { type OpOutput, MAX_PREVIEW_TEXT } from '../../api';
+import { type OpOutput, MAX_PREVIEW_TEXT, RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../api';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
-import { neutralise, printFields, printJson, printTable } from '../output';
+import { neutralise, printFields, printJson, printTable, useColour } from '../output';
 import { readStdinCapped } from '../prompt';
 
 const EXPORT_USAGE = 'runs export ID --out FILE [--rule-set default|strict]';
@@ -44,7 +44,7 @@ function neutraliseKeepLines(text: string): string {
 }
 
 function printSections(header: string, sections: readonly Section[], footer: string): void {
-  const tty = process.stdout.isTTY === true;
+  const tty = useColour(process.stdout);
   process.stdout.write(`${header}\n`);
   for (const section of sections) {
     process.stdout.write(`\n== ${section.label} ==\n${marked(section, tty)}${section.text.endsWith('\n') ? '' : '\n'}`);
@@ -108,6 +108,12 @@ async function readStdin(): Promise<string> {
 export const redactCommands: Command[] = [
   {
     path: ['runs', 'export'],
+    area: 'redaction',
+    flags: {
+      out: { value: 'FILE', help: 'The report file to write; it must not exist yet.' },
+      'rule-set': { value: 'NAME', help: 'The redaction rule set.', choices: RULE_SET_IDS },
+    },
+    examples: ['runs export r-0123456789ab --out /media/usb/run-report.json --rule-set strict'],
     usage: EXPORT_USAGE,
     summary:
       'Write a redacted run report (JSON) to a new file, for a vendor or another team (operator, admin). Preview it with "redact preview --run ID".',
@@ -130,9 +136,18 @@ export const redactCommands: Command[] = [
   },
   {
     path: ['redact', 'preview'],
+    area: 'redaction',
+    flags: {
+      run: { value: 'ID', help: "A run's report." },
+      file: { value: 'FILE', help: 'A text file.' },
+      audit: { help: "The next audit export's event details." },
+      limit: { value: 'N', help: 'With --audit: at most N events (1-1000).' },
+      path: { value: 'PATH', help: 'The egress path whose rule set applies.', choices: EGRESS_PATHS },
+      'rule-set': { value: 'NAME', help: 'A rule set other than the path’s own.', choices: RULE_SET_IDS },
+    },
+    examples: ['redact preview --run r-0123456789ab', 'redact preview --file notes.txt --path llm'],
     usage: PREVIEW_USAGE,
     summary: 'Show exactly what an egress path would let leave, each replacement marked. Writes nothing.',
-    booleanFlags: ['audit'],
     run: async (ctx, args) => {
       const runId = flag(args, 'run');
       const file = flag(args, 'file');
@@ -157,6 +172,9 @@ export const redactCommands: Command[] = [
   },
   {
     path: ['redact', 'unmap'],
+    area: 'redaction',
+    flags: { file: { value: 'FILE', help: 'The reply to map back (else stdin).' } },
+    examples: ['redact unmap --file vendor-reply.txt'],
     usage: UNMAP_USAGE,
     summary: 'Map pseudonyms in a reply (from a vendor, another team) back to the originals, locally. Nothing leaves.',
     run: async (ctx, args) => {
@@ -172,6 +190,8 @@ export const redactCommands: Command[] = [
   },
   {
     path: ['redact', 'patterns', 'list'],
+    area: 'redaction',
+    examples: ['redact patterns list'],
     usage: 'redact patterns list',
     summary: "The site's redaction patterns, site domains and the rule set of each egress path.",
     run: async (ctx) => {
@@ -183,6 +203,9 @@ export const redactCommands: Command[] = [
   },
   {
     path: ['redact', 'patterns', 'add'],
+    area: 'redaction',
+    flags: { action: { value: 'ACTION', help: 'What happens to a match (default mask).', choices: REDACT_ACTIONS } },
+    examples: ["redact patterns add ticket 'INC-[0-9]{6}' --action pseudonymise"],
     usage: ADD_USAGE,
     summary: 'Add a site pattern (operator, admin); it applies to every egress path from now on.',
     run: async (ctx, args) => {
@@ -196,6 +219,8 @@ export const redactCommands: Command[] = [
   },
   {
     path: ['redact', 'patterns', 'remove'],
+    area: 'redaction',
+    examples: ['redact patterns remove ticket'],
     usage: 'redact patterns remove NAME',
     summary: 'Remove a site pattern (operator, admin).',
     run: async (ctx, args) => {

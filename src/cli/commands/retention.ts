@@ -120,6 +120,8 @@ async function purge(ctx: CliContext, args: CommandArgs): Promise<void> {
 export const retentionCommands: Command[] = [
   {
     path: ['retention', 'show'],
+    area: 'retention',
+    examples: ['retention show'],
     usage: 'retention show',
     summary: 'How long run logs and reports are kept, and what a purge would remove now (admin).',
     run: async (ctx) => {
@@ -130,6 +132,12 @@ export const retentionCommands: Command[] = [
   },
   {
     path: ['retention', 'set'],
+    area: 'retention',
+    flags: {
+      'logs-days': { value: 'N', help: 'Keep run logs N days after the run ends (0: forever).' },
+      'reports-days': { value: 'N', help: 'Keep run reports and issues N days (0: forever).' },
+    },
+    examples: ['retention set --logs-days 30 --reports-days 365'],
     usage: SET_USAGE,
     summary: 'Change how long run logs and reports are kept, in days; 0 keeps them forever (admin).',
     run: async (ctx, args) => {
@@ -145,9 +153,16 @@ export const retentionCommands: Command[] = [
   },
   {
     path: ['purge'],
+    area: 'retention',
+    flags: {
+      'dry-run': { help: 'Show what would be removed; remove nothing.' },
+      run: { value: 'ID', help: 'Only this run.' },
+      before: { value: 'DATE', help: 'Runs that ended before this date.' },
+      yes: { help: 'Do not ask (needed without a terminal).' },
+    },
+    examples: ['purge --dry-run', 'purge --before 2026-01-01 --yes'],
     usage: PURGE_USAGE,
     summary: 'Delete run logs and reports for good: past the retention limits, one run, or before a date (admin).',
-    booleanFlags: ['dry-run', 'yes'],
     run: purge,
   },
 ];

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { subscribe, type OpOutput } from '../../api';
+import { subscribe, type OpOutput, RUN_STATES } from '../../api';
 import type { Command } from './types';
 import { summaryCommands } from './summaries';
 import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';
@@ -152,13 +152,30 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
 export const runCommands: Command[] = [
   {
     path: ['run'],
+    area: 'runs',
+    flags: {
+      set: { value: 'NAME=VALUE', help: 'A variable of the task.', repeat: true },
+      file: { value: 'NAME=PATH', help: "A variable's value from a file.", repeat: true },
+      secret: { value: 'NAME=VAULT_ITEM', help: 'A secret of the task from a vault item, by name.', repeat: true },
+      reason: { value: 'TEXT', help: 'Why (required for read-write tasks).' },
+      follow: { help: 'Print the log while it runs.' },
+    },
+    examples: [
+      'run host-health check-disk-usage --follow',
+      'run host-health restart-service --set SERVICE_NAME=nginx.service --reason "INC-1234"',
+    ],
     usage: RUN_USAGE,
     summary: 'Run a task (operator); waits until it ends; exit 0 when the task succeeded.',
-    booleanFlags: ['follow'],
     run: runCommand,
   },
   {
     path: ['runs', 'list'],
+    area: 'runs',
+    flags: {
+      state: { value: 'STATE', help: 'Only runs in this state.', choices: RUN_STATES },
+      limit: { value: 'N', help: 'At most N runs (1-1000).' },
+    },
+    examples: ['runs list', 'runs list --state running --limit 20'],
     usage: 'runs list [--state STATE] [--limit N]',
     summary: 'Recent runs, newest first, and who holds the runner lease.',
     run: async (ctx, args) => {
@@ -173,6 +190,8 @@ export const runCommands: Command[] = [
   },
   {
     path: ['runs', 'show'],
+    area: 'runs',
+    examples: ['runs show r-0123456789ab'],
     usage: 'runs show ID',
     summary: 'A run: config (secret names only), sandbox, outcome, issues, report.',
     run: async (ctx, args) => {
@@ -183,9 +202,11 @@ export const runCommands: Command[] = [
   },
   {
     path: ['runs', 'logs'],
+    area: 'runs',
+    flags: { follow: { help: 'Keep printing until the run ends.' } },
+    examples: ['runs logs r-0123456789ab --follow'],
     usage: 'runs logs ID [--follow]',
     summary: "A run's stored log; --follow keeps printing until the run ends.",
-    booleanFlags: ['follow'],
     run: async (ctx, args) => {
       const id = positional(args, 0, 'ID', 'runs logs ID [--follow]');
       let after = 0;
@@ -204,6 +225,8 @@ export const runCommands: Command[] = [
   },
   {
     path: ['runs', 'approve'],
+    area: 'runs',
+    examples: ['runs approve r-0123456789ab'],
     usage: 'runs approve ID',
     summary: "Approve another user's read-write run that waits for approval (operator, admin).",
     run: async (ctx, args) => {
@@ -214,6 +237,8 @@ export const runCommands: Command[] = [
   },
   {
     path: ['runs', 'cancel'],
+    area: 'runs',
+    examples: ['runs cancel r-0123456789ab'],
     usage: 'runs cancel ID',
     summary: 'Cancel a run (operators their own, admins any); a running container is killed.',
     run: async (ctx, args) => {

@@ -7,6 +7,9 @@ import { secretFrom } from '../prompt';
 export const storeCommands: Command[] = [
   {
     path: ['init'],
+    area: 'setup',
+    flags: { admin: { value: 'NAME', help: "The first admin's user name." } },
+    examples: ['init --admin alice'],
     usage: 'init --admin NAME',
     summary: 'Create the encrypted store and its first admin; prints the recovery key once.',
     run: async (ctx, args) => {
@@ -33,6 +36,8 @@ export const storeCommands: Command[] = [
   },
   {
     path: ['whoami'],
+    area: 'setup',
+    examples: ['whoami', 'whoami --json'],
     usage: 'whoami',
     summary: 'Show the signed-in user and roles.',
     run: async (ctx) => {
@@ -48,6 +53,8 @@ export const storeCommands: Command[] = [
   },
   {
     path: ['store', 'check'],
+    area: 'setup',
+    examples: ['store check'],
     usage: 'store check',
     summary: 'Check the database pages, keyslots and audit chain.',
     run: async (ctx) => {
@@ -60,6 +67,9 @@ export const storeCommands: Command[] = [
   },
   {
     path: ['backup'],
+    area: 'setup',
+    flags: { out: { value: 'FILE', help: 'The backup file to write; it must not exist yet.' } },
+    examples: ['backup --out /media/usb/airgap.backup'],
     usage: 'backup --out FILE',
     summary: 'Write an encrypted backup (database and keyslots) to one file.',
     run: async (ctx, args) => {
@@ -70,9 +80,11 @@ export const storeCommands: Command[] = [
   },
   {
     path: ['restore'],
+    area: 'setup',
+    flags: { recovery: { help: 'Open the backup with the recovery key ($AIRGAP_RUNNER_RECOVERY_KEY or a prompt).' } },
+    examples: ['--home ~/airgap-home restore /media/usb/airgap.backup --user alice', 'restore /media/usb/airgap.backup --recovery'],
     usage: 'restore FILE [--user NAME | --recovery]',
     summary: 'Restore a backup into an empty home with a password or the recovery key.',
-    booleanFlags: ['recovery'],
     run: async (ctx, args) => {
       const file = positional(args, 0, 'the backup FILE', 'restore FILE [--user NAME | --recovery]');
       const useRecovery = args.flags.has('recovery') || (!ctx.options.user && !!process.env.AIRGAP_RUNNER_RECOVERY_KEY);
@@ -94,6 +106,9 @@ export const storeCommands: Command[] = [
   },
   {
     path: ['recover'],
+    area: 'setup',
+    flags: { admin: { value: 'NAME', help: 'The admin whose password to set (created when missing).' } },
+    examples: ['recover --admin alice'],
     usage: 'recover --admin NAME',
     summary: 'Open the store with the recovery key and set a new password for an admin.',
     run: async (ctx, args) => {
@@ -108,16 +123,20 @@ export const storeCommands: Command[] = [
   },
   {
     path: ['settings', 'get'],
+    area: 'setup',
+    examples: ['settings get', 'settings get --json'],
     usage: 'settings get',
     summary: 'Show settings.',
     run: async (ctx) => {
       const out = await ctx.call('settings.get', {});
       if (ctx.json) return printJson(out);
-      printFields(out.settings);
+      printFields(out.settings, { keys: 'as-is' });
     },
   },
   {
     path: ['settings', 'set'],
+    area: 'setup',
+    examples: ['settings set audit.exportOverdueDays 14'],
     usage: 'settings set KEY VALUE',
     summary: 'Change a setting (admin). VALUE is JSON, or text.',
     run: async (ctx, args) => {
@@ -131,7 +150,7 @@ export const storeCommands: Command[] = [
       }
       const out = await ctx.call('settings.set', { key, value });
       if (ctx.json) return printJson(out);
-      printFields({ [out.key]: out.value });
+      printFields({ [out.key]: out.value }, { keys: 'as-is' });
     },
   },
 ];

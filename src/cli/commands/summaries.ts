@@ -43,9 +43,14 @@ const SUMMARISE_USAGE = 'runs summarise ID [--preview] [--show-prompt]';
 export const summaryCommands: Command[] = [
   {
     path: ['runs', 'summarise'],
+    area: 'ai',
+    flags: {
+      preview: { help: 'Show what would be sent; send nothing.' },
+      'show-prompt': { help: 'Also print the prompt that was sent (redacted).' },
+    },
+    examples: ['runs summarise r-0123456789ab --preview', 'runs summarise r-0123456789ab'],
     usage: SUMMARISE_USAGE,
     summary: "AI summary through the site's LLM endpoint (operator, admin); --preview shows what would be sent, sends nothing.",
-    booleanFlags: ['preview', 'show-prompt'],
     run: async (ctx, args) => {
       const id = positional(args, 0, 'ID', SUMMARISE_USAGE);
       if (flag(args, 'preview') === 'true') {
@@ -64,9 +69,11 @@ export const summaryCommands: Command[] = [
   },
   {
     path: ['runs', 'summaries'],
+    area: 'ai',
+    flags: { 'show-prompt': { help: 'Print each prompt that was sent (redacted).' } },
+    examples: ['runs summaries r-0123456789ab'],
     usage: 'runs summaries ID [--show-prompt]',
     summary: "A run's AI summaries, newest first; --show-prompt prints what was sent.",
-    booleanFlags: ['show-prompt'],
     run: async (ctx, args) => {
       const out = await ctx.call('runs.summaries', { id: positional(args, 0, 'ID', 'runs summaries ID [--show-prompt]') });
       if (ctx.json) return printJson(out);

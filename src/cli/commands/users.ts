@@ -1,3 +1,4 @@
+import { ROLES } from '../../api';
 import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
@@ -14,6 +15,9 @@ function rolesArg(text: string): string[] {
 export const userCommands: Command[] = [
   {
     path: ['user', 'add'],
+    area: 'users',
+    flags: { role: { value: 'ROLE[,ROLE…]', help: 'The roles, comma-separated.', hints: ROLES } },
+    examples: ['user add bob --role operator', 'user add carol --role operator,auditor'],
     usage: 'user add NAME --role ROLE[,ROLE…]',
     summary: 'Add a user (admin). First password from AIRGAP_RUNNER_NEW_PASSWORD or a prompt.',
     run: async (ctx, args) => {
@@ -30,6 +34,8 @@ export const userCommands: Command[] = [
   },
   {
     path: ['user', 'list'],
+    area: 'users',
+    examples: ['user list'],
     usage: 'user list',
     summary: 'List users and roles (admin).',
     run: async (ctx) => {
@@ -40,6 +46,8 @@ export const userCommands: Command[] = [
   },
   {
     path: ['user', 'remove'],
+    area: 'users',
+    examples: ['user remove bob'],
     usage: 'user remove NAME',
     summary: 'Remove a user (admin); rotates every key they could unwrap.',
     run: async (ctx, args) => {
@@ -51,6 +59,8 @@ export const userCommands: Command[] = [
   },
   {
     path: ['user', 'roles'],
+    area: 'users',
+    examples: ['user roles bob operator,auditor'],
     usage: 'user roles NAME ROLE[,ROLE…]',
     summary: "Replace a user's roles (admin).",
     run: async (ctx, args) => {
@@ -63,6 +73,8 @@ export const userCommands: Command[] = [
   },
   {
     path: ['user', 'passwd'],
+    area: 'users',
+    examples: ['user passwd', 'user passwd bob'],
     usage: 'user passwd [NAME]',
     summary: "Change your own password, or (admin) reset another user's.",
     run: async (ctx, args) => {
@@ -88,6 +100,14 @@ export const userCommands: Command[] = [
 export const auditCommands: Command[] = [
   {
     path: ['audit', 'list'],
+    area: 'audit',
+    flags: {
+      action: { value: 'ACTION', help: 'Only this action (e.g. users.add).' },
+      actor: { value: 'USER', help: 'Only events by this user.' },
+      since: { value: 'TIME', help: 'Only events at or after this ISO time.' },
+      limit: { value: 'N', help: 'At most N events.' },
+    },
+    examples: ['audit list --limit 20', 'audit list --action users.add --since 2026-12-01'],
     usage: 'audit list [--action A] [--actor U] [--since TIME] [--limit N]',
     summary: 'Browse the audit trail, newest first (admin, auditor).',
     run: async (ctx, args) => {
@@ -109,6 +129,8 @@ export const auditCommands: Command[] = [
   },
   {
     path: ['audit', 'head'],
+    area: 'audit',
+    examples: ['audit head'],
     usage: 'audit head',
     summary: 'Sequence number and hash of the newest event.',
     run: async (ctx) => {
@@ -119,6 +141,8 @@ export const auditCommands: Command[] = [
   },
   {
     path: ['audit', 'check'],
+    area: 'audit',
+    examples: ['audit check'],
     usage: 'audit check',
     summary: 'Walk the whole chain; names the first bad event.',
     run: async (ctx) => {

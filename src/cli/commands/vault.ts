@@ -26,9 +26,14 @@ function readValueFile(path: string): Buffer {
 export const vaultCommands: Command[] = [
   {
     path: ['vault', 'add'],
+    area: 'vault',
+    flags: {
+      file: { value: 'F', help: 'Read the value from this file (else from stdin).' },
+      replace: { help: 'Replace an existing item of that name.' },
+    },
+    examples: ['vault add db-password --file ./db-password.txt', 'vault add api-token < token.txt'],
     usage: 'vault add NAME [--file F] [--replace]',
     summary: 'Add a vault item from a file or stdin (admin, operator); never readable back.',
-    booleanFlags: ['replace'],
     run: async (ctx, args) => {
       const name = positional(args, 0, 'NAME', 'vault add NAME [--file F] [--replace]');
       await ctx.signIn();
@@ -47,6 +52,8 @@ export const vaultCommands: Command[] = [
   },
   {
     path: ['vault', 'list'],
+    area: 'vault',
+    examples: ['vault list'],
     usage: 'vault list',
     summary: 'Vault items: names, sizes, bound bundles (never values).',
     run: async (ctx) => {
@@ -57,6 +64,8 @@ export const vaultCommands: Command[] = [
   },
   {
     path: ['vault', 'bind'],
+    area: 'vault',
+    examples: ['vault bind db-password host-health'],
     usage: 'vault bind NAME BUNDLE…',
     summary: 'Allow bundles (by name) to use a vault item.',
     run: async (ctx, args) => {
@@ -69,6 +78,8 @@ export const vaultCommands: Command[] = [
   },
   {
     path: ['vault', 'unbind'],
+    area: 'vault',
+    examples: ['vault unbind db-password host-health'],
     usage: 'vault unbind NAME BUNDLE…',
     summary: 'Stop bundles from using a vault item.',
     run: async (ctx, args) => {
@@ -81,6 +92,8 @@ export const vaultCommands: Command[] = [
   },
   {
     path: ['vault', 'remove'],
+    area: 'vault',
+    examples: ['vault remove db-password'],
     usage: 'vault remove NAME',
     summary: 'Remove a vault item and its bindings.',
     run: async (ctx, args) => {
@@ -95,9 +108,14 @@ export const vaultCommands: Command[] = [
 export const networkCommands: Command[] = [
   {
     path: ['network', 'add'],
+    area: 'vault',
+    flags: {
+      create: { help: 'Create a new internal engine network of that name.' },
+      host: { help: "Let tasks use the host's network (an override, recorded)." },
+    },
+    examples: ['network add monitoring', 'network add lab-net --create'],
     usage: 'network add NAME [--create | --host]',
     summary: 'Let tasks ask for a network (admin): an engine network, --create a new internal one, or --host (override).',
-    booleanFlags: ['create', 'host'],
     run: async (ctx, args) => {
       const name = positional(args, 0, 'NAME', 'network add NAME [--create | --host]');
       const out = await ctx.call('networks.add', { name, create: flag(args, 'create') === 'true', host: flag(args, 'host') === 'true' });
@@ -107,6 +125,8 @@ export const networkCommands: Command[] = [
   },
   {
     path: ['network', 'list'],
+    area: 'vault',
+    examples: ['network list'],
     usage: 'network list',
     summary: 'Networks an admin defined for tasks.',
     run: async (ctx) => {

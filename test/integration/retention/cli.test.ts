@@ -25,7 +25,7 @@ test('retention show and set, purge --dry-run, a purge that needs --yes without 
   try {
     const shown = cli(['retention', 'show'], admin);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /runLogs\s+90 days after the run ends/);
+    assert.match(shown.stdout, /run logs\s+90 days after the run ends/);
     assert.match(shown.stdout, /logs\s+1 run, 1 line,/);
     assert.match(shown.stdout, /runs\s+r-old0000001$/m);
 

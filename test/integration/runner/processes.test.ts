@@ -144,7 +144,7 @@ describe('the runner across CLI processes', { skip }, () => {
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stderr, new RegExp(`Run ${id} waits for approval`));
     assert.match(done.stdout, /outcome\s+succeeded/, done.stderr);
-    assert.match(done.stdout, /approvedBy\s+op2/);
+    assert.match(done.stdout, /approved by\s+op2/);
     assert.match(done.stdout, /Restarted `nginx.service` \(SIMULATED/);
     await c.admin('settings.set', { key: 'runner.requireApproval', value: false });
   });
@@ -162,7 +162,7 @@ describe('the runner across CLI processes', { skip }, () => {
     assert.match(done.stdout, /cancelled by user:op1/);
     const failed = run('op1', ['run', FIXTURE, 'fail']);
     assert.equal(failed.code, 11, failed.stderr);
-    assert.match(failed.stdout, /exitCode\s+3/);
+    assert.match(failed.stdout, /exit code\s+3/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDigest, parseDigest, referrersTagFor, sha256Digest, signatureTagFor } from '../../../src/oci';
+import { isDigest, parseDigest, referrersTagFor, sha256Digest, signatureTagFor, tagKind } from '../../../src/oci';
 import { ApiError } from '../../../src/kernel';
 
 const HEX = 'a'.repeat(64);
@@ -38,4 +38,14 @@ test('an over-long bad digest is cut in the message', () => {
     () => parseDigest('x'.repeat(500)),
     (e: unknown) => e instanceof ApiError && e.message.length < 300,
   );
+});
+
+test("tagKind tells a mirror's images from cosign's artefacts and the referrers fallback tag", () => {
+  const digest = `sha256:${HEX}`;
+  assert.equal(tagKind(signatureTagFor(digest)), 'signature');
+  assert.equal(tagKind(`sha256-${HEX}.att`), 'attestation');
+  assert.equal(tagKind(`sha256-${HEX}.sbom`), 'sbom');
+  assert.equal(tagKind(referrersTagFor(digest)), 'referrers');
+  for (const image of ['1.0.0', 'latest', `sha256-${HEX.slice(1)}.sig`, `sha256-${HEX}.sig.old`, `v1-sha256-${HEX}.sig`])
+    assert.equal(tagKind(image), 'image', image);
 });
