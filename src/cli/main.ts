@@ -17,6 +17,7 @@ import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
 import { inspectCommands } from './commands/inspect';
+import { nodeCommands } from './commands/nodes';
 
 export const COMMANDS: Command[] = [
   ...storeCommands,
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   ...runCommands,
   ...vaultCommands,
   ...networkCommands,
+  ...nodeCommands,
   ...retentionCommands,
   ...redactCommands,
   ...inspectCommands,

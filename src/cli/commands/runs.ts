@@ -16,7 +16,8 @@ import { neutralise, printFields, printJson, printTable } from '../output';
 /** Exit codes of `run` when the task did not succeed (API errors keep theirs, 1-10). */
 export const RUN_EXIT_CODES = { succeeded: 0, failed: 11, 'timed-out': 12, cancelled: 13, interrupted: 14, error: 15 } as const;
 
-const RUN_USAGE = 'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--follow]';
+const RUN_USAGE =
+  'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--node NAME] [--follow]';
 
 function pairs(args: CommandArgs, name: string, mapValue: (v: string) => string = (v) => v): Record<string, string> {
   const out: Record<string, string> = {};
@@ -66,6 +67,7 @@ function printRun(run: OpOutput<'runs.show'>): void {
     started: run.startedAt ?? '',
     ended: run.endedAt ?? '',
     config: JSON.stringify(run.config),
+    node: run.sandbox?.node ?? '',
     sandbox: run.sandbox
       ? `${run.sandbox.engine} ${run.sandbox.engineVersion}${run.sandbox.rootless ? ' rootless' : ''}, network ${run.sandbox.network}, user ${run.sandbox.user}, ` +
         `cpu ${run.sandbox.limits.cpu}, ${run.sandbox.limits.memoryMiB} MiB, pids ${run.sandbox.limits.pids}, timeout ${run.sandbox.limits.timeoutSeconds} s, image ${run.sandbox.imageId}`
@@ -103,6 +105,7 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
     files: pairs(args, 'file', (p) => resolve(p)),
     secrets: pairs(args, 'secret'),
     reason: flag(args, 'reason'),
+    node: flag(args, 'node'),
   };
   const started = await ctx.call('runs.start', input);
   const id = started.id;
