@@ -22,13 +22,18 @@ export const LAYERS = [
   { folder: 'audit', imports: ['kernel', 'store'], role: 'the hash chain, signing identity, export bundles, verifier' },
   { folder: 'redact', imports: ['kernel'], role: 'the redaction engine, pure over text' },
   {
+    folder: 'nodes',
+    imports: ['kernel', 'store', 'engine', 'oci', 'vault'],
+    role: 'remote engines: enrolment, pinned identities, image sending, per-run tmpfs volumes',
+  },
+  {
     folder: 'bundles',
     imports: ['kernel', 'store', 'engine', 'oci', 'trust', 'mirror'],
     role: 'CodeBundle format, catalog, tag policy, the import',
   },
   {
     folder: 'runner',
-    imports: ['kernel', 'store', 'engine', 'vault', 'redact', 'bundles'],
+    imports: ['kernel', 'store', 'engine', 'vault', 'redact', 'nodes', 'bundles'],
     role: 'run lifecycle: lease, queue, hardening, logs, recovery, retention',
   },
   {
@@ -50,6 +55,7 @@ export const LAYERS = [
       'vault',
       'audit',
       'redact',
+      'nodes',
       'bundles',
       'runner',
       'egress',

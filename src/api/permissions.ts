@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'redact.preview',
   /** Add and remove site redaction patterns. */
   'redact.manage',
+  /** Enrol, re-pin and remove remote engine nodes (docs/remote-engines.md). */
+  'nodes.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -48,6 +50,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'runs.export',
     'redact.preview',
     'redact.manage',
+    'nodes.manage',
   ],
   operator: [
     'signedIn',

@@ -5,5 +5,6 @@
 import type { RotationHook } from '../store';
 import { reencryptIdentity } from '../audit';
 import { resealVault } from '../vault';
+import { resealNodes } from '../nodes';
 
-export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault];
+export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes];

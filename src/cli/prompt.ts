@@ -58,3 +58,14 @@ export async function readStdinCapped(maxBytes: number, what: string, tooLarge: 
   }
   return Buffer.concat(chunks);
 }
+
+/** Asks on the terminal (stderr); true only when the answer is "yes". */
+export async function confirmOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}

@@ -13,6 +13,7 @@ import { runCommands } from './commands/runs';
 import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
+import { nodeCommands } from './commands/nodes';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
 
@@ -29,6 +30,7 @@ export const AREAS: ReadonlyArray<{ id: Area; title: string }> = [
   { id: 'inspect', title: 'Task detail, issues, engine' },
   { id: 'ai', title: 'AI summaries (off by default)' },
   { id: 'vault', title: 'Vault and networks' },
+  { id: 'nodes', title: 'Remote engines (nodes)' },
   { id: 'audit', title: 'Audit trail' },
   { id: 'audit-export', title: 'Audit export' },
   { id: 'redaction', title: 'Redaction' },
@@ -56,6 +58,7 @@ export const COMMANDS: Command[] = [
   ...runCommands,
   ...vaultCommands,
   ...networkCommands,
+  ...nodeCommands,
   ...retentionCommands,
   ...redactCommands,
   ...inspectCommands,

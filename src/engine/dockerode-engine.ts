@@ -17,7 +17,10 @@ import type {
   ContainerState,
   ContainerSummary,
   EngineInfo,
+  EngineSecurityFacts,
   ImageDetails,
+  InspectedSandbox,
+  TmpfsVolumeSpec,
   ImageSummary,
   LabelFilter,
   LoadResult,
@@ -83,8 +86,12 @@ export class DockerodeEngine implements ContainerEngine {
   private readonly docker: Docker;
   private cachedInfo: Promise<EngineInfo> | undefined;
 
-  constructor(readonly socket: EngineSocket) {
-    this.docker = new Docker({ socketPath: socket.path });
+  /** `docker`: an already made client (a node's, over SSH or TLS: remote.ts); else the local socket's. */
+  constructor(
+    readonly socket: EngineSocket,
+    docker?: Docker,
+  ) {
+    this.docker = docker ?? new Docker({ socketPath: socket.path });
   }
 
   /**
@@ -271,6 +278,84 @@ export class DockerodeEngine implements ContainerEngine {
     }));
   }
 
+  async saveImage(id: string): Promise<NodeJS.ReadableStream> {
+    return await this.run('export the image', async () => await this.docker.getImage(id).get());
+  }
+
+  async securityFacts(): Promise<EngineSecurityFacts> {
+    const info = await this.withTimeout(this.run('answer', async () => (await this.docker.info()) as Record<string, unknown>));
+    const options = Array.isArray(info.SecurityOptions) ? (info.SecurityOptions as unknown[]).map(String) : [];
+    return {
+      cgroupVersion: typeof info.CgroupVersion === 'string' ? info.CgroupVersion : '',
+      seccomp: options.some((o) => /(^|,)name=seccomp(,|$)/.test(o) || o === 'seccomp'),
+      pidsLimit: info.PidsLimit === true,
+      memoryLimit: info.MemoryLimit === true,
+      securityOptions: options.map(clean),
+      kernelVersion: typeof info.KernelVersion === 'string' ? clean(info.KernelVersion) : '',
+    };
+  }
+
+  // --- volumes and archives ---
+
+  async createTmpfsVolume(spec: TmpfsVolumeSpec): Promise<void> {
+    const o = [`mode=${spec.mode}`, `uid=${spec.uid}`, `gid=${spec.gid}`, 'nosuid', 'nodev', 'noexec'];
+    if (spec.sizeBytes !== undefined) o.unshift(`size=${spec.sizeBytes}`);
+    await this.run('create the volume', async () => {
+      await this.docker.createVolume({
+        Name: spec.name,
+        Driver: 'local',
+        DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: o.join(',') },
+        Labels: spec.labels,
+      });
+    });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.run('remove the volume', async () => {
+      await this.docker.getVolume(name).remove({ force: true });
+    });
+  }
+
+  async listVolumes(filter?: LabelFilter): Promise<string[]> {
+    const list = await this.run('list volumes', async () => await this.docker.listVolumes(labelFilters(filter)));
+    return (list.Volumes ?? []).map((v) => v.Name);
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.run('copy into the container', async () => {
+      await this.docker.getContainer(id).putArchive(tar, { path });
+    });
+  }
+
+  async getArchive(id: string, path: string): Promise<NodeJS.ReadableStream> {
+    return await this.run('copy from the container', async () => await this.docker.getContainer(id).getArchive({ path }));
+  }
+
+  async inspectSandbox(id: string): Promise<InspectedSandbox | null> {
+    let c: Docker.ContainerInspectInfo;
+    try {
+      c = await this.docker.getContainer(id).inspect();
+    } catch (error) {
+      if ((error as EngineErrorLike).statusCode === 404) return null;
+      throw this.fail(error, 'inspect the container');
+    }
+    const h = c.HostConfig as Docker.HostConfig & { LogConfig?: { Type?: string } };
+    return {
+      readOnlyRootfs: h.ReadonlyRootfs === true,
+      capDrop: h.CapDrop ?? [],
+      securityOpt: h.SecurityOpt ?? [],
+      privileged: h.Privileged === true,
+      networkMode: h.NetworkMode ?? '',
+      user: c.Config.User ?? '',
+      pidsLimit: h.PidsLimit ?? 0,
+      memoryBytes: h.Memory ?? 0,
+      nanoCpus: h.NanoCpus ?? 0,
+      logDriver: h.LogConfig?.Type ?? '',
+      mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, target: m.Destination, readOnly: m.RW === false })),
+      tmpfs: Object.keys(h.Tmpfs ?? {}),
+    };
+  }
+
   // --- containers ---
 
   async createContainer(spec: ContainerSpec): Promise<string> {
@@ -298,7 +383,16 @@ export class DockerodeEngine implements ContainerEngine {
         CapDrop: spec.capDrop,
         SecurityOpt: spec.securityOpt,
         Tmpfs: spec.tmpfs,
-        Mounts: spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+        Mounts: [
+          ...spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+          ...(spec.volumes ?? []).map((v) => ({
+            Type: 'volume' as const,
+            Source: v.name,
+            Target: v.target,
+            ReadOnly: v.readOnly,
+            VolumeOptions: { NoCopy: true },
+          })),
+        ] as Docker.MountSettings[],
         Memory: spec.limits.memoryBytes,
         MemorySwap: spec.limits.memoryBytes,
         NanoCpus: spec.limits.nanoCpus,

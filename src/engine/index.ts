@@ -12,6 +12,10 @@ export type {
   ContainerSummary,
   EngineInfo,
   EngineName,
+  EngineSecurityFacts,
+  InspectedSandbox,
+  TmpfsVolumeSpec,
+  VolumeMount,
   ImageDetails,
   ImageSummary,
   LabelFilter,
@@ -31,3 +35,18 @@ export { demuxAttachStream } from './demux';
 export { EngineProvider, type EngineProviderOptions } from './provider';
 export { engineStatus, STATUS_TIMEOUT_MS, type EngineStatus } from './status';
 export { ENGINE_SETTINGS } from './settings';
+export {
+  CONNECT_TIMEOUT_MS,
+  openRemoteEngine,
+  parseNodeAddress,
+  pinFingerprint,
+  pinFrom,
+  probeNodeIdentity,
+  sshFingerprint,
+  type NodeAddress,
+  type NodeCredentials,
+  type NodeIdentity,
+  type NodePin,
+  type NodeTransport,
+  type RemoteEngine,
+} from './remote';

@@ -16,7 +16,7 @@ export interface EngineSocket {
   /** `unix:///path`, for messages and records. */
   url: string;
   /** Where the choice came from. */
-  from: 'setting' | 'DOCKER_HOST' | 'default';
+  from: 'setting' | 'DOCKER_HOST' | 'default' | 'node';
   /** Every socket looked at, in order (defaults only), for the "nothing answers" message. */
   tried: string[];
 }
@@ -112,11 +112,13 @@ export function engineUnavailable(socket: EngineSocket, detail?: string, cause?:
           .join(', ')})`
       : socket.url;
   const how =
-    socket.from === 'setting'
-      ? 'start Docker or Podman there, or change the engine.socket setting'
-      : socket.from === 'DOCKER_HOST'
-        ? 'start Docker or Podman, or fix DOCKER_HOST (or set engine.socket)'
-        : 'start Docker or Podman, or set engine.socket';
+    socket.from === 'node'
+      ? 'check that the node is up and reachable from this workstation ("node show NAME"), or run the task elsewhere'
+      : socket.from === 'setting'
+        ? 'start Docker or Podman there, or change the engine.socket setting'
+        : socket.from === 'DOCKER_HOST'
+          ? 'start Docker or Podman, or fix DOCKER_HOST (or set engine.socket)'
+          : 'start Docker or Podman, or set engine.socket';
   return new ApiError(
     'ENGINE_UNAVAILABLE',
     `No container engine answers at ${where}${detail ? ` (${detail})` : ''}: ${how}.`,

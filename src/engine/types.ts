@@ -19,8 +19,58 @@ export interface EngineInfo {
   os: string;
   /** OCI architecture name (`amd64`, `arm64`), the one images must be built for. */
   arch: string;
-  /** `unix:///path` of the socket talked to. */
+  /** `unix:///path` of the socket talked to, or a node's address (`ssh://…`, `tcp://…`). */
   socket: string;
+}
+
+/** What an engine says about the hardening it can apply (read at node enrolment, docs/remote-engines.md). */
+export interface EngineSecurityFacts {
+  /** `1` or `2`; '' when the engine does not say. */
+  cgroupVersion: string;
+  /** The engine applies a seccomp profile to containers. */
+  seccomp: boolean;
+  /** The engine can limit a container's process count. */
+  pidsLimit: boolean;
+  memoryLimit: boolean;
+  /** The engine's SecurityOptions as it lists them (`name=seccomp,profile=default`, `name=rootless`, …). */
+  securityOptions: string[];
+  kernelVersion: string;
+}
+
+/** What the engine's inspect of a container says about its sandbox (recorded per run on a node). */
+export interface InspectedSandbox {
+  readOnlyRootfs: boolean;
+  capDrop: string[];
+  securityOpt: string[];
+  privileged: boolean;
+  networkMode: string;
+  user: string;
+  pidsLimit: number;
+  memoryBytes: number;
+  nanoCpus: number;
+  logDriver: string;
+  /** Every mount: its type (`volume`, `tmpfs`, `bind`), target and whether it is writable. */
+  mounts: Array<{ type: string; target: string; readOnly: boolean }>;
+  tmpfs: string[];
+}
+
+export interface VolumeMount {
+  /** A named volume (on a node, a per-run tmpfs-backed one). */
+  name: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** A per-run volume whose data lives in the node's RAM only (local driver, tmpfs). */
+export interface TmpfsVolumeSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** `0500`, `0700` … */
+  mode: string;
+  uid: number;
+  gid: number;
+  /** Omitted on engines that refuse `size=` for tmpfs volumes (Podman 4.3); the task's memory limit bounds it there. */
+  sizeBytes?: number;
 }
 
 export interface ImageDetails {
@@ -84,6 +134,8 @@ export interface ContainerSpec {
   /** Mount point -> options, e.g. { '/tmp': 'rw,noexec,nosuid,size=64m' }. */
   tmpfs: Record<string, string>;
   mounts: BindMount[];
+  /** Named volumes (a node never gets bind mounts: docs/remote-engines.md). */
+  volumes?: VolumeMount[];
   limits: {
     memoryBytes: number;
     /** CPUs * 1e9. */
@@ -161,6 +213,23 @@ export interface ContainerEngine {
   /** By id or name; removing a name only untags unless it was the last one. NOT_FOUND when absent. */
   removeImage(idOrName: string, options?: { force?: boolean }): Promise<void>;
   listImages(filter?: LabelFilter): Promise<ImageSummary[]>;
+  /** The image as a docker-save tar stream (sent to a node's loadImage). */
+  saveImage(id: string): Promise<NodeJS.ReadableStream>;
+  /** Hardening the engine can apply (seccomp, cgroup version, pids limit). */
+  securityFacts(): Promise<EngineSecurityFacts>;
+
+  // --- volumes and archives (runs on a node: no bind mounts) ---
+  createTmpfsVolume(spec: TmpfsVolumeSpec): Promise<void>;
+  /** NOT_FOUND when absent. */
+  removeVolume(name: string): Promise<void>;
+  /** Volume names, optionally with a label. */
+  listVolumes(filter?: LabelFilter): Promise<string[]>;
+  /** Extracts a tar into a folder of a container (the folder must be a volume of it). */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
+  /** A folder of a container as a tar stream. */
+  getArchive(id: string, path: string): Promise<NodeJS.ReadableStream>;
+  /** The sandbox as the engine reports it. null when the engine has no such container. */
+  inspectSandbox(id: string): Promise<InspectedSandbox | null>;
 
   // --- containers (the runner) ---
   createContainer(spec: ContainerSpec): Promise<string>;

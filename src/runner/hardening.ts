@@ -7,7 +7,7 @@
  * inspects a running container can compare against it.
  */
 import { CODEBUNDLE_DIR, CONTAINER_PATHS, TASK_ENV, type CodebundleTask } from '../bundles';
-import type { BindMount, ContainerSpec, EngineInfo } from '../engine';
+import type { BindMount, ContainerSpec, EngineInfo, InspectedSandbox, VolumeMount } from '../engine';
 import type { FileMount } from './config';
 
 export const LABELS = {
@@ -70,6 +70,10 @@ export interface SandboxRecord {
   limits: { cpu: number; memoryMiB: number; pids: number; nofile: number; nproc: number; timeoutSeconds: number };
   /** Where the secret files were: tmpfs, disk (an admin allowed it), or none needed. */
   secrets: 'tmpfs' | 'disk' | 'none';
+  /** The enrolled node the run ran on (absent: this workstation). */
+  node?: string;
+  /** On a node: the sandbox as the node's engine reported it after creating the container. */
+  inspected?: InspectedSandbox;
 }
 
 export interface SandboxInput {
@@ -95,6 +99,8 @@ export interface SandboxInput {
   secretsOn: SandboxRecord['secrets'];
   files: FileMount[];
   containerName: string;
+  /** On a node: per-run tmpfs volumes instead of every bind mount (outputDir, secretsDir and files are then unused). */
+  volumes?: VolumeMount[];
 }
 
 export function buildSandbox(input: SandboxInput): { spec: ContainerSpec; record: SandboxRecord } {
@@ -112,9 +118,12 @@ export function buildSandbox(input: SandboxInput): { spec: ContainerSpec; record
     [TASK_ENV.bundleVersion]: input.bundle.version,
   };
   if (task.access === 'read-write' && input.reason) env[TASK_ENV.runReason] = input.reason;
-  const mounts: BindMount[] = [{ source: input.outputDir, target: CONTAINER_PATHS.output, readOnly: false }];
-  if (input.secretsDir) mounts.push({ source: input.secretsDir, target: CONTAINER_PATHS.secrets, readOnly: true });
-  for (const f of input.files) mounts.push({ source: f.hostPath, target: f.containerPath, readOnly: true });
+  const mounts: BindMount[] = [];
+  if (!input.volumes) {
+    mounts.push({ source: input.outputDir, target: CONTAINER_PATHS.output, readOnly: false });
+    if (input.secretsDir) mounts.push({ source: input.secretsDir, target: CONTAINER_PATHS.secrets, readOnly: true });
+    for (const f of input.files) mounts.push({ source: f.hostPath, target: f.containerPath, readOnly: true });
+  }
   const limits = {
     cpu: task.resources.cpu,
     memoryMiB: task.resources.memoryMiB,
@@ -144,6 +153,7 @@ export function buildSandbox(input: SandboxInput): { spec: ContainerSpec; record
     securityOpt: ['no-new-privileges:true'],
     tmpfs: { '/tmp': TMP_TMPFS_OPTIONS },
     mounts,
+    ...(input.volumes ? { volumes: input.volumes } : {}),
     limits: {
       memoryBytes: limits.memoryMiB * 1024 * 1024,
       nanoCpus: Math.round(limits.cpu * 1e9),

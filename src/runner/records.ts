@@ -67,6 +67,8 @@ export interface NewRun {
   instanceId: string;
   createdAt: string;
   timeoutSeconds: number;
+  /** The enrolled node it runs on; null: this workstation's engine. */
+  node?: string | null;
 }
 
 export interface RunFinish {
@@ -121,12 +123,19 @@ function toRecord(r: Row): RunRecord {
 export class RunRecords<D extends ReadonlyDb = Database> {
   constructor(private readonly db: D) {}
 
+  /** Runs on a node that are not finished (their containers and volumes there must stay). */
+  unfinishedOn(node: string): string[] {
+    return (this.db.prepare("SELECT id FROM runs WHERE node = ? AND state != 'finished'").all(node) as Array<{ id: string }>).map(
+      (r) => r.id,
+    );
+  }
+
   insert(this: RunRecords<Database>, run: NewRun): void {
     this.db
       .prepare(
         `INSERT INTO runs(id, bundle_name, bundle_version, bundle_digest, image_id, task_id, task_title, access, started_by, reason, config,
-          state, approval_required, instance_id, created_at, timeout_seconds)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          state, approval_required, instance_id, created_at, timeout_seconds, node)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -145,6 +154,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
         run.instanceId,
         run.createdAt,
         run.timeoutSeconds,
+        run.node ?? null,
       );
   }
 

@@ -23,6 +23,8 @@ export interface StartRequest {
   files: Record<string, string>;
   secrets: Record<string, string>;
   reason?: string | undefined;
+  /** An enrolled node to run on; absent: this workstation's engine. */
+  node?: string | undefined;
 }
 
 export interface CheckedRun {
@@ -33,6 +35,7 @@ export interface CheckedRun {
   timeoutSeconds: number;
   approvalRequired: boolean;
   reason: string | null;
+  node: string | null;
 }
 
 /** The checks that need no lease and open no secret. */
@@ -55,7 +58,9 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
   }
   const config = resolveConfig(task, { values: req.values, files: req.files, secrets: req.secrets });
   const network = chooseNetwork(db, task.network, settings.hostNetworkAllowed);
-  if (task.secrets.length > 0) secretRoot({ workstationId: ctx.workstationId, home: ctx.home, allowDisk: settings.allowSecretsOnDisk });
+  // On a node, secrets go to a per-run tmpfs volume there; here they need a safe local folder.
+  if (task.secrets.length > 0 && !req.node)
+    secretRoot({ workstationId: ctx.workstationId, home: ctx.home, allowDisk: settings.allowSecretsOnDisk });
   return {
     bundle,
     task,
@@ -64,6 +69,7 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
     timeoutSeconds: Math.min(task.timeoutSeconds, settings.maxTimeoutSeconds),
     approvalRequired: settings.requireApproval && task.access === 'read-write',
     reason,
+    node: req.node ?? null,
   };
 }
 
@@ -85,6 +91,7 @@ export function prepareJob(
   startedBy: string,
   secrets: Map<string, Buffer>,
   instanceId: string,
+  node: RunJob['node'] = null,
 ): { job: RunJob; record: NewRun } {
   const id = newRunId();
   const job: RunJob = {
@@ -98,6 +105,7 @@ export function prepareJob(
     reason: checked.reason,
     startedBy,
     timeoutSeconds: checked.timeoutSeconds,
+    node,
   };
   const record: NewRun = {
     id,
@@ -112,6 +120,7 @@ export function prepareJob(
     instanceId,
     createdAt: ctx.clock.now().toISOString(),
     timeoutSeconds: checked.timeoutSeconds,
+    node: checked.node,
   };
   return { job, record };
 }
@@ -131,5 +140,6 @@ export function startDetails(checked: CheckedRun): Record<string, unknown> {
     networkKind: checked.network.kind,
     timeoutSeconds: checked.timeoutSeconds,
     approvalRequired: checked.approvalRequired,
+    node: checked.node,
   };
 }

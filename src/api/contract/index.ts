@@ -18,6 +18,7 @@ import { runsExportOps, runsOps, runsSubscriptions } from './runs';
 import { redactOps } from './redact';
 import { vaultOps } from './vault';
 import { networksOps } from './networks';
+import { nodesOps } from './nodes';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 
@@ -35,6 +36,7 @@ export const contract = {
   ...redactOps,
   ...vaultOps,
   ...networksOps,
+  ...nodesOps,
   ...retentionOps,
   ...summariesOps,
 } as const;

@@ -49,6 +49,25 @@ const sandbox = z.object({
     timeoutSeconds: z.number(),
   }),
   secrets: z.enum(['tmpfs', 'disk', 'none']),
+  /** The enrolled node the run ran on (absent: this workstation). */
+  node: z.string().optional(),
+  /** On a node: the sandbox as the node's engine reported it. */
+  inspected: z
+    .object({
+      readOnlyRootfs: z.boolean(),
+      capDrop: z.array(z.string()),
+      securityOpt: z.array(z.string()),
+      privileged: z.boolean(),
+      networkMode: z.string(),
+      user: z.string(),
+      pidsLimit: z.number(),
+      memoryBytes: z.number(),
+      nanoCpus: z.number(),
+      logDriver: z.string(),
+      mounts: z.array(z.object({ type: z.string(), target: z.string(), readOnly: z.boolean() })),
+      tmpfs: z.array(z.string()),
+    })
+    .optional(),
 });
 
 const purgeMark = z.object({ at: z.string(), by: z.string() });
@@ -115,6 +134,11 @@ export const runsOps = {
         files: z.record(envName, z.string().min(1).max(4096)).default({}),
         secrets: z.record(secretName, secretName).default({}),
         reason: z.string().trim().max(2000).optional(),
+        /** An enrolled node to run on (docs/remote-engines.md); absent: this workstation's engine. */
+        node: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/)
+          .optional(),
       })
       .strict(),
     output: z.object({ id: z.string(), state: z.enum(RUN_STATES), approvalRequired: z.boolean() }),

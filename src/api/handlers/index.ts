@@ -12,6 +12,7 @@ import { runExportHandlers, runHandlers } from './runs';
 import { redactHandlers } from './redact';
 import { vaultHandlers } from './vault';
 import { networkHandlers } from './networks';
+import { nodeHandlers } from './nodes';
 import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
 
@@ -29,6 +30,7 @@ export const handlers: HandlerTable = {
   ...redactHandlers,
   ...vaultHandlers,
   ...networkHandlers,
+  ...nodeHandlers,
   ...retentionHandlers,
   ...summaryHandlers,
 };

@@ -9,6 +9,7 @@ import { redactorFor, sensitiveNames, buildRunReport, writeNewFileAtomic } from 
 import { MASK } from '../../redact';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store';
+import { nodeForRun } from '../../nodes';
 import {
   Lease,
   RunRecords,
@@ -128,13 +129,15 @@ export const runHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const checked = checkRun(core, core.runner.bundles, input);
+      // A node's credentials open with the starting user's vault key, like the task's secrets.
+      const node = checked.node ? nodeForRun(ctx.db, checked.node, session.keyring.vault) : null;
       const secrets = openSecrets(core, checked, session.keyring.vault);
       let job: RunJob;
       let record: NewRun;
       let runner: Runner;
       try {
         runner = await core.runner.ensure();
-        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId));
+        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, node));
         // Fenced: a process that lost the lease (frozen past its timeout) records no new run.
         ctx.change(() => runner.fenced(() => new RunRecords(ctx.db).insert(record)), {
           target: `run:${record.id}`,

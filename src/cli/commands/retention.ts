@@ -2,7 +2,7 @@
  * `retention show`, `retention set`, `purge` (docs/retention.md). A purge cannot be undone: on a
  * terminal it shows what it would remove and asks; without a terminal it needs --yes.
  */
-import { createInterface } from 'node:readline';
+import { confirmOnTerminal } from '../prompt';
 import { ApiError } from '../../kernel';
 import type { OpOutput } from '../../api';
 import type { Command } from './types';
@@ -60,16 +60,6 @@ function scopeInput(args: CommandArgs): { runId?: string; before?: string } {
   const before = flag(args, 'before');
   if (runId && before) throw new ApiError('INVALID_INPUT', `Give --run or --before, not both. Usage: ${PURGE_USAGE}`);
   return { ...(runId ? { runId } : {}), ...(before ? { before } : {}) };
-}
-
-async function confirmOnTerminal(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
-    return answer.trim().toLowerCase() === 'yes';
-  } finally {
-    rl.close();
-  }
 }
 
 async function purge(ctx: CliContext, args: CommandArgs): Promise<void> {

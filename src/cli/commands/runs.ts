@@ -16,7 +16,8 @@ import { neutralise, printFields, printJson, printTable } from '../output';
 /** Exit codes of `run` when the task did not succeed (API errors keep theirs, 1-10). */
 export const RUN_EXIT_CODES = { succeeded: 0, failed: 11, 'timed-out': 12, cancelled: 13, interrupted: 14, error: 15 } as const;
 
-const RUN_USAGE = 'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--follow]';
+const RUN_USAGE =
+  'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--node NAME] [--follow]';
 
 function pairs(args: CommandArgs, name: string, mapValue: (v: string) => string = (v) => v): Record<string, string> {
   const out: Record<string, string> = {};
@@ -74,6 +75,7 @@ function printRun(run: OpOutput<'runs.show'>): void {
     started: run.startedAt ?? '',
     ended: run.endedAt ?? '',
     config: JSON.stringify(run.config),
+    node: run.sandbox?.node ?? '',
     sandbox: run.sandbox
       ? `${run.sandbox.engine} ${run.sandbox.engineVersion}${run.sandbox.rootless ? ' rootless' : ''}, network ${run.sandbox.network}, user ${run.sandbox.user}, ` +
         `cpu ${run.sandbox.limits.cpu}, ${run.sandbox.limits.memoryMiB} MiB, pids ${run.sandbox.limits.pids}, timeout ${run.sandbox.limits.timeoutSeconds} s, image ${run.sandbox.imageId}`
@@ -111,6 +113,7 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
     files: pairs(args, 'file', (p) => resolve(p)),
     secrets: pairs(args, 'secret'),
     reason: flag(args, 'reason'),
+    node: flag(args, 'node'),
   };
   const started = await ctx.call('runs.start', input);
   const id = started.id;
@@ -158,10 +161,12 @@ export const runCommands: Command[] = [
       file: { value: 'NAME=PATH', help: "A variable's value from a file.", repeat: true },
       secret: { value: 'NAME=VAULT_ITEM', help: 'A secret of the task from a vault item, by name.', repeat: true },
       reason: { value: 'TEXT', help: 'Why (required for read-write tasks).' },
+      node: { value: 'NAME', help: 'Run on this enrolled remote engine (node list) instead of this workstation.' },
       follow: { help: 'Print the log while it runs.' },
     },
     examples: [
       'run host-health check-disk-usage --follow',
+      'run host-health check-disk-usage --node rack12-docker',
       'run host-health restart-service --set SERVICE_NAME=nginx.service --reason "INC-1234"',
     ],
     usage: RUN_USAGE,

@@ -10,6 +10,7 @@ export type Area =
   | 'inspect'
   | 'ai'
   | 'vault'
+  | 'nodes'
   | 'audit'
   | 'audit-export'
   | 'redaction'

@@ -75,6 +75,13 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'vault.remove': ['admin', 'operator'],
   'networks.add': ['admin'],
   'networks.list': ALL,
+  // issue 17: admins enrol, re-pin and remove nodes; everyone signed in sees them (operators pick one for a run).
+  'nodes.probe': ['admin'],
+  'nodes.add': ['admin'],
+  'nodes.list': ALL,
+  'nodes.show': ALL,
+  'nodes.pin': ['admin'],
+  'nodes.remove': ['admin'],
   // issue 8: retention limits and purging run output are settings, the admin's alone.
   'retention.show': ['admin'],
   'retention.set': ['admin'],

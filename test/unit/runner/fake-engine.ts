@@ -14,7 +14,9 @@ import type {
   ContainerState,
   ContainerSummary,
   EngineInfo,
+  EngineSecurityFacts,
   ImageDetails,
+  InspectedSandbox,
   NetworkInfo,
 } from '../../../src/engine/types';
 
@@ -49,6 +51,31 @@ export class FakeEngine implements ContainerEngine {
 
   addImage(id: string, user = '65534:65534'): void {
     this.images.set(id, { id, repoTags: [], labels: {}, os: 'linux', architecture: 'amd64', user, size: 1, created: '' });
+  }
+
+  async saveImage(): Promise<NodeJS.ReadableStream> {
+    throw new Error('FakeEngine: saveImage is not faked');
+  }
+  async securityFacts(): Promise<EngineSecurityFacts> {
+    return { cgroupVersion: '2', seccomp: true, pidsLimit: true, memoryLimit: true, securityOptions: ['name=seccomp'], kernelVersion: '' };
+  }
+  async createTmpfsVolume(): Promise<void> {
+    throw new Error('FakeEngine: volumes are not faked');
+  }
+  async removeVolume(): Promise<void> {
+    throw new Error('FakeEngine: volumes are not faked');
+  }
+  async listVolumes(): Promise<string[]> {
+    return [];
+  }
+  async putArchive(): Promise<void> {
+    throw new Error('FakeEngine: archives are not faked');
+  }
+  async getArchive(): Promise<NodeJS.ReadableStream> {
+    throw new Error('FakeEngine: archives are not faked');
+  }
+  async inspectSandbox(): Promise<InspectedSandbox | null> {
+    return null;
   }
 
   async info(): Promise<EngineInfo> {

@@ -1,0 +1,112 @@
+/** Remote engine nodes: enrolment, re-pinning and removal by admins (each an audit event), reads for everyone signed in. */
+import { ApiError } from '../../kernel';
+import { parseNodeAddress, pinFingerprint, pinFrom, probeNodeIdentity } from '../../engine';
+import { NodeRecords, checkNode, checkNodeName, openCredentials, sealCredentials, type NodeEntry } from '../../nodes';
+import { needVaultKey } from '../../vault';
+import { needSession, type Handler } from './types';
+
+type Names = 'nodes.probe' | 'nodes.add' | 'nodes.list' | 'nodes.show' | 'nodes.pin' | 'nodes.remove';
+
+/** The entry as the contract shows it: never the sealed credentials (they are not in NodeEntry). */
+function shown(entry: NodeEntry): Omit<NodeEntry, 'pin'> {
+  const { pin: _pin, ...rest } = entry;
+  return rest;
+}
+
+export const nodeHandlers: { [N in Names]: Handler<N> } = {
+  'nodes.probe': {
+    run: async (_ctx, input) => {
+      const address = parseNodeAddress(input.address);
+      const identity = await probeNodeIdentity(address);
+      return {
+        transport: address.transport,
+        address: address.url,
+        pin: identity.pin.kind === 'ssh-host-key' ? identity.pin.key : identity.pin.sha256,
+        fingerprint: identity.fingerprint,
+        description: identity.description,
+      };
+    },
+  },
+
+  'nodes.add': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      checkNodeName(input.name);
+      const records = new NodeRecords(ctx.db);
+      if (records.get(input.name)) throw new ApiError('CONFLICT', `A node named "${input.name}" is already enrolled.`);
+      const address = parseNodeAddress(input.address);
+      const pin = pinFrom(address.transport, input.pin);
+      if (address.transport === 'tls' && (!input.cert || !input.ca))
+        throw new ApiError('INVALID_INPUT', 'A tcp:// node needs the client certificate (--cert) and the CA (--ca) besides the key.');
+      const credentials = {
+        privateKey: input.privateKey,
+        ...(input.cert ? { cert: input.cert } : {}),
+        ...(input.ca ? { ca: input.ca } : {}),
+      };
+      const facts = await checkNode(address, pin, credentials);
+      const now = ctx.core.clock.now().toISOString();
+      const sealed = sealCredentials(needVaultKey(session.keyring.vault), input.name, credentials);
+      ctx.change(
+        () =>
+          records.insert({
+            name: input.name,
+            transport: address.transport,
+            address: address.url,
+            pin,
+            fingerprint: pinFingerprint(pin),
+            credentialSealed: sealed,
+            labels: input.labels,
+            maxConcurrency: input.maxConcurrency ?? 2,
+            facts,
+            by: ctx.actor,
+            now,
+          }),
+        {
+          details: {
+            address: address.url,
+            transport: address.transport,
+            fingerprint: pinFingerprint(pin),
+            engine: `${facts.engine} ${facts.version}`,
+          },
+        },
+      );
+      return shown(records.mustGet(input.name));
+    },
+    target: (input) => `node:${input.name}`,
+    details: (input) => ({ address: input.address, labels: input.labels }),
+  },
+
+  'nodes.list': {
+    run: (ctx) => ({ nodes: new NodeRecords(ctx.db).list().map(shown) }),
+  },
+
+  'nodes.show': {
+    run: (ctx, input) => shown(new NodeRecords(ctx.db).mustGet(input.name)),
+  },
+
+  'nodes.pin': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const records = new NodeRecords(ctx.db);
+      const entry = records.mustGet(input.name);
+      const address = parseNodeAddress(entry.address);
+      const pin = pinFrom(address.transport, input.pin);
+      const facts = await checkNode(address, pin, openCredentials(ctx.db, session.keyring.vault, input.name));
+      const now = ctx.core.clock.now().toISOString();
+      ctx.change(() => records.repin(input.name, pin, pinFingerprint(pin), facts, ctx.actor, now), {
+        details: { from: entry.fingerprint, to: pinFingerprint(pin), wasRefused: entry.state === 'refused' },
+      });
+      return shown(records.mustGet(input.name));
+    },
+    target: (input) => `node:${input.name}`,
+  },
+
+  'nodes.remove': {
+    run: (ctx, input) => {
+      const records = new NodeRecords(ctx.db);
+      ctx.change(() => records.remove(input.name));
+      return { name: input.name };
+    },
+    target: (input) => `node:${input.name}`,
+  },
+};

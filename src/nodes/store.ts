@@ -1,0 +1,195 @@
+/** SQL of the engine_nodes and engine_node_images tables (migration 0012). */
+import type { Database } from 'better-sqlite3-multiple-ciphers';
+import { ApiError, type ReadonlyDb } from '../kernel';
+import type { NodePin, NodeTransport } from '../engine';
+
+export interface NodeFacts {
+  engine: string;
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+  rootless: boolean;
+  cgroupVersion: string;
+  seccomp: boolean;
+  pidsLimit: boolean;
+  memoryLimit: boolean;
+  kernelVersion: string;
+  securityOptions: string[];
+}
+
+export interface NodeEntry {
+  name: string;
+  transport: NodeTransport;
+  address: string;
+  pin: NodePin;
+  fingerprint: string;
+  labels: Record<string, string>;
+  maxConcurrency: number;
+  facts: NodeFacts;
+  state: 'enabled' | 'refused';
+  refusedReason: string | null;
+  enrolledBy: string;
+  enrolledAt: string;
+  pinnedBy: string;
+  pinnedAt: string;
+  lastSeenAt: string | null;
+  images: string[];
+}
+
+interface Row {
+  name: string;
+  transport: NodeTransport;
+  address: string;
+  pin: string;
+  pin_fingerprint: string;
+  credential_sealed: string;
+  labels: string;
+  max_concurrency: number;
+  facts: string;
+  state: 'enabled' | 'refused';
+  refused_reason: string | null;
+  enrolled_by: string;
+  enrolled_at: string;
+  pinned_by: string;
+  pinned_at: string;
+  last_seen_at: string | null;
+}
+
+export interface NewNode {
+  name: string;
+  transport: NodeTransport;
+  address: string;
+  pin: NodePin;
+  fingerprint: string;
+  credentialSealed: string;
+  labels: Record<string, string>;
+  maxConcurrency: number;
+  facts: NodeFacts;
+  by: string;
+  now: string;
+}
+
+export function nodeNotFound(name: string): ApiError {
+  return new ApiError('NOT_FOUND', `No node named "${name}" is enrolled. List nodes with "node list".`);
+}
+
+export class NodeRecords<D extends ReadonlyDb = Database> {
+  constructor(private readonly db: D) {}
+
+  private row(name: string): Row | undefined {
+    return this.db.prepare('SELECT * FROM engine_nodes WHERE name = ?').get(name) as Row | undefined;
+  }
+
+  private entry(r: Row): NodeEntry {
+    const images = this.db.prepare('SELECT image_id FROM engine_node_images WHERE node = ? ORDER BY image_id').all(r.name) as Array<{
+      image_id: string;
+    }>;
+    return {
+      name: r.name,
+      transport: r.transport,
+      address: r.address,
+      pin: JSON.parse(r.pin) as NodePin,
+      fingerprint: r.pin_fingerprint,
+      labels: JSON.parse(r.labels) as Record<string, string>,
+      maxConcurrency: r.max_concurrency,
+      facts: JSON.parse(r.facts) as NodeFacts,
+      state: r.state,
+      refusedReason: r.refused_reason,
+      enrolledBy: r.enrolled_by,
+      enrolledAt: r.enrolled_at,
+      pinnedBy: r.pinned_by,
+      pinnedAt: r.pinned_at,
+      lastSeenAt: r.last_seen_at,
+      images: images.map((i) => i.image_id),
+    };
+  }
+
+  get(name: string): NodeEntry | null {
+    const r = this.row(name);
+    return r ? this.entry(r) : null;
+  }
+
+  mustGet(name: string): NodeEntry {
+    const entry = this.get(name);
+    if (!entry) throw nodeNotFound(name);
+    return entry;
+  }
+
+  list(): NodeEntry[] {
+    return (this.db.prepare('SELECT * FROM engine_nodes ORDER BY name').all() as Row[]).map((r) => this.entry(r));
+  }
+
+  /** The sealed client credentials (opened with the vault key by service.ts). */
+  sealedCredential(name: string): string {
+    const r = this.row(name);
+    if (!r) throw nodeNotFound(name);
+    return r.credential_sealed;
+  }
+
+  /** Every sealed credential, for the vault key rotation. */
+  allSealed(): Array<{ name: string; sealed: string }> {
+    return (
+      this.db.prepare('SELECT name, credential_sealed FROM engine_nodes').all() as Array<{ name: string; credential_sealed: string }>
+    ).map((r) => ({ name: r.name, sealed: r.credential_sealed }));
+  }
+
+  insert(this: NodeRecords<Database>, n: NewNode): void {
+    if (this.row(n.name))
+      throw new ApiError('CONFLICT', `A node named "${n.name}" is already enrolled. Pick another name, or remove it first.`);
+    this.db
+      .prepare(
+        `INSERT INTO engine_nodes(name, transport, address, pin, pin_fingerprint, credential_sealed, labels, max_concurrency, facts, state,
+           enrolled_by, enrolled_at, pinned_by, pinned_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'enabled', ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        n.name,
+        n.transport,
+        n.address,
+        JSON.stringify(n.pin),
+        n.fingerprint,
+        n.credentialSealed,
+        JSON.stringify(n.labels),
+        n.maxConcurrency,
+        JSON.stringify(n.facts),
+        n.by,
+        n.now,
+        n.by,
+        n.now,
+        n.now,
+      );
+  }
+
+  repin(this: NodeRecords<Database>, name: string, pin: NodePin, fingerprint: string, facts: NodeFacts, by: string, now: string): void {
+    const r = this.db
+      .prepare(
+        `UPDATE engine_nodes SET pin = ?, pin_fingerprint = ?, facts = ?, state = 'enabled', refused_reason = NULL,
+           pinned_by = ?, pinned_at = ?, last_seen_at = ? WHERE name = ?`,
+      )
+      .run(JSON.stringify(pin), fingerprint, JSON.stringify(facts), by, now, now, name);
+    if (r.changes === 0) throw nodeNotFound(name);
+  }
+
+  refuse(this: NodeRecords<Database>, name: string, reason: string): void {
+    this.db.prepare("UPDATE engine_nodes SET state = 'refused', refused_reason = ? WHERE name = ?").run(reason.slice(0, 1000), name);
+  }
+
+  seen(this: NodeRecords<Database>, name: string, now: string): void {
+    this.db.prepare('UPDATE engine_nodes SET last_seen_at = ? WHERE name = ?').run(now, name);
+  }
+
+  imageLoaded(this: NodeRecords<Database>, name: string, imageId: string, now: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO engine_node_images(node, image_id, loaded_at) VALUES (?, ?, ?)').run(name, imageId, now);
+  }
+
+  reseal(this: NodeRecords<Database>, name: string, sealed: string): void {
+    this.db.prepare('UPDATE engine_nodes SET credential_sealed = ? WHERE name = ?').run(sealed, name);
+  }
+
+  remove(this: NodeRecords<Database>, name: string): void {
+    this.db.prepare('DELETE FROM engine_node_images WHERE node = ?').run(name);
+    const r = this.db.prepare('DELETE FROM engine_nodes WHERE name = ?').run(name);
+    if (r.changes === 0) throw nodeNotFound(name);
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * Remote engines (issue 17) against the real nodes of `test/services.sh start --remote`: a dockerd
+ * over SSH dial-stdio (sd), Podman over a forwarded socket (sp), a dockerd with mutual TLS (tl), each
+ * in a network namespace of its own. Enrolment with pinned identities (checked against ssh-keygen and
+ * openssl as independent verifiers), a changed host key refused, the image sent and its id checked,
+ * and hardened runs on sd and sp: the node's own inspect, a canary secret and a picked file through
+ * per-run tmpfs volumes, and nothing left on the node (containers, volumes, canary in its data root)
+ * after a success and after a failure.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRemoteEngine, parseNodeAddress, pinFrom, type RemoteEngine } from '../../../src/engine';
+import { LABELS } from '../../../src/runner';
+import { rejects } from '../../helpers/core';
+import { dockerSkip, fixtureBundleDir, mirrorOf, runnerCore, unique, until, type RunnerCore } from '../runner/fixture';
+
+const env = process.env;
+const NEEDED = ['AIRGAP_TEST_NODE_SSH_DOCKER', 'AIRGAP_TEST_NODE_SSH_PODMAN', 'AIRGAP_TEST_NODE_TLS', 'AIRGAP_TEST_NODE_SSH_KEY'];
+const missing = NEEDED.filter((n) => !env[n]);
+const skip =
+  dockerSkip() ??
+  (missing.length > 0 ? `SKIP: no remote test nodes (${missing.join(', ')} unset): eval "$(test/services.sh start --remote)"` : undefined);
+
+const FIXTURE = unique('rnd');
+let c: RunnerCore;
+const text = (path: string): string => readFileSync(path, 'utf8');
+
+interface NodeUnderTest {
+  name: string;
+  address: string;
+  hostKey: string;
+  dataRoot: string;
+}
+const sd = (): NodeUnderTest => ({
+  name: unique('sd'),
+  address: env.AIRGAP_TEST_NODE_SSH_DOCKER!,
+  hostKey: env.AIRGAP_TEST_NODE_SSH_DOCKER_HOSTKEY!,
+  dataRoot: env.AIRGAP_TEST_NODE_SSH_DOCKER_DATA_ROOT!,
+});
+const sp = (): NodeUnderTest => ({
+  name: unique('sp'),
+  address: env.AIRGAP_TEST_NODE_SSH_PODMAN!,
+  hostKey: env.AIRGAP_TEST_NODE_SSH_PODMAN_HOSTKEY!,
+  dataRoot: env.AIRGAP_TEST_NODE_SSH_PODMAN_DATA_ROOT!,
+});
+let nodes: { sd: NodeUnderTest; sp: NodeUnderTest };
+
+/** The test's own view of a node (the product's transport, pinned by the test from the setup's files). */
+function nodeEngine(n: NodeUnderTest): RemoteEngine {
+  const address = parseNodeAddress(n.address);
+  return openRemoteEngine(address, pinFrom(address.transport, text(n.hostKey)), { privateKey: text(env.AIRGAP_TEST_NODE_SSH_KEY!) });
+}
+
+function grepTree(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) return [];
+  const r = spawnSync('grep', ['-rlF', '-D', 'skip', '--', needle, dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `grep failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** Containers and volumes of one run left on a node. */
+async function leftOnNode(n: NodeUnderTest, runId: string): Promise<{ containers: string[]; volumes: string[] }> {
+  const remote = nodeEngine(n);
+  try {
+    const containers = (await remote.engine.listContainers({ label: `${LABELS.runId}=${runId}` })).map((x) => x.names.join(','));
+    const volumes = await remote.engine.listVolumes({ label: `${LABELS.runId}=${runId}` });
+    return { containers, volumes };
+  } finally {
+    await remote.close();
+  }
+}
+
+async function enrolSsh(n: NodeUnderTest, labels: Record<string, string> = {}) {
+  return await c.admin('nodes.add', {
+    name: n.name,
+    address: n.address,
+    pin: text(n.hostKey),
+    privateKey: text(env.AIRGAP_TEST_NODE_SSH_KEY!),
+    labels,
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  nodes = { sd: sd(), sp: sp() };
+  const mirror = await mirrorOf([fixtureBundleDir(FIXTURE, unique('rndnet'))]);
+  c = await runnerCore();
+  await c.importAll(mirror.source, mirror.refs.values());
+  const canary = `CANARY-${randomBytes(12).toString('hex')}`;
+  await c.op1('vault.add', { name: 'canary', value: Buffer.from(canary).toString('base64') });
+  await c.op1('vault.bind', { name: 'canary', bundles: [FIXTURE] });
+  (globalThis as { canary?: string }).canary = canary;
+});
+
+after(async () => {
+  if (skip) return;
+  await c.cleanup();
+});
+
+describe('remote engine nodes', { skip }, () => {
+  test('enrolment of each transport with a pinned identity; the client key is never shown', async () => {
+    // ssh + docker dial-stdio: the fingerprint is the one ssh-keygen computes from the setup's key file.
+    const probed = await c.admin('nodes.probe', { address: nodes.sd.address });
+    const keygen = execFileSync('ssh-keygen', ['-lf', nodes.sd.hostKey], { encoding: 'utf8' }).split(/\s+/)[1];
+    assert.equal(probed.fingerprint, keygen);
+    assert.equal(probed.transport, 'ssh-docker');
+    const a = await enrolSsh(nodes.sd, { segment: 'dc1' });
+    assert.equal(a.fingerprint, keygen);
+    assert.equal(a.state, 'enabled');
+    assert.equal(a.facts.engine, 'Docker');
+    assert.equal(a.facts.seccomp, true);
+    assert.match(a.facts.cgroupVersion, /^[12]$/);
+    assert.deepEqual(a.labels, { segment: 'dc1' });
+
+    // ssh + forwarded Podman socket.
+    const b = await enrolSsh(nodes.sp);
+    assert.equal(b.transport, 'ssh-podman');
+    assert.equal(b.facts.engine, 'Podman');
+    assert.equal(b.fingerprint, execFileSync('ssh-keygen', ['-lf', nodes.sp.hostKey], { encoding: 'utf8' }).split(/\s+/)[1]);
+
+    // tcp + mutual TLS: the pinned certificate's SHA-256 is openssl's (node:crypto here) of the server certificate.
+    const tlsName = unique('tl');
+    const serverCert = text(env.AIRGAP_TEST_NODE_TLS_SERVER_CERT!);
+    const t = await c.admin('nodes.add', {
+      name: tlsName,
+      address: env.AIRGAP_TEST_NODE_TLS!,
+      pin: serverCert,
+      privateKey: text(env.AIRGAP_TEST_NODE_TLS_KEY!),
+      cert: text(env.AIRGAP_TEST_NODE_TLS_CERT!),
+      ca: text(env.AIRGAP_TEST_NODE_TLS_CA!),
+    });
+    assert.equal(t.transport, 'tls');
+    assert.equal(t.fingerprint, new X509Certificate(serverCert).fingerprint256);
+    assert.equal(t.facts.engine, 'Docker');
+    // Without the CA and client certificate: refused before anything is stored.
+    await rejects(
+      c.admin('nodes.add', {
+        name: unique('tlx'),
+        address: env.AIRGAP_TEST_NODE_TLS!,
+        pin: serverCert,
+        privateKey: text(env.AIRGAP_TEST_NODE_TLS_KEY!),
+      }),
+      'INVALID_INPUT',
+    );
+
+    // Reads: operators see nodes, never a key; the audit trail holds no key either.
+    const listed = await c.op1('nodes.list', {});
+    assert.deepEqual(listed.nodes.map((n) => n.name).sort(), [nodes.sd.name, nodes.sp.name, tlsName].sort());
+    const everything = JSON.stringify(listed) + JSON.stringify(await c.admin('audit.list', { limit: 1000 }));
+    assert.ok(!everything.includes('PRIVATE KEY'), 'no private key in reads or the audit trail');
+    const keyBody = text(env.AIRGAP_TEST_NODE_SSH_KEY!).split('\n')[1]!;
+    assert.ok(!everything.includes(keyBody));
+    await rejects(
+      c.op1('nodes.add', { name: unique('op'), address: nodes.sd.address, pin: text(nodes.sd.hostKey), privateKey: 'x' }),
+      'FORBIDDEN',
+    );
+    await c.admin('nodes.remove', { name: tlsName });
+  });
+
+  test('a changed host key is refused: at enrolment, and for an enrolled node until an admin re-pins it', async () => {
+    // The sd address with the podman node's key pinned: refused before authentication, nothing stored.
+    const wrong = unique('wrong');
+    const message = await rejects(
+      c.admin('nodes.add', {
+        name: wrong,
+        address: nodes.sd.address,
+        pin: text(nodes.sp.hostKey),
+        privateKey: text(env.AIRGAP_TEST_NODE_SSH_KEY!),
+      }),
+      'VERIFY_FAILED',
+    );
+    assert.match(message, /not the pinned/);
+    await rejects(c.op1('nodes.show', { name: wrong }), 'NOT_FOUND');
+
+    // An enrolled node whose key "changes" (its stored pin replaced by another key, as if the host key was regenerated).
+    const n: NodeUnderTest = { ...nodes.sd, name: unique('sdk') };
+    await enrolSsh(n);
+    const other = pinFrom('ssh-docker', text(nodes.sp.hostKey));
+    c.env.core.store.db.prepare('UPDATE engine_nodes SET pin = ? WHERE name = ?').run(JSON.stringify(other), n.name);
+    const run = await c.run({ bundle: FIXTURE, task: 'quick', node: n.name });
+    assert.equal(run.outcome, 'error');
+    assert.match(run.error ?? '', /not the pinned/);
+    const refused = await c.op1('nodes.show', { name: n.name });
+    assert.equal(refused.state, 'refused');
+    assert.match(await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'quick', node: n.name }), 'POLICY_DENIED'), /node pin/);
+    // The admin re-pins with the key checked out of band: enabled again, and it runs.
+    const pinned = await c.admin('nodes.pin', { name: n.name, pin: text(nodes.sd.hostKey) });
+    assert.equal(pinned.state, 'enabled');
+    assert.equal((await c.run({ bundle: FIXTURE, task: 'quick', node: n.name })).outcome, 'succeeded');
+    await c.admin('nodes.remove', { name: n.name });
+  });
+
+  for (const which of ['sd', 'sp'] as const) {
+    test(`${which}: the image is sent and its id checked; a hardened run with a canary secret and a file through tmpfs volumes; nothing left after success or failure`, async () => {
+      const n = nodes[which];
+      const canary = (globalThis as { canary?: string }).canary!;
+      const picked = join(mkdtempSync(join(tmpdir(), 'remote-file-')), 'picked.txt');
+      writeFileSync(picked, 'first line of the picked file\n');
+      const { id } = await c.op1('runs.start', {
+        bundle: FIXTURE,
+        task: 'canary',
+        values: { HOLD: '6' },
+        files: { LOG: picked },
+        secrets: { canary: 'canary' },
+        node: n.name,
+      });
+      await until(
+        async () => (await c.op1('runs.logs', { id })).lines.some((l) => l.text.startsWith('file: ')),
+        60_000,
+        'the task to print',
+      );
+      const shownRun = await c.op1('runs.show', { id });
+      const remote = nodeEngine(n);
+      try {
+        // The image on the node has the verified id (sent from this workstation; the node never pulls).
+        const image = await remote.engine.inspectImage(shownRun.imageId);
+        assert.equal(image?.id, shownRun.imageId);
+        assert.ok((await c.op1('nodes.show', { name: n.name })).images.includes(shownRun.imageId));
+        // The node's own inspect: the same hardening as a local run, and no bind mount.
+        const [container] = (await remote.engine.listContainers({ label: `${LABELS.runId}=${id}` })).filter(
+          (x) => x.labels['io.airgap-runner.part'] === undefined,
+        );
+        assert.ok(container, 'the task container carries the run id');
+        const sandbox = (await remote.engine.inspectSandbox(container.id))!;
+        assert.equal(sandbox.readOnlyRootfs, true);
+        // Docker reports CapDrop as given; Podman expands ALL into every capability it would grant (the task's
+        // own CapEff/CapBnd of 0, asserted from its log below, is the check that holds on both).
+        const dropped = sandbox.capDrop.map((x) => x.replace(/^CAP_/, ''));
+        if (which === 'sd') assert.deepEqual(dropped, ['ALL']);
+        else
+          for (const cap of ['CHOWN', 'DAC_OVERRIDE', 'SETUID', 'SETGID', 'NET_RAW', 'SYS_CHROOT']) assert.ok(dropped.includes(cap), cap);
+        assert.ok(
+          sandbox.securityOpt.some((o) => /^no-new-privileges(:true)?$/.test(o)),
+          sandbox.securityOpt.join(','),
+        );
+        assert.equal(sandbox.privileged, false);
+        assert.equal(sandbox.networkMode, 'none');
+        assert.equal(sandbox.user, '65534:65534');
+        assert.equal(sandbox.pidsLimit, 24);
+        assert.equal(sandbox.memoryBytes, 48 * 1024 * 1024);
+        assert.equal(sandbox.nanoCpus, 500_000_000);
+        assert.equal(sandbox.logDriver, 'none');
+        // Podman adds its own tmpfs on /run and /var/tmp to a read-only root filesystem (read_only_tmpfs).
+        assert.deepEqual(sandbox.tmpfs, which === 'sd' ? ['/tmp'] : ['/run', '/tmp', '/var/tmp']);
+        assert.deepEqual(
+          sandbox.mounts.filter((m) => m.type === 'bind'),
+          [],
+          'no bind mount on a node',
+        );
+        const byTarget = Object.fromEntries(sandbox.mounts.map((m) => [m.target, m]));
+        assert.equal(byTarget['/airgap/secrets']?.type, 'volume');
+        assert.equal(byTarget['/airgap/secrets']?.readOnly, true);
+        assert.equal(byTarget['/airgap/files']?.readOnly, true);
+        assert.equal(byTarget['/airgap/output']?.readOnly, false);
+        // The canary is in RAM only: while the task runs, every file under the node's data root that holds
+        // it is on a tmpfs (the run's volumes); none is on the node's disk.
+        const hits = grepTree(n.dataRoot, canary);
+        assert.ok(hits.length > 0, 'the grep does see the run volume while it is mounted');
+        for (const hit of hits) assert.equal(execFileSync('stat', ['-f', '-c', '%T', hit], { encoding: 'utf8' }).trim(), 'tmpfs', hit);
+      } finally {
+        await remote.close();
+      }
+      await c.env.core.runner.waitFor(id);
+      const run = await c.op1('runs.show', { id });
+      assert.equal(run.outcome, 'succeeded', run.error ?? '');
+      const lines = (await c.op1('runs.logs', { id })).lines.map((l) => l.text);
+      assert.ok(lines.includes(`sha256: ${createHash('sha256').update(canary).digest('hex')}`), 'the task read the canary');
+      assert.ok(lines.includes('the secret is [MASKED]'));
+      assert.ok(lines.includes('rootfs: read-only'));
+      assert.ok(lines.includes('file: first line of the picked file'));
+      assert.ok(lines.includes('file: read-only'));
+      // Podman writes a passwd entry for the user, so `id` prints names there.
+      assert.ok(
+        lines.some((l) => /^id: uid=65534(\(\w+\))? gid=65534(\(\w+\))? groups=65534(\(\w+\))?$/.test(l)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => /^CapEff:\s+0+$/.test(l)),
+        'no effective capabilities',
+      );
+      assert.ok(
+        lines.some((l) => /^CapBnd:\s+0+$/.test(l)),
+        'empty bounding set',
+      );
+      assert.ok(lines.some((l) => /^NoNewPrivs:\s+1$/.test(l)));
+      assert.ok(
+        lines.some((l) => /^Seccomp:\s+2$/.test(l)),
+        'seccomp filter mode',
+      );
+      // The output came back through the node's volume: the issue the task wrote.
+      assert.deepEqual(
+        run.issueList.map((i) => i.title),
+        ['Secret delivered: [MASKED]'],
+      );
+      // The run records the node and the node's inspect.
+      assert.equal(run.sandbox?.node, n.name);
+      assert.equal(run.sandbox?.inspected?.readOnlyRootfs, true);
+      assert.deepEqual(
+        run.sandbox?.inspected?.mounts.filter((m) => m.type === 'bind'),
+        [],
+      );
+      assert.deepEqual(await leftOnNode(n, id), { containers: [], volumes: [] }, 'nothing left after success');
+      assert.deepEqual(grepTree(n.dataRoot, canary), [], 'canary gone from the node');
+
+      // A failing task: settled as failed, and nothing left either.
+      const failed = await c.run({ bundle: FIXTURE, task: 'fail', node: n.name });
+      assert.equal(failed.outcome, 'failed');
+      assert.equal(failed.exitCode, 3);
+      assert.deepEqual(await leftOnNode(n, failed.id), { containers: [], volumes: [] }, 'nothing left after failure');
+      // A run cancelled mid-way (the secret already on the node): nothing left.
+      const held = await c.op1('runs.start', {
+        bundle: FIXTURE,
+        task: 'canary',
+        values: { HOLD: '60' },
+        secrets: { canary: 'canary' },
+        node: n.name,
+      });
+      await until(
+        async () => (await c.op1('runs.logs', { id: held.id })).lines.some((l) => l.text.startsWith('rootfs')),
+        60_000,
+        'the held task',
+      );
+      await c.op1('runs.cancel', { id: held.id });
+      await c.env.core.runner.waitFor(held.id);
+      assert.equal((await c.op1('runs.show', { id: held.id })).outcome, 'cancelled');
+      assert.deepEqual(await leftOnNode(n, held.id), { containers: [], volumes: [] }, 'nothing left after a cancel');
+      assert.deepEqual(grepTree(n.dataRoot, canary), []);
+    });
+  }
+});
