@@ -52,7 +52,7 @@ function fakeApi(lines: number, tasks: number): string {
       permissions: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage'], workstationId: 'bench'.padEnd(64, '0') }),
     'settings.get': () => ok({ settings: { 'session.idleMinutes': 600 } }),
     'runs.show': () => ok(details),
-    'runs.list': () => ok({ runs: [], runner: { held: false, holder: null } }),
+    'runs.list': () => ok({ runs: [], total: 0, runner: { held: false, holder: null } }),
     'runs.logs': (input) => {
       const from = (input.afterSeq ?? 0) + 1, to = Math.min(LINES, from + (input.limit ?? 1000) - 1);
       const out = [];
