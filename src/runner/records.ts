@@ -193,13 +193,22 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   page(query: RunQuery): { runs: RunRecord[]; total: number } {
     const where: string[] = [];
     const params: Record<string, string | number> = {};
-    if (query.state) (where.push('state = @state'), (params.state = query.state));
-    if (query.outcome) (where.push('outcome = @outcome'), (params.outcome = query.outcome));
-    if (query.access) (where.push('access = @access'), (params.access = query.access));
-    if (query.bundle) (where.push('bundle_name = @bundle'), (params.bundle = query.bundle));
-    if (query.task) (where.push('task_id = @task'), (params.task = query.task));
-    if (query.from) (where.push('created_at >= @from'), (params.from = query.from));
-    if (query.to) (where.push('created_at < @to'), (params.to = query.to));
+    const equal = { state: 'state', outcome: 'outcome', access: 'access', bundle: 'bundle_name', task: 'task_id' } as const;
+    for (const [key, column] of Object.entries(equal) as Array<[keyof typeof equal, string]>) {
+      const value = query[key];
+      if (value) {
+        where.push(`${column} = @${key}`);
+        params[key] = value;
+      }
+    }
+    if (query.from) {
+      where.push('created_at >= @from');
+      params.from = query.from;
+    }
+    if (query.to) {
+      where.push('created_at < @to');
+      params.to = query.to;
+    }
     if (query.critical) where.push(`${CRITICAL} > 0`);
     const words = (query.text ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
     words.forEach((w, i) => {

@@ -136,7 +136,7 @@ test('runs.list: filters, sorts and pages in the store; total counts every match
     'the range compares in UTC whatever offset it was given',
   );
   assert.equal(range.total, 2);
-  await rejects(viewer('runs.list', { from: 'yesterday' } as never), 'INVALID_INPUT');
+  await rejects(viewer('runs.list', { from: 'yesterday' }), 'INVALID_INPUT');
   await env.cleanup();
 });
 
