@@ -87,7 +87,7 @@ describe('renderer source', () => {
     );
     // The gateway's values are the contract's schemas (pure data); everything else it passes on is a type.
     const values = outside.filter((i) => i.from === GATEWAY && !i.typeOnly).map((i) => `${i.names} from ${i.target}`);
-    assert.deepEqual(values, ['{ contract, subscriptions } from src/api/contract/index.ts']);
+    assert.deepEqual(values, ['{ contract, RUN_STATES, RUN_OUTCOMES } from src/api/contract/index.ts']);
   });
 
   it('has no import cycle (type-only imports aside)', () => {
