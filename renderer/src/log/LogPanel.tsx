@@ -137,6 +137,7 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
       aria-label={full ? label : undefined}
       aria-modal={full || undefined}
     >
+      {full && <h2 className="log-full-title">{label}</h2>}
       <div className="log-tools" role="toolbar" aria-label="Log tools">
         <div className="log-search">
           <input

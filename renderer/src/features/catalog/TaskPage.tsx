@@ -123,7 +123,8 @@ export function TaskPage({ bundle, task }: { bundle: string; task: string }) {
               <Card title="Policy decision">
                 <p>
                   <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span>{' '}
-                  {decl.reason}
+                  {/* The reason starts with the decision ("allowed: …"), which the badge already says. */}
+                  {decl.reason.replace(/^(allowed|denied|disabled)\s*:\s*/i, '')}
                 </p>
                 {decl.approvalRequired && <p className="muted">A run waits for a second person to approve it (two-person rule).</p>}
                 {decl.reasonRequired && <p className="muted">A run needs a written reason: the task changes systems.</p>}

@@ -81,6 +81,7 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
   {
     id: 'task',
     header: 'Task',
+    className: 'cell-task',
     sortKey: (r) => r.task.title,
     cell: (r) => (
       <>
@@ -122,7 +123,7 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
     cell: (r) =>
       r.criticalIssues > 0 ? (
         <span className="badge badge-danger" title={`${r.criticalIssues} critical`}>
-          {r.issues} · {r.criticalIssues} critical
+          {r.issues} ({r.criticalIssues} critical)
         </span>
       ) : (
         r.issues
@@ -130,6 +131,8 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
     sortKey: (r) => r.issues,
   },
 ];
+
+const RUN_COLUMNS_OF_TASK = RUN_COLUMNS.filter((c) => c.id !== 'task');
 
 function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void }) {
   const api = useApi();
@@ -186,12 +189,15 @@ export function RunsTable({
   fixed,
   generation,
   showFilters = true,
+  hideTask = false,
 }: {
   caption: string;
   /** Filters the screen sets (a task's history: its bundle and task). */
   fixed?: Pick<OpInput<'runs.list'>, 'bundle' | 'task'>;
   generation: number;
   showFilters?: boolean;
+  /** A task's own history: every row is that task, so the column goes. */
+  hideTask?: boolean;
 }) {
   const [filters, setFilters] = useState<Filters>(NONE);
   const [sort, setSort] = useState<SortState>(null);
@@ -211,7 +217,7 @@ export function RunsTable({
       <DataTable
         caption={caption}
         dense
-        columns={RUN_COLUMNS}
+        columns={hideTask ? RUN_COLUMNS_OF_TASK : RUN_COLUMNS}
         rows={runs}
         rowKey={(r) => r.id}
         loading={list.loading && !list.data}
