@@ -84,6 +84,22 @@ async function tabToControl(page: Page, name: string): Promise<void> {
   throw new Error(`Tab never reached "${name}"`);
 }
 
+/** The admin trusts the sample signing key and adds the operator (first password), through the API. */
+async function trustSampleKeyAndAddOperator(admin: Page): Promise<void> {
+  const failed = await admin.evaluate(
+    async ([pub, op]) => {
+      const api = window.api!;
+      const out: Array<{ ok: boolean }> = [
+        await api.call('trust.addKey', { pem: pub, comment: 'sample key' }),
+        await api.call('users.add', { name: op.name, password: op.first, roles: ['operator'] }),
+      ];
+      return out.filter((r) => !r.ok).map((r) => JSON.stringify(r));
+    },
+    [PUB, OP] as const,
+  );
+  assert.deepEqual(failed, []);
+}
+
 /** A status line of the page (role=status) that says `text`. */
 async function says(page: Page, text: string | RegExp): Promise<void> {
   await page.getByRole('status').filter({ hasText: text }).first().waitFor();
@@ -169,18 +185,7 @@ describe('run screens: log viewer, outcome banner, runs table, task page and con
 
   it('setup: a trusted bundle in the catalog, an operator, and runs as the runner writes them', async () => {
     admin = await windows.setup(ADMIN);
-    const added = await admin.evaluate(
-      async ([pub, op]) => {
-        const api = window.api!;
-        const out: Array<{ ok: boolean }> = [
-          await api.call('trust.addKey', { pem: pub, comment: 'sample key' }),
-          await api.call('users.add', { name: op.name, password: op.first, roles: ['operator'] }),
-        ];
-        return out.filter((r) => !r.ok).map((r) => JSON.stringify(r));
-      },
-      [PUB, OP] as const,
-    );
-    assert.deepEqual(added, []);
+    await trustSampleKeyAndAddOperator(admin);
     const bundle = sampleBundle('host-health', 'c');
     insertBundle(harness.core.store.db, bundle);
     insertBundle(harness.core.store.db, sampleBundle('log-scan', 'e'));
@@ -565,18 +570,7 @@ describe('keyboard only, on a real engine: start a run from the catalog, then st
 
   it('setup: trust the sample key, add an operator, import the bundle', { skip: ENGINE_SKIP }, async () => {
     const admin = await windows.setup(ADMIN);
-    const calls = await admin.evaluate(
-      async ([pub, op]) => {
-        const api = window.api!;
-        const out: Array<{ ok: boolean }> = [
-          await api.call('trust.addKey', { pem: pub, comment: 'sample key' }),
-          await api.call('users.add', { name: op.name, password: op.first, roles: ['operator'] }),
-        ];
-        return out.filter((r) => !r.ok).map((r) => JSON.stringify(r));
-      },
-      [PUB, OP] as const,
-    );
-    assert.deepEqual(calls, []);
+    await trustSampleKeyAndAddOperator(admin);
     anna = await windows.signInFirstTime(OP);
     await new ShellPage(anna).open('Import', 'Import from a mirror');
     const page = new ImportPage(anna);
