@@ -205,7 +205,8 @@ export function RunView({ id }: { id: string }) {
     setNotice(null);
     const done = await api.call('runs.cancel', { id });
     if (!done.ok) return done.error;
-    setNotice(done.value.result === 'already-finished' ? 'The run had already finished.' : 'Cancel requested.');
+    const said = { 'already-finished': 'The run had already finished.', cancelled: 'Run cancelled.', requested: 'Cancel requested.' };
+    setNotice(said[done.value.result]);
     await refresh.current();
   }
 
