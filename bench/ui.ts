@@ -43,7 +43,7 @@ function fakeApi(lines: number, tasks: number): string {
     access: i % 2 ? 'read-write' : 'read-only', enabled: i % 2 === 0, reason: i % 2 ? 'denied by the tag policy' : 'allowed' }));
   const details = { id: 'r-bench00001', bundle: { name: 'bench', version: '1.0.0', digest: 'sha256:' + '0'.repeat(64) },
     task: { id: 'print', title: 'Print a lot', access: 'read-only' }, startedBy: 'bench', state: 'finished', outcome: 'succeeded',
-    createdAt: now, startedAt: now, endedAt: now, exitCode: 0, approvedBy: null, issues: 0, imageId: 'sha256:' + '1'.repeat(64), reason: null,
+    createdAt: now, startedAt: now, endedAt: now, exitCode: 0, approvedBy: null, issues: 0, criticalIssues: 0, imageId: 'sha256:' + '1'.repeat(64), reason: null,
     config: { values: {}, files: {}, secrets: {} }, approvalRequired: false, approvedAt: null, cancelRequestedBy: null, timeoutSeconds: 600,
     deadline: null, error: null, sandbox: null, issueList: [], report: [], warnings: [], log: { totalBytes: LINES * 100, keptBytes: LINES * 100, truncated: false } };
   const answers = {
@@ -52,7 +52,7 @@ function fakeApi(lines: number, tasks: number): string {
       permissions: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage'], workstationId: 'bench'.padEnd(64, '0') }),
     'settings.get': () => ok({ settings: { 'session.idleMinutes': 600 } }),
     'runs.show': () => ok(details),
-    'runs.list': () => ok({ runs: [], runner: { held: false, holder: null } }),
+    'runs.list': () => ok({ runs: [], total: 0, runner: { held: false, holder: null } }),
     'runs.logs': (input) => {
       const from = (input.afterSeq ?? 0) + 1, to = Math.min(LINES, from + (input.limit ?? 1000) - 1);
       const out = [];
@@ -181,6 +181,27 @@ async function filterTimes(page: Page, queries: string[]): Promise<number[]> {
   return out;
 }
 
+/** The page's JS heap after a full garbage collection, and its DOM node count (Chromium's own counters). */
+async function memory(page: Page): Promise<{ heapMiB: number; nodes: number }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  return { heapMiB: usedSize / 1024 / 1024, nodes: metrics.find((m) => m.name === 'Nodes')?.value ?? 0 };
+}
+
+/** Searches the log for `query` and steps through `steps` matches (Enter in the search box), to the last step's frame. */
+async function searchLog(page: Page, query: string, steps: number): Promise<string> {
+  const box = page.getByRole('searchbox', { name: 'Search the log' });
+  await box.fill(query);
+  const count = page.getByRole('status', { name: 'Matches' });
+  await page.waitForFunction(() => /matches|No matches/.test(document.querySelector('[aria-label=Matches]')?.textContent ?? ''));
+  for (let i = 0; i < steps; i++) await box.press('Enter');
+  return await count.innerText();
+}
+
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const max = (xs: number[]) => Math.max(...xs);
@@ -207,7 +228,11 @@ async function main() {
     const all = await waitAllLines(big, LINES);
     const lines = Number(await big.getByRole('log').getAttribute('data-lines'));
     const domRows = await big.locator('[role=log] .log-line').count();
+    const loaded = await memory(big);
     const scroll = await scrollTimes(big, 40);
+    const scrolled = await memory(big);
+    const found = await searchLog(big, 'line 4242', 20);
+    const searched = await memory(big);
     const queries = ['c', 'ch', 'check', 'check thing number 4', 'data:logs', 'access:read-write k8s', 'nothing-matches', ''];
     const filter = await filterTimes(big, queries);
     await big.context().close();
@@ -221,6 +246,10 @@ async function main() {
     console.log(`  all lines paged in:         ${ms(all)} more (${lines.toLocaleString('en')} lines, ${domRows} rows in the DOM)`);
     console.log(`  baseline, 1,000 lines:      scroll median ${ms(median(smallScroll))}, max ${ms(max(smallScroll))}`);
     console.log(`  scroll, 40 jumps:           median ${ms(median(scroll))}, max ${ms(max(scroll))} to the frame showing the new lines`);
+    const mem = (m: { heapMiB: number; nodes: number }) => `JS heap ${m.heapMiB.toFixed(1)} MiB, ${m.nodes} DOM nodes`;
+    console.log(`  memory, log loaded:         ${mem(loaded)}`);
+    console.log(`  memory, after 40 jumps:     ${mem(scrolled)}`);
+    console.log(`  memory, after a search:     ${mem(searched)} ("line 4242": ${found}, 20 steps)`);
     console.log('catalog (filter tasks, one keystroke to the updated list on screen)');
     console.log(`  baseline, 0 tasks:          median ${ms(median(emptyFilter))}, max ${ms(max(emptyFilter))}`);
     console.log(`  per keystroke:              ${queries.map((q, i) => `"${q}" ${ms(filter[i]!)}`).join(', ')}`);

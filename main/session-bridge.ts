@@ -24,6 +24,7 @@ export const PATH_FIELDS: Partial<Record<OpName, readonly string[]>> = {
   'store.restore': ['file'],
   'audit.export': ['outPath'],
   'runs.export': ['outPath'],
+  'runs.saveLog': ['outPath'],
   // A list of bundles to verify: every entry must have been picked.
   'audit.verify': ['paths'],
   'audit.identityReplace': ['pkcs12File'],

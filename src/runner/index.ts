@@ -6,7 +6,16 @@ export { Lease, describeHolder, readLease, type LeaseHolder, type LeaseOptions }
 export { Runner, type RunnerOptions } from './runner';
 export { RunnerHost, type RunnerHostOptions } from './host';
 export type { RunLogEvent, RunStateEvent, RunTopics } from './events';
-export { RunRecords, RUN_OUTCOMES, RUN_STATES, type NewRun, type RunRecord, type RunOutcome, type RunState } from './records';
+export {
+  RunRecords,
+  type RunQuery,
+  RUN_OUTCOMES,
+  RUN_STATES,
+  type NewRun,
+  type RunRecord,
+  type RunOutcome,
+  type RunState,
+} from './records';
 export { issuesAcrossRuns, type IssuesFilter } from './issues';
 export {
   retentionLimits,

@@ -120,6 +120,34 @@ function toRecord(r: Row): RunRecord {
   };
 }
 
+/** Critical (severity 1) issues a run raised, counted in the store. */
+const CRITICAL = "(SELECT count(*) FROM json_each(runs.issues) WHERE json_extract(json_each.value, '$.severity') = 1)";
+
+const SORT_COLUMNS = {
+  created: 'created_at',
+  ended: 'ended_at',
+  duration: '(julianday(ended_at) - julianday(started_at))',
+  task: 'lower(task_title)',
+  bundle: 'lower(bundle_name)',
+  startedBy: 'lower(started_by)',
+  issues: 'json_array_length(issues)',
+} as const;
+
+export interface RunQuery {
+  limit?: number;
+  offset?: number;
+  state?: RunState;
+  outcome?: RunOutcome;
+  access?: 'read-only' | 'read-write';
+  text?: string;
+  bundle?: string;
+  task?: string;
+  critical?: boolean;
+  from?: string;
+  to?: string;
+  sort?: { column: keyof typeof SORT_COLUMNS; direction: 'ascending' | 'descending' };
+}
+
 export class RunRecords<D extends ReadonlyDb = Database> {
   constructor(private readonly db: D) {}
 
@@ -163,14 +191,51 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     return row ? toRecord(row) : null;
   }
 
+  /** The newest runs (optionally of one state). */
   list(options: { limit?: number; state?: RunState } = {}): RunRecord[] {
-    const limit = options.limit ?? 50;
-    const rows = (
-      options.state
-        ? this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.state, limit)
-        : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
-    ) as Row[];
-    return rows.map(toRecord);
+    return this.page({ ...options }).runs;
+  }
+
+  /**
+   * One page of runs matching `query`, in its order (newest first by default), and how many match in
+   * all. Sorting and paging happen here, so a page is the same whatever was read before it.
+   */
+  page(query: RunQuery): { runs: RunRecord[]; total: number } {
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    const equal = { state: 'state', outcome: 'outcome', access: 'access', bundle: 'bundle_name', task: 'task_id' } as const;
+    for (const [key, column] of Object.entries(equal) as Array<[keyof typeof equal, string]>) {
+      const value = query[key];
+      if (value) {
+        where.push(`${column} = @${key}`);
+        params[key] = value;
+      }
+    }
+    if (query.from) {
+      where.push('created_at >= @from');
+      params.from = query.from;
+    }
+    if (query.to) {
+      where.push('created_at < @to');
+      params.to = query.to;
+    }
+    if (query.critical) where.push(`${CRITICAL} > 0`);
+    const words = (query.text ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+    words.forEach((w, i) => {
+      where.push(`instr(lower(id || ' ' || bundle_name || ' ' || task_id || ' ' || task_title || ' ' || started_by), @w${i}) > 0`);
+      params[`w${i}`] = w;
+    });
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const sort = query.sort ?? { column: 'created', direction: 'descending' };
+    const expr = SORT_COLUMNS[sort.column];
+    const dir = sort.direction === 'ascending' ? 'ASC' : 'DESC';
+    // Empty values (a run not ended yet) last in both directions; ties newest first.
+    const order = `ORDER BY (${expr}) IS NULL, ${expr} ${dir}, created_at DESC, rowid DESC`;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM runs ${filter}`).get(params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM runs ${filter} ${order} LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: query.limit ?? 50, offset: query.offset ?? 0 }) as Row[];
+    return { runs: rows.map(toRecord), total };
   }
 
   /** The last `lines` log lines of a run (seq ascending), e.g. for a summary prompt's log tail. */

@@ -61,13 +61,16 @@ export async function openApp(browser: Browser, harness: Harness): Promise<{ con
  * Saves the current screen twice, in the light and the dark theme (theme preference "System").
  * Modals are shot as the window shows them (their backdrop covers the window, not the page).
  */
-export async function shoot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
+export async function shoot(page: Page, name: string, { fullPage = true, sized = false } = {}): Promise<void> {
+  // `sized`: a suite that sets the window size itself files the shot under that size (1024x768/…).
+  const size = page.viewportSize();
+  const folder = sized && size ? join(ROOT, 'test-results', 'screenshots', `${size.width}x${size.height}`) : SCREENSHOTS;
+  mkdirSync(folder, { recursive: true });
   // From the top: a full-page capture of a scrolled page draws the sticky bars mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${scheme}.png`), fullPage, animations: 'disabled' });
+    await page.screenshot({ path: join(folder, `${name}-${scheme}.png`), fullPage, animations: 'disabled' });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -72,7 +72,7 @@ describe('retention screen in Chromium', { timeout: 180_000 }, () => {
     await retention.openPurge();
     assert.match(await retention.dialog.innerText(), /cannot be undone/);
     await shoot(page, 'retention-02-confirm', { fullPage: false });
-    await retention.dialog.getByRole('button', { name: 'Cancel' }).click();
+    await retention.dialog.getByRole('button', { name: 'Keep it' }).click();
     assert.equal(await retention.dialog.count(), 0);
     assert.equal(
       (harness.core.store.db.prepare('SELECT count(*) AS n FROM run_logs').get() as { n: number }).n,

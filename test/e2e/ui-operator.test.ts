@@ -369,7 +369,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
       await form.expectNoError('HOST');
       await form.start();
       const run = new RunPage(anna);
-      await run.waitForOutcome('succeeded');
+      await run.waitForOutcome('succeeded, 1 critical');
       await shown(run.log.getByText('HOST=db1.dc COUNT=5 VERBOSE=true MODE=full'));
       await shown(run.log.getByText('first: hello from the picked file'));
       await shown(run.log.getByText(/secret bytes: 16/));

@@ -1,11 +1,26 @@
-import { Fragment, memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  Fragment,
+  memo,
+  useCallback,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+  type RefObject,
+} from 'react';
 import type { LogBuffer } from './buffer';
 import { parseAnsi } from './ansi';
+import { WrapIndex } from './wrap';
 
 const ROW = 18;
 const OVERSCAN = 20;
 /** Browsers cap element heights (~33M px in Chromium); past this the scrollbar is scaled. */
 const MAX_SCROLL_PX = 8_000_000;
+/** Gutters in characters: the line number, and the time when shown (plus their padding). */
+const SEQ_CH = 9;
+const TIME_CH = 14;
 
 /** The core spells ESC as ␛, which few monospace fonts draw: show it as a small ESC mark. */
 function withEsc(text: string): ReactNode {
@@ -18,20 +33,64 @@ function withEsc(text: string): ReactNode {
   ));
 }
 
-const LogLine = memo(function LogLine({ seq, stream, text }: { seq: number; stream: string; text: string }) {
+/** Text with each occurrence of `needle` (lower-case) marked. */
+function withMatches(text: string, needle: string): ReactNode {
+  if (!needle) return withEsc(text);
+  const lower = text.toLowerCase();
+  const out: ReactNode[] = [];
+  let at = 0;
+  for (let i = lower.indexOf(needle); i >= 0; i = lower.indexOf(needle, at)) {
+    if (i > at) out.push(<Fragment key={at}>{withEsc(text.slice(at, i))}</Fragment>);
+    out.push(
+      <mark key={`m${i}`} className="log-match">
+        {withEsc(text.slice(i, i + needle.length))}
+      </mark>,
+    );
+    at = i + needle.length;
+  }
+  if (at < text.length) out.push(<Fragment key={at}>{withEsc(text.slice(at))}</Fragment>);
+  return out;
+}
+
+/** 24-hour time of day with milliseconds, in UTC as the core stores it (the full ISO time is the tooltip). */
+function clock(ms: number): string {
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString().slice(11, 23);
+}
+
+interface LineProps {
+  seq: number;
+  stream: string;
+  text: string;
+  time: number;
+  timestamps: boolean;
+  needle: string;
+  current: boolean;
+  rows: number;
+}
+
+const LogLine = memo(function LogLine({ seq, stream, text, time, timestamps, needle, current, rows }: LineProps) {
   return (
-    <div className={`log-line log-${stream}`}>
+    <div
+      className={`log-line log-${stream}${current ? ' log-line-current' : ''}`}
+      style={rows > 1 ? { height: rows * ROW } : undefined}
+      data-seq={seq}
+    >
       <span className="log-seq" aria-hidden="true">
         {seq}
       </span>
+      {timestamps && (
+        <span className="log-time" title={Number.isNaN(time) ? undefined : new Date(time).toISOString()}>
+          {clock(time)}
+        </span>
+      )}
       <span className="log-text">
         {parseAnsi(text).map((s, i) =>
           s.className ? (
             <span key={i} className={s.className}>
-              {withEsc(s.text)}
+              {withMatches(s.text, needle)}
             </span>
           ) : (
-            <Fragment key={i}>{withEsc(s.text)}</Fragment>
+            <Fragment key={i}>{withMatches(s.text, needle)}</Fragment>
           ),
         )}
       </span>
@@ -39,57 +98,129 @@ const LogLine = memo(function LogLine({ seq, stream, text }: { seq: number; stre
   );
 });
 
+/** The width of one character of the log's font, measured once the view is on screen. */
+function useCharWidth(probe: RefObject<HTMLSpanElement | null>): number {
+  const [width, setWidth] = useState(7.5);
+  useLayoutEffect(() => {
+    const w = probe.current?.getBoundingClientRect().width;
+    if (w) setWidth(w / 100);
+  }, [probe]);
+  return width;
+}
+
+export interface LogViewProps {
+  buffer: LogBuffer;
+  version: number;
+  label: string;
+  /** Keep the end in view as lines arrive; the view turns it off when the reader scrolls up, and says so. */
+  follow: boolean;
+  onFollowChange: (follow: boolean) => void;
+  wrap?: boolean;
+  timestamps?: boolean;
+  /** Lower-case text to mark in every line. */
+  needle?: string;
+  /** The line to bring into view (and mark as the current match); `nonce` repeats a jump to the same line. */
+  target?: { index: number; nonce: number } | null;
+  /** Fill the height it is given (full screen) instead of the window's height less the page's top. */
+  fill?: boolean;
+}
+
 /**
  * A virtualised view of a run's log: only the lines in view (plus a margin) are in the DOM, so a
- * million lines draw as fast as fifty. Follows the end while the reader is at the end. Every line
- * is React text: markup, links and escape sequences in task output stay inert.
+ * million lines draw as fast as fifty. Wrapped lines take as many rows as their characters need
+ * (counted, not measured, so a million lines still cost one pass). Follows the end while asked to.
+ * Every line is React text: markup, links and escape sequences in task output stay inert.
  */
 export function LogView({
   buffer,
   version,
   label,
-  maxHeight = 460,
-}: {
-  buffer: LogBuffer;
-  version: number;
-  label: string;
-  maxHeight?: number;
-}) {
-  // Short logs take the room they need; long ones scroll inside a fixed box.
-  const height = Math.min(maxHeight, Math.max(buffer.count, 6) * ROW + 2);
+  follow,
+  onFollowChange,
+  wrap = false,
+  timestamps = false,
+  needle = '',
+  target = null,
+  fill = false,
+}: LogViewProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  const probe = useRef<HTMLSpanElement>(null);
   const [top, setTop] = useState(0);
-  const follow = useRef(true);
+  const [box, setBox] = useState({ width: 800, height: 460 });
+  const charWidth = useCharWidth(probe);
   const count = buffer.count;
-  const natural = count * ROW;
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setBox({ width: el.clientWidth, height: el.clientHeight });
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    measure();
+    return () => observer.disconnect();
+  }, []);
+
+  const columns = Math.max(20, Math.floor(box.width / charWidth) - SEQ_CH - (timestamps ? TIME_CH : 0) - 2);
+  const wrapIndex = useMemo(() => (wrap ? new WrapIndex(columns) : null), [wrap, columns]);
+  // Rows per line are counted for lines not seen yet (a pass over new lines only).
+  const totalRows = wrapIndex ? wrapIndex.update(buffer) : count;
+  void version;
+  const rowOf = (i: number) => (wrapIndex ? wrapIndex.rowOf(i) : i);
+
+  // Short logs take the room they need; long ones fill the box the stylesheet gives.
+  const short = totalRows < 30;
+  const height = short ? Math.max(totalRows, 6) * ROW + 2 : box.height;
+  const natural = totalRows * ROW;
   const total = Math.min(natural, MAX_SCROLL_PX);
   const visibleRows = Math.ceil(height / ROW);
   const maxTop = Math.max(0, total - height);
-  // Which line is first in view: direct when unscaled, proportional when the scrollbar is scaled.
-  const first =
-    natural <= MAX_SCROLL_PX ? Math.floor(top / ROW) : Math.round((maxTop ? top / maxTop : 0) * Math.max(0, count - visibleRows));
+  const scaled = natural > MAX_SCROLL_PX;
+  // Which row is first in view: direct when unscaled, proportional when the scrollbar is scaled.
+  const firstRow = !scaled ? Math.floor(top / ROW) : Math.round((maxTop ? top / maxTop : 0) * Math.max(0, totalRows - visibleRows));
+  const first = wrapIndex ? wrapIndex.lineAt(firstRow) : Math.min(firstRow, Math.max(0, count - 1));
   const start = Math.max(0, first - OVERSCAN);
   const end = Math.min(count, first + visibleRows + OVERSCAN);
-  const offset = natural <= MAX_SCROLL_PX ? start * ROW : top - (first - start) * ROW;
+  const offset = !scaled ? rowOf(start) * ROW : top - (firstRow - rowOf(start)) * ROW;
+
+  const following = useRef(follow);
+  following.current = follow;
+  const programmatic = useRef(false);
 
   const onScroll = useCallback(() => {
     const el = scroller.current;
     if (!el) return;
-    follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW;
     setTop(el.scrollTop);
-  }, []);
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && follow.current && count > visibleRows) {
-      el.scrollTop = el.scrollHeight;
-      setTop(el.scrollTop);
+    if (programmatic.current) {
+      programmatic.current = false;
+      return;
     }
-  }, [version, count, visibleRows]);
+    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW;
+    if (atEnd !== following.current) onFollowChange(atEnd);
+  }, [onFollowChange]);
 
-  useEffect(() => {
-    follow.current = true;
-  }, [buffer]);
+  const scrollTo = (px: number) => {
+    const el = scroller.current;
+    if (!el) return;
+    const next = Math.max(0, Math.min(px, el.scrollHeight - el.clientHeight));
+    if (Math.abs(el.scrollTop - next) < 1) return;
+    programmatic.current = true;
+    el.scrollTop = next;
+    setTop(el.scrollTop);
+  };
+
+  // Following: the end stays in view as lines arrive and when following is turned back on.
+  useLayoutEffect(() => {
+    if (follow && totalRows > visibleRows) scrollTo(Number.MAX_SAFE_INTEGER);
+  });
+
+  // A jump (search match, first error): the line a third of the way down.
+  useLayoutEffect(() => {
+    if (!target || target.index < 0 || target.index >= count) return;
+    const row = rowOf(target.index);
+    const px = !scaled ? row * ROW : (row / Math.max(1, totalRows - visibleRows)) * maxTop;
+    scrollTo(px - (scaled ? 0 : height / 3));
+    // Only when asked: not on every new line.
+  }, [target]);
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const el = scroller.current;
@@ -100,16 +231,29 @@ export function LogView({
     e.preventDefault();
   };
 
+  const current = target?.index ?? -1;
   const rows = [];
   for (let i = start; i < end; i++) {
     const l = buffer.line(i);
-    rows.push(<LogLine key={l.seq} seq={l.seq} stream={l.stream} text={l.text} />);
+    rows.push(
+      <LogLine
+        key={l.seq}
+        seq={l.seq}
+        stream={l.stream}
+        text={l.text}
+        time={l.time}
+        timestamps={timestamps}
+        needle={needle}
+        current={i === current}
+        rows={wrapIndex ? wrapIndex.rowsOf(i) : 1}
+      />,
+    );
   }
   return (
     <div
       ref={scroller}
-      className="log-view"
-      style={{ height }}
+      className={`log-view${fill ? ' log-view-fill' : ''}${wrap ? ' log-view-wrap' : ''}`}
+      style={short ? { height } : undefined}
       onScroll={onScroll}
       onKeyDown={onKey}
       tabIndex={0}
@@ -118,8 +262,12 @@ export function LogView({
       aria-live="off"
       data-lines={count}
       data-first={first}
+      data-following={follow}
     >
-      <div className="log-spacer" style={{ height: Math.max(total, height) }}>
+      <span ref={probe} className="log-probe" aria-hidden="true">
+        {'0'.repeat(100)}
+      </span>
+      <div className="log-spacer" style={{ height: Math.max(total, height - 2) }}>
         <div className="log-window" style={{ transform: `translateY(${offset}px)` }}>
           {count === 0 ? <p className="log-empty">No output yet.</p> : rows}
         </div>

@@ -85,6 +85,10 @@ export const runSummary = z.object({
   exitCode: z.number().int().nullable(),
   approvedBy: z.string().nullable(),
   issues: z.number().int(),
+  /** How many of its issues are critical (severity 1): such a run is never shown as a plain success. */
+  criticalIssues: z.number().int(),
+  /** Who asked to cancel it, when someone did. */
+  cancelRequestedBy: z.string().nullable(),
   /** When and by whom a purge removed the log and the issues/report (docs/retention.md). */
   purged: z.object({ logs: purgeMark.nullable(), report: purgeMark.nullable() }),
 });
@@ -99,7 +103,6 @@ export const runDetails = runSummary.extend({
   }),
   approvalRequired: z.boolean(),
   approvedAt: z.string().nullable(),
-  cancelRequestedBy: z.string().nullable(),
   timeoutSeconds: z.number().int(),
   deadline: z.string().nullable(),
   error: z.string().nullable(),
@@ -120,6 +123,35 @@ export const logLine = z.object({
   text: z.string(),
   continues: z.boolean().optional(),
 });
+
+/** Columns runs.list sorts by (the store orders, so paging follows the sort). */
+export const RUN_SORTS = ['created', 'ended', 'duration', 'task', 'bundle', 'startedBy', 'issues'] as const;
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Filters, sort and page of runs.list: all optional; the default is the newest 50. */
+export const runsListInput = z
+  .object({
+    limit: z.number().int().min(1).max(1000).optional(),
+    offset: z.number().int().min(0).max(10_000_000).optional(),
+    state: z.enum(RUN_STATES).optional(),
+    outcome: z.enum(RUN_OUTCOMES).optional(),
+    access: z.enum(['read-only', 'read-write']).optional(),
+    /** Words found in the run id, bundle, task id or title, or who started it. */
+    text: z.string().trim().max(200).optional(),
+    /** Runs of one bundle (by name) and task (by id), e.g. a task's run history. */
+    bundle: z.string().min(1).max(300).optional(),
+    task: z.string().min(1).max(63).optional(),
+    /** Only runs that raised a critical issue (severity 1). */
+    critical: z.boolean().optional(),
+    /** Created at or after `from`, and before `to`. */
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    sort: z
+      .object({ column: z.enum(RUN_SORTS), direction: z.enum(['ascending', 'descending']) })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 export const runsOps = {
   'runs.start': op({
@@ -147,8 +179,13 @@ export const runsOps = {
     summary: 'Recent runs, newest first, and who holds the runner lease.',
     access: 'signedIn',
     mutates: false,
-    input: z.object({ limit: z.number().int().min(1).max(1000).optional(), state: z.enum(RUN_STATES).optional() }).strict(),
-    output: z.object({ runs: z.array(runSummary), runner: z.object({ held: z.boolean(), holder: z.string().nullable() }) }),
+    input: runsListInput,
+    output: z.object({
+      runs: z.array(runSummary),
+      /** How many runs match the filters (the page is `runs`, from `offset`). */
+      total: z.number().int(),
+      runner: z.object({ held: z.boolean(), holder: z.string().nullable() }),
+    }),
   }),
   'runs.show': op({
     summary: 'One run: configuration (secret names only), sandbox, outcome, issues, report, warnings.',
@@ -239,6 +276,13 @@ export const runsExportOps = {
       sha256: z.string(),
       bytes: z.number().int(),
     }),
+  }),
+  'runs.saveLog': op({
+    summary: "Save a run's log as text to a new file (the lines as shown, optionally with their times), e.g. to attach to a ticket.",
+    access: 'signedIn',
+    mutates: true,
+    input: z.object({ id: runId, outPath: z.string().min(1).max(4096), timestamps: z.boolean().optional() }).strict(),
+    output: z.object({ id: z.string(), path: z.string(), lines: z.number().int(), bytes: z.number().int(), sha256: z.string() }),
   }),
 } as const;
 

@@ -67,6 +67,8 @@ function summary(r: RunRecord) {
     exitCode: r.exitCode,
     approvedBy: r.approvedBy,
     issues: r.issues.length,
+    criticalIssues: r.issues.filter((i) => i.severity === 1).length,
+    cancelRequestedBy: r.cancelRequestedBy,
     purged: r.purged,
   };
 }
@@ -91,7 +93,6 @@ function details(core: ReadCore, r: RunRecord) {
     config: shownConfig(core, r),
     approvalRequired: r.approvalRequired,
     approvedAt: r.approvedAt,
-    cancelRequestedBy: r.cancelRequestedBy,
     timeoutSeconds: r.timeoutSeconds,
     deadline: r.deadline,
     error: r.error === null ? null : displayText(r.error),
@@ -156,8 +157,12 @@ export const runHandlers: {
   'runs.list': {
     run: (ctx, input) => {
       const holder = Lease.holder(layoutOf(ctx.core.home).lease);
+      // Times compare as the store writes them (UTC, toISOString), whatever offset the caller gave.
+      const utc = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+      const page = new RunRecords(ctx.db).page({ ...input, from: utc(input.from), to: utc(input.to) });
       return {
-        runs: new RunRecords(ctx.db).list({ limit: input.limit ?? 50, ...(input.state ? { state: input.state } : {}) }).map(summary),
+        runs: page.runs.map(summary),
+        total: page.total,
         runner: { held: holder !== null, holder: holder ? describeHolder(holder, new Date()) : null },
       };
     },
@@ -256,7 +261,7 @@ export const runHandlers: {
 };
 
 /** `runs export` (docs/redaction.md): a redacted run report in a new file; audited with what was applied, never the content. */
-export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
+export const runExportHandlers: { 'runs.export': Handler<'runs.export'>; 'runs.saveLog': Handler<'runs.saveLog'> } = {
   'runs.export': {
     run: (ctx, input) => {
       const session = needSession(ctx);
@@ -300,6 +305,37 @@ export const runExportHandlers: { 'runs.export': Handler<'runs.export'> } = {
         },
       });
       return result;
+    },
+    target: (input) => `run:${input.id}`,
+  },
+
+  /**
+   * The log as the run view shows it (neutralised lines, no redaction), saved for the operator's own
+   * use: it is what `runs logs` prints. Sharing outside goes through `runs.export`, which redacts.
+   */
+  'runs.saveLog': {
+    run: (ctx, input) => {
+      const run = mustFind(ctx.core, input.id);
+      if (run.purged.logs) throw new ApiError('CONFLICT', `The log of run ${run.id} was purged; there is nothing to save.`);
+      const out = newOutputFile(input.outPath);
+      const records = new RunRecords(ctx.db);
+      const parts: string[] = [];
+      let lines = 0;
+      for (let after = 0; ;) {
+        const page = records.logs(run.id, { afterSeq: after, limit: 10_000 });
+        for (const l of page) {
+          const text = displayLine(l.text);
+          parts.push(input.timestamps ? `${l.time} ${l.stream} ${text}\n` : `${text}\n`);
+        }
+        lines += page.length;
+        if (page.length < 10_000) break;
+        after = page[page.length - 1]!.seq;
+      }
+      const bytes = Buffer.from(parts.join(''), 'utf8');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      writeNewFileAtomic(out, bytes);
+      ctx.change(() => undefined, { target: `run:${run.id}`, details: { file: basename(out), lines, bytes: bytes.length, sha256 } });
+      return { id: run.id, path: out, lines, bytes: bytes.length, sha256 };
     },
     target: (input) => `run:${input.id}`,
   },

@@ -12,12 +12,28 @@ export class CatalogPage extends BasePage {
     super(page);
     this.heading = this.title('Catalog');
     this.bundles = this.tableNamed('Imported bundles');
-    this.tasks = this.tableNamed('Tasks');
+    // One table per bundle version ("Tasks of host-health 1.0.0"); `tasks` is the first.
+    this.tasks = this.taskTables.first();
     this.filter = page.getByLabel('Filter tasks');
   }
 
+  /** Every bundle's table of tasks. */
+  get taskTables(): Locator {
+    return this.page.getByRole('table', { name: /^Tasks of / });
+  }
+
+  /** The tasks of one bundle version, e.g. `host-health 1.0.0`. */
+  tasksOf(bundle: string): Locator {
+    return this.tableNamed(`Tasks of ${bundle}`);
+  }
+
   taskRow(title: string): Locator {
-    return this.rowIn(this.tasks, new RegExp(`^${title}`));
+    return this.rowIn(this.taskTables, new RegExp(`^${title}`));
+  }
+
+  /** The link to a task's own page. */
+  taskLink(title: string): Locator {
+    return this.taskTables.getByRole('link', { name: title, exact: true });
   }
 
   runButton(title: string): Locator {

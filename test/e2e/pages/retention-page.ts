@@ -23,7 +23,7 @@ export class RetentionPage extends BasePage {
     this.reportsDays = page.getByLabel('Keep issues and reports (days)');
     this.save = page.getByRole('button', { name: 'Save limits' });
     this.purgeButton = page.getByRole('button', { name: 'Purge now…' });
-    this.dialog = page.getByRole('dialog', { name: 'Purge run output for good' });
+    this.dialog = page.getByRole('dialog', { name: 'Purge run output for good?' });
   }
 
   async setLimits(logsDays: number, reportsDays: number): Promise<void> {

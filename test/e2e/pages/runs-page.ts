@@ -10,7 +10,7 @@ export class RunsPage extends BasePage {
   constructor(page: Page) {
     super(page);
     this.heading = this.title('Runs');
-    this.table = this.tableNamed('Runs, newest first');
+    this.table = this.tableNamed('Runs');
     this.search = page.getByLabel('Search');
   }
 

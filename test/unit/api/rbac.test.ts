@@ -92,6 +92,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'runs.summaries': ALL,
   // issue 8: a redacted run report leaves by operators and admins; auditors preview too (for audit exports); site patterns are the operators' and admins'.
   'runs.export': ['admin', 'operator'],
+  'runs.saveLog': ALL,
   'redact.preview': ['admin', 'operator', 'auditor'],
   'redact.patterns.list': ['admin', 'operator', 'auditor'],
   'redact.unmap': ['admin', 'operator', 'auditor'],

@@ -6,9 +6,12 @@ import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/table';
 import { formatBytes, formatTime, shortHash } from '../../format';
 import { RunForm, type Task } from '../runs';
+import { useRouteParam } from '../../navigation';
+import { TaskPage } from './TaskPage';
 
 type Bundle = OpOutput<'bundles.list'>['bundles'][number];
 /** Rows drawn at first (and added per "Show more"): the count says how many match. */
@@ -148,12 +151,11 @@ const TASK_COLUMNS: readonly Column<Task>[] = [
     rowHeader: true,
     cell: (t) => (
       <>
-        {t.title}
+        <a href={taskHref(t)}>{t.title}</a>
         <div className="mono muted">{t.id}</div>
       </>
     ),
   },
-  { id: 'bundle', header: 'Bundle', className: 'mono', cell: (t) => `${t.bundle} ${t.version}` },
   {
     id: 'tags',
     header: 'Tags',
@@ -178,6 +180,11 @@ const TASK_COLUMNS: readonly Column<Task>[] = [
     ),
   },
 ];
+
+/** The task's own page: its declaration, policy decision and run history. */
+export function taskHref(t: Pick<Task, 'bundle' | 'version' | 'id'>): string {
+  return `#/catalog/${encodeURIComponent(`${t.bundle}@${t.version}`)}/${encodeURIComponent(t.id)}`;
+}
 
 /** A task the policy disables is marked so on its row (its Run button is disabled too). */
 const taskRowAttributes = (t: Task) => (t.enabled ? undefined : { 'aria-disabled': true });
@@ -205,58 +212,93 @@ export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; 
     ),
     [onRun],
   );
+  // Grouped by bundle version, in the order the list has them (the core lists a bundle's tasks together).
+  const groups = useMemo(() => {
+    const out = new Map<string, Task[]>();
+    for (const t of rows) {
+      const key = `${t.bundle} ${t.version}`;
+      const list = out.get(key);
+      if (list) list.push(t);
+      else out.set(key, [t]);
+    }
+    return [...out];
+  }, [rows]);
   return (
-    <DataTable
-      caption="Tasks"
-      dense
-      columns={TASK_COLUMNS}
-      rows={rows}
-      rowKey={(t) => `${t.digest}/${t.id}`}
-      rowAttributes={taskRowAttributes}
-      loading={loading}
-      empty={tasks.length === 0 ? 'No tasks: import a bundle first.' : 'No task matches the filter.'}
-      actions={session.can('runs.start') ? run : undefined}
-      toolbar={
-        <>
-          <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
-            <div className="field">
-              <label htmlFor="tasks-filter">Filter tasks</label>
-              <input
-                id="tasks-filter"
-                type="search"
-                value={text}
-                onChange={(e) => (setText(e.target.value), setShown(PAGE_ROWS))}
-                placeholder="title, bundle, id or tag (e.g. access:read-only)"
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="tasks-status">Policy status</label>
-              <select id="tasks-status" value={status} onChange={(e) => (setStatus(e.target.value), setShown(PAGE_ROWS))}>
-                <option value="">Any</option>
-                <option value="enabled">Enabled</option>
-                <option value="disabled">Disabled</option>
-              </select>
-            </div>
-          </form>
-          <p className="muted" role="status" data-matched={matched.length} data-query={text}>
-            {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
-          </p>
-        </>
-      }
-      pager={
-        matched.length > shown && (
-          <div className="card-actions">
-            <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
-              Show more tasks
-            </button>
-          </div>
-        )
-      }
-    />
+    <>
+      <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor="tasks-filter">Filter tasks</label>
+          <input
+            id="tasks-filter"
+            type="search"
+            value={text}
+            onChange={(e) => (setText(e.target.value), setShown(PAGE_ROWS))}
+            placeholder="title, bundle, id or tag (e.g. access:read-only)"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="tasks-status">Policy status</label>
+          <select id="tasks-status" value={status} onChange={(e) => (setStatus(e.target.value), setShown(PAGE_ROWS))}>
+            <option value="">Any</option>
+            <option value="enabled">Enabled</option>
+            <option value="disabled">Disabled</option>
+          </select>
+        </div>
+      </form>
+      <p className="muted" role="status" data-matched={matched.length} data-query={text}>
+        {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
+      </p>
+      {groups.length === 0 ? (
+        <DataTable
+          caption="Tasks of no bundle"
+          dense
+          columns={TASK_COLUMNS}
+          rows={[]}
+          rowKey={(t) => `${t.digest}/${t.id}`}
+          loading={loading}
+          empty={tasks.length === 0 ? 'No tasks: import a bundle first.' : 'No task matches the filter.'}
+        />
+      ) : (
+        groups.map(([bundle, list]) => (
+          <section key={bundle} className="task-group" aria-label={`Tasks of ${bundle}`}>
+            <h3 className="task-group-title">
+              <span className="mono">{bundle}</span>{' '}
+              <span className="muted">
+                · {list.length} {list.length === 1 ? 'task' : 'tasks'}
+              </span>
+            </h3>
+            <DataTable
+              caption={`Tasks of ${bundle}`}
+              dense
+              columns={TASK_COLUMNS}
+              rows={list}
+              rowKey={(t) => `${t.digest}/${t.id}`}
+              rowAttributes={taskRowAttributes}
+              empty="No task matches the filter."
+              actions={session.can('runs.start') ? run : undefined}
+            />
+          </section>
+        ))
+      )}
+      {matched.length > shown && (
+        <div className="card-actions">
+          <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
+            Show more tasks
+          </button>
+        </div>
+      )}
+    </>
   );
 }
 
 export function CatalogScreen() {
+  const param = useRouteParam();
+  const cut = param.lastIndexOf('/');
+  if (cut > 0) return <TaskPage key={param} bundle={param.slice(0, cut)} task={param.slice(cut + 1)} />;
+  return <Catalog />;
+}
+
+function Catalog() {
   const api = useApi();
   const session = useSession();
   const [generation, setGeneration] = useState(0);
@@ -265,7 +307,7 @@ export function CatalogScreen() {
   const [revoking, setRevoking] = useState<Bundle | null>(null);
   const [running, setRunning] = useState<Task | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const prune = useAction();
+  const [pruning, setPruning] = useState(false);
   const allTasks = useMemo(() => tasks.data?.tasks ?? [], [tasks.data]);
   return (
     <>
@@ -280,26 +322,14 @@ export function CatalogScreen() {
               </a>
             )}
             {session.can('bundles.import') && (
-              <button
-                type="button"
-                className="btn btn-ghost"
-                disabled={prune.busy}
-                onClick={() =>
-                  void prune.run(async () => {
-                    const done = await api.call('bundles.prune', {});
-                    if (!done.ok) return done.error;
-                    setNotice(`Removed ${done.value.removed.length} unused image(s); kept ${done.value.kept.length}.`);
-                    setGeneration((g) => g + 1);
-                  })
-                }
-              >
-                Prune unused images
+              <button type="button" className="btn btn-ghost" onClick={() => setPruning(true)}>
+                Prune unused images…
               </button>
             )}
           </>
         }
       />
-      <ErrorNotice error={bundles.error ?? tasks.error ?? prune.error} />
+      <ErrorNotice error={bundles.error ?? tasks.error} />
       {notice && <StatusNotice>{notice}</StatusNotice>}
       <div className="stack-gap">
         <Card title="Bundles">
@@ -321,6 +351,27 @@ export function CatalogScreen() {
         />
       )}
       {running && <RunForm task={running} onClose={() => setRunning(null)} />}
+      {pruning && (
+        <ConfirmDialog
+          title="Prune unused images?"
+          confirmLabel="Remove unused images"
+          onConfirm={async () => {
+            const done = await api.call('bundles.prune', {});
+            if (!done.ok) return done.error;
+            setNotice(`Removed ${done.value.removed.length} unused image(s); kept ${done.value.kept.length}.`);
+            setGeneration((g) => g + 1);
+          }}
+          onClose={() => setPruning(false)}
+        >
+          <p>
+            The engine images of bundles no task can run (revoked, untrusted, or replaced by a newer version) are removed from the engine to
+            free disk space.
+          </p>
+          <p className="muted">
+            The catalog, run history and audit trail are kept; a bundle whose image is removed must be imported again to run.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

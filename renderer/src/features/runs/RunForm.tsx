@@ -5,6 +5,7 @@ import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
 import { Modal } from '../../components/Modal';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { TagChips } from './run-parts';
 
 export type Task = OpOutput<'tasks.list'>['tasks'][number];
 type Declaration = OpOutput<'tasks.show'>['task'];
@@ -137,16 +138,40 @@ function hintOf(v: Variable): string {
   return parts.filter(Boolean).join(' · ');
 }
 
-function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => void }) {
+/**
+ * What "Run again" starts from: the earlier run's values (a sensitive one was never shown back, so it
+ * is typed again), its secrets by vault item name, and its reason. Files are picked again: a path is
+ * only taken from the file dialog.
+ */
+export interface RunAgain {
+  values: Record<string, string>;
+  secrets: Record<string, string>;
+  reason: string;
+  /** The run these came from. */
+  from: string;
+}
+
+/** The earlier run's value of a variable, unless it was sensitive (then it comes back masked) or is no longer declared. */
+function againValue(v: Variable, again: RunAgain | undefined): string | undefined {
+  if (!again || v.sensitive || v.type === 'file') return undefined;
+  return again.values[v.name];
+}
+
+function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: () => void; again?: RunAgain }) {
   const api = useApi();
   const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, initialValue(v)])),
+    Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, againValue(v, again) ?? initialValue(v)])),
   );
   const [files, setFiles] = useState<Record<string, string>>({});
   const [secrets, setSecrets] = useState<Record<string, string>>(() =>
-    Object.fromEntries(decl.secrets.map((s) => [s.name, initialItem(s)])),
+    Object.fromEntries(
+      decl.secrets.map((s) => {
+        const earlier = again?.secrets[s.name];
+        return [s.name, earlier && s.vaultItems?.includes(earlier) ? earlier : initialItem(s)];
+      }),
+    ),
   );
-  const [reason, setReason] = useState('');
+  const [reason, setReason] = useState(again?.reason ?? '');
   const [errors, setErrors] = useState<Errors>({});
   const { error, busy, run } = useAction();
   const [submitted, setSubmitted] = useState(false);
@@ -258,6 +283,12 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
         {decl.bundle} {decl.version} · <span className="mono">{decl.id}</span> · {decl.access}
       </p>
       {decl.description && <p>{decl.description}</p>}
+      {again && (
+        <StatusNotice tone="info">
+          Filled in from run {again.from}.{decl.config.some((v) => v.type === 'file') ? ' Choose its files again.' : ''}
+          {decl.config.some((v) => v.sensitive) ? ' Type its sensitive values again: they are never shown back.' : ''}
+        </StatusNotice>
+      )}
       <dl className="facts-inline" aria-label="Sandbox">
         <div>
           <dt>Network</dt>
@@ -281,15 +312,7 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
           </dd>
         </div>
       </dl>
-      {decl.tags.length > 0 && (
-        <span className="chips" aria-label="Tags">
-          {decl.tags.map((t) => (
-            <span key={t} className="chip">
-              {t}
-            </span>
-          ))}
-        </span>
-      )}
+      <TagChips tags={decl.tags} />
       {decl.approvalRequired && (
         <StatusNotice tone="info">
           Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
@@ -384,12 +407,21 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
  * control per variable by type, defaults filled in, required ones marked, a vault picker per secret
  * offering only items bound to the bundle, and a reason for read-write tasks.
  */
-export function RunForm({ task, onClose }: { task: Task; onClose: () => void }) {
+export function RunForm({
+  task,
+  onClose,
+  initial,
+}: {
+  task: Pick<Task, 'bundle' | 'version' | 'id' | 'title'>;
+  onClose: () => void;
+  /** Run again: start from an earlier run's values. */
+  initial?: RunAgain;
+}) {
   const decl = useOp('tasks.show', { bundle: `${task.bundle}@${task.version}`, task: task.id });
   return (
     <Modal title={`Run ${task.title}`} onClose={onClose} wide>
       {decl.data ? (
-        <GeneratedForm decl={decl.data.task} onClose={onClose} />
+        <GeneratedForm decl={decl.data.task} onClose={onClose} {...(initial ? { again: initial } : {})} />
       ) : (
         <div className="stack">
           {decl.loading && <p className="muted">Reading the task’s variables…</p>}

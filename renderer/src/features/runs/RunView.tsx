@@ -4,11 +4,13 @@ import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { LogBuffer } from '../../log/buffer';
-import { LogView } from '../../log/LogView';
+import { LogPanel } from '../../log/LogPanel';
 import { formatBytes, formatDate, formatTime, shortHash } from '../../format';
-import { IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
+import { formatDuration, IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
 import { RunSummaryCard } from './Summary';
+import { RunForm } from './RunForm';
 
 const PAGE = 10_000;
 type Details = OpOutput<'runs.show'>;
@@ -114,6 +116,49 @@ function Purged({ what, mark }: { what: string; mark: { at: string; by: string }
   );
 }
 
+/** Why a finished run did not succeed, in a sentence, or null when it did and raised nothing critical. */
+export function outcomeSentence(run: Details): { tone: 'error' | 'warning' | 'info'; text: string } | null {
+  const error = run.error ? ` ${run.error}` : '';
+  switch (run.outcome) {
+    case 'failed':
+      return { tone: 'error', text: `Failed: the task exited with code ${run.exitCode ?? 'unknown'}.${error}` };
+    case 'timed-out':
+      return {
+        tone: 'error',
+        text: `Timed out: stopped when it reached its limit of ${formatDuration(run.timeoutSeconds * 1000)}.${error}`,
+      };
+    case 'cancelled':
+      return { tone: 'info', text: `Cancelled by ${(run.cancelRequestedBy ?? 'someone').replace(/^user:/, '')}.${error}` };
+    case 'interrupted':
+      return { tone: 'error', text: `Interrupted: the app stopped or lost the engine while the run was going.${error}` };
+    case 'error':
+      return { tone: 'error', text: `Could not run.${error || ' The sandbox could not be set up.'}` };
+    case 'succeeded':
+      return run.criticalIssues > 0
+        ? {
+            tone: 'warning',
+            text: `The task finished, but raised ${run.criticalIssues} critical ${run.criticalIssues === 1 ? 'issue' : 'issues'}: see Issues below.`,
+          }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** How long the run took, or has been going (ticking while it runs). */
+function useDuration(run: Details | null): string {
+  const [now, setNow] = useState(() => Date.now());
+  const running = run?.state === 'running';
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [running]);
+  if (!run?.startedAt) return '—';
+  const end = run.endedAt ? Date.parse(run.endedAt) : now;
+  return formatDuration(end - Date.parse(run.startedAt));
+}
+
 export function RunView({ id }: { id: string }) {
   const api = useApi();
   const session = useSession();
@@ -121,6 +166,9 @@ export function RunView({ id }: { id: string }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [again, setAgain] = useState(false);
+  const save = useAction();
 
   const refresh = useRef(async () => {});
   refresh.current = async () => {
@@ -140,13 +188,41 @@ export function RunView({ id }: { id: string }) {
   const canCancel = run && run.state !== 'finished' && (mine || session.can('runs.cancelAny'));
   const canApprove = run?.state === 'awaiting-approval' && !mine && session.can('runs.approve');
 
-  async function act(kind: 'cancel' | 'approve') {
+  const duration = useDuration(run);
+  const banner = run?.state === 'finished' ? outcomeSentence(run) : null;
+
+  async function approve() {
     setNotice(null);
     await action.run(async () => {
-      const done = kind === 'cancel' ? await api.call('runs.cancel', { id }) : await api.call('runs.approve', { id });
+      const done = await api.call('runs.approve', { id });
       if (!done.ok) return done.error;
-      setNotice(kind === 'cancel' ? 'Cancel requested.' : 'Run approved.');
+      setNotice('Run approved.');
       await refresh.current();
+    });
+  }
+
+  async function cancel() {
+    setNotice(null);
+    const done = await api.call('runs.cancel', { id });
+    if (!done.ok) return done.error;
+    const said = { 'already-finished': 'The run had already finished.', cancelled: 'Run cancelled.', requested: 'Cancel requested.' };
+    setNotice(said[done.value.result]);
+    await refresh.current();
+  }
+
+  /** The log as shown, to a new file the operator picks in the native save dialog (the core writes it). */
+  async function download(timestamps: boolean) {
+    setNotice(null);
+    await save.run(async () => {
+      const outPath = await api.chooseSaveFile({
+        title: 'Save the log',
+        defaultName: `${id}.log`,
+        filters: [{ name: 'Log', extensions: ['log', 'txt'] }],
+      });
+      if (!outPath) return;
+      const done = await api.call('runs.saveLog', { id, outPath, timestamps });
+      if (!done.ok) return done.error;
+      setNotice(`Saved ${done.value.lines.toLocaleString()} ${done.value.lines === 1 ? 'line' : 'lines'} to ${done.value.path}.`);
     });
   }
 
@@ -165,24 +241,34 @@ export function RunView({ id }: { id: string }) {
                 Export report…
               </a>
             )}
+            {run && session.can('runs.start') && (
+              <button type="button" className="btn" onClick={() => setAgain(true)}>
+                Run again…
+              </button>
+            )}
             {canApprove && (
-              <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => void act('approve')}>
+              <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => void approve()}>
                 Approve run
               </button>
             )}
             {canCancel && (
-              <button type="button" className="btn btn-danger" disabled={action.busy} onClick={() => void act('cancel')}>
-                Cancel run
+              <button type="button" className="btn btn-danger" disabled={action.busy} onClick={() => setConfirmCancel(true)}>
+                Cancel run…
               </button>
             )}
           </>
         }
       />
-      <ErrorNotice error={loadError ?? action.error} />
+      <ErrorNotice error={loadError ?? action.error ?? save.error} />
       {notice && <StatusNotice>{notice}</StatusNotice>}
       {run && (
         <div className="stack-gap">
           <section className="card" aria-label="Run status">
+            {banner && (
+              <p className={`notice notice-${banner.tone} run-banner`} aria-label="Outcome">
+                {banner.text}
+              </p>
+            )}
             <div className="facts-inline">
               <div>
                 <dt>State</dt>
@@ -207,13 +293,17 @@ export function RunView({ id }: { id: string }) {
                 <dd>{run.endedAt ? formatTime(run.endedAt) : '—'}</dd>
               </div>
               <div>
+                <dt>Duration</dt>
+                <dd>{duration}</dd>
+              </div>
+              <div>
                 <dt>Image</dt>
                 <dd className="mono" title={run.bundle.digest}>
                   {shortHash(run.bundle.digest, 19)}
                 </dd>
               </div>
             </div>
-            {run.error && <div className="notice notice-error">{run.error}</div>}
+            {run.error && !banner && <div className="notice notice-error">{run.error}</div>}
             {run.reason && <p className="muted">Reason: {run.reason}</p>}
             {run.warnings.map((w, i) => (
               <div key={i} className="notice notice-warning">
@@ -232,8 +322,14 @@ export function RunView({ id }: { id: string }) {
               <Purged what="Log" mark={run.purged.logs} />
             ) : (
               <>
-                <LogView buffer={log.buffer} version={log.version} label={`Log of run ${run.id}`} />
-                <p className="hint">Keyboard: focus the log, then arrows, Page Up/Down, Home and End.</p>
+                <LogPanel
+                  buffer={log.buffer}
+                  version={log.version}
+                  label={`Log of run ${run.id}`}
+                  live={run.state !== 'finished'}
+                  onDownload={(timestamps) => void download(timestamps)}
+                  downloading={save.busy}
+                />
               </>
             )}
           </Card>
@@ -272,6 +368,29 @@ export function RunView({ id }: { id: string }) {
           </Card>
           <RunSummaryCard runId={run.id} />
         </div>
+      )}
+      {run && confirmCancel && (
+        <ConfirmDialog
+          title={`Cancel run ${run.id}?`}
+          confirmLabel="Cancel run"
+          cancelLabel="Keep it running"
+          onConfirm={cancel}
+          onClose={() => setConfirmCancel(false)}
+        >
+          <p>
+            {run.state === 'running'
+              ? `${run.task.title} is running: its container is stopped at once and the task does not finish its work.`
+              : `${run.task.title} has not started: it will not start.`}
+          </p>
+          <p className="muted">The run is kept as cancelled, with its log so far, and the audit trail records that you cancelled it.</p>
+        </ConfirmDialog>
+      )}
+      {run && again && (
+        <RunForm
+          task={{ bundle: run.bundle.name, version: run.bundle.version, id: run.task.id, title: run.task.title }}
+          initial={{ values: run.config.values, secrets: run.config.secrets, reason: run.reason ?? '', from: run.id }}
+          onClose={() => setAgain(false)}
+        />
       )}
     </>
   );

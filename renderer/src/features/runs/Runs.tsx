@@ -2,25 +2,55 @@ import { useEffect, useMemo, useState } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
-import { RUN_STATES, RUN_OUTCOMES } from '../../api/contract';
+import { RUN_STATES, RUN_OUTCOMES, type OpInput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { formatTime } from '../../format';
-import { DataTable, type Column } from '../../components/table';
+import { DataTable, type Column, type SortState } from '../../components/table';
 import { useRouteParam } from '../../navigation';
-import { RunStateBadge, type RunSummary } from './run-parts';
+import { formatDuration, RunStateBadge, type RunSummary } from './run-parts';
 import { RunView } from './RunView';
 
-type Filters = { text: string; state: string; outcome: string; access: string };
-const NONE: Filters = { text: '', state: '', outcome: '', access: '' };
+type Filters = { text: string; state: string; outcome: string; access: string; critical: boolean; from: string; to: string };
+const NONE: Filters = { text: '', state: '', outcome: '', access: '', critical: false, from: '', to: '' };
+const PAGE = 50;
+type SortColumn = NonNullable<OpInput<'runs.list'>['sort']>['column'];
+/** Table columns the store sorts by (runs.list `sort`), by the table's column id. */
+const SORTS: Readonly<Record<string, SortColumn>> = {
+  task: 'task',
+  bundle: 'bundle',
+  by: 'startedBy',
+  created: 'created',
+  ended: 'ended',
+  duration: 'duration',
+  issues: 'issues',
+};
 
-function matches(run: RunSummary, f: Filters): boolean {
-  if (f.state && run.state !== f.state) return false;
-  if (f.outcome && run.outcome !== f.outcome) return false;
-  if (f.access && run.task.access !== f.access) return false;
-  const t = f.text.trim().toLowerCase();
-  if (!t) return true;
-  return [run.id, run.bundle.name, run.task.id, run.task.title, run.startedBy].some((s) => s.toLowerCase().includes(t));
+/** Local midnight of a date field (YYYY-MM-DD) as an ISO time with its offset; `next` gives the day after. */
+function dayStart(day: string, next = false): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const d = new Date(`${day}T00:00:00`);
+  if (next) d.setDate(d.getDate() + 1);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** What runs.list is asked: the filters, the sort and the page, all applied in the store. */
+export function listInput(f: Filters, sort: SortState, offset: number): OpInput<'runs.list'> {
+  const from = dayStart(f.from);
+  const to = dayStart(f.to, true);
+  const column = sort ? SORTS[sort.column] : undefined;
+  return {
+    limit: PAGE,
+    offset,
+    ...(f.text.trim() ? { text: f.text.trim() } : {}),
+    ...(f.state ? { state: f.state as RunSummary['state'] } : {}),
+    ...(f.outcome ? { outcome: f.outcome as NonNullable<RunSummary['outcome']> } : {}),
+    ...(f.access ? { access: f.access as RunSummary['task']['access'] } : {}),
+    ...(f.critical ? { critical: true } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(sort && column ? { sort: { column, direction: sort.direction } } : {}),
+  };
 }
 
 /** A run whose log or report a purge removed (docs/retention.md). */
@@ -51,6 +81,8 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
   {
     id: 'task',
     header: 'Task',
+    className: 'cell-task',
+    sortKey: (r) => r.task.title,
     cell: (r) => (
       <>
         {r.task.title}
@@ -58,12 +90,26 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
       </>
     ),
   },
-  { id: 'bundle', header: 'Bundle', className: 'mono', cell: (r) => `${r.bundle.name} ${r.bundle.version}` },
-  { id: 'by', header: 'By', className: 'mono', cell: (r) => r.startedBy },
-  { id: 'created', header: 'Created', className: 'nowrap', cell: (r) => formatTime(r.createdAt) },
+  { id: 'bundle', header: 'Bundle', className: 'mono', cell: (r) => `${r.bundle.name} ${r.bundle.version}`, sortKey: (r) => r.bundle.name },
+  { id: 'by', header: 'By', className: 'mono', cell: (r) => r.startedBy, sortKey: (r) => r.startedBy },
+  { id: 'created', header: 'Created', className: 'nowrap', cell: (r) => formatTime(r.createdAt), sortKey: (r) => r.createdAt },
+  {
+    id: 'ended',
+    header: 'Ended',
+    className: 'nowrap',
+    cell: (r) => (r.endedAt ? formatTime(r.endedAt) : '—'),
+    sortKey: (r) => r.endedAt,
+  },
+  {
+    id: 'duration',
+    header: 'Duration',
+    className: 'nowrap',
+    cell: (r) => (r.startedAt && r.endedAt ? formatDuration(Date.parse(r.endedAt) - Date.parse(r.startedAt)) : '—'),
+    sortKey: (r) => (r.startedAt && r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : null),
+  },
   {
     id: 'state',
-    header: 'State',
+    header: 'Outcome',
     cell: (r) => (
       <>
         <RunStateBadge run={r} />
@@ -71,8 +117,22 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
       </>
     ),
   },
-  { id: 'issues', header: 'Issues', cell: (r) => r.issues },
+  {
+    id: 'issues',
+    header: 'Issues',
+    cell: (r) =>
+      r.criticalIssues > 0 ? (
+        <span className="badge badge-danger" title={`${r.criticalIssues} critical`}>
+          {r.issues} ({r.criticalIssues} critical)
+        </span>
+      ) : (
+        r.issues
+      ),
+    sortKey: (r) => r.issues,
+  },
 ];
+
+const RUN_COLUMNS_OF_TASK = RUN_COLUMNS.filter((c) => c.id !== 'task');
 
 function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void }) {
   const api = useApi();
@@ -123,78 +183,147 @@ function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void })
   );
 }
 
+/** The Runs table: filtered, sorted and paged by the core, so a store of many thousand runs reads one page at a time. */
+export function RunsTable({
+  caption,
+  fixed,
+  generation,
+  showFilters = true,
+  hideTask = false,
+}: {
+  caption: string;
+  /** Filters the screen sets (a task's history: its bundle and task). */
+  fixed?: Pick<OpInput<'runs.list'>, 'bundle' | 'task'>;
+  generation: number;
+  showFilters?: boolean;
+  /** A task's own history: every row is that task, so the column goes. */
+  hideTask?: boolean;
+}) {
+  const [filters, setFilters] = useState<Filters>(NONE);
+  const [sort, setSort] = useState<SortState>(null);
+  const [offset, setOffset] = useState(0);
+  const input = useMemo(() => ({ ...listInput(filters, sort, offset), ...fixed }), [filters, sort, offset, fixed]);
+  const list = useOp('runs.list', input, generation);
+  const runs = list.data?.runs ?? [];
+  const total = list.data?.total ?? 0;
+  const set = (patch: Partial<Filters>) => {
+    setFilters((f) => ({ ...f, ...patch }));
+    setOffset(0);
+  };
+  const last = Math.min(offset + runs.length, total);
+  return (
+    <>
+      <ErrorNotice error={list.error} />
+      <DataTable
+        caption={caption}
+        dense
+        columns={hideTask ? RUN_COLUMNS_OF_TASK : RUN_COLUMNS}
+        rows={runs}
+        rowKey={(r) => r.id}
+        loading={list.loading && !list.data}
+        empty="No runs match."
+        sort={{
+          state: sort,
+          onChange: (next) => {
+            setSort(next);
+            setOffset(0);
+          },
+        }}
+        toolbar={
+          <>
+            {showFilters && (
+              <form className="filters filters-runs" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+                <div className="field">
+                  <label htmlFor="runs-text">Search</label>
+                  <input
+                    id="runs-text"
+                    type="search"
+                    value={filters.text}
+                    onChange={(e) => set({ text: e.target.value })}
+                    placeholder="task, bundle, user or run id"
+                  />
+                </div>
+                <div className="field">
+                  <label htmlFor="runs-state">State</label>
+                  <select id="runs-state" value={filters.state} onChange={(e) => set({ state: e.target.value })}>
+                    <option value="">Any</option>
+                    {RUN_STATES.map((s) => (
+                      <option key={s}>{s}</option>
+                    ))}
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor="runs-outcome">Outcome</label>
+                  <select id="runs-outcome" value={filters.outcome} onChange={(e) => set({ outcome: e.target.value })}>
+                    <option value="">Any</option>
+                    {RUN_OUTCOMES.map((s) => (
+                      <option key={s}>{s}</option>
+                    ))}
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor="runs-access">Access</label>
+                  <select id="runs-access" value={filters.access} onChange={(e) => set({ access: e.target.value })}>
+                    <option value="">Any</option>
+                    <option>read-only</option>
+                    <option>read-write</option>
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor="runs-from">Created from</label>
+                  <input id="runs-from" type="date" value={filters.from} onChange={(e) => set({ from: e.target.value })} />
+                </div>
+                <div className="field">
+                  <label htmlFor="runs-to">Created until</label>
+                  <input id="runs-to" type="date" value={filters.to} onChange={(e) => set({ to: e.target.value })} />
+                </div>
+                <label className="check filters-check">
+                  <input type="checkbox" checked={filters.critical} onChange={(e) => set({ critical: e.target.checked })} />
+                  <span>Raised critical issues</span>
+                </label>
+              </form>
+            )}
+            {list.data && (
+              <p className="muted" role="status" aria-label="Runs shown">
+                {total === 0 ? 'No runs' : `${offset + 1}–${last} of ${total} ${total === 1 ? 'run' : 'runs'}`}
+                {list.data.runner.held ? ` · runner held by ${list.data.runner.holder ?? 'another process'}` : ''}
+              </p>
+            )}
+          </>
+        }
+        pager={
+          total > PAGE && (
+            <nav className="card-actions pager" aria-label={`Pages of ${caption}`}>
+              <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+                Previous page
+              </button>
+              <button type="button" className="btn btn-small" disabled={last >= total} onClick={() => setOffset(offset + PAGE)}>
+                Next page
+              </button>
+            </nav>
+          )
+        }
+      />
+    </>
+  );
+}
+
 function RunHistory() {
   const api = useApi();
   const session = useSession();
   const [generation, setGeneration] = useState(0);
-  const list = useOp('runs.list', { limit: 1000 }, generation);
-  const [filters, setFilters] = useState<Filters>(NONE);
+  const waiting = useOp('runs.list', { state: 'awaiting-approval', limit: 100 }, generation);
   useEffect(() => api.subscribe('runs.state', {}, () => setGeneration((g) => g + 1)), [api]);
-  const runs = useMemo(() => list.data?.runs ?? [], [list.data]);
-  const shown = useMemo(() => runs.filter((r) => matches(r, filters)), [runs, filters]);
-  const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
   return (
     <>
       <PageHeader
         title="Runs"
         description="Every run of a task on this workstation, newest first. Open one for its live log, issues and report."
       />
-      <ErrorNotice error={list.error} />
       <div className="stack-gap">
-        {session.can('runs.approve') && <Approvals runs={runs} onDone={() => setGeneration((g) => g + 1)} />}
+        {session.can('runs.approve') && <Approvals runs={waiting.data?.runs ?? []} onDone={() => setGeneration((g) => g + 1)} />}
         <Card title="Run history">
-          <form className="filters filters-4" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
-            <div className="field">
-              <label htmlFor="runs-text">Search</label>
-              <input
-                id="runs-text"
-                value={filters.text}
-                onChange={(e) => set({ text: e.target.value })}
-                placeholder="task, bundle, user or run id"
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="runs-state">State</label>
-              <select id="runs-state" value={filters.state} onChange={(e) => set({ state: e.target.value })}>
-                <option value="">Any</option>
-                {RUN_STATES.map((s) => (
-                  <option key={s}>{s}</option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="runs-outcome">Outcome</label>
-              <select id="runs-outcome" value={filters.outcome} onChange={(e) => set({ outcome: e.target.value })}>
-                <option value="">Any</option>
-                {RUN_OUTCOMES.map((s) => (
-                  <option key={s}>{s}</option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="runs-access">Access</label>
-              <select id="runs-access" value={filters.access} onChange={(e) => set({ access: e.target.value })}>
-                <option value="">Any</option>
-                <option>read-only</option>
-                <option>read-write</option>
-              </select>
-            </div>
-          </form>
-          {list.data && (
-            <p className="muted">
-              {shown.length} of {runs.length} runs
-              {list.data.runner.held ? ` · runner held by ${list.data.runner.holder ?? 'another process'}` : ''}
-            </p>
-          )}
-          <DataTable
-            caption="Runs, newest first"
-            dense
-            columns={RUN_COLUMNS}
-            rows={shown}
-            rowKey={(r) => r.id}
-            loading={list.loading && !list.data}
-            empty="No runs match."
-          />
+          <RunsTable caption="Runs" generation={generation} />
         </Card>
       </div>
     </>

@@ -1,5 +1,5 @@
 /** Runs: the history, one run live, the run form, issues across runs, AI summaries of a run. */
-export { RunsScreen } from './Runs';
+export { RunsScreen, RunsTable } from './Runs';
 export { IssuesScreen } from './Issues';
 export { RunForm, type Task } from './RunForm';
-export { RunStateBadge, severityOf } from './run-parts';
+export { RunStateBadge, severityOf, TagChips } from './run-parts';

@@ -17,10 +17,50 @@ export function severityOf(n: number) {
   return SEVERITY[n] ?? { label: `Severity ${n}`, tone: 'neutral' };
 }
 
-export function RunStateBadge({ run }: { run: Pick<RunSummary, 'state' | 'outcome'> }) {
+/** A task's tags as chips (nothing when it has none). */
+export function TagChips({ tags }: { tags: readonly string[] }) {
+  if (tags.length === 0) return null;
+  return (
+    <span className="chips" aria-label="Tags">
+      {tags.map((t) => (
+        <span key={t} className="chip">
+          {t}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** "2 h 05 min", "3 min 20 s", "4.2 s": a run's length as people say it. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/**
+ * The run's state, or its outcome once finished. A run that succeeded but raised a critical issue
+ * is never a plain green "succeeded": it says so, in the warning colour.
+ */
+export function RunStateBadge({ run }: { run: Pick<RunSummary, 'state' | 'outcome'> & { criticalIssues?: number } }) {
   if (run.state !== 'finished') {
     const tone = run.state === 'awaiting-approval' ? 'warning' : 'info';
     return <span className={`badge badge-${tone}`}>{run.state === 'awaiting-approval' ? 'awaiting approval' : run.state}</span>;
+  }
+  const critical = run.criticalIssues ?? 0;
+  if (run.outcome === 'succeeded' && critical > 0) {
+    return (
+      <span
+        className="badge badge-warning"
+        title={`The task finished but raised ${critical} critical ${critical === 1 ? 'issue' : 'issues'}`}
+      >
+        succeeded, {critical} critical
+      </span>
+    );
   }
   const tone = run.outcome === 'succeeded' ? 'success' : run.outcome === 'cancelled' ? 'neutral' : 'danger';
   return <span className={`badge badge-${tone}`}>{run.outcome ?? 'finished'}</span>;

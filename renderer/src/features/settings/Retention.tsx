@@ -5,7 +5,7 @@ import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
-import { Modal } from '../../components/Modal';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { formatBytes, formatDate } from '../../format';
 
@@ -109,18 +109,14 @@ export function RetentionScreen() {
   const shown = useOp('retention.show', {}, generation);
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<OpOutput<'retention.purge'> | null>(null);
-  const { error, busy, run } = useAction();
   const plan = shown.data?.plan;
   const nothing = !plan || plan.logs.runs + plan.reports.runs === 0;
 
-  function purge() {
-    void run(async () => {
-      const result = await api.call('retention.purge', {});
-      setConfirming(false);
-      if (!result.ok) return result.error;
-      setDone(result.value);
-      setGeneration((g) => g + 1);
-    });
+  async function purge() {
+    const result = await api.call('retention.purge', {});
+    if (!result.ok) return result.error;
+    setDone(result.value);
+    setGeneration((g) => g + 1);
   }
 
   return (
@@ -129,7 +125,7 @@ export function RetentionScreen() {
         title="Retention"
         description="How long run logs and reports are kept, and the purge that deletes them for good. Every change and purge is in the audit trail."
       />
-      <ErrorNotice error={shown.error ?? error} />
+      <ErrorNotice error={shown.error} />
       {shown.data && (
         <div className="grid grid-2">
           <Card title="Limits">
@@ -154,7 +150,7 @@ export function RetentionScreen() {
               </StatusNotice>
             )}
             <div className="card-actions">
-              <button type="button" className="btn btn-danger" disabled={busy || nothing} onClick={() => setConfirming(true)}>
+              <button type="button" className="btn btn-danger" disabled={nothing} onClick={() => setConfirming(true)}>
                 {nothing ? 'Nothing to purge' : 'Purge now…'}
               </button>
             </div>
@@ -162,18 +158,15 @@ export function RetentionScreen() {
         </div>
       )}
       {confirming && plan && (
-        <Modal title="Purge run output for good" onClose={() => setConfirming(false)}>
+        <ConfirmDialog
+          title="Purge run output for good?"
+          confirmLabel="Delete for good"
+          onConfirm={purge}
+          onClose={() => setConfirming(false)}
+        >
           <p>This cannot be undone. The following is deleted from this workstation:</p>
           <PlanFacts plan={plan} />
-          <div className="card-actions">
-            <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-            <button type="button" className="btn btn-danger" disabled={busy} onClick={purge}>
-              {busy ? 'Purging…' : 'Delete for good'}
-            </button>
-          </div>
-        </Modal>
+        </ConfirmDialog>
       )}
     </>
   );

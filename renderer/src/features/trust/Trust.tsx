@@ -5,6 +5,7 @@ import { useAction } from '../../api/use-action';
 import type { Result } from '../../api/client';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { formatTime, shortHash } from '../../format';
 
 function useMutation(onDone: () => void) {
@@ -30,6 +31,9 @@ function TrustRoots() {
   const [comment, setComment] = useState('');
   const m = useMutation(() => setGeneration((g) => g + 1));
   const can = session.can('trust.manage');
+  type Key = NonNullable<typeof keys.data>['keys'][number];
+  const [removing, setRemoving] = useState<Key | null>(null);
+  const [removed, setRemoved] = useState<string | null>(null);
   const add = (e: FormEvent) => {
     e.preventDefault();
     m.act(
@@ -41,7 +45,7 @@ function TrustRoots() {
     <Card title="Trust roots">
       <p className="muted">Public keys whose signatures make a bundle importable and runnable.</p>
       <ErrorNotice error={keys.error ?? m.error} />
-      {m.notice && <StatusNotice>{m.notice}</StatusNotice>}
+      {(m.notice ?? removed) && <StatusNotice>{m.notice ?? removed}</StatusNotice>}
       {(keys.data?.keys.length ?? 0) === 0 ? (
         <p className="empty">No trust roots: no signed bundle can be imported.</p>
       ) : (
@@ -61,12 +65,7 @@ function TrustRoots() {
                   className="btn btn-small btn-danger-ghost"
                   aria-label={`Remove key ${k.fingerprint}`}
                   disabled={m.busy}
-                  onClick={() =>
-                    m.act(
-                      () => api.call('trust.remove', { fingerprint: k.fingerprint }),
-                      (v: { affected: unknown[] }) => `Key removed; ${v.affected.length} bundle version(s) disabled.`,
-                    )
-                  }
+                  onClick={() => setRemoving(k)}
                 >
                   Remove
                 </button>
@@ -98,6 +97,23 @@ function TrustRoots() {
             </button>
           </div>
         </form>
+      )}
+      {removing && (
+        <ConfirmDialog
+          title="Remove this trust root?"
+          confirmLabel="Remove trust root"
+          onConfirm={async () => {
+            const done = await api.call('trust.remove', { fingerprint: removing.fingerprint });
+            if (!done.ok) return done.error;
+            setRemoved(`Key removed; ${done.value.affected.length} bundle version(s) disabled.`);
+            setGeneration((g) => g + 1);
+          }}
+          onClose={() => setRemoving(null)}
+        >
+          <p>Bundles signed only by this key are disabled at once: their tasks cannot run, and new bundles it signs cannot be imported.</p>
+          <p className="mono break">{removing.fingerprint}</p>
+          {removing.comment && <p className="muted">{removing.comment}</p>}
+        </ConfirmDialog>
       )}
     </Card>
   );

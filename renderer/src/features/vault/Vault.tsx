@@ -6,6 +6,7 @@ import { validateInput, type FieldErrors, type Result } from '../../api/client';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/table';
 import type { OpOutput } from '../../api/contract';
 import { formatBytes, formatTime } from '../../format';
@@ -90,6 +91,7 @@ export function VaultScreen() {
   const [replace, setReplace] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [notice, setNotice] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<string | null>(null);
   // Remounts the file input after an add, so it no longer names the file just stored.
   const [fileKey, setFileKey] = useState(0);
   const { error, busy, run } = useAction();
@@ -149,7 +151,7 @@ export function VaultScreen() {
                 className="btn btn-small btn-danger-ghost"
                 aria-label={`Remove ${item.name}`}
                 disabled={busy}
-                onClick={() => act(() => api.call('vault.remove', { name: item.name }), `${item.name} removed.`)}
+                onClick={() => setRemoving(item.name)}
               >
                 Remove
               </button>
@@ -188,6 +190,25 @@ export function VaultScreen() {
           </form>
         </Card>
       </div>
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${removing} from the vault?`}
+          confirmLabel="Remove from the vault"
+          onConfirm={async () => {
+            const done = await api.call('vault.remove', { name: removing });
+            if (!done.ok) return done.error;
+            setNotice(`${removing} removed.`);
+            setGeneration((g) => g + 1);
+          }}
+          onClose={() => setRemoving(null)}
+        >
+          <p>
+            The value of <strong className="mono">{removing}</strong> is deleted and its bindings go with it: tasks that use it cannot run
+            until an item is added and bound again.
+          </p>
+          <p className="muted">Past runs keep the name they used; the value cannot be recovered from this workstation.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }
