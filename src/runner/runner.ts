@@ -18,7 +18,12 @@ import { runnerSettings } from './settings';
 
 export interface RunnerOptions {
   ctx: CoreContext;
-  engine: ContainerEngine;
+  /**
+   * The core's engine as it is now. Read for each run as it starts, so a run after the admin changed
+   * the engine socket goes to the engine the setting names (the one engine.status reports); a run
+   * already started stays with the engine its container is on.
+   */
+  engine: () => ContainerEngine;
   bundles: BundlePort;
   lease: Lease;
   /** Where run state and log lines are published (the core's bus). */
@@ -31,7 +36,6 @@ export interface RunnerOptions {
 const DEFAULT_POLL_MS = 500;
 
 export class Runner {
-  readonly engine: ContainerEngine;
   readonly bundles: BundlePort;
   readonly lease: Lease;
   private readonly env: ExecEnv;
@@ -44,19 +48,23 @@ export class Runner {
   recovery: RecoveryReport | null = null;
 
   private constructor(private readonly options: RunnerOptions) {
-    this.engine = options.engine;
     this.bundles = options.bundles;
     this.lease = options.lease;
     const now = options.now ?? (() => options.ctx.clock.now());
     this.env = {
       ctx: options.ctx,
-      engine: options.engine,
+      engine: options.engine(),
       bundles: options.bundles,
       instanceId: options.lease.instanceId,
       workDir: join(options.ctx.home, 'runs-work'),
       bus: options.bus,
       now,
     };
+  }
+
+  /** The engine the next run starts on. */
+  get engine(): ContainerEngine {
+    return this.options.engine();
   }
 
   get instanceId(): string {
@@ -124,7 +132,7 @@ export class Runner {
     const limit = runnerSettings(this.options.ctx.db).concurrency;
     while (this.active.size < limit && this.queue.length > 0) {
       const job = this.queue.shift()!;
-      const exec = new RunExecution(this.env, job);
+      const exec = new RunExecution({ ...this.env, engine: this.currentEngine() }, job);
       this.active.set(job.id, exec);
       void exec
         .run()
@@ -134,6 +142,19 @@ export class Runner {
           this.release(job.id);
           this.pump();
         });
+    }
+  }
+
+  /**
+   * The engine for a run starting now. When none can be made from the setting, every call fails
+   * with why, so the run settles as an error saying so (never on the engine the setting replaced).
+   */
+  private currentEngine(): ContainerEngine {
+    try {
+      return this.options.engine();
+    } catch (error) {
+      const fail = async () => await Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return new Proxy({} as ContainerEngine, { get: () => fail });
     }
   }
 
