@@ -8,6 +8,7 @@ export { RunnerHost, type RunnerHostOptions } from './host';
 export type { RunLogEvent, RunStateEvent, RunTopics } from './events';
 export { RunRecords, RUN_OUTCOMES, RUN_STATES, type NewRun, type RunRecord, type RunOutcome, type RunState } from './records';
 export { issuesAcrossRuns, type IssuesFilter } from './issues';
+export { attentionCounts, noticeFor, type AttentionCounts, type Attendee, type RunNotice } from './attention';
 export {
   retentionLimits,
   planPurge,

@@ -91,6 +91,7 @@ export class Runner {
     if (this.closed) throw new Error('runner closed');
     if (awaitingApproval) this.awaiting.set(job.id, job);
     else this.queue.push(job);
+    this.env.bus.emit('runState', { runId: job.id, state: awaitingApproval ? 'awaiting-approval' : 'queued', outcome: null });
     this.keepAlive();
     this.pump();
   }
@@ -121,6 +122,7 @@ export class Runner {
       if (records.get(id)?.state === 'queued') {
         this.awaiting.delete(id);
         this.queue.push(job);
+        this.env.bus.emit('runState', { runId: id, state: 'queued', outcome: null });
       }
     }
     this.pump();

@@ -20,6 +20,7 @@ import { vaultOps } from './vault';
 import { networksOps } from './networks';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
+import { attentionSubscriptions } from './attention';
 
 export const contract = {
   ...systemOps,
@@ -49,6 +50,7 @@ export const subscriptions = {
   ...bundlesSubscriptions,
   ...runsSubscriptions,
   ...auditExportSubscriptions,
+  ...attentionSubscriptions,
 } as const;
 
 export type Contract = typeof contract;
