@@ -44,3 +44,8 @@ export function detailsText(details: unknown): string {
     return '(these details cannot be displayed)';
   }
 }
+
+/** "1 run", "2 runs", "0 runs": the count and the word in the right number. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

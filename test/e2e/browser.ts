@@ -42,8 +42,12 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh browser context is a fresh window: its own page, its own session in the harness. */
-export async function openApp(browser: Browser, harness: Harness): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', reducedMotion: 'reduce' });
+export async function openApp(
+  browser: Browser,
+  harness: Harness,
+  viewport: { width: number; height: number } = VIEWPORT,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, colorScheme: 'light', reducedMotion: 'reduce' });
   context.setDefaultTimeout(15_000);
   await context.addInitScript(harness.initScript);
   const page = await context.newPage();
@@ -61,13 +65,13 @@ export async function openApp(browser: Browser, harness: Harness): Promise<{ con
  * Saves the current screen twice, in the light and the dark theme (theme preference "System").
  * Modals are shot as the window shows them (their backdrop covers the window, not the page).
  */
-export async function shoot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
+export async function shoot(page: Page, name: string, { fullPage = true, folder = SCREENSHOTS } = {}): Promise<void> {
+  mkdirSync(folder, { recursive: true });
   // From the top: a full-page capture of a scrolled page draws the sticky bars mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${scheme}.png`), fullPage, animations: 'disabled' });
+    await page.screenshot({ path: join(folder, `${name}-${scheme}.png`), fullPage, animations: 'disabled' });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -268,6 +268,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       'Trust and policy',
       'Signing identity',
       'My account',
+      'Help',
     ]);
     await shoot(page, '14-dashboard-viewer');
     await shell.open('My account');
@@ -298,6 +299,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       'Trust and policy',
       'Signing identity',
       'My account',
+      'Help',
     ]);
 
     await shell.open('Audit trail');

@@ -30,3 +30,4 @@ export { SettingsPage } from './settings-page';
 export { LlmSettingsCard } from './llm-settings-card';
 export { BackupPage } from './backup-page';
 export { RetentionPage } from './retention-page';
+export { HelpPage } from './help-page';

@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
+import { engineDownReason, useEngine } from '../../api/engine';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -190,20 +191,22 @@ export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; 
   const [shown, setShown] = useState(PAGE_ROWS);
   const matched = useMemo(() => filterTasks(index, text, status), [index, text, status]);
   const rows = useMemo(() => matched.slice(0, shown).map(({ task }) => task), [matched, shown]);
+  // While the engine is down no run can start: the button says why (the core refuses anyway).
+  const engineDown = engineDownReason(useEngine());
   const run = useCallback(
     (t: Task) => (
       <button
         type="button"
         className="btn btn-small btn-primary"
-        disabled={!t.enabled}
+        disabled={!t.enabled || engineDown !== null}
         aria-label={`Run ${t.title}`}
-        title={t.enabled ? undefined : t.reason}
+        title={!t.enabled ? t.reason : (engineDown ?? undefined)}
         onClick={() => onRun(t)}
       >
         Run…
       </button>
     ),
-    [onRun],
+    [onRun, engineDown],
   );
   return (
     <DataTable

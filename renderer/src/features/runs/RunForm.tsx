@@ -1,4 +1,5 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { engineDownReason, useEngine } from '../../api/engine';
 import { useApi } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -139,6 +140,7 @@ function hintOf(v: Variable): string {
 
 function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => void }) {
   const api = useApi();
+  const engineDown = engineDownReason(useEngine());
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, initialValue(v)])),
   );
@@ -367,11 +369,21 @@ function GeneratedForm({ decl, onClose }: { decl: Declaration; onClose: () => vo
         )}
       />
       <ErrorNotice error={error} />
+      {engineDown && (
+        <p className="notice notice-warning" id="run-engine-down">
+          {engineDown} Start the engine, then check again from the header.
+        </p>
+      )}
       <div className="card-actions">
         <button type="button" className="btn btn-ghost" onClick={onClose}>
           Cancel
         </button>
-        <button type="submit" className="btn btn-primary" disabled={busy || !decl.enabled}>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={busy || !decl.enabled || engineDown !== null}
+          aria-describedby={engineDown ? 'run-engine-down' : undefined}
+        >
           {busy ? 'Starting…' : decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
         </button>
       </div>
