@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot } from './browser';
 import { ROOT } from './build-renderer';
-import { ALL_SCREENS, CatalogPage, DashboardPage, HelpPage, ShellPage, SignInPage } from './pages';
+import { ALL_SCREENS, AuditPage, CatalogPage, DashboardPage, HelpPage, SettingsPage, ShellPage, SignInPage } from './pages';
 import { completeFirstRun, shown } from './windows';
 import { dispatch } from '../../src/api/dispatcher';
 import { addUser, signIn } from '../helpers/core';
@@ -217,6 +217,46 @@ describe('the shell in Chromium at 1024x768 and 1920x1080', { timeout: 300_000 }
     if (!ENGINE_SKIP) {
       await new ShellPage(page).open('Catalog');
       assert.equal(await new CatalogPage(page).runButton('Check Disk Usage of Host Filesystems').isDisabled(), false, 'enabled again');
+    }
+  });
+
+  it('Settings: one Save per group, and leaving with unsaved changes asks first', async () => {
+    for (const size of SIZES) {
+      const page = await signedIn(size);
+      const shell = new ShellPage(page);
+      await shell.open('Settings');
+      const settings = new SettingsPage(page);
+      await shown(settings.saveGroup('General'));
+      assert.equal(await settings.saveGroup('General').isDisabled(), true, 'nothing to save yet');
+      await settings.siteName.fill(`Hall ${size.width}`);
+      assert.equal(await settings.saveGroup('General').isDisabled(), false);
+      assert.equal(await settings.saveGroup('Retention').isDisabled(), true, 'another group has nothing to save');
+      await shoot(page, 'shell-08-settings-unsaved', { folder: folder(size) });
+
+      // Leaving asks; "Cancel" stays on Settings with the change kept.
+      const asked: string[] = [];
+      page.once('dialog', (d) => {
+        asked.push(d.message());
+        void d.dismiss();
+      });
+      await shell.link('Catalog').click();
+      await page.waitForTimeout(300);
+      assert.match(asked[0] ?? '', /unsaved changes in General/);
+      await shown(settings.heading);
+      assert.equal(await settings.siteName.inputValue(), `Hall ${size.width}`);
+
+      // Saved: leaving no longer asks.
+      await settings.saveGroup('General').click();
+      await settings.statusSays('General settings saved.');
+      page.once('dialog', (d) => void d.dismiss().then(() => asked.push('asked again')));
+      await shell.open('Catalog');
+      assert.equal(asked.length, 1);
+
+      await shell.open('Audit trail');
+      const audit = new AuditPage(page);
+      await shown(audit.actionRecordedAs('settings.set').first());
+      assert.doesNotMatch(await audit.actionWords(0), /\./, 'the action in words, not its code');
+      await shoot(page, 'shell-09-audit-actions', { folder: folder(size) });
     }
   });
 

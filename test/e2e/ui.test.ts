@@ -312,9 +312,10 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       assert.ok(newest.includes(expected), `${expected} in ${newest.join(', ')}`);
     // The oldest page ends with the genesis event that binds the chain to this workstation.
     await audit.goToOldest();
-    await page.getByRole('cell', { name: 'audit.genesis', exact: true }).waitFor();
+    await audit.actionRecordedAs('audit.genesis').waitFor();
+    assert.equal(await audit.actionRecordedAs('audit.genesis').innerText(), 'Audit trail started', 'in words, the code in the tooltip');
     await audit.newer.click();
-    await page.getByRole('cell', { name: 'auth.changePassword', exact: true }).first().waitFor();
+    await audit.actionRecordedAs('auth.changePassword').first().waitFor();
 
     await audit.checkChain.click();
     await shown(audit.chain.getByText(/Chain intact: \d+ events checked/));

@@ -65,7 +65,7 @@ function defaultName(): string {
 type RedactChoice = 'none' | 'drop-details' | 'default' | 'strict';
 const REDACT_CHOICES: ReadonlyArray<{ id: RedactChoice; hint: string }> = [
   { id: 'none', hint: 'Event details are exported as recorded.' },
-  { id: 'default', hint: 'Secrets masked; addresses, host names and other identifiers pseudonymised (docs/redaction.md).' },
+  { id: 'default', hint: 'Secrets masked; addresses, host names and other identifiers pseudonymised (see Help, Redaction).' },
   { id: 'strict', hint: 'Every identifier the rules find is masked.' },
   { id: 'drop-details', hint: 'Event details are left out entirely.' },
 ];

@@ -13,7 +13,7 @@ export interface HelpDoc {
 }
 
 function titleOf(text: string, id: string): string {
-  return /^#\s+(.+)$/m.exec(text)?.[1]?.trim() ?? id;
+  return (/^#\s+(.+)$/m.exec(text)?.[1] ?? id).replace(/`/g, '').trim();
 }
 
 export const HELP_DOCS: readonly HelpDoc[] = Object.entries(FILES)
