@@ -8,7 +8,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
-import { detailsText, formatTime, shortHash } from '../../format';
+import { detailsText, formatTime, shortHash, plural } from '../../format';
 
 const PAGE_SIZE = 25;
 
@@ -70,7 +70,7 @@ function ChainCard({ newEvents }: { newEvents: number }) {
       <ErrorNotice error={head.error ?? error} />
       {check &&
         (check.ok ? (
-          <StatusNotice>Chain intact: {check.count} events checked, every hash links to the one before.</StatusNotice>
+          <StatusNotice>Chain intact: {plural(check.count, 'event')} checked, every hash links to the one before.</StatusNotice>
         ) : (
           <StatusNotice tone="warning">
             Chain broken at event #{check.firstBadSeq}: {check.problem}

@@ -8,7 +8,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
 import { DataTable, type Column } from '../../components/table';
-import { formatBytes, formatTime, shortHash } from '../../format';
+import { formatBytes, formatTime, shortHash, plural } from '../../format';
 import { RunForm, type Task } from '../runs';
 
 type Bundle = OpOutput<'bundles.list'>['bundles'][number];
@@ -52,7 +52,7 @@ function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: ()
             if (!reason.trim()) return 'Say why the bundle is revoked.';
             const done = await api.call('bundles.revoke', { digest: bundle.digest, reason });
             if (!done.ok) return done.error;
-            onDone(`${bundle.name} ${bundle.version} revoked; ${done.value.affected.length} bundle version(s) disabled.`);
+            onDone(`${bundle.name} ${bundle.version} revoked; ${plural(done.value.affected.length, 'bundle version')} disabled.`);
           });
         }}
       >
@@ -291,7 +291,7 @@ export function CatalogScreen() {
                   void prune.run(async () => {
                     const done = await api.call('bundles.prune', {});
                     if (!done.ok) return done.error;
-                    setNotice(`Removed ${done.value.removed.length} unused image(s); kept ${done.value.kept.length}.`);
+                    setNotice(`Removed ${plural(done.value.removed.length, 'unused image')}; kept ${done.value.kept.length}.`);
                     setGeneration((g) => g + 1);
                   })
                 }

@@ -5,7 +5,7 @@ import { useAction } from '../../api/use-action';
 import type { Result } from '../../api/client';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
-import { formatTime, shortHash } from '../../format';
+import { formatTime, shortHash, plural } from '../../format';
 
 function useMutation(onDone: () => void) {
   const action = useAction();
@@ -64,7 +64,7 @@ function TrustRoots() {
                   onClick={() =>
                     m.act(
                       () => api.call('trust.remove', { fingerprint: k.fingerprint }),
-                      (v: { affected: unknown[] }) => `Key removed; ${v.affected.length} bundle version(s) disabled.`,
+                      (v: { affected: unknown[] }) => `Key removed; ${plural(v.affected.length, 'bundle version')} disabled.`,
                     )
                   }
                 >
