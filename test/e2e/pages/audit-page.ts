@@ -21,8 +21,8 @@ export class AuditPage extends BasePage {
     super(page);
     this.heading = this.title('Audit trail');
     this.table = this.tableNamed('Audit events, newest first');
-    this.action = page.getByLabel('Action');
-    this.actor = page.getByLabel('Actor');
+    this.action = page.getByLabel('Action', { exact: true });
+    this.actor = page.getByLabel('Actor', { exact: true });
     this.apply = page.getByRole('button', { name: 'Apply filters' });
     this.checkChain = page.getByRole('button', { name: 'Check chain' });
     this.chain = this.region('Chain');
@@ -80,7 +80,7 @@ export class AuditPage extends BasePage {
   async filterByAction(action: string): Promise<void> {
     await this.action.fill(action);
     await this.apply.click();
-    const others = this.events.filter({ hasNot: this.page.getByRole('cell', { name: action, exact: true }) });
+    const others = this.events.filter({ hasNot: this.page.getByTitle(`Recorded as ${action}`, { exact: true }) });
     await others.first().waitFor({ state: 'detached' });
   }
 
