@@ -9,6 +9,7 @@ import { START_URL, createMainWindow, createSecureSession, secureAppBeforeReady 
 import { installIpcBridge } from './ipc';
 import { PortLink, type HostRequest } from './core-protocol';
 import { SessionBridge } from './session-bridge';
+import { showNotice } from './notify';
 
 const { app, utilityProcess } = electron;
 
@@ -80,10 +81,10 @@ async function start(): Promise<void> {
   const packaged = app.isPackaged;
   let bridge: SessionBridge<number> | null = null;
   const link = startCore(() => bridge!);
-  bridge = new SessionBridge<number>(link);
-
   const ses = createSecureSession(electron, RENDERER_ROOT, packaged);
   const window = createMainWindow(electron, { preload: join(__dirname, 'preload.cjs'), packaged, session: ses });
+  // The core decides which run events the signed-in user hears of; main only shows them.
+  bridge = new SessionBridge<number>(link, { onNotice: (_key, notice) => showNotice(electron, window, notice) });
   installIpcBridge(electron, window, bridge);
   reloadOnCrash(window, bridge);
 

@@ -5,7 +5,7 @@
  * audit stay in the dispatcher; this layer only decides *which session* a page speaks for.
  * No electron import: plain Node, unit-testable.
  */
-import { contract, subscriptions, type OpName } from '../src/api/contract';
+import { contract, subscriptions, type OpName, type SubEvent } from '../src/api/contract';
 import type { ApiErrorShape, Result } from '../src/kernel';
 
 /** How the bridge reaches the core: in-process (harness) or over the utility process's port (main). */
@@ -46,11 +46,24 @@ const LOCAL_SOURCE = /^(oci|archive):/;
 
 const MAX_GRANTED_PATHS = 64;
 
+/** A notice the core decided the page's user should see (attention.notices); main shows it. */
+export type Notice = SubEvent<'attention.notices'>;
+
+export interface SessionBridgeOptions<Key> {
+  /**
+   * Called with each notice for the user signed in on a page, for as long as that session lives
+   * (not only while the page is loaded). Main turns it into a desktop notification.
+   */
+  onNotice?: (key: Key, notice: Notice) => void;
+}
+
 interface Client {
   sessionId: string | null;
   /** Subscription id chosen by the page -> its stop function (null while it is being set up). */
   subs: Map<number, (() => void) | null>;
   paths: Set<string>;
+  /** Ends the session's notices subscription. */
+  notices: (() => void) | null;
 }
 
 function failure(code: ApiErrorShape['code'], message: string): { ok: false; error: ApiErrorShape } {
@@ -64,12 +77,15 @@ function isOpName(name: unknown): name is OpName {
 export class SessionBridge<Key = number> {
   private readonly clients = new Map<Key, Client>();
 
-  constructor(private readonly core: CoreLink) {}
+  constructor(
+    private readonly core: CoreLink,
+    private readonly options: SessionBridgeOptions<Key> = {},
+  ) {}
 
   private client(key: Key): Client {
     let c = this.clients.get(key);
     if (!c) {
-      c = { sessionId: null, subs: new Map(), paths: new Set() };
+      c = { sessionId: null, subs: new Map(), paths: new Set(), notices: null };
       this.clients.set(key, c);
     }
     return c;
@@ -89,6 +105,7 @@ export class SessionBridge<Key = number> {
       const previous = client.sessionId;
       client.sessionId = sessionId;
       if (previous && previous !== sessionId) await this.endSession(previous);
+      await this.listenForNotices(key, client);
       return { ok: true, value: visible };
     }
     if (name === 'auth.signOut') this.clearSession(client);
@@ -125,6 +142,20 @@ export class SessionBridge<Key = number> {
     stop?.();
   }
 
+  /** The signed-in user's notices go to onNotice until the session ends. */
+  private async listenForNotices(key: Key, client: Client): Promise<void> {
+    client.notices?.();
+    client.notices = null;
+    const onNotice = this.options.onNotice;
+    if (!onNotice || !client.sessionId) return;
+    const sessionId = client.sessionId;
+    const result = await this.core.subscribe(sessionId, 'attention.notices', {}, (event) => onNotice(key, event as Notice));
+    if (!result.ok) return;
+    // Signed out (or in again) while the core was setting up.
+    if (client.sessionId !== sessionId || client.notices) result.value();
+    else client.notices = result.value;
+  }
+
   /** Records a path the user picked in a native dialog of this page. */
   grantPath(key: Key, path: string): void {
     const paths = this.client(key).paths;
@@ -146,6 +177,8 @@ export class SessionBridge<Key = number> {
     if (!client) return;
     this.dropSubscriptions(key);
     this.clients.delete(key);
+    client.notices?.();
+    client.notices = null;
     if (client.sessionId) await this.endSession(client.sessionId);
   }
 
@@ -154,6 +187,7 @@ export class SessionBridge<Key = number> {
     for (const client of this.clients.values()) {
       client.sessionId = null;
       client.subs.clear();
+      client.notices = null;
     }
   }
 
@@ -164,6 +198,8 @@ export class SessionBridge<Key = number> {
 
   private clearSession(client: Client): void {
     client.sessionId = null;
+    client.notices?.();
+    client.notices = null;
     for (const stop of client.subs.values()) stop?.();
     client.subs.clear();
   }

@@ -2,7 +2,7 @@
  * Where the window is: the screen id and its parameter, read from the location hash. Imports nothing
  * of the app, so screens can follow the hash without depending on the route table that lists them.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 export const DEFAULT_ROUTE = 'dashboard';
 
@@ -40,4 +40,40 @@ export function useRouteId(): string {
 /** The part of the hash after the screen id. */
 export function useRouteParam(): string {
   return useHashValue(routeParam);
+}
+
+/** The screen that asks before it is left, if any (one screen shows at a time). */
+let leaveGuard: { active: boolean; message: string } | null = null;
+let currentHash = typeof window === 'undefined' ? '' : window.location.hash;
+
+/**
+ * Installed when this module loads, so it hears every hash change before the shell's listener
+ * (listeners at one target run in the order they were added): a guarded screen can keep the window
+ * where it is before the shell moves on and unmounts it.
+ */
+if (typeof window !== 'undefined') {
+  window.addEventListener('hashchange', (event) => {
+    const next = window.location.hash;
+    const guard = leaveGuard;
+    if (guard?.active && routeFromHash(next) !== routeFromHash(currentHash) && !window.confirm(guard.message)) {
+      event.stopImmediatePropagation();
+      history.replaceState(null, '', currentHash);
+      return;
+    }
+    currentHash = next;
+  });
+}
+
+/** While `active`, leaving the screen (another screen's link, Back) asks first; "Cancel" stays. */
+export function useLeaveGuard(active: boolean, message: string): void {
+  const guard = useRef({ active, message });
+  guard.current.active = active;
+  guard.current.message = message;
+  useEffect(() => {
+    const mine = guard.current;
+    leaveGuard = mine;
+    return () => {
+      if (leaveGuard === mine) leaveGuard = null;
+    };
+  }, []);
 }

@@ -16,6 +16,7 @@ import { AuditExportScreen, AuditScreen, SigningIdentityScreen, VerifyScreen } f
 import { TrustScreen } from './features/trust';
 import { AccountScreen, UsersScreen } from './features/identity';
 import { BackupScreen, RetentionScreen, SettingsScreen } from './features/settings';
+import { HelpScreen } from './features/help';
 
 export interface Route {
   id: string;
@@ -45,4 +46,5 @@ export const ROUTES: readonly Route[] = [
   { id: 'backup', label: 'Backup', icon: 'backup', permission: 'backup.manage', component: BackupScreen, group: 'admin' },
   { id: 'retention', label: 'Retention', icon: 'clock', permission: 'settings.manage', component: RetentionScreen, group: 'admin' },
   { id: 'account', label: 'My account', icon: 'account', permission: 'signedIn', component: AccountScreen, group: 'me' },
+  { id: 'help', label: 'Help', icon: 'help', permission: 'signedIn', component: HelpScreen, group: 'me' },
 ];

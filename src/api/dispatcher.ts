@@ -169,10 +169,15 @@ export function subscribe<N extends SubName>(
   const parsed = spec.input.safeParse(rawInput ?? {});
   if (!parsed.success) throw new ApiError('INVALID_INPUT', `Invalid input for ${String(name)}: ${describeZodError(parsed.error)}.`);
   const sid = session?.id;
-  return subscriptionHandlers[name](core, parsed.data as never, (event) => {
-    // A session that ended stops receiving, even if the transport forgot to unsubscribe.
-    if (sid && !core.sessions.isLive(sid, core.clock.now().getTime())) return;
-    const checked = spec.event.safeParse(event);
-    if (checked.success) listener(checked.data as SubEvent<N>);
-  });
+  return subscriptionHandlers[name](
+    core,
+    parsed.data as never,
+    (event) => {
+      // A session that ended stops receiving, even if the transport forgot to unsubscribe.
+      if (sid && !core.sessions.isLive(sid, core.clock.now().getTime())) return;
+      const checked = spec.event.safeParse(event);
+      if (checked.success) listener(checked.data as SubEvent<N>);
+    },
+    session,
+  );
 }

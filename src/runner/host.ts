@@ -18,7 +18,7 @@ import { workDirOf, type StopReason } from './execute';
 
 export interface RunnerHostOptions {
   ctx: CoreContext;
-  /** The core's engine as it is when the runner starts (the admin's socket setting may change it). */
+  /** The core's engine as it is now (the admin's socket setting may change it; each run reads it as it starts). */
   engine: () => ContainerEngine;
   bundles: BundlePort;
   bus: Publisher<RunTopics>;
@@ -77,7 +77,7 @@ export class RunnerHost {
     try {
       const runner = await Runner.start({
         ctx,
-        engine: this.options.engine(),
+        engine: this.options.engine,
         bundles: this.options.bundles,
         lease,
         bus,

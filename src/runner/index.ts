@@ -17,6 +17,7 @@ export {
   type RunState,
 } from './records';
 export { issuesAcrossRuns, type IssuesFilter } from './issues';
+export { attentionCounts, noticeFor, type AttentionCounts, type Attendee, type RunNotice } from './attention';
 export {
   retentionLimits,
   planPurge,

@@ -18,7 +18,12 @@ import { runnerSettings } from './settings';
 
 export interface RunnerOptions {
   ctx: CoreContext;
-  engine: ContainerEngine;
+  /**
+   * The core's engine as it is now. Read for each run as it starts, so a run after the admin changed
+   * the engine socket goes to the engine the setting names (the one engine.status reports); a run
+   * already started stays with the engine its container is on.
+   */
+  engine: () => ContainerEngine;
   bundles: BundlePort;
   lease: Lease;
   /** Where run state and log lines are published (the core's bus). */
@@ -31,7 +36,6 @@ export interface RunnerOptions {
 const DEFAULT_POLL_MS = 500;
 
 export class Runner {
-  readonly engine: ContainerEngine;
   readonly bundles: BundlePort;
   readonly lease: Lease;
   private readonly env: ExecEnv;
@@ -49,12 +53,11 @@ export class Runner {
     readonly fence: Fence,
     now: () => Date,
   ) {
-    this.engine = options.engine;
     this.bundles = options.bundles;
     this.lease = options.lease;
     this.env = {
       ctx: options.ctx,
-      engine: options.engine,
+      engine: options.engine(),
       bundles: options.bundles,
       instanceId: options.lease.instanceId,
       fence,
@@ -62,6 +65,11 @@ export class Runner {
       bus: options.bus,
       now,
     };
+  }
+
+  /** The engine the next run starts on. */
+  get engine(): ContainerEngine {
+    return this.options.engine();
   }
 
   get instanceId(): string {
@@ -105,6 +113,7 @@ export class Runner {
     if (this.isClosed) throw new Error('runner closed');
     if (awaitingApproval) this.awaiting.set(job.id, job);
     else this.queue.push(job);
+    this.env.bus.emit('runState', { runId: job.id, state: awaitingApproval ? 'awaiting-approval' : 'queued', outcome: null });
     this.keepAlive();
     this.pump();
   }
@@ -135,6 +144,7 @@ export class Runner {
       if (records.get(id)?.state === 'queued') {
         this.awaiting.delete(id);
         this.queue.push(job);
+        this.env.bus.emit('runState', { runId: id, state: 'queued', outcome: null });
       }
     }
     this.pump();
@@ -146,7 +156,7 @@ export class Runner {
     const limit = runnerSettings(this.options.ctx.db).concurrency;
     while (this.active.size < limit && this.queue.length > 0) {
       const job = this.queue.shift()!;
-      const exec = new RunExecution(this.env, job);
+      const exec = new RunExecution({ ...this.env, engine: this.currentEngine() }, job);
       this.active.set(job.id, exec);
       void exec
         .run()
@@ -156,6 +166,19 @@ export class Runner {
           this.release(job.id);
           this.pump();
         });
+    }
+  }
+
+  /**
+   * The engine for a run starting now. When none can be made from the setting, every call fails
+   * with why, so the run settles as an error saying so (never on the engine the setting replaced).
+   */
+  private currentEngine(): ContainerEngine {
+    try {
+      return this.options.engine();
+    } catch (error) {
+      const fail = async () => await Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return new Proxy({} as ContainerEngine, { get: () => fail });
     }
   }
 

@@ -42,8 +42,12 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh browser context is a fresh window: its own page, its own session in the harness. */
-export async function openApp(browser: Browser, harness: Harness): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', reducedMotion: 'reduce' });
+export async function openApp(
+  browser: Browser,
+  harness: Harness,
+  viewport: { width: number; height: number } = VIEWPORT,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, colorScheme: 'light', reducedMotion: 'reduce' });
   context.setDefaultTimeout(15_000);
   await context.addInitScript(harness.initScript);
   const page = await context.newPage();
@@ -61,10 +65,14 @@ export async function openApp(browser: Browser, harness: Harness): Promise<{ con
  * Saves the current screen twice, in the light and the dark theme (theme preference "System").
  * Modals are shot as the window shows them (their backdrop covers the window, not the page).
  */
-export async function shoot(page: Page, name: string, { fullPage = true, sized = false } = {}): Promise<void> {
+export async function shoot(
+  page: Page,
+  name: string,
+  { fullPage = true, sized = false, folder: given }: { fullPage?: boolean; sized?: boolean; folder?: string } = {},
+): Promise<void> {
   // `sized`: a suite that sets the window size itself files the shot under that size (1024x768/…).
   const size = page.viewportSize();
-  const folder = sized && size ? join(ROOT, 'test-results', 'screenshots', `${size.width}x${size.height}`) : SCREENSHOTS;
+  const folder = given ?? (sized && size ? join(ROOT, 'test-results', 'screenshots', `${size.width}x${size.height}`) : SCREENSHOTS);
   mkdirSync(folder, { recursive: true });
   // From the top: a full-page capture of a scrolled page draws the sticky bars mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));

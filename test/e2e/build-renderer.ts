@@ -16,6 +16,8 @@ const SOURCES = [
   join(ROOT, 'renderer', 'vite.config.ts'),
   join(ROOT, 'main', 'desktop-api.ts'),
   join(ROOT, 'src', 'api', 'contract'),
+  // The Help screen bundles docs/*.md at build time.
+  join(ROOT, 'docs'),
 ];
 const LOCK = join(tmpdir(), `airgap-runner-renderer-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
 

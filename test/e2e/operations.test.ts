@@ -368,6 +368,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
       'Trust and policy',
       'Signing identity',
       'My account',
+      'Help',
     ]);
     await shell.open('Catalog');
     await shown(new CatalogPage(viewer).tasks);

@@ -170,7 +170,7 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     await redact.mapBack.click();
     await redact.replyOriginals.waitFor();
     assert.equal((await redact.replyOriginals.innerText()).trim(), `Vendor: ${seededHost} answers slowly; also build-0badc0de is unknown`);
-    await redact.status.filter({ hasText: '1 pseudonym(s) mapped back' }).waitFor();
+    await redact.status.filter({ hasText: '1 pseudonym mapped back' }).waitFor();
     await shoot(page, 'redact-04-reply-mapped-back');
     assert.deepEqual(operator.errors, []);
   });

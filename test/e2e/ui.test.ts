@@ -193,16 +193,20 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     await page.getByLabel('Site domains').fill('corp.example.com\n  dc2.example.net  \n');
     await page.getByRole('checkbox', { name: /Read-write runs need a second person/ }).check();
     await page.getByLabel('Rule set for AI summary prompts').selectOption('strict');
-    await settings.save.click();
-    await shown(settings.status.filter({ hasText: 'Settings saved.' }));
+    // Each group has its own Save: the General one has nothing to save now.
+    assert.equal(await settings.save.isDisabled(), true);
+    await settings.saveGroup('Redaction').click();
+    await shown(settings.status.filter({ hasText: 'Redaction settings saved.' }));
+    await settings.saveGroup('Engine and runner').click();
+    await shown(settings.status.filter({ hasText: 'Engine and runner settings saved.' }));
     const saved = await page.evaluate(async () => await window.api!.call('settings.get', {}));
     assert.ok(saved.ok);
     assert.deepEqual(saved.value.settings['redact.siteDomains'], ['corp.example.com', 'dc2.example.net']);
     assert.equal(saved.value.settings['runner.requireApproval'], true);
     assert.equal(saved.value.settings['redact.ruleSet.llm'], 'strict');
     await page.getByRole('checkbox', { name: /Read-write runs need a second person/ }).uncheck();
-    await settings.save.click();
-    await shown(settings.status.filter({ hasText: 'Settings saved.' }));
+    await settings.saveGroup('Engine and runner').click();
+    await shown(settings.status.filter({ hasText: 'Engine and runner settings saved.' }).last());
     await shoot(page, '10-settings');
   });
 
@@ -268,6 +272,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       'Trust and policy',
       'Signing identity',
       'My account',
+      'Help',
     ]);
     await shoot(page, '14-dashboard-viewer');
     await shell.open('My account');
@@ -298,6 +303,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       'Trust and policy',
       'Signing identity',
       'My account',
+      'Help',
     ]);
 
     await shell.open('Audit trail');
@@ -310,9 +316,10 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       assert.ok(newest.includes(expected), `${expected} in ${newest.join(', ')}`);
     // The oldest page ends with the genesis event that binds the chain to this workstation.
     await audit.goToOldest();
-    await page.getByRole('cell', { name: 'audit.genesis', exact: true }).waitFor();
+    await audit.actionRecordedAs('audit.genesis').waitFor();
+    assert.equal(await audit.actionRecordedAs('audit.genesis').innerText(), 'Audit trail started', 'in words, the code in the tooltip');
     await audit.newer.click();
-    await page.getByRole('cell', { name: 'auth.changePassword', exact: true }).first().waitFor();
+    await audit.actionRecordedAs('auth.changePassword').first().waitFor();
 
     await audit.checkChain.click();
     await shown(audit.chain.getByText(/Chain intact: \d+ events checked/));

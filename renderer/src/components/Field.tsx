@@ -1,6 +1,6 @@
-import { useId, type InputHTMLAttributes } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
 
-type Props = { label: string; hint?: string; error?: string | undefined } & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>;
+type Props = { label: string; hint?: ReactNode; error?: string | undefined } & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>;
 
 /** A labelled input with its hint and error wired to aria-describedby. */
 export function Field({ label, hint, error, className, ...input }: Props) {

@@ -21,6 +21,7 @@ import { networksOps } from './networks';
 import { nodesOps } from './nodes';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
+import { attentionSubscriptions } from './attention';
 
 export const contract = {
   ...systemOps,
@@ -51,6 +52,7 @@ export const subscriptions = {
   ...bundlesSubscriptions,
   ...runsSubscriptions,
   ...auditExportSubscriptions,
+  ...attentionSubscriptions,
 } as const;
 
 export type Contract = typeof contract;

@@ -21,8 +21,8 @@ export class AuditPage extends BasePage {
     super(page);
     this.heading = this.title('Audit trail');
     this.table = this.tableNamed('Audit events, newest first');
-    this.action = page.getByLabel('Action');
-    this.actor = page.getByLabel('Actor');
+    this.action = page.getByLabel('Action', { exact: true });
+    this.actor = page.getByLabel('Actor', { exact: true });
     this.apply = page.getByRole('button', { name: 'Apply filters' });
     this.checkChain = page.getByRole('button', { name: 'Check chain' });
     this.chain = this.region('Chain');
@@ -39,10 +39,32 @@ export class AuditPage extends BasePage {
   }
 
   /** The Action column of every event shown, top to bottom. */
+  /** Each row's action as recorded (`users.add`): the column shows it in words, with the code as its tooltip. */
   async actions(): Promise<string[]> {
     const column = await this.columnIndex('Action');
     const rows = await this.events.all();
-    return await Promise.all(rows.map(async (row) => (await row.getByRole('cell').nth(column).innerText()).trim()));
+    return await Promise.all(
+      rows.map(async (row) => {
+        const title =
+          (await row
+            .getByRole('cell')
+            .nth(column)
+            .getByTitle(/^Recorded as /)
+            .getAttribute('title')) ?? '';
+        return title.replace(/^Recorded as /, '');
+      }),
+    );
+  }
+
+  /** The action cells of events recorded as `code`, shown in words. */
+  actionRecordedAs(code: string): Locator {
+    return this.table.getByTitle(`Recorded as ${code}`, { exact: true });
+  }
+
+  /** What the action column says for one row (words, not the code). */
+  async actionWords(index: number): Promise<string> {
+    const column = await this.columnIndex('Action');
+    return (await this.events.nth(index).getByRole('cell').nth(column).innerText()).trim();
   }
 
   /** Pages back with "Older" until there is nothing older. */
@@ -58,7 +80,7 @@ export class AuditPage extends BasePage {
   async filterByAction(action: string): Promise<void> {
     await this.action.fill(action);
     await this.apply.click();
-    const others = this.events.filter({ hasNot: this.page.getByRole('cell', { name: action, exact: true }) });
+    const others = this.events.filter({ hasNot: this.page.getByTitle(`Recorded as ${action}`, { exact: true }) });
     await others.first().waitFor({ state: 'detached' });
   }
 

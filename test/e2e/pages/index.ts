@@ -31,3 +31,4 @@ export { LlmSettingsCard } from './llm-settings-card';
 export { BackupPage } from './backup-page';
 export { RetentionPage } from './retention-page';
 export { ConfirmDialog } from './confirm-dialog';
+export { HelpPage } from './help-page';

@@ -31,7 +31,7 @@ export class RedactPage extends BasePage {
     this.marks = this.result.locator('mark');
     this.patternName = page.getByLabel('Pattern name');
     this.patternRegex = page.getByLabel('Regular expression');
-    this.patternAction = page.getByLabel('Action');
+    this.patternAction = page.getByLabel('Action', { exact: true });
     this.addPattern = page.getByRole('button', { name: 'Add pattern' });
     this.patterns = this.tableNamed('Site patterns');
     this.exportReport = page.getByRole('button', { name: 'Export report…' });

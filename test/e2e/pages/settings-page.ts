@@ -1,4 +1,4 @@
-/** Settings: the site's typed settings, saved together. */
+/** Settings: the site's typed settings in groups, each group saved on its own. */
 import type { Locator, Page } from 'playwright-core';
 import { BasePage } from './base-page';
 
@@ -13,6 +13,15 @@ export class SettingsPage extends BasePage {
     this.heading = this.title('Settings');
     this.siteName = page.getByLabel('Site name');
     this.idleMinutes = page.getByLabel('Lock after idle minutes');
-    this.save = page.getByRole('button', { name: 'Save settings' });
+    this.save = this.saveGroup('General');
+  }
+
+  /** A group's card ("General", "Engine and runner", …). */
+  group(name: string): Locator {
+    return this.region(name);
+  }
+
+  saveGroup(name: string): Locator {
+    return this.group(name).getByRole('button', { name: `Save ${name.toLowerCase()} settings` });
   }
 }

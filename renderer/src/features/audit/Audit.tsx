@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { actionLabel } from './action-label';
 import { useApi } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -7,7 +8,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
-import { detailsText, formatTime, shortHash } from '../../format';
+import { detailsText, formatTime, shortHash, plural } from '../../format';
 
 const PAGE_SIZE = 25;
 
@@ -69,7 +70,7 @@ function ChainCard({ newEvents }: { newEvents: number }) {
       <ErrorNotice error={head.error ?? error} />
       {check &&
         (check.ok ? (
-          <StatusNotice>Chain intact: {check.count} events checked, every hash links to the one before.</StatusNotice>
+          <StatusNotice>Chain intact: {plural(check.count, 'event')} checked, every hash links to the one before.</StatusNotice>
         ) : (
           <StatusNotice tone="warning">
             Chain broken at event #{check.firstBadSeq}: {check.problem}
@@ -125,7 +126,15 @@ const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
   { id: 'seq', header: '#', className: 'mono', cell: (e) => e.seq },
   { id: 'time', header: 'Time', className: 'nowrap', cell: (e) => formatTime(e.time) },
   { id: 'actor', header: 'Actor', className: 'mono', cell: (e) => e.actor },
-  { id: 'action', header: 'Action', className: 'mono', cell: (e) => e.action },
+  {
+    id: 'action',
+    header: 'Action',
+    cell: (e) => (
+      <span title={`Recorded as ${e.action}`} aria-description={`recorded as ${e.action}`}>
+        {actionLabel(e.action)}
+      </span>
+    ),
+  },
   { id: 'target', header: 'Target', className: 'mono', cell: (e) => e.target ?? '—' },
   {
     id: 'outcome',

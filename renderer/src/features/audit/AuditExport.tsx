@@ -7,7 +7,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
 import { DataTable, type Column } from '../../components/table';
-import { formatBytes, formatTime, shortHash } from '../../format';
+import { formatBytes, formatTime, shortHash, plural } from '../../format';
 import { countsText, MarkedSection } from '../redact';
 
 type ExportInfo = OpOutput<'audit.export'>;
@@ -47,7 +47,8 @@ function RedactionPreviewPanel({ ruleSet }: { ruleSet: 'default' | 'strict' }) {
             <span className="mono">
               {preview.ruleSet} {preview.version}
             </span>{' '}
-            · {countsText(preview.counts)} · {preview.texts - preview.sections.length} other text(s) leave unchanged. Nothing was written.
+            · {countsText(preview.counts)} · {plural(preview.texts - preview.sections.length, 'other text')} leave unchanged. Nothing was
+            written.
           </p>
           {preview.sections.map((section, i) => (
             <MarkedSection key={i} section={section} />
@@ -65,7 +66,7 @@ function defaultName(): string {
 type RedactChoice = 'none' | 'drop-details' | 'default' | 'strict';
 const REDACT_CHOICES: ReadonlyArray<{ id: RedactChoice; hint: string }> = [
   { id: 'none', hint: 'Event details are exported as recorded.' },
-  { id: 'default', hint: 'Secrets masked; addresses, host names and other identifiers pseudonymised (docs/redaction.md).' },
+  { id: 'default', hint: 'Secrets masked; addresses, host names and other identifiers pseudonymised (see Help, Redaction).' },
   { id: 'strict', hint: 'Every identifier the rules find is masked.' },
   { id: 'drop-details', hint: 'Event details are left out entirely.' },
 ];
@@ -120,7 +121,7 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
       </ol>
       {status.data && (
         <p className="muted">
-          {status.data.unexportedEvents} event(s) not exported yet; chain head #{status.data.headSeq}.
+          {plural(status.data.unexportedEvents, 'event')} not exported yet; chain head #{status.data.headSeq}.
         </p>
       )}
       {step === 1 && (
@@ -174,7 +175,7 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
             <div role="status">
               <p>
                 {progress
-                  ? `${progress.phase === 'signing' ? 'Signing' : progress.phase === 'done' ? 'Finishing' : 'Writing events'}: ${progress.events} events, ${formatBytes(progress.bytes)}`
+                  ? `${progress.phase === 'signing' ? 'Signing' : progress.phase === 'done' ? 'Finishing' : 'Writing events'}: ${plural(progress.events, 'event')}, ${formatBytes(progress.bytes)}`
                   : 'Starting the export…'}
               </p>
               <progress aria-label="Export progress" />
@@ -338,7 +339,7 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                   const done = await api.call('audit.prune', { throughSeq: pruning.lastSeq });
                   setPruning(null);
                   if (!done.ok) return done.error;
-                  setNotice(`${done.value.deleted} event(s) pruned; the chain is anchored at #${done.value.anchorSeq}.`);
+                  setNotice(`${plural(done.value.deleted, 'event')} pruned; the chain is anchored at #${done.value.anchorSeq}.`);
                   onChanged();
                 })
               }
@@ -383,7 +384,7 @@ export function AuditExportScreen() {
               <dt>Head</dt>
               <dd>#{s.headSeq}</dd>
               <dt>Not exported</dt>
-              <dd>{s.unexportedEvents} event(s)</dd>
+              <dd>{plural(s.unexportedEvents, 'event')}</dd>
               <dt>Last export</dt>
               <dd className="mono">{s.lastExport ? `${s.lastExport.id} (to #${s.lastExport.lastSeq})` : 'none'}</dd>
             </dl>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { plural } from '../../format';
 import { useApi } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
@@ -120,7 +121,7 @@ export function VerifyScreen() {
             <h2 className="card-title">Verification result</h2>
             <p role="status" className={`notice notice-${result.ok ? 'success' : 'error'}`}>
               {result.ok
-                ? `All ${result.bundles.length} bundle(s) verified.`
+                ? `All ${plural(result.bundles.length, 'bundle')} verified.`
                 : `Verification failed: ${result.firstProblem ?? 'see below'}`}
             </p>
             {result.bundles.map((b) => (
@@ -133,7 +134,7 @@ export function VerifyScreen() {
                   <dt>File</dt>
                   <dd className="mono break">{b.path}</dd>
                   <dt>Range</dt>
-                  <dd>{b.range ? `#${b.range.firstSeq} to #${b.range.lastSeq} (${b.range.count} events)` : '—'}</dd>
+                  <dd>{b.range ? `#${b.range.firstSeq} to #${b.range.lastSeq} (${plural(b.range.count, 'event')})` : '—'}</dd>
                   <dt>Signer fingerprint</dt>
                   <dd className="mono break">{b.signer?.fingerprint ?? '—'}</dd>
                   <dt>Signer</dt>

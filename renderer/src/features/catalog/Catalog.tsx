@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
+import { engineDownReason, useEngine } from '../../api/engine';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -8,7 +9,7 @@ import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/table';
-import { formatBytes, formatTime, shortHash } from '../../format';
+import { formatBytes, formatTime, shortHash, plural } from '../../format';
 import { RunForm, type Task } from '../runs';
 import { useRouteParam } from '../../navigation';
 import { TaskPage } from './TaskPage';
@@ -54,7 +55,7 @@ function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: ()
             if (!reason.trim()) return 'Say why the bundle is revoked.';
             const done = await api.call('bundles.revoke', { digest: bundle.digest, reason });
             if (!done.ok) return done.error;
-            onDone(`${bundle.name} ${bundle.version} revoked; ${done.value.affected.length} bundle version(s) disabled.`);
+            onDone(`${bundle.name} ${bundle.version} revoked; ${plural(done.value.affected.length, 'bundle version')} disabled.`);
           });
         }}
       >
@@ -197,20 +198,22 @@ export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; 
   const [shown, setShown] = useState(PAGE_ROWS);
   const matched = useMemo(() => filterTasks(index, text, status), [index, text, status]);
   const rows = useMemo(() => matched.slice(0, shown).map(({ task }) => task), [matched, shown]);
+  // While the engine is down no run can start: the button says why (the core refuses anyway).
+  const engineDown = engineDownReason(useEngine());
   const run = useCallback(
     (t: Task) => (
       <button
         type="button"
         className="btn btn-small btn-primary"
-        disabled={!t.enabled}
+        disabled={!t.enabled || engineDown !== null}
         aria-label={`Run ${t.title}`}
-        title={t.enabled ? undefined : t.reason}
+        title={!t.enabled ? t.reason : (engineDown ?? undefined)}
         onClick={() => onRun(t)}
       >
         Run…
       </button>
     ),
-    [onRun],
+    [onRun, engineDown],
   );
   // Grouped by bundle version, in the order the list has them (the core lists a bundle's tasks together).
   const groups = useMemo(() => {
@@ -358,7 +361,7 @@ function Catalog() {
           onConfirm={async () => {
             const done = await api.call('bundles.prune', {});
             if (!done.ok) return done.error;
-            setNotice(`Removed ${done.value.removed.length} unused image(s); kept ${done.value.kept.length}.`);
+            setNotice(`Removed ${plural(done.value.removed.length, 'unused image')}; kept ${done.value.kept.length}.`);
             setGeneration((g) => g + 1);
           }}
           onClose={() => setPruning(false)}

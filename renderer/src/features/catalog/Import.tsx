@@ -341,10 +341,15 @@ export function ImportScreen() {
                 <p>
                   {STAGES[progress.stage]}: {progress.message}
                 </p>
-                {fraction !== null && (
-                  <progress max={1} value={fraction} aria-label="Import progress">
-                    {Math.round(fraction * 100)}%
-                  </progress>
+                {fraction !== null && progress.total !== undefined && (
+                  <div className="progress-bar-row">
+                    <progress max={1} value={fraction} aria-label="Import progress" aria-valuetext={`${Math.floor(fraction * 100)}%`}>
+                      {Math.floor(fraction * 100)}%
+                    </progress>
+                    <span className="progress-numbers">
+                      {formatBytes(progress.received ?? 0)} of {formatBytes(progress.total)} ({Math.floor(fraction * 100)}%)
+                    </span>
+                  </div>
                 )}
               </div>
             )}

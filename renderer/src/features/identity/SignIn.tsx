@@ -43,8 +43,8 @@ export function SignInScreen({ notice, onSignedIn }: { notice?: string | undefin
         </button>
       </form>
       <p className="fine-print">
-        Forgotten password? Ask an administrator to reset it. If every admin password is lost, use the recovery key with the command-line
-        tool (airgap-runner recover).
+        Forgotten password? Ask an administrator to reset it. If every admin password is lost, an administrator opens the store again with
+        its recovery key, using the command-line tool's recovery command.
       </p>
     </AuthLayout>
   );

@@ -4,6 +4,7 @@
  * run, "Export report" to a file the user chooses. Text is shown as React text nodes, never HTML.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { plural } from '../../format';
 import { useApi, useSession } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import { useOp } from '../../api/use-op';
@@ -236,7 +237,7 @@ function UnmapReply() {
       {result && (
         <>
           <p className="muted" role="status">
-            {result.mapped} pseudonym(s) mapped back
+            {plural(result.mapped, 'pseudonym')} mapped back
             {result.unknown.length > 0 ? `; not in this workstation's map: ${result.unknown.slice(0, 10).join(', ')}` : ''}
           </p>
           <pre className="code-block redact-text" aria-label="Reply with originals">

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { engineDownReason, useEngine } from '../../api/engine';
 import { useApi } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -159,6 +160,7 @@ function againValue(v: Variable, again: RunAgain | undefined): string | undefine
 
 function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: () => void; again?: RunAgain }) {
   const api = useApi();
+  const engineDown = engineDownReason(useEngine());
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, againValue(v, again) ?? initialValue(v)])),
   );
@@ -390,11 +392,21 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
         )}
       />
       <ErrorNotice error={error} />
+      {engineDown && (
+        <p className="notice notice-warning" id="run-engine-down">
+          {engineDown} Start the engine, then check again from the header.
+        </p>
+      )}
       <div className="card-actions">
         <button type="button" className="btn btn-ghost" onClick={onClose}>
           Cancel
         </button>
-        <button type="submit" className="btn btn-primary" disabled={busy || !decl.enabled}>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={busy || !decl.enabled || engineDown !== null}
+          aria-describedby={engineDown ? 'run-engine-down' : undefined}
+        >
           {busy ? 'Starting…' : decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
         </button>
       </div>

@@ -1,9 +1,12 @@
-import { useId } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { isLlmKey, LlmSettingsCard } from './LlmSettings';
 import { useSettingsForm } from './settings-form';
+import { HelpLink } from '../../components/HelpLink';
+import { useLeaveGuard } from '../../navigation';
+import type { Settings } from '../../api/context';
 
 /** How a setting is edited: the draft is always text ("true"/"false" for a switch, one item a line for a list). */
 type Kind =
@@ -16,12 +19,17 @@ type Kind =
 interface Descriptor {
   group: string;
   label: string;
-  hint: string;
+  hint: ReactNode;
   kind: Kind;
 }
 
 const RULE_SETS = ['default', 'strict'] as const;
-const RULE_SET_HINT = 'default: secrets masked, identifiers pseudonymised; strict: everything found is masked (docs/redaction.md).';
+const RULE_SET_HINT = (
+  <>
+    Default: secrets masked, identifiers pseudonymised; strict: everything found is masked.{' '}
+    <HelpLink doc="redaction">How redaction works</HelpLink>
+  </>
+);
 const days = (max: number): Kind => ({ type: 'number', min: 0, max });
 /** A registry deadline (docs/mirror.md), in seconds from 1 to `max`. */
 const mirrorSeconds = (label: string, hint: string, max: number): Descriptor => ({
@@ -54,7 +62,7 @@ const DESCRIPTORS: Readonly<Record<string, Descriptor>> = {
   'engine.socket': {
     group: 'Engine and runner',
     label: 'Engine socket',
-    hint: 'A local Docker or Podman socket (unix:///path or /path). Empty: DOCKER_HOST, else the first of the usual Docker and Podman sockets that exists.',
+    hint: 'The local Docker or Podman socket, as unix:///path or /path. Left empty, the engine this workstation was started with is used, else the first of the usual Docker and Podman sockets that exists. New runs use the engine named here at once.',
     kind: { type: 'text' },
   },
   'runner.concurrency': {
@@ -246,36 +254,79 @@ function SettingControl({ name, value, onChange }: { name: string; value: string
   );
 }
 
+/** One group of settings, with its own Save: a change elsewhere on the screen is neither saved nor lost with it. */
+function SettingsGroup({
+  group,
+  keys,
+  onDirty,
+}: {
+  group: string;
+  keys: readonly string[];
+  onDirty: (group: string, dirty: boolean) => void;
+}) {
+  const joined = keys.join('\n');
+  const toGroupDraft = useCallback(
+    (settings: Settings) => {
+      const all = toDraft(settings);
+      return Object.fromEntries(joined.split('\n').map((k) => [k, all[k] ?? '']));
+    },
+    [joined],
+  );
+  const { draft, set, changed, submit, error, busy, message } = useSettingsForm(toGroupDraft, fromDraft, `${group} settings saved.`);
+  const dirty = changed.length > 0;
+  useEffect(() => onDirty(group, dirty), [group, dirty, onDirty]);
+  return (
+    <Card title={group}>
+      <form onSubmit={(e) => void submit(e)} noValidate className="stack form-narrow">
+        {keys.map((key) => (
+          <SettingControl key={key} name={key} value={draft[key] ?? ''} onChange={(v) => set(key, v)} />
+        ))}
+        <ErrorNotice error={error} />
+        {message && !error && <StatusNotice>{message}</StatusNotice>}
+        <div className="card-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy || !dirty}>
+            {busy ? 'Saving…' : `Save ${group.toLowerCase()} settings`}
+          </button>
+          {dirty && <span className="hint">Unsaved changes</span>}
+        </div>
+      </form>
+    </Card>
+  );
+}
+
 export function SettingsScreen() {
-  const { saved, draft, set, changed, submit, error, busy, message } = useSettingsForm(toDraft, fromDraft, 'Settings saved.');
+  const { saved } = useSettingsForm(toDraft, fromDraft, '');
   const keys = Object.keys(saved).filter((key) => !isLlmKey(key));
   const groups = GROUP_ORDER.map((group) => ({ group, keys: keys.filter((k) => (DESCRIPTORS[k]?.group ?? OTHER) === group) })).filter(
     (g) => g.keys.length > 0,
   );
+  const [dirtyGroups, setDirtyGroups] = useState<ReadonlySet<string>>(new Set());
+  const onDirty = useCallback(
+    (group: string, dirty: boolean) =>
+      setDirtyGroups((previous) => {
+        if (previous.has(group) === dirty) return previous;
+        const next = new Set(previous);
+        if (dirty) next.add(group);
+        else next.delete(group);
+        return next;
+      }),
+    [],
+  );
+  const unsaved = useMemo(() => [...dirtyGroups], [dirtyGroups]);
+  useLeaveGuard(unsaved.length > 0, `You have unsaved changes in ${unsaved.join(', ')}. Leave this screen and lose them?`);
 
   return (
     <>
-      <PageHeader title="Settings" description="Workstation-wide settings. Every change is recorded in the audit trail." />
-      <Card title="Workstation">
-        <form onSubmit={(e) => void submit(e)} noValidate className="stack form-narrow">
-          {groups.map(({ group, keys: inGroup }) => (
-            <fieldset key={group} className="stack">
-              <legend>{group}</legend>
-              {inGroup.map((key) => (
-                <SettingControl key={key} name={key} value={draft[key] ?? ''} onChange={(v) => set(key, v)} />
-              ))}
-            </fieldset>
-          ))}
-          <ErrorNotice error={error} />
-          {message && !error && <StatusNotice>{message}</StatusNotice>}
-          <div>
-            <button type="submit" className="btn btn-primary" disabled={busy || changed.length === 0}>
-              {busy ? 'Saving…' : 'Save settings'}
-            </button>
-          </div>
-        </form>
-      </Card>
-      <LlmSettingsCard />
+      <PageHeader
+        title="Settings"
+        description="Workstation-wide settings. Each group is saved on its own; every change is recorded in the audit trail."
+      />
+      <div className="stack">
+        {groups.map(({ group, keys: inGroup }) => (
+          <SettingsGroup key={group} group={group} keys={inGroup} onDirty={onDirty} />
+        ))}
+        <LlmSettingsCard />
+      </div>
     </>
   );
 }

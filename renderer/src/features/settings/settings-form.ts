@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useApi, useSession, type Settings } from '../../api/context';
 import { useAction } from '../../api/use-action';
 
@@ -19,9 +19,28 @@ export function useSettingsForm<V>(
   const [draft, setDraft] = useState(() => toDraft(saved));
   const { error, busy, run } = useAction();
   const [message, setMessage] = useState<string | null>(null);
-  useEffect(() => setDraft(toDraft(saved)), [saved, toDraft]);
-
   const original = toDraft(saved);
+  // When the settings change (this form or another group saved), take the new values but keep
+  // what the user is still editing here: another group's Save must not throw away this one's draft.
+  const previous = useRef(original);
+  /** Set by this form's own successful save: it then shows exactly what the core now holds. */
+  const savedHere = useRef(false);
+  useEffect(() => {
+    const before = previous.current;
+    const next = toDraft(saved);
+    previous.current = next;
+    if (savedHere.current) {
+      savedHere.current = false;
+      setDraft(next);
+      return;
+    }
+    setDraft((draft) => {
+      const merged = { ...next };
+      for (const key of Object.keys(next)) if (key in draft && draft[key] !== before[key]) merged[key] = draft[key]!;
+      return merged;
+    });
+  }, [saved, toDraft]);
+
   const changed = Object.keys(original).filter((k) => draft[k] !== original[k]);
 
   async function submit(event: FormEvent) {
@@ -34,6 +53,7 @@ export function useSettingsForm<V>(
         if (!result.ok) return result.error;
       }
       // Re-read what the core now holds; this also resets the form to it.
+      savedHere.current = true;
       await session.refresh();
       setMessage(savedMessage);
     });

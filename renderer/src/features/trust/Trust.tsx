@@ -6,7 +6,7 @@ import type { Result } from '../../api/client';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { formatTime, shortHash } from '../../format';
+import { formatTime, shortHash, plural } from '../../format';
 
 function useMutation(onDone: () => void) {
   const action = useAction();
@@ -105,7 +105,7 @@ function TrustRoots() {
           onConfirm={async () => {
             const done = await api.call('trust.remove', { fingerprint: removing.fingerprint });
             if (!done.ok) return done.error;
-            setRemoved(`Key removed; ${done.value.affected.length} bundle version(s) disabled.`);
+            setRemoved(`Key removed; ${plural(done.value.affected.length, 'bundle version')} disabled.`);
             setGeneration((g) => g + 1);
           }}
           onClose={() => setRemoving(null)}

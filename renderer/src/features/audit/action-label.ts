@@ -1,0 +1,28 @@
+/**
+ * Audit actions in words for the audit trail (issue 15 item 6: no raw action names in the GUI): the
+ * operation's own summary from the contract, or a label for the events the core records itself.
+ * The action's code stays available in a tooltip and in the filter.
+ */
+import { contract } from '../../api/contract';
+
+const OWN_EVENTS: Readonly<Record<string, string>> = {
+  'runs.end': 'Run ended',
+  'runs.secretUse': 'Secret given to a run',
+  'runs.summarise': 'AI summary of a run',
+  'auth.pendingUnreadable': 'Pending sign-in record could not be read',
+  'store.recover': 'Store recovered with the recovery key',
+  'store.restore': 'Store restored from a backup',
+  'audit.genesis': 'Audit trail started',
+  genesis: 'Audit trail started',
+};
+
+const MAX = 70;
+
+export function actionLabel(action: string): string {
+  const own = OWN_EVENTS[action];
+  if (own) return own;
+  const summary = (contract as Readonly<Record<string, { summary?: string }>>)[action]?.summary;
+  if (!summary) return action;
+  const first = summary.split(/(?<=\.)\s|;\s|:\s/)[0]!.replace(/\.$/, '');
+  return first.length > MAX ? `${first.slice(0, MAX - 1)}…` : first;
+}
