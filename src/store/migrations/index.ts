@@ -12,8 +12,10 @@ import { migration as m0004 } from './0004-audit-exports';
 import { migration as m0005 } from './0005-redaction';
 import { migration as m0006 } from './0006-summaries';
 import { migration as m0007 } from './0007-run-purges';
+import { migration as m0008 } from './0008-authz-seals';
+import { migration as m0009 } from './0009-vault-purposes';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
