@@ -134,6 +134,8 @@ export class IdentityService {
     }
     const store = this.store;
     if (!store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
+    // Settings a session follows are authorization state too: a tampered table refuses the sign-in here.
+    this.applySettings();
     this.options.record({
       actor: `user:${user.name}`,
       action: 'auth.signIn',

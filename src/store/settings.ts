@@ -20,7 +20,7 @@ const sealRows = (list: Array<{ key: string; value: string }>) => new Map(list.m
 /** Every stored value by key, decoded, after checking the admin seal (VERIFY_FAILED naming the altered keys). */
 export function storedSettings(db: ReadonlyDb): Map<string, unknown> {
   const list = rows(db);
-  checkSeal(db, SCOPE, 'the settings', sealRows(list));
+  checkSeal(db, SCOPE, 'the settings table', sealRows(list));
   return new Map(list.map((r) => [r.key, JSON.parse(r.value) as unknown]));
 }
 
