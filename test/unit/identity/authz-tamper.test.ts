@@ -164,3 +164,47 @@ test('legitimate changes by an admin keep verifying across sign-ins, rotations a
   await core.close();
   await env.cleanup();
 });
+
+test('a store from before the admin key: privileged operations are refused until the first admin sign-in seals it', async () => {
+  const env = await initialisedCore();
+  const op = await addUser(env.core, env.admin, 'olga', ['operator']);
+  await env.core.close();
+  // Rewrite the store as the previous version left it: slots without a pin or an admin key, no
+  // admin chain in keyslots.json, no seals in the database.
+  const { createSlot, createRecoverySlot, parseRecoveryKey, openSlot, slotIdFor } = await import('../../../src/store/keyslots');
+  const admin = await attackerWith(env.home, 'admin', ADMIN_PASSWORD);
+  const ring = { data: admin.ring.data, vault: admin.ring.vault!, audit: admin.ring.audit! };
+  const olgaSlot = admin.file.slots.find((s) => s.id === slotIdFor(admin.file, 'olga'))!;
+  const olgaRing = (await openSlot(olgaSlot, op.password))!;
+  const { FAST_SCRYPT } = await import('../../helpers/core');
+  const slots = [
+    await createSlot(slotIdFor(admin.file, 'admin'), ADMIN_PASSWORD, ring, ['data', 'vault', 'audit'], FAST_SCRYPT, null),
+    await createSlot(olgaSlot.id, op.password, { data: olgaRing.data, vault: olgaRing.vault! }, ['data', 'vault'], FAST_SCRYPT, null),
+  ];
+  const recovery = createRecoverySlot(parseRecoveryKey(env.recoveryKey)!, ring);
+  admin.writeKeyslots(({ mac: _mac, authority: _authority, ...file }) => ({ ...file, slots, recovery }));
+  admin.sql((db) => db.prepare('DELETE FROM authz_seals').run());
+
+  const { core } = newCore(env.home);
+  const olga = await signIn(core, 'olga', op.password);
+  await dispatch(core, olga, 'runs.list', {});
+  assert.match(
+    await rejects(dispatch(core, olga, 'vault.list', {}), 'FORBIDDEN'),
+    /not sealed with the admin key yet.*An admin signs in once/,
+  );
+  const adminSession = await signIn(core, 'admin', ADMIN_PASSWORD);
+  assert.equal(core.store.sealed, true);
+  await dispatch(core, adminSession, 'settings.set', { key: 'site.name', value: 'sealed' });
+  await dispatch(core, olga, 'vault.list', {});
+  await core.close();
+
+  // From now on the state is protected: the operator's next sign-in pinned the admin key, and an edit with the data key alone is refused.
+  const again = newCore(env.home).core;
+  await signIn(again, 'olga', op.password);
+  await again.close();
+  admin.sql((db) => db.prepare(`UPDATE users SET roles = '["admin","operator"]' WHERE name = 'olga'`).run());
+  const last = newCore(env.home).core;
+  await rejects(dispatch(last, null, 'auth.signIn', { name: 'olga', password: op.password }), 'VERIFY_FAILED');
+  await last.close();
+  await env.cleanup();
+});
