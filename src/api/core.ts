@@ -23,7 +23,7 @@ import { IdentityService, Users, type ChainStart, type Sessions } from '../ident
 import { appendEvent, appendGenesis, ensureIdentity, type AuditEvent } from '../audit';
 import { catalogBundlePort, sweepStaleStaging, type ImportProgress } from '../bundles';
 import { RunnerHost, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
-import { ROTATION_HOOKS } from './rotation-hooks';
+import { RESEAL_HOOKS, ROTATION_HOOKS } from './rotation-hooks';
 
 export const VERSION = '0.1.0';
 
@@ -184,6 +184,7 @@ export class Core implements CoreContext, ReadCore {
 
   private attach(store: Store): void {
     for (const hook of ROTATION_HOOKS) store.onRotation(hook);
+    for (const hook of RESEAL_HOOKS) store.onReseal(hook);
     this.opened = store;
     // A crashed runner's container and secret folder go as soon as any process opens the store.
     this.sweeping = this.runner.sweep().catch(() => null);

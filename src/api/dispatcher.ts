@@ -38,9 +38,23 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
   const session = resolveSession(core, sessionId);
   const actor = session ? `user:${session.name}` : 'unauthenticated';
 
+  // Every refusal leaves an event (ARCHITECTURE.md, "Audit trail"): each one for a change, once per
+  // session and operation for a read, and always for tampering (VERIFY_FAILED names what was altered).
   const recordRefusal = (outcome: 'denied' | 'failure', error: ApiError, target: string | null) => {
-    if (!spec.mutates || !core.isOpen) return;
-    core.store.db.transaction(() => core.record({ actor, action: name, target, outcome, details: { error: error.code } }))();
+    if (!core.isOpen) return;
+    const tampered = error.code === 'VERIFY_FAILED';
+    if (!spec.mutates && !tampered) {
+      const flag = `refused:${String(name)}`;
+      if (!session || session.flags.has(flag)) return;
+      session.flags.add(flag);
+    }
+    const details: Record<string, unknown> = { error: error.code };
+    if (tampered) details.message = error.message;
+    try {
+      core.store.db.transaction(() => core.record({ actor, action: name, target, outcome, details }))();
+    } catch {
+      // The refusal itself still reaches the caller; a store that cannot record is reported by its own error.
+    }
   };
 
   if (spec.access !== 'public') {
@@ -54,6 +68,16 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
       const error = new ApiError(
         'FORBIDDEN',
         `Your roles (${session.roles.join(', ')}) do not allow "${String(name)}". Ask an admin for a role that does.`,
+      );
+      recordRefusal('denied', error, null);
+      throw error;
+    }
+    // A store upgraded from before the admin key: until an admin signs in (which seals today's
+    // authorization state), nothing beyond what every signed-in user may do is allowed.
+    if (spec.access !== 'signedIn' && core.isOpen && !core.store.sealed) {
+      const error = new ApiError(
+        'FORBIDDEN',
+        `This store was made by an earlier version and its authorization state is not sealed with the admin key yet, so "${String(name)}" is refused. An admin signs in once to seal it (or use "airgap-runner recover"); reading works meanwhile.`,
       );
       recordRefusal('denied', error, null);
       throw error;

@@ -82,6 +82,8 @@ export function loadIdentity(db: ReadonlyDb, keyring: Pick<Keyring, 'audit'>): S
 
 /** Rotation hook: re-seals every stored private key under the new audit key. */
 export function reencryptIdentity(db: Database, oldKeys: Keyring, newKeys: Keyring): void {
+  // A rotation of the vault key alone (a user's own password change) leaves the audit key as it was.
+  if (oldKeys.audit === newKeys.audit) return;
   const rows = db.prepare('SELECT id, key_sealed FROM audit_identity').all() as Array<Pick<Row, 'id' | 'key_sealed'>>;
   for (const row of rows) {
     const key = aesGcmDecrypt(needAuditKey(oldKeys), JSON.parse(row.key_sealed) as Sealed, AAD);

@@ -64,9 +64,9 @@ export {
   type BundleRecord,
   type RunnableBundle,
 } from './catalog';
-export { readPolicy, writePolicy } from './policy-store';
-export { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from './trust-roots';
-export { revocationFor, revokeDigest } from './revocation';
+export { readPolicy, writePolicy, sealPolicy } from './policy-store';
+export { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey, sealTrustKeys } from './trust-roots';
+export { revocationFor, revokeDigest, sealRevocations } from './revocation';
 export { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from './import';
 export { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
 export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-signatures';

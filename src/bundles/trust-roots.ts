@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
+import { checkSeal, writeSeal, type Signer } from '../store';
 import { parseTrustedKeyPem, type TrustedKey } from '../trust';
 
 export interface TrustKeyRecord {
@@ -40,9 +41,28 @@ const toRecord = (r: Row): TrustKeyRecord => ({
   removedAt: r.removed_at,
 });
 
+const SCOPE = 'bundles.trustKeys';
+
+const sealRows = (rows: Row[]) => new Map(rows.map((r) => [r.fingerprint, { ...r }]));
+
+/**
+ * Every row (removed keys too), after checking the admin seal: a trust root only an admin added
+ * counts, and a removal nobody can undo outside the app (src/store/seals.ts).
+ */
+function checkedRows(db: ReadonlyDb): Row[] {
+  const rows = db.prepare('SELECT * FROM trust_keys ORDER BY added_at, fingerprint').all() as Row[];
+  checkSeal(db, SCOPE, 'the trust roots (keys signatures are checked against)', sealRows(rows));
+  return rows;
+}
+
+export function sealTrustKeys(db: Database, signer: Signer): void {
+  writeSeal(db, SCOPE, sealRows(db.prepare('SELECT * FROM trust_keys').all() as Row[]), signer, new Date().toISOString());
+}
+
 export function listTrustKeys(db: ReadonlyDb, options: { includeRemoved?: boolean } = {}): TrustKeyRecord[] {
-  const sql = `SELECT * FROM trust_keys ${options.includeRemoved ? '' : 'WHERE removed_at IS NULL'} ORDER BY added_at, fingerprint`;
-  return (db.prepare(sql).all() as Row[]).map(toRecord);
+  return checkedRows(db)
+    .filter((r) => options.includeRemoved || r.removed_at === null)
+    .map(toRecord);
 }
 
 /** The keys signatures are checked against now. */
@@ -51,11 +71,7 @@ export function activeTrustedKeys(db: ReadonlyDb): TrustedKey[] {
 }
 
 export function activeFingerprints(db: ReadonlyDb): Set<string> {
-  return new Set(
-    (db.prepare('SELECT fingerprint FROM trust_keys WHERE removed_at IS NULL').all() as Array<{ fingerprint: string }>).map(
-      (r) => r.fingerprint,
-    ),
-  );
+  return new Set(listTrustKeys(db).map((r) => r.fingerprint));
 }
 
 export type AddKeyOutcome = 'added' | 'restored' | 'already-trusted';
@@ -67,7 +83,9 @@ export function addTrustKey(
   comment: string,
   by: string,
   now: string,
+  signer: Signer,
 ): { key: TrustKeyRecord; outcome: AddKeyOutcome } {
+  checkedRows(db);
   const existing = db.prepare('SELECT * FROM trust_keys WHERE fingerprint = ?').get(key.fingerprint) as Row | undefined;
   let outcome: AddKeyOutcome;
   if (!existing) {
@@ -88,6 +106,7 @@ export function addTrustKey(
   } else {
     outcome = 'already-trusted';
   }
+  sealTrustKeys(db, signer);
   return { key: toRecord(db.prepare('SELECT * FROM trust_keys WHERE fingerprint = ?').get(key.fingerprint) as Row), outcome };
 }
 
@@ -112,6 +131,7 @@ export function normaliseFingerprint(text: string): string {
 
 export function findTrustKey(db: ReadonlyDb, fingerprint: string, options: { includeRemoved?: boolean } = {}): TrustKeyRecord {
   const prefix = normaliseFingerprint(fingerprint);
+  checkedRows(db);
   const rows = (
     db
       .prepare(`SELECT * FROM trust_keys WHERE fingerprint LIKE ? || '%' ${options.includeRemoved ? '' : 'AND removed_at IS NULL'}`)
@@ -123,8 +143,9 @@ export function findTrustKey(db: ReadonlyDb, fingerprint: string, options: { inc
 }
 
 /** Marks a key removed; it stops counting at once. NOT_FOUND when no trusted key matches. */
-export function removeTrustKey(db: Database, fingerprint: string, by: string, now: string): TrustKeyRecord {
+export function removeTrustKey(db: Database, fingerprint: string, by: string, now: string, signer: Signer): TrustKeyRecord {
   const key = findTrustKey(db, fingerprint);
   db.prepare('UPDATE trust_keys SET removed_at = ?, removed_by = ? WHERE fingerprint = ?').run(now, by, key.fingerprint);
+  sealTrustKeys(db, signer);
   return { ...key, removedAt: now, removedBy: by };
 }

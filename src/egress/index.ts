@@ -13,6 +13,6 @@ export {
   auditExportRedactor,
   type StoreRedactorOptions,
 } from './redactors';
-export { listPatterns, addPattern, removePattern, unmapTextCounted, type StoredPattern } from './redaction-store';
+export { listPatterns, addPattern, removePattern, sealPatterns, unmapTextCounted, type StoredPattern } from './redaction-store';
 export { buildRunReport, previewRun, previewSection, previewValue, writeNewFileAtomic, type PreviewSection } from './run-report';
 export { auditRuleSet, registerAuditRuleSet, type AuditRuleSetFactory } from './audit-rulesets';

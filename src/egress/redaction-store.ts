@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
-import { getMetaFrom } from '../store';
+import { checkSeal, getMetaFrom, writeSeal, type Signer } from '../store';
 import { validateSitePattern, type RedactAction, type SitePattern } from '../redact';
 
 export function pseudonymKey(db: ReadonlyDb): Buffer {
@@ -52,18 +52,27 @@ export interface StoredPattern extends SitePattern {
   createdAt: string;
 }
 
+const SCOPE = 'egress.redactionPatterns';
+
+type PatternRow = { name: string; regex: string; action: RedactAction; created_by: string; created_at: string };
+
+const sealRows = (rows: PatternRow[]) => new Map(rows.map((r) => [r.name, { ...r }]));
+
+/** Re-signs the site patterns with the admin key (src/store/seals.ts). */
+export function sealPatterns(db: Database, signer: Signer): void {
+  const rows = db.prepare('SELECT name, regex, action, created_by, created_at FROM redaction_patterns').all() as PatternRow[];
+  writeSeal(db, SCOPE, sealRows(rows), signer, new Date().toISOString());
+}
+
+/** The site's patterns, after checking the admin seal: a pattern removed outside the app would let data leave unmasked. */
 export function listPatterns(db: ReadonlyDb): StoredPattern[] {
-  const rows = db.prepare('SELECT name, regex, action, created_by, created_at FROM redaction_patterns ORDER BY name').all() as Array<{
-    name: string;
-    regex: string;
-    action: RedactAction;
-    created_by: string;
-    created_at: string;
-  }>;
+  const rows = db.prepare('SELECT name, regex, action, created_by, created_at FROM redaction_patterns ORDER BY name').all() as PatternRow[];
+  checkSeal(db, SCOPE, 'the site redaction patterns', sealRows(rows));
   return rows.map((r) => ({ name: r.name, regex: r.regex, action: r.action, createdBy: r.created_by, createdAt: r.created_at }));
 }
 
-export function addPattern(db: Database, pattern: SitePattern, by: string, now: string): StoredPattern {
+export function addPattern(db: Database, pattern: SitePattern, by: string, now: string, signer: Signer): StoredPattern {
+  listPatterns(db);
   const p = validateSitePattern(pattern);
   if (db.prepare('SELECT 1 FROM redaction_patterns WHERE name = ?').get(p.name)) {
     throw new ApiError(
@@ -78,11 +87,14 @@ export function addPattern(db: Database, pattern: SitePattern, by: string, now: 
     by,
     now,
   );
+  sealPatterns(db, signer);
   return { ...p, createdBy: by, createdAt: now };
 }
 
-export function removePattern(db: Database, name: string): void {
+export function removePattern(db: Database, name: string, signer: Signer): void {
+  listPatterns(db);
   if (db.prepare('DELETE FROM redaction_patterns WHERE name = ?').run(name).changes === 0) {
     throw new ApiError('NOT_FOUND', `No redaction pattern named "${name}". List them with "redact patterns list".`);
   }
+  sealPatterns(db, signer);
 }

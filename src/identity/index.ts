@@ -1,6 +1,6 @@
 /** Identity: users, roles, sessions, opening the store and signing in, throttling (ARCHITECTURE.md, "Identity"). */
 export { IdentityService, type IdentityServiceOptions, type StoreHolder, type ChainStart } from './service';
 export { Sessions, DEFAULT_IDLE_MS, type Session } from './sessions';
-export { Users, type UserRow } from './users';
+export { Users, sealUsers, type UserRow } from './users';
 export { ROLES, keysForRoles, normaliseRoles, type Role } from './roles';
 export { IDENTITY_SETTINGS } from './settings';

@@ -5,7 +5,7 @@
  * sealed to a public key whose private half lives inside the database: readable only after a
  * successful unlock, which takes the events into the chain as `unauthenticated`.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync, ftruncateSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync, ftruncateSync, chmodSync, renameSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { openSealed, sealTo, type SealedBox, FILE_MODE } from '../store';
 
@@ -94,6 +94,27 @@ export function readPending(path: string, privateKey: Buffer, publicKey: string)
     events.push({ id: l.id, time: l.t, nameHash: l.h, name: body.name, reason: body.reason });
   }
   return { events, unreadable };
+}
+
+/**
+ * After a successful sign-in: forgets the failures of that name only (THREAT_MODEL.md: a success for
+ * one name does not clear another's throttle). Every line is already in the chain by then. Returns
+ * the id of the last line kept, so the chain's "taken in up to" marker still points into the file.
+ */
+export function forgetPendingFor(path: string, nameHash: string): string | null {
+  const lines = readLines(path);
+  const keep = lines.filter((l) => l.h !== nameHash);
+  if (keep.length === lines.length) return keep[keep.length - 1]?.id ?? null;
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', FILE_MODE);
+  try {
+    writeSync(fd, keep.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return keep[keep.length - 1]?.id ?? null;
 }
 
 export function clearPending(path: string): void {

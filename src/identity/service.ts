@@ -7,8 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ApiError, type AuditRecord, type Clock } from '../kernel';
-import { Store, layoutOf, parseKeyslotFile, readSettings, slotIdFor, type Keyring, type ScryptCost } from '../store';
-import { appendPending, clearPending, failureTimes, readPending, throttleWaitMs } from './pending';
+import { Store, adminSigner, layoutOf, parseKeyslotFile, readSettings, slotIdFor, type Keyring, type ScryptCost } from '../store';
+import { appendPending, failureTimes, forgetPendingFor, readPending, throttleWaitMs } from './pending';
 import { Sessions, DEFAULT_IDLE_MS, type Session } from './sessions';
 import { IDENTITY_SETTINGS } from './settings';
 import { Users, type UserRow } from './users';
@@ -69,9 +69,12 @@ export class IdentityService {
     holder.attach(created.store);
     const store = created.store;
     const now = clock.now().toISOString();
+    const signer = adminSigner(created.keyring.admin!);
     store.db.transaction(() => {
       chain.genesis(store);
-      this.users.insert({ name: adminName, slotId: created.slotId, roles: ['admin'], mustChangePassword: false, now });
+      // Everything that decides who may do what is signed with the admin key from the start.
+      store.resealAll(signer);
+      this.users.insert({ name: adminName, slotId: created.slotId, roles: ['admin'], mustChangePassword: false, now }, signer);
       this.options.record({
         actor: 'system',
         action: 'system.init',
@@ -129,6 +132,10 @@ export class IdentityService {
       this.ingestPending();
       throw new ApiError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
+    const store = this.store;
+    if (!store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
+    // Settings a session follows are authorization state too: a tampered table refuses the sign-in here.
+    this.applySettings();
     this.options.record({
       actor: `user:${user.name}`,
       action: 'auth.signIn',
@@ -136,9 +143,33 @@ export class IdentityService {
       outcome: 'success',
       details: {},
     });
-    // The pending file's lines are in the chain now; it only fed throttling until this success.
-    clearPending(this.pendingPath());
+    // The pending file's lines are in the chain now; this name's failures stop counting, others' still do.
+    const lastKept = forgetPendingFor(this.pendingPath(), nameHash);
+    store.setMeta('pending_last_id', lastKept ?? '');
     return this.openSession(user, opened.ring);
+  }
+
+  /**
+   * A store made before the admin key (issue 13's migration): the first admin who signs in makes the
+   * admin key, grants it to every admin's slot and the recovery slot, and signs today's state with it.
+   */
+  private async sealLegacyStore(name: string, password: string, ring: Keyring): Promise<void> {
+    const store = this.store;
+    const admins = this.users.list().filter((u) => u.roles.includes('admin'));
+    await store.seal(
+      ring,
+      admins.map((u) => u.slotId),
+      { slotName: name, password },
+    );
+    store.db.transaction(() =>
+      this.options.record({
+        actor: `user:${name}`,
+        action: 'system.sealAuthorization',
+        target: null,
+        outcome: 'success',
+        details: { admins: admins.map((u) => u.name) },
+      }),
+    )();
   }
 
   /** Takes failed sign-ins recorded while locked into the chain, marked `unauthenticated`. */

@@ -1,10 +1,10 @@
 /**
- * The LLM API key: a vault item the settings name, opened only to be sent in the Authorization
- * header and zeroed after the call. (The vault values masked in the prompt are opened by the
+ * The LLM API key: a vault item the settings name and an admin bound to the `llm` purpose, opened
+ * only to be sent in the Authorization header and zeroed after the call. (The vault values masked in the prompt are opened by the
  * redactor itself: src/egress, `redactorFor(…, { vaultKey })`.)
  */
 import { ApiError, type ReadonlyDb } from '../kernel';
-import { VaultItems } from '../vault';
+import { VaultItems, hasPurpose } from '../vault';
 
 /** The API key from the vault item the settings name; null when none is named. */
 export function openApiKey(db: ReadonlyDb, vaultKey: Buffer | undefined, item: string | null): Buffer | null {
@@ -14,6 +14,12 @@ export function openApiKey(db: ReadonlyDb, vaultKey: Buffer | undefined, item: s
       'FORBIDDEN',
       'Your session holds no vault key, so the LLM API key cannot be opened. Admins and operators summarise runs.',
     );
+  if (!hasPurpose(db, item, 'llm')) {
+    throw new ApiError(
+      'POLICY_DENIED',
+      `The vault item "${item}" (named in llm.apiKeyVaultItem) is not bound to the LLM purpose, so it is not sent anywhere. An admin binds it with "vault purpose ${item} llm" if it really is the LLM API key.`,
+    );
+  }
   const value = new VaultItems(db).open(vaultKey, item);
   if (value === undefined) {
     throw new ApiError(

@@ -30,7 +30,7 @@ export {
   type PurgedWithRuns,
 } from './retention';
 export { checkRun, openSecrets, prepareJob, startDetails, type StartRequest } from './submit';
-export { Networks, checkNetworkName, chooseNetwork, type NetworkEntry } from './networks';
+export { Networks, checkNetworkName, chooseNetwork, sealNetworks, type NetworkEntry } from './networks';
 export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';
 export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening';

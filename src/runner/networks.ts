@@ -7,7 +7,19 @@
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
+import { checkSeal, writeSeal, type Signer } from '../store';
 import type { NetworkChoice } from './hardening';
+
+const SCOPE = 'runner.networks';
+
+type NetworkRow = { name: string; kind: string; engine_id: string | null; created_at: string; created_by: string };
+
+const sealRows = (rows: NetworkRow[]) => new Map(rows.map((r) => [r.name, { ...r }]));
+
+/** Re-signs the networks with the admin key (src/store/seals.ts). */
+export function sealNetworks(db: Database, signer: Signer): void {
+  writeSeal(db, SCOPE, sealRows(db.prepare('SELECT * FROM networks').all() as NetworkRow[]), signer, new Date().toISOString());
+}
 
 export const NETWORK_NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 export const RESERVED_NETWORK_NAMES = ['none', 'host', 'bridge', 'default'];
@@ -23,9 +35,15 @@ export interface NetworkEntry {
 export class Networks<D extends ReadonlyDb = Database> {
   constructor(private readonly db: D) {}
 
+  /** Every definition, after checking the admin seal: a network (or host override) only an admin defined counts. */
+  private rows(): NetworkRow[] {
+    const rows = this.db.prepare('SELECT name, kind, engine_id, created_at, created_by FROM networks ORDER BY name').all() as NetworkRow[];
+    checkSeal(this.db, SCOPE, 'the networks tasks may use', sealRows(rows));
+    return rows;
+  }
+
   get(name: string): NetworkEntry | null {
-    const r = this.db.prepare('SELECT name, kind, engine_id, created_at, created_by FROM networks WHERE name = ?').get(name) as
-      { name: string; kind: string; engine_id: string | null; created_at: string; created_by: string } | undefined;
+    const r = this.rows().find((n) => n.name === name);
     return r
       ? {
           name: r.name,
@@ -38,15 +56,15 @@ export class Networks<D extends ReadonlyDb = Database> {
   }
 
   list(): NetworkEntry[] {
-    const names = this.db.prepare('SELECT name FROM networks ORDER BY name').all() as Array<{ name: string }>;
-    return names.map((n) => this.get(n.name)!);
+    return this.rows().map((n) => this.get(n.name)!);
   }
 
-  add(this: Networks<Database>, entry: NetworkEntry): void {
+  add(this: Networks<Database>, entry: NetworkEntry, signer: Signer): void {
     if (this.get(entry.name)) throw new ApiError('CONFLICT', `A network named "${entry.name}" is already defined.`);
     this.db
       .prepare('INSERT INTO networks(name, kind, engine_id, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
       .run(entry.name, entry.kind, entry.engineId, entry.createdAt, entry.createdBy);
+    sealNetworks(this.db, signer);
   }
 }
 

@@ -13,6 +13,8 @@ import {
   hkdfSync,
   randomBytes,
   scrypt as scryptCb,
+  sign as cryptoSign,
+  verify as cryptoVerify,
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
@@ -139,5 +141,33 @@ export function openSealed(privateKeyDer: Buffer, publicKeyB64: string, box: Sea
     return aesGcmDecrypt(boxKey(shared, box.epk, publicKeyB64, context), box, context);
   } catch {
     return null;
+  }
+}
+
+// --- Ed25519: the admin key (THREAT_MODEL.md). A 32-byte seed, kept like the other keys. ---
+
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+function ed25519Private(seed: Buffer): KeyObject {
+  if (seed.length !== KEY_BYTES) throw new Error('an Ed25519 seed is 32 bytes');
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/** The public half (SPKI DER, base64) of the Ed25519 key made from `seed`. */
+export function ed25519PublicOf(seed: Buffer): string {
+  return createPublicKey(ed25519Private(seed)).export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
+export function ed25519Sign(seed: Buffer, message: Buffer): string {
+  return cryptoSign(null, message, ed25519Private(seed)).toString('base64');
+}
+
+export function ed25519Verify(publicKeyB64: string, message: Buffer, signatureB64: string): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.from(publicKeyB64, 'base64'), format: 'der', type: 'spki' });
+    if (key.asymmetricKeyType !== 'ed25519') return false;
+    return cryptoVerify(null, message, key, Buffer.from(signatureB64, 'base64'));
+  } catch {
+    return false;
   }
 }

@@ -2,7 +2,8 @@
  * The store: the encrypted SQLite file, its keyslots and key hierarchy, migrations, backup and
  * restore, and the settings table. Domains reach their own tables through the open database.
  */
-export { Store, getMetaFrom, type ScryptCost, type RotationHook } from './store';
+export { Store, getMetaFrom, type ScryptCost, type RotationHook, type ResealHook } from './store';
+export { adminSigner, checkSeal, isSealed, writeSeal, type SealRows, type Signer } from './seals';
 export type { Db } from './database';
 export { checkIntegrity, DatabaseOpenError, truncateWal } from './database';
 export { FILE_MODE, layoutOf, defaultHome, ensurePrivateDir, removeQuietly, type HomeLayout } from './files';
@@ -12,5 +13,5 @@ export { aesGcmDecrypt, aesGcmEncrypt, openSealed, sealTo, type Sealed, type Sea
 export { writeBackup, backupStore } from './backup';
 export { restoreBackup, type RestoreCredentials } from './restore';
 export { SCHEMA_VERSION } from './migrations';
-export { storedSettings, readSettings, writeSetting } from './settings';
+export { storedSettings, readSettings, writeSetting, sealSettings } from './settings';
 export { PartialFiles } from './partials';

@@ -2,11 +2,12 @@
  * The keys a signed-in user holds (THREAT_MODEL.md, "Key hierarchy"):
  * - data: opens the SQLCipher-compatible database (everyone who can sign in);
  * - vault: encrypts vault items (roles that may use secrets);
- * - audit: encrypts the audit signing identity (auditors and admins).
+ * - audit: encrypts the audit signing identity (auditors and admins);
+ * - admin: the Ed25519 seed that signs authorization state (admins and the recovery slot only).
  */
 import { z } from 'zod';
 
-export const KEY_NAMES = ['data', 'vault', 'audit'] as const;
+export const KEY_NAMES = ['data', 'vault', 'audit', 'admin'] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
 
 export type Keyring = { data: Buffer } & Partial<Record<Exclude<KeyName, 'data'>, Buffer>>;
@@ -17,6 +18,7 @@ const wireSchema = z
     data: z.string(),
     vault: z.string().optional(),
     audit: z.string().optional(),
+    admin: z.string().optional(),
   })
   .strict();
 
@@ -29,7 +31,7 @@ export function serialiseKeyring(keys: Keyring, names: readonly KeyName[]): Buff
   }
   // Pad so the sealed size does not tell which keys a slot holds.
   const json = JSON.stringify(out);
-  return Buffer.from(json.padEnd(256, ' '), 'utf8');
+  return Buffer.from(json.padEnd(320, ' '), 'utf8');
 }
 
 export function parseKeyring(buf: Buffer): Keyring {
@@ -37,6 +39,7 @@ export function parseKeyring(buf: Buffer): Keyring {
   const ring: Keyring = { data: Buffer.from(parsed.data, 'base64') };
   if (parsed.vault) ring.vault = Buffer.from(parsed.vault, 'base64');
   if (parsed.audit) ring.audit = Buffer.from(parsed.audit, 'base64');
+  if (parsed.admin) ring.admin = Buffer.from(parsed.admin, 'base64');
   return ring;
 }
 

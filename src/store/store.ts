@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { ApiError, type ReadonlyDb } from '../kernel';
-import { aesGcmDecrypt, aesGcmEncrypt, newX25519, randomKey } from './crypto';
+import { aesGcmDecrypt, aesGcmEncrypt, ed25519PublicOf, newX25519, randomKey, type Sealed } from './crypto';
 import { DatabaseOpenError, openDatabase, rekeyDatabase, toApiOpenError, type Db } from './database';
 import {
   ensurePrivateDir,
@@ -26,40 +26,79 @@ import {
 } from './files';
 import { keyNamesOf, wipeKeyring, type KeyName, type Keyring } from './keyring';
 import {
+  chainReaches,
+  currentAdminKey,
+  extendAdminChain,
+  newAdminChain,
+  repinSlot,
   createRecoverySlot,
   createSlot,
   finishFile,
   newIdSalt,
   newRecoveryKey,
-  openRecovery,
+  openRecoveryWithPin,
   openSlot,
+  openSlotWithPin,
   parseKeyslotFile,
   parseRecoveryKey,
   regrantRecovery,
+  regrantRecoveryVault,
   regrantSlot,
+  regrantVault,
   slotIdFor,
   verifyMac,
   type KeyslotFile,
+  type OpenedSlot,
   type Slot,
 } from './keyslots';
 import { migrate } from './migrations';
+import { adminSigner, checkSeal, registerAdminKey, writeSeal, type Signer } from './seals';
 
 export type ScryptCost = { N: number; r: number; p: number };
 
 /** Called inside the rotation transaction so each domain re-encrypts what it holds. */
 export type RotationHook = (db: Db, oldKeys: Keyring, newKeys: Keyring) => void;
 
+/** Re-signs every domain's authorization state with a (new) admin key, inside the caller's transaction. */
+export type ResealHook = (db: Db, signer: Signer) => void;
+
+/** A slot opened with its secret, and how to re-pin it to another admin key (needs the same secret). */
+interface Opening extends OpenedSlot {
+  slotId: string | null;
+  /** Returns how to patch the then-current file so this slot pins `pin`, or null (wrong secret). */
+  repin(pin: string): Promise<((file: KeyslotFile) => KeyslotFile) | null>;
+}
+
+const KEY_CHECKS_SCOPE = 'store.keyChecks';
+const VAULT_LINK_AAD = 'airgap-runner/vault-link/v1';
+
 const WRONG_CREDENTIALS = 'Wrong user name or password. Check both and try again.';
 
 export class Store {
   private rotationHooks: RotationHook[] = [];
+  private resealHooks: ResealHook[] = [];
 
   private constructor(
     readonly layout: HomeLayout,
     readonly db: Db,
     private file: KeyslotFile,
     private readonly scryptCost: ScryptCost | undefined,
-  ) {}
+  ) {
+    registerAdminKey(db, file.authority ? currentAdminKey(file.authority) : null);
+  }
+
+  /**
+   * Whether authorization state is sealed with an admin key. A store made before the admin key is
+   * not, until an admin signs in (`seal`); until then the core refuses privileged operations.
+   */
+  get sealed(): boolean {
+    return this.file.authority !== undefined;
+  }
+
+  /** The current admin public key, verified against the pin of the slot that opened the store. */
+  get adminPublicKey(): string | null {
+    return this.file.authority ? currentAdminKey(this.file.authority) : null;
+  }
 
   get workstationId(): string {
     return this.getMeta('workstation_id')!;
@@ -97,12 +136,20 @@ export class Store {
       );
     }
     ensurePrivateDir(home);
-    const keyring: Keyring = { data: randomKey(), vault: randomKey(), audit: randomKey() };
+    const keyring: Keyring = { data: randomKey(), vault: randomKey(), audit: randomKey(), admin: randomKey() };
     const recovery = newRecoveryKey();
     const pending = newX25519();
     const idSalt = newIdSalt();
     const slotId = slotIdFor({ idSalt }, admin.slotName);
-    const slot = await createSlot(slotId, admin.password, keyring, ['data', 'vault', 'audit'], options.scryptCost);
+    const adminChain = newAdminChain(keyring.admin!);
+    const slot = await createSlot(
+      slotId,
+      admin.password,
+      keyring,
+      ['data', 'vault', 'audit', 'admin'],
+      options.scryptCost,
+      currentAdminKey(adminChain),
+    );
     const file = finishFile(
       {
         format: 'airgap-runner/keyslots',
@@ -112,6 +159,7 @@ export class Store {
         pendingEventsKey: pending.publicKey,
         slots: [slot],
         recovery: createRecoverySlot(recovery.bytes, keyring),
+        authority: adminChain,
       },
       keyring.data,
     );
@@ -126,6 +174,7 @@ export class Store {
         store.setMeta('pending_events_private', pending.privateKey.toString('base64'));
         store.setMeta('vault_check', JSON.stringify(aesGcmEncrypt(keyring.vault!, Buffer.from('vault'), 'airgap-runner/key-check/vault')));
         store.setMeta('audit_check', JSON.stringify(aesGcmEncrypt(keyring.audit!, Buffer.from('audit'), 'airgap-runner/key-check/audit')));
+        store.sealKeyChecks(adminSigner(keyring.admin!));
         store.recordFile(file);
       })();
       tightenModes(layout);
@@ -146,6 +195,31 @@ export class Store {
     return await Store.open(home, options, (file) => openNamedSlot(file, slotName, password));
   }
 
+  /**
+   * Which admin key this opening trusts (THREAT_MODEL.md, the admin key): the key its slot pins,
+   * followed along the signed chain to the current one. A slot written before the admin key (no pin)
+   * takes the current key on first use and is pinned at once. Returns whether the slot needs re-pinning.
+   */
+  private static checkAdminKey(file: KeyslotFile, opened: OpenedSlot): { repin: boolean } {
+    const fail = (what: string) =>
+      new ApiError(
+        'VERIFY_FAILED',
+        `Tampering detected: ${what}. Nothing was used; an admin should find out who had the store files and restore keyslots.json and store.db from a backup.`,
+      );
+    if (!file.authority) {
+      if (opened.pin || opened.ring.admin) throw fail('the admin key record was removed from keyslots.json');
+      return { repin: false };
+    }
+    const current = currentAdminKey(file.authority);
+    if (opened.ring.admin && ed25519PublicOf(opened.ring.admin) !== current) {
+      throw fail('the admin key in keyslots.json is not the one your slot holds');
+    }
+    if (opened.pin && !chainReaches(file.authority, opened.pin)) {
+      throw fail('the admin key in keyslots.json does not follow from the admin key your slot trusts');
+    }
+    return { repin: opened.pin !== current };
+  }
+
   /** Opens the store with the recovery key. */
   static async unlockWithRecovery(home: string, recoveryKeyText: string, options: { scryptCost?: ScryptCost } = {}) {
     const bytes = parseRecoveryKey(recoveryKeyText);
@@ -155,15 +229,23 @@ export class Store {
         'That is not a valid recovery key (a typo?). It has 11 groups of 5 letters and digits; check it and try again.',
       );
     return await Store.open(home, options, async (file) => {
-      const ring = openRecovery(file.recovery, bytes);
-      return ring ? { ring, slotId: null } : null;
+      const opened = openRecoveryWithPin(file.recovery, bytes);
+      if (!opened) return null;
+      // The recovery slot is re-made with the same recovery key: its new private part pins the ring's admin key.
+      const repin = async (pin: string) => {
+        const ring = opened.ring;
+        if (!ring.admin || ed25519PublicOf(ring.admin) !== pin) return null;
+        const recovery = createRecoverySlot(bytes, ring);
+        return (f: KeyslotFile): KeyslotFile => ({ ...f, recovery });
+      };
+      return { ...opened, slotId: null, repin };
     });
   }
 
   private static async open(
     home: string,
     options: { scryptCost?: ScryptCost },
-    openWith: (file: KeyslotFile) => Promise<{ ring: Keyring; slotId: string | null } | null>,
+    openWith: (file: KeyslotFile) => Promise<Opening | null>,
   ): Promise<{ store: Store; keyring: Keyring; slotId: string | null }> {
     const layout = layoutOf(home);
     if (!existsSync(layout.keyslots) || !existsSync(layout.database)) {
@@ -211,7 +293,17 @@ export class Store {
     if (!opened) throw new ApiError('UNAUTHENTICATED', WRONG_CREDENTIALS);
     const db = Store.openChecked(layout, file, opened.ring);
     if (next) removeQuietly(layout.keyslotsNext);
-    return Store.finishOpen(layout, db, file, opened, options);
+    const result = Store.finishOpen(layout, db, file, opened, options);
+    await result.store.repinIfNeeded(opened);
+    return result;
+  }
+
+  /** Pins the opening slot to the current admin key when it trusted an older one (or none yet). */
+  private async repinIfNeeded(opened: Opening): Promise<void> {
+    const current = this.adminPublicKey;
+    if (!current || !Store.checkAdminKey(this.file, opened).repin) return;
+    const patch = await opened.repin(current);
+    if (patch) this.writeFile(patch(this.file), opened.ring.data);
   }
 
   private static openChecked(layout: HomeLayout, file: KeyslotFile, ring: Keyring): Db {
@@ -228,14 +320,9 @@ export class Store {
     }
   }
 
-  private static finishOpen(
-    layout: HomeLayout,
-    db: Db,
-    file: KeyslotFile,
-    opened: { ring: Keyring; slotId: string | null },
-    options: { scryptCost?: ScryptCost },
-  ) {
+  private static finishOpen(layout: HomeLayout, db: Db, file: KeyslotFile, opened: Opening, options: { scryptCost?: ScryptCost }) {
     try {
+      Store.checkAdminKey(file, opened);
       migrate(db);
       const store = new Store(layout, db, file, options.scryptCost);
       store.crossCheckFile();
@@ -272,6 +359,8 @@ export class Store {
 
   /** A slot holding stale vault or audit keys is refused rather than producing garbage later. */
   private checkKeys(ring: Keyring): void {
+    checkSeal(this.db, KEY_CHECKS_SCOPE, 'the vault and audit key checks', this.keyCheckRows());
+    if (ring.vault && this.sealed) this.traceVaultKey(ring.vault);
     for (const name of ['vault', 'audit'] as const) {
       const key = ring[name];
       if (!key) continue;
@@ -282,6 +371,45 @@ export class Store {
           `Your keyslot holds an outdated ${name} key. Ask an admin to re-grant your roles, or use the recovery key.`,
         );
       }
+    }
+  }
+
+  private keyCheckRows(): Map<string, unknown> {
+    return new Map([
+      ['vault_anchor', this.getMeta('vault_anchor') ?? null],
+      ['audit_check', this.getMeta('audit_check') ?? null],
+    ]);
+  }
+
+  /**
+   * The key checks are sealed too: a slot's key box is sealed to its public key, which anyone can do,
+   * so without this a user holding only the data key could give another user's slot a vault key of
+   * their own choosing (and read what that user stores next). The vault key an admin last saw is the
+   * anchor; a user's own password change adds a link (the new key encrypting the old one).
+   */
+  private sealKeyChecks(signer: Signer): void {
+    this.setMeta('vault_anchor', this.getMeta('vault_check')!);
+    this.setMeta('vault_links', '[]');
+    writeSeal(this.db, KEY_CHECKS_SCOPE, this.keyCheckRows(), signer, new Date().toISOString());
+  }
+
+  /** Follows the links from a slot's vault key back to the sealed anchor; VERIFY_FAILED if they do not lead there. */
+  private traceVaultKey(vault: Buffer): void {
+    const links = JSON.parse(this.getMeta('vault_links') ?? '[]') as Sealed[];
+    const anchor = JSON.parse(this.getMeta('vault_anchor') ?? 'null') as Sealed | null;
+    let key: Buffer | null = Buffer.from(vault);
+    for (let i = links.length - 1; i >= 0 && key; i--) {
+      const older: Buffer | null = aesGcmDecrypt(key, links[i]!, VAULT_LINK_AAD);
+      key.fill(0);
+      key = older;
+    }
+    const ok = key !== null && anchor !== null && aesGcmDecrypt(key, anchor, 'airgap-runner/key-check/vault') !== null;
+    key?.fill(0);
+    if (!ok) {
+      throw new ApiError(
+        'VERIFY_FAILED',
+        'Tampering detected: the vault key in your keyslot is not one an admin granted or a rotation derived. Nothing was used; an admin should restore keyslots.json and store.db from a backup.',
+      );
     }
   }
 
@@ -310,13 +438,16 @@ export class Store {
   /** Checks a password against a slot of the open store (sign-in of a second user). */
   async openSlot(slotName: string, password: string): Promise<{ ring: Keyring; slotId: string } | null> {
     const opened = await openNamedSlot(this.file, slotName, password);
-    if (opened) this.checkKeys(opened.ring);
-    return opened;
+    if (!opened) return null;
+    Store.checkAdminKey(this.file, opened);
+    this.checkKeys(opened.ring);
+    await this.repinIfNeeded(opened);
+    return { ring: opened.ring, slotId: opened.slotId };
   }
 
-  /** Adds or replaces a slot (new user, password change or reset). */
+  /** Adds or replaces a slot (new user, password change or reset); it pins the current admin key. */
   async putSlot(slotId: string, password: string, granter: Keyring, names: readonly KeyName[]): Promise<void> {
-    const slot = await createSlot(slotId, password, granter, names, this.scryptCost);
+    const slot = await createSlot(slotId, password, granter, names, this.scryptCost, this.adminPublicKey);
     this.writeFile({ ...this.file, slots: [...this.file.slots.filter((s) => s.id !== slotId), slot] }, granter.data);
   }
 
@@ -332,12 +463,21 @@ export class Store {
    * Old passwords and old copies of the keyslot file open nothing afterwards.
    */
   rotate(current: Keyring, grants: ReadonlyMap<string, readonly KeyName[]>, inTransaction: (db: Db) => void = () => {}): Keyring {
-    if (!current.vault || !current.audit) throw new ApiError('FORBIDDEN', 'Only a session holding every key (an admin) can rotate keys.');
+    if (!current.vault || !current.audit || (this.sealed && !current.admin))
+      throw new ApiError('FORBIDDEN', 'Only a session holding every key (an admin) can rotate keys.');
     const next: Keyring = { data: randomKey(), vault: randomKey(), audit: randomKey() };
+    if (this.sealed) next.admin = randomKey();
     const slots: Slot[] = [];
     for (const slot of this.file.slots) {
       const names = grants.get(slot.id);
-      if (names) slots.push(regrantSlot(slot, next, names));
+      if (names)
+        slots.push(
+          regrantSlot(
+            slot,
+            next,
+            names.filter((n) => next[n] !== undefined),
+          ),
+        );
     }
     const nextFile = finishFile(
       {
@@ -345,6 +485,7 @@ export class Store {
         generation: this.file.generation + 1,
         slots,
         recovery: regrantRecovery(this.file.recovery, next),
+        ...(this.file.authority ? { authority: extendAdminChain(this.file.authority, current.admin!, next.admin!) } : {}),
       },
       next.data,
     );
@@ -355,6 +496,8 @@ export class Store {
         this.setMeta('audit_check', JSON.stringify(aesGcmEncrypt(next.audit!, Buffer.from('audit'), 'airgap-runner/key-check/audit')));
         for (const hook of this.rotationHooks) hook(this.db, current, next);
         inTransaction(this.db);
+        // Everything sealed under the old admin key is re-signed with the new one.
+        if (next.admin) this.resealAll(adminSigner(next.admin));
         this.recordFile(nextFile);
       })();
     } catch (error) {
@@ -365,12 +508,81 @@ export class Store {
     renameSync(this.layout.keyslotsNext, this.layout.keyslots);
     fsyncDir(this.layout.home);
     this.file = nextFile;
+    registerAdminKey(this.db, this.adminPublicKey);
     tightenModes(this.layout);
+    return next;
+  }
+
+  /**
+   * A user's own password change (THREAT_MODEL.md, "A leaked password"): a new vault key, vault
+   * items re-sealed, every slot that held the vault key re-granted the new one. Only slots whose
+   * whole key set the changer holds can be re-granted here; with `rotateAll` (or a slot holding more
+   * than the changer, e.g. an admin's), this is a full rotation, which needs an admin's keys.
+   */
+  rotateVault(current: Keyring, grants: ReadonlyMap<string, readonly KeyName[]>): Keyring {
+    if (!current.vault) return { ...current };
+    const next: Keyring = { ...current, vault: randomKey() };
+    const slots = this.file.slots.map((slot) => (grants.get(slot.id)?.includes('vault') ? regrantVault(slot, next.vault!) : slot));
+    const nextFile = finishFile(
+      { ...this.file, generation: this.file.generation + 1, slots, recovery: regrantRecoveryVault(this.file.recovery, next.vault!) },
+      current.data,
+    );
+    writeFileAtomic(this.layout.keyslotsNext, JSON.stringify(nextFile, null, 1));
+    try {
+      this.db.transaction(() => {
+        this.setMeta('vault_check', JSON.stringify(aesGcmEncrypt(next.vault!, Buffer.from('vault'), 'airgap-runner/key-check/vault')));
+        // The new key carries the old one, so a slot's vault key can be traced back to the one an admin sealed.
+        const links = JSON.parse(this.getMeta('vault_links') ?? '[]') as Sealed[];
+        links.push(aesGcmEncrypt(next.vault!, current.vault!, VAULT_LINK_AAD));
+        this.setMeta('vault_links', JSON.stringify(links));
+        for (const hook of this.rotationHooks) hook(this.db, current, next);
+        this.recordFile(nextFile);
+      })();
+    } catch (error) {
+      removeQuietly(this.layout.keyslotsNext);
+      throw error;
+    }
+    renameSync(this.layout.keyslotsNext, this.layout.keyslots);
+    fsyncDir(this.layout.home);
+    this.file = nextFile;
     return next;
   }
 
   onRotation(hook: RotationHook): void {
     this.rotationHooks.push(hook);
+  }
+
+  /** Domains that keep authorization state register how to re-sign it (rotation, sealing, init). */
+  onReseal(hook: ResealHook): void {
+    this.resealHooks.push(hook);
+  }
+
+  /** Re-signs every sealed scope; call inside a transaction. */
+  resealAll(signer: Signer): void {
+    this.sealKeyChecks(signer);
+    for (const hook of this.resealHooks) hook(this.db, signer);
+  }
+
+  /**
+   * Seals a store made before the admin key (the first admin sign-in after the upgrade): a new admin
+   * key, granted to the admin slots named and the recovery slot, today's state signed with it. The
+   * signing-in admin's own slot (`own`) is pinned to it at once; other slots on their next sign-in.
+   */
+  async seal(current: Keyring, adminSlotIds: readonly string[], own?: { slotName: string; password: string }): Promise<void> {
+    if (this.sealed) return;
+    if (!current.vault || !current.audit)
+      throw new ApiError('FORBIDDEN', 'Only a session holding every key (an admin) can seal the store.');
+    current.admin = randomKey();
+    const admin = newAdminChain(current.admin);
+    const slots = this.file.slots.map((s) =>
+      adminSlotIds.includes(s.id) ? regrantSlot(s, current, ['data', 'vault', 'audit', 'admin']) : s,
+    );
+    this.db.transaction(() => this.resealAll(adminSigner(current.admin!)))();
+    this.writeFile({ ...this.file, slots, recovery: regrantRecovery(this.file.recovery, current), authority: admin }, current.data);
+    registerAdminKey(this.db, this.adminPublicKey);
+    const opened = own ? await openNamedSlot(this.file, own.slotName, own.password) : null;
+    const patch = opened ? await opened.repin(currentAdminKey(admin)) : null;
+    if (patch) this.writeFile(patch(this.file), current.data);
   }
 
   /** The slots that exist, for the identity layer to reconcile with its user rows. */
@@ -382,8 +594,9 @@ export class Store {
     return keyNamesOf(ring);
   }
 
-  private writeFile(content: Omit<KeyslotFile, 'mac'>, dataKey: Buffer): void {
-    const file = finishFile({ ...content, generation: this.file.generation + 1 }, dataKey);
+  private writeFile(content: Omit<KeyslotFile, 'mac'> | KeyslotFile, dataKey: Buffer): void {
+    const { mac: _mac, ...rest } = content as KeyslotFile;
+    const file = finishFile({ ...rest, generation: this.file.generation + 1 }, dataKey);
     writeFileAtomic(this.layout.keyslots, JSON.stringify(file, null, 1));
     this.file = file;
     this.db.transaction(() => this.recordFile(file))();
@@ -423,15 +636,26 @@ function readKeyslots(path: string): KeyslotFile {
 }
 
 /** Opens the slot of a user name; an unknown name costs as much as a wrong password. */
-async function openNamedSlot(file: KeyslotFile, slotName: string, password: string): Promise<{ ring: Keyring; slotId: string } | null> {
+async function openNamedSlot(file: KeyslotFile, slotName: string, password: string): Promise<(Opening & { slotId: string }) | null> {
   const id = slotIdFor(file, slotName);
   const slot = file.slots.find((s) => s.id === id);
   if (!slot) {
     await openSlot(decoySlot(file), password).catch(() => null);
     return null;
   }
-  const ring = await openSlot(slot, password);
-  return ring ? { ring, slotId: id } : null;
+  const opened = await openSlotWithPin(slot, password);
+  if (!opened) return null;
+  // Re-pins against the file as it is then (a rotation may have rewritten it since).
+  const repin = async (pin: string) => {
+    const repinned = await repinSlot(slot, password, pin);
+    if (!repinned) return null;
+    // Keeps the slot's current key box (a regrant may have changed it since it was opened).
+    return (f: KeyslotFile): KeyslotFile => ({
+      ...f,
+      slots: f.slots.map((s) => (s.id === id ? { ...s, privateKey: repinned.privateKey } : s)),
+    });
+  };
+  return { ...opened, slotId: id, repin };
 }
 
 /** A slot shape with the first real slot's cost, so an unknown name costs as much as a wrong password. */

@@ -49,7 +49,8 @@ describe('AI summaries in Chromium', { timeout: 240_000 }, () => {
       await operator('vault.add', { name, value: Buffer.from(value).toString('base64') });
     }
     await dispatch(core, admin, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
-    await operator('redact.patterns.add', SITE_PATTERN);
+    await dispatch(core, admin, 'redact.patterns.add', SITE_PATTERN);
+    await dispatch(core, admin, 'vault.purpose', { name: 'llm-key', purpose: 'llm', bound: true });
     runId = seedRun(core);
   });
 

@@ -6,6 +6,7 @@ import { Core, type CoreOptions } from '../../src/api/core';
 import { dispatch } from '../../src/api/dispatcher';
 import { fixedClock } from '../../src/kernel';
 import type { OpName, OpOutput } from '../../src/api/contract';
+import { adminSigner, type Signer } from '../../src/store';
 
 export const FAST_SCRYPT = { N: 2 ** 14, r: 8, p: 1 };
 export const ADMIN_PASSWORD = 'admin-password-123';
@@ -66,4 +67,11 @@ export async function rejects(promise: Promise<unknown>, code: string): Promise<
     return e.message ?? '';
   }
   throw new Error(`expected ${code}, but the call succeeded`);
+}
+
+/** The admin key of a live session, for tests that call a domain's write functions directly. */
+export function signerOf(core: Core, sessionId: string): Signer {
+  const session = core.sessions.all().find((s) => s.id === sessionId);
+  if (!session?.keyring.admin) throw new Error('that session holds no admin key');
+  return adminSigner(session.keyring.admin);
 }

@@ -84,7 +84,7 @@ export const auditExportOps = {
   }),
   'audit.exportPreview': op({
     summary: "What the next export's event details would become under a redaction rule set, each replacement marked. Writes nothing.",
-    access: 'audit.export',
+    access: 'audit.preview',
     mutates: false,
     // Reading event details is browsing the audit trail.
     auditRead: 'oncePerSession',

@@ -28,11 +28,12 @@ export const authOps = {
     output: z.object({ user: userInfo, permissions: z.array(z.string()), workstationId: z.string() }),
   }),
   'auth.changePassword': op({
-    summary: 'Change your own password.',
+    summary:
+      'Change your own password. Rotates the vault key (if you hold it) so an old keyslot copy with the old password opens no current secret; rotateAll rotates every key (admins only).',
     access: 'signedIn',
     mutates: true,
     secretFields: ['currentPassword', 'newPassword'],
-    input: z.object({ currentPassword: password, newPassword }).strict(),
+    input: z.object({ currentPassword: password, newPassword, rotateAll: z.boolean().optional() }).strict(),
     output: ok,
   }),
 } as const;

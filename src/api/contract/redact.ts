@@ -63,7 +63,7 @@ export const redactOps = {
   'redact.unmap': op({
     summary:
       'Map pseudonyms in a text (a vendor reply, an answer) back to the originals, from the reverse map in this store. Nothing leaves.',
-    access: 'redact.preview',
+    access: 'redact.unmap',
     mutates: false,
     input: z.object({ text: z.string().max(MAX_PREVIEW_TEXT) }).strict(),
     output: z.object({ text: z.string(), mapped: z.number().int(), unknown: z.array(z.string()) }),

@@ -62,6 +62,14 @@ export const vaultOps = {
     input: z.object({ name: vaultItemName, bundles: z.array(bundleName).min(1).max(100) }).strict(),
     output: z.object({ name: z.string(), bundles: z.array(z.string()) }),
   }),
+  'vault.purpose': op({
+    summary:
+      'Bind a vault item to a purpose (or, with bound false, unbind it). Only an item bound to "llm" may be the LLM API key (llm.apiKeyVaultItem).',
+    access: 'settings.manage',
+    mutates: true,
+    input: z.object({ name: vaultItemName, purpose: z.enum(['llm']), bound: z.boolean() }).strict(),
+    output: z.object({ name: z.string(), purposes: z.array(z.string()) }),
+  }),
   'vault.remove': op({
     summary: 'Remove a vault item and its bindings.',
     access: 'vault.manage',

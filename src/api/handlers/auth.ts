@@ -2,6 +2,7 @@ import { ApiError } from '../../kernel';
 import { permissionsOf } from '../permissions';
 import { keysForRoles, type UserRow } from '../../identity';
 import { type Handler, needSession } from './types';
+import { rotateFor } from './users';
 
 export function userInfo(u: UserRow) {
   return { name: u.name, roles: u.roles, mustChangePassword: u.mustChangePassword, createdAt: u.createdAt };
@@ -47,9 +48,35 @@ export const authHandlers: {
       if (!current) throw new ApiError('UNAUTHENTICATED', 'Your current password is wrong. Nothing was changed.');
       if (input.currentPassword === input.newPassword)
         throw new ApiError('INVALID_INPUT', 'Choose a new password that differs from the current one.');
-      const user = ctx.core.users.byName(session.name)!;
-      await store.putSlot(current.slotId, input.newPassword, current.ring, keysForRoles(user.roles));
-      ctx.change(() => ctx.core.users.setMustChange(user.id, false, ctx.core.clock.now().toISOString()));
+      const core = ctx.core;
+      const user = core.users.byName(session.name)!;
+      const now = () => core.clock.now().toISOString();
+      // A password that leaked must not keep opening secrets from an old keyslot copy (THREAT_MODEL.md):
+      // the vault key always rotates; rotateAll rotates every key (it needs an admin's keys).
+      if (input.rotateAll) {
+        if (!session.keyring.admin)
+          throw new ApiError(
+            'FORBIDDEN',
+            'Only an admin can rotate every key. Change your password without it; the vault key is rotated anyway.',
+          );
+        rotateFor(ctx, new Map(), () => {
+          core.users.setMustChange(user.id, false, now());
+          ctx.recordSuccess({ details: { keysRotated: 'all' } });
+        });
+        await store.putSlot(current.slotId, input.newPassword, session.keyring, keysForRoles(user.roles));
+      } else {
+        const grants = new Map(core.users.list().map((u) => [u.slotId, keysForRoles(u.roles)] as const));
+        const next = store.rotateVault(current.ring, grants);
+        if (next.vault && current.ring.vault) {
+          for (const s of core.sessions.all()) {
+            if (!s.keyring.vault) continue;
+            s.keyring.vault.fill(0);
+            s.keyring.vault = Buffer.from(next.vault);
+          }
+        }
+        await store.putSlot(current.slotId, input.newPassword, next, keysForRoles(user.roles));
+        ctx.change(() => core.users.setMustChange(user.id, false, now()), { details: { keysRotated: next.vault ? 'vault' : 'none' } });
+      }
       session.mustChangePassword = false;
       return { ok: true as const };
     },

@@ -46,7 +46,7 @@ import type { bundleSummary } from '../contract/bundles';
 import type { SubEvent, SubInput } from '../contract';
 import type { Core, ReadCore } from '../core';
 import { trustHandlers } from './trust';
-import type { Handler } from './types';
+import { needSigner, type Handler } from './types';
 
 // --- import progress: on the core's bus, heard through the `bundles.importProgress` subscription ---
 
@@ -260,8 +260,9 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
   'bundles.revoke': {
     run: (ctx, input) => {
       const db = ctx.db;
+      const signer = needSigner(ctx);
       return ctx.change(() => {
-        const { revocation, created } = revokeDigest(db, input.digest, input.reason, ctx.actor, ctx.core.clock.now().toISOString());
+        const { revocation, created } = revokeDigest(db, input.digest, input.reason, ctx.actor, ctx.core.clock.now().toISOString(), signer);
         const affected = listBundleRecords(db).filter((b) => [b.digest, b.indexDigest, b.imageId].includes(input.digest));
         return { revocation, created, affected: affected.map(ref) };
       });

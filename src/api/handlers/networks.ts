@@ -1,7 +1,7 @@
 /** Networks tasks may ask for: defined by an admin, each definition an audit event. */
 import { ApiError } from '../../kernel';
 import { Networks, checkNetworkName, runnerSettings, LABELS, type NetworkEntry } from '../../runner';
-import type { Handler } from './types';
+import { needSigner, type Handler } from './types';
 
 export const networkHandlers: { 'networks.add': Handler<'networks.add'>; 'networks.list': Handler<'networks.list'> } = {
   'networks.add': {
@@ -40,7 +40,8 @@ export const networkHandlers: { 'networks.add': Handler<'networks.add'>; 'networ
         entry = { name: input.name, kind: 'named', engineId: found.id, createdAt: now, createdBy: ctx.actor };
         note = { kind: 'named', created, driver: found.driver, internal: found.internal };
       }
-      ctx.change(() => networks.add(entry), { details: note });
+      const signer = needSigner(ctx);
+      ctx.change(() => networks.add(entry, signer), { details: note });
       return entry;
     },
     target: (input) => `network:${input.name}`,

@@ -17,7 +17,7 @@ import {
   previewSection,
   type PreviewSection,
 } from '../../egress';
-import { type Handler, needSession } from './types';
+import { type Handler, needSession, needSigner } from './types';
 
 /** Vault values are never readable back: the preview marks where one was, not what it was. */
 function hideVaultOriginals(section: PreviewSection): PreviewSection {
@@ -76,12 +76,14 @@ export const redactHandlers: {
   'redact.patterns.add': {
     run: (ctx, input) => {
       const session = needSession(ctx);
+      const signer = needSigner(ctx);
       return ctx.change(() =>
         addPattern(
           ctx.db,
           { name: input.name, regex: input.regex, action: input.action },
           session.name,
           ctx.core.clock.now().toISOString(),
+          signer,
         ),
       );
     },
@@ -92,7 +94,8 @@ export const redactHandlers: {
 
   'redact.patterns.remove': {
     run: (ctx, input) => {
-      ctx.change(() => removePattern(ctx.db, input.name));
+      const signer = needSigner(ctx);
+      ctx.change(() => removePattern(ctx.db, input.name, signer));
       return { name: input.name };
     },
     target: (input) => `redact-pattern:${input.name}`,

@@ -17,7 +17,7 @@ import {
 } from '../../runner';
 import { summariesPurgedWithRuns } from '../../llm';
 import type { ReadCore } from '../core';
-import type { Handler } from './types';
+import { needSigner, type Handler } from './types';
 
 function scopeOf(core: ReadCore, input: { runId?: string | undefined; before?: string | undefined }): PurgeScope {
   if (input.runId) return { kind: 'run', runId: input.runId };
@@ -56,9 +56,10 @@ export const retentionHandlers: {
     run: (ctx, input) => {
       const db = ctx.db;
       const now = ctx.core.clock.now().toISOString();
+      const signer = needSigner(ctx);
       ctx.change(() => {
-        if (input.runLogDays !== undefined) writeSetting(db, 'retention.runLogDays', input.runLogDays, ctx.actor, now);
-        if (input.runReportDays !== undefined) writeSetting(db, 'retention.runReportDays', input.runReportDays, ctx.actor, now);
+        if (input.runLogDays !== undefined) writeSetting(db, 'retention.runLogDays', input.runLogDays, ctx.actor, now, signer);
+        if (input.runReportDays !== undefined) writeSetting(db, 'retention.runReportDays', input.runReportDays, ctx.actor, now, signer);
       });
       return retentionLimits(db);
     },

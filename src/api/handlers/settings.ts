@@ -1,7 +1,8 @@
 import { ApiError } from '../../kernel';
 import { writeSetting } from '../../store';
+import { hasPurpose } from '../../vault';
 import { SETTINGS, isSettingKey, readAllSettings } from '../settings';
-import type { Handler } from './types';
+import { needSigner, type Handler } from './types';
 
 export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'settings.set': Handler<'settings.set'> } = {
   'settings.get': {
@@ -15,7 +16,19 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
       const parsed = SETTINGS[input.key].schema.safeParse(input.value);
       if (!parsed.success)
         throw new ApiError('INVALID_INPUT', `Invalid value for ${input.key}: ${parsed.error.issues[0]?.message ?? 'wrong type'}.`);
-      ctx.change(() => writeSetting(ctx.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString()));
+      if (
+        input.key === 'llm.apiKeyVaultItem' &&
+        typeof parsed.data === 'string' &&
+        parsed.data !== '' &&
+        !hasPurpose(ctx.db, parsed.data, 'llm')
+      ) {
+        throw new ApiError(
+          'POLICY_DENIED',
+          `The vault item "${parsed.data}" is not bound to the LLM purpose. Bind it first ("vault purpose ${parsed.data} llm"), so no other secret can be sent as the API key.`,
+        );
+      }
+      const signer = needSigner(ctx);
+      ctx.change(() => writeSetting(ctx.db, input.key, parsed.data, ctx.actor, ctx.core.clock.now().toISOString(), signer));
       ctx.core.identity.applySettings();
       return { key: input.key, value: parsed.data };
     },

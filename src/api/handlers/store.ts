@@ -1,5 +1,5 @@
 import { ApiError } from '../../kernel';
-import { checkIntegrity, DatabaseOpenError, backupStore, restoreBackup, SCHEMA_VERSION } from '../../store';
+import { adminSigner, checkIntegrity, DatabaseOpenError, backupStore, restoreBackup, SCHEMA_VERSION } from '../../store';
 import { checkStoredChain } from '../../audit';
 import { keysForRoles, Users } from '../../identity';
 import { newOutputFile } from './output-file';
@@ -79,13 +79,22 @@ export const storeHandlers: {
           `"${input.adminName}" exists and is not an admin. Give the name of an admin, or a new name to create one.`,
         );
       }
+      // A store made before the admin key is sealed here (the recovery slot holds every key).
+      if (!core.store.sealed) {
+        const admins = core.users.list().filter((u) => u.roles.includes('admin'));
+        await core.store.seal(
+          ring,
+          admins.map((u) => u.slotId),
+        );
+      }
       const slotId = core.store.slotIdFor(input.adminName);
       await core.store.putSlot(slotId, input.newPassword, ring, keysForRoles(['admin']));
+      const signer = adminSigner(ring.admin!);
       const now = core.clock.now().toISOString();
       core.transact(
         () => {
           if (existing) core.users.setMustChange(existing.id, false, now);
-          else core.users.insert({ name: input.adminName, slotId, roles: ['admin'], mustChangePassword: false, now });
+          else core.users.insert({ name: input.adminName, slotId, roles: ['admin'], mustChangePassword: false, now }, signer);
         },
         {
           actor: 'recovery',

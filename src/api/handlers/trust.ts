@@ -16,7 +16,7 @@ import {
   removeTrustKey,
 } from '../../bundles';
 import { parseTrustedKeyPem } from '../../trust';
-import type { Handler } from './types';
+import { needSigner, type Handler } from './types';
 
 type TrustOps = 'trust.addKey' | 'trust.list' | 'trust.remove' | 'policy.show' | 'policy.allow' | 'policy.deny' | 'policy.clear';
 
@@ -27,9 +27,10 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
     run: (ctx, input) => {
       const key = parseTrustedKeyPem(input.pem);
       const db = ctx.db;
+      const signer = needSigner(ctx);
       return ctx.change(
         () => {
-          const added = addTrustKey(db, key, input.comment ?? '', ctx.actor, ctx.core.clock.now().toISOString());
+          const added = addTrustKey(db, key, input.comment ?? '', ctx.actor, ctx.core.clock.now().toISOString(), signer);
           return { key: withoutPem(added.key), outcome: added.outcome };
         },
         {
@@ -48,9 +49,10 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
     run: (ctx, input) => {
       const db = ctx.db;
       const key = findTrustKey(db, input.fingerprint);
+      const signer = needSigner(ctx);
       return ctx.change(
         () => {
-          const removed = removeTrustKey(db, key.fingerprint, ctx.actor, ctx.core.clock.now().toISOString());
+          const removed = removeTrustKey(db, key.fingerprint, ctx.actor, ctx.core.clock.now().toISOString(), signer);
           const affected = listBundleRecords(db)
             .filter((b) => b.signature.signerFingerprint === key.fingerprint)
             .map((b) => ({ name: b.name, version: b.version, digest: b.digest }));
@@ -69,8 +71,9 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   'policy.allow': {
     run: (ctx, input) => {
       const db = ctx.db;
+      const signer = needSigner(ctx);
       return ctx.change(() => ({
-        policy: writePolicy(db, allowTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()),
+        policy: writePolicy(db, allowTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString(), signer),
       }));
     },
     target: () => 'policy:tags',
@@ -80,8 +83,9 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   'policy.deny': {
     run: (ctx, input) => {
       const db = ctx.db;
+      const signer = needSigner(ctx);
       return ctx.change(() => ({
-        policy: writePolicy(db, denyTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString()),
+        policy: writePolicy(db, denyTags(readPolicy(db), input.tags), ctx.actor, ctx.core.clock.now().toISOString(), signer),
       }));
     },
     target: () => 'policy:tags',
@@ -91,7 +95,8 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
   'policy.clear': {
     run: (ctx) => {
       const db = ctx.db;
-      return ctx.change(() => ({ policy: writePolicy(db, clearPolicy(), ctx.actor, ctx.core.clock.now().toISOString()) }));
+      const signer = needSigner(ctx);
+      return ctx.change(() => ({ policy: writePolicy(db, clearPolicy(), ctx.actor, ctx.core.clock.now().toISOString(), signer) }));
     },
     target: () => 'policy:tags',
     details: () => ({ cleared: true }),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../../kernel';
 import type { Session } from '../../identity';
+import { adminSigner, type Signer } from '../../store';
 import type { Contract, OpName } from '../contract';
 import type { Core, ReadCore } from '../core';
 
@@ -71,4 +72,20 @@ export type HandlerTable = { [N in OpName]: Handler<N> };
 export function needSession(ctx: CallContext): Session {
   if (!ctx.session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
   return ctx.session;
+}
+
+/**
+ * The admin key of the caller's session, to re-sign authorization state after an admin's change
+ * (src/store/seals.ts). Permissions already said "admin"; this refuses a session whose slot does not
+ * hold the key (granted the role but not yet its keys), rather than leaving state unsigned.
+ */
+export function needSigner(ctx: CallContext): Signer {
+  const session = needSession(ctx);
+  if (!session.keyring.admin) {
+    throw new ApiError(
+      'FORBIDDEN',
+      'Your session does not hold the admin key, which signs this change. Sign out and in again; if that does not help, ask another admin to grant your keys.',
+    );
+  }
+  return adminSigner(session.keyring.admin);
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../../kernel';
 import { keysForRoles, type Role } from '../../identity';
 import type { Core } from '../core';
 import type { KeyName } from '../../store';
-import { type Handler, type HandlerContext, needSession } from './types';
+import { type Handler, type HandlerContext, needSession, needSigner } from './types';
 import { userInfo } from './auth';
 
 function mustFind(core: Core, name: string) {
@@ -19,7 +19,7 @@ function mustFind(core: Core, name: string) {
  * Rotates every key, re-granting each remaining user what their roles allow, and refreshes the
  * keys held by live sessions. `inTransaction` runs inside the rotation's database transaction.
  */
-function rotateFor(ctx: HandlerContext, rolesAfter: Map<number, Role[]>, inTransaction: () => void): void {
+export function rotateFor(ctx: HandlerContext, rolesAfter: Map<number, Role[]>, inTransaction: () => void): void {
   const core = ctx.core;
   const session = needSession(ctx);
   const grants = new Map<string, KeyName[]>();
@@ -33,13 +33,13 @@ function rotateFor(ctx: HandlerContext, rolesAfter: Map<number, Role[]>, inTrans
     const roles = rolesAfter.get(s.userId) ?? s.roles;
     const names = keysForRoles(roles);
     const ring = s.keyring;
-    for (const name of ['data', 'vault', 'audit'] as const) {
+    for (const name of ['data', 'vault', 'audit', 'admin'] as const) {
       ring[name]?.fill(0);
       if (names.includes(name)) ring[name] = Buffer.from(next[name]!);
       else delete ring[name];
     }
   }
-  for (const name of ['data', 'vault', 'audit'] as const) next[name]?.fill(0);
+  for (const name of ['data', 'vault', 'audit', 'admin'] as const) next[name]?.fill(0);
 }
 
 function refuseLastAdmin(core: Core, userId: number, message: string): void {
@@ -67,7 +67,10 @@ export const userHandlers: {
       // The slot is written first; a crash before the row is inserted leaves an unusable slot, never a user without keys.
       await core.store.putSlot(slotId, input.password, session.keyring, keysForRoles(input.roles));
       const now = core.clock.now().toISOString();
-      const user = ctx.change(() => core.users.insert({ name: input.name, slotId, roles: input.roles, mustChangePassword: true, now }));
+      const signer = needSigner(ctx);
+      const user = ctx.change(() =>
+        core.users.insert({ name: input.name, slotId, roles: input.roles, mustChangePassword: true, now }, signer),
+      );
       return userInfo(user);
     },
     target: (input) => `user:${input.name}`,
@@ -82,8 +85,9 @@ export const userHandlers: {
       if (user.id === session.userId) throw new ApiError('CONFLICT', 'You cannot remove yourself. Ask another admin.');
       refuseLastAdmin(core, user.id, 'This is the last admin; add another admin first.');
       core.sessions.endForUser(user.id);
+      const signer = needSigner(ctx);
       rotateFor(ctx, new Map([[user.id, []]]), () => {
-        core.users.remove(user.id);
+        core.users.remove(user.id, signer);
         ctx.recordSuccess({ details: { roles: user.roles, keysRotated: true } });
       });
       return { ok: true as const };
@@ -104,14 +108,15 @@ export const userHandlers: {
       const losesKey = before.some((k) => !after.includes(k));
       const now = core.clock.now().toISOString();
       const details = { from: user.roles, to: input.roles, keysRotated: losesKey };
+      const signer = needSigner(ctx);
       if (losesKey) {
         rotateFor(ctx, new Map([[user.id, input.roles]]), () => {
-          core.users.setRoles(user.id, input.roles, now);
+          core.users.setRoles(user.id, input.roles, now, signer);
           ctx.recordSuccess({ details });
         });
       } else {
         if (after.some((k) => !before.includes(k))) core.store.regrant(user.slotId, session.keyring, after);
-        ctx.change(() => core.users.setRoles(user.id, input.roles, now), { details });
+        ctx.change(() => core.users.setRoles(user.id, input.roles, now, signer), { details });
       }
       for (const s of core.sessions.all()) if (s.userId === user.id) s.roles = [...input.roles];
       return userInfo(core.users.byName(input.name)!);
@@ -126,9 +131,15 @@ export const userHandlers: {
       const user = mustFind(core, input.name);
       if (user.id === session.userId)
         throw new ApiError('INVALID_INPUT', 'To change your own password use "airgap-runner user passwd" without a name.');
-      await core.store.putSlot(user.slotId, input.password, session.keyring, keysForRoles(user.roles));
-      ctx.change(() => core.users.setMustChange(user.id, true, core.clock.now().toISOString()));
+      // A reset is what an admin does when a password leaked (THREAT_MODEL.md): like a removal, every
+      // key that user could unwrap is rotated first, so an old keyslot copy plus the old password opens
+      // nothing current; then the user gets a new slot with the new keys.
       core.sessions.endForUser(user.id);
+      rotateFor(ctx, new Map([[user.id, []]]), () => {
+        core.users.setMustChange(user.id, true, core.clock.now().toISOString());
+        ctx.recordSuccess({ details: { keysRotated: true } });
+      });
+      await core.store.putSlot(user.slotId, input.password, session.keyring, keysForRoles(user.roles));
       return { ok: true as const };
     },
     target: (input) => `user:${input.name}`,

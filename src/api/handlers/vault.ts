@@ -1,13 +1,14 @@
 /** The vault: values go in sealed under the caller's vault key and never come back out. */
 import { ApiError } from '../../kernel';
-import { needVaultKey, VaultItems } from '../../vault';
-import { type Handler, needSession } from './types';
+import { listPurposes, needVaultKey, setPurpose, VaultItems } from '../../vault';
+import { type Handler, needSession, needSigner } from './types';
 
 export const vaultHandlers: {
   'vault.add': Handler<'vault.add'>;
   'vault.list': Handler<'vault.list'>;
   'vault.bind': Handler<'vault.bind'>;
   'vault.unbind': Handler<'vault.unbind'>;
+  'vault.purpose': Handler<'vault.purpose'>;
   'vault.remove': Handler<'vault.remove'>;
 } = {
   'vault.add': {
@@ -33,6 +34,29 @@ export const vaultHandlers: {
 
   'vault.list': {
     run: (ctx) => ({ items: new VaultItems(ctx.db).list() }),
+  },
+
+  'vault.purpose': {
+    run: (ctx, input) => {
+      const signer = needSigner(ctx);
+      ctx.change(() =>
+        setPurpose(
+          ctx.db,
+          { item: input.name, purpose: input.purpose, bound: input.bound },
+          ctx.actor,
+          ctx.core.clock.now().toISOString(),
+          signer,
+        ),
+      );
+      return {
+        name: input.name,
+        purposes: listPurposes(ctx.db)
+          .filter((p) => p.item === input.name)
+          .map((p) => p.purpose),
+      };
+    },
+    target: (input) => `vault:${input.name}`,
+    details: (input) => ({ purpose: input.purpose, bound: input.bound }),
   },
 
   'vault.bind': {

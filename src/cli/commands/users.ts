@@ -74,9 +74,11 @@ export const userCommands: Command[] = [
   {
     path: ['user', 'passwd'],
     area: 'users',
-    examples: ['user passwd', 'user passwd bob'],
-    usage: 'user passwd [NAME]',
-    summary: "Change your own password, or (admin) reset another user's.",
+    flags: { 'rotate-all': { help: 'Admins: rotate every key, not only the vault key.' } },
+    examples: ['user passwd', 'user passwd --rotate-all', 'user passwd bob'],
+    usage: 'user passwd [NAME] [--rotate-all]',
+    summary:
+      "Change your own password (rotates the vault key; --rotate-all, for admins, rotates every key), or (admin) reset another user's (rotates every key).",
     run: async (ctx, args) => {
       const target = args.positionals[0];
       await ctx.signIn();
@@ -90,9 +92,10 @@ export const userCommands: Command[] = [
       }
       const currentPassword = ctx.currentPassword();
       const newPassword = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', 'New password (at least 12 characters): ', { confirm: true });
-      await ctx.call('auth.changePassword', { currentPassword, newPassword });
+      const rotateAll = args.flags.has('rotate-all');
+      await ctx.call('auth.changePassword', { currentPassword, newPassword, rotateAll });
       if (ctx.json) return printJson({ ok: true });
-      process.stdout.write('Password changed.\n');
+      process.stdout.write(rotateAll ? 'Password changed; every key rotated.\n' : 'Password changed.\n');
     },
   },
 ];

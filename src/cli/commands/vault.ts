@@ -103,6 +103,26 @@ export const vaultCommands: Command[] = [
       process.stdout.write(`Removed ${name}.\n`);
     },
   },
+  {
+    path: ['vault', 'purpose'],
+    usage: 'vault purpose NAME llm [--remove]',
+    summary: 'Bind a vault item to a purpose (admin): only an item bound to "llm" may be named in llm.apiKeyVaultItem.',
+    area: 'vault',
+    flags: { remove: { help: 'Unbind the item from the purpose instead.' } },
+    examples: ['vault purpose llm-api-key llm', 'vault purpose llm-api-key llm --remove'],
+    run: async (ctx, args) => {
+      const usage = 'vault purpose NAME llm [--remove]';
+      const name = positional(args, 0, 'NAME', usage);
+      const purpose = positional(args, 1, 'the purpose (llm)', usage);
+      if (purpose !== 'llm') throw new ApiError('INVALID_INPUT', `The only purpose is "llm" (the LLM endpoint's API key). Usage: ${usage}`);
+      const bound = flag(args, 'remove') !== 'true';
+      const out = await ctx.call('vault.purpose', { name, purpose, bound });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(
+        bound ? `${name} is bound to the ${purpose} purpose.\n` : `${name} is no longer bound to the ${purpose} purpose.\n`,
+      );
+    },
+  },
 ];
 
 export const networkCommands: Command[] = [

@@ -12,11 +12,12 @@ import { migration as m0004 } from './0004-audit-exports';
 import { migration as m0005 } from './0005-redaction';
 import { migration as m0006 } from './0006-summaries';
 import { migration as m0007 } from './0007-run-purges';
-import { migration as m0008 } from './0008-reserved';
+import { migration as m0008 } from './0008-authz-seals';
 import { migration as m0009 } from './0009-lease-epoch';
 import { migration as m0010 } from './0010-remote-engines';
+import { migration as m0011 } from './0011-vault-purposes';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

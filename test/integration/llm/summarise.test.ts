@@ -82,7 +82,8 @@ describe('runs.summarise through the site LLM endpoint', { timeout: 180_000 }, (
       await operator('vault.add', { name, value: Buffer.from(value).toString('base64') });
     }
     await admin('settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
-    await operator('redact.patterns.add', SITE_PATTERN);
+    await admin('redact.patterns.add', SITE_PATTERN);
+    await admin('vault.purpose', { name: 'llm-key', purpose: 'llm', bound: true });
     runId = seedRun(env.core);
   });
 

@@ -29,7 +29,7 @@ async function setup() {
   const auditor = await addUser(env.core, env.admin, 'aud1', ['auditor']);
   const opSession = await signIn(env.core, 'op1', op.password);
   await dispatch(env.core, env.admin, 'settings.set', { key: 'redact.siteDomains', value: SITE_DOMAINS });
-  await dispatch(env.core, opSession, 'redact.patterns.add', SITE_PATTERN);
+  await dispatch(env.core, env.admin, 'redact.patterns.add', SITE_PATTERN);
   for (const [i, v] of VAULT_VALUES.entries())
     await dispatch(env.core, opSession, 'vault.add', { name: `seeded-${i}`, value: Buffer.from(v).toString('base64') });
 
@@ -183,16 +183,18 @@ test('runs export (CLI and API), redact preview (CLI) and audit export --redact 
 test('site patterns: a slow or invalid expression is refused with what to change; remove works; viewers cannot add', async () => {
   const { env, opSession } = await setup();
   const viewer = await addUser(env.core, env.admin, 'view1', ['viewer']);
-  const nested = await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: '(a+)+$' }), 'INVALID_INPUT');
+  const nested = await rejects(dispatch(env.core, env.admin, 'redact.patterns.add', { name: 'bad', regex: '(a+)+$' }), 'INVALID_INPUT');
   assert.match(nested, /exponential time/);
   assert.match(
-    await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: '([a-z' }), 'INVALID_INPUT'),
+    await rejects(dispatch(env.core, env.admin, 'redact.patterns.add', { name: 'bad', regex: '([a-z' }), 'INVALID_INPUT'),
     /not a valid regular expression/,
   );
-  assert.match(await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'bad', regex: 'x*' }), 'INVALID_INPUT'), /empty/);
+  assert.match(await rejects(dispatch(env.core, env.admin, 'redact.patterns.add', { name: 'bad', regex: 'x*' }), 'INVALID_INPUT'), /empty/);
   await rejects(dispatch(env.core, viewer.session, 'redact.patterns.add', { name: 'ok', regex: 'OK-\\d+' }), 'FORBIDDEN');
-  await rejects(dispatch(env.core, opSession, 'redact.patterns.add', SITE_PATTERN), 'CONFLICT');
-  await dispatch(env.core, opSession, 'redact.patterns.remove', { name: SITE_PATTERN.name });
+  // Site patterns are authorization state: admins only (roles table), not operators.
+  await rejects(dispatch(env.core, opSession, 'redact.patterns.add', { name: 'ok', regex: 'OK-\\d+' }), 'FORBIDDEN');
+  await rejects(dispatch(env.core, env.admin, 'redact.patterns.add', SITE_PATTERN), 'CONFLICT');
+  await dispatch(env.core, env.admin, 'redact.patterns.remove', { name: SITE_PATTERN.name });
   const list = await dispatch(env.core, opSession, 'redact.patterns.list', {});
   assert.deepEqual(list.patterns, []);
   assert.deepEqual(list.siteDomains, SITE_DOMAINS);

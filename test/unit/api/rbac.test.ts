@@ -55,7 +55,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'audit.identityReplace': ['admin'],
   'audit.export': ['auditor'],
   // issue 8: what the next export's details become under a rule set; the exporter's own preview.
-  'audit.exportPreview': ['auditor'],
+  'audit.exportPreview': ['admin', 'auditor'],
   'audit.exports': ['admin', 'auditor'],
   'audit.confirm': ['auditor'],
   'audit.prune': ['auditor'],
@@ -73,6 +73,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'vault.bind': ['admin', 'operator'],
   'vault.unbind': ['admin', 'operator'],
   'vault.remove': ['admin', 'operator'],
+  'vault.purpose': ['admin'],
   'networks.add': ['admin'],
   'networks.list': ALL,
   // issue 17: admins enrol, re-pin and remove nodes; everyone signed in sees them (operators pick one for a run).
@@ -93,11 +94,11 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   // issue 8: a redacted run report leaves by operators and admins; auditors preview too (for audit exports); site patterns are the operators' and admins'.
   'runs.export': ['admin', 'operator'],
   'runs.saveLog': ALL,
-  'redact.preview': ['admin', 'operator', 'auditor'],
-  'redact.patterns.list': ['admin', 'operator', 'auditor'],
-  'redact.unmap': ['admin', 'operator', 'auditor'],
-  'redact.patterns.add': ['admin', 'operator'],
-  'redact.patterns.remove': ['admin', 'operator'],
+  'redact.preview': ['admin', 'operator'],
+  'redact.patterns.list': ['admin', 'operator'],
+  'redact.unmap': ['admin', 'operator'],
+  'redact.patterns.add': ['admin'],
+  'redact.patterns.remove': ['admin'],
   // issue 7: the run form's task declaration, the engine card and the issues list are everyone's to read.
   'tasks.show': ALL,
   'engine.status': ALL,

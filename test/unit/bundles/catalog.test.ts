@@ -21,7 +21,8 @@ import { revocationFor, revokeDigest } from '../../../src/bundles/revocation';
 import { compareVersions } from '../../../src/bundles/semver';
 import { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey } from '../../../src/bundles/trust-roots';
 import { parseTrustedKeyPem } from '../../../src/trust';
-import { initialisedCore } from '../../helpers/core';
+import { writeSetting } from '../../../src/store';
+import { initialisedCore, signerOf } from '../../helpers/core';
 import { hex, NOW, SAMPLE_FP, sampleBundle } from '../../helpers/bundles';
 
 const keys = fileURLToPath(new URL('../../../samples/keys/', import.meta.url));
@@ -31,27 +32,28 @@ const bundle = sampleBundle;
 async function catalog() {
   const env = await initialisedCore();
   const db = env.core.store.db;
-  addTrustKey(db, parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`)), 'sample', 'user:admin', NOW);
-  return { env, db };
+  const signer = signerOf(env.core, env.admin);
+  addTrustKey(db, parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`)), 'sample', 'user:admin', NOW, signer);
+  return { env, db, signer };
 }
 
 test('trust roots: add, add again, list, remove (by unique prefix), restore', async () => {
-  const { env, db } = await catalog();
+  const { env, db, signer } = await catalog();
   const key = parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`));
-  assert.equal(addTrustKey(db, key, '', 'user:admin', NOW).outcome, 'already-trusted');
+  assert.equal(addTrustKey(db, key, '', 'user:admin', NOW, signer).outcome, 'already-trusted');
   assert.deepEqual(
     listTrustKeys(db).map((k) => k.fingerprint),
     [SAMPLE_FP],
   );
   assert.equal(activeTrustedKeys(db)[0]?.fingerprint, SAMPLE_FP);
   assert.throws(() => findTrustKey(db, 'abc'), { code: 'INVALID_INPUT' });
-  assert.throws(() => removeTrustKey(db, 'ce12c0324305', 'user:admin', NOW), { code: 'NOT_FOUND' });
-  const removed = removeTrustKey(db, SAMPLE_FP.slice(0, 12).toUpperCase(), 'user:admin', NOW);
+  assert.throws(() => removeTrustKey(db, 'ce12c0324305', 'user:admin', NOW, signer), { code: 'NOT_FOUND' });
+  const removed = removeTrustKey(db, SAMPLE_FP.slice(0, 12).toUpperCase(), 'user:admin', NOW, signer);
   assert.equal(removed.removedBy, 'user:admin');
   assert.deepEqual(listTrustKeys(db), []);
   assert.equal(listTrustKeys(db, { includeRemoved: true }).length, 1);
-  assert.throws(() => removeTrustKey(db, SAMPLE_FP, 'user:admin', NOW), { code: 'NOT_FOUND' });
-  assert.equal(addTrustKey(db, key, '', 'user:admin2', NOW).outcome, 'restored');
+  assert.throws(() => removeTrustKey(db, SAMPLE_FP, 'user:admin', NOW, signer), { code: 'NOT_FOUND' });
+  assert.equal(addTrustKey(db, key, '', 'user:admin2', NOW, signer).outcome, 'restored');
   assert.equal(listTrustKeys(db)[0]?.addedBy, 'user:admin2');
   await env.cleanup();
 });
@@ -76,28 +78,28 @@ test('one name@version maps to one digest: a second digest is CONFLICT; lookups 
 });
 
 test('task status is decided now: policy change, revocation, trust root removal, signature setting, prune', async () => {
-  const { env, db } = await catalog();
+  const { env, db, signer } = await catalog();
   insertBundle(db, bundle('service-restart', 'a'));
   const status = () => Object.fromEntries(listTasks(db, { bundle: 'service-restart' }).map((t) => [t.id, t]));
   assert.equal(status()['restart-service']?.enabled, false, 'read-write is denied by default');
   assert.match(status()['restart-service']!.reason, /deny pattern "access:read-write"/);
   assert.equal(status()['check-service-status']?.enabled, true);
 
-  writePolicy(db, allowTags(readPolicy(db), ['access:read-write']), 'user:admin', NOW);
+  writePolicy(db, allowTags(readPolicy(db), ['access:read-write']), 'user:admin', NOW, signer);
   assert.equal(status()['restart-service']?.enabled, true, 'allowed at once');
-  writePolicy(db, denyTags(readPolicy(db), ['data:state']), 'user:admin', NOW);
+  writePolicy(db, denyTags(readPolicy(db), ['data:state']), 'user:admin', NOW, signer);
   assert.match(status()['check-service-status']!.reason, /data:state/);
-  writePolicy(db, clearPolicy(), 'user:admin', NOW);
+  writePolicy(db, clearPolicy(), 'user:admin', NOW, signer);
   assert.deepEqual(readPolicy(db), { allow: [], deny: ['access:read-write'] });
 
-  removeTrustKey(db, SAMPLE_FP, 'user:admin', NOW);
+  removeTrustKey(db, SAMPLE_FP, 'user:admin', NOW, signer);
   assert.match(status()['check-service-status']!.reason, /removed from the trust roots/);
-  addTrustKey(db, parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`)), '', 'user:admin', NOW);
+  addTrustKey(db, parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`)), '', 'user:admin', NOW, signer);
   assert.equal(status()['check-service-status']?.enabled, true);
 
-  const { revocation, created } = revokeDigest(db, hex('a'), 'pulled by the publisher', 'user:admin', NOW);
+  const { revocation, created } = revokeDigest(db, hex('a'), 'pulled by the publisher', 'user:admin', NOW, signer);
   assert.equal(created, true);
-  assert.equal(revokeDigest(db, hex('a'), 'again', 'user:admin', NOW).created, false);
+  assert.equal(revokeDigest(db, hex('a'), 'again', 'user:admin', NOW, signer).created, false);
   assert.deepEqual(revocationFor(db, [null, hex('a')]), revocation);
   for (const task of Object.values(status())) {
     assert.equal(task.enabled, false);
@@ -108,18 +110,16 @@ test('task status is decided now: policy change, revocation, trust root removal,
     allowed: false,
     reason: status()['check-service-status']!.reason,
   });
-  assert.throws(() => revokeDigest(db, 'sha256:abc', 'x', 'user:admin', NOW), { code: 'INVALID_INPUT' });
-  assert.throws(() => revokeDigest(db, hex('b'), '  ', 'user:admin', NOW), { code: 'INVALID_INPUT' });
+  assert.throws(() => revokeDigest(db, 'sha256:abc', 'x', 'user:admin', NOW, signer), { code: 'INVALID_INPUT' });
+  assert.throws(() => revokeDigest(db, hex('b'), '  ', 'user:admin', NOW, signer), { code: 'INVALID_INPUT' });
   await env.cleanup();
 });
 
 test('unsigned imports count only while signatures are optional; pruned images disable tasks', async () => {
-  const { env, db } = await catalog();
+  const { env, db, signer } = await catalog();
   insertBundle(db, bundle('log-scan', 'a', { signature: { format: 'none', signerFingerprint: null, signedDigest: null } }));
   assert.match(listTasks(db)[0]!.reason, /imported unsigned/);
-  db.prepare("INSERT INTO settings(key, value, updated_at, updated_by) VALUES ('bundles.signaturesOptional', 'true', ?, 'user:admin')").run(
-    NOW,
-  );
+  writeSetting(db, 'bundles.signaturesOptional', true, 'user:admin', NOW, signer);
   assert.equal(listTasks(db)[0]!.enabled, true);
   setImageRemoved(db, findBundle(db, 'log-scan').id, NOW);
   assert.match(listTasks(db)[0]!.reason, /removed from the engine/);
@@ -127,18 +127,18 @@ test('unsigned imports count only while signatures are optional; pruned images d
 });
 
 test('prune candidates: revoked or untrusted bundles, and versions superseded by a usable newer one', async () => {
-  const { env, db } = await catalog();
+  const { env, db, signer } = await catalog();
   insertBundle(db, bundle('host-health', 'a'));
   insertBundle(db, bundle('host-health', 'c', { version: '1.1.0' }));
   insertBundle(db, bundle('log-scan', 'e'));
   insertBundle(db, bundle('service-restart', '8'));
-  revokeDigest(db, hex('8'), 'bad', 'user:admin', NOW);
+  revokeDigest(db, hex('8'), 'bad', 'user:admin', NOW, signer);
   const names = () =>
     pruneCandidates(db)
       .map((c) => `${c.bundle.name}@${c.bundle.version} ${c.why}`)
       .sort();
   assert.deepEqual(names(), ['host-health@1.0.0 superseded by 1.1.0', 'service-restart@1.0.0 revoked']);
-  revokeDigest(db, hex('c'), 'bad too', 'user:admin', NOW);
+  revokeDigest(db, hex('c'), 'bad too', 'user:admin', NOW, signer);
   assert.deepEqual(names(), ['host-health@1.1.0 revoked', 'service-restart@1.0.0 revoked'], 'a revoked newer version supersedes nothing');
   await env.cleanup();
 });

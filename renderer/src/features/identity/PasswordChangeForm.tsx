@@ -19,12 +19,13 @@ export function PasswordChangeForm({
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNew] = useState('');
   const [confirm, setConfirm] = useState('');
+  const [rotateAll, setRotateAll] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
   const { error, busy, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const input = { currentPassword, newPassword };
+    const input = { currentPassword, newPassword, ...(rotateAll ? { rotateAll } : {}) };
     const found = validateInput('auth.changePassword', input) ?? {};
     if (!found.newPassword && newPassword !== confirm) found.confirm = 'The two new passwords differ.';
     if (!currentPassword) found.currentPassword = 'Enter your current password.';
@@ -67,6 +68,10 @@ export function PasswordChangeForm({
         autoComplete="new-password"
         error={errors.confirm}
       />
+      <label className="check">
+        <input type="checkbox" checked={rotateAll} onChange={(e) => setRotateAll(e.target.checked)} />
+        <span>My old password may have leaked: rotate every key (admins only; the vault key is always rotated)</span>
+      </label>
       <ErrorNotice error={error} />
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? 'Changing…' : submitLabel}

@@ -342,9 +342,11 @@ export function RedactScreen() {
             {source === 'run' && session.can('runs.export') && <ExportReport runId={runId} />}
           </Card>
         )}
-        <Card title="Map a reply back">
-          <UnmapReply />
-        </Card>
+        {session.can('redact.unmap') && (
+          <Card title="Map a reply back">
+            <UnmapReply />
+          </Card>
+        )}
         <Card title="Site patterns">
           <Patterns generation={generation} onChanged={changed} />
           {session.can('redact.manage') && <PatternForm onAdded={changed} />}

@@ -82,7 +82,7 @@ export function LlmSettingsCard() {
         </div>
         <Field
           label="API key vault item"
-          hint="The name of the vault item that holds the API key (an operator adds it on the Vault screen). Empty when the endpoint needs no key."
+          hint="The name of the vault item that holds the API key (added on the Vault screen, then bound to the LLM purpose there by an admin: any other item is refused). Empty when the endpoint needs no key."
           value={text('llm.apiKeyVaultItem')}
           onChange={(e) => set('llm.apiKeyVaultItem', e.target.value)}
         />

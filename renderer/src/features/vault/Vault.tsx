@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useApi } from '../../api/context';
+import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
 import { validateInput, type FieldErrors, type Result } from '../../api/client';
@@ -84,6 +84,7 @@ function vaultColumns(busy: boolean, act: Act): readonly Column<Item>[] {
  */
 export function VaultScreen() {
   const api = useApi();
+  const session = useSession();
   const [generation, setGeneration] = useState(0);
   const list = useOp('vault.list', {}, generation);
   const [name, setName] = useState('');
@@ -146,15 +147,34 @@ export function VaultScreen() {
             loading={list.loading && !list.data}
             empty="The vault is empty."
             actions={(item) => (
-              <button
-                type="button"
-                className="btn btn-small btn-danger-ghost"
-                aria-label={`Remove ${item.name}`}
-                disabled={busy}
-                onClick={() => setRemoving(item.name)}
-              >
-                Remove
-              </button>
+              <>
+                {session.can('settings.manage') && (
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    aria-label={`Bind ${item.name} to the LLM purpose`}
+                    title="Only an item bound to the LLM purpose may be the LLM endpoint's API key (setting llm.apiKeyVaultItem)."
+                    disabled={busy}
+                    onClick={() =>
+                      act(
+                        () => api.call('vault.purpose', { name: item.name, purpose: 'llm', bound: true }),
+                        `${item.name} is bound to the LLM purpose.`,
+                      )
+                    }
+                  >
+                    LLM key
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger-ghost"
+                  aria-label={`Remove ${item.name}`}
+                  disabled={busy}
+                  onClick={() => setRemoving(item.name)}
+                >
+                  Remove
+                </button>
+              </>
             )}
           />
         </Card>
