@@ -58,7 +58,7 @@ export const CAPABILITY_PERMISSIONS: ReadonlyArray<{
   },
   {
     capability: 'settings: engine, remote engines, mirror sources, networks, limits, LLM endpoint, retention',
-    permissions: ['settings.manage'],
+    permissions: ['settings.manage', 'nodes.manage'],
   },
   {
     capability: 'trust roots, tag policy, signature requirement, revoke a bundle; site redaction patterns',
