@@ -296,7 +296,6 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
       'Catalog',
       'Runs',
       'Issues',
-      'Redaction preview',
       'Audit trail',
       'Audit export',
       'Verify audit bundles',
