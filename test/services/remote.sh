@@ -398,14 +398,21 @@ start_remote_sp() {
     [[ -n "${AIRGAP_PODMAN_STORAGE_DRIVER:-}" ]] && driver="$AIRGAP_PODMAN_STORAGE_DRIVER"
     printf '[storage]\ndriver = "%s"\nrunroot = "%s/run"\ngraphroot = "%s/root"\n' "$driver" "$pd" "$pd" >"$pd/storage.conf"
     printf 'unqualified-search-registries = []\n' >"$pd/registries.conf"
-    printf '\n==== %s: starting podman service, storage driver %s\n' "$(date -u +%FT%TZ)" "$driver" >>"$dir/podman.log"
-    CONTAINERS_STORAGE_CONF="$pd/storage.conf" CONTAINERS_REGISTRIES_CONF="$pd/registries.conf" TMPDIR="$pd/tmp" \
-      nsenter --net="/run/netns/$(remote_ns sp)" setsid podman --root "$pd/root" --runroot "$pd/run" --tmpdir "$pd/tmp" --volumepath "$pd/volumes" \
-      --network-config-dir "$pd/networks" --cgroup-manager cgroupfs --events-backend file --runtime runc \
-      --storage-driver "$driver" system service --time=0 "unix://$dir/podman.sock" \
-      </dev/null >>"$dir/podman.log" 2>&1 9>&- &
-    echo $! >"$dir/podman.pid"
-    wait_until "podman (sp)" "$dir/podman.pid" "$dir/podman.log" sock_ping "$dir/podman.sock" || die "podman of node sp failed to start"
+    # Two tries: once in a CI run the service exited at start-up without a word in its log (not seen again).
+    local try
+    for try in 1 2; do
+      printf '\n==== %s: starting podman service, storage driver %s (try %s)\n' "$(date -u +%FT%TZ)" "$driver" "$try" >>"$dir/podman.log"
+      CONTAINERS_STORAGE_CONF="$pd/storage.conf" CONTAINERS_REGISTRIES_CONF="$pd/registries.conf" TMPDIR="$pd/tmp" \
+        nsenter --net="/run/netns/$(remote_ns sp)" setsid podman --root "$pd/root" --runroot "$pd/run" --tmpdir "$pd/tmp" --volumepath "$pd/volumes" \
+        --network-config-dir "$pd/networks" --cgroup-manager cgroupfs --events-backend file --runtime runc \
+        --storage-driver "$driver" system service --time=0 "unix://$dir/podman.sock" \
+        </dev/null >>"$dir/podman.log" 2>&1 9>&- &
+      echo $! >"$dir/podman.pid"
+      if wait_until "podman (sp)" "$dir/podman.pid" "$dir/podman.log" sock_ping "$dir/podman.sock"; then break; fi
+      ((try < 2)) || die "podman of node sp failed to start"
+      if pid="$(live_pid "$dir/podman.pid")"; then terminate "$pid" 5; fi
+      rm -f "$dir/podman.sock" "$dir/podman.pid"
+    done
   fi
   remote_host_key "$dir"
   # The key may open forwarding channels (the Podman socket) and no session: its forced command refuses
