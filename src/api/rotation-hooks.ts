@@ -7,7 +7,7 @@
 import { sealSettings, type ResealHook, type RotationHook } from '../store';
 import { reencryptIdentity } from '../audit';
 import { resealVault, sealPurposes } from '../vault';
-import { resealNodes } from '../nodes';
+import { resealNodes, sealNodes } from '../nodes';
 import { sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
 import { sealNetworks } from '../runner';
@@ -24,4 +24,5 @@ export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealNetworks,
   sealPatterns,
   sealPurposes,
+  sealNodes,
 ];

@@ -3,7 +3,7 @@
  * (docs/remote-engines.md). Tables engine_nodes and engine_node_images; image sending, the per-run
  * tmpfs volumes and their holder, and the sweep of what runs left on a node.
  */
-export { NodeRecords, nodeNotFound, type NodeEntry, type NodeFacts, type NewNode } from './store';
+export { NodeRecords, nodeNotFound, sealNodes, type NodeEntry, type NodeFacts, type NewNode } from './store';
 export {
   NODE_NAME,
   checkNode,

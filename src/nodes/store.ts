@@ -1,7 +1,8 @@
-/** SQL of the engine_nodes and engine_node_images tables (migration 0012). */
+/** SQL of the engine_nodes and engine_node_images tables (migration 0010). */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type ReadonlyDb } from '../kernel';
 import type { NodePin, NodeTransport } from '../engine';
+import { checkSeal, writeSeal, type Signer } from '../store';
 
 export interface NodeFacts {
   engine: string;
@@ -70,6 +71,52 @@ export interface NewNode {
   now: string;
 }
 
+const SCOPE = 'nodes.engines';
+const WHAT = 'the enrolled nodes table';
+
+/**
+ * What the admin seal covers of a node (src/store/seals.ts): everything an admin decides when
+ * enrolling or re-pinning it, i.e. where runs go and whom we trust: name, transport, address, the
+ * pinned identity and its fingerprint, labels, max concurrency, the engine facts read at that time
+ * (the hardening check was made on them), and who enrolled and pinned it when.
+ *
+ * Left out, each because the app writes it at run time without the admin key and it can only make
+ * use stricter, never laxer:
+ * - credential_sealed: under the vault key, bound to the node's name (AEAD), re-sealed on every
+ *   vault key rotation; altered, it does not open and nothing connects.
+ * - state and refused_reason: a run marks a node refused when it presents an identity other than the
+ *   pinned one. Un-refusing it with SQL gains nothing: every connection still checks the sealed pin,
+ *   and fails the same way; refusing it with SQL only denies runs. A re-pin (sealed) clears it.
+ * - last_seen_at, and the engine_node_images table: a record of what runs did (sendImage checks the
+ *   image id on the node every time).
+ */
+function sealRows(rows: Row[]) {
+  return new Map(
+    rows.map((r) => [
+      r.name,
+      {
+        name: r.name,
+        transport: r.transport,
+        address: r.address,
+        pin: r.pin,
+        pin_fingerprint: r.pin_fingerprint,
+        labels: r.labels,
+        max_concurrency: r.max_concurrency,
+        facts: r.facts,
+        enrolled_by: r.enrolled_by,
+        enrolled_at: r.enrolled_at,
+        pinned_by: r.pinned_by,
+        pinned_at: r.pinned_at,
+      },
+    ]),
+  );
+}
+
+/** Re-signs the enrolled nodes with the admin key (a reseal hook, and after every admin change). */
+export function sealNodes(db: Database, signer: Signer): void {
+  writeSeal(db, SCOPE, sealRows(db.prepare('SELECT * FROM engine_nodes').all() as Row[]), signer, new Date().toISOString());
+}
+
 export function nodeNotFound(name: string): ApiError {
   return new ApiError('NOT_FOUND', `No node named "${name}" is enrolled. List nodes with "node list".`);
 }
@@ -77,8 +124,15 @@ export function nodeNotFound(name: string): ApiError {
 export class NodeRecords<D extends ReadonlyDb = Database> {
   constructor(private readonly db: D) {}
 
+  /** Every node, after checking the admin seal: a node only counts as an admin enrolled and pinned it. */
+  private rows(): Row[] {
+    const rows = this.db.prepare('SELECT * FROM engine_nodes ORDER BY name').all() as Row[];
+    checkSeal(this.db, SCOPE, WHAT, sealRows(rows));
+    return rows;
+  }
+
   private row(name: string): Row | undefined {
-    return this.db.prepare('SELECT * FROM engine_nodes WHERE name = ?').get(name) as Row | undefined;
+    return this.rows().find((r) => r.name === name);
   }
 
   private entry(r: Row): NodeEntry {
@@ -117,10 +171,10 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
   }
 
   list(): NodeEntry[] {
-    return (this.db.prepare('SELECT * FROM engine_nodes ORDER BY name').all() as Row[]).map((r) => this.entry(r));
+    return this.rows().map((r) => this.entry(r));
   }
 
-  /** The sealed client credentials (opened with the vault key by service.ts). */
+  /** The sealed client credentials (opened with the vault key by service.ts), after the admin seal's check. */
   sealedCredential(name: string): string {
     const r = this.row(name);
     if (!r) throw nodeNotFound(name);
@@ -134,7 +188,7 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
     ).map((r) => ({ name: r.name, sealed: r.credential_sealed }));
   }
 
-  insert(this: NodeRecords<Database>, n: NewNode): void {
+  insert(this: NodeRecords<Database>, n: NewNode, signer: Signer): void {
     if (this.row(n.name))
       throw new ApiError('CONFLICT', `A node named "${n.name}" is already enrolled. Pick another name, or remove it first.`);
     this.db
@@ -159,9 +213,18 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
         n.now,
         n.now,
       );
+    sealNodes(this.db, signer);
   }
 
-  repin(this: NodeRecords<Database>, name: string, pin: NodePin, fingerprint: string, facts: NodeFacts, by: string, now: string): void {
+  /** A new pin (and the facts read with it) from an admin; clears a refusal. */
+  repin(
+    this: NodeRecords<Database>,
+    name: string,
+    change: { pin: NodePin; fingerprint: string; facts: NodeFacts; by: string; now: string },
+    signer: Signer,
+  ): void {
+    if (!this.row(name)) throw nodeNotFound(name);
+    const { pin, fingerprint, facts, by, now } = change;
     const r = this.db
       .prepare(
         `UPDATE engine_nodes SET pin = ?, pin_fingerprint = ?, facts = ?, state = 'enabled', refused_reason = NULL,
@@ -169,6 +232,7 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
       )
       .run(JSON.stringify(pin), fingerprint, JSON.stringify(facts), by, now, now, name);
     if (r.changes === 0) throw nodeNotFound(name);
+    sealNodes(this.db, signer);
   }
 
   refuse(this: NodeRecords<Database>, name: string, reason: string): void {
@@ -187,9 +251,11 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
     this.db.prepare('UPDATE engine_nodes SET credential_sealed = ? WHERE name = ?').run(sealed, name);
   }
 
-  remove(this: NodeRecords<Database>, name: string): void {
+  /** Checks the seal first, so an admin's change never signs rows someone altered behind it. */
+  remove(this: NodeRecords<Database>, name: string, signer: Signer): void {
+    if (!this.row(name)) throw nodeNotFound(name);
     this.db.prepare('DELETE FROM engine_node_images WHERE node = ?').run(name);
-    const r = this.db.prepare('DELETE FROM engine_nodes WHERE name = ?').run(name);
-    if (r.changes === 0) throw nodeNotFound(name);
+    this.db.prepare('DELETE FROM engine_nodes WHERE name = ?').run(name);
+    sealNodes(this.db, signer);
   }
 }

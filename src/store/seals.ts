@@ -1,12 +1,13 @@
 /**
  * Admin seals over authorization state (THREAT_MODEL.md, "A signed-in user acting beyond their
  * role"). Every user can decrypt the database, so who may do what (users' roles, trust roots, the
- * tag policy, networks, settings, site patterns, purposes of vault items) is signed with the admin
- * key, an Ed25519 key only admin slots and the recovery slot hold. A seal covers one table (a
- * scope): a manifest of each row's primary key and the SHA-256 of the row's canonical JSON, signed
- * with the scope's name inside, so rows can be neither edited, added, removed nor moved between
- * tables. The domain that owns a table computes its rows (its own SQL) and calls writeSeal after
- * every change and checkSeal before every use; a mismatch is VERIFY_FAILED naming what changed.
+ * tag policy, networks, settings, site patterns, purposes of vault items, remote engine nodes) is
+ * signed with the admin key, an Ed25519 key only admin slots and the recovery slot hold. A seal
+ * covers one table (a scope): a manifest of each row's primary key and the SHA-256 of the row's
+ * canonical JSON, signed with the scope's name inside, so rows can be neither edited, added, removed
+ * nor moved between tables. The domain that owns a table computes its rows (its own SQL) and calls
+ * writeSeal after every change and checkSeal before every use; a mismatch is VERIFY_FAILED naming
+ * what changed.
  *
  * Verifying needs only the admin public key, which the store verified against the key the user's
  * own slot pins (store.ts) and registers here for the open connection.

@@ -3,7 +3,7 @@ import { ApiError } from '../../kernel';
 import { parseNodeAddress, pinFingerprint, pinFrom, probeNodeIdentity } from '../../engine';
 import { NodeRecords, checkNode, checkNodeName, openCredentials, sealCredentials, type NodeEntry } from '../../nodes';
 import { needVaultKey } from '../../vault';
-import { needSession, type Handler } from './types';
+import { needSession, needSigner, type Handler } from './types';
 
 type Names = 'nodes.probe' | 'nodes.add' | 'nodes.list' | 'nodes.show' | 'nodes.pin' | 'nodes.remove';
 
@@ -46,21 +46,25 @@ export const nodeHandlers: { [N in Names]: Handler<N> } = {
       const facts = await checkNode(address, pin, credentials);
       const now = ctx.core.clock.now().toISOString();
       const sealed = sealCredentials(needVaultKey(session.keyring.vault), input.name, credentials);
+      const signer = needSigner(ctx);
       ctx.change(
         () =>
-          records.insert({
-            name: input.name,
-            transport: address.transport,
-            address: address.url,
-            pin,
-            fingerprint: pinFingerprint(pin),
-            credentialSealed: sealed,
-            labels: input.labels,
-            maxConcurrency: input.maxConcurrency ?? 2,
-            facts,
-            by: ctx.actor,
-            now,
-          }),
+          records.insert(
+            {
+              name: input.name,
+              transport: address.transport,
+              address: address.url,
+              pin,
+              fingerprint: pinFingerprint(pin),
+              credentialSealed: sealed,
+              labels: input.labels,
+              maxConcurrency: input.maxConcurrency ?? 2,
+              facts,
+              by: ctx.actor,
+              now,
+            },
+            signer,
+          ),
         {
           details: {
             address: address.url,
@@ -93,7 +97,8 @@ export const nodeHandlers: { [N in Names]: Handler<N> } = {
       const pin = pinFrom(address.transport, input.pin);
       const facts = await checkNode(address, pin, openCredentials(ctx.db, session.keyring.vault, input.name));
       const now = ctx.core.clock.now().toISOString();
-      ctx.change(() => records.repin(input.name, pin, pinFingerprint(pin), facts, ctx.actor, now), {
+      const signer = needSigner(ctx);
+      ctx.change(() => records.repin(input.name, { pin, fingerprint: pinFingerprint(pin), facts, by: ctx.actor, now }, signer), {
         details: { from: entry.fingerprint, to: pinFingerprint(pin), wasRefused: entry.state === 'refused' },
       });
       return shown(records.mustGet(input.name));
@@ -104,7 +109,8 @@ export const nodeHandlers: { [N in Names]: Handler<N> } = {
   'nodes.remove': {
     run: (ctx, input) => {
       const records = new NodeRecords(ctx.db);
-      ctx.change(() => records.remove(input.name));
+      const signer = needSigner(ctx);
+      ctx.change(() => records.remove(input.name, signer));
       return { name: input.name };
     },
     target: (input) => `node:${input.name}`,

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRemoteEngine, parseNodeAddress, pinFrom, type RemoteEngine } from '../../../src/engine';
 import { LABELS } from '../../../src/runner';
-import { rejects } from '../../helpers/core';
+import { sealNodes } from '../../../src/nodes';
+import { rejects, signerOf } from '../../helpers/core';
 import { dockerSkip, fixtureBundleDir, mirrorOf, runnerCore, unique, until, type RunnerCore } from '../runner/fixture';
 
 const env = process.env;
@@ -181,7 +182,12 @@ describe('remote engine nodes', { skip }, () => {
     const n: NodeUnderTest = { ...nodes.sd, name: unique('sdk') };
     await enrolSsh(n);
     const other = pinFrom('ssh-docker', text(nodes.sp.hostKey));
-    c.env.core.store.db.prepare('UPDATE engine_nodes SET pin = ? WHERE name = ?').run(JSON.stringify(other), n.name);
+    // The pin is admin-sealed state, so the swap is re-signed with the admin key: this is about the host, not tampering.
+    const db = c.env.core.store.db;
+    db.transaction(() => {
+      db.prepare('UPDATE engine_nodes SET pin = ? WHERE name = ?').run(JSON.stringify(other), n.name);
+      sealNodes(db, signerOf(c.env.core, c.env.admin));
+    })();
     const run = await c.run({ bundle: FIXTURE, task: 'quick', node: n.name });
     assert.equal(run.outcome, 'error');
     assert.match(run.error ?? '', /not the pinned/);

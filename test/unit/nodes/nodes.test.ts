@@ -6,7 +6,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNodeAddress, pinFingerprint, pinFrom } from '../../../src/engine';
-import { hardeningProblems, pauseElf, type NodeFacts } from '../../../src/nodes';
+import { hardeningProblems, pauseElf } from '../../../src/nodes';
+import { FIT } from './facts';
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test@host';
 
@@ -42,21 +43,6 @@ test('pins: an OpenSSH key line (comment dropped, type checked against the blob)
   assert.deepEqual(pinFrom('tls', sha), { kind: 'tls-cert-sha256', sha256: sha.toUpperCase() });
   assert.throws(() => pinFrom('tls', 'not a certificate'), /not a PEM X.509 certificate/);
 });
-
-const FIT: NodeFacts = {
-  engine: 'Docker',
-  version: '20.10.24',
-  apiVersion: '1.41',
-  os: 'linux',
-  arch: 'amd64',
-  rootless: false,
-  cgroupVersion: '2',
-  seccomp: true,
-  pidsLimit: true,
-  memoryLimit: true,
-  kernelVersion: '6.1',
-  securityOptions: ['name=seccomp,profile=default'],
-};
 
 test('a node that cannot apply the hardening is named with each reason', () => {
   assert.deepEqual(hardeningProblems(FIT), []);
