@@ -14,7 +14,7 @@ fi
 
 PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl
   simplesamlphp php-cli php-xml slapd ldap-utils oathtool zsh
-  openssh-server openssh-client softhsm2 mmdebstrap iproute2)
+  openssh-server openssh-client softhsm2 mmdebstrap iproute2 g++ make python3)
 export DEBIAN_FRONTEND=noninteractive
 
 # Installing docker.io, docker-registry, slapd, openssh-server and simplesamlphp (which pulls in apache2)
