@@ -82,6 +82,18 @@ export interface DockerodeEngineOptions extends ResolveSocketOptions {
   socket?: EngineSocket;
 }
 
+/** How a node's engine is kept from hanging a caller (remote.ts); the local socket has neither. */
+export interface EngineBounds {
+  /** Aborted when the engine stopped answering: every pending and later request fails with its reason. */
+  signal?: AbortSignal;
+  /**
+   * Deadline of each request that answers at once (everything but wait, load and the bodies of
+   * streams, which the signal bounds). docker-modem never settles a request whose connection closed
+   * after the response headers, so without this a dropped link hangs the caller.
+   */
+  requestTimeoutMs?: number;
+}
+
 export class DockerodeEngine implements ContainerEngine {
   private readonly docker: Docker;
   private cachedInfo: Promise<EngineInfo> | undefined;
@@ -90,6 +102,7 @@ export class DockerodeEngine implements ContainerEngine {
   constructor(
     readonly socket: EngineSocket,
     docker?: Docker,
+    private readonly bounds: EngineBounds = {},
   ) {
     this.docker = docker ?? new Docker({ socketPath: socket.path });
   }
@@ -125,12 +138,33 @@ export class DockerodeEngine implements ContainerEngine {
     });
   }
 
-  private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+  private async run<T>(what: string, work: () => Promise<T>, long = false): Promise<T> {
     try {
-      return await work();
+      // An engine given up on sends nothing more.
+      this.bounds.signal?.throwIfAborted();
+      return await this.bounded(what, work(), long);
     } catch (error) {
       throw this.fail(error, what);
     }
+  }
+
+  /** `work`, unless the engine was given up on (bounds.signal) or, when not `long`, it took longer than the request deadline. */
+  private async bounded<T>(what: string, work: Promise<T>, long = false): Promise<T> {
+    const { signal, requestTimeoutMs } = this.bounds;
+    const ms = long ? undefined : requestTimeoutMs;
+    if (!signal && !ms) return await work;
+    return await new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal?.reason instanceof ApiError ? signal.reason : engineUnavailable(this.socket, 'given up'));
+      const timer = ms
+        ? setTimeout(() => reject(engineUnavailable(this.socket, `no answer to "${what}" within ${ms / 1000} s`)), ms)
+        : undefined;
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
+    });
   }
 
   /**
@@ -196,8 +230,14 @@ export class DockerodeEngine implements ContainerEngine {
         typeof dockerSaveTar === 'string'
           ? (await open(dockerSaveTar, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: 1 << 20 })
           : dockerSaveTar;
-      const response = await this.docker.loadImage(body, { quiet: '1', ...(options.signal ? { abortSignal: options.signal } : {}) });
-      output = await readAll(response, MAX_LOAD_OUTPUT);
+      output = await this.bounded(
+        'load the image',
+        (async () => {
+          const response = await this.docker.loadImage(body, { quiet: '1', ...(options.signal ? { abortSignal: options.signal } : {}) });
+          return await readAll(response, MAX_LOAD_OUTPUT);
+        })(),
+        true,
+      );
     } catch (error) {
       if (typeof dockerSaveTar !== 'string' && (error as { name?: string }).name === 'AbortError') {
         throw new ApiError('INTERNAL', 'Loading the image was cancelled; the engine kept nothing.', { cause: error });
@@ -241,7 +281,7 @@ export class DockerodeEngine implements ContainerEngine {
 
   async inspectImage(idOrName: string): Promise<ImageDetails | null> {
     try {
-      const image = await this.docker.getImage(idOrName).inspect();
+      const image = await this.bounded('inspect the image', this.docker.getImage(idOrName).inspect());
       const config = (image.Config ?? {}) as { Labels?: Record<string, string> | null; User?: string };
       return {
         id: image.Id,
@@ -334,7 +374,7 @@ export class DockerodeEngine implements ContainerEngine {
   async inspectSandbox(id: string): Promise<InspectedSandbox | null> {
     let c: Docker.ContainerInspectInfo;
     try {
-      c = await this.docker.getContainer(id).inspect();
+      c = await this.bounded('inspect the container', this.docker.getContainer(id).inspect());
     } catch (error) {
       if ((error as EngineErrorLike).statusCode === 404) return null;
       throw this.fail(error, 'inspect the container');
@@ -429,6 +469,7 @@ export class DockerodeEngine implements ContainerEngine {
     const result = await this.run(
       'wait for the container',
       async () => (await this.docker.getContainer(id).wait()) as { StatusCode?: number },
+      true,
     );
     return { exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : -1 };
   }
@@ -447,7 +488,7 @@ export class DockerodeEngine implements ContainerEngine {
 
   async inspectContainer(id: string): Promise<ContainerState | null> {
     try {
-      const c = await this.docker.getContainer(id).inspect();
+      const c = await this.bounded('inspect the container', this.docker.getContainer(id).inspect());
       return {
         id: c.Id,
         name: c.Name.replace(/^\//, ''),

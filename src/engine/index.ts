@@ -22,7 +22,7 @@ export type {
   LoadResult,
   NetworkInfo,
 } from './types';
-export { DockerodeEngine, type DockerodeEngineOptions } from './dockerode-engine';
+export { DockerodeEngine, type DockerodeEngineOptions, type EngineBounds } from './dockerode-engine';
 export {
   defaultSocketCandidates,
   engineUnavailable,
@@ -37,6 +37,9 @@ export { engineStatus, STATUS_TIMEOUT_MS, type EngineStatus } from './status';
 export { ENGINE_SETTINGS } from './settings';
 export {
   CONNECT_TIMEOUT_MS,
+  HEARTBEAT_MS,
+  REQUEST_TIMEOUT_MS,
+  SILENCE_LIMIT_MS,
   openRemoteEngine,
   parseNodeAddress,
   pinFingerprint,

@@ -56,15 +56,20 @@ export interface NodeIdentity {
 
 /** How long connecting (TCP + key exchange + auth, or TLS handshake) may take. */
 export const CONNECT_TIMEOUT_MS = 10_000;
-/** SSH keepalive: a node that does not answer 3 probes 5 s apart is gone. */
+/** SSH keepalive: a node that does not answer 3 probes 5 s apart is gone (its connection is dropped). */
 const KEEPALIVE_MS = 5_000;
 const KEEPALIVE_COUNT = 3;
-/**
- * No idle deadline per engine request: `wait` on a silent task legitimately idles for its whole
- * timeout (the runner's own deadline kills it). A dead SSH node is found by the keepalive above
- * (its channels close and every request fails); a TLS node by TCP keepalive on the socket.
- */
 const TCP_KEEPALIVE_MS = 5_000;
+/**
+ * Every engine request that answers at once (all but `wait`, `images/load` and the bodies of
+ * streams) must answer within this. `wait` on a silent task legitimately idles for its whole
+ * timeout: the watch below and the runner's own deadline bound it instead.
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** A watched node (one running a task) is pinged this often, each ping on its own deadline... */
+export const HEARTBEAT_MS = 5_000;
+/** ...and given up on when none answered for this long: every pending request fails at once. */
+export const SILENCE_LIMIT_MS = 30_000;
 
 const invalid = (message: string): ApiError => new ApiError('INVALID_INPUT', message);
 
@@ -223,6 +228,9 @@ class SshAgent extends http.Agent {
   private client: Promise<Client> | undefined;
   /** Set when the host key differed: every later request fails with it, nothing is retried. */
   private refused: ApiError | undefined;
+  private closing = false;
+  /** Called when an established connection drops (keepalive unanswered, closed by the node). */
+  onDrop: ((reason: ApiError) => void) | undefined;
 
   constructor(
     private readonly address: NodeAddress,
@@ -236,14 +244,31 @@ class SshAgent extends http.Agent {
     if (this.client) return this.client;
     const connecting = new Promise<Client>((resolve, reject) => {
       const client = new Client();
-      client.once('ready', () => resolve(client));
-      client.once('error', (error) => {
+      let ready = false;
+      let lastError: Error | undefined;
+      client.once('ready', () => {
+        ready = true;
+        resolve(client);
+      });
+      client.on('error', (error) => {
+        lastError = error;
         if (this.client === connecting) this.client = undefined;
         reject(this.refused ?? unreachable(this.address, error));
       });
       client.once('close', () => {
         if (this.client === connecting) this.client = undefined;
         reject(unreachable(this.address, new Error('connection closed')));
+        if (ready && !this.closing)
+          this.onDrop?.(
+            unreachable(
+              this.address,
+              new Error(
+                lastError?.message === 'Keepalive timeout'
+                  ? `no answer to ${KEEPALIVE_COUNT} SSH keepalives ${KEEPALIVE_MS / 1000} s apart`
+                  : `the SSH connection dropped${lastError ? `: ${lastError.message}` : ''}`,
+              ),
+            ),
+          );
       });
       client.connect({
         ...this.config,
@@ -301,9 +326,79 @@ class SshAgent extends http.Agent {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const client = await this.client?.catch(() => undefined);
     client?.end();
     this.destroy();
+  }
+
+  /** Drops everything at once, without waiting for the node (it may not answer). */
+  drop(): void {
+    this.closing = true;
+    this.destroy();
+    void this.client?.then(
+      (client) => client.destroy(),
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * Gives up on a node that stopped answering: aborts the signal every engine request races with
+ * (pending ones fail at once), drops the connections, and stops pinging.
+ */
+class NodeWatch {
+  readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private listeners: Array<(reason: ApiError) => void> = [];
+
+  constructor(private readonly dropConnections: () => void) {}
+
+  get lost(): ApiError | null {
+    return this.controller.signal.aborted ? (this.controller.signal.reason as ApiError) : null;
+  }
+
+  giveUp(reason: ApiError): void {
+    if (this.controller.signal.aborted) return;
+    this.stop();
+    this.controller.abort(reason);
+    this.dropConnections();
+    for (const listener of this.listeners.splice(0)) listener(reason);
+  }
+
+  /** Pings every HEARTBEAT_MS; gives up when nothing answered for SILENCE_LIMIT_MS. */
+  start(address: NodeAddress, ping: () => Promise<unknown>, onLost?: (reason: ApiError) => void): void {
+    if (onLost) this.listeners.push(onLost);
+    if (this.timer || this.lost) return;
+    let answered = Date.now();
+    let pinging = false;
+    this.timer = setInterval(() => {
+      const silent = Date.now() - answered;
+      if (silent >= SILENCE_LIMIT_MS) {
+        this.giveUp(unreachable(address, new Error(`no answer for ${Math.round(silent / 1000)} s`)));
+        return;
+      }
+      if (pinging) return;
+      pinging = true;
+      const deadline = setTimeout(() => (pinging = false), SILENCE_LIMIT_MS).unref();
+      ping().then(
+        () => {
+          answered = Date.now();
+          pinging = false;
+          clearTimeout(deadline);
+        },
+        () => {
+          pinging = false;
+          clearTimeout(deadline);
+        },
+      );
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
 
@@ -312,6 +407,32 @@ export interface RemoteEngine {
   address: NodeAddress;
   /** Ends the SSH connection (TLS: the keep-alive sockets). */
   close(): Promise<void>;
+  /**
+   * Watches the node while a task runs on it: pinged every HEARTBEAT_MS, given up on when it did not
+   * answer for SILENCE_LIMIT_MS or (SSH) when its connection dropped. `onLost` is told why.
+   */
+  watch(onLost?: (reason: ApiError) => void): void;
+  /** Gives up on the node now (e.g. it did not confirm a kill): pending requests fail, connections drop. */
+  giveUp(reason: ApiError): void;
+  /** Why the node was given up on; null while it answers. */
+  readonly lost: ApiError | null;
+}
+
+function remoteOf(address: NodeAddress, socket: EngineSocket, docker: Docker, watch: NodeWatch, close: () => Promise<void>): RemoteEngine {
+  const engine = new DockerodeEngine(socket, docker, { signal: watch.controller.signal, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  return {
+    engine,
+    address,
+    close: async () => {
+      watch.stop();
+      await close();
+    },
+    watch: (onLost) => watch.start(address, async () => await docker.ping(), onLost),
+    giveUp: (reason) => watch.giveUp(reason),
+    get lost() {
+      return watch.lost;
+    },
+  };
 }
 
 /** An engine on a node, its identity pinned. Nothing is sent until the first request. */
@@ -339,13 +460,10 @@ export function openRemoteEngine(address: NodeAddress, pin: NodePin, credentials
       port: address.port,
       agent,
     } as Docker.DockerOptions);
-    return {
-      engine: new DockerodeEngine(socket, docker),
-      address,
-      close: async () => {
-        agent.destroy();
-      },
-    };
+    const watch = new NodeWatch(() => agent.destroy());
+    return remoteOf(address, socket, docker, watch, async () => {
+      agent.destroy();
+    });
   }
   if (pin.kind !== 'ssh-host-key') throw invalid('An ssh:// node is pinned by its SSH host key.');
   const pinned = sshKeyBlob(pin.key);
@@ -363,5 +481,7 @@ export function openRemoteEngine(address: NodeAddress, pin: NodePin, credentials
     pinnedFingerprint: sshFingerprint(pinned.blob),
   } as ConnectConfig);
   const docker = new Docker({ protocol: 'http', host: 'node', port: 80, agent } as Docker.DockerOptions);
-  return { engine: new DockerodeEngine(socket, docker), address, close: async () => await agent.close() };
+  const watch = new NodeWatch(() => agent.drop());
+  agent.onDrop = (reason) => watch.giveUp(reason);
+  return remoteOf(address, socket, docker, watch, async () => await agent.close());
 }

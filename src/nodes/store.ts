@@ -35,6 +35,8 @@ export interface NodeEntry {
   pinnedBy: string;
   pinnedAt: string;
   lastSeenAt: string | null;
+  /** Set when the node stopped answering during a run (cleared when it answers again). */
+  unreachable: { since: string; reason: string } | null;
   images: string[];
 }
 
@@ -55,6 +57,8 @@ interface Row {
   pinned_by: string;
   pinned_at: string;
   last_seen_at: string | null;
+  unreachable_since: string | null;
+  unreachable_reason: string | null;
 }
 
 export interface NewNode {
@@ -87,6 +91,8 @@ const WHAT = 'the enrolled nodes table';
  * - state and refused_reason: a run marks a node refused when it presents an identity other than the
  *   pinned one. Un-refusing it with SQL gains nothing: every connection still checks the sealed pin,
  *   and fails the same way; refusing it with SQL only denies runs. A re-pin (sealed) clears it.
+ * - unreachable_since and unreachable_reason: a run marks a node that stopped answering; it only keeps
+ *   automatic placement away from the node, and the next contact clears it.
  * - last_seen_at, and the engine_node_images table: a record of what runs did (sendImage checks the
  *   image id on the node every time).
  */
@@ -155,6 +161,7 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
       pinnedBy: r.pinned_by,
       pinnedAt: r.pinned_at,
       lastSeenAt: r.last_seen_at,
+      unreachable: r.unreachable_since ? { since: r.unreachable_since, reason: r.unreachable_reason ?? '' } : null,
       images: images.map((i) => i.image_id),
     };
   }
@@ -239,8 +246,18 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
     this.db.prepare("UPDATE engine_nodes SET state = 'refused', refused_reason = ? WHERE name = ?").run(reason.slice(0, 1000), name);
   }
 
+  /** The node answered: recorded, and any unreachable mark cleared. */
   seen(this: NodeRecords<Database>, name: string, now: string): void {
-    this.db.prepare('UPDATE engine_nodes SET last_seen_at = ? WHERE name = ?').run(now, name);
+    this.db
+      .prepare('UPDATE engine_nodes SET last_seen_at = ?, unreachable_since = NULL, unreachable_reason = NULL WHERE name = ?')
+      .run(now, name);
+  }
+
+  /** The node stopped answering during a run: automatic placement leaves it out until it answers again. */
+  unreachable(this: NodeRecords<Database>, name: string, now: string, reason: string): void {
+    this.db
+      .prepare('UPDATE engine_nodes SET unreachable_since = COALESCE(unreachable_since, ?), unreachable_reason = ? WHERE name = ?')
+      .run(now, reason.slice(0, 1000), name);
   }
 
   imageLoaded(this: NodeRecords<Database>, name: string, imageId: string, now: string): void {

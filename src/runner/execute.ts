@@ -63,6 +63,12 @@ export type StopReason = { outcome: 'cancelled' | 'timed-out' | 'interrupted'; b
 
 /** How long to wait for the output streams to end after the container exited. */
 const DRAIN_MS = 5000;
+/**
+ * After a stop (deadline, cancel, shutdown), how long the engine has to confirm the kill. Past it
+ * the run stops waiting for that engine (a node is given up on) and settles with the stop's outcome:
+ * the deadline always wins, whatever the engine does.
+ */
+export const KILL_GRACE_MS = 20_000;
 
 function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
@@ -81,6 +87,9 @@ export class RunExecution {
   private engine: ContainerEngine;
   private remote: RemoteEngine | null = null;
   private space: NodeRunSpace | null = null;
+  /** Aborted when the run stops waiting for its engine (KILL_GRACE_MS after a stop went unconfirmed). */
+  private readonly abandoned = new AbortController();
+  private grace: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly env: ExecEnv,
@@ -94,6 +103,35 @@ export class RunExecution {
     if (this.stopped) return;
     this.stopped = reason;
     if (this.containerId) this.engine.kill(this.containerId).catch(() => undefined);
+    this.grace = setTimeout(() => {
+      const why = new ApiError('ENGINE_UNAVAILABLE', `The engine did not confirm the kill within ${KILL_GRACE_MS / 1000} s.`);
+      this.remote?.giveUp(why);
+      this.abandoned.abort(why);
+    }, KILL_GRACE_MS);
+    this.grace.unref();
+  }
+
+  /** The node stopped answering: its run is interrupted (unless already stopped), and the node marked. */
+  private nodeLost(reason: ApiError): void {
+    const node = this.job.node?.entry.name;
+    if (!node) return;
+    try {
+      new NodeRecords(this.env.ctx.db).unreachable(node, this.env.now().toISOString(), reason.message);
+    } catch {
+      // The store is closing; the run still settles.
+    }
+    if (!this.stopped) this.stopped = { outcome: 'interrupted', by: `node ${node} stopped answering` };
+  }
+
+  /** An engine step the run gives up on once it was abandoned (a stop the engine never confirmed). */
+  private async step<T>(work: Promise<T>): Promise<T> {
+    const signal = this.abandoned.signal;
+    signal.throwIfAborted();
+    return await new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async run(): Promise<RunOutcome> {
@@ -123,6 +161,8 @@ export class RunExecution {
       if (job.node) {
         this.remote = connect(job.node.entry, job.node.credentials);
         this.engine = this.remote.engine;
+        // Pinged while the run uses it; one that stops answering fails every pending request at once.
+        this.remote.watch((reason) => this.nodeLost(reason));
       }
       const engine = this.engine;
       const info = await engine.info();
@@ -185,6 +225,9 @@ export class RunExecution {
       wipe(job.secrets);
       const startedAt = env.now();
       const deadline = new Date(startedAt.getTime() + job.timeoutSeconds * 1000);
+      // From here the deadline holds, whatever the engine does (creating, attaching, starting, waiting).
+      timer = setTimeout(() => this.stop({ outcome: 'timed-out', by: 'timeout' }), job.timeoutSeconds * 1000);
+      timer.unref();
       const built = buildSandbox({
         runId: job.id,
         instanceId: env.instanceId,
@@ -210,13 +253,13 @@ export class RunExecution {
       const spec = built.spec;
       let record = built.record;
       this.throwIfStopped();
-      const id = await engine.createContainer(spec);
+      const id = await this.step(engine.createContainer(spec));
       this.containerId = id;
       if (job.node) {
-        const inspected = await engine.inspectSandbox(id);
+        const inspected = await this.step(engine.inspectSandbox(id));
         record = { ...record, node: job.node.entry.name, ...(inspected ? { inspected } : {}) };
       }
-      const streams = await engine.attach(id);
+      const streams = await this.step(engine.attach(id));
       streams.stdout.on('data', (chunk: Buffer) => capture.write('stdout', chunk));
       streams.stderr.on('data', (chunk: Buffer) => capture.write('stderr', chunk));
       streams.stdout.on('error', () => undefined);
@@ -231,20 +274,19 @@ export class RunExecution {
       );
       env.bus.emit('runState', { runId: job.id, state: 'running', outcome: null });
       this.throwIfStopped();
-      await engine.start(id);
-      timer = setTimeout(() => this.stop({ outcome: 'timed-out', by: 'timeout' }), job.timeoutSeconds * 1000);
-      if (this.stopped) await engine.kill(id).catch(() => undefined);
-      exitCode = (await engine.wait(id)).exitCode;
+      await this.step(engine.start(id));
+      if (this.stopped) await this.step(engine.kill(id)).catch(() => undefined);
+      exitCode = (await this.step(engine.wait(id))).exitCode;
       clearTimeout(timer);
       await Promise.race([streams.closed, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
       streams.detach();
-      const state = await engine.inspectContainer(id).catch(() => null);
+      const state = await this.step(engine.inspectContainer(id)).catch(() => null);
       if (state?.oomKilled) capture.system(`[the task ran out of memory (limit ${job.task.resources.memoryMiB} MiB) and was killed]`);
       outcome = this.stopped ? this.stopped.outcome : exitCode === 0 ? 'succeeded' : 'failed';
       let readBack: string[] = [];
       if (this.space) {
         // The node's output volume is read back through the holder into this run's private folder.
-        const out = await this.space.readOutput([RESULT_FILES.issues, RESULT_FILES.report]);
+        const out = await this.step(this.space.readOutput([RESULT_FILES.issues, RESULT_FILES.report]));
         for (const [name, bytes] of out.files) writeFileSync(join(outputDir, name), bytes, { mode: 0o600, flag: 'wx' });
         readBack = out.warnings;
       }
@@ -253,9 +295,9 @@ export class RunExecution {
     } catch (e) {
       if (job.node) {
         noteFailure(db, job.node.entry.name, e);
-        // The node stopped answering while its container ran: the run is interrupted, not failed by the task.
-        if (this.containerId && e instanceof ApiError && e.code === 'ENGINE_UNAVAILABLE' && !this.stopped)
-          this.stopped = { outcome: 'interrupted', by: `node ${job.node.entry.name} stopped answering` };
+        // The node stopped answering while the run used it: interrupted, not failed by the task.
+        if (this.remote?.lost) this.nodeLost(this.remote.lost);
+        else if (this.containerId && e instanceof ApiError && e.code === 'ENGINE_UNAVAILABLE' && !this.stopped) this.nodeLost(e);
       }
       outcome = this.stopped?.outcome ?? 'error';
       if (!this.stopped) error = job.masker.mask(messageOf(e));
@@ -263,8 +305,13 @@ export class RunExecution {
       clearTimeout(timer);
       wipe(job.secrets);
     }
-    if (this.stopped?.outcome === 'timed-out') capture.system(`[timed out after ${job.timeoutSeconds} s: the container was killed]`);
-    if (this.stopped?.outcome === 'cancelled') capture.system(`[cancelled by ${this.stopped.by}: the container was killed]`);
+    if (this.abandoned.signal.aborted)
+      capture.system(`[the engine did not confirm the kill within ${KILL_GRACE_MS / 1000} s; the run stopped waiting for it]`);
+    if (this.remote?.lost) capture.system(`[${this.remote.lost.message}]`);
+    // A kill the engine never confirmed is said so: the container may still run there until swept.
+    const killed = this.abandoned.signal.aborted || this.remote?.lost ? 'the kill could not be confirmed' : 'the container was killed';
+    if (this.stopped?.outcome === 'timed-out') capture.system(`[timed out after ${job.timeoutSeconds} s: ${killed}]`);
+    if (this.stopped?.outcome === 'cancelled') capture.system(`[cancelled by ${this.stopped.by}: ${killed}]`);
     if (this.stopped?.outcome === 'interrupted')
       capture.system(
         this.stopped.by.startsWith('node ')
@@ -284,7 +331,16 @@ export class RunExecution {
 
   /** Removes the container, the secret folder and the output folder; returns problems as warnings. */
   private async cleanUp(root: SecretRoot | null, runDir: string): Promise<string[]> {
+    clearTimeout(this.grace);
     const warnings: string[] = [];
+    if (this.remote?.lost) {
+      // Nothing can be removed from a node that does not answer; the next run there sweeps it.
+      warnings.push(
+        `Node ${this.job.node?.entry.name ?? '?'} stopped answering: the run's container and volumes there are removed the next time a run uses the node.`,
+      );
+      this.containerId = null;
+      this.space = null;
+    }
     if (this.containerId) {
       await this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 'NOT_FOUND'))

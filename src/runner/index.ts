@@ -38,3 +38,4 @@ export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening'
 export type { BundlePort, RunnableBundle, Admission } from '../bundles';
 export type { LogLine } from './log-capture';
 export type { RunJob } from './execute';
+export { KILL_GRACE_MS } from './execute';

@@ -36,6 +36,8 @@ export const nodeEntry = z.object({
   pinnedBy: z.string(),
   pinnedAt: z.string(),
   lastSeenAt: z.string().nullable(),
+  /** Set when the node stopped answering during a run; cleared when it answers again. */
+  unreachable: z.object({ since: z.string(), reason: z.string() }).nullable(),
   images: z.array(z.string()),
 });
 
