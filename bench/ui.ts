@@ -2,13 +2,16 @@
  * bench/ui: the renderer in Debian's Chromium (playwright-core), measured in the page.
  *  - the run view with a 1,000,000-line log: first paint (first lines on screen after opening the
  *    run), the whole log paged in (10,000 lines a read), then scrolling (time from a jump to the
- *    frame that shows the new lines); target: first paint < 1 s, and it scrolls;
+ *    frame that shows the new lines); target: first paint < 300 ms (issue 19), and it scrolls;
  *  - the catalog filtering 5,000 tasks: one keystroke to the updated list on screen; target < 50 ms.
  * Baselines in the same run: the same view on an empty log, scrolling a 1,000-line log, the same
  * keystroke on 0 tasks. Times include waiting for the frame, so ~16-50 ms is the frame rate.
  *
- * Only the renderer is measured: the page's `window.api` is a stand-in that makes log lines and
- * tasks on demand (the core's own speed is bench/run.ts and bench/store.ts). The renderer is served
+ * Only the renderer is measured: the page's `window.api` is a stand-in generated from the contract
+ * (test/e2e/standin.ts: every operation answers its schema's sample), with the run, its log (made
+ * in the page on demand) and the tasks set here (the core's own speed is bench/run.ts and bench/store.ts).
+ * A stage that does not finish within STAGE_MS fails the bench with what the page asked for,
+ * instead of hanging (test/e2e/bench-ui.test.ts runs it with tiny sizes). The renderer is served
  * by main's own app:// handler with its CSP, as in the app.
  *
  *   node --import tsx bench/ui.ts [--lines 1000000] [--tasks 5000]
@@ -19,6 +22,9 @@ import { chromium, type Page } from 'playwright-core';
 import { appProtocolHandler, APP_ORIGIN } from '../main/security';
 import { ensureRendererBuilt, RENDERER_DIST } from '../test/e2e/build-renderer';
 import { CHROMIUM } from '../test/e2e/browser';
+import { signedInAnswers, standinScript } from '../test/e2e/standin';
+import { sampleAnswers } from '../test/helpers/contract-samples';
+import type { OpOutput } from '../src/api/contract';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -27,52 +33,79 @@ const arg = (name: string, def: number) => {
 };
 const LINES = arg('lines', 1_000_000);
 const TASKS = arg('tasks', 5000);
+const RUN_ID = 'r-bench00001';
 
-/** The stand-in `window.api`: answers what the run view and catalog ask, from generated data. */
-function fakeApi(lines: number, tasks: number): string {
-  return `(() => {
-  const LINES = ${lines}, TASKS = ${tasks};
+interface BenchData {
+  lines: number;
+  runId: string;
+}
+
+/** The run the bench opens: finished, its log `lines` long. */
+function benchRun(lines: number): OpOutput<'runs.show'> {
   const now = new Date().toISOString();
-  const ok = (value) => Promise.resolve({ ok: true, value });
-  const colours = ['\\u241b[32mok\\u241b[0m', '\\u241b[33mwarn\\u241b[0m', '\\u241b[1;31mfail\\u241b[0m', 'info'];
-  const line = (seq) => ({ runId: 'r-bench00001', seq, time: now, stream: seq % 17 === 0 ? 'stderr' : 'stdout',
-    text: colours[seq % 4] + ' line ' + seq + ' of the bench log: the quick brown fox jumps over the lazy dog <b>not bold</b>' });
+  return {
+    ...sampleAnswers()['runs.show'],
+    id: RUN_ID,
+    bundle: { name: 'bench', version: '1.0.0', digest: 'sha256:' + '0'.repeat(64) },
+    task: { id: 'print', title: 'Print a lot', access: 'read-only' },
+    startedBy: 'bench',
+    state: 'finished',
+    outcome: 'succeeded',
+    createdAt: now,
+    startedAt: now,
+    endedAt: now,
+    exitCode: 0,
+    imageId: 'sha256:' + '1'.repeat(64),
+    timeoutSeconds: 600,
+    log: { totalBytes: lines * 100, keptBytes: lines * 100, truncated: false, complete: true },
+  };
+}
+
+/** `tasks` catalog entries over 50 bundles, with tags and policy decisions to filter on. */
+function benchTasks(tasks: number): OpOutput<'tasks.list'>['tasks'] {
   const tags = ['access:read-only', 'access:read-write', 'data:logs', 'data:metrics', 'data:state', 'k8s:pods', 'db:postgres', 'net:dns'];
-  const taskList = Array.from({ length: TASKS }, (_, i) => ({ bundle: 'bundle-' + (i % 50), version: '1.' + (i % 7) + '.0', digest: 'sha256:' + String(i % 50).padStart(64, '0'),
-    id: 'task-' + i, title: 'Check thing number ' + i + (i % 3 ? ' on hosts' : ' in the database'), description: '', tags: [tags[i % 2], tags[2 + (i % 6)]],
-    access: i % 2 ? 'read-write' : 'read-only', enabled: i % 2 === 0, reason: i % 2 ? 'denied by the tag policy' : 'allowed' }));
-  const details = { id: 'r-bench00001', bundle: { name: 'bench', version: '1.0.0', digest: 'sha256:' + '0'.repeat(64) },
-    task: { id: 'print', title: 'Print a lot', access: 'read-only' }, startedBy: 'bench', state: 'finished', outcome: 'succeeded',
-    createdAt: now, startedAt: now, endedAt: now, exitCode: 0, approvedBy: null, issues: 0, criticalIssues: 0, imageId: 'sha256:' + '1'.repeat(64), reason: null,
-    config: { values: {}, files: {}, secrets: {} }, approvalRequired: false, approvedAt: null, cancelRequestedBy: null, timeoutSeconds: 600,
-    deadline: null, error: null, sandbox: null, issueList: [], report: [], warnings: [], log: { totalBytes: LINES * 100, keptBytes: LINES * 100, truncated: false } };
-  const answers = {
-    'system.status': () => ok({ initialised: true, version: 'bench', home: '/bench' }),
-    'auth.whoami': () => ok({ user: { name: 'bench', roles: ['operator'], mustChangePassword: false, createdAt: now },
-      permissions: ['signedIn', 'bundles.import', 'runs.start', 'runs.approve', 'vault.manage'], workstationId: 'bench'.padEnd(64, '0') }),
-    'settings.get': () => ok({ settings: { 'session.idleMinutes': 600 } }),
-    'runs.show': () => ok(details),
-    'runs.list': () => ok({ runs: [], total: 0, runner: { held: false, holder: null } }),
-    'runs.logs': (input) => {
-      const from = (input.afterSeq ?? 0) + 1, to = Math.min(LINES, from + (input.limit ?? 1000) - 1);
-      const out = [];
-      for (let s = from; s <= to; s++) out.push(line(s));
-      return ok({ lines: out, finished: true });
+  return Array.from({ length: tasks }, (_, i) => ({
+    bundle: `bundle-${i % 50}`,
+    version: `1.${i % 7}.0`,
+    digest: 'sha256:' + String(i % 50).padStart(64, '0'),
+    id: `task-${i}`,
+    title: `Check thing number ${i}${i % 3 ? ' on hosts' : ' in the database'}`,
+    description: '',
+    tags: [tags[i % 2]!, tags[2 + (i % 6)]!],
+    access: i % 2 ? 'read-write' : 'read-only',
+    enabled: i % 2 === 0,
+    reason: i % 2 ? 'denied by the tag policy' : 'allowed',
+  }));
+}
+
+/**
+ * The stand-in `window.api` (test/e2e/standin.ts): every operation of the contract answers its
+ * generated sample; the run, its log (made in the page, a page at a time) and the catalog are the bench's.
+ */
+function benchApi(lines: number, tasks: number): string {
+  return standinScript<BenchData>({
+    answers: { ...signedInAnswers('bench'), 'runs.show': benchRun(lines), 'tasks.list': { tasks: benchTasks(tasks) } },
+    data: { lines, runId: RUN_ID },
+    computed: {
+      'runs.logs': (input, data) => {
+        const colours = ['\u241b[32mok\u241b[0m', '\u241b[33mwarn\u241b[0m', '\u241b[1;31mfail\u241b[0m', 'info'];
+        const time = new Date().toISOString();
+        const from = (input.afterSeq ?? 0) + 1;
+        const to = Math.min(data.lines, from + (input.limit ?? 1000) - 1);
+        const out: OpOutput<'runs.logs'>['lines'] = [];
+        for (let seq = from; seq <= to; seq++) {
+          out.push({
+            runId: data.runId,
+            seq,
+            time,
+            stream: seq % 17 === 0 ? 'stderr' : 'stdout',
+            text: `${colours[seq % 4]} line ${seq} of the bench log: the quick brown fox jumps over the lazy dog <b>not bold</b>`,
+          });
+        }
+        return { lines: out, finished: true };
+      },
     },
-    'tasks.list': () => ok({ tasks: taskList }),
-    'bundles.list': () => ok({ bundles: [] }),
-    'audit.status': () => ok({ headSeq: 1, lastExport: null, overdueDays: 30, overdue: false, unexportedEvents: 0 }),
-  };
-  const api = {
-    call: (name, input) => (answers[name] ? answers[name](input) : Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: 'not in the bench' } })),
-    subscribe: () => () => {},
-    chooseFile: async () => null,
-    chooseSaveFile: async () => null,
-  };
-  Object.defineProperty(window, 'api', { value: Object.freeze(api) });
-  // tsx compiles the functions this bench passes to page.evaluate with esbuild's keepNames helper.
-  window.__name = (f) => f;
-})();`;
+  });
 }
 
 async function serve(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -90,15 +123,39 @@ async function serve(): Promise<{ url: string; close: () => Promise<void> }> {
 /** Opens the app on the dashboard with a stand-in api of this size. */
 async function openPage(browser: Awaited<ReturnType<typeof chromium.launch>>, url: string, lines: number, tasks: number): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(fakeApi(lines, tasks));
+  await context.addInitScript(benchApi(lines, tasks));
   const page = await context.newPage();
   await page.goto(url);
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+  await stage(page, 'opening the dashboard', page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: STAGE_MS }));
   return page;
+}
+
+const STAGE_MS = 120_000;
+
+/** `work`, or an error naming the stage and the operations the page called, when it takes longer than STAGE_MS. */
+async function stage<T>(page: Page, name: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void page
+        .evaluate(() => [...new Set((window as unknown as { __standinCalls: string[] }).__standinCalls)].join(', '))
+        .catch(() => '(page gone)')
+        .then((calls) => reject(new Error(`bench/ui: ${name} did not finish within ${STAGE_MS / 1000} s; the page called: ${calls}`)));
+    }, STAGE_MS);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Milliseconds from opening the run to the frame that shows its first lines (or "No output"). */
 async function runViewFirstPaint(page: Page): Promise<number> {
+  return await stage(page, 'runViewFirstPaint', runViewFirstPaintIn(page));
+}
+
+async function runViewFirstPaintIn(page: Page): Promise<number> {
   return await page.evaluate(async () => {
     const t0 = performance.now();
     location.hash = '#/runs/r-bench00001';
@@ -117,6 +174,10 @@ async function runViewFirstPaint(page: Page): Promise<number> {
 }
 
 async function waitAllLines(page: Page, lines: number): Promise<number> {
+  return await stage(page, 'waitAllLines', waitAllLinesIn(page, lines));
+}
+
+async function waitAllLinesIn(page: Page, lines: number): Promise<number> {
   return await page.evaluate(async (n) => {
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
@@ -241,7 +302,7 @@ async function main() {
     console.log('run view (log of one run)');
     console.log(`  baseline, empty log:        first paint ${ms(emptyPaint)}`);
     console.log(
-      `  ${LINES.toLocaleString('en')} lines:           first paint ${ms(paint)}  (target < 1000 ms: ${paint < 1000 ? 'met' : 'NOT met'})`,
+      `  ${LINES.toLocaleString('en')} lines:           first paint ${ms(paint)}  (target < 300 ms: ${paint < 300 ? 'met' : 'NOT met'})`,
     );
     console.log(`  all lines paged in:         ${ms(all)} more (${lines.toLocaleString('en')} lines, ${domRows} rows in the DOM)`);
     console.log(`  baseline, 1,000 lines:      scroll median ${ms(median(smallScroll))}, max ${ms(max(smallScroll))}`);
