@@ -63,7 +63,8 @@ export const LAYERS = [
     ],
     role: 'the contract, handler table, dispatcher; core.ts, the composition root',
   },
-  { folder: 'cli', imports: ['kernel', 'api'], role: 'the airgap-runner command, over src/api' },
+  { folder: 'service', imports: ['kernel', 'api'], role: 'the always-on core: socket server, peer checks, seal and unseal' },
+  { folder: 'cli', imports: ['kernel', 'api', 'service'], role: 'the airgap-runner command, over src/api (or a running service)' },
 ];
 
 /** The contract runs where the core does not (renderer, Electron main): it may import only pure faces. */

@@ -10,6 +10,8 @@ import { installIpcBridge } from './ipc';
 import { PortLink, type HostRequest } from './core-protocol';
 import { SessionBridge } from './session-bridge';
 import { showNotice } from './notify';
+import { ServiceCoreLink } from './service-link';
+import { defaultHome } from '../src/kernel';
 
 const { app, utilityProcess } = electron;
 
@@ -80,7 +82,10 @@ function reloadOnCrash(window: electron.BrowserWindow, bridge: SessionBridge<num
 async function start(): Promise<void> {
   const packaged = app.isPackaged;
   let bridge: SessionBridge<number> | null = null;
-  const link = startCore(() => bridge!);
+  // A running service owns the store (docs/service.md): the window becomes its client. Otherwise
+  // the core runs in this app's own utility process, as before.
+  const service = await ServiceCoreLink.connect(defaultHome(), () => bridge?.resetSessions());
+  const link = service ?? startCore(() => bridge!);
   const ses = createSecureSession(electron, RENDERER_ROOT, packaged);
   const window = createMainWindow(electron, { preload: join(__dirname, 'preload.cjs'), packaged, session: ses });
   // The core decides which run events the signed-in user hears of; main only shows them.

@@ -52,11 +52,16 @@ async function buildRenderer() {
   await viteBuild({ configFile: join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
 }
 
+// Split into chunks: dist/cli.mjs holds the command table and the service client; the core
+// (store, engine, schemas) is a chunk loaded only when no service answers (docs/service.md).
 async function buildCli() {
   await build({
     ...common,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.mjs',
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'cli-chunks/[name]-[hash]',
     format: 'esm',
     target: 'node20',
     packages: 'external',

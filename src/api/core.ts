@@ -25,7 +25,7 @@ import { catalogBundlePort, sweepStaleStaging, type ImportProgress } from '../bu
 import { RunnerHost, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
 import { RESEAL_HOOKS, ROTATION_HOOKS } from './rotation-hooks';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './model';
 
 export interface CoreOptions {
   home: string;

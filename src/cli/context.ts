@@ -1,6 +1,8 @@
 import { ApiError } from '../kernel';
-import { Core, dispatch, type OpName, type OpOutput } from '../api';
+import type { OpName, OpOutput, SubEvent, SubName } from '../api/model';
+import type { CliLink } from './link';
 import { secretFrom } from './prompt';
+import { readToken, removeToken } from './token';
 
 export interface GlobalOptions {
   home: string;
@@ -13,14 +15,25 @@ export interface CommandArgs {
   flags: Map<string, string[]>;
 }
 
-/** What a command sees: the core, the global options, and a signed-in session on demand. */
+const SAVED_SESSION_ENDED =
+  'Your saved session has ended (idle too long, signed out, or the service was locked or restarted). Sign in again with "airgap-runner login".';
+
+/**
+ * What a command sees: the link to a core (this process's, or a running service), the global
+ * options, and a signed-in session on demand. Through a service, the session `login` saved is used
+ * when there is one; otherwise the command signs in for itself and signs out when it ends.
+ */
 export class CliContext {
   private sessionId: string | null = null;
+  /** The session came from the token file (it outlives this command). */
+  private fromToken = false;
   /** Kept only for `user passwd`, which must prove the current password again. */
   private signInPassword: string | null = null;
+  /** `login` keeps the session this command opened. */
+  keepSession = false;
 
   constructor(
-    readonly core: Core,
+    readonly link: CliLink,
     readonly options: GlobalOptions,
   ) {}
 
@@ -28,32 +41,95 @@ export class CliContext {
     return this.options.json;
   }
 
-  /** Signs in with --user / $AIRGAP_RUNNER_USER and $AIRGAP_RUNNER_PASSWORD or a hidden prompt. */
+  /** The session `login` saved for this home, when a service answers and it is the user asked for. */
+  private savedSession(): string | null {
+    if (this.link.kind !== 'service') return null;
+    const saved = readToken(this.options.home);
+    if (!saved) return null;
+    const user = this.options.user;
+    if (user && user.toLowerCase() !== saved.user.toLowerCase()) return null;
+    return saved.sessionId;
+  }
+
+  /** Signs in with the saved session, or --user / $AIRGAP_RUNNER_USER and $AIRGAP_RUNNER_PASSWORD or a hidden prompt. */
   async signIn(): Promise<string> {
     if (this.sessionId) return this.sessionId;
+    const saved = this.savedSession();
+    if (saved) {
+      this.fromToken = true;
+      this.sessionId = saved;
+      return saved;
+    }
+    return await this.signInWithPassword();
+  }
+
+  /** Always asks for the password (`login`, and commands that must prove it again). */
+  async signInWithPassword(): Promise<string> {
     const user = this.options.user;
-    if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER.');
+    if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER (or "airgap-runner login" once).');
     const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
-    const out = await dispatch(this.core, null, 'auth.signIn', { name: user, password });
+    const out = (await this.link.call(null, 'auth.signIn', { name: user, password })) as OpOutput<'auth.signIn'>;
     this.sessionId = out.sessionId;
+    this.fromToken = false;
     this.signInPassword = password;
     return out.sessionId;
   }
 
   /** The password this command signed in with (typed at the prompt or from the environment). */
   currentPassword(): string {
-    if (this.signInPassword === null) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
+    if (this.signInPassword === null) {
+      throw new ApiError('UNAUTHENTICATED', 'This needs your password again: run it with --user NAME (and the password at the prompt).');
+    }
     return this.signInPassword;
+  }
+
+  /** A saved session the service no longer knows: the token goes, and the command says to sign in again. */
+  private ended(error: unknown): unknown {
+    if (this.fromToken && error instanceof ApiError && error.code === 'UNAUTHENTICATED') {
+      removeToken(this.options.home);
+      this.sessionId = null;
+      this.fromToken = false;
+      return new ApiError('UNAUTHENTICATED', SAVED_SESSION_ENDED);
+    }
+    return error;
   }
 
   /** Calls an operation as the signed-in user. */
   async call<N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> {
-    return await dispatch(this.core, await this.signIn(), name, input);
+    const session = await this.signIn();
+    try {
+      return (await this.link.call(session, name, input)) as OpOutput<N>;
+    } catch (error) {
+      throw this.ended(error);
+    }
   }
 
   /** Calls a public operation without signing in. */
   async callPublic<N extends OpName>(name: N, input: unknown): Promise<OpOutput<N>> {
-    return await dispatch(this.core, null, name, input);
+    return (await this.link.call(null, name, input)) as OpOutput<N>;
+  }
+
+  /** Subscribes as the signed-in user; resolves once the core listens, with the function that stops it. */
+  async subscribe<N extends SubName>(name: N, input: unknown, listener: (event: SubEvent<N>) => void): Promise<() => void> {
+    const session = await this.signIn();
+    try {
+      return await this.link.subscribe(session, name, input, listener as (event: unknown) => void);
+    } catch (error) {
+      throw this.ended(error);
+    }
+  }
+
+  /** The session this command holds, for `logout` and `service lock`. */
+  get session(): { id: string | null; saved: boolean } {
+    return { id: this.sessionId, saved: this.fromToken };
+  }
+
+  /** Ends what this command opened: a session it signed in for through a service (unless `login` keeps it), then the link. */
+  async close(): Promise<void> {
+    if (this.link.kind === 'service' && this.sessionId && !this.fromToken && !this.keepSession) {
+      await this.link.call(this.sessionId, 'auth.signOut', {}).catch(() => undefined);
+    }
+    await this.link.close();
   }
 }
 

@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 /**
  * `airgap-runner [--home DIR] [--user NAME] COMMAND [ARGS] [--json]`
- * Every command dispatches through the handler table of src/api. The command line is read against
- * one table (table.ts), which also writes the help and the shell completion. Exit 0 on success;
- * otherwise non-zero and one line on stderr: `error CODE: message`, or with --json
- * `{"error":{"code":…,"message":…}}`.
+ * Every command dispatches through the handler table of src/api: in a running, unsealed service
+ * when one answers on the home's socket (docs/service.md), else in a core this process opens. The
+ * core is imported only in that second case, so a command a service answers loads neither the
+ * store nor the schemas. The command line is read against one table (table.ts), which also writes
+ * the help and the shell completion. Exit 0 on success; otherwise non-zero and one line on stderr:
+ * `error CODE: message`, or with --json `{"error":{"code":…,"message":…}}`.
  */
-import { Core, defaultHome } from '../api';
-import { ApiError, toErrorShape, type ErrorCode } from '../kernel';
+import { existsSync } from 'node:fs';
+import { ApiError, defaultHome, servicePaths, toErrorShape, WireClient, type ErrorCode } from '../kernel';
 import { CliContext } from './context';
 import { commandHelp, globalHelp, groupHelp } from './help';
+import { ServiceLink, type CliLink } from './link';
 import { colour, printJson, quietOnBrokenPipe } from './output';
 import { parseCommandLine, wantsJson } from './parse';
 import { childrenOf, findCommand, PROGRAM, VERSION } from './table';
+import type { Command } from './commands/types';
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
@@ -45,10 +49,55 @@ function printError(error: unknown, json: boolean): number {
   return EXIT_CODES[shape.code];
 }
 
+/** The service answering on the home's socket, or null when none runs there (no socket, nobody listening). */
+async function reachService(home: string): Promise<WireClient | null> {
+  const { socket } = servicePaths(home);
+  if (!existsSync(socket)) return null;
+  try {
+    return await WireClient.connect(socket);
+  } catch (error) {
+    const shape = (error as { shape?: { code: ErrorCode; message: string } }).shape;
+    // Refused by the service (its peer check): never fall back to opening a store someone else serves.
+    if (shape) throw new ApiError(shape.code, shape.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') return null;
+    throw new ApiError(
+      'LOCKED',
+      `A service socket is in ${home} but the service did not answer (${(error as Error).message}). Check "airgap-runner service status" or its journal.`,
+    );
+  }
+}
+
+const NO_CORE: CliLink = {
+  kind: 'local',
+  call: () => Promise.reject(new ApiError('INTERNAL', 'This command uses no core.')),
+  subscribe: () => Promise.reject(new ApiError('INTERNAL', 'This command uses no core.')),
+  stopRunner: async () => undefined,
+  close: async () => undefined,
+};
+
+/** The link a command's `core` asks for; `sealed` says a sealed service holds this home. */
+async function linkFor(command: Command, home: string): Promise<{ link: CliLink; sealed: boolean }> {
+  const need = command.core ?? 'any';
+  if (need === 'none') return { link: NO_CORE, sealed: false };
+  const client = await reachService(home);
+  if (need === 'service') {
+    if (!client)
+      throw new ApiError('NOT_FOUND', `No service runs for ${home}. Start it ("airgap-runner service", or its systemd unit) first.`);
+    return { link: new ServiceLink(client), sealed: client.hello.sealed };
+  }
+  if (client && !client.hello.sealed) return { link: new ServiceLink(client), sealed: false };
+  client?.close();
+  // No unsealed service: this process opens the store itself, as before there was a service.
+  const { LocalLink } = await import('./local-link');
+  return { link: new LocalLink(home), sealed: client !== null };
+}
+
 export async function main(argv: string[]): Promise<number> {
   process.umask(0o077);
   const json = wantsJson(argv);
-  let core: Core | null = null;
+  let ctx: CliContext | null = null;
+  let sealed = false;
   try {
     const request = parseCommandLine(argv);
     if (request.kind === 'version') {
@@ -62,14 +111,26 @@ export async function main(argv: string[]): Promise<number> {
       return request.parsed.help ? 0 : 2;
     }
     const { parsed } = request;
-    core = new Core({ home: parsed.home ?? defaultHome() });
-    const ctx = new CliContext(core, { home: core.home, user: parsed.user ?? process.env.AIRGAP_RUNNER_USER, json: parsed.json });
+    const home = parsed.home ?? defaultHome();
+    const chosen = await linkFor(request.command, home);
+    sealed = chosen.sealed;
+    ctx = new CliContext(chosen.link, { home, user: parsed.user ?? process.env.AIRGAP_RUNNER_USER, json: parsed.json });
     return (await request.command.run(ctx, request.args)) ?? 0;
   } catch (error) {
+    if (sealed && error instanceof ApiError && error.code === 'LOCKED' && ctx?.link.kind === 'local') {
+      return printError(
+        new ApiError(
+          'LOCKED',
+          `${error.message} A sealed service holds this home: unseal it ("airgap-runner service unseal") and this goes through it.`,
+        ),
+        json,
+      );
+    }
     return printError(error, json);
   } finally {
-    // Stops the runner a `run` started (its lease released, no container left) and closes the store.
-    await core?.close();
+    // Through a service: a session this command signed in for ends. Locally: the runner a `run`
+    // started stops (its lease released, no container left) and the store closes.
+    await ctx?.close().catch(() => undefined);
   }
 }
 

@@ -3,7 +3,7 @@
  * (completion.ts) are all read from it, so a flag declared here is accepted, documented and
  * completed, and one that is not is refused everywhere.
  */
-import { VERSION } from '../api';
+import { VERSION } from '../api/model';
 import type { Area, Command, FlagSpec } from './commands/types';
 import { storeCommands } from './commands/store';
 import { auditCommands, userCommands } from './commands/users';
@@ -16,6 +16,7 @@ import { redactCommands } from './commands/redact';
 import { nodeCommands } from './commands/nodes';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
+import { serviceCommands } from './commands/service';
 
 export const PROGRAM = 'airgap-runner';
 export { VERSION };
@@ -35,6 +36,7 @@ export const AREAS: ReadonlyArray<{ id: Area; title: string }> = [
   { id: 'audit-export', title: 'Audit export' },
   { id: 'redaction', title: 'Redaction' },
   { id: 'retention', title: 'Retention' },
+  { id: 'service', title: 'Service and signing in once' },
   { id: 'shell', title: 'Help and shell' },
 ];
 
@@ -62,6 +64,7 @@ export const COMMANDS: Command[] = [
   ...retentionCommands,
   ...redactCommands,
   ...inspectCommands,
+  ...serviceCommands,
   ...shellCommands(() => COMMANDS),
 ];
 

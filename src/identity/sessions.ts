@@ -20,6 +20,8 @@ export const DEFAULT_IDLE_MS = 15 * 60 * 1000;
 
 export class Sessions {
   private readonly byId = new Map<string, Session>();
+  /** Sessions that never go idle: the service's unseal session, which holds its keys until it is locked. */
+  private readonly pinned = new Set<string>();
 
   constructor(private idleMs: number = DEFAULT_IDLE_MS) {}
 
@@ -39,7 +41,7 @@ export class Sessions {
   touch(id: string, nowMs: number): Session | undefined {
     const s = this.byId.get(id);
     if (!s) return undefined;
-    if (nowMs - s.lastActive > this.idleMs) {
+    if (nowMs - s.lastActive > this.idleMs && !this.pinned.has(id)) {
       this.end(id);
       return undefined;
     }
@@ -50,13 +52,19 @@ export class Sessions {
   /** Whether a session is live, without counting as activity. */
   isLive(id: string, nowMs: number): boolean {
     const s = this.byId.get(id);
-    return !!s && nowMs - s.lastActive <= this.idleMs;
+    return !!s && (nowMs - s.lastActive <= this.idleMs || this.pinned.has(id));
+  }
+
+  /** Exempts a session from idle expiry (it still ends on sign-out, lock and close). */
+  pin(id: string): void {
+    if (this.byId.has(id)) this.pinned.add(id);
   }
 
   end(id: string): void {
     const s = this.byId.get(id);
     if (s) wipeKeyring(s.keyring);
     this.byId.delete(id);
+    this.pinned.delete(id);
   }
 
   endForUser(userId: number): void {

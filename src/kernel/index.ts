@@ -10,3 +10,5 @@ export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, 
 export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type ReadContext, type Publisher } from './context';
 export type { ReadonlyDb, ReadStatement, ReadPragma } from './readonly-db';
 export { isProcessAlive } from './process';
+export { defaultHome, servicePaths } from './home';
+export { FrameReader, writeFrame, WireClient, MAX_FRAME_BYTES, type ServiceAction, type WireReply, type WireRequest } from './wire';

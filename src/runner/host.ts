@@ -30,6 +30,8 @@ export interface RunnerHostOptions {
 export class RunnerHost {
   private runner: Runner | undefined;
   private starting: Promise<Runner> | undefined;
+  /** The lease this process took before it had a runner (the service, while sealed); kept across stops. */
+  private reserved: Lease | undefined;
 
   constructor(private readonly options: RunnerHostOptions) {}
 
@@ -53,6 +55,31 @@ export class RunnerHost {
     });
   }
 
+  /**
+   * Takes the lease now, before any runner exists (LOCKED when another process holds it), and keeps
+   * holding it: the service does this at start, while still sealed, so a second service or a desktop
+   * app on the same home is refused at once. The runner started later uses this lease; when that
+   * runner stops (the service is locked), the lease is taken again at once.
+   */
+  reserve(): Lease {
+    if (this.reserved?.held) return this.reserved;
+    this.reserved = Lease.acquire(layoutOf(this.options.ctx.home).lease, this.options.lease);
+    return this.reserved;
+  }
+
+  /** The reserved lease, while this process still holds it. */
+  get reservation(): Lease | undefined {
+    return this.reserved?.held ? this.reserved : undefined;
+  }
+
+  /** Gives the lease up for good (the service is stopping); the runner, if any, stops first. */
+  async unreserve(why = 'the process is ending'): Promise<void> {
+    const lease = this.reserved;
+    this.reserved = undefined;
+    await this.stop(why);
+    lease?.release();
+  }
+
   /** The runner this process holds, if it started one. */
   current(): Runner | undefined {
     return this.runner?.isClosed ? undefined : this.runner;
@@ -73,7 +100,7 @@ export class RunnerHost {
 
   private async start(): Promise<Runner> {
     const { ctx, bus, pollMs } = this.options;
-    const lease = Lease.acquire(layoutOf(ctx.home).lease, this.options.lease);
+    const lease = this.reserved?.held ? this.reserved : Lease.acquire(layoutOf(ctx.home).lease, this.options.lease);
     try {
       const runner = await Runner.start({
         ctx,
@@ -86,7 +113,8 @@ export class RunnerHost {
       this.runner = runner;
       return runner;
     } catch (error) {
-      lease.release();
+      // A reserved lease stays held (the service keeps it while the engine is away); a taken one goes.
+      if (lease !== this.reserved) lease.release();
       throw error;
     }
   }
@@ -107,5 +135,14 @@ export class RunnerHost {
     if (!runner) return;
     this.runner = undefined;
     await runner.close(why, outcome);
+    // The runner released the lease as it closed; a process that reserved it takes it straight back.
+    if (this.reserved) {
+      this.reserved = undefined;
+      try {
+        this.reserve();
+      } catch {
+        // Another process took it in that instant; `reservation` is then empty and status says so.
+      }
+    }
   }
 }

@@ -13,7 +13,6 @@ import {
   readdirSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { homedir, platform } from 'node:os';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -43,13 +42,8 @@ export function layoutOf(home: string): HomeLayout {
   };
 }
 
-/** $AIRGAP_RUNNER_HOME, else the OS app-data folder. */
-export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AIRGAP_RUNNER_HOME) return env.AIRGAP_RUNNER_HOME;
-  if (platform() === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Airgap Runner');
-  if (platform() === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Airgap Runner');
-  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'airgap-runner');
-}
+/** Where a home is by default (the kernel decides, so processes without the store agree). */
+export { defaultHome } from '../kernel';
 
 export function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: DIR_MODE });

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { Core } from '../../src/api/core';
 import type { Clock } from '../../src/kernel';
 import { directLink } from '../../main/core-link';
-import { SessionBridge } from '../../main/session-bridge';
+import { SessionBridge, type CoreLink } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';
 import { chooseFileOptions, chooseSaveFileOptions } from '../../main/dialog-options';
 import { ensureRendererBuilt, RENDERER_DIST } from './build-renderer';
@@ -105,11 +105,25 @@ function pageScript(origin: string, token: string): string {
 })();`;
 }
 
-export async function startHarness(options: { home?: string; clock?: Clock } = {}): Promise<Harness> {
+/** A harness that is a client of a running service has no core of its own: touching `core` is a test bug. */
+function noCore(): Core {
+  return new Proxy({} as Core, {
+    get: (_target, key) => {
+      if (key === 'close') return async () => undefined;
+      throw new Error(`this harness is a client of a service and has no core (asked for core.${String(key)})`);
+    },
+  });
+}
+
+/**
+ * Starts the harness over a core of its own on `home`, or, with `link`, as a client of a core
+ * elsewhere (a running service, as Electron main is when one runs: main/service-link.ts).
+ */
+export async function startHarness(options: { home?: string; clock?: Clock; link?: CoreLink } = {}): Promise<Harness> {
   await ensureRendererBuilt();
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'airgap-e2e-'));
-  const core = new Core({ home, ...(options.clock ? { clock: options.clock } : {}) });
-  const bridge = new SessionBridge<string>(directLink(core));
+  const core = options.link ? noCore() : new Core({ home, ...(options.clock ? { clock: options.clock } : {}) });
+  const bridge = new SessionBridge<string>(options.link ?? directLink(core));
   const serveFile = appProtocolHandler(RENDERER_DIST);
   const token = randomBytes(24).toString('hex');
   const clients = new Map<string, Client>();

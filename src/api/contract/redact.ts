@@ -8,8 +8,8 @@ import { empty } from './schemas';
 import { runId } from './runs';
 import { EGRESS_PATHS, REDACT_ACTIONS, RULE_SET_IDS } from '../../redact/model';
 
-/** Largest text `redact preview --file` takes. */
-export const MAX_PREVIEW_TEXT = 8 * 1024 * 1024;
+import { MAX_PREVIEW_TEXT } from './constants';
+export { MAX_PREVIEW_TEXT };
 
 const patternName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a pattern name is 1-32 lower-case letters, digits and "-"');
 

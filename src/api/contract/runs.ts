@@ -9,8 +9,8 @@ const secretName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a secret or vault item name is lower-case letters, digits, "_", "." and "-"');
 
-export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;
-export const RUN_OUTCOMES = ['succeeded', 'failed', 'timed-out', 'cancelled', 'interrupted', 'error'] as const;
+import { RUN_OUTCOMES, RUN_STATES } from './constants';
+export { RUN_OUTCOMES, RUN_STATES };
 
 const issue = z.object({
   severity: z.number().int(),

@@ -1,5 +1,5 @@
 import { ApiError } from '../../kernel';
-import { subscribe, runVerifierCli, RULE_SET_IDS } from '../../api';
+import { RULE_SET_IDS } from '../../api/model';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { printFields, printJson, printTable } from '../output';
@@ -28,11 +28,11 @@ export const auditExportCommands: Command[] = [
       const outPath = requireFlag(args, 'out', 'audit export --out FILE [--to SEQ] [--redact RULESET]');
       const to = flag(args, 'to');
       const redact = flag(args, 'redact');
-      const session = await ctx.signIn();
+      await ctx.signIn();
       // Progress only for a person at a terminal, never into --json output's stream.
       const tty = process.stderr.isTTY === true && !ctx.json;
       const stop = tty
-        ? subscribe(ctx.core, session, 'audit.exportProgress', {}, (p) => {
+        ? await ctx.subscribe('audit.exportProgress', {}, (p) => {
             process.stderr.write(
               `\r${p.phase === 'events' ? `exporting: ${p.events} events, ${(p.bytes / 1e6).toFixed(1)} MB` : p.phase}      `,
             );
@@ -63,6 +63,7 @@ export const auditExportCommands: Command[] = [
   },
   {
     path: ['audit', 'verify'],
+    core: 'none',
     area: 'audit-export',
     flags: {
       ca: { value: 'CERT', help: "The organisation's CA certificate (PEM) the signer must chain to." },
@@ -75,6 +76,8 @@ export const auditExportCommands: Command[] = [
     summary: 'Verify export bundles: signature, files, chain, continuity. Needs no store or sign-in.',
     rawArgs: true,
     run: async (_ctx, args) => {
+      // The standalone verifier needs no store and no service; loaded only for this command.
+      const { runVerifierCli } = await import('../../api');
       const code = await runVerifierCli(args.positionals);
       if (code === 2) throw new ApiError('INVALID_INPUT', 'See the usage above.');
       if (code !== 0) throw new ApiError('VERIFY_FAILED', 'Verification failed (see above). Do not trust these bundles.');

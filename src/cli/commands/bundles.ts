@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { subscribe, type OpOutput } from '../../api';
+import type { OpOutput } from '../../api/model';
 import { ApiError } from '../../kernel';
 import { flag, positional, requireFlag, type CliContext, type CommandArgs } from '../context';
 import { neutralise, printFields, printJson, printTable } from '../output';
@@ -168,7 +168,7 @@ export const bundleCommands: Command[] = [
       const ref = positional(args, 1, 'REF', usage);
       const signature = flag(args, 'signature');
       const payload = flag(args, 'payload');
-      const sessionId = await ctx.signIn();
+      await ctx.signIn();
       const input = {
         source,
         ref,
@@ -180,7 +180,7 @@ export const bundleCommands: Command[] = [
       const progressId = randomBytes(8).toString('hex');
       const stop =
         process.stderr.isTTY && !ctx.json
-          ? subscribe(ctx.core, sessionId, 'bundles.importProgress', { progressId }, printer.listener)
+          ? await ctx.subscribe('bundles.importProgress', { progressId }, printer.listener)
           : () => undefined;
       try {
         const out = await ctx.call('bundles.import', { ...input, progressId });

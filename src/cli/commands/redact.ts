@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { type OpOutput, MAX_PREVIEW_TEXT, RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../api';
+import { type OpOutput, MAX_PREVIEW_TEXT, RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../api/model';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { neutralise, printFields, printJson, printTable, useColour } from '../output';

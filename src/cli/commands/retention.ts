@@ -4,7 +4,7 @@
  */
 import { confirmOnTerminal } from '../prompt';
 import { ApiError } from '../../kernel';
-import type { OpOutput } from '../../api';
+import type { OpOutput } from '../../api/model';
 import type { Command } from './types';
 import { flag, type CliContext, type CommandArgs } from '../context';
 import { printFields, printJson } from '../output';

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
-import { subscribe, type OpOutput, RUN_STATES } from '../../api';
+import { type OpOutput, RUN_STATES } from '../../api/model';
 import type { Command } from './types';
 import { summaryCommands } from './summaries';
 import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';
@@ -105,7 +105,7 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
   const bundle = positional(args, 0, 'BUNDLE', RUN_USAGE);
   const task = positional(args, 1, 'TASK', RUN_USAGE);
   const follow = flag(args, 'follow') === 'true';
-  const sessionId = await ctx.signIn();
+  await ctx.signIn();
   const input = {
     bundle,
     task,
@@ -123,7 +123,7 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
       : `Run ${id} ${started.state}.\n`,
   );
   let stopFollowing = () => {};
-  if (follow) stopFollowing = subscribe(ctx.core, sessionId, 'runs.log', { id }, (line) => printLogLine(line, ctx.json));
+  if (follow) stopFollowing = await ctx.subscribe('runs.log', { id }, (line) => printLogLine(line, ctx.json));
   let interrupted = 0;
   const onSignal = () => {
     interrupted++;
@@ -131,7 +131,7 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
       process.stderr.write(`Cancelling ${id}…\n`);
       void ctx.call('runs.cancel', { id }).catch(() => undefined);
     } else {
-      void ctx.core.stopRunner('the operator interrupted the run command twice');
+      void ctx.link.stopRunner('the operator interrupted the run command twice');
     }
   };
   process.on('SIGINT', onSignal);

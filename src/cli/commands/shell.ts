@@ -1,6 +1,6 @@
 /** `help`, `version` and `completion`: about the command itself; they never open the store. */
 import { ApiError } from '../../kernel';
-import { VERSION } from '../../api';
+import { VERSION } from '../../api/model';
 import type { Command } from './types';
 import { printJson } from '../output';
 import { bashCompletion, zshCompletion } from '../completion';
@@ -44,6 +44,7 @@ export function shellCommands(all: () => Command[]): Command[] {
     },
     {
       path: ['completion'],
+      core: 'none',
       area: 'shell',
       usage: 'completion bash|zsh',
       summary: 'Print the shell completion script for bash or zsh.',

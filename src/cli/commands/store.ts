@@ -21,7 +21,7 @@ export const storeCommands: Command[] = [
       if (ctx.json) return printJson(out);
       process.stdout.write(
         [
-          `Store created in ${ctx.core.home}`,
+          `Store created in ${ctx.options.home}`,
           `Workstation id: ${out.workstationId}`,
           '',
           'RECOVERY KEY (shown once; print it or write it down and keep it in a safe):',
@@ -101,7 +101,7 @@ export const storeCommands: Command[] = [
           };
       const out = await ctx.callPublic('store.restore', input);
       if (ctx.json) return printJson(out);
-      printFields({ restoredInto: ctx.core.home, workstation: out.workstationId, users: out.users });
+      printFields({ restoredInto: ctx.options.home, workstation: out.workstationId, users: out.users });
     },
   },
   {

@@ -3,7 +3,7 @@
  * a run through the site's LLM endpoint. The answer is printed with pseudonyms mapped back; the
  * prompt printed is exactly what left (redacted).
  */
-import type { OpOutput } from '../../api';
+import type { OpOutput } from '../../api/model';
 import type { Command } from './types';
 import { flag, positional } from '../context';
 import { neutralise, printJson, printTable } from '../output';

@@ -15,6 +15,7 @@ export type Area =
   | 'audit-export'
   | 'redaction'
   | 'retention'
+  | 'service'
   | 'shell';
 
 /** One flag a command takes. The parser, the help and the shell completion all read this. */
@@ -44,6 +45,11 @@ export interface Command {
   argChoices?: () => readonly string[];
   /** The command parses its own arguments: it gets them untouched as positionals. */
   rawArgs?: boolean;
+  /**
+   * Which core it needs: by default a running unsealed service when there is one, else this process
+   * opens the store; `service` only through a running service (sealed or not); `none` no core at all.
+   */
+  core?: 'any' | 'service' | 'none';
   /** Resolves with the process exit code when it is not 0 without an error (e.g. `run`: the task failed). */
   run(ctx: CliContext, args: CommandArgs): Promise<void | number>;
 }

@@ -1,4 +1,4 @@
-import { ROLES } from '../../api';
+import { ROLES } from '../../api/model';
 import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
@@ -81,7 +81,8 @@ export const userCommands: Command[] = [
       "Change your own password (rotates the vault key; --rotate-all, for admins, rotates every key), or (admin) reset another user's (rotates every key).",
     run: async (ctx, args) => {
       const target = args.positionals[0];
-      await ctx.signIn();
+      // The current password is proved again here, so this signs in with it even when a session is saved.
+      await ctx.signInWithPassword();
       const me = ctx.options.user!;
       if (target && target.toLowerCase() !== me.toLowerCase()) {
         const password = await secretFrom('AIRGAP_RUNNER_NEW_PASSWORD', `New password for ${target}: `, { confirm: true });
