@@ -16,6 +16,8 @@ if (!parentPort) {
 process.umask(0o077);
 const core = new Core({ home: process.env.AIRGAP_RUNNER_HOME || defaultHome() });
 serveCore(directLink(core), parentPort);
+// The desktop core fires schedules while a user holding the vault key is signed in (docs/schedules.md).
+core.startScheduler();
 
 // The app's quit sends SIGTERM and waits: the core stops its runner (runs interrupted, containers
 // removed, lease released) and closes the store before this process exits. A process killed

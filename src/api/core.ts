@@ -22,7 +22,8 @@ import { ENGINE_SETTINGS, EngineProvider, type ContainerEngine } from '../engine
 import { IdentityService, Users, type ChainStart, type Sessions } from '../identity';
 import { appendEvent, appendGenesis, ensureIdentity, type AuditEvent } from '../audit';
 import { catalogBundlePort, sweepStaleStaging, type ImportProgress } from '../bundles';
-import { RunnerHost, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
+import { RunnerHost, Scheduler, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
+import { wipeKeyring, type Keyring } from '../store';
 import { RESEAL_HOOKS, ROTATION_HOOKS } from './rotation-hooks';
 
 export { VERSION } from './model';
@@ -41,6 +42,8 @@ export interface CoreOptions {
   lease?: LeaseOptions;
   /** How often the runner reads the store for approvals and cancels from other processes. */
   pollMs?: number;
+  /** How often the scheduler looks for due occurrences (once started with startScheduler). */
+  scheduleTickMs?: number;
 }
 
 export interface ExportProgressEvent {
@@ -61,6 +64,7 @@ export interface ReadCore extends ReadContext {
   readonly users: Pick<Users, 'list' | 'byName' | 'bySlot'>;
   readonly store: Pick<Store, 'generation'>;
   readonly runner: Pick<RunnerHost, 'waitFor'>;
+  readonly scheduler: Pick<Scheduler, 'running' | 'problem'>;
   engine(): ContainerEngine;
 }
 
@@ -74,6 +78,9 @@ export class Core implements CoreContext, ReadCore {
   readonly scryptCost: ScryptCost | undefined;
   readonly identity: IdentityService;
   readonly runner: RunnerHost;
+  readonly scheduler: Scheduler;
+  /** Keys an operator or admin unsealed the scheduler with (the service); else a live session's. */
+  private unsealed: Keyring | null = null;
   private readonly engines: EngineProvider;
   private opened: Store | null = null;
   private removedPartials: string[];
@@ -106,6 +113,40 @@ export class Core implements CoreContext, ReadCore {
       ...(options.lease ? { lease: options.lease } : {}),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     });
+    this.scheduler = new Scheduler({
+      ctx: this,
+      host: this.runner,
+      keys: () => this.schedulerKeys(),
+      ...(options.scheduleTickMs ? { tickMs: options.scheduleTickMs } : {}),
+    });
+  }
+
+  /**
+   * The vault key the scheduler checks schedules and opens secrets with: the keys an operator
+   * unsealed it with, else those of a live session holding the vault key (a signed-in desktop
+   * app). Null while the store is locked or no such session lives: nothing fires.
+   */
+  private schedulerKeys(): Pick<Keyring, 'vault'> | null {
+    if (!this.opened) return null;
+    if (this.unsealed?.vault) return this.unsealed;
+    const now = this.clock.now().getTime();
+    const live = this.sessions.all().filter((s) => s.keyring.vault && this.sessions.isLive(s.id, now));
+    return live.at(-1)?.keyring ?? null;
+  }
+
+  /**
+   * Starts firing schedules in this process (desktop core, service). Runs start only while the
+   * store is open and a vault key is at hand, and only in the process holding the runner lease.
+   */
+  startScheduler(unsealed?: Keyring): void {
+    if (unsealed) this.unsealScheduler(unsealed);
+    this.scheduler.start();
+  }
+
+  /** Gives the scheduler its own copy of an operator's keys (the service's unseal; tests with a fake clock). */
+  unsealScheduler(keys: Keyring): void {
+    if (this.unsealed) wipeKeyring(this.unsealed);
+    this.unsealed = { data: Buffer.from(keys.data), ...(keys.vault ? { vault: Buffer.from(keys.vault) } : {}) };
   }
 
   /** How a new store's chain starts: its genesis event, then the workstation's signing identity. */
@@ -206,6 +247,9 @@ export class Core implements CoreContext, ReadCore {
    */
   async close(why = 'the process is ending'): Promise<void> {
     await this.swept();
+    await this.scheduler.stop();
+    if (this.unsealed) wipeKeyring(this.unsealed);
+    this.unsealed = null;
     await this.runner.stop(why);
     this.sessions.endAll();
     this.opened?.close();

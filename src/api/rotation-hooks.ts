@@ -10,10 +10,10 @@ import { resealVault, sealPurposes } from '../vault';
 import { resealNodes, sealNodes } from '../nodes';
 import { sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
-import { sealNetworks } from '../runner';
+import { resealSchedules, sealNetworks } from '../runner';
 import { sealPatterns } from '../egress';
 
-export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes];
+export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes, resealSchedules];
 
 export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealUsers,

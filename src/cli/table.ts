@@ -14,6 +14,7 @@ import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
 import { nodeCommands } from './commands/nodes';
+import { scheduleCommands } from './commands/schedules';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
 import { serviceCommands } from './commands/service';
@@ -28,6 +29,7 @@ export const AREAS: ReadonlyArray<{ id: Area; title: string }> = [
   { id: 'catalog', title: 'Mirror and catalog' },
   { id: 'trust', title: 'Trust and policy' },
   { id: 'runs', title: 'Runs' },
+  { id: 'schedules', title: 'Schedules and health' },
   { id: 'inspect', title: 'Task detail, issues, engine' },
   { id: 'ai', title: 'AI summaries (off by default)' },
   { id: 'vault', title: 'Vault and networks' },
@@ -58,6 +60,7 @@ export const COMMANDS: Command[] = [
   ...bundleCommands,
   ...auditExportCommands,
   ...runCommands,
+  ...scheduleCommands,
   ...vaultCommands,
   ...networkCommands,
   ...nodeCommands,

@@ -52,6 +52,8 @@ export interface RunRecord {
   log: { totalBytes: number; keptBytes: number; truncated: boolean };
   /** When and by whom a purge removed the log and the issues/report (docs/retention.md). */
   purged: { logs: PurgeMark | null; report: PurgeMark | null };
+  /** The schedule that started it (null: a person did). */
+  scheduleId: string | null;
 }
 
 export interface NewRun {
@@ -117,6 +119,7 @@ function toRecord(r: Row): RunRecord {
     warnings: json(r.warnings, []),
     log: { totalBytes: Number(r.log_total_bytes), keptBytes: Number(r.log_kept_bytes), truncated: r.log_truncated === 1 },
     purged: purgeMarksOf(r),
+    scheduleId: str(r.schedule_id),
   };
 }
 
@@ -184,6 +187,13 @@ export class RunRecords<D extends ReadonlyDb = Database> {
         run.timeoutSeconds,
         run.node ?? null,
       );
+  }
+
+  /** A run a schedule started: which schedule, and the approval the schedule carries (a read-write task's). */
+  markScheduled(this: RunRecords<Database>, id: string, scheduleId: string, approval: { by: string; at: string } | null): void {
+    this.db
+      .prepare('UPDATE runs SET schedule_id = ?, approval_required = ?, approved_by = ?, approved_at = ? WHERE id = ?')
+      .run(scheduleId, approval ? 1 : 0, approval?.by ?? null, approval?.at ?? null, id);
   }
 
   get(id: string): RunRecord | null {

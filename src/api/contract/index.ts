@@ -19,6 +19,7 @@ import { redactOps } from './redact';
 import { vaultOps } from './vault';
 import { networksOps } from './networks';
 import { nodesOps } from './nodes';
+import { schedulesOps } from './schedules';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
@@ -38,6 +39,7 @@ export const contract = {
   ...vaultOps,
   ...networksOps,
   ...nodesOps,
+  ...schedulesOps,
   ...retentionOps,
   ...summariesOps,
 } as const;
@@ -76,4 +78,5 @@ export { MAX_PREVIEW_TEXT } from './redact';
 export { ROLES } from '../../identity/model';
 export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
 export { MIRROR_TAG_KINDS } from './bundles';
+export { SCHEDULE_STATUSES, WEEKDAY_NAMES } from './schedules';
 export type { Permission } from '../permissions';

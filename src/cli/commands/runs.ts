@@ -31,6 +31,16 @@ function pairs(args: CommandArgs, name: string, mapValue: (v: string) => string 
   return out;
 }
 
+/** The task's values from --set, --file (made absolute) and --secret, as runs.start and schedules.add take them. */
+export function taskValues(args: CommandArgs) {
+  return {
+    values: pairs(args, 'set'),
+    files: pairs(args, 'file', (p) => resolve(p)),
+    secrets: pairs(args, 'secret'),
+    reason: flag(args, 'reason'),
+  };
+}
+
 function limitOf(args: CommandArgs): number | undefined {
   const text = flag(args, 'limit');
   if (text === undefined) return undefined;
@@ -109,10 +119,7 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
   const input = {
     bundle,
     task,
-    values: pairs(args, 'set'),
-    files: pairs(args, 'file', (p) => resolve(p)),
-    secrets: pairs(args, 'secret'),
-    reason: flag(args, 'reason'),
+    ...taskValues(args),
     node: flag(args, 'node'),
   };
   const started = await ctx.call('runs.start', input);

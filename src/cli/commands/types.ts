@@ -7,6 +7,7 @@ export type Area =
   | 'catalog'
   | 'trust'
   | 'runs'
+  | 'schedules'
   | 'inspect'
   | 'ai'
   | 'vault'

@@ -5,7 +5,7 @@ import { secretRoot } from '../../../src/vault/mount';
 import { codebundleSchema, type Codebundle } from '../../../src/bundles/schema';
 import { evaluateTask, type TagPolicy } from '../../../src/bundles/policy';
 import type { BundlePort, RunnableBundle } from '../../../src/runner';
-import { addUser, as, initialisedCore } from '../../helpers/core';
+import { addUser, as, initialisedCore, type TestCoreOptions } from '../../helpers/core';
 import { FakeEngine, type Behaviour } from './fake-engine';
 import type { ContainerSpec } from '../../../src/engine/types';
 
@@ -65,11 +65,11 @@ export class FakeBundles implements BundlePort {
   }
 }
 
-export async function runnerEnv(behave: (spec: ContainerSpec) => Behaviour = () => ({ exitCode: 0 })) {
+export async function runnerEnv(behave: (spec: ContainerSpec) => Behaviour = () => ({ exitCode: 0 }), core: TestCoreOptions = {}) {
   const engine = new FakeEngine(behave);
   engine.addImage(IMAGE);
   const bundles = new FakeBundles();
-  const env = await initialisedCore({ core: { engine, bundles, pollMs: 20 } });
+  const env = await initialisedCore({ core: { engine, bundles, pollMs: 20, ...core } });
   const op1 = await addUser(env.core, env.admin, 'op1', ['operator']);
   const op2 = await addUser(env.core, env.admin, 'op2', ['operator']);
   const viewer = await addUser(env.core, env.admin, 'view1', ['viewer']);

@@ -1,0 +1,200 @@
+/**
+ * `schedule …` (docs/schedules.md): a task with its values on a cron or an interval, in an explicit
+ * time zone, with blackouts, jitter and a missed-runs policy. The schedule fires in the process that
+ * holds the runner lease and is unlocked (the desktop app today); these commands only change and
+ * show the sealed table.
+ */
+import { ApiError } from '../../kernel';
+import { WEEKDAY_NAMES, type OpInput, type OpOutput } from '../../api';
+import type { Command } from './types';
+import { taskValues } from './runs';
+import { flag, flags, positional, requireFlag, type CommandArgs } from '../context';
+import { printFields, printJson, printTable } from '../output';
+
+const ADD_USAGE =
+  'schedule add BUNDLE TASK (--cron EXPR | --every DURATION) --tz ZONE [--name TEXT] [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--jitter DURATION] [--missed once|skip] [--blackout-date DATES]… [--blackout-range FROM/TO]… [--blackout-weekly DAYS@HH:MM-HH:MM]…';
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "90s", "15m", "2h", "1d" -> seconds. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^(\d+)\s*([smhd])$/.exec(text.trim());
+  if (!m) throw new ApiError('INVALID_INPUT', `${what} is a number and a unit: 90s, 15m, 2h or 1d (got "${text.slice(0, 40)}").`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+type Blackouts = NonNullable<OpInput<'schedules.add'>['blackouts']>;
+
+/** `sat@22:00-04:00`, `mon,tue@01:00-02:00`, `daily@01:00-02:00`. */
+function weekly(text: string): Blackouts[number] {
+  const m = /^([a-z,]+)@(\d{2}:\d{2})-(\d{2}:\d{2})$/.exec(text.trim().toLowerCase());
+  const days = m?.[1] === 'daily' ? [] : (m?.[1]?.split(',') ?? []);
+  if (!m || days.some((d) => !(WEEKDAY_NAMES as readonly string[]).includes(d))) {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `--blackout-weekly takes DAYS@HH:MM-HH:MM, days from ${WEEKDAY_NAMES.join(',')} or "daily" (e.g. sat@22:00-04:00); got "${text.slice(0, 60)}".`,
+    );
+  }
+  return { kind: 'weekly', days: days as Array<(typeof WEEKDAY_NAMES)[number]>, start: m[2]!, end: m[3]! };
+}
+
+function blackoutsOf(args: CommandArgs): Blackouts {
+  const out: Blackouts = [];
+  for (const d of flags(args, 'blackout-date')) out.push({ kind: 'dates', dates: d.split(',').map((x) => x.trim()) });
+  for (const r of flags(args, 'blackout-range')) {
+    const [from, to, extra] = r.split('/');
+    if (!from || !to || extra !== undefined)
+      throw new ApiError(
+        'INVALID_INPUT',
+        '--blackout-range takes FROM/TO, two times with offsets, e.g. 2026-12-24T18:00+01:00/2026-12-27T08:00+01:00.',
+      );
+    out.push({ kind: 'range', from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+  }
+  for (const w of flags(args, 'blackout-weekly')) out.push(weekly(w));
+  return out;
+}
+
+function whenText(s: OpOutput<'schedules.list'>['schedules'][number]): string {
+  const t = s.timing;
+  return t.kind === 'cron' ? `cron "${t.cron}" ${t.timeZone}` : `every ${t.everySeconds} s (${t.timeZone})`;
+}
+
+const byId = (verb: 'pause' | 'resume' | 'approve' | 'remove', summary: string): Command => ({
+  path: ['schedule', verb],
+  area: 'schedules',
+  usage: `schedule ${verb} ID`,
+  summary,
+  examples: [`schedule ${verb} s-0123456789`],
+  run: async (ctx, args) => {
+    const id = positional(args, 0, 'ID', `schedule ${verb} ID`);
+    const op = (
+      { pause: 'schedules.pause', resume: 'schedules.resume', approve: 'schedules.approve', remove: 'schedules.remove' } as const
+    )[verb];
+    const out = await ctx.call(op, { id });
+    if (ctx.json) return printJson(out);
+    process.stdout.write('status' in out ? `${out.id}: ${out.status}${out.next ? `, next ${out.next}` : ''}.\n` : `${out.id}: removed.\n`);
+  },
+});
+
+export const scheduleCommands: Command[] = [
+  {
+    path: ['schedule', 'add'],
+    area: 'schedules',
+    usage: ADD_USAGE,
+    summary: 'Schedule a task with its values (operators); a read-write task waits for another operator to approve the schedule.',
+    flags: {
+      cron: { value: 'EXPR', help: 'Five cron fields: minute hour day-of-month month day-of-week.' },
+      every: { value: 'DURATION', help: 'An interval instead: 90s, 15m, 2h, 1d (at least 60 s).' },
+      tz: { value: 'ZONE', help: 'The IANA time zone the cron and blackouts are read in (e.g. Europe/Berlin, UTC).' },
+      name: { value: 'TEXT', help: 'A name to know it by (default: BUNDLE TASK).' },
+      set: { value: 'NAME=VALUE', help: 'A variable of the task.', repeat: true },
+      file: { value: 'NAME=PATH', help: "A variable's value from a file.", repeat: true },
+      secret: { value: 'NAME=VAULT_ITEM', help: 'A secret of the task from a vault item, by name.', repeat: true },
+      reason: { value: 'TEXT', help: 'Why (required for read-write tasks).' },
+      jitter: { value: 'DURATION', help: 'Start up to this much later, the same for each occurrence (default 0).' },
+      missed: {
+        value: 'POLICY',
+        help: 'Occurrences missed while no unlocked runner was up: run once, or skip.',
+        choices: ['once', 'skip'],
+      },
+      'blackout-date': { value: 'DATES', help: 'Local days with no runs, comma-separated YYYY-MM-DD.', repeat: true },
+      'blackout-range': { value: 'FROM/TO', help: 'A range of time with no runs (times with offsets).', repeat: true },
+      'blackout-weekly': {
+        value: 'DAYS@HH:MM-HH:MM',
+        help: 'A recurring window with no runs, e.g. sat@22:00-04:00 or daily@01:00-02:00.',
+        repeat: true,
+      },
+    },
+    examples: [
+      'schedule add host-health check-disk-usage --every 15m --tz UTC --jitter 60s',
+      'schedule add host-health check-disk-usage --cron "30 2 * * *" --tz Europe/Berlin --blackout-weekly sat@22:00-04:00 --missed skip',
+    ],
+    run: async (ctx, args) => {
+      const bundle = positional(args, 0, 'BUNDLE', ADD_USAGE);
+      const task = positional(args, 1, 'TASK', ADD_USAGE);
+      const every = flag(args, 'every');
+      const jitter = flag(args, 'jitter');
+      const missed = flag(args, 'missed');
+      const out = await ctx.call('schedules.add', {
+        name: flag(args, 'name') ?? `${bundle} ${task}`,
+        bundle,
+        task,
+        ...taskValues(args),
+        cron: flag(args, 'cron'),
+        everySeconds: every === undefined ? undefined : parseDuration(every, '--every'),
+        timeZone: requireFlag(args, 'tz', ADD_USAGE),
+        jitterSeconds: jitter === undefined ? 0 : parseDuration(jitter, '--jitter'),
+        missed: missed === 'skip' ? 'skip' : 'once',
+        blackouts: blackoutsOf(args),
+      });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(
+        out.status === 'awaiting-approval'
+          ? `Schedule ${out.id} waits for approval (two-person rule): another operator or an admin runs "airgap-runner schedule approve ${out.id}".\n`
+          : `Schedule ${out.id} added; next occurrence ${out.next ?? '(none)'}. It fires while the desktop app (or the service) holds the runner lease and is unlocked.\n`,
+      );
+    },
+  },
+  {
+    path: ['schedule', 'list'],
+    area: 'schedules',
+    usage: 'schedule list',
+    summary: 'Schedules with their status, next occurrence and last run.',
+    examples: ['schedule list', 'schedule list --json'],
+    run: async (ctx) => {
+      const out = await ctx.call('schedules.list', {});
+      if (ctx.json) return printJson(out);
+      printTable(
+        out.schedules.map((s) => ({
+          ...s,
+          when: whenText(s),
+          task: `${s.bundle} ${s.task}`,
+          next: s.next ?? '',
+          lastRun: s.lastRunId ?? '',
+        })),
+        ['id', 'name', 'status', 'task', 'when', 'next', 'lastRun', 'owner'],
+      );
+      if (out.scheduler.problem) process.stderr.write(`The scheduler fires nothing: ${out.scheduler.problem}\n`);
+    },
+  },
+  {
+    path: ['schedule', 'show'],
+    area: 'schedules',
+    usage: 'schedule show ID',
+    summary: 'One schedule and its latest occurrences: started, skipped (why) or failed.',
+    examples: ['schedule show s-0123456789'],
+    run: async (ctx, args) => {
+      const out = await ctx.call('schedules.show', { id: positional(args, 0, 'ID', 'schedule show ID') });
+      if (ctx.json) return printJson(out);
+      const s = out.schedule;
+      printFields({
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        task: `${s.bundle} ${s.task} (${s.access})`,
+        when: whenText(s),
+        blackouts: s.blackouts.map((b) =>
+          b.kind === 'dates'
+            ? b.dates.join(',')
+            : b.kind === 'range'
+              ? `${b.from}/${b.to}`
+              : `${b.days.join(',') || 'daily'}@${b.start}-${b.end}`,
+        ),
+        jitter: `${s.jitterSeconds} s`,
+        missed: s.missed,
+        owner: s.owner,
+        approvedBy: s.approvedBy ?? (s.approvalRequired ? '(waiting)' : ''),
+        next: s.next ?? '',
+      });
+      process.stdout.write('\nOccurrences:\n');
+      printTable(
+        out.events.map((e) => ({ ...e, reason: e.reason ?? '', runId: e.runId ?? '' })),
+        ['occurrence', 'result', 'runId', 'reason'],
+      );
+    },
+  },
+  byId('pause', 'Pause a schedule (any operator): nothing fires until its owner resumes it.'),
+  byId('resume', 'Resume a schedule you own; occurrences while it was paused are not run.'),
+  byId('approve', "Approve another operator's schedule of a read-write task (two-person rule)."),
+  byId('remove', 'Remove a schedule you own.'),
+];
