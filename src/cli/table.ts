@@ -14,6 +14,7 @@ import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
 import { nodeCommands } from './commands/nodes';
+import { sshCaCommands } from './commands/ssh-ca';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
 
@@ -59,6 +60,7 @@ export const COMMANDS: Command[] = [
   ...vaultCommands,
   ...networkCommands,
   ...nodeCommands,
+  ...sshCaCommands,
   ...retentionCommands,
   ...redactCommands,
   ...inspectCommands,

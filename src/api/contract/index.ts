@@ -19,6 +19,7 @@ import { redactOps } from './redact';
 import { vaultOps } from './vault';
 import { networksOps } from './networks';
 import { nodesOps } from './nodes';
+import { sshCaOps } from './ssh-ca';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
@@ -38,6 +39,7 @@ export const contract = {
   ...vaultOps,
   ...networksOps,
   ...nodesOps,
+  ...sshCaOps,
   ...retentionOps,
   ...summariesOps,
 } as const;

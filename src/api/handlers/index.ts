@@ -13,6 +13,7 @@ import { redactHandlers } from './redact';
 import { vaultHandlers } from './vault';
 import { networkHandlers } from './networks';
 import { nodeHandlers } from './nodes';
+import { sshCaHandlers } from './ssh-ca';
 import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
 
@@ -31,6 +32,7 @@ export const handlers: HandlerTable = {
   ...vaultHandlers,
   ...networkHandlers,
   ...nodeHandlers,
+  ...sshCaHandlers,
   ...retentionHandlers,
   ...summaryHandlers,
 };
