@@ -6,7 +6,7 @@
  */
 import { sealSettings, type ResealHook, type RotationHook } from '../store';
 import { reencryptIdentity } from '../audit';
-import { resealVault, sealPurposes } from '../vault';
+import { resealVault, sealPurposes, sealSshCas, sealSshGrants } from '../vault';
 import { resealNodes, sealNodes } from '../nodes';
 import { sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
@@ -25,4 +25,6 @@ export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealPatterns,
   sealPurposes,
   sealNodes,
+  sealSshCas,
+  sealSshGrants,
 ];

@@ -110,6 +110,30 @@ export const secretSchema = z.strictObject({
 });
 export type SecretRef = z.infer<typeof secretSchema>;
 
+/**
+ * A short-lived credential the runner makes for each run (docs/credentials.md): for
+ * `ssh-certificate`, a fresh key pair whose public key the site's SSH CA signs for the run's
+ * lifetime, with the principals asked here that an admin allowed. Mounted next to the secrets as
+ * NAME (the private key) and NAME-cert.pub.
+ */
+export const credentialSchema = z.strictObject({
+  type: z.literal('ssh-certificate', { error: 'must be "ssh-certificate" (the only kind of credential so far)' }),
+  name: z
+    .string({ error: 'expected text' })
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,47}$/, 'must be lower-case letters, digits, "_", "." or "-", at most 48 (it becomes a file name)'),
+  principals: z
+    .array(
+      z
+        .string({ error: 'expected text' })
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'must be letters, digits, "_", ".", "@" or "-" (an SSH principal)'),
+      { error: 'expected a list of principals' },
+    )
+    .min(1, 'must ask for at least one principal')
+    .max(16, 'must ask for at most 16 principals'),
+  description: text(2000).optional(),
+});
+export type CredentialDecl = z.infer<typeof credentialSchema>;
+
 export const resourcesSchema = z.strictObject({
   cpu: z.number({ error: 'expected a number of CPUs' }).min(0.05, 'must be at least 0.05').max(64, 'must be at most 64').default(1),
   memoryMiB: z
@@ -154,6 +178,7 @@ export const taskSchema = z
       .refine((argv) => argv[0]?.startsWith('/') === true, 'the program (first element) must be an absolute path inside the image'),
     config: z.array(configVariableSchema).max(64).default([]),
     secrets: z.array(secretSchema).max(16).default([]),
+    credentials: z.array(credentialSchema).max(4).default([]),
     timeoutSeconds: z
       .number({ error: 'expected a whole number of seconds' })
       .int('must be a whole number')
@@ -184,6 +209,15 @@ export const taskSchema = z
       'name',
       ctx,
     );
+    // A credential's two files live next to the secrets: no name may be taken twice.
+    const taken = new Set(task.secrets.map((s) => s.name));
+    task.credentials.forEach((c, i) => {
+      for (const file of [c.name, `${c.name}-cert.pub`]) {
+        if (taken.has(file))
+          ctx.addIssue({ code: 'custom', path: ['credentials', i, 'name'], message: `"${file}" is already a secret or credential file` });
+        taken.add(file);
+      }
+    });
   });
 export type CodebundleTask = z.infer<typeof taskSchema>;
 

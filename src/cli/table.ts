@@ -15,6 +15,7 @@ import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
 import { nodeCommands } from './commands/nodes';
 import { scheduleCommands } from './commands/schedules';
+import { sshCaCommands } from './commands/ssh-ca';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
 import { serviceCommands } from './commands/service';
@@ -64,6 +65,7 @@ export const COMMANDS: Command[] = [
   ...vaultCommands,
   ...networkCommands,
   ...nodeCommands,
+  ...sshCaCommands,
   ...retentionCommands,
   ...redactCommands,
   ...inspectCommands,

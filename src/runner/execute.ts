@@ -13,7 +13,7 @@ import type { ContainerEngine, RemoteEngine } from '../engine';
 import { connect, NodeRecords, NodeRunSpace, noteFailure, sendImage, sweepNode, type NodeEntry } from '../nodes';
 import type { NodeCredentials } from '../engine';
 import type { Masker } from '../redact';
-import { secretRoot, removeRunSecrets, writeRunSecrets, type SecretRoot } from '../vault';
+import { secretRoot, removeRunSecrets, writeRunSecrets, type SecretRoot, type SshRunCredentials } from '../vault';
 import type { ResolvedConfig } from './config';
 import type { RunTopics } from './events';
 import { buildSandbox, taskUser, type SandboxRecord } from './hardening';
@@ -50,6 +50,8 @@ export interface RunJob {
   reason: string | null;
   startedBy: string;
   timeoutSeconds: number;
+  /** Per-run SSH certificates to sign at start (key pairs and CA signer ready); destroyed at the end. */
+  ssh?: SshRunCredentials | null;
   /** The enrolled node to run on, with its credentials (opened at submission); null: this workstation. */
   node?: { entry: NodeEntry; credentials: NodeCredentials } | null;
 }
@@ -73,6 +75,38 @@ export const KILL_GRACE_MS = 20_000;
 function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   return 'The runner failed unexpectedly; see the application log on this workstation.';
+}
+
+/**
+ * Signs the run's SSH certificates (validity up to the deadline of a run starting now), records them
+ * with their audit event, and adds the key and certificate files to the run's secrets.
+ */
+function issueSshCertificates(env: ExecEnv, job: RunJob): void {
+  const now = env.now();
+  const deadline = new Date(now.getTime() + job.timeoutSeconds * 1000);
+  const { files } = env.fence.write(() => {
+    const out = job.ssh!.issue(env.ctx.db, job.id, now, deadline);
+    env.ctx.record({
+      actor: `user:${job.startedBy}`,
+      action: 'runs.sshCertificates',
+      target: `run:${job.id}`,
+      outcome: 'success',
+      details: {
+        bundle: job.bundle.name,
+        certificates: out.issued.map((c) => ({
+          serial: c.serial,
+          ca: c.ca,
+          credential: c.credential,
+          principals: c.principals,
+          validAfter: c.validAfter,
+          validBefore: c.validBefore,
+          critical: c.critical,
+        })),
+      },
+    });
+    return out;
+  });
+  for (const [name, value] of files) job.secrets.set(name, value);
 }
 
 export function wipe(secrets: Map<string, Buffer>): void {
@@ -187,6 +221,7 @@ export class RunExecution {
       this.throwIfStopped();
       mkdirSync(runDir, { recursive: true, mode: 0o700 });
       mkdirSync(outputDir, { mode: 0o700 });
+      if (job.ssh) issueSshCertificates(env, job);
       let secretsDir: string | null = null;
       let secretsOn: SandboxRecord['secrets'] = 'none';
       if (this.remote) {
@@ -304,6 +339,7 @@ export class RunExecution {
     } finally {
       clearTimeout(timer);
       wipe(job.secrets);
+      job.ssh?.destroy();
     }
     if (this.abandoned.signal.aborted)
       capture.system(`[the engine did not confirm the kill within ${KILL_GRACE_MS / 1000} s; the run stopped waiting for it]`);

@@ -29,7 +29,7 @@ export {
   type PurgeScope,
   type PurgedWithRuns,
 } from './retention';
-export { checkRun, openSecrets, prepareJob, startDetails, type StartRequest } from './submit';
+export { checkRun, openSecrets, openSshCredentials, prepareJob, startDetails, type StartRequest } from './submit';
 export { Networks, checkNetworkName, chooseNetwork, sealNetworks, type NetworkEntry } from './networks';
 export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';

@@ -195,6 +195,7 @@ export class Runner {
     const at = this.queue.indexOf(job);
     if (at >= 0) this.queue.splice(at, 1);
     wipe(job.secrets);
+    job.ssh?.destroy();
     this.settleUnstarted(job, reason);
     this.release(id);
     return true;

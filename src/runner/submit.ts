@@ -7,7 +7,7 @@
 import { ApiError, type CoreContext } from '../kernel';
 import type { CodebundleTask, BundlePort, RunnableBundle } from '../bundles';
 import { Masker } from '../redact';
-import { needVaultKey, VaultItems, secretRoot } from '../vault';
+import { checkSshCredentials, needVaultKey, VaultItems, secretRoot, SshRunCredentials, type TokenSignerOpener } from '../vault';
 import { resolveConfig, type ResolvedConfig } from './config';
 import type { RunJob } from './execute';
 import type { NetworkChoice } from './hardening';
@@ -58,8 +58,10 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
   }
   const config = resolveConfig(task, { values: req.values, files: req.files, secrets: req.secrets });
   const network = chooseNetwork(db, task.network, settings.hostNetworkAllowed);
+  // Refused now (no CA, no allowed principal), not when the run starts.
+  checkSshCredentials(db, bundle.name, task.tags, task.credentials);
   // On a node, secrets go to a per-run tmpfs volume there; here they need a safe local folder.
-  if (task.secrets.length > 0 && !req.node)
+  if (task.secrets.length + task.credentials.length > 0 && !req.node)
     secretRoot({ workstationId: ctx.workstationId, home: ctx.home, allowDisk: settings.allowSecretsOnDisk });
   return {
     bundle,
@@ -79,6 +81,25 @@ export function openSecrets(ctx: CoreContext, checked: CheckedRun, vaultKey: Buf
   return new VaultItems(ctx.db).openForRun(needVaultKey(vaultKey), checked.bundle.name, checked.config.secrets);
 }
 
+/**
+ * The task's per-run SSH credentials: the key pairs made now and the CA signer opened (vault key,
+ * or a token session opened with the PIN given at start); signed when the run starts.
+ */
+export function openSshCredentials(
+  ctx: CoreContext,
+  checked: CheckedRun,
+  vaultKey: Buffer | undefined,
+  openToken?: TokenSignerOpener,
+): SshRunCredentials | null {
+  return SshRunCredentials.prepare(ctx.db, {
+    bundle: checked.bundle.name,
+    tags: checked.task.tags,
+    decls: checked.task.credentials,
+    vaultKey,
+    ...(openToken ? { openToken } : {}),
+  });
+}
+
 function sensitiveConfigValues(checked: CheckedRun): string[] {
   const values = checked.config.recorded.values;
   return checked.task.config.filter((v) => v.sensitive && values[v.name]).map((v) => values[v.name]!);
@@ -92,6 +113,7 @@ export function prepareJob(
   secrets: Map<string, Buffer>,
   instanceId: string,
   node: RunJob['node'] = null,
+  ssh: SshRunCredentials | null = null,
 ): { job: RunJob; record: NewRun } {
   const id = newRunId();
   const job: RunJob = {
@@ -101,11 +123,12 @@ export function prepareJob(
     config: checked.config,
     secrets,
     // Vault values and the values of variables the task marks sensitive never reach the log.
-    masker: new Masker([...secrets.values(), ...sensitiveConfigValues(checked)]),
+    masker: new Masker([...secrets.values(), ...sensitiveConfigValues(checked), ...(ssh?.maskValues() ?? [])]),
     reason: checked.reason,
     startedBy,
     timeoutSeconds: checked.timeoutSeconds,
     node,
+    ssh,
   };
   const record: NewRun = {
     id,
@@ -136,6 +159,7 @@ export function startDetails(checked: CheckedRun): Record<string, unknown> {
     variables: Object.keys(checked.config.recorded.values),
     files: Object.keys(checked.config.recorded.files),
     secrets: checked.config.recorded.secrets,
+    credentials: checked.task.credentials.map((c) => ({ name: c.name, principals: c.principals })),
     network: checked.network.engineNetwork,
     networkKind: checked.network.kind,
     timeoutSeconds: checked.timeoutSeconds,

@@ -3,3 +3,4 @@ export { MAX_VAULT_ITEM_BYTES, VaultItems, needVaultKey, openItem, sealItem, typ
 export { secretRoot, writeRunSecrets, removeRunSecrets, sweepSecretFolders, listSecretFolders, type SecretRoot } from './mount';
 export { resealVault } from './rotation';
 export { VAULT_PURPOSES, hasPurpose, listPurposes, sealPurposes, setPurpose, type VaultPurpose } from './purposes';
+export * from './ssh-ca';

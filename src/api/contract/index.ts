@@ -20,6 +20,7 @@ import { vaultOps } from './vault';
 import { networksOps } from './networks';
 import { nodesOps } from './nodes';
 import { schedulesOps } from './schedules';
+import { sshCaOps } from './ssh-ca';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
@@ -40,6 +41,7 @@ export const contract = {
   ...networksOps,
   ...nodesOps,
   ...schedulesOps,
+  ...sshCaOps,
   ...retentionOps,
   ...summariesOps,
 } as const;

@@ -1,5 +1,6 @@
 /** Operations and subscriptions: runs (docs/runner.md). Texts from tasks come out neutralised for display. */
 import { z } from 'zod';
+import { issuedCertificate } from './ssh-ca';
 import { op, sub } from './define';
 import { RULE_SET_IDS } from '../../redact/model';
 
@@ -111,6 +112,8 @@ export const runDetails = runSummary.extend({
   issueList: z.array(issue),
   report: z.array(reportBlock),
   warnings: z.array(z.string()),
+  /** Per-run SSH certificates issued for this run (docs/credentials.md). */
+  sshCertificates: z.array(issuedCertificate),
   /** complete: the runner counted the whole output when it settled the run; otherwise the sizes are of the lines stored so far. */
   log: z.object({ totalBytes: z.number(), keptBytes: z.number(), truncated: z.boolean(), complete: z.boolean() }),
 });

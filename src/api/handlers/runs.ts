@@ -10,6 +10,7 @@ import { MASK } from '../../redact';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store';
 import { nodeForRun } from '../../nodes';
+import { issuedCertificates } from '../../vault';
 import {
   Lease,
   RunRecords,
@@ -19,6 +20,7 @@ import {
   displayText,
   issuesAcrossRuns,
   openSecrets,
+  openSshCredentials,
   prepareJob,
   startDetails,
   type Runner,
@@ -100,6 +102,7 @@ function details(core: ReadCore, r: RunRecord) {
     issueList: r.issues.map(clean),
     report: r.report.map(clean),
     warnings: r.warnings.map((w) => displayText(w)),
+    sshCertificates: issuedCertificates(core.db, { runId: r.id }),
     log: logSize(core, r),
   };
 }
@@ -133,12 +136,14 @@ export const runHandlers: {
       // A node's credentials open with the starting user's vault key, like the task's secrets.
       const node = checked.node ? nodeForRun(ctx.db, checked.node, session.keyring.vault) : null;
       const secrets = openSecrets(core, checked, session.keyring.vault);
+      let ssh: ReturnType<typeof openSshCredentials> = null;
       let job: RunJob;
       let record: NewRun;
       let runner: Runner;
       try {
+        ssh = openSshCredentials(core, checked, session.keyring.vault);
         runner = await core.runner.ensure();
-        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, node));
+        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, node, ssh));
         // Fenced: a process that lost the lease (frozen past its timeout) records no new run.
         ctx.change(() => runner.fenced(() => new RunRecords(ctx.db).insert(record)), {
           target: `run:${record.id}`,
@@ -146,6 +151,7 @@ export const runHandlers: {
         });
       } catch (error) {
         for (const v of secrets.values()) v.fill(0);
+        ssh?.destroy();
         throw error;
       }
       runner.submit(job, record.state === 'awaiting-approval');

@@ -125,8 +125,12 @@ export async function mirrorOf(
 type Call = <N extends OpName>(name: N, input?: unknown) => Promise<OpOutput<N>>;
 
 /** A signed-in store on the real engine, the sample key trusted, op1/op2 (operators), a viewer. */
-export async function runnerCore(engine: ContainerEngine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST })) {
-  const env = await initialisedCore({ core: { engine, pollMs: 100 } });
+export async function runnerCore(
+  engine: ContainerEngine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST }),
+  options: { start?: Date } = {},
+) {
+  // `start`: the store's (fixed) clock starts there; tests whose runs meet real clocks (SSH certificates) give now.
+  const env = await initialisedCore({ core: { engine, pollMs: 100 }, ...(options.start ? { start: options.start } : {}) });
   const as =
     (session: string): Call =>
     (name, input = {}) =>

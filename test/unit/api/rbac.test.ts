@@ -91,6 +91,13 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'nodes.show': ALL,
   'nodes.pin': ['admin'],
   'nodes.remove': ['admin'],
+  // issue 18: the site SSH CA and its grants are the admin's (authorization state, sealed); what was issued everyone sees.
+  'sshCa.create': ['admin'],
+  'sshCa.import': ['admin'],
+  'sshCa.list': ALL,
+  'sshCa.allow': ['admin'],
+  'sshCa.issued': ALL,
+  'sshCa.krl': ['admin'],
   // issue 8: retention limits and purging run output are settings, the admin's alone.
   'retention.show': ['admin'],
   'retention.set': ['admin'],

@@ -1,0 +1,102 @@
+/** Operations: the site SSH CA, the principals bundles may receive, issued certificates, the KRL (docs/credentials.md). */
+import { z } from 'zod';
+import { op } from './define';
+
+const caName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a CA name is lower-case letters, digits, "_", "." and "-"');
+const principal = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'a principal is letters, digits, "_", ".", "@" and "-"');
+const serial = z.string().regex(/^\d{1,20}$/, 'a serial is a decimal number');
+
+const tokenRef = z.object({ module: z.string(), token: z.string(), keyLabel: z.string() });
+
+export const sshCaInfo = z.object({
+  name: z.string(),
+  keyType: z.string(),
+  publicKey: z.string(),
+  fingerprint: z.string(),
+  storage: z.enum(['vault', 'pkcs11']),
+  token: tokenRef.nullable(),
+  state: z.enum(['active', 'retired']),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+
+export const sshGrant = z.object({
+  kind: z.enum(['bundle', 'tag']),
+  subject: z.string(),
+  principals: z.array(z.string()),
+  forceCommand: z.string().nullable(),
+  sourceAddress: z.string().nullable(),
+  grantedAt: z.string(),
+  grantedBy: z.string(),
+});
+
+export const issuedCertificate = z.object({
+  serial: z.string(),
+  ca: z.string(),
+  runId: z.string(),
+  credential: z.string(),
+  keyId: z.string(),
+  principals: z.array(z.string()),
+  validAfter: z.string(),
+  validBefore: z.string(),
+  keySha256: z.string(),
+  critical: z.record(z.string(), z.string()),
+  issuedAt: z.string(),
+});
+
+export const sshCaOps = {
+  'sshCa.create': op({
+    summary:
+      'Create a new ed25519 SSH CA whose key is made here and sealed in the vault; it becomes the active CA (the previous one is retired).',
+    access: 'settings.manage',
+    mutates: true,
+    input: z.object({ name: caName }).strict(),
+    output: sshCaInfo,
+  }),
+  'sshCa.import': op({
+    summary: 'Import an unencrypted ed25519 OpenSSH private key as the active SSH CA (sealed in the vault).',
+    access: 'settings.manage',
+    mutates: true,
+    secretFields: ['privateKey'],
+    input: z.object({ name: caName, privateKey: z.string().min(1).max(20_000) }).strict(),
+    output: sshCaInfo,
+  }),
+  'sshCa.list': op({
+    summary: 'SSH CAs (public keys for sshd TrustedUserCAKeys) and the principals each bundle or tag may receive.',
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({}).strict(),
+    output: z.object({ cas: z.array(sshCaInfo), grants: z.array(sshGrant) }),
+  }),
+  'sshCa.allow': op({
+    summary:
+      'Set the principals a bundle (or the tasks with a tag) may receive in per-run certificates, with optional force-command and source-address; no principals removes the grant.',
+    access: 'settings.manage',
+    mutates: true,
+    input: z
+      .object({
+        kind: z.enum(['bundle', 'tag']),
+        subject: z.string().min(1).max(200),
+        principals: z.array(principal).max(64),
+        forceCommand: z.string().min(1).max(4096).nullable().optional(),
+        sourceAddress: z.string().min(1).max(1024).nullable().optional(),
+      })
+      .strict(),
+    output: z.object({ grant: sshGrant.nullable() }),
+  }),
+  'sshCa.issued': op({
+    summary: 'Certificates issued for runs (serial, principals, validity), newest first; for one run with runId.',
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ runId: z.string().max(100).optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+    output: z.object({ certificates: z.array(issuedCertificate) }),
+  }),
+  'sshCa.krl': op({
+    summary: 'A key revocation list (OpenSSH KRL, for sshd RevokedKeys) of every certificate issued here, or of the given serials.',
+    access: 'settings.manage',
+    mutates: false,
+    auditRead: 'always',
+    input: z.object({ serials: z.array(serial).max(10_000).optional() }).strict(),
+    output: z.object({ krl: z.string(), count: z.number().int() }),
+  }),
+} as const;

@@ -1,0 +1,96 @@
+/** The site SSH CA: created or imported by an admin, grants sealed with the admin key, issued certificates and the KRL (docs/credentials.md). */
+import { ApiError } from '../../kernel';
+import { SshCas, checkCaName, exportKrl, issuedCertificates, listSshGrants, needVaultKey, setSshGrant } from '../../vault';
+import { needSession, needSigner, type Handler } from './types';
+
+export const sshCaHandlers: {
+  'sshCa.create': Handler<'sshCa.create'>;
+  'sshCa.import': Handler<'sshCa.import'>;
+  'sshCa.list': Handler<'sshCa.list'>;
+  'sshCa.allow': Handler<'sshCa.allow'>;
+  'sshCa.issued': Handler<'sshCa.issued'>;
+  'sshCa.krl': Handler<'sshCa.krl'>;
+} = {
+  'sshCa.create': {
+    run: (ctx, input) => {
+      checkCaName(input.name);
+      const vaultKey = needVaultKey(needSession(ctx).keyring.vault);
+      const signer = needSigner(ctx);
+      const now = ctx.core.clock.now().toISOString();
+      const ca = ctx.change(() => new SshCas(ctx.db).create(vaultKey, input.name, ctx.actor, now, signer), {
+        details: { name: input.name, storage: 'vault' },
+      });
+      return ca;
+    },
+    target: (input) => `ssh-ca:${input.name}`,
+  },
+
+  'sshCa.import': {
+    run: (ctx, input) => {
+      checkCaName(input.name);
+      const vaultKey = needVaultKey(needSession(ctx).keyring.vault);
+      const signer = needSigner(ctx);
+      const now = ctx.core.clock.now().toISOString();
+      return ctx.change(() => new SshCas(ctx.db).importKey(vaultKey, input.name, input.privateKey, ctx.actor, now, signer), {
+        details: { name: input.name, storage: 'vault', imported: true },
+      });
+    },
+    target: (input) => `ssh-ca:${input.name}`,
+  },
+
+  'sshCa.list': {
+    run: (ctx) => ({ cas: new SshCas(ctx.db).list(), grants: listSshGrants(ctx.db) }),
+  },
+
+  'sshCa.allow': {
+    run: (ctx, input) => {
+      const signer = needSigner(ctx);
+      const now = ctx.core.clock.now().toISOString();
+      const grant = ctx.change(
+        () =>
+          setSshGrant(
+            ctx.db,
+            {
+              kind: input.kind,
+              subject: input.subject,
+              principals: input.principals,
+              forceCommand: input.forceCommand ?? null,
+              sourceAddress: input.sourceAddress ?? null,
+            },
+            ctx.actor,
+            now,
+            signer,
+          ),
+        {
+          details: {
+            kind: input.kind,
+            subject: input.subject,
+            principals: input.principals,
+            forceCommand: input.forceCommand ?? null,
+            sourceAddress: input.sourceAddress ?? null,
+          },
+        },
+      );
+      return { grant };
+    },
+    target: (input) => `ssh-grant:${input.kind}:${input.subject}`,
+  },
+
+  'sshCa.issued': {
+    run: (ctx, input) => ({
+      certificates: issuedCertificates(ctx.db, {
+        ...(input.runId ? { runId: input.runId } : {}),
+        ...(input.limit ? { limit: input.limit } : {}),
+      }),
+    }),
+  },
+
+  'sshCa.krl': {
+    run: (ctx, input) => {
+      if (new SshCas(ctx.db).list().length === 0) throw new ApiError('NOT_FOUND', 'There is no SSH CA yet, so nothing to revoke.');
+      const { krl, count } = exportKrl(ctx.db, ctx.core.clock.now(), input.serials);
+      return { krl: krl.toString('base64'), count };
+    },
+    details: (input) => ({ serials: input.serials?.length ?? 'all' }),
+  },
+};
