@@ -8,12 +8,12 @@ import { sealSettings, type ResealHook, type RotationHook } from '../store';
 import { reencryptIdentity } from '../audit';
 import { resealVault, sealPurposes } from '../vault';
 import { resealNodes, sealNodes } from '../nodes';
-import { sealUsers } from '../identity';
+import { reencryptTotp, sealTotpRequirements, sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
 import { sealNetworks } from '../runner';
 import { sealPatterns } from '../egress';
 
-export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes];
+export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes, reencryptTotp];
 
 export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealUsers,
@@ -25,4 +25,5 @@ export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealPatterns,
   sealPurposes,
   sealNodes,
+  sealTotpRequirements,
 ];

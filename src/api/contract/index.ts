@@ -22,6 +22,7 @@ import { nodesOps } from './nodes';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
+import { totpOps } from './totp';
 
 export const contract = {
   ...systemOps,
@@ -40,6 +41,7 @@ export const contract = {
   ...nodesOps,
   ...retentionOps,
   ...summariesOps,
+  ...totpOps,
 } as const;
 
 export const subscriptions = {
@@ -76,4 +78,5 @@ export { MAX_PREVIEW_TEXT } from './redact';
 export { ROLES } from '../../identity/model';
 export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
 export { MIRROR_TAG_KINDS } from './bundles';
+export { TOTP_CODE_REQUIRED, isTotpChallenge } from './totp';
 export type { Permission } from '../permissions';

@@ -15,6 +15,7 @@ import { networkHandlers } from './networks';
 import { nodeHandlers } from './nodes';
 import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
+import { totpHandlers } from './totp';
 
 export const handlers: HandlerTable = {
   ...systemHandlers,
@@ -33,4 +34,5 @@ export const handlers: HandlerTable = {
   ...nodeHandlers,
   ...retentionHandlers,
   ...summaryHandlers,
+  ...totpHandlers,
 };
