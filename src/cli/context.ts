@@ -1,5 +1,5 @@
 import { ApiError } from '../kernel';
-import { Core, dispatch, type OpName, type OpOutput } from '../api';
+import { Core, dispatch, isTotpChallenge, type OpName, type OpOutput } from '../api';
 import { secretFrom } from './prompt';
 
 export interface GlobalOptions {
@@ -34,7 +34,12 @@ export class CliContext {
     const user = this.options.user;
     if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER.');
     const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
-    const out = await dispatch(this.core, null, 'auth.signIn', { name: user, password });
+    const out = await dispatch(this.core, null, 'auth.signIn', { name: user, password }).catch(async (error: ApiError) => {
+      // Offline TOTP (docs/identity.md): the password was right; the code comes from the environment or a prompt, never argv.
+      if (!isTotpChallenge(error)) throw error;
+      const totpCode = await secretFrom('AIRGAP_RUNNER_TOTP_CODE', `TOTP code for ${user} (or a recovery code): `);
+      return await dispatch(this.core, null, 'auth.signIn', { name: user, password, totpCode });
+    });
     this.sessionId = out.sessionId;
     this.signInPassword = password;
     return out.sessionId;
