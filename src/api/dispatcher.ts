@@ -15,6 +15,16 @@ import { subscriptionHandlers } from './handlers/subscriptions';
 /** Operations a user who must change their password may still call. */
 const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set<OpName>(['auth.changePassword', 'auth.signOut', 'auth.whoami', 'system.status']);
 
+/** Operations a user whose role requires TOTP may call before enrolling (docs/identity.md, "Offline TOTP"). */
+const ALLOWED_BEFORE_TOTP_ENROLMENT = new Set<OpName>([
+  'auth.totp.status',
+  'auth.totp.enrolBegin',
+  'auth.totp.enrolConfirm',
+  'auth.signOut',
+  'auth.whoami',
+  'system.status',
+]);
+
 function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
@@ -61,6 +71,14 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
     if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
     if (session.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
       const error = new ApiError('FORBIDDEN', 'You must change your password before doing anything else ("airgap-runner user passwd").');
+      recordRefusal('denied', error, null);
+      throw error;
+    }
+    if (session.mustEnrolTotp && !ALLOWED_BEFORE_TOTP_ENROLMENT.has(name)) {
+      const error = new ApiError(
+        'FORBIDDEN',
+        'Your role requires TOTP: enrol an authenticator app first ("airgap-runner auth totp enrol").',
+      );
       recordRefusal('denied', error, null);
       throw error;
     }

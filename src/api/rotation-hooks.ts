@@ -8,12 +8,12 @@ import { sealSettings, type ResealHook, type RotationHook } from '../store';
 import { reencryptIdentity } from '../audit';
 import { resealVault, sealPurposes, sealSshCas, sealSshGrants } from '../vault';
 import { resealNodes, sealNodes } from '../nodes';
-import { sealUsers } from '../identity';
+import { reencryptTotp, sealTotpRequirements, sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
 import { resealSchedules, sealNetworks } from '../runner';
 import { sealPatterns } from '../egress';
 
-export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes, resealSchedules];
+export const ROTATION_HOOKS: readonly RotationHook[] = [reencryptIdentity, resealVault, resealNodes, resealSchedules, reencryptTotp];
 
 export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealUsers,
@@ -27,4 +27,5 @@ export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealNodes,
   sealSshCas,
   sealSshGrants,
+  sealTotpRequirements,
 ];

@@ -1,5 +1,5 @@
 import { ApiError } from '../kernel';
-import type { OpName, OpOutput, SubEvent, SubName } from '../api/model';
+import { isTotpChallenge, type OpName, type OpOutput, type SubEvent, type SubName } from '../api/model';
 import type { CliLink } from './link';
 import { secretFrom } from './prompt';
 import { readToken, removeToken } from './token';
@@ -68,7 +68,14 @@ export class CliContext {
     const user = this.options.user;
     if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER (or "airgap-runner login" once).');
     const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
-    const out = (await this.link.call(null, 'auth.signIn', { name: user, password })) as OpOutput<'auth.signIn'>;
+    const signIn = (extra: { totpCode?: string } = {}) =>
+      this.link.call(null, 'auth.signIn', { name: user, password, ...extra }) as Promise<OpOutput<'auth.signIn'>>;
+    const out = await signIn().catch(async (error: ApiError) => {
+      // Offline TOTP (docs/identity.md): the password was right; the code comes from the environment or a prompt, never argv.
+      if (!isTotpChallenge(error)) throw error;
+      const totpCode = await secretFrom('AIRGAP_RUNNER_TOTP_CODE', `TOTP code for ${user} (or a recovery code): `);
+      return await signIn({ totpCode });
+    });
     this.sessionId = out.sessionId;
     this.fromToken = false;
     this.signInPassword = password;

@@ -7,6 +7,7 @@ import { VERSION } from '../api/model';
 import type { Area, Command, FlagSpec } from './commands/types';
 import { storeCommands } from './commands/store';
 import { auditCommands, userCommands } from './commands/users';
+import { totpCommands } from './commands/totp';
 import { bundleCommands } from './commands/bundles';
 import { auditExportCommands } from './commands/audit-export';
 import { runCommands } from './commands/runs';
@@ -52,11 +53,12 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 };
 
 /** Flags that would put a secret in the process list: refused with a pointer to the environment variable. */
-export const SECRET_FLAGS = new Set(['password', 'pass', 'recovery-key', 'secret-value']);
+export const SECRET_FLAGS = new Set(['password', 'pass', 'recovery-key', 'secret-value', 'totp-code']);
 
 export const COMMANDS: Command[] = [
   ...storeCommands,
   ...userCommands,
+  ...totpCommands,
   ...auditCommands,
   ...bundleCommands,
   ...auditExportCommands,

@@ -5,3 +5,9 @@
  */
 export const ROLES = ['admin', 'operator', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * The sign-in refusal (UNAUTHENTICATED) that means "the password was right; now the TOTP code":
+ * clients compare the message to ask for the code and call auth.signIn again with it.
+ */
+export const TOTP_CODE_REQUIRED = 'Enter the 6-digit code from your authenticator app (or a recovery code) to finish signing in.';

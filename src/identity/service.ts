@@ -12,6 +12,7 @@ import { appendPending, failureTimes, forgetPendingFor, readPending, throttleWai
 import { Sessions, DEFAULT_IDLE_MS, type Session } from './sessions';
 import { IDENTITY_SETTINGS } from './settings';
 import { Users, type UserRow } from './users';
+import { passSecondFactor } from './totp-gate';
 
 const BAD_CREDENTIALS = 'Wrong user name or password. Check both and try again.';
 
@@ -98,7 +99,7 @@ export class IdentityService {
     return layoutOf(this.options.home).pendingEvents;
   }
 
-  async signIn(name: string, password: string): Promise<Session> {
+  async signIn(name: string, password: string, totpCode?: string): Promise<Session> {
     const { home, clock, scryptCost, holder } = this.options;
     if (!this.isInitialised()) {
       throw new ApiError('NOT_FOUND', `No store in ${home}. Run "airgap-runner init --admin NAME" first, or restore a backup.`);
@@ -136,17 +137,32 @@ export class IdentityService {
     if (!store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
     // Settings a session follows are authorization state too: a tampered table refuses the sign-in here.
     this.applySettings();
+    // Offline TOTP (totp-gate.ts): a refused code counts as a failed sign-in for this name.
+    const second = passSecondFactor({
+      db: store.db,
+      user,
+      dataKey: opened.ring.data,
+      code: totpCode,
+      nowMs: clock.now().getTime(),
+      record: (event) => this.options.record(event),
+      refused: (reason) => {
+        if (file) appendPending(this.pendingPath(), file.pendingEventsKey, { time: clock.now(), nameHash, name, reason });
+        this.ingestPending();
+      },
+    });
     this.options.record({
       actor: `user:${user.name}`,
       action: 'auth.signIn',
       target: `user:${user.name}`,
       outcome: 'success',
-      details: {},
+      details: second.via === 'none' ? {} : { secondFactor: second.via },
     });
     // The pending file's lines are in the chain now; this name's failures stop counting, others' still do.
     const lastKept = forgetPendingFor(this.pendingPath(), nameHash);
     store.setMeta('pending_last_id', lastKept ?? '');
-    return this.openSession(user, opened.ring);
+    const session = this.openSession(user, opened.ring);
+    session.mustEnrolTotp = second.enrolDue;
+    return session;
   }
 
   /**

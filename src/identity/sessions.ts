@@ -9,6 +9,8 @@ export interface Session {
   readonly name: string;
   roles: Role[];
   mustChangePassword: boolean;
+  /** A role requires TOTP and this user has not enrolled: the session may only enrol (docs/identity.md). */
+  mustEnrolTotp?: boolean;
   /** Keys this user's slot unwrapped. Never serialised, never sent to a renderer. */
   readonly keyring: Keyring;
   lastActive: number;

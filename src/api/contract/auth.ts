@@ -2,15 +2,16 @@
 import { z } from 'zod';
 import { op } from './define';
 import { empty, newPassword, ok, password, userInfo, userName } from './schemas';
+import { totpCode } from './totp';
 
 export const authOps = {
   'auth.signIn': op({
-    summary: 'Sign in with a user name and password.',
+    summary: 'Sign in with a user name and password, and a TOTP code when the account has one (docs/identity.md).',
     access: 'public',
     mutates: false,
-    secretFields: ['password'],
-    input: z.object({ name: userName, password }).strict(),
-    output: z.object({ sessionId: z.string(), user: userInfo, permissions: z.array(z.string()) }),
+    secretFields: ['password', 'totpCode'],
+    input: z.object({ name: userName, password, totpCode: totpCode.optional() }).strict(),
+    output: z.object({ sessionId: z.string(), user: userInfo, permissions: z.array(z.string()), mustEnrolTotp: z.boolean().optional() }),
   }),
   'auth.signOut': op({
     summary: 'End this session.',
@@ -25,7 +26,12 @@ export const authOps = {
     access: 'signedIn',
     mutates: false,
     input: empty,
-    output: z.object({ user: userInfo, permissions: z.array(z.string()), workstationId: z.string() }),
+    output: z.object({
+      user: userInfo,
+      permissions: z.array(z.string()),
+      workstationId: z.string(),
+      mustEnrolTotp: z.boolean().optional(),
+    }),
   }),
   'auth.changePassword': op({
     summary:

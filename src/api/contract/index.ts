@@ -24,6 +24,7 @@ import { sshCaOps } from './ssh-ca';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
+import { totpOps } from './totp';
 
 export const contract = {
   ...systemOps,
@@ -44,6 +45,7 @@ export const contract = {
   ...sshCaOps,
   ...retentionOps,
   ...summariesOps,
+  ...totpOps,
 } as const;
 
 export const subscriptions = {
@@ -81,4 +83,5 @@ export { ROLES } from '../../identity/model';
 export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
 export { MIRROR_TAG_KINDS } from './bundles';
 export { SCHEDULE_STATUSES, WEEKDAY_NAMES } from './schedules';
+export { TOTP_CODE_REQUIRED, isTotpChallenge } from './totp';
 export type { Permission } from '../permissions';

@@ -18,9 +18,10 @@ export const authHandlers: {
     // Opens the store (and records the sign-in in the chain), so it gets the whole core.
     kind: 'write',
     run: async (ctx, input) => {
-      const session = await ctx.core.identity.signIn(input.name, input.password);
+      const session = await ctx.core.identity.signIn(input.name, input.password, input.totpCode);
       const user = ctx.core.users.bySlot(ctx.core.store.slotIdFor(session.name))!;
-      return { sessionId: session.id, user: userInfo(user), permissions: permissionsOf(user.roles) };
+      const mustEnrolTotp = session.mustEnrolTotp === true;
+      return { sessionId: session.id, user: userInfo(user), permissions: permissionsOf(user.roles), mustEnrolTotp };
     },
   },
   'auth.signOut': {
@@ -37,7 +38,8 @@ export const authHandlers: {
       const session = needSession(ctx);
       const user = ctx.core.users.byName(session.name);
       if (!user) throw new ApiError('UNAUTHENTICATED', 'Your account no longer exists. Sign in as another user.');
-      return { user: userInfo(user), permissions: permissionsOf(user.roles), workstationId: ctx.core.workstationId };
+      const mustEnrolTotp = session.mustEnrolTotp === true;
+      return { user: userInfo(user), permissions: permissionsOf(user.roles), workstationId: ctx.core.workstationId, mustEnrolTotp };
     },
   },
   'auth.changePassword': {

@@ -17,6 +17,7 @@ import { scheduleHandlers } from './schedules';
 import { sshCaHandlers } from './ssh-ca';
 import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
+import { totpHandlers } from './totp';
 
 export const handlers: HandlerTable = {
   ...systemHandlers,
@@ -37,4 +38,5 @@ export const handlers: HandlerTable = {
   ...sshCaHandlers,
   ...retentionHandlers,
   ...summaryHandlers,
+  ...totpHandlers,
 };

@@ -118,6 +118,14 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'tasks.show': ALL,
   'engine.status': ALL,
   'issues.list': ALL,
+  // issue 14: offline TOTP is each user's own; which roles require it, and a reset for a lost device, the admin's.
+  'auth.totp.status': ALL,
+  'auth.totp.enrolBegin': ALL,
+  'auth.totp.enrolConfirm': ALL,
+  'auth.totp.disable': ALL,
+  'auth.totp.reset': ['admin'],
+  'auth.totp.requirements': ['admin'],
+  'auth.totp.require': ['admin'],
 };
 
 function sampleInput(name: OpName, dir: string, n: number): unknown {
