@@ -30,6 +30,22 @@ describe('electron-builder configuration', () => {
     assert.deepEqual(config.files, ['package.json', 'dist/**/*', 'renderer/dist/**/*', '!**/*.map']);
   });
 
+  it('ships the service units (system and user) and their page in the deb and the rpm', () => {
+    const units = [
+      'packaging/systemd/airgap-runner.service=/usr/lib/systemd/system/airgap-runner.service',
+      'packaging/systemd/user/airgap-runner.service=/usr/lib/systemd/user/airgap-runner.service',
+      'docs/service.md=/usr/share/doc/airgap-runner/service.md',
+    ];
+    for (const target of ['deb', 'rpm']) assert.deepEqual((config[target] as { fpm: string[] }).fpm, units, target);
+    for (const mapping of units) {
+      const text = readFileSync(new URL(`../../../${mapping.split('=')[0]}`, import.meta.url), 'utf8');
+      if (!mapping.startsWith('packaging/')) continue;
+      assert.match(text, /^ExecStart=.* service$/m, mapping);
+      assert.match(text, /^UMask=0077$/m, 'the socket and token files are born private');
+      assert.match(text, /^KillSignal=SIGTERM$/m, 'a stop lets the service settle its runs');
+    }
+  });
+
   it('has a test build that differs only by keeping inspect arguments for Playwright, in its own folder', () => {
     const test = read('electron-builder.test.yml');
     assert.equal(test.extends, 'electron-builder.yml');
