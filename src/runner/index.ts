@@ -33,6 +33,7 @@ export { checkRun, openSecrets, openSshCredentials, prepareJob, startDetails, ty
 export { Networks, checkNetworkName, chooseNetwork, sealNetworks, type NetworkEntry } from './networks';
 export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';
+export { searchLog, firstErrorLine } from './log-find';
 export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening';
 /** What the runner asks of the catalog, declared there. */
 export type { BundlePort, RunnableBundle, Admission } from '../bundles';

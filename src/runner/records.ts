@@ -364,6 +364,21 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     })();
   }
 
+  /** The highest sequence number stored for a run's log (0 when none): lines are numbered 1, 2, … without gaps. */
+  lastLogSeq(runId: string): number {
+    const row = this.db.prepare('SELECT max(seq) AS last FROM run_logs WHERE run_id = ?').get(runId) as { last: number | null };
+    return row.last ?? 0;
+  }
+
+  /** Every stored line of a run in order, read one row at a time (for searching a long log without holding it). */
+  *eachLogLine(runId: string): Generator<{ seq: number; stream: LogStream; text: string }> {
+    yield* this.db.prepare('SELECT seq, stream, text FROM run_logs WHERE run_id = ? ORDER BY seq').iterate(runId) as Iterable<{
+      seq: number;
+      stream: LogStream;
+      text: string;
+    }>;
+  }
+
   logs(runId: string, options: { afterSeq?: number; limit?: number } = {}): LogLine[] {
     const rows = this.db
       .prepare('SELECT seq, time, stream, text, continues FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')

@@ -42,8 +42,9 @@ describe('bench/ui with tiny sizes', { skip: SKIP, timeout: 300_000 }, () => {
     assert.equal(code, 0, `bench/ui exited with ${code}:\n${out}`);
     assert.match(out, /1,500 log lines, 40 tasks/);
     assert.match(out, /1,500 lines: +first paint \d+\.\d ms/);
-    assert.match(out, /all lines paged in: .*\(1,500 lines, \d+ rows in the DOM\)/);
+    assert.match(out, /all lines known: .*\(1,500 lines, \d+ rows in the DOM\)/);
     assert.match(out, /memory, after a search: +JS heap [\d.]+ MiB/);
+    assert.match(out, /memory growth vs 1,000 lines: -?[\d.]+ MiB/);
     assert.match(out, /40 tasks: +median \d+\.\d ms/);
   });
 });

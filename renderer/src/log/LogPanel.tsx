@@ -1,28 +1,57 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { LogBuffer } from './buffer';
+import type { PagedLog } from './paged';
 import { LogView } from './LogView';
 
+/** The most matches a search brings back to step through (the count says how many there are in all). */
+const MATCH_LIMIT = 10_000;
+
 /**
- * Matches of `query` in the log, found once and then only in lines that arrive after (a million
- * lines are searched once per query, not once per new line). Typing waits a moment before searching.
+ * Matches of `query` in the log, found by the core (the window holds only the pages in view).
+ * Typing waits a moment before asking; a live log is searched again as lines arrive, at most every 2 s.
  */
-function useLogSearch(buffer: LogBuffer, version: number, query: string) {
+function useLogSearch(buffer: PagedLog, version: number, query: string, live: boolean) {
   const [needle, setNeedle] = useState('');
+  const [found, setFound] = useState<Found>(NOTHING_FOUND);
+  const asked = useRef({ needle: '', at: 0 });
   useEffect(() => {
     const t = setTimeout(() => setNeedle(query.toLowerCase()), 150);
     return () => clearTimeout(t);
   }, [query]);
-  const found = useRef<{ needle: string; scanned: number; matches: number[] }>({ needle: '', scanned: 0, matches: [] });
-  const f = found.current;
-  if (f.needle !== needle) found.current = { needle, scanned: 0, matches: [] };
-  const now = found.current;
-  if (now.scanned < buffer.count) {
-    buffer.findFrom(needle, now.scanned, now.matches);
-    now.scanned = buffer.count;
-  }
-  void version;
-  return { needle, matches: now.matches };
+  // A live log is searched again as lines arrive; a finished one once per needle.
+  const arrived = live ? version : 0;
+  useEffect(() => {
+    if (!needle) {
+      setFound(NOTHING_FOUND);
+      return;
+    }
+    let stopped = false;
+    const again = asked.current.needle === needle;
+    const t = setTimeout(
+      () => {
+        asked.current = { needle, at: Date.now() };
+        buffer.search(needle, MATCH_LIMIT).then(
+          (r) => !stopped && setFound({ needle, matches: r.indices, total: r.total, error: null }),
+          (e: unknown) => !stopped && setFound({ needle, matches: [], total: 0, error: e instanceof Error ? e.message : String(e) }),
+        );
+      },
+      again ? Math.max(0, asked.current.at + 2000 - Date.now()) : 0,
+    );
+    return () => {
+      stopped = true;
+      clearTimeout(t);
+    };
+  }, [needle, buffer, arrived]);
+  const ready = found.needle === needle;
+  return { ...(ready ? found : NOTHING_FOUND), needle, ready };
 }
+
+interface Found {
+  needle: string;
+  matches: number[];
+  total: number;
+  error: string | null;
+}
+const NOTHING_FOUND: Found = { needle: '', matches: [], total: 0, error: null };
 
 function Toggle({ pressed, onChange, children }: { pressed: boolean; onChange: (next: boolean) => void; children: string }) {
   return (
@@ -38,7 +67,7 @@ function Toggle({ pressed, onChange, children }: { pressed: boolean; onChange: (
 }
 
 export interface LogPanelProps {
-  buffer: LogBuffer;
+  buffer: PagedLog;
   version: number;
   label: string;
   /** Lines still arrive (the run is not finished): Follow matters. */
@@ -62,21 +91,21 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
   const [target, setTarget] = useState<{ index: number; nonce: number } | null>(null);
   const [said, setSaid] = useState('');
   const panel = useRef<HTMLDivElement>(null);
-  const { needle, matches } = useLogSearch(buffer, version, query);
+  const { needle, matches, total, error: searchError, ready } = useLogSearch(buffer, version, query, live);
 
   const jump = useCallback((index: number) => {
     setFollow(false);
     setTarget((t) => ({ index, nonce: (t?.nonce ?? 0) + 1 }));
   }, []);
 
-  // A new search goes to its first match.
+  // A new search goes to its first match once the core has answered.
   const firstMatch = matches[0];
   useEffect(() => {
     setCurrent(0);
     if (needle && firstMatch !== undefined) jump(firstMatch);
     else setTarget(null);
-    // Only when the search changes, not when more matches arrive.
-  }, [needle, jump]);
+    // Only when a search is answered, not when a live log's matches are counted again.
+  }, [needle, ready, jump]);
 
   const step = (by: number) => {
     if (matches.length === 0) return;
@@ -91,18 +120,29 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
     step(e.shiftKey ? -1 : 1);
   };
 
-  const firstError = () => {
-    const i = buffer.firstError();
-    if (i < 0) setSaid('No line looks like an error.');
-    else {
-      setSaid(`First error on line ${buffer.line(i).seq}.`);
-      jump(i);
+  const firstError = async () => {
+    try {
+      const i = await buffer.firstError();
+      if (i < 0) setSaid('No line looks like an error.');
+      else {
+        setSaid(`First error on line ${i + 1}.`);
+        jump(i);
+      }
+    } catch (e) {
+      setSaid(e instanceof Error ? e.message : String(e));
     }
   };
 
   const copy = async () => {
+    let text: string;
     try {
-      await navigator.clipboard.writeText(buffer.joined(timestamps));
+      text = await buffer.joined(timestamps);
+    } catch (e) {
+      setSaid(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(text);
       setSaid(`Copied ${buffer.count.toLocaleString()} ${buffer.count === 1 ? 'line' : 'lines'}.`);
     } catch {
       setSaid('The clipboard refused the log: use Download instead.');
@@ -125,9 +165,12 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
 
   const count = useMemo(() => {
     if (!needle) return '';
+    if (searchError) return searchError;
+    if (!ready) return 'Searching…';
     if (matches.length === 0) return 'No matches';
-    return `${(current + 1).toLocaleString()} of ${matches.length.toLocaleString()} ${matches.length === 1 ? 'match' : 'matches'}`;
-  }, [needle, matches.length, current]);
+    const more = total > matches.length ? ` (the first ${matches.length.toLocaleString()} can be stepped through)` : '';
+    return `${(current + 1).toLocaleString()} of ${total.toLocaleString()} ${total === 1 ? 'match' : 'matches'}${more}`;
+  }, [needle, matches.length, total, current, searchError, ready]);
 
   return (
     <div
@@ -184,7 +227,7 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
           <Toggle pressed={timestamps} onChange={setTimestamps}>
             Timestamps
           </Toggle>
-          <button type="button" className="btn btn-small" onClick={firstError} disabled={buffer.count === 0}>
+          <button type="button" className="btn btn-small" onClick={() => void firstError()} disabled={buffer.count === 0}>
             First error
           </button>
           <button type="button" className="btn btn-small" onClick={() => void copy()} disabled={buffer.count === 0}>

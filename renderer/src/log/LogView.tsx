@@ -2,17 +2,17 @@ import {
   Fragment,
   memo,
   useCallback,
+  useEffect,
   useLayoutEffect,
-  useMemo,
   useRef,
   useState,
   type KeyboardEvent,
   type ReactNode,
   type RefObject,
 } from 'react';
-import type { LogBuffer } from './buffer';
+import type { PagedLog } from './paged';
 import { parseAnsi } from './ansi';
-import { WrapIndex } from './wrap';
+import { visibleLength } from './wrap';
 
 const ROW = 18;
 const OVERSCAN = 20;
@@ -66,12 +66,13 @@ interface LineProps {
   needle: string;
   current: boolean;
   rows: number;
+  loaded: boolean;
 }
 
-const LogLine = memo(function LogLine({ seq, stream, text, time, timestamps, needle, current, rows }: LineProps) {
+const LogLine = memo(function LogLine({ seq, stream, text, time, timestamps, needle, current, rows, loaded }: LineProps) {
   return (
     <div
-      className={`log-line log-${stream}${current ? ' log-line-current' : ''}`}
+      className={`log-line log-${stream}${current ? ' log-line-current' : ''}${loaded ? '' : ' log-line-loading'}`}
       style={rows > 1 ? { height: rows * ROW } : undefined}
       data-seq={seq}
     >
@@ -109,7 +110,7 @@ function useCharWidth(probe: RefObject<HTMLSpanElement | null>): number {
 }
 
 export interface LogViewProps {
-  buffer: LogBuffer;
+  buffer: PagedLog;
   version: number;
   label: string;
   /** Keep the end in view as lines arrive; the view turns it off when the reader scrolls up, and says so. */
@@ -161,26 +162,40 @@ export function LogView({
   }, []);
 
   const columns = Math.max(20, Math.floor(box.width / charWidth) - SEQ_CH - (timestamps ? TIME_CH : 0) - 2);
-  const wrapIndex = useMemo(() => (wrap ? new WrapIndex(columns) : null), [wrap, columns]);
-  // Rows per line are counted for lines not seen yet (a pass over new lines only).
-  const totalRows = wrapIndex ? wrapIndex.update(buffer) : count;
   void version;
-  const rowOf = (i: number) => (wrapIndex ? wrapIndex.rowOf(i) : i);
+  // Rows a line takes: one, or as many as its characters need when wrapping (a line still being read takes one).
+  const rowsOf = (i: number) => {
+    if (!wrap) return 1;
+    const l = buffer.line(i);
+    return l.loaded ? Math.max(1, Math.ceil(visibleLength(l.text) / columns)) : 1;
+  };
 
-  // Short logs take the room they need; long ones fill the box the stylesheet gives.
-  const short = totalRows < 30;
-  const height = short ? Math.max(totalRows, 6) * ROW + 2 : box.height;
-  const natural = totalRows * ROW;
+  // The scrollbar moves by lines (ROW px each, scaled past MAX_SCROLL_PX); wrapped lines are taller
+  // on screen only, so a page of the log need not be read to know where a line is.
+  const short = count < 30;
+  const height = short ? Math.max(count, 6) * ROW + 2 : box.height;
+  const natural = count * ROW;
   const total = Math.min(natural, MAX_SCROLL_PX);
   const visibleRows = Math.ceil(height / ROW);
   const maxTop = Math.max(0, total - height);
   const scaled = natural > MAX_SCROLL_PX;
-  // Which row is first in view: direct when unscaled, proportional when the scrollbar is scaled.
-  const firstRow = !scaled ? Math.floor(top / ROW) : Math.round((maxTop ? top / maxTop : 0) * Math.max(0, totalRows - visibleRows));
-  const first = wrapIndex ? wrapIndex.lineAt(firstRow) : Math.min(firstRow, Math.max(0, count - 1));
+  const lastFirst = Math.max(0, count - visibleRows);
+  let first = !scaled ? Math.min(Math.floor(top / ROW), lastFirst) : Math.round((maxTop ? top / maxTop : 0) * lastFirst);
+  const atEnd = count > visibleRows && top >= maxTop - 1;
+  if (atEnd && wrap) {
+    // At the end the last lines must fit, however many rows they wrap to.
+    let rows = 0;
+    first = count;
+    while (first > 0 && rows + rowsOf(first - 1) <= visibleRows) rows += rowsOf(--first);
+  }
   const start = Math.max(0, first - OVERSCAN);
   const end = Math.min(count, first + visibleRows + OVERSCAN);
-  const offset = !scaled ? rowOf(start) * ROW : top - (firstRow - rowOf(start)) * ROW;
+  let above = 0;
+  for (let i = start; i < first; i++) above += rowsOf(i);
+  const offset = Math.max(0, (!scaled && !wrap ? first * ROW : top) - above * ROW);
+
+  // The pages these lines are on: read them if they are not held (the rest of the log stays in the core).
+  useEffect(() => buffer.ensure(start, end), [buffer, start, end, version]);
 
   const following = useRef(follow);
   following.current = follow;
@@ -210,14 +225,14 @@ export function LogView({
 
   // Following: the end stays in view as lines arrive and when following is turned back on.
   useLayoutEffect(() => {
-    if (follow && totalRows > visibleRows) scrollTo(Number.MAX_SAFE_INTEGER);
+    if (follow && count > visibleRows) scrollTo(Number.MAX_SAFE_INTEGER);
   });
 
   // A jump (search match, first error): the line a third of the way down.
   useLayoutEffect(() => {
     if (!target || target.index < 0 || target.index >= count) return;
-    const row = rowOf(target.index);
-    const px = !scaled ? row * ROW : (row / Math.max(1, totalRows - visibleRows)) * maxTop;
+    const row = target.index;
+    const px = !scaled ? row * ROW : (row / Math.max(1, lastFirst)) * maxTop;
     scrollTo(px - (scaled ? 0 : height / 3));
     // Only when asked: not on every new line.
   }, [target]);
@@ -245,7 +260,8 @@ export function LogView({
         timestamps={timestamps}
         needle={needle}
         current={i === current}
-        rows={wrapIndex ? wrapIndex.rowsOf(i) : 1}
+        rows={rowsOf(i)}
+        loaded={l.loaded}
       />,
     );
   }

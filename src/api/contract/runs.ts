@@ -204,7 +204,23 @@ export const runsOps = {
     input: z
       .object({ id: runId, afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() })
       .strict(),
-    output: z.object({ lines: z.array(logLine), finished: z.boolean() }),
+    /** lastSeq: the highest line number stored so far (lines are numbered 1, 2, … without gaps), so a view knows the length before reading it. */
+    output: z.object({ lines: z.array(logLine), finished: z.boolean(), lastSeq: z.number().int() }),
+  }),
+  'runs.logSearch': op({
+    summary:
+      "The line numbers of a run's log that contain some text (case-insensitive, as displayed): the first `limit`, and how many in all.",
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ id: runId, text: z.string().min(1).max(200), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+    output: z.object({ seqs: z.array(z.number().int()), total: z.number().int() }),
+  }),
+  'runs.logFirstError': op({
+    summary: "The line number of the first line of a run's log written to stderr or reading like an error, or null.",
+    access: 'signedIn',
+    mutates: false,
+    input: z.object({ id: runId }).strict(),
+    output: z.object({ seq: z.number().int().nullable() }),
   }),
   'runs.wait': op({
     summary: 'Wait until a run is settled (finished with an outcome), e.g. for `run` to exit with it.',

@@ -17,6 +17,8 @@ import {
   checkRun,
   describeHolder,
   displayLine,
+  searchLog,
+  firstErrorLine,
   displayText,
   issuesAcrossRuns,
   openSecrets,
@@ -123,6 +125,8 @@ export const runHandlers: {
   'runs.list': Handler<'runs.list'>;
   'runs.show': Handler<'runs.show'>;
   'runs.logs': Handler<'runs.logs'>;
+  'runs.logSearch': Handler<'runs.logSearch'>;
+  'runs.logFirstError': Handler<'runs.logFirstError'>;
   'runs.wait': Handler<'runs.wait'>;
   'runs.approve': Handler<'runs.approve'>;
   'runs.cancel': Handler<'runs.cancel'>;
@@ -181,8 +185,27 @@ export const runHandlers: {
   'runs.logs': {
     run: (ctx, input) => {
       const run = mustFind(ctx.core, input.id);
-      const lines = new RunRecords(ctx.db).logs(input.id, { afterSeq: input.afterSeq ?? 0, limit: input.limit ?? 1000 });
-      return { lines: lines.map((l) => ({ runId: run.id, ...l, text: displayLine(l.text) })), finished: run.state === 'finished' };
+      const records = new RunRecords(ctx.db);
+      const lines = records.logs(input.id, { afterSeq: input.afterSeq ?? 0, limit: input.limit ?? 1000 });
+      return {
+        lines: lines.map((l) => ({ runId: run.id, ...l, text: displayLine(l.text) })),
+        finished: run.state === 'finished',
+        lastSeq: records.lastLogSeq(input.id),
+      };
+    },
+  },
+
+  'runs.logSearch': {
+    run: (ctx, input) => {
+      mustFind(ctx.core, input.id);
+      return searchLog(new RunRecords(ctx.db), input.id, input.text, input.limit ?? 10_000);
+    },
+  },
+
+  'runs.logFirstError': {
+    run: (ctx, input) => {
+      mustFind(ctx.core, input.id);
+      return { seq: firstErrorLine(new RunRecords(ctx.db), input.id) };
     },
   },
 

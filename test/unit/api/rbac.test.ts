@@ -64,6 +64,8 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'runs.list': ALL,
   'runs.show': ALL,
   'runs.logs': ALL,
+  'runs.logSearch': ALL,
+  'runs.logFirstError': ALL,
   // issue 12: the CLI's `run` waits for its run through the contract.
   'runs.wait': ALL,
   'runs.approve': ['admin', 'operator'],

@@ -5,68 +5,70 @@ import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { LogBuffer } from '../../log/buffer';
+import { PagedLog, type LogSource } from '../../log/paged';
 import { LogPanel } from '../../log/LogPanel';
 import { formatBytes, formatDate, formatTime, shortHash } from '../../format';
 import { formatDuration, IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
 import { RunSummaryCard } from './Summary';
 import { RunForm } from './RunForm';
 
-const PAGE = 10_000;
 type Details = OpOutput<'runs.show'>;
 
 /**
- * The log of one run: stored lines in pages of 10,000 (the first page is on screen at once, the
- * rest follow in the background), then live lines from the subscription after the last one read.
+ * The log of one run, read a page at a time as the view shows it (log/paged.ts): the first page at
+ * once, which also says how long the log is; then, for a run not finished, live lines from the
+ * subscription after the last line stored. Search and "first error" ask the core.
  */
 function useRunLog(id: string, onLive: () => void) {
   const api = useApi();
-  const [buffer] = useState(() => new LogBuffer());
   const [version, setVersion] = useState(0);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const live = useRef(onLive);
   live.current = onLive;
+  // Lines arrive a page or a line at a time: draw at most once a frame.
+  const pending = useRef(false);
+  const [buffer] = useState(() => {
+    const fail = (e: { message: string }) => {
+      throw new Error(e.message);
+    };
+    const source: LogSource = {
+      page: async (afterSeq, limit) => {
+        const page = await api.call('runs.logs', { id, afterSeq, limit });
+        return page.ok ? page.value : fail(page.error);
+      },
+      search: async (text, limit) => {
+        const found = await api.call('runs.logSearch', { id, text, limit });
+        return found.ok ? found.value : fail(found.error);
+      },
+      firstError: async () => {
+        const found = await api.call('runs.logFirstError', { id });
+        return found.ok ? found.value.seq : fail(found.error);
+      },
+    };
+    return new PagedLog(source, () => {
+      if (pending.current) return;
+      pending.current = true;
+      requestAnimationFrame(() => {
+        pending.current = false;
+        setVersion(buffer.version);
+      });
+    });
+  });
   useEffect(() => {
     let stopped = false;
     let unsubscribe: (() => void) | null = null;
-    let pending = false;
-    // Live lines come one by one: draw at most once a frame.
-    const redraw = () => {
-      if (pending) return;
-      pending = true;
-      requestAnimationFrame(() => {
-        pending = false;
-        if (!stopped) setVersion(buffer.version);
-      });
-    };
     void (async () => {
-      for (;;) {
-        const page = await api.call('runs.logs', { id, afterSeq: buffer.lastSeq, limit: PAGE });
-        if (stopped) return;
-        if (!page.ok) {
-          setError(page.error.message);
-          break;
-        }
-        buffer.append(page.value.lines);
-        setVersion(buffer.version);
-        // Let the page paint (the first page at once) before asking for the next one.
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        if (stopped) return;
-        if (page.value.lines.length < PAGE) {
-          if (page.value.finished) {
-            setLoading(false);
-            return;
-          }
-          break;
-        }
-      }
+      const finished = await buffer.open();
+      if (stopped) return;
+      setError(buffer.error);
       setLoading(false);
+      if (finished || buffer.error) return;
       unsubscribe = api.subscribe(
         'runs.log',
         { id, afterSeq: buffer.lastSeq },
         (line) => {
-          if (buffer.append([line])) redraw();
+          buffer.append([line]);
           live.current();
         },
         (e) => setError(e.message),
@@ -77,7 +79,7 @@ function useRunLog(id: string, onLive: () => void) {
       unsubscribe?.();
     };
   }, [api, id, buffer]);
-  return { buffer, version, loading, error };
+  return { buffer, version, loading, error: error ?? buffer.error };
 }
 
 function SandboxFacts({ run }: { run: Details }) {
