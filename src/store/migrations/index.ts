@@ -22,7 +22,23 @@ import { migration as m0016 } from './0016-ssh-ca';
 import { migration as m0013 } from './0013-totp';
 
 // Provisional file numbers from this session's branches; the version field orders them (renumbered before the session ends).
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0017, m0015, m0016, m0013];
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+  m0010,
+  m0011,
+  m0017,
+  m0015,
+  m0016,
+  m0013,
+];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
