@@ -8,7 +8,7 @@ import { sealSettings, type ResealHook, type RotationHook } from '../store';
 import { reencryptIdentity } from '../audit';
 import { resealVault, sealPurposes } from '../vault';
 import { resealNodes, sealNodes } from '../nodes';
-import { sealUsers } from '../identity';
+import { sealIdentityConfig, sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
 import { sealNetworks } from '../runner';
 import { sealPatterns } from '../egress';
@@ -25,4 +25,5 @@ export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealPatterns,
   sealPurposes,
   sealNodes,
+  sealIdentityConfig,
 ];

@@ -34,10 +34,27 @@ export class CliContext {
     const user = this.options.user;
     if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER.');
     const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
-    const out = await dispatch(this.core, null, 'auth.signIn', { name: user, password });
+    const first = await dispatch(this.core, null, 'auth.begin', { name: user, password });
+    const out = 'sessionId' in first ? first : await this.nextStep(first);
     this.sessionId = out.sessionId;
     this.signInPassword = password;
     return out.sessionId;
+  }
+
+  /**
+   * The step the sign-in mode asks for after the password (docs/identity.md): the IdP, as `gh auth
+   * login` does (the URL printed, the answer taken at the loopback ACS), or the directory password.
+   */
+  private async nextStep(step: { next: 'idp' | 'ldap'; attemptId: string; via: string }) {
+    if (step.next === 'ldap') {
+      const password = await secretFrom('AIRGAP_RUNNER_DIRECTORY_PASSWORD', `Directory password for ${this.options.user ?? ''}: `);
+      return await dispatch(this.core, null, 'auth.ldap.complete', { attemptId: step.attemptId, password });
+    }
+    const begun = await dispatch(this.core, null, 'auth.idp.begin', { attemptId: step.attemptId });
+    process.stderr.write(
+      `Sign in with ${begun.idpName}: open this URL in a browser on this machine (waiting up to ${begun.waitSeconds} s):\n\n  ${begun.url}\n\n`,
+    );
+    return await dispatch(this.core, null, 'auth.idp.complete', { attemptId: step.attemptId });
   }
 
   /** The password this command signed in with (typed at the prompt or from the environment). */

@@ -4,3 +4,22 @@ export { Sessions, DEFAULT_IDLE_MS, type Session } from './sessions';
 export { Users, sealUsers, type UserRow } from './users';
 export { ROLES, keysForRoles, normaliseRoles, type Role } from './roles';
 export { IDENTITY_SETTINGS } from './settings';
+export {
+  IdentityConfig,
+  sealIdentityConfig,
+  normaliseGroup,
+  samlSettingsSchema,
+  ldapSettingsSchema,
+  DEFAULT_ACS_PORT,
+  REFEDS_MFA,
+  type SamlSettings,
+  type LdapSettings,
+  type AuthMode,
+  type IdentitySource,
+  type GroupMapping,
+} from './enterprise-config';
+export { parseIdpMetadata, spMetadata, beginSaml, validateSaml, StoreRequestCache, SamlRefusal, type SamlIdentity } from './saml';
+export { listenForResponse } from './acs';
+export { ldapSignIn, LdapRefusal } from './ldap';
+export { decideRoles, recordRoleChanges, waitingRoleChanges, type RoleDecision } from './mapping';
+export { SignInAttempts, type SignInAttempt } from './attempts';

@@ -5,3 +5,12 @@
  */
 export const ROLES = ['admin', 'operator', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** How users sign in (docs/identity.md): the local password alone, or also the site's IdP or directory. */
+export const AUTH_MODES = ['local', 'idp', 'ldap'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+/** Where asserted groups come from, for the group-to-role mappings. */
+export const IDENTITY_SOURCES = ['saml', 'ldap'] as const;
+export type IdentitySource = (typeof IDENTITY_SOURCES)[number];
+/** The REFEDS MFA profile: what a site's IdP asserts when the user passed a second factor. */
+export const REFEDS_MFA = 'https://refeds.org/profile/mfa';

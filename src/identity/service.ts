@@ -99,6 +99,15 @@ export class IdentityService {
   }
 
   async signIn(name: string, password: string): Promise<Session> {
+    const { user, ring } = await this.authenticate(name, password);
+    return this.completeSignIn(user, ring, {});
+  }
+
+  /**
+   * The password step of a sign-in: opens the user's keyslot (and the store, when locked), with
+   * throttling; no session yet. The policy may ask for more (docs/identity.md) before completeSignIn.
+   */
+  async authenticate(name: string, password: string): Promise<{ user: UserRow; ring: Keyring }> {
     const { home, clock, scryptCost, holder } = this.options;
     if (!this.isInitialised()) {
       throw new ApiError('NOT_FOUND', `No store in ${home}. Run "airgap-runner init --admin NAME" first, or restore a backup.`);
@@ -132,21 +141,27 @@ export class IdentityService {
       this.ingestPending();
       throw new ApiError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
-    const store = this.store;
-    if (!store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
+    if (!this.store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
     // Settings a session follows are authorization state too: a tampered table refuses the sign-in here.
     this.applySettings();
+    return { user, ring: opened.ring };
+  }
+
+  /** Records the sign-in (with what the further steps add) and opens the session. */
+  completeSignIn(user: UserRow, ring: Keyring, details: Record<string, unknown>): Session {
+    const store = this.store;
     this.options.record({
       actor: `user:${user.name}`,
       action: 'auth.signIn',
       target: `user:${user.name}`,
       outcome: 'success',
-      details: {},
+      details,
     });
     // The pending file's lines are in the chain now; this name's failures stop counting, others' still do.
-    const lastKept = forgetPendingFor(this.pendingPath(), nameHash);
+    const file = this.peekKeyslots();
+    const lastKept = forgetPendingFor(this.pendingPath(), file ? slotIdFor(file, user.name) : '');
     store.setMeta('pending_last_id', lastKept ?? '');
-    return this.openSession(user, opened.ring);
+    return this.openSession(user, ring);
   }
 
   /**

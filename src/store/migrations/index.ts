@@ -16,8 +16,9 @@ import { migration as m0008 } from './0008-authz-seals';
 import { migration as m0009 } from './0009-lease-epoch';
 import { migration as m0010 } from './0010-remote-engines';
 import { migration as m0011 } from './0011-vault-purposes';
+import { migration as m0012 } from './0012-enterprise-identity';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
