@@ -52,7 +52,7 @@ function settings(overrides: Record<string, unknown> = {}) {
 async function ldapSignIn(name: string, local: string, directory: string) {
   const step = await dispatch(env.core, null, 'auth.begin', { name, password: local });
   assert.ok('next' in step && step.next === 'ldap', `the directory step comes next (got ${JSON.stringify(step)})`);
-  return dispatch(env.core, null, 'auth.ldap.complete', { attemptId: step.attemptId, password: directory });
+  return await dispatch(env.core, null, 'auth.ldap.complete', { attemptId: step.attemptId, password: directory });
 }
 
 async function lastRefusal(user: string) {
