@@ -9,6 +9,7 @@ import { reencryptIdentity } from '../audit';
 import { resealVault, sealPurposes, sealSshCas, sealSshGrants } from '../vault';
 import { resealNodes, sealNodes } from '../nodes';
 import { reencryptTotp, sealTotpRequirements, sealUsers } from '../identity';
+import { sealIdentityConfig, sealUsers } from '../identity';
 import { sealPolicy, sealRevocations, sealTrustKeys } from '../bundles';
 import { resealSchedules, sealNetworks } from '../runner';
 import { sealPatterns } from '../egress';
@@ -28,4 +29,5 @@ export const RESEAL_HOOKS: readonly ResealHook[] = [
   sealSshCas,
   sealSshGrants,
   sealTotpRequirements,
+  sealIdentityConfig,
 ];

@@ -68,18 +68,35 @@ export class CliContext {
     const user = this.options.user;
     if (!user) throw new ApiError('UNAUTHENTICATED', 'Say who you are: --user NAME or AIRGAP_RUNNER_USER (or "airgap-runner login" once).');
     const password = await secretFrom('AIRGAP_RUNNER_PASSWORD', `Password for ${user}: `);
-    const signIn = (extra: { totpCode?: string } = {}) =>
-      this.link.call(null, 'auth.signIn', { name: user, password, ...extra }) as Promise<OpOutput<'auth.signIn'>>;
-    const out = await signIn().catch(async (error: ApiError) => {
+    const begin = (extra: { totpCode?: string } = {}) =>
+      this.link.call(null, 'auth.begin', { name: user, password, ...extra }) as Promise<OpOutput<'auth.begin'>>;
+    const first = await begin().catch(async (error: ApiError) => {
       // Offline TOTP (docs/identity.md): the password was right; the code comes from the environment or a prompt, never argv.
       if (!isTotpChallenge(error)) throw error;
       const totpCode = await secretFrom('AIRGAP_RUNNER_TOTP_CODE', `TOTP code for ${user} (or a recovery code): `);
-      return await signIn({ totpCode });
+      return await begin({ totpCode });
     });
+    const out = 'sessionId' in first ? first : await this.nextStep(first);
     this.sessionId = out.sessionId;
     this.fromToken = false;
     this.signInPassword = password;
     return out.sessionId;
+  }
+
+  /**
+   * The step the sign-in mode asks for after the password (docs/identity.md): the IdP, as `gh auth
+   * login` does (the URL printed, the answer taken at the loopback ACS), or the directory password.
+   */
+  private async nextStep(step: { next: 'idp' | 'ldap'; attemptId: string; via: string }) {
+    if (step.next === 'ldap') {
+      const password = await secretFrom('AIRGAP_RUNNER_DIRECTORY_PASSWORD', `Directory password for ${this.options.user ?? ''}: `);
+      return (await this.link.call(null, 'auth.ldap.complete', { attemptId: step.attemptId, password })) as OpOutput<'auth.ldap.complete'>;
+    }
+    const begun = (await this.link.call(null, 'auth.idp.begin', { attemptId: step.attemptId })) as OpOutput<'auth.idp.begin'>;
+    process.stderr.write(
+      `Sign in with ${begun.idpName}: open this URL in a browser on this machine (waiting up to ${begun.waitSeconds} s):\n\n  ${begun.url}\n\n`,
+    );
+    return (await this.link.call(null, 'auth.idp.complete', { attemptId: step.attemptId })) as OpOutput<'auth.idp.complete'>;
   }
 
   /** The password this command signed in with (typed at the prompt or from the environment). */

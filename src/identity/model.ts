@@ -11,3 +11,11 @@ export type Role = (typeof ROLES)[number];
  * clients compare the message to ask for the code and call auth.signIn again with it.
  */
 export const TOTP_CODE_REQUIRED = 'Enter the 6-digit code from your authenticator app (or a recovery code) to finish signing in.';
+/** How users sign in (docs/identity.md): the local password alone, or also the site's IdP or directory. */
+export const AUTH_MODES = ['local', 'idp', 'ldap'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+/** Where asserted groups come from, for the group-to-role mappings. */
+export const IDENTITY_SOURCES = ['saml', 'ldap'] as const;
+export type IdentitySource = (typeof IDENTITY_SOURCES)[number];
+/** The REFEDS MFA profile: what a site's IdP asserts when the user passed a second factor. */
+export const REFEDS_MFA = 'https://refeds.org/profile/mfa';

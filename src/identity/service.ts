@@ -100,6 +100,40 @@ export class IdentityService {
   }
 
   async signIn(name: string, password: string, totpCode?: string): Promise<Session> {
+    const { user, ring } = await this.authenticate(name, password);
+    return this.finishLocalSignIn(user, ring, name, totpCode);
+  }
+
+  /**
+   * After the password, where no IdP or directory takes part: the offline TOTP step (totp-gate.ts),
+   * then the session. A refused code counts as a failed sign-in for this name.
+   */
+  finishLocalSignIn(user: UserRow, ring: Keyring, name: string, totpCode?: string): Session {
+    const { clock } = this.options;
+    const file = this.peekKeyslots();
+    const nameHash = file ? slotIdFor(file, name) : '';
+    const second = passSecondFactor({
+      db: this.store.db,
+      user,
+      dataKey: ring.data,
+      code: totpCode,
+      nowMs: clock.now().getTime(),
+      record: (event) => this.options.record(event),
+      refused: (reason) => {
+        if (file) appendPending(this.pendingPath(), file.pendingEventsKey, { time: clock.now(), nameHash, name, reason });
+        this.ingestPending();
+      },
+    });
+    const session = this.completeSignIn(user, ring, second.via === 'none' ? {} : { secondFactor: second.via });
+    session.mustEnrolTotp = second.enrolDue;
+    return session;
+  }
+
+  /**
+   * The password step of a sign-in: opens the user's keyslot (and the store, when locked), with
+   * throttling; no session yet. The policy may ask for more (docs/identity.md) before completeSignIn.
+   */
+  async authenticate(name: string, password: string): Promise<{ user: UserRow; ring: Keyring }> {
     const { home, clock, scryptCost, holder } = this.options;
     if (!this.isInitialised()) {
       throw new ApiError('NOT_FOUND', `No store in ${home}. Run "airgap-runner init --admin NAME" first, or restore a backup.`);
@@ -133,36 +167,27 @@ export class IdentityService {
       this.ingestPending();
       throw new ApiError('UNAUTHENTICATED', BAD_CREDENTIALS);
     }
-    const store = this.store;
-    if (!store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
+    if (!this.store.sealed && user.roles.includes('admin')) await this.sealLegacyStore(user.name, password, opened.ring);
     // Settings a session follows are authorization state too: a tampered table refuses the sign-in here.
     this.applySettings();
-    // Offline TOTP (totp-gate.ts): a refused code counts as a failed sign-in for this name.
-    const second = passSecondFactor({
-      db: store.db,
-      user,
-      dataKey: opened.ring.data,
-      code: totpCode,
-      nowMs: clock.now().getTime(),
-      record: (event) => this.options.record(event),
-      refused: (reason) => {
-        if (file) appendPending(this.pendingPath(), file.pendingEventsKey, { time: clock.now(), nameHash, name, reason });
-        this.ingestPending();
-      },
-    });
+    return { user, ring: opened.ring };
+  }
+
+  /** Records the sign-in (with what the further steps add) and opens the session. */
+  completeSignIn(user: UserRow, ring: Keyring, details: Record<string, unknown>): Session {
+    const store = this.store;
     this.options.record({
       actor: `user:${user.name}`,
       action: 'auth.signIn',
       target: `user:${user.name}`,
       outcome: 'success',
-      details: second.via === 'none' ? {} : { secondFactor: second.via },
+      details,
     });
     // The pending file's lines are in the chain now; this name's failures stop counting, others' still do.
-    const lastKept = forgetPendingFor(this.pendingPath(), nameHash);
+    const file = this.peekKeyslots();
+    const lastKept = forgetPendingFor(this.pendingPath(), file ? slotIdFor(file, user.name) : '');
     store.setMeta('pending_last_id', lastKept ?? '');
-    const session = this.openSession(user, opened.ring);
-    session.mustEnrolTotp = second.enrolDue;
-    return session;
+    return this.openSession(user, ring);
   }
 
   /**

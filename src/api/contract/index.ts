@@ -8,6 +8,7 @@ import { sub } from './define';
 import { auditEvent, empty } from './schemas';
 import { systemOps } from './system';
 import { authOps } from './auth';
+import { identityOps } from './identity';
 import { usersOps } from './users';
 import { settingsOps } from './settings';
 import { storeOps } from './store';
@@ -29,6 +30,7 @@ import { totpOps } from './totp';
 export const contract = {
   ...systemOps,
   ...authOps,
+  ...identityOps,
   ...usersOps,
   ...settingsOps,
   ...storeOps,

@@ -3,6 +3,7 @@ import { permissionsOf } from '../permissions';
 import { keysForRoles, type UserRow } from '../../identity';
 import { type Handler, needSession } from './types';
 import { rotateFor } from './users';
+import { refuseUnlessLocal } from './identity';
 
 export function userInfo(u: UserRow) {
   return { name: u.name, roles: u.roles, mustChangePassword: u.mustChangePassword, createdAt: u.createdAt };
@@ -18,7 +19,10 @@ export const authHandlers: {
     // Opens the store (and records the sign-in in the chain), so it gets the whole core.
     kind: 'write',
     run: async (ctx, input) => {
-      const session = await ctx.core.identity.signIn(input.name, input.password, input.totpCode);
+      const { user: found, ring } = await ctx.core.identity.authenticate(input.name, input.password);
+      // The sign-in mode may ask for the IdP or the directory too (auth.begin, docs/identity.md).
+      refuseUnlessLocal(ctx.core, ring);
+      const session = ctx.core.identity.finishLocalSignIn(found, ring, input.name, input.totpCode);
       const user = ctx.core.users.bySlot(ctx.core.store.slotIdFor(session.name))!;
       const mustEnrolTotp = session.mustEnrolTotp === true;
       return { sessionId: session.id, user: userInfo(user), permissions: permissionsOf(user.roles), mustEnrolTotp };

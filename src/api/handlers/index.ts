@@ -2,6 +2,7 @@
 import type { HandlerTable } from './types';
 import { systemHandlers } from './system';
 import { authHandlers } from './auth';
+import { identityHandlers } from './identity';
 import { userHandlers } from './users';
 import { settingsHandlers } from './settings';
 import { storeHandlers } from './store';
@@ -22,6 +23,7 @@ import { totpHandlers } from './totp';
 export const handlers: HandlerTable = {
   ...systemHandlers,
   ...authHandlers,
+  ...identityHandlers,
   ...userHandlers,
   ...settingsHandlers,
   ...storeHandlers,

@@ -1,7 +1,7 @@
 import { ApiError } from '../../kernel';
 import { adminSigner, checkIntegrity, DatabaseOpenError, backupStore, restoreBackup, SCHEMA_VERSION } from '../../store';
 import { checkStoredChain } from '../../audit';
-import { keysForRoles, Users } from '../../identity';
+import { IdentityConfig, keysForRoles, Users } from '../../identity';
 import { newOutputFile } from './output-file';
 import { type Handler, needSession } from './types';
 
@@ -91,17 +91,22 @@ export const storeHandlers: {
       await core.store.putSlot(slotId, input.newPassword, ring, keysForRoles(['admin']));
       const signer = adminSigner(ring.admin!);
       const now = core.clock.now().toISOString();
+      // Break-glass (docs/identity.md): the recovery key also turns the sign-in mode back to the local
+      // password, so an admin can get in when the IdP or directory is down or misconfigured.
+      const identity = new IdentityConfig(core.db);
+      const signInModeWas = identity.mode();
       core.transact(
         () => {
           if (existing) core.users.setMustChange(existing.id, false, now);
           else core.users.insert({ name: input.adminName, slotId, roles: ['admin'], mustChangePassword: false, now }, signer);
+          if (signInModeWas !== 'local') identity.set('auth.mode', 'local', 'recovery', now, signer);
         },
         {
           actor: 'recovery',
           action: 'store.recover',
           target: `user:${input.adminName}`,
           outcome: 'success',
-          details: { created: !existing },
+          details: { created: !existing, signInModeWas },
         },
       );
       ctx.markRecorded();

@@ -5,7 +5,7 @@
 import { ApiError } from '../../kernel';
 import { keysForRoles, type Role } from '../../identity';
 import type { Core } from '../core';
-import type { KeyName } from '../../store';
+import type { KeyName, Keyring } from '../../store';
 import { type Handler, type HandlerContext, needSession, needSigner } from './types';
 import { userInfo } from './auth';
 
@@ -20,19 +20,30 @@ function mustFind(core: Core, name: string) {
  * keys held by live sessions. `inTransaction` runs inside the rotation's database transaction.
  */
 export function rotateFor(ctx: HandlerContext, rolesAfter: Map<number, Role[]>, inTransaction: () => void): void {
-  const core = ctx.core;
-  const session = needSession(ctx);
+  rotateWith(ctx.core, needSession(ctx).keyring, rolesAfter, inTransaction);
+}
+
+/**
+ * rotateFor with the keys of `current` (a session's, or a sign-in's not yet a session): `alsoRefresh`
+ * are keyrings outside the sessions that get their new keys too.
+ */
+export function rotateWith(
+  core: Core,
+  current: Keyring,
+  rolesAfter: Map<number, Role[]>,
+  inTransaction: () => void,
+  alsoRefresh: Array<{ ring: Keyring; roles: Role[] }> = [],
+): void {
   const grants = new Map<string, KeyName[]>();
   const users = core.users.list();
   for (const u of users) {
     const roles = rolesAfter.get(u.id) ?? u.roles;
     if (roles.length > 0) grants.set(u.slotId, keysForRoles(roles));
   }
-  const next = core.store.rotate(session.keyring, grants, inTransaction);
-  for (const s of core.sessions.all()) {
-    const roles = rolesAfter.get(s.userId) ?? s.roles;
+  const next = core.store.rotate(current, grants, inTransaction);
+  const rings = [...core.sessions.all().map((s) => ({ ring: s.keyring, roles: rolesAfter.get(s.userId) ?? s.roles })), ...alsoRefresh];
+  for (const { ring, roles } of rings) {
     const names = keysForRoles(roles);
-    const ring = s.keyring;
     for (const name of ['data', 'vault', 'audit', 'admin'] as const) {
       ring[name]?.fill(0);
       if (names.includes(name)) ring[name] = Buffer.from(next[name]!);

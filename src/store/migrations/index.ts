@@ -16,12 +16,12 @@ import { migration as m0008 } from './0008-authz-seals';
 import { migration as m0009 } from './0009-lease-epoch';
 import { migration as m0010 } from './0010-remote-engines';
 import { migration as m0011 } from './0011-vault-purposes';
-import { migration as m0017 } from './0017-remote-placement';
-import { migration as m0015 } from './0015-schedules';
-import { migration as m0016 } from './0016-ssh-ca';
-import { migration as m0013 } from './0013-totp';
+import { migration as m0012 } from './0012-remote-placement';
+import { migration as m0013 } from './0013-schedules';
+import { migration as m0014 } from './0014-ssh-ca';
+import { migration as m0015 } from './0015-totp';
+import { migration as m0016 } from './0016-enterprise-identity';
 
-// Provisional file numbers from this session's branches; the version field orders them (renumbered before the session ends).
 export const MIGRATIONS: readonly Migration[] = [
   m0001,
   m0002,
@@ -34,10 +34,11 @@ export const MIGRATIONS: readonly Migration[] = [
   m0009,
   m0010,
   m0011,
-  m0017,
+  m0012,
+  m0013,
+  m0014,
   m0015,
   m0016,
-  m0013,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -128,6 +128,19 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'auth.totp.reset': ['admin'],
   'auth.totp.requirements': ['admin'],
   'auth.totp.require': ['admin'],
+  // issue 14: the sign-in's further steps are public (they carry the attempt id); identity settings are the users admin's.
+  'auth.begin': 'public',
+  'auth.idp.begin': 'public',
+  'auth.idp.complete': 'public',
+  'auth.ldap.complete': 'public',
+  'auth.cancel': 'public',
+  'identity.show': ['admin'],
+  'identity.setMode': ['admin'],
+  'identity.saml.set': ['admin'],
+  'identity.ldap.set': ['admin'],
+  'identity.remove': ['admin'],
+  'identity.mapping.add': ['admin'],
+  'identity.mapping.remove': ['admin'],
 };
 
 function sampleInput(name: OpName, dir: string, n: number): unknown {
@@ -135,7 +148,22 @@ function sampleInput(name: OpName, dir: string, n: number): unknown {
     case 'system.init':
       return { adminName: 'another', password: 'another-password-1' };
     case 'auth.signIn':
+    case 'auth.begin':
       return { name: 'nobody', password: 'whatever-password' };
+    case 'auth.idp.begin':
+    case 'auth.idp.complete':
+    case 'auth.cancel':
+      return { attemptId: 'no-such-attempt' };
+    case 'auth.ldap.complete':
+      return { attemptId: 'no-such-attempt', password: 'x' };
+    case 'identity.setMode':
+      return { mode: 'local' };
+    case 'identity.remove':
+      return { source: 'saml' };
+    case 'identity.mapping.add':
+      return { source: 'saml', group: `group-${n}`, role: 'viewer' };
+    case 'identity.mapping.remove':
+      return { source: 'saml', group: 'no-group', role: 'viewer' };
     case 'auth.changePassword':
       return { currentPassword: 'not-the-current-pw', newPassword: 'a-new-password-123' };
     case 'users.add':

@@ -16,7 +16,7 @@ import type { Migration } from './types';
  * - audit_identity.token_json: an audit signing identity whose key lives on a token.
  */
 export const migration: Migration = {
-  version: 14, // provisional 0016: contiguous on this branch; the lead renumbers at merge
+  version: 14,
   name: 'ssh-ca',
   up(db) {
     db.exec(`
