@@ -6,7 +6,7 @@ import { ThemeContext } from './theme-context';
 import { applyTheme, loadTheme } from './theme';
 import { useIdleTimer } from './idle';
 import { Shell } from './Shell';
-import { ChangePasswordScreen, LockScreen, RecoveryKeyScreen, SetupScreen, SignInScreen } from './features/identity';
+import { ChangePasswordScreen, EnrolTotpScreen, LockScreen, RecoveryKeyScreen, SetupScreen, SignInScreen } from './features/identity';
 
 type Phase =
   | { kind: 'loading' }
@@ -16,6 +16,7 @@ type Phase =
   | { kind: 'signIn'; notice?: string }
   | { kind: 'locked'; name: string; reason: string }
   | { kind: 'changePassword'; me: Me }
+  | { kind: 'enrolTotp'; me: Me }
   | { kind: 'ready'; me: Me; settings: Settings };
 
 const DEFAULT_IDLE_MINUTES = 15;
@@ -50,7 +51,8 @@ export function App({ bridge }: { bridge: DesktopApi }) {
     () =>
       new ApiClient(bridge, (error) => {
         const p = phaseRef.current;
-        if (p.kind === 'ready' || p.kind === 'changePassword') setPhase({ kind: 'locked', name: p.me.user.name, reason: error.message });
+        if (p.kind === 'ready' || p.kind === 'changePassword' || p.kind === 'enrolTotp')
+          setPhase({ kind: 'locked', name: p.me.user.name, reason: error.message });
       }),
     [bridge],
   );
@@ -60,6 +62,8 @@ export function App({ bridge }: { bridge: DesktopApi }) {
     const who = await api.call('auth.whoami', {});
     if (!who.ok) return setPhase({ kind: 'signIn' });
     if (who.value.user.mustChangePassword) return setPhase({ kind: 'changePassword', me: who.value });
+    // A role requires TOTP and this user has not enrolled: the core allows nothing else first.
+    if (who.value.mustEnrolTotp) return setPhase({ kind: 'enrolTotp', me: who.value });
     const settings = await api.call('settings.get', {});
     setPhase({ kind: 'ready', me: who.value, settings: settings.ok ? settings.value.settings : {} });
   }, [api]);
@@ -119,6 +123,9 @@ export function App({ bridge }: { bridge: DesktopApi }) {
         )}
         {phase.kind === 'changePassword' && (
           <ChangePasswordScreen name={phase.me.user.name} onChanged={() => void enter()} onSignOut={() => void signOut()} />
+        )}
+        {phase.kind === 'enrolTotp' && (
+          <EnrolTotpScreen name={phase.me.user.name} onEnrolled={() => void enter()} onSignOut={() => void signOut()} />
         )}
         {session && <SignedIn session={session} />}
       </ApiContext.Provider>

@@ -32,3 +32,4 @@ export { BackupPage } from './backup-page';
 export { RetentionPage } from './retention-page';
 export { ConfirmDialog } from './confirm-dialog';
 export { HelpPage } from './help-page';
+export { TotpEnrolPage } from './totp-card';

@@ -8,6 +8,8 @@ export class SignInPage extends BasePage {
   readonly password: Locator;
   readonly submit: Locator;
   readonly error: Locator;
+  /** The second step when the account has TOTP. */
+  readonly code: Locator;
 
   constructor(page: Page) {
     super(page);
@@ -16,6 +18,7 @@ export class SignInPage extends BasePage {
     this.password = page.getByLabel('Password', { exact: true });
     this.submit = page.getByRole('button', { name: 'Sign in', exact: true });
     this.error = this.alert;
+    this.code = page.getByLabel('Code from your authenticator app');
   }
 
   async signIn(name: string, password: string): Promise<void> {

@@ -5,13 +5,14 @@ import { PasswordChangeForm } from './PasswordChangeForm';
 import { StatusNotice } from '../../components/Notice';
 import { formatTime } from '../../format';
 import { roleList } from './roles';
+import { TotpCard } from './TotpCard';
 
 export function AccountScreen() {
   const { me } = useSession();
   const [changed, setChanged] = useState(false);
   return (
     <>
-      <PageHeader title="My account" description="Your roles and your password." />
+      <PageHeader title="My account" description="Your roles, your password and two-step sign-in." />
       <div className="grid grid-2">
         <Card title="Who you are">
           <dl className="facts">
@@ -29,6 +30,7 @@ export function AccountScreen() {
           {changed && <StatusNotice>Your password was changed. Use the new one next time you sign in.</StatusNotice>}
           <PasswordChangeForm submitLabel="Change password" onChanged={() => setChanged(true)} />
         </Card>
+        <TotpCard />
       </div>
     </>
   );

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { useApi } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import { AuthLayout } from '../../components/AuthLayout';
 import { Field } from '../../components/Field';
 import { ErrorNotice } from '../../components/Notice';
+import { useSignInWithCode } from './totp-sign-in';
+import { TotpCodeField } from './TotpCodeField';
 
 /** The idle lock: the session was ended (its keys wiped in the core); the same user unlocks with the password. */
 export function LockScreen({
@@ -17,17 +18,20 @@ export function LockScreen({
   onUnlocked: () => void;
   onSwitchUser: () => void;
 }) {
-  const api = useApi();
   const [password, setPassword] = useState('');
   const { error, busy, run } = useAction();
+  const totp = useSignInWithCode();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     await run(async () => {
-      const result = await api.call('auth.signIn', { name, password });
-      setPassword('');
-      if (!result.ok) return result.error;
-      onUnlocked();
+      const result = await totp.signIn(name, password);
+      if (result.signedIn) {
+        setPassword('');
+        return onUnlocked();
+      }
+      if (result.wrongPassword) setPassword('');
+      return result.problem;
     });
   }
 
@@ -42,7 +46,9 @@ export function LockScreen({
           onChange={(e) => setPassword(e.target.value)}
           autoComplete="current-password"
           autoFocus
+          readOnly={totp.needsCode}
         />
+        {totp.needsCode && <TotpCodeField value={totp.code} onChange={totp.setCode} />}
         <ErrorNotice error={error} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy || password.length === 0}>
           {busy ? 'Unlocking…' : 'Unlock'}

@@ -10,6 +10,7 @@ import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
 import { formatDate, formatTime } from '../../format';
 import { ROLE_LABELS, type RoleName } from './roles';
+import { TotpRequirementsCard } from './TotpRequirements';
 import { EditRolesDialog, RemoveUserDialog, ResetPasswordDialog, type UserRow } from './users-dialogs';
 
 function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
@@ -164,7 +165,10 @@ export function UsersScreen() {
             actions={actions}
           />
         </Card>
-        <AddUserForm onAdded={done} />
+        <div className="stack">
+          <AddUserForm onAdded={done} />
+          <TotpRequirementsCard />
+        </div>
       </div>
       {action?.kind === 'roles' && <EditRolesDialog user={action.user} onClose={close} onDone={done} />}
       {action?.kind === 'reset' && <ResetPasswordDialog user={action.user} onClose={close} onDone={done} />}

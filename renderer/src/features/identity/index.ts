@@ -7,3 +7,4 @@ export { ChangePasswordScreen } from './ChangePassword';
 export { AccountScreen } from './Account';
 export { UsersScreen } from './Users';
 export { roleList } from './roles';
+export { EnrolTotpScreen } from './EnrolTotp';
