@@ -3,7 +3,7 @@
  * end (a CoreLink over the port), `serveCore` the utility process's end. Neither imports the core
  * or electron, so main's bundle stays free of the store and its native module.
  */
-import type { ApiErrorShape, Result } from '../src/kernel';
+import { RequestRouter, type ApiErrorShape, type Result } from '../src/kernel';
 import type { CoreLink } from './session-bridge';
 
 /** Messages from main to the core host. */
@@ -21,11 +21,9 @@ const CORE_STOPPED: ApiErrorShape = {
   message: 'The core process stopped and is being restarted. Sign in again, then retry.',
 };
 
-/** Main's end of the port: numbers requests, matches replies, routes subscription events. */
+/** Main's end of the port: requests wait until the host says it is ready; replies are routed by the kernel's RequestRouter. */
 export class PortLink implements CoreLink {
-  private nextId = 1;
-  private readonly pending = new Map<number, (result: Result<unknown>) => void>();
-  private readonly listeners = new Map<number, (event: unknown) => void>();
+  private readonly router = new RequestRouter();
   private ready = false;
   private readonly queue: HostRequest[] = [];
 
@@ -37,22 +35,14 @@ export class PortLink implements CoreLink {
     if (reply?.kind === 'ready') {
       this.ready = true;
       for (const request of this.queue.splice(0)) this.send(request);
-    } else if (reply?.kind === 'result') {
-      const settle = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      settle?.(reply.result);
-    } else if (reply?.kind === 'event') {
-      this.listeners.get(reply.id)?.(reply.event);
-    }
+    } else this.router.receive(reply);
   }
 
   /** The host exited: every open request fails, every subscription ends. */
   fail(): void {
     this.ready = false;
     this.queue.length = 0;
-    for (const settle of this.pending.values()) settle({ ok: false, error: CORE_STOPPED });
-    this.pending.clear();
-    this.listeners.clear();
+    this.router.failAll(CORE_STOPPED);
   }
 
   private post(request: HostRequest): void {
@@ -60,35 +50,16 @@ export class PortLink implements CoreLink {
     else this.queue.push(request);
   }
 
-  private request(build: (id: number) => HostRequest): Promise<Result<unknown>> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.post(build(id));
-    });
-  }
-
   async call(sessionId: string | null, name: string, input: unknown): Promise<Result<unknown>> {
-    return await this.request((id) => ({ kind: 'call', id, sessionId, name, input }));
+    return await this.router.request((id) => this.post({ kind: 'call', id, sessionId, name, input }));
   }
 
   async subscribe(sessionId: string | null, name: string, input: unknown, onEvent: (event: unknown) => void): Promise<Result<() => void>> {
-    let subId = 0;
-    const result = await this.request((id) => {
-      subId = id;
-      this.listeners.set(id, onEvent);
-      return { kind: 'subscribe', id, sessionId, name, input };
-    });
-    if (!result.ok) {
-      this.listeners.delete(subId);
-      return result;
-    }
-    return {
-      ok: true,
-      value: () => {
-        if (this.listeners.delete(subId)) this.post({ kind: 'unsubscribe', id: subId });
-      },
-    };
+    return await this.router.subscribe(
+      (id) => this.post({ kind: 'subscribe', id, sessionId, name, input }),
+      onEvent,
+      (id) => this.post({ kind: 'unsubscribe', id }),
+    );
   }
 }
 

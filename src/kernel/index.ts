@@ -11,4 +11,13 @@ export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, 
 export type { ReadonlyDb, ReadStatement, ReadPragma } from './readonly-db';
 export { isProcessAlive } from './process';
 export { defaultHome, servicePaths } from './home';
-export { FrameReader, writeFrame, WireClient, MAX_FRAME_BYTES, type ServiceAction, type WireReply, type WireRequest } from './wire';
+export {
+  FrameReader,
+  RequestRouter,
+  writeFrame,
+  WireClient,
+  MAX_FRAME_BYTES,
+  type ServiceAction,
+  type WireReply,
+  type WireRequest,
+} from './wire';

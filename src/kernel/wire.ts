@@ -64,6 +64,68 @@ export function writeFrame(socket: Socket, frame: WireRequest | WireReply): void
   if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
 }
 
+/**
+ * Numbers requests and routes their replies and subscription events. Both clients of a core use it:
+ * the service's socket (WireClient below) and Electron main's port to its utility process
+ * (main/core-protocol.ts); only how a request is sent differs.
+ */
+export class RequestRouter {
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: Result<unknown>) => void>();
+  private readonly listeners = new Map<number, (event: unknown) => void>();
+
+  /** Sends what `post` builds for a fresh id and resolves with its result. */
+  async request(post: (id: number) => void): Promise<Result<unknown>> {
+    const id = this.nextId++;
+    return await new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      post(id);
+    });
+  }
+
+  /** A subscription: events for its id go to `onEvent` until the returned function stops it (`unsubscribe` tells the core). */
+  async subscribe(
+    post: (id: number) => void,
+    onEvent: (event: unknown) => void,
+    unsubscribe: (id: number) => void,
+  ): Promise<Result<() => void>> {
+    let subId = 0;
+    const result = await this.request((id) => {
+      subId = id;
+      this.listeners.set(id, onEvent);
+      post(id);
+    });
+    if (!result.ok) {
+      this.listeners.delete(subId);
+      return result;
+    }
+    return {
+      ok: true,
+      value: () => {
+        if (this.listeners.delete(subId)) unsubscribe(subId);
+      },
+    };
+  }
+
+  /** A `result` or `event` reply; anything else is ignored. */
+  receive(reply: { kind?: unknown; id?: unknown; result?: unknown; event?: unknown } | null | undefined): void {
+    if (reply?.kind === 'result' && typeof reply.id === 'number') {
+      const settle = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      settle?.(reply.result as Result<unknown>);
+    } else if (reply?.kind === 'event' && typeof reply.id === 'number') {
+      this.listeners.get(reply.id)?.(reply.event);
+    }
+  }
+
+  /** The other end went away: every open request fails with `error`, every subscription ends. */
+  failAll(error: ApiErrorShape): void {
+    for (const settle of this.pending.values()) settle({ ok: false, error });
+    this.pending.clear();
+    this.listeners.clear();
+  }
+}
+
 const SERVICE_GONE: ApiErrorShape = {
   code: 'INTERNAL',
   message: 'The service stopped while this request was open. Check "airgap-runner service status", then retry.',
@@ -71,9 +133,7 @@ const SERVICE_GONE: ApiErrorShape = {
 
 /** The client end: numbers requests, matches replies, routes subscription events. */
 export class WireClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, (result: Result<unknown>) => void>();
-  private readonly listeners = new Map<number, (event: unknown) => void>();
+  private readonly router = new RequestRouter();
   private readonly closeListeners = new Set<() => void>();
 
   private constructor(
@@ -102,7 +162,7 @@ export class WireClient {
       const reader = new FrameReader(
         (frame) => {
           const reply = frame as WireReply;
-          if (client) return client.receive(reply);
+          if (client) return client.router.receive(reply);
           if (reply?.kind === 'hello') {
             clearTimeout(timer);
             client = new WireClient(socket, reply);
@@ -120,20 +180,8 @@ export class WireClient {
     });
   }
 
-  private receive(reply: WireReply): void {
-    if (reply?.kind === 'result') {
-      const settle = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      settle?.(reply.result);
-    } else if (reply?.kind === 'event') {
-      this.listeners.get(reply.id)?.(reply.event);
-    }
-  }
-
   private closed(): void {
-    for (const settle of this.pending.values()) settle({ ok: false, error: SERVICE_GONE });
-    this.pending.clear();
-    this.listeners.clear();
+    this.router.failAll(SERVICE_GONE);
     for (const l of this.closeListeners) l();
   }
 
@@ -141,40 +189,26 @@ export class WireClient {
     this.closeListeners.add(listener);
   }
 
-  private async request(build: (id: number) => WireRequest): Promise<Result<unknown>> {
-    const id = this.nextId++;
-    return await new Promise((resolve) => {
-      if (this.socket.destroyed) return resolve({ ok: false, error: SERVICE_GONE });
-      this.pending.set(id, resolve);
-      writeFrame(this.socket, build(id));
-    });
+  private send(request: WireRequest): void {
+    // A request on a closed socket fails like one open when it closed.
+    if (this.socket.destroyed) this.router.failAll(SERVICE_GONE);
+    else writeFrame(this.socket, request);
   }
 
   async call(sessionId: string | null, name: string, input: unknown): Promise<Result<unknown>> {
-    return await this.request((id) => ({ kind: 'call', id, sessionId, name, input }));
+    return await this.router.request((id) => this.send({ kind: 'call', id, sessionId, name, input }));
   }
 
   async service(action: ServiceAction, sessionId: string | null, input: unknown = {}): Promise<Result<unknown>> {
-    return await this.request((id) => ({ kind: 'service', id, sessionId, action, input }));
+    return await this.router.request((id) => this.send({ kind: 'service', id, sessionId, action, input }));
   }
 
   async subscribe(sessionId: string | null, name: string, input: unknown, onEvent: (event: unknown) => void): Promise<Result<() => void>> {
-    let subId = 0;
-    const result = await this.request((id) => {
-      subId = id;
-      this.listeners.set(id, onEvent);
-      return { kind: 'subscribe', id, sessionId, name, input };
-    });
-    if (!result.ok) {
-      this.listeners.delete(subId);
-      return result;
-    }
-    return {
-      ok: true,
-      value: () => {
-        if (this.listeners.delete(subId)) writeFrame(this.socket, { kind: 'unsubscribe', id: subId });
-      },
-    };
+    return await this.router.subscribe(
+      (id) => this.send({ kind: 'subscribe', id, sessionId, name, input }),
+      onEvent,
+      (id) => this.send({ kind: 'unsubscribe', id }),
+    );
   }
 
   close(): void {
