@@ -20,6 +20,7 @@ import { vaultOps } from './vault';
 import { networksOps } from './networks';
 import { nodesOps } from './nodes';
 import { schedulesOps } from './schedules';
+import { healthOps } from './health';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
@@ -40,6 +41,7 @@ export const contract = {
   ...networksOps,
   ...nodesOps,
   ...schedulesOps,
+  ...healthOps,
   ...retentionOps,
   ...summariesOps,
 } as const;
@@ -79,4 +81,5 @@ export { ROLES } from '../../identity/model';
 export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
 export { MIRROR_TAG_KINDS } from './bundles';
 export { SCHEDULE_STATUSES, WEEKDAY_NAMES } from './schedules';
+export { SLO_STATES } from './health';
 export type { Permission } from '../permissions';

@@ -14,6 +14,7 @@ import { vaultHandlers } from './vault';
 import { networkHandlers } from './networks';
 import { nodeHandlers } from './nodes';
 import { scheduleHandlers } from './schedules';
+import { healthHandlers } from './health';
 import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
 
@@ -33,6 +34,7 @@ export const handlers: HandlerTable = {
   ...networkHandlers,
   ...nodeHandlers,
   ...scheduleHandlers,
+  ...healthHandlers,
   ...retentionHandlers,
   ...summaryHandlers,
 };
