@@ -24,7 +24,7 @@ export const CONTAINER_PATHS = {
 } as const;
 
 /** Result files in the output folder. */
-export const RESULT_FILES = { issues: 'issues.jsonl', report: 'report.jsonl' } as const;
+export const RESULT_FILES = { issues: 'issues.jsonl', report: 'report.jsonl', metrics: 'metrics.jsonl' } as const;
 
 /** Environment the runner sets for every task (besides the task's config variables, by their names). */
 export const TASK_ENV = {

@@ -42,7 +42,7 @@ export {
   type TagPolicy,
   type TaskPolicyInput,
 } from './policy';
-export { parseIssueLine, parseReportLine, type IssueLine, type ReportLine } from './results';
+export { parseIssueLine, parseMetricLine, parseReportLine, type IssueLine, type MetricLine, type ReportLine } from './results';
 export { BUNDLE_SETTINGS } from './settings';
 export {
   bundleByDigest,

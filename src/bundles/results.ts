@@ -64,3 +64,37 @@ export function parseReportLine(line: string): ReportLine | null {
   const fmt = REPORT_FORMATS.find((f) => f === o.fmt) ?? 'pre';
   return { obj: asText(o.obj), fmt, taskName: asText(o.taskName) };
 }
+
+/** One metrics.jsonl line (an SLI, like RunWhen's Push Metric): a named number with its unit and labels. */
+export interface MetricLine {
+  name: string;
+  value: number;
+  unit: string | null;
+  labels: Record<string, string>;
+  /** When the task measured it (RFC 3339); null: when the run ended. */
+  observedAt: string | null;
+}
+
+const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/;
+const MAX_LABELS = 16;
+
+/** One metrics.jsonl line; null when the name is not a metric name, the value not a finite number, or the labels not short text. */
+export function parseMetricLine(line: string): MetricLine | null {
+  const o = parseObject(line);
+  if (!o || typeof o.name !== 'string' || !METRIC_NAME.test(o.name)) return null;
+  const value = typeof o.value === 'number' ? o.value : typeof o.value === 'string' && o.value.trim() !== '' ? Number(o.value) : NaN;
+  if (!Number.isFinite(value)) return null;
+  const labels: Record<string, string> = {};
+  if (o.labels !== undefined) {
+    if (typeof o.labels !== 'object' || o.labels === null || Array.isArray(o.labels)) return null;
+    const entries = Object.entries(o.labels as Record<string, unknown>);
+    if (entries.length > MAX_LABELS) return null;
+    for (const [k, v] of entries) {
+      if (!METRIC_NAME.test(k) || (typeof v !== 'string' && typeof v !== 'number') || String(v).length > 200) return null;
+      labels[k] = String(v);
+    }
+  }
+  const unit = typeof o.unit === 'string' && o.unit.length <= 32 ? o.unit : null;
+  const at = typeof o.observedAt === 'string' && !Number.isNaN(Date.parse(o.observedAt)) ? new Date(o.observedAt).toISOString() : null;
+  return { name: o.name, value, unit, labels, observedAt: at };
+}

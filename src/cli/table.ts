@@ -15,7 +15,7 @@ import { networkCommands, vaultCommands } from './commands/vault';
 import { retentionCommands } from './commands/retention';
 import { redactCommands } from './commands/redact';
 import { nodeCommands } from './commands/nodes';
-import { scheduleCommands } from './commands/schedules';
+import { healthCommands, scheduleCommands } from './commands/schedules';
 import { sshCaCommands } from './commands/ssh-ca';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
@@ -64,6 +64,7 @@ export const COMMANDS: Command[] = [
   ...auditExportCommands,
   ...runCommands,
   ...scheduleCommands,
+  ...healthCommands,
   ...vaultCommands,
   ...networkCommands,
   ...nodeCommands,

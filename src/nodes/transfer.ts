@@ -20,7 +20,7 @@ export const NODE_LABELS = {
 } as const;
 
 const MiB = 1024 * 1024;
-/** Largest output read back from a node (issues.jsonl and report.jsonl are capped at 4 MiB each when read). */
+/** Largest output read back from a node (issues.jsonl, report.jsonl and metrics.jsonl are capped at 4 MiB each when read). */
 export const MAX_OUTPUT_BYTES = 16 * MiB;
 
 /** Sends the image to the node unless it has it; the id the node computes must be the verified one. */

@@ -186,7 +186,7 @@ export class RunExecution {
     let outcome: RunOutcome;
     let error: string | null = null;
     let exitCode: number | null = null;
-    let results: TaskResults = { issues: [], report: [], warnings: [] };
+    let results: TaskResults = { issues: [], report: [], metrics: [], warnings: [] };
     let timer: NodeJS.Timeout | undefined;
     try {
       const admission = env.bundles.admit(db, job.bundle, job.task);
@@ -321,7 +321,7 @@ export class RunExecution {
       let readBack: string[] = [];
       if (this.space) {
         // The node's output volume is read back through the holder into this run's private folder.
-        const out = await this.step(this.space.readOutput([RESULT_FILES.issues, RESULT_FILES.report]));
+        const out = await this.step(this.space.readOutput([RESULT_FILES.issues, RESULT_FILES.report, RESULT_FILES.metrics]));
         for (const [name, bytes] of out.files) writeFileSync(join(outputDir, name), bytes, { mode: 0o600, flag: 'wx' });
         readBack = out.warnings;
       }
@@ -426,6 +426,7 @@ export class RunExecution {
           error: r.error,
           issues: r.results.issues,
           report: r.results.report,
+          metrics: r.results.metrics,
           warnings: r.results.warnings,
           log: { totalBytes: r.summary.totalBytes, keptBytes: r.summary.keptBytes, truncated: r.summary.truncated },
         }),

@@ -44,3 +44,4 @@ export { Scheduler, scheduleActor, type SchedulerOptions, type TickResult } from
 export { Schedules, resealSchedules, checkSchedulesSeal, type Schedule, type ScheduleEvent } from './schedules';
 export { addSchedule, updateSchedule, setPaused, approveSchedule, removeSchedule, type ScheduleRequest } from './schedule-edit';
 export { WEEKDAYS, blackoutAt, nextOccurrence, jitterMs, checkTimeZone, type Blackout, type Timing, type Weekday } from './schedule-time';
+export { Health, sloState, type Slo, type SloState, type Series } from './health';

@@ -5,7 +5,7 @@
  */
 import type { ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import type { IssueLine, ReportLine } from '../bundles';
+import type { IssueLine, MetricLine, ReportLine } from '../bundles';
 import type { SandboxRecord } from './hardening';
 import type { LogLine, LogStream } from './log-capture';
 import { purgeMarksOf, type PurgeMark } from './retention';
@@ -80,6 +80,7 @@ export interface RunFinish {
   error?: string | null;
   issues?: IssueLine[];
   report?: ReportLine[];
+  metrics?: MetricLine[];
   warnings?: string[];
   log?: { totalBytes: number; keptBytes: number; truncated: boolean };
 }
@@ -345,7 +346,20 @@ export class RunRecords<D extends ReadonlyDb = Database> {
         f.log ? (f.log.truncated ? 1 : 0) : null,
         id,
       );
-    return r.changes === 1;
+    if (r.changes !== 1) return false;
+    if (f.metrics?.length) this.insertMetrics(id, f.metrics, f.endedAt);
+    return true;
+  }
+
+  /** A run's SLI values, stored with its bundle and task so the Health screen reads them by task and time. */
+  private insertMetrics(this: RunRecords<Database>, id: string, metrics: readonly MetricLine[], endedAt: string): void {
+    const run = this.db.prepare('SELECT bundle_name, task_id FROM runs WHERE id = ?').get(id) as { bundle_name: string; task_id: string };
+    const insert = this.db.prepare(
+      'INSERT INTO run_metrics(run_id, seq, bundle, task, name, value, unit, labels, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    metrics.forEach((m, seq) =>
+      insert.run(id, seq, run.bundle_name, run.task_id, m.name, m.value, m.unit, JSON.stringify(m.labels), m.observedAt ?? endedAt),
+    );
   }
 
   /** Which of these runs someone asked to cancel (polled by the lease holder). */

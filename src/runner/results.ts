@@ -1,5 +1,5 @@
 /**
- * Reads a finished task's `issues.jsonl` and `report.jsonl` from its output folder, safely
+ * Reads a finished task's `issues.jsonl`, `report.jsonl` and `metrics.jsonl` from its output folder, safely
  * (ARCHITECTURE.md, "Runner"; THREAT_MODEL.md "symlinked result files", "giant lines"):
  *  - opened with O_NOFOLLOW (a symlink is refused without touching its target) and O_NONBLOCK (a FIFO
  *    cannot stall us), then fstat'ed: regular files only;
@@ -9,7 +9,15 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseIssueLine, parseReportLine, type IssueLine, type ReportLine, RESULT_FILES } from '../bundles';
+import {
+  parseIssueLine,
+  parseMetricLine,
+  parseReportLine,
+  type IssueLine,
+  type MetricLine,
+  type ReportLine,
+  RESULT_FILES,
+} from '../bundles';
 import type { Masker } from '../redact';
 
 export interface ResultLimits {
@@ -22,6 +30,8 @@ export const DEFAULT_RESULT_LIMITS: ResultLimits = { maxBytes: 4 * 1024 * 1024, 
 export interface TaskResults {
   issues: IssueLine[];
   report: ReportLine[];
+  /** SLI values from metrics.jsonl (docs/codebundle-format.md). */
+  metrics: MetricLine[];
   /** Problems with the files or lines, for the run record. */
   warnings: string[];
 }
@@ -104,27 +114,17 @@ function maskFields<T extends object>(value: T, masker: Masker): T {
   return out as T;
 }
 
-/** Reads both result files of a finished run. */
+/** Reads the result files of a finished run. */
 export function readTaskResults(outputDir: string, masker: Masker, limits: ResultLimits = DEFAULT_RESULT_LIMITS): TaskResults {
   const warnings: string[] = [];
-  const issues = parseLines(
-    RESULT_FILES.issues,
-    readResultFile(outputDir, RESULT_FILES.issues, limits.maxBytes),
-    parseIssueLine,
-    limits,
-    masker,
-    warnings,
-  );
-  const report = parseLines(
-    RESULT_FILES.report,
-    readResultFile(outputDir, RESULT_FILES.report, limits.maxBytes),
-    parseReportLine,
-    limits,
-    masker,
-    warnings,
-  );
+  const read = <T>(name: string, parse: (line: string) => T | null): T[] =>
+    parseLines(name, readResultFile(outputDir, name, limits.maxBytes), parse, limits, masker, warnings);
+  const issues = read(RESULT_FILES.issues, parseIssueLine);
+  const report = read(RESULT_FILES.report, parseReportLine);
+  const metrics = read(RESULT_FILES.metrics, parseMetricLine);
   return {
     issues: issues.map((i) => maskFields(i, masker)),
+    metrics,
     report: report.map((r) => maskFields(r, masker)),
     warnings: warnings.map((w) => masker.mask(w)),
   };

@@ -48,9 +48,10 @@ export class Scheduler {
     return this.timer !== null;
   }
 
-  start(): void {
+  /** Ticks every `tickMs` (default: the option, else 1 s) until stopped. */
+  start(tickMs = this.options.tickMs ?? DEFAULT_TICK_MS): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick().catch(() => undefined), this.options.tickMs ?? DEFAULT_TICK_MS);
+    this.timer = setInterval(() => void this.tick().catch(() => undefined), tickMs);
     this.timer.unref();
   }
 

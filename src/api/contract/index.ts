@@ -22,6 +22,7 @@ import { networksOps } from './networks';
 import { nodesOps } from './nodes';
 import { schedulesOps } from './schedules';
 import { sshCaOps } from './ssh-ca';
+import { healthOps } from './health';
 import { retentionOps } from './retention';
 import { summariesOps } from './summaries';
 import { attentionSubscriptions } from './attention';
@@ -45,6 +46,7 @@ export const contract = {
   ...nodesOps,
   ...schedulesOps,
   ...sshCaOps,
+  ...healthOps,
   ...retentionOps,
   ...summariesOps,
   ...totpOps,
@@ -86,4 +88,5 @@ export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
 export { MIRROR_TAG_KINDS } from './bundles';
 export { SCHEDULE_STATUSES, WEEKDAY_NAMES } from './schedules';
 export { TOTP_CODE_REQUIRED, isTotpChallenge } from './totp';
+export { SLO_STATES } from './health';
 export type { Permission } from '../permissions';

@@ -16,6 +16,7 @@ import { networkHandlers } from './networks';
 import { nodeHandlers } from './nodes';
 import { scheduleHandlers } from './schedules';
 import { sshCaHandlers } from './ssh-ca';
+import { healthHandlers } from './health';
 import { retentionHandlers } from './retention';
 import { summaryHandlers } from './summaries';
 import { totpHandlers } from './totp';
@@ -38,6 +39,7 @@ export const handlers: HandlerTable = {
   ...nodeHandlers,
   ...scheduleHandlers,
   ...sshCaHandlers,
+  ...healthHandlers,
   ...retentionHandlers,
   ...summaryHandlers,
   ...totpHandlers,

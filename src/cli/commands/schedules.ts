@@ -198,3 +198,72 @@ export const scheduleCommands: Command[] = [
   byId('approve', "Approve another operator's schedule of a read-write task (two-person rule)."),
   byId('remove', 'Remove a schedule you own.'),
 ];
+
+const SLO_USAGE = 'health slo BUNDLE TASK METRIC (--at-least X | --at-most X) --target SHARE [--window DAYS]';
+
+export const healthCommands: Command[] = [
+  {
+    path: ['health'],
+    area: 'schedules',
+    usage: 'health',
+    summary: 'Every metric tasks reported (metrics.jsonl): its last value and its SLO state and error budget.',
+    examples: ['health', 'health --json'],
+    run: async (ctx) => {
+      const out = await ctx.call('health.summary', {});
+      if (ctx.json) return printJson(out);
+      const pct = (x: number | null | undefined) => (x === null || x === undefined ? '' : `${Math.round(x * 1000) / 10} %`);
+      printTable(
+        out.metrics.map((m) => ({
+          task: `${m.bundle} ${m.task}`,
+          metric: m.name,
+          last: `${m.last}${m.unit ? ` ${m.unit}` : ''}`,
+          at: m.lastAt,
+          values: m.count,
+          slo: m.slo ? `${m.slo.comparison} ${m.slo.threshold}, ${pct(m.slo.target)} over ${m.slo.windowDays} d` : '',
+          state: m.state?.state ?? '',
+          good: pct(m.state?.ratio),
+          budgetLeft: pct(m.state?.budgetRemaining),
+        })),
+        ['task', 'metric', 'last', 'at', 'values', 'slo', 'state', 'good', 'budgetLeft'],
+      );
+    },
+  },
+  {
+    path: ['health', 'slo'],
+    area: 'schedules',
+    usage: SLO_USAGE,
+    summary: "Set a metric's objective: a value is good at least (or at most) X; SHARE of them over DAYS must be good.",
+    flags: {
+      'at-least': { value: 'X', help: 'Good when the value is at least X (a health score: 0.9).' },
+      'at-most': { value: 'X', help: 'Good when the value is at most X (a latency, a count).' },
+      target: { value: 'SHARE', help: 'The share of good values, between 0 and 1 (0.99 is 99 %).' },
+      window: { value: 'DAYS', help: 'The window in days (default 30).' },
+    },
+    examples: ['health slo host-health check-disk-usage disk_health --at-least 0.9 --target 0.99 --window 30'],
+    run: async (ctx, args) => {
+      const atLeast = flag(args, 'at-least');
+      const atMost = flag(args, 'at-most');
+      if ((atLeast === undefined) === (atMost === undefined))
+        throw new ApiError('INVALID_INPUT', `Give --at-least or --at-most. Usage: ${SLO_USAGE}`);
+      const num = (text: string, what: string) => {
+        const n = Number(text);
+        if (text.trim() === '' || !Number.isFinite(n))
+          throw new ApiError('INVALID_INPUT', `${what} takes a number (got "${text.slice(0, 40)}").`);
+        return n;
+      };
+      const out = await ctx.call('health.setSlo', {
+        bundle: positional(args, 0, 'BUNDLE', SLO_USAGE),
+        task: positional(args, 1, 'TASK', SLO_USAGE),
+        metric: positional(args, 2, 'METRIC', SLO_USAGE),
+        comparison: atLeast !== undefined ? '>=' : '<=',
+        threshold: num(atLeast ?? atMost!, atLeast !== undefined ? '--at-least' : '--at-most'),
+        target: num(requireFlag(args, 'target', SLO_USAGE), '--target'),
+        windowDays: num(flag(args, 'window') ?? '30', '--window'),
+      });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(
+        `Objective of ${out.metric} set: ${out.comparison} ${out.threshold}, ${out.target * 100} % over ${out.windowDays} days.\n`,
+      );
+    },
+  },
+];

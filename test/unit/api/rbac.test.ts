@@ -86,6 +86,13 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'schedules.resume': ['operator'],
   'schedules.approve': ['admin', 'operator'],
   'schedules.remove': ['operator'],
+  'health.summary': ALL,
+  'health.series': ALL,
+  'health.runs': ALL,
+  'health.issues': ALL,
+  'health.setSlo': ['operator'],
+  'health.removeSlo': ['operator'],
+  'health.exportCsv': ALL,
   // issue 17: admins enrol, re-pin and remove nodes; everyone signed in sees them (operators pick one for a run).
   'nodes.probe': ['admin'],
   'nodes.add': ['admin'],

@@ -38,7 +38,7 @@ test('valid issues and report lines are read; malformed lines become warnings', 
 });
 
 test('missing files are no results and no warning', () => {
-  assert.deepEqual(readTaskResults(tempDir(), none), { issues: [], report: [], warnings: [] });
+  assert.deepEqual(readTaskResults(tempDir(), none), { issues: [], report: [], metrics: [], warnings: [] });
 });
 
 test('a symlinked issues.jsonl is refused without reading its target', () => {
