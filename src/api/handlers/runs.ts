@@ -9,7 +9,7 @@ import { redactorFor, sensitiveNames, buildRunReport, writeNewFileAtomic } from 
 import { MASK } from '../../redact';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store';
-import { nodeForRun } from '../../nodes';
+import { nodesForRun } from '../../nodes';
 import {
   Lease,
   RunRecords,
@@ -70,6 +70,7 @@ function summary(r: RunRecord) {
     criticalIssues: r.issues.filter((i) => i.severity === 1).length,
     cancelRequestedBy: r.cancelRequestedBy,
     purged: r.purged,
+    node: r.node,
   };
 }
 
@@ -101,6 +102,8 @@ function details(core: ReadCore, r: RunRecord) {
     report: r.report.map(clean),
     warnings: r.warnings.map((w) => displayText(w)),
     log: logSize(core, r),
+    placement: r.placement,
+    retryOf: r.retryOf,
   };
 }
 
@@ -130,15 +133,17 @@ export const runHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const checked = checkRun(core, core.runner.bundles, input);
-      // A node's credentials open with the starting user's vault key, like the task's secrets.
-      const node = checked.node ? nodeForRun(ctx.db, checked.node, session.keyring.vault) : null;
+      // The nodes that fit; their credentials open with the starting user's vault key, like the task's secrets.
+      const nodes = checked.placement
+        ? nodesForRun(ctx.db, session.keyring.vault, { ...checked.placement, access: checked.task.access })
+        : null;
       const secrets = openSecrets(core, checked, session.keyring.vault);
       let job: RunJob;
       let record: NewRun;
       let runner: Runner;
       try {
         runner = await core.runner.ensure();
-        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, node));
+        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, nodes));
         // Fenced: a process that lost the lease (frozen past its timeout) records no new run.
         ctx.change(() => runner.fenced(() => new RunRecords(ctx.db).insert(record)), {
           target: `run:${record.id}`,
