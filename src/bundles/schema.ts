@@ -155,6 +155,16 @@ const network = z
   .string({ error: NETWORK_MESSAGE })
   .refine((n) => n === 'none' || (/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(n) && !['host', 'bridge', 'default'].includes(n)), NETWORK_MESSAGE);
 
+const PLACEMENT_KEY = 'a label key is lower-case letters, digits, ".", "_", "/" and "-" (at most 63)';
+/** Where a task may run (docs/remote-engines.md, "Placement"): labels an enrolled node must carry. */
+export const placementSchema = z.strictObject({
+  labels: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, PLACEMENT_KEY), line(200), {
+      error: `expected a map of label: value (${PLACEMENT_KEY})`,
+    })
+    .refine((labels) => Object.keys(labels).length >= 1 && Object.keys(labels).length <= 16, 'must name 1 to 16 labels'),
+});
+
 export const taskSchema = z
   .strictObject({
     id: dnsName,
@@ -187,6 +197,7 @@ export const taskSchema = z
       .default(180),
     resources: resourcesSchema.default({ cpu: 1, memoryMiB: 512, pids: 128 }),
     network: network.default('none'),
+    placement: placementSchema.optional(),
   })
   .superRefine((task, ctx) => {
     const accessTags = task.tags.map((t, i) => [t.toLowerCase(), i] as const).filter(([t]) => t.startsWith('access:'));

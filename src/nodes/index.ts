@@ -10,7 +10,7 @@ export {
   checkNodeName,
   connect,
   hardeningProblems,
-  nodeForRun,
+  nodesForRun,
   noteFailure,
   openCredentials,
   pinFingerprint,
@@ -21,3 +21,4 @@ export {
 } from './service';
 export { NODE_LABELS, NodeRunSpace, MAX_OUTPUT_BYTES, sendImage, sweepNode, type RunSpaceInput } from './transfer';
 export { pauseElf, ensureHolder } from './holder';
+export { READ_WRITE_LABEL, misfit, pickNode, placeRun, placementLabels, type PlacementNeed } from './placement';

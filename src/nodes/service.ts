@@ -21,6 +21,7 @@ import { needVaultKey, openItem, sealItem } from '../vault';
 import type { RotationHook } from '../store';
 import { HOLDER_ARCHES } from './holder';
 import { NodeRecords, type NodeEntry, type NodeFacts } from './store';
+import { placeRun } from './placement';
 
 export const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -119,18 +120,24 @@ export interface NodeConnection {
 }
 
 /**
- * Opens the engine of an enabled node for a run. A changed identity (VERIFY_FAILED on connect) marks
- * the node refused in `db` until an admin re-pins it.
+ * The nodes a run may go to (placement.ts), each with its credentials opened with the starter's
+ * vault key. A named node that is refused says to re-pin it.
  */
-export function nodeForRun(db: ReadonlyDb, name: string, vaultKey: Buffer | undefined): { entry: NodeEntry; credentials: NodeCredentials } {
-  const entry = new NodeRecords(db).mustGet(name);
-  if (entry.state === 'refused') {
+export function nodesForRun(
+  db: ReadonlyDb,
+  vaultKey: Buffer | undefined,
+  want: { node: string | null; labels: Record<string, string>; access: 'read-only' | 'read-write' },
+): Array<{ entry: NodeEntry; credentials: NodeCredentials }> {
+  const entries = new NodeRecords(db).list();
+  const named = want.node ? entries.find((e) => e.name === want.node) : undefined;
+  if (named?.state === 'refused') {
     throw new ApiError(
       'POLICY_DENIED',
-      `Node ${name} is refused (${entry.refusedReason ?? 'identity changed'}). An admin must check it and re-pin it ("node pin ${name}").`,
+      `Node ${named.name} is refused (${named.refusedReason ?? 'identity changed'}). An admin must check it and re-pin it ("node pin ${named.name}").`,
     );
   }
-  return { entry, credentials: openCredentials(db, vaultKey, name) };
+  const fit = placeRun(entries, { labels: want.labels, access: want.access }, want.node ?? undefined);
+  return fit.map((entry) => ({ entry, credentials: openCredentials(db, vaultKey, entry.name) }));
 }
 
 export function connect(entry: NodeEntry, credentials: NodeCredentials): RemoteEngine {

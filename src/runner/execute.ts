@@ -52,8 +52,21 @@ export interface RunJob {
   timeoutSeconds: number;
   /** Per-run SSH certificates to sign at start (key pairs and CA signer ready); destroyed at the end. */
   ssh?: SshRunCredentials | null;
-  /** The enrolled node to run on, with its credentials (opened at submission); null: this workstation. */
-  node?: { entry: NodeEntry; credentials: NodeCredentials } | null;
+  /**
+   * The enrolled nodes it may run on, with their credentials (opened with the starter's vault key at
+   * submission); the runner picks one when a slot is free. Null or absent: this workstation.
+   */
+  nodes?: NodeChoice[] | null;
+  /** The node it runs on, chosen as it starts. */
+  node?: NodeChoice | null;
+  /** When its node stops answering, a read-only task runs again on another fitting node (runner.ts). */
+  retryElsewhere?: boolean;
+}
+
+/** A node a run may go to, with its client credentials. */
+export interface NodeChoice {
+  entry: NodeEntry;
+  credentials: NodeCredentials;
 }
 
 /** `<home>/runs-work`: where each run's private output folder is made. */
@@ -145,10 +158,14 @@ export class RunExecution {
     this.grace.unref();
   }
 
+  /** The node that stopped answering while this run used it (the runner may retry elsewhere). */
+  lostNode: string | null = null;
+
   /** The node stopped answering: its run is interrupted (unless already stopped), and the node marked. */
   private nodeLost(reason: ApiError): void {
     const node = this.job.node?.entry.name;
     if (!node) return;
+    this.lostNode = node;
     try {
       new NodeRecords(this.env.ctx.db).unreachable(node, this.env.now().toISOString(), reason.message);
     } catch {

@@ -54,6 +54,18 @@ export interface RunRecord {
   purged: { logs: PurgeMark | null; report: PurgeMark | null };
   /** The schedule that started it (null: a person did). */
   scheduleId: string | null;
+  /** The enrolled node it ran on (or was named for); null: this workstation. */
+  node: string | null;
+  /** How its node was chosen: the labels asked for and the node named, if any; null: this workstation. */
+  placement: RunPlacement | null;
+  /** The run this one retries on another node. */
+  retryOf: string | null;
+}
+
+export interface RunPlacement {
+  labels: Record<string, string>;
+  node: string | null;
+  retryElsewhere: boolean;
 }
 
 export interface NewRun {
@@ -69,8 +81,10 @@ export interface NewRun {
   instanceId: string;
   createdAt: string;
   timeoutSeconds: number;
-  /** The enrolled node it runs on; null: this workstation's engine. */
+  /** The enrolled node it runs on; null: this workstation's engine (or not chosen yet). */
   node?: string | null;
+  placement?: RunPlacement | null;
+  retryOf?: string | null;
 }
 
 export interface RunFinish {
@@ -121,6 +135,9 @@ function toRecord(r: Row): RunRecord {
     log: { totalBytes: Number(r.log_total_bytes), keptBytes: Number(r.log_kept_bytes), truncated: r.log_truncated === 1 },
     purged: purgeMarksOf(r),
     scheduleId: str(r.schedule_id),
+    node: str(r.node),
+    placement: json<RunPlacement | null>(r.placement, null),
+    retryOf: str(r.retry_of),
   };
 }
 
@@ -166,8 +183,8 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     this.db
       .prepare(
         `INSERT INTO runs(id, bundle_name, bundle_version, bundle_digest, image_id, task_id, task_title, access, started_by, reason, config,
-          state, approval_required, instance_id, created_at, timeout_seconds, node)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          state, approval_required, instance_id, created_at, timeout_seconds, node, placement, retry_of)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -187,6 +204,8 @@ export class RunRecords<D extends ReadonlyDb = Database> {
         run.createdAt,
         run.timeoutSeconds,
         run.node ?? null,
+        run.placement ? JSON.stringify(run.placement) : null,
+        run.retryOf ?? null,
       );
   }
 
@@ -195,6 +214,26 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     this.db
       .prepare('UPDATE runs SET schedule_id = ?, approval_required = ?, approved_by = ?, approved_at = ? WHERE id = ?')
       .run(scheduleId, approval ? 1 : 0, approval?.by ?? null, approval?.at ?? null, id);
+  }
+
+  /** The node the runner chose for a run placed by labels, as it starts. */
+  assignNode(this: RunRecords<Database>, id: string, node: string): void {
+    this.db.prepare('UPDATE runs SET node = ? WHERE id = ?').run(node, id);
+  }
+
+  /** Unfinished runs per node (the Nodes screen's load). */
+  activeByNode(): Map<string, { running: number; queued: number }> {
+    const rows = this.db
+      .prepare("SELECT node, state, count(*) AS n FROM runs WHERE node IS NOT NULL AND state <> 'finished' GROUP BY node, state")
+      .all() as Array<{ node: string; state: string; n: number }>;
+    const out = new Map<string, { running: number; queued: number }>();
+    for (const r of rows) {
+      const load = out.get(r.node) ?? { running: 0, queued: 0 };
+      if (r.state === 'running') load.running += r.n;
+      else load.queued += r.n;
+      out.set(r.node, load);
+    }
+    return out;
   }
 
   get(id: string): RunRecord | null {

@@ -13,7 +13,9 @@ import { RunExecution, wipe, workDirOf, type ExecEnv, type RunJob, type StopReas
 import { Fence, isFenced } from './fence';
 import type { Lease } from './lease';
 import { recover, type RecoveryReport } from './recovery';
-import { RunRecords, type RunOutcome, type RunRecord } from './records';
+import { RunRecords, type NewRun, type RunOutcome, type RunRecord } from './records';
+import { newRunId } from './ids';
+import { NodeRecords, pickNode } from '../nodes';
 import { runnerSettings } from './settings';
 
 export interface RunnerOptions {
@@ -34,6 +36,10 @@ export interface RunnerOptions {
 }
 
 const DEFAULT_POLL_MS = 500;
+
+function copySecrets(secrets: ReadonlyMap<string, Buffer>): Map<string, Buffer> {
+  return new Map([...secrets].map(([k, v]) => [k, Buffer.from(v)]));
+}
 
 export class Runner {
   readonly bundles: BundlePort;
@@ -151,22 +157,110 @@ export class Runner {
     this.keepAlive();
   }
 
+  /**
+   * Starts what may start, in queue order: a run here while the runner's concurrency allows; a run on
+   * nodes when one of its fitting nodes has a free slot (its own max concurrency; nodes do not count
+   * against this workstation's limit). A run that must wait does not hold up the ones behind it.
+   */
   private pump(): void {
     if (this.isClosed) return;
     const limit = runnerSettings(this.options.ctx.db).concurrency;
-    while (this.active.size < limit && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+    const active = [...this.active.values()];
+    const local = (): number => active.filter((e) => !e.job.node).length;
+    const running = (node: string): number => active.filter((e) => e.job.node?.entry.name === node).length;
+    const unreachable = this.unreachableNodes();
+    for (let i = 0; i < this.queue.length;) {
+      const job = this.queue[i]!;
+      if (job.nodes && job.nodes.length > 0) {
+        const pick = pickNode(job.nodes, running, (n) => unreachable.has(n));
+        if (!pick) {
+          i++;
+          continue;
+        }
+        try {
+          this.fence.write(() => this.records.assignNode(job.id, pick.entry.name));
+        } catch {
+          return; // Fenced out or closing: this runner starts nothing more.
+        }
+        job.node = pick;
+      } else if (local() >= limit) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
       const exec = new RunExecution({ ...this.env, engine: this.currentEngine() }, job);
       this.active.set(job.id, exec);
+      active.push(exec);
+      const spare = job.retryElsewhere && job.secrets.size > 0 ? copySecrets(job.secrets) : null;
       void exec
         .run()
         .catch((): RunOutcome => 'error')
+        .then((outcome) => this.retryElsewhere(job, exec, outcome, spare))
+        .catch(() => undefined)
         .finally(() => {
+          if (spare) wipe(spare);
           this.active.delete(job.id);
           this.release(job.id);
           this.pump();
         });
     }
+  }
+
+  private unreachableNodes(): Set<string> {
+    try {
+      return new Set(
+        new NodeRecords(this.options.ctx.db)
+          .list()
+          .filter((n) => n.unreachable)
+          .map((n) => n.name),
+      );
+    } catch {
+      return new Set(); // The seal check failed: every run on a node is refused at its start anyway.
+    }
+  }
+
+  /**
+   * A read-only run whose operator asked for it, interrupted because its node stopped answering, runs
+   * again as a new run on another fitting node (recorded with the run it retries, and audited).
+   */
+  private retryElsewhere(job: RunJob, exec: RunExecution, outcome: RunOutcome, spare: Map<string, Buffer> | null): void {
+    const lost = exec.lostNode;
+    if (outcome !== 'interrupted' || !lost || !job.retryElsewhere || this.isClosed || job.task.access !== 'read-only') return;
+    const others = (job.nodes ?? []).filter((n) => n.entry.name !== lost);
+    const original = this.records.get(job.id);
+    if (others.length === 0 || !original) return;
+    const id = newRunId();
+    const retry: RunJob = { ...job, id, secrets: spare ? copySecrets(spare) : new Map(), nodes: others, node: null };
+    const record: NewRun = {
+      id,
+      bundle: original.bundle,
+      imageId: original.imageId,
+      task: original.task,
+      startedBy: original.startedBy,
+      reason: original.reason,
+      config: original.config,
+      state: 'queued',
+      approvalRequired: original.approvalRequired,
+      instanceId: this.env.instanceId,
+      createdAt: this.env.now().toISOString(),
+      timeoutSeconds: original.timeoutSeconds,
+      node: null,
+      placement: original.placement,
+      retryOf: job.id,
+    };
+    try {
+      this.fence.transact(() => this.records.insert(record), {
+        actor: 'system',
+        action: 'runs.retry',
+        target: `run:${id}`,
+        outcome: 'success',
+        details: { retryOf: job.id, stoppedAnswering: lost, nodes: others.map((n) => n.entry.name), startedBy: original.startedBy },
+      });
+    } catch {
+      wipe(retry.secrets);
+      return;
+    }
+    this.submit(retry, false);
   }
 
   /**

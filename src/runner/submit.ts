@@ -13,7 +13,8 @@ import type { RunJob } from './execute';
 import type { NetworkChoice } from './hardening';
 import { newRunId } from './ids';
 import { chooseNetwork } from './networks';
-import type { NewRun } from './records';
+import type { NewRun, RunPlacement } from './records';
+import { placementLabels } from '../nodes';
 import { runnerSettings } from './settings';
 
 export interface StartRequest {
@@ -23,8 +24,12 @@ export interface StartRequest {
   files: Record<string, string>;
   secrets: Record<string, string>;
   reason?: string | undefined;
-  /** An enrolled node to run on; absent: this workstation's engine. */
+  /** An enrolled node to run on; absent: this workstation's engine (or a node the labels choose). */
   node?: string | undefined;
+  /** Labels the node must carry, besides the task's own `placement.labels`. */
+  placement?: Record<string, string> | undefined;
+  /** When its node stops answering, run a read-only task again on another fitting node. */
+  retryElsewhere?: boolean | undefined;
 }
 
 export interface CheckedRun {
@@ -36,6 +41,8 @@ export interface CheckedRun {
   approvalRequired: boolean;
   reason: string | null;
   node: string | null;
+  /** Null: this workstation. Otherwise the labels a node must carry (task's and operator's) and the node named. */
+  placement: RunPlacement | null;
 }
 
 /** The checks that need no lease and open no secret. */
@@ -58,10 +65,17 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
   }
   const config = resolveConfig(task, { values: req.values, files: req.files, secrets: req.secrets });
   const network = chooseNetwork(db, task.network, settings.hostNetworkAllowed);
+  const labels = placementLabels(task.placement?.labels ?? {}, req.placement ?? {});
+  const remote = Boolean(req.node) || Object.keys(labels).length > 0;
+  if (req.retryElsewhere && !remote)
+    throw new ApiError('INVALID_INPUT', 'A retry elsewhere needs a run on a node: name one (--node) or labels (--placement K=V).');
+  if (req.retryElsewhere && task.access !== 'read-only')
+    throw new ApiError('INVALID_INPUT', `${task.id} is a read-write task: only read-only tasks are retried on another node.`);
+  const placement: RunPlacement | null = remote ? { labels, node: req.node ?? null, retryElsewhere: req.retryElsewhere === true } : null;
   // Refused now (no CA, no allowed principal), not when the run starts.
   checkSshCredentials(db, bundle.name, task.tags, task.credentials);
   // On a node, secrets go to a per-run tmpfs volume there; here they need a safe local folder.
-  if (task.secrets.length + task.credentials.length > 0 && !req.node)
+  if (task.secrets.length + task.credentials.length > 0 && !remote)
     secretRoot({ workstationId: ctx.workstationId, home: ctx.home, allowDisk: settings.allowSecretsOnDisk });
   return {
     bundle,
@@ -72,6 +86,7 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
     approvalRequired: settings.requireApproval && task.access === 'read-write',
     reason,
     node: req.node ?? null,
+    placement,
   };
 }
 
@@ -112,8 +127,9 @@ export function prepareJob(
   startedBy: string,
   secrets: Map<string, Buffer>,
   instanceId: string,
-  node: RunJob['node'] = null,
+  nodes: RunJob['nodes'] = null,
   ssh: SshRunCredentials | null = null,
+  retryOf: string | null = null,
 ): { job: RunJob; record: NewRun } {
   const id = newRunId();
   const job: RunJob = {
@@ -127,8 +143,10 @@ export function prepareJob(
     reason: checked.reason,
     startedBy,
     timeoutSeconds: checked.timeoutSeconds,
-    node,
     ssh,
+    nodes,
+    node: null,
+    retryElsewhere: checked.placement?.retryElsewhere === true,
   };
   const record: NewRun = {
     id,
@@ -143,7 +161,10 @@ export function prepareJob(
     instanceId,
     createdAt: ctx.clock.now().toISOString(),
     timeoutSeconds: checked.timeoutSeconds,
-    node: checked.node,
+    // A named node is known now; one chosen by labels is recorded as the run starts.
+    node: checked.node ?? (nodes?.length === 1 ? nodes[0]!.entry.name : null),
+    placement: checked.placement,
+    retryOf,
   };
   return { job, record };
 }
@@ -165,5 +186,6 @@ export function startDetails(checked: CheckedRun): Record<string, unknown> {
     timeoutSeconds: checked.timeoutSeconds,
     approvalRequired: checked.approvalRequired,
     node: checked.node,
+    placement: checked.placement,
   };
 }

@@ -92,6 +92,8 @@ export const runSummary = z.object({
   cancelRequestedBy: z.string().nullable(),
   /** When and by whom a purge removed the log and the issues/report (docs/retention.md). */
   purged: z.object({ logs: purgeMark.nullable(), report: purgeMark.nullable() }),
+  /** The enrolled node it runs (ran) on; null: this workstation, or not chosen yet. */
+  node: z.string().nullable(),
 });
 
 export const runDetails = runSummary.extend({
@@ -116,6 +118,10 @@ export const runDetails = runSummary.extend({
   sshCertificates: z.array(issuedCertificate),
   /** complete: the runner counted the whole output when it settled the run; otherwise the sizes are of the lines stored so far. */
   log: z.object({ totalBytes: z.number(), keptBytes: z.number(), truncated: z.boolean(), complete: z.boolean() }),
+  /** How its node was chosen (labels asked for, the node named, retry asked for); null: this workstation. */
+  placement: z.object({ labels: z.record(z.string(), z.string()), node: z.string().nullable(), retryElsewhere: z.boolean() }).nullable(),
+  /** The run this one retries on another node, after that node stopped answering. */
+  retryOf: z.string().nullable(),
 });
 
 export const logLine = z.object({
@@ -174,6 +180,15 @@ export const runsOps = {
           .string()
           .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/)
           .optional(),
+        /** Labels the node must carry, besides the task's own placement (docs/remote-engines.md, "Placement"). */
+        placement: z
+          .record(
+            z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'a label key is lower-case letters, digits, ".", "_", "/" and "-"'),
+            z.string().max(200),
+          )
+          .optional(),
+        /** A read-only task whose node stops answering runs again on another fitting node. */
+        retryElsewhere: z.boolean().optional(),
       })
       .strict(),
     output: z.object({ id: z.string(), state: z.enum(RUN_STATES), approvalRequired: z.boolean() }),

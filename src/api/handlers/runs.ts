@@ -9,7 +9,7 @@ import { redactorFor, sensitiveNames, buildRunReport, writeNewFileAtomic } from 
 import { MASK } from '../../redact';
 import { rolesAllow } from '../permissions';
 import { layoutOf } from '../../store';
-import { nodeForRun } from '../../nodes';
+import { nodesForRun } from '../../nodes';
 import { issuedCertificates } from '../../vault';
 import {
   Lease,
@@ -74,6 +74,7 @@ function summary(r: RunRecord) {
     criticalIssues: r.issues.filter((i) => i.severity === 1).length,
     cancelRequestedBy: r.cancelRequestedBy,
     purged: r.purged,
+    node: r.node,
   };
 }
 
@@ -106,6 +107,8 @@ function details(core: ReadCore, r: RunRecord) {
     warnings: r.warnings.map((w) => displayText(w)),
     sshCertificates: issuedCertificates(core.db, { runId: r.id }),
     log: logSize(core, r),
+    placement: r.placement,
+    retryOf: r.retryOf,
   };
 }
 
@@ -137,8 +140,10 @@ export const runHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const checked = checkRun(core, core.runner.bundles, input);
-      // A node's credentials open with the starting user's vault key, like the task's secrets.
-      const node = checked.node ? nodeForRun(ctx.db, checked.node, session.keyring.vault) : null;
+      // The nodes that fit; their credentials open with the starting user's vault key, like the task's secrets.
+      const nodes = checked.placement
+        ? nodesForRun(ctx.db, session.keyring.vault, { ...checked.placement, access: checked.task.access })
+        : null;
       const secrets = openSecrets(core, checked, session.keyring.vault);
       let ssh: ReturnType<typeof openSshCredentials> = null;
       let job: RunJob;
@@ -147,7 +152,7 @@ export const runHandlers: {
       try {
         ssh = openSshCredentials(core, checked, session.keyring.vault);
         runner = await core.runner.ensure();
-        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, node, ssh));
+        ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, nodes, ssh));
         // Fenced: a process that lost the lease (frozen past its timeout) records no new run.
         ctx.change(() => runner.fenced(() => new RunRecords(ctx.db).insert(record)), {
           target: `run:${record.id}`,

@@ -82,7 +82,11 @@ export const nodeCommands: Command[] = [
         help: "The identity to pin: a host key .pub or certificate file, the key line, or the certificate's SHA-256 fingerprint (AA:BB:…); else probed and shown.",
       },
       yes: { help: 'Pin the probed identity without asking (check it out of band first).' },
-      label: { value: 'K=V', help: 'A label for placement (segment=dc1-a, readwrite=yes).', repeat: true },
+      label: {
+        value: 'K=V',
+        help: 'A label for placement (segment=dc1-a; read-write=allowed lets read-write tasks run there).',
+        repeat: true,
+      },
       'max-concurrency': { value: 'N', help: 'Runs at once on this node.' },
     },
     examples: ['node add rack12-docker --address ssh://runner@10.0.12.5 --key ~/.ssh/rack12 --label segment=rack12'],

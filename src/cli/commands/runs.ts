@@ -17,7 +17,7 @@ import { neutralise, printFields, printJson, printTable } from '../output';
 export const RUN_EXIT_CODES = { succeeded: 0, failed: 11, 'timed-out': 12, cancelled: 13, interrupted: 14, error: 15 } as const;
 
 const RUN_USAGE =
-  'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--node NAME] [--follow]';
+  'run BUNDLE TASK [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--node NAME] [--placement K=V]… [--retry-elsewhere] [--follow]';
 
 function pairs(args: CommandArgs, name: string, mapValue: (v: string) => string = (v) => v): Record<string, string> {
   const out: Record<string, string> = {};
@@ -85,7 +85,17 @@ function printRun(run: OpOutput<'runs.show'>): void {
     started: run.startedAt ?? '',
     ended: run.endedAt ?? '',
     config: JSON.stringify(run.config),
-    node: run.sandbox?.node ?? '',
+    node: run.node ?? '',
+    ...(run.placement
+      ? {
+          placement: `${
+            Object.entries(run.placement.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || 'named node'
+          }${run.placement.retryElsewhere ? ', retry elsewhere' : ''}`,
+        }
+      : {}),
+    ...(run.retryOf ? { retryOf: run.retryOf } : {}),
     sandbox: run.sandbox
       ? `${run.sandbox.engine} ${run.sandbox.engineVersion}${run.sandbox.rootless ? ' rootless' : ''}, network ${run.sandbox.network}, user ${run.sandbox.user}, ` +
         `cpu ${run.sandbox.limits.cpu}, ${run.sandbox.limits.memoryMiB} MiB, pids ${run.sandbox.limits.pids}, timeout ${run.sandbox.limits.timeoutSeconds} s, image ${run.sandbox.imageId}`
@@ -121,6 +131,8 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
     task,
     ...taskValues(args),
     node: flag(args, 'node'),
+    placement: pairs(args, 'placement'),
+    ...(flag(args, 'retry-elsewhere') === 'true' ? { retryElsewhere: true } : {}),
   };
   const started = await ctx.call('runs.start', input);
   const id = started.id;
@@ -169,11 +181,18 @@ export const runCommands: Command[] = [
       secret: { value: 'NAME=VAULT_ITEM', help: 'A secret of the task from a vault item, by name.', repeat: true },
       reason: { value: 'TEXT', help: 'Why (required for read-write tasks).' },
       node: { value: 'NAME', help: 'Run on this enrolled remote engine (node list) instead of this workstation.' },
+      placement: {
+        value: 'K=V',
+        help: "Run on an enrolled node carrying this label (besides the task's own placement); the least loaded one that fits.",
+        repeat: true,
+      },
+      'retry-elsewhere': { help: 'A read-only task whose node stops answering runs again on another node that fits.' },
       follow: { help: 'Print the log while it runs.' },
     },
     examples: [
       'run host-health check-disk-usage --follow',
       'run host-health check-disk-usage --node rack12-docker',
+      'run host-health check-disk-usage --placement segment=dc2 --retry-elsewhere',
       'run host-health restart-service --set SERVICE_NAME=nginx.service --reason "INC-1234"',
     ],
     usage: RUN_USAGE,

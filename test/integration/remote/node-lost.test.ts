@@ -8,12 +8,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEARTBEAT_MS, SILENCE_LIMIT_MS, openRemoteEngine, parseNodeAddress, pinFrom, type RemoteEngine } from '../../../src/engine';
 import { KILL_GRACE_MS } from '../../../src/runner';
 import { NODE_LABELS } from '../../../src/nodes';
+import { ourSshd as sshdOf, removeLeftovers, signal } from './freeze';
 import { dockerSkip, fixtureBundleDir, mirrorOf, runnerCore, unique, until, type RunnerCore } from '../runner/fixture';
 
 const env = process.env;
@@ -28,42 +28,13 @@ const FIXTURE = unique('lost');
 const SLOW_TIMEOUT_S = 12;
 let c: RunnerCore;
 const text = (path: string): string => readFileSync(path, 'utf8');
+const ourSshd = (): number[] => sshdOf(env.AIRGAP_TEST_NODE_SSH_DOCKER!, env.AIRGAP_TEST_NODE_SSH_DOCKER_NETNS!);
 
 function nodeEngine(): RemoteEngine {
   const address = parseNodeAddress(env.AIRGAP_TEST_NODE_SSH_DOCKER!);
   return openRemoteEngine(address, pinFrom(address.transport, text(env.AIRGAP_TEST_NODE_SSH_DOCKER_HOSTKEY!)), {
     privateKey: text(env.AIRGAP_TEST_NODE_SSH_KEY!),
   });
-}
-
-/** The pids of the node's sshd processes serving this test process's SSH connections to it. */
-function ourSshd(): number[] {
-  const { host, port } = parseNodeAddress(env.AIRGAP_TEST_NODE_SSH_DOCKER!);
-  const mine = execFileSync('ss', ['-tnpH', 'state', 'established', 'dst', `${host}:${port}`], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes(`pid=${process.pid},`))
-    .map((l) => l.trim().split(/\s+/)[2]!.split(':').pop()!);
-  assert.ok(mine.length > 0, 'the run holds an SSH connection to the node');
-  const there = execFileSync(
-    'nsenter',
-    [`--net=/run/netns/${env.AIRGAP_TEST_NODE_SSH_DOCKER_NETNS!}`, 'ss', '-tnpH', 'state', 'established', 'sport', `= :${port}`],
-    { encoding: 'utf8' },
-  ).split('\n');
-  const pids = there
-    .filter((l) => mine.includes(l.trim().split(/\s+/)[3]?.split(':').pop() ?? ''))
-    .flatMap((l) => [...l.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])));
-  assert.ok(pids.length > 0, `the node's sshd serving ports ${mine.join(', ')}`);
-  return [...new Set(pids)];
-}
-
-function signal(pids: number[], sig: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // Gone already.
-    }
-  }
 }
 
 async function enrol(): Promise<string> {
@@ -110,15 +81,7 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  // The interrupted runs' containers are still on the node (it could not be told): remove them.
-  const remote = nodeEngine();
-  try {
-    const label = `${NODE_LABELS.workstation}=${c.env.core.store.workstationId}`;
-    for (const x of await remote.engine.listContainers({ label })) await remote.engine.remove(x.id, { force: true }).catch(() => undefined);
-    for (const v of await remote.engine.listVolumes({ label })) await remote.engine.removeVolume(v).catch(() => undefined);
-  } finally {
-    await remote.close();
-  }
+  await removeLeftovers(env.AIRGAP_TEST_NODE_SSH_DOCKER!, env.AIRGAP_TEST_NODE_SSH_DOCKER_HOSTKEY!, c.env.core.store.workstationId);
   await c.cleanup();
 });
 
