@@ -200,7 +200,9 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
     const handle = url.pathname.startsWith('/__api/')
       ? api(req, res, url)
       : serveFile(new Request(`${APP_ORIGIN}${url.pathname}`, { method: req.method ?? 'GET' })).then(async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
+          const headers: Record<string, string> = {};
+          response.headers.forEach((value, key) => (headers[key] = value));
+          res.writeHead(response.status, headers);
           res.end(Buffer.from(await response.arrayBuffer()));
         });
     handle.catch(() => {
