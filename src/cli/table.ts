@@ -16,6 +16,7 @@ import { redactCommands } from './commands/redact';
 import { nodeCommands } from './commands/nodes';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
+import { identityCommands } from './commands/identity';
 
 export const PROGRAM = 'airgap-runner';
 export { VERSION };
@@ -52,6 +53,7 @@ export const SECRET_FLAGS = new Set(['password', 'pass', 'recovery-key', 'secret
 export const COMMANDS: Command[] = [
   ...storeCommands,
   ...userCommands,
+  ...identityCommands,
   ...auditCommands,
   ...bundleCommands,
   ...auditExportCommands,
