@@ -20,6 +20,7 @@ import { sshCaCommands } from './commands/ssh-ca';
 import { inspectCommands } from './commands/inspect';
 import { shellCommands } from './commands/shell';
 import { serviceCommands } from './commands/service';
+import { identityCommands } from './commands/identity';
 
 export const PROGRAM = 'airgap-runner';
 export { VERSION };
@@ -59,6 +60,7 @@ export const COMMANDS: Command[] = [
   ...storeCommands,
   ...userCommands,
   ...totpCommands,
+  ...identityCommands,
   ...auditCommands,
   ...bundleCommands,
   ...auditExportCommands,
