@@ -82,6 +82,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'nodes.list': ALL,
   'nodes.show': ALL,
   'nodes.pin': ['admin'],
+  'nodes.prune': ['admin'],
   'nodes.remove': ['admin'],
   // issue 8: retention limits and purging run output are settings, the admin's alone.
   'retention.show': ['admin'],
