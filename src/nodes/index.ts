@@ -13,6 +13,7 @@ export {
   nodesForRun,
   noteFailure,
   openCredentials,
+  pruneNode,
   pinFingerprint,
   readFacts,
   resealNodes,

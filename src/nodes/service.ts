@@ -151,3 +151,43 @@ export function noteFailure(db: Database, name: string, error: unknown): void {
 }
 
 export { pinFingerprint };
+
+/**
+ * Removes from a node the images this workstation sent there (engine_node_images), except those an
+ * unfinished run uses; images the node has for anyone else are never touched. An image a container
+ * still uses there is kept and named. The caller records the removals (NodeRecords.imageRemoved).
+ */
+export async function pruneNode(
+  db: ReadonlyDb,
+  vaultKey: Buffer | undefined,
+  name: string,
+  inUse: ReadonlySet<string>,
+): Promise<{ removed: string[]; kept: Array<{ image: string; why: string }> }> {
+  const entry = new NodeRecords(db).mustGet(name);
+  const remote = connect(entry, openCredentials(db, vaultKey, name));
+  const removed: string[] = [];
+  const kept: Array<{ image: string; why: string }> = [];
+  try {
+    for (const image of entry.images) {
+      if (inUse.has(image)) {
+        kept.push({ image, why: 'a run that has not finished uses it' });
+        continue;
+      }
+      try {
+        await remote.engine.removeImage(image);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 'NOT_FOUND')) {
+          if (error instanceof ApiError && error.code === 'CONFLICT') {
+            kept.push({ image, why: 'a container on the node still uses it' });
+            continue;
+          }
+          throw error;
+        }
+      }
+      removed.push(image);
+    }
+  } finally {
+    await remote.close();
+  }
+  return { removed, kept };
+}

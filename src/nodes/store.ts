@@ -264,6 +264,10 @@ export class NodeRecords<D extends ReadonlyDb = Database> {
     this.db.prepare('INSERT OR REPLACE INTO engine_node_images(node, image_id, loaded_at) VALUES (?, ?, ?)').run(name, imageId, now);
   }
 
+  imageRemoved(this: NodeRecords<Database>, name: string, imageId: string): void {
+    this.db.prepare('DELETE FROM engine_node_images WHERE node = ? AND image_id = ?').run(name, imageId);
+  }
+
   reseal(this: NodeRecords<Database>, name: string, sealed: string): void {
     this.db.prepare('UPDATE engine_nodes SET credential_sealed = ? WHERE name = ?').run(sealed, name);
   }

@@ -120,6 +120,14 @@ export const nodesOps = {
       .strict(),
     output: nodeEntry,
   }),
+  'nodes.prune': op({
+    summary:
+      'Remove from a node the images this workstation sent there, except those a run that has not finished uses; other images on the node are never touched.',
+    access: 'nodes.manage',
+    mutates: true,
+    input: z.object({ name: nodeName }).strict(),
+    output: z.object({ name: z.string(), removed: z.array(z.string()), kept: z.array(z.object({ image: z.string(), why: z.string() })) }),
+  }),
   'nodes.remove': op({
     summary: 'Remove a node and its sealed credentials. Runs already recorded keep its name.',
     access: 'nodes.manage',

@@ -1,11 +1,12 @@
 /** Remote engine nodes: enrolment, re-pinning and removal by admins (each an audit event), reads for everyone signed in. */
 import { ApiError } from '../../kernel';
 import { parseNodeAddress, pinFingerprint, pinFrom, probeNodeIdentity } from '../../engine';
-import { NodeRecords, checkNode, checkNodeName, openCredentials, sealCredentials, type NodeEntry } from '../../nodes';
+import { RunRecords } from '../../runner';
+import { NodeRecords, pruneNode, checkNode, checkNodeName, openCredentials, sealCredentials, type NodeEntry } from '../../nodes';
 import { needVaultKey } from '../../vault';
 import { needSession, needSigner, type Handler } from './types';
 
-type Names = 'nodes.probe' | 'nodes.add' | 'nodes.list' | 'nodes.show' | 'nodes.pin' | 'nodes.remove';
+type Names = 'nodes.probe' | 'nodes.add' | 'nodes.list' | 'nodes.show' | 'nodes.pin' | 'nodes.prune' | 'nodes.remove';
 
 /** The entry as the contract shows it: never the sealed credentials (they are not in NodeEntry). */
 function shown(entry: NodeEntry): Omit<NodeEntry, 'pin'> {
@@ -102,6 +103,25 @@ export const nodeHandlers: { [N in Names]: Handler<N> } = {
         details: { from: entry.fingerprint, to: pinFingerprint(pin), wasRefused: entry.state === 'refused' },
       });
       return shown(records.mustGet(input.name));
+    },
+    target: (input) => `node:${input.name}`,
+  },
+
+  'nodes.prune': {
+    run: async (ctx, input) => {
+      const session = needSession(ctx);
+      const runs = new RunRecords(ctx.db);
+      const inUse = new Set(runs.unfinishedOn(input.name).map((id) => runs.get(id)?.imageId ?? ''));
+      const out = await pruneNode(ctx.db, session.keyring.vault, input.name, inUse);
+      const records = new NodeRecords(ctx.db);
+      ctx.change(
+        () => {
+          for (const image of out.removed) records.imageRemoved(input.name, image);
+          records.seen(input.name, ctx.core.clock.now().toISOString());
+        },
+        { details: { removed: out.removed, kept: out.kept } },
+      );
+      return { name: input.name, ...out };
     },
     target: (input) => `node:${input.name}`,
   },

@@ -1,5 +1,5 @@
 /**
- * `node add|list|show|remove|pin` (docs/remote-engines.md). Keys and certificates come from files;
+ * `node add|list|show|remove|pin|prune` (docs/remote-engines.md). Keys and certificates come from files;
  * the private key is sent once to be sealed under the vault key and never printed. Without --pin,
  * the node's identity is probed and shown, and pinned only when the admin types "yes" (or --yes).
  */
@@ -166,6 +166,29 @@ export const nodeCommands: Command[] = [
       const out = await ctx.call('nodes.pin', { name, pin });
       if (ctx.json) return printJson(out);
       process.stdout.write(`Pinned ${out.name} to ${out.fingerprint}; it is ${out.state}.\n`);
+    },
+  },
+  {
+    path: ['node', 'prune'],
+    usage: 'node prune NAME [--yes]',
+    summary: 'Remove from a node the images this workstation sent there, except those unfinished runs use (admin).',
+    area: 'nodes',
+    flags: { yes: { help: 'Prune without asking.' } },
+    examples: ['node prune rack12-docker --yes'],
+    run: async (ctx, args) => {
+      const name = positional(args, 0, 'NAME', 'node prune NAME [--yes]');
+      await ctx.signIn();
+      const node = await ctx.call('nodes.show', { name });
+      if (flag(args, 'yes') !== 'true') {
+        if (!process.stdin.isTTY)
+          throw new ApiError('INVALID_INPUT', `Add --yes to prune ${node.images.length} image(s) from ${name} without a terminal.`);
+        if (!(await confirmOnTerminal(`Remove up to ${node.images.length} image(s) this workstation sent to ${name}? Type "yes": `)))
+          throw new ApiError('CONFLICT', 'Not confirmed; nothing was removed.');
+      }
+      const out = await ctx.call('nodes.prune', { name });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(`Removed ${out.removed.length} image(s) from ${out.name}.\n`);
+      for (const k of out.kept) process.stdout.write(`kept ${k.image}: ${k.why}\n`);
     },
   },
   {

@@ -129,6 +129,16 @@ describe('placement on nodes', { skip }, () => {
     await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'rw', reason: 'x', node: dc2, retryElsewhere: true }), 'INVALID_INPUT');
     await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'quick', retryElsewhere: true }), 'INVALID_INPUT');
     assert.equal((await c.op1('runs.list', {})).total, before + 1, 'refusals recorded no run (the one run was rw)');
+
+    // Prune (admin only): the images this workstation sent to the node go; the next run there sends it again.
+    await rejects(c.op1('nodes.prune', { name: dc1 }), 'FORBIDDEN');
+    const pruned = await c.admin('nodes.prune', { name: dc1 });
+    assert.deepEqual(pruned.removed, [placed.imageId]);
+    assert.deepEqual(pruned.kept, []);
+    assert.deepEqual((await c.op1('nodes.show', { name: dc1 })).images, []);
+    const again = await c.run({ bundle: FIXTURE, task: 'placed' });
+    assert.equal(again.outcome, 'succeeded', again.error ?? '');
+    assert.deepEqual((await c.op1('nodes.show', { name: dc1 })).images, [placed.imageId]);
   });
 
   test("per-node concurrency: a node's second run waits for its slot while the workstation's limit does not apply", async () => {

@@ -99,6 +99,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'nodes.list': ALL,
   'nodes.show': ALL,
   'nodes.pin': ['admin'],
+  'nodes.prune': ['admin'],
   'nodes.remove': ['admin'],
   // issue 18: the site SSH CA and its grants are the admin's (authorization state, sealed); what was issued everyone sees.
   'sshCa.create': ['admin'],
