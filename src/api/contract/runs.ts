@@ -161,6 +161,7 @@ export const runsOps = {
     summary: 'Start a task of an imported bundle (read-write tasks need a reason; they may wait for approval).',
     access: 'runs.start',
     mutates: true,
+    secretFields: ['tokenPin'],
     input: z
       .object({
         bundle: z.string().min(1).max(300),
@@ -174,6 +175,8 @@ export const runsOps = {
           .string()
           .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/)
           .optional(),
+        /** The PIN of the token holding the SSH CA key, when a task needs an SSH certificate and the CA is on a token. Never stored. */
+        tokenPin: z.string().min(1).max(256).optional(),
       })
       .strict(),
     output: z.object({ id: z.string(), state: z.enum(RUN_STATES), approvalRequired: z.boolean() }),

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
 import { subscribe, type OpOutput, RUN_STATES } from '../../api';
+import { withTokenPin } from '../prompt';
 import type { Command } from './types';
 import { summaryCommands } from './summaries';
 import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';
@@ -115,7 +116,8 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
     reason: flag(args, 'reason'),
     node: flag(args, 'node'),
   };
-  const started = await ctx.call('runs.start', input);
+  // A task with an SSH certificate from a CA on a token: the PIN is asked, once, only then.
+  const started = await withTokenPin((tokenPin) => ctx.call('runs.start', { ...input, ...(tokenPin ? { tokenPin } : {}) }));
   const id = started.id;
   process.stderr.write(
     started.state === 'awaiting-approval'
