@@ -16,6 +16,7 @@ import { tokenSshSigner } from '../../../src/vault/pkcs11';
 import { addUser, initialisedCore, rejects } from '../../helpers/core';
 import { openssl, opensslResult } from '../../unit/audit/openssl';
 import { unique } from '../runner/fixture';
+import { hostSignIn } from './ssh-image';
 
 const env = process.env;
 const skip =
@@ -115,35 +116,9 @@ describe('keys on a PKCS#11 token (softhsm2)', { skip }, () => {
     appendFileSync(principals, 'tokenuser\n');
     const dir = mkdtempSync(join(tmpdir(), 'token-ssh-'));
     try {
-      const from = env.AIRGAP_TEST_TARGET_SSH_FROM_HOST;
-      writeFileSync(join(dir, 'id'), files.get('k')!, { mode: 0o600 });
-      writeFileSync(join(dir, 'id-cert.pub'), files.get('k-cert.pub')!);
       const hostKey = readFileSync(env.AIRGAP_TEST_TARGET_HOSTKEY!, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-      writeFileSync(join(dir, 'known_hosts'), `${from} ${hostKey}\n`);
-      const r = spawnSync(
-        'ssh',
-        [
-          '-F',
-          '/dev/null',
-          '-i',
-          join(dir, 'id'),
-          '-o',
-          `CertificateFile=${join(dir, 'id-cert.pub')}`,
-          '-o',
-          `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-        ].concat([
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'IdentitiesOnly=yes',
-          '-o',
-          'ConnectTimeout=10',
-          `root@${from}`,
-        ]),
-        { encoding: 'utf8', timeout: 20_000 },
-      );
+      const host = env.AIRGAP_TEST_TARGET_SSH_FROM_HOST;
+      const r = hostSignIn({ dir, host, hostKey, key: files.get('k')!, cert: files.get('k-cert.pub')! })();
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /airgap-target: signed in as root/);
     } finally {
