@@ -4,7 +4,7 @@
  * answered by a running service loads neither zod nor the core (docs/service.md, "A fast CLI").
  */
 export const VERSION = '0.1.0';
-export { RUN_STATES, RUN_OUTCOMES, MAX_PREVIEW_TEXT } from './contract/constants';
+export { RUN_STATES, RUN_OUTCOMES, MAX_PREVIEW_TEXT, WEEKDAY_NAMES } from './contract/constants';
 export { ROLES } from '../identity/model';
 import { TOTP_CODE_REQUIRED } from '../identity/model';
 export { TOTP_CODE_REQUIRED };

@@ -8,13 +8,16 @@
  *
  * Verification lives in cms-verify.ts (no forge) so the standalone verifier stays small.
  */
-import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { createHash, createPrivateKey, sign, verify } from 'node:crypto';
 import * as A from './asn1-build';
 import { OID } from './oids';
-import { parseCertificate, pemBlocksToDer, pemToDer } from './x509';
+import { parseCertificate, pemBlocksToDer, pemToDer, x509 } from './x509';
 import type { SigningIdentity } from './identity';
 
 export { verifyDetached, type DetachedVerification, type VerifyDetachedOptions } from './cms-verify';
+
+/** An EC key held elsewhere (a PKCS#11 token): signs SHA-256 of `data`, returns the DER ECDSA-Sig-Value. */
+export type ExternalSign = (data: Buffer) => Buffer;
 
 export interface SignOptions {
   /** Defaults to now; recorded as the signingTime signed attribute. */
@@ -24,10 +27,10 @@ export interface SignOptions {
 /** Signs `content` and returns the DER of a detached CMS SignedData (`manifest.json.p7s`). */
 export function signDetached(
   content: Buffer,
-  identity: Pick<SigningIdentity, 'certPem' | 'keyPem'> & { chainPem?: string[] },
+  identity: Pick<SigningIdentity, 'certPem' | 'keyPem'> & { chainPem?: string[]; sign?: ExternalSign },
   options: SignOptions = {},
 ): Buffer {
-  const key = createPrivateKey(identity.keyPem);
+  const key = identity.sign ? null : createPrivateKey(identity.keyPem);
   const certDer = pemToDer(identity.certPem);
   const cert = parseCertificate(certDer);
   const chain = (identity.chainPem ?? []).flatMap((pem) => pemBlocksToDer(pem));
@@ -39,9 +42,15 @@ export function signDetached(
   // The signature covers the attributes encoded as a universal SET (RFC 5652 5.4), not as [0].
   const attributesDer = A.toDer(attributes);
   attributesDer[0] = 0x31;
-  const signature = sign('sha256', attributesDer, key);
+  let signature: Buffer;
+  if (identity.sign) {
+    // A key on a token: it signed our digest; a signature the certificate's key does not verify is refused here.
+    signature = identity.sign(attributesDer);
+    if (!verify('sha256', attributesDer, x509(certDer).publicKey, signature))
+      throw new Error('the token key does not belong to the audit signing certificate');
+  } else signature = sign('sha256', attributesDer, key!);
   const signatureAlgorithm =
-    key.asymmetricKeyType === 'rsa' ? A.algorithm(OID.rsaEncryption, A.nul()) : A.algorithm(OID.ecdsaWithSHA256, null);
+    key?.asymmetricKeyType === 'rsa' ? A.algorithm(OID.rsaEncryption, A.nul()) : A.algorithm(OID.ecdsaWithSHA256, null);
   const signerInfo = A.seq(
     A.uint(1),
     A.seq(A.fromDer(cert.issuerDer), A.rawInteger(cert.serial)),

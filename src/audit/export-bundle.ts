@@ -69,7 +69,7 @@ export interface WriteExportOptions {
   /** The events to export, in seq order (a store iterator, an array, an async generator...). */
   events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>;
   outPath: string;
-  identity: Pick<SigningIdentity, 'certPem' | 'keyPem'> & { chainPem?: string[] };
+  identity: Pick<SigningIdentity, 'certPem' | 'keyPem' | 'sign'> & { chainPem?: string[] };
   exportId: string;
   previousExportId: string | null;
   /** The previous export's lastHash, or genesisPrevHash(workstationId) for the first export. */
@@ -338,7 +338,8 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
   const { createdAt, level } = checkOptions(options);
   const { outPath, signal } = options;
   signal?.throwIfAborted();
-  if (!keyMatchesCertificate(options.identity.certPem, options.identity.keyPem)) {
+  // A token key is checked against the certificate when it signs (cms.ts).
+  if (!options.identity.sign && !keyMatchesCertificate(options.identity.certPem, options.identity.keyPem)) {
     throw invalid('The signing key does not belong to the signing certificate; re-import the audit identity.');
   }
   const certDer = pemToDer(options.identity.certPem);

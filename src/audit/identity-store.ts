@@ -17,6 +17,7 @@ interface Row {
   key_sealed: string;
   fingerprint: string;
   created_at: string;
+  token_json: string | null;
 }
 
 function needAuditKey(keyring: Pick<Keyring, 'audit'>): Buffer {
@@ -26,6 +27,32 @@ function needAuditKey(keyring: Pick<Keyring, 'audit'>): Buffer {
 
 function activeRow(db: ReadonlyDb): Row | undefined {
   return db.prepare('SELECT * FROM audit_identity WHERE active = 1 ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+}
+
+/** Where a token identity's key is (module path, token label, key label); the PIN is never stored. */
+export interface IdentityToken {
+  module: string;
+  token: string;
+  keyLabel: string;
+}
+
+/** Stores a new active identity whose key stays on a token. */
+export function saveTokenIdentity(
+  db: Database,
+  identity: { certPem: string; fingerprint: string },
+  token: IdentityToken,
+  now: string,
+): void {
+  db.prepare('UPDATE audit_identity SET active = 0 WHERE active = 1').run();
+  db.prepare(
+    "INSERT INTO audit_identity (cert_pem, chain_pem, key_sealed, fingerprint, created_at, active, token_json) VALUES (?, '[]', '', ?, ?, 1, ?)",
+  ).run(identity.certPem, identity.fingerprint, now, JSON.stringify(token));
+}
+
+/** The token of the active identity, or null when its key is sealed in the store. */
+export function identityToken(db: ReadonlyDb): IdentityToken | null {
+  const row = activeRow(db);
+  return row?.token_json ? (JSON.parse(row.token_json) as IdentityToken) : null;
 }
 
 /** Stores a new active identity; the previous one is kept inactive (old exports name it). */
@@ -62,13 +89,24 @@ export function identityCertificate(db: ReadonlyDb) {
 }
 
 /** The identity with its private key, for signing. Needs the audit key. */
-export function loadIdentity(db: ReadonlyDb, keyring: Pick<Keyring, 'audit'>): SigningIdentity {
+export function loadIdentity(
+  db: ReadonlyDb,
+  keyring: Pick<Keyring, 'audit'>,
+  openToken?: (token: IdentityToken) => (data: Buffer) => Buffer,
+): SigningIdentity {
   const row = activeRow(db);
   if (!row)
     throw new ApiError(
       'NOT_FOUND',
       'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".',
     );
+  if (row.token_json) {
+    const token = JSON.parse(row.token_json) as IdentityToken;
+    if (!openToken)
+      throw new ApiError('INVALID_INPUT', `The audit signing key is on the token "${token.token}": give its PIN (the CLI asks for it).`);
+    needAuditKey(keyring);
+    return { certPem: row.cert_pem, keyPem: '', fingerprint: row.fingerprint, chainPem: [], sign: openToken(token) };
+  }
   const key = aesGcmDecrypt(needAuditKey(keyring), JSON.parse(row.key_sealed) as Sealed, AAD);
   if (!key)
     throw new ApiError('VERIFY_FAILED', 'The audit signing key does not open with your audit key. Ask an admin to re-grant your roles.');
@@ -84,7 +122,10 @@ export function loadIdentity(db: ReadonlyDb, keyring: Pick<Keyring, 'audit'>): S
 export function reencryptIdentity(db: Database, oldKeys: Keyring, newKeys: Keyring): void {
   // A rotation of the vault key alone (a user's own password change) leaves the audit key as it was.
   if (oldKeys.audit === newKeys.audit) return;
-  const rows = db.prepare('SELECT id, key_sealed FROM audit_identity').all() as Array<Pick<Row, 'id' | 'key_sealed'>>;
+  // A token identity has no sealed key to move.
+  const rows = db.prepare("SELECT id, key_sealed FROM audit_identity WHERE key_sealed != ''").all() as Array<
+    Pick<Row, 'id' | 'key_sealed'>
+  >;
   for (const row of rows) {
     const key = aesGcmDecrypt(needAuditKey(oldKeys), JSON.parse(row.key_sealed) as Sealed, AAD);
     if (!key) throw new Error(`audit identity ${row.id} does not open with the current audit key`);

@@ -36,6 +36,8 @@ export interface SigningIdentity {
   fingerprint: string;
   /** Issuer certificates that came with an imported PKCS#12 (PEM); empty for a self-signed identity. */
   chainPem: string[];
+  /** Set when the key lives on a PKCS#11 token (keyPem is then empty): signs SHA-256 of its input, DER ECDSA. */
+  sign?: (data: Buffer) => Buffer;
 }
 
 export interface GenerateIdentityOptions {
@@ -107,27 +109,52 @@ export async function generateIdentity(options: GenerateIdentityOptions): Promis
             throw invalid(`Unknown key kind "${String(options.kind)}"; use "rsa" or "ec".`);
           })();
   const spkiDer = publicKey.export({ type: 'spki', format: 'der' });
-  const keyId = keyIdentifier(spkiDer);
-  const now = options.now ?? new Date();
-  const notBefore = new Date(now.getTime() - 5 * 60 * 1000); // tolerate a receiver clock a little behind
-  const notAfter = new Date(now.getTime() + validityDays * 86_400_000);
+  const certDer = selfSignedCertificate({
+    spkiDer,
+    sigAlg: signatureAlgorithmFor(privateKey),
+    sign: (tbs) => sign('sha256', tbs, privateKey),
+    commonName,
+    workstationId,
+    validityDays,
+    now: options.now ?? new Date(),
+  });
+  return {
+    certPem: derToPem(certDer),
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    fingerprint: fingerprintOf(certDer),
+    chainPem: [],
+  };
+}
+
+/** A self-signed X.509 signing certificate for the key `spkiDer`, signed by `sign` (in memory or on a token). */
+export function selfSignedCertificate(o: {
+  spkiDer: Buffer;
+  sigAlg: A.Asn1;
+  sign: (tbsDer: Buffer) => Buffer;
+  commonName: string;
+  workstationId: string;
+  validityDays: number;
+  now: Date;
+}): Buffer {
+  const keyId = keyIdentifier(o.spkiDer);
+  const notBefore = new Date(o.now.getTime() - 5 * 60 * 1000); // tolerate a receiver clock a little behind
+  const notAfter = new Date(o.now.getTime() + o.validityDays * 86_400_000);
   const subject = A.name([
-    [OID.commonName, commonName],
+    [OID.commonName, o.commonName],
     [OID.organizationName, 'Airgap Runner'],
-    [OID.organizationalUnitName, `workstation ${workstationId}`],
+    [OID.organizationalUnitName, `workstation ${o.workstationId}`],
   ]);
   const serial = randomBytes(16);
   serial[0]! &= 0x7f; // positive
   serial[0]! |= 0x40; // and 16 bytes long
-  const sigAlg = signatureAlgorithmFor(privateKey);
   const tbs = A.seq(
     A.explicit(0, A.uint(2)),
     A.uint(serial),
-    sigAlg,
+    o.sigAlg,
     subject,
     A.seq(A.time(notBefore), A.time(notAfter)),
     subject,
-    A.fromDer(spkiDer),
+    A.fromDer(o.spkiDer),
     A.explicit(
       3,
       A.seq(
@@ -140,14 +167,30 @@ export async function generateIdentity(options: GenerateIdentityOptions): Promis
     ),
   );
   const tbsDer = A.toDer(tbs);
-  const signature = sign('sha256', tbsDer, privateKey);
-  const certDer = A.toDer(A.seq(A.fromDer(tbsDer), sigAlg, A.bitString(signature)));
-  return {
-    certPem: derToPem(certDer),
-    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    fingerprint: fingerprintOf(certDer),
-    chainPem: [],
-  };
+  return A.toDer(A.seq(A.fromDer(tbsDer), o.sigAlg, A.bitString(o.sign(tbsDer))));
+}
+
+/** A self-signed EC P-256 identity whose key stays on a token: `sign` returns a DER ECDSA signature over SHA-256 of its input. */
+export function tokenIdentityCertificate(o: {
+  spkiDer: Buffer;
+  sign: (data: Buffer) => Buffer;
+  commonName: string;
+  workstationId: string;
+  now: Date;
+}): {
+  certPem: string;
+  fingerprint: string;
+} {
+  const certDer = selfSignedCertificate({
+    spkiDer: o.spkiDer,
+    sigAlg: A.algorithm(OID.ecdsaWithSHA256, null),
+    sign: o.sign,
+    commonName: checkName('common name', o.commonName),
+    workstationId: checkName('workstation id', o.workstationId),
+    validityDays: 3650,
+    now: o.now,
+  });
+  return { certPem: derToPem(certDer), fingerprint: fingerprintOf(certDer) };
 }
 
 /** `[n] IMPLICIT OCTET STRING` (keyIdentifier inside AuthorityKeyIdentifier). */

@@ -15,8 +15,18 @@ export {
   type AuditQuery,
   type NewEvent,
 } from './log';
-export { hasIdentity, identityCertificate, loadIdentity, saveIdentity, ensureIdentity, reencryptIdentity } from './identity-store';
-export { generateIdentity, importPkcs12, type SigningIdentity } from './identity';
+export {
+  hasIdentity,
+  identityCertificate,
+  identityToken,
+  loadIdentity,
+  saveIdentity,
+  saveTokenIdentity,
+  ensureIdentity,
+  reencryptIdentity,
+  type IdentityToken,
+} from './identity-store';
+export { generateIdentity, importPkcs12, tokenIdentityCertificate, type SigningIdentity } from './identity';
 export { identityReplacementDetails } from './rotation';
 export { confirmExport, lastExport, listExports, nextRangeStart, pruneThrough, recordExport, type ExportRow } from './exports-store';
 export { writeExportBundle, type RedactionHook, type ExportProgress, type ExportResult } from './export-bundle';

@@ -69,3 +69,19 @@ export async function confirmOnTerminal(question: string): Promise<boolean> {
     rl.close();
   }
 }
+
+/** The env variable a token PIN may come from (scripts); otherwise it is asked on the terminal. */
+export const TOKEN_PIN_ENV = 'AIRGAP_RUNNER_TOKEN_PIN';
+
+/**
+ * Calls `fn` without a PIN; when the core answers that a key on a PKCS#11 token needs one, asks for
+ * it (AIRGAP_RUNNER_TOKEN_PIN or a hidden prompt) and calls again with it. The PIN is never stored.
+ */
+export async function withTokenPin<T>(fn: (pin: string | undefined) => Promise<T>): Promise<T> {
+  try {
+    return await fn(undefined);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'INVALID_INPUT' && /token.*PIN|PIN.*token/.test(error.message))) throw error;
+    return await fn(await secretFrom(TOKEN_PIN_ENV, 'PIN of the token: '));
+  }
+}

@@ -4,3 +4,4 @@ export { secretRoot, writeRunSecrets, removeRunSecrets, sweepSecretFolders, list
 export { resealVault } from './rotation';
 export { VAULT_PURPOSES, hasPurpose, listPurposes, sealPurposes, setPurpose, type VaultPurpose } from './purposes';
 export * from './ssh-ca';
+export * from './pkcs11';

@@ -59,10 +59,21 @@ export const auditExportOps = {
       "Replace the signing identity: a new self-signed one (RSA or EC), or one from the organisation's CA (PKCS#12). The event carries the new certificate, endorsed by the old identity.",
     access: 'settings.manage',
     mutates: true,
-    secretFields: ['password'],
+    secretFields: ['password', 'pin', 'oldPin'],
     input: z.union([
-      z.object({ generate: z.enum(['rsa', 'ec']) }).strict(),
-      z.object({ pkcs12File: filePath, password: z.string().max(1024) }).strict(),
+      z.object({ generate: z.enum(['rsa', 'ec']), oldPin: z.string().min(1).max(256).optional() }).strict(),
+      z.object({ pkcs12File: filePath, password: z.string().max(1024), oldPin: z.string().min(1).max(256).optional() }).strict(),
+      /** A key on a PKCS#11 token (made there with generateKey): the certificate is self-signed on the token; the PIN is never stored. */
+      z
+        .object({
+          pkcs11: z
+            .object({ module: z.string().min(1).max(4096), token: z.string().min(1).max(32), keyLabel: z.string().min(1).max(64) })
+            .strict(),
+          generateKey: z.boolean().optional(),
+          pin: z.string().min(1).max(256),
+          oldPin: z.string().min(1).max(256).optional(),
+        })
+        .strict(),
     ]),
     output: identityInfo,
   }),
@@ -70,11 +81,14 @@ export const auditExportOps = {
     summary: 'Export the next range of the chain as a signed bundle (.tar.gz).',
     access: 'audit.export',
     mutates: true,
+    secretFields: ['pin'],
     input: z
       .object({
         outPath: filePath,
         toSeq: z.number().int().min(1).optional(),
         redact: z.string().max(64).optional(),
+        /** The token PIN, when the audit signing key is on a PKCS#11 token. Never stored. */
+        pin: z.string().min(1).max(256).optional(),
       })
       .strict(),
     output: exportInfo.extend({

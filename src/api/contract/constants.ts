@@ -7,3 +7,6 @@ export const RUN_OUTCOMES = ['succeeded', 'failed', 'timed-out', 'cancelled', 'i
 
 /** Largest text `redact preview --file` takes. */
 export const MAX_PREVIEW_TEXT = 8 * 1024 * 1024;
+
+/** Days of the week, as schedules' weekly blackouts name them. */
+export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

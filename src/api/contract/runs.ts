@@ -167,6 +167,7 @@ export const runsOps = {
     summary: 'Start a task of an imported bundle (read-write tasks need a reason; they may wait for approval).',
     access: 'runs.start',
     mutates: true,
+    secretFields: ['tokenPin'],
     input: z
       .object({
         bundle: z.string().min(1).max(300),
@@ -189,6 +190,8 @@ export const runsOps = {
           .optional(),
         /** A read-only task whose node stops answering runs again on another fitting node. */
         retryElsewhere: z.boolean().optional(),
+        /** The PIN of the token holding the SSH CA key, when a task needs an SSH certificate and the CA is on a token. Never stored. */
+        tokenPin: z.string().min(1).max(256).optional(),
       })
       .strict(),
     output: z.object({ id: z.string(), state: z.enum(RUN_STATES), approvalRequired: z.boolean() }),

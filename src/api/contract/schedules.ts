@@ -1,10 +1,12 @@
 /** Operations: schedules (docs/schedules.md): a task with its values, run on a cron or an interval in a time zone. */
 import { z } from 'zod';
 import { op } from './define';
+import { WEEKDAY_NAMES } from './constants';
+
+export { WEEKDAY_NAMES };
 
 export const scheduleId = z.string().regex(/^s-[a-z0-9]{10}$/, 'a schedule id looks like s-abcdefgh23');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day is HH:MM, 24-hour');
-export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 export const blackout = z.discriminatedUnion('kind', [
   z

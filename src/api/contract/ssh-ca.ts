@@ -61,6 +61,24 @@ export const sshCaOps = {
     input: z.object({ name: caName, privateKey: z.string().min(1).max(20_000) }).strict(),
     output: sshCaInfo,
   }),
+  'sshCa.addToken': op({
+    summary:
+      'Use an EC P-256 key on a PKCS#11 token as the active SSH CA (generateKey: make it there first). The key never leaves the token; the PIN is asked now and at each use, never stored.',
+    access: 'settings.manage',
+    mutates: true,
+    secretFields: ['pin'],
+    input: z
+      .object({
+        name: caName,
+        module: z.string().min(1).max(4096),
+        token: z.string().min(1).max(32),
+        keyLabel: z.string().min(1).max(64),
+        generateKey: z.boolean().optional(),
+        pin: z.string().min(1).max(256),
+      })
+      .strict(),
+    output: sshCaInfo,
+  }),
   'sshCa.list': op({
     summary: 'SSH CAs (public keys for sshd TrustedUserCAKeys) and the principals each bundle or tag may receive.',
     access: 'signedIn',

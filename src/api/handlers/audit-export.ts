@@ -16,6 +16,9 @@ import {
   hasIdentity,
   identityCertificate,
   loadIdentity,
+  saveTokenIdentity,
+  tokenIdentityCertificate,
+  type IdentityToken,
   saveIdentity,
   confirmExport,
   lastExport,
@@ -30,6 +33,8 @@ import {
 } from '../../audit';
 import { auditRuleSet, auditExportRedactor, previewValue } from '../../egress';
 import { newOutputFile } from './output-file';
+import { generateTokenKey, openTokenKey, p256Spki, tokenDerSignature } from '../../vault';
+import { auditTokenOpener, pinGuardOf } from './tokens';
 import { type Handler, type HandlerContext, needSession } from './types';
 
 function identityOut(core: ReadCore) {
@@ -52,13 +57,26 @@ function exportOut(row: ExportRow) {
   return rest;
 }
 
-/** Replaces the identity; the event carries the new certificate endorsed by the old identity. */
-function replaceIdentity(ctx: HandlerContext, next: SigningIdentity): void {
+/**
+ * Replaces the identity; the event carries the new certificate endorsed by the old identity (whose
+ * key may be on a token: `oldPin`). `next` with a token is kept as its certificate and token only.
+ */
+function replaceIdentity(
+  ctx: HandlerContext,
+  next: Pick<SigningIdentity, 'certPem' | 'fingerprint'> & ({ token: IdentityToken } | { identity: SigningIdentity }),
+  oldPin: string | undefined,
+): void {
   const session = needSession(ctx);
   const db = ctx.db;
-  const old = hasIdentity(db) ? loadIdentity(db, session.keyring) : null;
+  const old = hasIdentity(db) ? loadIdentity(db, session.keyring, auditTokenOpener(ctx.core, db, oldPin)) : null;
   const details = old ? { ...identityReplacementDetails(next.certPem, old) } : { fingerprint: next.fingerprint, certPem: next.certPem };
-  ctx.change(() => saveIdentity(db, next, session.keyring, ctx.core.clock.now().toISOString()), { details });
+  const now = ctx.core.clock.now().toISOString();
+  ctx.change(
+    () => ('token' in next ? saveTokenIdentity(db, next, next.token, now) : saveIdentity(db, next.identity, session.keyring, now)),
+    {
+      details: { ...details, ...('token' in next ? { token: next.token } : {}) },
+    },
+  );
 }
 
 function overdueDays(core: ReadCore): number {
@@ -101,6 +119,23 @@ export const auditExportHandlers: {
     run: async (ctx, input) => {
       const store = ctx.core.store;
       let next: SigningIdentity;
+      if ('pkcs11' in input) {
+        const guard = pinGuardOf(ctx.core, ctx.db);
+        const key = input.generateKey ? generateTokenKey(input.pkcs11, input.pin, guard) : openTokenKey(input.pkcs11, input.pin, guard);
+        try {
+          const cert = tokenIdentityCertificate({
+            spkiDer: p256Spki(key.point),
+            sign: (data) => tokenDerSignature(key, data),
+            commonName: `Airgap Runner workstation ${store.workstationId}`,
+            workstationId: store.workstationId,
+            now: ctx.core.clock.now(),
+          });
+          replaceIdentity(ctx, { ...cert, token: input.pkcs11 }, input.oldPin);
+        } finally {
+          key.close();
+        }
+        return identityOut(ctx.core);
+      }
       if ('generate' in input) {
         next = await generateIdentity({
           kind: input.generate,
@@ -120,7 +155,7 @@ export const auditExportHandlers: {
           );
         }
       }
-      replaceIdentity(ctx, next);
+      replaceIdentity(ctx, { certPem: next.certPem, fingerprint: next.fingerprint, identity: next }, input.oldPin);
       return identityOut(ctx.core);
     },
     target: () => 'audit:identity',
@@ -131,7 +166,7 @@ export const auditExportHandlers: {
       const core = ctx.core;
       const db = core.db;
       const out = newOutputFile(input.outPath);
-      const identity = loadIdentity(db, session.keyring);
+      const identity = loadIdentity(db, session.keyring, auditTokenOpener(core, ctx.db, input.pin));
       const start = nextRangeStart(db, core.workstationId);
       const head = chainHead(db)?.seq ?? 0;
       const toSeq = input.toSeq ?? head;

@@ -31,6 +31,7 @@ import {
 import type { RunJob, NewRun } from '../../runner';
 import type { ReadCore } from '../core';
 import { newOutputFile } from './output-file';
+import { sshTokenOpener } from './tokens';
 import { type Handler, type HandlerContext, needSession } from './types';
 
 function mustFind(core: ReadCore, id: string): RunRecord {
@@ -150,7 +151,7 @@ export const runHandlers: {
       let record: NewRun;
       let runner: Runner;
       try {
-        ssh = openSshCredentials(core, checked, session.keyring.vault);
+        ssh = openSshCredentials(core, checked, session.keyring.vault, sshTokenOpener(core, ctx.db, input.tokenPin));
         runner = await core.runner.ensure();
         ({ job, record } = prepareJob(core, checked, session.name, secrets, runner.instanceId, nodes, ssh));
         // Fenced: a process that lost the lease (frozen past its timeout) records no new run.

@@ -1,11 +1,24 @@
 /** The site SSH CA: created or imported by an admin, grants sealed with the admin key, issued certificates and the KRL (docs/credentials.md). */
 import { ApiError } from '../../kernel';
-import { SshCas, checkCaName, exportKrl, issuedCertificates, listSshGrants, needVaultKey, setSshGrant } from '../../vault';
+import {
+  SshCas,
+  checkCaName,
+  ecdsaSshBlob,
+  exportKrl,
+  generateTokenKey,
+  issuedCertificates,
+  listSshGrants,
+  needVaultKey,
+  openTokenKey,
+  setSshGrant,
+} from '../../vault';
+import { pinGuardOf } from './tokens';
 import { needSession, needSigner, type Handler } from './types';
 
 export const sshCaHandlers: {
   'sshCa.create': Handler<'sshCa.create'>;
   'sshCa.import': Handler<'sshCa.import'>;
+  'sshCa.addToken': Handler<'sshCa.addToken'>;
   'sshCa.list': Handler<'sshCa.list'>;
   'sshCa.allow': Handler<'sshCa.allow'>;
   'sshCa.issued': Handler<'sshCa.issued'>;
@@ -33,6 +46,34 @@ export const sshCaHandlers: {
       const now = ctx.core.clock.now().toISOString();
       return ctx.change(() => new SshCas(ctx.db).importKey(vaultKey, input.name, input.privateKey, ctx.actor, now, signer), {
         details: { name: input.name, storage: 'vault', imported: true },
+      });
+    },
+    target: (input) => `ssh-ca:${input.name}`,
+  },
+
+  'sshCa.addToken': {
+    run: (ctx, input) => {
+      checkCaName(input.name);
+      const signer = needSigner(ctx);
+      const ref = { module: input.module, token: input.token, keyLabel: input.keyLabel };
+      const guard = pinGuardOf(ctx.core, ctx.db);
+      // Logged in with the PIN only to make or read the key; the PIN is not kept.
+      const key = input.generateKey ? generateTokenKey(ref, input.pin, guard) : openTokenKey(ref, input.pin, guard);
+      let blob: Buffer;
+      try {
+        blob = ecdsaSshBlob(key.point);
+      } finally {
+        key.close();
+      }
+      const now = ctx.core.clock.now().toISOString();
+      return ctx.change(() => new SshCas(ctx.db).addToken(input.name, ref, blob, ctx.actor, now, signer), {
+        details: {
+          name: input.name,
+          storage: 'pkcs11',
+          token: input.token,
+          keyLabel: input.keyLabel,
+          generated: input.generateKey === true,
+        },
       });
     },
     target: (input) => `ssh-ca:${input.name}`,

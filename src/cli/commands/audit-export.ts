@@ -3,7 +3,7 @@ import { RULE_SET_IDS } from '../../api/model';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { printFields, printJson, printTable } from '../output';
-import { secretFrom } from '../prompt';
+import { secretFrom, TOKEN_PIN_ENV, withTokenPin } from '../prompt';
 
 function seqArg(text: string, name: string): number {
   const n = Number(text);
@@ -39,7 +39,14 @@ export const auditExportCommands: Command[] = [
           })
         : () => {};
       try {
-        const out = await ctx.call('audit.export', { outPath, ...(to ? { toSeq: seqArg(to, 'to') } : {}), ...(redact ? { redact } : {}) });
+        const out = await withTokenPin((pin) =>
+          ctx.call('audit.export', {
+            outPath,
+            ...(to ? { toSeq: seqArg(to, 'to') } : {}),
+            ...(redact ? { redact } : {}),
+            ...(pin ? { pin } : {}),
+          }),
+        );
         if (tty) process.stderr.write('\n');
         if (ctx.json) return printJson(out);
         printFields({
@@ -167,6 +174,41 @@ export const auditExportCommands: Command[] = [
       const out = await ctx.call('audit.identityReplace', { generate: kind });
       if (ctx.json) return printJson(out);
       printFields({ subject: out.subject, fingerprint: out.fingerprint, key: out.keyLabel });
+    },
+  },
+  {
+    path: ['audit', 'identity', 'pkcs11'],
+    area: 'audit-export',
+    flags: {
+      module: { value: 'PATH', help: "The token's PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so)." },
+      token: { value: 'LABEL', help: 'The token label.' },
+      'key-label': { value: 'LABEL', help: 'The label of the EC P-256 key pair on the token.' },
+      generate: { help: 'Make the key pair on the token first (it never leaves the token).' },
+    },
+    examples: [
+      'audit identity pkcs11 --module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so --token audit-hsm --key-label audit-2026 --generate',
+    ],
+    usage: 'audit identity pkcs11 --module PATH --token LABEL --key-label LABEL [--generate]',
+    summary: `Sign audit exports with a key on a PKCS#11 token (admin). PIN: ${TOKEN_PIN_ENV} or a prompt, asked at each export, never stored.`,
+    run: async (ctx, args) => {
+      const usage = 'audit identity pkcs11 --module PATH --token LABEL --key-label LABEL [--generate]';
+      const pkcs11 = {
+        module: requireFlag(args, 'module', usage),
+        token: requireFlag(args, 'token', usage),
+        keyLabel: requireFlag(args, 'key-label', usage),
+      };
+      await ctx.signIn();
+      const pin = await secretFrom(TOKEN_PIN_ENV, `PIN of the token ${pkcs11.token}: `);
+      const out = await withTokenPin((oldPin) =>
+        ctx.call('audit.identityReplace', {
+          pkcs11,
+          pin,
+          ...(flag(args, 'generate') === 'true' ? { generateKey: true } : {}),
+          ...(oldPin ? { oldPin } : {}),
+        }),
+      );
+      if (ctx.json) return printJson(out);
+      printFields({ subject: out.subject, fingerprint: out.fingerprint, key: `${out.keyLabel} on token ${pkcs11.token}` });
     },
   },
   {

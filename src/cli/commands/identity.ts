@@ -1,7 +1,7 @@
 /** Enterprise sign-in settings (docs/identity.md): the sign-in mode, the IdP, the directory, group mappings. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ROLES } from '../../api';
+import { ROLES } from '../../api/model';
 import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';

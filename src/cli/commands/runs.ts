@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { ApiError } from '../../kernel';
 import { type OpOutput, RUN_STATES } from '../../api/model';
+import { withTokenPin } from '../prompt';
 import type { Command } from './types';
 import { summaryCommands } from './summaries';
 import { flag, flags, positional, type CliContext, type CommandArgs } from '../context';
@@ -134,7 +135,8 @@ async function runCommand(ctx: CliContext, args: CommandArgs): Promise<number> {
     placement: pairs(args, 'placement'),
     ...(flag(args, 'retry-elsewhere') === 'true' ? { retryElsewhere: true } : {}),
   };
-  const started = await ctx.call('runs.start', input);
+  // A task with an SSH certificate from a CA on a token: the PIN is asked, once, only then.
+  const started = await withTokenPin((tokenPin) => ctx.call('runs.start', { ...input, ...(tokenPin ? { tokenPin } : {}) }));
   const id = started.id;
   process.stderr.write(
     started.state === 'awaiting-approval'

@@ -5,7 +5,7 @@
  * show the sealed table.
  */
 import { ApiError } from '../../kernel';
-import { WEEKDAY_NAMES, type OpInput, type OpOutput } from '../../api';
+import { WEEKDAY_NAMES, type OpInput, type OpOutput } from '../../api/model';
 import type { Command } from './types';
 import { taskValues } from './runs';
 import { flag, flags, positional, requireFlag, type CommandArgs } from '../context';

@@ -9,6 +9,7 @@ import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { flag, positional, requireFlag } from '../context';
 import { printFields, printJson, printTable } from '../output';
+import { secretFrom, TOKEN_PIN_ENV } from '../prompt';
 
 const ALLOW_USAGE = 'ssh-ca allow BUNDLE|--tag TAG [PRINCIPAL…] [--force-command CMD] [--source-address LIST]';
 
@@ -49,6 +50,40 @@ export const sshCaCommands: Command[] = [
       const out = await ctx.call('sshCa.import', { name, privateKey });
       if (ctx.json) return printJson(out);
       process.stdout.write(`Imported the SSH CA ${out.name} (${out.fingerprint}). Remove the key file from where it came from.\n`);
+    },
+  },
+  {
+    path: ['ssh-ca', 'token'],
+    usage: 'ssh-ca token NAME --module PATH --token LABEL --key-label LABEL [--generate]',
+    summary: `Use an EC P-256 key on a PKCS#11 token as the SSH CA (admin); the key never leaves it. PIN: ${TOKEN_PIN_ENV} or a prompt, asked at each use.`,
+    area: 'vault',
+    flags: {
+      module: { value: 'PATH', help: "The token's PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so)." },
+      token: { value: 'LABEL', help: 'The token label.' },
+      'key-label': { value: 'LABEL', help: 'The label of the key pair on the token.' },
+      generate: { help: 'Make the key pair on the token first.' },
+    },
+    examples: ['ssh-ca token site-hsm --module /usr/lib/softhsm/libsofthsm2.so --token site --key-label ssh-ca-2026 --generate'],
+    run: async (ctx, args) => {
+      const usage = 'ssh-ca token NAME --module PATH --token LABEL --key-label LABEL [--generate]';
+      const name = positional(args, 0, 'NAME', usage);
+      const ref = {
+        module: requireFlag(args, 'module', usage),
+        token: requireFlag(args, 'token', usage),
+        keyLabel: requireFlag(args, 'key-label', usage),
+      };
+      await ctx.signIn();
+      const pin = await secretFrom(TOKEN_PIN_ENV, `PIN of the token ${ref.token}: `);
+      const out = await ctx.call('sshCa.addToken', {
+        name,
+        ...ref,
+        pin,
+        ...(flag(args, 'generate') === 'true' ? { generateKey: true } : {}),
+      });
+      if (ctx.json) return printJson(out);
+      process.stdout.write(
+        `The SSH CA ${out.name} is on the token ${ref.token} (${out.fingerprint}). Add this line to sshd's TrustedUserCAKeys:\n${out.publicKey}\n`,
+      );
     },
   },
   {

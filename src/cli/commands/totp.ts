@@ -2,7 +2,7 @@
  * `auth totp …`: offline TOTP (docs/identity.md, "Offline TOTP"). Codes come from the environment
  * or a prompt, never from arguments (they would show in `ps` while still unused).
  */
-import { ROLES } from '../../api';
+import { ROLES } from '../../api/model';
 import { ApiError } from '../../kernel';
 import type { Command } from './types';
 import { positional } from '../context';

@@ -6,13 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SshRunCredentials, parseCertificate, secretRoot, listSecretFolders, VALID_AFTER_DEADLINE_S } from '../../../src/vault';
 import { rejects } from '../../helpers/core';
 import { rawDocker, runnerCore, unique, type RunnerCore } from '../runner/fixture';
-import { sshBundleMirror } from './ssh-image';
+import { hostSignIn, sshBundleMirror } from './ssh-image';
 
 const env = process.env;
 const skip = !env.DOCKER_HOST
@@ -224,35 +224,13 @@ describe('per-run SSH certificates against a real sshd', { skip }, () => {
     const { files } = db.transaction(() => creds.issue(db, 'expiry-check', now, new Date(now.getTime() + 2000)))();
     const dir = mkdtempSync(join(tmpdir(), 'ssh-expiry-'));
     try {
-      writeFileSync(join(dir, 'id'), files.get('target')!, { mode: 0o600 });
-      writeFileSync(join(dir, 'id-cert.pub'), files.get('target-cert.pub')!);
-      const from = env.AIRGAP_TEST_TARGET_SSH_FROM_HOST!;
-      writeFileSync(join(dir, 'known_hosts'), `${from} ${hostKey}\n`);
-      chmodSync(join(dir, 'id'), 0o600);
-      const signIn = () =>
-        spawnSync(
-          'ssh',
-          [
-            '-F',
-            '/dev/null',
-            '-i',
-            join(dir, 'id'),
-            '-o',
-            `CertificateFile=${join(dir, 'id-cert.pub')}`,
-            '-o',
-            `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-            '-o',
-            'StrictHostKeyChecking=yes',
-            '-o',
-            'BatchMode=yes',
-            '-o',
-            'IdentitiesOnly=yes',
-            '-o',
-            'ConnectTimeout=10',
-            `root@${from}`,
-          ],
-          { encoding: 'utf8', timeout: 20_000 },
-        );
+      const signIn = hostSignIn({
+        dir,
+        host: env.AIRGAP_TEST_TARGET_SSH_FROM_HOST!,
+        hostKey,
+        key: files.get('target')!,
+        cert: files.get('target-cert.pub')!,
+      });
       const first = signIn();
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /airgap-target: signed in as root/);

@@ -5,8 +5,8 @@
  * import pipeline.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,4 +81,18 @@ export async function sshBundleMirror(bundleDir: string, imageTar: string): Prom
   const out = mkdtempSync(join(tmpdir(), 'ssh-mirror-'));
   await writeOciLayout(out, layoutEntries(signed));
   return { source: `oci:${out}`, ref: `${repository}:${codebundle.version}` };
+}
+
+/**
+ * Signs in to the test target from the host's OpenSSH client with a key and certificate written to
+ * `dir` (a test folder the caller removes), the target's host key pinned. Returns ssh's result.
+ */
+export function hostSignIn(o: { dir: string; host: string; hostKey: string; key: Buffer; cert: Buffer }): () => SpawnSyncReturns<string> {
+  writeFileSync(join(o.dir, 'id'), o.key, { mode: 0o600 });
+  writeFileSync(join(o.dir, 'id-cert.pub'), o.cert);
+  writeFileSync(join(o.dir, 'known_hosts'), `${o.host} ${o.hostKey}\n`);
+  const args = ['-F', '/dev/null', '-i', join(o.dir, 'id'), '-o', `CertificateFile=${join(o.dir, 'id-cert.pub')}`];
+  args.push('-o', `UserKnownHostsFile=${join(o.dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes');
+  args.push('-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10', `root@${o.host}`);
+  return () => spawnSync('ssh', args, { encoding: 'utf8', timeout: 20_000 });
 }

@@ -104,6 +104,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   // issue 18: the site SSH CA and its grants are the admin's (authorization state, sealed); what was issued everyone sees.
   'sshCa.create': ['admin'],
   'sshCa.import': ['admin'],
+  'sshCa.addToken': ['admin'],
   'sshCa.list': ALL,
   'sshCa.allow': ['admin'],
   'sshCa.issued': ALL,
