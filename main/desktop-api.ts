@@ -41,7 +41,15 @@ export interface DesktopApi {
   chooseFile(options?: ChooseFileOptions): Promise<string | null>;
   /** A native save dialog; resolves to the chosen path, or null when cancelled. */
   chooseSaveFile(options?: ChooseSaveFileOptions): Promise<string | null>;
+  /**
+   * Puts text on the system clipboard (a digest, a fingerprint, the log): the window denies web
+   * permissions, so the page's own clipboard API cannot; resolves false when it was refused.
+   */
+  copyText(text: string): Promise<boolean>;
 }
+
+/** The most text one copy takes (the log viewer copies up to 250,000 lines). */
+export const MAX_COPY_CHARS = 64 * 1024 * 1024;
 
 /** IPC channel names, shared by main and the preload. */
 export const CHANNELS = {
@@ -51,4 +59,5 @@ export const CHANNELS = {
   event: 'api:event',
   chooseFile: 'dialog:chooseFile',
   chooseSaveFile: 'dialog:chooseSaveFile',
+  copyText: 'clipboard:writeText',
 } as const;

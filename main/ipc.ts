@@ -1,16 +1,16 @@
 /**
  * The one IPC bridge: generic over the contract's operation and subscription names (the
- * SessionBridge checks them), plus the two native dialogs. Every handler first checks that the
+ * SessionBridge checks them), plus the two native dialogs and writing the clipboard. Every handler first checks that the
  * message comes from our window's main frame showing app:// (security.ts, isTrustedSender).
  */
 import type * as ElectronNS from 'electron';
-import { CHANNELS, type ChooseFileOptions, type ChooseSaveFileOptions } from './desktop-api';
+import { CHANNELS, MAX_COPY_CHARS, type ChooseFileOptions, type ChooseSaveFileOptions } from './desktop-api';
 import { chooseFileOptions, chooseSaveFileOptions } from './dialog-options';
 import { isTrustedSender } from './security';
 import type { SessionBridge } from './session-bridge';
 import type { Result } from '../src/kernel';
 
-export type IpcDeps = Pick<typeof ElectronNS, 'ipcMain' | 'dialog'>;
+export type IpcDeps = Pick<typeof ElectronNS, 'ipcMain' | 'dialog' | 'clipboard'>;
 
 const NOT_OUR_PAGE: Result<never> = {
   ok: false,
@@ -18,7 +18,7 @@ const NOT_OUR_PAGE: Result<never> = {
 };
 
 export function installIpcBridge(electron: IpcDeps, window: ElectronNS.BrowserWindow, bridge: SessionBridge<number>): void {
-  const { ipcMain, dialog } = electron;
+  const { ipcMain, dialog, clipboard } = electron;
   const key = window.webContents.id;
   const trusted = (event: ElectronNS.IpcMainInvokeEvent): boolean => {
     const ok = isTrustedSender(event, window);
@@ -70,5 +70,16 @@ export function installIpcBridge(electron: IpcDeps, window: ElectronNS.BrowserWi
     if (result.canceled || !result.filePath) return null;
     bridge.grantPath(key, result.filePath);
     return result.filePath;
+  });
+
+  // Write-only: the page can put text on the clipboard, never read it back.
+  ipcMain.handle(CHANNELS.copyText, async (event, text: unknown) => {
+    if (!trusted(event) || typeof text !== 'string' || text.length > MAX_COPY_CHARS) return false;
+    try {
+      await clipboard.writeText(text);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }

@@ -37,6 +37,7 @@ const api: DesktopApi = {
 
   chooseFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseFile, options ?? {}),
   chooseSaveFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseSaveFile, options ?? {}),
+  copyText: async (text) => (await ipcRenderer.invoke(CHANNELS.copyText, text)) === true,
 };
 
 contextBridge.exposeInMainWorld('api', api);

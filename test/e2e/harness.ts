@@ -100,6 +100,8 @@ function pageScript(origin: string, token: string): string {
     },
     chooseFile: (options) => post('/__api/choose-file', { options: options ?? {} }),
     chooseSaveFile: (options) => post('/__api/choose-save-file', { options: options ?? {} }),
+    // Main writes the system clipboard; in the browser the page's own (the tests grant the permission).
+    copyText: (text) => navigator.clipboard.writeText(text).then(() => true, () => false),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api), writable: false, configurable: false });
 })();`;

@@ -86,6 +86,7 @@ function installStandin(config: PageConfig, computed: Record<string, (input: unk
     },
     chooseFile: () => Promise.resolve(null),
     chooseSaveFile: () => Promise.resolve(null),
+    copyText: () => Promise.resolve(true),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api) });
   // What the page asked for, for tests that check nothing went unanswered.

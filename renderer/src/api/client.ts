@@ -55,6 +55,15 @@ export class ApiClient {
   async chooseSaveFile(options?: ChooseSaveFileOptions): Promise<string | null> {
     return await this.bridge.chooseSaveFile(options);
   }
+
+  /** Text to the system clipboard (through main: the window has no clipboard permission); false when refused. */
+  async copyText(text: string): Promise<boolean> {
+    try {
+      return await this.bridge.copyText(text);
+    } catch {
+      return false;
+    }
+  }
 }
 
 /** Checks a form against the operation's input schema; returns the first message per field. */

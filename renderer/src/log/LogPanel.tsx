@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { PagedLog } from './paged';
+import { useApi } from '../api/context';
 import { LogView } from './LogView';
 
 /** The most matches a search brings back to step through (the count says how many there are in all). */
@@ -91,6 +92,7 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
   const [target, setTarget] = useState<{ index: number; nonce: number } | null>(null);
   const [said, setSaid] = useState('');
   const panel = useRef<HTMLDivElement>(null);
+  const api = useApi();
   const { needle, matches, total, error: searchError, ready } = useLogSearch(buffer, version, query, live);
 
   const jump = useCallback((index: number) => {
@@ -141,12 +143,9 @@ export function LogPanel({ buffer, version, label, live, onDownload, downloading
       setSaid(e instanceof Error ? e.message : String(e));
       return;
     }
-    try {
-      await navigator.clipboard.writeText(text);
-      setSaid(`Copied ${buffer.count.toLocaleString()} ${buffer.count === 1 ? 'line' : 'lines'}.`);
-    } catch {
-      setSaid('The clipboard refused the log: use Download instead.');
-    }
+    // Through main: the window has no clipboard permission of its own.
+    if (await api.copyText(text)) setSaid(`Copied ${buffer.count.toLocaleString()} ${buffer.count === 1 ? 'line' : 'lines'}.`);
+    else setSaid('The clipboard refused the log: use Download instead.');
   };
 
   // Full screen: Escape leaves it (and the page behind cannot scroll under it).

@@ -82,6 +82,7 @@ export function fakeElectron() {
     ipcHandlers: new Map<string, Listener>(),
     dialogs: [] as Array<{ kind: 'open' | 'save'; options: unknown }>,
     dialogAnswer: null as string | null,
+    clipboard: [] as string[],
   };
   FakeBrowserWindow.created = [];
 
@@ -132,6 +133,16 @@ export function fakeElectron() {
     },
   };
 
-  const electron = { app, protocol, Menu, session, BrowserWindow: FakeBrowserWindow, ipcMain, dialog } as unknown as ElectronMain & IpcDeps;
+  const clipboard = { writeText: (text: string) => void record.clipboard.push(text) };
+  const electron = {
+    app,
+    protocol,
+    Menu,
+    session,
+    BrowserWindow: FakeBrowserWindow,
+    ipcMain,
+    dialog,
+    clipboard,
+  } as unknown as ElectronMain & IpcDeps;
   return { electron, record };
 }

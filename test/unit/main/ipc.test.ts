@@ -35,8 +35,17 @@ describe('IPC bridge', () => {
     const { record } = setup();
     assert.deepEqual(
       [...record.ipcHandlers.keys()].sort(),
-      [CHANNELS.call, CHANNELS.chooseFile, CHANNELS.chooseSaveFile, CHANNELS.subscribe, CHANNELS.unsubscribe].sort(),
+      [CHANNELS.call, CHANNELS.chooseFile, CHANNELS.chooseSaveFile, CHANNELS.copyText, CHANNELS.subscribe, CHANNELS.unsubscribe].sort(),
     );
+  });
+
+  it('writes text to the clipboard for our main frame only, and only text', async () => {
+    const { record, trusted, foreign, invoke } = setup();
+    assert.equal(await invoke(CHANNELS.copyText, foreign, 'sha256:abc'), false);
+    assert.equal(await invoke(CHANNELS.copyText, trusted, { text: 'not a string' }), false);
+    assert.deepEqual(record.clipboard, []);
+    assert.equal(await invoke(CHANNELS.copyText, trusted, 'sha256:abc'), true);
+    assert.deepEqual(record.clipboard, ['sha256:abc']);
   });
 
   it('refuses a call from anything but our main frame before it reaches the core', async () => {

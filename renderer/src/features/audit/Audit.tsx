@@ -9,6 +9,7 @@ import { Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
 import { detailsText, formatTime, shortHash, plural } from '../../format';
+import { CopyableHash } from '../../components/CopyButton';
 
 const PAGE_SIZE = 25;
 
@@ -58,9 +59,7 @@ function ChainCard({ newEvents }: { newEvents: number }) {
           </div>
           <div>
             <dt>Head hash</dt>
-            <dd className="mono" title={head.data?.hash}>
-              {head.data ? shortHash(head.data.hash, 32) : '—'}
-            </dd>
+            <dd>{head.data ? <CopyableHash value={head.data.hash} what="head hash" length={32} /> : '—'}</dd>
           </div>
         </dl>
         <button type="button" className="btn" onClick={() => void runCheck()} disabled={busy}>

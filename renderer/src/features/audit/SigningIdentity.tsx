@@ -7,6 +7,7 @@ import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
 import { Field } from '../../components/Field';
 import { formatDate, formatTime } from '../../format';
+import { CopyButton } from '../../components/CopyButton';
 
 export function SigningIdentityScreen() {
   const api = useApi();
@@ -33,7 +34,9 @@ export function SigningIdentityScreen() {
         <Card title="Current identity">
           <dl className="facts">
             <dt>Fingerprint</dt>
-            <dd className="mono break">{id.fingerprint}</dd>
+            <dd className="mono break">
+              {id.fingerprint} <CopyButton value={id.fingerprint} what="fingerprint" />
+            </dd>
             <dt>Subject</dt>
             <dd>{id.subject}</dd>
             <dt>Issuer</dt>

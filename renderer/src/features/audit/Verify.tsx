@@ -5,6 +5,7 @@ import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice } from '../../components/Notice';
+import { CopyButton } from '../../components/CopyButton';
 
 type Verified = OpOutput<'audit.verify'>;
 
@@ -136,7 +137,10 @@ export function VerifyScreen() {
                   <dt>Range</dt>
                   <dd>{b.range ? `#${b.range.firstSeq} to #${b.range.lastSeq} (${plural(b.range.count, 'event')})` : '—'}</dd>
                   <dt>Signer fingerprint</dt>
-                  <dd className="mono break">{b.signer?.fingerprint ?? '—'}</dd>
+                  <dd className="mono break">
+                    {b.signer?.fingerprint ?? '—'}{' '}
+                    {b.signer?.fingerprint && <CopyButton value={b.signer.fingerprint} what="signer fingerprint" />}
+                  </dd>
                   <dt>Signer</dt>
                   <dd>
                     {b.signer?.subject ?? '—'}

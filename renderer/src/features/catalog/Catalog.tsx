@@ -9,7 +9,8 @@ import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/table';
-import { formatBytes, formatTime, shortHash, plural } from '../../format';
+import { formatBytes, formatTime, plural } from '../../format';
+import { CopyableHash } from '../../components/CopyButton';
 import { RunForm, type Task } from '../runs';
 import { useRouteParam } from '../../navigation';
 import { TaskPage } from './TaskPage';
@@ -91,13 +92,16 @@ const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
       </span>
     ),
   },
-  { id: 'digest', header: 'Digest', className: 'mono', title: (b) => b.digest, cell: (b) => shortHash(b.digest, 19) },
+  { id: 'digest', header: 'Digest', cell: (b) => <CopyableHash value={b.digest} what={`digest of ${b.name} ${b.version}`} /> },
   {
     id: 'signer',
     header: 'Signer',
-    className: 'mono',
-    title: (b) => b.signature.signerFingerprint ?? '',
-    cell: (b) => (b.signature.signerFingerprint ? shortHash(b.signature.signerFingerprint, 16) : b.signature.format),
+    cell: (b) =>
+      b.signature.signerFingerprint ? (
+        <CopyableHash value={b.signature.signerFingerprint} what={`signer fingerprint of ${b.name} ${b.version}`} length={16} />
+      ) : (
+        b.signature.format
+      ),
   },
   { id: 'tasks', header: 'Tasks', cell: (b) => `${b.tasks.enabled} of ${b.tasks.total} enabled` },
   {

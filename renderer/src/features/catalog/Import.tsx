@@ -4,7 +4,8 @@ import { useAction } from '../../api/use-action';
 import type { OpOutput, SubEvent } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
-import { formatBytes, shortHash } from '../../format';
+import { formatBytes } from '../../format';
+import { CopyableHash } from '../../components/CopyButton';
 import { DataTable, type Column } from '../../components/table';
 import { progressId } from '../../api/progress';
 
@@ -45,7 +46,7 @@ function listingRows(listing: Listing): ListedTag[] {
 const LISTING_COLUMNS: readonly Column<ListedTag>[] = [
   { id: 'repository', header: 'Repository', rowHeader: true, className: 'mono', cell: (t) => t.repository },
   { id: 'tag', header: 'Tag', className: 'mono', cell: (t) => t.tag },
-  { id: 'digest', header: 'Digest', className: 'mono', title: (t) => t.digest, cell: (t) => (t.digest ? shortHash(t.digest, 19) : '—') },
+  { id: 'digest', header: 'Digest', cell: (t) => (t.digest ? <CopyableHash value={t.digest} what={`digest of ${t.ref}`} /> : '—') },
 ];
 
 function ImportResult({ result }: { result: Imported }) {

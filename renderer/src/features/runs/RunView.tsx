@@ -7,10 +7,11 @@ import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { PagedLog, type LogSource } from '../../log/paged';
 import { LogPanel } from '../../log/LogPanel';
-import { formatBytes, formatDate, formatTime, shortHash } from '../../format';
+import { formatBytes, formatDate, formatTime } from '../../format';
 import { formatDuration, IssuesList, ReportBlocks, RunStateBadge } from './run-parts';
 import { RunSummaryCard } from './Summary';
 import { RunForm } from './RunForm';
+import { CopyableHash } from '../../components/CopyButton';
 
 type Details = OpOutput<'runs.show'>;
 
@@ -300,8 +301,8 @@ export function RunView({ id }: { id: string }) {
               </div>
               <div>
                 <dt>Image</dt>
-                <dd className="mono" title={run.bundle.digest}>
-                  {shortHash(run.bundle.digest, 19)}
+                <dd>
+                  <CopyableHash value={run.bundle.digest} what="image digest" />
                 </dd>
               </div>
             </div>

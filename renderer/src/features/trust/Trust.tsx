@@ -7,6 +7,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { formatTime, shortHash, plural } from '../../format';
+import { CopyButton } from '../../components/CopyButton';
 
 function useMutation(onDone: () => void) {
   const action = useAction();
@@ -53,7 +54,8 @@ function TrustRoots() {
           {keys.data?.keys.map((k) => (
             <li key={k.fingerprint} className="row-inputs">
               <span>
-                <span className="mono break">{k.fingerprint}</span>
+                <span className="mono break">{k.fingerprint}</span>{' '}
+                <CopyButton value={k.fingerprint} what={`fingerprint of key ${k.fingerprint.slice(0, 16)}`} />
                 <span className="muted">
                   {' '}
                   {k.algorithm} {k.comment ? `· ${k.comment}` : ''} · added by {k.addedBy}, {formatTime(k.addedAt)}
