@@ -111,6 +111,10 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     const redact = new RedactPage(page);
     await redact.heading.waitFor();
     assert.equal(await redact.runId.inputValue(), RUN_ID);
+    // The run field offers the finished runs to pick from (a searchable list), named by task and time.
+    const offered = page.locator(`datalist#${await redact.runId.getAttribute('list')} option`);
+    await offered.first().waitFor({ state: 'attached' });
+    assert.deepEqual(await offered.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), [RUN_ID]);
     await redact.preview();
 
     const logText = await redact.log.innerText();

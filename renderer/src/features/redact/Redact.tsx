@@ -4,7 +4,7 @@
  * run, "Export report" to a file the user chooses. Text is shown as React text nodes, never HTML.
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { plural } from '../../format';
+import { formatTime, plural } from '../../format';
 import { useApi, useSession } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import { useOp } from '../../api/use-op';
@@ -249,6 +249,20 @@ function UnmapReply() {
   );
 }
 
+/** The latest finished runs as suggestions for the run field (a searchable list; any id may still be typed). */
+function RecentRuns({ id }: { id: string }) {
+  const runs = useOp('runs.list', { state: 'finished', limit: 200 });
+  return (
+    <datalist id={id}>
+      {runs.data?.runs.map((r) => (
+        <option key={r.id} value={r.id}>
+          {`${r.task.title} · ${r.bundle.name} ${r.bundle.version} · ${formatTime(r.createdAt)}`}
+        </option>
+      ))}
+    </datalist>
+  );
+}
+
 export function RedactScreen() {
   const api = useApi();
   const session = useSession();
@@ -299,13 +313,18 @@ export function RedactScreen() {
               </select>
             </div>
             {source === 'run' ? (
-              <Field
-                label="Run id"
-                placeholder="r-abcdefgh23"
-                className="mono"
-                value={runId}
-                onChange={(e) => setRunId(e.target.value.trim())}
-              />
+              <>
+                <Field
+                  label="Run id"
+                  hint="Type to search the latest finished runs by task, date or id."
+                  placeholder="r-abcdefgh23"
+                  className="mono"
+                  list="redact-runs"
+                  value={runId}
+                  onChange={(e) => setRunId(e.target.value.trim())}
+                />
+                <RecentRuns id="redact-runs" />
+              </>
             ) : (
               <div className="field">
                 <label htmlFor="redact-text">Text</label>
