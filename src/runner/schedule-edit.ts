@@ -12,7 +12,7 @@ import { ApiError, type CoreContext } from '../kernel';
 import type { BundlePort } from '../bundles';
 import { checkSchedulesSeal, Schedules, type Schedule } from './schedules';
 import { checkBlackouts, checkTiming, MAX_JITTER_SECONDS, type Blackout, type Timing } from './schedule-time';
-import { checkRun, type StartRequest } from './submit';
+import { checkRun, refuseUnschedulable, type StartRequest } from './submit';
 
 /** What to run (as `runs.start` takes it, on this workstation's engine) and when. */
 export interface ScheduleRequest extends Omit<StartRequest, 'node'> {
@@ -56,6 +56,7 @@ function checked(ctx: CoreContext, bundles: BundlePort, req: ScheduleRequest, no
   if (timing.kind === 'interval' && req.jitterSeconds >= timing.everySeconds)
     throw new ApiError('INVALID_INPUT', 'Jitter must be shorter than the interval, or runs would change order.');
   const run = checkRun(ctx, bundles, { ...req });
+  refuseUnschedulable(run);
   return {
     timing,
     access: run.task.access,

@@ -15,7 +15,7 @@ import { RunRecords } from './records';
 import type { Runner } from './runner';
 import { blackoutAt, duePlan, jitterMs, type DuePlan } from './schedule-time';
 import { Schedules, type Schedule } from './schedules';
-import { checkRun, openSecrets, prepareJob, startDetails } from './submit';
+import { checkRun, openSecrets, prepareJob, refuseUnschedulable, startDetails } from './submit';
 
 export interface SchedulerOptions {
   ctx: CoreContext;
@@ -183,6 +183,7 @@ export class Scheduler {
     let secrets = new Map<string, Buffer>();
     try {
       const checked = checkRun(ctx, runner.bundles, request);
+      refuseUnschedulable(checked);
       if (checked.approvalRequired && !(s.approvalRequired && s.approvedBy)) {
         throw new ApiError(
           'POLICY_DENIED',

@@ -120,6 +120,26 @@ function sensitiveConfigValues(checked: CheckedRun): string[] {
   return checked.task.config.filter((v) => v.sensitive && values[v.name]).map((v) => values[v.name]!);
 }
 
+/**
+ * What a schedule cannot do yet (docs/schedules.md): place a run on an enrolled node, or give it a
+ * per-run SSH certificate. Refused when the schedule is made and again at each occurrence, so a
+ * task that asks for a node never runs on this workstation instead.
+ */
+export function refuseUnschedulable(checked: Pick<CheckedRun, 'placement' | 'task'>): void {
+  if (checked.placement) {
+    throw new ApiError(
+      'POLICY_DENIED',
+      `${checked.task.id} runs on an enrolled node (placement labels); schedules run tasks on this workstation only for now. Start it by hand ("run … --node NAME" or "--placement K=V").`,
+    );
+  }
+  if (checked.task.credentials.length > 0) {
+    throw new ApiError(
+      'POLICY_DENIED',
+      `${checked.task.id} needs a per-run SSH certificate, which schedules cannot issue yet. Start it by hand with "run".`,
+    );
+  }
+}
+
 /** The job the runner executes and the record to insert. */
 export function prepareJob(
   ctx: CoreContext,

@@ -243,6 +243,9 @@ export class Service {
     this.unseal = { sessionId, by: session.name, at: core.clock.now().toISOString() };
     this.log(`unsealed by ${session.name}`);
     await this.startRunner();
+    // Schedules fire here from now on, with the scheduler's own copy of the unsealing user's keys
+    // (wiped, with the scheduler stopped, when the service is locked or stops: Core.close).
+    core.startScheduler(session.keyring);
   }
 
   /** The runner on the lease this service holds: recovery of what a killed holder left, then runs. */

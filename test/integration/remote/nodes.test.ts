@@ -3,7 +3,7 @@
  * over SSH dial-stdio (sd), Podman over a forwarded socket (sp), a dockerd with mutual TLS (tl), each
  * in a network namespace of its own. Enrolment with pinned identities (checked against ssh-keygen and
  * openssl as independent verifiers), a changed host key refused, the image sent and its id checked,
- * and hardened runs on sd and sp: the node's own inspect, a canary secret and a picked file through
+ * and hardened runs on sd, sp and tl: the node's own inspect, a canary secret and a picked file through
  * per-run tmpfs volumes, and nothing left on the node (containers, volumes, canary in its data root)
  * after a success and after a failure.
  */
@@ -34,8 +34,10 @@ const text = (path: string): string => readFileSync(path, 'utf8');
 interface NodeUnderTest {
   name: string;
   address: string;
+  /** SSH: the host key file; TLS: the server certificate file. */
   hostKey: string;
   dataRoot: string;
+  tls?: boolean;
 }
 const sd = (): NodeUnderTest => ({
   name: unique('sd'),
@@ -49,12 +51,27 @@ const sp = (): NodeUnderTest => ({
   hostKey: env.AIRGAP_TEST_NODE_SSH_PODMAN_HOSTKEY!,
   dataRoot: env.AIRGAP_TEST_NODE_SSH_PODMAN_DATA_ROOT!,
 });
-let nodes: { sd: NodeUnderTest; sp: NodeUnderTest };
+const tl = (): NodeUnderTest => ({
+  name: unique('tl'),
+  address: env.AIRGAP_TEST_NODE_TLS!,
+  hostKey: env.AIRGAP_TEST_NODE_TLS_SERVER_CERT!,
+  dataRoot: env.AIRGAP_TEST_NODE_TLS_DATA_ROOT!,
+  tls: true,
+});
+let nodes: { sd: NodeUnderTest; sp: NodeUnderTest; tl: NodeUnderTest };
+
+/** The mutual-TLS client credentials the setup made. */
+const tlsCredentials = () => ({
+  privateKey: text(env.AIRGAP_TEST_NODE_TLS_KEY!),
+  cert: text(env.AIRGAP_TEST_NODE_TLS_CERT!),
+  ca: text(env.AIRGAP_TEST_NODE_TLS_CA!),
+});
 
 /** The test's own view of a node (the product's transport, pinned by the test from the setup's files). */
 function nodeEngine(n: NodeUnderTest): RemoteEngine {
   const address = parseNodeAddress(n.address);
-  return openRemoteEngine(address, pinFrom(address.transport, text(n.hostKey)), { privateKey: text(env.AIRGAP_TEST_NODE_SSH_KEY!) });
+  const credentials = n.tls ? tlsCredentials() : { privateKey: text(env.AIRGAP_TEST_NODE_SSH_KEY!) };
+  return openRemoteEngine(address, pinFrom(address.transport, text(n.hostKey)), credentials);
 }
 
 function grepTree(dir: string, needle: string): string[] {
@@ -88,7 +105,7 @@ async function enrolSsh(n: NodeUnderTest, labels: Record<string, string> = {}) {
 
 before(async () => {
   if (skip) return;
-  nodes = { sd: sd(), sp: sp() };
+  nodes = { sd: sd(), sp: sp(), tl: tl() };
   const mirror = await mirrorOf([fixtureBundleDir(FIXTURE, unique('rndnet'))]);
   c = await runnerCore();
   await c.importAll(mirror.source, mirror.refs.values());
@@ -201,9 +218,12 @@ describe('remote engine nodes', { skip }, () => {
     await c.admin('nodes.remove', { name: n.name });
   });
 
-  for (const which of ['sd', 'sp'] as const) {
+  for (const which of ['sd', 'sp', 'tl'] as const) {
     test(`${which}: the image is sent and its id checked; a hardened run with a canary secret and a file through tmpfs volumes; nothing left after success or failure`, async () => {
       const n = nodes[which];
+      // sd and sp were enrolled by the first test; the TLS node is enrolled here (that test removes its own).
+      if (n.tls) await c.admin('nodes.add', { name: n.name, address: n.address, pin: text(n.hostKey), ...tlsCredentials() });
+      const docker = which !== 'sp';
       const canary = (globalThis as { canary?: string }).canary!;
       const picked = join(mkdtempSync(join(tmpdir(), 'remote-file-')), 'picked.txt');
       writeFileSync(picked, 'first line of the picked file\n');
@@ -237,7 +257,7 @@ describe('remote engine nodes', { skip }, () => {
         // Docker reports CapDrop as given; Podman expands ALL into every capability it would grant (the task's
         // own CapEff/CapBnd of 0, asserted from its log below, is the check that holds on both).
         const dropped = sandbox.capDrop.map((x) => x.replace(/^CAP_/, ''));
-        if (which === 'sd') assert.deepEqual(dropped, ['ALL']);
+        if (docker) assert.deepEqual(dropped, ['ALL']);
         else
           for (const cap of ['CHOWN', 'DAC_OVERRIDE', 'SETUID', 'SETGID', 'NET_RAW', 'SYS_CHROOT']) assert.ok(dropped.includes(cap), cap);
         assert.ok(
@@ -252,7 +272,7 @@ describe('remote engine nodes', { skip }, () => {
         assert.equal(sandbox.nanoCpus, 500_000_000);
         assert.equal(sandbox.logDriver, 'none');
         // Podman adds its own tmpfs on /run and /var/tmp to a read-only root filesystem (read_only_tmpfs).
-        assert.deepEqual(sandbox.tmpfs, which === 'sd' ? ['/tmp'] : ['/run', '/tmp', '/var/tmp']);
+        assert.deepEqual(sandbox.tmpfs, docker ? ['/tmp'] : ['/run', '/tmp', '/var/tmp']);
         assert.deepEqual(
           sandbox.mounts.filter((m) => m.type === 'bind'),
           [],

@@ -38,7 +38,9 @@ describe('service sessions', () => {
       rmSync(join(home, '..'), { recursive: true, force: true });
     });
 
+    assert.equal(core.scheduler.running, false, 'no schedule fires while the service is sealed');
     assert.equal((await cliRun(home, ['service', 'unseal'], admin)).code, 0);
+    assert.equal(core.scheduler.running, true, 'schedules fire once the service is unsealed');
     const login = await cliRun(home, ['login'], admin);
     assert.equal(login.code, 0, login.stderr);
     assert.equal(statSync(servicePaths(home).token).mode & 0o777, 0o600);
