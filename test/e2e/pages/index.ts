@@ -30,6 +30,7 @@ export { SettingsPage } from './settings-page';
 export { LlmSettingsCard } from './llm-settings-card';
 export { BackupPage } from './backup-page';
 export { RetentionPage } from './retention-page';
+export { SshCaPage } from './ssh-ca-page';
 export { ConfirmDialog } from './confirm-dialog';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';

@@ -22,6 +22,7 @@ export const ALL_SCREENS = [
   'Settings',
   'Backup',
   'Retention',
+  'SSH certificate authority',
   'My account',
   'Help',
 ] as const;

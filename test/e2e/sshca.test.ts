@@ -1,0 +1,104 @@
+/**
+ * The SSH certificate authority screen (issue 18) in Debian's Chromium on a real core and encrypted
+ * store: the admin creates an authority from the screen after a confirm step, sees its public key
+ * (with a Copy button) and fingerprint, creates a second one (the confirm step says the first is
+ * retired and hosts must trust the new key; the first is then listed as retired), and allows a
+ * bundle principals with a source-address limit; the grant is listed and is what the core holds.
+ * Screens are shot light and dark at 1024x768 and 1920x1080.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startHarness, type Harness } from './harness';
+import { launchBrowser, openApp, shoot } from './browser';
+import { ShellPage, SshCaPage } from './pages';
+import { completeFirstRun } from './windows';
+
+const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
+const SIZES = [
+  { width: 1024, height: 768 },
+  { width: 1920, height: 1080 },
+] as const;
+
+async function shootSizes(page: Page, name: string): Promise<void> {
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await shoot(page, name, { sized: true });
+  }
+  await page.setViewportSize(SIZES[0]);
+}
+
+describe('SSH certificate authority screen in Chromium', { timeout: 180_000 }, () => {
+  let harness: Harness;
+  let browser: Browser;
+  let admin: { context: BrowserContext; page: Page; errors: string[] };
+
+  before(async () => {
+    harness = await startHarness();
+    browser = await launchBrowser();
+    admin = await openApp(browser, harness, SIZES[0]);
+    await completeFirstRun(admin.page, ADMIN);
+  });
+
+  after(async () => {
+    await admin?.context.close();
+    await browser?.close();
+    await harness?.close();
+  });
+
+  it('the admin creates an authority after a confirm step; its public key and fingerprint show', async () => {
+    const page = admin.page;
+    await new ShellPage(page).open('SSH certificate authority');
+    const ca = new SshCaPage(page);
+    await ca.heading.waitFor();
+    await ca.active.getByText('No certificate authority yet').waitFor();
+    await ca.grants.getByText('No bundle or tag is allowed any principal yet.').waitFor();
+    await ca.issued.getByText('No certificate has been issued yet.').waitFor();
+    await shootSizes(page, 'sshca-01-empty');
+
+    await ca.openCreate('site-ca-1');
+    const said = await ca.dialog.innerText();
+    assert.match(said, /sealed in the vault/);
+    assert.doesNotMatch(said, /retired/, 'with no authority yet, nothing is retired');
+    await ca.confirmCreate('site-ca-1');
+
+    const key = await ca.publicKey.innerText();
+    assert.match(key, /^ssh-ed25519 AAAA[0-9A-Za-z+/=]+/);
+    await ca.copyPublicKey.waitFor();
+    const listed = harness.core.store.db.prepare('SELECT count(*) AS n FROM ssh_cas').get() as { n: number } | undefined;
+    assert.equal(listed?.n, 1, 'one authority in the store');
+    assert.match(await ca.active.innerText(), /Fingerprint\s+SHA256:/);
+    assert.match(await ca.active.innerText(), /Created\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  });
+
+  it('a second authority retires the first; the confirm step says hosts must trust the new key', async () => {
+    const page = admin.page;
+    const ca = new SshCaPage(page);
+    const first = await ca.publicKey.innerText();
+    await ca.openCreate('site-ca-2');
+    const said = await ca.dialog.innerText();
+    assert.match(said, /current authority is retired/);
+    assert.match(said, /Hosts must trust the new public key/);
+    await shootSizes(page, 'sshca-02-confirm-replace');
+    await ca.confirmCreate('site-ca-2');
+    await ca.active.getByText('site-ca-2', { exact: true }).waitFor();
+    assert.notEqual(await ca.publicKey.innerText(), first, 'the new key is shown');
+    await ca.rowIn(ca.retired, 'site-ca-1').waitFor();
+  });
+
+  it('principals are allowed for a bundle; the grant is listed', async () => {
+    const page = admin.page;
+    const ca = new SshCaPage(page);
+    await ca.allow('A bundle', 'db-maintenance', 'deploy, backup', { sourceAddress: '10.0.0.0/8' });
+    const row = ca.rowIn(ca.grants, 'Bundle db-maintenance');
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /backup, deploy/, 'the principals, as the core keeps them (sorted)');
+    assert.match(text, /10\.0\.0\.0\/8/);
+    const grants = harness.core.store.db.prepare('SELECT count(*) AS n FROM ssh_grants').get() as { n: number } | undefined;
+    assert.equal(grants?.n, 1, 'one grant in the store');
+    assert.match(text, new RegExp(`by ${ADMIN.name}`));
+    await shootSizes(page, 'sshca-03-grant');
+    assert.deepEqual(admin.errors, [], 'no console errors');
+  });
+});
