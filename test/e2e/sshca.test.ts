@@ -99,6 +99,37 @@ describe('SSH certificate authority screen in Chromium', { timeout: 180_000 }, (
     assert.equal(grants?.n, 1, 'one grant in the store');
     assert.match(text, new RegExp(`by ${ADMIN.name}`));
     await shootSizes(page, 'sshca-03-grant');
+  });
+
+  it('a certificate a run was issued is listed with its run, serial, principals and validity', async () => {
+    const page = admin.page;
+    // Recorded as a run's issue step records it (issuing itself is covered by the SSH CA integration tests).
+    harness.core.store.db
+      .prepare(
+        'INSERT INTO ssh_certificates(serial, ca, run_id, credential, key_id, principals, valid_after, valid_before, key_sha256, critical, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        '4242424242',
+        'site-ca-2',
+        'r-sshca-e2e',
+        'db',
+        'airgap-run:r-sshca-e2e:db',
+        JSON.stringify(['backup', 'deploy']),
+        '2026-12-04T09:00:00.000Z',
+        '2026-12-04T10:30:00.000Z',
+        'a'.repeat(64),
+        JSON.stringify({ 'source-address': '10.0.0.0/8' }),
+        '2026-12-04T09:00:30.000Z',
+      );
+    await page.reload();
+    const ca = new SshCaPage(page);
+    const row = ca.rowIn(ca.issued, '4242424242');
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /r-sshca-e2e/);
+    assert.match(text, /backup, deploy/);
+    assert.match(text, /2026-12-04 \d\d:00:00 UTC([+-]\d\d:\d\d)?\s+2026-12-04 \d\d:30:00 UTC/, '24-hour ISO times with the zone');
+    await shootSizes(page, 'sshca-04-issued');
     assert.deepEqual(admin.errors, [], 'no console errors');
   });
 });
