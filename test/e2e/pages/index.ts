@@ -33,3 +33,4 @@ export { RetentionPage } from './retention-page';
 export { ConfirmDialog } from './confirm-dialog';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';
+export { HealthPage } from './health-page';
