@@ -18,6 +18,7 @@ import { AccountScreen, UsersScreen } from './features/identity';
 import { BackupScreen, RetentionScreen, SettingsScreen } from './features/settings';
 import { HelpScreen } from './features/help';
 import { SshCaScreen } from './features/sshca';
+import { HealthScreen } from './features/health';
 
 export interface Route {
   id: string;
@@ -35,6 +36,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'import', label: 'Import', icon: 'import', permission: 'bundles.import', component: ImportScreen, group: 'work' },
   { id: 'runs', label: 'Runs', icon: 'runs', permission: 'signedIn', component: RunsScreen, group: 'work' },
   { id: 'issues', label: 'Issues', icon: 'issues', permission: 'signedIn', component: IssuesScreen, group: 'work' },
+  { id: 'health', label: 'Health', icon: 'health', permission: 'signedIn', component: HealthScreen, group: 'work' },
   { id: 'vault', label: 'Vault', icon: 'vault', permission: 'vault.manage', component: VaultScreen, group: 'work' },
   { id: 'redact', label: 'Redaction preview', icon: 'shield', permission: 'redact.preview', component: RedactScreen, group: 'work' },
   { id: 'audit', label: 'Audit trail', icon: 'audit', permission: 'audit.read', component: AuditScreen, group: 'work' },

@@ -364,6 +364,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
       'Catalog',
       'Runs',
       'Issues',
+      'Health',
       'Verify audit bundles',
       'Trust and policy',
       'Signing identity',

@@ -112,9 +112,13 @@ describe('redaction preview in Chromium', { timeout: 240_000 }, () => {
     await redact.heading.waitFor();
     assert.equal(await redact.runId.inputValue(), RUN_ID);
     // The run field offers the finished runs to pick from (a searchable list), named by task and time.
-    const offered = page.locator(`datalist#${await redact.runId.getAttribute('list')} option`);
-    await offered.first().waitFor({ state: 'attached' });
-    assert.deepEqual(await offered.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), [RUN_ID]);
+    const offered = () => redact.runId.evaluate((i) => Array.from((i as HTMLInputElement).list?.options ?? [], (o) => o.value));
+    let values: string[] = [];
+    for (let tries = 0; tries < 100 && values.length === 0; tries++) {
+      values = await offered();
+      if (values.length === 0) await page.waitForTimeout(100);
+    }
+    assert.deepEqual(values, [RUN_ID]);
     await redact.preview();
 
     const logText = await redact.log.innerText();

@@ -34,3 +34,4 @@ export { SshCaPage } from './ssh-ca-page';
 export { ConfirmDialog } from './confirm-dialog';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';
+export { HealthPage } from './health-page';

@@ -11,6 +11,7 @@ export const ALL_SCREENS = [
   'Import',
   'Runs',
   'Issues',
+  'Health',
   'Vault',
   'Redaction preview',
   'Audit trail',

@@ -1,0 +1,249 @@
+import { useMemo, useState } from 'react';
+import { useApi, useSession } from '../../api/context';
+import { useOp } from '../../api/use-op';
+import { useAction } from '../../api/use-action';
+import type { OpOutput } from '../../api/contract';
+import { Card, PageHeader } from '../../components/PageHeader';
+import { ErrorNotice, StatusNotice } from '../../components/Notice';
+import { DataTable, type Column } from '../../components/table';
+import { formatBytes, formatTime, plural } from '../../format';
+import { MetricChart } from './MetricChart';
+
+type Metric = OpOutput<'health.summary'>['metrics'][number];
+type Schedule = OpOutput<'schedules.list'>['schedules'][number];
+
+const STATE_LABEL = { met: 'Met', 'at-risk': 'At risk', breached: 'Breached', 'no-data': 'No data' } as const;
+const STATE_BADGE = { met: 'badge-success', 'at-risk': 'badge-warning', breached: 'badge-danger', 'no-data': 'badge-neutral' } as const;
+const RANGES = [
+  { days: 1, label: 'Last 24 hours' },
+  { days: 7, label: 'Last 7 days' },
+  { days: 30, label: 'Last 30 days' },
+  { days: 90, label: 'Last 90 days' },
+] as const;
+
+const keyOf = (m: Pick<Metric, 'bundle' | 'task' | 'name'>) => `${m.bundle}\n${m.task}\n${m.name}`;
+const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+function objectiveText(m: Metric): string {
+  if (!m.slo) return 'No objective set';
+  return `${m.slo.comparison === '>=' ? 'at least' : 'at most'} ${m.slo.threshold} in ${percent(m.slo.target)} of values over ${plural(m.slo.windowDays, 'day')}`;
+}
+
+/** The error budget in words: how many values missed, how many the objective allows, and what is left. */
+function budgetText(m: Metric): string {
+  const s = m.state;
+  if (!m.slo || !s) return '—';
+  if (s.total === 0) return `No values in the last ${plural(m.slo.windowDays, 'day')}`;
+  const bad = s.total - s.good;
+  const allowed = Math.floor(s.total * (1 - m.slo.target));
+  const missed = `${bad} of ${plural(s.total, 'value')} missed the objective (${allowed} allowed)`;
+  if (s.budgetRemaining === null) return missed;
+  return s.budgetRemaining <= 0
+    ? `${missed}; the error budget is spent`
+    : `${missed}; ${percent(s.budgetRemaining)} of the error budget left`;
+}
+
+function everyText(seconds: number): string {
+  for (const [unit, size] of [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ] as const) {
+    if (seconds % size === 0) return `Every ${seconds === size ? unit : plural(seconds / size, unit)}`;
+  }
+  return `Every ${plural(seconds, 'second')}`;
+}
+
+function timingText(s: Schedule): string {
+  return s.timing.kind === 'cron' ? `Cron ${s.timing.cron}` : everyText(s.timing.everySeconds);
+}
+
+function statusText(s: Schedule): string {
+  if (s.status === 'paused') return 'Paused';
+  if (s.status === 'awaiting-approval') return 'Waiting for approval';
+  return s.approvalRequired && s.approvedBy ? `Active, approved by ${s.approvedBy}` : 'Active';
+}
+
+function SloTable({ metrics, chosen, onChoose }: { metrics: Metric[]; chosen: string; onChoose: (key: string) => void }) {
+  const columns: Column<Metric>[] = [
+    { id: 'metric', header: 'Metric', rowHeader: true, cell: (m) => m.name, sortKey: (m) => m.name },
+    { id: 'task', header: 'Task', cell: (m) => `${m.bundle} / ${m.task}`, sortKey: (m) => `${m.bundle}/${m.task}` },
+    {
+      id: 'last',
+      header: 'Last value',
+      cell: (m) => `${Number(m.last.toPrecision(4))}${m.unit ? ` ${m.unit}` : ''} at ${formatTime(m.lastAt)}`,
+      sortKey: (m) => m.lastAt,
+    },
+    { id: 'objective', header: 'Objective', cell: objectiveText },
+    {
+      id: 'state',
+      header: 'State',
+      cell: (m) => (m.state ? <span className={`badge ${STATE_BADGE[m.state.state]}`}>{STATE_LABEL[m.state.state]}</span> : 'No objective'),
+      sortKey: (m) => m.state?.state ?? '',
+    },
+    { id: 'budget', header: 'Error budget', cell: budgetText },
+  ];
+  return (
+    <DataTable
+      caption="Metrics and their objectives"
+      columns={columns}
+      rows={metrics}
+      rowKey={keyOf}
+      empty="No task has reported a metric yet. Tasks report metrics by writing metrics.jsonl (see Help, Health)."
+      actions={(m) => (
+        <button type="button" className="btn btn-small" aria-pressed={keyOf(m) === chosen} onClick={() => onChoose(keyOf(m))}>
+          {keyOf(m) === chosen ? 'Charted' : 'Chart'}
+        </button>
+      )}
+      actionsLabel="Chart"
+    />
+  );
+}
+
+function MetricSeries({ metric }: { metric: Metric }) {
+  const api = useApi();
+  const [days, setDays] = useState<number>(30);
+  const range = useMemo(() => {
+    const to = new Date();
+    return { from: new Date(to.getTime() - days * 86400_000).toISOString(), to: to.toISOString() };
+  }, [days]);
+  const series = useOp('health.series', { bundle: metric.bundle, task: metric.task, metric: metric.name, ...range });
+  const { error, busy, run } = useAction();
+  const [saved, setSaved] = useState<OpOutput<'health.exportCsv'> | null>(null);
+  const label = `${metric.name}${metric.unit ? ` (${metric.unit})` : ''}`;
+
+  async function exportCsv() {
+    setSaved(null);
+    await run(async () => {
+      const outPath = await api.chooseSaveFile({
+        title: 'Save the chart as CSV',
+        defaultName: `${metric.task}-${metric.name}-${range.to.slice(0, 10)}.csv`,
+        filters: [{ name: 'CSV', extensions: ['csv'] }],
+      });
+      if (!outPath) return;
+      const done = await api.call('health.exportCsv', {
+        chart: { kind: 'metric', bundle: metric.bundle, task: metric.task, metric: metric.name, ...range },
+        outPath,
+      });
+      if (!done.ok) return done.error;
+      setSaved(done.value);
+    });
+  }
+
+  const data = series.data;
+  return (
+    <Card title={`${metric.name} over time`}>
+      <div className="filters filters-2">
+        <div className="field">
+          <label htmlFor="health-range">Time range</label>
+          <select id="health-range" value={days} onChange={(e) => setDays(Number(e.target.value))}>
+            {RANGES.map((r) => (
+              <option key={r.days} value={r.days}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filters-actions">
+          <button type="button" className="btn" onClick={() => void exportCsv()} disabled={busy}>
+            {busy ? 'Exporting…' : 'Export CSV…'}
+          </button>
+        </div>
+      </div>
+      <ErrorNotice error={series.error ?? error} />
+      {saved && (
+        <StatusNotice>
+          Saved {plural(saved.rows, 'row')} ({formatBytes(saved.bytes)}) to <span className="mono break">{saved.path}</span>
+        </StatusNotice>
+      )}
+      {data && (
+        <figure aria-label={`Chart of ${metric.name}`}>
+          <figcaption className="muted">
+            {metric.bundle} / {metric.task}: {plural(data.t.length, 'value')} from {formatTime(range.from)} to {formatTime(range.to)}
+            {data.slo ? `; the dashed line is the objective, ${data.slo.comparison} ${data.slo.threshold}` : '; no objective set'}.
+          </figcaption>
+          <MetricChart label={label} t={data.t} v={data.v} objective={data.slo?.threshold ?? null} />
+        </figure>
+      )}
+    </Card>
+  );
+}
+
+function Schedules() {
+  const api = useApi();
+  const session = useSession();
+  const [generation, setGeneration] = useState(0);
+  const list = useOp('schedules.list', {}, generation);
+  const { error, busy, run } = useAction();
+
+  async function toggle(s: Schedule) {
+    await run(async () => {
+      const done = await api.call(s.status === 'paused' ? 'schedules.resume' : 'schedules.pause', { id: s.id });
+      if (!done.ok) return done.error;
+      setGeneration((g) => g + 1);
+    });
+  }
+
+  const columns: Column<Schedule>[] = [
+    { id: 'name', header: 'Schedule', rowHeader: true, cell: (s) => s.name, sortKey: (s) => s.name },
+    { id: 'task', header: 'Task', cell: (s) => `${s.bundle} / ${s.task}`, sortKey: (s) => `${s.bundle}/${s.task}` },
+    { id: 'timing', header: 'Timing', cell: timingText },
+    { id: 'zone', header: 'Time zone', cell: (s) => s.timing.timeZone },
+    { id: 'next', header: 'Next run', cell: (s) => (s.next ? formatTime(s.next) : '—'), sortKey: (s) => s.next ?? '' },
+    { id: 'status', header: 'State', cell: statusText, sortKey: (s) => s.status },
+  ];
+  return (
+    <Card title="Schedules">
+      {list.data && !list.data.scheduler.running && (
+        <StatusNotice tone="warning">
+          The scheduler is not running here{list.data.scheduler.problem ? `: ${list.data.scheduler.problem}` : ''}. Schedules fire only in
+          the service.
+        </StatusNotice>
+      )}
+      <ErrorNotice error={list.error ?? error} />
+      <DataTable
+        caption="Schedules"
+        columns={columns}
+        rows={list.data?.schedules ?? []}
+        rowKey={(s) => s.id}
+        loading={list.loading && !list.data}
+        empty="No schedules yet. Schedule a task from the command line (airgap schedules add)."
+        actions={
+          session.can('runs.start')
+            ? (s) =>
+                s.status === 'awaiting-approval' ? null : (
+                  <button type="button" className="btn btn-small" disabled={busy} onClick={() => void toggle(s)}>
+                    {s.status === 'paused' ? `Resume ${s.name}` : `Pause ${s.name}`}
+                  </button>
+                )
+            : undefined
+        }
+        actionsLabel="Pause or resume"
+      />
+    </Card>
+  );
+}
+
+export function HealthScreen() {
+  const summary = useOp('health.summary', {});
+  const [chosen, setChosen] = useState('');
+  const metrics = summary.data?.metrics ?? [];
+  const metric = metrics.find((m) => keyOf(m) === chosen) ?? metrics.find((m) => m.slo) ?? metrics[0];
+
+  return (
+    <>
+      <PageHeader
+        title="Health"
+        description="What tasks measure against their objectives (SLOs), each metric over time, and the schedules that run them."
+      />
+      <ErrorNotice error={summary.error} />
+      <div className="stack">
+        <Card title="Objectives">
+          <SloTable metrics={metrics} chosen={metric ? keyOf(metric) : ''} onChoose={setChosen} />
+        </Card>
+        {metric && <MetricSeries key={keyOf(metric)} metric={metric} />}
+        <Schedules />
+      </div>
+    </>
+  );
+}
