@@ -17,6 +17,7 @@ import { TrustScreen } from './features/trust';
 import { AccountScreen, UsersScreen } from './features/identity';
 import { BackupScreen, RetentionScreen, SettingsScreen } from './features/settings';
 import { HelpScreen } from './features/help';
+import { NodesScreen } from './features/nodes';
 
 export interface Route {
   id: string;
@@ -45,6 +46,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'settings', label: 'Settings', icon: 'settings', permission: 'settings.manage', component: SettingsScreen, group: 'admin' },
   { id: 'backup', label: 'Backup', icon: 'backup', permission: 'backup.manage', component: BackupScreen, group: 'admin' },
   { id: 'retention', label: 'Retention', icon: 'clock', permission: 'settings.manage', component: RetentionScreen, group: 'admin' },
+  { id: 'nodes', label: 'Nodes', icon: 'nodes', permission: 'nodes.manage', component: NodesScreen, group: 'admin' },
   { id: 'account', label: 'My account', icon: 'account', permission: 'signedIn', component: AccountScreen, group: 'me' },
   { id: 'help', label: 'Help', icon: 'help', permission: 'signedIn', component: HelpScreen, group: 'me' },
 ];

@@ -17,6 +17,7 @@ const PATHS = {
   key: 'M15 7a4 4 0 1 1-3.9 4.9L3 20v-3h3v-3h3l2.1-2.1A4 4 0 0 1 15 7z',
   clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
   issues: 'M12 3l10 18H2zM12 10v5M12 18v.01',
+  nodes: 'M3 4h18v6H3zM3 14h18v6H3zM7 7h.01M7 17h.01',
   help: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17v.01',
   collapse: 'M15 18l-6-6 6-6M4 4v16',
   expand: 'M9 18l6-6-6-6M20 4v16',

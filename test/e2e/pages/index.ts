@@ -31,5 +31,6 @@ export { LlmSettingsCard } from './llm-settings-card';
 export { BackupPage } from './backup-page';
 export { RetentionPage } from './retention-page';
 export { ConfirmDialog } from './confirm-dialog';
+export { NodesPage } from './nodes-page';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';

@@ -22,6 +22,7 @@ export const ALL_SCREENS = [
   'Settings',
   'Backup',
   'Retention',
+  'Nodes',
   'My account',
   'Help',
 ] as const;
