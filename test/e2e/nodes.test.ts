@@ -87,6 +87,7 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
     assert.match(text, /Enabled/);
     assert.match(text, /Docker \d+\.\d+/);
     assert.match(text, /Docker over SSH/);
+    assert.match(text, /(Yes|No) · v\d/);
     assert.match(text, /site=east/);
     assert.match(text, /at most 3/);
     // The fingerprint is shown short with the whole one as its tooltip, and a Copy button beside it.

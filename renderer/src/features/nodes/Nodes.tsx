@@ -71,8 +71,11 @@ const columns: readonly Column<Node>[] = [
     title: (n) => n.address,
     sortKey: (n) => `${n.facts.engine} ${n.facts.version}`,
   },
-  { id: 'rootless', header: 'Rootless', cell: (n) => (n.facts.rootless ? 'Yes' : 'No') },
-  { id: 'cgroup', header: 'Control groups', cell: (n) => `version ${n.facts.cgroupVersion}` },
+  {
+    id: 'isolation',
+    header: 'Rootless, control groups',
+    cell: (n) => `${n.facts.rootless ? 'Yes' : 'No'} · v${n.facts.cgroupVersion}`,
+  },
   { id: 'labels', header: 'Labels', cell: (n) => <Labels labels={n.labels} /> },
   { id: 'fingerprint', header: 'Pinned identity', cell: (n) => <CopyableHash value={n.fingerprint} what={`identity of ${n.name}`} /> },
   {
