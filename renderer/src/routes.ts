@@ -19,6 +19,7 @@ import { BackupScreen, RetentionScreen, SettingsScreen } from './features/settin
 import { HelpScreen } from './features/help';
 import { SshCaScreen } from './features/sshca';
 import { HealthScreen } from './features/health';
+import { NodesScreen } from './features/nodes';
 
 export interface Route {
   id: string;
@@ -49,6 +50,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'backup', label: 'Backup', icon: 'backup', permission: 'backup.manage', component: BackupScreen, group: 'admin' },
   { id: 'retention', label: 'Retention', icon: 'clock', permission: 'settings.manage', component: RetentionScreen, group: 'admin' },
   { id: 'ssh-ca', label: 'SSH certificate authority', icon: 'key', permission: 'settings.manage', component: SshCaScreen, group: 'admin' },
+  { id: 'nodes', label: 'Nodes', icon: 'nodes', permission: 'nodes.manage', component: NodesScreen, group: 'admin' },
   { id: 'account', label: 'My account', icon: 'account', permission: 'signedIn', component: AccountScreen, group: 'me' },
   { id: 'help', label: 'Help', icon: 'help', permission: 'signedIn', component: HelpScreen, group: 'me' },
 ];

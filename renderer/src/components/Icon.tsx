@@ -18,6 +18,7 @@ const PATHS = {
   clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
   issues: 'M12 3l10 18H2zM12 10v5M12 18v.01',
   health: 'M3 12h4l3-8 4 16 3-8h4',
+  nodes: 'M3 4h18v6H3zM3 14h18v6H3zM7 7h.01M7 17h.01',
   help: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17v.01',
   collapse: 'M15 18l-6-6 6-6M4 4v16',
   expand: 'M9 18l6-6-6-6M20 4v16',

@@ -24,6 +24,7 @@ export const ALL_SCREENS = [
   'Backup',
   'Retention',
   'SSH certificate authority',
+  'Nodes',
   'My account',
   'Help',
 ] as const;

@@ -174,6 +174,9 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
     ),
   );
   const [reason, setReason] = useState(again?.reason ?? '');
+  // Enabled nodes a run may be placed on; none listed (or none enrolled): the form does not ask.
+  const nodes = useOp('nodes.list', {}).data?.nodes.filter((n) => n.state === 'enabled') ?? [];
+  const [node, setNode] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const { error, busy, run } = useAction();
   const [submitted, setSubmitted] = useState(false);
@@ -209,6 +212,7 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
         files,
         secrets: chosen,
         reason: reason.trim() || undefined,
+        node: node || undefined,
       });
       if (!started.ok) return started.error;
       onClose();
@@ -370,6 +374,26 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
             ))
           )}
         </fieldset>
+      )}
+      {nodes.length > 0 && (
+        <Row
+          label="Run on"
+          mono={false}
+          required={false}
+          hint="Another machine enrolled by an admin runs the task with the same sandbox; by default it runs here."
+          error={undefined}
+          control={(aria) => (
+            <select {...aria} value={node} onChange={(e) => setNode(e.target.value)}>
+              <option value="">This workstation</option>
+              {nodes.map((n) => (
+                <option key={n.name} value={n.name}>
+                  {n.name}
+                  {n.unreachable ? ' (not answering)' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        />
       )}
       <Row
         label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}

@@ -1,0 +1,2 @@
+/** Remote engine nodes the admin enrolled (administration). */
+export { NodesScreen } from './Nodes';
