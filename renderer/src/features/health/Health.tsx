@@ -196,8 +196,8 @@ function Schedules() {
     <Card title="Schedules">
       {list.data && !list.data.scheduler.running && (
         <StatusNotice tone="warning">
-          The scheduler is not running here{list.data.scheduler.problem ? `: ${list.data.scheduler.problem}` : ''}. Schedules fire only in
-          the service.
+          Schedules are not firing here{list.data.scheduler.problem ? `: ${list.data.scheduler.problem}` : ''}. They fire where the runner
+          is held and unlocked: this app while an operator is signed in, or the always-on service once unsealed.
         </StatusNotice>
       )}
       <ErrorNotice error={list.error ?? error} />
@@ -207,7 +207,7 @@ function Schedules() {
         rows={list.data?.schedules ?? []}
         rowKey={(s) => s.id}
         loading={list.loading && !list.data}
-        empty="No schedules yet. Schedule a task from the command line (airgap schedules add)."
+        empty="No schedules yet. An operator schedules a task with the command-line tool (see Help, Schedules)."
         actions={
           session.can('runs.start')
             ? (s) =>

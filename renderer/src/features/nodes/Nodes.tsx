@@ -88,7 +88,7 @@ const columns: readonly Column<Node>[] = [
 
 /**
  * The remote engines runs may be placed on. Enrolment and re-pinning need the node's identity
- * checked out of band, so they stay in the CLI (`airgap node add`); here the admin sees each node's
+ * checked out of band, so they stay in the CLI (`airgap-runner node add`); here the admin sees each node's
  * state and removes it or prunes the images this workstation sent to it.
  */
 export function NodesScreen() {
@@ -132,7 +132,8 @@ export function NodesScreen() {
           loading={list.loading && !list.data}
           empty={
             <>
-              No nodes are enrolled: every run uses this workstation&apos;s engine. An admin enrols one with <code>airgap node add</code>.
+              No nodes are enrolled: every run uses this workstation&apos;s engine. An admin enrols one with the command-line tool after
+              checking its identity (see Help, Remote engines).
             </>
           }
           actions={
