@@ -66,7 +66,7 @@ if (wantsServices && !env.DOCKER_HOST && env.AIRGAP_TEST_SERVICES !== 'off') {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     if (r.status === 0) {
-      for (const m of r.stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+      for (const m of r.stdout.matchAll(/^export ([A-Z][A-Z0-9_]*)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
     } else {
       console.error('test/run.mjs: could not start the services; tests that need them will say they skip');
     }

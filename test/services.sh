@@ -64,7 +64,7 @@ live_pid() {
   [[ -s "$file" ]] || return 1
   pid="$(tr -dc '0-9' <"$file")"
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$STATE/" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "$STATE/" >/dev/null || return 1
   printf '%s\n' "$pid"
 }
 

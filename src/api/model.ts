@@ -6,13 +6,7 @@
 export const VERSION = '0.1.0';
 export { RUN_STATES, RUN_OUTCOMES, MAX_PREVIEW_TEXT, WEEKDAY_NAMES } from './contract/constants';
 export { ROLES } from '../identity/model';
-import { TOTP_CODE_REQUIRED } from '../identity/model';
-export { TOTP_CODE_REQUIRED };
-
-/** Whether a refused auth.signIn asks for the TOTP code (the password was right). */
-export function isTotpChallenge(error: { code: string; message: string }): boolean {
-  return error.code === 'UNAUTHENTICATED' && error.message === TOTP_CODE_REQUIRED;
-}
+export { TOTP_CODE_REQUIRED, isTotpChallenge } from '../identity/model';
 export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../redact/model';
 export type { OpName, OpInput, OpOutput, SubName, SubEvent } from './contract';
 export type { ApiErrorShape, ErrorCode, Result } from '../kernel/model';

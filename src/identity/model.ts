@@ -11,6 +11,12 @@ export type Role = (typeof ROLES)[number];
  * clients compare the message to ask for the code and call auth.signIn again with it.
  */
 export const TOTP_CODE_REQUIRED = 'Enter the 6-digit code from your authenticator app (or a recovery code) to finish signing in.';
+
+/** Whether a refused auth.signIn asks for the TOTP code (the password was right). */
+export function isTotpChallenge(error: { code: string; message: string }): boolean {
+  return error.code === 'UNAUTHENTICATED' && error.message === TOTP_CODE_REQUIRED;
+}
+
 /** How users sign in (docs/identity.md): the local password alone, or also the site's IdP or directory. */
 export const AUTH_MODES = ['local', 'idp', 'ldap'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];

@@ -54,7 +54,7 @@ start_idp() {
   fi
   need php php-cli
   [[ -f "$IDP_WWW/saml2/idp/SSOService.php" ]] || die "SimpleSAMLphp not found: apt-get install --no-install-recommends simplesamlphp php-xml"
-  php -m | grep -qx dom || die "PHP has no DOM extension: apt-get install --no-install-recommends php-xml"
+  php -m | grep -x dom >/dev/null || die "PHP has no DOM extension: apt-get install --no-install-recommends php-xml"
   if pid="$(live_pid "$IDP_PID")"; then terminate "$pid" 5; fi
   rm -f "$IDP_PID" "$IDP_DIR/baseurl"
   mkdir -p "$IDP_DIR"/{log,data,tmp,sessions,sp}

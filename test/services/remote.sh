@@ -53,7 +53,7 @@ remote_names() {
   local x=$((0x${h:0:2} % 100 + 100)) y=$((0x${h:2:2})) i
   for ((i = 0; i < 256; i++)); do
     REMOTE_NET="10.$x.$(((y + i) % 256))"
-    if ! ip -4 -o addr show | grep -qF " $REMOTE_NET." && ! ip -4 route show | grep -qE "^$REMOTE_NET\."; then
+    if ! ip -4 -o addr show | grep -F " $REMOTE_NET." >/dev/null && ! ip -4 route show | grep -E "^$REMOTE_NET\." >/dev/null; then
       mkdir -p "$REMOTE_DIR"
       printf '%s\n' "$REMOTE_NET" >"$REMOTE_NET_FILE"
       return 0
@@ -113,7 +113,7 @@ remote_ns_create() {
   ifname="$(remote_if "$node")"
   addr="$(remote_addr "$node")"
   host="$(remote_host_addr "$node")"
-  if [[ -e "/run/netns/$ns" ]] && ip -n "$ns" -4 -o addr show dev eth0 2>/dev/null | grep -qF " $addr/30"; then
+  if [[ -e "/run/netns/$ns" ]] && ip -n "$ns" -4 -o addr show dev eth0 2>/dev/null | grep -F " $addr/30" >/dev/null; then
     # Up again, in case a test cut the node off (`ip -n NS link set eth0 down`) and did not restore it.
     ip -n "$ns" link set eth0 up
     ip link set "$ifname" up
@@ -192,7 +192,7 @@ remote_tls_certs() {
   mkdir -p "$d/client" "$d/server"
   if [[ -s "$d/ca.pem" && -s "$d/server/cert.pem" && -s "$d/client/cert.pem" ]] &&
     openssl x509 -checkend 172800 -noout -in "$d/server/cert.pem" >/dev/null 2>&1 &&
-    openssl x509 -noout -ext subjectAltName -in "$d/server/cert.pem" 2>/dev/null | grep -qF "IP Address:$addr"; then
+    openssl x509 -noout -ext subjectAltName -in "$d/server/cert.pem" 2>/dev/null | grep -F "IP Address:$addr" >/dev/null; then
     return 0
   fi
   local serial ext
@@ -503,7 +503,7 @@ remote_softhsm() {
   [[ -s "$REMOTE_HSM/pin" ]] || head -c 8 /dev/urandom | od -An -tu4 | tr -dc '0-9' | cut -c1-8 >"$REMOTE_HSM/pin"
   [[ -s "$REMOTE_HSM/so-pin" ]] || head -c 8 /dev/urandom | od -An -tu4 | tr -dc '0-9' | cut -c1-8 >"$REMOTE_HSM/so-pin"
   chmod 600 "$REMOTE_HSM/pin" "$REMOTE_HSM/so-pin"
-  if ! SOFTHSM2_CONF="$REMOTE_HSM/softhsm2.conf" softhsm2-util --show-slots 2>/dev/null | grep -qE 'Label: +airgap-test *$'; then
+  if ! SOFTHSM2_CONF="$REMOTE_HSM/softhsm2.conf" softhsm2-util --show-slots 2>/dev/null | grep -E 'Label: +airgap-test *$' >/dev/null; then
     SOFTHSM2_CONF="$REMOTE_HSM/softhsm2.conf" softhsm2-util --init-token --free --label airgap-test \
       --pin "$(cat "$REMOTE_HSM/pin")" --so-pin "$(cat "$REMOTE_HSM/so-pin")" >"$REMOTE_HSM/init.log" 2>&1 ||
       die "softhsm2-util could not initialise the token (log: $REMOTE_HSM/init.log)"
@@ -755,7 +755,7 @@ remote_smoke() {
   log "smoke: the TLS node answers with the client certificate (server $out) and refuses without it"
 
   # (4) softhsm2.
-  SOFTHSM2_CONF="$REMOTE_HSM/softhsm2.conf" softhsm2-util --show-slots 2>/dev/null | grep -qE 'Label: +airgap-test *$' ||
+  SOFTHSM2_CONF="$REMOTE_HSM/softhsm2.conf" softhsm2-util --show-slots 2>/dev/null | grep -E 'Label: +airgap-test *$' >/dev/null ||
     die "softhsm2-util --show-slots does not show the token airgap-test"
   log "smoke: softhsm2 token airgap-test present ($REMOTE_HSM/softhsm2.conf)"
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { op } from './define';
 import { empty, ok, password, role, userName } from './schemas';
 
-export { TOTP_CODE_REQUIRED, isTotpChallenge } from '../model';
+export { TOTP_CODE_REQUIRED, isTotpChallenge } from '../../identity/model';
 
 /** A TOTP code (6 digits) or a recovery code (xxxxx-xxxxx); spaces are ignored. */
 export const totpCode = z.string().min(1, 'enter the code').max(64, 'a code has at most 64 characters');
