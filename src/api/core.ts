@@ -19,7 +19,7 @@ import {
 } from '../kernel';
 import { layoutOf, PartialFiles, readSettings, type ScryptCost, type Store } from '../store';
 import { ENGINE_SETTINGS, EngineProvider, type ContainerEngine } from '../engine';
-import { IdentityService, Users, type ChainStart, type Sessions } from '../identity';
+import { IdentityService, SignInAttempts, Users, type ChainStart, type Sessions } from '../identity';
 import { appendEvent, appendGenesis, ensureIdentity, type AuditEvent } from '../audit';
 import { catalogBundlePort, sweepStaleStaging, type ImportProgress } from '../bundles';
 import { RunnerHost, Scheduler, type BundlePort, type LeaseOptions, type RunTopics } from '../runner';
@@ -79,6 +79,8 @@ export class Core implements CoreContext, ReadCore {
   readonly identity: IdentityService;
   readonly runner: RunnerHost;
   readonly scheduler: Scheduler;
+  /** Sign-ins half done (password given, IdP or directory step pending): this process's memory only. */
+  readonly signInAttempts = new SignInAttempts();
   /** Keys an operator or admin unsealed the scheduler with (the service); else a live session's. */
   private unsealed: Keyring | null = null;
   private readonly engines: EngineProvider;

@@ -12,7 +12,6 @@ import {
   LdapRefusal,
   REFEDS_MFA,
   SamlRefusal,
-  SignInAttempts,
   StoreRequestCache,
   beginSaml,
   decideRoles,
@@ -40,21 +39,12 @@ import { type Handler, type HandlerContext, needSigner } from './types';
 import { userInfo } from './auth';
 import { rotateWith } from './users';
 
-/** Sign-ins half done, per core (this process's memory only). */
-const ATTEMPTS = new WeakMap<Core, SignInAttempts>();
-
-export function attemptsOf(core: Core): SignInAttempts {
-  let a = ATTEMPTS.get(core);
-  if (!a) ATTEMPTS.set(core, (a = new SignInAttempts()));
-  return a;
-}
-
 /** The password step's answer under a sign-in mode that asks for more; null under `local`. */
 function nextStepFor(core: Core, user: UserRow, ring: Keyring) {
   const config = new IdentityConfig(core.db);
   const mode = config.mode();
   if (mode === 'local') return null;
-  const attempt = attemptsOf(core).create(user, ring, mode === 'idp' ? 'idp' : 'ldap', core.clock.now().getTime());
+  const attempt = core.signInAttempts.create(user, ring, mode === 'idp' ? 'idp' : 'ldap', core.clock.now().getTime());
   const via = mode === 'idp' ? (config.saml()?.displayName ?? 'the identity provider') : 'the directory';
   return { next: attempt.step, attemptId: attempt.id, via };
 }
@@ -243,7 +233,7 @@ export const identityHandlers: {
     kind: 'write',
     run: async (ctx, input) => {
       const core = ctx.core;
-      const attempt = attemptsOf(core).peek(input.attemptId, 'idp', core.clock.now().getTime());
+      const attempt = core.signInAttempts.peek(input.attemptId, 'idp', core.clock.now().getTime());
       if (!attempt) throw new ApiError('UNAUTHENTICATED', EXPIRED);
       const saml = needSaml(new IdentityConfig(core.db));
       attempt.cancel?.();
@@ -260,7 +250,7 @@ export const identityHandlers: {
     kind: 'write',
     run: async (ctx, input) => {
       const core = ctx.core;
-      const attempts = attemptsOf(core);
+      const attempts = core.signInAttempts;
       const held = attempts.peek(input.attemptId, 'idp', core.clock.now().getTime());
       if (!held?.requestId || !held.response) throw new ApiError('UNAUTHENTICATED', EXPIRED);
       const saml = needSaml(new IdentityConfig(core.db));
@@ -308,7 +298,7 @@ export const identityHandlers: {
     kind: 'write',
     run: async (ctx, input) => {
       const core = ctx.core;
-      const attempt = attemptsOf(core).take(input.attemptId);
+      const attempt = core.signInAttempts.take(input.attemptId);
       if (!attempt || attempt.step !== 'ldap') throw new ApiError('UNAUTHENTICATED', EXPIRED);
       const ldap = new IdentityConfig(core.db).ldap();
       if (!ldap) return refuse(ctx, attempt, 'ldap', 'no directory is set up', {}, 'the directory');
@@ -327,7 +317,7 @@ export const identityHandlers: {
   'auth.cancel': {
     kind: 'write',
     run: (ctx, input) => {
-      attemptsOf(ctx.core).abandon(input.attemptId);
+      ctx.core.signInAttempts.abandon(input.attemptId);
       return { ok: true as const };
     },
   },
