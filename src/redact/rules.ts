@@ -61,6 +61,7 @@ export function regexDetector(
 }
 
 const HOST_CHAR = /[A-Za-z0-9-]/;
+const WORD_CHAR = /\w/;
 const isHostChar = (c: string | undefined) => c !== undefined && HOST_CHAR.test(c);
 
 /** `user@host.tld`: anchored on "@", expanded both ways, validated. */
@@ -96,8 +97,9 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
  * and C++ scopes (std::vector) are not addresses.
  */
 function ipv6Detector(): Detector {
-  const isPart = (c: string | undefined) => c !== undefined && /[0-9A-Fa-f:.]/.test(c);
-  const isWord = (c: string | undefined) => c !== undefined && /[\w]/.test(c);
+  const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  const isPart = (c: string | undefined) => c !== undefined && (isHex(c.charCodeAt(0)) || c === ':' || c === '.');
+  const isWord = (c: string | undefined) => c !== undefined && WORD_CHAR.test(c);
   const full = /:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:/g;
   const expand = (text: string, at: number, out: Span[]): number => {
     let s = at;
@@ -174,20 +176,54 @@ export function siteHostDetector(domains: readonly string[]): Detector | null {
   };
 }
 
-/** Exact values (vault items and their encodings, sensitive config values): indexOf per form, longest first. */
+/**
+ * Characters of log text from the most to the least common (roughly): an exact value is searched by
+ * its rarest character, since a string search is as fast as the first character of what it looks for
+ * is rare (an "a" stops it every few bytes, a "Q" almost never).
+ */
+const COMMON_CHARS = ' etaoinsrlcdhu0123456789mpfgyb:-./=_,[]()"bwvkxjqzETAOINSRLCDHUMPFGYBWVKXJQZ';
+
+function rarity(ch: string): number {
+  const at = COMMON_CHARS.indexOf(ch);
+  return at < 0 ? COMMON_CHARS.length : at;
+}
+
+/**
+ * Where to search a form: up to 6 characters from its rarest one, long enough not to stop often in
+ * base64, short enough for V8 to search by the first character (7 and more switch it to a slower
+ * Boyer-Moore here).
+ */
+function anchorOf(form: string): { anchor: string; offset: number } {
+  const width = Math.min(6, form.length);
+  let offset = 0;
+  for (let k = 1; k + width <= form.length; k++) if (rarity(form[k]!) > rarity(form[offset]!)) offset = k;
+  return { anchor: form.slice(offset, offset + width), offset };
+}
+
+/** Exact values (vault items and their encodings, sensitive config values): one search per form, longest first. */
 export function exactDetector(id: string, forms: readonly string[]): Detector | null {
   const all = [...new Set(forms)].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
   if (all.length === 0) return null;
   // A form that is another form plus padding or white space is found by that one: fewer passes.
-  const sorted = all.filter((f) => !all.some((g) => g.length < f.length && f.startsWith(g) && /^[=\s]*$/.test(f.slice(g.length))));
+  const sorted = all
+    .filter((f) => !all.some((g) => g.length < f.length && f.startsWith(g) && /^[=\s]*$/.test(f.slice(g.length))))
+    .map((form) => ({ form, ...anchorOf(form) }));
   return {
     id,
     kind: id,
     maxLength: all[0]!.length,
-    multiline: sorted.some((f) => f.includes('\n')),
+    multiline: sorted.some(({ form }) => form.includes('\n')),
     find(text, out) {
-      for (const form of sorted) {
-        for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) out.push([at, at + form.length]);
+      for (const { form, anchor, offset } of sorted) {
+        // Leftmost matches that do not overlap, as indexOf(form) from the end of the last one finds them.
+        let free = 0;
+        for (let at = text.indexOf(anchor, offset); at >= 0; at = text.indexOf(anchor, at + 1)) {
+          const start = at - offset;
+          if (start < free || !text.startsWith(form, start)) continue;
+          out.push([start, start + form.length]);
+          free = start + form.length;
+          at = free + offset - 1;
+        }
       }
     },
   };

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedactor, pseudonymFor, type RedactorDeps } from '../../../src/redact';
+import { exactDetector } from '../../../src/redact/rules';
 import { ORDINARY, SEEDED, SENSITIVE_VALUES, SITE_DOMAINS, SITE_PATTERN, VAULT_VALUES, leaks, seededLog } from './seeded';
 
 const KEY = Buffer.alloc(32, 7);
@@ -141,4 +142,27 @@ test('a large multi-line vault value split across many chunks is masked whole, i
   out += s.flush();
   assert.ok(performance.now() - started < 5000, 'no quadratic scan of the held tail');
   assert.equal(out, 'before\n[MASKED:vault]\nafter\n'.repeat(2));
+});
+
+test('an exact value is found where indexOf finds it, whichever of its characters the search starts from', () => {
+  // Random texts over a small alphabet make many near misses, overlaps and repeats; the search by a
+  // rare character must give the leftmost matches that do not overlap, as indexOf from each end does.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const word = (n: number) => Array.from({ length: n }, () => 'aabQ=-'[rand(6)]).join('');
+  for (let round = 0; round < 500; round++) {
+    const forms = [word(1 + rand(12)), word(1 + rand(12))];
+    const text = `${word(100)}${forms[0]}${forms[0]}${word(100)}${forms[1]}${word(50)}`;
+    const found: Array<[number, number]> = [];
+    exactDetector('vault', forms)!.find(text, found);
+    const expected: Array<[number, number]> = [];
+    for (const form of [...new Set(forms)].sort((a, b) => b.length - a.length)) {
+      if (forms.some((g) => g.length < form.length && form.startsWith(g) && /^[=\s]*$/.test(form.slice(g.length)))) continue;
+      for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) expected.push([at, at + form.length]);
+    }
+    assert.deepEqual(found, expected, `round ${round}: ${JSON.stringify(forms)}`);
+  }
 });
