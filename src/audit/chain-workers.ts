@@ -13,7 +13,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { AuditEvent } from './chain';
-import { EventLineChecker } from './event-line';
+import { EventLineChecker } from './event-check';
 
 export const CHAIN_WORKER_ROLE = 'airgap-runner/audit-chain-worker';
 

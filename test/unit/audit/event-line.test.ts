@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson } from '../../../src/kernel';
 import { checkChain, genesisPrevHash, sealEvent, type AuditEvent } from '../../../src/audit/chain';
-import { canonicalEventLine, EventLineChecker, eventShapeProblem, exportedFields, fastCanonical } from '../../../src/audit/event-line';
+import { canonicalEventLine, exportedFields, fastCanonical } from '../../../src/audit/event-line';
+import { EventLineChecker, eventShapeProblem } from '../../../src/audit/event-check';
 import { newSpans, scanCanonicalEvent } from '../../../src/audit/event-scan';
 
 function recognised(bytes: Buffer): boolean {
