@@ -29,6 +29,9 @@ export const PATH_FIELDS: Partial<Record<OpName, readonly string[]>> = {
   'audit.verify': ['paths'],
   'audit.identityReplace': ['pkcs12File'],
   'mirror.list': ['caFile'],
+  // The IdP's metadata and the directory's site CA, picked by an admin (Sign-in and identity).
+  'identity.saml.set': ['metadataFile'],
+  'identity.ldap.set': ['caFile'],
   'bundles.import': ['caFile', 'signatureFile', 'payloadFile'],
   // Variable name -> picked file: every value must have been picked.
   'runs.start': ['files'],

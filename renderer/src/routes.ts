@@ -14,7 +14,7 @@ import { VaultScreen } from './features/vault';
 import { RedactScreen } from './features/redact';
 import { AuditExportScreen, AuditScreen, SigningIdentityScreen, VerifyScreen } from './features/audit';
 import { TrustScreen } from './features/trust';
-import { AccountScreen, UsersScreen } from './features/identity';
+import { AccountScreen, SignInSettingsScreen, UsersScreen } from './features/identity';
 import { BackupScreen, RetentionScreen, SettingsScreen } from './features/settings';
 import { HelpScreen } from './features/help';
 import { SshCaScreen } from './features/sshca';
@@ -46,6 +46,14 @@ export const ROUTES: readonly Route[] = [
   { id: 'trust', label: 'Trust and policy', icon: 'shield', permission: 'signedIn', component: TrustScreen, group: 'admin' },
   { id: 'identity', label: 'Signing identity', icon: 'key', permission: 'signedIn', component: SigningIdentityScreen, group: 'admin' },
   { id: 'users', label: 'Users and roles', icon: 'users', permission: 'users.manage', component: UsersScreen, group: 'admin' },
+  {
+    id: 'sign-in',
+    label: 'Sign-in and identity',
+    icon: 'key',
+    permission: 'users.manage',
+    component: SignInSettingsScreen,
+    group: 'admin',
+  },
   { id: 'settings', label: 'Settings', icon: 'settings', permission: 'settings.manage', component: SettingsScreen, group: 'admin' },
   { id: 'backup', label: 'Backup', icon: 'backup', permission: 'backup.manage', component: BackupScreen, group: 'admin' },
   { id: 'retention', label: 'Retention', icon: 'clock', permission: 'settings.manage', component: RetentionScreen, group: 'admin' },

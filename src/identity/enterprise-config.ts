@@ -177,7 +177,7 @@ export class IdentityConfig<D extends ReadonlyDb = Database> {
     if (!this.mappings(source).some((x) => x.group === group && x.role === role)) {
       throw new ApiError(
         'NOT_FOUND',
-        `No mapping of the ${source} group "${group}" to ${role}. List them with "airgap-runner auth mapping list".`,
+        `No mapping of the ${source} group "${group}" to ${role}: it may have been removed already. Reload the list of mappings.`,
       );
     }
     this.db.prepare('DELETE FROM group_role_mappings WHERE source = ? AND group_value = ? AND role = ?').run(source, group, role);

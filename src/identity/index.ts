@@ -24,5 +24,14 @@ export {
 export { parseIdpMetadata, spMetadata, beginSaml, validateSaml, StoreRequestCache, SamlRefusal, type SamlIdentity } from './saml';
 export { listenForResponse } from './acs';
 export { ldapSignIn, LdapRefusal } from './ldap';
-export { decideRoles, recordRoleChanges, waitingRoleChanges, type RoleDecision } from './mapping';
+export {
+  decideRoles,
+  heldRoles,
+  recordRoleChanges,
+  roleChangesOf,
+  settleRoleChanges,
+  waitingRoleChanges,
+  type RoleDecision,
+  type RoleChange,
+} from './mapping';
 export { SignInAttempts, type SignInAttempt } from './attempts';

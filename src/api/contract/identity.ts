@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { op } from './define';
-import { ok, password, role, userInfo, userName } from './schemas';
+import { filePath, ok, password, role, userInfo, userName } from './schemas';
 import { AUTH_MODES, IDENTITY_SOURCES } from '../../identity/model';
 import { totpCode } from './totp';
 
@@ -28,6 +28,8 @@ const samlView = z.object({
   displayName: z.string(),
   ssoUrl: z.string(),
   certSha256: z.array(z.string()),
+  /** Each pinned signing certificate in words: its SHA-256 fingerprint, subject and validity. */
+  certificates: z.array(z.object({ sha256: z.string(), subject: z.string(), validFrom: z.string(), validTo: z.string() })),
   metadataSha256: z.string(),
   spEntityId: z.string(),
   acsUrl: z.string(),
@@ -131,6 +133,8 @@ export const identityOps = {
           .string()
           .max(512 * 1024)
           .optional(),
+        /** The metadata file on this workstation (the desktop's file dialog); read here, never fetched. */
+        metadataFile: filePath.optional(),
         displayName: z.string().min(1).max(100).optional(),
         spEntityId: z.string().min(1).max(1000).optional(),
         acsPort: port.optional(),
@@ -155,7 +159,12 @@ export const identityOps = {
         serverName: ldapFields.serverName.optional(),
         groupBase: ldapFields.groupBase.optional(),
         timeoutMs: z.number().int().min(500).max(60_000).optional(),
-        caPem: z.string().max(64 * 1024),
+        caPem: z
+          .string()
+          .max(64 * 1024)
+          .optional(),
+        /** The site CA's PEM file on this workstation (instead of caPem). */
+        caFile: filePath.optional(),
       })
       .strict(),
     output: ldapView,

@@ -43,7 +43,15 @@ export const authHandlers: {
       const user = ctx.core.users.byName(session.name);
       if (!user) throw new ApiError('UNAUTHENTICATED', 'Your account no longer exists. Sign in as another user.');
       const mustEnrolTotp = session.mustEnrolTotp === true;
-      return { user: userInfo(user), permissions: permissionsOf(user.roles), workstationId: ctx.core.workstationId, mustEnrolTotp };
+      // The session's roles, not the table's: a role the IdP or directory stopped asserting is
+      // withheld from the session even while the users table still lists it (docs/identity.md).
+      const roles = user.roles.filter((r) => session.roles.includes(r));
+      return {
+        user: userInfo({ ...user, roles }),
+        permissions: permissionsOf(roles),
+        workstationId: ctx.core.workstationId,
+        mustEnrolTotp,
+      };
     },
   },
   'auth.changePassword': {

@@ -5,6 +5,7 @@
  * context and the assertion id; every refusal one with its reason.
  */
 import { createHash, X509Certificate } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { ApiError } from '../../kernel';
 import {
   DEFAULT_ACS_PORT,
@@ -15,6 +16,7 @@ import {
   StoreRequestCache,
   beginSaml,
   decideRoles,
+  heldRoles,
   keysForRoles,
   ldapSettingsSchema,
   ldapSignIn,
@@ -28,6 +30,7 @@ import {
   type IdentitySource,
   type LdapSettings,
   type Role,
+  type RoleDecision,
   type SamlSettings,
   type SignInAttempt,
   type UserRow,
@@ -68,6 +71,21 @@ function samlView(s: SamlSettings) {
     displayName: s.displayName,
     ssoUrl: s.ssoUrl,
     certSha256: s.certs.map((c) => createHash('sha256').update(Buffer.from(c, 'base64')).digest('hex')),
+    certificates: s.certs.map((c) => {
+      const der = Buffer.from(c, 'base64');
+      const sha256 = createHash('sha256').update(der).digest('hex');
+      try {
+        const x = new X509Certificate(der);
+        return {
+          sha256,
+          subject: x.subject.replace(/\n/g, ', '),
+          validFrom: new Date(x.validFrom).toISOString(),
+          validTo: new Date(x.validTo).toISOString(),
+        };
+      } catch {
+        return { sha256, subject: '(unreadable)', validFrom: '', validTo: '' };
+      }
+    }),
     metadataSha256: s.metadataSha256,
     spEntityId: s.spEntityId,
     acsUrl: s.acsUrl,
@@ -92,6 +110,19 @@ function ldapView(s: LdapSettings) {
   return { ...rest, caSha256: createHash('sha256').update(caPem).digest('hex'), caSubject: subject };
 }
 
+/** A small text file an admin picked (the IdP's metadata, the site CA): read here, never fetched. */
+async function readPicked(path: string, max: number, what: string): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile())
+    throw new ApiError('NOT_FOUND', `The ${what} file ${path} does not exist (or is not a file). Choose the file again.`);
+  if (info.size > max)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The ${what} file ${path} is ${info.size} bytes; it should be at most ${max}. Is it the right file?`,
+    );
+  return await readFile(path, 'utf8');
+}
+
 /** Records a refused enterprise sign-in with its reason, then refuses the call. */
 function refuse(
   ctx: HandlerContext,
@@ -114,9 +145,69 @@ function refuse(
 }
 
 /**
- * Roles from the asserted groups, then the session. A lost key-bearing role rotates every key at
- * once when this sign-in holds every key (an admin); otherwise the loss waits for an admin (Users),
- * and meanwhile the session neither gets the role nor its keys.
+ * A role the source stopped asserting, at this sign-in (docs/identity.md, "Roles from groups"): the
+ * session never gets it, and the keys only it gave are taken away now, with the keys this sign-in
+ * holds. With the admin key (an admin signing in) every key rotates and the users table is
+ * re-sealed without the role. Without it, the vault key (the one a non-admin role adds) is rotated
+ * the way a password change rotates it: every other slot that keeps the vault key gets the new one
+ * sealed to its public key, and this user's slot is narrowed to what the remaining roles allow. The
+ * users table cannot be re-sealed without the admin key, so the loss stays recorded (enforced at
+ * every sign-in, shown as lost in Users) until an admin confirms it. An audit key (auditor) cannot
+ * be rotated without the admin key: the slot is narrowed and the full rotation waits for that
+ * confirmation. Returns the roles taken off the users table and which keys were rotated.
+ */
+function applyLoss(core: Core, user: UserRow, ring: Keyring, decision: RoleDecision, source: IdentitySource, now: string) {
+  const kept = keysForRoles(decision.effective);
+  const dropped = (['vault', 'audit', 'admin'] as const).filter((k) => ring[k] && !kept.includes(k));
+  const event = (keysRotated: string) => ({
+    actor: 'system',
+    action: 'users.roleLost',
+    target: `user:${user.name}`,
+    outcome: 'success' as const,
+    details: { source, from: user.roles, to: decision.effective, lost: decision.lost, keysRotated },
+  });
+  const rowAfter = user.roles.filter((r) => !decision.lost.includes(r));
+  if (ring.admin && ring.vault && ring.audit) {
+    const signer = adminSigner(ring.admin);
+    if (dropped.length > 0) {
+      rotateWith(core, ring, new Map([[user.id, rowAfter]]), () => {
+        core.users.setRoles(user.id, rowAfter, now, signer);
+        core.record(event('all'));
+      });
+    } else {
+      core.transact(() => core.users.setRoles(user.id, rowAfter, now, signer), event('none'));
+    }
+    return { applied: decision.lost, rotated: dropped.length > 0 ? 'all' : 'none' };
+  }
+  let rotated = 'none';
+  let current: Keyring = ring;
+  if (dropped.includes('vault')) {
+    // Every other slot keeps the vault key its roles allow (less any role withheld from it too).
+    const grants = new Map(
+      core.users
+        .list()
+        .map((u) => [u.slotId, keysForRoles(u.id === user.id ? decision.effective : heldRoles(core.db, u.id, u.roles))] as const),
+    );
+    current = core.store.rotateVault(ring, grants);
+    for (const s of core.sessions.all()) {
+      if (!s.keyring.vault) continue;
+      s.keyring.vault.fill(0);
+      if (s.userId === user.id) delete s.keyring.vault;
+      else s.keyring.vault = Buffer.from(current.vault!);
+    }
+    rotated = 'vault';
+  }
+  // The user's own slot no longer opens what the remaining roles do not allow.
+  if (dropped.length > 0) core.store.regrant(user.slotId, current, kept);
+  if (current.vault && current.vault !== ring.vault) current.vault.fill(0);
+  core.transact(() => undefined, event(rotated));
+  return { applied: [] as Role[], rotated };
+}
+
+/**
+ * Roles from the asserted groups, then the session. The session's roles are those the users table
+ * lists, less any withheld (lost earlier and not yet confirmed by an admin), and only those the
+ * source asserts now; a lost role's keys go at once (applyLoss).
  */
 function finish(
   ctx: HandlerContext,
@@ -130,47 +221,25 @@ function finish(
   const config = new IdentityConfig(core.db);
   const user = core.users.byName(attempt.user.name);
   if (!user) return refuse(ctx, attempt, source, 'the account was removed meanwhile', details, via);
-  const decision = decideRoles(source, config.mappings(), groups, user.roles);
+  const decision = decideRoles(source, config.mappings(), groups, heldRoles(core.db, user.id, user.roles));
   const now = core.clock.now().toISOString();
   const roleDetails = { roles: decision.effective, pending: decision.pending, lost: decision.lost };
+  const ring = attempt.ring;
+  let applied: Role[] = [];
+  if (decision.lost.length > 0) {
+    applied = applyLoss(core, user, ring, decision, source, now).applied;
+    // Operations are refused at once: the user's other live sessions lose the role too.
+    for (const s of core.sessions.all()) if (s.userId === user.id) s.roles = s.roles.filter((r) => decision.effective.includes(r));
+  }
+  const rowRoles = user.roles.filter((r) => !applied.includes(r));
+  const waiting = { ...decision, lost: decision.lost.filter((r) => !applied.includes(r)) };
   if (decision.governed && decision.effective.length === 0) {
-    core.db.transaction(() => recordRoleChanges(core.db, user.id, source, decision, now))();
+    core.db.transaction(() => recordRoleChanges(core.db, user.id, source, waiting, now, rowRoles))();
     const why =
       decision.pending.length > 0
         ? `the groups you are in map only to roles an admin has not granted you yet (${decision.pending.join(', ')})`
         : 'none of the groups you are in maps to a role';
     return refuse(ctx, attempt, source, why, { ...details, ...roleDetails, groups: groups.length }, via);
-  }
-  const ring = attempt.ring;
-  let applied: Role[] = [];
-  if (decision.lost.length > 0) {
-    const losesKey = keysForRoles(user.roles).some((k) => !keysForRoles(decision.effective).includes(k));
-    const event = {
-      actor: 'system',
-      action: 'users.roleLost',
-      target: `user:${user.name}`,
-      outcome: 'success' as const,
-      details: { source, from: user.roles, to: decision.effective, keysRotated: losesKey },
-    };
-    if (losesKey && ring.vault && ring.audit && ring.admin) {
-      const signer = adminSigner(ring.admin);
-      rotateWith(
-        core,
-        ring,
-        new Map([[user.id, decision.effective]]),
-        () => {
-          core.users.setRoles(user.id, decision.effective, now, signer);
-          core.record(event);
-        },
-        [],
-      );
-      applied = decision.lost;
-    } else if (!losesKey && ring.admin) {
-      const signer = adminSigner(ring.admin);
-      core.transact(() => core.users.setRoles(user.id, decision.effective, now, signer), event);
-      applied = decision.lost;
-    }
-    for (const s of core.sessions.all()) if (s.userId === user.id) s.roles = s.roles.filter((r) => decision.effective.includes(r));
   }
   // The session holds only what its roles allow, whether or not the slot was narrowed yet.
   const allowed = keysForRoles(decision.effective);
@@ -180,9 +249,8 @@ function finish(
       delete ring[name];
     }
   }
-  const waiting = { ...decision, lost: decision.lost.filter((r) => !applied.includes(r)) };
   const session = core.db.transaction(() => {
-    recordRoleChanges(core.db, user.id, source, waiting, now);
+    recordRoleChanges(core.db, user.id, source, waiting, now, rowRoles);
     return core.identity.completeSignIn({ ...user, roles: decision.effective }, ring, { ...details, ...roleDetails });
   })();
   ctx.markRecorded();
@@ -193,10 +261,7 @@ function finish(
 function needSaml(config: IdentityConfig<never> | IdentityConfig): SamlSettings {
   const saml = config.saml();
   if (!saml)
-    throw new ApiError(
-      'NOT_FOUND',
-      'No identity provider is set up. An admin imports its metadata first ("airgap-runner auth idp import-metadata FILE").',
-    );
+    throw new ApiError('NOT_FOUND', "No identity provider is set up. An admin imports the identity provider's metadata file first.");
   return saml;
 }
 
@@ -352,11 +417,14 @@ export const identityHandlers: {
       if (input.mode === 'idp' && !config.saml()) {
         throw new ApiError(
           'INVALID_INPUT',
-          'Import the IdP metadata first ("airgap-runner auth idp import-metadata FILE"), then switch to idp.',
+          'The identity provider is not set up yet: import its metadata file first, then choose this sign-in method. Nothing was changed.',
         );
       }
       if (input.mode === 'ldap' && !config.ldap())
-        throw new ApiError('INVALID_INPUT', 'Set up the directory first ("airgap-runner auth ldap set …"), then switch to ldap.');
+        throw new ApiError(
+          'INVALID_INPUT',
+          'The directory is not set up yet: save its address, site CA and user names first, then choose this sign-in method. Nothing was changed.',
+        );
       const signer = needSigner(ctx);
       const from = config.mode();
       ctx.change(() => config.set('auth.mode', input.mode, ctx.actor, core.clock.now().toISOString(), signer), {
@@ -368,11 +436,14 @@ export const identityHandlers: {
   },
 
   'identity.saml.set': {
-    run: (ctx, input) => {
+    run: async (ctx, input) => {
       const core = ctx.core;
       const config = new IdentityConfig(core.db);
       const current = config.saml();
-      const imported = input.metadataXml !== undefined ? parseIdpMetadata(input.metadataXml) : null;
+      if (input.metadataXml !== undefined && input.metadataFile !== undefined)
+        throw new ApiError('INVALID_INPUT', "Give the IdP's metadata as a file or as its text, not both.");
+      const xml = input.metadataFile !== undefined ? await readPicked(input.metadataFile, 512 * 1024, 'metadata') : input.metadataXml;
+      const imported = xml !== undefined ? parseIdpMetadata(xml) : null;
       if (!current && !imported)
         throw new ApiError('INVALID_INPUT', "Give the IdP's metadata file first; the other options change an imported IdP.");
       const base = current ?? {
@@ -426,9 +497,20 @@ export const identityHandlers: {
   },
 
   'identity.ldap.set': {
-    run: (ctx, input) => {
+    run: async (ctx, input) => {
       const core = ctx.core;
-      const parsed = ldapSettingsSchema.safeParse({ serverName: null, groupBase: null, timeoutMs: 5000, ...input });
+      const { caFile, caPem: givenPem, ...fields } = input;
+      if (caFile !== undefined && givenPem !== undefined)
+        throw new ApiError('INVALID_INPUT', 'Give the site CA as a file or as its text, not both.');
+      // Changing other fields keeps the CA already pinned.
+      const caPem =
+        caFile !== undefined ? await readPicked(caFile, 64 * 1024, 'site CA') : (givenPem ?? new IdentityConfig(core.db).ldap()?.caPem);
+      if (caPem === undefined)
+        throw new ApiError(
+          'INVALID_INPUT',
+          "Choose the site CA's certificate file (PEM): the only authority the directory's certificate may chain to.",
+        );
+      const parsed = ldapSettingsSchema.safeParse({ serverName: null, groupBase: null, timeoutMs: 5000, ...fields, caPem });
       if (!parsed.success)
         throw new ApiError('INVALID_INPUT', `The directory settings are not valid: ${parsed.error.issues[0]?.message ?? 'unknown'}.`);
       try {
@@ -455,7 +537,7 @@ export const identityHandlers: {
       if ((input.source === 'saml' && mode === 'idp') || (input.source === 'ldap' && mode === 'ldap')) {
         throw new ApiError(
           'CONFLICT',
-          `The sign-in mode is ${mode}, which uses it. Switch the mode first ("airgap-runner auth mode local").`,
+          `The sign-in method uses it now. Choose another sign-in method first (for example local passwords).`,
         );
       }
       if (!(input.source === 'saml' ? config.saml() : config.ldap()))

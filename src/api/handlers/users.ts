@@ -3,7 +3,7 @@
  * keys sealed to their slot; removing a user or a key-bearing role rotates every key.
  */
 import { ApiError } from '../../kernel';
-import { keysForRoles, type Role } from '../../identity';
+import { heldRoles, keysForRoles, roleChangesOf, settleRoleChanges, type Role } from '../../identity';
 import type { Core } from '../core';
 import type { KeyName, Keyring } from '../../store';
 import { type Handler, type HandlerContext, needSession, needSigner } from './types';
@@ -37,8 +37,11 @@ export function rotateWith(
   const grants = new Map<string, KeyName[]>();
   const users = core.users.list();
   for (const u of users) {
-    const roles = rolesAfter.get(u.id) ?? u.roles;
-    if (roles.length > 0) grants.set(u.slotId, keysForRoles(roles));
+    // A role a sign-in withheld (lost, not yet confirmed; or asserted again, not yet granted) gets no keys here.
+    const standing = roleChangesOf(core.db, u.id).filter((r) => r.change === 'lost' || !rolesAfter.has(u.id));
+    const listed = rolesAfter.get(u.id) ?? u.roles;
+    const roles = listed.filter((r) => !standing.some((w) => w.role === r));
+    if (listed.length > 0) grants.set(u.slotId, keysForRoles(roles));
   }
   const next = core.store.rotate(current, grants, inTransaction);
   const rings = [...core.sessions.all().map((s) => ({ ring: s.keyring, roles: rolesAfter.get(s.userId) ?? s.roles })), ...alsoRefresh];
@@ -123,13 +126,23 @@ export const userHandlers: {
       if (losesKey) {
         rotateFor(ctx, new Map([[user.id, input.roles]]), () => {
           core.users.setRoles(user.id, input.roles, now, signer);
+          settleRoleChanges(core.db, user.id, input.roles);
           ctx.recordSuccess({ details });
         });
       } else {
-        if (after.some((k) => !before.includes(k))) core.store.regrant(user.slotId, session.keyring, after);
-        ctx.change(() => core.users.setRoles(user.id, input.roles, now, signer), { details });
+        // A role granted after a sign-in withheld it (its keys were taken from the slot) gets its keys again too.
+        const settles = roleChangesOf(core.db, user.id).some((r) => r.change === 'pending' && input.roles.includes(r.role));
+        if (settles || after.some((k) => !before.includes(k))) core.store.regrant(user.slotId, session.keyring, after);
+        ctx.change(
+          () => {
+            core.users.setRoles(user.id, input.roles, now, signer);
+            settleRoleChanges(core.db, user.id, input.roles);
+          },
+          { details },
+        );
       }
-      for (const s of core.sessions.all()) if (s.userId === user.id) s.roles = [...input.roles];
+      const held = heldRoles(core.db, user.id, input.roles);
+      for (const s of core.sessions.all()) if (s.userId === user.id) s.roles = [...held];
       return userInfo(core.users.byName(input.name)!);
     },
     target: (input) => `user:${input.name}`,

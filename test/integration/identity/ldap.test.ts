@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addUser, as, initialisedCore, rejects } from '../../helpers/core';
 import { dispatch } from '../../../src/api/dispatcher';
+import { openSlot, parseKeyslotFile, slotIdFor } from '../../../src/store/keyslots';
+import { openItem } from '../../../src/vault';
 
 const e = process.env;
 const ready = Boolean(
@@ -22,7 +24,11 @@ const groupDn = (g: string) => `cn=${g},${e.AIRGAP_TEST_LDAP_GROUPS_DN}`;
 
 /** Changes group membership as the directory's admin, with Debian's ldapmodify over LDAPS. */
 function membership(op: 'add' | 'delete', group: string, user: string): void {
-  const ldif = `dn: ${groupDn(group)}\nchangetype: modify\n${op}: member\nmember: ${userDn(user)}\n`;
+  directory(`dn: ${groupDn(group)}\nchangetype: modify\n${op}: member\nmember: ${userDn(user)}\n`);
+}
+
+/** Applies an LDIF change as the directory's admin (ldapmodify over LDAPS, trusting the test CA). */
+function directory(ldif: string): void {
   execFileSync(
     'ldapmodify',
     ['-H', e.AIRGAP_TEST_LDAP_URL!, '-x', '-D', e.AIRGAP_TEST_LDAP_ADMIN_DN!, '-y', e.AIRGAP_TEST_LDAP_ADMIN_PASSWORD_FILE!],
@@ -67,6 +73,7 @@ before(async () => {
   await addUser(env.core, env.admin, 'alice', ['admin', 'operator'], 'alice-local-pass-1');
   await addUser(env.core, env.admin, 'bob', ['operator'], 'bob-local-pass-1');
   await addUser(env.core, env.admin, 'dave', ['operator'], 'dave-local-pass-1');
+  await addUser(env.core, env.admin, 'carol', ['operator', 'viewer'], 'carol-local-pass-1');
   const admin = as(env.core, env.admin);
   await admin('identity.ldap.set', settings());
   await admin('identity.mapping.add', { source: 'ldap', group: 'airgap-admins', role: 'admin' });
@@ -88,10 +95,20 @@ after(async () => {
       // already a member
     }
   }
+  for (const [g, u] of [
+    ['airgap-admins', 'carol'],
+    ['airgap-operators', 'carol'],
+  ] as const) {
+    try {
+      membership('delete', g, u);
+    } catch {
+      // not a member
+    }
+  }
   try {
-    membership('delete', 'airgap-admins', 'carol');
+    directory(`dn: ${groupDn('airgap-viewers')}\nchangetype: delete\n`);
   } catch {
-    // not a member
+    // not made
   }
   await env?.cleanup();
 });
@@ -164,7 +181,7 @@ test('a user removed from a group in the directory loses the role at the next si
   assert.deepEqual(env.core.users.byName('alice')!.roles, ['admin']);
   const [lost] = (await as(env.core, env.admin)('audit.list', { action: 'users.roleLost', limit: 5 })).events;
   assert.deepEqual((lost!.details as { to: string[] }).to, ['admin']);
-  assert.equal((lost!.details as { keysRotated: boolean }).keysRotated, false);
+  assert.equal((lost!.details as { keysRotated: string }).keysRotated, 'none');
 
   // Bob holds no admin key: he loses operator at once (he cannot sign in with no role), and the
   // rotation waits for an admin, shown in identity.show.
@@ -198,7 +215,100 @@ test('a user removed from a group in the directory loses the role at the next si
   assert.deepEqual(env.core.users.byName('alice')!.roles, ['operator']);
   assert.ok(env.core.store.generation > generation, 'every key was rotated');
   const [rotated] = (await as(env.core, env.admin)('audit.list', { action: 'users.roleLost', limit: 5 })).events;
-  assert.equal((rotated!.details as { keysRotated: boolean }).keysRotated, true);
+  assert.equal((rotated!.details as { keysRotated: string }).keysRotated, 'all');
   // The admin's live session follows the new admin key: sealed state still verifies and changes.
   await as(env.core, env.admin)('identity.mapping.add', { source: 'ldap', group: 'airgap-auditors', role: 'auditor' });
+});
+
+/** The keys a copy of keyslots.json gives for this user and local password (what a leaked backup gives). */
+async function keysFromCopy(copy: string, name: string, password: string) {
+  const file = parseKeyslotFile(copy)!;
+  const ring = await openSlot(
+    file.slots.find((s) => s.id === slotIdFor(file, name))!,
+    password,
+  );
+  assert.ok(ring, 'the keyslot opens with the local password');
+  return ring;
+}
+
+test('an operator removed from the operators group: the next sign-in has no operator role, vault operations are refused at once (in a session already open too), the vault key is rotated so an old keyslot copy opens no vault item, and the loss shows until an admin confirms it', async (t) => {
+  if (!ready) return t.skip(SKIP);
+  const admin = as(env.core, env.admin);
+  // Carol is in operators and in a viewers group made for this test (and no longer in admins, where the test above left her).
+  membership('add', 'airgap-operators', 'carol');
+  try {
+    membership('add', 'airgap-admins', 'alice');
+  } catch {
+    // already a member
+  }
+  try {
+    membership('delete', 'airgap-admins', 'carol');
+  } catch {
+    // not a member (this test alone)
+  }
+  directory(
+    `dn: ${groupDn('airgap-viewers')}\nchangetype: add\nobjectClass: groupOfNames\ncn: airgap-viewers\nmember: ${userDn('carol')}\n`,
+  );
+  await admin('identity.mapping.add', { source: 'ldap', group: 'airgap-viewers', role: 'viewer' });
+  await admin('vault.add', { name: 'kubeconfig', value: Buffer.from('apiVersion: v1 secret').toString('base64') });
+
+  const first = await ldapSignIn('carol', 'carol-local-pass-1', 'carol-pass-1');
+  assert.deepEqual(first.user.roles, ['operator', 'viewer']);
+  await dispatch(env.core, first.sessionId, 'vault.list', {});
+  const home = env.core.store.layout.home;
+  const copy = readFileSync(join(home, 'keyslots.json'), 'utf8');
+  const old = await keysFromCopy(copy, 'carol', 'carol-local-pass-1');
+  assert.ok(old.vault, 'before the loss her slot gives the vault key');
+
+  membership('delete', 'airgap-operators', 'carol');
+  const second = await ldapSignIn('carol', 'carol-local-pass-1', 'carol-pass-1');
+  assert.deepEqual(second.user.roles, ['viewer']);
+  assert.ok(!second.permissions.includes('vault.manage'), second.permissions.join(' '));
+  // The role is gone from the new session and from the one already open, at once.
+  assert.match(await rejects(dispatch(env.core, second.sessionId, 'vault.list', {}), 'FORBIDDEN'), /Your roles \(viewer\)/);
+  await rejects(dispatch(env.core, first.sessionId, 'vault.list', {}), 'FORBIDDEN');
+  const whoami = await dispatch(env.core, second.sessionId, 'auth.whoami', {});
+  assert.deepEqual(whoami.user.roles, ['viewer']);
+
+  // The vault key was rotated at that sign-in: the old copy's vault key opens no current item; the admin's opens it.
+  const sealed = (env.core.store.db.prepare("SELECT sealed FROM vault_items WHERE name = 'kubeconfig'").get() as { sealed: string }).sealed;
+  assert.equal(openItem(old.vault, 'kubeconfig', sealed), null, 'the old vault key opens nothing current');
+  const adminRing = env.core.sessions.all().find((s) => s.id === env.admin)!.keyring;
+  assert.equal(openItem(adminRing.vault!, 'kubeconfig', sealed)?.toString(), 'apiVersion: v1 secret');
+  // Her current slot no longer holds a vault key at all.
+  const now = await keysFromCopy(readFileSync(join(home, 'keyslots.json'), 'utf8'), 'carol', 'carol-local-pass-1');
+  assert.equal(now.vault, undefined);
+  const [lost] = (await admin('audit.list', { action: 'users.roleLost', limit: 5 })).events;
+  assert.equal(lost!.target, 'user:carol');
+  assert.equal((lost!.details as { keysRotated: string }).keysRotated, 'vault');
+
+  // Without the admin key the users table still lists operator: the loss is recorded, enforced and shown.
+  assert.deepEqual(env.core.users.byName('carol')!.roles, ['operator', 'viewer']);
+  const waiting = () =>
+    admin('identity.show').then((s) => s.waiting.filter((w) => w.user === 'carol').map((w) => `${w.change}:${w.role}:${w.source}`));
+  assert.deepEqual(await waiting(), ['lost:operator:ldap']);
+  // The next sign-in opens (no outdated key in her slot), still without operator, and rotates nothing more.
+  const generation = env.core.store.generation;
+  const third = await ldapSignIn('carol', 'carol-local-pass-1', 'carol-pass-1');
+  assert.deepEqual(third.user.roles, ['viewer']);
+  assert.equal(env.core.store.generation, generation);
+  assert.deepEqual(await waiting(), ['lost:operator:ldap']);
+
+  // Back in the group, operator waits for an admin; the admin grants it and her keys come back.
+  membership('add', 'airgap-operators', 'carol');
+  assert.deepEqual((await ldapSignIn('carol', 'carol-local-pass-1', 'carol-pass-1')).user.roles, ['viewer']);
+  assert.deepEqual(await waiting(), ['pending:operator:ldap']);
+  await admin('users.setRoles', { name: 'carol', roles: ['operator', 'viewer'] });
+  assert.deepEqual(await waiting(), []);
+  const granted = await ldapSignIn('carol', 'carol-local-pass-1', 'carol-pass-1');
+  assert.deepEqual(granted.user.roles, ['operator', 'viewer']);
+  await dispatch(env.core, granted.sessionId, 'vault.list', {});
+
+  // Out again, and the admin confirms the loss in Users: the row loses operator, nothing waits.
+  membership('delete', 'airgap-operators', 'carol');
+  assert.deepEqual((await ldapSignIn('carol', 'carol-local-pass-1', 'carol-pass-1')).user.roles, ['viewer']);
+  assert.deepEqual(await waiting(), ['lost:operator:ldap']);
+  await admin('users.setRoles', { name: 'carol', roles: ['viewer'] });
+  assert.deepEqual(await waiting(), []);
+  assert.deepEqual(env.core.users.byName('carol')!.roles, ['viewer']);
 });

@@ -11,6 +11,7 @@ import { DataTable, type Column } from '../../components/table';
 import { formatDate, formatTime } from '../../format';
 import { ROLE_LABELS, type RoleName } from './roles';
 import { TotpRequirementsCard } from './TotpRequirements';
+import { RoleChangesCard } from './RoleChanges';
 import { EditRolesDialog, RemoveUserDialog, ResetPasswordDialog, type UserRow } from './users-dialogs';
 
 function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
@@ -104,10 +105,12 @@ export function UsersScreen() {
   const users = useOp('users.list', {});
   const [action, setAction] = useState<Action | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
 
   const done = (text: string) => {
     setAction(null);
     setMessage(text);
+    setGeneration((g) => g + 1);
     void users.reload();
     // My own roles may have changed.
     void session.refresh();
@@ -152,7 +155,8 @@ export function UsersScreen() {
     <>
       <PageHeader title="Users and roles" description="Who may sign in on this workstation, and what each may do." />
       {message && <StatusNotice>{message}</StatusNotice>}
-      <div className="grid grid-main-side">
+      <RoleChangesCard users={users.data?.users ?? []} generation={generation} onDone={done} />
+      <div className="grid grid-main-side section-gap">
         <Card title="Users">
           <ErrorNotice error={users.error} />
           <DataTable

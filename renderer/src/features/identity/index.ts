@@ -6,5 +6,6 @@ export { LockScreen } from './Lock';
 export { ChangePasswordScreen } from './ChangePassword';
 export { AccountScreen } from './Account';
 export { UsersScreen } from './Users';
+export { SignInSettingsScreen } from './SignInSettings';
 export { roleList } from './roles';
 export { EnrolTotpScreen } from './EnrolTotp';
