@@ -42,6 +42,14 @@ export type { RunJob } from './execute';
 export { KILL_GRACE_MS } from './execute';
 export { Scheduler, scheduleActor, type SchedulerOptions, type TickResult } from './scheduler';
 export { Schedules, resealSchedules, checkSchedulesSeal, type Schedule, type ScheduleEvent } from './schedules';
-export { addSchedule, updateSchedule, setPaused, approveSchedule, removeSchedule, type ScheduleRequest } from './schedule-edit';
+export {
+  addSchedule,
+  updateSchedule,
+  setPaused,
+  approveSchedule,
+  removeSchedule,
+  previewSchedule,
+  type ScheduleRequest,
+} from './schedule-edit';
 export { WEEKDAYS, blackoutAt, nextOccurrence, jitterMs, checkTimeZone, type Blackout, type Timing, type Weekday } from './schedule-time';
 export { Health, sloState, type Slo, type SloState, type Series } from './health';

@@ -11,7 +11,15 @@ import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { ApiError, type CoreContext } from '../kernel';
 import type { BundlePort } from '../bundles';
 import { checkSchedulesSeal, Schedules, type Schedule } from './schedules';
-import { checkBlackouts, checkTiming, MAX_JITTER_SECONDS, type Blackout, type Timing } from './schedule-time';
+import {
+  checkBlackouts,
+  checkTiming,
+  MAX_JITTER_SECONDS,
+  previewOccurrences,
+  type Blackout,
+  type PreviewedOccurrence,
+  type Timing,
+} from './schedule-time';
 import { checkRun, refuseUnschedulable, type StartRequest } from './submit';
 
 /** What to run (as `runs.start` takes it, on this workstation's engine) and when. */
@@ -32,7 +40,7 @@ function newScheduleId(): string {
   return `s-${[...randomBytes(10)].map((b) => ID_CHARS[b % ID_CHARS.length]).join('')}`;
 }
 
-function timingOf(req: ScheduleRequest, now: string): Timing {
+function timingOf(req: Pick<ScheduleRequest, 'cron' | 'everySeconds' | 'timeZone'>, now: string): Timing {
   if ((req.cron === undefined) === (req.everySeconds === undefined)) {
     throw new ApiError(
       'INVALID_INPUT',
@@ -45,6 +53,18 @@ function timingOf(req: ScheduleRequest, now: string): Timing {
       : { kind: 'interval', everySeconds: req.everySeconds!, timeZone: req.timeZone, anchor: now };
   checkTiming(timing);
   return timing;
+}
+
+/**
+ * The next occurrences a schedule with this timing would have from now, in words in its time zone,
+ * each with the blackout that skips it (the form shows them before anything is kept; nothing changes).
+ */
+export function previewSchedule(
+  req: Pick<ScheduleRequest, 'cron' | 'everySeconds' | 'timeZone' | 'blackouts'>,
+  now: Date,
+  count: number,
+): PreviewedOccurrence[] {
+  return previewOccurrences(timingOf(req, now.toISOString()), req.blackouts, now, count);
 }
 
 /** The checks a schedule passes before it is kept; returns the parts that come from the task. */

@@ -32,23 +32,22 @@ export const GRACE_MS = 2 * 60 * 1000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
+/** A 24-hour en-GB formatter in a time zone, kept per zone and shape (RangeError for an unknown zone). */
+function zoned(timeZone: string, shape: 'parts' | 'words'): Intl.DateTimeFormat {
+  const key = `${shape}\n${timeZone}`;
+  let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      weekday: 'short',
-    });
-    formatters.set(timeZone, f);
+    const day =
+      shape === 'parts'
+        ? ({ year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' } as const)
+        : ({ year: 'numeric', month: 'long', day: 'numeric', weekday: 'long', timeZoneName: 'shortOffset' } as const);
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', ...day });
+    formatters.set(key, f);
   }
   return f;
 }
+
+const formatter = (timeZone: string) => zoned(timeZone, 'parts');
 
 export function checkTimeZone(timeZone: string): void {
   try {
@@ -220,4 +219,40 @@ export function duePlan(s: { id: string; timing: Timing; jitterSeconds: number }
   }
   if (!last) return null;
   return { missed, missedBeyond, current, cursor: last };
+}
+
+export interface PreviewedOccurrence {
+  /** The occurrence (before jitter), as an instant. */
+  at: string;
+  /** The occurrence in words, in the schedule's time zone with its offset that day. */
+  words: string;
+  /** Why it will not run (a blackout), or null. */
+  skipped: string | null;
+}
+
+/** "Monday 7 December 2026 at 02:30 (GMT+1)": the local time an operator reads, with the offset that day. */
+export function occurrenceWords(at: Date, timeZone: string): string {
+  checkTimeZone(timeZone);
+  const f = zoned(timeZone, 'words');
+  const p = Object.fromEntries(
+    f
+      .formatToParts(at)
+      .filter((x) => x.type !== 'literal')
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.weekday} ${p.day} ${p.month} ${p.year} at ${p.hour}:${p.minute} (${p.timeZoneName})`;
+}
+
+/**
+ * The next `count` occurrences after `after`, in words in the schedule's time zone, each with the
+ * blackout that would skip it. Checks the timing and blackouts first (INVALID_INPUT saying what to give).
+ */
+export function previewOccurrences(timing: Timing, blackouts: readonly Blackout[], after: Date, count: number): PreviewedOccurrence[] {
+  checkTiming(timing);
+  checkBlackouts(blackouts);
+  const out: PreviewedOccurrence[] = [];
+  for (let t = nextOccurrence(timing, after); t && out.length < count; t = nextOccurrence(timing, t)) {
+    out.push({ at: t.toISOString(), words: occurrenceWords(t, timing.timeZone), skipped: blackoutAt(blackouts, t, timing.timeZone) });
+  }
+  return out;
 }

@@ -125,6 +125,19 @@ export const schedulesOps = {
     input: scheduleInput.extend({ id: scheduleId }),
     output: scheduleOut,
   }),
+  'schedules.preview': op({
+    summary:
+      'The next occurrences of a cron expression or an interval in a time zone, in words, each with the blackout that would skip it (nothing is kept).',
+    access: 'signedIn',
+    mutates: false,
+    input: scheduleInput
+      .pick({ cron: true, everySeconds: true, timeZone: true, blackouts: true })
+      .extend({ count: z.number().int().min(1).max(20).default(5) })
+      .strict(),
+    output: z.object({
+      occurrences: z.array(z.object({ at: z.string(), words: z.string(), skipped: z.string().nullable() })),
+    }),
+  }),
   'schedules.list': op({
     summary: 'Schedules, with their next occurrence and last run.',
     access: 'signedIn',

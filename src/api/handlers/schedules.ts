@@ -5,6 +5,7 @@ import {
   addSchedule,
   approveSchedule,
   nextOccurrence,
+  previewSchedule,
   removeSchedule,
   setPaused,
   updateSchedule,
@@ -60,6 +61,7 @@ const target = (input: { id: string }) => `schedule:${input.id}`;
 export const scheduleHandlers: {
   'schedules.add': Handler<'schedules.add'>;
   'schedules.update': Handler<'schedules.update'>;
+  'schedules.preview': Handler<'schedules.preview'>;
   'schedules.list': Handler<'schedules.list'>;
   'schedules.show': Handler<'schedules.show'>;
   'schedules.pause': Handler<'schedules.pause'>;
@@ -97,6 +99,9 @@ export const scheduleHandlers: {
       everySeconds: input.everySeconds ?? null,
       timeZone: input.timeZone,
     }),
+  },
+  'schedules.preview': {
+    run: (ctx, input) => ({ occurrences: previewSchedule(input, ctx.core.clock.now(), input.count) }),
   },
   'schedules.list': {
     run: (ctx) => {

@@ -14,6 +14,31 @@ import { printFields, printJson, printTable } from '../output';
 const ADD_USAGE =
   'schedule add BUNDLE TASK (--cron EXPR | --every DURATION) --tz ZONE [--name TEXT] [--set NAME=VALUE]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--jitter DURATION] [--missed once|skip] [--blackout-date DATES]… [--blackout-range FROM/TO]… [--blackout-weekly DAYS@HH:MM-HH:MM]…';
 
+/** The flags add and edit share (edit keeps what is not given). */
+const SCHEDULE_FLAGS = {
+  cron: { value: 'EXPR', help: 'Five cron fields: minute hour day-of-month month day-of-week.' },
+  every: { value: 'DURATION', help: 'An interval instead: 90s, 15m, 2h, 1d (at least 60 s).' },
+  tz: { value: 'ZONE', help: 'The IANA time zone the cron and blackouts are read in (e.g. Europe/Berlin, UTC).' },
+  name: { value: 'TEXT', help: 'A name to know it by (default: BUNDLE TASK).' },
+  set: { value: 'NAME=VALUE', help: 'A variable of the task.', repeat: true },
+  file: { value: 'NAME=PATH', help: "A variable's value from a file.", repeat: true },
+  secret: { value: 'NAME=VAULT_ITEM', help: 'A secret of the task from a vault item, by name.', repeat: true },
+  reason: { value: 'TEXT', help: 'Why (required for read-write tasks).' },
+  jitter: { value: 'DURATION', help: 'Start up to this much later, the same for each occurrence (default 0).' },
+  missed: {
+    value: 'POLICY',
+    help: 'Occurrences missed while no unlocked runner was up: run once, or skip.',
+    choices: ['once', 'skip'],
+  },
+  'blackout-date': { value: 'DATES', help: 'Local days with no runs, comma-separated YYYY-MM-DD.', repeat: true },
+  'blackout-range': { value: 'FROM/TO', help: 'A range of time with no runs (times with offsets).', repeat: true },
+  'blackout-weekly': {
+    value: 'DAYS@HH:MM-HH:MM',
+    help: 'A recurring window with no runs, e.g. sat@22:00-04:00 or daily@01:00-02:00.',
+    repeat: true,
+  },
+} satisfies Command['flags'];
+
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** "90s", "15m", "2h", "1d" -> seconds. */
@@ -59,6 +84,67 @@ function whenText(s: OpOutput<'schedules.list'>['schedules'][number]): string {
   return t.kind === 'cron' ? `cron "${t.cron}" ${t.timeZone}` : `every ${t.everySeconds} s (${t.timeZone})`;
 }
 
+const EDIT_USAGE =
+  'schedule edit ID [--cron EXPR | --every DURATION] [--tz ZONE] [--name TEXT] [--set NAME=VALUE]… [--unset NAME]… [--file NAME=PATH]… [--secret NAME=VAULT_ITEM]… [--reason TEXT] [--jitter DURATION] [--missed once|skip] [--blackout-date DATES]… [--blackout-range FROM/TO]… [--blackout-weekly DAYS@HH:MM-HH:MM]… [--no-blackouts]';
+
+type ScheduleOut = OpOutput<'schedules.show'>['schedule'];
+
+/**
+ * What `schedule edit` sends: the schedule as it is, with what the flags give over it. Values,
+ * files and secrets given replace those of the same name (--unset drops one); blackout flags, or
+ * --no-blackouts, replace the whole list; --cron or --every replaces the timing.
+ */
+export function editedSchedule(s: ScheduleOut, args: CommandArgs): OpInput<'schedules.update'> {
+  const cron = flag(args, 'cron');
+  const every = flag(args, 'every');
+  if (cron !== undefined && every !== undefined)
+    throw new ApiError('INVALID_INPUT', `Give --cron or --every, not both. Usage: ${EDIT_USAGE}`);
+  const given = taskValues(args);
+  const values = { ...s.config.values, ...given.values };
+  const files = { ...s.config.files, ...given.files };
+  for (const name of flags(args, 'unset')) {
+    if (!(name in values) && !(name in files))
+      throw new ApiError('INVALID_INPUT', `--unset ${name}: the schedule gives no value for ${name}.`);
+    delete values[name];
+    delete files[name];
+  }
+  const newBlackouts = blackoutsOf(args);
+  if (args.flags.has('no-blackouts') && newBlackouts.length > 0)
+    throw new ApiError('INVALID_INPUT', '--no-blackouts removes every blackout: give it without --blackout-… flags.');
+  const jitter = flag(args, 'jitter');
+  const missed = flag(args, 'missed');
+  const timing =
+    cron !== undefined
+      ? { cron }
+      : every !== undefined
+        ? { everySeconds: parseDuration(every, '--every') }
+        : s.timing.kind === 'cron'
+          ? { cron: s.timing.cron }
+          : { everySeconds: s.timing.everySeconds };
+  return {
+    id: s.id,
+    name: flag(args, 'name') ?? s.name,
+    bundle: s.bundle,
+    task: s.task,
+    values,
+    files,
+    secrets: { ...s.config.secrets, ...given.secrets },
+    reason: given.reason ?? s.reason ?? undefined,
+    ...timing,
+    timeZone: flag(args, 'tz') ?? s.timing.timeZone,
+    jitterSeconds: jitter === undefined ? s.jitterSeconds : parseDuration(jitter, '--jitter'),
+    missed: missed === undefined ? s.missed : missed === 'skip' ? 'skip' : 'once',
+    blackouts: newBlackouts.length > 0 || args.flags.has('no-blackouts') ? newBlackouts : s.blackouts,
+  };
+}
+
+/** What a schedule's change or creation means for the operator, in one line. */
+function savedText(out: ScheduleOut, verb: 'added' | 'changed'): string {
+  return out.status === 'awaiting-approval'
+    ? `Schedule ${out.id} ${verb}; it waits for approval (two-person rule): another operator or an admin runs "airgap-runner schedule approve ${out.id}".\n`
+    : `Schedule ${out.id} ${verb}; next occurrence ${out.next ?? '(none)'}. It fires while the desktop app (or the service) holds the runner lease and is unlocked.\n`;
+}
+
 const byId = (verb: 'pause' | 'resume' | 'approve' | 'remove', summary: string): Command => ({
   path: ['schedule', verb],
   area: 'schedules',
@@ -82,29 +168,7 @@ export const scheduleCommands: Command[] = [
     area: 'schedules',
     usage: ADD_USAGE,
     summary: 'Schedule a task with its values (operators); a read-write task waits for another operator to approve the schedule.',
-    flags: {
-      cron: { value: 'EXPR', help: 'Five cron fields: minute hour day-of-month month day-of-week.' },
-      every: { value: 'DURATION', help: 'An interval instead: 90s, 15m, 2h, 1d (at least 60 s).' },
-      tz: { value: 'ZONE', help: 'The IANA time zone the cron and blackouts are read in (e.g. Europe/Berlin, UTC).' },
-      name: { value: 'TEXT', help: 'A name to know it by (default: BUNDLE TASK).' },
-      set: { value: 'NAME=VALUE', help: 'A variable of the task.', repeat: true },
-      file: { value: 'NAME=PATH', help: "A variable's value from a file.", repeat: true },
-      secret: { value: 'NAME=VAULT_ITEM', help: 'A secret of the task from a vault item, by name.', repeat: true },
-      reason: { value: 'TEXT', help: 'Why (required for read-write tasks).' },
-      jitter: { value: 'DURATION', help: 'Start up to this much later, the same for each occurrence (default 0).' },
-      missed: {
-        value: 'POLICY',
-        help: 'Occurrences missed while no unlocked runner was up: run once, or skip.',
-        choices: ['once', 'skip'],
-      },
-      'blackout-date': { value: 'DATES', help: 'Local days with no runs, comma-separated YYYY-MM-DD.', repeat: true },
-      'blackout-range': { value: 'FROM/TO', help: 'A range of time with no runs (times with offsets).', repeat: true },
-      'blackout-weekly': {
-        value: 'DAYS@HH:MM-HH:MM',
-        help: 'A recurring window with no runs, e.g. sat@22:00-04:00 or daily@01:00-02:00.',
-        repeat: true,
-      },
-    },
+    flags: SCHEDULE_FLAGS,
     examples: [
       'schedule add host-health check-disk-usage --every 15m --tz UTC --jitter 60s',
       'schedule add host-health check-disk-usage --cron "30 2 * * *" --tz Europe/Berlin --blackout-weekly sat@22:00-04:00 --missed skip',
@@ -128,11 +192,31 @@ export const scheduleCommands: Command[] = [
         blackouts: blackoutsOf(args),
       });
       if (ctx.json) return printJson(out);
-      process.stdout.write(
-        out.status === 'awaiting-approval'
-          ? `Schedule ${out.id} waits for approval (two-person rule): another operator or an admin runs "airgap-runner schedule approve ${out.id}".\n`
-          : `Schedule ${out.id} added; next occurrence ${out.next ?? '(none)'}. It fires while the desktop app (or the service) holds the runner lease and is unlocked.\n`,
-      );
+      process.stdout.write(savedText(out, 'added'));
+    },
+  },
+  {
+    path: ['schedule', 'edit'],
+    area: 'schedules',
+    usage: EDIT_USAGE,
+    summary:
+      "Change a schedule you own: what is not given stays as it is. A read-write task's schedule waits for another operator's approval again.",
+    flags: {
+      ...SCHEDULE_FLAGS,
+      unset: { value: 'NAME', help: "Drop a variable's value (the task's default applies).", repeat: true },
+      'no-blackouts': { help: 'Remove every blackout window.' },
+    },
+    examples: [
+      'schedule edit s-0123456789 --cron "0 3 * * 1-5" --tz Europe/Berlin',
+      'schedule edit s-0123456789 --every 30m --jitter 2m --no-blackouts',
+      'schedule edit s-0123456789 --set THRESHOLD=90 --blackout-weekly sat@22:00-04:00',
+    ],
+    run: async (ctx, args) => {
+      const id = positional(args, 0, 'ID', EDIT_USAGE);
+      const { schedule } = await ctx.call('schedules.show', { id, limit: 1 });
+      const out = await ctx.call('schedules.update', editedSchedule(schedule, args));
+      if (ctx.json) return printJson(out);
+      process.stdout.write(savedText(out, 'changed'));
     },
   },
   {

@@ -80,6 +80,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'networks.list': ALL,
   'schedules.add': ['operator'],
   'schedules.update': ['operator'],
+  'schedules.preview': ALL,
   'schedules.list': ALL,
   'schedules.show': ALL,
   'schedules.pause': ['operator'],

@@ -9,6 +9,7 @@ import {
   GRACE_MS,
   jitterMs,
   nextOccurrence,
+  previewOccurrences,
   type Timing,
 } from '../../../src/runner/schedule-time';
 
@@ -131,4 +132,32 @@ test('a year of downtime of a one-minute interval is counted, not listed one by 
   assert.ok(Date.now() - started < 2000);
   assert.equal(plan.missed.length + plan.missedBeyond + (plan.current ? 1 : 0), 365 * 24 * 60);
   assert.equal(iso(plan.current), '2026-12-01T00:00:00.000Z');
+});
+
+test('the preview says the next occurrences in words in the chosen zone, with the offset of that day and the blackout that skips one', () => {
+  const t: Timing = { kind: 'cron', cron: '30 2 * * *', timeZone: 'Europe/Berlin' };
+  const got = previewOccurrences(
+    t,
+    [{ kind: 'weekly', days: ['sun'], start: '00:00', end: '06:00', label: 'patching' }],
+    new Date('2026-03-27T12:00:00Z'),
+    4,
+  );
+  assert.deepEqual(
+    got.map((o) => o.words),
+    [
+      'Saturday 28 March 2026 at 02:30 (GMT+1)',
+      'Sunday 29 March 2026 at 03:00 (GMT+2)',
+      'Monday 30 March 2026 at 02:30 (GMT+2)',
+      'Tuesday 31 March 2026 at 02:30 (GMT+2)',
+    ],
+  );
+  assert.deepEqual(
+    got.map((o) => o.skipped),
+    [null, 'blackout "patching" sun 00:00-06:00 (Europe/Berlin)', null, null],
+  );
+  const ny = previewOccurrences({ ...t, timeZone: 'America/New_York' }, [], new Date('2026-03-27T12:00:00Z'), 1);
+  assert.equal(ny[0]!.words, 'Saturday 28 March 2026 at 02:30 (GMT-4)');
+  assert.equal(ny[0]!.at, '2026-03-28T06:30:00.000Z');
+  assert.throws(() => previewOccurrences({ ...t, cron: '61 * * * *' }, [], new Date(), 3), /five fields/);
+  assert.throws(() => previewOccurrences({ ...t, timeZone: 'Europe/Atlantis' }, [], new Date(), 3), /IANA time zone/);
 });
