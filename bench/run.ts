@@ -5,10 +5,22 @@
  *      median per-run time, runner / docker. Target <= 1.15.
  *  (b) P tasks at once through the runner (runner.concurrency = P) against P parallel `docker run`:
  *      wall time, median of R rounds, runner / docker. Target <= 1.3.
+ *  (c) with --nodes (issue 17's "bench/run (b)"): N runs of a task that reads a vault secret and
+ *      writes an issue, spread in turn over this workstation's engine and the two SSH nodes of
+ *      `test/services.sh start --remote` (Docker over SSH, Podman over SSH), one after another and
+ *      interleaved with N local `docker run` of the same image and command with the same hardening
+ *      (read-only root, CapDrop ALL, no-new-privileges, the limits, tmpfs /tmp, log driver none, the
+ *      secret on a read-only tmpfs bind mount, an output folder). Prints the median per target, the
+ *      ratio to the local `docker run`, and where the time goes per target: the SSH dial, the engine's
+ *      facts, the sweep, the image check (and load), the secrets' archive copy into per-run tmpfs
+ *      volumes, create/start/wait, the read-back of the output, the cleanup, and the rest (the
+ *      record, audit events and fsyncs, the queue). The phases are timed by wrapping the engine
+ *      methods and the node's run-space steps in this process only.
  * The runner's time is start-to-settled: checks, record, container (hardened, attached before start),
  * results, cleanup, and the settled record with its audit events, all fsync'ed.
  *
  *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 20] [--parallel 16] [--rounds 3]
+ *   source /tmp/services.env; node --import tsx bench/run.ts --nodes [--runs 30]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -19,8 +31,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Core } from '../src/api/core';
 import { dispatch } from '../src/api/dispatcher';
+import type { OpName, OpOutput } from '../src/api/contract';
 import { DockerodeEngine } from '../src/engine';
 import { fixtureBundleDir, mirrorOf } from '../test/integration/runner/fixture';
+import { benchNodes } from './run-nodes';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -30,6 +44,7 @@ const arg = (name: string, def: number) => {
 const RUNS = arg('runs', 20);
 const PARALLEL = arg('parallel', 16);
 const ROUNDS = arg('rounds', 3);
+const NODES = args.includes('--nodes');
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function median(values: number[]): number {
@@ -48,6 +63,18 @@ function dockerRun(image: string): Promise<void> {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 && out === 'ok\n' ? resolve() : reject(new Error(`docker run exited ${code}: ${out}`))));
   });
+}
+
+type Call = <N extends OpName>(name: N, input: unknown) => Promise<OpOutput<N>>;
+
+/** A signed-in store on the local engine with the fixture bundle imported; `op` and `admin` call the core. */
+export interface BenchCore {
+  core: Core;
+  engine: DockerodeEngine;
+  bundle: string;
+  imageId: string;
+  op: Call;
+  admin: Call;
 }
 
 async function main(): Promise<void> {
@@ -74,6 +101,14 @@ async function main(): Promise<void> {
     const imported = await dispatch(core, op, 'bundles.import', { source: mirror.source, ref: mirror.refs.get(name)! });
     const image = imported.bundle.imageId;
     tag = (core.store.db.prepare('SELECT engine_tag FROM bundles WHERE name = ?').get(name) as { engine_tag: string }).engine_tag;
+    if (NODES) {
+      const call =
+        (session: string): Call =>
+        (n, input) =>
+          dispatch(core, session, n, input);
+      await benchNodes({ core, engine, bundle: name, imageId: image, op: call(op), admin: call(admin) }, RUNS);
+      return;
+    }
 
     const runOnce = async (): Promise<void> => {
       const { id } = await dispatch(core, op, 'runs.start', { bundle: name, task: 'quick' });

@@ -34,7 +34,7 @@ export { Networks, checkNetworkName, chooseNetwork, sealNetworks, type NetworkEn
 export { runnerSettings, RUNNER_SETTINGS, RETENTION_SETTINGS, type RunnerSettings } from './settings';
 export { displayLine, displayText } from './text';
 export { searchLog, firstErrorLine } from './log-find';
-export { LABELS, buildSandbox, taskUser, type SandboxRecord } from './hardening';
+export { LABELS, TMP_TMPFS_OPTIONS, ULIMITS, buildSandbox, taskUser, type SandboxRecord } from './hardening';
 /** What the runner asks of the catalog, declared there. */
 export type { BundlePort, RunnableBundle, Admission } from '../bundles';
 export type { LogLine } from './log-capture';

@@ -69,6 +69,11 @@ export function checkRun(ctx: CoreContext, bundles: BundlePort, req: StartReques
   const remote = Boolean(req.node) || Object.keys(labels).length > 0;
   if (req.retryElsewhere && !remote)
     throw new ApiError('INVALID_INPUT', 'A retry elsewhere needs a run on a node: name one (--node) or labels (--placement K=V).');
+  if (req.retryElsewhere && req.node)
+    throw new ApiError(
+      'INVALID_INPUT',
+      'A retry elsewhere needs the run placed by labels (--placement K=V), not on one named node: there would be no other node to retry on.',
+    );
   if (req.retryElsewhere && task.access !== 'read-only')
     throw new ApiError('INVALID_INPUT', `${task.id} is a read-write task: only read-only tasks are retried on another node.`);
   const placement: RunPlacement | null = remote ? { labels, node: req.node ?? null, retryElsewhere: req.retryElsewhere === true } : null;

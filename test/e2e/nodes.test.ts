@@ -46,6 +46,7 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
   let browser: Browser;
   let admin: { context: BrowserContext; page: Page; errors: string[] };
   let fingerprint = '';
+  let ottoPassword = '';
 
   before(async () => {
     harness = await startHarness();
@@ -87,21 +88,51 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
     assert.match(text, /Enabled/);
     assert.match(text, /Docker \d+\.\d+/);
     assert.match(text, /Docker over SSH/);
-    assert.match(text, /(Yes|No) · v\d/);
     assert.match(text, /site=east/);
-    assert.match(text, /at most 3/);
-    // The fingerprint is shown short with the whole one as its tooltip, and a Copy button beside it.
-    assert.equal(await row.getByTitle(fingerprint, { exact: true }).count(), 1);
-    await row.getByRole('button', { name: `Copy identity of ${NODE}` }).waitFor();
+    // At 1024 px the table fits: nothing scrolls sideways, the row's actions are in view.
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      assert.equal(await nodes.scrollsSideways(nodes.table), false, `the table scrolls sideways at ${size.width}x${size.height}`);
+      for (const action of [`Details of ${NODE}`, `Prune images on ${NODE}`, `Remove ${NODE}`]) {
+        // Wholly inside the window left to right (isInView's corner probe trips on a rounded corner at a fractional x).
+        const box = await page.getByRole('button', { name: action, exact: true }).boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= size.width, `${action} in view at ${size.width} px: ${JSON.stringify(box)}`);
+      }
+    }
+    await page.setViewportSize(SIZES[0]);
     await shootSizes(page, 'nodes-01-list');
+    // The rest is in the row's details: engine facts, how many runs at once, and the pinned identity,
+    // shown short with the whole one as its tooltip and a Copy button beside it.
+    const details = await nodes.toggleDetails(NODE);
+    await details.waitFor();
+    const facts = await details.innerText();
+    assert.match(facts, /Rootless\s+(Yes|No)/);
+    assert.match(facts, /Control groups\s+v\d/);
+    assert.match(facts, /Runs at once\s+at most 3/);
+    assert.match(facts, new RegExp(`Address\\s+${env.AIRGAP_TEST_NODE_SSH_DOCKER!.replace(/[.:/]/g, '\\$&')}`));
+    assert.equal(await details.getByTitle(fingerprint, { exact: true }).count(), 1);
+    await details.getByRole('button', { name: `Copy identity of ${NODE}` }).waitFor();
+    assert.equal(await page.getByRole('button', { name: `Details of ${NODE}` }).getAttribute('aria-expanded'), 'true');
+    assert.equal(await nodes.scrollsSideways(nodes.table), false, 'the details do not widen the table');
+    await shootSizes(page, 'nodes-01b-details');
+    await nodes.toggleDetails(NODE);
+    assert.equal(await details.count(), 0, 'closed again');
   });
 
   it("an operator's run form offers the enabled node under Run on", async () => {
-    insertBundle(harness.core.store.db, sampleBundle('host-health', 'c'));
+    // check-memory asks for site=east in its codebundle.yaml (placement); restart-service is read-write.
+    const health = sampleBundle('host-health', 'c');
+    health.codebundle.tasks = health.codebundle.tasks.map((t) =>
+      t.id === 'check-memory' ? { ...t, placement: { labels: { site: 'east' } } } : t,
+    );
+    insertBundle(harness.core.store.db, health);
+    insertBundle(harness.core.store.db, sampleBundle('service-restart', 'e'));
     const session = (await dispatch(harness.core, null, 'auth.signIn', { name: ADMIN.name, password: ADMIN.password })).sessionId;
     const pub = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
     await dispatch(harness.core, session, 'trust.addKey', { pem: pub, comment: 'sample key' });
+    await dispatch(harness.core, session, 'policy.allow', { tags: ['access:read-write'] });
     const operator = await addUser(harness.core, session, 'otto', ['operator']);
+    ottoPassword = operator.password;
     const app = await openApp(browser, harness);
     try {
       await app.page.setViewportSize(SIZES[0]);
@@ -115,6 +146,72 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
       assert.equal(await runOn.inputValue(), '', 'this workstation unless the operator picks the node');
       await runOn.selectOption(NODE);
       await shootSizes(app.page, 'nodes-02-run-on');
+      assert.deepEqual(app.errors, []);
+    } finally {
+      await app.context.close();
+    }
+  });
+
+  it("the run form places by labels (the task's own prefilled) and offers a retry elsewhere only where one can happen", async () => {
+    const app = await openApp(browser, harness);
+    const session = (await dispatch(harness.core, null, 'auth.signIn', { name: ADMIN.name, password: ADMIN.password })).sessionId;
+    try {
+      const page = app.page;
+      await page.setViewportSize(SIZES[0]);
+      await new SignInPage(page).signIn('otto', ottoPassword);
+      await new ShellPage(page).open('Catalog');
+      await new CatalogPage(page).runButton('Check Memory and Load of Host').click();
+      const form = new RunFormDialog(page);
+      const labels = form.variable('Node labels');
+      const runOn = form.variable('Run on');
+      const retry = form.variable('Retry on another node if this one stops answering');
+      await labels.waitFor();
+      // The task's placement is filled in, and the run goes to a node that carries it, never here.
+      assert.equal(await labels.inputValue(), 'site=east');
+      assert.deepEqual(await form.options(runOn), ['Any node with these labels', NODE]);
+      assert.equal(await retry.isEnabled(), true, 'a read-only task placed by labels may be retried elsewhere');
+      const before = (await dispatch(harness.core, session, 'runs.list', {})).total;
+
+      // Bad labels: each says what to do, at the field, and nothing is started.
+      await labels.fill('site=west');
+      await form.start();
+      await form.expectError('Node labels', "This task's bundle asks for site=east: keep it.");
+      await labels.fill('site=east, rack');
+      await form.expectError('Node labels', '"rack" is not a label: write key=value');
+      await labels.fill('site=east, Rack=9');
+      await form.expectError('Node labels', '"Rack" is not a label key');
+      await labels.fill('site=east, rack=9');
+      await form.expectError('Node labels', 'No enrolled node has site=east, rack=9.');
+      await shootSizes(page, 'nodes-05-run-form-labels-error');
+      await labels.fill('site=east');
+      await form.expectNoError('Node labels');
+      // A retry needs somewhere else to go: not with one named node.
+      await retry.check();
+      await runOn.selectOption(NODE);
+      await form.start();
+      await form.expectError('Retry on another node if this one stops answering', 'A run on one named node is not retried');
+      assert.equal((await dispatch(harness.core, session, 'runs.list', {})).total, before, 'nothing was started');
+      await runOn.selectOption('');
+      await form.expectNoError('Retry on another node if this one stops answering');
+      await shootSizes(page, 'nodes-06-run-form-placement');
+      await form.start();
+      await page.waitForURL(/#\/runs\/[\w-]+$/);
+      const id = decodeURIComponent(page.url().split('#/runs/')[1]!);
+      const run = await dispatch(harness.core, session, 'runs.show', { id });
+      assert.deepEqual(run.placement, { labels: { site: 'east' }, node: null, retryElsewhere: true });
+
+      // A read-write task: the retry is shown, not offered, with the reason; with no labels the run stays here.
+      await new ShellPage(page).open('Catalog');
+      await new CatalogPage(page).runButton('Restart Service').click();
+      const rw = new RunFormDialog(page);
+      const rwRetry = rw.variable('Retry on another node if this one stops answering');
+      await rwRetry.waitFor();
+      assert.equal(await rwRetry.isDisabled(), true);
+      assert.equal(await rwRetry.isChecked(), false);
+      assert.match(await rw.dialog.innerText(), /Only read-only tasks are retried: a read-write task may already have changed something/);
+      assert.equal(await rw.variable('Node labels').inputValue(), '');
+      assert.deepEqual(await rw.options(rw.variable('Run on')), ['This workstation', NODE]);
+      await shootSizes(page, 'nodes-07-run-form-read-write');
       assert.deepEqual(app.errors, []);
     } finally {
       await app.context.close();

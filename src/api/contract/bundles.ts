@@ -102,6 +102,8 @@ export const taskDeclaration = taskInfo.extend({
   approvalRequired: z.boolean(),
   /** A written reason is required to start it (read-write tasks). */
   reasonRequired: z.boolean(),
+  /** Labels a node must carry to run it (codebundle.yaml's `placement`); null: it runs anywhere, here by default. */
+  placement: z.object({ labels: z.record(z.string(), z.string()) }).nullable(),
 });
 
 const trustKey = z.object({

@@ -372,5 +372,6 @@ function declaration(task: CodebundleTask) {
     timeoutSeconds: task.timeoutSeconds,
     resources: task.resources,
     reasonRequired: task.access === 'read-write',
+    placement: task.placement ? { labels: { ...task.placement.labels } } : null,
   };
 }

@@ -17,6 +17,12 @@ export class NodesPage extends BasePage {
     return this.rowIn(this.table, name);
   }
 
+  /** Opens (or closes) a node's details under its row; returns them. */
+  async toggleDetails(name: string): Promise<Locator> {
+    await this.page.getByRole('button', { name: `Details of ${name}`, exact: true }).click();
+    return this.table.getByLabel(`About ${name}`, { exact: true });
+  }
+
   /** Opens the confirm step for removing `name`; the caller looks at it, then confirms or cancels. */
   async openRemove(name: string): Promise<ConfirmDialog> {
     await this.page.getByRole('button', { name: `Remove ${name}`, exact: true }).click();

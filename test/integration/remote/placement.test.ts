@@ -128,6 +128,11 @@ describe('placement on nodes', { skip }, () => {
     // A retry elsewhere is for read-only tasks on nodes.
     await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'rw', reason: 'x', node: dc2, retryElsewhere: true }), 'INVALID_INPUT');
     await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'quick', retryElsewhere: true }), 'INVALID_INPUT');
+    // ...placed by labels: with one named node there is nowhere else to go.
+    assert.match(
+      await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'quick', node: dc1, retryElsewhere: true }), 'INVALID_INPUT'),
+      /placed by labels/,
+    );
     assert.equal((await c.op1('runs.list', {})).total, before + 1, 'refusals recorded no run (the one run was rw)');
 
     // Prune (admin only): the images this workstation sent to the node go; the next run there sends it again.

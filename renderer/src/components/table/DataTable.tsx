@@ -44,6 +44,12 @@ export interface DataTableProps<Row> {
   actions?: (row: Row) => ReactNode;
   /** The hidden heading of the actions column. */
   actionsLabel?: string;
+  /**
+   * More about a row, drawn in a full-width row under it when this returns something (an expanded
+   * row: the caller keeps which rows are open and gives the toggle a name and `aria-expanded`). Keep
+   * it stable, as `actions`.
+   */
+  details?: (row: Row) => ReactNode;
   /** Attributes of a row, e.g. `aria-disabled` for a task the policy disables (keep it stable, as `actions`). */
   rowAttributes?: (row: Row) => RowAttributes | undefined;
   dense?: boolean;
@@ -67,25 +73,35 @@ interface RowProps<Row> {
   columns: readonly Column<Row>[];
   actions: ((row: Row) => ReactNode) | undefined;
   attributes: ((row: Row) => RowAttributes | undefined) | undefined;
+  details: ((row: Row) => ReactNode) | undefined;
 }
 
-function DataRowInner<Row>({ row, columns, actions, attributes }: RowProps<Row>) {
+function DataRowInner<Row>({ row, columns, actions, attributes, details }: RowProps<Row>) {
+  const more = details?.(row);
+  const width = columns.length + (actions ? 1 : 0);
   return (
-    <tr {...attributes?.(row)}>
-      {columns.map((c) => {
-        const Cell = c.rowHeader ? 'th' : 'td';
-        return (
-          <Cell key={c.id} scope={c.rowHeader ? 'row' : undefined} className={c.className} title={c.title?.(row)}>
-            {c.cell(row)}
-          </Cell>
-        );
-      })}
-      {actions && (
-        <td className="cell-actions">
-          <div className="row-actions">{actions(row)}</div>
-        </td>
+    <>
+      <tr {...attributes?.(row)} className={more ? 'row-expanded' : undefined}>
+        {columns.map((c) => {
+          const Cell = c.rowHeader ? 'th' : 'td';
+          return (
+            <Cell key={c.id} scope={c.rowHeader ? 'row' : undefined} className={c.className} title={c.title?.(row)}>
+              {c.cell(row)}
+            </Cell>
+          );
+        })}
+        {actions && (
+          <td className="cell-actions">
+            <div className="row-actions">{actions(row)}</div>
+          </td>
+        )}
+      </tr>
+      {more && (
+        <tr className="row-details">
+          <td colSpan={width}>{more}</td>
+        </tr>
       )}
-    </tr>
+    </>
   );
 }
 
@@ -142,6 +158,7 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
     actions,
     actionsLabel = 'Actions',
     rowAttributes,
+    details,
     dense,
     toolbar,
     pager,
@@ -183,7 +200,9 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
                 <td colSpan={width}>{loading ? 'Loading…' : empty}</td>
               </tr>
             ) : (
-              shown.map((row) => <DataRow key={rowKey(row)} row={row} columns={columns} actions={actions} attributes={rowAttributes} />)
+              shown.map((row) => (
+                <DataRow key={rowKey(row)} row={row} columns={columns} actions={actions} attributes={rowAttributes} details={details} />
+              ))
             )}
           </tbody>
         </table>

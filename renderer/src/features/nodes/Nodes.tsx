@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import type { OpOutput } from '../../api/contract';
@@ -52,6 +52,7 @@ function Labels({ labels }: { labels: Record<string, string> }) {
   );
 }
 
+/** The row keeps what tells nodes apart; the rest is in the row's details (it fits 1024 px without a sideways scroll). */
 const columns: readonly Column<Node>[] = [
   { id: 'name', header: 'Name', rowHeader: true, className: 'mono', cell: (n) => n.name, sortKey: (n) => n.name },
   {
@@ -71,20 +72,47 @@ const columns: readonly Column<Node>[] = [
     title: (n) => n.address,
     sortKey: (n) => `${n.facts.engine} ${n.facts.version}`,
   },
-  {
-    id: 'isolation',
-    header: 'Rootless, control groups',
-    cell: (n) => `${n.facts.rootless ? 'Yes' : 'No'} · v${n.facts.cgroupVersion}`,
-  },
   { id: 'labels', header: 'Labels', cell: (n) => <Labels labels={n.labels} /> },
-  { id: 'fingerprint', header: 'Pinned identity', cell: (n) => <CopyableHash value={n.fingerprint} what={`identity of ${n.name}`} /> },
-  {
-    id: 'concurrency',
-    header: 'Runs at once',
-    cell: (n) => `at most ${n.maxConcurrency}`,
-    sortKey: (n) => n.maxConcurrency,
-  },
 ];
+
+function Fact({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** A node's details, under its row when opened. */
+function NodeDetails({ node }: { node: Node }) {
+  const f = node.facts;
+  return (
+    <dl className="facts-grid" aria-label={`About ${node.name}`}>
+      <Fact term="Address">
+        <span className="mono">{node.address}</span>
+      </Fact>
+      <Fact term="Pinned identity">
+        <CopyableHash value={node.fingerprint} what={`identity of ${node.name}`} />
+      </Fact>
+      <Fact term="Runs at once">at most {node.maxConcurrency}</Fact>
+      <Fact term="Images sent">{plural(node.images.length, 'image')}</Fact>
+      <Fact term="Rootless">{f.rootless ? 'Yes' : 'No'}</Fact>
+      <Fact term="Control groups">v{f.cgroupVersion}</Fact>
+      <Fact term="System call filter">{f.seccomp ? 'Yes (seccomp)' : 'No'}</Fact>
+      <Fact term="System">
+        {f.os} {f.arch}, kernel {f.kernelVersion}
+      </Fact>
+      <Fact term="Enrolled">
+        {formatTime(node.enrolledAt)} by {node.enrolledBy.replace(/^user:/, '')}
+      </Fact>
+      <Fact term="Identity pinned">
+        {formatTime(node.pinnedAt)} by {node.pinnedBy.replace(/^user:/, '')}
+      </Fact>
+      <Fact term="Last answered">{node.lastSeenAt ? formatTime(node.lastSeenAt) : 'not since it was enrolled'}</Fact>
+    </dl>
+  );
+}
 
 /**
  * The remote engines runs may be placed on. Enrolment and re-pinning need the node's identity
@@ -99,6 +127,14 @@ export function NodesScreen() {
   const list = useOp('nodes.list', {}, generation);
   const [pending, setPending] = useState<Pending | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (name: string) =>
+    setOpen((was) => {
+      const next = new Set(was);
+      if (!next.delete(name)) next.add(name);
+      return next;
+    });
+  const details = useCallback((n: Node) => (open.has(n.name) ? <NodeDetails node={n} /> : null), [open]);
 
   async function confirm(p: Pending) {
     if (p.action === 'remove') {
@@ -136,32 +172,42 @@ export function NodesScreen() {
               checking its identity (see Help, Remote engines).
             </>
           }
-          actions={
-            manage
-              ? (n) => (
-                  <>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      aria-label={`Prune images on ${n.name}`}
-                      disabled={n.images.length === 0}
-                      title={n.images.length === 0 ? 'This workstation has sent no images there.' : undefined}
-                      onClick={() => setPending({ action: 'prune', node: n })}
-                    >
-                      Prune images
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn-small btn-danger-ghost"
-                      aria-label={`Remove ${n.name}`}
-                      onClick={() => setPending({ action: 'remove', node: n })}
-                    >
-                      Remove
-                    </button>
-                  </>
-                )
-              : undefined
-          }
+          details={details}
+          actions={(n) => (
+            <>
+              <button
+                type="button"
+                className="btn btn-small btn-ghost"
+                aria-expanded={open.has(n.name)}
+                aria-label={`Details of ${n.name}`}
+                onClick={() => toggle(n.name)}
+              >
+                Details
+              </button>
+              {manage && (
+                <>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    aria-label={`Prune images on ${n.name}`}
+                    disabled={n.images.length === 0}
+                    title={n.images.length === 0 ? 'This workstation has sent no images there.' : undefined}
+                    onClick={() => setPending({ action: 'prune', node: n })}
+                  >
+                    Prune images
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-danger-ghost"
+                    aria-label={`Remove ${n.name}`}
+                    onClick={() => setPending({ action: 'remove', node: n })}
+                  >
+                    Remove
+                  </button>
+                </>
+              )}
+            </>
+          )}
         />
       </Card>
       {pending?.action === 'remove' && (

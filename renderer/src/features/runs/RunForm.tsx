@@ -71,6 +71,95 @@ export function validateRun(
   return errors;
 }
 
+type EnrolledNode = OpOutput<'nodes.list'>['nodes'][number];
+
+/** Where a run goes, as the form holds it: labels as typed, a named node or '', retry on another node. */
+export interface Where {
+  labels: string;
+  node: string;
+  retry: boolean;
+}
+
+const LABEL_KEY = /^[a-z0-9][a-z0-9._/-]{0,62}$/;
+const READ_WRITE = { key: 'read-write', value: 'allowed' } as const;
+
+/** "segment=dc1, rack=12" as typed; the task's own labels written the same way (the form starts with them). */
+export function labelsText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** The labels typed, or what is wrong with them (the core checks the same). */
+export function parseLabels(text: string): { labels: Record<string, string>; error?: string } {
+  const labels: Record<string, string> = {};
+  for (const part of text.split(/[,\n]/).map((p) => p.trim())) {
+    if (!part) continue;
+    const at = part.indexOf('=');
+    const key = at > 0 ? part.slice(0, at).trim() : '';
+    const value = at > 0 ? part.slice(at + 1).trim() : '';
+    if (!key || !value) return { labels, error: `"${part}" is not a label: write key=value, for example segment=dc2.` };
+    if (!LABEL_KEY.test(key))
+      return { labels, error: `"${key}" is not a label key: use lower-case letters, digits, ".", "_", "/" and "-".` };
+    if (value.length > 200) return { labels, error: `The value of ${key} is longer than 200 characters.` };
+    if (key in labels && labels[key] !== value) return { labels, error: `${key} is given twice (${labels[key]} and ${value}): keep one.` };
+    labels[key] = value;
+  }
+  return { labels };
+}
+
+/** Why a node cannot take the run (empty: it fits), as the core's placement says it. */
+function misfit(node: EnrolledNode, labels: Readonly<Record<string, string>>, readWrite: boolean): string[] {
+  const why: string[] = [];
+  const lacking = Object.entries(labels).filter(([k, v]) => node.labels[k] !== v);
+  if (lacking.length > 0) why.push(`lacks ${lacking.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (readWrite && node.labels[READ_WRITE.key] !== READ_WRITE.value) why.push('is not allowed to run read-write tasks');
+  return why;
+}
+
+/** Why a retry on another node cannot be asked for now; null when it can. */
+export function retryBlocked(decl: Pick<Declaration, 'access'>, where: Where, labels: Readonly<Record<string, string>>): string | null {
+  if (decl.access !== 'read-only')
+    return 'Only read-only tasks are retried: a read-write task may already have changed something before its node stopped answering.';
+  if (where.node) return 'A run on one named node is not retried: choose "Any node with these labels" under Run on.';
+  if (Object.keys(labels).length === 0) return 'Give the labels a node must carry first: a run on this workstation is not retried.';
+  return null;
+}
+
+/**
+ * The placement checks the core makes (src/nodes/placement.ts), shown at the fields: labels well
+ * formed and keeping the task's own, a named node that carries them, some enrolled node that fits,
+ * and a retry only where one can happen. `nodes` is null while the list is being read.
+ */
+export function validateWhere(
+  decl: Pick<Declaration, 'access' | 'placement'>,
+  where: Where,
+  nodes: readonly EnrolledNode[] | null,
+): Errors {
+  const errors: Errors = {};
+  const { labels, error } = parseLabels(where.labels);
+  if (error) errors.placement = error;
+  for (const [k, v] of Object.entries(decl.placement?.labels ?? {})) {
+    if (errors.placement) break;
+    if (labels[k] !== v) errors.placement = `This task's bundle asks for ${k}=${v}: keep it. You may add labels, not change the task's.`;
+  }
+  const readWrite = decl.access === 'read-write';
+  if (!errors.placement && nodes) {
+    const chosen = where.node ? nodes.find((n) => n.name === where.node) : undefined;
+    if (chosen) {
+      const why = misfit(chosen, labels, readWrite);
+      if (why.length > 0) errors.node = `${chosen.name} ${why.join(' and ')}. Choose another node, or change the labels.`;
+    } else if (Object.keys(labels).length > 0 && !nodes.some((n) => misfit(n, labels, readWrite).length === 0)) {
+      errors.placement = `No enrolled node has ${labelsText(labels)}${readWrite ? ' and may run read-write tasks' : ''}. Change the labels, or ask an admin to label a node.`;
+    }
+  }
+  if (where.retry) {
+    const blocked = retryBlocked(decl, where, labels);
+    if (blocked) errors.retry = blocked;
+  }
+  return errors;
+}
+
 /** What a field's control carries: its id, and its hint and message wired for screen readers. */
 interface FieldAria {
   id: string;
@@ -117,6 +206,15 @@ function Row({
         )}
       </span>
       {control(aria)}
+      <FieldNotes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** A field's hint and error under its control, with the ids its aria-describedby and aria-errormessage name. */
+function FieldNotes({ id, hint, error }: { id: string; hint: string; error: string | undefined }) {
+  return (
+    <>
       {hint && (
         <p id={`${id}-hint`} className="hint">
           {hint}
@@ -127,7 +225,7 @@ function Row({
           {error}
         </p>
       )}
-    </div>
+    </>
   );
 }
 
@@ -158,6 +256,50 @@ function againValue(v: Variable, again: RunAgain | undefined): string | undefine
   return again.values[v.name];
 }
 
+/**
+ * "Retry on another node": offered for read-only tasks placed by labels; for a read-write task it
+ * is shown disabled with the reason, so the operator knows why it is not there.
+ */
+function RetryChoice({
+  checked,
+  blocked,
+  readWrite,
+  error,
+  onChange,
+}: {
+  checked: boolean;
+  blocked: string | null;
+  readWrite: boolean;
+  error: string | undefined;
+  onChange: (retry: boolean) => void;
+}) {
+  const id = useId();
+  const disabled = readWrite || (blocked !== null && !checked);
+  const described = [`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className="field run-var">
+      <label className="check" htmlFor={id}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={checked && !readWrite}
+          disabled={disabled}
+          aria-describedby={described}
+          aria-invalid={error ? true : undefined}
+          aria-errormessage={error ? `${id}-error` : undefined}
+          onChange={(e) => onChange(e.target.checked)}
+        />
+        <span>Retry on another node if this one stops answering</span>
+      </label>
+      <FieldNotes
+        id={id}
+        hint={blocked ?? 'The run starts again on another node with the same labels, recorded as a retry of this one.'}
+        error={error}
+      />
+    </div>
+  );
+}
+
 function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: () => void; again?: RunAgain }) {
   const api = useApi();
   const engineDown = engineDownReason(useEngine());
@@ -174,17 +316,25 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
     ),
   );
   const [reason, setReason] = useState(again?.reason ?? '');
-  // Enabled nodes a run may be placed on; none listed (or none enrolled): the form does not ask.
-  const nodes = useOp('nodes.list', {}).data?.nodes.filter((n) => n.state === 'enabled') ?? [];
-  const [node, setNode] = useState('');
+  // Enabled nodes a run may be placed on; none listed (or none enrolled) and no placement in the task: the form does not ask.
+  const nodeList = useOp('nodes.list', {});
+  const listed = nodeList.data?.nodes.filter((n) => n.state === 'enabled') ?? null;
+  const nodes = listed ?? [];
+  const [where, setWhere] = useState<Where>({ labels: labelsText(decl.placement?.labels ?? {}), node: '', retry: false });
+  const asksWhere = nodes.length > 0 || decl.placement !== null;
+  const typedLabels = parseLabels(where.labels).labels;
+  const byLabels = Object.keys(typedLabels).length > 0;
+  const retryWhy = retryBlocked(decl, where, typedLabels);
   const [errors, setErrors] = useState<Errors>({});
   const { error, busy, run } = useAction();
   const [submitted, setSubmitted] = useState(false);
   const set = (name: string, value: string) => setValues((v) => ({ ...v, [name]: value }));
   // After the first attempt, messages follow what is typed, picked and chosen.
+  const check = (): Errors => ({ ...validateRun(decl, values, files, secrets, reason), ...validateWhere(decl, where, listed) });
   useEffect(() => {
-    if (submitted) setErrors(validateRun(decl, values, files, secrets, reason));
-  }, [submitted, decl, values, files, secrets, reason]);
+    if (submitted) setErrors(check());
+    // `check` reads exactly these.
+  }, [submitted, decl, values, files, secrets, reason, where, nodeList.data]);
 
   async function pickFile(name: string) {
     const path = await api.chooseFile({ title: `Choose the file for ${name}` });
@@ -193,7 +343,7 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const problems = validateRun(decl, values, files, secrets, reason);
+    const problems = check();
     setSubmitted(true);
     setErrors(problems);
     if (Object.keys(problems).length) {
@@ -212,7 +362,9 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
         files,
         secrets: chosen,
         reason: reason.trim() || undefined,
-        node: node || undefined,
+        node: where.node || undefined,
+        placement: byLabels ? typedLabels : undefined,
+        retryElsewhere: where.retry || undefined,
       });
       if (!started.ok) return started.error;
       onClose();
@@ -375,25 +527,58 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
           )}
         </fieldset>
       )}
-      {nodes.length > 0 && (
-        <Row
-          label="Run on"
-          mono={false}
-          required={false}
-          hint="Another machine enrolled by an admin runs the task with the same sandbox; by default it runs here."
-          error={undefined}
-          control={(aria) => (
-            <select {...aria} value={node} onChange={(e) => setNode(e.target.value)}>
-              <option value="">This workstation</option>
-              {nodes.map((n) => (
-                <option key={n.name} value={n.name}>
-                  {n.name}
-                  {n.unreachable ? ' (not answering)' : ''}
-                </option>
-              ))}
-            </select>
-          )}
-        />
+      {asksWhere && (
+        <fieldset className="stack">
+          <legend>Where it runs</legend>
+          <Row
+            label="Node labels"
+            mono={false}
+            required={decl.placement !== null}
+            hint={
+              decl.placement
+                ? `This task's bundle asks for ${labelsText(decl.placement.labels)}: it runs on an enrolled node that carries them. You may add labels, separated by commas.`
+                : 'Labels an enrolled node must carry, as key=value separated by commas (for example segment=dc2). Empty: the run goes where Run on says.'
+            }
+            error={errors.placement}
+            control={(aria) => (
+              <input
+                {...aria}
+                type="text"
+                className="mono"
+                autoComplete="off"
+                spellCheck={false}
+                value={where.labels}
+                placeholder="segment=dc2"
+                onChange={(e) => setWhere((w) => ({ ...w, labels: e.target.value }))}
+              />
+            )}
+          />
+          <Row
+            label="Run on"
+            mono={false}
+            required={false}
+            hint="An enrolled machine runs the task with the same sandbox; a node you name must carry the labels too."
+            error={errors.node}
+            control={(aria) => (
+              <select {...aria} value={where.node} onChange={(e) => setWhere((w) => ({ ...w, node: e.target.value }))}>
+                <option value="">{byLabels ? 'Any node with these labels' : 'This workstation'}</option>
+                {nodes.map((n) => (
+                  <option key={n.name} value={n.name}>
+                    {n.name}
+                    {n.unreachable ? ' (not answering)' : ''}
+                  </option>
+                ))}
+              </select>
+            )}
+          />
+          <RetryChoice
+            checked={where.retry}
+            blocked={retryWhy}
+            readWrite={decl.access !== 'read-only'}
+            error={errors.retry}
+            onChange={(retry) => setWhere((w) => ({ ...w, retry }))}
+          />
+        </fieldset>
       )}
       <Row
         label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}
