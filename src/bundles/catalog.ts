@@ -299,6 +299,36 @@ export function taskViews(bundle: BundleRecord, ctx: StatusContext): TaskView[] 
   }));
 }
 
+/** A task a tag-policy change would flip, with its status and why under the proposed policy. */
+export interface PolicyFlip {
+  bundle: string;
+  version: string;
+  task: string;
+  title: string;
+  reason: string;
+}
+
+/**
+ * What `proposed` would change if saved: the tasks of imported bundles it would make usable and those
+ * it would make unusable (a task blocked for another reason, e.g. a revoked bundle, stays as it is).
+ */
+export function previewPolicy(db: ReadonlyDb, proposed: TagPolicy): { usable: PolicyFlip[]; unusable: PolicyFlip[] } {
+  const now = statusContext(db);
+  const then: StatusContext = { ...now, policy: proposed };
+  const usable: PolicyFlip[] = [];
+  const unusable: PolicyFlip[] = [];
+  for (const bundle of listBundleRecords(db)) {
+    for (const task of bundle.codebundle.tasks) {
+      const before = taskStatus(bundle, task, now);
+      const after = taskStatus(bundle, task, then);
+      if (before.enabled === after.enabled) continue;
+      const flip = { bundle: bundle.name, version: bundle.version, task: task.id, title: task.title, reason: after.reason };
+      (after.enabled ? usable : unusable).push(flip);
+    }
+  }
+  return { usable, unusable };
+}
+
 /** Tasks of every bundle (or of one bundle name, every version), with their status now. */
 export function listTasks(db: ReadonlyDb, options: { bundle?: string } = {}): TaskView[] {
   const ctx = statusContext(db);

@@ -9,10 +9,17 @@ import { join } from 'node:path';
 import type { MirrorSource } from '../mirror';
 import { digestHex, type Descriptor } from '../oci';
 
+/** One blob's download: its digest and size (from the signed manifest) and the bytes received so far. */
+export interface BlobProgress {
+  digest: string;
+  size: number;
+  received: number;
+}
+
 export interface FetchOptions {
   concurrency: number;
-  /** Bytes received so far of all blobs in this call, and their total. */
-  onProgress?: (received: number, total: number) => void;
+  /** Bytes received so far of all blobs in this call, their total, and each distinct blob in the order given. */
+  onProgress?: (received: number, total: number, blobs: BlobProgress[]) => void;
   /** A blob is in staging, its size and digest checked. */
   onBlobDone?: (digest: string) => void;
 }
@@ -44,7 +51,11 @@ export async function fetchBlobs(
     if (!force && now - lastReport < 100 && sum - reported < total / 100) return;
     lastReport = now;
     reported = sum;
-    options.onProgress(sum, total);
+    options.onProgress(
+      sum,
+      total,
+      [...unique.values()].map((d) => ({ digest: d.digest, size: d.size, received: received.get(d.digest) ?? 0 })),
+    );
   };
   const abort = new AbortController();
   let failure: Error | undefined;
@@ -60,6 +71,8 @@ export async function fetchBlobs(
           },
         });
         received.set(blob.digest, blob.size);
+        // A finished blob is always reported, so its bar reaches 100% even between throttled reports.
+        report(true);
         options.onBlobDone?.(blob.digest);
       } catch (error) {
         failure ??= error instanceof Error ? error : new Error('A download failed.');

@@ -67,6 +67,14 @@ export interface ImportProgress {
   /** fetch: bytes so far and in all (config and layers). */
   received?: number;
   total?: number;
+  /** fetch: each layer of the image in the manifest's order, with its bytes so far (the config is in `received` only). */
+  layers?: LayerProgress[];
+}
+
+export interface LayerProgress {
+  digest: string;
+  size: number;
+  received: number;
 }
 
 /** What the pipeline needs from the catalog; the API layer implements it over the store. */
@@ -202,11 +210,25 @@ export class BundleImporter {
       const image = checkManifestForImport(manifest);
       refuseRevoked(catalog.revocation([image.config.digest]));
       const blobDir = join(staging, 'blobs');
-      const fetchProgress = (offset: number) => (received: number) =>
-        progress({ stage: 'fetch', message: 'Fetching config and layers', received: offset + received, total: image.size });
+      // Per layer as the CLI's total: each distinct layer once, in the manifest's order, none fetched yet.
+      let layerProgress: LayerProgress[] = [...new Map(image.layers.map((l) => [l.digest, l])).values()].map((l) => ({
+        digest: l.digest,
+        size: l.size,
+        received: 0,
+      }));
+      const fetchProgress = (offset: number, perLayer: boolean) => (received: number, _total: number, blobs: readonly LayerProgress[]) => {
+        if (perLayer) layerProgress = blobs.map(({ digest, size, received: got }) => ({ digest, size, received: got }));
+        progress({
+          stage: 'fetch',
+          message: 'Fetching config and layers',
+          received: offset + received,
+          total: image.size,
+          layers: layerProgress,
+        });
+      };
 
       // The config first: small, and it says where codebundle.yaml is and what the image is built for.
-      await fetchBlobs(source, repository, [image.config], blobDir, { concurrency: 1, onProgress: fetchProgress(0) });
+      await fetchBlobs(source, repository, [image.config], blobDir, { concurrency: 1, onProgress: fetchProgress(0, false) });
       const configBytes = await readFile(stagedPath(blobDir, image.config.digest));
       const config = parseConfig(configBytes, image, info);
       const yamlPath = codebundlePathFromLabels(config.config?.Labels ?? {});
@@ -232,7 +254,7 @@ export class BundleImporter {
       try {
         await fetchBlobs(source, repository, image.layers, blobDir, {
           concurrency: this.options.concurrency ?? 3,
-          onProgress: fetchProgress(image.config.size),
+          onProgress: fetchProgress(image.config.size, true),
           onBlobDone: (digest) => queue.push(digest),
         });
 

@@ -59,6 +59,8 @@ export {
   setImageRemoved,
   statusContext,
   taskViews,
+  previewPolicy,
+  type PolicyFlip,
   type Admission,
   type BundlePort,
   type BundleRecord,

@@ -82,3 +82,18 @@ export async function shoot(
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
+
+/** The two window sizes issue 15 asks every screen to work at. */
+export const SIZES = [
+  { width: 1024, height: 768 },
+  { width: 1920, height: 1080 },
+] as const;
+
+/** `shoot` at 1024x768 and 1920x1080 (filed under each size), leaving the window at 1024x768. */
+export async function shootSizes(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await shoot(page, name, { ...options, sized: true });
+  }
+  await page.setViewportSize(SIZES[0]);
+}

@@ -313,7 +313,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     const dashboard = new DashboardPage(operator);
     await shown(dashboard.recentRuns.getByRole('link', { name: 'Print hostile output' }));
     await shown(dashboard.issuesBySeverity.getByText('Major'));
-    await shown(dashboard.engine.getByText(/rootless|rootful/));
+    await shown(dashboard.engine.getByText(/Runs (as|without) root/));
     await shoot(operator, 'ops-10-dashboard-operator');
   });
 

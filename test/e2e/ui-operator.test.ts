@@ -255,7 +255,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     await shown(cards.engine.getByText('Engine reachable'));
     const text = await cards.engine.innerText();
     assert.match(text, /(Docker|Podman) \d+\.\d+/);
-    assert.match(text, /rootless|rootful/);
+    assert.match(text, /Runs (as|without) root/);
     assert.match(text, /unix:\/\//);
     await shown(cards.openIssues.getByText(/No open issues/));
     await shoot(admin, 'form-01-dashboard-engine');

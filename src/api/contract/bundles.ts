@@ -119,6 +119,7 @@ const trustKey = z.object({
 const policy = z.object({ allow: z.array(z.string()), deny: z.array(z.string()) });
 const revocation = z.object({ digest: z.string(), reason: z.string(), revokedBy: z.string(), revokedAt: z.string() });
 const bundleRef = z.object({ name: z.string(), version: z.string(), digest: z.string() });
+const policyFlip = z.object({ bundle: z.string(), version: z.string(), task: z.string(), title: z.string(), reason: z.string() });
 const tagList = z.object({ tags: z.array(tagPatternSchema).min(1, 'give at least one tag pattern').max(64) }).strict();
 
 /**
@@ -274,6 +275,20 @@ export const bundlesOps = {
     input: tagList,
     output: z.object({ policy }),
   }),
+  'policy.preview': op({
+    summary: 'Preview a tag-policy change before saving it: the tasks of imported bundles it would make usable or unusable.',
+    access: 'trust.manage',
+    mutates: false,
+    input: z
+      .object({
+        change: z.enum(['allow', 'deny', 'clear']),
+        /** The patterns to allow or deny (not for `clear`). */
+        tags: z.array(tagPatternSchema).max(64).optional(),
+      })
+      .strict()
+      .refine((i) => i.change === 'clear' || (i.tags?.length ?? 0) > 0, { message: 'give at least one tag pattern', path: ['tags'] }),
+    output: z.object({ policy, usable: z.array(policyFlip), unusable: z.array(policyFlip) }),
+  }),
   'policy.clear': op({
     summary: 'Back to the default policy (deny access:read-write).',
     access: 'trust.manage',
@@ -294,6 +309,8 @@ export const bundlesSubscriptions = {
       message: z.string(),
       received: z.number().optional(),
       total: z.number().optional(),
+      /** While fetching: each layer (manifest order) with its size and the bytes received so far. */
+      layers: z.array(z.object({ digest: z.string(), size: z.number(), received: z.number() })).optional(),
     }),
   }),
 } as const;

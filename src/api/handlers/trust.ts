@@ -10,6 +10,7 @@ import {
   denyTags,
   readPolicy,
   writePolicy,
+  previewPolicy,
   addTrustKey,
   findTrustKey,
   listTrustKeys,
@@ -18,7 +19,8 @@ import {
 import { parseTrustedKeyPem } from '../../trust';
 import { needSigner, type Handler } from './types';
 
-type TrustOps = 'trust.addKey' | 'trust.list' | 'trust.remove' | 'policy.show' | 'policy.allow' | 'policy.deny' | 'policy.clear';
+type TrustOps =
+  'trust.addKey' | 'trust.list' | 'trust.remove' | 'policy.show' | 'policy.preview' | 'policy.allow' | 'policy.deny' | 'policy.clear';
 
 const withoutPem = <T extends { pem: string }>({ pem: _pem, ...rest }: T) => rest;
 
@@ -66,6 +68,15 @@ export const trustHandlers: { [N in TrustOps]: Handler<N> } = {
 
   'policy.show': {
     run: (ctx) => ({ policy: readPolicy(ctx.db), default: { allow: [...DEFAULT_TAG_POLICY.allow], deny: [...DEFAULT_TAG_POLICY.deny] } }),
+  },
+
+  'policy.preview': {
+    run: (ctx, input) => {
+      const now = readPolicy(ctx.db);
+      const tags = input.tags ?? [];
+      const proposed = input.change === 'clear' ? clearPolicy() : input.change === 'allow' ? allowTags(now, tags) : denyTags(now, tags);
+      return { policy: proposed, ...previewPolicy(ctx.db, proposed) };
+    },
   },
 
   'policy.allow': {

@@ -47,14 +47,23 @@ function human(bytes: number): string {
 
 /** Progress on stderr, only when it is a terminal (one line, rewritten). */
 function progressPrinter(): {
-  listener: (e: { stage: string; message: string; received?: number; total?: number }) => void;
+  listener: (e: {
+    stage: string;
+    message: string;
+    received?: number;
+    total?: number;
+    layers?: { size: number; received: number }[];
+  }) => void;
   end: () => void;
 } {
   if (!process.stderr.isTTY) return { listener: () => undefined, end: () => undefined };
   let shown = false;
   return {
     listener: (e) => {
-      const amount = e.total ? ` ${human(e.received ?? 0)} / ${human(e.total)} (${Math.floor(((e.received ?? 0) * 100) / e.total)}%)` : '';
+      const layers = e.layers?.length ? `, layers ${e.layers.filter((l) => l.received >= l.size).length} of ${e.layers.length} done` : '';
+      const amount = e.total
+        ? ` ${human(e.received ?? 0)} / ${human(e.total)} (${Math.floor(((e.received ?? 0) * 100) / e.total)}%)${layers}`
+        : '';
       process.stderr.write(`\r\x1b[K${neutralise(`${e.stage}: ${e.message}${amount}`).slice(0, (process.stderr.columns || 100) - 1)}`);
       shown = true;
     },
@@ -100,6 +109,26 @@ async function printImport(ctx: CliContext, out: OpOutput<'bundles.import'>): Pr
   });
   printTable(out.tasks.map(taskRow), ['task', 'access', 'status', 'why']);
   await Promise.resolve();
+}
+
+const DRY_RUN: FlagSpec = { help: 'Show the tasks the change would make usable or unusable, and change nothing.' };
+
+/** A tag-policy change previewed: the policy it would give and the tasks it would flip. */
+function printPreview(ctx: CliContext, out: OpOutput<'policy.preview'>): void {
+  if (ctx.json) return printJson(out);
+  process.stdout.write('Nothing changed (dry run). The policy would be:\n');
+  printFields({
+    allow: out.policy.allow.length ? out.policy.allow : ['(none)'],
+    deny: out.policy.deny.length ? out.policy.deny : ['(none)'],
+  });
+  const row = (t: OpOutput<'policy.preview'>['usable'][number]) => ({ bundle: `${t.bundle}@${t.version}`, task: t.task, why: t.reason });
+  for (const [title, list] of [
+    ['Tasks it would make usable', out.usable],
+    ['Tasks it would make unusable', out.unusable],
+  ] as const) {
+    process.stdout.write(`\n${title}: ${list.length === 0 ? 'none' : ''}\n`);
+    if (list.length) printTable(list.map(row), ['bundle', 'task', 'why']);
+  }
 }
 
 /** The flags that say how to read a mirror source (mirror list, bundle import). */
@@ -353,11 +382,13 @@ export const bundleCommands: Command[] = [
   ...(['allow', 'deny'] as const).map((kind): Command => ({
     path: ['policy', kind],
     area: 'trust',
-    examples: [`policy ${kind} ${kind === 'allow' ? 'access:read-write' : 'vendor:*'}`],
-    usage: `policy ${kind} TAG…`,
+    examples: [`policy ${kind} ${kind === 'allow' ? 'access:read-write' : 'vendor:*'}`, `policy ${kind} --dry-run data:config`],
+    usage: `policy ${kind} [--dry-run] TAG…`,
     summary: `${kind === 'allow' ? 'Allow' : 'Deny'} task tags (globs, case-insensitive); takes effect at once (admin).`,
+    flags: { 'dry-run': DRY_RUN },
     run: async (ctx, args) => {
       if (args.positionals.length === 0) throw new ApiError('INVALID_INPUT', `Give at least one tag pattern. Usage: policy ${kind} TAG…`);
+      if (args.flags.has('dry-run')) return printPreview(ctx, await ctx.call('policy.preview', { change: kind, tags: args.positionals }));
       const out = await ctx.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags: args.positionals });
       if (ctx.json) return printJson(out);
       printFields({
@@ -369,10 +400,12 @@ export const bundleCommands: Command[] = [
   {
     path: ['policy', 'clear'],
     area: 'trust',
-    examples: ['policy clear'],
-    usage: 'policy clear',
+    examples: ['policy clear', 'policy clear --dry-run'],
+    usage: 'policy clear [--dry-run]',
     summary: 'Back to the default policy: deny access:read-write (admin).',
-    run: async (ctx) => {
+    flags: { 'dry-run': DRY_RUN },
+    run: async (ctx, args) => {
+      if (args.flags.has('dry-run')) return printPreview(ctx, await ctx.call('policy.preview', { change: 'clear' }));
       const out = await ctx.call('policy.clear', {});
       if (ctx.json) return printJson(out);
       printFields({ allow: out.policy.allow.length ? out.policy.allow : ['(none)'], deny: out.policy.deny });

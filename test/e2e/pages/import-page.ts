@@ -28,6 +28,44 @@ export class ImportPage extends BasePage {
     return this.page.getByRole('button', { name: `Import ${ref}`, exact: true });
   }
 
+  /** A registry typed as the operator types it (plain HTTP is allowed for one on this machine), then listed. */
+  async listRegistry(url: string): Promise<void> {
+    await this.page.getByRole('radio', { name: 'Registry' }).check();
+    await this.page.getByLabel('Registry address').fill(url);
+    await this.page.getByRole('button', { name: 'List bundles' }).click();
+    await this.region('Bundles in the mirror').waitFor();
+  }
+
+  /** The bar of one layer ("Layer 2 of 3"). */
+  layerBar(n: number, of: number): Locator {
+    return this.page.getByRole('progressbar', { name: `Layer ${n} of ${of}`, exact: true });
+  }
+
+  /**
+   * Records, from now on, every state the layer bars show: per bar name, the distinct texts beside it
+   * ("1.0 MiB of 6.0 MiB (16%)") in order. Read with `layerBarStates`.
+   */
+  async recordLayerBars(): Promise<void> {
+    await this.page.evaluate(() => {
+      const seen: Record<string, string[]> = {};
+      (window as unknown as { __layerBars: Record<string, string[]> }).__layerBars = seen;
+      // No named functions in here: tsx would wrap them in a helper the page does not have.
+      new MutationObserver(() => {
+        for (const bar of document.querySelectorAll('progress')) {
+          const name = bar.getAttribute('aria-label') ?? '';
+          if (!name.startsWith('Layer ')) continue;
+          const text = bar.nextElementSibling?.textContent?.trim() ?? '';
+          const list = (seen[name] ??= []);
+          if (list[list.length - 1] !== text) list.push(text);
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+  }
+
+  async layerBarStates(): Promise<Record<string, string[]>> {
+    return await this.page.evaluate(() => (window as unknown as { __layerBars: Record<string, string[]> }).__layerBars);
+  }
+
   async importRef(ref: string): Promise<void> {
     await this.importButton(ref).click();
     await this.result.waitFor();

@@ -119,9 +119,11 @@ describe('import from each source into the real engine', () => {
 
     const stages: string[] = [];
     let fetched = 0;
+    let layers: Array<{ digest: string; size: number; received: number }> = [];
     const stop = subscribe(c.env.core, c.opSession, 'bundles.importProgress', { progressId: 'p1' }, (e) => {
       stages.push(e.stage);
       if (e.stage === 'fetch') fetched = Math.max(fetched, e.received ?? 0);
+      if (e.layers) layers = e.layers;
     });
     t.after(stop);
     const out = await c.op('bundles.import', { source: registry.url, ref: `${repo}:1.0.0`, progressId: 'p1' });
@@ -129,6 +131,11 @@ describe('import from each source into the real engine', () => {
     const order = [...new Set(stages)];
     assert.deepEqual(order, ['engine', 'open', 'resolve', 'verify', 'fetch', 'read', 'policy', 'load', 'record', 'done']);
     assert.equal(fetched, out.bytes, 'fetch progress reaches the total');
+    // Per layer, in the manifest's order, each complete at the end.
+    assert.deepEqual(
+      layers,
+      built.image.manifest.layers.map((l) => ({ digest: l.digest, size: l.size, received: l.size })),
+    );
   });
 
   test('OCI layout (both signature formats in the layout)', async (t) => {

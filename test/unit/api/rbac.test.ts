@@ -47,6 +47,7 @@ const EXPECTED: Record<OpName, Who[] | 'public'> = {
   'bundles.revoke': ['admin'],
   'trust.addKey': ['admin'],
   'trust.remove': ['admin'],
+  'policy.preview': ['admin'],
   'policy.allow': ['admin'],
   'policy.deny': ['admin'],
   'policy.clear': ['admin'],
@@ -195,6 +196,8 @@ function sampleInput(name: OpName, dir: string, n: number): unknown {
     case 'policy.allow':
     case 'policy.deny':
       return { tags: ['data:metrics'] };
+    case 'policy.preview':
+      return { change: 'deny', tags: ['data:metrics'] };
     case 'mirror.list':
       return { source: `oci:${join(dir, 'no-mirror')}` };
     case 'runs.cancel':

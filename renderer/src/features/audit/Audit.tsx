@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { actionLabel } from './action-label';
+import { targetLabel } from './target-label';
 import { useApi } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -134,7 +135,18 @@ const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
       </span>
     ),
   },
-  { id: 'target', header: 'Target', className: 'mono', cell: (e) => e.target ?? '—' },
+  {
+    id: 'target',
+    header: 'Target',
+    cell: (e) =>
+      e.target === null ? (
+        '—'
+      ) : (
+        <span title={`Recorded as ${e.target}`} aria-description={`recorded as ${e.target}`}>
+          {targetLabel(e.target)}
+        </span>
+      ),
+  },
   {
     id: 'outcome',
     header: 'Outcome',

@@ -13,6 +13,13 @@ const OWN_EVENTS: Readonly<Record<string, string>> = {
   'store.recover': 'Store recovered with the recovery key',
   'store.restore': 'Store restored from a backup',
   'audit.genesis': 'Audit trail started',
+  'auth.totp.recoveryCodeUsed': 'TOTP recovery code used to sign in',
+  'runs.retry': 'Run started again on another node (the first stopped answering)',
+  'runs.sshCertificates': 'SSH certificates issued to a run',
+  'service.lock': 'Background service locked',
+  'service.unseal': 'Background service unsealed',
+  'system.sealAuthorization': 'Authorization tables sealed again',
+  'users.roleLost': 'Role lost at sign-in (no longer asserted by the identity source)',
   genesis: 'Audit trail started',
 };
 

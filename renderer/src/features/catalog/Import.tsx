@@ -49,6 +49,43 @@ const LISTING_COLUMNS: readonly Column<ListedTag>[] = [
   { id: 'digest', header: 'Digest', cell: (t) => (t.digest ? <CopyableHash value={t.digest} what={`digest of ${t.ref}`} /> : '—') },
 ];
 
+/** A bar with the bytes and percent beside it, as the command line prints them. */
+function ByteBar({ label, received, total }: { label: string; received: number; total: number }) {
+  const percent = total > 0 ? Math.floor(Math.min(1, received / total) * 100) : 100;
+  return (
+    <div className="progress-bar-row">
+      <progress max={100} value={percent} aria-label={label} aria-valuetext={`${percent}%`}>
+        {percent}%
+      </progress>
+      <span className="progress-numbers">
+        {formatBytes(received)} of {formatBytes(total)} ({percent}%)
+      </span>
+    </div>
+  );
+}
+
+/** One bar per layer of the image, in the manifest's order (layers finish in any order: a few download at once). */
+function LayerBars({ layers }: { layers: NonNullable<Progress['layers']> }) {
+  return (
+    <ol className="layer-progress" aria-label="Layers">
+      {layers.map((layer, i) => {
+        const name = `Layer ${i + 1} of ${layers.length}`;
+        return (
+          <li key={layer.digest}>
+            <span className="layer-progress-name">
+              {name}{' '}
+              <span className="mono muted" title={layer.digest}>
+                {layer.digest.replace(/^sha256:/, '').slice(0, 12)}
+              </span>
+            </span>
+            <ByteBar label={name} received={layer.received} total={layer.size} />
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 function ImportResult({ result }: { result: Imported }) {
   const b = result.bundle;
   const disabled = result.tasks.filter((t) => !t.enabled);
@@ -110,6 +147,8 @@ export function ImportScreen() {
   const [listing, setListing] = useState<Listing | null>(null);
   const [ref, setRef] = useState('');
   const [progress, setProgress] = useState<Progress | null>(null);
+  // The layers' last state stays on screen while the engine loads them (later stages send no layers).
+  const [layers, setLayers] = useState<Progress['layers']>(undefined);
   const [result, setResult] = useState<Imported | null>(null);
   const browse = useAction();
   const importing = useAction();
@@ -117,7 +156,10 @@ export function ImportScreen() {
 
   useEffect(() => {
     if (!follow) return;
-    return api.subscribe('bundles.importProgress', { progressId: follow }, setProgress);
+    return api.subscribe('bundles.importProgress', { progressId: follow }, (event) => {
+      setProgress(event);
+      if (event.layers) setLayers(event.layers);
+    });
   }, [api, follow]);
 
   const source = kind === 'registry' ? registry.trim() : localPath ? `${kind}:${localPath}` : '';
@@ -164,6 +206,7 @@ export function ImportScreen() {
     setRef(reference);
     setResult(null);
     setProgress(null);
+    setLayers(undefined);
     const id = progressId();
     setFollow(id);
     await importing.run(async () => {
@@ -179,7 +222,6 @@ export function ImportScreen() {
     });
   }
 
-  const fraction = progress?.total ? Math.min(1, (progress.received ?? 0) / progress.total) : null;
   return (
     <>
       <PageHeader
@@ -340,20 +382,14 @@ export function ImportScreen() {
             {progress && (
               <div role="status" className="progress-status">
                 <p>
-                  {STAGES[progress.stage]}: {progress.message}
+                  <span title={STAGES[progress.stage]}>{progress.message}</span>
                 </p>
-                {fraction !== null && progress.total !== undefined && (
-                  <div className="progress-bar-row">
-                    <progress max={1} value={fraction} aria-label="Import progress" aria-valuetext={`${Math.floor(fraction * 100)}%`}>
-                      {Math.floor(fraction * 100)}%
-                    </progress>
-                    <span className="progress-numbers">
-                      {formatBytes(progress.received ?? 0)} of {formatBytes(progress.total)} ({Math.floor(fraction * 100)}%)
-                    </span>
-                  </div>
+                {progress.total !== undefined && (
+                  <ByteBar label="Import progress" received={progress.received ?? 0} total={progress.total} />
                 )}
               </div>
             )}
+            {layers && layers.length > 0 && <LayerBars layers={layers} />}
             <ErrorNotice error={importing.error} />
           </Card>
         )}

@@ -1,9 +1,17 @@
 import { useSession } from '../../api/context';
-import { formatTime } from '../../format';
+import { formatTime, plural } from '../../format';
 import { RunStateBadge, severityOf } from '../runs';
 import { useOp } from '../../api/use-op';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice } from '../../components/Notice';
+
+/** "ok (12 events)" → "Unbroken: 12 events, each linked to the one before"; a problem is shown as the core words it. */
+function chainInWords(chain: string): string {
+  const ok = /^ok \((\d+) events?\)$/.exec(chain);
+  if (!ok) return chain;
+  const n = Number(ok[1]);
+  return n === 1 ? 'Unbroken: 1 event' : `Unbroken: ${n} events, each linked to the one before`;
+}
 
 function StoreCheckCard() {
   const check = useOp('store.check', {});
@@ -16,15 +24,23 @@ function StoreCheckCard() {
         <>
           <p className={`badge ${value.ok ? 'badge-success' : 'badge-danger'}`}>{value.ok ? 'Store healthy' : 'Problems found'}</p>
           <dl className="facts">
-            <dt>Database</dt>
-            <dd>{value.database}</dd>
-            <dt>Keyslots</dt>
-            <dd>{value.keyslots}</dd>
-            <dt>Audit chain</dt>
-            <dd>{value.chain}</dd>
-            <dt>Schema version</dt>
-            <dd>{value.schemaVersion}</dd>
+            <dt>Encrypted database</dt>
+            <dd title={`Integrity check: ${value.database}`}>
+              {value.database === 'ok' ? 'Every page reads back intact' : value.database}
+            </dd>
+            <dt>Unlock keys</dt>
+            <dd title={`Keyslots: ${value.keyslots}`}>
+              {/^ok\b/.test(value.keyslots) ? 'Intact, checked when the store was unlocked' : value.keyslots}
+            </dd>
+            <dt>Audit trail</dt>
+            <dd title={`Audit chain: ${value.chain}`}>{chainInWords(value.chain)}</dd>
           </dl>
+          <details className="details-row">
+            <summary>Details</summary>
+            <p className="muted">
+              Database layout version {value.schemaVersion}; key set {value.generation}.
+            </p>
+          </details>
         </>
       )}
       <div className="card-actions">
@@ -45,7 +61,7 @@ function WorkstationCard() {
       <dl className="facts">
         <dt>Site</dt>
         <dd>{typeof site === 'string' && site ? site : 'Not named'}</dd>
-        <dt>Workstation id</dt>
+        <dt>Workstation</dt>
         <dd className="mono" title={me.workstationId}>
           {me.workstationId.slice(0, 16)}
         </dd>
@@ -131,9 +147,9 @@ function EngineCard() {
             <dd>
               {engine.kind === 'podman' ? 'Podman' : 'Docker'} {engine.version}
             </dd>
-            <dt>Mode</dt>
-            <dd>{engine.rootless ? 'rootless' : 'rootful'}</dd>
-            <dt>Socket</dt>
+            <dt>Privileges</dt>
+            <dd title={engine.rootless ? 'rootless' : 'rootful'}>{engine.rootless ? 'Runs without root' : 'Runs as root'}</dd>
+            <dt>Connected through</dt>
             <dd className="mono break">{engine.socket}</dd>
           </dl>
         </>
@@ -144,7 +160,11 @@ function EngineCard() {
           {engine.socket && <p className="mono break">{engine.socket}</p>}
         </>
       )}
-      {runner && <p className="muted">{runner.held ? `Runner active (${runner.holder ?? 'held'}).` : 'Runner idle.'}</p>}
+      {runner && (
+        <p className="muted" title={runner.holder ?? undefined}>
+          {runner.held ? 'The runner is working on this workstation.' : 'The runner is idle.'}
+        </p>
+      )}
       <div className="card-actions">
         <button type="button" className="btn btn-small" onClick={() => void status.reload()} disabled={status.loading}>
           {status.loading ? 'Checking…' : 'Check again'}
@@ -161,7 +181,8 @@ function AuditOverdue() {
   return (
     <div role="alert" className="notice notice-warning">
       Audit export overdue: {s.lastExport ? `the last export was ${formatTime(s.lastExport.createdAt)}` : 'no export has been made'}, and
-      exports are due every {s.overdueDays} days. {s.unexportedEvents} event(s) wait to be exported.
+      exports are due every {s.overdueDays} days. {plural(s.unexportedEvents, 'event')} {s.unexportedEvents === 1 ? 'waits' : 'wait'} to be
+      exported.
     </div>
   );
 }

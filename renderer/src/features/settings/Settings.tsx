@@ -170,6 +170,22 @@ const DESCRIPTORS: Readonly<Record<string, Descriptor>> = {
   },
 };
 
+/** The AI summary settings, shown in their own card (LlmSettings.tsx), in words for the audit trail. */
+const LLM_LABELS: Readonly<Record<string, string>> = {
+  'llm.enabled': 'AI summaries on',
+  'llm.endpoint': 'AI summary endpoint',
+  'llm.model': 'AI summary model',
+  'llm.caCertificate': 'AI summary endpoint CA certificate',
+  'llm.apiKeyVaultItem': 'AI summary API key (vault item)',
+  'llm.timeoutSeconds': 'AI summary time limit',
+  'llm.maxTokens': 'AI summary length limit',
+};
+
+/** A setting in words ("Site name"), for screens that name one (the audit trail); undefined for one the app has no label for. */
+export function settingLabel(key: string): string | undefined {
+  return DESCRIPTORS[key]?.label ?? LLM_LABELS[key];
+}
+
 const OTHER = 'Other';
 const GROUP_ORDER = ['General', 'Engine and runner', 'Bundles', 'Redaction', 'Retention', OTHER];
 

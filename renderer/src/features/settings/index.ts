@@ -1,4 +1,4 @@
 /** The site's settings, backup and retention (administration). */
-export { SettingsScreen } from './Settings';
+export { SettingsScreen, settingLabel } from './Settings';
 export { BackupScreen } from './Backup';
 export { RetentionScreen } from './Retention';

@@ -3,6 +3,7 @@ import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
 import type { Result } from '../../api/client';
+import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -121,20 +122,59 @@ function TrustRoots() {
   );
 }
 
+type Change = 'allow' | 'deny' | 'clear';
+type Preview = OpOutput<'policy.preview'> & { change: Change; tags: string[] };
+
+/** The tasks a previewed change flips, grouped by bundle version. */
+function Flips({ label, flips }: { label: string; flips: Preview['usable'] }) {
+  const byBundle = new Map<string, Preview['usable']>();
+  for (const f of flips) byBundle.set(`${f.bundle} ${f.version}`, [...(byBundle.get(`${f.bundle} ${f.version}`) ?? []), f]);
+  return (
+    <section aria-label={label}>
+      <h3 className="card-subtitle">
+        {label}: {flips.length === 0 ? 'none' : plural(flips.length, 'task')}
+      </h3>
+      {flips.length > 0 && (
+        <ul className="plain-list">
+          {[...byBundle].map(([bundle, tasks]) => (
+            <li key={bundle}>
+              <strong>{bundle}</strong>: {tasks.map((t) => t.title).join(', ')}
+              <span className="muted"> — {tasks[0]!.reason}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function Policy() {
   const api = useApi();
   const session = useSession();
   const [generation, setGeneration] = useState(0);
   const policy = useOp('policy.show', {}, generation);
   const [pattern, setPattern] = useState('');
+  const [preview, setPreview] = useState<Preview | null>(null);
   const m = useMutation(() => setGeneration((g) => g + 1));
   const can = session.can('trust.manage');
   const p = policy.data?.policy;
-  const change = (kind: 'allow' | 'deny') => {
-    const tags = pattern.split(/[\s,]+/).filter(Boolean);
+  // Nothing is saved until the admin has seen what the change does to the imported tasks.
+  const ask = (change: Change) => {
+    const tags = change === 'clear' ? [] : pattern.split(/[\s,]+/).filter(Boolean);
+    void m.run(async () => {
+      const out = await api.call('policy.preview', change === 'clear' ? { change } : { change, tags });
+      if (!out.ok) return out.error;
+      setPreview({ ...out.value, change, tags });
+    });
+  };
+  const save = async (change: Change, tags: string[]) => {
+    const done = await (change === 'clear'
+      ? api.call('policy.clear', {})
+      : api.call(change === 'allow' ? 'policy.allow' : 'policy.deny', { tags }));
+    if (!done.ok) return done.error;
     m.act(
-      () => api.call(kind === 'allow' ? 'policy.allow' : 'policy.deny', { tags }),
-      () => `Policy updated: ${kind} ${tags.join(', ')}.`,
+      async () => done,
+      () => (change === 'clear' ? 'Back to the default policy.' : `Policy updated: ${change} ${tags.join(', ')}.`),
     );
   };
   return (
@@ -191,27 +231,42 @@ function Policy() {
             />
           </div>
           <div className="card-actions">
-            <button type="button" className="btn" disabled={m.busy || !pattern.trim()} onClick={() => change('allow')}>
-              Allow
+            <button type="button" className="btn" disabled={m.busy || !pattern.trim()} onClick={() => ask('allow')}>
+              Allow…
             </button>
-            <button type="button" className="btn btn-danger-ghost" disabled={m.busy || !pattern.trim()} onClick={() => change('deny')}>
-              Deny
+            <button type="button" className="btn btn-danger-ghost" disabled={m.busy || !pattern.trim()} onClick={() => ask('deny')}>
+              Deny…
             </button>
-            <button
-              type="button"
-              className="btn btn-ghost"
-              disabled={m.busy}
-              onClick={() =>
-                m.act(
-                  () => api.call('policy.clear', {}),
-                  () => 'Back to the default policy.',
-                )
-              }
-            >
-              Reset to default
+            <button type="button" className="btn btn-ghost" disabled={m.busy} onClick={() => ask('clear')}>
+              Reset to default…
             </button>
           </div>
         </form>
+      )}
+      {preview && (
+        <ConfirmDialog
+          title={
+            preview.change === 'clear'
+              ? 'Reset the tag policy to the default?'
+              : `${preview.change === 'allow' ? 'Allow' : 'Deny'} ${preview.tags.join(', ')}?`
+          }
+          confirmLabel="Save the policy"
+          cancelLabel="Keep the policy as it is"
+          onConfirm={() => save(preview.change, preview.tags)}
+          onClose={() => setPreview(null)}
+        >
+          <p>
+            {preview.usable.length + preview.unusable.length === 0
+              ? 'No task of the imported bundles changes: the change matters only for tasks imported later.'
+              : 'Saving changes what may run at once:'}
+          </p>
+          <Flips label="Become usable" flips={preview.usable} />
+          <Flips label="Become unusable" flips={preview.unusable} />
+          <p className="muted">
+            The policy would allow {preview.policy.allow.join(', ') || 'nothing more'} and deny{' '}
+            {preview.policy.deny.join(', ') || 'nothing'}.
+          </p>
+        </ConfirmDialog>
       )}
     </Card>
   );

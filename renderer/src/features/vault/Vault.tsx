@@ -14,10 +14,18 @@ import { formatBytes, formatTime } from '../../format';
 type Item = OpOutput<'vault.list'>['items'][number];
 type Act = (fn: () => Promise<Result<unknown>>, message: string) => void;
 
-/** The bundles an item is bound to, each with its unbind control, and a field to bind one more. */
-function Bindings({ item, busy, act }: { item: Item; busy: boolean; act: Act }) {
+/**
+ * The bundles an item is bound to, each with its unbind control, and a picker of the catalog's bundles
+ * to bind one more (a text field with the bundle names as suggestions: type, or arrow down the list).
+ * A name no imported bundle has is refused here, with the names that exist.
+ */
+function Bindings({ item, busy, act, catalog }: { item: Item; busy: boolean; act: Act; catalog: readonly string[] | null }) {
   const api = useApi();
   const [bundle, setBundle] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const listId = `vault-bind-${item.name}`;
+  const errorId = `${listId}-error`;
+  const offered = (catalog ?? []).filter((b) => !item.bundles.includes(b));
   return (
     <>
       <span className="chips">
@@ -40,7 +48,15 @@ function Bindings({ item, busy, act }: { item: Item; busy: boolean; act: Act }) 
         onSubmit={(e) => {
           e.preventDefault();
           const b = bundle.trim();
-          if (!b) return;
+          if (!b) return setProblem('Choose a bundle from the list.');
+          if (item.bundles.includes(b)) return setProblem(`${item.name} is already bound to ${b}.`);
+          if (catalog && !catalog.includes(b))
+            return setProblem(
+              catalog.length === 0
+                ? `No bundle is imported yet, so there is nothing named "${b}" to bind to. Import the bundle first.`
+                : `No imported bundle is named "${b}". Choose one from the list: ${offered.join(', ') || 'it is bound to all of them'}.`,
+            );
+          setProblem(null);
           setBundle('');
           act(() => api.call('vault.bind', { name: item.name, bundles: [b] }), `${item.name} bound to ${b}.`);
         }}
@@ -48,23 +64,37 @@ function Bindings({ item, busy, act }: { item: Item; busy: boolean; act: Act }) 
         <input
           aria-label={`Bundle to bind ${item.name} to`}
           className="input-small mono"
-          placeholder="bundle name"
+          placeholder="choose a bundle"
+          list={listId}
           value={bundle}
-          onChange={(e) => setBundle(e.target.value)}
+          autoComplete="off"
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? errorId : undefined}
+          onChange={(e) => (setBundle(e.target.value), setProblem(null))}
         />
+        <datalist id={listId}>
+          {offered.map((b) => (
+            <option key={b} value={b} />
+          ))}
+        </datalist>
         <button type="submit" className="btn btn-small" disabled={busy}>
           Bind
         </button>
       </form>
+      {problem && (
+        <p id={errorId} className="field-error" role="alert">
+          {problem}
+        </p>
+      )}
     </>
   );
 }
 
-function vaultColumns(busy: boolean, act: Act): readonly Column<Item>[] {
+function vaultColumns(busy: boolean, act: Act, catalog: readonly string[] | null): readonly Column<Item>[] {
   return [
     { id: 'name', header: 'Name', rowHeader: true, className: 'mono', cell: (item) => item.name, sortKey: (item) => item.name },
     { id: 'size', header: 'Size', cell: (item) => formatBytes(item.size), sortKey: (item) => item.size },
-    { id: 'bundles', header: 'Bundles allowed', cell: (item) => <Bindings item={item} busy={busy} act={act} /> },
+    { id: 'bundles', header: 'Bundles allowed', cell: (item) => <Bindings item={item} busy={busy} act={act} catalog={catalog} /> },
     {
       id: 'changed',
       header: 'Changed',
@@ -129,7 +159,10 @@ export function VaultScreen() {
       setNotice(msg);
       setGeneration((g) => g + 1);
     });
-  const columns = vaultColumns(busy, act);
+  // The catalog's bundle names (every version shares its name's bindings), for the binding picker.
+  const bundles = useOp('bundles.list', {});
+  const catalog = bundles.data ? [...new Set(bundles.data.bundles.map((b) => b.name))].sort() : null;
+  const columns = vaultColumns(busy, act, catalog);
 
   return (
     <>
@@ -153,7 +186,7 @@ export function VaultScreen() {
                     type="button"
                     className="btn btn-small"
                     aria-label={`Bind ${item.name} to the LLM purpose`}
-                    title="Only an item bound to the LLM purpose may be the LLM endpoint's API key (setting llm.apiKeyVaultItem)."
+                    title="Only an item bound to the LLM purpose may be chosen as the AI summary service's API key (Settings, AI summaries)."
                     disabled={busy}
                     onClick={() =>
                       act(
