@@ -17,6 +17,36 @@ function readText(file: string, what: string): string {
   }
 }
 
+const SAML_FLAGS = {
+  name: { value: 'NAME', help: 'The name on the "Sign in with" button.' },
+  'acs-port': { value: 'PORT', help: 'The loopback port of the ACS URL registered at the IdP (default 47380).' },
+  mfa: { value: 'CLASS', help: 'The AuthnContextClassRef to require, or "none" (default: the REFEDS MFA profile).' },
+  'clock-skew': { value: 'SECONDS', help: "How far this workstation's and the IdP's clocks may differ, 0 to 300 (default 60)." },
+  'user-attribute': {
+    value: 'NAME',
+    help: 'The attribute that must equal the local user name ("nameid" for the NameID; default uid).',
+  },
+  'group-attribute': { value: 'NAME', help: 'The attribute holding the groups (default groups).' },
+};
+const SAML_USAGE = '[--name NAME] [--acs-port PORT] [--mfa CLASS] [--clock-skew SECONDS] [--user-attribute NAME] [--group-attribute NAME]';
+
+/** The IdP options given on the command line (only those given change). */
+function samlOptions(args: Parameters<Command['run']>[1]) {
+  const mfa = flag(args, 'mfa');
+  const port = flag(args, 'acs-port');
+  const skew = flag(args, 'clock-skew');
+  if (skew !== undefined && !/^\d+$/.test(skew))
+    throw new ApiError('INVALID_INPUT', '--clock-skew takes a whole number of seconds, 0 to 300.');
+  return {
+    ...(flag(args, 'name') ? { displayName: flag(args, 'name') } : {}),
+    ...(port ? { acsPort: Number(port) } : {}),
+    ...(mfa ? { requiredAuthnContext: mfa === 'none' ? null : mfa } : {}),
+    ...(skew !== undefined ? { clockSkewSeconds: Number(skew) } : {}),
+    ...(flag(args, 'user-attribute') ? { userAttribute: flag(args, 'user-attribute') } : {}),
+    ...(flag(args, 'group-attribute') ? { groupAttribute: flag(args, 'group-attribute') } : {}),
+  };
+}
+
 function mappingArgs(args: Parameters<Command['run']>[1], usage: string) {
   const source = positional(args, 0, 'SOURCE (saml or ldap)', usage);
   const group = positional(args, 1, 'GROUP', usage);
@@ -61,35 +91,59 @@ export const identityCommands: Command[] = [
   {
     path: ['auth', 'idp', 'import-metadata'],
     area: 'users',
-    flags: {
-      name: { value: 'NAME', help: 'The name on the "Sign in with" button.' },
-      'acs-port': { value: 'PORT', help: 'The loopback port of the ACS URL registered at the IdP (default 47380).' },
-      mfa: { value: 'CLASS', help: 'The AuthnContextClassRef to require, or "none" (default: the REFEDS MFA profile).' },
-      'user-attribute': {
-        value: 'NAME',
-        help: 'The attribute that must equal the local user name ("nameid" for the NameID; default uid).',
-      },
-      'group-attribute': { value: 'NAME', help: 'The attribute holding the groups (default groups).' },
-    },
+    flags: SAML_FLAGS,
     examples: ['auth idp import-metadata idp.xml --name "Example ADFS" --mfa http://schemas.microsoft.com/claims/multipleauthn'],
-    usage: 'auth idp import-metadata FILE [--name NAME] [--acs-port PORT] [--mfa CLASS] [--user-attribute NAME] [--group-attribute NAME]',
+    usage: `auth idp import-metadata FILE ${SAML_USAGE}`,
     summary:
       "Import the IdP's metadata from a file (never fetched; its signing certificate is pinned) and print this SP's metadata (admin).",
     run: async (ctx, args) => {
       const file = positional(args, 0, 'FILE', 'auth idp import-metadata FILE');
-      const mfa = flag(args, 'mfa');
-      const port = flag(args, 'acs-port');
-      const out = await ctx.call('identity.saml.set', {
-        metadataXml: readText(file, 'the metadata file'),
-        ...(flag(args, 'name') ? { displayName: flag(args, 'name') } : {}),
-        ...(port ? { acsPort: Number(port) } : {}),
-        ...(mfa ? { requiredAuthnContext: mfa === 'none' ? null : mfa } : {}),
-        ...(flag(args, 'user-attribute') ? { userAttribute: flag(args, 'user-attribute') } : {}),
-        ...(flag(args, 'group-attribute') ? { groupAttribute: flag(args, 'group-attribute') } : {}),
-      });
+      const out = await ctx.call('identity.saml.set', { metadataXml: readText(file, 'the metadata file'), ...samlOptions(args) });
       if (ctx.json) return printJson(out);
       process.stdout.write(`Imported ${out.entityId}; signing certificate SHA-256 ${out.certSha256.join(', ')}.\n`);
       process.stdout.write(`Register this SP at the IdP (ACS ${out.acsUrl}):\n\n${out.spMetadata}\n`);
+    },
+  },
+  {
+    path: ['auth', 'idp', 'set'],
+    area: 'users',
+    flags: SAML_FLAGS,
+    examples: ['auth idp set --clock-skew 120', 'auth idp set --mfa https://refeds.org/profile/mfa --name "Site Keycloak"'],
+    usage: `auth idp set ${SAML_USAGE}`,
+    summary: 'Change the options of the imported IdP without importing its metadata again (admin).',
+    run: async (ctx, args) => {
+      const options = samlOptions(args);
+      if (Object.keys(options).length === 0)
+        throw new ApiError('INVALID_INPUT', `Give at least one option to change: auth idp set ${SAML_USAGE}`);
+      const out = await ctx.call('identity.saml.set', options);
+      if (ctx.json) return printJson(out);
+      process.stdout.write(
+        `IdP ${out.entityId}: name "${out.displayName}", MFA ${out.requiredAuthnContext ?? 'not asked'}, clock skew ${out.clockSkewSeconds} s, ACS ${out.acsUrl}.\n`,
+      );
+    },
+  },
+  {
+    path: ['auth', 'idp', 'remove'],
+    area: 'users',
+    examples: ['auth idp remove'],
+    usage: 'auth idp remove',
+    summary: 'Remove the IdP settings and its pinned certificate (refused while the sign-in mode is idp) (admin).',
+    run: async (ctx) => {
+      const out = await ctx.call('identity.remove', { source: 'saml' });
+      if (ctx.json) return printJson(out);
+      process.stdout.write('IdP settings removed.\n');
+    },
+  },
+  {
+    path: ['auth', 'ldap', 'remove'],
+    area: 'users',
+    examples: ['auth ldap remove'],
+    usage: 'auth ldap remove',
+    summary: 'Remove the directory settings (refused while the sign-in mode is ldap) (admin).',
+    run: async (ctx) => {
+      const out = await ctx.call('identity.remove', { source: 'ldap' });
+      if (ctx.json) return printJson(out);
+      process.stdout.write('Directory settings removed.\n');
     },
   },
   {

@@ -26,6 +26,7 @@ export { VerifyPage } from './verify-page';
 export { TrustPage } from './trust-page';
 export { SigningIdentityPage } from './signing-identity-page';
 export { UsersPage } from './users-page';
+export { SignInSettingsPage } from './sign-in-settings-page';
 export { SettingsPage } from './settings-page';
 export { LlmSettingsCard } from './llm-settings-card';
 export { BackupPage } from './backup-page';

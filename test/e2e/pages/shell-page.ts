@@ -20,6 +20,7 @@ export const ALL_SCREENS = [
   'Trust and policy',
   'Signing identity',
   'Users and roles',
+  'Sign-in and identity',
   'Settings',
   'Backup',
   'Retention',

@@ -6,10 +6,13 @@ export class UsersPage extends BasePage {
   readonly heading: Locator;
   readonly addForm: Locator;
   readonly table: Locator;
+  /** Roles sign-ins through the identity provider or directory gave or took, waiting for an admin. */
+  readonly roleChanges: Locator;
 
   constructor(page: Page) {
     super(page);
     this.heading = this.title('Users and roles');
+    this.roleChanges = this.tableNamed('Role changes waiting for an admin');
     this.addForm = this.region('Add a user');
     this.table = this.tableNamed('Users of this workstation');
   }
@@ -55,5 +58,11 @@ export class UsersPage extends BasePage {
 
   async openRemove(name: string): Promise<void> {
     await this.page.getByRole('button', { name: `Remove ${name}`, exact: true }).click();
+  }
+
+  /** Grant (a new role) or Confirm (a lost one) in the role-changes table, through its confirm step. */
+  async settleRoleChange(button: string, confirm: 'Grant role' | 'Confirm'): Promise<void> {
+    await this.roleChanges.getByRole('button', { name: button }).click();
+    await this.dialog.getByRole('button', { name: confirm, exact: true }).click();
   }
 }

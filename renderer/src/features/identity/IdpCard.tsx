@@ -237,22 +237,24 @@ export function IdpCard({ view, onChanged }: { view: IdentityView; onChanged: ()
   const saml = view.saml;
   return (
     <Card title="Identity provider (SAML)">
-      <div className="stack">
-        {saml ? (
-          <Pinned saml={saml} />
-        ) : (
-          <p className="muted">
-            No identity provider yet. Ask the site’s identity team for its metadata file (XML) and import it here. It is read from the file
-            only; nothing is fetched over the network.
-          </p>
-        )}
-        <ImportMetadata replacing={saml} onDone={done} />
-        {message && <StatusNotice>{message}</StatusNotice>}
+      <div className="grid grid-main-side">
+        <div className="stack">
+          {saml ? (
+            <Pinned saml={saml} />
+          ) : (
+            <p className="muted">
+              No identity provider yet. Ask the site’s identity team for its metadata file (XML) and import it here. It is read from the
+              file only; nothing is fetched over the network.
+            </p>
+          )}
+          <ImportMetadata replacing={saml} onDone={done} />
+          {message && <StatusNotice>{message}</StatusNotice>}
+        </div>
         {saml && (
-          <>
+          <div className="stack">
             <h3 className="card-subtitle">Options</h3>
             <IdpOptions key={`${saml.metadataSha256}:${saml.displayName}`} saml={saml} onDone={done} />
-          </>
+          </div>
         )}
       </div>
     </Card>

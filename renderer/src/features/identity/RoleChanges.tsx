@@ -93,7 +93,7 @@ export function RoleChangesCard({
             }
             onClick={() => setActing(w)}
           >
-            {w.change === 'pending' ? 'Grant' : 'Confirm'}
+            {w.change === 'pending' ? 'Grant' : 'Confirm loss'}
           </button>
         )}
       />

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useApi } from '../../api/context';
 import { Card } from '../../components/PageHeader';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -54,10 +54,12 @@ export function SignInMethodCard({ view, onChanged }: { view: IdentityView; onCh
   const [choice, setChoice] = useState<SignInMode>(view.mode);
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const applied = useRef(false);
 
   async function change() {
     const done = await api.call('identity.setMode', { mode: choice });
     if (!done.ok) return done.error;
+    applied.current = true;
     setMessage(`Sign-in method changed to: ${MODE_LABELS[choice]}.`);
     onChanged();
   }
@@ -101,7 +103,12 @@ export function SignInMethodCard({ view, onChanged }: { view: IdentityView; onCh
           confirmLabel="Change sign-in method"
           cancelLabel="Cancel"
           onConfirm={change}
-          onClose={() => setConfirming(false)}
+          onClose={() => {
+            setConfirming(false);
+            // Cancelled (or refused): the choice goes back to the method in force.
+            if (!applied.current) setChoice(view.mode);
+            applied.current = false;
+          }}
         >
           <ChangeText to={choice} view={view} />
         </ConfirmDialog>

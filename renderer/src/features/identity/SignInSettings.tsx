@@ -27,7 +27,7 @@ export function SignInSettingsScreen() {
       {data && (
         <div className="stack-gap">
           <div className="grid grid-main-side">
-            <SignInMethodCard key={data.mode} view={data} onChanged={refresh} />
+            <SignInMethodCard view={data} onChanged={refresh} />
             <GroupMappingsSummary count={data.mappings.length} waiting={data.waiting.length} />
           </div>
           <IdpCard view={data} onChanged={refresh} />
