@@ -32,7 +32,7 @@ import { authnRequestOf, freePort, idpEnv, registerSp, SKIP_IDP } from '../integ
 import { startHarness, type Harness } from './harness';
 import { CHROMIUM, launchBrowser, shoot } from './browser';
 import { idpPages } from './idp-window';
-import { DashboardPage, EnterpriseSignInPage, IdpLoginPage, SignInPage } from './pages';
+import { DashboardPage, EnterpriseSignInPage, IdpLoginPage, LockPage, ShellPage, SignInPage } from './pages';
 import { shown, Windows } from './windows';
 
 const idp = idpEnv();
@@ -234,6 +234,22 @@ describe('sign-in through the site IdP and directory in Chromium', { timeout: 42
     const second = await openIdpWindow(page, again.step);
     await new IdpLoginPage(second).signIn('alice', REMOTE('alice'));
     await shown(new DashboardPage(page).heading);
+  });
+
+  it('the lock screen asks for the IdP again: a locked session comes back only through it', async () => {
+    const { page, step } = await passwordStep('alice');
+    await new IdpLoginPage(await openIdpWindow(page, step)).signIn('alice', REMOTE('alice'));
+    await shown(new DashboardPage(page).heading);
+    await new ShellPage(page).lockButton.click();
+    const lock = new LockPage(page);
+    await shown(lock.heading);
+    await lock.unlockWith(LOCAL('alice'));
+    await shown(step.continueWith(IDP_NAME));
+    await shootSizes(page, 'idp-lock-continue');
+    const idpPage = await openIdpWindow(page, step);
+    await new IdpLoginPage(idpPage).signIn('alice', REMOTE('alice'));
+    await shown(new DashboardPage(page).heading);
+    assert.ok(idpPage.isClosed());
   });
 
   it('"Start over" before opening the window goes back to the password and ends the attempt', async () => {

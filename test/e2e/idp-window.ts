@@ -4,7 +4,8 @@
  * the same rules (main/idp-window-rules.ts): the IdP's origin only, the POST to the ACS URL taken
  * and aborted (never sent), anything else refused and the page closed. Requests to the IdP are made
  * with redirects not followed, so each redirect comes back to the page as a new request that these
- * rules see too. Popups are closed at once (new windows denied); the page has no permissions.
+ * rules see too. Popups are closed at once (new windows denied); the page has no permissions. The
+ * IdP's cookies are cleared when the window ends, as main's window session is dropped.
  */
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { decideIdpRequest, samlResponseFromForm, type IdpWindowOpener, type IdpWindowOutcome } from '../../main/idp-window-rules';
@@ -23,8 +24,11 @@ export function playwrightIdpWindow(context: BrowserContext): IdpWindowOpener {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(outcome);
         await page.close().catch(() => undefined);
+        // As main drops the window's own session: no IdP cookie outlives the sign-in (the app's page
+        // keeps its session in the harness's headers, not in cookies).
+        await context.clearCookies({ domain: new URL(rules.idpOrigin).hostname }).catch(() => undefined);
+        resolve(outcome);
       }
       const handle = async (route: Route) => {
         const request = route.request();

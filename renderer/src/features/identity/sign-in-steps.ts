@@ -35,7 +35,7 @@ export function describeRefusal(error: ApiErrorShape, via: string): string {
     case 'other-user':
       return `You signed in at ${via} as someone else. Sign in again, and use your own account there.`;
     case 'directory-password':
-      return 'The directory did not accept that password (or your account there is locked or disabled). Check it and try again, or ask your administrator.';
+      return 'The directory did not accept that password (or your account there is locked or disabled). Sign in again and check your directory password, or ask your administrator.';
     case 'directory-unreachable':
       return 'The directory could not be reached, so nothing was opened. Try again in a moment; if it keeps failing, ask your administrator.';
     case 'expired':
