@@ -5,8 +5,12 @@
  */
 import type { OpInput, OpName, OpOutput, SubEvent, SubInput, SubName, ApiErrorShape, Result } from '../src/api/contract';
 
+export type SessionOp = 'auth.signIn' | 'auth.begin' | 'auth.idp.complete' | 'auth.ldap.complete';
+/** Omit over each member of a union (auth.begin answers a session or the next step). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** Sign-in's session id stays on the privileged side (main, or the harness); the page never sees it. */
-export type BridgeOutput<N extends OpName> = N extends 'auth.signIn' ? Omit<OpOutput<N>, 'sessionId'> : OpOutput<N>;
+export type BridgeOutput<N extends OpName> = N extends SessionOp ? OmitEach<OpOutput<N>, 'sessionId'> : OpOutput<N>;
 
 export interface FileFilter {
   name: string;
@@ -46,6 +50,13 @@ export interface DesktopApi {
    * permissions, so the page's own clipboard API cannot; resolves false when it was refused.
    */
   copyText(text: string): Promise<boolean>;
+  /**
+   * The IdP step of a sign-in whose password step answered `next: 'idp'`: opens the site's identity
+   * provider in its own sandboxed window (only the IdP's origin; the page cannot choose the URL),
+   * takes its answer, and resolves with the session (bound to this window) or why there is none
+   * (closed window, time-out, refusal). docs/identity.md, "The desktop's IdP window".
+   */
+  idpSignIn(attemptId: string): Promise<Result<BridgeOutput<'auth.idp.complete'>>>;
 }
 
 /** The most text one copy takes (the log viewer copies up to 250,000 lines). */
@@ -60,4 +71,5 @@ export const CHANNELS = {
   chooseFile: 'dialog:chooseFile',
   chooseSaveFile: 'dialog:chooseSaveFile',
   copyText: 'clipboard:writeText',
+  idpSignIn: 'auth:idpSignIn',
 } as const;

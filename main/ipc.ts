@@ -1,6 +1,6 @@
 /**
  * The one IPC bridge: generic over the contract's operation and subscription names (the
- * SessionBridge checks them), plus the two native dialogs and writing the clipboard. Every handler first checks that the
+ * SessionBridge checks them), plus the two native dialogs, writing the clipboard and the IdP sign-in window. Every handler first checks that the
  * message comes from our window's main frame showing app:// (security.ts, isTrustedSender).
  */
 import type * as ElectronNS from 'electron';
@@ -8,6 +8,7 @@ import { CHANNELS, MAX_COPY_CHARS, type ChooseFileOptions, type ChooseSaveFileOp
 import { chooseFileOptions, chooseSaveFileOptions } from './dialog-options';
 import { isTrustedSender } from './security';
 import type { SessionBridge } from './session-bridge';
+import type { IdpSignIns } from './idp-sign-in';
 import type { Result } from '../src/kernel';
 
 export type IpcDeps = Pick<typeof ElectronNS, 'ipcMain' | 'dialog' | 'clipboard'>;
@@ -17,7 +18,12 @@ const NOT_OUR_PAGE: Result<never> = {
   error: { code: 'FORBIDDEN', message: 'Only the Airgap Runner window may use the API.' },
 };
 
-export function installIpcBridge(electron: IpcDeps, window: ElectronNS.BrowserWindow, bridge: SessionBridge<number>): void {
+export function installIpcBridge(
+  electron: IpcDeps,
+  window: ElectronNS.BrowserWindow,
+  bridge: SessionBridge<number>,
+  idp?: IdpSignIns<number>,
+): void {
   const { ipcMain, dialog, clipboard } = electron;
   const key = window.webContents.id;
   const trusted = (event: ElectronNS.IpcMainInvokeEvent): boolean => {
@@ -70,6 +76,13 @@ export function installIpcBridge(electron: IpcDeps, window: ElectronNS.BrowserWi
     if (result.canceled || !result.filePath) return null;
     bridge.grantPath(key, result.filePath);
     return result.filePath;
+  });
+
+  // The IdP step of a sign-in: the page names only its attempt; main opens the IdP window itself.
+  ipcMain.handle(CHANNELS.idpSignIn, async (event, attemptId: unknown) => {
+    if (!trusted(event)) return NOT_OUR_PAGE;
+    if (!idp) return { ok: false, error: { code: 'INTERNAL', message: 'Signing in with an identity provider is not available here.' } };
+    return await idp.signIn(key, attemptId);
   });
 
   // Write-only: the page can put text on the clipboard, never read it back.

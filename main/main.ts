@@ -9,6 +9,8 @@ import { START_URL, createMainWindow, createSecureSession, secureAppBeforeReady 
 import { installIpcBridge } from './ipc';
 import { PortLink, type HostRequest } from './core-protocol';
 import { SessionBridge } from './session-bridge';
+import { IdpSignIns } from './idp-sign-in';
+import { electronIdpWindow } from './idp-window';
 import { showNotice } from './notify';
 import { ServiceCoreLink } from './service-link';
 import { defaultHome } from '../src/kernel';
@@ -90,7 +92,15 @@ async function start(): Promise<void> {
   const window = createMainWindow(electron, { preload: join(__dirname, 'preload.cjs'), packaged, session: ses });
   // The core decides which run events the signed-in user hears of; main only shows them.
   bridge = new SessionBridge<number>(link, { onNotice: (_key, notice) => showNotice(electron, window, notice) });
-  installIpcBridge(electron, window, bridge);
+  installIpcBridge(
+    electron,
+    window,
+    bridge,
+    new IdpSignIns(
+      bridge,
+      electronIdpWindow(electron, () => window),
+    ),
+  );
   reloadOnCrash(window, bridge);
 
   app.on('second-instance', () => {

@@ -38,6 +38,7 @@ const api: DesktopApi = {
   chooseFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseFile, options ?? {}),
   chooseSaveFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseSaveFile, options ?? {}),
   copyText: async (text) => (await ipcRenderer.invoke(CHANNELS.copyText, text)) === true,
+  idpSignIn: async (attemptId) => await ipcRenderer.invoke(CHANNELS.idpSignIn, attemptId),
 };
 
 contextBridge.exposeInMainWorld('api', api);

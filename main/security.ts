@@ -7,6 +7,7 @@
 import type * as ElectronNS from 'electron';
 import { lstat, readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
+import { isAcsUrl, isIdpUrl, type IdpWindowRules } from './idp-window-rules';
 
 type ElectronModule = typeof ElectronNS;
 export type ElectronMain = Pick<ElectronModule, 'app' | 'protocol' | 'session' | 'BrowserWindow' | 'Menu'>;
@@ -57,9 +58,9 @@ export const SCHEME_PRIVILEGES: ElectronNS.Privileges = {
   stream: false,
 };
 
-export function webPreferences(preload: string, packaged: boolean, ses: ElectronNS.Session): ElectronNS.WebPreferences {
+/** What every window of ours has, whatever it shows: isolated, sandboxed, no Node, no webview. */
+function lockedDown(ses: ElectronNS.Session): ElectronNS.WebPreferences {
   return {
-    preload,
     session: ses,
     contextIsolation: true,
     sandbox: true,
@@ -74,8 +75,11 @@ export function webPreferences(preload: string, packaged: boolean, ses: Electron
     navigateOnDragDrop: false,
     safeDialogs: true,
     spellcheck: false,
-    devTools: !packaged,
   };
+}
+
+export function webPreferences(preload: string, packaged: boolean, ses: ElectronNS.Session): ElectronNS.WebPreferences {
+  return { preload, ...lockedDown(ses), devTools: !packaged };
 }
 
 export function windowOptions(preload: string, packaged: boolean, ses: ElectronNS.Session): WindowOptions {
@@ -214,14 +218,53 @@ export function createSecureSession(electron: Pick<ElectronMain, 'session'>, ren
   return ses;
 }
 
-/** Navigation, new windows and webviews are refused for every web contents. */
+/**
+ * Sessions of IdP sign-in windows (idp-window.ts) and their rules. Registered before the window
+ * is made, so the guard below, which runs as each web contents is created, knows it at once.
+ */
+export const idpWindowSessions = new WeakMap<object, IdpWindowRules>();
+
+/**
+ * Navigation, new windows and webviews are refused for every web contents; an IdP sign-in window
+ * may navigate (and be redirected) only within the IdP's origin and to the ACS URL.
+ */
 export function guardWebContents(contents: ElectronNS.WebContents): void {
+  const idp = (contents as { session?: object }).session ? idpWindowSessions.get(contents.session) : undefined;
+  if (idp) return guardIdpWebContents(contents, idp);
   // The UI is one page; in-page (hash) navigation does not raise these events.
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-frame-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/** The IdP window: its navigations stay on the IdP or go to the ACS (where idp-window.ts takes the POST). */
+export function guardIdpWebContents(contents: ElectronNS.WebContents, rules: IdpWindowRules): void {
+  const allowed = (url: string) => isIdpUrl(url, rules) || isAcsUrl(url, rules);
+  const check = (event: { preventDefault(): void; url?: string }, url?: string) => {
+    if (!allowed(event.url ?? url ?? '')) event.preventDefault();
+  };
+  contents.on('will-navigate', (event, url) => check(event, url));
+  contents.on('will-frame-navigate', (event) => check(event));
+  contents.on('will-redirect', (event, url) => check(event, url));
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/** The IdP window's options: sandboxed, isolated, no preload, no Node, its own session. */
+export function idpWindowOptions(ses: ElectronNS.Session, title: string, parent: ElectronNS.BrowserWindow | undefined): WindowOptions {
+  return {
+    width: 720,
+    height: 760,
+    minWidth: 480,
+    minHeight: 520,
+    title,
+    autoHideMenuBar: true,
+    ...(parent ? { parent } : {}),
+    // No preload: the IdP's page gets no window.api. No devtools either.
+    webPreferences: { ...lockedDown(ses), devTools: false },
+  };
 }
 
 /** The one window. Devtools and the default menu exist only in unpackaged (developer) runs. */

@@ -6,6 +6,7 @@
  * No electron import: plain Node, unit-testable.
  */
 import { contract, subscriptions, type OpName, type SubEvent } from '../src/api/contract';
+import type { SessionOp } from './desktop-api';
 import type { ApiErrorShape, Result } from '../src/kernel';
 
 /** How the bridge reaches the core: in-process (harness) or over the utility process's port (main). */
@@ -48,6 +49,14 @@ export const SOURCE_FIELDS: Partial<Record<OpName, string>> = {
 const LOCAL_SOURCE = /^(oci|archive):/;
 
 const MAX_GRANTED_PATHS = 64;
+
+/** Operations whose answer may carry a new session: the bridge keeps its id, the page never sees it. */
+export const SESSION_OPS: ReadonlySet<string> = new Set<SessionOp>([
+  'auth.signIn',
+  'auth.begin',
+  'auth.idp.complete',
+  'auth.ldap.complete',
+]);
 
 /** A notice the core decided the page's user should see (attention.notices); main shows it. */
 export type Notice = SubEvent<'attention.notices'>;
@@ -103,7 +112,7 @@ export class SessionBridge<Key = number> {
     const isPublic = contract[name].access === 'public';
     const result = await this.core.call(isPublic ? null : client.sessionId, name, input);
 
-    if (name === 'auth.signIn' && result.ok) {
+    if (SESSION_OPS.has(name) && result.ok && typeof (result.value as { sessionId?: unknown }).sessionId === 'string') {
       const { sessionId, ...visible } = result.value as { sessionId: string };
       const previous = client.sessionId;
       client.sessionId = sessionId;

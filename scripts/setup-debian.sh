@@ -2,7 +2,7 @@
 # One-time setup of a Debian 12 workstation or build machine for developing Airgap Runner:
 # the Debian packages the tests use (engine, registry, podman, busybox, chromium, skopeo, openssl; for
 # the identity services SimpleSAMLphp with PHP, slapd, ldap-utils, oathtool; for the remote engine nodes
-# and SSH hosts openssh-server/-client, softhsm2, mmdebstrap, iproute2)
+# and SSH hosts openssh-server/-client, softhsm2, mmdebstrap, iproute2; strace for the e2e air-gap check)
 # and the npm dependencies. Run as root (or with sudo) from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 PACKAGES=(docker.io docker-registry podman netavark busybox-static chromium skopeo openssl ca-certificates curl
-  simplesamlphp php-cli php-xml slapd ldap-utils oathtool zsh
+  simplesamlphp php-cli php-xml slapd ldap-utils oathtool zsh strace
   openssh-server openssh-client softhsm2 mmdebstrap iproute2 g++ make python3)
 export DEBIAN_FRONTEND=noninteractive
 

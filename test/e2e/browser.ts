@@ -26,9 +26,10 @@ function viewport(spec: string | undefined): { width: number; height: number } {
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium; `executablePath` for a launcher that wraps it (the air-gap check's strace), `args` added. */
+export async function launchBrowser(options: { executablePath?: string; args?: string[] } = {}): Promise<Browser> {
   return await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: options.executablePath ?? CHROMIUM,
     headless: true,
     args: [
       '--no-sandbox',
@@ -37,6 +38,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(options.args ?? []),
     ],
   });
 }
@@ -58,6 +60,7 @@ export async function openApp(
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(harness.url);
+  await harness.bindWindow(page);
   return { context, page, errors };
 }
 

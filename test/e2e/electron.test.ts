@@ -43,7 +43,11 @@ describe('desktop app in Electron', { skip, timeout: 180_000 }, () => {
         require: typeof (window as unknown as { require?: unknown }).require,
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
-      assert.deepEqual(exposed, { api: ['call', 'chooseFile', 'chooseSaveFile', 'subscribe'], require: 'undefined', process: 'undefined' });
+      assert.deepEqual(exposed, {
+        api: ['call', 'chooseFile', 'chooseSaveFile', 'copyText', 'idpSignIn', 'subscribe'],
+        require: 'undefined',
+        process: 'undefined',
+      });
       const status = await page.evaluate(async () => await window.api!.call('system.status', {}));
       assert.equal(status.ok && status.value.initialised, false);
       assert.equal(app.windows().length, 1);

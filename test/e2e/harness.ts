@@ -21,6 +21,9 @@ import { SessionBridge, type CoreLink } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';
 import { chooseFileOptions, chooseSaveFileOptions } from '../../main/dialog-options';
 import { ensureRendererBuilt, RENDERER_DIST } from './build-renderer';
+import { IdpSignIns } from '../../main/idp-sign-in';
+import { playwrightIdpWindow } from './idp-window';
+import type { BrowserContext, Page } from 'playwright-core';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -39,6 +42,8 @@ export interface Harness {
   bridge: SessionBridge<string>;
   /** Answers for the next native dialogs (a path, or null for "cancelled"). */
   dialogs: { open: Array<string | null>; save: Array<string | null> };
+  /** Ties a page's client to its browser context, where its IdP sign-in window opens (openApp does it). */
+  bindWindow(page: Page): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,7 @@ function pageScript(origin: string, token: string): string {
     chooseSaveFile: (options) => post('/__api/choose-save-file', { options: options ?? {} }),
     // Main writes the system clipboard; in the browser the page's own (the tests grant the permission).
     copyText: (text) => navigator.clipboard.writeText(text).then(() => true, () => false),
+    idpSignIn: (attemptId) => post('/__api/idp-sign-in', { attemptId }),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api), writable: false, configurable: false });
 })();`;
@@ -130,6 +136,19 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
   const token = randomBytes(24).toString('hex');
   const clients = new Map<string, Client>();
   const dialogs: Harness['dialogs'] = { open: [], save: [] };
+  /** Each page's client id -> its IdP sign-ins (in a new page of that page's browser context). */
+  const idpSignIns = new Map<string, IdpSignIns<string>>();
+  const contexts = new Map<string, BrowserContext>();
+  const idpFor = (clientId: string): IdpSignIns<string> | null => {
+    const context = contexts.get(clientId);
+    if (!context) return null;
+    let found = idpSignIns.get(clientId);
+    if (!found) {
+      found = new IdpSignIns(bridge, playwrightIdpWindow(context));
+      idpSignIns.set(clientId, found);
+    }
+    return found;
+  };
   let host = '';
 
   const clientOf = (id: string): Client => {
@@ -179,6 +198,12 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
           await bridge.subscribe(clientId, subId, body.name, body.input, (event) => emit(clientId, subId as number, event)),
         );
       }
+      case '/__api/idp-sign-in': {
+        const idp = idpFor(clientId);
+        if (!idp)
+          return sendJson(res, 200, { ok: false, error: { code: 'INTERNAL', message: 'This window was not bound (harness.bindWindow).' } });
+        return sendJson(res, 200, await idp.signIn(clientId, body.attemptId));
+      }
       case '/__api/unsubscribe':
         bridge.unsubscribe(clientId, body.subId);
         return sendJson(res, 200, null);
@@ -223,6 +248,10 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
     core,
     bridge,
     dialogs,
+    async bindWindow(page) {
+      const client = await page.evaluate(() => sessionStorage.getItem('harness.client'));
+      if (client) contexts.set(client, page.context());
+    },
     async close() {
       for (const c of clients.values()) for (const s of c.streams) s.end();
       server.closeAllConnections();

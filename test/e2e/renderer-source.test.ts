@@ -86,9 +86,9 @@ describe('renderer source', () => {
       [],
     );
     // The gateway's values are the contract's schemas, its run state/outcome lists (pure data) and the
-    // pure check of the sign-in's TOTP challenge; everything else it passes on is a type.
+    // pure checks of the sign-in's TOTP challenge and of its refusals; everything else it passes on is a type.
     const values = outside.filter((i) => i.from === GATEWAY && !i.typeOnly).map((i) => `${i.names} from ${i.target}`);
-    assert.deepEqual(values, ['{ contract, RUN_STATES, RUN_OUTCOMES, isTotpChallenge } from src/api/contract/index.ts']);
+    assert.deepEqual(values, ['{ contract, RUN_STATES, RUN_OUTCOMES, isTotpChallenge, signInRefusal } from src/api/contract/index.ts']);
   });
 
   it('has no import cycle (type-only imports aside)', () => {

@@ -87,6 +87,7 @@ function installStandin(config: PageConfig, computed: Record<string, (input: unk
     chooseFile: () => Promise.resolve(null),
     chooseSaveFile: () => Promise.resolve(null),
     copyText: () => Promise.resolve(true),
+    idpSignIn: () => Promise.resolve({ ok: false, error: { code: 'UNAUTHENTICATED', message: 'The stand-in has no identity provider.' } }),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api) });
   // What the page asked for, for tests that check nothing went unanswered.

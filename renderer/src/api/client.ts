@@ -56,6 +56,21 @@ export class ApiClient {
     return await this.bridge.chooseSaveFile(options);
   }
 
+  /**
+   * The identity provider step of a sign-in: its own window, opened by the privileged side from the
+   * attempt id alone; resolves with the session bound to this window, or why there is none.
+   */
+  async idpSignIn(attemptId: string): Promise<Result<BridgeOutput<'auth.idp.complete'>>> {
+    try {
+      return await this.bridge.idpSignIn(attemptId);
+    } catch {
+      return {
+        ok: false,
+        error: { code: 'INTERNAL', message: 'The sign-in window could not be opened. Start over; restart the app if it persists.' },
+      };
+    }
+  }
+
   /** Text to the system clipboard (through main: the window has no clipboard permission); false when refused. */
   async copyText(text: string): Promise<boolean> {
     try {

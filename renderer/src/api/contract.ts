@@ -3,5 +3,6 @@
  * schemas, pure, no Node) so forms are checked in the page with the core's own rules. Every other
  * renderer file imports from here, never from src/ (test/e2e/renderer-source.test.ts checks it).
  */
-export { contract, RUN_STATES, RUN_OUTCOMES, isTotpChallenge } from '../../../src/api/contract';
+export { contract, RUN_STATES, RUN_OUTCOMES, isTotpChallenge, signInRefusal } from '../../../src/api/contract';
+export type { SignInRefusal } from '../../../src/api/contract';
 export type { ApiErrorShape, OpInput, OpName, OpOutput, Permission, Result, SubEvent, SubInput, SubName } from '../../../src/api/contract';

@@ -69,10 +69,10 @@ export const identityOps = {
   }),
   'auth.idp.begin': op({
     summary:
-      'Start the IdP step of a sign-in: a fresh AuthnRequest (asking for the required authentication context), and the IdP URL to open; its answer is taken at the loopback ACS URL.',
+      'Start the IdP step of a sign-in: a fresh AuthnRequest (asking for the required authentication context), and the IdP URL to open; its answer is taken at the loopback ACS URL, or, with answerFrom "window", intercepted by the desktop\'s IdP window and given to auth.idp.complete (no port is opened).',
     access: 'public',
     mutates: false,
-    input: z.object({ attemptId }).strict(),
+    input: z.object({ attemptId, answerFrom: z.enum(['loopback', 'window']).optional() }).strict(),
     output: z.object({ url: z.string(), acsUrl: z.string(), idpName: z.string(), waitSeconds: z.number() }),
   }),
   'auth.idp.complete': op({

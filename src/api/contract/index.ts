@@ -88,5 +88,6 @@ export { RULE_SET_IDS, EGRESS_PATHS, REDACT_ACTIONS } from '../../redact/model';
 export { MIRROR_TAG_KINDS } from './bundles';
 export { SCHEDULE_STATUSES, WEEKDAY_NAMES } from './schedules';
 export { TOTP_CODE_REQUIRED, isTotpChallenge } from './totp';
+export { signInRefusal, type SignInRefusal } from '../../identity/model';
 export { SLO_STATES } from './health';
 export type { Permission } from '../permissions';

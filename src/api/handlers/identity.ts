@@ -302,11 +302,16 @@ export const identityHandlers: {
       if (!attempt) throw new ApiError('UNAUTHENTICATED', EXPIRED);
       const saml = needSaml(new IdentityConfig(core.db));
       attempt.cancel?.();
+      delete attempt.cancel;
+      delete attempt.response;
       const { url, requestId } = await beginSaml(saml, new StoreRequestCache(core.db, () => Date.now()));
-      const listener = await listenForResponse(saml.acsUrl, requestId, saml.waitSeconds * 1000);
       attempt.requestId = requestId;
-      attempt.response = listener.response;
-      attempt.cancel = () => listener.close();
+      // The desktop's IdP window takes the answer itself (no listening port); the CLI's browser posts it here.
+      if (input.answerFrom !== 'window') {
+        const listener = await listenForResponse(saml.acsUrl, requestId, saml.waitSeconds * 1000);
+        attempt.response = listener.response;
+        attempt.cancel = () => listener.close();
+      }
       return { url, acsUrl: saml.acsUrl, idpName: saml.displayName, waitSeconds: saml.waitSeconds };
     },
   },
@@ -317,10 +322,12 @@ export const identityHandlers: {
       const core = ctx.core;
       const attempts = core.signInAttempts;
       const held = attempts.peek(input.attemptId, 'idp', core.clock.now().getTime());
-      if (!held?.requestId || !held.response) throw new ApiError('UNAUTHENTICATED', EXPIRED);
+      if (!held?.requestId) throw new ApiError('UNAUTHENTICATED', EXPIRED);
       const saml = needSaml(new IdentityConfig(core.db));
       let samlResponse = input.samlResponse;
       if (samlResponse === undefined) {
+        if (!held.response)
+          throw new ApiError('INVALID_INPUT', "This sign-in takes the IdP's answer from its window: give it as samlResponse.");
         try {
           samlResponse = await held.response;
         } catch (e) {

@@ -37,3 +37,5 @@ export { NodesPage } from './nodes-page';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';
 export { HealthPage } from './health-page';
+export { EnterpriseSignInPage } from './enterprise-sign-in-page';
+export { IdpLoginPage } from './idp-login-page';

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { installIpcBridge } from '../../../main/ipc';
 import { CHANNELS } from '../../../main/desktop-api';
 import { SessionBridge, type CoreLink } from '../../../main/session-bridge';
+import { IdpSignIns } from '../../../main/idp-sign-in';
 import type { Result } from '../../../src/kernel';
 import { FakeBrowserWindow, fakeElectron } from './fake-electron';
 
@@ -35,8 +36,41 @@ describe('IPC bridge', () => {
     const { record } = setup();
     assert.deepEqual(
       [...record.ipcHandlers.keys()].sort(),
-      [CHANNELS.call, CHANNELS.chooseFile, CHANNELS.chooseSaveFile, CHANNELS.copyText, CHANNELS.subscribe, CHANNELS.unsubscribe].sort(),
+      [
+        CHANNELS.call,
+        CHANNELS.chooseFile,
+        CHANNELS.chooseSaveFile,
+        CHANNELS.copyText,
+        CHANNELS.idpSignIn,
+        CHANNELS.subscribe,
+        CHANNELS.unsubscribe,
+      ].sort(),
     );
+  });
+
+  it('opens the IdP window for our main frame only; the page names only its attempt, the core the URL', async () => {
+    const { electron, record } = fakeElectron();
+    const window = new FakeBrowserWindow({});
+    const opened: string[] = [];
+    const link: CoreLink = {
+      call: async (_sessionId, name) =>
+        name === 'auth.idp.begin'
+          ? { ok: true, value: { url: 'http://127.0.0.1:1/sso', acsUrl: 'http://127.0.0.1:2/saml/acs', idpName: 'IdP', waitSeconds: 60 } }
+          : { ok: true, value: { ok: true } },
+      subscribe: async () => ({ ok: true, value: () => undefined }),
+    };
+    const bridge = new SessionBridge<number>(link);
+    const idp = new IdpSignIns(bridge, async (url) => (opened.push(url), { kind: 'closed' }));
+    installIpcBridge(electron, window as unknown as Window, bridge, idp);
+    const trusted = { sender: window.webContents, senderFrame: { ...window.webContents.mainFrame } };
+    const foreign = { sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'http://127.0.0.1:1/sso' } };
+    const handle = record.ipcHandlers.get(CHANNELS.idpSignIn)!;
+    const refused = (await handle(foreign, 'attempt-1')) as Result<unknown>;
+    assert.equal(!refused.ok && refused.error.code, 'FORBIDDEN');
+    assert.deepEqual(opened, []);
+    const closed = (await handle(trusted, 'attempt-1')) as Result<unknown>;
+    assert.equal(!closed.ok && closed.error.code, 'UNAUTHENTICATED');
+    assert.deepEqual(opened, ['http://127.0.0.1:1/sso']);
   });
 
   it('writes text to the clipboard for our main frame only, and only text', async () => {
