@@ -89,6 +89,7 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
     assert.match(text, /Docker \d+\.\d+/);
     assert.match(text, /Docker over SSH/);
     assert.match(text, /site=east/);
+    assert.match(text, /0 of 3/, 'running now, of at most 3');
     // At 1024 px the table fits: nothing scrolls sideways, the row's actions are in view.
     for (const size of SIZES) {
       await page.setViewportSize(size);

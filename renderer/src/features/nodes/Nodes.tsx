@@ -73,6 +73,14 @@ const columns: readonly Column<Node>[] = [
     sortKey: (n) => `${n.facts.engine} ${n.facts.version}`,
   },
   { id: 'labels', header: 'Labels', cell: (n) => <Labels labels={n.labels} /> },
+  {
+    id: 'running',
+    header: 'Running',
+    className: 'nowrap',
+    cell: (n) => `${n.running} of ${n.maxConcurrency}`,
+    title: (n) => `${plural(n.running, 'run')} on ${n.name} now; it takes at most ${n.maxConcurrency} at once`,
+    sortKey: (n) => n.running / n.maxConcurrency,
+  },
 ];
 
 function Fact({ term, children }: { term: string; children: ReactNode }) {
@@ -177,7 +185,7 @@ export function NodesScreen() {
             <>
               <button
                 type="button"
-                className="btn btn-small btn-ghost"
+                className="btn btn-small"
                 aria-expanded={open.has(n.name)}
                 aria-label={`Details of ${n.name}`}
                 onClick={() => toggle(n.name)}
