@@ -66,5 +66,8 @@ export function demuxAttachStream(source: Readable): Demuxed {
     source.once('close', finish);
     source.once('error', (error: Error) => fail(error));
   });
+  // A caller that stopped waiting (the run settled another way: its node stopped answering and the
+  // connection was dropped) must not turn the late rejection into an unhandled one, which ends the process.
+  closed.catch(() => undefined);
   return { stdout, stderr, closed };
 }

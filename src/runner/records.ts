@@ -173,6 +173,14 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   constructor(private readonly db: D) {}
 
   /** Runs on a node that are not finished (their containers and volumes there must stay). */
+  /** How many runs are running on each node now (nodes with none are absent). */
+  runningByNode(): Map<string, number> {
+    const rows = this.db
+      .prepare("SELECT node, COUNT(*) AS n FROM runs WHERE state = 'running' AND node IS NOT NULL GROUP BY node")
+      .all() as Array<{ node: string; n: number }>;
+    return new Map(rows.map((r) => [r.node, r.n]));
+  }
+
   unfinishedOn(node: string): string[] {
     return (this.db.prepare("SELECT id FROM runs WHERE node = ? AND state != 'finished'").all(node) as Array<{ id: string }>).map(
       (r) => r.id,

@@ -18,6 +18,7 @@ import { CatalogPage, NodesPage, RunFormDialog, ShellPage, SignInPage } from './
 import { completeFirstRun } from './windows';
 import { dispatch } from '../../src/api/dispatcher';
 import { insertBundle } from '../../src/bundles/catalog';
+import { NodeRecords } from '../../src/nodes';
 import { addUser } from '../helpers/core';
 import { sampleBundle } from '../helpers/bundles';
 
@@ -89,6 +90,7 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
     assert.match(text, /Docker \d+\.\d+/);
     assert.match(text, /Docker over SSH/);
     assert.match(text, /site=east/);
+    assert.match(text, /0 of 3/, 'running now, of at most 3');
     // At 1024 px the table fits: nothing scrolls sideways, the row's actions are in view.
     for (const size of SIZES) {
       await page.setViewportSize(size);
@@ -117,6 +119,28 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
     await shootSizes(page, 'nodes-01b-details');
     await nodes.toggleDetails(NODE);
     assert.equal(await details.count(), 0, 'closed again');
+
+    // A node that stopped answering during a run: the row says so and since when, the details say why.
+    const reason = `The node at ${env.AIRGAP_TEST_NODE_SSH_DOCKER!} does not answer (no answer for 30 s). Check that it is up and reachable from this workstation.`;
+    const records = new NodeRecords(harness.core.store.db);
+    records.unreachable(NODE, new Date().toISOString(), reason);
+    try {
+      await new ShellPage(page).open('Dashboard');
+      await new ShellPage(page).open('Nodes');
+      await row.getByText('Not answering', { exact: true }).waitFor();
+      assert.match(await row.innerText(), /since \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+      const why = await nodes.toggleDetails(NODE);
+      assert.match(await why.innerText(), /Why not answering\s+The node at .* does not answer \(no answer for 30 s\)/);
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        assert.equal(await nodes.scrollsSideways(nodes.table), false, `not answering: no sideways scroll at ${size.width} px`);
+      }
+      await page.setViewportSize(SIZES[0]);
+      await shootSizes(page, 'nodes-01c-not-answering');
+      await nodes.toggleDetails(NODE);
+    } finally {
+      records.seen(NODE, new Date().toISOString());
+    }
   });
 
   it("an operator's run form offers the enabled node under Run on", async () => {

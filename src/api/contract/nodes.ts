@@ -39,6 +39,8 @@ export const nodeEntry = z.object({
   /** Set when the node stopped answering during a run; cleared when it answers again. */
   unreachable: z.object({ since: z.string(), reason: z.string() }).nullable(),
   images: z.array(z.string()),
+  /** Runs running on it now (of at most maxConcurrency). */
+  running: z.number().int(),
 });
 
 const identity = z.object({

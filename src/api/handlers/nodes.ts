@@ -8,10 +8,10 @@ import { needSession, needSigner, type Handler } from './types';
 
 type Names = 'nodes.probe' | 'nodes.add' | 'nodes.list' | 'nodes.show' | 'nodes.pin' | 'nodes.prune' | 'nodes.remove';
 
-/** The entry as the contract shows it: never the sealed credentials (they are not in NodeEntry). */
-function shown(entry: NodeEntry): Omit<NodeEntry, 'pin'> {
+/** The entry as the contract shows it, with the runs on it now: never the sealed credentials (they are not in NodeEntry). */
+function shown(entry: NodeEntry, running: ReadonlyMap<string, number>): Omit<NodeEntry, 'pin'> & { running: number } {
   const { pin: _pin, ...rest } = entry;
-  return rest;
+  return { ...rest, running: running.get(entry.name) ?? 0 };
 }
 
 export const nodeHandlers: { [N in Names]: Handler<N> } = {
@@ -75,18 +75,21 @@ export const nodeHandlers: { [N in Names]: Handler<N> } = {
           },
         },
       );
-      return shown(records.mustGet(input.name));
+      return shown(records.mustGet(input.name), new RunRecords(ctx.db).runningByNode());
     },
     target: (input) => `node:${input.name}`,
     details: (input) => ({ address: input.address, labels: input.labels }),
   },
 
   'nodes.list': {
-    run: (ctx) => ({ nodes: new NodeRecords(ctx.db).list().map(shown) }),
+    run: (ctx) => {
+      const running = new RunRecords(ctx.db).runningByNode();
+      return { nodes: new NodeRecords(ctx.db).list().map((n) => shown(n, running)) };
+    },
   },
 
   'nodes.show': {
-    run: (ctx, input) => shown(new NodeRecords(ctx.db).mustGet(input.name)),
+    run: (ctx, input) => shown(new NodeRecords(ctx.db).mustGet(input.name), new RunRecords(ctx.db).runningByNode()),
   },
 
   'nodes.pin': {
@@ -102,7 +105,7 @@ export const nodeHandlers: { [N in Names]: Handler<N> } = {
       ctx.change(() => records.repin(input.name, { pin, fingerprint: pinFingerprint(pin), facts, by: ctx.actor, now }, signer), {
         details: { from: entry.fingerprint, to: pinFingerprint(pin), wasRefused: entry.state === 'refused' },
       });
-      return shown(records.mustGet(input.name));
+      return shown(records.mustGet(input.name), new RunRecords(ctx.db).runningByNode());
     },
     target: (input) => `node:${input.name}`,
   },

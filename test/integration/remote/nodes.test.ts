@@ -13,8 +13,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openRemoteEngine, parseNodeAddress, pinFrom, type RemoteEngine } from '../../../src/engine';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { DockerodeEngine, openRemoteEngine, parseNodeAddress, pinFrom, type RemoteEngine } from '../../../src/engine';
+import { readTar, tarStream, type TarInputEntry } from '../../../src/oci';
 import { LABELS } from '../../../src/runner';
 import { sealNodes } from '../../../src/nodes';
 import { rejects, signerOf } from '../../helpers/core';
@@ -60,6 +62,40 @@ const tl = (): NodeUnderTest => ({
 });
 let nodes: { sd: NodeUnderTest; sp: NodeUnderTest; tl: NodeUnderTest };
 
+/**
+ * This workstation's engine, except that while `tamper` is set the image it saves for a node is
+ * altered on the way (its config gains a label), as bytes changed in transit or by the node would
+ * be: the node then computes another image id. Everything else is the real engine.
+ */
+class TamperingEngine extends DockerodeEngine {
+  tamper = false;
+
+  override async saveImage(id: string): Promise<NodeJS.ReadableStream> {
+    const saved = await super.saveImage(id);
+    if (!this.tamper) return saved;
+    const entries: TarInputEntry[] = [];
+    for await (const e of readTar(saved as AsyncIterable<Buffer>, { allowSymlinks: true })) {
+      if (e.type === 'directory') entries.push({ type: 'directory', path: e.path, mode: e.mode });
+      else if (e.type === 'symlink') entries.push({ type: 'symlink', path: e.path, target: e.linkTarget! });
+      else {
+        const parts: Buffer[] = [];
+        for await (const chunk of e.body()) parts.push(chunk);
+        const body = Buffer.concat(parts);
+        entries.push({ type: 'file', path: e.path, mode: e.mode, size: body.length, body });
+      }
+    }
+    const file = (path: string) => entries.find((e): e is Extract<TarInputEntry, { type: 'file' }> => e.type === 'file' && e.path === path);
+    const manifest = JSON.parse((file('manifest.json')!.body as Buffer).toString('utf8')) as Array<{ Config: string }>;
+    const entry = file(manifest[0]!.Config)!;
+    const config = JSON.parse((entry.body as Buffer).toString('utf8')) as { config: { Labels?: Record<string, string> | null } };
+    config.config.Labels = { ...(config.config.Labels ?? {}), 'io.airgap-runner.test': 'tampered' };
+    entry.body = Buffer.from(JSON.stringify(config));
+    entry.size = entry.body.length;
+    return Readable.from(tarStream(entries));
+  }
+}
+let local: TamperingEngine;
+
 /** The mutual-TLS client credentials the setup made. */
 const tlsCredentials = () => ({
   privateKey: text(env.AIRGAP_TEST_NODE_TLS_KEY!),
@@ -79,6 +115,28 @@ function grepTree(dir: string, needle: string): string[] {
   const r = spawnSync('grep', ['-rlF', '-D', 'skip', '--', needle, dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `grep failed: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean);
+}
+
+/**
+ * The node's engine process (dockerd, or the Podman service) from the setup's pid file beside its
+ * data root: where it keeps runtime state outside the data root (dockerd's --exec-root; Podman's
+ * run root is inside its data root) and the mounts it holds.
+ */
+function nodeRuntime(n: NodeUnderTest): { roots: string[]; mounts: () => string[] } {
+  const dir = dirname(n.dataRoot);
+  const pidFile = [join(dir, 'dockerd.pid'), join(dir, 'podman.pid')].find((f) => existsSync(f));
+  assert.ok(pidFile, `the engine's pid file beside ${n.dataRoot}`);
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const at = args.indexOf('--exec-root');
+  const roots = [n.dataRoot, ...(at >= 0 ? [args[at + 1]!] : [])];
+  // Field 5 of mountinfo is the mount point, field 9 (after " - ") the file system type.
+  const mounts = () =>
+    readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `${l.split(' ')[4]} ${l.split(' - ')[1]?.split(' ')[0]}`);
+  return { roots, mounts };
 }
 
 /** Containers and volumes of one run left on a node. */
@@ -107,7 +165,8 @@ before(async () => {
   if (skip) return;
   nodes = { sd: sd(), sp: sp(), tl: tl() };
   const mirror = await mirrorOf([fixtureBundleDir(FIXTURE, unique('rndnet'))]);
-  c = await runnerCore();
+  local = new TamperingEngine(DockerodeEngine.fromEnv({ DOCKER_HOST: env.DOCKER_HOST }).socket);
+  c = await runnerCore(local);
   await c.importAll(mirror.source, mirror.refs.values());
   const canary = `CANARY-${randomBytes(12).toString('hex')}`;
   await c.op1('vault.add', { name: 'canary', value: Buffer.from(canary).toString('base64') });
@@ -178,6 +237,46 @@ describe('remote engine nodes', { skip }, () => {
       'FORBIDDEN',
     );
     await c.admin('nodes.remove', { name: tlsName });
+  });
+
+  test('an image whose id differs on the node is refused: the run errors before any container, and the node holds no verified copy', async () => {
+    // Before any run on sd in this file: the node does not have the fixture's image yet, so it is sent.
+    const before = nodeEngine(nodes.sd);
+    let imageId: string;
+    try {
+      imageId = (await c.op1('bundles.show', { ref: FIXTURE })).bundle.imageId;
+      assert.equal(await before.engine.inspectImage(imageId), null, 'the node does not hold the image yet');
+    } finally {
+      await before.close();
+    }
+    local.tamper = true;
+    let run;
+    try {
+      run = await c.run({ bundle: FIXTURE, task: 'quick', node: nodes.sd.name });
+    } finally {
+      local.tamper = false;
+    }
+    assert.equal(run.outcome, 'error');
+    assert.match(
+      run.error ?? '',
+      new RegExp(`The node did not load the verified image ${imageId} \\(it loaded sha256:[0-9a-f]{64}\\); the run was refused`),
+    );
+    assert.equal(run.sandbox, null, 'no container was made');
+    const remote = nodeEngine(nodes.sd);
+    try {
+      assert.equal(await remote.engine.inspectImage(imageId), null, 'the verified id is not on the node');
+      assert.deepEqual((await remote.engine.listContainers({ label: `${LABELS.runId}=${run.id}` })).length, 0);
+      // The altered image the node did load is not the bundle's: remove it (the test made it).
+      const loaded = /it loaded (sha256:[0-9a-f]{64})/.exec(run.error ?? '')![1]!;
+      assert.equal((await remote.engine.inspectImage(loaded))?.labels['io.airgap-runner.test'], 'tampered');
+      await remote.engine.removeImage(loaded, { force: true });
+    } finally {
+      await remote.close();
+    }
+    assert.ok(!(await c.op1('nodes.show', { name: nodes.sd.name })).images.includes(imageId), 'not recorded as sent');
+    // The bytes as imported: the same run goes through.
+    const again = await c.run({ bundle: FIXTURE, task: 'quick', node: nodes.sd.name });
+    assert.equal(again.outcome, 'succeeded', again.error ?? '');
   });
 
   test('a changed host key is refused: at enrolment, and for an enrolled node until an admin re-pins it', async () => {
@@ -288,6 +387,13 @@ describe('remote engine nodes', { skip }, () => {
         const hits = grepTree(n.dataRoot, canary);
         assert.ok(hits.length > 0, 'the grep does see the run volume while it is mounted');
         for (const hit of hits) assert.equal(execFileSync('stat', ['-f', '-c', '%T', hit], { encoding: 'utf8' }).trim(), 'tmpfs', hit);
+        // ...mounted by the node's engine as tmpfs, while the run lasts.
+        assert.ok(
+          nodeRuntime(n)
+            .mounts()
+            .some((m) => m.includes(`airgap-${id}-secrets`) && m.endsWith(' tmpfs')),
+          "the run's secrets volume is a tmpfs mount of the node's engine",
+        );
       } finally {
         await remote.close();
       }
@@ -331,7 +437,14 @@ describe('remote engine nodes', { skip }, () => {
         [],
       );
       assert.deepEqual(await leftOnNode(n, id), { containers: [], volumes: [] }, 'nothing left after success');
-      assert.deepEqual(grepTree(n.dataRoot, canary), [], 'canary gone from the node');
+      // Gone from the node: its data root, the engine's runtime state, and no tmpfs of the run still mounted.
+      const runtime = nodeRuntime(n);
+      for (const root of runtime.roots) assert.deepEqual(grepTree(root, canary), [], `canary gone from ${root}`);
+      assert.deepEqual(
+        runtime.mounts().filter((m) => m.includes(`airgap-${id}-`)),
+        [],
+        "the run's tmpfs volumes are unmounted",
+      );
 
       // A failing task: settled as failed, and nothing left either.
       const failed = await c.run({ bundle: FIXTURE, task: 'fail', node: n.name });

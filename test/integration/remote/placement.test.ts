@@ -152,12 +152,14 @@ describe('placement on nodes', { skip }, () => {
     const b = await c.op1('runs.start', { bundle: FIXTURE, task: 'hold', values: { SECONDS_TO_HOLD: '4' }, node: one });
     await until(async () => (await c.op1('runs.show', { id: a.id })).state === 'running', 60_000, 'the first run to start');
     assert.equal((await c.op1('runs.show', { id: b.id })).state, 'queued', 'the second waits for the slot');
+    assert.equal((await c.op1('nodes.show', { name: one })).running, 1, 'the node shows its one run');
     await c.env.core.runner.waitFor(b.id);
     const second = await c.op1('runs.show', { id: b.id });
     const first = await c.op1('runs.show', { id: a.id });
     assert.equal(first.outcome, 'succeeded');
     assert.equal(second.outcome, 'succeeded');
     assert.ok(second.startedAt! >= first.endedAt!, 'started after the first ended');
+    assert.equal((await c.op1('nodes.list', {})).nodes.find((n) => n.name === one)?.running, 0);
   });
 
   test('a read-only run retried elsewhere when its node stops answering, recorded with the run it retries', async () => {

@@ -102,6 +102,26 @@ test('attach stream demultiplexing: frames split across chunks, stdin frames dro
   assert.equal(await read(d.stdout), '');
 });
 
+test('demux: a connection dropped after the caller stopped waiting (a node given up on) is no unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const note = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', note);
+  try {
+    const source = new PassThrough();
+    const d = demuxAttachStream(source);
+    d.stdout.resume();
+    d.stderr.resume();
+    // As http does to a response whose socket closed mid-body; nobody awaits `closed`.
+    source.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+    // A caller that does wait still sees why.
+    await assert.rejects(d.closed, /aborted/);
+  } finally {
+    process.off('unhandledRejection', note);
+  }
+});
+
 test('info: a rootless Podman is recognised; later calls only ping, and notice when the engine is gone', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'fake-engine-')), 'podman.sock');
   const seen: string[] = [];

@@ -18,21 +18,25 @@ const TRANSPORT: Record<Node['transport'], string> = {
   tls: 'Docker over TLS',
 };
 
-/** Refused (cannot apply the hardening) outranks unreachable: an unreachable refused node is still refused. */
+/**
+ * Refused (cannot apply the hardening, or another identity) outranks unreachable: an unreachable
+ * refused node is still refused. The row says which and since when; the reason is in the details
+ * (and the badge's tooltip), so a long one does not stretch the row.
+ */
 function Status({ node }: { node: Node }) {
   if (node.state === 'refused')
     return (
-      <>
-        <span className="badge badge-danger">Refused</span> <span className="muted">{node.refusedReason ?? 'no reason recorded'}</span>
-      </>
+      <span className="badge badge-danger" title={node.refusedReason ?? undefined}>
+        Refused
+      </span>
     );
   if (node.unreachable)
     return (
       <>
-        <span className="badge badge-warning">Unreachable</span>{' '}
-        <span className="muted">
-          since {formatTime(node.unreachable.since)}: {node.unreachable.reason}
-        </span>
+        <span className="badge badge-warning" title={node.unreachable.reason}>
+          Not answering
+        </span>{' '}
+        <span className="muted">since {formatTime(node.unreachable.since)}</span>
       </>
     );
   return <span className="badge badge-success">Enabled</span>;
@@ -73,11 +77,19 @@ const columns: readonly Column<Node>[] = [
     sortKey: (n) => `${n.facts.engine} ${n.facts.version}`,
   },
   { id: 'labels', header: 'Labels', cell: (n) => <Labels labels={n.labels} /> },
+  {
+    id: 'running',
+    header: 'Running',
+    className: 'nowrap',
+    cell: (n) => `${n.running} of ${n.maxConcurrency}`,
+    title: (n) => `${plural(n.running, 'run')} on ${n.name} now; it takes at most ${n.maxConcurrency} at once`,
+    sortKey: (n) => n.running / n.maxConcurrency,
+  },
 ];
 
-function Fact({ term, children }: { term: string; children: ReactNode }) {
+function Fact({ term, children, wide = false }: { term: string; children: ReactNode; wide?: boolean }) {
   return (
-    <div>
+    <div className={wide ? 'fact-wide' : undefined}>
       <dt>{term}</dt>
       <dd>{children}</dd>
     </div>
@@ -89,6 +101,16 @@ function NodeDetails({ node }: { node: Node }) {
   const f = node.facts;
   return (
     <dl className="facts-grid" aria-label={`About ${node.name}`}>
+      {node.state === 'refused' && (
+        <Fact term="Why refused" wide>
+          {node.refusedReason ?? 'no reason recorded'}
+        </Fact>
+      )}
+      {node.unreachable && (
+        <Fact term="Why not answering" wide>
+          {node.unreachable.reason}
+        </Fact>
+      )}
       <Fact term="Address">
         <span className="mono">{node.address}</span>
       </Fact>
@@ -177,7 +199,7 @@ export function NodesScreen() {
             <>
               <button
                 type="button"
-                className="btn btn-small btn-ghost"
+                className="btn btn-small"
                 aria-expanded={open.has(n.name)}
                 aria-label={`Details of ${n.name}`}
                 onClick={() => toggle(n.name)}
