@@ -124,11 +124,20 @@ type AuditEvent = OpOutput<'audit.list'>['events'][number];
 
 const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
   { id: 'seq', header: '#', className: 'mono', cell: (e) => e.seq },
-  { id: 'time', header: 'Time', className: 'nowrap', cell: (e) => formatTime(e.time) },
-  { id: 'actor', header: 'Actor', className: 'mono', cell: (e) => e.actor },
+  { id: 'time', header: 'Time', cell: (e) => formatTime(e.time) },
+  {
+    id: 'actor',
+    header: 'Actor',
+    cell: (e) => (
+      <span title={`Recorded as ${e.actor}`}>
+        {e.actor.startsWith('user:') ? e.actor.slice(5) : e.actor === 'system' ? 'the app' : e.actor}
+      </span>
+    ),
+  },
   {
     id: 'action',
     header: 'Action',
+    className: 'col-words',
     cell: (e) => (
       <span title={`Recorded as ${e.action}`} aria-description={`recorded as ${e.action}`}>
         {actionLabel(e.action)}
@@ -138,6 +147,7 @@ const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
   {
     id: 'target',
     header: 'Target',
+    className: 'col-words',
     cell: (e) =>
       e.target === null ? (
         '—'

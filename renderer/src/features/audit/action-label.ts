@@ -23,10 +23,24 @@ const OWN_EVENTS: Readonly<Record<string, string>> = {
   genesis: 'Audit trail started',
 };
 
+/** Operations whose summary reads long in a table column: a shorter label of what happened. */
+const SHORT: Readonly<Record<string, string>> = {
+  'auth.signIn': 'Signed in',
+  'auth.begin': 'Sign-in started',
+  'auth.signOut': 'Signed out',
+  'system.init': 'Encrypted store created',
+  'vault.add': 'Vault item added or replaced',
+  'vault.bind': 'Vault item bound to bundles',
+  'vault.unbind': 'Vault item unbound from bundles',
+  'policy.allow': 'Tag policy: tags allowed',
+  'policy.deny': 'Tag policy: tags denied',
+  'policy.clear': 'Tag policy reset to the default',
+};
+
 const MAX = 70;
 
 export function actionLabel(action: string): string {
-  const own = OWN_EVENTS[action];
+  const own = OWN_EVENTS[action] ?? SHORT[action];
   if (own) return own;
   const summary = (contract as Readonly<Record<string, { summary?: string }>>)[action]?.summary;
   if (!summary) return action;
