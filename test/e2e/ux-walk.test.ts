@@ -8,20 +8,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, shoot, SIZES } from './browser';
 import { shown, Windows } from './windows';
-import { ROOT } from './build-renderer';
 import { ALL_SCREENS, ShellPage, type ScreenName } from './pages';
 import { insertBundle } from '../../src/bundles/catalog';
 import { sampleBundle } from '../helpers/bundles';
 
 const ADMIN = { name: 'walter', password: 'walter walks every screen' };
 const OPERATOR = { name: 'olga', first: 'first-password-olga', password: 'olga walks them as an operator' };
-const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
 
 const HEADINGS: Partial<Record<ScreenName, string>> = { Import: 'Import from a mirror' };
 
@@ -48,17 +44,8 @@ describe('every screen, admin and operator, both sizes, light and dark', { timeo
     const admin = await windows.setup(ADMIN);
     insertBundle(harness.core.store.db, sampleBundle('host-health', 'c'));
     insertBundle(harness.core.store.db, sampleBundle('service-restart', 'e'));
-    const ok = await admin.evaluate(
-      async ([pem, name, password]) => {
-        const key = await window.api!.call('trust.addKey', { pem, comment: 'sample key' });
-        const user = await window.api!.call('users.add', { name, password, roles: ['operator'] });
-        return key.ok && user.ok;
-      },
-      [PUB, OPERATOR.name, OPERATOR.first] as const,
-    );
-    assert.equal(ok, true);
     pages.admin = admin;
-    pages.operator = await windows.signInFirstTime(OPERATOR);
+    pages.operator = await windows.trustSampleAndSignInOperator(admin, OPERATOR);
   });
 
   after(async () => {
