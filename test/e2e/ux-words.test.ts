@@ -97,7 +97,7 @@ describe('plain words, the vault binding picker and the tag-policy preview in Ch
     await shown(unusable.getByText('Become unusable: 2 tasks'));
     assert.match(await unusable.innerText(), /host-health 1\.0\.0/);
     await shown(trust.previewSection('Become usable').getByText('Become usable: none'));
-    await shootSizes(admin, 'words-03-policy-preview-deny');
+    await shootSizes(admin, 'words-03-policy-preview-deny', { fullPage: false });
     // The safe choice has focus: Enter keeps the policy, and nothing was saved.
     await admin.keyboard.press('Enter');
     await trust.dialog.waitFor({ state: 'hidden' });

@@ -47,3 +47,10 @@ export function actionLabel(action: string): string {
   const first = summary.split(/(?<=\.)\s|;\s|:\s/)[0]!.replace(/\.$/, '');
   return first.length > MAX ? `${first.slice(0, MAX - 1)}…` : first;
 }
+
+/** Every action the trail may hold (the contract's operations and the core's own events), in words, for the filter. */
+export function actionChoices(): Array<{ code: string; label: string }> {
+  const codes = new Set([...Object.keys(contract), ...Object.keys(OWN_EVENTS)]);
+  codes.delete('genesis');
+  return [...codes].map((code) => ({ code, label: actionLabel(code) })).sort((a, b) => a.label.localeCompare(b.label));
+}
