@@ -29,6 +29,8 @@ const SHORT: Readonly<Record<string, string>> = {
   'auth.begin': 'Sign-in started',
   'auth.signOut': 'Signed out',
   'system.init': 'Encrypted store created',
+  'store.check': 'Store checked (database, unlock keys, audit chain)',
+  'store.backup': 'Encrypted backup written',
   'vault.add': 'Vault item added or replaced',
   'vault.bind': 'Vault item bound to bundles',
   'vault.unbind': 'Vault item unbound from bundles',
