@@ -240,7 +240,7 @@ export function bundleBlock(bundle: BundleRecord, ctx: StatusContext): { state: 
   if (signer && !ctx.trusted.has(signer)) {
     return {
       state: 'untrusted',
-      reason: `it was signed by the key ${signer.slice(0, 16)}…, which has been removed from the trust roots; an admin can add it back with \`trust add-key\``,
+      reason: `it was signed by the key ${signer.slice(0, 16)}…, which has been removed from the trust roots; an admin can add it back to the trust roots`,
     };
   }
   if (!signer && !ctx.signaturesOptional) {
@@ -252,7 +252,7 @@ export function bundleBlock(bundle: BundleRecord, ctx: StatusContext): { state: 
   if (bundle.imageRemovedAt) {
     return {
       state: 'image-removed',
-      reason: `its image was removed from the engine at ${bundle.imageRemovedAt} (bundle prune); import it again to run it`,
+      reason: `its image was removed from the engine at ${bundle.imageRemovedAt} (unused images pruned); import it again to run it`,
     };
   }
   return null;

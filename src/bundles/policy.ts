@@ -100,7 +100,7 @@ export function evaluateTask(task: TaskPolicyInput, policy: TagPolicy): PolicyDe
   const [tag, pattern] = first!;
   return {
     allowed: false,
-    reason: `denied by the tag policy: tag "${tag}" matches deny pattern "${pattern}"${denied.length > 1 ? ` (and ${denied.length - 1} more tag(s))` : ''}. An admin can allow it with \`policy allow ${tag}\`.`,
+    reason: `denied by the tag policy: tag "${tag}" matches deny pattern "${pattern}"${denied.length > 1 ? ` (and ${denied.length - 1} more ${denied.length === 2 ? 'tag' : 'tags'})` : ''}. An admin can allow the tag "${tag}" in the tag policy.`,
     deniedTags: denied.map(([t]) => t),
   };
 }

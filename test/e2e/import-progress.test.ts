@@ -26,7 +26,6 @@ import { startRegistry, type TestRegistry } from '../integration/mirror/registry
 const ADMIN = { name: 'ines', password: 'ines brings bundles across the gap' };
 const OPERATOR = { name: 'ivo', first: 'first-password-ivo', password: 'ivo imports on the night shift' };
 const KEY = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.key'));
-const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
 const MiB = 1024 * 1024;
 /** Two layers of incompressible bytes after the bundle's own files: three bars, big enough to be seen moving. */
 const RANDOM_LAYERS = [12 * MiB, 8 * MiB];
@@ -83,16 +82,7 @@ describe('import progress per layer in Chromium, from a real registry', { timeou
     harness = await startHarness();
     browser = await launchBrowser();
     const admin = await windows.setup(ADMIN);
-    const done = await admin.evaluate(
-      async ([pem, name, password]) => {
-        const key = await window.api!.call('trust.addKey', { pem, comment: 'sample key' });
-        const user = await window.api!.call('users.add', { name, password, roles: ['operator'] });
-        return key.ok && user.ok;
-      },
-      [PUB, OPERATOR.name, OPERATOR.first] as const,
-    );
-    assert.equal(done, true, 'the admin trusts the sample key and adds the operator');
-    operator = await windows.signInFirstTime(OPERATOR);
+    operator = await windows.trustSampleAndSignInOperator(admin, OPERATOR);
   });
 
   after(async () => {

@@ -88,7 +88,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
     const dashboard = new DashboardPage(page);
     await shown(dashboard.heading);
     await shown(dashboard.storeCheck.getByText('Store healthy'));
-    assert.match(await text(dashboard.storeCheck), /ok \(\d+ events\)/);
+    assert.match(await text(dashboard.storeCheck), /Unbroken: \d+ events/);
     await shoot(page, '04-dashboard-admin');
   });
 
@@ -328,7 +328,7 @@ describe('desktop UI in Chromium', { timeout: 240_000 }, () => {
 
     await audit.filterByAction('users.remove');
     assert.deepEqual(await audit.actions(), ['users.remove']);
-    await shown(audit.table.getByRole('cell', { name: 'user:temp-operator', exact: true }));
+    await shown(audit.table.getByRole('cell', { name: 'User temp-operator', exact: true }));
     await audit.filterByAction('users.add');
     assert.deepEqual(await audit.actions(), ['users.add', 'users.add', 'users.add']);
 

@@ -4,7 +4,10 @@
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Harness } from './harness';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openApp } from './browser';
+import { ROOT } from './build-renderer';
 import { ChangePasswordPage, DashboardPage, RecoveryKeyPage, SetupPage, SignInPage } from './pages';
 
 export async function shown(locator: Locator): Promise<void> {
@@ -52,6 +55,24 @@ export class Windows {
     await new ChangePasswordPage(page).change(user.first, user.password);
     await new DashboardPage(page).heading.waitFor();
     return page;
+  }
+
+  /**
+   * From the admin's window: trusts the sample signing key and adds an operator with a first
+   * password, through the core as the CLI would; then that operator signs in for the first time.
+   */
+  async trustSampleAndSignInOperator(admin: Page, operator: { name: string; first: string; password: string }): Promise<Page> {
+    const pem = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
+    const done = await admin.evaluate(
+      async ([key, name, password]) => {
+        const trusted = await window.api!.call('trust.addKey', { pem: key, comment: 'sample key' });
+        const added = await window.api!.call('users.add', { name, password, roles: ['operator'] });
+        return trusted.ok && added.ok;
+      },
+      [pem, operator.name, operator.first] as const,
+    );
+    if (!done) throw new Error('the admin could not trust the sample key or add the operator');
+    return await this.signInFirstTime(operator);
   }
 
   async closeAll(): Promise<void> {

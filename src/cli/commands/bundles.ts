@@ -126,7 +126,7 @@ function printPreview(ctx: CliContext, out: OpOutput<'policy.preview'>): void {
     ['Tasks it would make usable', out.usable],
     ['Tasks it would make unusable', out.unusable],
   ] as const) {
-    process.stdout.write(`\n${title}: ${list.length === 0 ? 'none' : ''}\n`);
+    process.stdout.write(`\n${title}:${list.length === 0 ? ' none' : ''}\n`);
     if (list.length) printTable(list.map(row), ['bundle', 'task', 'why']);
   }
 }

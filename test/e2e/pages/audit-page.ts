@@ -78,7 +78,7 @@ export class AuditPage extends BasePage {
 
   /** Applies the filter and waits until every row shown is of that action. */
   async filterByAction(action: string): Promise<void> {
-    await this.action.fill(action);
+    await this.action.selectOption(action);
     await this.apply.click();
     const others = this.events.filter({ hasNot: this.page.getByTitle(`Recorded as ${action}`, { exact: true }) });
     await others.first().waitFor({ state: 'detached' });

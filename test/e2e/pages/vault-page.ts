@@ -23,9 +23,19 @@ export class VaultPage extends BasePage {
     await this.addForm.getByRole('button', { name: 'Add to vault' }).click();
   }
 
+  /** The binding picker of one item (a text field with the catalog's bundles as suggestions). */
+  bindPicker(item: string): Locator {
+    return this.rowIn(this.items, item).getByRole('combobox', { name: `Bundle to bind ${item} to` });
+  }
+
+  /** The names the picker suggests (its list's options). */
+  async suggestions(item: string): Promise<string[]> {
+    return await this.bindPicker(item).evaluate((input) => [...((input as HTMLInputElement).list?.options ?? [])].map((o) => o.value));
+  }
+
   async bind(item: string, bundle: string): Promise<void> {
     const row = this.rowIn(this.items, item);
-    await row.getByLabel(`Bundle to bind ${item} to`).fill(bundle);
+    await this.bindPicker(item).fill(bundle);
     await row.getByRole('button', { name: 'Bind', exact: true }).click();
   }
 }

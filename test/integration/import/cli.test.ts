@@ -88,6 +88,13 @@ describe('CLI: the import flow', () => {
       /change\s+read-write\s+access:read-write,data:config\s+disabled\s+denied by the tag policy: tag "access:read-write"/,
     );
 
+    // --dry-run: the tasks the change would make usable, and the policy left as it was.
+    const preview = ok(root(['policy', 'allow', '--dry-run', 'access:read-write']), 'policy allow --dry-run').stdout;
+    assert.match(preview, /^Nothing changed \(dry run\)\. The policy would be:/);
+    assert.match(preview, new RegExp(`Tasks it would make usable:\\n[\\s\\S]*${built.name}@1\\.0\\.0\\s+change\\s+allowed`));
+    assert.match(preview, /Tasks it would make unusable: none/);
+    assert.match(ok(root(['policy', 'show']), 'policy show').stdout, /allow\s+\(none\)\ndeny\s+access:read-write/);
+
     ok(root(['policy', 'allow', 'access:read-write']), 'policy allow');
     const allowed = JSON.parse(ok(op(['task', 'list', '--json']), 'task list').stdout) as {
       tasks: Array<{ id: string; enabled: boolean; reason: string }>;

@@ -50,7 +50,7 @@ describe('policy, revocation and trust changes take effect at once', () => {
     assert.equal(s['1.0.0/change']?.enabled, false);
     assert.match(
       s['1.0.0/change'].reason,
-      /tag "access:read-write" matches deny pattern "access:read-write".*policy allow access:read-write/,
+      /tag "access:read-write" matches deny pattern "access:read-write".*An admin can allow the tag "access:read-write" in the tag policy/,
     );
 
     await c.admin('policy.allow', { tags: ['access:read-write'] });

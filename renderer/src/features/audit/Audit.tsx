@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { actionLabel } from './action-label';
+import { actionChoices, actionLabel } from './action-label';
 import { targetLabel } from './target-label';
 import { useApi } from '../../api/context';
 import { useOp } from '../../api/use-op';
@@ -18,11 +18,18 @@ type Filters = { action: string; actor: string; since: string };
 const NO_FILTERS: Filters = { action: '', actor: '', since: '' };
 type Check = OpOutput<'audit.check'>;
 
+function actorCode(typed: string): string {
+  return typed && !typed.includes(':') && typed !== 'system' ? `user:${typed}` : typed;
+}
+
+const ACTIONS = actionChoices();
+
 function query(filters: Filters, beforeSeq: number | undefined): OpInput<'audit.list'> {
   const since = filters.since ? new Date(filters.since) : null;
   return {
     action: filters.action.trim() || undefined,
-    actor: filters.actor.trim() || undefined,
+    // A user is typed by name; the trail records them as `user:NAME` (and the app itself as `system`).
+    actor: actorCode(filters.actor.trim()) || undefined,
     // datetime-local is the operator's local time; the core compares ISO instants.
     since: since && !Number.isNaN(since.getTime()) ? since.toISOString() : undefined,
     beforeSeq,
@@ -88,17 +95,22 @@ function FilterForm({ onApply }: { onApply: (filters: Filters) => void }) {
   };
   return (
     <form className="filters" onSubmit={submit} noValidate aria-label="Filter events">
-      <Field
-        label="Action"
-        value={draft.action}
-        onChange={(e) => setDraft({ ...draft, action: e.target.value })}
-        placeholder="e.g. users.add"
-      />
+      <div className="field">
+        <label htmlFor="audit-action">Action</label>
+        <select id="audit-action" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
+          <option value="">Any action</option>
+          {ACTIONS.map((a) => (
+            <option key={a.code} value={a.code} title={`Recorded as ${a.code}`}>
+              {a.label}
+            </option>
+          ))}
+        </select>
+      </div>
       <Field
         label="Actor"
         value={draft.actor}
         onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
-        placeholder="e.g. user:alice"
+        placeholder="a user name, e.g. alice"
       />
       <Field label="Since" type="datetime-local" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />
       <div className="filters-actions">
@@ -124,11 +136,20 @@ type AuditEvent = OpOutput<'audit.list'>['events'][number];
 
 const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
   { id: 'seq', header: '#', className: 'mono', cell: (e) => e.seq },
-  { id: 'time', header: 'Time', className: 'nowrap', cell: (e) => formatTime(e.time) },
-  { id: 'actor', header: 'Actor', className: 'mono', cell: (e) => e.actor },
+  { id: 'time', header: 'Time', cell: (e) => formatTime(e.time) },
+  {
+    id: 'actor',
+    header: 'Actor',
+    cell: (e) => (
+      <span title={`Recorded as ${e.actor}`}>
+        {e.actor.startsWith('user:') ? e.actor.slice(5) : e.actor === 'system' ? 'the app' : e.actor}
+      </span>
+    ),
+  },
   {
     id: 'action',
     header: 'Action',
+    className: 'col-words',
     cell: (e) => (
       <span title={`Recorded as ${e.action}`} aria-description={`recorded as ${e.action}`}>
         {actionLabel(e.action)}
@@ -138,6 +159,7 @@ const EVENT_COLUMNS: readonly Column<AuditEvent>[] = [
   {
     id: 'target',
     header: 'Target',
+    className: 'col-words',
     cell: (e) =>
       e.target === null ? (
         '—'

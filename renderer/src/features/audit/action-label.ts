@@ -23,13 +23,36 @@ const OWN_EVENTS: Readonly<Record<string, string>> = {
   genesis: 'Audit trail started',
 };
 
+/** Operations whose summary reads long in a table column: a shorter label of what happened. */
+const SHORT: Readonly<Record<string, string>> = {
+  'auth.signIn': 'Signed in',
+  'auth.begin': 'Sign-in started',
+  'auth.signOut': 'Signed out',
+  'system.init': 'Encrypted store created',
+  'store.check': 'Store checked (database, unlock keys, audit chain)',
+  'store.backup': 'Encrypted backup written',
+  'vault.add': 'Vault item added or replaced',
+  'vault.bind': 'Vault item bound to bundles',
+  'vault.unbind': 'Vault item unbound from bundles',
+  'policy.allow': 'Tag policy: tags allowed',
+  'policy.deny': 'Tag policy: tags denied',
+  'policy.clear': 'Tag policy reset to the default',
+};
+
 const MAX = 70;
 
 export function actionLabel(action: string): string {
-  const own = OWN_EVENTS[action];
+  const own = OWN_EVENTS[action] ?? SHORT[action];
   if (own) return own;
   const summary = (contract as Readonly<Record<string, { summary?: string }>>)[action]?.summary;
   if (!summary) return action;
   const first = summary.split(/(?<=\.)\s|;\s|:\s/)[0]!.replace(/\.$/, '');
   return first.length > MAX ? `${first.slice(0, MAX - 1)}…` : first;
+}
+
+/** Every action the trail may hold (the contract's operations and the core's own events), in words, for the filter. */
+export function actionChoices(): Array<{ code: string; label: string }> {
+  const codes = new Set([...Object.keys(contract), ...Object.keys(OWN_EVENTS)]);
+  codes.delete('genesis');
+  return [...codes].map((code) => ({ code, label: actionLabel(code) })).sort((a, b) => a.label.localeCompare(b.label));
 }

@@ -44,7 +44,7 @@ function StoreCheckCard() {
         </>
       )}
       <div className="card-actions">
-        <button type="button" className="btn" onClick={() => void check.reload()} disabled={check.loading}>
+        <button type="button" className="btn btn-small" onClick={() => void check.reload()} disabled={check.loading}>
           {check.loading ? 'Checking…' : 'Check again'}
         </button>
       </div>

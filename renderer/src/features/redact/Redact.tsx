@@ -136,8 +136,8 @@ function Patterns({ generation, onChanged }: { generation: number; onChanged: ()
   return (
     <div className="stack">
       <p className="muted">
-        Site domains: {list.data.siteDomains.length ? list.data.siteDomains.join(', ') : 'none (an admin sets redact.siteDomains)'} · rule
-        sets: run reports {list.data.ruleSets.runsExport}, audit exports {list.data.ruleSets.auditExport}, LLM prompts{' '}
+        Site domains: {list.data.siteDomains.length ? list.data.siteDomains.join(', ') : 'none (an admin sets them in Settings, Redaction)'}{' '}
+        · rule sets: run reports {list.data.ruleSets.runsExport}, audit exports {list.data.ruleSets.auditExport}, LLM prompts{' '}
         {list.data.ruleSets.llm}
       </p>
       <ErrorNotice error={error} />

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApi } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
+import { HelpLink } from '../../components/HelpLink';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { formatBytes } from '../../format';
@@ -33,7 +34,10 @@ export function BackupScreen() {
 
   return (
     <>
-      <PageHeader title="Backup" description="An encrypted copy of the store and its keyslots, restorable on another workstation." />
+      <PageHeader
+        title="Backup"
+        description="An encrypted copy of the store and of the keys that unlock it, restorable on another workstation."
+      />
       <div className="grid grid-2">
         <Card title="Write a backup">
           <p>
@@ -61,8 +65,13 @@ export function BackupScreen() {
           </div>
         </Card>
         <Card title="Restoring">
-          <p>To restore, start Airgap Runner on a workstation with an empty store and use the command-line tool:</p>
-          <pre className="code-block">airgap-runner restore FILE --user NAME</pre>
+          <p>
+            A backup is restored with the command-line tool, into an empty store on any workstation, opened with a user’s password from the
+            backup or with the recovery key.{' '}
+            <HelpLink doc="store" anchor="backups">
+              How to restore a backup
+            </HelpLink>
+          </p>
           <p className="muted">Compare the SHA-256 above with the file you carry before restoring it.</p>
         </Card>
       </div>

@@ -321,7 +321,7 @@ function Networks() {
             <select id="net-mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)}>
               <option value="create">Create a new internal network</option>
               <option value="existing">Use an engine network that exists</option>
-              <option value="host">Host network (override; needs runner.hostNetworkAllowed)</option>
+              <option value="host">Host network (an override; Settings must allow the host network)</option>
             </select>
           </div>
           <div className="card-actions">
