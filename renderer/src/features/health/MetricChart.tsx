@@ -77,7 +77,7 @@ export function TimeChart({ t, series, height = 320 }: { t: number[]; series: Ch
           height,
           series: drawn,
           axes: [
-            { ...axis, values: timeLabels },
+            { ...axis, values: timeLabels, space: 90 },
             { ...axis, size: 60 },
           ],
           scales: { x: { time: true } },
