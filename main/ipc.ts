@@ -8,6 +8,7 @@ import { CHANNELS, MAX_COPY_CHARS, type ChooseFileOptions, type ChooseSaveFileOp
 import { chooseFileOptions, chooseSaveFileOptions } from './dialog-options';
 import { isTrustedSender } from './security';
 import type { SessionBridge } from './session-bridge';
+import type { ServiceControl } from './service-link';
 import type { Result } from '../src/kernel';
 
 export type IpcDeps = Pick<typeof ElectronNS, 'ipcMain' | 'dialog' | 'clipboard'>;
@@ -17,7 +18,13 @@ const NOT_OUR_PAGE: Result<never> = {
   error: { code: 'FORBIDDEN', message: 'Only the Airgap Runner window may use the API.' },
 };
 
-export function installIpcBridge(electron: IpcDeps, window: ElectronNS.BrowserWindow, bridge: SessionBridge<number>): void {
+export function installIpcBridge(
+  electron: IpcDeps,
+  window: ElectronNS.BrowserWindow,
+  bridge: SessionBridge<number>,
+  /** The service this window is a client of, when one runs (main/service-link.ts). */
+  service: ServiceControl | null = null,
+): void {
   const { ipcMain, dialog, clipboard } = electron;
   const key = window.webContents.id;
   const trusted = (event: ElectronNS.IpcMainInvokeEvent): boolean => {
@@ -81,5 +88,13 @@ export function installIpcBridge(electron: IpcDeps, window: ElectronNS.BrowserWi
     } catch {
       return false;
     }
+  });
+
+  ipcMain.handle(CHANNELS.serviceState, async (event) => (trusted(event) && service ? await service.state() : null));
+  ipcMain.handle(CHANNELS.unsealService, async (event, input: unknown) => {
+    if (!trusted(event)) return NOT_OUR_PAGE;
+    if (!service)
+      return { ok: false, error: { code: 'NOT_FOUND', message: 'This window runs its own core: there is no service to unseal.' } };
+    return await service.unseal(input);
   });
 }

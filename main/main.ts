@@ -90,7 +90,7 @@ async function start(): Promise<void> {
   const window = createMainWindow(electron, { preload: join(__dirname, 'preload.cjs'), packaged, session: ses });
   // The core decides which run events the signed-in user hears of; main only shows them.
   bridge = new SessionBridge<number>(link, { onNotice: (_key, notice) => showNotice(electron, window, notice) });
-  installIpcBridge(electron, window, bridge);
+  installIpcBridge(electron, window, bridge, service);
   reloadOnCrash(window, bridge);
 
   app.on('second-instance', () => {

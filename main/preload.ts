@@ -38,6 +38,8 @@ const api: DesktopApi = {
   chooseFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseFile, options ?? {}),
   chooseSaveFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseSaveFile, options ?? {}),
   copyText: async (text) => (await ipcRenderer.invoke(CHANNELS.copyText, text)) === true,
+  serviceState: async () => await ipcRenderer.invoke(CHANNELS.serviceState),
+  unsealService: async (input) => await ipcRenderer.invoke(CHANNELS.unsealService, input),
 };
 
 contextBridge.exposeInMainWorld('api', api);

@@ -20,6 +20,7 @@ import { directLink } from '../../main/core-link';
 import { SessionBridge, type CoreLink } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';
 import { chooseFileOptions, chooseSaveFileOptions } from '../../main/dialog-options';
+import type { ServiceControl } from '../../main/service-link';
 import { ensureRendererBuilt, RENDERER_DIST } from './build-renderer';
 
 const MAX_BODY = 1024 * 1024;
@@ -102,6 +103,8 @@ function pageScript(origin: string, token: string): string {
     chooseSaveFile: (options) => post('/__api/choose-save-file', { options: options ?? {} }),
     // Main writes the system clipboard; in the browser the page's own (the tests grant the permission).
     copyText: (text) => navigator.clipboard.writeText(text).then(() => true, () => false),
+    serviceState: () => post('/__api/service-state', {}),
+    unsealService: (input) => post('/__api/service-unseal', { input }),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api), writable: false, configurable: false });
 })();`;
@@ -126,6 +129,7 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'airgap-e2e-'));
   const core = options.link ? noCore() : new Core({ home, ...(options.clock ? { clock: options.clock } : {}) });
   const bridge = new SessionBridge<string>(options.link ?? directLink(core));
+  const service = options.link && 'unseal' in options.link ? (options.link as unknown as ServiceControl) : null;
   const serveFile = appProtocolHandler(RENDERER_DIST);
   const token = randomBytes(24).toString('hex');
   const clients = new Map<string, Client>();
@@ -179,6 +183,15 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
           await bridge.subscribe(clientId, subId, body.name, body.input, (event) => emit(clientId, subId as number, event)),
         );
       }
+      // As main/ipc.ts: the service's state and unseal, when this harness is a client of one.
+      case '/__api/service-state':
+        return sendJson(res, 200, service ? await service.state() : null);
+      case '/__api/service-unseal':
+        return sendJson(
+          res,
+          200,
+          service ? await service.unseal(body.input) : { ok: false, error: { code: 'NOT_FOUND', message: 'no service here' } },
+        );
       case '/__api/unsubscribe':
         bridge.unsubscribe(clientId, body.subId);
         return sendJson(res, 200, null);

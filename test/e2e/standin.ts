@@ -87,6 +87,8 @@ function installStandin(config: PageConfig, computed: Record<string, (input: unk
     chooseFile: () => Promise.resolve(null),
     chooseSaveFile: () => Promise.resolve(null),
     copyText: () => Promise.resolve(true),
+    serviceState: () => Promise.resolve(null),
+    unsealService: () => Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: 'no service' } }),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api) });
   // What the page asked for, for tests that check nothing went unanswered.

@@ -36,3 +36,4 @@ export { NodesPage } from './nodes-page';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';
 export { HealthPage } from './health-page';
+export { UnsealPage } from './unseal-page';

@@ -8,3 +8,4 @@ export { AccountScreen } from './Account';
 export { UsersScreen } from './Users';
 export { roleList } from './roles';
 export { EnrolTotpScreen } from './EnrolTotp';
+export { UnsealScreen } from './Unseal';
