@@ -31,6 +31,21 @@ export interface ChooseSaveFileOptions {
   filters?: FileFilter[];
 }
 
+/** The always-on service this window is a client of (docs/service.md): sealed or unsealed, since when, by whom. */
+export interface ServiceState {
+  state: 'sealed' | 'unsealed';
+  /** When it was unsealed, or (sealed) when it started. */
+  since: string;
+  unsealedBy: string | null;
+}
+
+/** What unsealing takes: an operator's or admin's name and password, and a one-time code where the site asks. */
+export interface UnsealInput {
+  name: string;
+  password: string;
+  totpCode?: string;
+}
+
 export interface DesktopApi {
   /** Calls one operation of the contract; never throws for API errors. */
   call<N extends OpName>(name: N, input: OpInput<N>): Promise<Result<BridgeOutput<N>>>;
@@ -57,6 +72,10 @@ export interface DesktopApi {
    * (closed window, time-out, refusal). docs/identity.md, "The desktop's IdP window".
    */
   idpSignIn(attemptId: string): Promise<Result<BridgeOutput<'auth.idp.complete'>>>;
+  /** The service this window is a client of, or null when the window runs its own core. */
+  serviceState(): Promise<ServiceState | null>;
+  /** Unseals that service (operator or admin); the window then signs in as usual. */
+  unsealService(input: UnsealInput): Promise<Result<ServiceState>>;
 }
 
 /** The most text one copy takes (the log viewer copies up to 250,000 lines). */
@@ -72,4 +91,6 @@ export const CHANNELS = {
   chooseSaveFile: 'dialog:chooseSaveFile',
   copyText: 'clipboard:writeText',
   idpSignIn: 'auth:idpSignIn',
+  serviceState: 'service:state',
+  unsealService: 'service:unseal',
 } as const;

@@ -9,6 +9,7 @@ import { chooseFileOptions, chooseSaveFileOptions } from './dialog-options';
 import { isTrustedSender } from './security';
 import type { SessionBridge } from './session-bridge';
 import type { IdpSignIns } from './idp-sign-in';
+import type { ServiceControl } from './service-link';
 import type { Result } from '../src/kernel';
 
 export type IpcDeps = Pick<typeof ElectronNS, 'ipcMain' | 'dialog' | 'clipboard'>;
@@ -22,7 +23,10 @@ export function installIpcBridge(
   electron: IpcDeps,
   window: ElectronNS.BrowserWindow,
   bridge: SessionBridge<number>,
-  idp?: IdpSignIns<number>,
+  /** Sign-in through the site's identity provider in its own window (main/idp-sign-in.ts). */
+  idp: IdpSignIns<number> | null = null,
+  /** The service this window is a client of, when one runs (main/service-link.ts). */
+  service: ServiceControl | null = null,
 ): void {
   const { ipcMain, dialog, clipboard } = electron;
   const key = window.webContents.id;
@@ -94,5 +98,13 @@ export function installIpcBridge(
     } catch {
       return false;
     }
+  });
+
+  ipcMain.handle(CHANNELS.serviceState, async (event) => (trusted(event) && service ? await service.state() : null));
+  ipcMain.handle(CHANNELS.unsealService, async (event, input: unknown) => {
+    if (!trusted(event)) return NOT_OUR_PAGE;
+    if (!service)
+      return { ok: false, error: { code: 'NOT_FOUND', message: 'This window runs its own core: there is no service to unseal.' } };
+    return await service.unseal(input);
   });
 }

@@ -100,6 +100,7 @@ async function start(): Promise<void> {
       bridge,
       electronIdpWindow(electron, () => window),
     ),
+    service,
   );
   reloadOnCrash(window, bridge);
 

@@ -39,6 +39,8 @@ const api: DesktopApi = {
   chooseSaveFile: async (options) => await ipcRenderer.invoke(CHANNELS.chooseSaveFile, options ?? {}),
   copyText: async (text) => (await ipcRenderer.invoke(CHANNELS.copyText, text)) === true,
   idpSignIn: async (attemptId) => await ipcRenderer.invoke(CHANNELS.idpSignIn, attemptId),
+  serviceState: async () => await ipcRenderer.invoke(CHANNELS.serviceState),
+  unsealService: async (input) => await ipcRenderer.invoke(CHANNELS.unsealService, input),
 };
 
 contextBridge.exposeInMainWorld('api', api);

@@ -8,6 +8,28 @@
 import { servicePaths, WireClient } from '../src/kernel';
 import type { Result } from '../src/kernel';
 import type { CoreLink } from './session-bridge';
+import type { ServiceState, UnsealInput } from './desktop-api';
+
+/** What main (and the browser harness) offers the page about the service: its state, and unseal. */
+export interface ServiceControl {
+  state(): Promise<ServiceState | null>;
+  unseal(input: unknown): Promise<Result<ServiceState>>;
+}
+
+type StatusShape = { state: 'sealed' | 'unsealed'; startedAt: string; unsealedAt: string | null; unsealedBy: string | null };
+
+function stateOf(status: StatusShape): ServiceState {
+  return { state: status.state, since: status.unsealedAt ?? status.startedAt, unsealedBy: status.unsealedBy };
+}
+
+/** The page's unseal input, checked: strings of sane length only, nothing else passed on. */
+function unsealInput(raw: unknown): UnsealInput | null {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const text = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && v.length <= max;
+  if (!text(r.name, 128) || !text(r.password, 1024)) return null;
+  if (r.totpCode !== undefined && !(typeof r.totpCode === 'string' && /^[A-Za-z0-9-]{6,24}$/.test(r.totpCode))) return null;
+  return { name: r.name as string, password: r.password as string, ...(r.totpCode ? { totpCode: r.totpCode } : {}) };
+}
 
 const NOT_ANSWERING = (why: string): Result<never> => ({
   ok: false,
@@ -17,7 +39,7 @@ const NOT_ANSWERING = (why: string): Result<never> => ({
   },
 });
 
-export class ServiceCoreLink implements CoreLink {
+export class ServiceCoreLink implements CoreLink, ServiceControl {
   private client: WireClient | null;
 
   private constructor(
@@ -73,6 +95,30 @@ export class ServiceCoreLink implements CoreLink {
       return NOT_ANSWERING((error as Error).message);
     }
     return await client.subscribe(sessionId, name, input, onEvent);
+  }
+
+  /** The service's state now, or null when it does not answer. */
+  async state(): Promise<ServiceState | null> {
+    try {
+      const status = await (await this.current()).service('status', null);
+      return status.ok ? stateOf(status.value as StatusShape) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Unseals the service with an operator's or admin's sign-in (the service checks the role and records it). */
+  async unseal(raw: unknown): Promise<Result<ServiceState>> {
+    const input = unsealInput(raw);
+    if (!input) return { ok: false, error: { code: 'INVALID_INPUT', message: 'Unsealing needs a user name and that user’s password.' } };
+    let client: WireClient;
+    try {
+      client = await this.current();
+    } catch (error) {
+      return NOT_ANSWERING((error as Error).message);
+    }
+    const done = await client.service('unseal', null, input);
+    return done.ok ? { ok: true, value: stateOf(done.value as StatusShape) } : done;
   }
 
   close(): void {

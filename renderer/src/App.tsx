@@ -6,7 +6,16 @@ import { ThemeContext } from './theme-context';
 import { applyTheme, loadTheme } from './theme';
 import { useIdleTimer } from './idle';
 import { Shell } from './Shell';
-import { ChangePasswordScreen, EnrolTotpScreen, LockScreen, RecoveryKeyScreen, SetupScreen, SignInScreen } from './features/identity';
+import {
+  ChangePasswordScreen,
+  EnrolTotpScreen,
+  LockScreen,
+  RecoveryKeyScreen,
+  SetupScreen,
+  SignInScreen,
+  UnsealScreen,
+} from './features/identity';
+import type { ServiceState } from './api/client';
 
 type Phase =
   | { kind: 'loading' }
@@ -68,8 +77,11 @@ export function App({ bridge }: { bridge: DesktopApi }) {
     setPhase({ kind: 'ready', me: who.value, settings: settings.ok ? settings.value.settings : {} });
   }, [api]);
 
+  // A client of a sealed service is offered Unseal before sign-in (docs/service.md).
+  const [service, setService] = useState<ServiceState | null>(null);
   useEffect(() => {
     void (async () => {
+      setService(await api.serviceState());
       const status = await api.call('system.status', {});
       if (!status.ok) return setPhase({ kind: 'unavailable', error: status.error });
       if (!status.value.initialised) return setPhase({ kind: 'setup' });
@@ -112,7 +124,16 @@ export function App({ bridge }: { bridge: DesktopApi }) {
         )}
         {phase.kind === 'setup' && <SetupScreen onCreated={(recoveryKey) => setPhase({ kind: 'recoveryKey', recoveryKey })} />}
         {phase.kind === 'recoveryKey' && <RecoveryKeyScreen recoveryKey={phase.recoveryKey} onConfirmed={() => void enter()} />}
-        {phase.kind === 'signIn' && <SignInScreen notice={phase.notice} onSignedIn={() => void enter()} />}
+        {phase.kind === 'signIn' && service?.state === 'sealed' && (
+          <UnsealScreen
+            service={service}
+            onUnsealed={(state) => {
+              setService(state);
+              setPhase({ kind: 'signIn', notice: `The service is unsealed${state.unsealedBy ? ` by ${state.unsealedBy}` : ''}. Sign in.` });
+            }}
+          />
+        )}
+        {phase.kind === 'signIn' && service?.state !== 'sealed' && <SignInScreen notice={phase.notice} onSignedIn={() => void enter()} />}
         {phase.kind === 'locked' && (
           <LockScreen
             name={phase.name}

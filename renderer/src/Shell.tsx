@@ -6,6 +6,7 @@ import { ROUTES, type Route } from './routes';
 import { DEFAULT_ROUTE, useRouteId } from './navigation';
 import { Icon } from './components/Icon';
 import { EngineBadge } from './components/EngineBadge';
+import { ServiceBadge } from './components/ServiceBadge';
 import { ThemeSelect } from './components/ThemeSelect';
 import { useTheme } from './theme-context';
 import { plural } from './format';
@@ -178,6 +179,7 @@ export function Shell() {
               </span>
             </div>
             <div className="topbar-actions">
+              <ServiceBadge />
               <EngineBadge engine={engine} />
               <ThemeSelect value={theme.value} onChange={theme.set} />
               <button type="button" className="btn btn-ghost" onClick={() => void session.lock()}>

@@ -20,6 +20,7 @@ import { directLink } from '../../main/core-link';
 import { SessionBridge, type CoreLink } from '../../main/session-bridge';
 import { APP_ORIGIN, appProtocolHandler } from '../../main/security';
 import { chooseFileOptions, chooseSaveFileOptions } from '../../main/dialog-options';
+import type { ServiceControl } from '../../main/service-link';
 import { ensureRendererBuilt, RENDERER_DIST } from './build-renderer';
 import { IdpSignIns } from '../../main/idp-sign-in';
 import { playwrightIdpWindow } from './idp-window';
@@ -108,6 +109,8 @@ function pageScript(origin: string, token: string): string {
     // Main writes the system clipboard; in the browser the page's own (the tests grant the permission).
     copyText: (text) => navigator.clipboard.writeText(text).then(() => true, () => false),
     idpSignIn: (attemptId) => post('/__api/idp-sign-in', { attemptId }),
+    serviceState: () => post('/__api/service-state', {}),
+    unsealService: (input) => post('/__api/service-unseal', { input }),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api), writable: false, configurable: false });
 })();`;
@@ -132,6 +135,7 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'airgap-e2e-'));
   const core = options.link ? noCore() : new Core({ home, ...(options.clock ? { clock: options.clock } : {}) });
   const bridge = new SessionBridge<string>(options.link ?? directLink(core));
+  const service = options.link && 'unseal' in options.link ? (options.link as unknown as ServiceControl) : null;
   const serveFile = appProtocolHandler(RENDERER_DIST);
   const token = randomBytes(24).toString('hex');
   const clients = new Map<string, Client>();
@@ -204,6 +208,15 @@ export async function startHarness(options: { home?: string; clock?: Clock; link
           return sendJson(res, 200, { ok: false, error: { code: 'INTERNAL', message: 'This window was not bound (harness.bindWindow).' } });
         return sendJson(res, 200, await idp.signIn(clientId, body.attemptId));
       }
+      // As main/ipc.ts: the service's state and unseal, when this harness is a client of one.
+      case '/__api/service-state':
+        return sendJson(res, 200, service ? await service.state() : null);
+      case '/__api/service-unseal':
+        return sendJson(
+          res,
+          200,
+          service ? await service.unseal(body.input) : { ok: false, error: { code: 'NOT_FOUND', message: 'no service here' } },
+        );
       case '/__api/unsubscribe':
         bridge.unsubscribe(clientId, body.subId);
         return sendJson(res, 200, null);

@@ -16,6 +16,11 @@ import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot } from './browser';
 import { DashboardPage, HealthPage, RecoveryKeyPage, SetupPage, ShellPage } from './pages';
 import { shown } from './windows';
+import { ROOT } from './build-renderer';
+import { insertBundle } from '../../src/bundles/catalog';
+import { sampleBundle } from '../helpers/bundles';
+
+const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
 
 const ADMIN = { name: 'hilde', password: 'hilde watches the budget' };
 const SIZES = [
@@ -40,6 +45,32 @@ function seedMetrics(harness: Harness): void {
   for (let h = 0; h < HOURS; h++) {
     insert.run(h, 'disk_health', h % BAD_EVERY === 0 ? 0.5 : 0.95 + 0.04 * Math.sin(h / 4), 'score', at(h));
     insert.run(HOURS + h, 'latency_ms', 120 + 40 * Math.cos(h / 5), 'ms', at(h));
+  }
+}
+
+/** 30 finished runs of svc/check over the last 10 days: outcomes, durations and issues, as the runner stores them. */
+function seedRuns(harness: Harness): void {
+  const insert = harness.core.db.prepare(
+    `INSERT INTO runs(id, bundle_name, bundle_version, bundle_digest, image_id, task_id, task_title, access, started_by, config, state,
+       outcome, created_at, started_at, ended_at, timeout_seconds, issues) VALUES (?, 'svc', '1.0.0', ?, ?, 'check', 'Check', 'read-only', ?, '{}',
+       'finished', ?, ?, ?, ?, 600, ?)`,
+  );
+  const now = Date.now();
+  for (let i = 0; i < 30; i++) {
+    const created = now - (i * 8 + 3) * 3600_000;
+    const outcome = i % 7 === 0 ? 'failed' : i % 11 === 0 ? 'timed-out' : 'succeeded';
+    const issues = Array.from({ length: i % 4 }, (_, k) => ({ severity: 1 + ((i + k) % 4), title: `issue ${k}` }));
+    insert.run(
+      `r-runs${String(i).padStart(6, '0')}`,
+      `sha256:${'0'.repeat(64)}`,
+      `sha256:${'1'.repeat(64)}`,
+      ADMIN.name,
+      outcome,
+      new Date(created).toISOString(),
+      new Date(created + 1000).toISOString(),
+      new Date(created + 1000 + (20 + (i % 5) * 15) * 1000).toISOString(),
+      JSON.stringify(issues),
+    );
   }
 }
 
@@ -115,7 +146,7 @@ describe('Health: objectives, a metric against its objective, CSV export, schedu
 
     const out = join(mkdtempSync(join(tmpdir(), 'health-csv-')), 'disk_health.csv');
     harness.dialogs.save.push(out);
-    await health.exportCsv.click();
+    await health.exportCsv('disk_health over time').click();
     await health.statusSays(/Saved 48 rows/);
     assert.ok(existsSync(out));
     const csv = readFileSync(out, 'utf8').trim().split('\n');
@@ -129,6 +160,136 @@ describe('Health: objectives, a metric against its objective, CSV export, schedu
       await shown(chart);
       assert.ok((await health.paintedPixels('disk_health')) > 1000);
       await shoot(page, 'health-01-screen', { sized: true });
+    }
+    await page.setViewportSize(SIZES[0]);
+    assert.deepEqual(errors, []);
+  });
+
+  it('charts run outcomes, durations and issues with their CSV; adds a schedule with its next runs in words, refuses a bad cron, edits, pauses and resumes it', async () => {
+    seedRuns(harness);
+    insertBundle(harness.core.db, sampleBundle('host-health', 'c'));
+    const trusted = await page.evaluate((pem) => window.api!.call('trust.addKey', { pem, comment: 'sample key' }), PUB);
+    assert.ok(trusted.ok, JSON.stringify(trusted));
+    // The operator role came after sign-in (the first test): the window reads it again on reload.
+    await page.reload();
+    const health = new HealthPage(page);
+    await health.heading.waitFor();
+
+    // Outcomes per day and durations per run; issues per day by severity: uPlot paints each.
+    for (const name of ['run outcomes per day', 'run durations', 'issues per day']) {
+      await shown(health.chart(name));
+      assert.ok((await health.paintedPixels(name)) > 500, `${name} is drawn`);
+    }
+    assert.match(await health.chart('run outcomes per day').innerText(), /31 finished runs .*, 7 not succeeded/s);
+    assert.match(await health.chart('issues per day').innerText(), /43 issues raised/);
+    const dir = mkdtempSync(join(tmpdir(), 'health-csv-'));
+    harness.dialogs.save.push(join(dir, 'runs.csv'));
+    await health.exportCsv('Run outcomes and durations').click();
+    await shown(health.saved('Run outcomes and durations').filter({ hasText: /Saved 31 rows/ }));
+    const runsCsv = readFileSync(join(dir, 'runs.csv'), 'utf8').trim().split('\n');
+    assert.equal(runsCsv[0], 'created,run,bundle,task,outcome,duration_seconds,schedule');
+    assert.equal(runsCsv.filter((l) => l.includes(',failed,')).length, 5);
+    harness.dialogs.save.push(join(dir, 'issues.csv'));
+    await health.exportCsv('Issues over time').click();
+    await shown(health.saved('Issues over time'));
+    const issuesCsv = readFileSync(join(dir, 'issues.csv'), 'utf8').trim().split('\n');
+    const counted = issuesCsv.slice(1).reduce(
+      (n, l) =>
+        n +
+        l
+          .split(',')
+          .slice(1)
+          .reduce((m, x) => m + Number(x), 0),
+      0,
+    );
+    assert.equal(counted, 43, 'the CSV holds the counts the chart shows');
+
+    // A new schedule: a task from the catalog, then when it runs.
+    await health.newSchedule.click();
+    await health.field('Task').selectOption({ label: 'Check Disk Usage of Host Filesystems (host-health 1.0.0)' });
+    await health.dialog.getByRole('button', { name: 'Continue' }).click();
+    await health.field('Schedule name').fill('Nightly disk check');
+    await health.dialog.getByRole('radio', { name: 'On a calendar (cron expression)' }).check();
+    await health.field('Time zone').selectOption('Europe/Berlin');
+    await health.field('Cron expression').fill('61 2 * * *');
+    await health.dialog.getByRole('button', { name: 'Add schedule' }).click();
+    await shown(health.dialog.getByText(/"61 2 \* \* \*" is not a cron expression this runner reads/));
+    await health.field('Cron expression').fill('30 2 * * *');
+    await shown(health.preview);
+    await health.dialog.getByRole('button', { name: 'Add a weekly window' }).click();
+    // Saturday and Sunday 22:00 to 04:00: the runs of Sunday and Monday 02:30 fall inside.
+    await shown(health.preview.getByText(/skipped: blackout sat,sun 22:00-04:00 \(Europe\/Berlin\)/).first());
+    const words = await health.preview.getByRole('listitem').allInnerTexts();
+    assert.equal(words.length, 5);
+    for (const w of words) assert.match(w, /^(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} \w+ \d{4} at 02:30 \(GMT\+[12]\)/);
+    assert.equal(words.filter((w) => /skipped/.test(w)).length, 2);
+    await health.field('Jitter (seconds)').fill('90');
+    await health.dialog.getByRole('radio', { name: 'Skip them' }).check();
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      assert.ok(await health.isInView(health.dialog.getByRole('button', { name: 'Add schedule' })), 'the primary button stays in view');
+      await shoot(page, 'health-02-schedule-add-end', { sized: true, fullPage: false });
+      await health.dialog.evaluate((d) => d.scrollTo(0, 0));
+      await shoot(page, 'health-02-schedule-add', { sized: true, fullPage: false });
+    }
+    await page.setViewportSize(SIZES[0]);
+    await health.dialog.getByRole('button', { name: 'Add schedule' }).click();
+    await health.dialog.waitFor({ state: 'detached' });
+    const row = health.scheduleRow('Nightly disk check');
+    await shown(row);
+    assert.match(await row.innerText(), /Cron 30 2 \* \* \*/);
+    assert.match(await row.innerText(), /Europe\/Berlin/);
+    assert.match(await row.innerText(), /Active/);
+
+    // Edit: an interval instead; the blackout and the policy stay.
+    await health.scheduleAction('Nightly disk check', 'Edit').click();
+    await shown(health.field('Schedule name'));
+    assert.equal(await health.field('Cron expression').inputValue(), '30 2 * * *');
+    await health.dialog.getByRole('radio', { name: 'At a fixed interval' }).check();
+    await health.field('Every').fill('2');
+    await health.dialog.getByLabel('Unit').selectOption('hours');
+    await shown(health.preview.getByRole('listitem').first());
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await shoot(page, 'health-03-schedule-edit', { sized: true, fullPage: false });
+    }
+    await page.setViewportSize(SIZES[0]);
+    await health.dialog.getByRole('button', { name: 'Save changes' }).click();
+    await health.dialog.waitFor({ state: 'detached' });
+    await shown(row.getByText('Every 2 hours'));
+    const stored = await page.evaluate(async () => {
+      const list = await window.api!.call('schedules.list', {});
+      return list.ok ? list.value.schedules[0] : null;
+    });
+    assert.deepEqual(
+      {
+        timing: stored?.timing.kind,
+        every: stored && 'everySeconds' in stored.timing ? stored.timing.everySeconds : null,
+        zone: stored?.timing.timeZone,
+      },
+      { timing: 'interval', every: 7200, zone: 'Europe/Berlin' },
+    );
+    assert.equal(stored?.jitterSeconds, 90);
+    assert.equal(stored?.missed, 'skip');
+    assert.deepEqual(stored?.blackouts, [{ kind: 'weekly', days: ['sat', 'sun'], start: '22:00', end: '04:00' }]);
+    assert.equal(stored?.revision, 2);
+
+    // Pause and resume on the real schedule.
+    await health.scheduleAction('Nightly disk check', 'Pause').click();
+    await shown(row.getByText('Paused'));
+    assert.match(await row.innerText(), /—/, 'a paused schedule has no next run');
+    await health.scheduleAction('Nightly disk check', 'Resume').click();
+    await shown(row.getByText('Active'));
+    const events = await page.evaluate(async () => {
+      const audit = await window.api!.call('audit.list', { limit: 20 });
+      return audit.ok ? audit.value.events.map((e) => e.action).filter((a) => a.startsWith('schedules.')) : [];
+    });
+    assert.deepEqual(events.slice(0, 4), ['schedules.resume', 'schedules.pause', 'schedules.update', 'schedules.add']);
+
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await shown(health.chart('run outcomes per day'));
+      await shoot(page, 'health-04-charts-schedules', { sized: true });
     }
     await page.setViewportSize(SIZES[0]);
     assert.deepEqual(errors, []);

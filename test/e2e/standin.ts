@@ -88,6 +88,8 @@ function installStandin(config: PageConfig, computed: Record<string, (input: unk
     chooseSaveFile: () => Promise.resolve(null),
     copyText: () => Promise.resolve(true),
     idpSignIn: () => Promise.resolve({ ok: false, error: { code: 'UNAUTHENTICATED', message: 'The stand-in has no identity provider.' } }),
+    serviceState: () => Promise.resolve(null),
+    unsealService: () => Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: 'no service' } }),
   };
   Object.defineProperty(window, 'api', { value: Object.freeze(api) });
   // What the page asked for, for tests that check nothing went unanswered.

@@ -14,9 +14,16 @@ import {
   type SubInput,
   type SubName,
 } from './contract';
-import type { BridgeOutput, ChooseFileOptions, ChooseSaveFileOptions, DesktopApi } from '../../../main/desktop-api';
+import type {
+  BridgeOutput,
+  ChooseFileOptions,
+  ChooseSaveFileOptions,
+  DesktopApi,
+  ServiceState,
+  UnsealInput,
+} from '../../../main/desktop-api';
 
-export type { ApiErrorShape, Result };
+export type { ApiErrorShape, Result, ServiceState };
 export type FieldErrors = Partial<Record<string, string>>;
 
 export class ApiClient {
@@ -69,6 +76,19 @@ export class ApiClient {
         error: { code: 'INTERNAL', message: 'The sign-in window could not be opened. Start over; restart the app if it persists.' },
       };
     }
+  }
+
+  /** The always-on service this window is a client of (null: the window runs its own core). */
+  async serviceState(): Promise<ServiceState | null> {
+    try {
+      return await this.bridge.serviceState();
+    } catch {
+      return null;
+    }
+  }
+
+  async unsealService(input: UnsealInput): Promise<Result<ServiceState>> {
+    return await this.bridge.unsealService(input);
   }
 
   /** Text to the system clipboard (through main: the window has no clipboard permission); false when refused. */

@@ -39,3 +39,4 @@ export { TotpEnrolPage } from './totp-card';
 export { HealthPage } from './health-page';
 export { EnterpriseSignInPage } from './enterprise-sign-in-page';
 export { IdpLoginPage } from './idp-login-page';
+export { UnsealPage } from './unseal-page';

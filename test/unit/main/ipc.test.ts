@@ -44,7 +44,22 @@ describe('IPC bridge', () => {
         CHANNELS.idpSignIn,
         CHANNELS.subscribe,
         CHANNELS.unsubscribe,
+        CHANNELS.serviceState,
+        CHANNELS.unsealService,
       ].sort(),
+    );
+  });
+
+  it('without a service: no state, and unseal says there is none; a foreign frame is refused', async () => {
+    const { trusted, foreign, invoke } = setup();
+    assert.equal(await invoke(CHANNELS.serviceState, trusted), null);
+    assert.equal(
+      ((await invoke(CHANNELS.unsealService, trusted, { name: 'a', password: 'b' })) as { error: { code: string } }).error.code,
+      'NOT_FOUND',
+    );
+    assert.equal(
+      ((await invoke(CHANNELS.unsealService, foreign, { name: 'a', password: 'b' })) as { error: { code: string } }).error.code,
+      'FORBIDDEN',
     );
   });
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -6,20 +6,16 @@ import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
-import { formatBytes, formatTime, plural } from '../../format';
+import { formatTime, plural } from '../../format';
 import { MetricChart } from './MetricChart';
+import { ChartControls, useRange } from './chart-parts';
+import { IssuesCard, RunsCard } from './ActivityCharts';
+import { ScheduleForm, type Schedule } from './ScheduleForm';
 
 type Metric = OpOutput<'health.summary'>['metrics'][number];
-type Schedule = OpOutput<'schedules.list'>['schedules'][number];
 
 const STATE_LABEL = { met: 'Met', 'at-risk': 'At risk', breached: 'Breached', 'no-data': 'No data' } as const;
 const STATE_BADGE = { met: 'badge-success', 'at-risk': 'badge-warning', breached: 'badge-danger', 'no-data': 'badge-neutral' } as const;
-const RANGES = [
-  { days: 1, label: 'Last 24 hours' },
-  { days: 7, label: 'Last 7 days' },
-  { days: 30, label: 'Last 30 days' },
-  { days: 90, label: 'Last 90 days' },
-] as const;
 
 const keyOf = (m: Pick<Metric, 'bundle' | 'task' | 'name'>) => `${m.bundle}\n${m.task}\n${m.name}`;
 const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -101,61 +97,20 @@ function SloTable({ metrics, chosen, onChoose }: { metrics: Metric[]; chosen: st
 }
 
 function MetricSeries({ metric }: { metric: Metric }) {
-  const api = useApi();
-  const [days, setDays] = useState<number>(30);
-  const range = useMemo(() => {
-    const to = new Date();
-    return { from: new Date(to.getTime() - days * 86400_000).toISOString(), to: to.toISOString() };
-  }, [days]);
+  const { days, setDays, range } = useRange();
   const series = useOp('health.series', { bundle: metric.bundle, task: metric.task, metric: metric.name, ...range });
-  const { error, busy, run } = useAction();
-  const [saved, setSaved] = useState<OpOutput<'health.exportCsv'> | null>(null);
   const label = `${metric.name}${metric.unit ? ` (${metric.unit})` : ''}`;
-
-  async function exportCsv() {
-    setSaved(null);
-    await run(async () => {
-      const outPath = await api.chooseSaveFile({
-        title: 'Save the chart as CSV',
-        defaultName: `${metric.task}-${metric.name}-${range.to.slice(0, 10)}.csv`,
-        filters: [{ name: 'CSV', extensions: ['csv'] }],
-      });
-      if (!outPath) return;
-      const done = await api.call('health.exportCsv', {
-        chart: { kind: 'metric', bundle: metric.bundle, task: metric.task, metric: metric.name, ...range },
-        outPath,
-      });
-      if (!done.ok) return done.error;
-      setSaved(done.value);
-    });
-  }
-
   const data = series.data;
   return (
     <Card title={`${metric.name} over time`}>
-      <div className="filters filters-2">
-        <div className="field">
-          <label htmlFor="health-range">Time range</label>
-          <select id="health-range" value={days} onChange={(e) => setDays(Number(e.target.value))}>
-            {RANGES.map((r) => (
-              <option key={r.days} value={r.days}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filters-actions">
-          <button type="button" className="btn" onClick={() => void exportCsv()} disabled={busy}>
-            {busy ? 'Exporting…' : 'Export CSV…'}
-          </button>
-        </div>
-      </div>
-      <ErrorNotice error={series.error ?? error} />
-      {saved && (
-        <StatusNotice>
-          Saved {plural(saved.rows, 'row')} ({formatBytes(saved.bytes)}) to <span className="mono break">{saved.path}</span>
-        </StatusNotice>
-      )}
+      <ChartControls
+        id="health-metric"
+        days={days}
+        onDays={setDays}
+        chart={{ kind: 'metric', bundle: metric.bundle, task: metric.task, metric: metric.name, ...range }}
+        fileName={`${metric.task}-${metric.name}`}
+      />
+      <ErrorNotice error={series.error} />
       {data && (
         <figure aria-label={`Chart of ${metric.name}`}>
           <figcaption className="muted">
@@ -175,15 +130,20 @@ function Schedules() {
   const [generation, setGeneration] = useState(0);
   const list = useOp('schedules.list', {}, generation);
   const { error, busy, run } = useAction();
+  const [form, setForm] = useState<{ schedule?: Schedule } | null>(null);
+  const me = session.me.user.name.toLowerCase();
 
-  async function toggle(s: Schedule) {
+  async function act(op: 'schedules.pause' | 'schedules.resume' | 'schedules.approve', s: Schedule) {
     await run(async () => {
-      const done = await api.call(s.status === 'paused' ? 'schedules.resume' : 'schedules.pause', { id: s.id });
+      const done = await api.call(op, { id: s.id });
       if (!done.ok) return done.error;
       setGeneration((g) => g + 1);
     });
   }
 
+  const mine = (s: Schedule) => s.owner.toLowerCase() === me;
+  const canApprove = (s: Schedule) =>
+    s.status === 'awaiting-approval' && session.can('runs.approve') && !mine(s) && s.updatedBy.toLowerCase() !== me;
   const columns: Column<Schedule>[] = [
     { id: 'name', header: 'Schedule', rowHeader: true, cell: (s) => s.name, sortKey: (s) => s.name },
     { id: 'task', header: 'Task', cell: (s) => `${s.bundle} / ${s.task}`, sortKey: (s) => `${s.bundle}/${s.task}` },
@@ -201,25 +161,68 @@ function Schedules() {
         </StatusNotice>
       )}
       <ErrorNotice error={list.error ?? error} />
+      {session.can('runs.start') && (
+        <div className="card-toolbar">
+          <button type="button" className="btn btn-primary" onClick={() => setForm({})}>
+            New schedule…
+          </button>
+        </div>
+      )}
       <DataTable
         caption="Schedules"
         columns={columns}
         rows={list.data?.schedules ?? []}
         rowKey={(s) => s.id}
         loading={list.loading && !list.data}
-        empty="No schedules yet. An operator schedules a task with the command-line tool (see Help, Schedules)."
-        actions={
+        empty={
           session.can('runs.start')
-            ? (s) =>
-                s.status === 'awaiting-approval' ? null : (
-                  <button type="button" className="btn btn-small" disabled={busy} onClick={() => void toggle(s)}>
-                    {s.status === 'paused' ? `Resume ${s.name}` : `Pause ${s.name}`}
-                  </button>
-                )
+            ? 'No schedules yet. Add one with New schedule: a task of the catalog, its values, and when it runs.'
+            : 'No schedules yet. An operator adds them here.'
+        }
+        actions={
+          session.can('runs.start') || session.can('runs.approve')
+            ? (s) => (
+                <span className="row-actions">
+                  {canApprove(s) && (
+                    <button
+                      type="button"
+                      className="btn btn-small btn-primary"
+                      disabled={busy}
+                      onClick={() => void act('schedules.approve', s)}
+                    >
+                      Approve {s.name}
+                    </button>
+                  )}
+                  {session.can('runs.start') && mine(s) && (
+                    <button type="button" className="btn btn-small" onClick={() => setForm({ schedule: s })}>
+                      Edit {s.name}
+                    </button>
+                  )}
+                  {session.can('runs.start') && s.status !== 'awaiting-approval' && (s.status !== 'paused' || mine(s)) && (
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      disabled={busy}
+                      onClick={() => void act(s.status === 'paused' ? 'schedules.resume' : 'schedules.pause', s)}
+                    >
+                      {s.status === 'paused' ? `Resume ${s.name}` : `Pause ${s.name}`}
+                    </button>
+                  )}
+                </span>
+              )
             : undefined
         }
-        actionsLabel="Pause or resume"
+        actionsLabel="Change"
       />
+      {form && (
+        <ScheduleForm
+          {...form}
+          onClose={() => {
+            setForm(null);
+            setGeneration((g) => g + 1);
+          }}
+        />
+      )}
     </Card>
   );
 }
@@ -242,6 +245,8 @@ export function HealthScreen() {
           <SloTable metrics={metrics} chosen={metric ? keyOf(metric) : ''} onChoose={setChosen} />
         </Card>
         {metric && <MetricSeries key={keyOf(metric)} metric={metric} />}
+        <RunsCard />
+        <IssuesCard />
         <Schedules />
       </div>
     </>

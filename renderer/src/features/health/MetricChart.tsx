@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatDate, formatTime } from '../../format';
@@ -25,11 +25,27 @@ function timeLabels(_u: uPlot, splits: number[]): string[] {
   });
 }
 
+/** One series of a time chart: its values, how it is drawn, and the theme variable of its colour. */
+export interface ChartSeries {
+  label: string;
+  values: number[];
+  /** A theme colour variable, such as --accent or --danger. */
+  color: string;
+  /** line (default), bars (stacked on the bars before them: pass the cumulative values in `values`, the counts in `shown`), or points alone. */
+  draw?: 'line' | 'bars' | 'points' | 'dashed';
+  /** What the legend says at a point (the count of a stacked bar), when it differs from `values`. */
+  shown?: number[];
+}
+
+const bars = uPlot.paths.bars!({ size: [0.7, 40] });
+const none = () => null;
+
 /**
- * One metric's values over time (uPlot, bundled from node_modules: no network) with the objective as
- * a dashed line. Colours come from the theme's CSS variables and are read again when the theme changes.
+ * A chart over time (uPlot, bundled from node_modules: no network, no outside fonts). Colours come
+ * from the theme's CSS variables and are read again when the theme changes. Stacked bars are drawn
+ * tallest first, so each later series covers the lower part of the one before.
  */
-export function MetricChart({ label, t, v, objective }: { label: string; t: number[]; v: number[]; objective: number | null }) {
+export function TimeChart({ t, series, height = 320 }: { t: number[]; series: ChartSeries[]; height?: number }) {
   const host = useRef<HTMLDivElement>(null);
   const theme = useTheme().value;
 
@@ -43,32 +59,35 @@ export function MetricChart({ label, t, v, objective }: { label: string; t: numb
       const text = cssColor(el, '--text');
       const grid = cssColor(el, '--border');
       const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-      const series: uPlot.Series[] = [
-        { value: (_u, s) => (s == null ? '—' : formatTime(new Date(s * 1000).toISOString())) },
-        { label, stroke: cssColor(el, '--accent'), width: 2, points: { show: t.length < 200 } },
-      ];
-      const data: uPlot.AlignedData = [t, v];
-      if (objective !== null) {
-        series.push({ label: 'Objective', stroke: cssColor(el, '--danger'), width: 1.5, dash: [6, 4], points: { show: false } });
-        data.push(t.map(() => objective));
+      const drawn: uPlot.Series[] = [{ value: (_u, s) => (s == null ? '—' : formatTime(new Date(s * 1000).toISOString())) }];
+      for (const s of series) {
+        const color = cssColor(el, s.color);
+        const value = s.shown
+          ? (_u: uPlot, _v: number | null, _si: number, i: number | null) => (i == null ? '—' : String(s.shown![i]))
+          : undefined;
+        const common = { label: s.label, stroke: color, ...(value ? { value } : {}) };
+        if (s.draw === 'bars') drawn.push({ ...common, fill: color, width: 0, paths: bars, points: { show: false } });
+        else if (s.draw === 'points') drawn.push({ ...common, width: 0, paths: none, points: { show: true, size: 6, fill: color } });
+        else if (s.draw === 'dashed') drawn.push({ ...common, width: 1.5, dash: [6, 4], points: { show: false } });
+        else drawn.push({ ...common, width: 2, points: { show: t.length < 200 } });
       }
       plot = new uPlot(
         {
           width: Math.max(300, el.clientWidth),
-          height: 320,
-          series,
+          height,
+          series: drawn,
           axes: [
-            { ...axis, values: timeLabels },
+            { ...axis, values: timeLabels, space: 90 },
             { ...axis, size: 60 },
           ],
           scales: { x: { time: true } },
         },
-        data,
+        [t, ...series.map((s) => s.values)],
         el,
       );
     };
     draw();
-    const resize = new ResizeObserver(() => plot?.setSize({ width: Math.max(300, el.clientWidth), height: 320 }));
+    const resize = new ResizeObserver(() => plot?.setSize({ width: Math.max(300, el.clientWidth), height }));
     resize.observe(el);
     media.addEventListener('change', draw);
     return () => {
@@ -76,7 +95,17 @@ export function MetricChart({ label, t, v, objective }: { label: string; t: numb
       resize.disconnect();
       plot?.destroy();
     };
-  }, [label, t, v, objective, theme]);
+  }, [t, series, height, theme]);
 
   return <div ref={host} />;
+}
+
+/** One metric's values over time with the objective as a dashed line. */
+export function MetricChart({ label, t, v, objective }: { label: string; t: number[]; v: number[]; objective: number | null }) {
+  const series = useMemo(() => {
+    const out: ChartSeries[] = [{ label, values: v, color: '--accent' }];
+    if (objective !== null) out.push({ label: 'Objective', values: t.map(() => objective), color: '--danger', draw: 'dashed' });
+    return out;
+  }, [label, t, v, objective]);
+  return <TimeChart t={t} series={series} />;
 }

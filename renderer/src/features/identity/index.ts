@@ -9,3 +9,4 @@ export { UsersScreen } from './Users';
 export { SignInSettingsScreen } from './SignInSettings';
 export { roleList } from './roles';
 export { EnrolTotpScreen } from './EnrolTotp';
+export { UnsealScreen } from './Unseal';

@@ -3,7 +3,7 @@ import { engineDownReason, useEngine } from '../../api/engine';
 import { useApi } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
-import type { OpOutput } from '../../api/contract';
+import type { ApiErrorShape, OpOutput } from '../../api/contract';
 import { Modal } from '../../components/Modal';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { TagChips } from './run-parts';
@@ -161,7 +161,7 @@ export function validateWhere(
 }
 
 /** What a field's control carries: its id, and its hint and message wired for screen readers. */
-interface FieldAria {
+export interface FieldAria {
   id: string;
   'aria-describedby': string | undefined;
   'aria-invalid': true | undefined;
@@ -170,7 +170,7 @@ interface FieldAria {
 }
 
 /** A labelled control with its description and error, wired to aria-describedby and aria-errormessage. */
-function Row({
+export function Row({
   label,
   required,
   hint,
@@ -251,7 +251,7 @@ export interface RunAgain {
 }
 
 /** The earlier run's value of a variable, unless it was sensitive (then it comes back masked) or is no longer declared. */
-function againValue(v: Variable, again: RunAgain | undefined): string | undefined {
+function againValue(v: Variable, again: Pick<RunAgain, 'values'> | undefined): string | undefined {
   if (!again || v.sensitive || v.type === 'file') return undefined;
   return again.values[v.name];
 }
@@ -300,21 +300,166 @@ function RetryChoice({
   );
 }
 
+/**
+ * A task's variables (one labelled control per variable by type) and its secrets (a vault item per
+ * secret, only items bound to the bundle; values never reach the window): the run form's and the
+ * schedule form's.
+ */
+export function TaskValueFields({
+  decl,
+  values,
+  onValue,
+  files,
+  onPickFile,
+  secrets,
+  onSecret,
+  errors,
+}: {
+  decl: Declaration;
+  values: Record<string, string>;
+  onValue: (name: string, value: string) => void;
+  files: Record<string, string>;
+  onPickFile: (name: string) => void;
+  secrets: Record<string, string>;
+  onSecret: (name: string, item: string) => void;
+  errors: Errors;
+}) {
+  const control = (v: Variable) => (aria: FieldAria) => {
+    const common = { ...aria, 'aria-required': v.required || undefined } as const;
+    switch (v.type) {
+      case 'boolean':
+        return (
+          <span className="check">
+            <input
+              type="checkbox"
+              {...common}
+              checked={values[v.name] === 'true'}
+              onChange={(e) => onValue(v.name, String(e.target.checked))}
+            />
+            <span>{values[v.name] === 'true' ? 'true' : 'false'}</span>
+          </span>
+        );
+      case 'enum':
+        return (
+          <select {...common} value={values[v.name] ?? ''} onChange={(e) => onValue(v.name, e.target.value)}>
+            {v.default === null && <option value="">{v.required ? 'Choose…' : 'Not set'}</option>}
+            {v.enum?.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        );
+      case 'file':
+        return (
+          <span className="row-inputs">
+            <button type="button" className="btn btn-small" {...aria} onClick={() => onPickFile(v.name)}>
+              {files[v.name] ? 'Choose another file…' : 'Choose file…'}
+            </button>
+            <span className="mono break" aria-label={`File chosen for ${v.name}`}>
+              {files[v.name] ?? 'No file chosen'}
+            </span>
+          </span>
+        );
+      case 'number':
+        return (
+          <input
+            {...common}
+            type="text"
+            inputMode="decimal"
+            value={values[v.name] ?? ''}
+            onChange={(e) => onValue(v.name, e.target.value)}
+            placeholder={v.example ?? ''}
+          />
+        );
+      default:
+        return (
+          <input
+            {...common}
+            type={v.sensitive ? 'password' : 'text'}
+            autoComplete="off"
+            spellCheck={false}
+            value={values[v.name] ?? ''}
+            onChange={(e) => onValue(v.name, e.target.value)}
+            placeholder={v.sensitive ? '' : (v.example ?? '')}
+          />
+        );
+    }
+  };
+
+  return (
+    <>
+      <fieldset className="stack">
+        <legend>Variables</legend>
+        {decl.config.length === 0 ? (
+          <p className="muted">This task takes no variables.</p>
+        ) : (
+          <>
+            {decl.config.some((v) => v.required) && (
+              <p className="hint">
+                <span aria-hidden="true">* </span>Required.
+              </p>
+            )}
+            {decl.config.map((v) => (
+              <Row key={v.name} label={v.name} required={v.required} hint={hintOf(v)} error={errors[v.name]} control={control(v)} />
+            ))}
+          </>
+        )}
+      </fieldset>
+      {decl.secrets.length > 0 && (
+        <fieldset className="stack">
+          <legend>Secrets</legend>
+          {decl.secrets[0]!.vaultItems === null ? (
+            <p className="muted">Secrets are filled from vault items; your roles do not use the vault.</p>
+          ) : (
+            decl.secrets.map((s) => (
+              <Row
+                key={s.name}
+                label={`Vault item for ${s.name}`}
+                mono={false}
+                required
+                hint={`${s.description ? `${s.description} · ` : ''}Only items bound to ${decl.bundle} are offered; the value never reaches this window.`}
+                error={errors[`secret:${s.name}`]}
+                control={(aria) => (
+                  <select {...aria} aria-required value={secrets[s.name] ?? ''} onChange={(e) => onSecret(s.name, e.target.value)}>
+                    <option value="">Choose a vault item</option>
+                    {s.vaultItems?.map((item) => (
+                      <option key={item} value={item}>
+                        {item}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              />
+            ))
+          )}
+        </fieldset>
+      )}
+    </>
+  );
+}
+
+/** A form's first values: an earlier run's or schedule's where given (never a sensitive one), else the declared defaults. */
+export function startingValues(decl: Declaration, again?: Pick<RunAgain, 'values'>): Record<string, string> {
+  return Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, againValue(v, again) ?? initialValue(v)]));
+}
+
+/** A form's first vault items: the earlier ones where still bound, else the item of the secret's name. */
+export function startingSecrets(decl: Declaration, again?: Pick<RunAgain, 'secrets'>): Record<string, string> {
+  return Object.fromEntries(
+    decl.secrets.map((s) => {
+      const earlier = again?.secrets[s.name];
+      return [s.name, earlier && s.vaultItems?.includes(earlier) ? earlier : initialItem(s)];
+    }),
+  );
+}
+
 function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: () => void; again?: RunAgain }) {
   const api = useApi();
   const engineDown = engineDownReason(useEngine());
-  const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(decl.config.filter((v) => v.type !== 'file').map((v) => [v.name, againValue(v, again) ?? initialValue(v)])),
-  );
+  const [values, setValues] = useState<Record<string, string>>(() => startingValues(decl, again));
   const [files, setFiles] = useState<Record<string, string>>({});
-  const [secrets, setSecrets] = useState<Record<string, string>>(() =>
-    Object.fromEntries(
-      decl.secrets.map((s) => {
-        const earlier = again?.secrets[s.name];
-        return [s.name, earlier && s.vaultItems?.includes(earlier) ? earlier : initialItem(s)];
-      }),
-    ),
-  );
+  const [secrets, setSecrets] = useState<Record<string, string>>(() => startingSecrets(decl, again));
   const [reason, setReason] = useState(again?.reason ?? '');
   // Enabled nodes a run may be placed on; none listed (or none enrolled) and no placement in the task: the form does not ask.
   const nodeList = useOp('nodes.list', {});
@@ -372,69 +517,6 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
     });
   }
 
-  const control = (v: Variable) => (aria: FieldAria) => {
-    const common = { ...aria, 'aria-required': v.required || undefined } as const;
-    switch (v.type) {
-      case 'boolean':
-        return (
-          <span className="check">
-            <input
-              type="checkbox"
-              {...common}
-              checked={values[v.name] === 'true'}
-              onChange={(e) => set(v.name, String(e.target.checked))}
-            />
-            <span>{values[v.name] === 'true' ? 'true' : 'false'}</span>
-          </span>
-        );
-      case 'enum':
-        return (
-          <select {...common} value={values[v.name] ?? ''} onChange={(e) => set(v.name, e.target.value)}>
-            {v.default === null && <option value="">{v.required ? 'Choose…' : 'Not set'}</option>}
-            {v.enum?.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        );
-      case 'file':
-        return (
-          <span className="row-inputs">
-            <button type="button" className="btn btn-small" {...aria} onClick={() => void pickFile(v.name)}>
-              {files[v.name] ? 'Choose another file…' : 'Choose file…'}
-            </button>
-            <span className="mono break" aria-label={`File chosen for ${v.name}`}>
-              {files[v.name] ?? 'No file chosen'}
-            </span>
-          </span>
-        );
-      case 'number':
-        return (
-          <input
-            {...common}
-            type="text"
-            inputMode="decimal"
-            value={values[v.name] ?? ''}
-            onChange={(e) => set(v.name, e.target.value)}
-            placeholder={v.example ?? ''}
-          />
-        );
-      default:
-        return (
-          <input
-            {...common}
-            type={v.sensitive ? 'password' : 'text'}
-            autoComplete="off"
-            spellCheck={false}
-            value={values[v.name] ?? ''}
-            onChange={(e) => set(v.name, e.target.value)}
-            placeholder={v.sensitive ? '' : (v.example ?? '')}
-          />
-        );
-    }
-  };
-
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="stack">
       <p className="muted">
@@ -476,57 +558,16 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
           Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
         </StatusNotice>
       )}
-      <fieldset className="stack">
-        <legend>Variables</legend>
-        {decl.config.length === 0 ? (
-          <p className="muted">This task takes no variables.</p>
-        ) : (
-          <>
-            {decl.config.some((v) => v.required) && (
-              <p className="hint">
-                <span aria-hidden="true">* </span>Required.
-              </p>
-            )}
-            {decl.config.map((v) => (
-              <Row key={v.name} label={v.name} required={v.required} hint={hintOf(v)} error={errors[v.name]} control={control(v)} />
-            ))}
-          </>
-        )}
-      </fieldset>
-      {decl.secrets.length > 0 && (
-        <fieldset className="stack">
-          <legend>Secrets</legend>
-          {decl.secrets[0]!.vaultItems === null ? (
-            <p className="muted">Secrets are filled from vault items; your roles do not use the vault.</p>
-          ) : (
-            decl.secrets.map((s) => (
-              <Row
-                key={s.name}
-                label={`Vault item for ${s.name}`}
-                mono={false}
-                required
-                hint={`${s.description ? `${s.description} · ` : ''}Only items bound to ${decl.bundle} are offered; the value never reaches this window.`}
-                error={errors[`secret:${s.name}`]}
-                control={(aria) => (
-                  <select
-                    {...aria}
-                    aria-required
-                    value={secrets[s.name] ?? ''}
-                    onChange={(e) => setSecrets((x) => ({ ...x, [s.name]: e.target.value }))}
-                  >
-                    <option value="">Choose a vault item</option>
-                    {s.vaultItems?.map((item) => (
-                      <option key={item} value={item}>
-                        {item}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              />
-            ))
-          )}
-        </fieldset>
-      )}
+      <TaskValueFields
+        decl={decl}
+        values={values}
+        onValue={set}
+        files={files}
+        onPickFile={(name) => void pickFile(name)}
+        secrets={secrets}
+        onSecret={(name, item) => setSecrets((x) => ({ ...x, [name]: item }))}
+        errors={errors}
+      />
       {asksWhere && (
         <fieldset className="stack">
           <legend>Where it runs</legend>
@@ -623,6 +664,21 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
   );
 }
 
+/** While a task's declaration is read (or when it cannot be): what is happening, and Cancel. */
+export function ReadingTask({ state, onClose }: { state: { loading: boolean; error: ApiErrorShape | null }; onClose: () => void }) {
+  return (
+    <div className="stack">
+      {state.loading && <p className="muted">Reading the task’s variables…</p>}
+      <ErrorNotice error={state.error} />
+      <div className="card-actions">
+        <button type="button" className="btn btn-ghost" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 /**
  * Starts a run with a form generated from the task's declaration (`tasks.show`): one labelled
  * control per variable by type, defaults filled in, required ones marked, a vault picker per secret
@@ -644,15 +700,7 @@ export function RunForm({
       {decl.data ? (
         <GeneratedForm decl={decl.data.task} onClose={onClose} {...(initial ? { again: initial } : {})} />
       ) : (
-        <div className="stack">
-          {decl.loading && <p className="muted">Reading the task’s variables…</p>}
-          <ErrorNotice error={decl.error} />
-          <div className="card-actions">
-            <button type="button" className="btn btn-ghost" onClick={onClose}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ReadingTask state={decl} onClose={onClose} />
       )}
     </Modal>
   );
