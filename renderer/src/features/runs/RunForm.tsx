@@ -5,6 +5,7 @@ import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
 import type { OpOutput } from '../../api/contract';
 import { Modal } from '../../components/Modal';
+import { PinDialog } from '../../components/PinDialog';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { TagChips } from './run-parts';
 
@@ -180,6 +181,10 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
   const [errors, setErrors] = useState<Errors>({});
   const { error, busy, run } = useAction();
   const [submitted, setSubmitted] = useState(false);
+  // The active SSH CA, when the task asks for SSH certificates and the CA's key is on a token (its PIN is asked at start).
+  const cas = useOp('sshCa.list', {});
+  const tokenCa = decl.sshCredentials.length > 0 ? (cas.data?.cas.find((c) => c.state === 'active' && c.token)?.token ?? null) : null;
+  const [askingPin, setAskingPin] = useState(false);
   const set = (name: string, value: string) => setValues((v) => ({ ...v, [name]: value }));
   // After the first attempt, messages follow what is typed, picked and chosen.
   useEffect(() => {
@@ -201,23 +206,28 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
       (event.currentTarget as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
+    // A task that needs an SSH certificate from a CA on a hardware token: the PIN dialog makes the call.
+    if (tokenCa) return setAskingPin(true);
+    await run(async () => await start(undefined));
+  }
+
+  async function start(tokenPin: string | undefined) {
     // Empty optional values are left out, so the core applies the task's own defaults.
     const sent = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ''));
     const chosen = Object.fromEntries(Object.entries(secrets).filter(([, item]) => item));
-    await run(async () => {
-      const started = await api.call('runs.start', {
-        bundle: `${decl.bundle}@${decl.version}`,
-        task: decl.id,
-        values: sent,
-        files,
-        secrets: chosen,
-        reason: reason.trim() || undefined,
-        node: node || undefined,
-      });
-      if (!started.ok) return started.error;
-      onClose();
-      window.location.hash = `#/runs/${started.value.id}`;
+    const started = await api.call('runs.start', {
+      bundle: `${decl.bundle}@${decl.version}`,
+      task: decl.id,
+      values: sent,
+      files,
+      secrets: chosen,
+      reason: reason.trim() || undefined,
+      node: node || undefined,
+      ...(tokenPin ? { tokenPin } : {}),
     });
+    if (!started.ok) return started.error;
+    onClose();
+    window.location.hash = `#/runs/${started.value.id}`;
   }
 
   const control = (v: Variable) => (aria: FieldAria) => {
@@ -284,157 +294,173 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate className="stack">
-      <p className="muted">
-        {decl.bundle} {decl.version} · <span className="mono">{decl.id}</span> · {decl.access}
-      </p>
-      {decl.description && <p>{decl.description}</p>}
-      {again && (
-        <StatusNotice tone="info">
-          Filled in from run {again.from}.{decl.config.some((v) => v.type === 'file') ? ' Choose its files again.' : ''}
-          {decl.config.some((v) => v.sensitive) ? ' Type its sensitive values again: they are never shown back.' : ''}
-        </StatusNotice>
-      )}
-      <dl className="facts-inline" aria-label="Sandbox">
-        <div>
-          <dt>Network</dt>
-          <dd className="mono">{decl.network}</dd>
-        </div>
-        <div>
-          <dt>Timeout</dt>
-          <dd>{decl.timeoutSeconds} s</dd>
-        </div>
-        <div>
-          <dt>Limits</dt>
-          <dd>
-            {decl.resources.cpu} CPU · {decl.resources.memoryMiB} MiB · {decl.resources.pids} processes
-          </dd>
-        </div>
-        <div>
-          <dt>Policy</dt>
-          <dd>
-            <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span>{' '}
-            <span className="muted">{decl.reason}</span>
-          </dd>
-        </div>
-      </dl>
-      <TagChips tags={decl.tags} />
-      {decl.approvalRequired && (
-        <StatusNotice tone="info">
-          Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
-        </StatusNotice>
-      )}
-      <fieldset className="stack">
-        <legend>Variables</legend>
-        {decl.config.length === 0 ? (
-          <p className="muted">This task takes no variables.</p>
-        ) : (
-          <>
-            {decl.config.some((v) => v.required) && (
-              <p className="hint">
-                <span aria-hidden="true">* </span>Required.
-              </p>
-            )}
-            {decl.config.map((v) => (
-              <Row key={v.name} label={v.name} required={v.required} hint={hintOf(v)} error={errors[v.name]} control={control(v)} />
-            ))}
-          </>
+    <>
+      <form onSubmit={(e) => void submit(e)} noValidate className="stack">
+        <p className="muted">
+          {decl.bundle} {decl.version} · <span className="mono">{decl.id}</span> · {decl.access}
+        </p>
+        {decl.description && <p>{decl.description}</p>}
+        {again && (
+          <StatusNotice tone="info">
+            Filled in from run {again.from}.{decl.config.some((v) => v.type === 'file') ? ' Choose its files again.' : ''}
+            {decl.config.some((v) => v.sensitive) ? ' Type its sensitive values again: they are never shown back.' : ''}
+          </StatusNotice>
         )}
-      </fieldset>
-      {decl.secrets.length > 0 && (
+        <dl className="facts-inline" aria-label="Sandbox">
+          <div>
+            <dt>Network</dt>
+            <dd className="mono">{decl.network}</dd>
+          </div>
+          <div>
+            <dt>Timeout</dt>
+            <dd>{decl.timeoutSeconds} s</dd>
+          </div>
+          <div>
+            <dt>Limits</dt>
+            <dd>
+              {decl.resources.cpu} CPU · {decl.resources.memoryMiB} MiB · {decl.resources.pids} processes
+            </dd>
+          </div>
+          <div>
+            <dt>Policy</dt>
+            <dd>
+              <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span>{' '}
+              <span className="muted">{decl.reason}</span>
+            </dd>
+          </div>
+        </dl>
+        <TagChips tags={decl.tags} />
+        {decl.approvalRequired && (
+          <StatusNotice tone="info">
+            Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
+          </StatusNotice>
+        )}
         <fieldset className="stack">
-          <legend>Secrets</legend>
-          {decl.secrets[0]!.vaultItems === null ? (
-            <p className="muted">Secrets are filled from vault items; your roles do not use the vault.</p>
+          <legend>Variables</legend>
+          {decl.config.length === 0 ? (
+            <p className="muted">This task takes no variables.</p>
           ) : (
-            decl.secrets.map((s) => (
-              <Row
-                key={s.name}
-                label={`Vault item for ${s.name}`}
-                mono={false}
-                required
-                hint={`${s.description ? `${s.description} · ` : ''}Only items bound to ${decl.bundle} are offered; the value never reaches this window.`}
-                error={errors[`secret:${s.name}`]}
-                control={(aria) => (
-                  <select
-                    {...aria}
-                    aria-required
-                    value={secrets[s.name] ?? ''}
-                    onChange={(e) => setSecrets((x) => ({ ...x, [s.name]: e.target.value }))}
-                  >
-                    <option value="">Choose a vault item</option>
-                    {s.vaultItems?.map((item) => (
-                      <option key={item} value={item}>
-                        {item}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              />
-            ))
+            <>
+              {decl.config.some((v) => v.required) && (
+                <p className="hint">
+                  <span aria-hidden="true">* </span>Required.
+                </p>
+              )}
+              {decl.config.map((v) => (
+                <Row key={v.name} label={v.name} required={v.required} hint={hintOf(v)} error={errors[v.name]} control={control(v)} />
+              ))}
+            </>
           )}
         </fieldset>
-      )}
-      {nodes.length > 0 && (
-        <Row
-          label="Run on"
-          mono={false}
-          required={false}
-          hint="Another machine enrolled by an admin runs the task with the same sandbox; by default it runs here."
-          error={undefined}
-          control={(aria) => (
-            <select {...aria} value={node} onChange={(e) => setNode(e.target.value)}>
-              <option value="">This workstation</option>
-              {nodes.map((n) => (
-                <option key={n.name} value={n.name}>
-                  {n.name}
-                  {n.unreachable ? ' (not answering)' : ''}
-                </option>
-              ))}
-            </select>
-          )}
-        />
-      )}
-      <Row
-        label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}
-        mono={false}
-        required={decl.reasonRequired}
-        hint={
-          decl.reasonRequired
-            ? 'A read-write task changes systems: say why you run it. It is kept with the run and in the audit trail.'
-            : ''
-        }
-        error={errors.reason}
-        control={(aria) => (
-          <textarea
-            {...aria}
-            aria-required={decl.reasonRequired || undefined}
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            rows={2}
+        {decl.secrets.length > 0 && (
+          <fieldset className="stack">
+            <legend>Secrets</legend>
+            {decl.secrets[0]!.vaultItems === null ? (
+              <p className="muted">Secrets are filled from vault items; your roles do not use the vault.</p>
+            ) : (
+              decl.secrets.map((s) => (
+                <Row
+                  key={s.name}
+                  label={`Vault item for ${s.name}`}
+                  mono={false}
+                  required
+                  hint={`${s.description ? `${s.description} · ` : ''}Only items bound to ${decl.bundle} are offered; the value never reaches this window.`}
+                  error={errors[`secret:${s.name}`]}
+                  control={(aria) => (
+                    <select
+                      {...aria}
+                      aria-required
+                      value={secrets[s.name] ?? ''}
+                      onChange={(e) => setSecrets((x) => ({ ...x, [s.name]: e.target.value }))}
+                    >
+                      <option value="">Choose a vault item</option>
+                      {s.vaultItems?.map((item) => (
+                        <option key={item} value={item}>
+                          {item}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                />
+              ))
+            )}
+          </fieldset>
+        )}
+        {nodes.length > 0 && (
+          <Row
+            label="Run on"
+            mono={false}
+            required={false}
+            hint="Another machine enrolled by an admin runs the task with the same sandbox; by default it runs here."
+            error={undefined}
+            control={(aria) => (
+              <select {...aria} value={node} onChange={(e) => setNode(e.target.value)}>
+                <option value="">This workstation</option>
+                {nodes.map((n) => (
+                  <option key={n.name} value={n.name}>
+                    {n.name}
+                    {n.unreachable ? ' (not answering)' : ''}
+                  </option>
+                ))}
+              </select>
+            )}
           />
         )}
-      />
-      <ErrorNotice error={error} />
-      {engineDown && (
-        <p className="notice notice-warning" id="run-engine-down">
-          {engineDown} Start the engine, then check again from the header.
-        </p>
-      )}
-      <div className="card-actions">
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className="btn btn-primary"
-          disabled={busy || !decl.enabled || engineDown !== null}
-          aria-describedby={engineDown ? 'run-engine-down' : undefined}
+        <Row
+          label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}
+          mono={false}
+          required={decl.reasonRequired}
+          hint={
+            decl.reasonRequired
+              ? 'A read-write task changes systems: say why you run it. It is kept with the run and in the audit trail.'
+              : ''
+          }
+          error={errors.reason}
+          control={(aria) => (
+            <textarea
+              {...aria}
+              aria-required={decl.reasonRequired || undefined}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              rows={2}
+            />
+          )}
+        />
+        <ErrorNotice error={error} />
+        {engineDown && (
+          <p className="notice notice-warning" id="run-engine-down">
+            {engineDown} Start the engine, then check again from the header.
+          </p>
+        )}
+        <div className="card-actions">
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={busy || !decl.enabled || engineDown !== null}
+            aria-describedby={engineDown ? 'run-engine-down' : undefined}
+          >
+            {busy ? 'Starting…' : decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
+          </button>
+        </div>
+      </form>
+      {askingPin && tokenCa && (
+        <PinDialog
+          title="Sign the run's SSH certificate on the hardware token"
+          token={tokenCa.token}
+          submitLabel={decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
+          use={start}
+          onClose={() => setAskingPin(false)}
         >
-          {busy ? 'Starting…' : decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
-        </button>
-      </div>
-    </form>
+          <p>
+            This task signs in to hosts with a short-lived SSH certificate. The certificate authority's key is on the token{' '}
+            <span className="mono">{tokenCa.token}</span>.
+          </p>
+        </PinDialog>
+      )}
+    </>
   );
 }
 
