@@ -84,9 +84,7 @@ function SshCredentials({ decl }: { decl: Declaration }) {
             <dd>
               Asks to sign in as <span className="mono">{c.principals.join(', ')}</span>
               {c.notAllowed.length === 0 ? (
-                <div className="muted small">
-                  Every one is allowed for this bundle; each run gets a certificate valid until its time limit.
-                </div>
+                <div className="muted small">Every one is allowed; each run gets a certificate valid until its time limit.</div>
               ) : (
                 <div className="field-error small">
                   Not allowed, so never in its certificates: <span className="mono">{c.notAllowed.join(', ')}</span>. An admin allows
