@@ -82,3 +82,18 @@ export async function shoot(
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
+
+/** The two window sizes every screen is checked at (docs/ui.md). */
+export const SIZES = [
+  { width: 1024, height: 768 },
+  { width: 1920, height: 1080 },
+] as const;
+
+/** Shoots `name` light and dark at both SIZES, then leaves the page at the small one. */
+export async function shootSizes(page: Page, name: string): Promise<void> {
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await shoot(page, name, { sized: true });
+  }
+  await page.setViewportSize(SIZES[0]);
+}

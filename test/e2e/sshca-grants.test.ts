@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { dispatch } from '../../src/api/dispatcher';
 import { startHarness, type Harness } from './harness';
 import { ROOT } from './build-renderer';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
 import { CatalogPage, ImportPage, PinDialogPage, ShellPage, SignInPage } from './pages';
 import { closeRunningHarness, completeFirstRun } from './windows';
 import { addUser } from '../helpers/core';
@@ -29,18 +29,6 @@ const skip = !env.DOCKER_HOST
     : false;
 
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 function bundleDir(name: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'grants-bundle-')), name);

@@ -22,7 +22,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { dispatch } from '../../src/api/dispatcher';
 import { verifyBundles } from '../../src/audit/verify';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
 import { AuditExportPage, PinDialogPage, ShellPage, SignInPage, SigningIdentityPage, SshCaPage } from './pages';
 import { completeFirstRun } from './windows';
 import { addUser } from '../helpers/core';
@@ -35,19 +35,7 @@ const skip =
     : false;
 
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const WRONG_PIN = '71829364';
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 describe('keys on a hardware token from the desktop screens (softhsm2)', { skip, timeout: 240_000 }, () => {
   const module = env.AIRGAP_TEST_PKCS11_MODULE!;
@@ -106,7 +94,7 @@ describe('keys on a hardware token from the desktop screens (softhsm2)', { skip,
     await dialog.typeAndEnter(pin);
     await dialog.box.waitFor({ state: 'detached' });
     await ca.status.filter({ hasText: 'Authority token-ca created and active.' }).waitFor();
-    assert.match(await ca.active.innerText(), new RegExp(`ecdsa-sha2-nistp256, hardware token ${token}, key e2e-ca-`));
+    await ca.active.getByText(new RegExp(`ecdsa-sha2-nistp256, hardware token ${token}, key e2e-ca-`)).waitFor();
     assert.match(await ca.publicKey.innerText(), /^ecdsa-sha2-nistp256 AAAA/);
     await shootSizes(page, 'sshca-token-03-active');
   });
@@ -126,7 +114,8 @@ describe('keys on a hardware token from the desktop screens (softhsm2)', { skip,
     assert.equal(await dialog.pinFocused(), true);
     await dialog.typeAndEnter(pin);
     await screen.statusSays(/on the token airgap-test; the old one endorsed it/);
-    assert.match(await screen.current.innerText(), new RegExp(`on the hardware token ${token}, key e2e-audit-.*: exports ask for its PIN`));
+    // The card reloads after the notice: wait for it to say where the key now is.
+    await screen.current.getByText(new RegExp(`on the hardware token ${token}, key e2e-audit-\\S+: exports ask for its PIN`)).waitFor();
     await shootSizes(page, 'sshca-token-05-identity');
   });
 

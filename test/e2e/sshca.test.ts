@@ -18,23 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
 import { ShellPage, SshCaPage } from './pages';
 import { completeFirstRun } from './windows';
 
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 describe('SSH certificate authority screen in Chromium', { timeout: 180_000 }, () => {
   let harness: Harness;
