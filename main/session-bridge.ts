@@ -28,7 +28,11 @@ export const PATH_FIELDS: Partial<Record<OpName, readonly string[]>> = {
   'runs.saveLog': ['outPath'],
   // A list of bundles to verify: every entry must have been picked.
   'audit.verify': ['paths'],
-  'audit.identityReplace': ['pkcs12File'],
+  // A PKCS#11 module is a library the core loads: only one the user picked (a dotted name is a nested field).
+  'audit.identityReplace': ['pkcs12File', 'pkcs11.module'],
+  'sshCa.import': ['keyFile'],
+  'sshCa.addToken': ['module'],
+  'sshCa.krl': ['outPath'],
   'mirror.list': ['caFile'],
   // The IdP's metadata and the directory's site CA, picked by an admin (Sign-in and identity).
   'identity.saml.set': ['metadataFile'],
@@ -224,7 +228,9 @@ export class SessionBridge<Key = number> {
     if (typeof input !== 'object' || input === null) return null;
     const fields = PATH_FIELDS[name] ?? [];
     for (const field of fields) {
-      const value = (input as Record<string, unknown>)[field];
+      const value = field
+        .split('.')
+        .reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), input);
       if (value !== undefined && !this.allPicked(client, value)) {
         return failure(
           'INVALID_INPUT',

@@ -103,7 +103,7 @@ export function loadIdentity(
   if (row.token_json) {
     const token = JSON.parse(row.token_json) as IdentityToken;
     if (!openToken)
-      throw new ApiError('INVALID_INPUT', `The audit signing key is on the token "${token.token}": give its PIN (the CLI asks for it).`);
+      throw new ApiError('INVALID_INPUT', `The audit signing key is on the token "${token.token}": give its PIN to sign with it.`);
     needAuditKey(keyring);
     return { certPem: row.cert_pem, keyPem: '', fingerprint: row.fingerprint, chainPem: [], sign: openToken(token) };
   }

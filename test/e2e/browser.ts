@@ -86,7 +86,7 @@ export async function shoot(
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** The two window sizes issue 15 asks every screen to work at. */
+/** The two window sizes every screen is checked at (docs/ui.md). */
 export const SIZES = [
   { width: 1024, height: 768 },
   { width: 1920, height: 1080 },

@@ -4,29 +4,25 @@
  * (with a Copy button) and fingerprint, creates a second one (the confirm step says the first is
  * retired and hosts must trust the new key; the first is then listed as retired), and allows a
  * bundle principals with a source-address limit; the grant is listed and is what the core holds.
+ * An authority is imported from a key file picked in the file dialog: a passphrase-protected key and
+ * an RSA key are refused with the reason and change nothing; an ed25519 key becomes active after a
+ * confirm step naming the retired one. The revocation list is saved where the save dialog says and
+ * ssh-keygen reads the issued serial in it.
  * Screens are shot light and dark at 1024x768 and 1920x1080.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
 import { ShellPage, SshCaPage } from './pages';
 import { completeFirstRun } from './windows';
 
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 describe('SSH certificate authority screen in Chromium', { timeout: 180_000 }, () => {
   let harness: Harness;
@@ -130,6 +126,69 @@ describe('SSH certificate authority screen in Chromium', { timeout: 180_000 }, (
     assert.match(text, /backup, deploy/);
     assert.match(text, /2026-12-04 \d\d:00:00 UTC([+-]\d\d:\d\d)?\s+2026-12-04 \d\d:30:00 UTC/, '24-hour ISO times with the zone');
     await shootSizes(page, 'sshca-04-issued');
+    assert.deepEqual(admin.errors, [], 'no console errors');
+  });
+
+  it('a CA key file is imported after a confirm step; passphrase-protected and RSA keys are refused with the reason', async () => {
+    const page = admin.page;
+    const ca = new SshCaPage(page);
+    const dir = mkdtempSync(join(tmpdir(), 'sshca-keys-'));
+    const keygen = (file: string, ...args: string[]) => execFileSync('ssh-keygen', ['-q', ...args, '-C', 'e2e', '-f', join(dir, file)]);
+    keygen('locked', '-t', 'ed25519', '-N', 'a passphrase');
+    keygen('rsa', '-t', 'rsa', '-b', '2048', '-N', '');
+    keygen('good', '-t', 'ed25519', '-N', '');
+    const count = () => (harness.core.store.db.prepare('SELECT count(*) AS n FROM ssh_cas').get() as { n: number }).n;
+    const before = count();
+    const active = await ca.publicKey.innerText();
+
+    for (const [file, reason] of [
+      ['locked', /passphrase-protected/],
+      ['rsa', /only ed25519 CA keys can be imported \(this one is ssh-rsa\)/],
+    ] as const) {
+      harness.dialogs.open.push(join(dir, file));
+      const dialog = await ca.openImport(`site-ca-${file}`, join(dir, file));
+      await dialog.getByRole('button', { name: 'Import authority' }).click();
+      const refusal = dialog.getByRole('alert');
+      await refusal.waitFor();
+      assert.match(await refusal.innerText(), reason);
+      assert.match(await refusal.innerText(), /not imported/);
+      if (file === 'locked') await shootSizes(page, 'sshca-05-import-refused');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal(count(), before, 'nothing was added');
+      assert.equal(await ca.publicKey.innerText(), active, 'the active authority is unchanged');
+    }
+
+    harness.dialogs.open.push(join(dir, 'good'));
+    const dialog = await ca.openImport('site-ca-imported', join(dir, 'good'));
+    const said = await dialog.innerText();
+    assert.match(said, /sealed in the vault as site-ca-imported/);
+    assert.match(said, /current authority is retired/);
+    await dialog.getByRole('button', { name: 'Import authority' }).click();
+    await ca.status.filter({ hasText: 'Authority site-ca-imported created and active.' }).waitFor();
+    const expected = readFileSync(join(dir, 'good.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    assert.equal(
+      (await ca.publicKey.innerText()).trim(),
+      `${expected} airgap-runner-ca:site-ca-imported`,
+      "the active key is the file's key",
+    );
+    await ca.rowIn(ca.retired, 'site-ca-2').waitFor();
+  });
+
+  it('the revocation list is saved where the save dialog says; ssh-keygen finds the issued serial in it', async () => {
+    const page = admin.page;
+    const ca = new SshCaPage(page);
+    const out = join(mkdtempSync(join(tmpdir(), 'sshca-krl-')), 'site.krl');
+    harness.dialogs.save.push(out);
+    const said = await ca.saveRevocationList();
+    assert.match(said, new RegExp(`Saved ${out}: 1 certificate revoked`));
+    assert.ok(existsSync(out));
+    const listed = execFileSync('ssh-keygen', ['-Q', '-l', '-f', out], { encoding: 'utf8' });
+    assert.match(listed, /4242424242/, 'the serial issued by site-ca-2 is revoked');
+    // The same name again: refused, the file untouched.
+    harness.dialogs.save.push(out);
+    await ca.revocation.getByRole('button', { name: 'Save revocation list…' }).click();
+    await ca.revocation.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    await shootSizes(page, 'sshca-06-krl');
     assert.deepEqual(admin.errors, [], 'no console errors');
   });
 });

@@ -15,6 +15,8 @@ const identityInfo = z.object({
   notAfter: z.string(),
   createdAt: z.string(),
   certPem: z.string(),
+  /** Where the key is when it is on a PKCS#11 token (exports then need its PIN); null when sealed in the store. */
+  token: z.object({ module: z.string(), token: z.string(), keyLabel: z.string() }).nullable(),
 });
 
 const exportInfo = z.object({

@@ -104,7 +104,12 @@ export const taskDeclaration = taskInfo.extend({
   reasonRequired: z.boolean(),
   /** Labels a node must carry to run it (codebundle.yaml's `placement`); null: it runs anywhere, here by default. */
   placement: z.object({ labels: z.record(z.string(), z.string()) }).nullable(),
+  /** Per-run SSH certificates the task asks for, and which of their principals no admin grant allows now (docs/credentials.md). */
+  sshCredentials: z.array(z.object({ name: z.string(), principals: z.array(z.string()), notAllowed: z.array(z.string()) })),
 });
+
+/** A task's SSH credential whose principals are not all allowed for its bundle or tags: those will not be in its certificates. */
+export const principalsNotGranted = z.object({ task: z.string(), credential: z.string(), principals: z.array(z.string()) });
 
 const trustKey = z.object({
   fingerprint: z.string(),
@@ -177,6 +182,8 @@ export const bundlesOps = {
       signature: signatureInfo.extend({ signaturesOptionalUsed: z.boolean(), note: z.string().optional() }),
       source: sourceDescription,
       bytes: z.number().int(),
+      /** Principals the tasks ask for that no admin grant allows as the import finished (runs still get only allowed ones). */
+      principalsNotGranted: z.array(principalsNotGranted),
     }),
   }),
   'bundles.list': op({

@@ -1,6 +1,7 @@
 /** Operations: the site SSH CA, the principals bundles may receive, issued certificates, the KRL (docs/credentials.md). */
 import { z } from 'zod';
 import { op } from './define';
+import { filePath } from './schemas';
 
 const caName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a CA name is lower-case letters, digits, "_", "." and "-"');
 const principal = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'a principal is letters, digits, "_", ".", "@" and "-"');
@@ -54,11 +55,15 @@ export const sshCaOps = {
     output: sshCaInfo,
   }),
   'sshCa.import': op({
-    summary: 'Import an unencrypted ed25519 OpenSSH private key as the active SSH CA (sealed in the vault).',
+    summary:
+      'Import an unencrypted ed25519 OpenSSH private key as the active SSH CA (sealed in the vault), given as text or as a file the core reads (keyFile); the previous CA is retired.',
     access: 'settings.manage',
     mutates: true,
     secretFields: ['privateKey'],
-    input: z.object({ name: caName, privateKey: z.string().min(1).max(20_000) }).strict(),
+    input: z.union([
+      z.object({ name: caName, privateKey: z.string().min(1).max(20_000) }).strict(),
+      z.object({ name: caName, keyFile: filePath }).strict(),
+    ]),
     output: sshCaInfo,
   }),
   'sshCa.addToken': op({
@@ -110,11 +115,13 @@ export const sshCaOps = {
     output: z.object({ certificates: z.array(issuedCertificate) }),
   }),
   'sshCa.krl': op({
-    summary: 'A key revocation list (OpenSSH KRL, for sshd RevokedKeys) of every certificate issued here, or of the given serials.',
+    summary:
+      'A key revocation list (OpenSSH KRL, for sshd RevokedKeys) of every certificate issued here, or of the given serials; with outPath the core writes it to that new file.',
     access: 'settings.manage',
     mutates: false,
     auditRead: 'always',
-    input: z.object({ serials: z.array(serial).max(10_000).optional() }).strict(),
-    output: z.object({ krl: z.string(), count: z.number().int() }),
+    input: z.object({ serials: z.array(serial).max(10_000).optional(), outPath: filePath.optional() }).strict(),
+    /** `krl` is the list in base64; `file` the path written when outPath was given. */
+    output: z.object({ krl: z.string(), count: z.number().int(), file: z.string().nullable() }),
   }),
 } as const;

@@ -15,6 +15,7 @@ import {
   type SigningIdentity,
   hasIdentity,
   identityCertificate,
+  identityToken,
   loadIdentity,
   saveTokenIdentity,
   tokenIdentityCertificate,
@@ -49,6 +50,7 @@ function identityOut(core: ReadCore) {
     notAfter: c.notAfter,
     createdAt: c.createdAt,
     certPem: c.certPem,
+    token: identityToken(core.db),
   };
 }
 

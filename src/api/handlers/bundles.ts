@@ -39,7 +39,7 @@ import { checkRepository, MIRROR_SETTINGS, mirrorDeadlines, openMirrorSource, ty
 import { tagKind } from '../../oci';
 import { layoutOf } from '../../store';
 import { runnerSettings } from '../../runner';
-import { VaultItems } from '../../vault';
+import { VaultItems, principalsNotAllowed } from '../../vault';
 import { rolesAllow } from '../permissions';
 import { ApiError } from '../../kernel';
 import type { bundleSummary } from '../contract/bundles';
@@ -233,6 +233,15 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
         signature: result.signature,
         source: result.source,
         bytes: result.bytes,
+        principalsNotGranted: result.bundle.codebundle.tasks.flatMap((task) =>
+          task.credentials
+            .map((c) => ({
+              task: task.id,
+              credential: c.name,
+              principals: principalsNotAllowed(db, result.bundle.name, task.tags, c.principals),
+            }))
+            .filter((c) => c.principals.length > 0),
+        ),
       };
     },
     target: (input) => `image:${sourceForRecord(input.source)} ${input.ref.slice(0, 512)}`,
@@ -346,6 +355,11 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
           ...declaration(task),
           approvalRequired: runnerSettings(db).requireApproval && task.access === 'read-write',
           secrets: task.secrets.map((x) => ({ name: x.name, description: x.description ?? '', vaultItems: bound })),
+          sshCredentials: task.credentials.map((c) => ({
+            name: c.name,
+            principals: c.principals,
+            notAllowed: principalsNotAllowed(db, bundle.name, task.tags, c.principals),
+          })),
         },
       };
     },

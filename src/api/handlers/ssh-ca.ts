@@ -1,4 +1,5 @@
 /** The site SSH CA: created or imported by an admin, grants sealed with the admin key, issued certificates and the KRL (docs/credentials.md). */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { ApiError } from '../../kernel';
 import {
   SshCas,
@@ -12,6 +13,7 @@ import {
   openTokenKey,
   setSshGrant,
 } from '../../vault';
+import { newOutputFile } from './output-file';
 import { pinGuardOf } from './tokens';
 import { needSession, needSigner, type Handler } from './types';
 
@@ -44,7 +46,8 @@ export const sshCaHandlers: {
       const vaultKey = needVaultKey(needSession(ctx).keyring.vault);
       const signer = needSigner(ctx);
       const now = ctx.core.clock.now().toISOString();
-      return ctx.change(() => new SshCas(ctx.db).importKey(vaultKey, input.name, input.privateKey, ctx.actor, now, signer), {
+      const text = 'keyFile' in input ? readKeyFile(input.keyFile) : input.privateKey;
+      return ctx.change(() => new SshCas(ctx.db).importKey(vaultKey, input.name, text, ctx.actor, now, signer), {
         details: { name: input.name, storage: 'vault', imported: true },
       });
     },
@@ -129,9 +132,29 @@ export const sshCaHandlers: {
   'sshCa.krl': {
     run: (ctx, input) => {
       if (new SshCas(ctx.db).list().length === 0) throw new ApiError('NOT_FOUND', 'There is no SSH CA yet, so nothing to revoke.');
+      const out = input.outPath ? newOutputFile(input.outPath) : null;
       const { krl, count } = exportKrl(ctx.db, ctx.core.clock.now(), input.serials);
-      return { krl: krl.toString('base64'), count };
+      // A KRL is public (hosts read it); 'wx' never replaces a file made since the check.
+      if (out) writeFileSync(out, krl, { flag: 'wx', mode: 0o644 });
+      return { krl: krl.toString('base64'), count, file: out };
     },
-    details: (input) => ({ serials: input.serials?.length ?? 'all' }),
+    details: (input) => ({ serials: input.serials?.length ?? 'all', ...(input.outPath ? { file: input.outPath } : {}) }),
   },
 };
+
+/** An OpenSSH private key file is a few hundred bytes; anything much larger is not one. */
+const MAX_KEY_FILE = 20_000;
+
+function readKeyFile(path: string): string {
+  let size: number;
+  try {
+    const info = statSync(path);
+    if (!info.isFile()) throw new Error('not a file');
+    size = info.size;
+  } catch {
+    throw new ApiError('NOT_FOUND', `There is no key file at ${path}. Choose the CA's private key file again.`);
+  }
+  if (size > MAX_KEY_FILE)
+    throw new ApiError('INVALID_INPUT', `${path} is ${size} bytes, too large for an SSH private key. Choose the CA's private key file.`);
+  return readFileSync(path, 'utf8');
+}

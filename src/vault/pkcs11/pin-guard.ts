@@ -54,7 +54,7 @@ export function storePinGuard(db: Database, now: () => Date): PinGuard {
         error.code,
         wait > 0
           ? `${error.message} After ${failures} wrong PINs the next try waits ${Math.ceil(wait / 1000)} s.`
-          : `${error.message} ${FREE_TRIES - failures} more tries before each one must wait.`,
+          : `${error.message} ${FREE_TRIES - failures} more ${FREE_TRIES - failures === 1 ? 'try' : 'tries'} before each one must wait.`,
       );
     },
     succeeded(ref) {

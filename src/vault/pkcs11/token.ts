@@ -66,12 +66,19 @@ export interface TokenKey {
   close(): void;
 }
 
-/** The PKCS#11 failure, as the API reports it. */
-function loginError(error: unknown, ref: TokenRef): ApiError | null {
+/**
+ * The PKCS#11 failure, as the API reports it. A wrong PIN is INVALID_INPUT, not UNAUTHENTICATED: the
+ * caller's session is fine (UNAUTHENTICATED would sign the desktop window and the CLI client out).
+ */
+function loginError(error: unknown, ref: TokenRef): { error: ApiError; wrongPin: boolean } | null {
   if (!(error instanceof pkcs11js.Pkcs11Error)) return null;
-  if (error.code === pkcs11js.CKR_PIN_INCORRECT) return new ApiError('UNAUTHENTICATED', `Wrong PIN for the token "${ref.token}".`);
+  if (error.code === pkcs11js.CKR_PIN_INCORRECT)
+    return { error: new ApiError('INVALID_INPUT', `Wrong PIN for the token "${ref.token}".`), wrongPin: true };
   if (error.code === pkcs11js.CKR_PIN_LOCKED)
-    return new ApiError('LOCKED', `The token "${ref.token}" has locked its PIN. Its security officer must unlock it.`);
+    return {
+      error: new ApiError('LOCKED', `The token "${ref.token}" has locked its PIN. Its security officer must unlock it.`),
+      wrongPin: false,
+    };
   return null;
 }
 
@@ -85,8 +92,8 @@ function session(ref: TokenRef, pin: string, guard: PinGuard, rw: boolean): { mo
   } catch (error) {
     mod.C_CloseSession(handle);
     const mapped = loginError(error, ref);
-    if (mapped?.code === 'UNAUTHENTICATED') throw guard.failed(ref, mapped);
-    throw mapped ?? error;
+    if (mapped?.wrongPin) throw guard.failed(ref, mapped.error);
+    throw mapped?.error ?? error;
   }
   guard.succeeded(ref);
   let open = true;

@@ -105,6 +105,28 @@ export function setSshGrant(
   return listSshGrants(db).find((g) => g.kind === grant.kind && g.subject === grant.subject) ?? null;
 }
 
+/** The grants that apply to a task of `bundle` with `tags`: the bundle's own, and those of its tags. */
+function grantsFor(db: ReadonlyDb, bundle: string, tags: readonly string[]): SshGrant[] {
+  const lower = new Set(tags.map((t) => t.toLowerCase()));
+  return listSshGrants(db).filter((g) => (g.kind === 'bundle' ? g.subject === bundle : lower.has(g.subject.toLowerCase())));
+}
+
+/**
+ * The declared principals no grant allows for a task of `bundle` with `tags`, as they stand now: what
+ * an import and the task page warn about (runs check again when they start). Grants whose seal does
+ * not verify allow nothing, so then every principal is named.
+ */
+export function principalsNotAllowed(db: ReadonlyDb, bundle: string, tags: readonly string[], declared: readonly string[]): string[] {
+  let grants: SshGrant[];
+  try {
+    grants = grantsFor(db, bundle, tags);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'VERIFY_FAILED') return [...declared];
+    throw error;
+  }
+  return declared.filter((p) => !grants.some((g) => g.principals.includes(p)));
+}
+
 /** What one credential of a task gets: the principals both declared and allowed, and the options of the grants that allowed them. */
 export interface AllowedPrincipals {
   principals: string[];
@@ -118,8 +140,7 @@ export interface AllowedPrincipals {
  * different options, the run is refused rather than guessing which one applies.
  */
 export function allowedPrincipals(db: ReadonlyDb, bundle: string, tags: readonly string[], declared: readonly string[]): AllowedPrincipals {
-  const lower = new Set(tags.map((t) => t.toLowerCase()));
-  const grants = listSshGrants(db).filter((g) => (g.kind === 'bundle' ? g.subject === bundle : lower.has(g.subject.toLowerCase())));
+  const grants = grantsFor(db, bundle, tags);
   const principals: string[] = [];
   const refused: string[] = [];
   const used = new Set<SshGrant>();

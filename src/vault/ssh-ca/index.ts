@@ -1,6 +1,6 @@
 /** The site SSH CA and per-run SSH certificates (docs/credentials.md). */
 export { SshCas, seedSigner, checkCaName, sealSshCas, type SshCaInfo, type TokenRef } from './cas';
-export { listSshGrants, setSshGrant, sealSshGrants, allowedPrincipals, type SshGrant } from './grants';
+export { listSshGrants, setSshGrant, sealSshGrants, allowedPrincipals, principalsNotAllowed, type SshGrant } from './grants';
 export {
   SshRunCredentials,
   checkSshCredentials,

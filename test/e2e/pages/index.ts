@@ -33,6 +33,7 @@ export { BackupPage } from './backup-page';
 export { RetentionPage } from './retention-page';
 export { SshCaPage } from './ssh-ca-page';
 export { ConfirmDialog } from './confirm-dialog';
+export { PinDialogPage } from './pin-dialog';
 export { NodesPage } from './nodes-page';
 export { HelpPage } from './help-page';
 export { TotpEnrolPage } from './totp-card';

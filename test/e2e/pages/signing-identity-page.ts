@@ -23,6 +23,17 @@ export class SigningIdentityPage extends BasePage {
     await this.dialog.getByLabel('PKCS#12 password').fill(password);
   }
 
+  /** Opens the replace dialog and fills in a key on a token (the harness answers the library's file dialog). */
+  async chooseToken(token: { module: string; token: string; keyLabel: string; generate: boolean }): Promise<void> {
+    await this.page.getByRole('button', { name: 'Replace identity…' }).click();
+    await this.dialog.getByRole('radio', { name: 'A key on a hardware token' }).check();
+    await this.dialog.getByRole('button', { name: 'Choose PKCS#11 library…' }).click();
+    await this.dialog.getByLabel('Chosen PKCS#11 library').filter({ hasText: token.module }).waitFor();
+    await this.dialog.getByLabel('Token label').fill(token.token);
+    await this.dialog.getByLabel('Key label').fill(token.keyLabel);
+    await this.dialog.getByRole('checkbox', { name: /^Make a new key on the token/ }).setChecked(token.generate);
+  }
+
   async importAndReplace(): Promise<void> {
     await this.dialog.getByRole('button', { name: 'Import and replace' }).click();
   }

@@ -15,6 +15,7 @@ export class SshCaPage extends BasePage {
   readonly grants: Locator;
   readonly grantForm: Locator;
   readonly issued: Locator;
+  readonly revocation: Locator;
 
   constructor(page: Page) {
     super(page);
@@ -30,6 +31,44 @@ export class SshCaPage extends BasePage {
     this.grants = this.tableNamed('Principals allowed per bundle or tag');
     this.grantForm = page.getByRole('form', { name: 'Allow principals' });
     this.issued = this.tableNamed('Certificates issued for runs, newest first');
+    this.revocation = this.region('Revocation list');
+  }
+
+  /** Picks where the new authority's key comes from. */
+  async keySource(source: 'Make a new key here' | 'Import a key file' | 'A key on a hardware token'): Promise<void> {
+    await this.createCard.getByRole('radio', { name: new RegExp(`^${source}`) }).check();
+  }
+
+  /** Import: the name, the key file (the harness answers the file dialog with `path`), then the confirm step opens. */
+  async openImport(name: string, path: string): Promise<Locator> {
+    await this.keySource('Import a key file');
+    await this.caName.fill(name);
+    await this.createCard.getByRole('button', { name: 'Choose key file…' }).click();
+    await this.createCard.getByLabel('Chosen key file').filter({ hasText: path }).waitFor();
+    await this.createCard.getByRole('button', { name: 'Import authority…' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Import an SSH certificate authority?' });
+    await dialog.waitFor();
+    return dialog;
+  }
+
+  /** A token key: name, library (the harness answers the file dialog), token and key labels; opens the PIN dialog. */
+  async openToken(name: string, token: { module: string; token: string; keyLabel: string; generate: boolean }): Promise<void> {
+    await this.keySource('A key on a hardware token');
+    await this.caName.fill(name);
+    await this.createCard.getByRole('button', { name: 'Choose PKCS#11 library…' }).click();
+    await this.createCard.getByLabel('Chosen PKCS#11 library').filter({ hasText: token.module }).waitFor();
+    await this.createCard.getByLabel('Token label').fill(token.token);
+    await this.createCard.getByLabel('Key label').fill(token.keyLabel);
+    await this.createCard.getByRole('checkbox', { name: /^Make a new key on the token/ }).setChecked(token.generate);
+    await this.createCard.getByRole('button', { name: 'Use token key…' }).click();
+  }
+
+  /** Saves the revocation list (the harness answers the save dialog) and returns what the screen said. */
+  async saveRevocationList(): Promise<string> {
+    await this.revocation.getByRole('button', { name: 'Save revocation list…' }).click();
+    const said = this.revocation.getByRole('status').filter({ hasText: /^Saved / });
+    await said.waitFor();
+    return await said.innerText();
   }
 
   /** Types the name and opens the confirm step; the caller reads it, then confirms. */

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportManifest } from '../../../src/audit/manifest';
 import { makeChain } from '../../unit/audit/helpers';
-import { openssl, opensslMissing, opensslResult } from '../../unit/audit/openssl';
+import { openssl, opensslMissing, opensslVerifyManifest } from '../../unit/audit/openssl';
 import { exportBundle, tempDir, testIdentity, unpack } from './bundle-tools';
 
 const systemTar = ['/usr/bin/tar', '/bin/tar'].find((path) => existsSync(path));
@@ -34,24 +34,7 @@ for (const kind of ['rsa', 'ec'] as const) {
       }
       writeFileSync(join(out, 'cert.pem'), identity.certPem);
 
-      const verified = opensslResult(
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          'manifest.json.p7s',
-          '-content',
-          'manifest.json',
-          '-CAfile',
-          'cert.pem',
-          '-out',
-          '/dev/null',
-        ],
-        out,
-      );
+      const verified = opensslVerifyManifest(out);
       assert.equal(verified.status, 0, `openssl cms -verify failed:\n${verified.stderr}`);
       assert.match(verified.stderr, /Verification successful/);
 
@@ -63,24 +46,7 @@ for (const kind of ['rsa', 'ec'] as const) {
 
       // And openssl refuses a changed manifest, so the check above means something.
       writeFileSync(join(out, 'manifest.json'), readFileSync(join(out, 'manifest.json'), 'utf8').replace('"count":500', '"count":499'));
-      const refused = opensslResult(
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          'manifest.json.p7s',
-          '-content',
-          'manifest.json',
-          '-CAfile',
-          'cert.pem',
-          '-out',
-          '/dev/null',
-        ],
-        out,
-      );
+      const refused = opensslVerifyManifest(out);
       assert.notEqual(refused.status, 0);
     },
   );

@@ -14,7 +14,7 @@ import { verifyBundles } from '../../../src/audit/verify';
 import { SshRunCredentials, openTokenKey, parseCertificate, storePinGuard } from '../../../src/vault';
 import { tokenSshSigner } from '../../../src/vault/pkcs11';
 import { addUser, initialisedCore, rejects } from '../../helpers/core';
-import { openssl, opensslResult } from '../../unit/audit/openssl';
+import { openssl, opensslVerifyManifest } from '../../unit/audit/openssl';
 import { unique } from '../runner/fixture';
 import { hostSignIn } from './ssh-image';
 
@@ -52,12 +52,14 @@ describe('keys on a PKCS#11 token (softhsm2)', { skip }, () => {
 
   test('a wrong PIN is refused, and after three wrong PINs the next try waits, even with the right PIN', async () => {
     const input = { name: 'throttled', module, token, keyLabel: unique('nope'), pin: '00000000' };
-    for (let i = 1; i <= 3; i++) assert.match(await rejects(call('sshCa.addToken', input), 'UNAUTHENTICATED'), /Wrong PIN/);
+    // INVALID_INPUT, not UNAUTHENTICATED: a wrong PIN must not end the caller's session.
+    for (let i = 1; i <= 3; i++) assert.match(await rejects(call('sshCa.addToken', input), 'INVALID_INPUT'), /Wrong PIN/);
+    await call('auth.whoami');
     const locked = await rejects(call('sshCa.addToken', { ...input, pin }), 'LOCKED');
     assert.match(locked, /next try is possible in \d+ s/);
     // The refusal did not reach the token: no key was made under that label.
     core.clock.advance(6000);
-    assert.match(await rejects(call('sshCa.addToken', input), 'UNAUTHENTICATED'), /waits 10 s/);
+    assert.match(await rejects(call('sshCa.addToken', input), 'INVALID_INPUT'), /waits 10 s/);
     await rejects(call('sshCa.addToken', { ...input, pin }), 'LOCKED');
     core.clock.advance(11_000);
     // The right PIN now: logged in; the label has no key (and nothing was generated), which clears the count.
@@ -136,7 +138,7 @@ describe('keys on a PKCS#11 token (softhsm2)', { skip }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'token-export-'));
     try {
       await rejects(exportAs({ outPath: join(dir, 'nopin.tar.gz') }), 'INVALID_INPUT');
-      await rejects(exportAs({ outPath: join(dir, 'wrong.tar.gz'), pin: '99999999' }), 'UNAUTHENTICATED');
+      await rejects(exportAs({ outPath: join(dir, 'wrong.tar.gz'), pin: '99999999' }), 'INVALID_INPUT');
       const out = join(dir, 'export.tar.gz');
       await exportAs({ outPath: out, pin });
       const report = await verifyBundles([out]);
@@ -145,24 +147,7 @@ describe('keys on a PKCS#11 token (softhsm2)', { skip }, () => {
       mkdirSync(unpacked);
       assert.equal(spawnSync('tar', ['-xzf', out, '-C', unpacked]).status, 0);
       writeFileSync(join(unpacked, 'cert.pem'), shown.certPem);
-      const verified = opensslResult(
-        [
-          'cms',
-          '-verify',
-          '-binary',
-          '-inform',
-          'DER',
-          '-in',
-          'manifest.json.p7s',
-          '-content',
-          'manifest.json',
-          '-CAfile',
-          'cert.pem',
-          '-out',
-          '/dev/null',
-        ],
-        unpacked,
-      );
+      const verified = opensslVerifyManifest(unpacked);
       assert.equal(verified.status, 0, verified.stderr);
       assert.match(verified.stderr, /Verification successful/);
       assert.match(openssl(['x509', '-in', 'cert.pem', '-noout', '-text'], { cwd: unpacked }), /ecdsa-with-SHA256/);

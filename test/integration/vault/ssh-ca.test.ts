@@ -95,7 +95,9 @@ describe('per-run SSH certificates against a real sshd', { skip }, () => {
     c = await runnerCore(undefined, { start: new Date() });
     bundle = unique('ssh-login');
     const mirror = await sshBundleMirror(bundleDir(bundle, network, [allowed, notAllowed]), env.AIRGAP_TEST_SSH_IMAGE_TAR!);
-    await c.op1('bundles.import', { source: mirror.source, ref: mirror.ref });
+    const imported = await c.op1('bundles.import', { source: mirror.source, ref: mirror.ref });
+    // Nothing is allowed yet: the import says which principals its task will not get.
+    assert.deepEqual(imported.principalsNotGranted, [{ task: 'login', credential: 'target', principals: [allowed, notAllowed] }]);
     await c.admin('networks.add', { name: network });
     hostKey = readFileSync(env.AIRGAP_TEST_TARGET_HOSTKEY!, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
     appendFileSync(principalsFile, `${allowed}\n${notAllowed}\n`);
@@ -124,6 +126,9 @@ describe('per-run SSH certificates against a real sshd', { skip }, () => {
 
   test('the task signs in with its per-run certificate; only the allowed principal is in it; nothing of the key is left', async () => {
     await c.admin('sshCa.allow', { kind: 'bundle', subject: bundle, principals: [allowed, 'someone-else'], forceCommand: '/bin/true' });
+    // The task page names the principal that stays ungranted.
+    const shown = await c.op1('tasks.show', { bundle, task: 'login' });
+    assert.deepEqual(shown.task.sshCredentials, [{ name: 'target', principals: [allowed, notAllowed], notAllowed: [notAllowed] }]);
     // Observe the key material the runner makes (to scan for it afterwards); the runner itself is untouched.
     const seen: Buffer[] = [];
     type Issue = (this: SshRunCredentials, ...args: Parameters<SshRunCredentials['issue']>) => ReturnType<SshRunCredentials['issue']>;

@@ -24,3 +24,25 @@ export function opensslResult(args: string[], cwd?: string): { status: number | 
   const result = spawnSync(OPENSSL, args, { cwd, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** `openssl cms -verify` of an unpacked export's manifest signature in `dir`, trusting `cert.pem` there. */
+export function opensslVerifyManifest(dir: string): { status: number | null; stdout: string; stderr: string } {
+  return opensslResult(
+    [
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      'manifest.json.p7s',
+      '-content',
+      'manifest.json',
+      '-CAfile',
+      'cert.pem',
+      '-out',
+      '/dev/null',
+    ],
+    dir,
+  );
+}

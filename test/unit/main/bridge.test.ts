@@ -76,6 +76,23 @@ describe('SessionBridge', () => {
     assert.equal((await bridge.call(1, 'store.restore', { file: '/etc/shadow', recoveryKey: 'x' })).ok, false, 'a grant is per window');
   });
 
+  it('a PKCS#11 module (a library the core loads), a CA key file and a KRL path must each have been picked, nested fields too', async () => {
+    const { link, calls } = recordingLink();
+    const bridge = new SessionBridge<number>(link);
+    const token = { module: '/tmp/evil.so', token: 't', keyLabel: 'k' };
+    const refused = [
+      await bridge.call(1, 'sshCa.addToken', { name: 'ca', ...token, pin: '1234' }),
+      await bridge.call(1, 'audit.identityReplace', { pkcs11: token, pin: '1234' }),
+      await bridge.call(1, 'sshCa.import', { name: 'ca', keyFile: '/home/x/.ssh/id_ed25519' }),
+      await bridge.call(1, 'sshCa.krl', { outPath: '/etc/cron.d/x' }),
+    ];
+    for (const r of refused) assert.equal(!r.ok && r.error.code, 'INVALID_INPUT');
+    assert.equal(calls.length, 0, 'none reached the core');
+    bridge.grantPath(1, '/tmp/evil.so');
+    assert.equal((await bridge.call(1, 'audit.identityReplace', { pkcs11: token, pin: '1234' })).ok, true, 'picked: passed on');
+    assert.equal((await bridge.call(1, 'sshCa.krl', {})).ok, true, 'no path: nothing to check');
+  });
+
   it('stops subscriptions on unsubscribe, on reload, and when unsubscribed before the core answered', async () => {
     const { link, stops } = recordingLink();
     const bridge = new SessionBridge<number>(link);

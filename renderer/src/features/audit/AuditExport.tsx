@@ -6,6 +6,7 @@ import type { OpOutput, SubEvent } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
+import { PinDialog } from '../../components/PinDialog';
 import { DataTable, type Column } from '../../components/table';
 import { formatBytes, formatTime, shortHash, plural } from '../../format';
 import { countsText, MarkedSection } from '../redact';
@@ -76,6 +77,9 @@ const REDACT_NOTE = 'In every case the chain still verifies and the signed manif
 function ExportWizard({ onDone, generation }: { onDone: () => void; generation: number }) {
   const api = useApi();
   const status = useOp('audit.status', {}, generation);
+  const identity = useOp('audit.identity', {}, generation);
+  const token = identity.data?.token ?? null;
+  const [askingPin, setAskingPin] = useState(false);
   const [step, setStep] = useState<1 | 2 | 3>(1);
   const [outPath, setOutPath] = useState<string | null>(null);
   const [redact, setRedact] = useState<RedactChoice>('none');
@@ -110,6 +114,17 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
       setResult(done.value);
       onDone();
     });
+  }
+
+  /** With the signing key on a token: the export is the one call the PIN goes to; a refusal stays in the PIN dialog. */
+  async function startWithPin(pin: string) {
+    if (!outPath) return;
+    setProgress(null);
+    const done = await api.call('audit.export', { outPath, redact: redact === 'none' ? undefined : redact, pin });
+    if (!done.ok) return done.error;
+    setStep(3);
+    setResult(done.value);
+    onDone();
   }
 
   return (
@@ -163,10 +178,30 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
             <button type="button" className="btn btn-ghost" onClick={() => setStep(1)}>
               Back
             </button>
-            <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={busy}>
-              Export and sign
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => (token ? setAskingPin(true) : void start())}
+              disabled={busy || identity.loading}
+            >
+              {token ? 'Export and sign on the token…' : 'Export and sign'}
             </button>
           </div>
+          {askingPin && token && (
+            <PinDialog
+              title="Sign the export on the hardware token"
+              token={token.token}
+              submitLabel="Export and sign"
+              use={startWithPin}
+              onClose={() => setAskingPin(false)}
+            >
+              <p>
+                The signing key is on the token <span className="mono">{token.token}</span> (key{' '}
+                <span className="mono">{token.keyLabel}</span>). The export is written to <span className="mono break">{outPath}</span> and
+                signed there.
+              </p>
+            </PinDialog>
+          )}
         </div>
       )}
       {step === 3 && (

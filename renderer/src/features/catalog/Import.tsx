@@ -121,6 +121,22 @@ function ImportResult({ result }: { result: Imported }) {
           </li>
         ))}
       </ul>
+      {result.principalsNotGranted.length > 0 && (
+        <div className="notice notice-warning" role="status" aria-label="SSH principals not granted">
+          <p>
+            <strong>Some SSH principals these tasks ask for are not allowed for this bundle.</strong> Runs get certificates only for the
+            principals an admin allowed on the SSH certificate authority screen; these will be left out:
+          </p>
+          <ul className="plain-list">
+            {result.principalsNotGranted.map((n) => (
+              <li key={`${n.task}/${n.credential}`}>
+                {result.tasks.find((t) => t.id === n.task)?.title ?? n.task}, credential <span className="mono">{n.credential}</span>:{' '}
+                <span className="mono">{n.principals.join(', ')}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="card-actions">
         <a className="btn" href="#/catalog">
           Open the catalog

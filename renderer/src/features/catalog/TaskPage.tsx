@@ -71,6 +71,34 @@ function Secrets({ decl }: { decl: Declaration }) {
   );
 }
 
+/** The per-run SSH certificates the task asks for, and which principals it will not get (no admin grant). */
+function SshCredentials({ decl }: { decl: Declaration }) {
+  if (decl.sshCredentials.length === 0) return null;
+  return (
+    <>
+      <h3 className="card-subtitle">SSH certificates</h3>
+      <dl className="facts facts-compact" aria-label="SSH certificates">
+        {decl.sshCredentials.map((c) => (
+          <div key={c.name} className="contents">
+            <dt className="mono">{c.name}</dt>
+            <dd>
+              Asks to sign in as <span className="mono">{c.principals.join(', ')}</span>
+              {c.notAllowed.length === 0 ? (
+                <div className="muted small">Every one is allowed; each run gets a certificate valid until its time limit.</div>
+              ) : (
+                <div className="field-error small">
+                  Not allowed, so never in its certificates: <span className="mono">{c.notAllowed.join(', ')}</span>. An admin allows
+                  principals on the SSH certificate authority screen.
+                </div>
+              )}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </>
+  );
+}
+
 /**
  * One task of the catalog, for every role: what it does, what it takes, the sandbox it gets, what
  * the policy decided and why, and its runs. Operators start it from here too.
@@ -118,6 +146,7 @@ export function TaskPage({ bundle, task }: { bundle: string; task: string }) {
               <Variables decl={decl} />
               <h3 className="card-subtitle">Secrets</h3>
               <Secrets decl={decl} />
+              <SshCredentials decl={decl} />
             </Card>
             <div className="stack-gap">
               <Card title="Policy decision">

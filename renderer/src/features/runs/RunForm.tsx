@@ -5,6 +5,7 @@ import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
 import type { ApiErrorShape, OpOutput } from '../../api/contract';
 import { Modal } from '../../components/Modal';
+import { PinDialog } from '../../components/PinDialog';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { TagChips } from './run-parts';
 
@@ -473,6 +474,10 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
   const [errors, setErrors] = useState<Errors>({});
   const { error, busy, run } = useAction();
   const [submitted, setSubmitted] = useState(false);
+  // The active SSH CA, when the task asks for SSH certificates and the CA's key is on a token (its PIN is asked at start).
+  const cas = useOp('sshCa.list', {});
+  const tokenCa = decl.sshCredentials.length > 0 ? (cas.data?.cas.find((c) => c.state === 'active' && c.token)?.token ?? null) : null;
+  const [askingPin, setAskingPin] = useState(false);
   const set = (name: string, value: string) => setValues((v) => ({ ...v, [name]: value }));
   // After the first attempt, messages follow what is typed, picked and chosen.
   const check = (): Errors => ({ ...validateRun(decl, values, files, secrets, reason), ...validateWhere(decl, where, listed) });
@@ -496,171 +501,192 @@ function GeneratedForm({ decl, onClose, again }: { decl: Declaration; onClose: (
       (event.currentTarget as HTMLFormElement).querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
+    // A task that needs an SSH certificate from a CA on a hardware token: the PIN dialog makes the call.
+    if (tokenCa) return setAskingPin(true);
+    await run(async () => await start(undefined));
+  }
+
+  async function start(tokenPin: string | undefined) {
     // Empty optional values are left out, so the core applies the task's own defaults.
     const sent = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ''));
     const chosen = Object.fromEntries(Object.entries(secrets).filter(([, item]) => item));
-    await run(async () => {
-      const started = await api.call('runs.start', {
-        bundle: `${decl.bundle}@${decl.version}`,
-        task: decl.id,
-        values: sent,
-        files,
-        secrets: chosen,
-        reason: reason.trim() || undefined,
-        node: where.node || undefined,
-        placement: byLabels ? typedLabels : undefined,
-        retryElsewhere: where.retry || undefined,
-      });
-      if (!started.ok) return started.error;
-      onClose();
-      window.location.hash = `#/runs/${started.value.id}`;
+    const started = await api.call('runs.start', {
+      bundle: `${decl.bundle}@${decl.version}`,
+      task: decl.id,
+      values: sent,
+      files,
+      secrets: chosen,
+      reason: reason.trim() || undefined,
+      node: where.node || undefined,
+      placement: byLabels ? typedLabels : undefined,
+      retryElsewhere: where.retry || undefined,
+      ...(tokenPin ? { tokenPin } : {}),
     });
+    if (!started.ok) return started.error;
+    onClose();
+    window.location.hash = `#/runs/${started.value.id}`;
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate className="stack">
-      <p className="muted">
-        {decl.bundle} {decl.version} · <span className="mono">{decl.id}</span> · {decl.access}
-      </p>
-      {decl.description && <p>{decl.description}</p>}
-      {again && (
-        <StatusNotice tone="info">
-          Filled in from run {again.from}.{decl.config.some((v) => v.type === 'file') ? ' Choose its files again.' : ''}
-          {decl.config.some((v) => v.sensitive) ? ' Type its sensitive values again: they are never shown back.' : ''}
-        </StatusNotice>
-      )}
-      <dl className="facts-inline" aria-label="Sandbox">
-        <div>
-          <dt>Network</dt>
-          <dd className="mono">{decl.network}</dd>
-        </div>
-        <div>
-          <dt>Timeout</dt>
-          <dd>{decl.timeoutSeconds} s</dd>
-        </div>
-        <div>
-          <dt>Limits</dt>
-          <dd>
-            {decl.resources.cpu} CPU · {decl.resources.memoryMiB} MiB · {decl.resources.pids} processes
-          </dd>
-        </div>
-        <div>
-          <dt>Policy</dt>
-          <dd>
-            <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span>{' '}
-            <span className="muted">{decl.reason}</span>
-          </dd>
-        </div>
-      </dl>
-      <TagChips tags={decl.tags} />
-      {decl.approvalRequired && (
-        <StatusNotice tone="info">
-          Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
-        </StatusNotice>
-      )}
-      <TaskValueFields
-        decl={decl}
-        values={values}
-        onValue={set}
-        files={files}
-        onPickFile={(name) => void pickFile(name)}
-        secrets={secrets}
-        onSecret={(name, item) => setSecrets((x) => ({ ...x, [name]: item }))}
-        errors={errors}
-      />
-      {asksWhere && (
-        <fieldset className="stack">
-          <legend>Where it runs</legend>
-          <Row
-            label="Node labels"
-            mono={false}
-            required={decl.placement !== null}
-            hint={
-              decl.placement
-                ? `This task's bundle asks for ${labelsText(decl.placement.labels)}: it runs on an enrolled node that carries them. You may add labels, separated by commas.`
-                : 'Labels an enrolled node must carry, as key=value separated by commas (for example segment=dc2). Empty: the run goes where Run on says.'
-            }
-            error={errors.placement}
-            control={(aria) => (
-              <input
-                {...aria}
-                type="text"
-                className="mono"
-                autoComplete="off"
-                spellCheck={false}
-                value={where.labels}
-                placeholder="segment=dc2"
-                onChange={(e) => setWhere((w) => ({ ...w, labels: e.target.value }))}
-              />
-            )}
-          />
-          <Row
-            label="Run on"
-            mono={false}
-            required={false}
-            hint="An enrolled machine runs the task with the same sandbox; a node you name must carry the labels too."
-            error={errors.node}
-            control={(aria) => (
-              <select {...aria} value={where.node} onChange={(e) => setWhere((w) => ({ ...w, node: e.target.value }))}>
-                <option value="">{byLabels ? 'Any node with these labels' : 'This workstation'}</option>
-                {nodes.map((n) => (
-                  <option key={n.name} value={n.name}>
-                    {n.name}
-                    {n.unreachable ? ' (not answering)' : ''}
-                  </option>
-                ))}
-              </select>
-            )}
-          />
-          <RetryChoice
-            checked={where.retry}
-            blocked={retryWhy}
-            readWrite={decl.access !== 'read-only'}
-            error={errors.retry}
-            onChange={(retry) => setWhere((w) => ({ ...w, retry }))}
-          />
-        </fieldset>
-      )}
-      <Row
-        label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}
-        mono={false}
-        required={decl.reasonRequired}
-        hint={
-          decl.reasonRequired
-            ? 'A read-write task changes systems: say why you run it. It is kept with the run and in the audit trail.'
-            : ''
-        }
-        error={errors.reason}
-        control={(aria) => (
-          <textarea
-            {...aria}
-            aria-required={decl.reasonRequired || undefined}
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            rows={2}
-          />
-        )}
-      />
-      <ErrorNotice error={error} />
-      {engineDown && (
-        <p className="notice notice-warning" id="run-engine-down">
-          {engineDown} Start the engine, then check again from the header.
+    <>
+      <form onSubmit={(e) => void submit(e)} noValidate className="stack">
+        <p className="muted">
+          {decl.bundle} {decl.version} · <span className="mono">{decl.id}</span> · {decl.access}
         </p>
-      )}
-      <div className="card-actions">
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className="btn btn-primary"
-          disabled={busy || !decl.enabled || engineDown !== null}
-          aria-describedby={engineDown ? 'run-engine-down' : undefined}
+        {decl.description && <p>{decl.description}</p>}
+        {again && (
+          <StatusNotice tone="info">
+            Filled in from run {again.from}.{decl.config.some((v) => v.type === 'file') ? ' Choose its files again.' : ''}
+            {decl.config.some((v) => v.sensitive) ? ' Type its sensitive values again: they are never shown back.' : ''}
+          </StatusNotice>
+        )}
+        <dl className="facts-inline" aria-label="Sandbox">
+          <div>
+            <dt>Network</dt>
+            <dd className="mono">{decl.network}</dd>
+          </div>
+          <div>
+            <dt>Timeout</dt>
+            <dd>{decl.timeoutSeconds} s</dd>
+          </div>
+          <div>
+            <dt>Limits</dt>
+            <dd>
+              {decl.resources.cpu} CPU · {decl.resources.memoryMiB} MiB · {decl.resources.pids} processes
+            </dd>
+          </div>
+          <div>
+            <dt>Policy</dt>
+            <dd>
+              <span className={`badge badge-${decl.enabled ? 'success' : 'danger'}`}>{decl.enabled ? 'allowed' : 'disabled'}</span>{' '}
+              <span className="muted">{decl.reason}</span>
+            </dd>
+          </div>
+        </dl>
+        <TagChips tags={decl.tags} />
+        {decl.approvalRequired && (
+          <StatusNotice tone="info">
+            Approval is required here: this run waits until another operator or an admin approves it (two-person rule).
+          </StatusNotice>
+        )}
+        <TaskValueFields
+          decl={decl}
+          values={values}
+          onValue={set}
+          files={files}
+          onPickFile={(name) => void pickFile(name)}
+          secrets={secrets}
+          onSecret={(name, item) => setSecrets((x) => ({ ...x, [name]: item }))}
+          errors={errors}
+        />
+        {asksWhere && (
+          <fieldset className="stack">
+            <legend>Where it runs</legend>
+            <Row
+              label="Node labels"
+              mono={false}
+              required={decl.placement !== null}
+              hint={
+                decl.placement
+                  ? `This task's bundle asks for ${labelsText(decl.placement.labels)}: it runs on an enrolled node that carries them. You may add labels, separated by commas.`
+                  : 'Labels an enrolled node must carry, as key=value separated by commas (for example segment=dc2). Empty: the run goes where Run on says.'
+              }
+              error={errors.placement}
+              control={(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  className="mono"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={where.labels}
+                  placeholder="segment=dc2"
+                  onChange={(e) => setWhere((w) => ({ ...w, labels: e.target.value }))}
+                />
+              )}
+            />
+            <Row
+              label="Run on"
+              mono={false}
+              required={false}
+              hint="An enrolled machine runs the task with the same sandbox; a node you name must carry the labels too."
+              error={errors.node}
+              control={(aria) => (
+                <select {...aria} value={where.node} onChange={(e) => setWhere((w) => ({ ...w, node: e.target.value }))}>
+                  <option value="">{byLabels ? 'Any node with these labels' : 'This workstation'}</option>
+                  {nodes.map((n) => (
+                    <option key={n.name} value={n.name}>
+                      {n.name}
+                      {n.unreachable ? ' (not answering)' : ''}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
+            <RetryChoice
+              checked={where.retry}
+              blocked={retryWhy}
+              readWrite={decl.access !== 'read-only'}
+              error={errors.retry}
+              onChange={(retry) => setWhere((w) => ({ ...w, retry }))}
+            />
+          </fieldset>
+        )}
+        <Row
+          label={decl.reasonRequired ? 'Reason' : 'Reason (optional)'}
+          mono={false}
+          required={decl.reasonRequired}
+          hint={
+            decl.reasonRequired
+              ? 'A read-write task changes systems: say why you run it. It is kept with the run and in the audit trail.'
+              : ''
+          }
+          error={errors.reason}
+          control={(aria) => (
+            <textarea
+              {...aria}
+              aria-required={decl.reasonRequired || undefined}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              rows={2}
+            />
+          )}
+        />
+        <ErrorNotice error={error} />
+        {engineDown && (
+          <p className="notice notice-warning" id="run-engine-down">
+            {engineDown} Start the engine, then check again from the header.
+          </p>
+        )}
+        <div className="card-actions">
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={busy || !decl.enabled || engineDown !== null}
+            aria-describedby={engineDown ? 'run-engine-down' : undefined}
+          >
+            {busy ? 'Starting…' : decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
+          </button>
+        </div>
+      </form>
+      {askingPin && tokenCa && (
+        <PinDialog
+          title="Sign the run's SSH certificate on the hardware token"
+          token={tokenCa.token}
+          submitLabel={decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
+          use={start}
+          onClose={() => setAskingPin(false)}
         >
-          {busy ? 'Starting…' : decl.approvalRequired ? 'Start and ask for approval' : 'Start run'}
-        </button>
-      </div>
-    </form>
+          <p>
+            This task signs in to hosts with a short-lived SSH certificate. The certificate authority's key is on the token{' '}
+            <span className="mono">{tokenCa.token}</span>.
+          </p>
+        </PinDialog>
+      )}
+    </>
   );
 }
 

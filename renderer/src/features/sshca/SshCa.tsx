@@ -6,6 +6,8 @@ import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { PinDialog } from '../../components/PinDialog';
+import { TokenFields } from '../../components/TokenFields';
 import { CopyButton } from '../../components/CopyButton';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
@@ -67,25 +69,94 @@ const RETIRED_COLUMNS: readonly Column<Ca>[] = [
   { id: 'created', header: 'Created', cell: (c) => `${formatTime(c.createdAt)} by ${who(c.createdBy)}` },
 ];
 
+type Source = 'vault' | 'file' | 'token';
+
+/** The new authority's key: made here, imported from a key file, or on a hardware token (the PIN asked at the moment of use). */
 function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => void }) {
   const api = useApi();
   const [name, setName] = useState('');
+  const [source, setSource] = useState<Source>('vault');
+  const [keyFile, setKeyFile] = useState<string | null>(null);
+  const [module, setModule] = useState<string | null>(null);
+  const [token, setToken] = useState('');
+  const [keyLabel, setKeyLabel] = useState('');
+  const [generate, setGenerate] = useState(true);
+  const [problem, setProblem] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [made, setMade] = useState<string | null>(null);
+  const caName = name.trim();
 
-  async function create() {
-    const done = await api.call('sshCa.create', { name: name.trim() });
-    if (!done.ok) return done.error;
-    setMade(done.value.name);
+  function finished(value: { name: string }) {
+    setMade(value.name);
     setName('');
+    setKeyFile(null);
     onDone();
+  }
+
+  async function createOrImport() {
+    const done =
+      source === 'file'
+        ? await api.call('sshCa.import', { name: caName, keyFile: keyFile! })
+        : await api.call('sshCa.create', { name: caName });
+    if (!done.ok) return done.error;
+    finished(done.value);
+  }
+
+  async function useToken(pin: string) {
+    const done = await api.call('sshCa.addToken', {
+      name: caName,
+      module: module!,
+      token: token.trim(),
+      keyLabel: keyLabel.trim(),
+      generateKey: generate,
+      pin,
+    });
+    if (!done.ok) return done.error;
+    finished(done.value);
+  }
+
+  async function chooseKeyFile() {
+    const path = await api.chooseFile({ title: "Choose the CA's private key file" });
+    if (!path) return;
+    setKeyFile(path);
+    setProblem(null);
   }
 
   function submit(event: FormEvent) {
     event.preventDefault();
     setMade(null);
+    if (source === 'file' && !keyFile) return setProblem("Choose the CA's private key file.");
+    if (source === 'token' && !module) return setProblem("Choose the token's PKCS#11 library.");
+    if (source === 'token' && (!token.trim() || !keyLabel.trim())) return setProblem('Give the token label and the key label.');
+    setProblem(null);
     setConfirming(true);
   }
+
+  const where =
+    source === 'vault' ? (
+      <>
+        A new key named <span className="mono">{caName}</span> is made on this workstation and sealed in the vault.
+      </>
+    ) : source === 'file' ? (
+      <>
+        The key in <span className="mono break">{keyFile}</span> is sealed in the vault as <span className="mono">{caName}</span>. Delete or
+        lock away the file afterwards: the vault now holds the key.
+      </>
+    ) : (
+      <>
+        {generate ? 'A new key, labelled ' : 'The key labelled '}
+        <span className="mono">{keyLabel.trim()}</span>
+        {generate ? ', is made on the token ' : ' on the token '}
+        <span className="mono">{token.trim()}</span> and becomes <span className="mono">{caName}</span>. The key never leaves the token;
+        each run that needs a certificate asks for the PIN.
+      </>
+    );
+  const retired = hasActive && (
+    <p>
+      <strong>The current authority is retired.</strong> Hosts must trust the new public key before the next run that connects to them, or
+      those connections are refused.
+    </p>
+  );
 
   return (
     <Card title="Create a new authority">
@@ -96,32 +167,77 @@ function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => voi
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
+        <fieldset className="stack">
+          <legend>Key</legend>
+          {(
+            [
+              ['vault', 'Make a new key here', 'An ed25519 key, sealed in the vault.'],
+              ['file', 'Import a key file', 'An OpenSSH ed25519 private key without a passphrase.'],
+              ['token', 'A key on a hardware token', 'A smart card, HSM or USB token; the PIN is asked at each use, never stored.'],
+            ] as const
+          ).map(([id, label, hint]) => (
+            <label className="check" key={id}>
+              <input type="radio" name="sshca-source" checked={source === id} onChange={() => (setSource(id), setProblem(null))} />
+              <span>
+                <span>{label}</span>
+                <span className="check-hint">{hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        {source === 'file' && (
+          <div className="row-inputs">
+            <button type="button" className="btn" onClick={() => void chooseKeyFile()}>
+              Choose key file…
+            </button>
+            <span className="mono break" aria-label="Chosen key file">
+              {keyFile ?? 'Nothing chosen'}
+            </span>
+          </div>
+        )}
+        {source === 'token' && (
+          <TokenFields
+            module={module}
+            setModule={(path) => (setModule(path), setProblem(null))}
+            token={token}
+            setToken={setToken}
+            keyLabel={keyLabel}
+            setKeyLabel={setKeyLabel}
+            generate={generate}
+            setGenerate={setGenerate}
+          />
+        )}
+        {problem && <p className="field-error">{problem}</p>}
         {made && <StatusNotice>Authority {made} created and active.</StatusNotice>}
         <div>
-          <button type="submit" className="btn btn-primary" disabled={!name.trim()}>
-            Create authority…
+          <button type="submit" className="btn btn-primary" disabled={!caName}>
+            {source === 'file' ? 'Import authority…' : source === 'token' ? 'Use token key…' : 'Create authority…'}
           </button>
         </div>
       </form>
-      {confirming && (
+      {confirming && source !== 'token' && (
         <ConfirmDialog
-          title="Create a new SSH certificate authority?"
-          confirmLabel="Create authority"
+          title={source === 'file' ? 'Import an SSH certificate authority?' : 'Create a new SSH certificate authority?'}
+          confirmLabel={source === 'file' ? 'Import authority' : 'Create authority'}
           cancelLabel="Cancel"
-          onConfirm={create}
+          onConfirm={createOrImport}
           onClose={() => setConfirming(false)}
         >
-          <p>
-            A new key named <span className="mono">{name.trim()}</span> is made on this workstation and sealed in the vault. It signs every
-            certificate from now on.
-          </p>
-          {hasActive && (
-            <p>
-              <strong>The current authority is retired.</strong> Hosts must trust the new public key before the next run that connects to
-              them, or those connections are refused.
-            </p>
-          )}
+          <p>{where} It signs every certificate from now on.</p>
+          {retired}
         </ConfirmDialog>
+      )}
+      {confirming && source === 'token' && (
+        <PinDialog
+          title="Use a key on a hardware token as the SSH certificate authority?"
+          token={token.trim()}
+          submitLabel={generate ? 'Make the key and use it' : 'Use the key'}
+          use={useToken}
+          onClose={() => setConfirming(false)}
+        >
+          <p>{where} It signs every certificate from now on.</p>
+          {retired}
+        </PinDialog>
       )}
     </Card>
   );
@@ -226,6 +342,45 @@ const CERT_COLUMNS: readonly Column<Certificate>[] = [
   { id: 'ca', header: 'Authority', className: 'mono', cell: (c) => c.ca },
 ];
 
+/** The key revocation list of every certificate issued here, saved where the admin chooses (a USB stick for the hosts). */
+function RevocationList() {
+  const api = useApi();
+  const [saved, setSaved] = useState<string | null>(null);
+  const { error, busy, run } = useAction();
+
+  async function exportKrl() {
+    setSaved(null);
+    const outPath = await api.chooseSaveFile({
+      title: 'Save the revocation list',
+      defaultName: `ssh-revoked-${new Date().toISOString().slice(0, 10)}.krl`,
+      filters: [{ name: 'OpenSSH key revocation list', extensions: ['krl'] }],
+    });
+    if (!outPath) return;
+    await run(async () => {
+      const done = await api.call('sshCa.krl', { outPath });
+      if (!done.ok) return done.error;
+      setSaved(
+        `Saved ${done.value.file ?? outPath}: ${done.value.count} ${done.value.count === 1 ? 'certificate' : 'certificates'} revoked. Copy it to each host and name it in sshd's RevokedKeys setting.`,
+      );
+    });
+  }
+
+  return (
+    <Card title="Revocation list">
+      <p className="muted">
+        A list, for the hosts, of every certificate issued here, so a certificate that leaked cannot be used even before it expires.
+      </p>
+      <ErrorNotice error={error} />
+      {saved && !error && <StatusNotice>{saved}</StatusNotice>}
+      <div>
+        <button type="button" className="btn" disabled={busy} onClick={() => void exportKrl()}>
+          {busy ? 'Saving…' : 'Save revocation list…'}
+        </button>
+      </div>
+    </Card>
+  );
+}
+
 export function SshCaScreen() {
   const [generation, setGeneration] = useState(0);
   const refresh = () => setGeneration((g) => g + 1);
@@ -272,6 +427,7 @@ export function SshCaScreen() {
             <GrantForm onDone={refresh} />
           </div>
         </Card>
+        {active && <RevocationList />}
         <Card title="Issued certificates">
           <ErrorNotice error={issued.error} />
           <DataTable
