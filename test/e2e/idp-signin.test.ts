@@ -30,7 +30,7 @@ import {
 } from '../helpers/connections';
 import { authnRequestOf, freePort, idpEnv, registerSp, SKIP_IDP } from '../integration/identity/saml-tools';
 import { startHarness, type Harness } from './harness';
-import { CHROMIUM, launchBrowser, shoot } from './browser';
+import { CHROMIUM, launchBrowser, shootSizes, SIZES } from './browser';
 import { idpPages } from './idp-window';
 import { DashboardPage, EnterpriseSignInPage, IdpLoginPage, LockPage, ShellPage, SignInPage } from './pages';
 import { shown, Windows } from './windows';
@@ -42,21 +42,9 @@ const IDP_NAME = 'Test IdP';
 const CHROME_SERVICES_OFFLINE =
   '--host-resolver-rules=MAP google.com ~NOTFOUND , MAP *.google.com ~NOTFOUND , MAP *.googleapis.com ~NOTFOUND , MAP *.gstatic.com ~NOTFOUND';
 const ADMIN = { name: 'ines', password: 'ines signs for the site' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const LOCAL = (name: string) => `${name}-local-pass-1`;
 /** The test users' passwords at the IdP and directory (AIRGAP_TEST_IDENTITY_USERS). */
 const REMOTE = (name: string) => `${name}-pass-1`;
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 async function focused(page: Page, target: Locator): Promise<boolean> {
   const handle = await target.elementHandle();

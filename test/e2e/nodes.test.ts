@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
 import { ROOT } from './build-renderer';
 import { CatalogPage, NodesPage, RunFormDialog, ShellPage, SignInPage } from './pages';
 import { completeFirstRun } from './windows';
@@ -24,23 +24,11 @@ import { sampleBundle } from '../helpers/bundles';
 
 const ADMIN = { name: 'nora', password: 'nora looks after the nodes' };
 const NODE = 'build-east';
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const env = process.env;
 const NEEDED = ['AIRGAP_TEST_NODE_SSH_DOCKER', 'AIRGAP_TEST_NODE_SSH_DOCKER_HOSTKEY', 'AIRGAP_TEST_NODE_SSH_KEY'];
 const missing = NEEDED.filter((n) => !env[n]);
 const skip =
   missing.length > 0 ? `SKIP: no remote test node (${missing.join(', ')} unset): eval "$(test/services.sh start --remote)"` : false;
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
   let harness: Harness;

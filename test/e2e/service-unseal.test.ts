@@ -15,14 +15,9 @@ import { Service } from '../../src/service';
 import { ServiceCoreLink } from '../../main/service-link';
 import { ADMIN_PASSWORD, FAST_SCRYPT, tempDir } from '../helpers/core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shoot, SIZES } from './browser';
 import { DashboardPage, SignInPage, UnsealPage } from './pages';
 import { shown } from './windows';
-
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 
 describe('Unseal a sealed service from the desktop window', { timeout: 180_000 }, () => {
   let home: string;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shoot, SIZES } from './browser';
 import { ROOT } from './build-renderer';
 import { ALL_SCREENS, AuditPage, CatalogPage, DashboardPage, HelpPage, SettingsPage, ShellPage, SignInPage } from './pages';
 import { completeFirstRun, shown } from './windows';
@@ -22,10 +22,6 @@ import { tmpdir } from 'node:os';
 
 const ADMIN = { name: 'alice', password: 'correct horse battery staple' };
 const OPERATOR = { name: 'olga', password: 'olga-password-123' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const ENGINE_SKIP = process.env.DOCKER_HOST ? false : 'SKIP: no DOCKER_HOST, so no engine to import a task for the Run button';
 if (ENGINE_SKIP) console.log(`shell.test.ts: ${ENGINE_SKIP}`);
 

@@ -20,28 +20,16 @@ import { dispatch } from '../../src/api/dispatcher';
 import { IdentityConfig } from '../../src/identity';
 import { addUser } from '../helpers/core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
 import { ShellPage, SignInSettingsPage, UsersPage } from './pages';
 import { completeFirstRun, shown } from './windows';
 
 const e = process.env;
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const skip =
   e.AIRGAP_TEST_IDP_METADATA && e.AIRGAP_TEST_IDP_CERT && e.AIRGAP_TEST_LDAP_URL && e.AIRGAP_TEST_LDAP_CA
     ? false
     : 'no test IdP or slapd (AIRGAP_TEST_IDP_*, AIRGAP_TEST_LDAP_*): start test/services.sh --identity';
-
-async function shootSizes(page: Page, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await shoot(page, name, { sized: true });
-  }
-  await page.setViewportSize(SIZES[0]);
-}
 
 /** What the GUI must never show: CLI command lines, raw operation names, setting keys. */
 function noJargon(text: string): void {

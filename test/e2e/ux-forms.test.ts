@@ -9,16 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
+import { launchBrowser, openApp, shoot, SIZES } from './browser';
 import { DashboardPage, RecoveryKeyPage, SetupPage, ShellPage, SigningIdentityPage } from './pages';
 import { shown } from './windows';
 
 const ADMIN = { name: 'petra', password: 'petra prints the key' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
-
 describe('forms and copy: Print for the recovery key, Copy for fingerprints', { timeout: 240_000 }, () => {
   let harness: Harness;
   let browser: Browser;

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, shoot } from './browser';
+import { launchBrowser, shoot, SIZES } from './browser';
 import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
 import { CatalogPage, ConfirmDialog, ImportPage, RunFormDialog, RunPage, RunsPage, ShellPage, TrustPage, VaultPage } from './pages';
@@ -34,10 +34,6 @@ import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
 
 const ADMIN = { name: 'ines', password: 'ines signs for the site' };
 const OP = { name: 'anna', first: 'first-password-anna', password: 'anna starts the change' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
 const KEY = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.key'));
 const LINES = 200_000;
