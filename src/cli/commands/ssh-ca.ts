@@ -95,9 +95,10 @@ export const sshCaCommands: Command[] = [
     run: async (ctx) => {
       const out = await ctx.call('sshCa.list', {});
       if (ctx.json) return printJson(out);
+      process.stdout.write('Certificate authorities:\n');
       printTable(out.cas, ['name', 'state', 'storage', 'keyType', 'fingerprint', 'createdAt']);
       for (const ca of out.cas) process.stdout.write(`${ca.publicKey}\n`);
-      process.stdout.write('\n');
+      process.stdout.write('\nPrincipals allowed:\n');
       printTable(
         out.grants.map((g) => ({ ...g, subject: `${g.kind} ${g.subject}` })),
         ['subject', 'principals', 'forceCommand', 'sourceAddress', 'grantedBy'],
