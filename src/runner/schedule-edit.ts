@@ -20,7 +20,7 @@ import {
   type PreviewedOccurrence,
   type Timing,
 } from './schedule-time';
-import { checkRun, refuseUnschedulable, type StartRequest } from './submit';
+import { checkRun, refuseUnattended, type StartRequest } from './submit';
 
 /** What to run (as `runs.start` takes it, on this workstation's engine) and when. */
 export interface ScheduleRequest extends Omit<StartRequest, 'node'> {
@@ -76,7 +76,7 @@ function checked(ctx: CoreContext, bundles: BundlePort, req: ScheduleRequest, no
   if (timing.kind === 'interval' && req.jitterSeconds >= timing.everySeconds)
     throw new ApiError('INVALID_INPUT', 'Jitter must be shorter than the interval, or runs would change order.');
   const run = checkRun(ctx, bundles, { ...req });
-  refuseUnschedulable(run);
+  refuseUnattended(ctx, run);
   return {
     timing,
     access: run.task.access,

@@ -15,7 +15,8 @@ import { RunRecords } from './records';
 import type { Runner } from './runner';
 import { blackoutAt, duePlan, jitterMs, type DuePlan } from './schedule-time';
 import { Schedules, type Schedule } from './schedules';
-import { checkRun, openSecrets, prepareJob, refuseUnschedulable, startDetails } from './submit';
+import { checkRun, openSecrets, openSshCredentials, prepareJob, refuseUnattended, startDetails } from './submit';
+import { nodesForRun } from '../nodes';
 
 export interface SchedulerOptions {
   ctx: CoreContext;
@@ -181,17 +182,22 @@ export class Scheduler {
     const actor = scheduleActor(s);
     const request = { bundle: s.bundle, task: s.task, ...s.config, reason: s.reason ?? undefined };
     let secrets = new Map<string, Buffer>();
+    let ssh: ReturnType<typeof openSshCredentials> = null;
     try {
       const checked = checkRun(ctx, runner.bundles, request);
-      refuseUnschedulable(checked);
+      refuseUnattended(ctx, checked);
       if (checked.approvalRequired && !(s.approvalRequired && s.approvedBy)) {
         throw new ApiError(
           'POLICY_DENIED',
           `${checked.task.id} needs the two-person approval now (the bundle or the setting changed since the schedule was approved). Edit the schedule and have another operator approve it.`,
         );
       }
+      // As runs.start: the nodes that fit, their credentials and the task's opened with the vault key
+      // the scheduler was unsealed with; the SSH key pairs made now and signed as the run starts.
+      const nodes = checked.placement ? nodesForRun(ctx.db, w.vaultKey, { ...checked.placement, access: checked.task.access }) : null;
       secrets = openSecrets(ctx, checked, w.vaultKey);
-      const { job, record } = prepareJob(ctx, checked, s.owner, secrets, runner.instanceId);
+      ssh = openSshCredentials(ctx, checked, w.vaultKey);
+      const { job, record } = prepareJob(ctx, checked, s.owner, secrets, runner.instanceId, nodes, ssh);
       record.state = 'queued';
       runner.fence.transact(
         () => {
@@ -227,6 +233,7 @@ export class Scheduler {
       result.started.push(record.id);
     } catch (error) {
       wipe(secrets);
+      ssh?.destroy();
       if (isFenced(error) || !(error instanceof ApiError)) throw error;
       runner.fence.transact(
         () => {

@@ -7,7 +7,7 @@
 import { ApiError, type CoreContext } from '../kernel';
 import type { CodebundleTask, BundlePort, RunnableBundle } from '../bundles';
 import { Masker } from '../redact';
-import { checkSshCredentials, needVaultKey, VaultItems, secretRoot, SshRunCredentials, type TokenSignerOpener } from '../vault';
+import { checkSshCredentials, needVaultKey, VaultItems, secretRoot, SshCas, SshRunCredentials, type TokenSignerOpener } from '../vault';
 import { resolveConfig, type ResolvedConfig } from './config';
 import type { RunJob } from './execute';
 import type { NetworkChoice } from './hardening';
@@ -126,21 +126,18 @@ function sensitiveConfigValues(checked: CheckedRun): string[] {
 }
 
 /**
- * What a schedule cannot do yet (docs/schedules.md): place a run on an enrolled node, or give it a
- * per-run SSH certificate. Refused when the schedule is made and again at each occurrence, so a
- * task that asks for a node never runs on this workstation instead.
+ * What a schedule cannot do: sign a per-run SSH certificate with a CA whose key is on a PKCS#11
+ * token, since no one is there to type the token's PIN. Refused when the schedule is made and again
+ * at each occurrence (the CA may have changed since). Placement and vault-kept CAs are as for a run
+ * started by hand.
  */
-export function refuseUnschedulable(checked: Pick<CheckedRun, 'placement' | 'task'>): void {
-  if (checked.placement) {
+export function refuseUnattended(ctx: CoreContext, checked: Pick<CheckedRun, 'task'>): void {
+  if (checked.task.credentials.length === 0) return;
+  const ca = new SshCas(ctx.db).active();
+  if (ca && ca.storage !== 'vault') {
     throw new ApiError(
       'POLICY_DENIED',
-      `${checked.task.id} runs on an enrolled node (placement labels); schedules run tasks on this workstation only for now. Start it by hand ("run … --node NAME" or "--placement K=V").`,
-    );
-  }
-  if (checked.task.credentials.length > 0) {
-    throw new ApiError(
-      'POLICY_DENIED',
-      `${checked.task.id} needs a per-run SSH certificate, which schedules cannot issue yet. Start it by hand with "run".`,
+      `${checked.task.id} needs a per-run SSH certificate from the SSH CA "${ca.name}", whose key is on a hardware token. A schedule cannot use it: no one is there to type the token's PIN. Start this task by hand, or have an admin keep the SSH CA's key in the vault.`,
     );
   }
 }

@@ -146,6 +146,25 @@ describe('placement on nodes', { skip }, () => {
     assert.deepEqual((await c.op1('nodes.show', { name: dc1 })).images, [placed.imageId]);
   });
 
+  test("a scheduled run is placed like one started by hand: the task's labels choose an enrolled node", async () => {
+    const core = c.env.core;
+    const s = await c.op1('schedules.add', { name: unique('placed'), bundle: FIXTURE, task: 'placed', everySeconds: 60, timeZone: 'UTC' });
+    c.env.clock.advance(61_000);
+    for (const session of core.sessions.all()) session.lastActive = c.env.clock.now().getTime();
+    const fired = await core.scheduler.tick();
+    assert.equal(fired.kind, 'handled', JSON.stringify(fired));
+    const [event] = (await c.op1('schedules.show', { id: s.id })).events;
+    assert.equal(event!.result, 'started', event!.reason ?? '');
+    await core.runner.waitFor(event!.runId!);
+    const run = await c.op1('runs.show', { id: event!.runId! });
+    assert.equal(run.outcome, 'succeeded', run.error ?? '');
+    assert.equal(enrolled.get(run.node ?? ''), 'sd', `ran on an enrolled node with segment=dc1, not here (node: ${run.node})`);
+    assert.equal(run.sandbox?.node, run.node);
+    assert.deepEqual(run.placement, { labels: { segment: 'dc1' }, node: null, retryElsewhere: false });
+    assert.ok((await c.op1('runs.logs', { id: run.id })).lines.some((l) => l.text === 'placed'));
+    await c.op1('schedules.remove', { id: s.id });
+  });
+
   test("per-node concurrency: a node's second run waits for its slot while the workstation's limit does not apply", async () => {
     const one = await enrol('sd', { slots: 'one' }, 1);
     const a = await c.op1('runs.start', { bundle: FIXTURE, task: 'hold', values: { SECONDS_TO_HOLD: '4' }, node: one });

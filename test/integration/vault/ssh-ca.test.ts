@@ -215,6 +215,46 @@ describe('per-run SSH certificates against a real sshd', { skip }, () => {
     assert.ok(issuedList.certificates.some((x) => x.serial === issued.serial));
   });
 
+  let scheduled: string;
+  const values = () => ({ TARGET: env.AIRGAP_TEST_TARGET_SSH!, TARGET_HOSTKEY: hostKey });
+
+  test('a scheduled run of the task gets its own certificate, signed unattended, with the allowed principal only', async () => {
+    const core = c.env.core;
+    // Made a minute ago, so its first occurrence is due now: the sshd checks validity against the real time.
+    c.env.clock.set(new Date(Date.now() - 65_000));
+    const s = await c.op1('schedules.add', {
+      name: unique('login'),
+      bundle,
+      task: 'login',
+      values: values(),
+      everySeconds: 60,
+      timeZone: 'UTC',
+    });
+    scheduled = s.id;
+    c.env.clock.set(new Date());
+    for (const session of core.sessions.all()) session.lastActive = c.env.clock.now().getTime();
+    const fired = await core.scheduler.tick();
+    assert.equal(fired.kind, 'handled', JSON.stringify(fired));
+    const [event] = (await c.op1('schedules.show', { id: s.id })).events;
+    assert.equal(event!.result, 'started', event!.reason ?? '');
+    const id = event!.runId!;
+    await core.runner.waitFor(id);
+    const run = await c.op1('runs.show', { id });
+    const lines = (await c.op1('runs.logs', { id, limit: 10_000 })).lines.map((l) => l.text);
+    const text = lines.join('\n');
+    assert.equal(run.outcome, 'succeeded', `${run.error ?? ''}\n${text}`);
+    assert.ok(text.includes('airgap-target: signed in as root'), text);
+    const cert = parseCertificate(lines.find((l) => l.startsWith('certificate: '))!.slice('certificate: '.length));
+    assert.deepEqual(cert.principals, [allowed], 'a principal the admin did not allow is never in the certificate');
+    assert.equal(run.sshCertificates.length, 1);
+    assert.deepEqual(run.sshCertificates[0]!.principals, [allowed]);
+    assert.equal(run.sshCertificates[0]!.serial, cert.serial.toString());
+    assert.equal(run.sshCertificates[0]!.keyId, `airgap-run:${id}:target`);
+    assert.ok(!text.includes('BEGIN OPENSSH PRIVATE KEY') || text.includes('key: [MASKED]'), 'the key never reaches the log');
+    const root = secretRoot({ workstationId: core.store.workstationId, home: c.env.home, allowDisk: false });
+    assert.deepEqual(listSecretFolders(root), [], 'the run secret folder was removed');
+  });
+
   test('the same certificate is refused once its validity is over', async () => {
     // The runner's issuing code with a deadline two seconds away; signed in from the host's ssh client.
     const db = c.env.core.store.db;
@@ -250,4 +290,45 @@ describe('per-run SSH certificates against a real sshd', { skip }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test(
+    'an SSH CA whose key is on a hardware token cannot sign unattended: refused when a schedule is made and at each fire',
+    {
+      skip: !env.AIRGAP_TEST_PKCS11_MODULE || !env.SOFTHSM2_CONF ? 'SKIP: no softhsm2 token (AIRGAP_TEST_PKCS11_*)' : false,
+    },
+    async () => {
+      const core = c.env.core;
+      const ca = await c.admin('sshCa.addToken', {
+        name: unique('token-ca'),
+        module: env.AIRGAP_TEST_PKCS11_MODULE!,
+        token: env.AIRGAP_TEST_PKCS11_TOKEN!,
+        keyLabel: unique('sched-ca'),
+        generateKey: true,
+        pin: env.AIRGAP_TEST_PKCS11_PIN!,
+      });
+      assert.equal(ca.state, 'active');
+      const before = (await c.op1('schedules.list', {})).schedules.length;
+      const refused = await rejects(
+        c.op1('schedules.add', { name: unique('login'), bundle, task: 'login', values: values(), everySeconds: 60, timeZone: 'UTC' }),
+        'POLICY_DENIED',
+      );
+      assert.match(refused, new RegExp(`SSH CA "${ca.name}", whose key is on a hardware token`));
+      assert.match(refused, /no one is there to type the token's PIN/);
+      assert.equal((await c.op1('schedules.list', {})).schedules.length, before, 'nothing kept');
+      // The schedule made while the CA was in the vault: its next occurrence is refused and recorded, no run.
+      const runs = (await c.op1('runs.list', {})).total;
+      c.env.clock.advance(61_000);
+      for (const session of core.sessions.all()) session.lastActive = c.env.clock.now().getTime();
+      const fired = await core.scheduler.tick();
+      assert.ok(fired.kind === 'handled' && fired.failed === 1 && fired.started.length === 0, JSON.stringify(fired));
+      const [event] = (await c.op1('schedules.show', { id: scheduled })).events;
+      assert.equal(event!.result, 'failed');
+      assert.match(event!.reason ?? '', /hardware token.*no one is there to type the token's PIN/);
+      assert.equal((await c.op1('runs.list', {})).total, runs, 'no run recorded');
+      const audit = core.store.db
+        .prepare("SELECT outcome, details FROM audit_events WHERE action = 'runs.start' AND target = ? ORDER BY seq DESC LIMIT 1")
+        .get(`schedule:${scheduled}`) as { outcome: string; details: string };
+      assert.equal(audit.outcome, 'failure');
+      assert.match(audit.details, /hardware token/);
+    },
+  );
 });

@@ -295,17 +295,3 @@ test('locked (no vault key at hand): nothing fires until an operator unseals; a 
   assert.equal((await tick(env)).kind, 'idle');
   await env.done();
 });
-
-test('a task that asks for a node or a per-run SSH certificate cannot be scheduled: it would otherwise run here without them', async () => {
-  const { refuseUnschedulable } = await import('../../../src/runner/submit');
-  const task = (credentials: unknown[]) => ({ id: 'probe', credentials }) as never;
-  assert.doesNotThrow(() => refuseUnschedulable({ placement: null, task: task([]) }));
-  assert.throws(
-    () => refuseUnschedulable({ placement: { labels: { segment: 'dc2' }, node: null, retryElsewhere: false }, task: task([]) }),
-    (e: Error & { code?: string }) => e.code === 'POLICY_DENIED' && /enrolled node/.test(e.message),
-  );
-  assert.throws(
-    () => refuseUnschedulable({ placement: null, task: task([{ type: 'ssh-certificate', name: 'target', principals: ['ops'] }]) }),
-    (e: Error & { code?: string }) => e.code === 'POLICY_DENIED' && /SSH certificate/.test(e.message),
-  );
-});
