@@ -70,7 +70,7 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
   if (spec.access !== 'public') {
     if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first.');
     if (session.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
-      const error = new ApiError('FORBIDDEN', 'You must change your password before doing anything else ("airgap-runner user passwd").');
+      const error = new ApiError('FORBIDDEN', 'You must change your password before doing anything else.');
       recordRefusal('denied', error, null);
       throw error;
     }

@@ -164,7 +164,7 @@ export class TotpEnrolments<D extends ReadonlyDb = Database> {
   confirm(this: TotpEnrolments<Database>, userId: number, code: string, dataKey: Buffer, nowMs: number): string[] {
     const r = this.row(userId);
     if (!r?.pending_secret) {
-      throw new ApiError('CONFLICT', 'There is no TOTP enrolment to confirm. Start one first ("airgap-runner auth totp enrol").');
+      throw new ApiError('CONFLICT', 'There is no authenticator app setup to confirm. Start the setup first.');
     }
     const secret = unseal(dataKey, userId, r.pending_secret);
     try {

@@ -226,7 +226,7 @@ export class Service {
       throw new ApiError(
         'FORBIDDEN',
         session.mustChangePassword
-          ? 'Change your password first ("airgap-runner user passwd"), then unseal the service.'
+          ? 'Change your password first (sign in to the app, or change it with the command line), then unseal the service.'
           : `Your roles (${session.roles.join(', ')}) may not unseal the service: an operator or an admin does.`,
       );
     }

@@ -2,8 +2,9 @@
  * Issue 16 item 5/6, the Health screen, in Debian's Chromium at 1024x768 and 1920x1080: a metric's
  * values stored by the core (as a finished run writes them) with an objective set through the API show
  * as breached with the error budget in words; the chosen metric is drawn by uPlot with the objective
- * line; Export CSV saves what the chart shows through the save dialog. Schedules need an imported
- * bundle (the registry and Docker): this suite has none and checks only the empty list. Screens are
+ * line; Export CSV saves what the chart shows through the save dialog. Schedules need an
+ * imported bundle: this suite inserts the sample catalog rows, adds schedules (one of a read-write task,
+ * approved by a second operator in another window) and checks their list. Screens are
  * saved in light and dark under test-results/screenshots/<size>/health-*.
  */
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, openApp, shoot } from './browser';
 import { DashboardPage, HealthPage, RecoveryKeyPage, SetupPage, ShellPage } from './pages';
-import { shown } from './windows';
+import { shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
 import { insertBundle } from '../../src/bundles/catalog';
 import { sampleBundle } from '../helpers/bundles';
@@ -23,6 +24,7 @@ import { sampleBundle } from '../helpers/bundles';
 const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
 
 const ADMIN = { name: 'hilde', password: 'hilde watches the budget' };
+const SECOND = { name: 'ingo', first: 'ingo first password 1', password: 'ingo approves schedules' };
 const SIZES = [
   { width: 1024, height: 768 },
   { width: 1920, height: 1080 },
@@ -80,6 +82,7 @@ describe('Health: objectives, a metric against its objective, CSV export, schedu
   let page: Page;
   let errors: string[];
   const contexts: BrowserContext[] = [];
+  const windows = new Windows(() => ({ browser, harness }));
 
   before(async () => {
     harness = await startHarness();
@@ -99,6 +102,7 @@ describe('Health: objectives, a metric against its objective, CSV export, schedu
   });
 
   after(async () => {
+    await windows.closeAll();
     for (const c of contexts) await c.close();
     await browser?.close();
     await harness?.close();
@@ -293,5 +297,62 @@ describe('Health: objectives, a metric against its objective, CSV export, schedu
     }
     await page.setViewportSize(SIZES[0]);
     assert.deepEqual(errors, []);
+  });
+  it("a read-write task's schedule waits for two-person approval; a second operator approves it on the Health screen", async () => {
+    insertBundle(harness.core.db, sampleBundle('service-restart', 'e'));
+    const added = await page.evaluate(
+      async ([name, password]) => {
+        const api = window.api!;
+        for (const r of [
+          await api.call('policy.allow', { tags: ['access:read-write'] }),
+          await api.call('settings.set', { key: 'runner.requireApproval', value: true }),
+          await api.call('users.add', { name, password, roles: ['operator'] }),
+        ])
+          if (!r.ok) return r;
+        return await api.call('schedules.add', {
+          name: 'Weekly restart',
+          bundle: 'service-restart',
+          task: 'restart-service',
+          values: { SERVICE_NAME: 'nginx' },
+          reason: 'Weekly restart of the web service after log rotation',
+          cron: '0 4 * * 0',
+          timeZone: 'UTC',
+        });
+      },
+      [SECOND.name, SECOND.first] as const,
+    );
+    assert.ok(added.ok, JSON.stringify(added));
+    assert.equal(added.value.status, 'awaiting-approval');
+
+    // The owner sees it waiting and has no Approve button of their own.
+    await page.reload();
+    const mine = new HealthPage(page);
+    await shown(mine.scheduleRow('Weekly restart').getByText('Waiting for approval'));
+    assert.equal(await mine.scheduleAction('Weekly restart', 'Approve').count(), 0, 'the owner cannot approve their own schedule');
+
+    const second = await windows.signInFirstTime(SECOND);
+    await new ShellPage(second).open('Health');
+    const health = new HealthPage(second);
+    const row = health.scheduleRow('Weekly restart');
+    await shown(row.getByText('Waiting for approval'));
+    for (const size of SIZES) {
+      await second.setViewportSize(size);
+      assert.equal(
+        await health.isInView(health.scheduleAction('Weekly restart', 'Approve')),
+        true,
+        `Approve is in view at ${size.width}px`,
+      );
+      await shoot(second, 'health-05-schedule-awaiting-approval', { sized: true });
+    }
+    await second.setViewportSize(SIZES[0]);
+    await health.scheduleAction('Weekly restart', 'Approve').click();
+    await shown(row.getByText(`Active, approved by ${SECOND.name}`));
+    assert.equal(await health.scheduleAction('Weekly restart', 'Approve').count(), 0);
+    const approved = await second.evaluate(async () => {
+      const list = await window.api!.call('schedules.list', {});
+      return list.ok ? list.value.schedules.find((s) => s.name === 'Weekly restart') : null;
+    });
+    assert.equal(approved?.approvedBy, SECOND.name);
+    assert.deepEqual([errors, ...windows.errors].flat(), []);
   });
 });

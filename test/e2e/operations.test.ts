@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
-import { launchBrowser, shoot, SCREENSHOTS } from './browser';
+import { launchBrowser, shoot, shootSizes, SCREENSHOTS, SIZES } from './browser';
 import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
 import {
@@ -199,6 +199,28 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     assert.match(await row.innerText(), /access:read-write/);
     assert.equal(await row.getByRole('button', { name: /^Run / }).isDisabled(), true, 'a task the policy disables cannot be started');
     await shoot(operator, 'ops-05-catalog');
+    // The bundles table fits its card at both sizes; digest, signer and size are in a row's details.
+    const before = operator.viewportSize()!;
+    try {
+      for (const size of SIZES) {
+        await operator.setViewportSize(size);
+        assert.equal(
+          await catalog.scrollsSideways(catalog.bundles),
+          false,
+          `the bundles table scrolls sideways at ${size.width}x${size.height}`,
+        );
+      }
+      await operator.setViewportSize(SIZES[0]);
+      const details = await catalog.toggleBundleDetails('service-restart 1.0.0');
+      await shown(details.getByText('Digest', { exact: true }));
+      assert.match(await details.innerText(), /sha256:/);
+      assert.equal(await catalog.scrollsSideways(catalog.bundles), false, 'the details do not widen the bundles table');
+      await shootSizes(operator, 'ops-05a-catalog-bundle-details');
+      await catalog.toggleBundleDetails('service-restart 1.0.0');
+      await details.waitFor({ state: 'detached' });
+    } finally {
+      await operator.setViewportSize(before);
+    }
     // In a narrow window the tasks table scrolls sideways; its row actions stay in view.
     const size = operator.viewportSize()!;
     await operator.setViewportSize({ width: 800, height: 600 });

@@ -140,7 +140,7 @@ export class SshCas<D extends ReadonlyDb = Database> {
     } catch (error) {
       throw new ApiError(
         'INVALID_INPUT',
-        `The CA key was not imported: ${(error as Error).message}. Give an unencrypted ed25519 OpenSSH private key (ssh-keygen -t ed25519 -N '' -f ca), or keep the key on a token.`,
+        `The CA key was not imported: ${(error as Error).message}. Give an ed25519 private key in the OpenSSH format without a passphrase, or keep the key on a hardware token.`,
       );
     }
     try {

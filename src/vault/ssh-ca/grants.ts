@@ -161,7 +161,7 @@ export function allowedPrincipals(db: ReadonlyDb, bundle: string, tags: readonly
     if (values.size > 1) {
       throw new ApiError(
         'POLICY_DENIED',
-        `The grants that allow this task's principals set different ${option} options; an admin must make them agree ("ssh-ca allow").`,
+        `The grants that allow this task's principals set different ${option} options; an admin must make them agree on the SSH certificate authority screen or with the command line.`,
       );
     }
     const [value] = [...values];

@@ -65,7 +65,7 @@ export function checkSshCredentials(
   if (!ca) {
     throw new ApiError(
       'POLICY_DENIED',
-      'The task needs an SSH certificate, but this workstation has no SSH CA. An admin creates one with "ssh-ca create NAME" (docs/credentials.md).',
+      'The task needs an SSH certificate, but this workstation has no SSH certificate authority. An admin creates one on the SSH certificate authority screen or with the command line (docs/credentials.md).',
     );
   }
   return decls.map((decl) => {
@@ -73,7 +73,7 @@ export function checkSshCredentials(
     if (allowed.principals.length === 0) {
       throw new ApiError(
         'POLICY_DENIED',
-        `The task's SSH credential "${decl.name}" asks for ${decl.principals.join(', ')}, none of which an admin allowed for ${bundle}. An admin can allow them with "ssh-ca allow ${bundle} PRINCIPAL".`,
+        `The task's SSH credential "${decl.name}" asks for ${decl.principals.join(', ')}, none of which an admin allowed for ${bundle}. An admin can allow them for this bundle on the SSH certificate authority screen or with the command line.`,
       );
     }
     return { decl, ...allowed, ca };
@@ -248,7 +248,10 @@ export function exportKrl(db: ReadonlyDb, now: Date, serials?: readonly string[]
     const known = new Set(all.map((r) => r.serial));
     const unknown = [...wanted].filter((s) => !known.has(s));
     if (unknown.length > 0)
-      throw new ApiError('NOT_FOUND', `No certificate with serial ${unknown.join(', ')} was issued here ("ssh-ca issued" lists them).`);
+      throw new ApiError(
+        'NOT_FOUND',
+        `No certificate with serial ${unknown.join(', ')} was issued here. The list of issued certificates shows their serials.`,
+      );
   }
   const chosen = all.filter((r) => !wanted || wanted.has(r.serial));
   const krl = keyRevocationList({

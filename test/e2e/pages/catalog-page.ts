@@ -36,6 +36,12 @@ export class CatalogPage extends BasePage {
     return this.taskTables.getByRole('link', { name: title, exact: true });
   }
 
+  /** Opens (or closes) a bundle version's details under its row, e.g. `host-health 1.0.0`; returns them. */
+  async toggleBundleDetails(bundle: string): Promise<Locator> {
+    await this.page.getByRole('button', { name: `Details of ${bundle}`, exact: true }).click();
+    return this.bundles.getByLabel(`About ${bundle}`, { exact: true });
+  }
+
   runButton(title: string): Locator {
     return this.page.getByRole('button', { name: `Run ${title}`, exact: true });
   }

@@ -113,7 +113,10 @@ describe('per-run SSH certificates against a real sshd', { skip }, () => {
     c.op1('runs.start', { bundle, task: 'login', values: { TARGET: env.AIRGAP_TEST_TARGET_SSH!, TARGET_HOSTKEY: hostKey } });
 
   test('refused before a CA exists and before an admin allowed a principal; the grant is admin-only', async () => {
-    assert.match(await rejects(start(), 'POLICY_DENIED'), /no SSH CA.*ssh-ca create/);
+    assert.match(
+      await rejects(start(), 'POLICY_DENIED'),
+      /no SSH certificate authority\. An admin creates one on the SSH certificate authority screen/,
+    );
     await rejects(c.op1('sshCa.create', { name: 'nope' }), 'FORBIDDEN');
     const ca = await c.admin('sshCa.create', { name: unique('site') });
     assert.equal(ca.state, 'active');

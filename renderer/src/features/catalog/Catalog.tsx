@@ -14,6 +14,7 @@ import { CopyableHash } from '../../components/CopyButton';
 import { RunForm, type Task } from '../runs';
 import { useRouteParam } from '../../navigation';
 import { TaskPage } from './TaskPage';
+import { Fact } from '../../components/Fact';
 
 type Bundle = OpOutput<'bundles.list'>['bundles'][number];
 /** Rows drawn at first (and added per "Show more"): the count says how many match. */
@@ -80,6 +81,7 @@ function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: ()
   );
 }
 
+/** The row keeps what tells bundles apart; digest, signer and size are in the row's details (it fits 1024 px without a sideways scroll). */
 const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
   { id: 'name', header: 'Bundle', rowHeader: true, cell: (b) => b.name },
   { id: 'version', header: 'Version', className: 'mono', cell: (b) => b.version },
@@ -92,17 +94,6 @@ const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
       </span>
     ),
   },
-  { id: 'digest', header: 'Digest', cell: (b) => <CopyableHash value={b.digest} what={`digest of ${b.name} ${b.version}`} /> },
-  {
-    id: 'signer',
-    header: 'Signer',
-    cell: (b) =>
-      b.signature.signerFingerprint ? (
-        <CopyableHash value={b.signature.signerFingerprint} what={`signer fingerprint of ${b.name} ${b.version}`} length={16} />
-      ) : (
-        b.signature.format
-      ),
-  },
   { id: 'tasks', header: 'Tasks', cell: (b) => `${b.tasks.enabled} of ${b.tasks.total} enabled` },
   {
     id: 'imported',
@@ -111,29 +102,75 @@ const BUNDLE_COLUMNS: readonly Column<Bundle>[] = [
     cell: (b) => (
       <>
         {formatTime(b.importedAt)}
-        <div className="muted">
-          {b.importedBy.replace(/^user:/, '')} · {formatBytes(b.size)}
-        </div>
+        <div className="muted">{b.importedBy.replace(/^user:/, '')}</div>
       </>
     ),
   },
 ];
 
+/** A bundle's details, under its row when opened. */
+function BundleDetails({ bundle: b }: { bundle: Bundle }) {
+  return (
+    <dl className="facts-grid" aria-label={`About ${b.name} ${b.version}`}>
+      {b.reason && (
+        <Fact term="Why" wide>
+          {b.reason}
+        </Fact>
+      )}
+      <Fact term="Digest" wide>
+        <CopyableHash value={b.digest} what={`digest of ${b.name} ${b.version}`} />
+      </Fact>
+      <Fact term="Signer">
+        {b.signature.signerFingerprint ? (
+          <CopyableHash value={b.signature.signerFingerprint} what={`signer fingerprint of ${b.name} ${b.version}`} length={16} />
+        ) : (
+          b.signature.format
+        )}
+      </Fact>
+      <Fact term="Size">{formatBytes(b.size)}</Fact>
+      <Fact term="Imported">
+        {formatTime(b.importedAt)} by {b.importedBy.replace(/^user:/, '')}
+      </Fact>
+    </dl>
+  );
+}
+
 function BundlesTable({ bundles, loading, onRevoke }: { bundles: Bundle[]; loading: boolean; onRevoke: (b: Bundle) => void }) {
   const session = useSession();
-  const revoke = useCallback(
-    (b: Bundle) =>
-      b.state !== 'revoked' && (
+  const manage = session.can('trust.manage');
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const details = useCallback((b: Bundle) => (open.has(b.digest) ? <BundleDetails bundle={b} /> : null), [open]);
+  const actions = useCallback(
+    (b: Bundle) => (
+      <>
         <button
           type="button"
-          className="btn btn-small btn-danger-ghost"
-          aria-label={`Revoke ${b.name} ${b.version}`}
-          onClick={() => onRevoke(b)}
+          className="btn btn-small"
+          aria-expanded={open.has(b.digest)}
+          aria-label={`Details of ${b.name} ${b.version}`}
+          onClick={() =>
+            setOpen((was) => {
+              const next = new Set(was);
+              if (!next.delete(b.digest)) next.add(b.digest);
+              return next;
+            })
+          }
         >
-          Revoke
+          Details
         </button>
-      ),
-    [onRevoke],
+        {manage && b.state !== 'revoked' && (
+          <button
+            type="button"
+            className="btn btn-small btn-danger-ghost"
+            aria-label={`Revoke ${b.name} ${b.version}`}
+            onClick={() => onRevoke(b)}
+          >
+            Revoke
+          </button>
+        )}
+      </>
+    ),
+    [manage, open, onRevoke],
   );
   return (
     <DataTable
@@ -144,7 +181,8 @@ function BundlesTable({ bundles, loading, onRevoke }: { bundles: Bundle[]; loadi
       rowKey={(b) => b.digest}
       loading={loading}
       empty={`No bundles imported yet.${session.can('bundles.import') ? ' Import one from a mirror.' : ''}`}
-      actions={session.can('trust.manage') ? revoke : undefined}
+      details={details}
+      actions={actions}
     />
   );
 }

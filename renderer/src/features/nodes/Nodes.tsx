@@ -1,4 +1,4 @@
-import { useCallback, useState, type ReactNode } from 'react';
+import { useCallback, useState } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import type { OpOutput } from '../../api/contract';
@@ -8,6 +8,7 @@ import { CopyableHash } from '../../components/CopyButton';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
 import { formatTime, plural } from '../../format';
+import { Fact } from '../../components/Fact';
 
 type Node = OpOutput<'nodes.list'>['nodes'][number];
 type Pending = { action: 'remove' | 'prune'; node: Node };
@@ -86,15 +87,6 @@ const columns: readonly Column<Node>[] = [
     sortKey: (n) => n.running / n.maxConcurrency,
   },
 ];
-
-function Fact({ term, children, wide = false }: { term: string; children: ReactNode; wide?: boolean }) {
-  return (
-    <div className={wide ? 'fact-wide' : undefined}>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 /** A node's details, under its row when opened. */
 function NodeDetails({ node }: { node: Node }) {
