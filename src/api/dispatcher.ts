@@ -77,7 +77,7 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
     if (session.mustEnrolTotp && !ALLOWED_BEFORE_TOTP_ENROLMENT.has(name)) {
       const error = new ApiError(
         'FORBIDDEN',
-        'Your role requires TOTP: enrol an authenticator app first ("airgap-runner auth totp enrol").',
+        'Your role requires a code from an authenticator app: set one up first (My account, or the command line).',
       );
       recordRefusal('denied', error, null);
       throw error;

@@ -88,7 +88,7 @@ export function recordExport(db: Database, row: Omit<ExportRow, 'confirmedAt' | 
 
 export function confirmExport(db: Database, id: string, by: string, now: string): ExportRow {
   const r = db.prepare('SELECT * FROM audit_exports WHERE id = ?').get(id) as Raw | undefined;
-  if (!r) throw new ApiError('NOT_FOUND', `No export with id ${id}. List exports with "airgap-runner audit exports".`);
+  if (!r) throw new ApiError('NOT_FOUND', `No export with id ${id}: check the export id.`);
   if (r.confirmed_at) throw new ApiError('CONFLICT', `Export ${id} was already confirmed as delivered on ${r.confirmed_at}.`);
   db.prepare('UPDATE audit_exports SET confirmed_at = ?, confirmed_by = ? WHERE id = ?').run(now, by, id);
   return fromRaw({ ...r, confirmed_at: now, confirmed_by: by });
@@ -113,7 +113,7 @@ export function pruneThrough(db: Database, throughSeq: number): { deleted: numbe
   if (confirmed.s === null) {
     throw new ApiError(
       'POLICY_DENIED',
-      'No export has been confirmed as delivered yet. Export, carry it to the SIEM, then "airgap-runner audit confirm EXPORT_ID".',
+      'No export has been confirmed as delivered yet. Export, carry it to the SIEM, then confirm that it was delivered.',
     );
   }
   if (throughSeq > confirmed.s) {

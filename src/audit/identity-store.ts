@@ -78,7 +78,7 @@ export function identityCertificate(db: ReadonlyDb) {
   if (!row)
     throw new ApiError(
       'NOT_FOUND',
-      'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".',
+      'This workstation has no audit signing identity yet. An admin creates one on the Signing identity screen or with the command line.',
     );
   return {
     certPem: row.cert_pem,
@@ -98,7 +98,7 @@ export function loadIdentity(
   if (!row)
     throw new ApiError(
       'NOT_FOUND',
-      'This workstation has no audit signing identity yet. An admin creates one with "airgap-runner audit identity generate".',
+      'This workstation has no audit signing identity yet. An admin creates one on the Signing identity screen or with the command line.',
     );
   if (row.token_json) {
     const token = JSON.parse(row.token_json) as IdentityToken;

@@ -148,7 +148,7 @@ export function pinFingerprint(pin: NodePin): string {
 function refusedIdentity(address: NodeAddress, seen: string, pinned: string): ApiError {
   return new ApiError(
     'VERIFY_FAILED',
-    `The node at ${address.url} presented ${seen}, not the pinned ${pinned}. It is refused until an admin checks the new identity out of band and re-pins it ("node pin NAME").`,
+    `The node at ${address.url} presented ${seen}, not the pinned ${pinned}. It is refused until an admin checks the new identity out of band and re-pins it.`,
   );
 }
 

@@ -17,20 +17,17 @@ export function openApiKey(db: ReadonlyDb, vaultKey: Buffer | undefined, item: s
   if (!hasPurpose(db, item, 'llm')) {
     throw new ApiError(
       'POLICY_DENIED',
-      `The vault item "${item}" (named in llm.apiKeyVaultItem) is not bound to the LLM purpose, so it is not sent anywhere. An admin binds it with "vault purpose ${item} llm" if it really is the LLM API key.`,
+      `The vault item "${item}" (named as the LLM endpoint's API key) is not bound to the LLM purpose, so it is not sent anywhere. An admin binds it to that purpose if it really is the LLM API key.`,
     );
   }
   const value = new VaultItems(db).open(vaultKey, item);
   if (value === undefined) {
     throw new ApiError(
       'INVALID_INPUT',
-      `The vault has no item "${item}" (named in llm.apiKeyVaultItem). Add the API key with "vault add ${item}", or an admin clears the setting if the endpoint needs no key.`,
+      `The vault has no item "${item}" (named as the LLM endpoint's API key). Add the API key to the vault under that name, or an admin clears the setting if the endpoint needs no key.`,
     );
   }
   if (!value)
-    throw new ApiError(
-      'VERIFY_FAILED',
-      `The vault item "${item}" does not open with your vault key. Replace it with "vault add ${item} --replace".`,
-    );
+    throw new ApiError('VERIFY_FAILED', `The vault item "${item}" does not open with your vault key. Replace its value in the vault.`);
   return value;
 }

@@ -55,13 +55,13 @@ export function placementLabels(
 export function placeRun(entries: readonly NodeEntry[], need: PlacementNeed, named?: string): NodeEntry[] {
   if (named) {
     const entry = entries.find((e) => e.name === named);
-    if (!entry) throw new ApiError('NOT_FOUND', `No node named "${named}" is enrolled. List nodes with "node list".`);
+    if (!entry) throw new ApiError('NOT_FOUND', `No node named "${named}" is enrolled: check the name against the enrolled nodes.`);
     const why = misfit(entry, need);
     if (why.length > 0) {
       const others = entries.filter((e) => e.name !== named && misfit(e, need).length === 0).map((e) => e.name);
       throw new ApiError(
         'POLICY_DENIED',
-        `Node ${named} cannot take this run: ${why.join('; ')}. ${others.length > 0 ? `Nodes that fit: ${others.join(', ')}.` : 'No enrolled node fits; an admin can label one ("node add … --label K=V").'}`,
+        `Node ${named} cannot take this run: ${why.join('; ')}. ${others.length > 0 ? `Nodes that fit: ${others.join(', ')}.` : 'No enrolled node fits; an admin can enrol or label one.'}`,
       );
     }
     return [entry];
@@ -72,7 +72,7 @@ export function placeRun(entries: readonly NodeEntry[], need: PlacementNeed, nam
     const each = entries.map((e) => `${e.name} (${misfit(e, need).join('; ')})`);
     throw new ApiError(
       'POLICY_DENIED',
-      `No enrolled node fits this run (it needs ${asked}). ${each.length > 0 ? `Nodes: ${each.join('; ')}.` : 'No node is enrolled.'} An admin can enrol or label a node ("node add NAME … --label K=V"), or run it on a node you name (--node).`,
+      `No enrolled node fits this run (it needs ${asked}). ${each.length > 0 ? `Nodes: ${each.join('; ')}.` : 'No node is enrolled.'} An admin can enrol or label a node, or you can name the node it runs on.`,
     );
   }
   return fit;

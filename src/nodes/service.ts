@@ -133,7 +133,7 @@ export function nodesForRun(
   if (named?.state === 'refused') {
     throw new ApiError(
       'POLICY_DENIED',
-      `Node ${named.name} is refused (${named.refusedReason ?? 'identity changed'}). An admin must check it and re-pin it ("node pin ${named.name}").`,
+      `Node ${named.name} is refused (${named.refusedReason ?? 'identity changed'}). An admin must check it and re-pin it.`,
     );
   }
   const fit = placeRun(entries, { labels: want.labels, access: want.access }, want.node ?? undefined);

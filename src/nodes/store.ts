@@ -124,7 +124,7 @@ export function sealNodes(db: Database, signer: Signer): void {
 }
 
 export function nodeNotFound(name: string): ApiError {
-  return new ApiError('NOT_FOUND', `No node named "${name}" is enrolled. List nodes with "node list".`);
+  return new ApiError('NOT_FOUND', `No node named "${name}" is enrolled: check the name against the enrolled nodes.`);
 }
 
 export class NodeRecords<D extends ReadonlyDb = Database> {

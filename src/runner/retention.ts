@@ -92,7 +92,7 @@ function resolve(db: ReadonlyDb, scope: PurgeScope, now: Date): Resolved {
   }
   if (scope.kind === 'before') return { scope, logCutoff: scope.before, reportCutoff: scope.before };
   const run = db.prepare('SELECT state FROM runs WHERE id = ?').get(scope.runId) as { state: string } | undefined;
-  if (!run) throw new ApiError('NOT_FOUND', `No run ${scope.runId}. List runs with "runs list".`);
+  if (!run) throw new ApiError('NOT_FOUND', `No run ${scope.runId}: check the run id.`);
   if (run.state !== 'finished')
     throw new ApiError(
       'CONFLICT',

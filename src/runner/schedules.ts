@@ -178,7 +178,7 @@ export class Schedules<D extends ReadonlyDb = Database> {
 
   mustGet(id: string): Schedule {
     const s = this.get(id);
-    if (!s) throw new ApiError('NOT_FOUND', `No schedule ${id}. List them with "schedule list".`);
+    if (!s) throw new ApiError('NOT_FOUND', `No schedule ${id}: check the schedule id.`);
     return s;
   }
 

@@ -183,5 +183,5 @@ export class VaultItems<D extends ReadonlyDb = Database> {
 }
 
 function notFound(name: string): ApiError {
-  return new ApiError('NOT_FOUND', `The vault has no item named "${name}". List items with "vault list".`);
+  return new ApiError('NOT_FOUND', `The vault has no item named "${name}": check the name against the vault's items.`);
 }

@@ -36,7 +36,7 @@ export const redactHandlers: {
       const session = needSession(ctx);
       const core = ctx.core;
       const run = input.runId === undefined ? undefined : new RunRecords(core.db).get(input.runId);
-      if (input.runId !== undefined && !run) throw new ApiError('NOT_FOUND', `No run ${input.runId}. List runs with "runs list".`);
+      if (input.runId !== undefined && !run) throw new ApiError('NOT_FOUND', `No run ${input.runId}: check the run id.`);
       // A run is previewed as its export would be: with the vault values the caller can open. A free
       // text is not, so the preview cannot be used to test guesses against the vault.
       const vaultKey = run ? session.keyring.vault : undefined;

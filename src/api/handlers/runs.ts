@@ -36,7 +36,7 @@ import { type Handler, type HandlerContext, needSession } from './types';
 
 function mustFind(core: ReadCore, id: string): RunRecord {
   const run = new RunRecords(core.db).get(id);
-  if (!run) throw new ApiError('NOT_FOUND', `No run ${id}. List runs with "runs list".`);
+  if (!run) throw new ApiError('NOT_FOUND', `No run ${id}: check the run id.`);
   return run;
 }
 

@@ -24,7 +24,7 @@ export const settingsHandlers: { 'settings.get': Handler<'settings.get'>; 'setti
       ) {
         throw new ApiError(
           'POLICY_DENIED',
-          `The vault item "${parsed.data}" is not bound to the LLM purpose. Bind it first ("vault purpose ${parsed.data} llm"), so no other secret can be sent as the API key.`,
+          `The vault item "${parsed.data}" is not bound to the LLM purpose. Bind it to that purpose first, so no other secret can be sent as the API key.`,
         );
       }
       const signer = needSigner(ctx);

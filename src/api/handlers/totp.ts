@@ -70,7 +70,7 @@ export const totpHandlers: {
   'auth.totp.reset': {
     run: (ctx, input) => {
       const user = ctx.core.users.byName(input.name);
-      if (!user) throw new ApiError('NOT_FOUND', `No user named "${input.name}". List users with "airgap-runner user list".`);
+      if (!user) throw new ApiError('NOT_FOUND', `No user named "${input.name}": check the name against the users list.`);
       const removed = ctx.change(() => new TotpEnrolments(ctx.db).remove(user.id));
       if (!removed) throw new ApiError('NOT_FOUND', `${input.name} has no TOTP enrolment; nothing was changed.`);
       return { ok: true as const };

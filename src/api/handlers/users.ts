@@ -11,7 +11,7 @@ import { userInfo } from './auth';
 
 function mustFind(core: Core, name: string) {
   const user = core.users.byName(name);
-  if (!user) throw new ApiError('NOT_FOUND', `No user named "${name}". List users with "airgap-runner user list".`);
+  if (!user) throw new ApiError('NOT_FOUND', `No user named "${name}": check the name against the users list.`);
   return user;
 }
 
@@ -154,7 +154,10 @@ export const userHandlers: {
       const core = ctx.core;
       const user = mustFind(core, input.name);
       if (user.id === session.userId)
-        throw new ApiError('INVALID_INPUT', 'To change your own password use "airgap-runner user passwd" without a name.');
+        throw new ApiError(
+          'INVALID_INPUT',
+          'To change your own password, change it as yourself (My account, or the command line without a user name): a reset is for other users.',
+        );
       // A reset is what an admin does when a password leaked (THREAT_MODEL.md): like a removal, every
       // key that user could unwrap is rotated first, so an old keyslot copy plus the old password opens
       // nothing current; then the user gets a new slot with the new keys.

@@ -309,7 +309,7 @@ describe('remote engine nodes', { skip }, () => {
     assert.match(run.error ?? '', /not the pinned/);
     const refused = await c.op1('nodes.show', { name: n.name });
     assert.equal(refused.state, 'refused');
-    assert.match(await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'quick', node: n.name }), 'POLICY_DENIED'), /node pin/);
+    assert.match(await rejects(c.op1('runs.start', { bundle: FIXTURE, task: 'quick', node: n.name }), 'POLICY_DENIED'), /re-pin/);
     // The admin re-pins with the key checked out of band: enabled again, and it runs.
     const pinned = await c.admin('nodes.pin', { name: n.name, pin: text(nodes.sd.hostKey) });
     assert.equal(pinned.state, 'enabled');

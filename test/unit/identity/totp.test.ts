@@ -152,7 +152,7 @@ test('a role that requires TOTP: its users enrol at the next sign-in before anyt
 
   const gina = await dispatch(env.core, null, 'auth.signIn', { name: 'gina', password });
   assert.equal(gina.mustEnrolTotp, true);
-  assert.match(await rejects(dispatch(env.core, gina.sessionId, 'runs.list', {}), 'FORBIDDEN'), /enrol an authenticator/);
+  assert.match(await rejects(dispatch(env.core, gina.sessionId, 'runs.list', {}), 'FORBIDDEN'), /set one up first/);
   const { secret } = await enrolTotp(env.core, gina.sessionId);
   await dispatch(env.core, gina.sessionId, 'runs.list', {});
   assert.equal((await dispatch(env.core, gina.sessionId, 'auth.whoami', {})).mustEnrolTotp, false);

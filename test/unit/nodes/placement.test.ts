@@ -66,7 +66,7 @@ test('no node fits: POLICY_DENIED naming each node and why, and what to do', () 
   assert.equal(none.code, 'POLICY_DENIED');
   assert.match(none.message, /needs segment=dc9/);
   assert.match(none.message, /dc1-a \(it lacks segment=dc9\)/);
-  assert.match(none.message, /--label K=V/);
+  assert.match(none.message, /An admin can enrol or label a node/);
   assert.match(code(() => placeRun([], { labels: { segment: 'dc1' }, access: 'read-only' })).message, /No node is enrolled/);
   // A named node that does not fit says which ones do.
   const named = code(() => placeRun(all, { labels: { segment: 'dc2' }, access: 'read-only' }, 'dc1-a'));
