@@ -180,6 +180,8 @@ describe('nodes screen in Chromium', { timeout: 240_000, skip }, () => {
       await labels.waitFor();
       // The task's placement is filled in, and the run goes to a node that carries it, never here.
       assert.equal(await labels.inputValue(), 'site=east');
+      // The enrolled nodes arrive after the form opens.
+      await runOn.getByRole('option', { name: NODE }).waitFor({ state: 'attached' });
       assert.deepEqual(await form.options(runOn), ['Any node with these labels', NODE]);
       assert.equal(await retry.isEnabled(), true, 'a read-only task placed by labels may be retried elsewhere');
       const before = (await dispatch(harness.core, session, 'runs.list', {})).total;

@@ -234,6 +234,8 @@ describe('Sign-in and identity screen in Chromium', { timeout: 240_000, skip }, 
     await users.settleRoleChange('Confirm carol lost Operator', 'Confirm');
     await users.status.filter({ hasText: "Operator taken off carol's roles." }).waitFor();
     assert.deepEqual(harness.core.users.byName('carol')!.roles, ['viewer']);
+    // The notice comes first; the list reloads after it.
+    await users.rowIn(users.roleChanges, 'carol').filter({ hasText: 'Operator' }).waitFor({ state: 'detached' });
     assert.equal(await users.rowIn(users.roleChanges, 'carol').count(), 1, 'her lost viewer role still waits');
     await users.rowIn(users.roleChanges, 'bob').filter({ hasText: 'Operator' }).waitFor({ state: 'detached' });
     assert.equal(await users.rowIn(users.roleChanges, 'bob').count(), 1, 'his lost viewer role still waits');
