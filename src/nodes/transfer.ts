@@ -127,7 +127,10 @@ export class NodeRunSpace {
       tmpfs: {},
       mounts: [],
       volumes: this.parts.map((p) => ({ name: p.volume, target: p.at, readOnly: false })),
-      limits: { memoryBytes: 16 * MiB, nanoCpus: 100_000_000, pids: 4, nofile: 64, nproc: 4 },
+      // The holder's own cap is the pids cgroup (its one process plus runc's init threads). RLIMIT_NPROC
+      // counts every process of uid 65534 on the node, and tasks run as nobody: a cap of 4 there made
+      // the holder fail to start on a node already running a few tasks. 512 is the tasks' own nproc.
+      limits: { memoryBytes: 32 * MiB, nanoCpus: 100_000_000, pids: 16, nofile: 64, nproc: 512 },
       logDriver: 'none',
     };
     this.holderId = await engine.createContainer(spec);
@@ -145,6 +148,15 @@ export class NodeRunSpace {
         body,
       }));
       await engine.putArchive(this.holderId, `/h/${key}`, await collect(tarStream(entries)));
+    }
+    // A holder that stopped has taken the volumes' content with it: the task would start without its
+    // secrets. Say so rather than run.
+    const holder = await engine.inspectContainer(this.holderId);
+    if (!holder?.running) {
+      throw new ApiError(
+        'INTERNAL',
+        `The node stopped the container that keeps this run's secrets and output (status ${holder?.status ?? 'gone'}, exit code ${holder?.exitCode ?? '?'}); the run did not start. Check the node engine's log.`,
+      );
     }
   }
 
