@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import cronstrue from 'cronstrue';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -50,8 +51,31 @@ function everyText(seconds: number): string {
   return `Every ${plural(seconds, 'second')}`;
 }
 
-function timingText(s: Schedule): string {
-  return s.timing.kind === 'cron' ? `Cron ${s.timing.cron}` : everyText(s.timing.everySeconds);
+/** A cron expression in words ("At 02:30, Monday through Friday"); the expression itself if it cannot be read. */
+function cronWords(cron: string): string {
+  try {
+    return cronstrue.toString(cron, { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+  } catch {
+    return `Cron ${cron}`;
+  }
+}
+
+/** When a schedule fires, in words with its time zone; a cron schedule keeps its expression in a tooltip. */
+function Timing({ s }: { s: Schedule }) {
+  const zone = <span className="muted"> ({s.timing.timeZone})</span>;
+  if (s.timing.kind !== 'cron')
+    return (
+      <>
+        {everyText(s.timing.everySeconds)}
+        {zone}
+      </>
+    );
+  return (
+    <span title={`Cron expression: ${s.timing.cron}`}>
+      {cronWords(s.timing.cron)}
+      {zone}
+    </span>
+  );
 }
 
 function statusText(s: Schedule): string {
@@ -147,8 +171,7 @@ function Schedules() {
   const columns: Column<Schedule>[] = [
     { id: 'name', header: 'Schedule', rowHeader: true, cell: (s) => s.name, sortKey: (s) => s.name },
     { id: 'task', header: 'Task', cell: (s) => `${s.bundle} / ${s.task}`, sortKey: (s) => `${s.bundle}/${s.task}` },
-    { id: 'timing', header: 'Timing', cell: timingText },
-    { id: 'zone', header: 'Time zone', cell: (s) => s.timing.timeZone },
+    { id: 'timing', header: 'Timing', cell: (s) => <Timing s={s} /> },
     { id: 'next', header: 'Next run', cell: (s) => (s.next ? formatTime(s.next) : '—'), sortKey: (s) => s.next ?? '' },
     { id: 'status', header: 'State', cell: statusText, sortKey: (s) => s.status },
   ];
