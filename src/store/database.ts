@@ -26,6 +26,24 @@ export class DatabaseOpenError extends Error {
   }
 }
 
+/**
+ * The pragmas every store connection runs with, after the key. Exported so bench/store gives the
+ * unencrypted baseline exactly the same ones (docs/store.md lists them).
+ */
+export const STORE_PRAGMAS: readonly string[] = [
+  'synchronous = FULL',
+  'foreign_keys = ON',
+  'secure_delete = ON',
+  // The cipher does not encrypt temporary files: sorts, temp tables and VACUUM's copy stay in memory.
+  'temp_store = MEMORY',
+  'busy_timeout = 5000',
+];
+
+export function applyStorePragmas(db: Db, options: { readonly: boolean }): void {
+  if (!options.readonly) db.pragma('journal_mode = WAL');
+  for (const pragma of STORE_PRAGMAS) db.pragma(pragma);
+}
+
 /** Opens and checks the database; throws DatabaseOpenError without changing the file. */
 export function openDatabase(path: string, dataKey: Buffer, options: { create?: boolean; readonly?: boolean } = {}): Db {
   let db: Db;
@@ -43,15 +61,7 @@ export function openDatabase(path: string, dataKey: Buffer, options: { create?: 
     throw new DatabaseOpenError('wrong-key-or-damaged', 'the database does not open with this data key');
   }
   try {
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-    }
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('secure_delete = ON');
-    // The cipher does not encrypt temporary files: sorts, temp tables and VACUUM's copy stay in memory.
-    db.pragma('temp_store = MEMORY');
-    db.pragma('busy_timeout = 5000');
+    applyStorePragmas(db, { readonly: options.readonly ?? false });
     checkIntegrity(db, 'quick');
   } catch (error) {
     db.close();
