@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { secretForms } from './mask';
 import { builtinDetectors, exactDetector, RULE_SETS, siteHostDetector, TextScan, type Detector, type Span } from './rules';
 import { ApiError } from '../kernel';
-import { compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
+import { certainPrefix, compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
 import type { RedactAction, Redactor, RedactorOptions, RedactResult, Replacement } from './types';
 
 export interface RedactorDeps {
@@ -124,7 +124,8 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
   );
   for (const d of builtinDetectors()) add(d);
   add(siteHostDetector(deps.siteDomains));
-  for (const p of deps.sitePatterns) add(sitePatternDetector(`site:${p.name}`, p.name, compileSite(p), 1024), p.action);
+  for (const p of deps.sitePatterns)
+    add(sitePatternDetector(`site:${p.name}`, p.name, compileSite(p), 1024, certainPrefix(p.regex)), p.action);
   const rules: Rule[] = detectors.map(({ detector, siteAction }) => ({ detector, action: set.action(detector.id, siteAction) }));
   const multilineForms = [...(options.secrets ?? []), ...(options.sensitiveValues ?? [])]
     .flatMap((v) => secretForms(v))

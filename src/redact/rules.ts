@@ -38,7 +38,7 @@ export class TextScan {
   private text = '';
   /** Per character: its positions in `text` (the first `n`), valid when `done`. Reused between texts. */
   private readonly lists = new Map<string, { at: Int32Array; n: number; done: boolean }>();
-  private readonly memos = new Map<string, Int32Array>();
+  private readonly memos = new Map<string, { at: Int32Array; n: number; done: boolean }>();
 
   constructor(text = '') {
     this.text = text;
@@ -48,7 +48,7 @@ export class TextScan {
   reset(text: string): this {
     this.text = text;
     for (const list of this.lists.values()) list.done = false;
-    this.memos.clear();
+    for (const list of this.memos.values()) list.done = false;
     return this;
   }
 
@@ -78,14 +78,22 @@ export class TextScan {
     return list.at.subarray(0, list.n);
   }
 
-  /** A list computed once per text under `key` and shared by the detectors that ask for it. */
-  memo(key: string, compute: (text: string) => Int32Array): Int32Array {
-    let value = this.memos.get(key);
-    if (!value) {
-      value = compute(this.text);
-      this.memos.set(key, value);
+  /**
+   * A list computed once per text under `key` and shared by the detectors that ask for it: `fill`
+   * writes at most `capacity` positions into the array it is given and returns how many.
+   */
+  memo(key: string, capacity: number, fill: (text: string, into: Int32Array) => number): Int32Array {
+    let list = this.memos.get(key);
+    if (!list) {
+      list = { at: new Int32Array(1024), n: 0, done: false };
+      this.memos.set(key, list);
     }
-    return value;
+    if (!list.done) {
+      if (list.at.length < capacity) list.at = new Int32Array(Math.max(capacity, list.at.length * 2));
+      list.n = fill(this.text, list.at);
+      list.done = true;
+    }
+    return list.at.subarray(0, list.n);
   }
 }
 
@@ -150,10 +158,9 @@ const ASSIGNMENT_LAST = 'dty';
  * ASSIGNMENT_LAST (any case): the index just past that word. Shared by the assignment rules.
  */
 function assignmentEnds(scan: TextScan): Int32Array {
-  return scan.memo('assignment-ends', (text) => {
-    const colons = scan.all(':');
-    const equals = scan.all('=');
-    const out = new Int32Array(colons.length + equals.length);
+  const colons = scan.all(':');
+  const equals = scan.all('=');
+  return scan.memo('assignment-ends', colons.length + equals.length, (text, out) => {
     let n = 0;
     for (const list of [colons, equals]) {
       for (let k = 0; k < list.length; k++) {
@@ -165,7 +172,7 @@ function assignmentEnds(scan: TextScan): Int32Array {
         if (last === 100 || last === 116 || last === 121) out[n++] = end;
       }
     }
-    return out.subarray(0, n);
+    return n;
   });
 }
 
@@ -177,11 +184,18 @@ function assignmentCandidates(words: readonly string[]): Candidates {
   const lower = words.map((w) => w.toLowerCase());
   for (const w of lower)
     if (!ASSIGNMENT_LAST.includes(w.at(-1)!)) throw new Error(`assignment word ${w}: add its last letter to ASSIGNMENT_LAST`);
+  // Words grouped by their last three letters: most ends are refused by those.
+  const bySuffix = new Map<string, string[]>();
+  for (const w of lower) bySuffix.set(w.slice(-3), [...(bySuffix.get(w.slice(-3)) ?? []), w]);
+  const groups = [...bySuffix];
   return (text, scan, out) => {
     const ends = assignmentEnds(scan);
     for (let k = 0; k < ends.length; k++) {
       const end = ends[k]!;
-      for (const w of lower) if (endsWithCaseless(text, end, w)) out.push(end - w.length);
+      for (const [suffix, group] of groups) {
+        if (!endsWithCaseless(text, end, suffix)) continue;
+        for (const w of group) if (endsWithCaseless(text, end, w)) out.push(end - w.length);
+      }
     }
   };
 }
@@ -201,60 +215,65 @@ export function regexDetector(
   re: RegExp,
   opts: { group?: number; maxLength?: number; accept?: (m: string) => boolean; foldCase?: boolean; candidates?: Candidates } = {},
 ): Detector {
-  if (!re.global) throw new Error(`detector ${id}: regex must be global`);
-  const take = (m: RegExpExecArray, out: Span[]) => {
-    const end = m.index + m[0].length;
-    const value = opts.group === undefined ? m[0] : m[opts.group];
-    if (value === undefined || value.length === 0) return;
-    if (opts.accept && !opts.accept(value)) return;
-    out.push([end - value.length, end]);
-  };
-  const { candidates } = opts;
-  if (!candidates) {
-    return {
-      id,
-      kind,
-      foldCase: opts.foldCase,
-      maxLength: opts.maxLength ?? 512,
-      find(text, out) {
-        re.lastIndex = 0;
-        let m: RegExpExecArray | null;
-        while ((m = re.exec(text)) !== null) {
-          if (m[0].length === 0) {
-            re.lastIndex++;
-            continue;
-          }
-          take(m, out);
-        }
-      },
-    };
-  }
-  const sticky = new RegExp(re.source, `${re.flags.replace('g', '')}y`);
-  const starts: number[] = [];
+  const each = matchEach(id, re, opts.candidates);
   return {
     id,
     kind,
     foldCase: opts.foldCase,
     maxLength: opts.maxLength ?? 512,
     find(text, out, scan) {
-      starts.length = 0;
-      candidates(text, scan ?? new TextScan(text), starts);
-      if (starts.length === 0) return;
-      starts.sort((a, b) => a - b);
-      let from = 0;
-      for (const start of starts) {
-        if (start < from || start > text.length) continue;
-        sticky.lastIndex = start;
-        const m = sticky.exec(text);
-        if (m === null) continue;
+      each(text, scan, (m) => {
+        const end = m.index + m[0].length;
+        const value = opts.group === undefined ? m[0] : m[opts.group];
+        if (value === undefined || value.length === 0) return;
+        if (opts.accept && !opts.accept(value)) return;
+        out.push([end - value.length, end]);
+      });
+    },
+  };
+}
+
+/**
+ * Calls `take` with each non-empty match of the global regex `re` in a text, as `exec` in a loop
+ * finds them. With `candidates`, the regex is tried (sticky) only there, in ascending order, from the
+ * end of the last match: the same matches, since `exec` finds the leftmost match from there and no
+ * match starts anywhere else.
+ */
+function matchEach(id: string, re: RegExp, candidates?: Candidates) {
+  if (!re.global) throw new Error(`detector ${id}: regex must be global`);
+  if (!candidates) {
+    return (text: string, _scan: TextScan | undefined, take: (m: RegExpExecArray) => void) => {
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
         if (m[0].length === 0) {
-          from = start + 1;
+          re.lastIndex++;
           continue;
         }
-        from = start + m[0].length;
-        take(m, out);
+        take(m);
       }
-    },
+    };
+  }
+  const sticky = new RegExp(re.source, `${re.flags.replace('g', '')}y`);
+  const starts: number[] = [];
+  return (text: string, scan: TextScan | undefined, take: (m: RegExpExecArray) => void) => {
+    starts.length = 0;
+    candidates(text, scan ?? new TextScan(text), starts);
+    if (starts.length === 0) return;
+    starts.sort((a, b) => a - b);
+    let from = 0;
+    for (const start of starts) {
+      if (start < from || start > text.length) continue;
+      sticky.lastIndex = start;
+      const m = sticky.exec(text);
+      if (m === null) continue;
+      if (m[0].length === 0) {
+        from = start + 1;
+        continue;
+      }
+      from = start + m[0].length;
+      take(m);
+    }
   };
 }
 
@@ -375,23 +394,38 @@ export function siteHostDetector(domains: readonly string[]): Detector | null {
   ];
   if (clean.length === 0) return null;
   const re = new RegExp(`(?:${clean.map(escapeRegExp).join('|')})(?![A-Za-z0-9-])`, 'gi');
+  // Each domain found by its rarest character in both cases (the regex ignores ASCII case only), when
+  // all are ASCII; else the regex scans every position.
+  const candidates: Candidates | undefined = clean.every((d) => /^[\x20-\x7e]+$/.test(d))
+    ? (text, _scan, out) => {
+        for (const domain of clean) {
+          let offset = 0;
+          for (let k = 1; k < domain.length; k++) if (rarity(domain[k]!) > rarity(domain[offset]!)) offset = k;
+          const ch = domain[offset]!;
+          for (const variant of new Set([ch, ch.toUpperCase()])) {
+            for (let a = text.indexOf(variant, offset); a >= 0; a = text.indexOf(variant, a + 1)) {
+              if (endsWithCaseless(text, a - offset + domain.length, domain)) out.push(a - offset);
+            }
+          }
+        }
+      }
+    : undefined;
+  const each = matchEach('host', re, candidates);
   return {
     id: 'host',
     kind: 'host',
     foldCase: true,
     maxLength: 256,
-    find(text, out) {
-      re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
+    find(text, out, scan) {
+      each(text, scan, (m) => {
         const end = m.index + m[0].length;
         // The domain must start at a label boundary: "notcorp.example" is another domain.
-        if (isHostChar(text[m.index - 1])) continue;
+        if (isHostChar(text[m.index - 1])) return;
         let s = m.index;
         while (s > 0 && m.index - s < 200 && (isHostChar(text[s - 1]) || (text[s - 1] === '.' && isHostChar(text[s - 2])))) s--;
         while (text[s] === '-') s++;
         out.push([s, end]);
-      }
+      });
     },
   };
 }
@@ -401,49 +435,91 @@ export function siteHostDetector(domains: readonly string[]): Detector | null {
  * its rarest character, since a string search is as fast as the first character of what it looks for
  * is rare (an "a" stops it every few bytes, a "Q" almost never).
  */
-const COMMON_CHARS = ' etaoinsrlcdhu0123456789mpfgyb:-./=_,[]()"bwvkxjqzETAOINSRLCDHUMPFGYBWVKXJQZ';
+const COMMON_CHARS = ' etaoinsrlcdhu0123456789mpfgyb:-./=_,[]()"\nTZbwvkxjqzEAOINSRLCDHUMPFGYBWVKXJQ';
 
-function rarity(ch: string): number {
+export function rarity(ch: string): number {
   const at = COMMON_CHARS.indexOf(ch);
   return at < 0 ? COMMON_CHARS.length : at;
 }
 
 /**
- * Where to search a form: up to 6 characters from its rarest one, long enough not to stop often in
- * base64, short enough for V8 to search by the first character (7 and more switch it to a slower
- * Boyer-Moore here).
+ * Where to search a form: up to 6 characters from its rarest one (fewer at its end), long enough not
+ * to stop often in base64, short enough for V8 to search by the first character (7 and more switch it
+ * to a slower Boyer-Moore here).
  */
-function anchorOf(form: string): { anchor: string; offset: number } {
-  const width = Math.min(6, form.length);
+export function anchorOf(form: string): { anchor: string; offset: number } {
   let offset = 0;
-  for (let k = 1; k + width <= form.length; k++) if (rarity(form[k]!) > rarity(form[offset]!)) offset = k;
-  return { anchor: form.slice(offset, offset + width), offset };
+  for (let k = 1; k < form.length; k++) if (rarity(form[k]!) > rarity(form[offset]!)) offset = k;
+  return { anchor: form.slice(offset, offset + 6), offset };
 }
 
-/** Exact values (vault items and their encodings, sensitive config values): one search per form, longest first. */
+interface ExactGroup {
+  anchor: string;
+  /** Forms that hold the anchor: index in the detector's order, and where the anchor stands in it. */
+  members: Array<{ index: number; form: string; offset: number }>;
+  /** Per member: where its next match may start (matches of one form do not overlap). */
+  free: Int32Array;
+}
+
+/**
+ * Exact values (vault items and their encodings, sensitive config values), longest first. Forms are
+ * searched in groups that share one anchor (a value's lines are in the value, its unpadded base64 in
+ * the padded one): one string search per group instead of one per form.
+ */
 export function exactDetector(id: string, forms: readonly string[]): Detector | null {
   const all = [...new Set(forms)].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
   if (all.length === 0) return null;
   // A form that is another form plus padding or white space is found by that one: fewer passes.
-  const sorted = all
-    .filter((f) => !all.some((g) => g.length < f.length && f.startsWith(g) && /^[=\s]*$/.test(f.slice(g.length))))
-    .map((form) => ({ form, ...anchorOf(form) }));
+  const kept = all.filter((f) => !all.some((g) => g.length < f.length && f.startsWith(g) && /^[=\s]*$/.test(f.slice(g.length))));
+  const groups: ExactGroup[] = [];
+  const grouped = new Set<number>();
+  kept.forEach((form, index) => {
+    if (grouped.has(index)) return;
+    // The anchor of this form or of a shorter form inside it, whichever most forms not yet grouped hold.
+    const holders = (anchor: string) => kept.filter((g, k) => !grouped.has(k) && g.includes(anchor)).length;
+    let best = anchorOf(form).anchor;
+    let bestCount = holders(best);
+    for (let k = index + 1; k < kept.length; k++) {
+      if (grouped.has(k) || !form.includes(kept[k]!)) continue;
+      const candidate = anchorOf(kept[k]!).anchor;
+      const count = holders(candidate);
+      if (count > bestCount || (count === bestCount && rarity(candidate[0]!) > rarity(best[0]!))) {
+        best = candidate;
+        bestCount = count;
+      }
+    }
+    const members = kept
+      .map((g, k) => ({ index: k, form: g, offset: g.indexOf(best) }))
+      .filter(({ index: k, offset }) => !grouped.has(k) && offset >= 0);
+    for (const m of members) grouped.add(m.index);
+    groups.push({ anchor: best, members, free: new Int32Array(members.length) });
+  });
+  const found: Span[][] = kept.map(() => []);
   return {
     id,
     kind: id,
     maxLength: all[0]!.length,
-    multiline: sorted.some(({ form }) => form.includes('\n')),
+    multiline: kept.some((form) => form.includes('\n')),
     find(text, out) {
-      for (const { form, anchor, offset } of sorted) {
-        // Leftmost matches that do not overlap, as indexOf(form) from the end of the last one finds them.
-        let free = 0;
-        for (let at = text.indexOf(anchor, offset); at >= 0; at = text.indexOf(anchor, at + 1)) {
-          const start = at - offset;
-          if (start < free || !text.startsWith(form, start)) continue;
-          out.push([start, start + form.length]);
-          free = start + form.length;
-          at = free + offset - 1;
+      for (const { anchor, members, free } of groups) {
+        free.fill(0);
+        // Every place the anchor stands: each member form is there if it starts at the anchor's place
+        // in it, and not inside its own last match (leftmost matches that do not overlap, as
+        // indexOf(form) from the end of the last one finds them).
+        for (let at = text.indexOf(anchor); at >= 0; at = text.indexOf(anchor, at + 1)) {
+          for (let m = 0; m < members.length; m++) {
+            const { index, form, offset } = members[m]!;
+            const start = at - offset;
+            if (start < free[m]! || start < 0 || !text.startsWith(form, start)) continue;
+            found[index]!.push([start, start + form.length]);
+            free[m] = start + form.length;
+          }
         }
+      }
+      // In the order of the forms, each left to right, as one search per form found them.
+      for (const spans of found) {
+        for (const span of spans) out.push(span);
+        spans.length = 0;
       }
     },
   };
@@ -458,7 +534,9 @@ function urlPasswordDetector(): Detector {
     maxLength: 600,
     find(text, out, scan) {
       // Every "://" (two never overlap), from the text's colons.
-      for (const at of (scan ?? new TextScan(text)).all(':')) {
+      const colons = (scan ?? new TextScan(text)).all(':');
+      for (let k = 0; k < colons.length; k++) {
+        const at = colons[k]!;
         if (text.charCodeAt(at + 1) !== 47 || text.charCodeAt(at + 2) !== 47) continue;
         if (!/[A-Za-z0-9+.-]/.test(text[at - 1] ?? '')) continue;
         userinfo.lastIndex = at + 3;
@@ -496,12 +574,19 @@ const ipv4Candidates: Candidates = (text, scan, out) => {
 
 /** `arn:` at the text's colons. */
 const arnCandidates: Candidates = (text, scan, out) => {
-  for (const at of scan.all(':')) if (at >= 3 && text.startsWith('arn', at - 3)) out.push(at - 3);
+  const colons = scan.all(':');
+  for (let k = 0; k < colons.length; k++) {
+    const at = colons[k]!;
+    // "arn:" ends in "n:"; most colons follow a digit or a bracket.
+    if (text.charCodeAt(at - 1) === 110 && text.startsWith('ar', at - 3)) out.push(at - 3);
+  }
 };
 
 /** `?sig=` and `&sig=` at the text's "=". */
 const sasCandidates: Candidates = (text, scan, out) => {
-  for (const at of scan.all('=')) {
+  const equals = scan.all('=');
+  for (let k = 0; k < equals.length; k++) {
+    const at = equals[k]!;
     const c = text.charCodeAt(at - 4);
     if (at >= 4 && (c === 63 || c === 38) && text.startsWith('sig', at - 3)) out.push(at - 4);
   }
@@ -509,7 +594,11 @@ const sasCandidates: Candidates = (text, scan, out) => {
 
 /** `ya29.` at the text's dots. */
 const ya29Candidates: Candidates = (text, scan, out) => {
-  for (const at of scan.all('.')) if (at >= 4 && text.startsWith('ya29', at - 4)) out.push(at - 4);
+  const dots = scan.all('.');
+  for (let k = 0; k < dots.length; k++) {
+    const at = dots[k]!;
+    if (text.charCodeAt(at - 1) === 57 && text.startsWith('ya2', at - 4)) out.push(at - 4);
+  }
 };
 
 /** Every spelling `aws_?secret_?access_?key` allows. */

@@ -6,8 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinDetectors, siteHostDetector, type Detector, type Span } from '../../../src/redact/rules';
+import { builtinDetectors, exactDetector, siteHostDetector, type Detector, type Span } from '../../../src/redact/rules';
 import { createRedactor } from '../../../src/redact';
+import { certainPrefix, compileSitePattern, sitePatternDetector } from '../../../src/redact/patterns';
 import { referenceBuiltinDetectors, referenceSiteHostDetector } from './reference-rules';
 
 /** A small seeded PRNG (mulberry32): the same texts on every run, so a failure can be replayed. */
@@ -199,5 +200,86 @@ test('the engine settles overlaps as before, reusing its scan between texts', ()
     expected.sort((a, b) => a.start - b.start);
     const got = redactor.redact(text).replacements.map(({ rule, start, end }) => ({ rule, start, end }));
     assert.deepEqual(got, expected, `text #${n}: ${JSON.stringify(text)}`);
+  }
+});
+
+test('a site pattern started only where its certain prefix stands finds what the full scan finds', () => {
+  const patterns = [
+    'TCK-\\d{4,8}',
+    'TCK-\\d+',
+    'ab\\.c[0-9]+',
+    'xy?z',
+    'cust-[0-9]{6}',
+    'ab|cd',
+    'é+x',
+    '\\.\\d+',
+    'Q{2}w',
+    'ab*c',
+    'xxxxxxxy\\d',
+    'abababaX\\d',
+  ];
+  const words = [
+    'TCK-',
+    'TCK-12345',
+    'TTCK-1234',
+    'ab.c1',
+    'ab.c',
+    'xz',
+    'xyz',
+    'xyyz',
+    'cust-123456',
+    'cd',
+    'éx',
+    'ééx',
+    '.5',
+    'QQw',
+    'ac',
+    'abbc',
+    'xxxxxxxxy1',
+    'xxxxxxxy',
+    'xxxxxxx',
+    'abababababaX2',
+    'ababa',
+    'baX3',
+  ];
+  const r = prng(7);
+  for (const regex of patterns) {
+    const re = compileSitePattern(regex);
+    const prefix = certainPrefix(regex);
+    const fast = sitePatternDetector('site:p', 'p', re, 1024, prefix);
+    const full = sitePatternDetector('site:p', 'p', re, 1024);
+    for (let n = 0; n < 300; n++) {
+      let text = '';
+      for (let k = 0; k < 20; k++) text += pick(r, words) + pick(r, ['', ' ', 'T', '1', '.', 'a', 'b']);
+      assert.deepEqual(spans(fast, text), spans(full, text), `${regex} (prefix ${JSON.stringify(prefix)}) on ${JSON.stringify(text)}`);
+    }
+  }
+  assert.equal(certainPrefix('TCK-\\d+'), 'TCK-');
+  assert.equal(certainPrefix('ab|cd'), '', 'an alternative may start otherwise');
+  assert.equal(certainPrefix('xy?z'), 'x');
+});
+
+test('exact values searched in groups that share an anchor are found as one indexOf per form finds them', () => {
+  const r = prng(4242);
+  const word = (n: number) => Array.from({ length: n }, () => pick(r, [...'aabQ=-\n'])).join('');
+  for (let round = 0; round < 1500; round++) {
+    // Forms inside other forms (a value's lines, an unpadded base64), and some unrelated.
+    const base = word(4 + Math.floor(r() * 20));
+    const forms = [base];
+    for (let k = Math.floor(r() * 5); k > 0; k--) {
+      const from = Math.floor(r() * base.length);
+      forms.push(r() < 0.7 ? base.slice(from, from + 1 + Math.floor(r() * 10)) : word(1 + Math.floor(r() * 8)));
+    }
+    let text = '';
+    for (let k = 0; k < 12; k++) text += r() < 0.5 ? pick(r, forms) : word(Math.floor(r() * 6));
+    const found: Span[] = [];
+    exactDetector('vault', forms)!.find(text, found);
+    const expected: Span[] = [];
+    const all = [...new Set(forms)].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+    for (const form of all) {
+      if (all.some((g) => g.length < form.length && form.startsWith(g) && /^[=\s]*$/.test(form.slice(g.length)))) continue;
+      for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) expected.push([at, at + form.length]);
+    }
+    assert.deepEqual(found, expected, `round ${round}: ${JSON.stringify(forms)} in ${JSON.stringify(text)}`);
   }
 });
