@@ -150,6 +150,46 @@ function endsWithCaseless(text: string, end: number, word: string): boolean {
   return true;
 }
 
+/**
+ * The colons any colon rule can use, as indexes into scan.all(':'), found in one pass instead of one
+ * per rule (most colons of a log are in timestamps and after "name[pid]"): a colon followed by ":"
+ * or "/" (IPv6 "::", URLs), after "n" (ARNs), after a letter that ends an assignment word, white
+ * space or a quote (assignments), or starting three short gaps to the next colons (full IPv6).
+ */
+function usefulColons(scan: TextScan): Int32Array {
+  const colons = scan.all(':');
+  return scan.memo('useful-colons', colons.length, (text, out) => {
+    let n = 0;
+    for (let k = 0; k < colons.length; k++) {
+      const at = colons[k]!;
+      const next = text.charCodeAt(at + 1);
+      const before = text.charCodeAt(at - 1);
+      const lower = before | 32;
+      if (
+        next === 58 ||
+        next === 47 ||
+        lower === 110 ||
+        lower === 100 ||
+        lower === 116 ||
+        lower === 121 ||
+        before === 34 ||
+        before === 39 ||
+        isSpaceCode(before)
+      ) {
+        out[n++] = k;
+        continue;
+      }
+      if (k + 3 < colons.length) {
+        const g1 = colons[k + 1]! - at;
+        const g2 = colons[k + 2]! - colons[k + 1]!;
+        const g3 = colons[k + 3]! - colons[k + 2]!;
+        if (g1 >= 2 && g1 <= 5 && g2 >= 2 && g2 <= 5 && g3 >= 2 && g3 <= 5) out[n++] = k;
+      }
+    }
+    return n;
+  });
+}
+
 /** Last characters of the assignment words below (password, pwd, ...key, client_secret), lower-case. */
 const ASSIGNMENT_LAST = 'dty';
 
@@ -159,12 +199,14 @@ const ASSIGNMENT_LAST = 'dty';
  */
 function assignmentEnds(scan: TextScan): Int32Array {
   const colons = scan.all(':');
+  const useful = usefulColons(scan);
   const equals = scan.all('=');
-  return scan.memo('assignment-ends', colons.length + equals.length, (text, out) => {
+  return scan.memo('assignment-ends', useful.length + equals.length, (text, out) => {
     let n = 0;
-    for (const list of [colons, equals]) {
-      for (let k = 0; k < list.length; k++) {
-        let end = list[k]!;
+    for (let list = 0; list < 2; list++) {
+      const length = list === 0 ? useful.length : equals.length;
+      for (let k = 0; k < length; k++) {
+        let end = list === 0 ? colons[useful[k]!]! : equals[k]!;
         while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
         const q = text.charCodeAt(end - 1);
         if (q === 34 || q === 39) end--;
@@ -360,16 +402,22 @@ function ipv6Detector(): Detector {
     foldCase: true,
     maxLength: 64,
     find(text, out, scan) {
-      const colons = (scan ?? new TextScan(text)).all(':');
+      const shared = scan ?? new TextScan(text);
+      const colons = shared.all(':');
+      const useful = usefulColons(shared);
       // Each "::" (two colons in a row) from where the last one's expansion ended, as indexOf("::", next) finds them.
       let next = 0;
-      for (let k = 0; k + 1 < colons.length; k++) {
+      for (let u = 0; u < useful.length; u++) {
+        const k = useful[u]!;
         const at = colons[k]!;
         if (at >= next && colons[k + 1] === at + 1) next = expand(text, at, out);
       }
       // Then each full form (:h:h:h:, h 1 to 4 hex digits), as that regex scanning from `next` finds them.
       next = 0;
-      for (let k = 0; k + 3 < colons.length; k++) if (colons[k]! >= next && fullAt(text, colons, k)) next = expand(text, colons[k]!, out);
+      for (let u = 0; u < useful.length; u++) {
+        const k = useful[u]!;
+        if (colons[k]! >= next && fullAt(text, colons, k)) next = expand(text, colons[k]!, out);
+      }
     },
   };
 }
@@ -534,9 +582,11 @@ function urlPasswordDetector(): Detector {
     maxLength: 600,
     find(text, out, scan) {
       // Every "://" (two never overlap), from the text's colons.
-      const colons = (scan ?? new TextScan(text)).all(':');
-      for (let k = 0; k < colons.length; k++) {
-        const at = colons[k]!;
+      const shared = scan ?? new TextScan(text);
+      const colons = shared.all(':');
+      const useful = usefulColons(shared);
+      for (let u = 0; u < useful.length; u++) {
+        const at = colons[useful[u]!]!;
         if (text.charCodeAt(at + 1) !== 47 || text.charCodeAt(at + 2) !== 47) continue;
         if (!/[A-Za-z0-9+.-]/.test(text[at - 1] ?? '')) continue;
         userinfo.lastIndex = at + 3;
@@ -546,6 +596,9 @@ function urlPasswordDetector(): Detector {
     },
   };
 }
+
+const bearerUpper = prefixCandidates('Bearer', 0, ['Bearer']);
+const bearerLower = prefixCandidates('bearer', 0, ['bearer']);
 
 const isDigitCode = (c: number) => c >= 48 && c <= 57;
 const isWordCode = (c: number) => isDigitCode(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -575,9 +628,9 @@ const ipv4Candidates: Candidates = (text, scan, out) => {
 /** `arn:` at the text's colons. */
 const arnCandidates: Candidates = (text, scan, out) => {
   const colons = scan.all(':');
-  for (let k = 0; k < colons.length; k++) {
-    const at = colons[k]!;
-    // "arn:" ends in "n:"; most colons follow a digit or a bracket.
+  const useful = usefulColons(scan);
+  for (let u = 0; u < useful.length; u++) {
+    const at = colons[useful[u]!]!;
     if (text.charCodeAt(at - 1) === 110 && text.startsWith('ar', at - 3)) out.push(at - 3);
   }
 };
@@ -629,7 +682,10 @@ export function builtinDetectors(): Detector[] {
     regexDetector('bearer', 'token', /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{8,}=*)/g, {
       group: 1,
       maxLength: 8192,
-      candidates: prefixCandidates('arer', 2, ['Bearer', 'bearer']),
+      candidates: (text, scan, out) => {
+        bearerUpper(text, scan, out);
+        bearerLower(text, scan, out);
+      },
     }),
     regexDetector('aws-access-key-id', 'aws-key', /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, {
       candidates: prefixCandidates('A', 0, ['AKIA', 'ASIA', 'ABIA', 'ACCA']),
