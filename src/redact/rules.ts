@@ -444,18 +444,10 @@ export function siteHostDetector(domains: readonly string[]): Detector | null {
   const re = new RegExp(`(?:${clean.map(escapeRegExp).join('|')})(?![A-Za-z0-9-])`, 'gi');
   // Each domain found by its rarest character in both cases (the regex ignores ASCII case only), when
   // all are ASCII; else the regex scans every position.
-  const candidates: Candidates | undefined = clean.every((d) => /^[\x20-\x7e]+$/.test(d))
-    ? (text, _scan, out) => {
-        for (const domain of clean) {
-          let offset = 0;
-          for (let k = 1; k < domain.length; k++) if (rarity(domain[k]!) > rarity(domain[offset]!)) offset = k;
-          const ch = domain[offset]!;
-          for (const variant of new Set([ch, ch.toUpperCase()])) {
-            for (let a = text.indexOf(variant, offset); a >= 0; a = text.indexOf(variant, a + 1)) {
-              if (endsWithCaseless(text, a - offset + domain.length, domain)) out.push(a - offset);
-            }
-          }
-        }
+  const perDomain = clean.every((d) => /^[\x20-\x7e]+$/.test(d)) ? clean.map((d) => caselessCandidates(d)) : null;
+  const candidates: Candidates | undefined = perDomain
+    ? (text, scan, out) => {
+        for (const domain of perDomain) domain(text, scan, out);
       }
     : undefined;
   const each = matchEach('host', re, candidates);
@@ -597,6 +589,24 @@ function urlPasswordDetector(): Detector {
   };
 }
 
+/**
+ * Starts of `word` (ASCII) in any ASCII case, as a case-insensitive regex without the u flag matches
+ * it: found by its rarest character, searched in both cases.
+ */
+export function caselessCandidates(word: string): Candidates {
+  const lower = word.toLowerCase();
+  let offset = 0;
+  for (let k = 1; k < lower.length; k++) if (rarity(lower[k]!) > rarity(lower[offset]!)) offset = k;
+  const variants = [...new Set([lower[offset]!, lower[offset]!.toUpperCase()])];
+  return (text, _scan, out) => {
+    for (const ch of variants) {
+      for (let a = text.indexOf(ch, offset); a >= 0; a = text.indexOf(ch, a + 1)) {
+        if (endsWithCaseless(text, a - offset + lower.length, lower)) out.push(a - offset);
+      }
+    }
+  };
+}
+
 const bearerUpper = prefixCandidates('Bearer', 0, ['Bearer']);
 const bearerLower = prefixCandidates('bearer', 0, ['bearer']);
 
@@ -729,6 +739,7 @@ export function builtinDetectors(): Detector[] {
       'azure-resource-id',
       'azure',
       /\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\/resourceGroups\/[^/\s"']+)?(?:\/providers\/[^\s"',;]+)?/gi,
+      { candidates: caselessCandidates('/subscriptions/') },
     ),
     regexDetector('gcp-resource-name', 'gcp', /\bprojects\/[a-z][a-z0-9-]{4,28}[a-z0-9](?:\/[a-zA-Z]+\/[^/\s"',;]+)*/g, {
       candidates: prefixCandidates('jects/', 3, ['projects/']),
