@@ -475,7 +475,7 @@ export function siteHostDetector(domains: readonly string[]): Detector | null {
  * its rarest character, since a string search is as fast as the first character of what it looks for
  * is rare (an "a" stops it every few bytes, a "Q" almost never).
  */
-const COMMON_CHARS = ' etaoinsrlcdhu0123456789mpfgyb:-./=_,[]()"\nTZbwvkxjqzEAOINSRLCDHUMPFGYBWVKXJQ';
+const COMMON_CHARS = ' etaoinsrlcdhu0123456789mpfgyb:-./=_,[]()"\nbwvkxjqzETAOINSRLCDHUMPFGYBWVKXJQZ';
 
 export function rarity(ch: string): number {
   const at = COMMON_CHARS.indexOf(ch);
@@ -483,13 +483,15 @@ export function rarity(ch: string): number {
 }
 
 /**
- * Where to search a form: up to 6 characters from its rarest one (fewer at its end), long enough not
- * to stop often in base64, short enough for V8 to search by the first character (7 and more switch it
- * to a slower Boyer-Moore here).
+ * Where to search a form: up to 6 characters from its rarest one, at least 3 (or the whole form) so
+ * that the search itself refuses most places its first character stands, long enough not to stop
+ * often in base64, short enough for V8 to search by the first character (7 and more switch it to a
+ * slower Boyer-Moore here).
  */
 export function anchorOf(form: string): { anchor: string; offset: number } {
+  const least = Math.min(3, form.length);
   let offset = 0;
-  for (let k = 1; k < form.length; k++) if (rarity(form[k]!) > rarity(form[offset]!)) offset = k;
+  for (let k = 1; k + least <= form.length; k++) if (rarity(form[k]!) > rarity(form[offset]!)) offset = k;
   return { anchor: form.slice(offset, offset + 6), offset };
 }
 
@@ -511,29 +513,19 @@ export function exactDetector(id: string, forms: readonly string[]): Detector | 
   if (all.length === 0) return null;
   // A form that is another form plus padding or white space is found by that one: fewer passes.
   const kept = all.filter((f) => !all.some((g) => g.length < f.length && f.startsWith(g) && /^[=\s]*$/.test(f.slice(g.length))));
+  // Shortest first, each form joins the first group whose anchor it holds, else starts its own: a
+  // value's lines come before the value, which then joins a line's group (linear in forms x groups).
   const groups: ExactGroup[] = [];
-  const grouped = new Set<number>();
-  kept.forEach((form, index) => {
-    if (grouped.has(index)) return;
-    // The anchor of this form or of a shorter form inside it, whichever most forms not yet grouped hold.
-    const holders = (anchor: string) => kept.filter((g, k) => !grouped.has(k) && g.includes(anchor)).length;
-    let best = anchorOf(form).anchor;
-    let bestCount = holders(best);
-    for (let k = index + 1; k < kept.length; k++) {
-      if (grouped.has(k) || !form.includes(kept[k]!)) continue;
-      const candidate = anchorOf(kept[k]!).anchor;
-      const count = holders(candidate);
-      if (count > bestCount || (count === bestCount && rarity(candidate[0]!) > rarity(best[0]!))) {
-        best = candidate;
-        bestCount = count;
-      }
+  const order = kept.map((form, index) => ({ form, index })).sort((a, b) => a.form.length - b.form.length);
+  for (const { form, index } of order) {
+    const group = groups.find((g) => form.includes(g.anchor));
+    if (group) group.members.push({ index, form, offset: form.indexOf(group.anchor) });
+    else {
+      const { anchor, offset } = anchorOf(form);
+      groups.push({ anchor, members: [{ index, form, offset }], free: new Int32Array(0) });
     }
-    const members = kept
-      .map((g, k) => ({ index: k, form: g, offset: g.indexOf(best) }))
-      .filter(({ index: k, offset }) => !grouped.has(k) && offset >= 0);
-    for (const m of members) grouped.add(m.index);
-    groups.push({ anchor: best, members, free: new Int32Array(members.length) });
-  });
+  }
+  for (const group of groups) group.free = new Int32Array(group.members.length);
   const found: Span[][] = kept.map(() => []);
   return {
     id,
