@@ -731,7 +731,6 @@ export function builtinDetectors(): Detector[] {
       'azure-resource-id',
       'azure',
       /\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\/resourceGroups\/[^/\s"']+)?(?:\/providers\/[^\s"',;]+)?/gi,
-      { candidates: caselessCandidates('/subscriptions/') },
     ),
     regexDetector('gcp-resource-name', 'gcp', /\bprojects\/[a-z][a-z0-9-]{4,28}[a-z0-9](?:\/[a-zA-Z]+\/[^/\s"',;]+)*/g, {
       candidates: prefixCandidates('jects/', 3, ['projects/']),
