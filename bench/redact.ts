@@ -6,9 +6,15 @@
  * then reads it back twice per run in the same process:
  *   1. plain: a UTF-8 read stream of the file, chunks counted              (the floor)
  *   2. redact: the same read stream through Redactor.stream() with the default rule set, site
- *      domains, a site pattern and three vault values                        target: >= 50 MB/s
+ *      domains, a site pattern and three vault values                        target: >= 200 MB/s
  * Prints MB/s of each and the ratio, by wall clock and per CPU-second of this process (on a shared
- * machine the wall clock also counts other work); the best of --runs is reported.
+ * machine the wall clock also counts other work, so compare per CPU-second when the load average is
+ * high), with the 1-minute load average; the best of --runs is reported.
+ *
+ * The floor is the plain read. What the redaction costs on top (issue 19): the searches for the
+ * characters its rules are anchored on (":", "=", "." once per chunk, shared; each rule's rarest
+ * literal), the regexes tried where those stand, the keyed HMAC of each new pseudonym, and building
+ * the output text.
  */
 import { createReadStream, mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -138,7 +144,10 @@ try {
   console.log(
     `per CPU-second: plain read ${(mb / bestPlainCpu).toFixed(0)} MB; redact ${(mb / bestRedactCpu).toFixed(1)} MB; ratio ${(bestRedactCpu / bestPlainCpu).toFixed(1)}x`,
   );
-  console.log(`target >= 50 MB/s (wall clock): ${rate >= 50 ? 'met' : 'NOT met'}`);
+  const perCpu = mb / bestRedactCpu;
+  console.log(
+    `target >= 200 MB/s: wall clock ${rate >= 200 ? 'met' : 'NOT met'}, per CPU-second ${perCpu >= 200 ? 'met' : 'NOT met'} (load ${loadavg()[0]!.toFixed(2)})`,
+  );
 } finally {
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
 }

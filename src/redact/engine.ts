@@ -5,9 +5,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { secretForms } from './mask';
-import { builtinDetectors, exactDetector, RULE_SETS, siteHostDetector, type Detector, type Span } from './rules';
+import { builtinDetectors, exactDetector, RULE_SETS, siteHostDetector, TextScan, type Detector, type Span } from './rules';
 import { ApiError } from '../kernel';
-import { compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
+import { certainPrefix, compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
 import type { RedactAction, Redactor, RedactorOptions, RedactResult, Replacement } from './types';
 
 export interface RedactorDeps {
@@ -37,6 +37,8 @@ interface Hit {
 export const PSEUDONYM_HEX = 6;
 /** A line longer than this is cut for streaming (with the tail of the longest match held back). */
 const STREAM_LINE_HOLD = 64 * 1024;
+/** Texts up to this long share one array of taken characters (see `find`); longer ones get their own. */
+const REUSED_COVER = 1024 * 1024;
 /** An unfinished PEM block held this long is masked whole without waiting for its end. */
 const STREAM_KEY_HOLD = 64 * 1024;
 
@@ -46,8 +48,10 @@ const KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
 
 /** Start of the first private key that begins before `limit` and does not end in `text`, or -1. */
 function openKeyStart(text: string, limit: number): number {
-  if (!text.includes('-----BEGIN')) return -1;
-  KEY_BEGIN.lastIndex = 0;
+  // "BEGIN" first: a search for "-----BEGIN" stops at every "-" of the text.
+  const begin = text.indexOf('BEGIN ');
+  if (begin < 5) return -1;
+  KEY_BEGIN.lastIndex = begin - 5;
   let m: RegExpExecArray | null;
   while ((m = KEY_BEGIN.exec(text)) !== null && m.index < limit) {
     KEY_END.lastIndex = m.index;
@@ -120,7 +124,8 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
   );
   for (const d of builtinDetectors()) add(d);
   add(siteHostDetector(deps.siteDomains));
-  for (const p of deps.sitePatterns) add(sitePatternDetector(`site:${p.name}`, p.name, compileSite(p), 1024), p.action);
+  for (const p of deps.sitePatterns)
+    add(sitePatternDetector(`site:${p.name}`, p.name, compileSite(p), 1024, certainPrefix(p.regex)), p.action);
   const rules: Rule[] = detectors.map(({ detector, siteAction }) => ({ detector, action: set.action(detector.id, siteAction) }));
   const multilineForms = [...(options.secrets ?? []), ...(options.sensitiveValues ?? [])]
     .flatMap((v) => secretForms(v))
@@ -147,16 +152,31 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
     return token;
   };
 
+  /**
+   * Which characters a hit has taken, for `find`: reused between texts (a stream's chunks) and cleared
+   * where it was set, instead of a new zeroed array per text.
+   */
+  let reusable = new Uint8Array(0);
+  /** The positions of anchor characters in the text `find` works on, shared by the detectors. */
+  const scan = new TextScan();
+
   /** Every hit in `text`, earlier rules winning overlaps, sorted by position. */
   const find = (text: string): Hit[] => {
     const hits: Hit[] = [];
     let covered: Uint8Array | null = null;
     const spans: Span[] = [];
+    scan.reset(text);
     for (const rule of rules) {
       spans.length = 0;
-      rule.detector.find(text, spans);
+      rule.detector.find(text, spans, scan);
       for (const [start, end] of spans) {
-        covered ??= new Uint8Array(text.length);
+        if (covered === null) {
+          if (text.length > REUSED_COVER) covered = new Uint8Array(text.length);
+          else {
+            if (reusable.length < text.length) reusable = new Uint8Array(Math.max(text.length, 64 * 1024));
+            covered = reusable;
+          }
+        }
         let free = true;
         for (let i = start; i < end; i++) {
           if (covered[i]) {
@@ -169,6 +189,7 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
         hits.push({ start, end, rule });
       }
     }
+    if (covered === reusable) for (const hit of hits) reusable.fill(0, hit.start, hit.end);
     return hits.sort((a, b) => a.start - b.start);
   };
 
