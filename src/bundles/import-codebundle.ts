@@ -108,6 +108,51 @@ async function scanLayer(
 }
 
 /**
+ * The same search, a layer at a time from the top, for layers that arrive top-down: `next` scans the
+ * next layer down and says whether the search is settled (the file found, or hidden); `result`
+ * returns the bytes, or throws the VERIFY_FAILED that says why there are none.
+ */
+export class CodebundleSearch {
+  private readonly settings: Required<ReadCodebundleOptions>;
+  private readonly target: string;
+  private verdict: LayerVerdict | undefined;
+
+  constructor(
+    private readonly yamlPath: string,
+    options: ReadCodebundleOptions = {},
+  ) {
+    this.settings = { maxBytes: options.maxBytes ?? CODEBUNDLE_MAX_BYTES, maxLayerBytes: options.maxLayerBytes ?? 8 * 1024 ** 3 };
+    this.target = yamlPath.replace(/^\/+/, '');
+  }
+
+  get settled(): boolean {
+    return this.verdict !== undefined && !('absent' in this.verdict);
+  }
+
+  /** Scans `layer` (verified, staged), the one below those scanned so far; `index` is its place in the manifest (bottom 0). */
+  async next(layer: StagedLayer, index: number): Promise<boolean> {
+    if (this.settled) return true;
+    this.verdict = await scanLayer(layer, this.target, index, this.settings);
+    return this.settled;
+  }
+
+  result(): Buffer {
+    const verdict = this.verdict;
+    if (verdict && 'found' in verdict) return verdict.found;
+    if (verdict && 'hidden' in verdict) {
+      throw new ApiError(
+        'VERIFY_FAILED',
+        `The image has no codebundle.yaml at ${this.yamlPath}: ${verdict.hidden}. Fix the bundle's image and sign it again.`,
+      );
+    }
+    throw new ApiError(
+      'VERIFY_FAILED',
+      `The image has no codebundle.yaml at ${this.yamlPath}, where its label says it is. Fix the bundle's image and sign it again.`,
+    );
+  }
+}
+
+/**
  * Returns the bytes of codebundle.yaml at `yamlPath` (absolute, from the image label). Layers are given
  * bottom first, as in the manifest. VERIFY_FAILED when the file is not there or a layer is unreadable;
  * CodebundleInvalidError (INVALID_INPUT) when it is larger than allowed.
@@ -117,20 +162,7 @@ export async function readCodebundleFromLayers(
   yamlPath: string,
   options: ReadCodebundleOptions = {},
 ): Promise<Buffer> {
-  const settings = { maxBytes: options.maxBytes ?? CODEBUNDLE_MAX_BYTES, maxLayerBytes: options.maxLayerBytes ?? 8 * 1024 ** 3 };
-  const target = yamlPath.replace(/^\/+/, '');
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const verdict = await scanLayer(layers[i]!, target, i, settings);
-    if ('found' in verdict) return verdict.found;
-    if ('hidden' in verdict) {
-      throw new ApiError(
-        'VERIFY_FAILED',
-        `The image has no codebundle.yaml at ${yamlPath}: ${verdict.hidden}. Fix the bundle's image and sign it again.`,
-      );
-    }
-  }
-  throw new ApiError(
-    'VERIFY_FAILED',
-    `The image has no codebundle.yaml at ${yamlPath}, where its label says it is. Fix the bundle's image and sign it again.`,
-  );
+  const search = new CodebundleSearch(yamlPath, options);
+  for (let i = layers.length - 1; i >= 0; i--) if (await search.next(layers[i]!, i)) break;
+  return search.result();
 }

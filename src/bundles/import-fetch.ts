@@ -28,6 +28,49 @@ export function stagedPath(dir: string, digest: string): string {
   return join(dir, digestHex(digest));
 }
 
+/**
+ * Bytes received per blob, reported at most every 100 ms or 1% (a blob that completes is always
+ * reported, so its bar reaches 100% even between throttled reports).
+ */
+export class BlobProgressTracker {
+  private readonly received = new Map<string, number>();
+  readonly total: number;
+  private reported = 0;
+  private lastReport = 0;
+
+  constructor(
+    private readonly blobs: readonly Descriptor[],
+    private readonly onProgress?: FetchOptions['onProgress'],
+  ) {
+    this.total = blobs.reduce((sum, d) => sum + d.size, 0);
+  }
+
+  set(digest: string, bytes: number, force = false): void {
+    this.received.set(digest, bytes);
+    this.report(force);
+  }
+
+  report(force = false): void {
+    if (!this.onProgress) return;
+    let sum = 0;
+    for (const bytes of this.received.values()) sum += bytes;
+    const now = Date.now();
+    if (!force && now - this.lastReport < 100 && sum - this.reported < this.total / 100) return;
+    this.lastReport = now;
+    this.reported = sum;
+    this.onProgress(
+      sum,
+      this.total,
+      this.blobs.map((d) => ({ digest: d.digest, size: d.size, received: this.received.get(d.digest) ?? 0 })),
+    );
+  }
+}
+
+/** Each distinct blob once, in the order given. */
+export function distinctBlobs(blobs: readonly Descriptor[]): Descriptor[] {
+  return [...new Map(blobs.map((d) => [d.digest, d])).values()];
+}
+
 /** Fetches each distinct blob once; resolves with the total bytes. */
 export async function fetchBlobs(
   source: MirrorSource,
@@ -37,26 +80,9 @@ export async function fetchBlobs(
   options: FetchOptions,
 ): Promise<number> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const unique = new Map<string, Descriptor>();
-  for (const d of blobs) unique.set(d.digest, d);
-  const queue = [...unique.values()];
-  const total = queue.reduce((sum, d) => sum + d.size, 0);
-  const received = new Map<string, number>();
-  let reported = 0;
-  let lastReport = 0;
-  const report = (force = false) => {
-    if (!options.onProgress) return;
-    const sum = [...received.values()].reduce((a, b) => a + b, 0);
-    const now = Date.now();
-    if (!force && now - lastReport < 100 && sum - reported < total / 100) return;
-    lastReport = now;
-    reported = sum;
-    options.onProgress(
-      sum,
-      total,
-      [...unique.values()].map((d) => ({ digest: d.digest, size: d.size, received: received.get(d.digest) ?? 0 })),
-    );
-  };
+  const unique = distinctBlobs(blobs);
+  const queue = [...unique];
+  const progress = new BlobProgressTracker(unique, options.onProgress);
   const abort = new AbortController();
   let failure: Error | undefined;
   const worker = async () => {
@@ -65,14 +91,9 @@ export async function fetchBlobs(
       try {
         await source.fetchBlobTo(repository, blob.digest, blob.size, stagedPath(dir, blob.digest), {
           signal: abort.signal,
-          onProgress: (bytes) => {
-            received.set(blob.digest, bytes);
-            report();
-          },
+          onProgress: (bytes) => progress.set(blob.digest, bytes),
         });
-        received.set(blob.digest, blob.size);
-        // A finished blob is always reported, so its bar reaches 100% even between throttled reports.
-        report(true);
+        progress.set(blob.digest, blob.size, true);
         options.onBlobDone?.(blob.digest);
       } catch (error) {
         failure ??= error instanceof Error ? error : new Error('A download failed.');
@@ -80,9 +101,9 @@ export async function fetchBlobs(
       }
     }
   };
-  report(true);
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, unique.size)) }, worker));
+  progress.report(true);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, unique.length)) }, worker));
   if (failure !== undefined) throw failure;
-  report(true);
-  return total;
+  progress.report(true);
+  return progress.total;
 }

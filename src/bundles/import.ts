@@ -3,15 +3,18 @@
  *
  *   engine answers -> resolve the ref (manifest size-capped) -> signature against the trust roots,
  *   before any layer is fetched or anything parsed -> revoked digest refused -> config, then layers,
- *   fetched by the signed manifest's digests and sizes into private staging -> codebundle.yaml read
- *   from the layer the image label names (size cap, strict tar) and parsed -> name@version conflict
- *   -> tag policy per task -> the engine loads the docker-save tar -> loaded image id must equal the
- *   config digest -> recorded in the catalog (with its audit event).
+ *   fetched by the signed manifest's digests and sizes, checked as they stream -> codebundle.yaml
+ *   read from the layers as the engine will see them (size cap, strict tar) and parsed ->
+ *   name@version conflict -> tag policy per task -> the engine loads the docker-save tar -> loaded
+ *   image id must equal the config digest -> recorded in the catalog (with its audit event).
  *
- * The docker-save tar is synthesised from staging and streamed (import-load.ts): each layer goes to
- * the engine once it is fetched and checked, so the engine's receiving overlaps the downloads, but
- * manifest.json, without which the engine loads nothing, is sent only after the codebundle.yaml,
- * name@version and policy checks; a refusal cuts the stream instead.
+ * The docker-save tar is synthesised while the layers download (import-load.ts): each layer's bytes
+ * go to the engine as they arrive, top layer first, so each byte crosses this process once and the
+ * engine's receiving overlaps the downloads (as skopeo's does). Only the layers codebundle.yaml's
+ * search reads (from the top down to the one that settles it) are also written to private staging.
+ * A layer's last chunk goes out only once its size and digest matched, and manifest.json, without
+ * which the engine loads nothing, only after every layer and the codebundle.yaml, name@version and
+ * policy checks; any failure cancels the downloads and cuts the stream instead.
  *
  * Every refusal is an ApiError and leaves nothing staged, loaded or recorded. The engine is
  * constructor-injected (the runner shares it); the catalog is a port the API layer implements, so
@@ -31,14 +34,15 @@ import {
   type RegistryCredentials,
   type SourceDescription,
   DEFAULT_MANIFEST_MAX_BYTES,
+  teeToNewFile,
 } from '../mirror';
 import { imageConfigSchema, sha256Digest } from '../oci';
 import type { TrustedKey } from '../trust';
 import { nameVersionConflict, type BundleRecord, type NewBundle } from './catalog';
 import { checkManifestForImport, engineTagFor, type ImportableManifest } from './import-manifest';
-import { readCodebundleFromLayers } from './import-codebundle';
-import { fetchBlobs, stagedPath } from './import-fetch';
-import { dockerSaveStream, ReadyQueue } from './import-load';
+import { CodebundleSearch } from './import-codebundle';
+import { BlobProgressTracker, distinctBlobs, fetchBlobs, stagedPath } from './import-fetch';
+import { dockerSaveStream, type StreamedLayer } from './import-load';
 import { checkImageSignature, type DetachedFiles, type SignatureOutcome } from './import-signature';
 import { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
 import { codebundlePathFromLabels } from './label';
@@ -135,8 +139,6 @@ export interface BundleImporterOptions {
   manifestMaxBytes?: number;
   /** Deadlines of every registry request (the mirror.* settings); defaults otherwise. */
   deadlines?: HttpDeadlines;
-  /** Parallel blob downloads (default 3: enough to fill a LAN link, few enough that layers finish one after another and stream on to the engine while the rest download). */
-  concurrency?: number;
 }
 
 export class BundleImporter {
@@ -211,19 +213,15 @@ export class BundleImporter {
       refuseRevoked(catalog.revocation([image.config.digest]));
       const blobDir = join(staging, 'blobs');
       // Per layer as the CLI's total: each distinct layer once, in the manifest's order, none fetched yet.
-      let layerProgress: LayerProgress[] = [...new Map(image.layers.map((l) => [l.digest, l])).values()].map((l) => ({
-        digest: l.digest,
-        size: l.size,
-        received: 0,
-      }));
+      let layerBars: LayerProgress[] = distinctBlobs(image.layers).map((l) => ({ digest: l.digest, size: l.size, received: 0 }));
       const fetchProgress = (offset: number, perLayer: boolean) => (received: number, _total: number, blobs: readonly LayerProgress[]) => {
-        if (perLayer) layerProgress = blobs.map(({ digest, size, received: got }) => ({ digest, size, received: got }));
+        if (perLayer) layerBars = blobs.map(({ digest, size, received: got }) => ({ digest, size, received: got }));
         progress({
           stage: 'fetch',
           message: 'Fetching config and layers',
           received: offset + received,
           total: image.size,
-          layers: layerProgress,
+          layers: layerBars,
         });
       };
 
@@ -233,15 +231,31 @@ export class BundleImporter {
       const config = parseConfig(configBytes, image, info);
       const yamlPath = codebundlePathFromLabels(config.config?.Labels ?? {});
 
-      // Layers go to the engine as each is fetched and checked; it loads nothing until the gate opens.
-      const layers = image.layers.map((l) => ({
-        digest: l.digest,
-        size: l.size,
-        mediaType: l.mediaType,
-        path: stagedPath(blobDir, l.digest),
-      }));
-      const queue = new ReadyQueue();
-      const { stream, gate } = dockerSaveStream({ configBytes, configDigest: image.config.digest, layers }, queue);
+      // Layers stream to the engine as they arrive, checked on the way; it loads nothing until the gate
+      // opens. Only the layers that codebundle.yaml's search reads (top down, until it is found) are
+      // also written to staging, so the rest cross this process once and never touch its disk.
+      const layerList = distinctBlobs(image.layers);
+      const layerProgress = new BlobProgressTracker(layerList, fetchProgress(image.config.size, true));
+      const search = new CodebundleSearch(yamlPath);
+      const place = new Map<string, { index: number; mediaType: string }>(
+        image.layers.map((l, index) => [l.digest, { index, mediaType: l.mediaType }]),
+      );
+      const body = async function* (layer: StreamedLayer, signal: AbortSignal): AsyncGenerator<Buffer> {
+        const checked = source!.streamBlob(repository, layer.digest, layer.size, {
+          signal,
+          onProgress: (bytes) => layerProgress.set(layer.digest, bytes),
+        });
+        if (search.settled) yield* checked;
+        else {
+          const path = stagedPath(blobDir, layer.digest);
+          yield* teeToNewFile(checked, path);
+          // The topmost occurrence of a layer listed twice is where the search meets it.
+          const { index, mediaType } = place.get(layer.digest)!;
+          await search.next({ digest: layer.digest, mediaType, path }, index);
+        }
+        layerProgress.set(layer.digest, layer.size, true);
+      };
+      const { stream, gate, sent } = dockerSaveStream({ configBytes, configDigest: image.config.digest, layers: image.layers }, body);
       const loading: Promise<Error | undefined> = engine.loadImage(stream).then(
         () => undefined,
         (error: unknown) => (error instanceof Error ? error : new Error('The engine failed to load the image.')),
@@ -252,14 +266,17 @@ export class BundleImporter {
       let engineTag: string;
       let existing: BundleRecord | undefined;
       try {
-        await fetchBlobs(source, repository, image.layers, blobDir, {
-          concurrency: this.options.concurrency ?? 3,
-          onProgress: fetchProgress(image.config.size, true),
-          onBlobDone: (digest) => queue.push(digest),
-        });
+        layerProgress.report(true);
+        // Every layer sent and checked; an engine that ends the request before that failed.
+        await Promise.race([
+          sent,
+          loading.then((failed) => {
+            throw failed ?? new Error('The container engine ended the load before the image was complete.');
+          }),
+        ]);
 
         progress({ stage: 'read', message: 'Reading codebundle.yaml' });
-        codebundle = parseCodebundleYaml(await readCodebundleFromLayers(layers, yamlPath));
+        codebundle = parseCodebundleYaml(search.result());
         const clash = catalog.byNameVersion(codebundle.name, codebundle.version);
         if (clash && clash.imageId !== image.config.digest)
           throw nameVersionConflict(codebundle.name, codebundle.version, clash.digest, manifest.digest);
@@ -290,7 +307,7 @@ export class BundleImporter {
         if (failed) throw failed;
       } catch (error) {
         if (!gateOpen) {
-          // Cut the stream: the engine got an incomplete tar and loads nothing.
+          // Cancel the downloads and cut the stream: the engine got an incomplete tar and loads nothing.
           gate.refuse(error instanceof Error ? error : new Error('refused'));
           await loading;
         }

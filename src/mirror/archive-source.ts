@@ -110,6 +110,11 @@ export class ArchiveSource implements MirrorSource {
     return await (this.saved as DockerSaveContent).fetchBlobTo(digest, expectedSize, destPath, options);
   }
 
+  streamBlob(repository: string, digest: string, expectedSize: number, options: FetchBlobOptions = {}): AsyncIterable<Buffer> {
+    if (this.layout) return this.layout.streamBlob(repository, digest, expectedSize, options);
+    return (this.saved as DockerSaveContent).streamBlob(digest, expectedSize, options);
+  }
+
   async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Referrers> {
     return this.layout
       ? await this.layout.listReferrers(repository, digest, artifactType)

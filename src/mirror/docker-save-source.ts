@@ -13,7 +13,7 @@ import type { Extracted, ExtractedFile } from './archive-extract';
 import { checkReference, checkRepository, splitRefName } from './names';
 import { openRegularFile, readSmallFile } from './safe-files';
 import type { FetchBlobOptions, Referrers, ResolvedManifest } from './types';
-import { checkExpectedSize, writeVerifiedBlob } from './verified-blob';
+import { checkExpectedSize, verifiedChunks, writeBlobFile } from './verified-blob';
 
 interface SavedImage {
   digest: Digest;
@@ -116,6 +116,10 @@ export class DockerSaveContent {
   }
 
   async fetchBlobTo(digest: string, expectedSize: number, destPath: string, options: FetchBlobOptions): Promise<void> {
+    await writeBlobFile(this.streamBlob(digest, expectedSize, options), destPath);
+  }
+
+  async *streamBlob(digest: string, expectedSize: number, options: FetchBlobOptions): AsyncGenerator<Buffer> {
     parseDigest(digest);
     checkExpectedSize(expectedSize);
     const path = this.blobs.get(digest);
@@ -126,9 +130,11 @@ export class DockerSaveContent {
       if (size !== expectedSize)
         throw new ApiError('VERIFY_FAILED', `${label} is ${size} bytes in the archive, but ${expectedSize} were expected; not copied.`);
       const stream = handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
-      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () =>
-        stream.destroy(),
-      );
+      try {
+        yield* verifiedChunks(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, options, () => stream.destroy());
+      } finally {
+        stream.destroy();
+      }
     } finally {
       await handle.close();
     }

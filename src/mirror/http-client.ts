@@ -184,6 +184,9 @@ export class HttpClient {
         ...(secure ? { minVersion: 'TLSv1.2', rejectUnauthorized: true } : {}),
       });
       let response: IncomingMessage | undefined;
+      // Kept here: a keep-alive response has already given its socket back to the pool (and
+      // forgotten it) when it ends, and the idle watch must come off that socket before its next use.
+      let watched: IncomingMessage['socket'] | undefined;
       const timers = new Set<NodeJS.Timeout>();
       const after = (ms: number, which: keyof HttpDeadlines): NodeJS.Timeout => {
         const timer = setTimeout(() => fail(this.stalled(url, what, which)), Math.max(0, ms));
@@ -194,10 +197,10 @@ export class HttpClient {
       const done = () => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
-        const socket = response?.socket;
-        if (socket) {
-          socket.off('timeout', onIdle);
-          socket.setTimeout(0);
+        if (watched) {
+          watched.off('timeout', onIdle);
+          watched.setTimeout(0);
+          watched = undefined;
         }
       };
       // The body may be read later (or never): its error is kept by the stream for the reader.
@@ -221,8 +224,9 @@ export class HttpClient {
         answer.once('close', done);
         clearTimeout(headersTimer);
         clearTimeout(connectTimer);
-        answer.socket?.setTimeout(this.deadlines.idleMs);
-        answer.socket?.on('timeout', onIdle);
+        watched = answer.socket ?? undefined;
+        watched?.setTimeout(this.deadlines.idleMs);
+        watched?.on('timeout', onIdle);
         resolve(answer);
       });
       request.on('error', (error) => {

@@ -12,6 +12,6 @@ export type { RegistryCredentials } from './registry-auth';
 export { parseSourceSpec, parseRegistryUrl, formatRegistryUrl, isLoopbackHost, type SourceSpec, type RegistryLocation } from './source-url';
 export { parseImageRef, checkRepository, checkReference, isRepositoryName, isTag, LAYOUT_DEFAULT_REPOSITORY } from './names';
 export { resolvePlatformManifest, type PlatformResolution } from './platform-resolve';
-export { writeVerifiedBlob } from './verified-blob';
+export { writeVerifiedBlob, teeToNewFile } from './verified-blob';
 export { MIRROR_SETTINGS, mirrorDeadlines } from './settings';
 export { DEFAULT_HTTP_DEADLINES, type HttpDeadlines } from './http-client';

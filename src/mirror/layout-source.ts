@@ -30,7 +30,7 @@ import {
   type ResolvedManifest,
   type SourceDescription,
 } from './types';
-import { checkExpectedSize, writeVerifiedBlob } from './verified-blob';
+import { checkExpectedSize, verifiedChunks, writeBlobFile } from './verified-blob';
 
 export interface OciLayoutSourceOptions {
   manifestMaxBytes?: number;
@@ -192,6 +192,10 @@ export class OciLayoutSource implements MirrorSource {
     destPath: string,
     options: FetchBlobOptions = {},
   ): Promise<void> {
+    await writeBlobFile(this.streamBlob(repository, digest, expectedSize, options), destPath);
+  }
+
+  async *streamBlob(repository: string, digest: string, expectedSize: number, options: FetchBlobOptions = {}): AsyncGenerator<Buffer> {
     checkRepository(repository);
     const { hex } = parseDigest(digest);
     checkExpectedSize(expectedSize);
@@ -205,9 +209,11 @@ export class OciLayoutSource implements MirrorSource {
         );
       }
       const stream = handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
-      await writeVerifiedBlob(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () =>
-        stream.destroy(),
-      );
+      try {
+        yield* verifiedChunks(stream as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, options, () => stream.destroy());
+      } finally {
+        stream.destroy();
+      }
     } finally {
       await handle.close();
     }

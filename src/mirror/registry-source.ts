@@ -20,7 +20,7 @@ import {
   type ResolvedManifest,
   type SourceDescription,
 } from './types';
-import { checkExpectedSize, writeVerifiedBlob } from './verified-blob';
+import { checkExpectedSize, verifiedChunks, writeBlobFile } from './verified-blob';
 import { parseNextLink } from './www-authenticate';
 
 export interface RegistrySourceOptions {
@@ -238,6 +238,10 @@ export class RegistrySource implements MirrorSource {
     destPath: string,
     options: FetchBlobOptions = {},
   ): Promise<void> {
+    await writeBlobFile(this.streamBlob(repository, digest, expectedSize, options), destPath);
+  }
+
+  async *streamBlob(repository: string, digest: string, expectedSize: number, options: FetchBlobOptions = {}): AsyncGenerator<Buffer> {
     const name = this.fullName(repository);
     parseDigest(digest);
     checkExpectedSize(expectedSize);
@@ -252,17 +256,24 @@ export class RegistrySource implements MirrorSource {
       },
     );
     if (response.status !== 200) throw await this.failure(response, `the blob ${digest} of ${repository}`);
-    const declared = Number(response.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared !== expectedSize) {
-      response.body.destroy();
-      throw new ApiError(
-        'VERIFY_FAILED',
-        `${label} is ${declared} bytes on the registry, but its manifest declares ${expectedSize}; not downloaded. The mirror content is corrupt or was tampered with.`,
-      );
+    const body = response.body;
+    // A cancel while the body arrives cuts it at once, not at its next chunk.
+    const cancel = () => body.destroy(new ApiError('INTERNAL', `The download of ${label} was cancelled.`));
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const declared = Number(response.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared !== expectedSize) {
+        throw new ApiError(
+          'VERIFY_FAILED',
+          `${label} is ${declared} bytes on the registry, but its manifest declares ${expectedSize}; not downloaded. The mirror content is corrupt or was tampered with.`,
+        );
+      }
+      yield* verifiedChunks(body as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, options, () => body.destroy());
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
+      // A body read to its end keeps its connection for the next blob; anything else is cut.
+      if (!body.complete) body.destroy();
     }
-    await writeVerifiedBlob(response.body as AsyncIterable<Buffer>, { digest, size: expectedSize, label }, destPath, options, () =>
-      response.body.destroy(),
-    );
   }
 
   async listReferrers(repository: string, digest: string, artifactType?: string): Promise<Referrers> {

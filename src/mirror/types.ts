@@ -63,6 +63,13 @@ export interface MirrorSource {
    * more bytes than `expectedSize` abort at once. On any failure the file is removed.
    */
   fetchBlobTo(repository: string, digest: string, expectedSize: number, destPath: string, options?: FetchBlobOptions): Promise<void>;
+  /**
+   * The same blob as a stream, checked on the way as fetchBlobTo checks it: no chunk past
+   * `expectedSize` is ever yielded, and the last chunk only once the size and digest matched, so a
+   * consumer that did not see the end (an error instead) must treat what it got as unverified.
+   * Stopping early (break, return) releases the connection or file.
+   */
+  streamBlob(repository: string, digest: string, expectedSize: number, options?: FetchBlobOptions): AsyncIterable<Buffer>;
   /** Manifests whose `subject` is `digest`, optionally of one artifactType. */
   listReferrers(repository: string, digest: string, artifactType?: string): Promise<Referrers>;
   /** Releases connections and removes any private staging folder the source made. */

@@ -18,6 +18,7 @@ import {
   type BuiltImage,
 } from '../../../src/oci';
 import { encodeHeader, padding } from '../../../src/oci/tar/header';
+import { CODEBUNDLE_DEFAULT_PATH, CODEBUNDLE_LABEL } from '../../../src/bundles';
 import { layoutEntries } from '../../../samples/tools/build-mirror';
 import type { TestRegistry } from '../mirror/registry-fixture';
 import {
@@ -85,6 +86,30 @@ describe('refused imports leave nothing loaded, staged or recorded', () => {
     const bytes = readFileSync(path);
     const middle = bytes.length >> 1;
     bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle);
+    writeFileSync(path, bytes);
+    await expectRefused(c, built, { source, ref }, 'VERIFY_FAILED', /does not match its digest/);
+  });
+
+  test('a corrupted layer below codebundle.yaml (streamed straight to the engine, never staged) is refused, and the engine keeps nothing', async (t) => {
+    if (skip) return t.skip(skip);
+    const c = await importCore();
+    t.after(() => c.cleanup());
+    const name = unique();
+    // Data at the bottom, the bundle's own files on top: the data layer goes to the engine as it is read.
+    const image = await buildImage({
+      layers: [
+        { random: { seed: unique(), size: 768 * 1024, path: '/data/blob' } },
+        { files: [{ path: '/codebundle/codebundle.yaml', content: codebundleYaml(name) }] },
+      ],
+      config: { user: '65534:65534', labels: { [CODEBUNDLE_LABEL]: CODEBUNDLE_DEFAULT_PATH } },
+    });
+    const built = { name, version: '1.0.0', image };
+    const { source, ref, dir } = await signedLayout(built);
+    const layer = image.layers[0]!;
+    const path = join(dir, 'blobs', 'sha256', digestHex(layer.digest));
+    const bytes = readFileSync(path);
+    // The very last byte: everything before it is what the signed manifest says.
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     writeFileSync(path, bytes);
     await expectRefused(c, built, { source, ref }, 'VERIFY_FAILED', /does not match its digest/);
   });

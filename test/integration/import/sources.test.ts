@@ -14,13 +14,15 @@ import type { BundleRecord } from '../../../src/bundles/catalog';
 import { BundleImporter, type ImportCatalog } from '../../../src/bundles/import';
 import { parseTrustedKeyPem } from '../../../src/trust';
 import { ArchiveSource } from '../../../src/mirror';
-import { artifactFromManifest, MediaType, writeDockerSaveTar, writeOciLayout } from '../../../src/oci';
+import { artifactFromManifest, buildImage, digestHex, MediaType, writeDockerSaveTar, writeOciLayout } from '../../../src/oci';
+import { CODEBUNDLE_DEFAULT_PATH, CODEBUNDLE_LABEL } from '../../../src/bundles';
 import { layoutEntries, pushSigned } from '../../../samples/tools/build-mirror';
 import { signDetached } from '../../../samples/tools/sign';
 import type { TestRegistry } from '../mirror/registry-fixture';
 import {
   bundleImage,
   classicArtifact,
+  codebundleYaml,
   importCore,
   KEYS,
   push,
@@ -136,6 +138,49 @@ describe('import from each source into the real engine', () => {
       layers,
       built.image.manifest.layers.map((l) => ({ digest: l.digest, size: l.size, received: l.size })),
     );
+  });
+
+  test("registry, the bundle's files on top of a data layer: the data layer goes to the engine without touching staging", async (t) => {
+    if (skip || !registry) return t.skip(skip);
+    const c = await importCore();
+    t.after(() => c.cleanup());
+    const name = unique();
+    const image = await buildImage({
+      layers: [
+        { random: { seed: unique(), size: 2 * 1024 * 1024, path: '/data/blob' } },
+        {
+          files: [
+            { path: '/codebundle/codebundle.yaml', content: codebundleYaml(name) },
+            { path: '/codebundle/run.sh', content: 'echo hello\n', mode: 0o755 },
+          ],
+        },
+      ],
+      config: { user: '65534:65534', labels: { [CODEBUNDLE_LABEL]: CODEBUNDLE_DEFAULT_PATH } },
+    });
+    const built = { name, version: '1.0.0', image };
+    c.loaded.push(image.configDigest);
+    const repo = `tests/${name}`;
+    await push(registry, repo, image, '1.0.0');
+    const sig = classicArtifact(image.manifestDigest, TRUSTED_KEY, `${registry.authority}/${repo}`);
+    await push(registry, repo, sig.artifact, sig.tag);
+
+    // What staging holds once every layer is through, when codebundle.yaml is read.
+    const staging = join(c.env.home, 'staging');
+    let staged: string[] | undefined;
+    const stop = subscribe(c.env.core, c.opSession, 'bundles.importProgress', { progressId: 'top' }, (e) => {
+      if (e.stage === 'read') staged = readdirSync(staging).flatMap((dir) => readdirSync(join(staging, dir, 'blobs')));
+    });
+    t.after(stop);
+    const out = await c.op('bundles.import', { source: registry.url, ref: `${repo}:1.0.0`, progressId: 'top' });
+    checkImported(out, built.name, 'cosign-classic');
+    assert.equal((await c.engine.inspectImage(image.configDigest))?.id, image.configDigest, 'loaded, by its config digest');
+    const [data, top] = image.layers;
+    assert.deepEqual(
+      staged?.sort(),
+      [image.configDigest, top!.digest].map((d) => digestHex(d)).sort(),
+      'only the config and the top layer (which holds codebundle.yaml) were staged',
+    );
+    assert.ok(!staged?.includes(digestHex(data!.digest)));
   });
 
   test('OCI layout (both signature formats in the layout)', async (t) => {
