@@ -128,7 +128,7 @@ export class RequestRouter {
 
 const SERVICE_GONE: ApiErrorShape = {
   code: 'INTERNAL',
-  message: 'The service stopped while this request was open. Check "airgap-runner service status", then retry.',
+  message: 'The service stopped while this request was open. Check that the service is running again, then retry.',
 };
 
 /** The client end: numbers requests, matches replies, routes subscription events. */

@@ -18,7 +18,7 @@ import { ApiError, FrameReader, servicePaths, toErrorShape, WireClient, writeFra
 import { checkPeer, checkSocketFile } from './peer';
 
 const SEALED_MESSAGE =
-  'The service on this home is sealed: its store is closed until an operator or admin runs "airgap-runner service unseal".';
+  'The service on this home is sealed: its store is closed until an operator or admin unseals it (from the desktop app, or the service unseal command).';
 /** What a sealed service still answers. */
 const SEALED_ALLOWED = new Set<string>(['system.status']);
 
