@@ -20,6 +20,13 @@ let docker: Docker | undefined;
 export async function bareRun(socketPath: string, image: string, limits: { memoryMiB: number; cpu: number; pids: number }): Promise<void> {
   docker ??= new Docker({ socketPath });
   const runId = randomUUID();
+  let t = performance.now();
+  const lap = (phase: string): void => {
+    const now = performance.now();
+    bareLaps.set(phase, (bareLaps.get(phase) ?? 0) + now - t);
+    t = now;
+  };
+  bareCount++;
   const container = await docker.createContainer({
     name: `bench-bare-${runId}`,
     Image: image,
@@ -51,8 +58,10 @@ export async function bareRun(socketPath: string, image: string, limits: { memor
       RestartPolicy: { Name: 'no' },
     },
   });
+  lap('create');
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    lap('attach');
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let out = '';
@@ -61,12 +70,23 @@ export async function bareRun(socketPath: string, image: string, limits: { memor
     docker.modem.demuxStream(stream, stdout, stderr);
     const closed = new Promise<void>((resolve) => stream.on('end', resolve));
     await container.start();
+    lap('start');
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     await closed;
+    lap('wait');
     if (StatusCode !== 0 || out !== 'ok\n') throw new Error(`bare run exited ${StatusCode}: ${out}`);
   } finally {
     await container.remove({ force: true, v: true });
+    lap('remove');
   }
+}
+
+const bareLaps = new Map<string, number>();
+let bareCount = 0;
+
+/** The mean per bare run of each of its steps. */
+export function bareReport(): string {
+  return `    bare, mean per run: ${[...bareLaps].map(([p, v]) => `${p} ${(v / bareCount).toFixed(1)} ms`).join('; ')}`;
 }
 
 /** Engine method -> phase of a local run. */
@@ -105,6 +125,8 @@ function timedSync<T>(phase: string, work: () => T): T {
  * WAL at synchronous=FULL), so each runner run's time splits into phases; the rest is JavaScript.
  */
 export function instrumentLocal(core: Core): void {
+  bareLaps.clear();
+  bareCount = 0;
   const engine = DockerodeEngine.prototype as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   for (const [method, phase] of Object.entries(PHASE_OF)) {
     const original = engine[method]!;
@@ -133,7 +155,7 @@ export function instrumentLocal(core: Core): void {
       };
     const wrapped = wrap(tx) as unknown as Record<string, unknown>;
     for (const mode of ['deferred', 'immediate', 'exclusive'] as const) wrapped[mode] = wrap(tx[mode]!);
-    return wrapped as never;
+    return wrapped;
   };
 }
 
@@ -160,7 +182,7 @@ export function phaseReport(walls: number[]): string {
   const rest = wallMean - parts.reduce((s, [, v]) => s + v, 0);
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   return (
-    `    runner, where the time goes (mean per run of ${ms(wallMean)}; ${(commits / n).toFixed(1)} store commits per run):\n` +
+    `    runner, where the time goes (mean per run of ${ms(wallMean)}; ${(commits / n).toFixed(1)} store commits per run, ${ms((mean(STORE) * n) / Math.max(commits, 1))} each):\n` +
     [...parts, ['the rest (checks, JavaScript, queue, files)', rest] as const].map(([p, v]) => `      ${p}: ${ms(v)}`).join('\n')
   );
 }

@@ -41,7 +41,7 @@ import type { OpName, OpOutput } from '../src/api/contract';
 import { DockerodeEngine } from '../src/engine';
 import { fixtureBundleDir, mirrorOf } from '../test/integration/runner/fixture';
 import { benchNodes } from './run-nodes';
-import { bareRun, instrumentLocal, phaseReport, timePhases } from './run-bare';
+import { bareReport, bareRun, instrumentLocal, phaseReport, timePhases } from './run-bare';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -122,10 +122,18 @@ async function main(): Promise<void> {
       const run = await core.runner.current()!.waitFor(id);
       if (run.outcome !== 'succeeded') throw new Error(`run ${id}: ${run.outcome} ${run.error ?? ''}`);
     };
-    const timed = async (work: () => Promise<void>): Promise<number> => {
+    /** This process's CPU time (user + system) per timed work, by label. */
+    const cpu = new Map<string, number[]>();
+    const timed = async (work: () => Promise<void>, label?: string): Promise<number> => {
+      const c = process.cpuUsage();
       const t = performance.now();
       await work();
-      return performance.now() - t;
+      const wall = performance.now() - t;
+      if (label) {
+        const used = process.cpuUsage(c);
+        cpu.set(label, [...(cpu.get(label) ?? []), (used.user + used.system) / 1000]);
+      }
+      return wall;
     };
 
     // The fixture's quick task: `/bin/sh -c 'echo ok'` with cpu 0.5, 64 MiB, 32 pids.
@@ -142,12 +150,26 @@ async function main(): Promise<void> {
     const bareTimes: number[] = [];
     const docker: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      runner.push(await timePhases(() => timed(runOnce)));
-      bareTimes.push(await timed(bare));
+      runner.push(await timePhases(() => timed(runOnce, 'runner')));
+      bareTimes.push(await timed(bare, 'bare'));
       docker.push(await timed(() => dockerRun(image)));
     }
     const loadAfter = loadavg();
     const ratioA = median(runner) / median(bareTimes);
+    // The same again with the store's fsyncs off (this probe only, after the measured runs): what they cost.
+    const db = core.store.db;
+    db.pragma('synchronous = OFF');
+    const runnerNoSync: number[] = [];
+    const bareNoSync: number[] = [];
+    try {
+      for (let i = 0; i < RUNS; i++) {
+        runnerNoSync.push(await timed(runOnce));
+        bareNoSync.push(await timed(bare));
+      }
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+    const ratioNoSync = median(runnerNoSync) / median(bareNoSync);
     const ratioDocker = median(runner) / median(docker);
 
     const runnerWall: number[] = [];
@@ -168,8 +190,19 @@ async function main(): Promise<void> {
     );
     console.log(`    runner ${span(runner)}; bare engine API ${span(bareTimes)}; docker run ${span(docker)}`);
     console.log(`    ratio runner/bare = ${ratioA.toFixed(3)} (target <= 1.05) ${ratioA <= 1.05 ? 'OK' : 'OVER'}`);
+    // Each runner run against the bare run right after it (same minute, same load): steadier under load.
+    const paired = median(runner.map((r, i) => r / bareTimes[i]!));
+    console.log(`    median of paired ratios (each runner run / the bare run after it) = ${paired.toFixed(3)}`);
     console.log(`    ratio runner/docker run = ${ratioDocker.toFixed(3)} (second reference)`);
+    const cpuOf = (label: string) => median(cpu.get(label) ?? [0]);
+    console.log(
+      `    this process's CPU per run (median): runner ${ms(cpuOf('runner'))}, bare ${ms(cpuOf('bare'))} (the engine's own CPU is in its processes, not here)`,
+    );
     console.log(phaseReport(runner));
+    console.log(
+      `    without the store's fsyncs (synchronous=OFF, a probe of ${RUNS} more interleaved runs): runner ${span(runnerNoSync)}; bare ${span(bareNoSync)}; ratio ${ratioNoSync.toFixed(3)}`,
+    );
+    console.log(bareReport());
     console.log(
       `(b) ${PARALLEL} at once, ${ROUNDS} rounds: runner wall ${runnerWall.map(ms).join(', ')}; docker wall ${dockerWall.map(ms).join(', ')}`,
     );

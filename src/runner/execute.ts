@@ -5,11 +5,12 @@
  * results; then always remove the container, the secret folder and the output folder, and settle the
  * record with its audit event in one transaction.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError, type CoreContext, type Publisher } from '../kernel';
 import type { CodebundleTask, BundlePort, RunnableBundle } from '../bundles';
-import type { ContainerEngine, RemoteEngine } from '../engine';
+import type { ContainerEngine, EngineInfo, ImageDetails, RemoteEngine } from '../engine';
 import { connect, NodeRecords, NodeRunSpace, noteFailure, sendImage, sweepNode, type NodeEntry } from '../nodes';
 import type { NodeCredentials } from '../engine';
 import type { Masker } from '../redact';
@@ -137,6 +138,8 @@ export class RunExecution {
   /** Aborted when the run stops waiting for its engine (KILL_GRACE_MS after a stop went unconfirmed). */
   private readonly abandoned = new AbortController();
   private grace: NodeJS.Timeout | undefined;
+  /** The engine said the container exited. */
+  private exited = false;
 
   constructor(
     private readonly env: ExecEnv,
@@ -216,8 +219,10 @@ export class RunExecution {
         this.remote.watch((reason) => this.nodeLost(reason));
       }
       const engine = this.engine;
-      const info = await engine.info();
+      let info: EngineInfo;
+      let image: ImageDetails | null;
       if (this.remote && job.node) {
+        info = await engine.info();
         const name = job.node.entry.name;
         // What earlier runs left there (a crash, a node that stopped answering) goes first.
         await sweepNode(engine, env.ctx.workstationId, new Set([...records.unfinishedOn(name), job.id]));
@@ -227,8 +232,16 @@ export class RunExecution {
         nodes.seen(name, now);
         // Sent now or found there with the verified id: either way the node holds it.
         nodes.imageLoaded(name, job.bundle.imageId, now);
+        image = await engine.inspectImage(job.bundle.imageId);
+      } else {
+        // Here both questions go to the engine at once (one round trip, not two); the engine's own
+        // failure is the one reported, as when they were asked one after the other.
+        const facts = engine.info();
+        const inspecting = engine.inspectImage(job.bundle.imageId);
+        inspecting.catch(() => undefined);
+        info = await facts;
+        image = await inspecting;
       }
-      const image = await engine.inspectImage(job.bundle.imageId);
       if (!image || image.id !== job.bundle.imageId) {
         throw new ApiError(
           'NOT_FOUND',
@@ -329,10 +342,13 @@ export class RunExecution {
       await this.step(engine.start(id));
       if (this.stopped) await this.step(engine.kill(id)).catch(() => undefined);
       exitCode = (await this.step(engine.wait(id))).exitCode;
+      this.exited = true;
       clearTimeout(timer);
+      // The container has exited: its state (out of memory?) is asked while the output streams drain.
+      const inspecting = this.step(engine.inspectContainer(id)).catch(() => null);
       await Promise.race([streams.closed, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
       streams.detach();
-      const state = await this.step(engine.inspectContainer(id)).catch(() => null);
+      const state = await inspecting;
       if (state?.oomKilled) capture.system(`[the task ran out of memory (limit ${job.task.resources.memoryMiB} MiB) and was killed]`);
       outcome = this.stopped ? this.stopped.outcome : exitCode === 0 ? 'succeeded' : 'failed';
       let readBack: string[] = [];
@@ -386,6 +402,12 @@ export class RunExecution {
   private async cleanUp(root: SecretRoot | null, runDir: string): Promise<string[]> {
     clearTimeout(this.grace);
     const warnings: string[] = [];
+    // The run's folder goes off this thread (removing it blocked the run for several ms under load);
+    // once the container has exited (its output read) nothing writes there, so it goes while the
+    // engine removes the container; otherwise after.
+    const removeDir = () => rm(runDir, { recursive: true, force: true });
+    const removingDir = this.exited || !this.containerId ? removeDir() : null;
+    removingDir?.catch(() => undefined); // awaited below, after the engine's part
     if (this.remote?.lost) {
       // Nothing can be removed from a node that does not answer; the next run there sweeps it.
       warnings.push(
@@ -407,7 +429,7 @@ export class RunExecution {
     }
     await this.remote?.close().catch(() => undefined);
     if (root) removeRunSecrets(root, this.job.id);
-    rmSync(runDir, { recursive: true, force: true });
+    await (removingDir ?? removeDir());
     return warnings;
   }
 
