@@ -91,8 +91,8 @@ export function bareReport(): string {
 
 /** Engine method -> phase of a local run. */
 const PHASE_OF: Record<string, string> = {
-  info: 'engine ping (info)',
-  inspectImage: 'image id check',
+  info: 'engine ping (info; at once with the image check and, once known, with create)',
+  inspectImage: 'image id check (the same)',
   createContainer: 'create',
   attach: 'attach',
   start: 'start',
@@ -183,6 +183,8 @@ export function phaseReport(walls: number[]): string {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   return (
     `    runner, where the time goes (mean per run of ${ms(wallMean)}; ${(commits / n).toFixed(1)} store commits per run, ${ms((mean(STORE) * n) / Math.max(commits, 1))} each):\n` +
-    [...parts, ['the rest (checks, JavaScript, queue, files)', rest] as const].map(([p, v]) => `      ${p}: ${ms(v)}`).join('\n')
+    [...parts, ['the rest (wall minus the phases above, which overlap: checks, JavaScript, queue, files)', rest] as const]
+      .map(([p, v]) => `      ${p}: ${ms(v)}`)
+      .join('\n')
   );
 }

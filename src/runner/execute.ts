@@ -17,7 +17,7 @@ import type { Masker } from '../redact';
 import { secretRoot, removeRunSecrets, writeRunSecrets, type SecretRoot, type SshRunCredentials } from '../vault';
 import type { ResolvedConfig } from './config';
 import type { RunTopics } from './events';
-import { buildSandbox, taskUser, type SandboxRecord } from './hardening';
+import { buildSandbox, taskUser, type SandboxInput, type SandboxRecord } from './hardening';
 import { LogCapture, type LogSummary } from './log-capture';
 import { LogWriter } from './log-writer';
 import { isFenced, type Fence } from './fence';
@@ -128,6 +128,64 @@ export function wipe(secrets: Map<string, Buffer>): void {
   secrets.clear();
 }
 
+/** An engine's facts and an image it showed with the bundle's image id. */
+interface CheckedImage {
+  info: EngineInfo;
+  image: ImageDetails;
+}
+
+/** The image as the engine showed it, or NOT_FOUND when it has no image with the bundle's id. */
+function verifiedImage(job: RunJob, image: ImageDetails | null): ImageDetails {
+  if (!image || image.id !== job.bundle.imageId) {
+    throw new ApiError(
+      'NOT_FOUND',
+      `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
+    );
+  }
+  return image;
+}
+
+/**
+ * What each engine last answered for each image id. An image id is the digest of the image's config,
+ * so its user cannot change; only whether the engine still has it can, and every run asks that again
+ * (checkImage) before its container starts. Known, the container is made while the engine answers.
+ */
+const checked = new WeakMap<ContainerEngine, Map<string, CheckedImage>>();
+
+function checkedBefore(engine: ContainerEngine, imageId: string): CheckedImage | undefined {
+  return checked.get(engine)?.get(imageId);
+}
+
+function forgetImage(engine: ContainerEngine, imageId: string): void {
+  checked.get(engine)?.delete(imageId);
+}
+
+/**
+ * The engine's facts and the image check, asked at once (one round trip, not two); the engine's own
+ * failure is the one reported, as when they were asked one after the other. Remembered when it
+ * passes, forgotten when it fails.
+ */
+function checkImage(engine: ContainerEngine, job: RunJob): Promise<CheckedImage> {
+  const imageId = job.bundle.imageId;
+  const facts = engine.info();
+  const inspecting = engine.inspectImage(imageId);
+  inspecting.catch(() => undefined);
+  const result = (async () => {
+    try {
+      const out = { info: await facts, image: verifiedImage(job, await inspecting) };
+      let known = checked.get(engine);
+      if (!known) checked.set(engine, (known = new Map()));
+      known.set(imageId, out);
+      return out;
+    } catch (error) {
+      forgetImage(engine, imageId);
+      throw error;
+    }
+  })();
+  result.catch(() => undefined); // awaited by the run
+  return result;
+}
+
 export class RunExecution {
   private stopped: StopReason | null = null;
   private containerId: string | null = null;
@@ -220,7 +278,9 @@ export class RunExecution {
       }
       const engine = this.engine;
       let info: EngineInfo;
-      let image: ImageDetails | null;
+      let image: ImageDetails;
+      // Locally, once this engine answered for this image: this run's check, answered while the container is made.
+      let checking: Promise<CheckedImage> | null = null;
       if (this.remote && job.node) {
         info = await engine.info();
         const name = job.node.entry.name;
@@ -232,21 +292,15 @@ export class RunExecution {
         nodes.seen(name, now);
         // Sent now or found there with the verified id: either way the node holds it.
         nodes.imageLoaded(name, job.bundle.imageId, now);
-        image = await engine.inspectImage(job.bundle.imageId);
+        image = verifiedImage(job, await engine.inspectImage(job.bundle.imageId));
       } else {
-        // Here both questions go to the engine at once (one round trip, not two); the engine's own
-        // failure is the one reported, as when they were asked one after the other.
-        const facts = engine.info();
-        const inspecting = engine.inspectImage(job.bundle.imageId);
-        inspecting.catch(() => undefined);
-        info = await facts;
-        image = await inspecting;
-      }
-      if (!image || image.id !== job.bundle.imageId) {
-        throw new ApiError(
-          'NOT_FOUND',
-          `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
-        );
+        checking = checkImage(engine, job);
+        const known = checkedBefore(engine, job.bundle.imageId);
+        if (known) ({ info, image } = known);
+        else {
+          ({ info, image } = await checking);
+          checking = null;
+        }
       }
       this.throwIfStopped();
       mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -293,7 +347,7 @@ export class RunExecution {
       // From here the deadline holds, whatever the engine does (creating, attaching, starting, waiting).
       timer = setTimeout(() => this.stop({ outcome: 'timed-out', by: 'timeout' }), job.timeoutSeconds * 1000);
       timer.unref();
-      const built = buildSandbox({
+      const sandboxInput: SandboxInput = {
         runId: job.id,
         instanceId: env.instanceId,
         epoch: env.fence.epoch,
@@ -314,12 +368,30 @@ export class RunExecution {
         files: job.config.files,
         containerName: `airgap-${job.id}`,
         ...(this.space ? { volumes: this.space.taskVolumes(CONTAINER_PATHS) } : {}),
-      });
+      };
+      const built = buildSandbox(sandboxInput);
       const spec = built.spec;
       let record = built.record;
       this.throwIfStopped();
-      const id = await this.step(engine.createContainer(spec));
+      // A failed check is what the run reports (as when it was answered first), not the create's failure.
+      const pending = checking;
+      const id = await this.step(engine.createContainer(spec)).catch(async (e: unknown) => {
+        if (pending) await pending;
+        throw e;
+      });
       this.containerId = id;
+      if (checking) {
+        // Nothing has run yet: a failed check removes the container (cleanUp) and the run ends with why.
+        const fresh = await this.step(checking);
+        if (fresh.image.user !== image.user) {
+          forgetImage(engine, job.bundle.imageId);
+          throw new ApiError(
+            'CONFLICT',
+            `The image of ${job.bundle.name}@${job.bundle.version} now names another user than when it was checked; nothing ran. Start the run again.`,
+          );
+        }
+        record = buildSandbox({ ...sandboxInput, engine: fresh.info }).record;
+      }
       if (job.node) {
         const inspected = await this.step(engine.inspectSandbox(id));
         record = { ...record, node: job.node.entry.name, ...(inspected ? { inspected } : {}) };
