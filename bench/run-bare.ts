@@ -17,16 +17,23 @@ import { LABELS, TMP_TMPFS_OPTIONS, ULIMITS } from '../src/runner';
 let docker: Docker | undefined;
 
 /** One bare run of `/bin/sh -c 'echo ok'`; resolves once removed, rejects unless it printed "ok". */
-export async function bareRun(socketPath: string, image: string, limits: { memoryMiB: number; cpu: number; pids: number }): Promise<void> {
+export async function bareRun(
+  socketPath: string,
+  image: string,
+  limits: { memoryMiB: number; cpu: number; pids: number },
+  /** A folder to bind-mount read-write at /airgap/output, as the runner mounts each run's output folder. */
+  outputDir?: string,
+): Promise<void> {
   docker ??= new Docker({ socketPath });
   const runId = randomUUID();
   let t = performance.now();
   const lap = (phase: string): void => {
+    if (outputDir) return;
     const now = performance.now();
     bareLaps.set(phase, (bareLaps.get(phase) ?? 0) + now - t);
     t = now;
   };
-  bareCount++;
+  if (!outputDir) bareCount++;
   const container = await docker.createContainer({
     name: `bench-bare-${runId}`,
     Image: image,
@@ -56,6 +63,7 @@ export async function bareRun(socketPath: string, image: string, limits: { memor
       ],
       LogConfig: { Type: 'none', Config: {} },
       RestartPolicy: { Name: 'no' },
+      ...(outputDir ? { Mounts: [{ Type: 'bind', Source: outputDir, Target: '/airgap/output', ReadOnly: false }] } : {}),
     },
   });
   lap('create');

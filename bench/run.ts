@@ -5,8 +5,11 @@
  *      attach, start, wait, remove through dockerode, with the runner's hardening: read-only root,
  *      CapDrop ALL, no-new-privileges, the default seccomp profile, the limits, tmpfs /tmp, network
  *      none, log driver none, labels, the same image by id and the same command and user) and N
- *      `docker run --rm --network none` (a second reference; the CLI itself is slow): median per-run
- *      time, runner / bare. Target (issue 19) <= 1.05. Prints where the runner's time goes (the engine
+ *      `docker run --rm --network none` (a second reference; the CLI itself is slow), and N bare
+ *      sequences with an output folder bind-mounted as the runner mounts each run's (the one engine
+ *      cost the runner has that the bare sequence has not): median per-run time, runner / bare.
+ *      Target (issue 19) <= 1.05. Also the median of paired ratios (each runner run / the bare run
+ *      right after it), this process's CPU per run, and a probe with the store's fsyncs off. Prints where the runner's time goes (the engine
  *      calls, timed by wrapping the engine's methods in this process; the store's transactions, each
  *      one WAL fsync; the rest) and the 1-minute load average.
  *  (b) P tasks at once through the runner (runner.concurrency = P) against P parallel `docker run`:
@@ -28,7 +31,7 @@
  *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 20] [--parallel 16] [--rounds 3]
  *   source /tmp/services.env; node --import tsx bench/run.ts --nodes [--runs 30]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -138,9 +141,23 @@ async function main(): Promise<void> {
 
     // The fixture's quick task: `/bin/sh -c 'echo ok'` with cpu 0.5, 64 MiB, 32 pids.
     const bare = () => bareRun(engine.socket.path, image, { memoryMiB: 64, cpu: 0.5, pids: 32 });
+    // The same with an output folder bind-mounted as the runner mounts each run's (made and removed each time).
+    const scratch = mkdtempSync(join(tmpdir(), 'bench-run-bare-'));
+    let n = 0;
+    const bareMounted = async () => {
+      const dir = join(scratch, String(n++));
+      mkdirSync(join(dir, 'output'), { recursive: true, mode: 0o700 });
+      chmodSync(join(dir, 'output'), 0o777);
+      try {
+        await bareRun(engine.socket.path, image, { memoryMiB: 64, cpu: 0.5, pids: 32 }, join(dir, 'output'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
     for (let i = 0; i < 3; i++) {
       await runOnce();
       await bare();
+      await bareMounted();
       await dockerRun(image);
     }
 
@@ -149,12 +166,15 @@ async function main(): Promise<void> {
     const runner: number[] = [];
     const bareTimes: number[] = [];
     const docker: number[] = [];
+    const mounted: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       runner.push(await timePhases(() => timed(runOnce, 'runner')));
       bareTimes.push(await timed(bare, 'bare'));
+      mounted.push(await timed(bareMounted));
       docker.push(await timed(() => dockerRun(image)));
     }
     const loadAfter = loadavg();
+    rmSync(scratch, { recursive: true, force: true });
     const ratioA = median(runner) / median(bareTimes);
     // The same again with the store's fsyncs off (this probe only, after the measured runs): what they cost.
     const db = core.store.db;
@@ -184,7 +204,7 @@ async function main(): Promise<void> {
     const info = await engine.info();
     console.log(`engine: ${info.name} ${info.version} (API ${info.apiVersion}) at ${info.socket}`);
     const span = (v: number[]) => `median ${ms(median(v))} (min ${ms(Math.min(...v))}, max ${ms(Math.max(...v))})`;
-    console.log(`(a) ${RUNS} runs one after another, interleaved runner / bare engine API / docker run`);
+    console.log(`(a) ${RUNS} runs one after another, interleaved runner / bare engine API / docker run / bare with the output mount`);
     console.log(
       `    load average (1, 5, 15 min): before ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => l.toFixed(2)).join(', ')}`,
     );
@@ -194,6 +214,9 @@ async function main(): Promise<void> {
     const paired = median(runner.map((r, i) => r / bareTimes[i]!));
     console.log(`    median of paired ratios (each runner run / the bare run after it) = ${paired.toFixed(3)}`);
     console.log(`    ratio runner/docker run = ${ratioDocker.toFixed(3)} (second reference)`);
+    console.log(
+      `    bare + the output folder bind-mounted as the runner does: ${span(mounted)}; ratio runner/that = ${(median(runner) / median(mounted)).toFixed(3)} (what the runner adds besides the mount)`,
+    );
     const cpuOf = (label: string) => median(cpu.get(label) ?? [0]);
     console.log(
       `    this process's CPU per run (median): runner ${ms(cpuOf('runner'))}, bare ${ms(cpuOf('bare'))} (the engine's own CPU is in its processes, not here)`,

@@ -302,6 +302,11 @@ export class RunExecution {
           checking = null;
         }
       }
+      if (checking && (job.ssh || job.secrets.size > 0)) {
+        // Nothing secret is written, signed or audited as used before this run's own check passed.
+        ({ info, image } = await checking);
+        checking = null;
+      }
       this.throwIfStopped();
       mkdirSync(runDir, { recursive: true, mode: 0o700 });
       mkdirSync(outputDir, { mode: 0o700 });

@@ -346,5 +346,21 @@ test('the image check runs at every start, before the container starts: gone, or
   assert.match(otherUser.error ?? '', /now names another user than when it was checked; nothing ran/);
   assert.equal(env.engine.containers.size, 0);
   assert.equal(starts, 3, 'only the three runs whose check passed started a container');
+
+  // A run with secrets writes, signs and audits nothing before its own check has passed.
+  env.engine.inspectImage = inspect;
+  env.bundles.policy = { allow: ['access:read-write'], deny: [] };
+  await env.op1('vault.add', { name: 'prod-token', value: Buffer.from('token-value-0123').toString('base64') });
+  await env.op1('vault.bind', { name: 'prod-token', bundles: ['svc'] });
+  const withSecret = { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, secrets: { token: 'prod-token' }, reason: 'r' };
+  assert.equal((await finished(env, (await env.op1('runs.start', withSecret)).id)).outcome, 'succeeded');
+  assert.equal(events(env, 'runs.secretUse').length, 1);
+  env.engine.inspectImage = async () => null;
+  const secretRun = await finished(env, (await env.op1('runs.start', withSecret)).id);
+  assert.equal(secretRun.outcome, 'error');
+  assert.match(secretRun.error ?? '', gone);
+  assert.equal(events(env, 'runs.secretUse').length, 1, 'no secret use recorded for the refused run');
+  assert.equal(env.engine.containers.size, 0);
+  assert.equal(starts, 4);
   await env.done();
 });
