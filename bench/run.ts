@@ -1,8 +1,17 @@
 /**
  * bench/run: the runner against plain `docker run`, same engine, same image, same command, same run.
  *  (a) N trivial tasks one after another through the runner, in one signed-in process (sign-in is
- *      deliberately slow and not measured), interleaved with N `docker run --rm --network none`:
- *      median per-run time, runner / docker. Target <= 1.15.
+ *      deliberately slow and not measured), interleaved with N BARE engine-API sequences (create,
+ *      attach, start, wait, remove through dockerode, with the runner's hardening: read-only root,
+ *      CapDrop ALL, no-new-privileges, the default seccomp profile, the limits, tmpfs /tmp, network
+ *      none, log driver none, labels, the same image by id and the same command and user) and N
+ *      `docker run --rm --network none` (a second reference; the CLI itself is slow), and N bare
+ *      sequences with an output folder bind-mounted as the runner mounts each run's (the one engine
+ *      cost the runner has that the bare sequence has not): median per-run time, runner / bare.
+ *      Target (issue 19) <= 1.05. Also the median of paired ratios (each runner run / the bare run
+ *      right after it), this process's CPU per run, and a probe with the store's fsyncs off. Prints where the runner's time goes (the engine
+ *      calls, timed by wrapping the engine's methods in this process; the store's transactions, each
+ *      one WAL fsync; the rest) and the 1-minute load average.
  *  (b) P tasks at once through the runner (runner.concurrency = P) against P parallel `docker run`:
  *      wall time, median of R rounds, runner / docker. Target <= 1.3.
  *  (c) with --nodes (issue 17's "bench/run (b)"): N runs of a task that reads a vault secret and
@@ -22,10 +31,10 @@
  *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 20] [--parallel 16] [--rounds 3]
  *   source /tmp/services.env; node --import tsx bench/run.ts --nodes [--runs 30]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +44,7 @@ import type { OpName, OpOutput } from '../src/api/contract';
 import { DockerodeEngine } from '../src/engine';
 import { fixtureBundleDir, mirrorOf } from '../test/integration/runner/fixture';
 import { benchNodes } from './run-nodes';
+import { bareReport, bareRun, instrumentLocal, phaseReport, timePhases } from './run-bare';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -115,24 +125,72 @@ async function main(): Promise<void> {
       const run = await core.runner.current()!.waitFor(id);
       if (run.outcome !== 'succeeded') throw new Error(`run ${id}: ${run.outcome} ${run.error ?? ''}`);
     };
-    const timed = async (work: () => Promise<void>): Promise<number> => {
+    /** This process's CPU time (user + system) per timed work, by label. */
+    const cpu = new Map<string, number[]>();
+    const timed = async (work: () => Promise<void>, label?: string): Promise<number> => {
+      const c = process.cpuUsage();
       const t = performance.now();
       await work();
-      return performance.now() - t;
+      const wall = performance.now() - t;
+      if (label) {
+        const used = process.cpuUsage(c);
+        cpu.set(label, [...(cpu.get(label) ?? []), (used.user + used.system) / 1000]);
+      }
+      return wall;
     };
 
+    // The fixture's quick task: `/bin/sh -c 'echo ok'` with cpu 0.5, 64 MiB, 32 pids.
+    const bare = () => bareRun(engine.socket.path, image, { memoryMiB: 64, cpu: 0.5, pids: 32 });
+    // The same with an output folder bind-mounted as the runner mounts each run's (made and removed each time).
+    const scratch = mkdtempSync(join(tmpdir(), 'bench-run-bare-'));
+    let n = 0;
+    const bareMounted = async () => {
+      const dir = join(scratch, String(n++));
+      mkdirSync(join(dir, 'output'), { recursive: true, mode: 0o700 });
+      chmodSync(join(dir, 'output'), 0o777);
+      try {
+        await bareRun(engine.socket.path, image, { memoryMiB: 64, cpu: 0.5, pids: 32 }, join(dir, 'output'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
     for (let i = 0; i < 3; i++) {
       await runOnce();
+      await bare();
+      await bareMounted();
       await dockerRun(image);
     }
 
+    instrumentLocal(core);
+    const loadBefore = loadavg();
     const runner: number[] = [];
+    const bareTimes: number[] = [];
     const docker: number[] = [];
+    const mounted: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      runner.push(await timed(runOnce));
+      runner.push(await timePhases(() => timed(runOnce, 'runner')));
+      bareTimes.push(await timed(bare, 'bare'));
+      mounted.push(await timed(bareMounted));
       docker.push(await timed(() => dockerRun(image)));
     }
-    const ratioA = median(runner) / median(docker);
+    const loadAfter = loadavg();
+    rmSync(scratch, { recursive: true, force: true });
+    const ratioA = median(runner) / median(bareTimes);
+    // The same again with the store's fsyncs off (this probe only, after the measured runs): what they cost.
+    const db = core.store.db;
+    db.pragma('synchronous = OFF');
+    const runnerNoSync: number[] = [];
+    const bareNoSync: number[] = [];
+    try {
+      for (let i = 0; i < RUNS; i++) {
+        runnerNoSync.push(await timed(runOnce));
+        bareNoSync.push(await timed(bare));
+      }
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+    const ratioNoSync = median(runnerNoSync) / median(bareNoSync);
+    const ratioDocker = median(runner) / median(docker);
 
     const runnerWall: number[] = [];
     const dockerWall: number[] = [];
@@ -145,10 +203,29 @@ async function main(): Promise<void> {
     const ms = (v: number) => `${v.toFixed(0)} ms`;
     const info = await engine.info();
     console.log(`engine: ${info.name} ${info.version} (API ${info.apiVersion}) at ${info.socket}`);
+    const span = (v: number[]) => `median ${ms(median(v))} (min ${ms(Math.min(...v))}, max ${ms(Math.max(...v))})`;
+    console.log(`(a) ${RUNS} runs one after another, interleaved runner / bare engine API / docker run / bare with the output mount`);
     console.log(
-      `(a) ${RUNS} runs one after another: runner median ${ms(median(runner))} (min ${ms(Math.min(...runner))}, max ${ms(Math.max(...runner))}); docker run median ${ms(median(docker))} (min ${ms(Math.min(...docker))}, max ${ms(Math.max(...docker))})`,
+      `    load average (1, 5, 15 min): before ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => l.toFixed(2)).join(', ')}`,
     );
-    console.log(`    ratio runner/docker = ${ratioA.toFixed(3)} (target <= 1.15) ${ratioA <= 1.15 ? 'OK' : 'OVER'}`);
+    console.log(`    runner ${span(runner)}; bare engine API ${span(bareTimes)}; docker run ${span(docker)}`);
+    console.log(`    ratio runner/bare = ${ratioA.toFixed(3)} (target <= 1.05) ${ratioA <= 1.05 ? 'OK' : 'OVER'}`);
+    // Each runner run against the bare run right after it (same minute, same load): steadier under load.
+    const paired = median(runner.map((r, i) => r / bareTimes[i]!));
+    console.log(`    median of paired ratios (each runner run / the bare run after it) = ${paired.toFixed(3)}`);
+    console.log(`    ratio runner/docker run = ${ratioDocker.toFixed(3)} (second reference)`);
+    console.log(
+      `    bare + the output folder bind-mounted as the runner does: ${span(mounted)}; ratio runner/that = ${(median(runner) / median(mounted)).toFixed(3)} (what the runner adds besides the mount)`,
+    );
+    const cpuOf = (label: string) => median(cpu.get(label) ?? [0]);
+    console.log(
+      `    this process's CPU per run (median): runner ${ms(cpuOf('runner'))}, bare ${ms(cpuOf('bare'))} (the engine's own CPU is in its processes, not here)`,
+    );
+    console.log(phaseReport(runner));
+    console.log(
+      `    without the store's fsyncs (synchronous=OFF, a probe of ${RUNS} more interleaved runs): runner ${span(runnerNoSync)}; bare ${span(bareNoSync)}; ratio ${ratioNoSync.toFixed(3)}`,
+    );
+    console.log(bareReport());
     console.log(
       `(b) ${PARALLEL} at once, ${ROUNDS} rounds: runner wall ${runnerWall.map(ms).join(', ')}; docker wall ${dockerWall.map(ms).join(', ')}`,
     );

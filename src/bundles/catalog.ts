@@ -106,6 +106,39 @@ export function bundleByNameVersion(db: ReadonlyDb, name: string, version: strin
   return row ? toRecord(row) : undefined;
 }
 
+/** What decides whether a bundle may run (bundleBlock), without its codebundle. */
+export type BundleStanding = Pick<BundleRecord, 'name' | 'version' | 'digest' | 'indexDigest' | 'imageId' | 'imageRemovedAt'> & {
+  signature: Pick<BundleRecord['signature'], 'signerFingerprint'>;
+};
+
+/**
+ * A bundle's standing by digest, read at each run's submission and again at its start: the columns
+ * bundleBlock reads, so the stored codebundle is not parsed and validated again just to admit a run.
+ */
+function standingByDigest(db: ReadonlyDb, digest: string): BundleStanding | undefined {
+  const row = db
+    .prepare('SELECT name, version, digest, index_digest, image_id, signer_fingerprint, image_removed_at FROM bundles WHERE digest = ?')
+    .get(digest) as
+    Pick<Row, 'name' | 'version' | 'digest' | 'index_digest' | 'image_id' | 'signer_fingerprint' | 'image_removed_at'> | undefined;
+  if (!row) return undefined;
+  return {
+    name: row.name,
+    version: row.version,
+    digest: row.digest,
+    indexDigest: row.index_digest,
+    imageId: row.image_id,
+    imageRemovedAt: row.image_removed_at,
+    signature: { signerFingerprint: row.signer_fingerprint },
+  };
+}
+
+/** The newest version of one name (only that row's codebundle is parsed). */
+function newestByName(db: ReadonlyDb, name: string): BundleRecord | undefined {
+  const rows = db.prepare('SELECT * FROM bundles WHERE name = ?').all(name) as Row[];
+  const newest = rows.reduce<Row | undefined>((best, r) => (!best || compareVersions(r.version, best.version) > 0 ? r : best), undefined);
+  return newest ? toRecord(newest) : undefined;
+}
+
 /** Every bundle, by name, newest version first. */
 export function listBundleRecords(db: ReadonlyDb): BundleRecord[] {
   const all = (db.prepare('SELECT * FROM bundles').all() as Row[]).map(toRecord);
@@ -128,7 +161,7 @@ export function findBundle(db: ReadonlyDb, ref: string): BundleRecord {
     const at = text.indexOf('@');
     const name = at >= 0 ? text.slice(0, at) : text;
     const version = at >= 0 ? text.slice(at + 1) : undefined;
-    found = version ? bundleByNameVersion(db, name, version) : listBundleRecords(db).find((b) => b.name === name);
+    found = version ? bundleByNameVersion(db, name, version) : newestByName(db, name);
   }
   if (!found)
     throw new ApiError(
@@ -228,7 +261,7 @@ export function revocationOf(bundle: Pick<BundleRecord, 'digest' | 'indexDigest'
 }
 
 /** Why no task of this bundle may run now, or null when the bundle itself is fine. */
-export function bundleBlock(bundle: BundleRecord, ctx: StatusContext): { state: BundleState; reason: string } | null {
+export function bundleBlock(bundle: BundleStanding, ctx: StatusContext): { state: BundleState; reason: string } | null {
   const revoked = revocationOf(bundle, ctx);
   if (revoked) {
     return {
@@ -265,7 +298,7 @@ export interface TaskStatus {
   reason: string;
 }
 
-export function taskStatus(bundle: BundleRecord, task: Pick<CodebundleTask, 'tags' | 'access'>, ctx: StatusContext): TaskStatus {
+export function taskStatus(bundle: BundleStanding, task: Pick<CodebundleTask, 'tags' | 'access'>, ctx: StatusContext): TaskStatus {
   const block = bundleBlock(bundle, ctx);
   if (block) return { enabled: false, reason: `disabled: ${block.reason}` };
   const decision = evaluateTask({ tags: task.tags, access: task.access }, ctx.policy);
@@ -414,7 +447,7 @@ export const catalogBundlePort: BundlePort = {
     return { name: b.name, version: b.version, digest: b.digest, imageId: b.imageId, codebundle: b.codebundle };
   },
   admit(db: ReadonlyDb, bundle: RunnableBundle, task: CodebundleTask) {
-    const record = bundleByDigest(db, bundle.digest);
+    const record = standingByDigest(db, bundle.digest);
     if (!record) return { allowed: false, reason: `the bundle ${bundle.name}@${bundle.version} is no longer in the catalog` };
     const status = taskStatus(record, task, statusContext(db));
     return status.enabled ? { allowed: true } : { allowed: false, reason: status.reason };

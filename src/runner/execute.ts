@@ -5,18 +5,19 @@
  * results; then always remove the container, the secret folder and the output folder, and settle the
  * record with its audit event in one transaction.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError, type CoreContext, type Publisher } from '../kernel';
 import type { CodebundleTask, BundlePort, RunnableBundle } from '../bundles';
-import type { ContainerEngine, RemoteEngine } from '../engine';
+import type { ContainerEngine, EngineInfo, ImageDetails, RemoteEngine } from '../engine';
 import { connect, NodeRecords, NodeRunSpace, noteFailure, sendImage, sweepNode, type NodeEntry } from '../nodes';
 import type { NodeCredentials } from '../engine';
 import type { Masker } from '../redact';
 import { secretRoot, removeRunSecrets, writeRunSecrets, type SecretRoot, type SshRunCredentials } from '../vault';
 import type { ResolvedConfig } from './config';
 import type { RunTopics } from './events';
-import { buildSandbox, taskUser, type SandboxRecord } from './hardening';
+import { buildSandbox, taskUser, type SandboxInput, type SandboxRecord } from './hardening';
 import { LogCapture, type LogSummary } from './log-capture';
 import { LogWriter } from './log-writer';
 import { isFenced, type Fence } from './fence';
@@ -127,6 +128,64 @@ export function wipe(secrets: Map<string, Buffer>): void {
   secrets.clear();
 }
 
+/** An engine's facts and an image it showed with the bundle's image id. */
+interface CheckedImage {
+  info: EngineInfo;
+  image: ImageDetails;
+}
+
+/** The image as the engine showed it, or NOT_FOUND when it has no image with the bundle's id. */
+function verifiedImage(job: RunJob, image: ImageDetails | null): ImageDetails {
+  if (!image || image.id !== job.bundle.imageId) {
+    throw new ApiError(
+      'NOT_FOUND',
+      `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
+    );
+  }
+  return image;
+}
+
+/**
+ * What each engine last answered for each image id. An image id is the digest of the image's config,
+ * so its user cannot change; only whether the engine still has it can, and every run asks that again
+ * (checkImage) before its container starts. Known, the container is made while the engine answers.
+ */
+const checked = new WeakMap<ContainerEngine, Map<string, CheckedImage>>();
+
+function checkedBefore(engine: ContainerEngine, imageId: string): CheckedImage | undefined {
+  return checked.get(engine)?.get(imageId);
+}
+
+function forgetImage(engine: ContainerEngine, imageId: string): void {
+  checked.get(engine)?.delete(imageId);
+}
+
+/**
+ * The engine's facts and the image check, asked at once (one round trip, not two); the engine's own
+ * failure is the one reported, as when they were asked one after the other. Remembered when it
+ * passes, forgotten when it fails.
+ */
+function checkImage(engine: ContainerEngine, job: RunJob): Promise<CheckedImage> {
+  const imageId = job.bundle.imageId;
+  const facts = engine.info();
+  const inspecting = engine.inspectImage(imageId);
+  inspecting.catch(() => undefined);
+  const result = (async () => {
+    try {
+      const out = { info: await facts, image: verifiedImage(job, await inspecting) };
+      let known = checked.get(engine);
+      if (!known) checked.set(engine, (known = new Map()));
+      known.set(imageId, out);
+      return out;
+    } catch (error) {
+      forgetImage(engine, imageId);
+      throw error;
+    }
+  })();
+  result.catch(() => undefined); // awaited by the run
+  return result;
+}
+
 export class RunExecution {
   private stopped: StopReason | null = null;
   private containerId: string | null = null;
@@ -137,6 +196,8 @@ export class RunExecution {
   /** Aborted when the run stops waiting for its engine (KILL_GRACE_MS after a stop went unconfirmed). */
   private readonly abandoned = new AbortController();
   private grace: NodeJS.Timeout | undefined;
+  /** The engine said the container exited. */
+  private exited = false;
 
   constructor(
     private readonly env: ExecEnv,
@@ -216,8 +277,12 @@ export class RunExecution {
         this.remote.watch((reason) => this.nodeLost(reason));
       }
       const engine = this.engine;
-      const info = await engine.info();
+      let info: EngineInfo;
+      let image: ImageDetails;
+      // Locally, once this engine answered for this image: this run's check, answered while the container is made.
+      let checking: Promise<CheckedImage> | null = null;
       if (this.remote && job.node) {
+        info = await engine.info();
         const name = job.node.entry.name;
         // What earlier runs left there (a crash, a node that stopped answering) goes first.
         await sweepNode(engine, env.ctx.workstationId, new Set([...records.unfinishedOn(name), job.id]));
@@ -227,13 +292,20 @@ export class RunExecution {
         nodes.seen(name, now);
         // Sent now or found there with the verified id: either way the node holds it.
         nodes.imageLoaded(name, job.bundle.imageId, now);
+        image = verifiedImage(job, await engine.inspectImage(job.bundle.imageId));
+      } else {
+        checking = checkImage(engine, job);
+        const known = checkedBefore(engine, job.bundle.imageId);
+        if (known) ({ info, image } = known);
+        else {
+          ({ info, image } = await checking);
+          checking = null;
+        }
       }
-      const image = await engine.inspectImage(job.bundle.imageId);
-      if (!image || image.id !== job.bundle.imageId) {
-        throw new ApiError(
-          'NOT_FOUND',
-          `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
-        );
+      if (checking && (job.ssh || job.secrets.size > 0)) {
+        // Nothing secret is written, signed or audited as used before this run's own check passed.
+        ({ info, image } = await checking);
+        checking = null;
       }
       this.throwIfStopped();
       mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -280,7 +352,7 @@ export class RunExecution {
       // From here the deadline holds, whatever the engine does (creating, attaching, starting, waiting).
       timer = setTimeout(() => this.stop({ outcome: 'timed-out', by: 'timeout' }), job.timeoutSeconds * 1000);
       timer.unref();
-      const built = buildSandbox({
+      const sandboxInput: SandboxInput = {
         runId: job.id,
         instanceId: env.instanceId,
         epoch: env.fence.epoch,
@@ -301,12 +373,30 @@ export class RunExecution {
         files: job.config.files,
         containerName: `airgap-${job.id}`,
         ...(this.space ? { volumes: this.space.taskVolumes(CONTAINER_PATHS) } : {}),
-      });
+      };
+      const built = buildSandbox(sandboxInput);
       const spec = built.spec;
       let record = built.record;
       this.throwIfStopped();
-      const id = await this.step(engine.createContainer(spec));
+      // A failed check is what the run reports (as when it was answered first), not the create's failure.
+      const pending = checking;
+      const id = await this.step(engine.createContainer(spec)).catch(async (e: unknown) => {
+        if (pending) await pending;
+        throw e;
+      });
       this.containerId = id;
+      if (checking) {
+        // Nothing has run yet: a failed check removes the container (cleanUp) and the run ends with why.
+        const fresh = await this.step(checking);
+        if (fresh.image.user !== image.user) {
+          forgetImage(engine, job.bundle.imageId);
+          throw new ApiError(
+            'CONFLICT',
+            `The image of ${job.bundle.name}@${job.bundle.version} now names another user than when it was checked; nothing ran. Start the run again.`,
+          );
+        }
+        record = buildSandbox({ ...sandboxInput, engine: fresh.info }).record;
+      }
       if (job.node) {
         const inspected = await this.step(engine.inspectSandbox(id));
         record = { ...record, node: job.node.entry.name, ...(inspected ? { inspected } : {}) };
@@ -329,10 +419,13 @@ export class RunExecution {
       await this.step(engine.start(id));
       if (this.stopped) await this.step(engine.kill(id)).catch(() => undefined);
       exitCode = (await this.step(engine.wait(id))).exitCode;
+      this.exited = true;
       clearTimeout(timer);
+      // The container has exited: its state (out of memory?) is asked while the output streams drain.
+      const inspecting = this.step(engine.inspectContainer(id)).catch(() => null);
       await Promise.race([streams.closed, new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
       streams.detach();
-      const state = await this.step(engine.inspectContainer(id)).catch(() => null);
+      const state = await inspecting;
       if (state?.oomKilled) capture.system(`[the task ran out of memory (limit ${job.task.resources.memoryMiB} MiB) and was killed]`);
       outcome = this.stopped ? this.stopped.outcome : exitCode === 0 ? 'succeeded' : 'failed';
       let readBack: string[] = [];
@@ -386,6 +479,12 @@ export class RunExecution {
   private async cleanUp(root: SecretRoot | null, runDir: string): Promise<string[]> {
     clearTimeout(this.grace);
     const warnings: string[] = [];
+    // The run's folder goes off this thread (removing it blocked the run for several ms under load);
+    // once the container has exited (its output read) nothing writes there, so it goes while the
+    // engine removes the container; otherwise after.
+    const removeDir = () => rm(runDir, { recursive: true, force: true });
+    const removingDir = this.exited || !this.containerId ? removeDir() : null;
+    removingDir?.catch(() => undefined); // awaited below, after the engine's part
     if (this.remote?.lost) {
       // Nothing can be removed from a node that does not answer; the next run there sweeps it.
       warnings.push(
@@ -407,7 +506,7 @@ export class RunExecution {
     }
     await this.remote?.close().catch(() => undefined);
     if (root) removeRunSecrets(root, this.job.id);
-    rmSync(runDir, { recursive: true, force: true });
+    await (removingDir ?? removeDir());
     return warnings;
   }
 

@@ -126,6 +126,44 @@ test('unsigned imports count only while signatures are optional; pruned images d
   await env.cleanup();
 });
 
+test("the runner's admit (which reads only the bundle's standing) decides as the catalog lists, in every state", async () => {
+  const { env, db, signer } = await catalog();
+  insertBundle(db, bundle('log-scan', 'a', { signature: { format: 'none', signerFingerprint: null, signedDigest: null } }));
+  insertBundle(db, bundle('host-health', 'c'));
+  const admitted = (name: string) => {
+    const resolved = catalogBundlePort.resolve(db, name);
+    return catalogBundlePort.admit(db, resolved, resolved.codebundle.tasks[0]!);
+  };
+  const listed = (name: string) => {
+    const task = listTasks(db, { bundle: name })[0]!;
+    return task.enabled ? { allowed: true } : { allowed: false, reason: task.reason };
+  };
+  const same = (name: string, expect: RegExp | null) => {
+    const decision = admitted(name);
+    assert.deepEqual(decision, listed(name));
+    if (expect) assert.match((decision as { reason: string }).reason, expect);
+    else assert.equal(decision.allowed, true);
+  };
+  same('host-health', null);
+  same('log-scan', /imported unsigned/);
+  writeSetting(db, 'bundles.signaturesOptional', true, 'user:admin', NOW, signer);
+  same('log-scan', null);
+  removeTrustKey(db, SAMPLE_FP, 'user:admin', NOW, signer);
+  same('host-health', /removed from the trust roots/);
+  addTrustKey(db, parseTrustedKeyPem(readFileSync(`${keys}cosign.pub`)), '', 'user:admin', NOW, signer);
+  same('host-health', null);
+  setImageRemoved(db, findBundle(db, 'host-health').id, NOW);
+  same('host-health', /removed from the engine/);
+  revokeDigest(db, hex('a'), 'pulled', 'user:admin', NOW, signer);
+  same('log-scan', /revoked by user:admin/);
+  const gone = { ...catalogBundlePort.resolve(db, 'log-scan'), digest: hex('f') };
+  assert.deepEqual(catalogBundlePort.admit(db, gone, gone.codebundle.tasks[0]!), {
+    allowed: false,
+    reason: `the bundle ${gone.name}@${gone.version} is no longer in the catalog`,
+  });
+  await env.cleanup();
+});
+
 test('prune candidates: revoked or untrusted bundles, and versions superseded by a usable newer one', async () => {
   const { env, db, signer } = await catalog();
   insertBundle(db, bundle('host-health', 'a'));

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSecretFolders, secretRoot } from '../../../src/vault/mount';
 import { rejects } from '../../helpers/core';
-import { runnerEnv } from './runner-env';
+import { IMAGE, runnerEnv } from './runner-env';
 
 async function finished(env: Awaited<ReturnType<typeof runnerEnv>>, id: string) {
   await env.core.runner.waitFor(id);
@@ -304,5 +304,63 @@ test('host network only as an audited admin override, and only while runner.host
   assert.deepEqual(added.at(-1), ['success', { kind: 'host', override: true }]);
   await env.adminCall('settings.set', { key: 'runner.hostNetworkAllowed', value: false });
   assert.match(await rejects(env.op1('runs.start', { bundle: 'svc', task: 'netty' }), 'POLICY_DENIED'), /host networking is switched off/);
+  await env.done();
+});
+
+test('the image check runs at every start, before the container starts: gone, or gone after the container was made, the run ends with why and nothing runs', async () => {
+  const env = await runnerEnv(() => ({ stdout: 'ran\n', exitCode: 0 }));
+  let starts = 0;
+  const start = env.engine.start.bind(env.engine);
+  env.engine.start = async (id: string) => {
+    starts++;
+    await start(id);
+  };
+  const first = await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id);
+  assert.equal(first.outcome, 'succeeded', first.error ?? '');
+  assert.equal(starts, 1);
+  const gone = /The engine no longer has the image of svc@1\.0\.0 .*Import the bundle again/;
+
+  // The engine lost the image: its answer to the check is what the run says (not the create's refusal).
+  const image = env.engine.images.get(IMAGE)!;
+  env.engine.images.delete(IMAGE);
+  const missing = await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id);
+  assert.equal(missing.outcome, 'error');
+  assert.match(missing.error ?? '', gone);
+
+  // The image is there when the container is made but the check says it is not (removed in between).
+  env.engine.images.set(IMAGE, image);
+  assert.equal((await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id)).outcome, 'succeeded');
+  const inspect = env.engine.inspectImage.bind(env.engine);
+  env.engine.inspectImage = async () => null;
+  const removedBetween = await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id);
+  assert.equal(removedBetween.outcome, 'error');
+  assert.match(removedBetween.error ?? '', gone);
+  assert.equal(env.engine.containers.size, 0, 'the container made meanwhile was removed');
+
+  // An image that showed another user than the one the container was made with: refused, nothing ran.
+  env.engine.inspectImage = inspect;
+  assert.equal((await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id)).outcome, 'succeeded');
+  env.engine.inspectImage = async (id: string) => ({ ...(await inspect(id))!, user: '1000' });
+  const otherUser = await finished(env, (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id);
+  assert.equal(otherUser.outcome, 'error');
+  assert.match(otherUser.error ?? '', /now names another user than when it was checked; nothing ran/);
+  assert.equal(env.engine.containers.size, 0);
+  assert.equal(starts, 3, 'only the three runs whose check passed started a container');
+
+  // A run with secrets writes, signs and audits nothing before its own check has passed.
+  env.engine.inspectImage = inspect;
+  env.bundles.policy = { allow: ['access:read-write'], deny: [] };
+  await env.op1('vault.add', { name: 'prod-token', value: Buffer.from('token-value-0123').toString('base64') });
+  await env.op1('vault.bind', { name: 'prod-token', bundles: ['svc'] });
+  const withSecret = { bundle: 'svc', task: 'restart', values: { SERVICE_NAME: 'x' }, secrets: { token: 'prod-token' }, reason: 'r' };
+  assert.equal((await finished(env, (await env.op1('runs.start', withSecret)).id)).outcome, 'succeeded');
+  assert.equal(events(env, 'runs.secretUse').length, 1);
+  env.engine.inspectImage = async () => null;
+  const secretRun = await finished(env, (await env.op1('runs.start', withSecret)).id);
+  assert.equal(secretRun.outcome, 'error');
+  assert.match(secretRun.error ?? '', gone);
+  assert.equal(events(env, 'runs.secretUse').length, 1, 'no secret use recorded for the refused run');
+  assert.equal(env.engine.containers.size, 0);
+  assert.equal(starts, 4);
   await env.done();
 });
