@@ -8,11 +8,11 @@
  *    more than 2 minutes (judged from the first 2,000), they go in transactions of 1,000 instead
  * 2. fill that store to --store-events (default 1M) events (not timed), then export and sign them
  *    through the `audit.export` operation (dispatch -> handler -> paged reads -> writeExportBundle)
- *                                                                    target: under 20 s
+ *                                                                    target: under 5 s (issue 19)
  * 3. build --events (default 1M) events in memory and export and sign them as well (the events
  *    reach the exporter one at a time, parsed from JSON text: the exporter without the store)
  * 4. verify the store's bundle, against the floor of `gzip -dc BUNDLE | openssl dgst -sha256`
- *    over the same file in the same run                              target: at most 3x the floor
+ *    over the same file in the same run                              target: at most 1.2x the floor (issue 19)
  * Every figure comes as wall time and CPU time (all threads of this process; both processes of the
  * floor), with the 1-minute load average: on a shared machine the wall times move with the load,
  * the CPU times much less. The export's main thread is its bottleneck (compression runs beside it).
@@ -47,6 +47,9 @@ const SINGLE_PROBE = Math.min(2_000, APPENDS);
 const APPEND_BATCH = 1_000;
 const FILL_BATCH = 10_000;
 const SINGLE_BUDGET_SECONDS = 120;
+/** Issue 19's targets: export + sign 1M events in under 5 s; verify in at most 1.2x the floor. */
+const EXPORT_TARGET_SECONDS = 5;
+const VERIFY_TARGET_RATIO = 1.2;
 const workstationId = 'bench-workstation';
 const ACTIONS = ['run.start', 'run.finish', 'secret.use', 'bundle.import', 'user.update', 'auth.signIn'];
 
@@ -159,7 +162,7 @@ async function exportFromStore(core: Core, session: string, outPath: string): Pr
   const count = out.lastSeq - out.firstSeq + 1;
   console.log(
     `export + sign ${count} events READ FROM THE ENCRYPTED STORE (audit.export: dispatch, paged reads, writeExportBundle): ${wall.toFixed(2)} s ` +
-      `(target < 20 s) ${wall < 20 ? 'OK' : 'OVER'}; ${(statSync(outPath).size / 1048576).toFixed(1)} MiB .tar.gz; CPU ${used.toFixed(2)} s (all threads; ${load()})`,
+      `(target < ${EXPORT_TARGET_SECONDS} s) ${wall < EXPORT_TARGET_SECONDS ? 'OK' : 'OVER'}; ${(statSync(outPath).size / 1048576).toFixed(1)} MiB .tar.gz; CPU ${used.toFixed(2)} s (all threads; ${load()})`,
   );
 }
 
@@ -264,7 +267,7 @@ try {
   stored.length = 0;
   const size = statSync(bundle).size;
   console.log(
-    `export + sign ${result.manifest.range.count} events BUILT IN MEMORY (no store; writeExportBundle): ${exportSeconds.toFixed(2)} s (target < 20 s) ${exportSeconds < 20 ? 'OK' : 'OVER'}; ` +
+    `export + sign ${result.manifest.range.count} events BUILT IN MEMORY (no store; writeExportBundle): ${exportSeconds.toFixed(2)} s (target < ${EXPORT_TARGET_SECONDS} s) ${exportSeconds < EXPORT_TARGET_SECONDS ? 'OK' : 'OVER'}; ` +
       `${(size / 1048576).toFixed(1)} MiB .tar.gz, events.jsonl ${(result.manifest.files.find((f) => f.name === 'events.jsonl')!.size / 1048576).toFixed(1)} MiB; ` +
       `CPU ${exportCpu.toFixed(2)} s (all threads; ${load()})`,
   );
@@ -293,7 +296,7 @@ try {
     const ratio = verifySeconds / floor.wall;
     console.log(
       `verify the store's bundle, ${report.bundles[0]!.range!.count} events (${workers ? `${threads} worker threads` : 'one thread'}): ${verifySeconds.toFixed(2)} s = ${ratio.toFixed(2)}x the floor ` +
-        `(target <= 3x) ${ratio <= 3 ? 'OK' : 'OVER'}; CPU ${verifyCpu.toFixed(2)} s = ${(verifyCpu / floor.cpu).toFixed(2)}x the floor's CPU (${load()})`,
+        `(target <= ${VERIFY_TARGET_RATIO}x) ${ratio <= VERIFY_TARGET_RATIO ? 'OK' : 'OVER'}; CPU ${verifyCpu.toFixed(2)} s = ${(verifyCpu / floor.cpu).toFixed(2)}x the floor's CPU (${load()})`,
     );
   }
   console.log(`done, ${machine()}`);

@@ -69,8 +69,20 @@ export function eventHash(prevHash: string, header: AuditHeader, detailsHash: st
 
 /** Builds the next event from the previous one (or the genesis hash) and the new header fields. */
 export function sealEvent(prevHash: string, header: AuditHeader, details: unknown): AuditEvent {
-  const detailsHash = detailsHashOf(details);
-  return { ...headerOf(header), details: details ?? null, detailsHash, prevHash, hash: eventHash(prevHash, header, detailsHash) };
+  return sealEventText(prevHash, header, details).event;
+}
+
+/**
+ * sealEvent, also giving `canonicalJson(details)`, the text `detailsHash` is the hash of: the store
+ * keeps that text, so an export can write it as it stands (event-line.ts, storedEventLine).
+ */
+export function sealEventText(prevHash: string, header: AuditHeader, details: unknown): { event: AuditEvent; detailsText: string } {
+  const detailsText = canonicalJson(details ?? null);
+  const detailsHash = sha256Hex(detailsText);
+  return {
+    event: { ...headerOf(header), details: details ?? null, detailsHash, prevHash, hash: eventHash(prevHash, header, detailsHash) },
+    detailsText,
+  };
 }
 
 export type ChainProblem =

@@ -7,10 +7,9 @@
  * goes through chain.ts's `checkChain`, whose verdict and wording are the ones reported, so a
  * disagreement could only ever make the fast path stricter, never looser.
  */
-import * as crypto from 'node:crypto';
 import { newSpans, scanCanonicalEvent, SPAN } from './event-scan';
 import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
-import { fastCanonical, lineFromParts, textsOf } from './event-line';
+import { fastCanonical, lineFromParts, sha256Hex, textsOf } from './event-line';
 
 export type EventProblem =
   | { kind: 'eventSyntax'; line: number; message: string }
@@ -85,15 +84,6 @@ function sameHash(a: Uint8Array, aAt: number, b: Uint8Array): boolean {
   for (let i = 0; i < 32; i++) if (a[aAt + i] !== b[i]) return false;
   return true;
 }
-
-/**
- * SHA-256 as lower-case hex. Hex, not a Buffer: for a few hundred bytes, Node spends far longer
- * making a Buffer for the digest (about 2 us) than hashing (about 0.2 us) or making the hex string.
- */
-const sha256Hex: (data: Uint8Array) => string =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'hex')
-    : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** Whether buf[pos, pos + 64) spells `hex` (64 lower-case hex digits). */
 function spellsHex(buf: Uint8Array, pos: number, hex: string): boolean {

@@ -11,6 +11,7 @@ export {
   checkStoredChain,
   iterateEvents,
   pagedEvents,
+  storedEventPages,
   queryEvents,
   type AuditQuery,
   type NewEvent,

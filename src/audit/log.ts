@@ -9,12 +9,13 @@ import {
   GENESIS_ACTION,
   checkChain,
   genesisPrevHash,
-  sealEvent,
+  sealEventText,
   type AuditEvent,
   type AuditOutcome,
   type ChainProblem,
 } from './chain';
 import { readAnchor } from './exports-store';
+import { storedToEvent, type StoredAuditEvent } from './event-line';
 
 /** What a change records; the chain adds time, sequence and hashes. */
 export type NewEvent = AuditRecord;
@@ -75,14 +76,21 @@ function statements(db: Database): { last: Statement; insert: Statement } {
   return cached;
 }
 
-function insert(db: Database, event: AuditEvent): void {
-  statements(db).insert.run({ ...event, details: JSON.stringify(event.details) });
+/**
+ * Stores the event with its details as `canonicalJson(details)`, the very text its detailsHash
+ * covers: an export writes that text as it stands once its hash matches (storedEventLine), instead
+ * of parsing and re-serialising it. Rows stored before this were JSON.stringify's text; any text
+ * whose hash does not match is parsed and re-serialised as before.
+ */
+function insert(db: Database, sealed: { event: AuditEvent; detailsText: string }): AuditEvent {
+  statements(db).insert.run({ ...sealed.event, details: sealed.detailsText });
+  return sealed.event;
 }
 
-function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: NewEvent): AuditEvent {
+function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: NewEvent): { event: AuditEvent; detailsText: string } {
   const wallMs = wall.getTime();
   const mono = prev ? Math.max(prev.mono + 1, wallMs) : wallMs;
-  return sealEvent(
+  return sealEventText(
     prev ? prev.hash : genesisPrevHash(workstationId),
     {
       seq: (prev?.seq ?? 0) + 1,
@@ -100,14 +108,15 @@ function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: N
 /** The first event: binds the chain to this workstation. */
 export function appendGenesis(db: Database, workstationId: string, clock: Clock): AuditEvent {
   if (lastRow(db)) throw new Error('the audit chain already has a genesis event');
-  const event = sealNext(undefined, workstationId, clock.now(), {
-    actor: 'system',
-    action: GENESIS_ACTION,
-    outcome: 'success',
-    details: { workstationId, format: 'airgap-runner/audit/v1' },
-  });
-  insert(db, event);
-  return event;
+  return insert(
+    db,
+    sealNext(undefined, workstationId, clock.now(), {
+      actor: 'system',
+      action: GENESIS_ACTION,
+      outcome: 'success',
+      details: { workstationId, format: 'airgap-runner/audit/v1' },
+    }),
+  );
 }
 
 /**
@@ -125,13 +134,10 @@ export function appendEvent(db: Database, workstationId: string, clock: Clock, e
       outcome: 'success',
       details: { previousTime: prev.time, now: wall.toISOString() },
     });
-    insert(db, warning);
-    written.push(warning);
+    written.push(insert(db, warning));
     prev = lastRow(db);
   }
-  const event = sealNext(prev, workstationId, wall, e);
-  insert(db, event);
-  written.push(event);
+  written.push(insert(db, sealNext(prev, workstationId, wall, e)));
   return written;
 }
 
@@ -144,7 +150,7 @@ export function* iterateEvents(db: ReadonlyDb, fromSeq = 1, toSeq = Number.MAX_S
 type PageRow = [number, string, number, string, string, string | null, AuditOutcome, string, string, string, string];
 const PAGE_COLUMNS = 'seq, time, mono, actor, action, target, outcome, details, details_hash, prev_hash, hash';
 
-function pageRowToEvent(r: PageRow): AuditEvent {
+function pageRowToStored(r: PageRow): StoredAuditEvent {
   return {
     seq: r[0],
     time: r[1],
@@ -153,59 +159,50 @@ function pageRowToEvent(r: PageRow): AuditEvent {
     action: r[4],
     target: r[5],
     outcome: r[6],
-    details: JSON.parse(r[7]),
+    detailsJson: r[7],
     detailsHash: r[8],
     prevHash: r[9],
     hash: r[10],
   };
 }
 
-function settle<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
 /**
- * Pages through a range, so a long export never holds the connection busy between awaits: a page
- * is read in one statement call, and other work gets a turn (setImmediate) before the next page.
- * Within a page, events come out of rows as arrays (`.raw()`), through a plain async iterator: an
- * async generator's machinery and a keyed object per row cost about a fifth of the read of a
- * million-event export.
+ * Pages through a range as the store holds it (details as stored JSON text), so a long export never
+ * holds the connection busy between awaits: a page is read in one statement call (rows as arrays,
+ * `.raw()`), and other work gets a turn (setImmediate) before the next page. Handing out pages, not
+ * events, spares an export a promise per event.
  */
-export function pagedEvents(db: ReadonlyDb, fromSeq: number, toSeq: number, pageSize = 5000): AsyncIterable<AuditEvent> {
+export function storedEventPages(db: ReadonlyDb, fromSeq: number, toSeq: number, pageSize = 1000): AsyncIterable<StoredAuditEvent[]> {
   const stmt = db.prepare(`SELECT ${PAGE_COLUMNS} FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw();
   return {
-    [Symbol.asyncIterator](): AsyncIterator<AuditEvent> {
-      let rows: PageRow[] = [];
-      let at = 0;
-      let nextSeq = fromSeq;
-      let started = false;
-      let finished = false;
-      const readPage = (): IteratorResult<AuditEvent> => {
-        rows = finished || nextSeq > toSeq ? [] : (stmt.all(nextSeq, toSeq, pageSize) as PageRow[]);
-        at = 0;
-        if (rows.length === 0) {
-          finished = true;
-          return { done: true, value: undefined };
-        }
+    async *[Symbol.asyncIterator]() {
+      for (let nextSeq = fromSeq; nextSeq <= toSeq;) {
+        const rows = stmt.all(nextSeq, toSeq, pageSize) as PageRow[];
+        if (rows.length === 0) return;
         nextSeq = rows[rows.length - 1]![0] + 1;
-        return { done: false, value: pageRowToEvent(rows[at++]!) };
-      };
+        yield rows.map(pageRowToStored);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+  };
+}
+
+/** The events of a range, parsed, read a page at a time (storedEventPages). */
+export function pagedEvents(db: ReadonlyDb, fromSeq: number, toSeq: number, pageSize = 5000): AsyncIterable<AuditEvent> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<AuditEvent> {
+      const pages = storedEventPages(db, fromSeq, toSeq, pageSize)[Symbol.asyncIterator]();
+      let page: StoredAuditEvent[] = [];
+      let at = 0;
       return {
-        next: () => {
-          if (at < rows.length) return settle(() => ({ done: false, value: pageRowToEvent(rows[at++]!) }));
-          if (!started || finished) {
-            started = true;
-            return settle(readPage);
+        next: async (): Promise<IteratorResult<AuditEvent>> => {
+          while (at >= page.length) {
+            const read = await pages.next();
+            if (read.done) return { done: true, value: undefined };
+            page = read.value;
+            at = 0;
           }
-          return new Promise((resolve, reject) => {
-            setImmediate(() => {
-              settle(readPage).then(resolve, reject);
-            });
-          });
+          return { done: false, value: storedToEvent(page[at++]!) };
         },
       };
     },

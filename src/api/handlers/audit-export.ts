@@ -9,7 +9,7 @@ import {
   chainHead,
   firstEventTime,
   iterateEvents,
-  pagedEvents,
+  storedEventPages,
   generateIdentity,
   importPkcs12,
   type SigningIdentity,
@@ -182,7 +182,7 @@ export const auditExportHandlers: {
       const removedPartials = [...core.takeRemovedPartials(), ...journal.sweep()];
       const result = await writeExportBundle({
         journal,
-        events: pagedEvents(db, start.firstSeq, toSeq),
+        events: { pages: storedEventPages(db, start.firstSeq, toSeq) },
         outPath: out,
         identity,
         exportId,

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson } from '../../../src/kernel';
 import { checkChain, genesisPrevHash, sealEvent, type AuditEvent } from '../../../src/audit/chain';
-import { canonicalEventLine, exportedFields, fastCanonical } from '../../../src/audit/event-line';
+import { canonicalEventLine, exportedFields, fastCanonical, storedEventLine, type StoredAuditEvent } from '../../../src/audit/event-line';
 import { EventLineChecker, eventShapeProblem } from '../../../src/audit/event-check';
 import { newSpans, scanCanonicalEvent } from '../../../src/audit/event-scan';
 
@@ -145,6 +145,37 @@ test('canonicalEventLine is canonicalJson of the exported fields, for plain and 
   const odd = { ...base!, target: undefined } as unknown as AuditEvent;
   assert.equal(canonicalEventLine(odd), canonicalJson(exportedFields(odd)));
   assert.throws(() => canonicalEventLine({ ...base!, mono: 1.5 }), /safe integers/);
+});
+
+test('storedEventLine writes a stored event whose text is the hashed canonical details as canonicalJson does, and refuses any other text', () => {
+  const rand = prng(7);
+  const stored = (event: AuditEvent, detailsJson: string): StoredAuditEvent => {
+    const { details: _details, redacted: _redacted, ...fields } = event;
+    return { ...fields, detailsJson };
+  };
+  let fast = 0;
+  for (const event of randomChain(rand, 500)) {
+    if (event.redacted) continue;
+    // What the store writes since it keeps the canonical text: the line is exactly canonicalJson's.
+    assert.equal(storedEventLine(stored(event, canonicalJson(event.details))), canonicalJson(exportedFields(event)));
+    fast++;
+    // JSON.stringify's text in another key order (older rows), or with spaces: not the hashed text.
+    const spaced = JSON.stringify(event.details, null, 1);
+    if (spaced !== canonicalJson(event.details)) assert.equal(storedEventLine(stored(event, spaced)), null);
+  }
+  assert.ok(fast > 300);
+  const [base] = makeChain(2).slice(1);
+  const { details } = base!;
+  assert.equal(storedEventLine(stored(base!, JSON.stringify({ b: 1, ...(details as object) }))), null);
+  assert.equal(storedEventLine(stored({ ...base!, detailsHash: base!.detailsHash.toUpperCase() }, canonicalJson(details))), null);
+  assert.equal(storedEventLine(stored({ ...base!, mono: 1.5 }, canonicalJson(details))), null);
+  // Strings that look like the placeholder the line is assembled around change nothing.
+  const tricky = sealEvent(
+    base!.prevHash,
+    { ...base!, actor: 'user:x","details":0,', target: ',"details":0,"detailsHash":' },
+    { seq: 1, a: { details: 0 } },
+  );
+  assert.equal(storedEventLine(stored(tricky, canonicalJson(tricky.details))), canonicalJson(exportedFields(tricky)));
 });
 
 test('canonicalEventLine writes details in any key order and of any odd shape exactly as canonicalJson does', () => {
