@@ -18,7 +18,7 @@ function StoreCheckCard() {
   const value = check.data;
   return (
     <Card title="Store check" className="card-span-2">
-      {check.loading && !value && <p className="muted">Checking the database, keyslots and audit chain…</p>}
+      {check.loading && !value && <p className="muted">Checking the encrypted database, the unlock keys and the audit trail…</p>}
       <ErrorNotice error={check.error} />
       {value && (
         <>

@@ -121,8 +121,8 @@ export function RemoveUserDialog({ user, onClose, onDone }: DialogProps) {
     <Modal title={`Remove ${user.name}?`} onClose={onClose}>
       <form onSubmit={submit} noValidate className="stack">
         <p>
-          {user.name} will no longer be able to sign in. Every key their password could open is rotated, so an old copy of their keyslot
-          opens nothing new. This cannot be undone.
+          {user.name} will no longer be able to sign in. Every key their password could open is rotated, so their password opens nothing new
+          in an old copy of the store. This cannot be undone.
         </p>
         <ErrorNotice error={error} />
         <Buttons busy={busy} submitLabel={`Remove ${user.name}`} danger onClose={onClose} />
