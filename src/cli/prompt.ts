@@ -3,12 +3,11 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ApiError } from '../kernel';
 
-export async function promptHidden(question: string): Promise<string> {
+/** A hidden answer from the terminal; without one, an error naming `envName`, the variable that gives it instead. */
+export async function promptHidden(question: string, envName?: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new ApiError(
-      'UNAUTHENTICATED',
-      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on. Set the matching AIRGAP_RUNNER_* environment variable.`,
-    );
+    const how = envName ? `Set ${envName} in the environment, or run it on a terminal.` : 'Run it on a terminal.';
+    throw new ApiError('UNAUTHENTICATED', `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on. ${how}`);
   }
   let muted = false;
   const output = new Writable({
@@ -35,9 +34,9 @@ export async function promptHidden(question: string): Promise<string> {
 export async function secretFrom(envName: string, question: string, options: { confirm?: boolean } = {}): Promise<string> {
   const fromEnv = process.env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  const first = await promptHidden(question);
+  const first = await promptHidden(question, envName);
   if (options.confirm) {
-    const second = await promptHidden('Repeat it: ');
+    const second = await promptHidden('Repeat it: ', envName);
     if (first !== second) throw new ApiError('INVALID_INPUT', 'The two entries differ. Nothing was changed; try again.');
   }
   return first;
