@@ -327,6 +327,8 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     await shell.open('Runs');
     const runs = new RunsPage(operator);
     await shown(runs.table);
+    // The table fills after the page answers: wait for its count before counting rows.
+    await shown(runs.status.filter({ hasText: /^1–3 of 3 runs\b/ }));
     assert.equal(await runs.table.getByRole('row').count(), 4);
     await runs.search.fill('hostile');
     await shown(runs.status.filter({ hasText: /^1–1 of 1 run\b/ }));
