@@ -138,7 +138,10 @@ describe('sign-in through the site IdP and directory in Chromium', { timeout: 42
     const opened = page.context().waitForEvent('page');
     await page.keyboard.press('Enter');
     const idpPage = await opened;
-    await idpPage.waitForLoadState('domcontentloaded');
+    // The window opens on about:blank and then goes to the IdP: wait for the IdP itself (a test that
+    // acts on about:blank would race the window's own rules being set up).
+    const idpOrigin = new URL(e.AIRGAP_TEST_IDP_URL!).origin;
+    await idpPage.waitForURL((u) => u.origin === idpOrigin, { waitUntil: 'domcontentloaded' });
     return idpPage;
   }
 
