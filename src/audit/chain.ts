@@ -10,7 +10,7 @@
  * the workstation. Committing to detailsHash (not details) lets an export replace details
  * (redaction) and still verify.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { canonicalJson, type AuditOutcome } from '../kernel';
 
 export { AUDIT_OUTCOMES, type AuditOutcome } from '../kernel';
@@ -42,9 +42,14 @@ export interface AuditEvent extends AuditHeader {
 export const GENESIS_ACTION = 'audit.genesis';
 export const CLOCK_BACKWARDS_ACTION = 'audit.clockBackwards';
 
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+/**
+ * SHA-256 as lower-case hex. Hex, not a Buffer: for a few hundred bytes, Node spends far longer
+ * making a Buffer for the digest (about 2 us) than hashing (about 0.2 us) or making the hex string.
+ */
+export const sha256Hex: (data: string | Uint8Array) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 export function genesisPrevHash(workstationId: string): string {
   return sha256Hex(`airgap-runner/audit/v1/genesis\n${workstationId}`);
@@ -60,7 +65,8 @@ export function headerOf(event: AuditHeader): AuditHeader {
 }
 
 export function eventHash(prevHash: string, header: AuditHeader, detailsHash: string): string {
-  return createHash('sha256')
+  return crypto
+    .createHash('sha256')
     .update(Buffer.from(prevHash, 'hex'))
     .update(canonicalJson(headerOf(header)), 'utf8')
     .update(Buffer.from(detailsHash, 'hex'))

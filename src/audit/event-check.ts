@@ -8,8 +8,8 @@
  * disagreement could only ever make the fast path stricter, never looser.
  */
 import { newSpans, scanCanonicalEvent, SPAN } from './event-scan';
-import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
-import { fastCanonical, lineFromParts, sha256Hex, textsOf } from './event-line';
+import { AUDIT_OUTCOMES, checkChain, sha256Hex, type AuditEvent, type ChainProblem } from './chain';
+import { fastCanonical, lineFromParts, textsOf } from './event-line';
 
 export type EventProblem =
   | { kind: 'eventSyntax'; line: number; message: string }

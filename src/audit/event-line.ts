@@ -8,9 +8,8 @@
  * anything wrong, the event goes through chain.ts's `checkChain`, whose verdict and wording are the
  * ones reported, so a disagreement could only ever make the fast path stricter, never looser.
  */
-import * as crypto from 'node:crypto';
 import { canonicalJson } from '../kernel';
-import type { AuditEvent } from './chain';
+import { sha256Hex, type AuditEvent } from './chain';
 
 /** An event as the store holds it: its details still the stored JSON text (log.ts, storedEventPages). */
 export type StoredAuditEvent = Omit<AuditEvent, 'details' | 'redacted'> & { detailsJson: string };
@@ -20,15 +19,6 @@ export function storedToEvent(e: StoredAuditEvent): AuditEvent {
   const { detailsJson, ...fields } = e;
   return { ...fields, details: JSON.parse(detailsJson) };
 }
-
-/**
- * SHA-256 as lower-case hex. Hex, not a Buffer: for a few hundred bytes, Node spends far longer
- * making a Buffer for the digest (about 2 us) than hashing (about 0.2 us) or making the hex string.
- */
-export const sha256Hex: (data: string | Uint8Array) => string =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'hex')
-    : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** canonicalJson with identical output for every input (it throws where canonicalJson throws). */
 export function fastCanonical(value: unknown): string {
