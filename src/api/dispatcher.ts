@@ -96,6 +96,7 @@ export async function dispatch<N extends OpName>(core: Core, sessionId: string |
       const error = new ApiError(
         'FORBIDDEN',
         `This store was made by an earlier version and its authorization state is not sealed with the admin key yet, so "${String(name)}" is refused. An admin signs in once to seal it (or an admin opens the store with the recovery key); reading works meanwhile.`,
+        { next: 'recover' },
       );
       recordRefusal('denied', error, null);
       throw error;

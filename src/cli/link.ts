@@ -17,7 +17,7 @@ export interface CliLink {
 
 function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
-  throw new ApiError(result.error.code, result.error.message);
+  throw ApiError.from(result.error);
 }
 
 /** A running, unsealed service, reached over its socket. */

@@ -9,8 +9,9 @@
  * `error CODE: message`, or with --json `{"error":{"code":…,"message":…}}`.
  */
 import { existsSync } from 'node:fs';
-import { ApiError, defaultHome, servicePaths, toErrorShape, WireClient, type ErrorCode } from '../kernel';
+import { ApiError, defaultHome, servicePaths, toErrorShape, WireClient, type ApiErrorShape, type ErrorCode } from '../kernel';
 import { CliContext } from './context';
+import { hintFor } from './hints';
 import { commandHelp, globalHelp, groupHelp } from './help';
 import { ServiceLink, type CliLink } from './link';
 import { colour, printJson, quietOnBrokenPipe } from './output';
@@ -44,8 +45,13 @@ function printError(error: unknown, json: boolean): number {
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
   }
   const message = shape.message.replace(/\s*\n\s*/g, ' ');
-  if (json) process.stderr.write(`${JSON.stringify({ error: { code: shape.code, message } })}\n`);
-  else process.stderr.write(`${colour(process.stderr, 'red', 'error')} ${shape.code}: ${message}\n`);
+  const hint = shape.next ? hintFor(shape.next) : undefined;
+  if (json)
+    process.stderr.write(`${JSON.stringify({ error: { code: shape.code, message, ...(hint ? { next: shape.next, hint } : {}) } })}\n`);
+  else {
+    process.stderr.write(`${colour(process.stderr, 'red', 'error')} ${shape.code}: ${message}\n`);
+    if (hint) process.stderr.write(`${colour(process.stderr, 'yellow', 'hint:')} ${hint}\n`);
+  }
   return EXIT_CODES[shape.code];
 }
 
@@ -56,9 +62,9 @@ async function reachService(home: string): Promise<WireClient | null> {
   try {
     return await WireClient.connect(socket);
   } catch (error) {
-    const shape = (error as { shape?: { code: ErrorCode; message: string } }).shape;
+    const shape = (error as { shape?: ApiErrorShape }).shape;
     // Refused by the service (its peer check): never fall back to opening a store someone else serves.
-    if (shape) throw new ApiError(shape.code, shape.message);
+    if (shape) throw ApiError.from(shape);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ECONNREFUSED') return null;
     throw new ApiError(

@@ -136,7 +136,7 @@ export class IdentityService {
   async authenticate(name: string, password: string): Promise<{ user: UserRow; ring: Keyring }> {
     const { home, clock, scryptCost, holder } = this.options;
     if (!this.isInitialised()) {
-      throw new ApiError('NOT_FOUND', `No store in ${home}. Run "airgap-runner init --admin NAME" first, or restore a backup.`);
+      throw new ApiError('NOT_FOUND', `No store in ${home}. Create one first, or restore a backup.`, { next: 'init' });
     }
     const file = this.peekKeyslots();
     const nameHash = file ? slotIdFor(file, name) : '';

@@ -17,21 +17,38 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * What the user can do next, named so each front end can offer it its own way: the message says it
+ * in words (the window shows that), the CLI adds the exact command (src/cli/hints.ts).
+ */
+export const NEXT_STEPS = ['init', 'restore', 'recover', 'sign-in', 'service-status', 'service-unseal'] as const;
+
+export type NextStep = (typeof NEXT_STEPS)[number];
+
 export interface ApiErrorShape {
   code: ErrorCode;
   message: string;
+  next?: NextStep;
 }
 
 export class ApiError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  readonly next: NextStep | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; next?: NextStep }) {
     super(message, options);
     this.name = 'ApiError';
     this.code = code;
+    this.next = options?.next;
+  }
+
+  /** The same error rebuilt from its boundary shape (a reply from the service). */
+  static from(shape: ApiErrorShape): ApiError {
+    const next = shape.next !== undefined && (NEXT_STEPS as readonly string[]).includes(shape.next) ? shape.next : undefined;
+    return new ApiError(shape.code, shape.message, { next });
   }
 
   toJSON(): ApiErrorShape {
-    return { code: this.code, message: this.message };
+    return this.next ? { code: this.code, message: this.message, next: this.next } : { code: this.code, message: this.message };
   }
 }
 

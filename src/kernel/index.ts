@@ -2,7 +2,17 @@
  * The kernel: what every layer of the core stands on and what imports nothing else of src/
  * (ARCHITECTURE.md, "Layers"): the closed error codes, the clock, the typed bus, canonical JSON.
  */
-export { ERROR_CODES, ApiError, isApiError, toErrorShape, type ErrorCode, type ApiErrorShape, type Result } from './errors';
+export {
+  ERROR_CODES,
+  NEXT_STEPS,
+  ApiError,
+  isApiError,
+  toErrorShape,
+  type ErrorCode,
+  type ApiErrorShape,
+  type NextStep,
+  type Result,
+} from './errors';
 export { systemClock, fixedClock, type Clock } from './clock';
 export { Bus } from './bus';
 export { canonicalJson, type JsonValue } from './canonical';

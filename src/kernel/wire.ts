@@ -129,6 +129,7 @@ export class RequestRouter {
 const SERVICE_GONE: ApiErrorShape = {
   code: 'INTERNAL',
   message: 'The service stopped while this request was open. Check that the service is running again, then retry.',
+  next: 'service-status',
 };
 
 /** The client end: numbers requests, matches replies, routes subscription events. */

@@ -67,7 +67,9 @@ export class Service {
   static async start(options: ServiceOptions): Promise<Service> {
     const { core } = options;
     if (!core.identity.isInitialised()) {
-      throw new ApiError('NOT_FOUND', `No store in ${core.home}. Run "airgap-runner init --admin NAME" first, then start the service.`);
+      throw new ApiError('NOT_FOUND', `No store in ${core.home}. Create one (or restore a backup) first, then start the service.`, {
+        next: 'init',
+      });
     }
     core.runner.reserve();
     const service = new Service(options);
@@ -144,10 +146,10 @@ export class Service {
     switch (request.kind) {
       case 'call':
         if (this.sealed && !SEALED_ALLOWED.has(request.name))
-          return reply({ ok: false, error: { code: 'LOCKED', message: SEALED_MESSAGE } });
+          return reply({ ok: false, error: { code: 'LOCKED', message: SEALED_MESSAGE, next: 'service-unseal' } });
         return reply(await call(this.core, sessionId, request.name as OpName, request.input));
       case 'subscribe': {
-        if (this.sealed) return reply({ ok: false, error: { code: 'LOCKED', message: SEALED_MESSAGE } });
+        if (this.sealed) return reply({ ok: false, error: { code: 'LOCKED', message: SEALED_MESSAGE, next: 'service-unseal' } });
         try {
           const stop = subscribe(this.core, sessionId, request.name as SubName, request.input, (event) =>
             writeFrame(socket, { kind: 'event', id: request.id, event }),
@@ -269,7 +271,7 @@ export class Service {
     const core = this.core;
     if (this.sealed) throw new ApiError('CONFLICT', 'The service is already sealed.');
     const session = sessionId ? core.sessions.touch(sessionId, core.clock.now().getTime()) : undefined;
-    if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first ("airgap-runner login"): an admin locks the service.');
+    if (!session) throw new ApiError('UNAUTHENTICATED', 'Sign in first: an admin locks the service.', { next: 'sign-in' });
     const refuse = (error: ApiError) => {
       core.store.db.transaction(() =>
         core.record({

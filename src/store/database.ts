@@ -104,7 +104,9 @@ export function rekeyDatabase(db: Db, newKey: Buffer): void {
 
 export function toApiOpenError(error: DatabaseOpenError): ApiError {
   return error.reason === 'damaged'
-    ? new ApiError('INTERNAL', `The store database is damaged (${error.message}). Nothing was changed; restore it from a backup.`)
+    ? new ApiError('INTERNAL', `The store database is damaged (${error.message}). Nothing was changed; restore it from a backup.`, {
+        next: 'restore',
+      })
     : new ApiError(
         'VERIFY_FAILED',
         'The store database does not open with the key from the keyslot file: the keyslot file is an older or foreign copy, or the database file is damaged. Nothing was changed; put back the current keyslots.json or restore from a backup.',

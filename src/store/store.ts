@@ -249,10 +249,7 @@ export class Store {
   ): Promise<{ store: Store; keyring: Keyring; slotId: string | null }> {
     const layout = layoutOf(home);
     if (!existsSync(layout.keyslots) || !existsSync(layout.database)) {
-      throw new ApiError(
-        'NOT_FOUND',
-        `No store in ${home}. Run "airgap-runner init --admin NAME" to create one, or "airgap-runner restore FILE" to restore a backup.`,
-      );
+      throw new ApiError('NOT_FOUND', `No store in ${home}. Create one, or restore a backup into this folder.`, { next: 'init' });
     }
     const file = readKeyslots(layout.keyslots);
     const next = existsSync(layout.keyslotsNext) ? parseKeyslotFile(readFileSync(layout.keyslotsNext, 'utf8')) : null;

@@ -51,7 +51,7 @@ export function refuseUnlessLocal(core: Core, ring: Keyring): void {
   wipeKeyring(ring);
   throw new ApiError(
     'POLICY_DENIED',
-    `This workstation's sign-in mode is ${mode}: the password alone does not sign in. Use "Sign in" in the app or any airgap-runner command (auth.begin), which asks for the ${mode === 'idp' ? 'identity provider' : 'directory password'} next.`,
+    `This workstation's sign-in mode is ${mode}: the password alone does not sign in. Use "Sign in" in the app, or any command of the command line, which asks for the ${mode === 'idp' ? 'identity provider' : 'directory password'} next.`,
   );
 }
 

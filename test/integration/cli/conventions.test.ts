@@ -167,6 +167,24 @@ describe('refusals and errors', () => {
     assert.equal(shape(wrong).error.code, 'UNAUTHENTICATED');
     assert.equal(errorLine(cli(['runs', 'show', 'r-zzzz000001'], admin))?.code, 'NOT_FOUND');
   });
+
+  test('an error with a next step: the message says it in words, the CLI adds the command as a hint line (and in --json)', () => {
+    const empty = { AIRGAP_RUNNER_HOME: join(tempDir('agr-cli-hint-'), 'home'), AIRGAP_RUNNER_USER: 'admin', AIRGAP_RUNNER_PASSWORD: 'x' };
+    const text = cli(['whoami'], empty);
+    assert.equal(text.code, 5);
+    const [line, hint, ...rest] = text.stderr.trim().split('\n');
+    assert.match(line!, /^error NOT_FOUND: No store in .*Create one first, or restore a backup\.$/);
+    assert.doesNotMatch(line!, /airgap-runner/, 'the core message names no command: the window shows it too');
+    assert.equal(hint, 'hint: airgap-runner init --admin NAME  (or restore a backup: airgap-runner restore FILE)');
+    assert.deepEqual(rest, []);
+    const json = cli(['whoami', '--json'], empty);
+    assert.equal(json.stdout, '');
+    const parsed = JSON.parse(json.stderr.trim()) as { error: Record<string, string> };
+    assert.deepEqual(Object.keys(parsed.error), ['code', 'message', 'next', 'hint']);
+    assert.equal(parsed.error.next, 'init');
+    assert.match(parsed.error.hint!, /^airgap-runner init --admin NAME/);
+    assert.equal(existsSync(empty.AIRGAP_RUNNER_HOME), false, 'nothing was created');
+  });
 });
 
 describe('text output', () => {
