@@ -125,10 +125,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (sealed && error instanceof ApiError && error.code === 'LOCKED' && ctx?.link.kind === 'local') {
       return printError(
-        new ApiError(
-          'LOCKED',
-          `${error.message} A sealed service holds this home: unseal it ("airgap-runner service unseal") and this goes through it.`,
-        ),
+        new ApiError('LOCKED', `${error.message} A sealed service holds this home: unseal it and this goes through it.`, {
+          next: 'service-unseal',
+        }),
         json,
       );
     }

@@ -24,11 +24,20 @@ export function cli(args: string[], env: Record<string, string | undefined> = {}
 }
 
 /** The one error line the CLI prints on failure. */
-export function errorLine(r: CliResult): { code: string; message: string } | null {
+export function errorLine(r: CliResult): { code: string; message: string; hint?: string } | null {
   const lines = r.stderr.trim().split('\n').filter(Boolean);
+  const hint = splitHint(lines);
   if (lines.length !== 1) return null;
   const m = /^error ([A-Z_]+): (.+)$/.exec(lines[0]!);
-  return m ? { code: m[1]!, message: m[2]! } : null;
+  return m ? { code: m[1]!, message: m[2]!, ...(hint ? { hint } : {}) } : null;
+}
+
+/** Takes the `hint: COMMAND` line the CLI prints under an error that names a next step off `lines`. */
+export function splitHint(lines: string[]): string | undefined {
+  const last = lines[lines.length - 1];
+  if (!last?.startsWith('hint: ')) return undefined;
+  lines.pop();
+  return last.slice('hint: '.length);
 }
 
 /**

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { servicePaths, WireClient } from '../../../src/kernel';
+import { splitHint } from '../../helpers/cli';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -75,9 +76,10 @@ export async function startService(home: string, env: Record<string, string | un
   throw new Error(`the service did not answer: ${proc.output()}`);
 }
 
-/** The one error line the CLI prints on failure. */
-export function errorOf(e: Ended): { code: string; message: string } | null {
+/** The one error line the CLI prints on failure (and the command of its hint line, when it has one). */
+export function errorOf(e: Ended): { code: string; message: string; hint?: string } | null {
   const lines = e.stderr.trim().split('\n').filter(Boolean);
+  const hint = splitHint(lines);
   const m = /^error ([A-Z_]+): (.+)$/.exec(lines[lines.length - 1] ?? '');
-  return m ? { code: m[1]!, message: m[2]! } : null;
+  return m ? { code: m[1]!, message: m[2]!, ...(hint ? { hint } : {}) } : null;
 }

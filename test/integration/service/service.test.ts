@@ -85,6 +85,8 @@ describe('the service and its clients', { skip }, () => {
     assert.match(errorOf(lockedRun)!.message, /sealed service holds this home: unseal it/);
     const noLogin = await cliRun(home, ['login'], as('op1'));
     assert.equal(errorOf(noLogin)?.code, 'LOCKED', noLogin.stderr);
+    assert.equal(errorOf(noLogin)?.hint, 'airgap-runner service unseal', 'the CLI names the command the sealed service asks for');
+    assert.equal(errorOf(lockedRun)?.hint, 'airgap-runner service unseal');
 
     const unseal = await cliRun(home, ['service', 'unseal', '--json'], as('op1'));
     assert.equal(unseal.code, 0, unseal.stderr);
