@@ -5,7 +5,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { secretForms } from './mask';
-import { builtinDetectors, exactDetector, RULE_SETS, siteHostDetector, TextScan, type Detector, type Span } from './rules';
+import { exactDetector, siteHostDetector, type Detector, type Span } from './detectors';
+import { builtinDetectors, RULE_SETS } from './rules';
+import { TextScan } from './scan';
 import { ApiError } from '../kernel';
 import { certainPrefix, compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
 import type { RedactAction, Redactor, RedactorOptions, RedactResult, Replacement } from './types';

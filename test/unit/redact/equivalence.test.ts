@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinDetectors, exactDetector, siteHostDetector, type Detector, type Span } from '../../../src/redact/rules';
+import { exactDetector, siteHostDetector, type Detector, type Span } from '../../../src/redact/detectors';
+import { builtinDetectors } from '../../../src/redact/rules';
 import { createRedactor } from '../../../src/redact';
 import { certainPrefix, compileSitePattern, sitePatternDetector } from '../../../src/redact/patterns';
 import { referenceBuiltinDetectors, referenceSiteHostDetector } from './reference-rules';
