@@ -1,24 +1,60 @@
 /**
  * Where the built-in rules' matches can start, from the text's shared ':', '=' and '.' positions
  * (TextScan): the colons any rule can use, assignment words before "=" or ":", dotted IPv4 starts,
- * ARNs, SAS signatures and Google OAuth tokens.
+ * ARNs, SAS signatures, Google OAuth tokens and Azure resource ids.
  */
 import { endsWithCaseless, isSpaceCode, prefixCandidates, type Candidates, type PositionsFill, type TextScan } from './scan';
 
+/** Whether `c` is an ASCII hex digit. */
+export const isHexCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
 /**
- * The colons any colon rule can use, as indexes into scan.all(':'), found in one pass instead of one
- * per rule (most colons of a log are in timestamps and after "name[pid]"): a colon followed by ":"
- * or "/" (IPv6 "::", URLs), after "n" (ARNs), after a letter that ends an assignment word, white
- * space or a quote (assignments), or starting three short gaps to the next colons (full IPv6).
+ * Whether /:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:/ matches at the colon at `at` (the
+ * full form of IPv6), read from the text: three runs of 1 to 4 hex digits, each ended by a colon (a
+ * run takes every hex digit there is, and a colon is not one). A timestamp (12:34:56.789) fails at
+ * its first dot.
+ */
+export function fullIPv6At(text: string, at: number): boolean {
+  let p = at + 1;
+  for (let g = 0; g < 3; g++) {
+    const start = p;
+    while (p - start < 5 && isHexCode(text.charCodeAt(p))) p++;
+    if (p === start || p - start > 4 || text.charCodeAt(p) !== 58) return false;
+    p++;
+  }
+  return true;
+}
+
+/**
+ * The colons any colon rule can use, found in one pass of the text instead of one per rule (most
+ * colons of a log are in timestamps and after "name[pid]", and are left out here): a colon followed
+ * by ":" or "/" (IPv6 "::", URLs), after "n" (ARNs), after a letter that ends an assignment word,
+ * white space or a quote (assignments), or where the full form of IPv6 starts. Their positions, ascending.
  */
 export function usefulColons(scan: TextScan): Int32Array {
   return scan.memo('useful-colons', fillUsefulColons);
 }
 
-const fillUsefulColons: PositionsFill = (text, out, _key, scan) => {
-  const colons = scan.all(':');
-  for (let k = 0; k < colons.length; k++) {
-    const at = colons[k]!;
+const isDigitCode = (c: number) => c >= 48 && c <= 57;
+
+const fillUsefulColons: PositionsFill = (text, out) => {
+  for (let at = text.indexOf(':'); at >= 0; at = text.indexOf(':', at + 1)) {
+    // A time of day (d:dd:dd, then neither a hex digit nor a colon): neither colon is of use (digits
+    // around both, and the full form fails at the seconds' end), so both are passed over at once.
+    if (
+      text.charCodeAt(at + 3) === 58 &&
+      isDigitCode(text.charCodeAt(at - 1)) &&
+      isDigitCode(text.charCodeAt(at + 1)) &&
+      isDigitCode(text.charCodeAt(at + 2)) &&
+      isDigitCode(text.charCodeAt(at + 4)) &&
+      isDigitCode(text.charCodeAt(at + 5))
+    ) {
+      const after = text.charCodeAt(at + 6);
+      if (after !== 58 && !isHexCode(after)) {
+        at += 3;
+        continue;
+      }
+    }
     const next = text.charCodeAt(at + 1);
     const before = text.charCodeAt(at - 1);
     const lower = before | 32;
@@ -31,17 +67,10 @@ const fillUsefulColons: PositionsFill = (text, out, _key, scan) => {
       lower === 121 ||
       before === 34 ||
       before === 39 ||
-      isSpaceCode(before)
-    ) {
-      out.push(k);
-      continue;
-    }
-    if (k + 3 < colons.length) {
-      const g1 = colons[k + 1]! - at;
-      const g2 = colons[k + 2]! - colons[k + 1]!;
-      const g3 = colons[k + 3]! - colons[k + 2]!;
-      if (g1 >= 2 && g1 <= 5 && g2 >= 2 && g2 <= 5 && g3 >= 2 && g3 <= 5) out.push(k);
-    }
+      isSpaceCode(before) ||
+      (isHexCode(next) && fullIPv6At(text, at))
+    )
+      out.push(at);
   }
 };
 
@@ -57,13 +86,12 @@ function assignmentEnds(scan: TextScan): Int32Array {
 }
 
 const fillAssignmentEnds: PositionsFill = (text, out, _key, scan) => {
-  const colons = scan.all(':');
   const useful = usefulColons(scan);
   const equals = scan.all('=');
   for (let list = 0; list < 2; list++) {
     const length = list === 0 ? useful.length : equals.length;
     for (let k = 0; k < length; k++) {
-      let end = list === 0 ? colons[useful[k]!]! : equals[k]!;
+      let end = list === 0 ? useful[k]! : equals[k]!;
       while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
       const q = text.charCodeAt(end - 1);
       if (q === 34 || q === 39) end--;
@@ -106,7 +134,6 @@ export const bearerCandidates: Candidates = (text, scan, out) => {
   bearerLower(text, scan, out);
 };
 
-const isDigitCode = (c: number) => c >= 48 && c <= 57;
 const isWordCode = (c: number) => isDigitCode(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /**
@@ -133,10 +160,9 @@ export const ipv4Candidates: Candidates = (text, scan, out) => {
 
 /** `arn:` at the text's colons. */
 export const arnCandidates: Candidates = (text, scan, out) => {
-  const colons = scan.all(':');
   const useful = usefulColons(scan);
   for (let u = 0; u < useful.length; u++) {
-    const at = colons[useful[u]!]!;
+    const at = useful[u]!;
     if (text.charCodeAt(at - 1) === 110 && text.startsWith('ar', at - 3)) out.push(at - 3);
   }
 };
@@ -151,11 +177,17 @@ export const sasCandidates: Candidates = (text, scan, out) => {
   }
 };
 
-/** `ya29.` at the text's dots. */
-export const ya29Candidates: Candidates = (text, scan, out) => {
-  const dots = scan.all('.');
-  for (let k = 0; k < dots.length; k++) {
-    const at = dots[k]!;
-    if (text.charCodeAt(at - 1) === 57 && text.startsWith('ya2', at - 4)) out.push(at - 4);
-  }
+/** `ya29.`, searched whole (its "y" stops a search less often than the text's dots). */
+export const ya29Candidates: Candidates = (text, _scan, out) => {
+  for (let a = text.indexOf('ya29.'); a >= 0; a = text.indexOf('ya29.', a + 1)) out.push(a);
+};
+
+/**
+ * `/subscriptions/` in any ASCII case (the regex ignores ASCII case only), found by its "b" in both
+ * cases: fewer stops than at its "/", and the word is checked in the rule only where one stands.
+ */
+export const azureCandidates: Candidates = (text, _scan, out) => {
+  for (const b of ['b', 'B'])
+    for (let a = text.indexOf(b, 3); a >= 0; a = text.indexOf(b, a + 1))
+      if (text.charCodeAt(a - 3) === 47 && endsWithCaseless(text, a + 12, '/subscriptions/')) out.push(a - 3);
 };

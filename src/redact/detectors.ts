@@ -4,7 +4,7 @@
  * finds spans; the rule sets (./rules) give each an action.
  */
 import { isIPv6 } from 'node:net';
-import { usefulColons } from './candidates';
+import { fullIPv6At, isHexCode, usefulColons } from './candidates';
 import { anchorOf, caselessCandidates, TextScan, type Candidates } from './scan';
 
 /** One span found in a text: [start, end) of what is replaced. */
@@ -136,30 +136,12 @@ export function emailDetector(): Detector {
 
 /**
  * IPv6: anchored on "::" or on three colon-separated hex groups (the full form), both looked for at
- * the text's colons, expanded over hex digits, colons and dots, validated by node:net. Timestamps (12:34:56)
+ * the text's useful colons (./candidates), expanded over hex digits, colons and dots, validated by node:net. Timestamps (12:34:56)
  * and C++ scopes (std::vector) are not addresses.
  */
 export function ipv6Detector(): Detector {
-  const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-  const isPart = (c: string | undefined) => c !== undefined && (isHex(c.charCodeAt(0)) || c === ':' || c === '.');
+  const isPart = (c: string | undefined) => c !== undefined && (isHexCode(c.charCodeAt(0)) || c === ':' || c === '.');
   const isWord = (c: string | undefined) => c !== undefined && WORD_CHAR.test(c);
-  /**
-   * Whether /:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:/ matches at the k-th colon: the next
-   * three colons each 2 to 5 characters on (read from the list, not the text), hex digits between
-   * (a group takes every hex digit there is, and a colon is not one).
-   */
-  const fullAt = (text: string, colons: Int32Array, k: number): boolean => {
-    if (k + 3 >= colons.length) return false;
-    for (let g = 0; g < 3; g++) {
-      const gap = colons[k + g + 1]! - colons[k + g]!;
-      if (gap < 2 || gap > 5) return false;
-    }
-    for (let j = colons[k]! + 1, end = colons[k + 3]!; j < end; j++) {
-      const c = text.charCodeAt(j);
-      if (c !== 58 && !isHex(c)) return false;
-    }
-    return true;
-  };
   const expand = (text: string, at: number, out: Span[]): number => {
     let s = at;
     while (s > 0 && at - s < 40 && isPart(text[s - 1])) s--;
@@ -187,20 +169,18 @@ export function ipv6Detector(): Detector {
     maxLength: 64,
     find(text, out, scan) {
       const shared = scan ?? new TextScan(text);
-      const colons = shared.all(':');
       const useful = usefulColons(shared);
       // Each "::" (two colons in a row) from where the last one's expansion ended, as indexOf("::", next) finds them.
       let next = 0;
       for (let u = 0; u < useful.length; u++) {
-        const k = useful[u]!;
-        const at = colons[k]!;
-        if (at >= next && colons[k + 1] === at + 1) next = expand(text, at, out);
+        const at = useful[u]!;
+        if (at >= next && text.charCodeAt(at + 1) === 58) next = expand(text, at, out);
       }
       // Then each full form (:h:h:h:, h 1 to 4 hex digits), as that regex scanning from `next` finds them.
       next = 0;
       for (let u = 0; u < useful.length; u++) {
-        const k = useful[u]!;
-        if (colons[k]! >= next && fullAt(text, colons, k)) next = expand(text, colons[k]!, out);
+        const at = useful[u]!;
+        if (at >= next && fullIPv6At(text, at)) next = expand(text, at, out);
       }
     },
   };
@@ -326,10 +306,9 @@ export function urlPasswordDetector(): Detector {
     find(text, out, scan) {
       // Every "://" (two never overlap), from the text's colons.
       const shared = scan ?? new TextScan(text);
-      const colons = shared.all(':');
       const useful = usefulColons(shared);
       for (let u = 0; u < useful.length; u++) {
-        const at = colons[useful[u]!]!;
+        const at = useful[u]!;
         if (text.charCodeAt(at + 1) !== 47 || text.charCodeAt(at + 2) !== 47) continue;
         if (!/[A-Za-z0-9+.-]/.test(text[at - 1] ?? '')) continue;
         userinfo.lastIndex = at + 3;
