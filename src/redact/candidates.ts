@@ -1,7 +1,7 @@
 /**
  * Where the built-in rules' matches can start, from the text's shared ':', '=' and '.' positions
  * (TextScan): the colons any rule can use, assignment words before "=" or ":", dotted IPv4 starts,
- * ARNs, SAS signatures, Google OAuth tokens and Azure resource ids.
+ * ARNs, SAS signatures and Google OAuth tokens.
  */
 import { endsWithCaseless, isSpaceCode, prefixCandidates, type Candidates, type PositionsFill, type TextScan } from './scan';
 
@@ -177,17 +177,11 @@ export const sasCandidates: Candidates = (text, scan, out) => {
   }
 };
 
-/** `ya29.`, searched whole (its "y" stops a search less often than the text's dots). */
-export const ya29Candidates: Candidates = (text, _scan, out) => {
-  for (let a = text.indexOf('ya29.'); a >= 0; a = text.indexOf('ya29.', a + 1)) out.push(a);
-};
-
-/**
- * `/subscriptions/` in any ASCII case (the regex ignores ASCII case only), found by its "b" in both
- * cases: fewer stops than at its "/", and the word is checked in the rule only where one stands.
- */
-export const azureCandidates: Candidates = (text, _scan, out) => {
-  for (const b of ['b', 'B'])
-    for (let a = text.indexOf(b, 3); a >= 0; a = text.indexOf(b, a + 1))
-      if (text.charCodeAt(a - 3) === 47 && endsWithCaseless(text, a + 12, '/subscriptions/')) out.push(a - 3);
+/** `ya29.` at the text's dots. */
+export const ya29Candidates: Candidates = (text, scan, out) => {
+  const dots = scan.all('.');
+  for (let k = 0; k < dots.length; k++) {
+    const at = dots[k]!;
+    if (text.charCodeAt(at - 1) === 57 && text.startsWith('ya2', at - 4)) out.push(at - 4);
+  }
 };

@@ -5,15 +5,7 @@
  * in code (./detectors).
  */
 import type { RedactAction, RuleSetId } from './types';
-import {
-  arnCandidates,
-  assignmentCandidates,
-  azureCandidates,
-  bearerCandidates,
-  ipv4Candidates,
-  sasCandidates,
-  ya29Candidates,
-} from './candidates';
+import { arnCandidates, assignmentCandidates, bearerCandidates, ipv4Candidates, sasCandidates, ya29Candidates } from './candidates';
 import { emailDetector, ipv6Detector, regexDetector, urlPasswordDetector, type Detector } from './detectors';
 import { prefixCandidates } from './scan';
 export { RULE_SET_IDS, type RuleSetId } from './types';
@@ -91,7 +83,6 @@ export function builtinDetectors(): Detector[] {
       'azure-resource-id',
       'azure',
       /\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\/resourceGroups\/[^/\s"']+)?(?:\/providers\/[^\s"',;]+)?/gi,
-      { candidates: azureCandidates },
     ),
     regexDetector('gcp-resource-name', 'gcp', /\bprojects\/[a-z][a-z0-9-]{4,28}[a-z0-9](?:\/[a-zA-Z]+\/[^/\s"',;]+)*/g, {
       candidates: prefixCandidates('jects/', 3, ['projects/']),
