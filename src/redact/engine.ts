@@ -5,7 +5,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { secretForms } from './mask';
-import { builtinDetectors, exactDetector, RULE_SETS, siteHostDetector, TextScan, type Detector, type Span } from './rules';
+import { exactDetector, siteHostDetector, type Detector, type Span } from './detectors';
+import { builtinDetectors, RULE_SETS } from './rules';
+import { TextScan } from './scan';
 import { ApiError } from '../kernel';
 import { certainPrefix, compileSitePattern, sitePatternDetector, type SitePattern } from './patterns';
 import type { RedactAction, Redactor, RedactorOptions, RedactResult, Replacement } from './types';
@@ -82,6 +84,15 @@ export function pseudonymFor(key: Buffer, kind: string, original: string, hexLen
   return `${kind}-${mac.slice(0, hexLength)}`;
 }
 
+/**
+ * A string with characters of its own: V8 makes a slice of 13 characters or more a view of its parent
+ * string, which then lives as long as the slice does. UTF-16 both ways: every code unit kept, lone
+ * surrogates too.
+ */
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
+}
+
 function replacementText(rule: Rule, token: () => string): string {
   if (rule.action === 'drop') return '';
   if (rule.action === 'mask') return `[MASKED:${rule.detector.id}]`;
@@ -136,10 +147,13 @@ export function createRedactor(deps: RedactorDeps, options: RedactorOptions = {}
   const tokens = new Map<string, string>();
   const originals = new Map<string, string>();
 
-  const pseudonym = (kind: string, original: string): string => {
-    const cacheKey = `${kind}\0${original}`;
-    const cached = tokens.get(cacheKey);
+  const pseudonym = (kind: string, found: string): string => {
+    const cached = tokens.get(`${kind}\0${found}`);
     if (cached) return cached;
+    // `found` is a slice of the chunk and would keep the whole chunk alive in the maps below (every
+    // chunk with a new identifier, promoted to the old generation): keep a copy of its own instead.
+    const original = ownCopy(found);
+    const cacheKey = `${kind}\0${original}`;
     let token = '';
     for (let len = PSEUDONYM_HEX; len <= 64; len += 2) {
       token = pseudonymFor(deps.pseudonymKey, kind, original, len);

@@ -9,7 +9,8 @@
  */
 import { RE2JS } from 're2js';
 import { ApiError } from '../kernel';
-import { anchorOf, type Detector, type Span } from './rules';
+import { type Detector, type Span } from './detectors';
+import { anchorOf } from './scan';
 import type { RedactAction } from './types';
 
 export interface SitePattern {

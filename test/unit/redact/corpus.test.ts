@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedactor, pseudonymFor, type RedactorDeps } from '../../../src/redact';
-import { exactDetector } from '../../../src/redact/rules';
+import { exactDetector } from '../../../src/redact/detectors';
 import { ORDINARY, SEEDED, SENSITIVE_VALUES, SITE_DOMAINS, SITE_PATTERN, VAULT_VALUES, leaks, seededLog } from './seeded';
 
 const KEY = Buffer.alloc(32, 7);

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinDetectors, exactDetector, siteHostDetector, type Detector, type Span } from '../../../src/redact/rules';
+import { exactDetector, siteHostDetector, type Detector, type Span } from '../../../src/redact/detectors';
+import { builtinDetectors } from '../../../src/redact/rules';
 import { createRedactor } from '../../../src/redact';
 import { certainPrefix, compileSitePattern, sitePatternDetector } from '../../../src/redact/patterns';
 import { referenceBuiltinDetectors, referenceSiteHostDetector } from './reference-rules';
@@ -51,6 +52,12 @@ const FRAGMENTS: ReadonlyArray<(r: () => number) => string> = [
   () => '12345:1:2:3:4:5:6:7',
   () => '::ffff:10.0.0.1',
   () => '12:34:56',
+  // Times of day next to the full form of IPv6 (the colon filter passes over d:dd:dd)
+  () => '1:23:45:6789',
+  () => '12:34:56:ab:cd',
+  () => '0:12:34a:5:6',
+  () => 'fe:12:34:56:',
+  () => '9:00:00Z',
   () => 'std::vector',
   () => 'de:ad:be:ef:00:01',
   (r) =>

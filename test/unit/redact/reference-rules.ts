@@ -4,7 +4,7 @@
  * equivalence.test.ts. Not used by the product.
  */
 import { isIPv6 } from 'node:net';
-import type { Detector, Span } from '../../../src/redact/rules';
+import type { Detector, Span } from '../../../src/redact/detectors';
 
 /**
  * A detector from one regex (global). With `group`, only that capture group is replaced; it must
