@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApi } from '../../api/context';
-import { Row, type FieldAria } from './fields';
+import type { FieldAria } from '../../components/Field';
+import { Row } from './fields';
 import { startingSecrets, startingValues, type Declaration, type Errors } from './task-values';
 
 type Variable = Declaration['config'][number];

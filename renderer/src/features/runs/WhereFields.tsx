@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import type { OpOutput } from '../../api/contract';
-import { FieldNotes, Row } from './fields';
+import { FieldNotes } from '../../components/Field';
+import { Row } from './fields';
 import type { Declaration, Errors } from './task-values';
 import { labelsText, retryBlocked, type Where } from './where';
 

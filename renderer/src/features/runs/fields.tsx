@@ -1,22 +1,10 @@
-import { useId, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { ControlField, type FieldAria } from '../../components/Field';
 
-/** What a field's control carries: its id, and its hint and message wired for screen readers. */
-export interface FieldAria {
-  id: string;
-  'aria-describedby': string | undefined;
-  'aria-invalid': true | undefined;
-  /** The message of an invalid field (ARIA's own link from a control to its error). */
-  'aria-errormessage': string | undefined;
-}
-
-/** A labelled control with its description and error, wired to aria-describedby and aria-errormessage. */
+/** A run or schedule form's field: the label (a variable's name in the code font unless `mono` is false), the required mark, hint and error. */
 export function Row({
-  label,
-  required,
-  hint,
-  error,
-  control,
   mono = true,
+  ...field
 }: {
   label: string;
   required: boolean;
@@ -25,48 +13,7 @@ export function Row({
   mono?: boolean;
   control: (aria: FieldAria) => ReactNode;
 }) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  const aria: FieldAria = {
-    id,
-    'aria-describedby': describedBy,
-    'aria-invalid': error ? true : undefined,
-    'aria-errormessage': error ? `${id}-error` : undefined,
-  };
-  return (
-    <div className="field run-var">
-      <span className="label-row">
-        <label htmlFor={id} className={mono ? 'mono' : undefined}>
-          {label}
-        </label>
-        {required && (
-          <span className="required-mark" aria-hidden="true" title="required">
-            *
-          </span>
-        )}
-      </span>
-      {control(aria)}
-      <FieldNotes id={id} hint={hint} error={error} />
-    </div>
-  );
-}
-
-/** A field's hint and error under its control, with the ids its aria-describedby and aria-errormessage name. */
-export function FieldNotes({ id, hint, error }: { id: string; hint: string; error: string | undefined }) {
-  return (
-    <>
-      {hint && (
-        <p id={`${id}-hint`} className="hint">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
-    </>
-  );
+  return <ControlField className="run-var" mono={mono} {...field} />;
 }
 
 /**

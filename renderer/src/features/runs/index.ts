@@ -2,7 +2,7 @@
 export { RunsScreen, RunsTable } from './Runs';
 export { IssuesScreen } from './Issues';
 export { ReadingTask, RunForm, type Task } from './RunForm';
-export { ReasonField, Row, type FieldAria } from './fields';
+export { ReasonField, Row } from './fields';
 export { TaskValueFields, useTaskValues } from './TaskValueFields';
 export { validateRun, type Declaration } from './task-values';
 export { RunStateBadge, severityOf, TagChips } from './run-parts';
