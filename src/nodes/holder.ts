@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../kernel';
-import type { ContainerEngine } from '../engine';
+import type { ContainerEngine, ContainerSpec, VolumeMount } from '../engine';
 import { buildImage, imageBlobs, writeDockerSaveTar } from '../oci';
 
 const BASE = 0x400000;
@@ -51,6 +51,34 @@ export function pauseElf(): Buffer {
 
 export const HOLDER_COMMAND = ['/pause'];
 export const HOLDER_ARCHES = ['amd64'] as const;
+
+/**
+ * The holder container: nobody, no network, read-only, no capabilities, the volumes it keeps
+ * mounted, and small limits. Its own cap is the pids cgroup (its one process plus runc's init
+ * threads). RLIMIT_NPROC counts every process of uid 65534 on the node, and tasks run as nobody: a
+ * cap of 4 there made the holder fail to start on a node already running a few tasks. 512 is the
+ * tasks' own nproc.
+ */
+export function holderSpec(input: { name: string; image: string; labels: Record<string, string>; volumes: VolumeMount[] }): ContainerSpec {
+  return {
+    name: input.name,
+    image: input.image,
+    command: [...HOLDER_COMMAND],
+    env: {},
+    user: '65534:65534',
+    workingDir: '/',
+    labels: input.labels,
+    network: 'none',
+    readOnlyRootfs: true,
+    capDrop: ['ALL'],
+    securityOpt: ['no-new-privileges:true'],
+    tmpfs: {},
+    mounts: [],
+    volumes: input.volumes,
+    limits: { memoryBytes: 32 * 1024 * 1024, nanoCpus: 100_000_000, pids: 16, nofile: 64, nproc: 512 },
+    logDriver: 'none',
+  };
+}
 
 let built: Promise<{ id: string; tar: (dir: string) => Promise<string> }> | undefined;
 

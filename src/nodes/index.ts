@@ -21,5 +21,5 @@ export {
   type NodeConnection,
 } from './service';
 export { NODE_LABELS, NodeRunSpace, MAX_OUTPUT_BYTES, sendImage, sweepNode, type RunSpaceInput } from './transfer';
-export { pauseElf, ensureHolder } from './holder';
+export { pauseElf, ensureHolder, holderSpec } from './holder';
 export { READ_WRITE_LABEL, misfit, pickNode, placeRun, placementLabels, type PlacementNeed } from './placement';

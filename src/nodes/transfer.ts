@@ -8,9 +8,9 @@
  *    the run ends, also after a failure, and swept by label when a node is next used.
  */
 import { ApiError } from '../kernel';
-import type { ContainerEngine, ContainerSpec, VolumeMount } from '../engine';
+import type { ContainerEngine, VolumeMount } from '../engine';
 import { readTar, tarStream, type TarInputEntry } from '../oci';
-import { ensureHolder, HOLDER_COMMAND } from './holder';
+import { ensureHolder, holderSpec } from './holder';
 
 /** Every container and volume a run makes on a node carries these labels. */
 export const NODE_LABELS = {
@@ -112,27 +112,12 @@ export class NodeRunSpace {
       this.parts.push({ key: w.key, volume, at: `/h/${w.key}` });
     }
     const holderImage = await ensureHolder(engine, input.arch);
-    const spec: ContainerSpec = {
+    const spec = holderSpec({
       name: `airgap-${input.runId}-holder`,
       image: holderImage,
-      command: [...HOLDER_COMMAND],
-      env: {},
-      user: '65534:65534',
-      workingDir: '/',
       labels: this.labels('holder'),
-      network: 'none',
-      readOnlyRootfs: true,
-      capDrop: ['ALL'],
-      securityOpt: ['no-new-privileges:true'],
-      tmpfs: {},
-      mounts: [],
       volumes: this.parts.map((p) => ({ name: p.volume, target: p.at, readOnly: false })),
-      // The holder's own cap is the pids cgroup (its one process plus runc's init threads). RLIMIT_NPROC
-      // counts every process of uid 65534 on the node, and tasks run as nobody: a cap of 4 there made
-      // the holder fail to start on a node already running a few tasks. 512 is the tasks' own nproc.
-      limits: { memoryBytes: 32 * MiB, nanoCpus: 100_000_000, pids: 16, nofile: 64, nproc: 512 },
-      logDriver: 'none',
-    };
+    });
     this.holderId = await engine.createContainer(spec);
     await engine.start(this.holderId);
     for (const [key, values] of [

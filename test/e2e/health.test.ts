@@ -12,10 +12,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shoot } from './browser';
-import { DashboardPage, HealthPage, RecoveryKeyPage, SetupPage, ShellPage } from './pages';
+import type { Browser, Page } from 'playwright-core';
+import type { Harness } from './harness';
+import { startAdminSuite, type AdminSuite } from './admin-suite';
+import { shoot, SIZES } from './browser';
+import { HealthPage, ShellPage } from './pages';
 import { shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
 import { insertBundle } from '../../src/bundles/catalog';
@@ -25,10 +26,6 @@ const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
 
 const ADMIN = { name: 'hilde', password: 'hilde watches the budget' };
 const SECOND = { name: 'ingo', first: 'ingo first password 1', password: 'ingo approves schedules' };
-const SIZES = [
-  { width: 1024, height: 768 },
-  { width: 1920, height: 1080 },
-] as const;
 const HOURS = 48;
 const BAD_EVERY = 6; // 8 of 48 values miss: 83% good against a 90% target, so breached
 
@@ -81,31 +78,18 @@ describe('Health: objectives, a metric against its objective, CSV export, schedu
   let browser: Browser;
   let page: Page;
   let errors: string[];
-  const contexts: BrowserContext[] = [];
+  let suite: AdminSuite | undefined;
   const windows = new Windows(() => ({ browser, harness }));
 
   before(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-    const app = await openApp(browser, harness, SIZES[0]);
-    contexts.push(app.context);
-    errors = app.errors;
-    page = app.page;
-    const setup = new SetupPage(page);
-    await setup.heading.waitFor();
-    await setup.createAdmin(ADMIN.name, ADMIN.password);
-    const recovery = new RecoveryKeyPage(page);
-    await recovery.heading.waitFor({ timeout: 60_000 });
-    await recovery.stored.check();
-    await recovery.continue.click();
-    await new DashboardPage(page).heading.waitFor();
+    suite = await startAdminSuite(ADMIN);
+    ({ harness, browser } = suite);
+    ({ page, errors } = suite.admin);
   });
 
   after(async () => {
     await windows.closeAll();
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await harness?.close();
+    await suite?.close();
   });
 
   it('shows the SLO as breached with its budget in words, draws the metric with uPlot, and exports the CSV', async () => {

@@ -15,14 +15,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { dispatch } from '../../src/api/dispatcher';
 import { IdentityConfig } from '../../src/identity';
 import { addUser } from '../helpers/core';
-import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
+import type { Harness } from './harness';
+import { startAdminSuite, type AdminSuite, type AppWindow } from './admin-suite';
+import { shootSizes } from './browser';
 import { ShellPage, SignInSettingsPage, UsersPage } from './pages';
-import { completeFirstRun, shown } from './windows';
+import { shown } from './windows';
 
 const e = process.env;
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
@@ -41,21 +41,17 @@ function noJargon(text: string): void {
 
 describe('Sign-in and identity screen in Chromium', { timeout: 240_000, skip }, () => {
   let harness: Harness;
-  let browser: Browser;
-  let admin: { context: BrowserContext; page: Page; errors: string[] };
+  let admin: AppWindow;
+  let suite: AdminSuite | undefined;
   const config = () => new IdentityConfig(harness.core.store.db);
 
   before(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-    admin = await openApp(browser, harness, SIZES[0]);
-    await completeFirstRun(admin.page, ADMIN);
+    suite = await startAdminSuite(ADMIN);
+    ({ harness, admin } = suite);
   });
 
   after(async () => {
-    await admin?.context.close();
-    await browser?.close();
-    await harness?.close();
+    await suite?.close();
   });
 
   it('the IdP method is refused with a clear message while no IdP is set up; nothing changes', async () => {

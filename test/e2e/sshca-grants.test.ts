@@ -11,13 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { dispatch } from '../../src/api/dispatcher';
-import { startHarness, type Harness } from './harness';
+import type { Harness } from './harness';
+import { startAdminSuite, type AdminSuite } from './admin-suite';
 import { ROOT } from './build-renderer';
-import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
+import { openApp, shootSizes, SIZES } from './browser';
 import { CatalogPage, ImportPage, PinDialogPage, ShellPage, SignInPage } from './pages';
-import { closeRunningHarness, completeFirstRun } from './windows';
 import { addUser } from '../helpers/core';
 import { sshBundleMirror } from '../integration/vault/ssh-image';
 
@@ -62,23 +62,19 @@ describe('principal grants checked at import, in Chromium', { skip, timeout: 300
   const bundle = `grants-${process.pid}`;
   let harness: Harness;
   let browser: Browser;
-  let admin: { context: BrowserContext; page: Page; errors: string[] };
+  let suite: AdminSuite | undefined;
   let session: string;
 
   before(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-    admin = await openApp(browser, harness, SIZES[0]);
-    await completeFirstRun(admin.page, ADMIN);
+    suite = await startAdminSuite(ADMIN, { removeImages: true });
+    ({ harness, browser } = suite);
     session = (await dispatch(harness.core, null, 'auth.signIn', { name: ADMIN.name, password: ADMIN.password })).sessionId;
     await dispatch(harness.core, session, 'trust.addKey', { pem: readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8') });
     await dispatch(harness.core, session, 'sshCa.allow', { kind: 'bundle', subject: bundle, principals: ['deploy'] });
   });
 
   after(async () => {
-    await admin?.context.close();
-    await browser?.close();
-    await closeRunningHarness(harness, true);
+    await suite?.close();
   });
 
   it('the import result and the task page name the principal that will not be granted; the task page follows the grants', async () => {

@@ -18,13 +18,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { dispatch } from '../../src/api/dispatcher';
 import { verifyBundles } from '../../src/audit/verify';
-import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
+import type { Harness } from './harness';
+import { startAdminSuite, type AdminSuite, type AppWindow } from './admin-suite';
+import { openApp, shootSizes, SIZES } from './browser';
 import { AuditExportPage, PinDialogPage, ShellPage, SignInPage, SigningIdentityPage, SshCaPage } from './pages';
-import { completeFirstRun } from './windows';
 import { addUser } from '../helpers/core';
 import { opensslVerifyManifest } from '../unit/audit/openssl';
 
@@ -44,19 +44,16 @@ describe('keys on a hardware token from the desktop screens (softhsm2)', { skip,
   const stamp = `${process.pid}-${Date.now().toString(36)}`;
   let harness: Harness;
   let browser: Browser;
-  let admin: { context: BrowserContext; page: Page; errors: string[] };
+  let admin: AppWindow;
+  let suite: AdminSuite | undefined;
 
   before(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-    admin = await openApp(browser, harness, SIZES[0]);
-    await completeFirstRun(admin.page, ADMIN);
+    suite = await startAdminSuite(ADMIN);
+    ({ harness, browser, admin } = suite);
   });
 
   after(async () => {
-    await admin?.context.close();
-    await browser?.close();
-    await harness?.close();
+    await suite?.close();
   });
 
   it('the SSH CA key is made on the token: focus in the PIN field, Escape cancels, a wrong PIN is refused in words', async () => {

@@ -16,30 +16,25 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startHarness, type Harness } from './harness';
-import { launchBrowser, openApp, shootSizes, SIZES } from './browser';
+import type { Harness } from './harness';
+import { startAdminSuite, type AdminSuite, type AppWindow } from './admin-suite';
+import { shootSizes } from './browser';
 import { ShellPage, SshCaPage } from './pages';
-import { completeFirstRun } from './windows';
 
 const ADMIN = { name: 'sara', password: 'sara keeps the site keys' };
 
 describe('SSH certificate authority screen in Chromium', { timeout: 180_000 }, () => {
   let harness: Harness;
-  let browser: Browser;
-  let admin: { context: BrowserContext; page: Page; errors: string[] };
+  let admin: AppWindow;
+  let suite: AdminSuite | undefined;
 
   before(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-    admin = await openApp(browser, harness, SIZES[0]);
-    await completeFirstRun(admin.page, ADMIN);
+    suite = await startAdminSuite(ADMIN);
+    ({ harness, admin } = suite);
   });
 
   after(async () => {
-    await admin?.context.close();
-    await browser?.close();
-    await harness?.close();
+    await suite?.close();
   });
 
   it('the admin creates an authority after a confirm step; its public key and fingerprint show', async () => {

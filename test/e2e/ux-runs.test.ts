@@ -10,32 +10,24 @@
  * The runs here are written into the store as the runner writes them (records and log lines): the
  * screens under test read the store, and a 200,000-line log needs no engine. The live run is fed by
  * appending lines, which the core's runs.log subscription polls for. Starting a run by keyboard on
- * a real engine is in the second suite (needs DOCKER_HOST).
+ * a real engine is in ux-runs-keyboard.test.ts (needs DOCKER_HOST).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from './harness';
 import { launchBrowser, shoot, SIZES } from './browser';
-import { closeRunningHarness, shown, Windows } from './windows';
-import { ROOT } from './build-renderer';
-import { CatalogPage, ConfirmDialog, ImportPage, RunFormDialog, RunPage, RunsPage, ShellPage, TrustPage, VaultPage } from './pages';
+import { shown, Windows } from './windows';
+import { CatalogPage, ConfirmDialog, RunFormDialog, RunPage, RunsPage, ShellPage, TrustPage, VaultPage } from './pages';
+import { ADMIN, OP, tabToControl, trustSampleKeyAndAddOperator } from './ux-runs-shared';
 import { RunRecords } from '../../src/runner/records';
 import { insertBundle } from '../../src/bundles/catalog';
 import type { IssueLine } from '../../src/bundles/results';
 import { sampleBundle } from '../helpers/bundles';
-import { writeOciLayout } from '../../src/oci';
-import { buildSampleImage } from '../../samples/tools/build-image';
-import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
 
-const ADMIN = { name: 'ines', password: 'ines signs for the site' };
-const OP = { name: 'anna', first: 'first-password-anna', password: 'anna starts the change' };
-const PUB = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.pub'), 'utf8');
-const KEY = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.key'));
 const LINES = 200_000;
 const ERROR_LINE = 150_001;
 const NEEDLE_EVERY = 20_000;
@@ -59,41 +51,6 @@ async function until(probe: () => Promise<boolean>, what: () => Promise<string>,
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting until ${await what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** The accessible name of the focused control, roughly: its aria-label, its label, or its text. */
-async function focusedName(page: Page): Promise<string> {
-  return await page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
-    if (!el) return '';
-    const labels = (el as HTMLInputElement).labels;
-    return (el.getAttribute('aria-label') ?? (labels && labels[0] ? labels[0].textContent : el.textContent) ?? '').trim();
-  });
-}
-
-/** Presses Tab until the control named `name` has focus: the keyboard-only way to reach it. */
-async function tabToControl(page: Page, name: string): Promise<void> {
-  for (let i = 0; i < 80; i++) {
-    await page.keyboard.press('Tab');
-    if ((await focusedName(page)) === name) return;
-  }
-  throw new Error(`Tab never reached "${name}"`);
-}
-
-/** The admin trusts the sample signing key and adds the operator (first password), through the API. */
-async function trustSampleKeyAndAddOperator(admin: Page): Promise<void> {
-  const failed = await admin.evaluate(
-    async ([pub, op]) => {
-      const api = window.api!;
-      const out: Array<{ ok: boolean }> = [
-        await api.call('trust.addKey', { pem: pub, comment: 'sample key' }),
-        await api.call('users.add', { name: op.name, password: op.first, roles: ['operator'] }),
-      ];
-      return out.filter((r) => !r.ok).map((r) => JSON.stringify(r));
-    },
-    [PUB, OP] as const,
-  );
-  assert.deepEqual(failed, []);
 }
 
 /** A status line of the page (role=status) that says `text`. */
@@ -492,130 +449,6 @@ describe('run screens: log viewer, outcome banner, runs table, task page and con
     await shoot(anna, 'ux-runs-15-confirm-prune', { sized: true, fullPage: false });
     await prune.button('Keep it').click();
     await prune.box.waitFor({ state: 'detached' });
-  });
-
-  it('no page logged a CSP, Trusted Types or script error', () => {
-    assert.deepEqual(windows.errors.flat(), []);
-  });
-});
-
-const ENGINE_SKIP = process.env.DOCKER_HOST
-  ? false
-  : 'SKIP: no DOCKER_HOST, so no engine to run tasks on (set -a; . /tmp/services.env; set +a, or run as root with docker.io)';
-if (ENGINE_SKIP) console.log(`ux-runs.test.ts: ${ENGINE_SKIP}`);
-
-/** A bundle with a task that greets a host (one required variable) and one that counts slowly (to cancel). */
-function keyboardBundle(name: string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'ux-runs-fixture-')), name);
-  mkdirSync(dir);
-  copyFileSync(join(ROOT, 'samples', 'bundles', 'host-health', 'results.sh'), join(dir, 'results.sh'));
-  writeFileSync(join(dir, 'greet.sh'), '#!/bin/sh\necho "hello $HOST"\n');
-  writeFileSync(join(dir, 'slow.sh'), '#!/bin/sh\ni=0\nwhile [ $i -lt 300 ]; do echo "tick $i"; i=$((i+1)); sleep 1; done\n');
-  const limits = '    timeoutSeconds: 600\n    resources: { cpu: 0.25, memoryMiB: 32, pids: 16 }\n';
-  writeFileSync(
-    join(dir, 'codebundle.yaml'),
-    [
-      'apiVersion: airgap-runner.io/v1',
-      `name: ${name}`,
-      'version: 1.0.0',
-      'description: Keyboard end-to-end fixture.',
-      'maintainer: Tests <tests@airgap-runner.invalid>',
-      'tasks:',
-      '  - id: greet',
-      '    title: Greet a host',
-      '    tags: [access:read-only]',
-      '    access: read-only',
-      '    command: [/bin/sh, /codebundle/greet.sh]',
-      limits + '    config:\n      - { name: HOST, type: string, required: true, description: The host to greet. }',
-      '  - id: slow',
-      '    title: Count slowly',
-      '    tags: [access:read-only]',
-      '    access: read-only',
-      '    command: [/bin/sh, /codebundle/slow.sh]',
-      limits,
-    ].join('\n'),
-  );
-  return dir;
-}
-
-describe('keyboard only, on a real engine: start a run from the catalog, then start one and cancel it', { timeout: 300_000 }, () => {
-  let harness: Harness;
-  let browser: Browser;
-  let anna: Page;
-  const windows = new Windows(() => ({ browser, harness }));
-  const fixture = `ux-keys-${randomBytes(3).toString('hex')}`;
-  const files = mkdtempSync(join(tmpdir(), 'airgap-e2e-ux-keys-'));
-  let mirror = '';
-  let ref = '';
-
-  before(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-    if (ENGINE_SKIP) return;
-    mirror = join(files, 'mirror');
-    const sample = await buildSampleImage(keyboardBundle(fixture));
-    await writeOciLayout(mirror, layoutEntries(await signSample(sample, KEY, sample.repository)));
-    ref = `${sample.repository}:${sample.version}`;
-  });
-
-  after(async () => {
-    await windows.closeAll();
-    await browser?.close();
-    await closeRunningHarness(harness, !ENGINE_SKIP);
-    rmSync(files, { recursive: true, force: true });
-  });
-
-  it('setup: trust the sample key, add an operator, import the bundle', { skip: ENGINE_SKIP }, async () => {
-    const admin = await windows.setup(ADMIN);
-    await trustSampleKeyAndAddOperator(admin);
-    anna = await windows.signInFirstTime(OP);
-    await new ShellPage(anna).open('Import', 'Import from a mirror');
-    const page = new ImportPage(anna);
-    harness.dialogs.open.push(mirror);
-    await page.listOciFolder();
-    await page.importRef(ref);
-    await shown(page.result.getByRole('heading', { name: new RegExp(`${fixture} 1.0.0 imported`) }));
-  });
-
-  it('starts a run with the keyboard only: Tab to Run, type the variable, Enter', { skip: ENGINE_SKIP }, async () => {
-    await anna.setViewportSize(SIZES[0]);
-    await new ShellPage(anna).open('Catalog');
-    await tabToControl(anna, 'Run Greet a host');
-    await anna.keyboard.press('Enter');
-    const form = new RunFormDialog(anna);
-    await shown(form.variable('HOST'));
-    await tabToControl(anna, 'HOST');
-    await anna.keyboard.type('db1.dc');
-    await shoot(anna, 'ux-runs-16-keyboard-run-form', { sized: true, fullPage: false });
-    await anna.keyboard.press('Enter');
-    const run = new RunPage(anna);
-    await run.waitForOutcome('succeeded');
-    await shown(run.log.getByText('hello db1.dc', { exact: true }));
-    assert.match(await run.fact('Duration'), /\d s$/);
-  });
-
-  it('starts a long run and cancels it with the keyboard only; the run says who cancelled it', { skip: ENGINE_SKIP }, async () => {
-    await anna.setViewportSize(SIZES[1]);
-    await new ShellPage(anna).open('Catalog');
-    await tabToControl(anna, 'Run Count slowly');
-    await anna.keyboard.press('Enter');
-    const form = new RunFormDialog(anna);
-    await tabToControl(anna, 'Start run');
-    await anna.keyboard.press('Enter');
-    await form.dialog.waitFor({ state: 'detached' });
-    const run = new RunPage(anna);
-    await shown(run.log.getByText('tick 1', { exact: true }));
-    await tabToControl(anna, 'Cancel run…');
-    await anna.keyboard.press('Enter');
-    const confirm = new ConfirmDialog(anna, /^Cancel run r-/);
-    await shown(confirm.box.getByText(/is running: its container is stopped at once/));
-    assert.equal(await confirm.focused(), 'Keep it running');
-    await anna.keyboard.press('Tab');
-    assert.equal(await confirm.focused(), 'Cancel run');
-    await anna.keyboard.press('Enter');
-    await run.waitForOutcome('cancelled');
-    await shown(run.outcome.filter({ hasText: `Cancelled by ${OP.name}.` }));
-    await shoot(anna, 'ux-runs-17-run-cancelled', { sized: true, fullPage: false });
   });
 
   it('no page logged a CSP, Trusted Types or script error', () => {

@@ -8,8 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DockerodeEngine, type ContainerEngine } from '../../../src/engine';
-import { HOLDER_COMMAND } from '../../../src/nodes/holder';
-import { NodeRunSpace, ensureHolder } from '../../../src/nodes';
+import { NodeRunSpace, ensureHolder, holderSpec } from '../../../src/nodes';
 import { readTar } from '../../../src/oci';
 import { dockerSkip, unique } from '../runner/fixture';
 
@@ -27,24 +26,7 @@ describe('the holder on a node with other nobody processes', { skip }, () => {
     engine = DockerodeEngine.fromEnv({ DOCKER_HOST: process.env.DOCKER_HOST });
     image = await ensureHolder(engine, 'amd64');
     for (let i = 0; i < CROWD; i++) {
-      const id = await engine.createContainer({
-        name: `${tag}-${i}`,
-        image,
-        command: [...HOLDER_COMMAND],
-        env: {},
-        user: '65534:65534',
-        workingDir: '/',
-        labels: { [LABEL]: tag },
-        network: 'none',
-        readOnlyRootfs: true,
-        capDrop: ['ALL'],
-        securityOpt: ['no-new-privileges:true'],
-        tmpfs: {},
-        mounts: [],
-        volumes: [],
-        limits: { memoryBytes: 16 * 1024 * 1024, nanoCpus: 100_000_000, pids: 8, nofile: 64, nproc: 512 },
-        logDriver: 'none',
-      });
+      const id = await engine.createContainer(holderSpec({ name: `${tag}-${i}`, image, labels: { [LABEL]: tag }, volumes: [] }));
       crowd.push(id);
       await engine.start(id);
     }

@@ -3,7 +3,7 @@ import { useApi } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import { validateInput, type FieldErrors } from '../../api/client';
 import { Card } from '../../components/PageHeader';
-import { Field } from '../../components/Field';
+import { ControlField, Field } from '../../components/Field';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { fingerprint, type IdentityView } from './identity-words';
 
@@ -132,13 +132,15 @@ function DirectoryForm({ ldap, onDone }: { ldap: Ldap | null; onDone: (text: str
         error={errors.userDnTemplate}
         autoComplete="off"
       />
-      <div className="field">
-        <label htmlFor="ldap-groups">Groups are read from</label>
-        <select id="ldap-groups" value={groupMode} onChange={(e) => setGroupMode(e.target.value as GroupMode)}>
-          <option value="member">Group entries that list the person as a member</option>
-          <option value="memberOf">The person’s own memberOf values (Active Directory)</option>
-        </select>
-      </div>
+      <ControlField
+        label="Groups are read from"
+        control={(aria) => (
+          <select {...aria} value={groupMode} onChange={(e) => setGroupMode(e.target.value as GroupMode)}>
+            <option value="member">Group entries that list the person as a member</option>
+            <option value="memberOf">The person’s own memberOf values (Active Directory)</option>
+          </select>
+        )}
+      />
       {groupMode === 'member' && (
         <Field
           label="Where the groups are"

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { validateInput, type FieldErrors } from '../../api/client';
 import { Card } from '../../components/PageHeader';
-import { Field } from '../../components/Field';
+import { ControlField, Field } from '../../components/Field';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { StatusNotice } from '../../components/Notice';
 import { DataTable, type Column } from '../../components/table';
@@ -97,13 +97,15 @@ export function GroupMappingsCard({ view, onChanged }: { view: IdentityView; onC
             )}
           />
           <form onSubmit={submit} noValidate className="stack" aria-label="Add a group">
-            <div className="field">
-              <label htmlFor="mapping-source">From</label>
-              <select id="mapping-source" value={source} onChange={(e) => setSource(e.target.value as Source)}>
-                <option value="saml">{SOURCE_LABELS.saml}</option>
-                <option value="ldap">{SOURCE_LABELS.ldap}</option>
-              </select>
-            </div>
+            <ControlField
+              label="From"
+              control={(aria) => (
+                <select {...aria} value={source} onChange={(e) => setSource(e.target.value as Source)}>
+                  <option value="saml">{SOURCE_LABELS.saml}</option>
+                  <option value="ldap">{SOURCE_LABELS.ldap}</option>
+                </select>
+              )}
+            />
             <Field
               label="Group"
               hint={
@@ -116,16 +118,18 @@ export function GroupMappingsCard({ view, onChanged }: { view: IdentityView; onC
               error={errors.group}
               autoComplete="off"
             />
-            <div className="field">
-              <label htmlFor="mapping-role">Gives the role</label>
-              <select id="mapping-role" value={role} onChange={(e) => setRole(e.target.value as RoleName)}>
-                {ROLE_NAMES.map((r) => (
-                  <option key={r} value={r}>
-                    {ROLE_LABELS[r]}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <ControlField
+              label="Gives the role"
+              control={(aria) => (
+                <select {...aria} value={role} onChange={(e) => setRole(e.target.value as RoleName)}>
+                  {ROLE_NAMES.map((r) => (
+                    <option key={r} value={r}>
+                      {ROLE_LABELS[r]}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
             <div>
               <button type="submit" className="btn btn-primary">
                 Add group…

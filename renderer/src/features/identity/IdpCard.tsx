@@ -3,7 +3,7 @@ import { useApi } from '../../api/context';
 import { useAction } from '../../api/use-action';
 import { validateInput, type FieldErrors } from '../../api/client';
 import { Card } from '../../components/PageHeader';
-import { Field } from '../../components/Field';
+import { ControlField, Field } from '../../components/Field';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { CopyButton } from '../../components/CopyButton';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
@@ -176,17 +176,17 @@ function IdpOptions({ saml, onDone }: { saml: Saml; onDone: (text: string) => vo
         onChange={(e) => setDisplayName(e.target.value)}
         error={errors.displayName}
       />
-      <div className="field">
-        <label htmlFor="idp-mfa">Multi-factor authentication</label>
-        <select id="idp-mfa" value={mfa} onChange={(e) => setMfa(e.target.value as MfaChoice)} aria-describedby="idp-mfa-hint">
-          <option value="refeds">Required (REFEDS multi-factor profile)</option>
-          <option value="other">Required, with another class the identity provider names</option>
-          <option value="none">Not asked for (the identity provider’s own policy)</option>
-        </select>
-        <p id="idp-mfa-hint" className="hint">
-          Asked for at every sign-in and checked in the answer: an answer without it is refused.
-        </p>
-      </div>
+      <ControlField
+        label="Multi-factor authentication"
+        hint="Asked for at every sign-in and checked in the answer: an answer without it is refused."
+        control={(aria) => (
+          <select {...aria} value={mfa} onChange={(e) => setMfa(e.target.value as MfaChoice)}>
+            <option value="refeds">Required (REFEDS multi-factor profile)</option>
+            <option value="other">Required, with another class the identity provider names</option>
+            <option value="none">Not asked for (the identity provider’s own policy)</option>
+          </select>
+        )}
+      />
       {mfa === 'other' && (
         <Field
           label="Authentication class"
