@@ -11,8 +11,9 @@
  *   baseline: skopeo copy --src-tls-verify=false docker://REGISTRY/REPO:TAG docker-daemon:REPO:TAG
  *             (DOCKER_HOST set for skopeo, and --dest-daemon-host, which skopeo 1.9 needs)
  * removing the image from the engine after each, so every load is a cold one. Each round's store is
- * set up (scrypt and all) before any timing starts. Prints every round with the process's CPU time,
- * the medians, and ours/skopeo (issue 19's targets: wall at most 1.0x, CPU at most 1.5x). On a
+ * set up (scrypt and all) before any timing starts. Prints every round with the process's CPU time
+ * and the main heap's full garbage collections during our import (rounds with them are the slow
+ * ones: docs/performance.md, "Import"), the medians, and ours/skopeo (issue 19's targets: wall at most 1.0x, CPU at most 1.5x). On a
  * shared machine wall times vary a lot: use more --rounds, and read the CPU figures too (a loaded
  * machine also favours skopeo's several threads over our one). --profile DIR writes a V8 CPU
  * profile of each of our imports (only the import).
@@ -27,6 +28,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Core } from '../src/api/core';
@@ -118,7 +120,33 @@ async function profiled<T>(round: number, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function ours(prepared: Prepared, round: number): Promise<{ seconds: number; cpu: number; stages: string }> {
+/**
+ * Full (mark-compact) collections of this process's main heap while `work` runs, and their pauses:
+ * the socket reads and the HTTP parser give every 64 KiB of a layer two fresh ArrayBuffers, and V8
+ * counts them against the old generation's headroom, so how much headroom V8 happens to have decides
+ * whether an import runs with no full collections or with dozens (docs/performance.md, "Import").
+ */
+async function counted<T>(work: () => Promise<T>): Promise<{ result: T; fullGcs: number; fullGcMs: number }> {
+  let fullGcs = 0;
+  let fullGcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if ((entry as { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      fullGcs++;
+      fullGcMs += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    const result = await work();
+    await new Promise((resolve) => setImmediate(resolve)); // the last entries are delivered on a later tick
+    return { result, fullGcs, fullGcMs };
+  } finally {
+    observer.disconnect();
+  }
+}
+
+async function ours(prepared: Prepared, round: number): Promise<{ seconds: number; cpu: number; stages: string; gc: string }> {
   const { core, session } = prepared;
   const marks: Array<[string, number]> = [];
   const stop = subscribe(core, session, 'bundles.importProgress', { progressId: 'bench' }, (e) => {
@@ -126,13 +154,16 @@ async function ours(prepared: Prepared, round: number): Promise<{ seconds: numbe
   });
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const out = await profiled(round, () =>
-    dispatch(core, session, 'bundles.import', {
-      source: `registry://${registry}`,
-      ref: `${repo}:1.0.0`,
-      progressId: 'bench',
-    }),
+  const run = await counted(() =>
+    profiled(round, () =>
+      dispatch(core, session, 'bundles.import', {
+        source: `registry://${registry}`,
+        ref: `${repo}:1.0.0`,
+        progressId: 'bench',
+      }),
+    ),
   );
+  const out = run.result;
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   stop();
@@ -142,7 +173,7 @@ async function ours(prepared: Prepared, round: number): Promise<{ seconds: numbe
     .join(', ');
   await core.close();
   rmSync(prepared.home, { recursive: true, force: true });
-  return { seconds, cpu: (used.user + used.system) / 1e6, stages };
+  return { seconds, cpu: (used.user + used.system) / 1e6, stages, gc: `${run.fullGcs} full GCs, ${run.fullGcMs.toFixed(0)} ms` };
 }
 
 const TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).error ? undefined : '/usr/bin/time';
@@ -224,7 +255,7 @@ async function main(): Promise<void> {
           const r = await ours(prepared[round - 1]!, round);
           oursTimes.push(r.seconds);
           oursCpu.push(r.cpu);
-          console.log(`round ${round} ours   ${r.seconds.toFixed(2)} s, cpu ${r.cpu.toFixed(2)} s  (${r.stages})`);
+          console.log(`round ${round} ours   ${r.seconds.toFixed(2)} s, cpu ${r.cpu.toFixed(2)} s, ${r.gc}  (${r.stages})`);
         } else {
           const r = skopeo();
           skopeoTimes.push(r.seconds);
