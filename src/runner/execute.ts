@@ -26,6 +26,8 @@ import { RunRecords, type RunOutcome } from './records';
 import { readTaskResults, type TaskResults } from './results';
 import { RESULT_FILES, CONTAINER_PATHS } from '../bundles';
 import { runnerSettings } from './settings';
+import { issueSshCertificates } from './ssh-certificates';
+import { checkImage, checkedBefore, forgetImage, verifiedImage, type CheckedImage } from './image-check';
 
 export interface ExecEnv {
   ctx: CoreContext;
@@ -91,99 +93,9 @@ function messageOf(error: unknown): string {
   return 'The runner failed unexpectedly; see the application log on this workstation.';
 }
 
-/**
- * Signs the run's SSH certificates (validity up to the deadline of a run starting now), records them
- * with their audit event, and adds the key and certificate files to the run's secrets.
- */
-function issueSshCertificates(env: ExecEnv, job: RunJob): void {
-  const now = env.now();
-  const deadline = new Date(now.getTime() + job.timeoutSeconds * 1000);
-  const { files } = env.fence.write(() => {
-    const out = job.ssh!.issue(env.ctx.db, job.id, now, deadline);
-    env.ctx.record({
-      actor: `user:${job.startedBy}`,
-      action: 'runs.sshCertificates',
-      target: `run:${job.id}`,
-      outcome: 'success',
-      details: {
-        bundle: job.bundle.name,
-        certificates: out.issued.map((c) => ({
-          serial: c.serial,
-          ca: c.ca,
-          credential: c.credential,
-          principals: c.principals,
-          validAfter: c.validAfter,
-          validBefore: c.validBefore,
-          critical: c.critical,
-        })),
-      },
-    });
-    return out;
-  });
-  for (const [name, value] of files) job.secrets.set(name, value);
-}
-
 export function wipe(secrets: Map<string, Buffer>): void {
   for (const value of secrets.values()) value.fill(0);
   secrets.clear();
-}
-
-/** An engine's facts and an image it showed with the bundle's image id. */
-interface CheckedImage {
-  info: EngineInfo;
-  image: ImageDetails;
-}
-
-/** The image as the engine showed it, or NOT_FOUND when it has no image with the bundle's id. */
-function verifiedImage(job: RunJob, image: ImageDetails | null): ImageDetails {
-  if (!image || image.id !== job.bundle.imageId) {
-    throw new ApiError(
-      'NOT_FOUND',
-      `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
-    );
-  }
-  return image;
-}
-
-/**
- * What each engine last answered for each image id. An image id is the digest of the image's config,
- * so its user cannot change; only whether the engine still has it can, and every run asks that again
- * (checkImage) before its container starts. Known, the container is made while the engine answers.
- */
-const checked = new WeakMap<ContainerEngine, Map<string, CheckedImage>>();
-
-function checkedBefore(engine: ContainerEngine, imageId: string): CheckedImage | undefined {
-  return checked.get(engine)?.get(imageId);
-}
-
-function forgetImage(engine: ContainerEngine, imageId: string): void {
-  checked.get(engine)?.delete(imageId);
-}
-
-/**
- * The engine's facts and the image check, asked at once (one round trip, not two); the engine's own
- * failure is the one reported, as when they were asked one after the other. Remembered when it
- * passes, forgotten when it fails.
- */
-function checkImage(engine: ContainerEngine, job: RunJob): Promise<CheckedImage> {
-  const imageId = job.bundle.imageId;
-  const facts = engine.info();
-  const inspecting = engine.inspectImage(imageId);
-  inspecting.catch(() => undefined);
-  const result = (async () => {
-    try {
-      const out = { info: await facts, image: verifiedImage(job, await inspecting) };
-      let known = checked.get(engine);
-      if (!known) checked.set(engine, (known = new Map()));
-      known.set(imageId, out);
-      return out;
-    } catch (error) {
-      forgetImage(engine, imageId);
-      throw error;
-    }
-  })();
-  result.catch(() => undefined); // awaited by the run
-  return result;
 }
 
 export class RunExecution {
