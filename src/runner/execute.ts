@@ -20,13 +20,14 @@ import type { RunTopics } from './events';
 import { buildSandbox, taskUser, type SandboxInput, type SandboxRecord } from './hardening';
 import { LogCapture, type LogSummary } from './log-capture';
 import { LogWriter } from './log-writer';
-import { isFenced, type Fence } from './fence';
+import type { Fence } from './fence';
 import { chooseNetwork } from './networks';
 import { RunRecords, type RunOutcome } from './records';
 import { readTaskResults, type TaskResults } from './results';
 import { RESULT_FILES, CONTAINER_PATHS } from '../bundles';
 import { runnerSettings } from './settings';
 import { issueSshCertificates } from './ssh-certificates';
+import { settleRun, type RunEnd } from './settle';
 import { checkImage, checkedBefore, forgetImage, verifiedImage, type CheckedImage } from './image-check';
 
 export interface ExecEnv {
@@ -87,6 +88,14 @@ const DRAIN_MS = 5000;
  * the deadline always wins, whatever the engine does.
  */
 export const KILL_GRACE_MS = 20_000;
+
+/**
+ * Lets the engine requests just made leave this process before it blocks on a commit's fsync: the
+ * socket's connect completes in the next turn of the event loop, and its request is written then.
+ */
+function requestsSent(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
 
 function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
@@ -292,10 +301,30 @@ export class RunExecution {
       this.throwIfStopped();
       // A failed check is what the run reports (as when it was answered first), not the create's failure.
       const pending = checking;
-      const id = await this.step(engine.createContainer(spec)).catch(async (e: unknown) => {
+      const creating = this.step(engine.createContainer(spec)).catch(async (e: unknown) => {
         if (pending) await pending;
         throw e;
       });
+      creating.catch(() => undefined); // awaited below
+      const markRunning = (sandbox: SandboxRecord, containerId: string | null): void =>
+        env.fence.write(() =>
+          records.markRunning(job.id, { startedAt: startedAt.toISOString(), deadline: deadline.toISOString(), sandbox, containerId }),
+        );
+      let marked: SandboxRecord | null = null;
+      if (!job.node) {
+        // Locally the record is complete before the container is made, so the running mark (durable
+        // before start: a crash is then settled) takes its fsync while the engine creates the container.
+        // The container's id is recorded when the run settles.
+        await requestsSent();
+        try {
+          markRunning(record, null);
+        } catch (e) {
+          this.containerId = await creating.catch(() => null);
+          throw e;
+        }
+        marked = record;
+      }
+      const id = await creating;
       this.containerId = id;
       if (checking) {
         // Nothing has run yet: a failed check removes the container (cleanUp) and the run ends with why.
@@ -313,19 +342,13 @@ export class RunExecution {
         const inspected = await this.step(engine.inspectSandbox(id));
         record = { ...record, node: job.node.entry.name, ...(inspected ? { inspected } : {}) };
       }
+      // What start is given is on record before it: marked again only when the check's answer changed it.
+      if (!marked || JSON.stringify(marked) !== JSON.stringify(record)) markRunning(record, id);
       const streams = await this.step(engine.attach(id));
       streams.stdout.on('data', (chunk: Buffer) => capture.write('stdout', chunk));
       streams.stderr.on('data', (chunk: Buffer) => capture.write('stderr', chunk));
       streams.stdout.on('error', () => undefined);
       streams.stderr.on('error', () => undefined);
-      env.fence.write(() =>
-        records.markRunning(job.id, {
-          startedAt: startedAt.toISOString(),
-          deadline: deadline.toISOString(),
-          sandbox: record,
-          containerId: id,
-        }),
-      );
       env.bus.emit('runState', { runId: job.id, state: 'running', outcome: null });
       this.throwIfStopped();
       await this.step(engine.start(id));
@@ -377,9 +400,9 @@ export class RunExecution {
           : `[interrupted: the runner stopped (${this.stopped.by}); the container was killed]`,
       );
     const summary: LogSummary = capture.end();
-    writer.flush();
-    const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir))];
-    this.settle(records, { outcome, error, exitCode, results: { ...results, warnings }, summary });
+    const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir, () => writer.flush()))];
+    const end: RunEnd = { outcome, error, exitCode, results: { ...results, warnings }, summary, containerId: this.containerId };
+    settleRun(env, job, records, end, this.stopped?.by ?? null);
     return outcome;
   }
 
@@ -387,8 +410,11 @@ export class RunExecution {
     if (this.stopped) throw new ApiError('CONFLICT', `stopped: ${this.stopped.outcome}`);
   }
 
-  /** Removes the container, the secret folder and the output folder; returns problems as warnings. */
-  private async cleanUp(root: SecretRoot | null, runDir: string): Promise<string[]> {
+  /**
+   * Removes the container, the secret folder and the output folder; returns problems as warnings.
+   * `flushLogs` stores the log's last lines: while the engine removes the container, when there is one.
+   */
+  private async cleanUp(root: SecretRoot | null, runDir: string, flushLogs: () => void): Promise<string[]> {
     clearTimeout(this.grace);
     const warnings: string[] = [];
     // The run's folder goes off this thread (removing it blocked the run for several ms under load);
@@ -406,11 +432,16 @@ export class RunExecution {
       this.space = null;
     }
     if (this.containerId) {
-      await this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
+      const removing = this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 'NOT_FOUND'))
           warnings.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
       });
-    }
+      // The container has exited or was killed: its output is all captured, so the log's last lines
+      // take their commit (one fsync) while the engine removes it.
+      await requestsSent();
+      flushLogs();
+      await removing;
+    } else flushLogs();
     if (this.space) {
       const left = await this.space.destroy();
       if (left.length > 0)
@@ -420,58 +451,5 @@ export class RunExecution {
     if (root) removeRunSecrets(root, this.job.id);
     await (removingDir ?? removeDir());
     return warnings;
-  }
-
-  /** Settles the record with its `runs.end` event, unless another holder did (fenced, or already finished). */
-  private settle(
-    records: RunRecords,
-    r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
-  ): void {
-    const { env, job } = this;
-    const endedAt = env.now().toISOString();
-    let settled: boolean;
-    try {
-      settled = this.writeEnd(records, r, endedAt);
-    } catch (error) {
-      if (isFenced(error)) return;
-      throw error;
-    }
-    if (settled) env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });
-  }
-
-  private writeEnd(
-    records: RunRecords,
-    r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
-    endedAt: string,
-  ): boolean {
-    const { env, job } = this;
-    return env.fence.transact(
-      () =>
-        records.finish(job.id, {
-          outcome: r.outcome,
-          endedAt,
-          exitCode: r.exitCode,
-          error: r.error,
-          issues: r.results.issues,
-          report: r.results.report,
-          metrics: r.results.metrics,
-          warnings: r.results.warnings,
-          log: { totalBytes: r.summary.totalBytes, keptBytes: r.summary.keptBytes, truncated: r.summary.truncated },
-        }),
-      {
-        actor: 'system',
-        action: 'runs.end',
-        target: `run:${job.id}`,
-        outcome: r.outcome === 'error' ? 'failure' : 'success',
-        details: {
-          outcome: r.outcome,
-          exitCode: r.exitCode,
-          bundle: `${job.bundle.name}@${job.bundle.version}`,
-          task: job.task.id,
-          stoppedBy: this.stopped?.by ?? null,
-          leaseEpoch: env.fence.epoch,
-        },
-      },
-    );
   }
 }

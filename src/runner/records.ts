@@ -97,6 +97,8 @@ export interface RunFinish {
   metrics?: MetricLine[];
   warnings?: string[];
   log?: { totalBytes: number; keptBytes: number; truncated: boolean };
+  /** The run's container, when made (a local run records it as it settles: execute.ts). */
+  containerId?: string | null;
 }
 
 type Cell = string | number | null | undefined;
@@ -345,7 +347,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   markRunning(
     this: RunRecords<Database>,
     id: string,
-    fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string },
+    fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string | null },
   ): void {
     this.db
       .prepare("UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?")
@@ -377,7 +379,8 @@ export class RunRecords<D extends ReadonlyDb = Database> {
       .prepare(
         `UPDATE runs SET state = 'finished', outcome = ?, ended_at = ?, exit_code = ?, error = ?,
            issues = COALESCE(?, issues), report = COALESCE(?, report), warnings = COALESCE(?, warnings),
-           log_total_bytes = COALESCE(?, log_total_bytes), log_kept_bytes = COALESCE(?, log_kept_bytes), log_truncated = COALESCE(?, log_truncated)
+           log_total_bytes = COALESCE(?, log_total_bytes), log_kept_bytes = COALESCE(?, log_kept_bytes), log_truncated = COALESCE(?, log_truncated),
+           container_id = COALESCE(?, container_id)
          WHERE id = ? AND state <> 'finished'`,
       )
       .run(
@@ -391,6 +394,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
         f.log ? f.log.totalBytes : null,
         f.log ? f.log.keptBytes : null,
         f.log ? (f.log.truncated ? 1 : 0) : null,
+        f.containerId ?? null,
         id,
       );
     if (r.changes !== 1) return false;
