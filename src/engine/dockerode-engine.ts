@@ -9,6 +9,19 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { ApiError } from '../kernel';
 import { demuxAttachStream } from './demux';
+import {
+  createOptions,
+  labelFilters,
+  parseLoadOutput,
+  readAll,
+  toContainerState,
+  toEngineInfo,
+  toImageDetails,
+  toInspectedSandbox,
+  toNetwork,
+  toSecurityFacts,
+} from './dockerode-convert';
+import { engineFailure, engineMessage, isMissing, type EngineErrorLike } from './dockerode-errors';
 import { engineUnavailable, resolveEngineSocket, type EngineSocket, type ResolveSocketOptions } from './socket';
 import type {
   AttachedStreams,
@@ -31,51 +44,6 @@ import type {
 const INFO_TIMEOUT_MS = 20_000;
 /** Largest load response kept (progress lines); the rest is dropped. */
 const MAX_LOAD_OUTPUT = 1024 * 1024;
-
-interface EngineErrorLike {
-  statusCode?: number;
-  code?: string;
-  json?: { message?: string } | string | null;
-  reason?: string;
-  message?: string;
-}
-
-/** Engine messages are shown to people: one line, no control characters, bounded. */
-function clean(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ') // eslint-disable-line no-control-regex
-    .trim()
-    .slice(0, 500);
-}
-
-function engineMessage(error: EngineErrorLike): string {
-  const json = error.json;
-  if (json && typeof json === 'object' && typeof json.message === 'string') return clean(json.message);
-  if (typeof json === 'string' && json.trim()) return clean(json);
-  return clean(error.reason ?? error.message ?? 'unknown error');
-}
-
-const CONNECT_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'ENOTSOCK', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
-
-function archOf(goArch: string | undefined): string {
-  const value = (goArch ?? '').toLowerCase();
-  return ({ x86_64: 'amd64', aarch64: 'arm64' } as Record<string, string>)[value] ?? value;
-}
-
-function labelFilters(filter?: LabelFilter): { filters?: string } {
-  return filter?.label ? { filters: JSON.stringify({ label: [filter.label] }) } : {};
-}
-
-async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (size < max) parts.push(buffer.subarray(0, max - size));
-    size += buffer.length;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
 
 export interface DockerodeEngineOptions extends ResolveSocketOptions {
   /** An already resolved socket (skips resolution). */
@@ -117,25 +85,7 @@ export class DockerodeEngine implements ContainerEngine {
 
   /** Turns whatever dockerode threw into an ApiError. */
   private fail(error: unknown, what: string): ApiError {
-    if (error instanceof ApiError) return error;
-    const e = (error ?? {}) as EngineErrorLike;
-    if (e.code && CONNECT_ERRORS.has(e.code)) return engineUnavailable(this.socket, e.code, error);
-    if (e.code === 'EACCES' || e.code === 'EPERM') {
-      return new ApiError(
-        'ENGINE_UNAVAILABLE',
-        `Permission denied on the container engine socket ${this.socket.url}. Use rootless Podman (preferred), or ask the workstation's administrator for access (membership of the docker group is root-equivalent).`,
-        { cause: error },
-      );
-    }
-    const status = e.statusCode;
-    const message = engineMessage(e);
-    if (status === 404) return new ApiError('NOT_FOUND', `The container engine has no such ${what}: ${message}.`, { cause: error });
-    if (status === 409) return new ApiError('CONFLICT', `The container engine refused to ${what}: ${message}.`, { cause: error });
-    if (status === 400) return new ApiError('INVALID_INPUT', `The container engine refused to ${what}: ${message}.`, { cause: error });
-    if (status === undefined) return engineUnavailable(this.socket, clean(e.message ?? 'no answer'), error);
-    return new ApiError('INTERNAL', `The container engine failed to ${what} (HTTP ${status}): ${message}. Check the engine's log.`, {
-      cause: error,
-    });
+    return engineFailure(this.socket, error, what);
   }
 
   private async run<T>(what: string, work: () => Promise<T>, long = false): Promise<T> {
@@ -206,18 +156,7 @@ export class DockerodeEngine implements ContainerEngine {
     const [version, info] = await this.withTimeout(
       this.run('answer', async () => await Promise.all([this.docker.version(), this.docker.info() as Promise<Record<string, unknown>>])),
     );
-    const components = (version.Components ?? []) as Array<{ Name?: string; Version?: string }>;
-    const podman = components.find((c) => /podman/i.test(c.Name ?? ''));
-    const security = Array.isArray(info.SecurityOptions) ? (info.SecurityOptions as unknown[]).map(String) : [];
-    return {
-      name: podman ? 'Podman' : 'Docker',
-      version: podman?.Version ?? version.Version ?? 'unknown',
-      apiVersion: version.ApiVersion ?? 'unknown',
-      rootless: security.some((option) => /(^|,)name=rootless(,|$)/.test(option)),
-      os: (version.Os ?? (typeof info.OSType === 'string' ? info.OSType : 'linux')).toLowerCase(),
-      arch: archOf(version.Arch ?? (typeof info.Architecture === 'string' ? info.Architecture : undefined)),
-      socket: this.socket.url,
-    };
+    return toEngineInfo(version, info, this.socket.url);
   }
 
   // --- images ---
@@ -248,53 +187,15 @@ export class DockerodeEngine implements ContainerEngine {
       }
       throw this.fail(error, 'load the image');
     }
-    const result: LoadResult = { imageIds: [], tags: [] };
-    for (const line of output.split(/\r?\n/)) {
-      if (!line.trim()) continue;
-      let parsed: { stream?: unknown; error?: unknown; errorDetail?: { message?: unknown } };
-      try {
-        parsed = JSON.parse(line) as typeof parsed;
-      } catch {
-        continue;
-      }
-      const error = parsed.errorDetail?.message ?? parsed.error;
-      if (error !== undefined) {
-        const text = typeof error === 'string' ? error : JSON.stringify(error);
-        throw new ApiError('VERIFY_FAILED', `The container engine refused to load the image: ${clean(text)}.`);
-      }
-      const text = typeof parsed.stream === 'string' ? parsed.stream.trim() : '';
-      const id = /^Loaded image ID: (sha256:[a-f0-9]{64})$/.exec(text)?.[1];
-      if (id) result.imageIds.push(id);
-      const name = /^Loaded image\(?s?\)?: (.+)$/.exec(text)?.[1];
-      if (name && !id) {
-        for (const n of name
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)) {
-          if (/^sha256:[a-f0-9]{64}$/.test(n)) result.imageIds.push(n);
-          else result.tags.push(n);
-        }
-      }
-    }
-    return result;
+    return parseLoadOutput(output);
   }
 
   async inspectImage(idOrName: string): Promise<ImageDetails | null> {
     try {
       const image = await this.bounded('inspect the image', this.docker.getImage(idOrName).inspect());
-      const config = (image.Config ?? {}) as { Labels?: Record<string, string> | null; User?: string };
-      return {
-        id: image.Id,
-        repoTags: image.RepoTags ?? [],
-        labels: config.Labels ?? {},
-        os: image.Os ?? '',
-        architecture: image.Architecture ?? '',
-        user: config.User ?? '',
-        size: image.Size ?? 0,
-        created: image.Created ?? '',
-      };
+      return toImageDetails(image);
     } catch (error) {
-      if ((error as EngineErrorLike).statusCode === 404) return null;
+      if (isMissing(error)) return null;
       throw this.fail(error, 'inspect the image');
     }
   }
@@ -324,15 +225,7 @@ export class DockerodeEngine implements ContainerEngine {
 
   async securityFacts(): Promise<EngineSecurityFacts> {
     const info = await this.withTimeout(this.run('answer', async () => (await this.docker.info()) as Record<string, unknown>));
-    const options = Array.isArray(info.SecurityOptions) ? (info.SecurityOptions as unknown[]).map(String) : [];
-    return {
-      cgroupVersion: typeof info.CgroupVersion === 'string' ? info.CgroupVersion : '',
-      seccomp: options.some((o) => /(^|,)name=seccomp(,|$)/.test(o) || o === 'seccomp'),
-      pidsLimit: info.PidsLimit === true,
-      memoryLimit: info.MemoryLimit === true,
-      securityOptions: options.map(clean),
-      kernelVersion: typeof info.KernelVersion === 'string' ? clean(info.KernelVersion) : '',
-    };
+    return toSecurityFacts(info);
   }
 
   // --- volumes and archives ---
@@ -376,77 +269,16 @@ export class DockerodeEngine implements ContainerEngine {
     try {
       c = await this.bounded('inspect the container', this.docker.getContainer(id).inspect());
     } catch (error) {
-      if ((error as EngineErrorLike).statusCode === 404) return null;
+      if (isMissing(error)) return null;
       throw this.fail(error, 'inspect the container');
     }
-    const h = c.HostConfig as Docker.HostConfig & { LogConfig?: { Type?: string } };
-    return {
-      readOnlyRootfs: h.ReadonlyRootfs === true,
-      capDrop: h.CapDrop ?? [],
-      securityOpt: h.SecurityOpt ?? [],
-      privileged: h.Privileged === true,
-      networkMode: h.NetworkMode ?? '',
-      user: c.Config.User ?? '',
-      pidsLimit: h.PidsLimit ?? 0,
-      memoryBytes: h.Memory ?? 0,
-      nanoCpus: h.NanoCpus ?? 0,
-      logDriver: h.LogConfig?.Type ?? '',
-      mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, target: m.Destination, readOnly: m.RW === false })),
-      tmpfs: Object.keys(h.Tmpfs ?? {}),
-    };
+    return toInspectedSandbox(c);
   }
 
   // --- containers ---
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    const [entrypoint, ...args] = spec.command;
-    if (!entrypoint) throw new ApiError('INVALID_INPUT', 'A container needs a command.');
-    if (!spec.user.trim()) throw new ApiError('INVALID_INPUT', 'A container needs an explicit user (uid:gid).');
-    const options: Docker.ContainerCreateOptions = {
-      ...(spec.name ? { name: spec.name } : {}),
-      Image: spec.image,
-      Entrypoint: [entrypoint],
-      Cmd: args,
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      User: spec.user,
-      WorkingDir: spec.workingDir,
-      Labels: spec.labels,
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      OpenStdin: false,
-      Tty: false,
-      NetworkDisabled: spec.network === 'none',
-      HostConfig: {
-        NetworkMode: spec.network,
-        ReadonlyRootfs: spec.readOnlyRootfs,
-        CapDrop: spec.capDrop,
-        SecurityOpt: spec.securityOpt,
-        Tmpfs: spec.tmpfs,
-        Mounts: [
-          ...spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
-          ...(spec.volumes ?? []).map((v) => ({
-            Type: 'volume' as const,
-            Source: v.name,
-            Target: v.target,
-            ReadOnly: v.readOnly,
-            VolumeOptions: { NoCopy: true },
-          })),
-        ] as Docker.MountSettings[],
-        Memory: spec.limits.memoryBytes,
-        MemorySwap: spec.limits.memoryBytes,
-        NanoCpus: spec.limits.nanoCpus,
-        PidsLimit: spec.limits.pids,
-        Ulimits: [
-          { Name: 'nofile', Soft: spec.limits.nofile, Hard: spec.limits.nofile },
-          { Name: 'nproc', Soft: spec.limits.nproc, Hard: spec.limits.nproc },
-        ],
-        LogConfig: { Type: spec.logDriver, Config: {} },
-        Privileged: false,
-        AutoRemove: false,
-        RestartPolicy: { Name: 'no' },
-      },
-    };
+    const options = createOptions(spec);
     const container = await this.run('create the container', async () => await this.docker.createContainer(options));
     return container.id;
   }
@@ -489,21 +321,9 @@ export class DockerodeEngine implements ContainerEngine {
   async inspectContainer(id: string): Promise<ContainerState | null> {
     try {
       const c = await this.bounded('inspect the container', this.docker.getContainer(id).inspect());
-      return {
-        id: c.Id,
-        name: c.Name.replace(/^\//, ''),
-        image: c.Image,
-        labels: c.Config.Labels ?? {},
-        status: c.State.Status,
-        running: c.State.Running,
-        exitCode: c.State.ExitCode,
-        oomKilled: c.State.OOMKilled,
-        startedAt: c.State.StartedAt,
-        finishedAt: c.State.FinishedAt,
-        error: c.State.Error ?? '',
-      };
+      return toContainerState(c);
     } catch (error) {
-      if ((error as EngineErrorLike).statusCode === 404) return null;
+      if (isMissing(error)) return null;
       throw this.fail(error, 'inspect the container');
     }
   }
@@ -549,8 +369,4 @@ export class DockerodeEngine implements ContainerEngine {
       await this.docker.getNetwork(idOrName).remove();
     });
   }
-}
-
-function toNetwork(n: Docker.NetworkInspectInfo): NetworkInfo {
-  return { id: n.Id, name: n.Name, driver: n.Driver, internal: n.Internal === true, labels: n.Labels ?? {} };
 }

@@ -20,12 +20,15 @@ import type { RunTopics } from './events';
 import { buildSandbox, taskUser, type SandboxInput, type SandboxRecord } from './hardening';
 import { LogCapture, type LogSummary } from './log-capture';
 import { LogWriter } from './log-writer';
-import { isFenced, type Fence } from './fence';
+import type { Fence } from './fence';
 import { chooseNetwork } from './networks';
 import { RunRecords, type RunOutcome } from './records';
 import { readTaskResults, type TaskResults } from './results';
 import { RESULT_FILES, CONTAINER_PATHS } from '../bundles';
 import { runnerSettings } from './settings';
+import { issueSshCertificates } from './ssh-certificates';
+import { settleRun, type RunEnd } from './settle';
+import { checkImage, checkedBefore, forgetImage, verifiedImage, type CheckedImage } from './image-check';
 
 export interface ExecEnv {
   ctx: CoreContext;
@@ -86,104 +89,22 @@ const DRAIN_MS = 5000;
  */
 export const KILL_GRACE_MS = 20_000;
 
+/**
+ * Lets the engine requests just made leave this process before it blocks on a commit's fsync: the
+ * socket's connect completes in the next turn of the event loop, and its request is written then.
+ */
+function requestsSent(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   return 'The runner failed unexpectedly; see the application log on this workstation.';
 }
 
-/**
- * Signs the run's SSH certificates (validity up to the deadline of a run starting now), records them
- * with their audit event, and adds the key and certificate files to the run's secrets.
- */
-function issueSshCertificates(env: ExecEnv, job: RunJob): void {
-  const now = env.now();
-  const deadline = new Date(now.getTime() + job.timeoutSeconds * 1000);
-  const { files } = env.fence.write(() => {
-    const out = job.ssh!.issue(env.ctx.db, job.id, now, deadline);
-    env.ctx.record({
-      actor: `user:${job.startedBy}`,
-      action: 'runs.sshCertificates',
-      target: `run:${job.id}`,
-      outcome: 'success',
-      details: {
-        bundle: job.bundle.name,
-        certificates: out.issued.map((c) => ({
-          serial: c.serial,
-          ca: c.ca,
-          credential: c.credential,
-          principals: c.principals,
-          validAfter: c.validAfter,
-          validBefore: c.validBefore,
-          critical: c.critical,
-        })),
-      },
-    });
-    return out;
-  });
-  for (const [name, value] of files) job.secrets.set(name, value);
-}
-
 export function wipe(secrets: Map<string, Buffer>): void {
   for (const value of secrets.values()) value.fill(0);
   secrets.clear();
-}
-
-/** An engine's facts and an image it showed with the bundle's image id. */
-interface CheckedImage {
-  info: EngineInfo;
-  image: ImageDetails;
-}
-
-/** The image as the engine showed it, or NOT_FOUND when it has no image with the bundle's id. */
-function verifiedImage(job: RunJob, image: ImageDetails | null): ImageDetails {
-  if (!image || image.id !== job.bundle.imageId) {
-    throw new ApiError(
-      'NOT_FOUND',
-      `The engine no longer has the image of ${job.bundle.name}@${job.bundle.version} (${job.bundle.imageId}). Import the bundle again.`,
-    );
-  }
-  return image;
-}
-
-/**
- * What each engine last answered for each image id. An image id is the digest of the image's config,
- * so its user cannot change; only whether the engine still has it can, and every run asks that again
- * (checkImage) before its container starts. Known, the container is made while the engine answers.
- */
-const checked = new WeakMap<ContainerEngine, Map<string, CheckedImage>>();
-
-function checkedBefore(engine: ContainerEngine, imageId: string): CheckedImage | undefined {
-  return checked.get(engine)?.get(imageId);
-}
-
-function forgetImage(engine: ContainerEngine, imageId: string): void {
-  checked.get(engine)?.delete(imageId);
-}
-
-/**
- * The engine's facts and the image check, asked at once (one round trip, not two); the engine's own
- * failure is the one reported, as when they were asked one after the other. Remembered when it
- * passes, forgotten when it fails.
- */
-function checkImage(engine: ContainerEngine, job: RunJob): Promise<CheckedImage> {
-  const imageId = job.bundle.imageId;
-  const facts = engine.info();
-  const inspecting = engine.inspectImage(imageId);
-  inspecting.catch(() => undefined);
-  const result = (async () => {
-    try {
-      const out = { info: await facts, image: verifiedImage(job, await inspecting) };
-      let known = checked.get(engine);
-      if (!known) checked.set(engine, (known = new Map()));
-      known.set(imageId, out);
-      return out;
-    } catch (error) {
-      forgetImage(engine, imageId);
-      throw error;
-    }
-  })();
-  result.catch(() => undefined); // awaited by the run
-  return result;
 }
 
 export class RunExecution {
@@ -380,10 +301,30 @@ export class RunExecution {
       this.throwIfStopped();
       // A failed check is what the run reports (as when it was answered first), not the create's failure.
       const pending = checking;
-      const id = await this.step(engine.createContainer(spec)).catch(async (e: unknown) => {
+      const creating = this.step(engine.createContainer(spec)).catch(async (e: unknown) => {
         if (pending) await pending;
         throw e;
       });
+      creating.catch(() => undefined); // awaited below
+      const markRunning = (sandbox: SandboxRecord, containerId: string | null): void =>
+        env.fence.write(() =>
+          records.markRunning(job.id, { startedAt: startedAt.toISOString(), deadline: deadline.toISOString(), sandbox, containerId }),
+        );
+      let marked: SandboxRecord | null = null;
+      if (!job.node) {
+        // Locally the record is complete before the container is made, so the running mark (durable
+        // before start: a crash is then settled) takes its fsync while the engine creates the container.
+        // The container's id is recorded when the run settles.
+        await requestsSent();
+        try {
+          markRunning(record, null);
+        } catch (e) {
+          this.containerId = await creating.catch(() => null);
+          throw e;
+        }
+        marked = record;
+      }
+      const id = await creating;
       this.containerId = id;
       if (checking) {
         // Nothing has run yet: a failed check removes the container (cleanUp) and the run ends with why.
@@ -401,19 +342,13 @@ export class RunExecution {
         const inspected = await this.step(engine.inspectSandbox(id));
         record = { ...record, node: job.node.entry.name, ...(inspected ? { inspected } : {}) };
       }
+      // What start is given is on record before it: marked again only when the check's answer changed it.
+      if (!marked || JSON.stringify(marked) !== JSON.stringify(record)) markRunning(record, id);
       const streams = await this.step(engine.attach(id));
       streams.stdout.on('data', (chunk: Buffer) => capture.write('stdout', chunk));
       streams.stderr.on('data', (chunk: Buffer) => capture.write('stderr', chunk));
       streams.stdout.on('error', () => undefined);
       streams.stderr.on('error', () => undefined);
-      env.fence.write(() =>
-        records.markRunning(job.id, {
-          startedAt: startedAt.toISOString(),
-          deadline: deadline.toISOString(),
-          sandbox: record,
-          containerId: id,
-        }),
-      );
       env.bus.emit('runState', { runId: job.id, state: 'running', outcome: null });
       this.throwIfStopped();
       await this.step(engine.start(id));
@@ -465,9 +400,9 @@ export class RunExecution {
           : `[interrupted: the runner stopped (${this.stopped.by}); the container was killed]`,
       );
     const summary: LogSummary = capture.end();
-    writer.flush();
-    const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir))];
-    this.settle(records, { outcome, error, exitCode, results: { ...results, warnings }, summary });
+    const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir, () => writer.flush()))];
+    const end: RunEnd = { outcome, error, exitCode, results: { ...results, warnings }, summary, containerId: this.containerId };
+    settleRun(env, job, records, end, this.stopped?.by ?? null);
     return outcome;
   }
 
@@ -475,8 +410,11 @@ export class RunExecution {
     if (this.stopped) throw new ApiError('CONFLICT', `stopped: ${this.stopped.outcome}`);
   }
 
-  /** Removes the container, the secret folder and the output folder; returns problems as warnings. */
-  private async cleanUp(root: SecretRoot | null, runDir: string): Promise<string[]> {
+  /**
+   * Removes the container, the secret folder and the output folder; returns problems as warnings.
+   * `flushLogs` stores the log's last lines: while the engine removes the container, when there is one.
+   */
+  private async cleanUp(root: SecretRoot | null, runDir: string, flushLogs: () => void): Promise<string[]> {
     clearTimeout(this.grace);
     const warnings: string[] = [];
     // The run's folder goes off this thread (removing it blocked the run for several ms under load);
@@ -494,11 +432,16 @@ export class RunExecution {
       this.space = null;
     }
     if (this.containerId) {
-      await this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
+      const removing = this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 'NOT_FOUND'))
           warnings.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
       });
-    }
+      // The container has exited or was killed: its output is all captured, so the log's last lines
+      // take their commit (one fsync) while the engine removes it.
+      await requestsSent();
+      flushLogs();
+      await removing;
+    } else flushLogs();
     if (this.space) {
       const left = await this.space.destroy();
       if (left.length > 0)
@@ -508,58 +451,5 @@ export class RunExecution {
     if (root) removeRunSecrets(root, this.job.id);
     await (removingDir ?? removeDir());
     return warnings;
-  }
-
-  /** Settles the record with its `runs.end` event, unless another holder did (fenced, or already finished). */
-  private settle(
-    records: RunRecords,
-    r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
-  ): void {
-    const { env, job } = this;
-    const endedAt = env.now().toISOString();
-    let settled: boolean;
-    try {
-      settled = this.writeEnd(records, r, endedAt);
-    } catch (error) {
-      if (isFenced(error)) return;
-      throw error;
-    }
-    if (settled) env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });
-  }
-
-  private writeEnd(
-    records: RunRecords,
-    r: { outcome: RunOutcome; error: string | null; exitCode: number | null; results: TaskResults; summary: LogSummary },
-    endedAt: string,
-  ): boolean {
-    const { env, job } = this;
-    return env.fence.transact(
-      () =>
-        records.finish(job.id, {
-          outcome: r.outcome,
-          endedAt,
-          exitCode: r.exitCode,
-          error: r.error,
-          issues: r.results.issues,
-          report: r.results.report,
-          metrics: r.results.metrics,
-          warnings: r.results.warnings,
-          log: { totalBytes: r.summary.totalBytes, keptBytes: r.summary.keptBytes, truncated: r.summary.truncated },
-        }),
-      {
-        actor: 'system',
-        action: 'runs.end',
-        target: `run:${job.id}`,
-        outcome: r.outcome === 'error' ? 'failure' : 'success',
-        details: {
-          outcome: r.outcome,
-          exitCode: r.exitCode,
-          bundle: `${job.bundle.name}@${job.bundle.version}`,
-          task: job.task.id,
-          stoppedBy: this.stopped?.by ?? null,
-          leaseEpoch: env.fence.epoch,
-        },
-      },
-    );
   }
 }

@@ -3,8 +3,8 @@
  * task, the configuration (secret NAMES only), the reason, the approver, timestamps, exit code,
  * outcome, issues, report and the effective sandbox. No secret value is ever written here.
  */
-import type { ReadonlyDb } from '../kernel';
-import type { Database } from 'better-sqlite3-multiple-ciphers';
+import type { ReadonlyDb, ReadStatement } from '../kernel';
+import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
 import type { IssueLine, MetricLine, ReportLine } from '../bundles';
 import type { SandboxRecord } from './hardening';
 import type { LogLine, LogStream } from './log-capture';
@@ -97,6 +97,8 @@ export interface RunFinish {
   metrics?: MetricLine[];
   warnings?: string[];
   log?: { totalBytes: number; keptBytes: number; truncated: boolean };
+  /** The run's container, when made (a local run records it as it settles: execute.ts). */
+  containerId?: string | null;
 }
 
 type Cell = string | number | null | undefined;
@@ -167,6 +169,23 @@ export interface RunQuery {
   from?: string;
   to?: string;
   sort?: { column: keyof typeof SORT_COLUMNS; direction: 'ascending' | 'descending' };
+}
+
+/**
+ * The statements of every run's life (get, running, log lines, settled), prepared once per connection
+ * (a reopened or rekeyed store is a new connection object). Only statements used with get() and run():
+ * one read with iterate() is prepared per call, since its iterator keeps it busy across awaits.
+ */
+const hot = new WeakMap<object, Map<string, unknown>>();
+
+function cached(db: Database, sql: string): Statement;
+function cached(db: ReadonlyDb, sql: string): ReadStatement;
+function cached(db: ReadonlyDb | Database, sql: string): unknown {
+  let statements = hot.get(db);
+  if (!statements) hot.set(db, (statements = new Map()));
+  let statement = statements.get(sql);
+  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+  return statement;
 }
 
 export class RunRecords<D extends ReadonlyDb = Database> {
@@ -245,7 +264,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   }
 
   get(id: string): RunRecord | null {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = cached(this.db, 'SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row ? toRecord(row) : null;
   }
 
@@ -345,11 +364,15 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   markRunning(
     this: RunRecords<Database>,
     id: string,
-    fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string },
+    fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string | null },
   ): void {
-    this.db
-      .prepare("UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?")
-      .run(fields.startedAt, fields.deadline, JSON.stringify(fields.sandbox), fields.containerId, id);
+    cached(this.db, "UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?").run(
+      fields.startedAt,
+      fields.deadline,
+      JSON.stringify(fields.sandbox),
+      fields.containerId,
+      id,
+    );
   }
 
   /** Records the approver; false when the run is no longer waiting. */
@@ -373,26 +396,27 @@ export class RunRecords<D extends ReadonlyDb = Database> {
 
   /** Settles a run once; false when it was already finished. */
   finish(this: RunRecords<Database>, id: string, f: RunFinish): boolean {
-    const r = this.db
-      .prepare(
-        `UPDATE runs SET state = 'finished', outcome = ?, ended_at = ?, exit_code = ?, error = ?,
+    const r = cached(
+      this.db,
+      `UPDATE runs SET state = 'finished', outcome = ?, ended_at = ?, exit_code = ?, error = ?,
            issues = COALESCE(?, issues), report = COALESCE(?, report), warnings = COALESCE(?, warnings),
-           log_total_bytes = COALESCE(?, log_total_bytes), log_kept_bytes = COALESCE(?, log_kept_bytes), log_truncated = COALESCE(?, log_truncated)
+           log_total_bytes = COALESCE(?, log_total_bytes), log_kept_bytes = COALESCE(?, log_kept_bytes), log_truncated = COALESCE(?, log_truncated),
+           container_id = COALESCE(?, container_id)
          WHERE id = ? AND state <> 'finished'`,
-      )
-      .run(
-        f.outcome,
-        f.endedAt,
-        f.exitCode ?? null,
-        f.error ?? null,
-        f.issues ? JSON.stringify(f.issues) : null,
-        f.report ? JSON.stringify(f.report) : null,
-        f.warnings ? JSON.stringify(f.warnings) : null,
-        f.log ? f.log.totalBytes : null,
-        f.log ? f.log.keptBytes : null,
-        f.log ? (f.log.truncated ? 1 : 0) : null,
-        id,
-      );
+    ).run(
+      f.outcome,
+      f.endedAt,
+      f.exitCode ?? null,
+      f.error ?? null,
+      f.issues ? JSON.stringify(f.issues) : null,
+      f.report ? JSON.stringify(f.report) : null,
+      f.warnings ? JSON.stringify(f.warnings) : null,
+      f.log ? f.log.totalBytes : null,
+      f.log ? f.log.keptBytes : null,
+      f.log ? (f.log.truncated ? 1 : 0) : null,
+      f.containerId ?? null,
+      id,
+    );
     if (r.changes !== 1) return false;
     if (f.metrics?.length) this.insertMetrics(id, f.metrics, f.endedAt);
     return true;
@@ -419,7 +443,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   }
 
   appendLogs(this: RunRecords<Database>, runId: string, lines: readonly LogLine[]): void {
-    const insert = this.db.prepare('INSERT INTO run_logs(run_id, seq, time, stream, text, continues) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = cached(this.db, 'INSERT INTO run_logs(run_id, seq, time, stream, text, continues) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       for (const l of lines) insert.run(runId, l.seq, l.time, l.stream, l.text, l.continues ? 1 : 0);
     })();

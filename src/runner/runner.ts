@@ -168,11 +168,14 @@ export class Runner {
     const active = [...this.active.values()];
     const local = (): number => active.filter((e) => !e.job.node).length;
     const running = (node: string): number => active.filter((e) => e.job.node?.entry.name === node).length;
-    const unreachable = this.unreachableNodes();
+    // Read only when a queued run may go to a node (it checks the nodes' seal).
+    let unreachable: Set<string> | undefined;
     for (let i = 0; i < this.queue.length;) {
       const job = this.queue[i]!;
       if (job.nodes && job.nodes.length > 0) {
-        const pick = pickNode(job.nodes, running, (n) => unreachable.has(n));
+        unreachable ??= this.unreachableNodes();
+        const known = unreachable;
+        const pick = pickNode(job.nodes, running, (n) => known.has(n));
         if (!pick) {
           i++;
           continue;
