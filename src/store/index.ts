@@ -2,7 +2,8 @@
  * The store: the encrypted SQLite file, its keyslots and key hierarchy, migrations, backup and
  * restore, and the settings table. Domains reach their own tables through the open database.
  */
-export { Store, getMetaFrom, type ScryptCost, type RotationHook, type ResealHook } from './store';
+export { Store, type ScryptCost, type RotationHook, type ResealHook } from './store';
+export { getMetaFrom } from './meta';
 export { adminSigner, checkSeal, isSealed, writeSeal, type SealRows, type Signer } from './seals';
 export type { Db } from './database';
 export { checkIntegrity, DatabaseOpenError, truncateWal } from './database';
