@@ -14,8 +14,11 @@ const want = (part) => wanted.size === 0 || wanted.has(part);
 
 // Electron 38 ships Node 22; the CLI targets the Node 20 the project supports.
 const common = { absWorkingDir: root, bundle: true, platform: 'node', sourcemap: false, legalComments: 'inline', logLevel: 'warning' };
-// Native and engine modules stay in node_modules (rebuilt for Electron by electron-builder).
-const nativeExternal = ['electron', 'better-sqlite3-multiple-ciphers', 'dockerode'];
+// Native and engine modules stay in node_modules (rebuilt for Electron by electron-builder): the
+// store's SQLite, the engine client, the SSH client of remote engines (its optional native crypto
+// and cpu-features come with it) and the PKCS#11 binding. A native module esbuild meets while
+// bundling fails the build (test/integration/desktop/build.test.ts).
+const nativeExternal = ['electron', 'better-sqlite3-multiple-ciphers', 'dockerode', 'ssh2', 'pkcs11js'];
 
 async function buildMain() {
   await Promise.all([
