@@ -15,8 +15,10 @@
  * and the main heap's full garbage collections during our import (rounds with them are the slow
  * ones: docs/performance.md, "Import"), the medians, and ours/skopeo (issue 19's targets: wall at most 1.0x, CPU at most 1.5x). On a
  * shared machine wall times vary a lot: use more --rounds, and read the CPU figures too (a loaded
- * machine also favours skopeo's several threads over our one). --profile DIR writes a V8 CPU
- * profile of each of our imports (only the import).
+ * machine also favours skopeo's several threads over our one). Our first round also starts the
+ * import's worker thread (kept for the later rounds, as in the app; about 0.6 s of CPU under tsx),
+ * so it is the slow one by design: read the median. --profile DIR writes a V8 CPU profile of each
+ * of our imports (only the main thread's part of the import).
  *
  * The floor: the engine's own load (untar of every layer and its diff-id hash after the tar is
  * complete, the "load" stage) is the same for both; below that, receiving and hashing 200 MiB and

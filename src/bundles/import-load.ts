@@ -18,7 +18,9 @@
  * process once, and nothing is loaded before the checks.
  */
 import { Readable } from 'node:stream';
+import { teeToNewFile, type MirrorSource } from '../mirror';
 import { digestHex, tarStream, type TarInputEntry } from '../oci';
+import { stagedPath } from './import-fetch';
 
 export interface LoadGate {
   /** Opens the gate: manifest.json goes out with these names, completing the tar. */
@@ -45,11 +47,49 @@ export interface StreamedImage {
  */
 export type LayerBody = (layer: StreamedLayer, signal: AbortSignal) => AsyncIterable<Buffer>;
 
+/** What a layer body reports to the import (directly, or from a worker thread by message). */
+export interface LayerHooks {
+  /** Is codebundle.yaml's search settled (no more layers need staging)? */
+  settled(): boolean;
+  /** A layer is in staging, checked: the search reads it (resolves once it has). */
+  staged(layer: StreamedLayer, path: string): Promise<void>;
+  progress(digest: string, bytes: number, force?: boolean): void;
+}
+
+/** The layers from `source`, checked as they stream; teed into `blobDir` while the search needs them. */
+export function layerBody(source: MirrorSource, repository: string, blobDir: string, hooks: LayerHooks): LayerBody {
+  return async function* (layer, signal) {
+    const checked = source.streamBlob(repository, layer.digest, layer.size, {
+      signal,
+      onProgress: (bytes) => hooks.progress(layer.digest, bytes),
+    });
+    if (hooks.settled()) yield* checked;
+    else {
+      const path = stagedPath(blobDir, layer.digest);
+      yield* teeToNewFile(checked, path);
+      await hooks.staged(layer, path);
+    }
+    hooks.progress(layer.digest, layer.size, true);
+  };
+}
+
 export interface DockerSaveStream {
   stream: Readable;
   gate: LoadGate;
   /** Resolves once every layer went out complete (all checked); rejects when one failed. */
   sent: Promise<void>;
+}
+
+/** DockerSaveStream.sent, and how to settle it. */
+export function sentSignal(): { sent: Promise<void>; markSent: () => void; failSent: (error: Error) => void } {
+  let markSent: () => void = () => undefined;
+  let failSent: (error: Error) => void = () => undefined;
+  const sent = new Promise<void>((resolve, reject) => {
+    markSent = resolve;
+    failSent = reject;
+  });
+  sent.catch(() => undefined); // the caller may be waiting on something else when it fails
+  return { sent, markSent, failSent };
 }
 
 /** Returns the tar stream, its gate, and when every layer was sent. */
@@ -61,13 +101,7 @@ export function dockerSaveStream(image: StreamedImage, body: LayerBody): DockerS
     refuseGate = reject;
   });
   gated.catch(() => undefined); // observed below; a refusal before then must not be "unhandled"
-  let markSent: () => void = () => undefined;
-  let failSent: (error: Error) => void = () => undefined;
-  const sent = new Promise<void>((resolve, reject) => {
-    markSent = resolve;
-    failSent = reject;
-  });
-  sent.catch(() => undefined); // the caller may be waiting on something else when it fails
+  const { sent, markSent, failSent } = sentSignal();
   const abort = new AbortController();
 
   const layerName = (digest: string) => `${digestHex(digest)}/layer.tar`;

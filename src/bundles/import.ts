@@ -34,7 +34,6 @@ import {
   type RegistryCredentials,
   type SourceDescription,
   DEFAULT_MANIFEST_MAX_BYTES,
-  teeToNewFile,
 } from '../mirror';
 import { imageConfigSchema, sha256Digest } from '../oci';
 import type { TrustedKey } from '../trust';
@@ -42,7 +41,8 @@ import { nameVersionConflict, type BundleRecord, type NewBundle } from './catalo
 import { checkManifestForImport, engineTagFor, type ImportableManifest } from './import-manifest';
 import { CodebundleSearch } from './import-codebundle';
 import { BlobProgressTracker, distinctBlobs, fetchBlobs, stagedPath } from './import-fetch';
-import { dockerSaveStream, type StreamedLayer } from './import-load';
+import type { LayerHooks } from './import-load';
+import { startLoad } from './import-worker';
 import { checkImageSignature, type DetachedFiles, type SignatureOutcome } from './import-signature';
 import { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
 import { codebundlePathFromLabels } from './label';
@@ -139,6 +139,12 @@ export interface BundleImporterOptions {
   manifestMaxBytes?: number;
   /** Deadlines of every registry request (the mirror.* settings); defaults otherwise. */
   deadlines?: HttpDeadlines;
+  /**
+   * A script that runs runImportWorker() (import-worker.ts): a registry import into the local
+   * engine then moves its byte path onto a worker thread. Without it, or when the worker cannot
+   * start, the import runs on this thread.
+   */
+  byteWorker?: string | URL;
 }
 
 export class BundleImporter {
@@ -240,26 +246,22 @@ export class BundleImporter {
       const place = new Map<string, { index: number; mediaType: string }>(
         image.layers.map((l, index) => [l.digest, { index, mediaType: l.mediaType }]),
       );
-      const body = async function* (layer: StreamedLayer, signal: AbortSignal): AsyncGenerator<Buffer> {
-        const checked = source!.streamBlob(repository, layer.digest, layer.size, {
-          signal,
-          onProgress: (bytes) => layerProgress.set(layer.digest, bytes),
-        });
-        if (search.settled) yield* checked;
-        else {
-          const path = stagedPath(blobDir, layer.digest);
-          yield* teeToNewFile(checked, path);
-          // The topmost occurrence of a layer listed twice is where the search meets it.
+      const hooks: LayerHooks = {
+        settled: () => search.settled,
+        // The topmost occurrence of a layer listed twice is where the search meets it.
+        staged: async (layer, path) => {
           const { index, mediaType } = place.get(layer.digest)!;
           await search.next({ digest: layer.digest, mediaType, path }, index);
-        }
-        layerProgress.set(layer.digest, layer.size, true);
+        },
+        progress: (digest, bytes, force) => layerProgress.set(digest, bytes, force),
       };
-      const { stream, gate, sent } = dockerSaveStream({ configBytes, configDigest: image.config.digest, layers: image.layers }, body);
-      const loading: Promise<Error | undefined> = engine.loadImage(stream).then(
-        () => undefined,
-        (error: unknown) => (error instanceof Error ? error : new Error('The engine failed to load the image.')),
-      );
+      const streamed = { configBytes, configDigest: image.config.digest, layers: image.layers };
+      const { gate, sent, loading, close } = await startLoad(this.options, request, engine, streamed, {
+        source,
+        repository,
+        blobDir,
+        hooks,
+      });
       let gateOpen = false;
       let codebundle: Codebundle;
       let tasks: TaskDecision[];
@@ -313,7 +315,7 @@ export class BundleImporter {
         }
         throw error;
       } finally {
-        stream.destroy();
+        await close();
       }
       const loaded = await engine.inspectImage(engineTag);
       if (!loaded || loaded.id !== image.config.digest) {

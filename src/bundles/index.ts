@@ -70,5 +70,6 @@ export { readPolicy, writePolicy, sealPolicy } from './policy-store';
 export { activeTrustedKeys, addTrustKey, findTrustKey, listTrustKeys, removeTrustKey, sealTrustKeys } from './trust-roots';
 export { revocationFor, revokeDigest, sealRevocations } from './revocation';
 export { BundleImporter, type ImportCatalog, type ImportProgress, type ImportResult, type ImportSummary } from './import';
+export { importWorkerScript } from './import-worker';
 export { createStaging, removeStaging, sweepStaleStaging } from './import-staging';
 export { signatureSourceFor, type MirrorSignatureSourceOptions } from './mirror-signatures';

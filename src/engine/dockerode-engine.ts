@@ -73,6 +73,14 @@ export class DockerodeEngine implements ContainerEngine {
     private readonly bounds: EngineBounds = {},
   ) {
     this.docker = docker ?? new Docker({ socketPath: socket.path });
+    this.local = docker === undefined && bounds.signal === undefined && bounds.requestTimeoutMs === undefined;
+  }
+
+  private readonly local: boolean;
+
+  /** The unix socket, when this engine is the plain local one (another thread may open its own client to it). */
+  localSocket(): EngineSocket | undefined {
+    return this.local ? this.socket : undefined;
   }
 
   /**

@@ -4,6 +4,7 @@
  * Implementations talk to a local unix socket only (see socket.ts).
  */
 import type { Readable } from 'node:stream';
+import type { EngineSocket } from './socket';
 
 export type EngineName = 'Docker' | 'Podman';
 
@@ -207,6 +208,8 @@ export interface ContainerEngine {
    * engine loads nothing until the tar is complete: a stream that fails part-way (or `signal`) cuts
    * the request and the engine keeps nothing. VERIFY_FAILED when the engine refuses the image.
    */
+  /** The local engine's unix socket, for a worker thread's own client; undefined for a remote engine. */
+  localSocket?(): EngineSocket | undefined;
   loadImage(dockerSaveTar: string | NodeJS.ReadableStream, options?: { signal?: AbortSignal }): Promise<LoadResult>;
   /** By id or name; null when the engine has no such image. */
   inspectImage(idOrName: string): Promise<ImageDetails | null>;

@@ -23,6 +23,7 @@ import {
 } from '../../bundles';
 import {
   BundleImporter,
+  importWorkerScript,
   type ImportCatalog,
   type ImportProgress,
   type ImportResult,
@@ -195,6 +196,7 @@ export const bundleHandlers: { [N in BundleOps]: Handler<N> } & typeof trustHand
         workstationId: core.workstationId,
         actor: ctx.actor,
         now: () => core.clock.now(),
+        byteWorker: importWorkerScript(),
       });
       const target = (s: ImportSummary) => `bundle:${s.name}@${s.version}`;
       const catalog: ImportCatalog = {
