@@ -38,6 +38,15 @@ async function buildMain() {
       target: 'node22',
       external: nativeExternal,
     }),
+    // The import's worker thread (src/bundles/import-worker.ts), next to the core host that starts it.
+    build({
+      ...common,
+      entryPoints: ['src/bundles/import-worker-entry.ts'],
+      outfile: 'dist/main/import-worker.cjs',
+      format: 'cjs',
+      target: 'node22',
+      external: nativeExternal,
+    }),
     // A sandboxed preload can require only 'electron': everything else is bundled in.
     build({
       ...common,
@@ -60,7 +69,7 @@ async function buildRenderer() {
 async function buildCli() {
   await build({
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    entryPoints: { cli: 'src/cli/main.ts', 'import-worker': 'src/bundles/import-worker-entry.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     splitting: true,

@@ -238,13 +238,27 @@ async function startWorker(script: string | URL, input: JobInput, hooks: LayerHo
 }
 
 /**
- * The worker script next to this module when it runs from source (under tsx: tests, benches);
- * undefined in a bundle, which imports on its own thread.
+ * The worker script: next to this module when it runs from source (under tsx: tests, benches), or
+ * the one `npm run build` puts next to the bundle (dist/main/import-worker.cjs beside the core host,
+ * dist/import-worker.mjs beside the CLI and its chunks). Undefined when there is none: the import
+ * then runs on its own thread.
  */
 export function importWorkerScript(): URL | undefined {
+  const here = moduleUrl();
+  if (!here) return undefined;
+  const candidates = ['./import-worker-entry.ts', './import-worker.cjs', './import-worker.mjs', '../import-worker.mjs'];
+  for (const candidate of candidates) {
+    const url = new URL(candidate, here);
+    if (url.protocol === 'file:' && existsSync(url)) return url;
+  }
+  return undefined;
+}
+
+/** This module's URL, or the bundle's it was built into (a CommonJS bundle has no import.meta). */
+function moduleUrl(): string | undefined {
+  if (typeof __filename === 'string') return pathToFileURL(__filename).href;
   try {
-    const url = new URL('./import-worker-entry.ts', import.meta.url);
-    return url.protocol === 'file:' && existsSync(url) ? url : undefined;
+    return import.meta.url || undefined;
   } catch {
     return undefined;
   }
