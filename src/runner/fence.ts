@@ -8,7 +8,8 @@
  * is stored, and the runner stops: its containers are killed and detached, its runs left to the
  * holder that settled them.
  */
-import { ApiError, type AuditRecord, type CoreContext, type ReadStatement } from '../kernel';
+import { ApiError, type AuditRecord, type CoreContext } from '../kernel';
+import { preparedOnce } from './statements';
 
 export class Fence {
   private lostWhy: string | null = null;
@@ -86,13 +87,9 @@ export class Fence {
   }
 }
 
-/** The epoch read, prepared once per connection: every run write reads it (a reopened store is a new connection object). */
-const epochReads = new WeakMap<object, ReadStatement>();
-
 function currentEpoch(ctx: CoreContext): number {
-  let read = epochReads.get(ctx.db);
-  if (!read) epochReads.set(ctx.db, (read = ctx.db.prepare('SELECT epoch FROM runner_lease WHERE id = 1')));
-  const row = read.get() as { epoch: number } | undefined;
+  // Every run write reads it: prepared once per connection.
+  const row = preparedOnce(ctx.db, 'SELECT epoch FROM runner_lease WHERE id = 1').get() as { epoch: number } | undefined;
   if (!row) throw new Error('runner_lease has no row (migration 0009 missing)');
   return row.epoch;
 }

@@ -3,11 +3,12 @@
  * task, the configuration (secret NAMES only), the reason, the approver, timestamps, exit code,
  * outcome, issues, report and the effective sandbox. No secret value is ever written here.
  */
-import type { ReadonlyDb, ReadStatement } from '../kernel';
-import type { Database, Statement } from 'better-sqlite3-multiple-ciphers';
+import type { ReadonlyDb } from '../kernel';
+import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { IssueLine, MetricLine, ReportLine } from '../bundles';
 import type { SandboxRecord } from './hardening';
 import type { LogLine, LogStream } from './log-capture';
+import { preparedOnce } from './statements';
 import { purgeMarksOf, type PurgeMark } from './retention';
 
 export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;
@@ -171,23 +172,6 @@ export interface RunQuery {
   sort?: { column: keyof typeof SORT_COLUMNS; direction: 'ascending' | 'descending' };
 }
 
-/**
- * The statements of every run's life (get, running, log lines, settled), prepared once per connection
- * (a reopened or rekeyed store is a new connection object). Only statements used with get() and run():
- * one read with iterate() is prepared per call, since its iterator keeps it busy across awaits.
- */
-const hot = new WeakMap<object, Map<string, unknown>>();
-
-function cached(db: Database, sql: string): Statement;
-function cached(db: ReadonlyDb, sql: string): ReadStatement;
-function cached(db: ReadonlyDb | Database, sql: string): unknown {
-  let statements = hot.get(db);
-  if (!statements) hot.set(db, (statements = new Map()));
-  let statement = statements.get(sql);
-  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-  return statement;
-}
-
 export class RunRecords<D extends ReadonlyDb = Database> {
   constructor(private readonly db: D) {}
 
@@ -264,7 +248,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   }
 
   get(id: string): RunRecord | null {
-    const row = cached(this.db, 'SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = preparedOnce(this.db, 'SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row ? toRecord(row) : null;
   }
 
@@ -366,13 +350,10 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     id: string,
     fields: { startedAt: string; deadline: string; sandbox: SandboxRecord; containerId: string | null },
   ): void {
-    cached(this.db, "UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?").run(
-      fields.startedAt,
-      fields.deadline,
-      JSON.stringify(fields.sandbox),
-      fields.containerId,
-      id,
-    );
+    preparedOnce(
+      this.db,
+      "UPDATE runs SET state = 'running', started_at = ?, deadline = ?, sandbox = ?, container_id = ? WHERE id = ?",
+    ).run(fields.startedAt, fields.deadline, JSON.stringify(fields.sandbox), fields.containerId, id);
   }
 
   /** Records the approver; false when the run is no longer waiting. */
@@ -396,7 +377,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
 
   /** Settles a run once; false when it was already finished. */
   finish(this: RunRecords<Database>, id: string, f: RunFinish): boolean {
-    const r = cached(
+    const r = preparedOnce(
       this.db,
       `UPDATE runs SET state = 'finished', outcome = ?, ended_at = ?, exit_code = ?, error = ?,
            issues = COALESCE(?, issues), report = COALESCE(?, report), warnings = COALESCE(?, warnings),
@@ -443,7 +424,7 @@ export class RunRecords<D extends ReadonlyDb = Database> {
   }
 
   appendLogs(this: RunRecords<Database>, runId: string, lines: readonly LogLine[]): void {
-    const insert = cached(this.db, 'INSERT INTO run_logs(run_id, seq, time, stream, text, continues) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = preparedOnce(this.db, 'INSERT INTO run_logs(run_id, seq, time, stream, text, continues) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       for (const l of lines) insert.run(runId, l.seq, l.time, l.stream, l.text, l.continues ? 1 : 0);
     })();
