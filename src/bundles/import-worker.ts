@@ -63,15 +63,15 @@ export type ToWorker =
   | { t: 'open'; job: number; tags: string[] }
   | { t: 'refuse'; job: number; error: WireError };
 
+/** An error as it crosses between the threads: an ApiError as its boundary shape, any other by its message. */
 export function toWire(error: unknown): WireError {
-  const message = error instanceof Error ? error.message : 'The image could not be streamed to the engine.';
-  if (!(error instanceof ApiError)) return { message };
-  return { code: error.code, message, ...(error.next ? { next: error.next } : {}) };
+  if (error instanceof ApiError) return error.toJSON();
+  return { message: error instanceof Error ? error.message : 'The image could not be streamed to the engine.' };
 }
 
 export function fromWire(error: WireError): Error {
   if (!error.code) return new Error(error.message);
-  return new ApiError(error.code as ErrorCode, error.message, error.next ? { next: error.next as NextStep } : {});
+  return ApiError.from({ code: error.code as ErrorCode, message: error.message, next: error.next as NextStep | undefined });
 }
 
 function toError(error: unknown): Error {
