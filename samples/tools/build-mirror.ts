@@ -89,6 +89,23 @@ export function layoutEntries(signed: SignedSample): LayoutEntry[] {
   ];
 }
 
+/**
+ * Builds the sample (or test bundle) in `bundleDir`, signs it with both signature formats and adds it
+ * to the OCI layout in `mirrorDir`, tagged by its version. `reference` is the docker reference the
+ * classic signature names (the repository, or where it is pushed).
+ */
+export async function writeSignedSample(
+  mirrorDir: string,
+  bundleDir: string,
+  keyPem: string | Buffer,
+  reference?: (sample: SampleImage) => string,
+): Promise<SignedSample> {
+  const sample = await buildSampleImage(bundleDir);
+  const signed = await signSample(sample, keyPem, reference ? reference(sample) : sample.repository);
+  await writeOciLayout(mirrorDir, layoutEntries(signed));
+  return signed;
+}
+
 export async function pushSigned(baseUrl: string, prefix: string, signed: SignedSample): Promise<void> {
   const repo = prefix ? `${prefix}/${signed.sample.repository}` : signed.sample.repository;
   await pushToRegistry(baseUrl, repo, signed.image, signed.sample.version);
@@ -131,10 +148,10 @@ export async function buildMirror(options: BuildMirrorOptions): Promise<SignedSa
   // Blobs already there are kept (content-addressed; identical images are not rewritten).
   await rm(join(options.out, 'index.json'), { force: true });
   for (const name of options.only ?? (await sampleNames())) {
-    const sample = await buildSampleImage(join(SAMPLES_DIR, name));
-    const reference = target ? `${target.authority}/${target.prefix ? `${target.prefix}/` : ''}${sample.repository}` : sample.repository;
-    const signed = await signSample(sample, key, reference);
-    await writeOciLayout(options.out, layoutEntries(signed));
+    const signed = await writeSignedSample(options.out, join(SAMPLES_DIR, name), key, (sample) =>
+      target ? `${target.authority}/${target.prefix ? `${target.prefix}/` : ''}${sample.repository}` : sample.repository,
+    );
+    const { sample } = signed;
     if (baseUrl && target) await pushSigned(baseUrl, target.prefix, signed);
     log(`${sample.repository}:${sample.version} ${sample.image.manifestDigest}${target ? ` (pushed to ${options.push})` : ''}`);
     results.push(signed);

@@ -35,9 +35,7 @@ import {
   VaultPage,
   VerifyPage,
 } from './pages';
-import { writeOciLayout } from '../../src/oci';
-import { buildSampleImage } from '../../samples/tools/build-image';
-import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
+import { writeSignedSample } from '../../samples/tools/build-mirror';
 
 const ADMIN = { name: 'ada', password: 'ada keeps the keys safe' };
 const OPERATOR = { name: 'otto', first: 'first-password-otto', password: 'otto runs the night shift' };
@@ -122,8 +120,7 @@ describe('operations in Chromium: import, catalog, runs, audit export', { timeou
     if (!ENGINE_SKIP) {
       mirrorDir = join(files, 'mirror');
       for (const dir of [fixtureBundle(fixtureName), join(SAMPLES, 'service-restart')]) {
-        const sample = await buildSampleImage(dir);
-        await writeOciLayout(mirrorDir, layoutEntries(await signSample(sample, KEY, sample.repository)));
+        const { sample } = await writeSignedSample(mirrorDir, dir, KEY);
         refs.set(sample.name, `${sample.repository}:${sample.version}`);
       }
     }

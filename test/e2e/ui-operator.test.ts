@@ -34,9 +34,7 @@ import {
   VerifyPage,
 } from './pages';
 import { openssl, opensslMissing } from '../unit/audit/openssl';
-import { writeOciLayout } from '../../src/oci';
-import { buildSampleImage } from '../../samples/tools/build-image';
-import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
+import { writeSignedSample } from '../../samples/tools/build-mirror';
 
 const ADMIN = { name: 'ines', password: 'ines signs for the site' };
 const OP_A = { name: 'anna', first: 'first-password-anna', password: 'anna starts the change' };
@@ -208,8 +206,7 @@ describe('run form, engine, issues, approvals and pickers in Chromium', { timeou
     if (!opensslMissing) site = siteIdentity(files);
     if (!ENGINE_SKIP) {
       mirrorDir = join(files, 'mirror');
-      const sample = await buildSampleImage(fixtureBundle(fixture));
-      await writeOciLayout(mirrorDir, layoutEntries(await signSample(sample, KEY, sample.repository)));
+      const { sample } = await writeSignedSample(mirrorDir, fixtureBundle(fixture), KEY);
       ref = `${sample.repository}:${sample.version}`;
     }
   });

@@ -17,9 +17,7 @@ import { closeRunningHarness, shown, Windows } from './windows';
 import { ROOT } from './build-renderer';
 import { ConfirmDialog, ImportPage, RunFormDialog, RunPage, ShellPage } from './pages';
 import { ADMIN, OP, tabToControl, trustSampleKeyAndAddOperator } from './ux-runs-shared';
-import { writeOciLayout } from '../../src/oci';
-import { buildSampleImage } from '../../samples/tools/build-image';
-import { layoutEntries, signSample } from '../../samples/tools/build-mirror';
+import { writeSignedSample } from '../../samples/tools/build-mirror';
 
 const KEY = readFileSync(join(ROOT, 'samples', 'keys', 'cosign.key'));
 
@@ -77,8 +75,7 @@ describe('keyboard only, on a real engine: start a run from the catalog, then st
     browser = await launchBrowser();
     if (ENGINE_SKIP) return;
     mirror = join(files, 'mirror');
-    const sample = await buildSampleImage(keyboardBundle(fixture));
-    await writeOciLayout(mirror, layoutEntries(await signSample(sample, KEY, sample.repository)));
+    const { sample } = await writeSignedSample(mirror, keyboardBundle(fixture), KEY);
     ref = `${sample.repository}:${sample.version}`;
   });
 
