@@ -8,7 +8,7 @@
  * disagreement could only ever make the fast path stricter, never looser.
  */
 import * as crypto from 'node:crypto';
-import { newSpans, scanCanonicalEvent, SPAN } from './event-scan';
+import { newSpans, scanCanonicalEvent, SPAN, viewOf } from './event-scan';
 import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
 import { fastCanonical, lineFromParts, textsOf } from './event-line';
 
@@ -97,15 +97,16 @@ function spellsDigest(buf: Uint8Array, pos: number, digest: string): boolean {
   return true;
 }
 
-/** Whether buf[a, a + 64) and buf[b, b + 64) are the same bytes. */
-function same64(buf: Uint8Array, a: number, b: number): boolean {
-  for (let i = 0; i < 64; i++) if (buf[a + i] !== buf[b + i]) return false;
+/** Whether the 64 bytes at a and at b are the same (v: a DataView of the line's buffer). */
+function same64(v: DataView, a: number, b: number): boolean {
+  for (let i = 0; i < 64; i += 4) if (v.getUint32(a + i, true) !== v.getUint32(b + i, true)) return false;
   return true;
 }
 
-/** Copies from[a, b) to out at n; returns the new end. */
-function put(out: Uint8Array, n: number, from: Uint8Array, a: number, b: number): number {
-  for (let i = a; i < b; i++) out[n++] = from[i]!;
+/** Copies [a, b) of the DataView `from` to `out` at n, 4 bytes at a time; returns the new end. */
+function put(out: DataView, n: number, from: DataView, a: number, b: number): number {
+  for (; a + 4 <= b; a += 4, n += 4) out.setUint32(n, from.getUint32(a, true), true);
+  for (; a < b; a++, n++) out.setUint8(n, from.getUint8(a));
   return n;
 }
 
@@ -142,6 +143,8 @@ export class EventLineChecker {
   private expectedSeq: number | null;
   private lineNumber = 0;
   private scratch = Buffer.alloc(4096);
+  private scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
+  private readonly prevView = new DataView(this.prev.buffer, this.prev.byteOffset, 32);
   /** Views of the scratch buffer by length (making a view costs more than hashing it). */
   private scratchViews: Buffer[] = [];
   private readonly decoded = Buffer.alloc(32);
@@ -244,21 +247,24 @@ export class EventLineChecker {
     const needed = 64 + (head1 - head0) + (mid1 - mid0) + (tail1 - tail0);
     if (needed > this.scratch.length) {
       this.scratch = Buffer.alloc(needed * 2);
+      this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
       this.scratchViews = [];
     }
     const out = this.scratch;
+    const outView = this.scratchView;
+    const line = viewOf(buf);
     const prevHash = s[SPAN.prevHash]!;
     if (!this.havePrev) {
       if (!decodeHash(buf, prevHash, out, 0)) return false;
-    } else if (this.prevText >= 0 && same64(buf, prevHash, this.prevText)) {
+    } else if (this.prevText >= 0 && same64(line, prevHash, this.prevText)) {
       // The same text as the previous line's hash, which spelled this.prev exactly.
-      put(out, 0, this.prev, 0, 32);
+      put(outView, 0, this.prevView, 0, 32);
     } else if (!decodeHash(buf, prevHash, out, 0) || !sameHash(out, 0, this.prev)) {
       return false;
     }
-    let n = put(out, 32, buf, head0, head1);
-    n = put(out, n, buf, mid0, mid1);
-    n = put(out, n, buf, tail0, tail1);
+    let n = put(outView, 32, line, head0, head1);
+    n = put(outView, n, line, mid0, mid1);
+    n = put(outView, n, line, tail0, tail1);
     const detailsHash = s[SPAN.detailsHash]!;
     if (s[SPAN.redacted] === 1) {
       if (!decodeHash(buf, detailsHash, out, n)) return false;
