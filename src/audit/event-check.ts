@@ -86,13 +86,21 @@ function sameHash(a: Uint8Array, aAt: number, b: Uint8Array): boolean {
   return true;
 }
 
-const HEX_DIGIT = Buffer.from('0123456789abcdef', 'latin1');
+/** For each byte, its two lower-case hex digits as a little-endian 16-bit number. */
+const HEX_PAIR = new Uint16Array(256);
+for (let d = 0; d < 256; d++) HEX_PAIR[d] = '0123456789abcdef'.charCodeAt(d >> 4) | ('0123456789abcdef'.charCodeAt(d & 15) << 8);
 
-/** Whether buf[pos, pos + 64) is the lower-case hex spelling of `digest` (32 bytes as a latin1 string). */
-function spellsDigest(buf: Uint8Array, pos: number, digest: string): boolean {
-  for (let i = 0; i < 32; i++) {
-    const d = digest.charCodeAt(i);
-    if (buf[pos + 2 * i] !== HEX_DIGIT[d >> 4] || buf[pos + 2 * i + 1] !== HEX_DIGIT[d & 15]) return false;
+/**
+ * Whether the 64 bytes at pos (v: a DataView of the line's buffer) are the lower-case hex spelling of
+ * `digest` (32 bytes as one-byte characters); copies the digest's bytes to out[at, at + 32) meanwhile.
+ */
+function spellsDigest(v: DataView, pos: number, digest: string, out: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 32; i += 2) {
+    const d0 = digest.charCodeAt(i);
+    const d1 = digest.charCodeAt(i + 1);
+    out[at + i] = d0;
+    out[at + i + 1] = d1;
+    if (v.getUint32(pos + 2 * i, true) !== (HEX_PAIR[d0]! | (HEX_PAIR[d1]! << 16))) return false;
   }
   return true;
 }
@@ -271,15 +279,11 @@ export class EventLineChecker {
     } else {
       // The text spells the digest exactly, so the digest is its decoded value.
       const details = sha256Latin1(buf.subarray(s[SPAN.details], s[SPAN.details + 1]));
-      if (!spellsDigest(buf, detailsHash, details)) return false;
-      for (let i = 0; i < 32; i++) out[n + i] = details.charCodeAt(i);
+      if (!spellsDigest(line, detailsHash, details, out, n)) return false;
     }
     n += 32;
     const digest = sha256Latin1((this.scratchViews[n] ??= out.subarray(0, n)));
-    if (!spellsDigest(buf, s[SPAN.hash]!, digest)) return false;
-    const decoded = this.decoded;
-    for (let i = 0; i < 32; i++) decoded[i] = digest.charCodeAt(i);
-    return true;
+    return spellsDigest(line, s[SPAN.hash]!, digest, this.decoded, 0);
   }
 
   private slowLine(text: string): boolean {
