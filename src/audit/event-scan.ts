@@ -138,7 +138,7 @@ function matchLiteral(buf: Uint8Array, pos: number, end: number, literal: Uint8A
 }
 
 /** A DataView of `buf` (the last one made is reused): it reads 4 bytes at a time, 2-3x faster than byte loops. */
-export function viewOf(buf: Uint8Array): DataView {
+export function viewOf(buf: Uint8Array): DataView<ArrayBufferLike> {
   if (buf !== viewed) {
     view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     viewed = buf;
@@ -146,7 +146,7 @@ export function viewOf(buf: Uint8Array): DataView {
   return view;
 }
 let viewed: Uint8Array | null = null;
-let view = new DataView(new ArrayBuffer(0));
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 /** A fixed run of bytes, kept as little-endian 32-bit words and a tail, for matchKey. */
 interface Key {
