@@ -45,13 +45,7 @@ export interface BlockResult extends ChainFacts {
 export function checkBlock(bytes: Uint8Array, options: BlockOptions): BlockResult {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const checker = new EventLineChecker({ keepHashes: options.keepHashes, collectActions: options.collectActions });
-  let start = 0;
-  let ok = buf.length > 0 && buf[buf.length - 1] === 0x0a;
-  while (ok && start < buf.length) {
-    const end = buf.indexOf(0x0a, start);
-    ok = checker.lineBytes(buf, start, end);
-    start = end + 1;
-  }
+  const ok = buf.length > 0 && buf[buf.length - 1] === 0x0a && checker.lines(buf, 0, buf.length);
   const hashes = checker.hashes;
   return {
     ok,

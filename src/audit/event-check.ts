@@ -7,8 +7,9 @@
  * goes through chain.ts's `checkChain`, whose verdict and wording are the ones reported, so a
  * disagreement could only ever make the fast path stricter, never looser.
  */
-import { newSpans, scanCanonicalEvent, SPAN } from './event-scan';
-import { AUDIT_OUTCOMES, checkChain, sha256Hex, type AuditEvent, type ChainProblem } from './chain';
+import * as crypto from 'node:crypto';
+import { newSpans, scanCanonicalEvent, SPAN, viewOf } from './event-scan';
+import { AUDIT_OUTCOMES, checkChain, type AuditEvent, type ChainProblem } from './chain';
 import { fastCanonical, lineFromParts, textsOf } from './event-line';
 
 export type EventProblem =
@@ -85,25 +86,43 @@ function sameHash(a: Uint8Array, aAt: number, b: Uint8Array): boolean {
   return true;
 }
 
-/** Whether buf[pos, pos + 64) spells `hex` (64 lower-case hex digits). */
-function spellsHex(buf: Uint8Array, pos: number, hex: string): boolean {
-  for (let i = 0; i < 64; i++) if (buf[pos + i] !== hex.charCodeAt(i)) return false;
+/** For each byte, its two lower-case hex digits as a little-endian 16-bit number. */
+const HEX_PAIR = new Uint16Array(256);
+for (let d = 0; d < 256; d++) HEX_PAIR[d] = '0123456789abcdef'.charCodeAt(d >> 4) | ('0123456789abcdef'.charCodeAt(d & 15) << 8);
+
+/**
+ * Whether the 64 bytes at pos (v: a DataView of the line's buffer) are the lower-case hex spelling of
+ * `digest` (32 bytes as one-byte characters); copies the digest's bytes to out[at, at + 32) meanwhile.
+ */
+function spellsDigest(v: DataView, pos: number, digest: string, out: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 32; i += 2) {
+    const d0 = digest.charCodeAt(i);
+    const d1 = digest.charCodeAt(i + 1);
+    out[at + i] = d0;
+    out[at + i + 1] = d1;
+    if (v.getUint32(pos + 2 * i, true) !== (HEX_PAIR[d0]! | (HEX_PAIR[d1]! << 16))) return false;
+  }
   return true;
 }
 
-/** Copies from[a, b) to out at n; returns the new end. */
-function put(out: Uint8Array, n: number, from: Uint8Array, a: number, b: number): number {
-  for (let i = a; i < b; i++) out[n++] = from[i]!;
+/** Whether the 64 bytes at a and at b are the same (v: a DataView of the line's buffer). */
+function same64(v: DataView, a: number, b: number): boolean {
+  for (let i = 0; i < 64; i += 4) if (v.getUint32(a + i, true) !== v.getUint32(b + i, true)) return false;
+  return true;
+}
+
+/** Copies [a, b) of the DataView `from` to `out` at n, 4 bytes at a time; returns the new end. */
+function put(out: DataView, n: number, from: DataView, a: number, b: number): number {
+  for (; a + 4 <= b; a += 4, n += 4) out.setUint32(n, from.getUint32(a, true), true);
+  for (; a < b; a++, n++) out.setUint8(n, from.getUint8(a));
   return n;
 }
 
-const H_ACTION = Buffer.from('{"action":');
-const H_ACTOR = Buffer.from(',"actor":');
-const H_MONO = Buffer.from(',"mono":');
-const H_OUTCOME = Buffer.from(',"outcome":');
-const H_SEQ = Buffer.from(',"seq":');
-const H_TARGET = Buffer.from(',"target":');
-const H_TIME = Buffer.from(',"time":');
+/** SHA-256 of `data` as 32 characters, one per byte ('binary' is latin1): cheaper to make and compare than hex. */
+const sha256Latin1: (data: Uint8Array) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'binary')
+    : (data) => crypto.createHash('sha256').update(data).digest('binary');
 
 /**
  * Checks `events.jsonl` one line at a time: JSON syntax and shape, canonical form, seq continuity,
@@ -127,9 +146,13 @@ export class EventLineChecker {
   readonly collected: AuditEvent[] = [];
   private readonly prev = Buffer.alloc(32);
   private havePrev = false;
+  /** Where the previous line's hash text is in the block being checked by lines(), or -1. */
+  private prevText = -1;
   private expectedSeq: number | null;
   private lineNumber = 0;
   private scratch = Buffer.alloc(4096);
+  private scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
+  private readonly prevView = new DataView(this.prev.buffer, this.prev.byteOffset, 32);
   /** Views of the scratch buffer by length (making a view costs more than hashing it). */
   private scratchViews: Buffer[] = [];
   private readonly decoded = Buffer.alloc(32);
@@ -168,63 +191,99 @@ export class EventLineChecker {
 
   /** Checks the line in buf[start, end) (without its newline). Returns false once a problem was found. */
   lineBytes(buf: Buffer, start: number, end: number): boolean {
+    this.prevText = -1;
+    return this.checkLine(buf, start, end);
+  }
+
+  /**
+   * Checks the lines in buf[start, end), each ending with a newline (a block the caller does not change
+   * meanwhile). Returns false once a problem was found, or if the last line has no newline.
+   */
+  lines(buf: Buffer, start: number, end: number): boolean {
+    this.prevText = -1;
+    while (start < end) {
+      const newline = buf.indexOf(0x0a, start);
+      if (newline < 0 || newline >= end) return false;
+      if (!this.checkLine(buf, start, newline)) return false;
+      start = newline + 1;
+    }
+    return this.problem === null;
+  }
+
+  private checkLine(buf: Buffer, start: number, end: number): boolean {
     if (this.problem) return false;
     this.lineNumber++;
     const spans = this.spans;
     const seq = scanCanonicalEvent(buf, start, end, spans);
     if (seq > 0 && this.fastCheck(buf, seq, spans)) {
       if (this.count === 0) this.firstPrevHash = buf.toString('latin1', spans[SPAN.prevHash], spans[SPAN.prevHash]! + 64);
-      const action0 = spans[SPAN.action]!;
-      const action1 = spans[SPAN.action + 1]!;
-      const wanted =
-        this.count === 0 ||
-        this.collectActions.some((a) => a.length === action1 - action0 && buf.compare(a, 0, a.length, action0, action1) === 0);
-      this.accept(seq, spans[SPAN.redacted] === 1, wanted ? (JSON.parse(buf.toString('utf8', start, end)) as AuditEvent) : null);
+      this.accept(
+        seq,
+        spans[SPAN.redacted] === 1,
+        this.count === 0 || this.wanted(buf, spans) ? (JSON.parse(buf.toString('utf8', start, end)) as AuditEvent) : null,
+      );
+      this.prevText = spans[SPAN.hash]!;
       return true;
     }
+    this.prevText = -1;
     return this.slowLine(buf.toString('utf8', start, end));
+  }
+
+  /** Whether the recognised line's action is one of collectActions. */
+  private wanted(buf: Buffer, s: Int32Array): boolean {
+    const action0 = s[SPAN.action]!;
+    const length = s[SPAN.action + 1]! - action0;
+    for (const a of this.collectActions) if (a.length === length && buf.compare(a, 0, length, action0, action0 + length) === 0) return true;
+    return false;
   }
 
   /**
    * The chain checks on the line's bytes: seq, prevHash link, detailsHash (unless redacted) and
-   * hash = SHA-256(prevHash bytes || canonical header || detailsHash bytes), the header assembled from
-   * the line's own spans. Leaves the event's hash in `this.decoded`.
+   * hash = SHA-256(prevHash bytes || canonical header || detailsHash bytes). The canonical header is
+   * three runs of the line as it stands (the scanner matched every key around them):
+   * `{"action":…,"actor":…` + `,"mono":…,"outcome":…` + `,"seq":…,"target":…,"time":…}`.
+   * Leaves the event's hash in `this.decoded`.
    */
   private fastCheck(buf: Buffer, seq: number, s: Int32Array): boolean {
     if (this.expectedSeq !== null && seq !== this.expectedSeq) return false;
-    const action = s[SPAN.action + 1]! - s[SPAN.action]!;
-    const actor = s[SPAN.actor + 1]! - s[SPAN.actor]!;
-    const target = s[SPAN.target + 1]! - s[SPAN.target]!;
-    const time = s[SPAN.time + 1]! - s[SPAN.time]!;
-    const needed = 200 + action + actor + target + time;
+    const head0 = s[SPAN.action]! - 10; // {"action":
+    const head1 = s[SPAN.actor + 1]!;
+    const mid0 = s[SPAN.mono]! - 8; // ,"mono":
+    const mid1 = s[SPAN.outcome + 1]!;
+    const tail0 = s[SPAN.seq]! - 7; // ,"seq":
+    const tail1 = s[SPAN.time + 1]! + 1; // the closing brace
+    const needed = 64 + (head1 - head0) + (mid1 - mid0) + (tail1 - tail0);
     if (needed > this.scratch.length) {
       this.scratch = Buffer.alloc(needed * 2);
+      this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
       this.scratchViews = [];
     }
     const out = this.scratch;
-    if (!decodeHash(buf, s[SPAN.prevHash]!, out, 0)) return false;
-    if (this.havePrev && !sameHash(out, 0, this.prev)) return false;
-    let n = put(out, 32, H_ACTION, 0, H_ACTION.length);
-    n = put(out, n, buf, s[SPAN.action]!, s[SPAN.action + 1]!);
-    n = put(out, n, H_ACTOR, 0, H_ACTOR.length);
-    n = put(out, n, buf, s[SPAN.actor]!, s[SPAN.actor + 1]!);
-    n = put(out, n, H_MONO, 0, H_MONO.length);
-    n = put(out, n, buf, s[SPAN.mono]!, s[SPAN.mono + 1]!);
-    n = put(out, n, H_OUTCOME, 0, H_OUTCOME.length);
-    n = put(out, n, buf, s[SPAN.outcome]!, s[SPAN.outcome + 1]!);
-    n = put(out, n, H_SEQ, 0, H_SEQ.length);
-    n = put(out, n, buf, s[SPAN.seq]!, s[SPAN.seq + 1]!);
-    n = put(out, n, H_TARGET, 0, H_TARGET.length);
-    n = put(out, n, buf, s[SPAN.target]!, s[SPAN.target + 1]!);
-    n = put(out, n, H_TIME, 0, H_TIME.length);
-    n = put(out, n, buf, s[SPAN.time]!, s[SPAN.time + 1]!);
-    out[n++] = 0x7d;
-    if (!decodeHash(buf, s[SPAN.detailsHash]!, out, n)) return false;
-    if (s[SPAN.redacted] !== 1 && !spellsHex(buf, s[SPAN.detailsHash]!, sha256Hex(buf.subarray(s[SPAN.details], s[SPAN.details + 1]))))
+    const outView = this.scratchView;
+    const line = viewOf(buf);
+    const prevHash = s[SPAN.prevHash]!;
+    if (!this.havePrev) {
+      if (!decodeHash(buf, prevHash, out, 0)) return false;
+    } else if (this.prevText >= 0 && same64(line, prevHash, this.prevText)) {
+      // The same text as the previous line's hash, which spelled this.prev exactly.
+      put(outView, 0, this.prevView, 0, 32);
+    } else if (!decodeHash(buf, prevHash, out, 0) || !sameHash(out, 0, this.prev)) {
       return false;
+    }
+    let n = put(outView, 32, line, head0, head1);
+    n = put(outView, n, line, mid0, mid1);
+    n = put(outView, n, line, tail0, tail1);
+    const detailsHash = s[SPAN.detailsHash]!;
+    if (s[SPAN.redacted] === 1) {
+      if (!decodeHash(buf, detailsHash, out, n)) return false;
+    } else {
+      // The text spells the digest exactly, so the digest is its decoded value.
+      const details = sha256Latin1(buf.subarray(s[SPAN.details], s[SPAN.details + 1]));
+      if (!spellsDigest(line, detailsHash, details, out, n)) return false;
+    }
     n += 32;
-    if (!spellsHex(buf, s[SPAN.hash]!, sha256Hex((this.scratchViews[n] ??= out.subarray(0, n))))) return false;
-    return decodeHash(buf, s[SPAN.hash]!, this.decoded, 0);
+    const digest = sha256Latin1((this.scratchViews[n] ??= out.subarray(0, n)));
+    return spellsDigest(line, s[SPAN.hash]!, digest, this.decoded, 0);
   }
 
   private slowLine(text: string): boolean {

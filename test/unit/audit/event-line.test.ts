@@ -121,6 +121,16 @@ function checkerVerdict(lines: string[]): { ok: boolean; line?: number; kind?: s
   return { ok: false, line: p.line, kind: p.kind === 'chain' ? `chain:${p.chainKind}` : p.kind };
 }
 
+/** The same, checking the lines as one block (as the chain workers do), where links are compared as text. */
+function blockVerdict(lines: string[]): { ok: boolean; line?: number; kind?: string } {
+  const checker = new EventLineChecker();
+  const block = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+  const ok = checker.lines(block, 0, block.length);
+  const p = checker.problem;
+  if (!p) return { ok };
+  return { ok: false, line: p.line, kind: p.kind === 'chain' ? `chain:${p.chainKind}` : p.kind };
+}
+
 test('fastCanonical gives canonicalJson output for random values, and throws where it throws', () => {
   const rand = prng(1);
   for (let i = 0; i < 3000; i++) {
@@ -308,6 +318,13 @@ test('the line checker reaches the same verdict as canonicalJson + checkChain on
       return lines.map((l, j) => (j === i ? JSON.stringify(Object.fromEntries(keys.map((k) => [k, event[k]]))) : l));
     },
     (lines) => lines.map((l, j) => (j === 2 ? l.replace(/"seq":(\d+)/, (_m, n: string) => `"seq":${Number(n) + 1}`) : l)),
+    (lines) => {
+      // One digit of a link changed to another hex digit, or the link written in upper case.
+      const i = 1 + Math.floor(rand() * (lines.length - 1));
+      const at = [0, 63, Math.floor(rand() * 64)][Math.floor(rand() * 3)]!;
+      const link = (h: string): string => (rand() < 0.5 ? h.toUpperCase() : h.slice(0, at) + (h[at] === 'a' ? 'b' : 'a') + h.slice(at + 1));
+      return lines.map((l, j) => (j === i ? l.replace(/"prevHash":"([0-9a-f]{64})"/, (_m, h: string) => `"prevHash":"${link(h)}"`) : l));
+    },
   ];
   for (let round = 0; round < 1500; round++) {
     const mutated = mutations[round % mutations.length]!(base);
@@ -315,9 +332,11 @@ test('the line checker reaches the same verdict as canonicalJson + checkChain on
     const actual = checkerVerdict(mutated);
     if (JSON.stringify(expected) !== JSON.stringify(actual)) failures++;
     assert.deepEqual(actual, expected, `round ${round}: ${JSON.stringify(mutated)}`);
+    assert.deepEqual(blockVerdict(mutated), expected, `round ${round} as a block: ${JSON.stringify(mutated)}`);
   }
   assert.equal(failures, 0);
   assert.deepEqual(checkerVerdict(base), { ok: true });
+  assert.deepEqual(blockVerdict(base), { ok: true });
 });
 
 test('the checker keeps hashes, the first event and the events it is asked to collect', () => {
