@@ -37,7 +37,7 @@ const PLAIN = '[ !#-\\[\\]-~]*';
 /** An integer as String(n) writes it (the safe range is SQL's test). */
 const INTEGER = '-?(?:0|[1-9][0-9]*)';
 
-/** SQL string concatenation of literal text and columns, adjacent literals joined. */
+/** SQL concatenation of literal text and columns, adjacent literals joined: concat() builds the text once (each || copies it). */
 function concat(parts: ReadonlyArray<string | { sql: string }>): string {
   const out: string[] = [];
   let text = '';
@@ -50,7 +50,7 @@ function concat(parts: ReadonlyArray<string | { sql: string }>): string {
     }
   }
   if (text) out.push(`'${text.replaceAll("'", "''")}'`);
-  return out.join(' || ');
+  return `concat(${out.join(', ')})`;
 }
 
 /**
