@@ -180,8 +180,8 @@ export function storedEventPages(db: ReadonlyDb, fromSeq: number, toSeq: number,
 
 /**
  * storedEventPages, but each event whose fields allow it comes as its line, which the store wrote
- * around the stored details text (line-sql.ts): one string for JavaScript to receive instead of
- * eleven, and none to serialise. Any other event is read again as storedEventPages reads it.
+ * around the stored details text (line-sql.ts): four strings for JavaScript to receive instead of
+ * eleven, and nothing to serialise. Any other event is read again as storedEventPages reads it.
  */
 export function storedLinePages(
   db: ReadonlyDb,
