@@ -228,6 +228,49 @@ export function storedEventLine(e: StoredAuditEvent): string | null {
 }
 const DETAILS_PLACEHOLDER = ',"details":0,';
 
+/**
+ * An event's line as the store wrote it around its stored details text (log.ts, storedLinePages;
+ * line-sql.ts): only for an event whose fields but the details are printable ASCII strings without
+ * `"` or `\`, or null target, and safe integers, so that the text around the details is exactly
+ * canonicalEventLine's. Its details text is at [detailsStart, detailsEnd).
+ */
+export interface StoredLine {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  detailsHash: string;
+  line: string;
+  detailsStart: number;
+  detailsEnd: number;
+}
+
+/** The stored line when its details text is the very text its detailsHash covers (as storedEventLine); else null. */
+export function storedLineText(e: StoredLine): string | null {
+  return sha256Hex(e.line.slice(e.detailsStart, e.detailsEnd)) === e.detailsHash ? e.line : null;
+}
+
+/**
+ * The stored event a line was written from, for the ordinary path (a details text whose hash does
+ * not match, or a redacted export): the fields around the details are plain ASCII JSON strings and
+ * safe integers, which JSON.parse gives back exactly as stored.
+ */
+export function storedLineEvent(e: StoredLine): StoredAuditEvent {
+  const around = JSON.parse(`${e.line.slice(0, e.detailsStart)}0${e.line.slice(e.detailsEnd)}`) as AuditEvent;
+  return {
+    seq: e.seq,
+    time: around.time,
+    mono: around.mono,
+    actor: around.actor,
+    action: around.action,
+    target: around.target,
+    outcome: around.outcome,
+    detailsJson: e.line.slice(e.detailsStart, e.detailsEnd),
+    detailsHash: e.detailsHash,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
 /** The line of an event without `redacted`, for plain types and canonically ordered details. */
 function unredactedLine(e: EventFields, details: unknown): string {
   // An object literal in canonical key order: JSON.stringify writes it as canonicalJson does.

@@ -31,7 +31,15 @@ import { ApiError } from '../kernel';
 import type { AuditEvent } from './chain';
 import { signDetached } from './cms';
 import { verifyDetached } from './cms-verify';
-import { canonicalEventLine, storedEventLine, storedToEvent, type StoredAuditEvent } from './event-line';
+import {
+  canonicalEventLine,
+  storedEventLine,
+  storedLineEvent,
+  storedLineText,
+  storedToEvent,
+  type StoredAuditEvent,
+  type StoredLine,
+} from './event-line';
 import { keyMatchesCertificate, type SigningIdentity } from './identity';
 import {
   BUNDLE_FILES,
@@ -65,9 +73,9 @@ export interface ExportProgress {
   bytes: number;
 }
 
-/** Pages of events as the store holds them (log.ts, storedEventPages). */
+/** Pages of events as the store holds them, or of their lines (log.ts, storedEventPages, storedLinePages). */
 export interface StoredPages {
-  pages: AsyncIterable<readonly StoredAuditEvent[]>;
+  pages: AsyncIterable<ReadonlyArray<StoredAuditEvent | StoredLine>>;
 }
 
 export interface WriteExportOptions {
@@ -191,11 +199,16 @@ class EventsEncoder {
   }
 
   /**
-   * Adds one event as the store holds it: its stored details text goes into the line as it stands
-   * when its hash is the event's detailsHash (storedEventLine); otherwise, or to redact, it is parsed.
+   * Adds one event as the store holds it, or its line as the store wrote it: the stored details text
+   * goes into the line as it stands when its hash is the event's detailsHash (storedEventLine,
+   * storedLineText); otherwise, or to redact, it is parsed.
    */
-  addStored(event: StoredAuditEvent): Buffer | null {
+  addStored(event: StoredAuditEvent | StoredLine): Buffer | null {
     this.link(event);
+    if ('line' in event) {
+      const line = this.options.redaction ? null : storedLineText(event);
+      return this.added(event, line ?? this.lineOf(storedToEvent(storedLineEvent(event))));
+    }
     const line = this.options.redaction ? null : storedEventLine(event);
     return this.added(event, line ?? this.lineOf(storedToEvent(event)));
   }

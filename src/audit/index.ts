@@ -12,6 +12,7 @@ export {
   iterateEvents,
   pagedEvents,
   storedEventPages,
+  storedLinePages,
   queryEvents,
   type AuditQuery,
   type NewEvent,

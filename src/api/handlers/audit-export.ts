@@ -10,6 +10,7 @@ import {
   firstEventTime,
   iterateEvents,
   storedEventPages,
+  storedLinePages,
   generateIdentity,
   importPkcs12,
   type SigningIdentity,
@@ -182,7 +183,8 @@ export const auditExportHandlers: {
       const removedPartials = [...core.takeRemovedPartials(), ...journal.sweep()];
       const result = await writeExportBundle({
         journal,
-        events: { pages: storedEventPages(db, start.firstSeq, toSeq) },
+        // A redacted export parses every event's details: its pages are the events as stored.
+        events: { pages: redaction ? storedEventPages(db, start.firstSeq, toSeq) : storedLinePages(db, start.firstSeq, toSeq) },
         outPath: out,
         identity,
         exportId,
