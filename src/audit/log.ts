@@ -88,6 +88,19 @@ function insert(db: Database, sealed: { event: AuditEvent; detailsText: string }
   return sealed.event;
 }
 
+/** A UTF-16 surrogate without its other half: no UTF-8 text can hold one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `text` as the store keeps it: SQLite holds UTF-8, and better-sqlite3 writes each lone surrogate as
+ * U+FFFD. The event is hashed as it will be stored, or its hash would not match the row (and every
+ * check and export would report the event as altered). Details need nothing: their canonical JSON
+ * text spells a lone surrogate as an escape (`\ud800`).
+ */
+function storable(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
 function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: NewEvent): { event: AuditEvent; detailsText: string } {
   const wallMs = wall.getTime();
   const mono = prev ? Math.max(prev.mono + 1, wallMs) : wallMs;
@@ -97,9 +110,9 @@ function sealNext(prev: Row | undefined, workstationId: string, wall: Date, e: N
       seq: (prev?.seq ?? 0) + 1,
       time: wall.toISOString(),
       mono,
-      actor: e.actor,
-      action: e.action,
-      target: e.target ?? null,
+      actor: storable(e.actor),
+      action: storable(e.action),
+      target: e.target ? storable(e.target) : (e.target ?? null),
       outcome: e.outcome,
     },
     e.details ?? {},

@@ -178,3 +178,31 @@ test('the dashboard status says when an export is overdue', async () => {
   assert.ok(s2.lastExport);
   await env.cleanup();
 });
+
+test('an event whose actor, action or target holds a lone surrogate is sealed as the store keeps it: the chain checks and the export verifies', async () => {
+  const { env, aud } = await setup();
+  const lone = 'half \ud800 pair';
+  for (const field of ['actor', 'action', 'target'] as const) {
+    const event = { actor: 'user:alice', action: 'test.surrogate', target: 'run:1', outcome: 'success' as const, details: { note: lone } };
+    env.core.transact(() => undefined, { ...event, [field]: lone });
+  }
+  const rows = env.core.store.db
+    .prepare(
+      "SELECT actor, action, target, details FROM audit_events WHERE action LIKE 'half%' OR actor LIKE 'half%' OR target LIKE 'half%'",
+    )
+    .all() as Array<Record<string, string>>;
+  assert.equal(rows.length, 3);
+  const stored = [rows[0]!.actor, rows[1]!.action, rows[2]!.target];
+  assert.deepEqual(stored, ['half \ufffd pair', 'half \ufffd pair', 'half \ufffd pair'], 'kept as U+FFFD');
+  assert.ok(
+    rows.every((r) => r.details.includes('\\ud800')),
+    'the details keep the escape',
+  );
+  const check = await dispatch(env.core, env.admin, 'store.check', {});
+  assert.equal(check.ok, true, check.chain);
+  const out = join(tempDir(), 'surrogates.tar.gz');
+  await dispatch(env.core, aud, 'audit.export', { outPath: out });
+  const verified = await dispatch(env.core, null, 'audit.verify', { paths: [out] });
+  assert.equal(verified.ok, true, verified.firstProblem ?? '');
+  await env.cleanup();
+});
