@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, canonicalJson, type ReadonlyDb } from '../kernel';
+import { ApiError, canonicalJson, preparedOnce, type ReadonlyDb } from '../kernel';
 import { ed25519PublicOf, ed25519Sign, ed25519Verify } from './crypto';
 
 /** Signs with the admin key; made from a session's keyring by `adminSigner`. */
@@ -77,7 +77,7 @@ function tampered(what: string, detail: string): ApiError {
 export function checkSeal(db: ReadonlyDb, scope: string, what: string, rows: SealRows): void {
   const verifier = verifiers.get(db);
   if (!verifier?.publicKey) return;
-  const stored = db.prepare('SELECT manifest, signature FROM authz_seals WHERE scope = ?').get(scope) as
+  const stored = preparedOnce(db, 'SELECT manifest, signature FROM authz_seals WHERE scope = ?').get(scope) as
     { manifest: string; signature: string } | undefined;
   if (!stored) throw tampered(what, 'has no admin seal (it was removed)');
   if (!verifier.verified.has(stored.signature)) {
