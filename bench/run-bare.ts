@@ -99,7 +99,7 @@ export function bareReport(): string {
 
 /** Engine method -> phase of a local run. */
 const PHASE_OF: Record<string, string> = {
-  info: 'engine ping (info; at once with the image check and, once known, with create)',
+  info: 'engine facts (info: read once per engine, then known without a ping)',
   inspectImage: 'image id check (the same)',
   createContainer: 'create',
   attach: 'attach',

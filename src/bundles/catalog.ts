@@ -5,7 +5,7 @@
  * lists and for the runner alike (catalogBundlePort).
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, type ReadonlyDb } from '../kernel';
+import { ApiError, preparedOnce, type ReadonlyDb } from '../kernel';
 import { isDigest } from '../oci';
 import { evaluateTask, type TagPolicy } from './policy';
 import { readPolicy } from './policy-store';
@@ -67,6 +67,24 @@ interface Row {
   image_removed_at: string | null;
 }
 
+/**
+ * Stored codebundles as the schema validated them, by their exact stored text: the answer for one
+ * text never changes, so a text is parsed and validated once, not on every run. Each caller gets
+ * its own copy, so none can change what another reads. The oldest entries go first past the bound.
+ */
+const validated = new Map<string, Codebundle>();
+const VALIDATED_MAX = 64;
+
+function storedCodebundle(text: string): Codebundle {
+  let codebundle = validated.get(text);
+  if (!codebundle) {
+    codebundle = codebundleSchema.parse(JSON.parse(text));
+    if (validated.size >= VALIDATED_MAX) validated.delete(validated.keys().next().value!);
+    validated.set(text, codebundle);
+  }
+  return structuredClone(codebundle);
+}
+
 function toRecord(r: Row): BundleRecord {
   return {
     id: r.id,
@@ -78,7 +96,7 @@ function toRecord(r: Row): BundleRecord {
     engineTag: r.engine_tag,
     description: r.description,
     maintainer: r.maintainer,
-    codebundle: codebundleSchema.parse(JSON.parse(r.codebundle)),
+    codebundle: storedCodebundle(r.codebundle),
     size: r.size,
     source: { kind: r.source_kind, location: r.source_location, ref: r.source_ref, insecure: r.source_insecure === 1 },
     signature: {
@@ -116,9 +134,10 @@ export type BundleStanding = Pick<BundleRecord, 'name' | 'version' | 'digest' | 
  * bundleBlock reads, so the stored codebundle is not parsed and validated again just to admit a run.
  */
 function standingByDigest(db: ReadonlyDb, digest: string): BundleStanding | undefined {
-  const row = db
-    .prepare('SELECT name, version, digest, index_digest, image_id, signer_fingerprint, image_removed_at FROM bundles WHERE digest = ?')
-    .get(digest) as
+  const row = preparedOnce(
+    db,
+    'SELECT name, version, digest, index_digest, image_id, signer_fingerprint, image_removed_at FROM bundles WHERE digest = ?',
+  ).get(digest) as
     Pick<Row, 'name' | 'version' | 'digest' | 'index_digest' | 'image_id' | 'signer_fingerprint' | 'image_removed_at'> | undefined;
   if (!row) return undefined;
   return {
@@ -134,7 +153,7 @@ function standingByDigest(db: ReadonlyDb, digest: string): BundleStanding | unde
 
 /** The newest version of one name (only that row's codebundle is parsed). */
 function newestByName(db: ReadonlyDb, name: string): BundleRecord | undefined {
-  const rows = db.prepare('SELECT * FROM bundles WHERE name = ?').all(name) as Row[];
+  const rows = preparedOnce(db, 'SELECT * FROM bundles WHERE name = ?').all(name) as Row[];
   const newest = rows.reduce<Row | undefined>((best, r) => (!best || compareVersions(r.version, best.version) > 0 ? r : best), undefined);
   return newest ? toRecord(newest) : undefined;
 }

@@ -2,7 +2,7 @@
  * The tag policy as the catalog keeps it (one row per pattern). The rules themselves are in
  * policy.ts; the migration seeds the default (deny access:read-write).
  */
-import type { ReadonlyDb } from '../kernel';
+import { preparedOnce, type ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import { checkSeal, writeSeal, type Signer } from '../store';
 import { tagPolicySchema, type TagPolicy } from './policy';
@@ -20,7 +20,7 @@ export function sealPolicy(db: Database, signer: Signer): void {
 
 /** The policy, after checking the admin seal (VERIFY_FAILED naming the altered patterns otherwise). */
 export function readPolicy(db: ReadonlyDb): TagPolicy {
-  const rows = db.prepare('SELECT kind, pattern FROM tag_policy ORDER BY added_at, pattern').all() as PolicyRow[];
+  const rows = preparedOnce(db, 'SELECT kind, pattern FROM tag_policy ORDER BY added_at, pattern').all() as PolicyRow[];
   checkSeal(db, SCOPE, 'the tag policy', sealRows(rows));
   return {
     allow: rows.filter((r) => r.kind === 'allow').map((r) => r.pattern),

@@ -4,7 +4,7 @@
  * disabled. A digest may be revoked before anyone imports it.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, type ReadonlyDb } from '../kernel';
+import { ApiError, preparedOnce, type ReadonlyDb } from '../kernel';
 import { isDigest } from '../oci';
 import { checkSeal, writeSeal, type Signer } from '../store';
 
@@ -18,7 +18,7 @@ export function sealRevocations(db: Database, signer: Signer): void {
 }
 
 function checkedRows(db: ReadonlyDb): Row[] {
-  const rows = db.prepare('SELECT * FROM revocations ORDER BY revoked_at, digest').all() as Row[];
+  const rows = preparedOnce(db, 'SELECT * FROM revocations ORDER BY revoked_at, digest').all() as Row[];
   checkSeal(db, SCOPE, 'the revoked digests', sealRows(rows));
   return rows;
 }

@@ -4,7 +4,7 @@
  * are disabled until it is added again.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, type ReadonlyDb } from '../kernel';
+import { ApiError, preparedOnce, type ReadonlyDb } from '../kernel';
 import { checkSeal, writeSeal, type Signer } from '../store';
 import { parseTrustedKeyPem, type TrustedKey } from '../trust';
 
@@ -50,7 +50,7 @@ const sealRows = (rows: Row[]) => new Map(rows.map((r) => [r.fingerprint, { ...r
  * counts, and a removal nobody can undo outside the app (src/store/seals.ts).
  */
 function checkedRows(db: ReadonlyDb): Row[] {
-  const rows = db.prepare('SELECT * FROM trust_keys ORDER BY added_at, fingerprint').all() as Row[];
+  const rows = preparedOnce(db, 'SELECT * FROM trust_keys ORDER BY added_at, fingerprint').all() as Row[];
   checkSeal(db, SCOPE, 'the trust roots (keys signatures are checked against)', sealRows(rows));
   return rows;
 }

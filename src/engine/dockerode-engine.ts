@@ -93,7 +93,10 @@ export class DockerodeEngine implements ContainerEngine {
 
   /** Turns whatever dockerode threw into an ApiError. */
   private fail(error: unknown, what: string): ApiError {
-    return engineFailure(this.socket, error, what);
+    const failure = engineFailure(this.socket, error, what);
+    // Not answering: its facts are read again once it answers (it may have restarted as another version).
+    if (failure.code === 'ENGINE_UNAVAILABLE') this.cachedInfo = undefined;
+    return failure;
   }
 
   private async run<T>(what: string, work: () => Promise<T>, long = false): Promise<T> {
@@ -146,6 +149,10 @@ export class DockerodeEngine implements ContainerEngine {
       if (this.cachedInfo === reading) this.cachedInfo = undefined;
     });
     return await reading;
+  }
+
+  knownInfo(): Promise<EngineInfo> | undefined {
+    return this.cachedInfo;
   }
 
   private async withTimeout<T>(work: Promise<T>): Promise<T> {

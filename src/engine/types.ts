@@ -201,6 +201,12 @@ export interface LabelFilter {
 export interface ContainerEngine {
   /** Engine name, version, API version, rootless or not, OS/arch. ENGINE_UNAVAILABLE when nothing answers. */
   info(): Promise<EngineInfo>;
+  /**
+   * The facts info() last read, without asking whether the engine answers now: for a caller whose
+   * own next request to the engine proves that (a run's image check). Undefined until info() read
+   * them, and again once a request found the engine not answering.
+   */
+  knownInfo?(): Promise<EngineInfo> | undefined;
 
   // --- images ---
   /**

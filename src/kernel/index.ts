@@ -19,6 +19,7 @@ export { canonicalJson, type JsonValue } from './canonical';
 export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, type SettingsOf } from './settings';
 export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type ReadContext, type Publisher } from './context';
 export type { ReadonlyDb, ReadStatement, ReadPragma } from './readonly-db';
+export { preparedOnce } from './statements';
 export { CORE_NODE_FLAGS, isProcessAlive } from './process';
 export { defaultHome, servicePaths } from './home';
 export {

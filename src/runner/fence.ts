@@ -8,8 +8,7 @@
  * is stored, and the runner stops: its containers are killed and detached, its runs left to the
  * holder that settled them.
  */
-import { ApiError, type AuditRecord, type CoreContext } from '../kernel';
-import { preparedOnce } from './statements';
+import { ApiError, preparedOnce, type AuditRecord, type CoreContext } from '../kernel';
 
 export class Fence {
   private lostWhy: string | null = null;

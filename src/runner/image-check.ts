@@ -40,12 +40,13 @@ export function forgetImage(engine: ContainerEngine, imageId: string): void {
 
 /**
  * The engine's facts and the image check, asked at once (one round trip, not two); the engine's own
- * failure is the one reported, as when they were asked one after the other. Remembered when it
- * passes, forgotten when it fails.
+ * failure is the one reported, as when they were asked one after the other. Facts the engine already
+ * gave are not asked again: the image check's answer says the engine answers now, as a ping would.
+ * Remembered when it passes, forgotten when it fails.
  */
 export function checkImage(engine: ContainerEngine, job: { bundle: RunnableBundle }): Promise<CheckedImage> {
   const imageId = job.bundle.imageId;
-  const facts = engine.info();
+  const facts = engine.knownInfo?.() ?? engine.info();
   const inspecting = engine.inspectImage(imageId);
   inspecting.catch(() => undefined);
   const result = (async () => {

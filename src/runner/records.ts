@@ -3,12 +3,11 @@
  * task, the configuration (secret NAMES only), the reason, the approver, timestamps, exit code,
  * outcome, issues, report and the effective sandbox. No secret value is ever written here.
  */
-import type { ReadonlyDb } from '../kernel';
+import { preparedOnce, type ReadonlyDb } from '../kernel';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
 import type { IssueLine, MetricLine, ReportLine } from '../bundles';
 import type { SandboxRecord } from './hardening';
 import type { LogLine, LogStream } from './log-capture';
-import { preparedOnce } from './statements';
 import { purgeMarksOf, type PurgeMark } from './retention';
 
 export const RUN_STATES = ['awaiting-approval', 'queued', 'running', 'finished'] as const;

@@ -1,10 +1,10 @@
 /** The store's meta table: a few key/value rows the store and some domains keep (key checks, file generation). */
-import type { ReadonlyDb } from '../kernel';
+import { preparedOnce, type ReadonlyDb } from '../kernel';
 import type { Db } from './database';
 
 /** A value of the store's meta table (domains keep a few keys there, e.g. redaction's pseudonym key). */
 export function getMetaFrom(db: ReadonlyDb, key: string): string | undefined {
-  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  return (preparedOnce(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
 }
 
 export function setMetaIn(db: Db, key: string, value: string): void {

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { ApiError, canonicalJson, type ReadonlyDb } from '../kernel';
+import { ApiError, canonicalJson, preparedOnce, type ReadonlyDb } from '../kernel';
 import { ed25519PublicOf, ed25519Sign, ed25519Verify } from './crypto';
 
 /** Signs with the admin key; made from a session's keyring by `adminSigner`. */
@@ -34,15 +34,24 @@ export type SealRows = ReadonlyMap<string, unknown>;
 interface Verifier {
   /** null: a store made before the admin key, not sealed yet (privileged operations are refused). */
   publicKey: string | null;
-  /** Signatures already checked under this key (a seal is re-read before every use). */
+  /**
+   * Seals already checked under this key, as signature and manifest together (a seal is re-read
+   * before every use): a known signature beside another manifest is verified again.
+   */
   verified: Set<string>;
+  /**
+   * Per scope, the manifest last computed and the exact text of the rows it was computed from (rows
+   * are read from SQLite before every use; the same text gives the same manifest, so it is not
+   * hashed again). The stored seal is read and compared every time.
+   */
+  manifests: Map<string, { rows: string; manifest: string }>;
 }
 
 /** The verified admin key of each open connection (set by the Store that verified it; dies with it). */
 const verifiers = new WeakMap<object, Verifier>();
 
 export function registerAdminKey(db: ReadonlyDb, publicKey: string | null): void {
-  verifiers.set(db, { publicKey, verified: new Set() });
+  verifiers.set(db, { publicKey, verified: new Set(), manifests: new Map() });
 }
 
 /** Whether this connection's store is sealed (has an admin key). Unregistered (a bare test database): false. */
@@ -77,16 +86,20 @@ function tampered(what: string, detail: string): ApiError {
 export function checkSeal(db: ReadonlyDb, scope: string, what: string, rows: SealRows): void {
   const verifier = verifiers.get(db);
   if (!verifier?.publicKey) return;
-  const stored = db.prepare('SELECT manifest, signature FROM authz_seals WHERE scope = ?').get(scope) as
+  const stored = preparedOnce(db, 'SELECT manifest, signature FROM authz_seals WHERE scope = ?').get(scope) as
     { manifest: string; signature: string } | undefined;
   if (!stored) throw tampered(what, 'has no admin seal (it was removed)');
-  if (!verifier.verified.has(stored.signature)) {
+  const seal = `${stored.signature}\n${stored.manifest}`;
+  if (!verifier.verified.has(seal)) {
     if (!ed25519Verify(verifier.publicKey, MESSAGE(stored.manifest), stored.signature)) {
       throw tampered(what, 'has an admin seal that does not verify with the admin key (the seal was altered)');
     }
-    verifier.verified.add(stored.signature);
+    verifier.verified.add(seal);
   }
-  const actual = manifestOf(scope, rows);
+  const text = JSON.stringify([...rows]);
+  const known = verifier.manifests.get(scope);
+  const actual = known?.rows === text ? known.manifest : manifestOf(scope, rows);
+  verifier.manifests.set(scope, { rows: text, manifest: actual });
   if (actual === stored.manifest) return;
   const sealed = JSON.parse(stored.manifest) as { scope: string; rows: Record<string, string> };
   if (sealed.scope !== scope) throw tampered(what, `carries the seal of ${sealed.scope}`);

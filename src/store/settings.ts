@@ -6,13 +6,13 @@
  * seal, every write re-signs it.
  */
 import type { Database } from 'better-sqlite3-multiple-ciphers';
-import { settingsFrom, type ReadonlyDb, type SettingsBlock, type SettingsOf } from '../kernel';
+import { preparedOnce, settingsFrom, type ReadonlyDb, type SettingsBlock, type SettingsOf } from '../kernel';
 import { checkSeal, writeSeal, type Signer } from './seals';
 
 const SCOPE = 'store.settings';
 
 function rows(db: ReadonlyDb): Array<{ key: string; value: string }> {
-  return db.prepare('SELECT key, value FROM settings ORDER BY key').all() as Array<{ key: string; value: string }>;
+  return preparedOnce(db, 'SELECT key, value FROM settings ORDER BY key').all() as Array<{ key: string; value: string }>;
 }
 
 const sealRows = (list: Array<{ key: string; value: string }>) => new Map(list.map((r) => [r.key, r.value]));

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerodeEngine, type ContainerEngine, type ContainerSpec } from '../../../src/engine';
@@ -198,6 +199,33 @@ describe('DockerodeEngine on dockerd (DOCKER_HOST)', () => {
       (await engine.listNetworks()).some((n) => n.name === name),
       false,
     );
+  });
+
+  test('known facts: none before info(); the same after it; dropped once a request finds nothing answering', async (t) => {
+    if (!process.env.DOCKER_HOST) return t.skip('SKIP: no DOCKER_HOST (start test/services.sh)');
+    // A socket of ours in front of the real one, so the engine can stop answering mid-test.
+    const real = process.env.DOCKER_HOST.replace(/^unix:\/\//, '');
+    const path = join(work, 'relay.sock');
+    const open = new Set<{ destroy(): void }>();
+    const relay = createServer((client) => {
+      const upstream = connect(real);
+      open.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(path, resolve));
+    const relayed = DockerodeEngine.fromEnv({ DOCKER_HOST: `unix://${path}` });
+    assert.equal(relayed.knownInfo(), undefined, 'nothing known before info()');
+    const info = await relayed.info();
+    assert.deepEqual(await relayed.knownInfo(), info);
+    assert.equal(await relayed.inspectImage('sha256:' + '0'.repeat(64)), null, 'it answers through the relay');
+    assert.deepEqual(await relayed.knownInfo(), info, 'an answer keeps the facts');
+    const closed = new Promise<void>((resolve) => relay.close(() => resolve()));
+    for (const socket of open) socket.destroy();
+    await closed;
+    await assert.rejects(relayed.inspectImage('sha256:' + '0'.repeat(64)), (e: { code?: string }) => e.code === 'ENGINE_UNAVAILABLE');
+    assert.equal(relayed.knownInfo(), undefined, 'an engine that stopped answering has its facts read again');
   });
 
   test('a socket where nothing answers is ENGINE_UNAVAILABLE naming it', async () => {
