@@ -207,7 +207,8 @@ export class DockerodeEngine implements ContainerEngine {
 
   async inspectImage(idOrName: string): Promise<ImageDetails | null> {
     try {
-      const image = await this.bounded('inspect the image', this.docker.getImage(idOrName).inspect());
+      // The deadline info() has: a run's image check is what asks whether the engine answers now.
+      const image = await this.withTimeout(this.bounded('inspect the image', this.docker.getImage(idOrName).inspect()));
       return toImageDetails(image);
     } catch (error) {
       if (isMissing(error)) return null;

@@ -39,19 +39,13 @@ interface Verifier {
    * before every use): a known signature beside another manifest is verified again.
    */
   verified: Set<string>;
-  /**
-   * Per scope, the manifest last computed and the exact text of the rows it was computed from (rows
-   * are read from SQLite before every use; the same text gives the same manifest, so it is not
-   * hashed again). The stored seal is read and compared every time.
-   */
-  manifests: Map<string, { rows: string; manifest: string }>;
 }
 
 /** The verified admin key of each open connection (set by the Store that verified it; dies with it). */
 const verifiers = new WeakMap<object, Verifier>();
 
 export function registerAdminKey(db: ReadonlyDb, publicKey: string | null): void {
-  verifiers.set(db, { publicKey, verified: new Set(), manifests: new Map() });
+  verifiers.set(db, { publicKey, verified: new Set() });
 }
 
 /** Whether this connection's store is sealed (has an admin key). Unregistered (a bare test database): false. */
@@ -96,10 +90,7 @@ export function checkSeal(db: ReadonlyDb, scope: string, what: string, rows: Sea
     }
     verifier.verified.add(seal);
   }
-  const text = JSON.stringify([...rows]);
-  const known = verifier.manifests.get(scope);
-  const actual = known?.rows === text ? known.manifest : manifestOf(scope, rows);
-  verifier.manifests.set(scope, { rows: text, manifest: actual });
+  const actual = manifestOf(scope, rows);
   if (actual === stored.manifest) return;
   const sealed = JSON.parse(stored.manifest) as { scope: string; rows: Record<string, string> };
   if (sealed.scope !== scope) throw tampered(what, `carries the seal of ${sealed.scope}`);

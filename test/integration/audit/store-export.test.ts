@@ -190,7 +190,7 @@ test('an event whose actor, action or target holds a lone surrogate is sealed as
     .prepare(
       "SELECT actor, action, target, details FROM audit_events WHERE action LIKE 'half%' OR actor LIKE 'half%' OR target LIKE 'half%'",
     )
-    .all() as Array<Record<string, string>>;
+    .all() as Array<{ actor: string; action: string; target: string | null; details: string }>;
   assert.equal(rows.length, 3);
   const stored = [rows[0]!.actor, rows[1]!.action, rows[2]!.target];
   assert.deepEqual(stored, ['half \ufffd pair', 'half \ufffd pair', 'half \ufffd pair'], 'kept as U+FFFD');

@@ -1,8 +1,9 @@
 /**
- * checkSeal on an open connection remembers the manifest of the rows it last hashed (issue 19: the
- * checks of every run). What it remembers must never let a change through: rows changed, added or
- * removed after a check that passed, and a seal altered or removed while the rows stay, are refused
- * on the very next check.
+ * checkSeal on an open connection remembers the seals it has verified (signature and manifest
+ * together), so a seal is not verified again on every run's checks. What it remembers must never
+ * let a change through: rows changed, added or removed after a check that passed, a seal altered or
+ * removed while the rows stay, and rows and manifest rewritten together under a signature checked
+ * earlier, are refused on the very next check.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
