@@ -20,7 +20,6 @@
  * floor), with the 1-minute load average: on a shared machine the wall times move with the load,
  * the CPU times much less. The export's main thread is its bottleneck (compression runs beside it).
  */
-import './core-flags';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';

@@ -12,7 +12,6 @@
  *   node --import tsx bench/cli.ts [--rounds 15] [--runs 200] [--no-build]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { CORE_NODE_FLAGS } from '../src/kernel/process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +66,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) insertRun(records, `r-bench${String(i).padStart(5, '0')}`, new Date(Date.now() - i * 60_000));
   await seed.close();
 
-  const service = spawn(process.execPath, [...CORE_NODE_FLAGS, BIN, 'service'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const service = spawn(process.execPath, [BIN, 'service'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   service.stderr.on('data', (d: Buffer) => (log += d.toString()));
   try {
@@ -76,8 +75,8 @@ async function main(): Promise<void> {
       if (Date.now() > end || service.exitCode !== null) throw new Error(`the service did not start: ${log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const unsealMs = timed([...CORE_NODE_FLAGS, BIN, 'service', 'unseal'], env);
-    const loginMs = timed([...CORE_NODE_FLAGS, BIN, 'login'], env);
+    const unsealMs = timed([BIN, 'service', 'unseal'], env);
+    const loginMs = timed([BIN, 'login'], env);
     const clientEnv = { ...env };
     delete clientEnv.AIRGAP_RUNNER_PASSWORD;
     delete clientEnv.AIRGAP_RUNNER_USER;
@@ -87,8 +86,8 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       samples.node.push(timed(['-e', '0']));
       samples.load.push(timed(['--input-type=module', '-e', `await import(${JSON.stringify(cliModule)})`]));
-      samples.whoami.push(timed([...CORE_NODE_FLAGS, BIN, 'whoami'], clientEnv));
-      samples.runs.push(timed([...CORE_NODE_FLAGS, BIN, 'runs', 'list'], clientEnv));
+      samples.whoami.push(timed([BIN, 'whoami'], clientEnv));
+      samples.runs.push(timed([BIN, 'runs', 'list'], clientEnv));
       // One request as a fresh CLI makes it: connect (the service checks the peer), hello, call.
       const t = performance.now();
       const client = await WireClient.connect(servicePaths(home).socket);
@@ -99,7 +98,7 @@ async function main(): Promise<void> {
     // Today's path for comparison: no service, the CLI opens the store and signs in (scrypt).
     service.kill('SIGTERM');
     await new Promise((r) => service.once('close', r));
-    const local = [0, 1, 2].map(() => timed([...CORE_NODE_FLAGS, BIN, 'whoami'], env));
+    const local = [0, 1, 2].map(() => timed([BIN, 'whoami'], env));
 
     const node = median(samples.node);
     const whoami = median(samples.whoami);

@@ -24,7 +24,6 @@
  * complete, the "load" stage) is the same for both; below that, receiving and hashing 200 MiB and
  * passing it on to the engine once is the least any verifying importer can do.
  */
-import './core-flags';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -17,7 +17,6 @@
  * literal), the regexes tried where those stand, the keyed HMAC of each new pseudonym, and building
  * the output text.
  */
-import './core-flags';
 import { createReadStream, mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -31,7 +31,6 @@
  *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 20] [--parallel 16] [--rounds 3]
  *   source /tmp/services.env; node --import tsx bench/run.ts --nodes [--runs 30]
  */
-import './core-flags';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

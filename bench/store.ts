@@ -9,7 +9,6 @@
  *
  *   node --import tsx bench/store.ts [--tx 1500] [--rounds 3]
  */
-import './core-flags';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

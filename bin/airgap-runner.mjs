@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 // The `airgap-runner` command. A built package runs dist/cli.mjs; a source checkout runs the
 // TypeScript through tsx (a dev dependency), so `npm run -s cli -- ARGS` and this agree.
 import { existsSync } from 'node:fs';

@@ -20,7 +20,7 @@ export { settingsFrom, joinSettingsBlocks, type SettingDef, type SettingsBlock, 
 export { AUDIT_OUTCOMES, type AuditOutcome, type AuditRecord, type CoreContext, type ReadContext, type Publisher } from './context';
 export type { ReadonlyDb, ReadStatement, ReadPragma } from './readonly-db';
 export { preparedOnce } from './statements';
-export { CORE_NODE_FLAGS, isProcessAlive } from './process';
+export { isProcessAlive } from './process';
 export { defaultHome, servicePaths } from './home';
 export {
   FrameReader,

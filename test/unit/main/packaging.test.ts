@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { CORE_NODE_FLAGS } from '../../../src/kernel';
 
 const read = (file: string) => parse(readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -48,7 +47,6 @@ describe('electron-builder configuration', () => {
       const text = readFileSync(new URL(`../../../${mapping.split('=')[0]}`, import.meta.url), 'utf8');
       if (!mapping.startsWith('packaging/')) continue;
       assert.match(text, /^ExecStart=.* service$/m, mapping);
-      assert.match(text, new RegExp(`^ExecStart=/usr/bin/node ${CORE_NODE_FLAGS.join(' ')} /`, 'm'), `${mapping}: the core's Node flags`);
       assert.match(text, /^UMask=0077$/m, 'the socket and token files are born private');
       assert.match(text, /^KillSignal=SIGTERM$/m, 'a stop lets the service settle its runs');
     }
@@ -80,13 +78,5 @@ describe('dependency floors (issue 13)', () => {
     const major = Number(floor(pkg.devDependencies.electron!)?.split('.')[0]);
     assert.ok(major >= 43, `electron ${pkg.devDependencies.electron} is out of support`);
     assert.equal(Number(lock.packages['node_modules/electron']!.version.split('.')[0]), major);
-  });
-
-  it("starts the core's other processes with the core's Node flags: the CLI's shebang and `npm run cli`", () => {
-    const flags = CORE_NODE_FLAGS.join(' ');
-    const bin = readFileSync(new URL('../../../bin/airgap-runner.mjs', import.meta.url), 'utf8');
-    assert.equal(bin.split('\n')[0], `#!/usr/bin/env -S node ${flags}`);
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-    assert.equal(pkg.scripts.cli, `node ${flags} --import tsx src/cli/main.ts`);
   });
 });
