@@ -114,18 +114,16 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
 }
 
 /**
- * Wall time of `gzip -dc BUNDLE | openssl dgst -sha256` (best of 2), and its CPU time (both
- * processes, from the shell's `times`): on a shared machine the CPU figures compare fairly even
- * when other work slows every wall clock down.
+ * Wall time (best of 2) and CPU time of a bash `script` run with `args` as $1..., the CPU of every
+ * process it starts taken from the shell's `times` (the script's last output line): on a shared
+ * machine the CPU figures compare fairly even when other work slows every wall clock down.
  */
-function floorSeconds(path: string): { wall: number; cpu: number } {
+function shellSeconds(script: string, args: string[], failed: (stderr: string) => string): { wall: number; cpu: number } {
   let best = { wall: Infinity, cpu: Infinity };
   for (let i = 0; i < 2; i++) {
     const started = performance.now();
-    const result = spawnSync('bash', ['-c', `gzip -dc "$1" | openssl dgst -sha256 > /dev/null; times`, 'floor', path], {
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`gzip -dc | openssl dgst failed (are gzip and openssl installed?): ${result.stderr}`);
+    const result = spawnSync('bash', ['-c', script, 'bench', ...args], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(failed(result.stderr));
     const wall = seconds(started);
     const children = result.stdout.trim().split('\n').pop() ?? '';
     const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
@@ -134,25 +132,22 @@ function floorSeconds(path: string): { wall: number; cpu: number } {
   return best;
 }
 
-/** Wall time (best of 2) and CPU time of the standalone verifier checking `bundle`, as `floorSeconds` measures the floor. */
+/** The floor: `gzip -dc BUNDLE | openssl dgst -sha256` (both processes' CPU). */
+function floorSeconds(path: string): { wall: number; cpu: number } {
+  return shellSeconds(
+    `gzip -dc "$1" | openssl dgst -sha256 > /dev/null; times`,
+    [path],
+    (stderr) => `gzip -dc | openssl dgst failed (are gzip and openssl installed?): ${stderr}`,
+  );
+}
+
+/** The standalone verifier checking `bundle` in a process of its own, as a SIEM operator runs it. */
 function verifierSeconds(verifier: string, bundle: string, caPath: string): { wall: number; cpu: number } {
-  let best = { wall: Infinity, cpu: Infinity };
-  for (let i = 0; i < 2; i++) {
-    const started = performance.now();
-    const result = spawnSync(
-      'bash',
-      ['-c', `"$1" "$2" "$3" --ca "$4" > /dev/null; s=$?; times; exit $s`, 'verify', process.execPath, verifier, bundle, caPath],
-      {
-        encoding: 'utf8',
-      },
-    );
-    if (result.status !== 0) throw new Error(`the standalone verifier refused the store's bundle (${result.status}): ${result.stderr}`);
-    const wall = seconds(started);
-    const children = result.stdout.trim().split('\n').pop() ?? '';
-    const cpu = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
-    if (wall < best.wall) best = { wall, cpu };
-  }
-  return best;
+  return shellSeconds(
+    `"$1" "$2" "$3" --ca "$4" > /dev/null; s=$?; times; exit $s`,
+    [process.execPath, verifier, bundle, caPath],
+    (stderr) => `the standalone verifier refused the store's bundle: ${stderr}`,
+  );
 }
 
 /** The 1-minute load average: on a shared machine it says how much the wall-clock figures are worth. */
