@@ -72,7 +72,7 @@ const RETIRED_COLUMNS: readonly Column<Ca>[] = [
 type Source = 'vault' | 'file' | 'token';
 
 /** The new authority's key: made here, imported from a key file, or on a hardware token (the PIN asked at the moment of use). */
-function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => void }) {
+function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => Promise<void> }) {
   const api = useApi();
   const [name, setName] = useState('');
   const [source, setSource] = useState<Source>('vault');
@@ -86,11 +86,12 @@ function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => voi
   const [made, setMade] = useState<string | null>(null);
   const caName = name.trim();
 
-  function finished(value: { name: string }) {
-    setMade(value.name);
+  /** The notice says "active" only once the screen shows the new authority as active. */
+  async function finished(value: { name: string }) {
     setName('');
     setKeyFile(null);
-    onDone();
+    await onDone();
+    setMade(value.name);
   }
 
   async function createOrImport() {
@@ -99,7 +100,7 @@ function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => voi
         ? await api.call('sshCa.import', { name: caName, keyFile: keyFile! })
         : await api.call('sshCa.create', { name: caName });
     if (!done.ok) return done.error;
-    finished(done.value);
+    await finished(done.value);
   }
 
   async function useToken(pin: string) {
@@ -112,7 +113,7 @@ function CreateCa({ hasActive, onDone }: { hasActive: boolean; onDone: () => voi
       pin,
     });
     if (!done.ok) return done.error;
-    finished(done.value);
+    await finished(done.value);
   }
 
   async function chooseKeyFile() {
@@ -263,7 +264,7 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-function GrantForm({ onDone }: { onDone: () => void }) {
+function GrantForm({ onDone }: { onDone: () => Promise<void> }) {
   const api = useApi();
   const [kind, setKind] = useState<'bundle' | 'tag'>('bundle');
   const [subject, setSubject] = useState('');
@@ -285,12 +286,13 @@ function GrantForm({ onDone }: { onDone: () => void }) {
         sourceAddress: sourceAddress.trim() || null,
       });
       if (!done.ok) return done.error;
-      setSaved(done.value.grant ? `Principals saved for ${kind} ${subject.trim()}.` : `Grant removed for ${kind} ${subject.trim()}.`);
+      const said = done.value.grant ? `Principals saved for ${kind} ${subject.trim()}.` : `Grant removed for ${kind} ${subject.trim()}.`;
       setSubject('');
       setPrincipals('');
       setForceCommand('');
       setSourceAddress('');
-      onDone();
+      await onDone();
+      setSaved(said);
     });
   }
 
@@ -382,10 +384,12 @@ function RevocationList() {
 }
 
 export function SshCaScreen() {
-  const [generation, setGeneration] = useState(0);
-  const refresh = () => setGeneration((g) => g + 1);
-  const list = useOp('sshCa.list', {}, generation);
-  const issued = useOp('sshCa.issued', { limit: 200 }, generation);
+  const list = useOp('sshCa.list', {});
+  const issued = useOp('sshCa.issued', { limit: 200 });
+  /** Resolves once both lists show the change, so a form's notice never runs ahead of the screen. */
+  const refresh = async () => {
+    await Promise.all([list.reload(), issued.reload()]);
+  };
   const cas = list.data?.cas ?? [];
   const active = cas.find((c) => c.state === 'active');
   const retired = cas.filter((c) => c.state === 'retired');
