@@ -85,6 +85,8 @@ test('an export of the store writes every event as canonicalEventLine does, host
         fast++;
         assert.equal(item.line, expected[k]);
         assert.equal(item.line.slice(item.detailsStart, item.detailsEnd), canonicalJson(event.details ?? null));
+        // The hashes that come with the line are the event's own.
+        assert.deepEqual([item.prevHash, item.hash, item.detailsHash], [event.prevHash, event.hash, event.detailsHash]);
       }
     }
     assert.ok(fast > 40, `only ${fast} lines came from the store`);
@@ -175,6 +177,16 @@ test('stored lines: other times, large and negative mono, unsafe integers and ol
     const fromLines = await exportOf('r1.tar.gz', storedLinePages(db, 1, head, 5), redaction);
     assert.equal(fromLines, await exportOf('r2.tar.gz', storedEventPages(db, 1, head, 5), redaction));
     assert.ok(fromLines.includes('"redacted":true') && !fromLines.includes('é'));
+    // The hashes that come with a line are its columns exactly, whatever plain text they hold.
+    const odd = ['', ' ', ',prevHash:', 'hash', '0'.repeat(200)] as const;
+    db.prepare('UPDATE audit_events SET details_hash = ?, hash = ?, prev_hash = ? WHERE seq = ?').run(odd[0], odd[2], odd[3], head - 7);
+    db.prepare('UPDATE audit_events SET details_hash = ?, hash = ?, prev_hash = ? WHERE seq = ?').run(odd[4], odd[1], odd[2], head - 6);
+    for (const seq of [head - 7, head - 6]) {
+      const row = db.prepare('SELECT details_hash, hash, prev_hash FROM audit_events WHERE seq = ?').get(seq) as Record<string, string>;
+      const item = (await lines(storedLinePages(db, seq, seq))).pop()!;
+      assert.ok('line' in item, `event ${seq} comes as its line`);
+      assert.deepEqual([item.detailsHash, item.hash, item.prevHash], [row.details_hash, row.hash, row.prev_hash], `event ${seq}`);
+    }
     // A mono past the safe range: the store does not write the line, and the export refuses the event as before.
     db.prepare('UPDATE audit_events SET mono = ? WHERE seq = ?').run(2n ** 53n + 1n, head);
     const last = (await lines(storedLinePages(db, head, head))).pop()!;
