@@ -17,7 +17,7 @@ type GroupMode = Ldap['groupMode'];
  * read. There is no "Test connection": the core binds only as the person signing in, with their
  * own directory password, so there is nothing to test without one.
  */
-function DirectoryForm({ ldap, onDone }: { ldap: Ldap | null; onDone: (text: string) => void }) {
+function DirectoryForm({ ldap, onDone }: { ldap: Ldap | null; onDone: (text: string) => Promise<void> }) {
   const api = useApi();
   const [url, setUrl] = useState(ldap?.url ?? '');
   const [security, setSecurity] = useState<Security>(ldap?.startTls ? 'starttls' : 'ldaps');
@@ -69,7 +69,7 @@ function DirectoryForm({ ldap, onDone }: { ldap: Ldap | null; onDone: (text: str
       const done = await api.call('identity.ldap.set', input);
       if (!done.ok) return done.error;
       setCaFile(null);
-      onDone('Directory settings saved.');
+      await onDone('Directory settings saved.');
     });
   }
 
@@ -169,7 +169,7 @@ function DirectoryForm({ ldap, onDone }: { ldap: Ldap | null; onDone: (text: str
   );
 }
 
-export function DirectoryCard({ view, onChanged }: { view: IdentityView; onChanged: () => void }) {
+export function DirectoryCard({ view, onChanged }: { view: IdentityView; onChanged: () => Promise<void> }) {
   const [message, setMessage] = useState<string | null>(null);
   return (
     <Card title="Directory (LDAP or Active Directory)">
@@ -181,9 +181,9 @@ export function DirectoryCard({ view, onChanged }: { view: IdentityView; onChang
         <DirectoryForm
           key={view.ldap ? `${view.ldap.url}:${view.ldap.caSha256}` : 'none'}
           ldap={view.ldap}
-          onDone={(text) => {
+          onDone={async (text) => {
+            await onChanged();
             setMessage(text);
-            onChanged();
           }}
         />
         {message && <StatusNotice>{message}</StatusNotice>}

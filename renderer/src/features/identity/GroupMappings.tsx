@@ -36,7 +36,7 @@ function ChangeText({ change }: { change: Change }) {
   );
 }
 
-export function GroupMappingsCard({ view, onChanged }: { view: IdentityView; onChanged: () => void }) {
+export function GroupMappingsCard({ view, onChanged }: { view: IdentityView; onChanged: () => Promise<void> }) {
   const api = useApi();
   const [source, setSource] = useState<Source>(view.saml || !view.ldap ? 'saml' : 'ldap');
   const [group, setGroup] = useState('');
@@ -61,13 +61,13 @@ export function GroupMappingsCard({ view, onChanged }: { view: IdentityView; onC
     const { kind, ...input } = change;
     const done = await api.call(kind === 'add' ? 'identity.mapping.add' : 'identity.mapping.remove', input);
     if (!done.ok) return done.error;
+    if (kind === 'add') setGroup('');
+    await onChanged();
     setMessage(
       kind === 'add'
         ? `${input.group} now gives ${ROLE_LABELS[input.role]}.`
         : `${input.group} no longer gives ${ROLE_LABELS[input.role]}.`,
     );
-    if (kind === 'add') setGroup('');
-    onChanged();
   }
 
   return (

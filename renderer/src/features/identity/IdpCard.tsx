@@ -16,7 +16,7 @@ type MfaChoice = 'refeds' | 'other' | 'none';
 const mfaChoiceOf = (context: string | null): MfaChoice => (context === null ? 'none' : context === REFEDS_MFA ? 'refeds' : 'other');
 
 /** Picks the metadata file in the desktop's file dialog; the core reads it (nothing is fetched). */
-function ImportMetadata({ replacing, onDone }: { replacing: Saml | null; onDone: (text: string) => void }) {
+function ImportMetadata({ replacing, onDone }: { replacing: Saml | null; onDone: (text: string) => Promise<void> }) {
   const api = useApi();
   const [picked, setPicked] = useState<string | null>(null);
   const { error, busy, run } = useAction();
@@ -25,7 +25,7 @@ function ImportMetadata({ replacing, onDone }: { replacing: Saml | null; onDone:
     const done = await api.call('identity.saml.set', { metadataFile: path });
     if (!done.ok) return done.error;
     setPicked(null);
-    onDone(`Metadata of ${done.value.entityId} imported; its signing certificate is pinned.`);
+    await onDone(`Metadata of ${done.value.entityId} imported; its signing certificate is pinned.`);
   }
 
   async function choose() {
@@ -132,7 +132,7 @@ function Pinned({ saml }: { saml: Saml }) {
   );
 }
 
-function IdpOptions({ saml, onDone }: { saml: Saml; onDone: (text: string) => void }) {
+function IdpOptions({ saml, onDone }: { saml: Saml; onDone: (text: string) => Promise<void> }) {
   const api = useApi();
   const [displayName, setDisplayName] = useState(saml.displayName);
   const [mfa, setMfa] = useState<MfaChoice>(mfaChoiceOf(saml.requiredAuthnContext));
@@ -163,7 +163,7 @@ function IdpOptions({ saml, onDone }: { saml: Saml; onDone: (text: string) => vo
     await run(async () => {
       const done = await api.call('identity.saml.set', input);
       if (!done.ok) return done.error;
-      onDone('Identity provider options saved.');
+      await onDone('Identity provider options saved.');
     });
   }
 
@@ -228,11 +228,11 @@ function IdpOptions({ saml, onDone }: { saml: Saml; onDone: (text: string) => vo
   );
 }
 
-export function IdpCard({ view, onChanged }: { view: IdentityView; onChanged: () => void }) {
+export function IdpCard({ view, onChanged }: { view: IdentityView; onChanged: () => Promise<void> }) {
   const [message, setMessage] = useState<string | null>(null);
-  const done = (text: string) => {
+  const done = async (text: string) => {
+    await onChanged();
     setMessage(text);
-    onChanged();
   };
   const saml = view.saml;
   return (

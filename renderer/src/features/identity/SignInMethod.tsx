@@ -49,7 +49,7 @@ function ChangeText({ to, view }: { to: SignInMode; view: IdentityView }) {
   );
 }
 
-export function SignInMethodCard({ view, onChanged }: { view: IdentityView; onChanged: () => void }) {
+export function SignInMethodCard({ view, onChanged }: { view: IdentityView; onChanged: () => Promise<void> }) {
   const api = useApi();
   const [choice, setChoice] = useState<SignInMode>(view.mode);
   const [confirming, setConfirming] = useState(false);
@@ -60,8 +60,8 @@ export function SignInMethodCard({ view, onChanged }: { view: IdentityView; onCh
     const done = await api.call('identity.setMode', { mode: choice });
     if (!done.ok) return done.error;
     applied.current = true;
+    await onChanged();
     setMessage(`Sign-in method changed to: ${MODE_LABELS[choice]}.`);
-    onChanged();
   }
 
   return (

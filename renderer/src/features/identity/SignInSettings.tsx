@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useOp } from '../../api/use-op';
 import { PageHeader } from '../../components/PageHeader';
 import { ErrorNotice } from '../../components/Notice';
@@ -13,9 +12,9 @@ import { GroupMappingsCard } from './GroupMappings';
  * give which role. The core seals all of it with the admin key and audits every change.
  */
 export function SignInSettingsScreen() {
-  const [generation, setGeneration] = useState(0);
-  const view = useOp('identity.show', {}, generation);
-  const refresh = () => setGeneration((g) => g + 1);
+  const view = useOp('identity.show', {});
+  /** Resolves once the cards show the change, so a card's notice never runs ahead of what it describes. */
+  const refresh = () => view.reload();
   const data = view.data;
   return (
     <>
