@@ -7,7 +7,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { formatTime, plural } from '../../format';
 import { useApi, useSession } from '../../api/context';
 import { useAction } from '../../api/use-action';
-import { useOp } from '../../api/use-op';
+import { useOp, type OpState } from '../../api/use-op';
 import type { OpOutput } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
@@ -57,7 +57,7 @@ export function countsText(counts: Record<string, number>): string {
   return entries.length === 0 ? 'nothing replaced' : entries.map(([rule, n]) => `${rule} ${n}`).join(', ');
 }
 
-function PatternForm({ onAdded }: { onAdded: () => void }) {
+function PatternForm({ onAdded }: { onAdded: () => Promise<void> }) {
   const api = useApi();
   const [name, setName] = useState('');
   const [regex, setRegex] = useState('');
@@ -71,10 +71,11 @@ function PatternForm({ onAdded }: { onAdded: () => void }) {
     await run(async () => {
       const done = await api.call('redact.patterns.add', { name, regex, action });
       if (!done.ok) return done.error;
-      setAdded(done.value.name);
       setName('');
       setRegex('');
-      onAdded();
+      // The notice says the preview shows the pattern applied: only once the list and the preview have reloaded.
+      await onAdded();
+      setAdded(done.value.name);
     });
   }
 
@@ -121,17 +122,16 @@ const PATTERN_COLUMNS: readonly Column<SitePattern>[] = [
   { id: 'by', header: 'Added by', cell: (p) => p.createdBy },
 ];
 
-function Patterns({ generation, onChanged }: { generation: number; onChanged: () => void }) {
+function Patterns({ list, onChanged }: { list: OpState<OpOutput<'redact.patterns.list'>>; onChanged: () => Promise<void> }) {
   const api = useApi();
   const session = useSession();
-  const list = useOp('redact.patterns.list', {}, generation);
   const { error, run } = useAction();
   if (!list.data) return <ErrorNotice error={list.error} />;
   const remove = (name: string) =>
     void run(async () => {
       const done = await api.call('redact.patterns.remove', { name });
       if (!done.ok) return done.error;
-      onChanged();
+      await onChanged();
     });
   return (
     <div className="stack">
@@ -271,7 +271,7 @@ export function RedactScreen() {
   const [runId, setRunId] = useState(param);
   const [text, setText] = useState('');
   const [path, setPath] = useState<Path>('runsExport');
-  const [generation, setGeneration] = useState(0);
+  const patterns = useOp('redact.patterns.list', {});
   const [preview, setPreview] = useState<Preview | null>(null);
   const { error, busy, run } = useAction();
 
@@ -291,9 +291,9 @@ export function RedactScreen() {
     });
   }
 
-  const changed = () => {
-    setGeneration((g) => g + 1);
-    if (preview) void show();
+  /** Resolves once the pattern list, and a preview on screen, show the change. */
+  const changed = async () => {
+    await Promise.all([patterns.reload(), preview ? show() : undefined]);
   };
 
   return (
@@ -367,7 +367,7 @@ export function RedactScreen() {
           </Card>
         )}
         <Card title="Site patterns">
-          <Patterns generation={generation} onChanged={changed} />
+          <Patterns list={patterns} onChanged={changed} />
           {session.can('redact.manage') && <PatternForm onAdded={changed} />}
         </Card>
       </div>
