@@ -44,7 +44,7 @@ function PlanFacts({ plan }: { plan: Plan }) {
   );
 }
 
-function LimitsForm({ limits, onSaved }: { limits: Limits; onSaved: () => void }) {
+function LimitsForm({ limits, onSaved }: { limits: Limits; onSaved: () => Promise<void> }) {
   const api = useApi();
   const session = useSession();
   const [logs, setLogs] = useState(String(limits.runLogDays));
@@ -62,9 +62,9 @@ function LimitsForm({ limits, onSaved }: { limits: Limits; onSaved: () => void }
     await run(async () => {
       const done = await api.call('retention.set', { runLogDays: Number(logs), runReportDays: Number(reports) });
       if (!done.ok) return done.error;
-      setSaved(true);
       await session.refresh();
-      onSaved();
+      await onSaved();
+      setSaved(true);
     });
   }
 
@@ -105,8 +105,7 @@ function LimitsForm({ limits, onSaved }: { limits: Limits; onSaved: () => void }
 
 export function RetentionScreen() {
   const api = useApi();
-  const [generation, setGeneration] = useState(0);
-  const shown = useOp('retention.show', {}, generation);
+  const shown = useOp('retention.show', {});
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<OpOutput<'retention.purge'> | null>(null);
   const plan = shown.data?.plan;
@@ -115,8 +114,8 @@ export function RetentionScreen() {
   async function purge() {
     const result = await api.call('retention.purge', {});
     if (!result.ok) return result.error;
+    await shown.reload();
     setDone(result.value);
-    setGeneration((g) => g + 1);
   }
 
   return (
@@ -133,7 +132,7 @@ export function RetentionScreen() {
               Run logs are kept <strong>{keptFor(shown.data.limits.runLogDays)}</strong>; issues and reports{' '}
               <strong>{keptFor(shown.data.limits.runReportDays)}</strong>.
             </p>
-            <LimitsForm limits={shown.data.limits} onSaved={() => setGeneration((g) => g + 1)} />
+            <LimitsForm limits={shown.data.limits} onSaved={shown.reload} />
           </Card>
           <Card title="Purge">
             <p className="muted">
