@@ -10,7 +10,8 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { formatTime, shortHash, plural } from '../../format';
 import { CopyButton } from '../../components/CopyButton';
 
-function useMutation(onDone: () => void) {
+/** `onDone` reloads what the notice describes; the notice appears only once that has reloaded. */
+function useMutation(onDone: () => Promise<void>) {
   const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   const act = (fn: () => Promise<Result<unknown>>, msg: (value: never) => string) =>
@@ -18,8 +19,8 @@ function useMutation(onDone: () => void) {
       setNotice(null);
       const done = await fn();
       if (!done.ok) return done.error;
+      await onDone();
       setNotice(msg(done.value as never));
-      onDone();
     });
   return { ...action, notice, act };
 }
@@ -27,11 +28,10 @@ function useMutation(onDone: () => void) {
 function TrustRoots() {
   const api = useApi();
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const keys = useOp('trust.list', {}, generation);
+  const keys = useOp('trust.list', {});
   const [pem, setPem] = useState('');
   const [comment, setComment] = useState('');
-  const m = useMutation(() => setGeneration((g) => g + 1));
+  const m = useMutation(keys.reload);
   const can = session.can('trust.manage');
   type Key = NonNullable<typeof keys.data>['keys'][number];
   const [removing, setRemoving] = useState<Key | null>(null);
@@ -108,8 +108,8 @@ function TrustRoots() {
           onConfirm={async () => {
             const done = await api.call('trust.remove', { fingerprint: removing.fingerprint });
             if (!done.ok) return done.error;
+            await keys.reload();
             setRemoved(`Key removed; ${plural(done.value.affected.length, 'bundle version')} disabled.`);
-            setGeneration((g) => g + 1);
           }}
           onClose={() => setRemoving(null)}
         >
@@ -151,11 +151,10 @@ function Flips({ label, flips }: { label: string; flips: Preview['usable'] }) {
 function Policy() {
   const api = useApi();
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const policy = useOp('policy.show', {}, generation);
+  const policy = useOp('policy.show', {});
   const [pattern, setPattern] = useState('');
   const [preview, setPreview] = useState<Preview | null>(null);
-  const m = useMutation(() => setGeneration((g) => g + 1));
+  const m = useMutation(policy.reload);
   const can = session.can('trust.manage');
   const p = policy.data?.policy;
   // Nothing is saved until the admin has seen what the change does to the imported tasks.
@@ -275,11 +274,10 @@ function Policy() {
 function Networks() {
   const api = useApi();
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const nets = useOp('networks.list', {}, generation);
+  const nets = useOp('networks.list', {});
   const [name, setName] = useState('');
   const [mode, setMode] = useState<'existing' | 'create' | 'host'>('create');
-  const m = useMutation(() => setGeneration((g) => g + 1));
+  const m = useMutation(nets.reload);
   return (
     <Card title="Networks">
       <p className="muted">Networks a task may ask for. Without one, a task runs with no network at all.</p>
