@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useApi, useSession } from '../../api/context';
-import { useOp } from '../../api/use-op';
+import { useOp, type OpState } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
 import type { OpOutput, SubEvent } from '../../api/contract';
 import { Card, PageHeader } from '../../components/PageHeader';
@@ -74,10 +74,9 @@ const REDACT_CHOICES: ReadonlyArray<{ id: RedactChoice; hint: string }> = [
 const REDACT_NOTE = 'In every case the chain still verifies and the signed manifest records the rule set and its counts.';
 
 /** Choose where to save, choose redaction, watch it written, read what was signed. */
-function ExportWizard({ onDone, generation }: { onDone: () => void; generation: number }) {
+function ExportWizard({ status, onDone }: { status: OpState<OpOutput<'audit.status'>>; onDone: () => Promise<void> }) {
   const api = useApi();
-  const status = useOp('audit.status', {}, generation);
-  const identity = useOp('audit.identity', {}, generation);
+  const identity = useOp('audit.identity', {});
   const token = identity.data?.token ?? null;
   const [askingPin, setAskingPin] = useState(false);
   const [step, setStep] = useState<1 | 2 | 3>(1);
@@ -101,6 +100,12 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
     }
   }
 
+  /** The result is shown only once the chain facts and the exports list include the new export. */
+  async function finished(value: ExportInfo) {
+    await Promise.all([onDone(), identity.reload()]);
+    setResult(value);
+  }
+
   async function start() {
     if (!outPath) return;
     setProgress(null);
@@ -111,8 +116,7 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
         setStep(2);
         return done.error;
       }
-      setResult(done.value);
-      onDone();
+      await finished(done.value);
     });
   }
 
@@ -123,8 +127,7 @@ function ExportWizard({ onDone, generation }: { onDone: () => void; generation: 
     const done = await api.call('audit.export', { outPath, redact: redact === 'none' ? undefined : redact, pin });
     if (!done.ok) return done.error;
     setStep(3);
-    setResult(done.value);
-    onDone();
+    await finished(done.value);
   }
 
   return (
@@ -302,10 +305,9 @@ const EXPORT_COLUMNS: readonly Column<ExportRow>[] = [
   },
 ];
 
-function ExportsList({ generation, onChanged }: { generation: number; onChanged: () => void }) {
+function ExportsList({ list, onChanged }: { list: OpState<OpOutput<'audit.exports'>>; onChanged: () => Promise<void> }) {
   const api = useApi();
   const session = useSession();
-  const list = useOp('audit.exports', {}, generation);
   const { error, busy, run } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   const [pruning, setPruning] = useState<OpOutput<'audit.exports'>['exports'][number] | null>(null);
@@ -344,8 +346,8 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                       void run(async () => {
                         const done = await api.call('audit.confirm', { exportId: e.id });
                         if (!done.ok) return done.error;
+                        await onChanged();
                         setNotice(`${e.id} confirmed as delivered.`);
-                        onChanged();
                       })
                     }
                   >
@@ -374,8 +376,8 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
                   const done = await api.call('audit.prune', { throughSeq: pruning.lastSeq });
                   setPruning(null);
                   if (!done.ok) return done.error;
+                  await onChanged();
                   setNotice(`${plural(done.value.deleted, 'event')} pruned; the chain is anchored at #${done.value.anchorSeq}.`);
-                  onChanged();
                 })
               }
             >
@@ -390,8 +392,12 @@ function ExportsList({ generation, onChanged }: { generation: number; onChanged:
 
 export function AuditExportScreen() {
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const status = useOp('audit.status', {}, generation);
+  const status = useOp('audit.status', {});
+  const exports = useOp('audit.exports', {});
+  /** Resolves once the chain facts and the exports list show the change, so no notice runs ahead of them. */
+  const refresh = async () => {
+    await Promise.all([status.reload(), exports.reload()]);
+  };
   const s = status.data;
   return (
     <>
@@ -407,7 +413,7 @@ export function AuditExportScreen() {
       )}
       <div className="grid grid-main-side">
         {session.can('audit.export') ? (
-          <ExportWizard generation={generation} onDone={() => setGeneration((g) => g + 1)} />
+          <ExportWizard status={status} onDone={refresh} />
         ) : (
           <Card title="Export wizard">
             <p className="muted">Only auditors export.</p>
@@ -427,7 +433,7 @@ export function AuditExportScreen() {
         </Card>
       </div>
       <div className="stack-gap section-gap">
-        <ExportsList generation={generation} onChanged={() => setGeneration((g) => g + 1)} />
+        <ExportsList list={exports} onChanged={refresh} />
       </div>
     </>
   );
