@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import { useApi, useSession } from '../../api/context';
 import { useOp } from '../../api/use-op';
 import { useAction } from '../../api/use-action';
@@ -134,7 +134,7 @@ const RUN_COLUMNS: readonly Column<RunSummary>[] = [
 
 const RUN_COLUMNS_OF_TASK = RUN_COLUMNS.filter((c) => c.id !== 'task');
 
-function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void }) {
+function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => Promise<void> }) {
   const api = useApi();
   const session = useSession();
   const { error, busy, run } = useAction();
@@ -167,8 +167,8 @@ function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void })
                     void run(async () => {
                       const done = await api.call('runs.approve', { id: r.id });
                       if (!done.ok) return done.error;
+                      await onDone();
                       setNotice(`Run ${r.id} approved.`);
-                      onDone();
                     })
                   }
                 >
@@ -183,6 +183,10 @@ function Approvals({ runs, onDone }: { runs: RunSummary[]; onDone: () => void })
   );
 }
 
+export interface RunsTableHandle {
+  reload: () => Promise<void>;
+}
+
 /** The Runs table: filtered, sorted and paged by the core, so a store of many thousand runs reads one page at a time. */
 export function RunsTable({
   caption,
@@ -190,6 +194,7 @@ export function RunsTable({
   generation,
   showFilters = true,
   hideTask = false,
+  ref,
 }: {
   caption: string;
   /** Filters the screen sets (a task's history: its bundle and task). */
@@ -198,12 +203,15 @@ export function RunsTable({
   showFilters?: boolean;
   /** A task's own history: every row is that task, so the column goes. */
   hideTask?: boolean;
+  /** Lets the screen reload the shown page and wait for it (e.g. before a notice about a change). */
+  ref?: Ref<RunsTableHandle>;
 }) {
   const [filters, setFilters] = useState<Filters>(NONE);
   const [sort, setSort] = useState<SortState>(null);
   const [offset, setOffset] = useState(0);
   const input = useMemo(() => ({ ...listInput(filters, sort, offset), ...fixed }), [filters, sort, offset, fixed]);
   const list = useOp('runs.list', input, generation);
+  useImperativeHandle(ref, () => ({ reload: list.reload }), [list.reload]);
   const runs = list.data?.runs ?? [];
   const total = list.data?.total ?? 0;
   const set = (patch: Partial<Filters>) => {
@@ -314,6 +322,11 @@ function RunHistory() {
   const [generation, setGeneration] = useState(0);
   const waiting = useOp('runs.list', { state: 'awaiting-approval', limit: 100 }, generation);
   useEffect(() => api.subscribe('runs.state', {}, () => setGeneration((g) => g + 1)), [api]);
+  const table = useRef<RunsTableHandle>(null);
+  /** Resolves once the waiting list and the table show the approval, so its notice never runs ahead of them. */
+  const approved = async () => {
+    await Promise.all([waiting.reload(), table.current?.reload()]);
+  };
   return (
     <>
       <PageHeader
@@ -321,9 +334,9 @@ function RunHistory() {
         description="Every run of a task on this workstation, newest first. Open one for its live log, issues and report."
       />
       <div className="stack-gap">
-        {session.can('runs.approve') && <Approvals runs={waiting.data?.runs ?? []} onDone={() => setGeneration((g) => g + 1)} />}
+        {session.can('runs.approve') && <Approvals runs={waiting.data?.runs ?? []} onDone={approved} />}
         <Card title="Run history">
-          <RunsTable caption="Runs" generation={generation} />
+          <RunsTable ref={table} caption="Runs" generation={generation} />
         </Card>
       </div>
     </>
