@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useApi } from '../../api/context';
-import { useOp } from '../../api/use-op';
+import type { OpState } from '../../api/use-op';
 import { Card } from '../../components/PageHeader';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorNotice } from '../../components/Notice';
@@ -43,15 +43,15 @@ const COLUMNS: readonly Column<Waiting>[] = [
  */
 export function RoleChangesCard({
   users,
-  generation,
+  view,
   onDone,
 }: {
   users: readonly UserRow[];
-  generation: number;
-  onDone: (text: string) => void;
+  /** The screen's identity.show, so the screen can await its reload before its notice. */
+  view: OpState<IdentityView>;
+  onDone: (text: string) => Promise<void>;
 }) {
   const api = useApi();
-  const view = useOp('identity.show', {}, generation);
   const [acting, setActing] = useState<Waiting | null>(null);
   const waiting = view.data?.waiting ?? [];
   if (!view.data || (waiting.length === 0 && !view.error)) return null;
@@ -63,12 +63,12 @@ export function RoleChangesCard({
     const roles = ROLE_NAMES.filter((r) => (r === acting.role ? acting.change === 'pending' : user.roles.includes(r)));
     const done = await api.call('users.setRoles', { name: acting.user, roles });
     if (!done.ok) return done.error;
-    onDone(
+    setActing(null);
+    await onDone(
       acting.change === 'pending'
         ? `${ROLE_LABELS[acting.role]} granted to ${acting.user}, with its keys. It applies from their next sign-in.`
         : `${ROLE_LABELS[acting.role]} taken off ${acting.user}'s roles.`,
     );
-    setActing(null);
   }
 
   return (

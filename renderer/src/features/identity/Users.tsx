@@ -14,7 +14,7 @@ import { TotpRequirementsCard } from './TotpRequirements';
 import { RoleChangesCard } from './RoleChanges';
 import { EditRolesDialog, RemoveUserDialog, ResetPasswordDialog, type UserRow } from './users-dialogs';
 
-function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
+function AddUserForm({ onAdded }: { onAdded: (message: string) => Promise<void> }) {
   const api = useApi();
   const [name, setName] = useState('');
   const [roles, setRoles] = useState<RoleName[]>(['viewer']);
@@ -34,7 +34,7 @@ function AddUserForm({ onAdded }: { onAdded: (message: string) => void }) {
       setName('');
       setPassword('');
       setRoles(['viewer']);
-      onAdded(`${result.value.name} added. They must choose their own password at first sign-in.`);
+      await onAdded(`${result.value.name} added. They must choose their own password at first sign-in.`);
     });
   }
 
@@ -105,15 +105,15 @@ export function UsersScreen() {
   const users = useOp('users.list', {});
   const [action, setAction] = useState<Action | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const [generation, setGeneration] = useState(0);
+  const identity = useOp('identity.show', {});
 
-  const done = (text: string) => {
+  /** The notice appears only once the users and the waiting role changes show what it says. */
+  const done = async (text: string) => {
     setAction(null);
-    setMessage(text);
-    setGeneration((g) => g + 1);
-    void users.reload();
     // My own roles may have changed.
     void session.refresh();
+    await Promise.all([users.reload(), identity.reload()]);
+    setMessage(text);
   };
   const close = () => setAction(null);
   const myName = me.user.name;
@@ -155,7 +155,7 @@ export function UsersScreen() {
     <>
       <PageHeader title="Users and roles" description="Who may sign in on this workstation, and what each may do." />
       {message && <StatusNotice>{message}</StatusNotice>}
-      <RoleChangesCard users={users.data?.users ?? []} generation={generation} onDone={done} />
+      <RoleChangesCard users={users.data?.users ?? []} view={identity} onDone={done} />
       <div className="grid grid-main-side section-gap">
         <Card title="Users">
           <ErrorNotice error={users.error} />

@@ -15,7 +15,7 @@ export type UserRow = OpOutput<'users.list'>['users'][number];
 interface DialogProps {
   user: UserRow;
   onClose: () => void;
-  onDone: (message: string) => void;
+  onDone: (message: string) => Promise<void>;
 }
 
 function Buttons({
@@ -54,7 +54,7 @@ export function EditRolesDialog({ user, onClose, onDone }: DialogProps) {
     void run(async () => {
       const result = await api.call('users.setRoles', input);
       if (!result.ok) return result.error;
-      onDone(`Roles of ${user.name} changed.`);
+      await onDone(`Roles of ${user.name} changed.`);
     });
   };
   return (
@@ -83,7 +83,7 @@ export function ResetPasswordDialog({ user, onClose, onDone }: DialogProps) {
     void run(async () => {
       const result = await api.call('users.resetPassword', input);
       if (!result.ok) return result.error;
-      onDone(`Password of ${user.name} reset. They must choose a new one at their next sign-in.`);
+      await onDone(`Password of ${user.name} reset. They must choose a new one at their next sign-in.`);
     });
   };
   return (
@@ -114,7 +114,7 @@ export function RemoveUserDialog({ user, onClose, onDone }: DialogProps) {
     void run(async () => {
       const result = await api.call('users.remove', { name: user.name });
       if (!result.ok) return result.error;
-      onDone(`${user.name} was removed and every key they could open was rotated.`);
+      await onDone(`${user.name} was removed and every key they could open was rotated.`);
     });
   };
   return (
