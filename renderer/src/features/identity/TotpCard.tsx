@@ -11,8 +11,9 @@ import { TotpEnrol } from './TotpEnrol';
 /** "My account": enrol (or re-enrol) an authenticator app, see recovery codes left, switch TOTP off. */
 export function TotpCard() {
   const api = useApi();
-  const [generation, setGeneration] = useState(0);
-  const status = useOp('auth.totp.status', {}, generation);
+  const status = useOp('auth.totp.status', {});
+  // Remounts the enrolment after it is done, so it starts over.
+  const [enrolment, setEnrolment] = useState(0);
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const { error, busy, run } = useAction();
@@ -24,9 +25,16 @@ export function TotpCard() {
       const result = await api.call('auth.totp.disable', { currentPassword: password });
       setPassword('');
       if (!result.ok) return result.error;
+      await status.reload();
       setMessage('TOTP is off: your password alone signs you in.');
-      setGeneration((g) => g + 1);
     });
+  }
+
+  /** The notice says TOTP is on only once the status above it says so too. */
+  async function enrolled() {
+    await status.reload();
+    setMessage('TOTP is on. You will be asked for a code after your password.');
+    setEnrolment((g) => g + 1);
   }
 
   return (
@@ -49,13 +57,10 @@ export function TotpCard() {
       )}
       {s && (
         <TotpEnrol
-          key={generation}
+          key={enrolment}
           startLabel={s.enrolled ? 'Enrol a new device' : 'Set up an authenticator app'}
           onConfirmed={() => void status.reload()}
-          onDone={() => {
-            setMessage('TOTP is on. You will be asked for a code after your password.');
-            setGeneration((g) => g + 1);
-          }}
+          onDone={() => void enrolled()}
         />
       )}
       {s?.enrolled && !s.required && (

@@ -14,15 +14,14 @@ const ROLE_ORDER: RoleName[] = ['admin', 'operator', 'auditor', 'viewer'];
  */
 export function TotpRequirementsCard() {
   const api = useApi();
-  const [generation, setGeneration] = useState(0);
-  const current = useOp('auth.totp.requirements', {}, generation);
+  const current = useOp('auth.totp.requirements', {});
   const [message, setMessage] = useState<string | null>(null);
   const { error, busy, run } = useAction();
 
   async function toggle(role: RoleName, required: boolean) {
     await run(async () => {
       const result = await api.call('auth.totp.require', { role, required });
-      setGeneration((g) => g + 1);
+      await current.reload();
       if (!result.ok) return result.error;
       setMessage(
         required
