@@ -42,7 +42,7 @@ export function filterTasks(index: ReturnType<typeof indexTasks>, text: string, 
   });
 }
 
-function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: () => void; onDone: (msg: string) => void }) {
+function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: () => void; onDone: (msg: string) => Promise<void> }) {
   const api = useApi();
   const [reason, setReason] = useState('');
   const { error, busy, run } = useAction();
@@ -57,7 +57,7 @@ function RevokeDialog({ bundle, onClose, onDone }: { bundle: Bundle; onClose: ()
             if (!reason.trim()) return 'Say why the bundle is revoked.';
             const done = await api.call('bundles.revoke', { digest: bundle.digest, reason });
             if (!done.ok) return done.error;
-            onDone(`${bundle.name} ${bundle.version} revoked; ${plural(done.value.affected.length, 'bundle version')} disabled.`);
+            await onDone(`${bundle.name} ${bundle.version} revoked; ${plural(done.value.affected.length, 'bundle version')} disabled.`);
           });
         }}
       >
@@ -346,9 +346,12 @@ export function CatalogScreen() {
 function Catalog() {
   const api = useApi();
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const bundles = useOp('bundles.list', {}, generation);
-  const tasks = useOp('tasks.list', {}, generation);
+  const bundles = useOp('bundles.list', {});
+  const tasks = useOp('tasks.list', {});
+  /** Resolves once both tables show the change, so the notice above them never runs ahead of them. */
+  const reload = async () => {
+    await Promise.all([bundles.reload(), tasks.reload()]);
+  };
   const [revoking, setRevoking] = useState<Bundle | null>(null);
   const [running, setRunning] = useState<Task | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -388,10 +391,10 @@ function Catalog() {
         <RevokeDialog
           bundle={revoking}
           onClose={() => setRevoking(null)}
-          onDone={(msg) => {
+          onDone={async (msg) => {
             setRevoking(null);
+            await reload();
             setNotice(msg);
-            setGeneration((g) => g + 1);
           }}
         />
       )}
@@ -403,8 +406,8 @@ function Catalog() {
           onConfirm={async () => {
             const done = await api.call('bundles.prune', {});
             if (!done.ok) return done.error;
+            await reload();
             setNotice(`Removed ${plural(done.value.removed.length, 'unused image')}; kept ${done.value.kept.length}.`);
-            setGeneration((g) => g + 1);
           }}
           onClose={() => setPruning(false)}
         >
