@@ -21,8 +21,7 @@ const sameToken = (a: { module: string; token: string }, module: string, token: 
 export function SigningIdentityScreen() {
   const api = useApi();
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const identity = useOp('audit.identity', {}, generation);
+  const identity = useOp('audit.identity', {});
   const [replacing, setReplacing] = useState(false);
   const [kind, setKind] = useState<Kind>('ec');
   const [module, setModule] = useState<string | null>(null);
@@ -57,6 +56,7 @@ export function SigningIdentityScreen() {
     if (!done.ok) return done.error;
     setReplacing(false);
     setP12Password('');
+    await identity.reload();
     setNotice(
       kind === 'pkcs12'
         ? `Identity ${done.value.fingerprint} imported from ${p12!.split('/').pop() ?? 'the PKCS#12 file'}; the old one endorsed it in the audit chain. Tell the SIEM the new fingerprint.`
@@ -64,7 +64,6 @@ export function SigningIdentityScreen() {
           ? `Identity ${done.value.fingerprint} on the token ${token.trim()}; the old one endorsed it in the audit chain. Exports now ask for the token's PIN. Tell the SIEM the new fingerprint.`
           : `New ${kind.toUpperCase()} identity ${done.value.fingerprint}; the old one endorsed it in the audit chain. Tell the SIEM the new fingerprint.`,
     );
-    setGeneration((g) => g + 1);
   }
 
   /** One PIN dialog's answer: the call, or (new and old keys on different tokens) the old token's PIN first. */

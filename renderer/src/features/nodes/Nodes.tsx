@@ -137,8 +137,7 @@ export function NodesScreen() {
   const api = useApi();
   const session = useSession();
   const manage = session.can('nodes.manage');
-  const [generation, setGeneration] = useState(0);
-  const list = useOp('nodes.list', {}, generation);
+  const list = useOp('nodes.list', {});
   const [pending, setPending] = useState<Pending | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
@@ -154,14 +153,15 @@ export function NodesScreen() {
     if (p.action === 'remove') {
       const done = await api.call('nodes.remove', { name: p.node.name });
       if (!done.ok) return done.error;
+      await list.reload();
       setNotice(`${done.value.name} removed. Its sealed credentials are deleted; past runs keep its name.`);
     } else {
       const done = await api.call('nodes.prune', { name: p.node.name });
       if (!done.ok) return done.error;
       const kept = done.value.kept.length > 0 ? ` Kept ${plural(done.value.kept.length, 'image')} a run still uses.` : '';
+      await list.reload();
       setNotice(`Removed ${plural(done.value.removed.length, 'image')} from ${done.value.name}.${kept}`);
     }
-    setGeneration((g) => g + 1);
   }
 
   return (

@@ -115,8 +115,7 @@ function vaultColumns(busy: boolean, act: Act, catalog: readonly string[] | null
 export function VaultScreen() {
   const api = useApi();
   const session = useSession();
-  const [generation, setGeneration] = useState(0);
-  const list = useOp('vault.list', {}, generation);
+  const list = useOp('vault.list', {});
   const [name, setName] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [replace, setReplace] = useState(false);
@@ -142,13 +141,13 @@ export function VaultScreen() {
     await run(async () => {
       const done = await api.call('vault.add', input);
       if (!done.ok) return done.error;
-      setNotice(
-        `${done.value.name} ${done.value.replaced ? 'replaced' : 'added'} (${formatBytes(done.value.size)}). The value cannot be read back.`,
-      );
       setName('');
       setFile(null);
       setFileKey((k) => k + 1);
-      setGeneration((g) => g + 1);
+      await list.reload();
+      setNotice(
+        `${done.value.name} ${done.value.replaced ? 'replaced' : 'added'} (${formatBytes(done.value.size)}). The value cannot be read back.`,
+      );
     });
   }
 
@@ -156,8 +155,8 @@ export function VaultScreen() {
     void run(async () => {
       const done = await fn();
       if (!done.ok) return done.error;
+      await list.reload();
       setNotice(msg);
-      setGeneration((g) => g + 1);
     });
   // The catalog's bundle names (every version shares its name's bindings), for the binding picker.
   const bundles = useOp('bundles.list', {});
@@ -250,8 +249,8 @@ export function VaultScreen() {
           onConfirm={async () => {
             const done = await api.call('vault.remove', { name: removing });
             if (!done.ok) return done.error;
+            await list.reload();
             setNotice(`${removing} removed.`);
-            setGeneration((g) => g + 1);
           }}
           onClose={() => setRemoving(null)}
         >
