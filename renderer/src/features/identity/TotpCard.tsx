@@ -12,7 +12,7 @@ import { TotpEnrol } from './TotpEnrol';
 export function TotpCard() {
   const api = useApi();
   const status = useOp('auth.totp.status', {});
-  // Remounts the enrolment after it is done, so it starts over.
+  // Remounts the enrolment after it is done, or TOTP is switched off, so it starts over.
   const [enrolment, setEnrolment] = useState(0);
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<string | null>(null);
@@ -27,6 +27,8 @@ export function TotpCard() {
       if (!result.ok) return result.error;
       await status.reload();
       setMessage('TOTP is off: your password alone signs you in.');
+      // As before: an enrolment begun meanwhile starts over.
+      setEnrolment((g) => g + 1);
     });
   }
 
