@@ -180,7 +180,7 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-/** Garbage collection on this thread while `work` runs: how many pauses and their total, in ms (counted after `work`'s own time). */
+/** Garbage collection on this thread while `work` runs: how many pauses and their total, in ms (`work` times itself; the wait for the last entries is outside it). */
 async function withGcTotals<T>(work: () => Promise<T>): Promise<{ value: T; pauses: number; ms: number }> {
   let pauses = 0;
   let ms = 0;
@@ -295,9 +295,9 @@ try {
   console.log(
     `fill the store to ${headSeq()} events, ${FILL_BATCH} per transaction: ${seconds(started).toFixed(1)} s (not part of any figure)`,
   );
-  // The appends and the fill run without a turn of the event loop, so the audit notification each
-  // recorded event queues for after its commit (core.record: one microtask per event, 1M here, about
-  // 1.3 GB with their events) are all still waiting: they would run, and be collected, inside the
+  // The appends and the fill run without a turn of the event loop, so the audit notifications that
+  // each recorded event queues for after its commit (core.record: one microtask per event, 1M here,
+  // about 1.3 GB with their events) are all still waiting: they would run, and be collected, inside the
   // export's figure at its first await (they did: 1.4-2.4 s of garbage collection, and the emits
   // themselves). They belong to the fill, which is not part of any figure: let them run and collect
   // them first. An operator's process records events one operation at a time, each turn of the
