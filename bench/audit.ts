@@ -28,7 +28,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { genesisPrevHash, sealEvent, type AuditEvent } from '../src/audit/chain';
 import { writeExportBundle } from '../src/audit/export-bundle';
 import { generateIdentity } from '../src/audit/identity';
@@ -37,6 +36,7 @@ import { identityCertificate } from '../src/audit/identity-store';
 import type { NewEvent } from '../src/audit/log';
 import type { Core } from '../src/api/core';
 import { addUser, as, initialisedCore } from '../test/helpers/core';
+import { gcDuring } from './gc';
 
 const { values } = parseArgs({
   options: {
@@ -180,36 +180,15 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-/** Garbage collection on this thread while `work` runs: how many pauses and their total, in ms (`work` times itself; the wait for the last entries is outside it). */
-async function withGcTotals<T>(work: () => Promise<T>): Promise<{ value: T; pauses: number; ms: number }> {
-  let pauses = 0;
-  let ms = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      pauses++;
-      ms += entry.duration;
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  try {
-    const value = await work();
-    // GC entries are delivered asynchronously: let the last ones arrive.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    return { value, pauses, ms };
-  } finally {
-    observer.disconnect();
-  }
-}
-
 /** Exports what the store holds through the `audit.export` operation, as a user would, and prints the figure. */
 async function exportFromStore(core: Core, session: string, outPath: string): Promise<void> {
   let wall = 0;
   let used = 0;
   const {
-    value: out,
+    result: out,
     pauses,
     ms,
-  } = await withGcTotals(async () => {
+  } = await gcDuring(async () => {
     const started = performance.now();
     const cpu = process.cpuUsage();
     const exported = await as(core, session)('audit.export', { outPath });

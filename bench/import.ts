@@ -30,7 +30,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Core } from '../src/api/core';
@@ -39,6 +38,7 @@ import { CODEBUNDLE_DEFAULT_PATH, CODEBUNDLE_LABEL } from '../src/bundles';
 import { DockerodeEngine } from '../src/engine';
 import { buildImage, pushToRegistry, sha256Digest } from '../src/oci';
 import { signClassic } from '../samples/tools/sign';
+import { gcDuring } from './gc';
 
 const { values } = parseArgs({
   options: {
@@ -128,24 +128,9 @@ async function profiled<T>(round: number, work: () => Promise<T>): Promise<T> {
  * counts them against the old generation's headroom, so how much headroom V8 happens to have decides
  * whether an import runs with no full collections or with dozens (docs/performance.md, "Import").
  */
-async function counted<T>(work: () => Promise<T>): Promise<{ result: T; fullGcs: number; fullGcMs: number }> {
-  let fullGcs = 0;
-  let fullGcMs = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      if ((entry as { detail?: { kind?: number } }).detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
-      fullGcs++;
-      fullGcMs += entry.duration;
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  try {
-    const result = await work();
-    await new Promise((resolve) => setImmediate(resolve)); // the last entries are delivered on a later tick
-    return { result, fullGcs, fullGcMs };
-  } finally {
-    observer.disconnect();
-  }
+async function counted<T>(work: () => Promise<T>): Promise<{ result: T; fullGcs: number; fullGcMs: number; doneAt: number }> {
+  const { result, pauses, ms, doneAt } = await gcDuring(work, 'full');
+  return { result, fullGcs: pauses, fullGcMs: ms, doneAt };
 }
 
 async function ours(prepared: Prepared, round: number): Promise<{ seconds: number; cpu: number; stages: string; gc: string }> {
@@ -166,7 +151,7 @@ async function ours(prepared: Prepared, round: number): Promise<{ seconds: numbe
     ),
   );
   const out = run.result;
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (run.doneAt - started) / 1000;
   const used = process.cpuUsage(cpu);
   stop();
   if (out.outcome !== 'imported') throw new Error(`expected a fresh import, got ${out.outcome}`);
