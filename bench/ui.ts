@@ -251,10 +251,11 @@ async function filterTimes(page: Page, queries: string[]): Promise<number[]> {
         setter.call(input, query);
         input.dispatchEvent(new Event('input', { bubbles: true }));
         await new Promise<void>((resolve) => {
-          // The list has been rendered for this query; then the frame it is painted in.
+          // The list has been rendered for this query; then the frame it is painted in (the task
+          // after that frame's animation callbacks runs once its layout and paint are done).
           const check = () =>
             document.querySelector('[data-matched]')!.getAttribute('data-query') === query
-              ? requestAnimationFrame(() => resolve())
+              ? requestAnimationFrame(() => setTimeout(resolve, 0))
               : setTimeout(check, 0);
           check();
         });
