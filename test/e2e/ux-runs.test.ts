@@ -384,6 +384,10 @@ describe('run screens: log viewer, outcome banner, runs table, task page and con
       await new ShellPage(anna).open('Catalog');
       await shown(catalog.tasksOf('host-health 1.0.0'));
       await shown(catalog.tasksOf('log-scan 1.0.0'));
+      // Each task sits in its bundle version's group, under the group's heading, and in no other.
+      await shown(catalog.rowIn(catalog.tasksOf('host-health 1.0.0'), /^Check Disk Usage of Host Filesystems/));
+      await shown(catalog.tasksOf('log-scan 1.0.0').getByRole('rowheader', { name: 'log-scan 1.0.0 · 1 task', exact: true }));
+      assert.equal(await catalog.rowIn(catalog.tasksOf('log-scan 1.0.0'), /^Check Disk Usage/).count(), 0);
       assert.ok(await catalog.isInView(catalog.runButton('Check Disk Usage of Host Filesystems')), 'Run… stays in view');
       await shoot(anna, 'ux-runs-10-catalog-grouped', { sized: true });
       await catalog.taskLink('Check Disk Usage of Host Filesystems').click();

@@ -12,28 +12,23 @@ export class CatalogPage extends BasePage {
     super(page);
     this.heading = this.title('Catalog');
     this.bundles = this.tableNamed('Imported bundles');
-    // One table per bundle version ("Tasks of host-health 1.0.0"); `tasks` is the first.
-    this.tasks = this.taskTables.first();
+    // One table, a group of rows per bundle version ("Tasks of host-health 1.0.0").
+    this.tasks = this.tableNamed('Tasks');
     this.filter = page.getByLabel('Filter tasks');
   }
 
-  /** Every bundle's table of tasks. */
-  get taskTables(): Locator {
-    return this.page.getByRole('table', { name: /^Tasks of / });
-  }
-
-  /** The tasks of one bundle version, e.g. `host-health 1.0.0`. */
+  /** The tasks of one bundle version, e.g. `host-health 1.0.0`: a group of rows in the tasks table. */
   tasksOf(bundle: string): Locator {
-    return this.tableNamed(`Tasks of ${bundle}`);
+    return this.tasks.getByRole('rowgroup', { name: `Tasks of ${bundle}`, exact: true });
   }
 
   taskRow(title: string): Locator {
-    return this.rowIn(this.taskTables, new RegExp(`^${title}`));
+    return this.rowIn(this.tasks, new RegExp(`^${title}`));
   }
 
   /** The link to a task's own page. */
   taskLink(title: string): Locator {
-    return this.taskTables.getByRole('link', { name: title, exact: true });
+    return this.tasks.getByRole('link', { name: title, exact: true });
   }
 
   /** Opens (or closes) a bundle version's details under its row, e.g. `host-health 1.0.0`; returns them. */

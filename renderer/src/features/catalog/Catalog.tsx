@@ -8,7 +8,7 @@ import { Card, PageHeader } from '../../components/PageHeader';
 import { ErrorNotice, StatusNotice } from '../../components/Notice';
 import { Modal } from '../../components/Modal';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { DataTable, type Column } from '../../components/table';
+import { DataTable, type Column, type RowGroups } from '../../components/table';
 import { formatBytes, formatTime, plural } from '../../format';
 import { CopyableHash } from '../../components/CopyButton';
 import { RunForm, type Task } from '../runs';
@@ -229,6 +229,17 @@ export function taskHref(t: Pick<Task, 'bundle' | 'version' | 'id'>): string {
   return `#/catalog/${encodeURIComponent(`${t.bundle}@${t.version}`)}/${encodeURIComponent(t.id)}`;
 }
 
+/** Tasks by bundle version, in the order the list has them (the core lists a bundle's tasks together). */
+const TASK_GROUPS: RowGroups<Task> = {
+  key: (t) => `${t.bundle} ${t.version}`,
+  name: (key) => `Tasks of ${key}`,
+  heading: (key, list) => (
+    <>
+      <span className="mono">{key}</span> <span className="muted">· {plural(list.length, 'task')}</span>
+    </>
+  ),
+};
+
 /** A task the policy disables is marked so on its row (its Run button is disabled too). */
 const taskRowAttributes = (t: Task) => (t.enabled ? undefined : { 'aria-disabled': true });
 
@@ -257,17 +268,6 @@ export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; 
     ),
     [onRun, engineDown],
   );
-  // Grouped by bundle version, in the order the list has them (the core lists a bundle's tasks together).
-  const groups = useMemo(() => {
-    const out = new Map<string, Task[]>();
-    for (const t of rows) {
-      const key = `${t.bundle} ${t.version}`;
-      const list = out.get(key);
-      if (list) list.push(t);
-      else out.set(key, [t]);
-    }
-    return [...out];
-  }, [rows]);
   return (
     <>
       <form className="filters filters-2" aria-label="Task filters" onSubmit={(e) => e.preventDefault()}>
@@ -293,38 +293,20 @@ export function TasksTable({ tasks, loading, onRun }: { tasks: readonly Task[]; 
       <p className="muted" role="status" data-matched={matched.length} data-query={text}>
         {matched.length} of {tasks.length} tasks{matched.length > shown ? ` · showing the first ${shown}` : ''}
       </p>
-      {groups.length === 0 ? (
-        <DataTable
-          caption="Tasks of no bundle"
-          dense
-          columns={TASK_COLUMNS}
-          rows={[]}
-          rowKey={(t) => `${t.digest}/${t.id}`}
-          loading={loading}
-          empty={tasks.length === 0 ? 'No tasks: import a bundle first.' : 'No task matches the filter.'}
-        />
-      ) : (
-        groups.map(([bundle, list]) => (
-          <section key={bundle} className="task-group" aria-label={`Tasks of ${bundle}`}>
-            <h3 className="task-group-title">
-              <span className="mono">{bundle}</span>{' '}
-              <span className="muted">
-                · {list.length} {list.length === 1 ? 'task' : 'tasks'}
-              </span>
-            </h3>
-            <DataTable
-              caption={`Tasks of ${bundle}`}
-              dense
-              columns={TASK_COLUMNS}
-              rows={list}
-              rowKey={(t) => `${t.digest}/${t.id}`}
-              rowAttributes={taskRowAttributes}
-              empty="No task matches the filter."
-              actions={session.can('runs.start') ? run : undefined}
-            />
-          </section>
-        ))
-      )}
+      <DataTable
+        caption="Tasks"
+        dense
+        fixed
+        className="table-tasks"
+        columns={TASK_COLUMNS}
+        rows={rows}
+        rowKey={(t) => `${t.digest}/${t.id}`}
+        rowAttributes={taskRowAttributes}
+        loading={loading}
+        empty={tasks.length === 0 ? 'No tasks: import a bundle first.' : 'No task matches the filter.'}
+        actions={session.can('runs.start') ? run : undefined}
+        groups={TASK_GROUPS}
+      />
       {matched.length > shown && (
         <div className="card-actions">
           <button type="button" className="btn btn-small" onClick={() => setShown((n) => n + PAGE_ROWS * 4)}>
