@@ -11,8 +11,8 @@
  * Go and Node read them as one stream). The first member holds README.txt and the tar header of
  * events.jsonl, stored uncompressed so its length is known before events.jsonl's size is: its
  * place is reserved at the start of the file and written last. Then events.jsonl, hashed as it is
- * produced and compressed in 4 MiB members on the thread pool while the main thread writes the
- * next lines (one pass, no temporary copy). The last member holds the padding, the manifest, its signature and the
+ * produced on a thread of its own (block-hasher.ts) and compressed in 4 MiB members on the thread
+ * pool while the main thread writes the next lines (one pass, no temporary copy). The last member holds the padding, the manifest, its signature and the
  * end-of-archive marker.
  *
  * Atomic: everything goes to a hidden `.NAME.RANDOM.partial` file in the destination folder, which
@@ -41,6 +41,7 @@ import {
   type StoredLine,
 } from './event-line';
 import { keyMatchesCertificate, type SigningIdentity } from './identity';
+import { startBlockHasher, type BlockHasher } from './block-hasher';
 import {
   BUNDLE_FILES,
   BUNDLE_FORMAT,
@@ -169,7 +170,6 @@ class EventsEncoder {
   lastHash: string;
   replacements = 0;
   redactedEvents = 0;
-  readonly sha = createHash('sha256');
   private block: Buffer;
   private blockLength = 0;
   private readonly free: Buffer[] = [];
@@ -182,8 +182,9 @@ class EventsEncoder {
     this.block = this.newBlock();
   }
 
+  /** A free block, or a new one in shared memory, which the hashing thread reads where it is. */
   private newBlock(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(MEMBER_BYTES + BLOCK_SLACK);
+    return this.free.pop() ?? Buffer.from(new SharedArrayBuffer(MEMBER_BYTES + BLOCK_SLACK));
   }
 
   /** Hands back a block `add` or `flush` returned, once nothing reads it any more. */
@@ -268,22 +269,21 @@ class EventsEncoder {
     this.block[this.blockLength++] = 0x0a;
   }
 
-  /** The lines so far, as a block to compress (hashed and counted here), or null if there are none. */
+  /** The lines so far, as a block to hash and compress (counted here), or null if there are none. */
   flush(): Buffer | null {
     if (this.blockLength === 0) return null;
-    // The block is handed over (compression reads it asynchronously) until it is released.
+    // The block is handed over (hashing and compression read it asynchronously) until it is released.
     const full = this.block.subarray(0, this.blockLength);
     this.block = this.newBlock();
     this.blockLength = 0;
-    this.sha.update(full);
     this.bytes += full.length;
     return full;
   }
 }
 
 /**
- * Compresses events.jsonl as a series of gzip members on libuv's thread pool and writes them in
- * order from `start`. Returns the position after the last member.
+ * Hashes events.jsonl (`hasher`, in order) and compresses it as a series of gzip members on libuv's
+ * thread pool, and writes them in order from `start`. Returns the position after the last member.
  *
  * The main thread, which turns events into lines, is the bottleneck, so it waits for nothing but
  * a full queue: members are compressed in `lanes` (one per CPU, 2 to 4, each compressing one block
@@ -297,6 +297,7 @@ async function writeEventMembers(
   start: number,
   encoder: EventsEncoder,
   blocks: AsyncIterable<Buffer>,
+  hasher: BlockHasher,
   level: number,
   signal: AbortSignal | undefined,
 ): Promise<number> {
@@ -310,7 +311,10 @@ async function writeEventMembers(
     for await (const block of blocks) {
       signal?.throwIfAborted();
       const lane = submitted++ % lanes.length;
-      const member = lanes[lane]!.then(() => gzipAsync(block, { level, chunkSize: GZIP_CHUNK })).then((compressed) => {
+      const hashed = hasher.update(block);
+      hashed.catch(() => undefined); // awaited below; a failed compression must not leave it unobserved
+      const member = lanes[lane]!.then(() => gzipAsync(block, { level, chunkSize: GZIP_CHUNK })).then(async (compressed) => {
+        await hashed;
         encoder.release(block);
         return compressed;
       });
@@ -410,6 +414,7 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
   const reserved = gzipSync(Buffer.alloc(headLength), { level: 0 }).length;
 
   let handle: FileHandle | undefined;
+  let hasher: BlockHasher | undefined;
   const forget = options.journal?.begin(tempPath);
   try {
     try {
@@ -420,11 +425,12 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
       );
     }
     const encoder = new EventsEncoder(options, signal);
-    let position = await writeEventMembers(handle, reserved, encoder, encodeEvents(encoder, options.events), level, signal);
+    hasher = startBlockHasher();
+    let position = await writeEventMembers(handle, reserved, encoder, encodeEvents(encoder, options.events), hasher, level, signal);
     if (encoder.count === 0) throw invalid('There are no events to export after the last export.');
 
     options.onProgress?.({ phase: 'signing', events: encoder.count, bytes: encoder.bytes });
-    const eventsSha = encoder.sha.digest('hex');
+    const eventsSha = await hasher.digest();
     const files: ManifestFile[] = [
       { name: BUNDLE_FILES.readme, sha256: createHash('sha256').update(readme).digest('hex'), size: readme.length },
       { name: BUNDLE_FILES.events, sha256: eventsSha, size: encoder.bytes },
@@ -491,5 +497,7 @@ export async function writeExportBundle(options: WriteExportOptions): Promise<Ex
     await unlink(tempPath).catch(() => undefined);
     forget?.();
     throw error;
+  } finally {
+    await hasher?.close();
   }
 }
