@@ -62,7 +62,6 @@ class ThreadHasher implements BlockHasher {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (digest: string | undefined) => void; reject: (error: Error) => void }>();
   private broken: Error | null = null;
-  private closing = false;
 
   constructor(private readonly worker: Worker) {
     worker.on('message', ({ id, digest }: { id: number; digest?: string }) => {
@@ -71,9 +70,7 @@ class ThreadHasher implements BlockHasher {
       waiter?.resolve(digest);
     });
     worker.on('error', () => this.fail());
-    worker.on('exit', () => {
-      if (!this.closing) this.fail();
-    });
+    worker.on('exit', () => this.fail());
   }
 
   private fail(): void {
@@ -109,7 +106,6 @@ class ThreadHasher implements BlockHasher {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
     await this.worker.terminate();
     this.fail();
   }

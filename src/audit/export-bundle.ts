@@ -155,6 +155,11 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<AuditEvent> {
   return typeof (value as AsyncIterable<AuditEvent>)[Symbol.asyncIterator] === 'function';
 }
 
+/** A block in shared memory, which the hashing thread reads where it is (block-hasher.ts). */
+function sharedBlock(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
+}
+
 /**
  * Turns events into blocks of whole lines, about MEMBER_BYTES each, checking order and links and
  * counting as it goes. Lines are written straight into the block (no join, no intermediate copy),
@@ -182,9 +187,8 @@ class EventsEncoder {
     this.block = this.newBlock();
   }
 
-  /** A free block, or a new one in shared memory, which the hashing thread reads where it is. */
   private newBlock(): Buffer {
-    return this.free.pop() ?? Buffer.from(new SharedArrayBuffer(MEMBER_BYTES + BLOCK_SLACK));
+    return this.free.pop() ?? sharedBlock(MEMBER_BYTES + BLOCK_SLACK);
   }
 
   /** Hands back a block `add` or `flush` returned, once nothing reads it any more. */
@@ -260,7 +264,7 @@ class EventsEncoder {
   private append(line: string): void {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes.
     if (this.blockLength + line.length * 3 + 1 > this.block.length) {
-      const bigger = Buffer.allocUnsafeSlow(this.blockLength + line.length * 3 + 1);
+      const bigger = sharedBlock(this.blockLength + line.length * 3 + 1);
       this.block.copy(bigger, 0, 0, this.blockLength);
       this.release(this.block);
       this.block = bigger;
