@@ -264,25 +264,32 @@ try {
     );
   }
 
-  // 2. fill the store (not timed as a figure), then export and sign what it holds
+  // 2. fill the store (not timed as a figure), then export and sign what it holds.
+  // Each recorded event queues its audit notification for after its commit (core.record: one
+  // microtask per event). An operator's process records events one operation at a time, and each
+  // turn of the event loop delivers them; the fill gives the event loop a turn after each
+  // transaction, so they are delivered and collected as they come. Filled without those turns, 1M of
+  // them (about 1.3 GB with their events) waited and ran inside the export's figure (1.4-2.4 s of
+  // garbage collection); delivered and collected after the fill, they still left the process 2.2 GB
+  // resident, and its export took 5.1-5.2 s (CPU 7.8-8.0 s) against 4.7 s (CPU 6.9 s) with the
+  // turns (docs/performance.md).
   started = performance.now();
   const fill = db.transaction((count: number) => {
     for (let i = 0; i < count; i++) core.record(newEvent(next++));
   });
-  for (let missing = storeTotal - headSeq(); missing > 0; missing -= FILL_BATCH) fill(Math.min(FILL_BATCH, missing));
+  for (let missing = storeTotal - headSeq(); missing > 0; missing -= FILL_BATCH) {
+    fill(Math.min(FILL_BATCH, missing));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   db.pragma('wal_checkpoint(TRUNCATE)');
-  console.log(
-    `fill the store to ${headSeq()} events, ${FILL_BATCH} per transaction: ${seconds(started).toFixed(1)} s (not part of any figure)`,
-  );
-  // The appends and the fill run without a turn of the event loop, so the audit notifications that
-  // each recorded event queues for after its commit (core.record: one microtask per event, 1M here,
-  // about 1.3 GB with their events) are all still waiting: they would run, and be collected, inside the
-  // export's figure at its first await (they did: 1.4-2.4 s of garbage collection, and the emits
-  // themselves). They belong to the fill, which is not part of any figure: let them run and collect
-  // them first. An operator's process records events one operation at a time, each turn of the
-  // event loop delivering them.
+  // The appends above (step 1b) ran without a turn: let their notifications run too, and collect
+  // what is left, so the export starts from a settled heap.
   await new Promise((resolve) => setImmediate(resolve));
   collectGarbage();
+  console.log(
+    `fill the store to ${headSeq()} events, ${FILL_BATCH} per transaction: ${seconds(started).toFixed(1)} s (not part of any figure); ` +
+      `the process holds ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`,
+  );
   const storeBundle = join(dir, 'store.tar.gz');
   await exportFromStore(core, auditor.session, storeBundle);
 
