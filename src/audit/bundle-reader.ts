@@ -150,7 +150,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   try {
     await pipeline(
       createReadStream(path, { highWaterMark: 1 << 20 }),
-      createGunzip({ chunkSize: 256 * 1024 }),
+      createGunzip({ chunkSize: 1024 * 1024 }),
       async (source: AsyncIterable<Buffer>) => {
         for await (const chunk of source) {
           parser.push(chunk);
