@@ -282,8 +282,9 @@ try {
     await new Promise((resolve) => setImmediate(resolve));
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
-  // The appends above (step 1b) ran without a turn: let their notifications run too, and collect
-  // what is left, so the export starts from a settled heap.
+  // The appends above (step 1b) ran without a turn, so their notifications wait for the fill's
+  // first turn, or for this one when the appends already reached --store-events and the fill had
+  // nothing to add. Then collect what is left, so the export starts from a settled heap.
   await new Promise((resolve) => setImmediate(resolve));
   collectGarbage();
   console.log(
