@@ -27,7 +27,7 @@ import { readTaskResults, type TaskResults } from './results';
 import { RESULT_FILES, CONTAINER_PATHS } from '../bundles';
 import { runnerSettings } from './settings';
 import { issueSshCertificates } from './ssh-certificates';
-import { settleRun, type RunEnd } from './settle';
+import { noteLateWarnings, settleRun, type RunEnd } from './settle';
 import { checkImage, checkedBefore, forgetImage, verifiedImage, type CheckedImage } from './image-check';
 
 export interface ExecEnv {
@@ -400,9 +400,18 @@ export class RunExecution {
           : `[interrupted: the runner stopped (${this.stopped.by}); the container was killed]`,
       );
     const summary: LogSummary = capture.end();
-    const warnings = [...results.warnings, ...(await this.cleanUp(root, runDir, () => writer.flush()))];
-    const end: RunEnd = { outcome, error, exitCode, results: { ...results, warnings }, summary, containerId: this.containerId };
-    settleRun(env, job, records, end, this.stopped?.by ?? null);
+    const ended = { outcome, error, exitCode, summary };
+    const stoppedBy = this.stopped?.by ?? null;
+    const settle = (warnings: string[]): void => {
+      const end: RunEnd = {
+        ...ended,
+        results: { ...results, warnings: [...results.warnings, ...warnings] },
+        containerId: this.containerId,
+      };
+      settleRun(env, job, records, end, stoppedBy);
+    };
+    const late = await this.cleanUp(root, runDir, () => writer.flush(), settle);
+    if (late.length > 0) noteLateWarnings(env, records, job.id, late);
     return outcome;
   }
 
@@ -411,10 +420,17 @@ export class RunExecution {
   }
 
   /**
-   * Removes the container, the secret folder and the output folder; returns problems as warnings.
-   * `flushLogs` stores the log's last lines: while the engine removes the container, when there is one.
+   * Removes the container, the secret folder and the output folder. `flushLogs` stores the log's last
+   * lines and `settle` the settled record (with the warnings known by then), one commit each, while
+   * the engine removes the container when there is one: the outcome is durable before the container
+   * (and with it the exit code) is gone. Returns the problems found after the settle, as warnings.
    */
-  private async cleanUp(root: SecretRoot | null, runDir: string, flushLogs: () => void): Promise<string[]> {
+  private async cleanUp(
+    root: SecretRoot | null,
+    runDir: string,
+    flushLogs: () => void,
+    settle: (warnings: string[]) => void,
+  ): Promise<string[]> {
     clearTimeout(this.grace);
     const warnings: string[] = [];
     // The run's folder goes off this thread (removing it blocked the run for several ms under load);
@@ -431,25 +447,34 @@ export class RunExecution {
       this.containerId = null;
       this.space = null;
     }
+    const late: string[] = [];
+    let removing: Promise<void> | null = null;
     if (this.containerId) {
-      const removing = this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
+      removing = this.engine.remove(this.containerId, { force: true }).catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 'NOT_FOUND'))
-          warnings.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
+          late.push(`The container could not be removed (${messageOf(e)}); it is removed at the next start-up.`);
       });
       // The container has exited or was killed: its output is all captured, so the log's last lines
-      // take their commit (one fsync) while the engine removes it.
+      // and the settled record take their commits (one fsync each) while the engine removes it.
       await requestsSent();
-      flushLogs();
-      await removing;
-    } else flushLogs();
+    }
+    let settleError: Error | null = null;
+    flushLogs();
+    try {
+      settle(warnings);
+    } catch (e) {
+      settleError = e instanceof Error ? e : new Error(String(e)); // thrown once the cleanup is done
+    }
+    await removing;
     if (this.space) {
       const left = await this.space.destroy();
       if (left.length > 0)
-        warnings.push(`Some of the run's volumes on the node could not be removed (${left.join('; ')}); the node is swept when next used.`);
+        late.push(`Some of the run's volumes on the node could not be removed (${left.join('; ')}); the node is swept when next used.`);
     }
     await this.remote?.close().catch(() => undefined);
     if (root) removeRunSecrets(root, this.job.id);
     await (removingDir ?? removeDir());
-    return warnings;
+    if (settleError !== null) throw settleError;
+    return late;
   }
 }

@@ -402,6 +402,14 @@ export class RunRecords<D extends ReadonlyDb = Database> {
     return true;
   }
 
+  /** Adds warnings to a settled run's (problems found after it settled: its cleanup). */
+  addWarnings(this: RunRecords<Database>, id: string, warnings: readonly string[]): void {
+    const row = preparedOnce(this.db, 'SELECT warnings FROM runs WHERE id = ?').get(id) as { warnings: string | null } | undefined;
+    if (!row) return;
+    const had = row.warnings ? (JSON.parse(row.warnings) as string[]) : [];
+    preparedOnce(this.db, 'UPDATE runs SET warnings = ? WHERE id = ?').run(JSON.stringify([...had, ...warnings]), id);
+  }
+
   /** A run's SLI values, stored with its bundle and task so the Health screen reads them by task and time. */
   private insertMetrics(this: RunRecords<Database>, id: string, metrics: readonly MetricLine[], endedAt: string): void {
     const run = this.db.prepare('SELECT bundle_name, task_id FROM runs WHERE id = ?').get(id) as { bundle_name: string; task_id: string };

@@ -335,11 +335,14 @@ export class Runner {
     return this.active.has(id) || this.awaiting.has(id) || this.queue.some((j) => j.id === id);
   }
 
-  /** Resolves with the settled record once the run is finished (whoever settles it). */
+  /**
+   * Resolves with the settled record once the run is finished (whoever settles it) and, when this
+   * runner ran it, its cleanup is done (the container is removed after the record settles).
+   */
   async waitFor(id: string): Promise<RunRecord> {
     for (;;) {
       const record = this.records.get(id);
-      if (!record || record.state === 'finished' || !this.holds(id)) return record!;
+      if (!record || !this.holds(id) || (record.state === 'finished' && !this.active.has(id))) return record!;
       await new Promise<void>((resolve) => {
         const list = this.waiters.get(id) ?? [];
         list.push(resolve);

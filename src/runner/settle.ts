@@ -55,3 +55,16 @@ export function settleRun(env: ExecEnv, job: RunJob, records: RunRecords, r: Run
   }
   if (settled) env.bus.emit('runState', { runId: job.id, state: 'finished', outcome: r.outcome });
 }
+
+/**
+ * Problems found after the run settled (the container's removal, a node's volumes), added to the
+ * settled record's warnings in a fenced write of their own; dropped when another holder took over.
+ */
+export function noteLateWarnings(env: ExecEnv, records: RunRecords, id: string, warnings: readonly string[]): void {
+  try {
+    env.fence.write(() => records.addWarnings(id, warnings));
+  } catch (error) {
+    if (isFenced(error)) return;
+    throw error;
+  }
+}

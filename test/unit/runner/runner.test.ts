@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSecretFolders, secretRoot } from '../../../src/vault/mount';
 import { rejects } from '../../helpers/core';
+import { ApiError } from '../../../src/kernel';
 import { IMAGE, runnerEnv } from './runner-env';
 
 async function finished(env: Awaited<ReturnType<typeof runnerEnv>>, id: string) {
@@ -286,6 +287,40 @@ test('the queue holds runs beyond runner.concurrency until a slot frees', async 
   assert.equal((await env.op1('runs.show', { id: b.id })).state, 'running');
   await env.op1('runs.cancel', { id: b.id });
   assert.equal((await finished(env, b.id)).outcome, 'cancelled');
+  await env.done();
+});
+
+test('the outcome is settled while the engine removes the container; a failed removal is added as a warning; waitFor waits for the cleanup', async () => {
+  const env = await runnerEnv(() => ({ stdout: 'done\n', exitCode: 3 }));
+  const remove = env.engine.remove.bind(env.engine);
+  const seen: string[] = [];
+  let fail = false;
+  let runId = '';
+  env.engine.remove = async (id: string) => {
+    const at = () => (env.core.store.db.prepare('SELECT state FROM runs WHERE id = ?').get(runId) as { state: string }).state;
+    seen.push(`asked: ${at()}`);
+    await new Promise((r) => setTimeout(r, 50));
+    seen.push(`removing: ${at()}`);
+    await remove(id);
+    if (fail) throw new ApiError('ENGINE_UNAVAILABLE', 'the engine stopped answering');
+  };
+  runId = (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id;
+  let run = await finished(env, runId);
+  assert.deepEqual(seen, ['asked: running', 'removing: finished'], 'settled while the engine removes the container');
+  assert.equal(run.outcome, 'failed');
+  assert.equal(run.exitCode, 3);
+  assert.deepEqual(run.warnings, []);
+  assert.equal(env.engine.containers.size, 0, 'waitFor resolved after the removal');
+
+  fail = true;
+  seen.length = 0;
+  runId = (await env.op1('runs.start', { bundle: 'svc', task: 'check' })).id;
+  run = await finished(env, runId);
+  assert.deepEqual(seen, ['asked: running', 'removing: finished']);
+  assert.equal(run.outcome, 'failed', 'the outcome stays as settled');
+  assert.equal(run.warnings.length, 1);
+  assert.match(run.warnings[0]!, /^The container could not be removed \(.*\); it is removed at the next start-up\.$/);
+  assert.equal(events(env, 'runs.end').length, 2, 'one runs.end event per run');
   await env.done();
 });
 
