@@ -1,17 +1,19 @@
 /**
  * bench/run: the runner against plain `docker run`, same engine, same image, same command, same run.
  *  (a) N trivial tasks one after another through the runner, in one signed-in process (sign-in is
- *      deliberately slow and not measured), interleaved with N BARE engine-API sequences (create,
+ *      deliberately slow and not measured), taking turns with N BARE engine-API sequences (create,
  *      attach, start, wait, remove through dockerode, with the runner's hardening: read-only root,
  *      CapDrop ALL, no-new-privileges, the default seccomp profile, the limits, tmpfs /tmp, network
- *      none, log driver none, labels, the same image by id and the same command and user) and N
- *      `docker run --rm --network none` (a second reference; the CLI itself is slow), and N bare
+ *      none, log driver none, labels, the same image by id and the same command and user) and N bare
  *      sequences with an output folder bind-mounted as the runner mounts each run's (the one engine
- *      cost the runner has that the bare sequence has not): median per-run time, runner / bare.
- *      Target (issue 19) <= 1.05. Also the median of paired ratios (each runner run / the bare run
- *      right after it), this process's CPU per run, and a probe with the store's fsyncs off. Prints where the runner's time goes (the engine
- *      calls, timed by wrapping the engine's methods in this process; the store's transactions, each
- *      one WAL fsync; the rest) and the 1-minute load average.
+ *      cost the runner has that the bare sequence has not), the three in every order in turn (each
+ *      follows each equally often over six rounds: keep N a multiple of 6); then N `docker run --rm
+ *      --network none` in a block of their own (a second reference; the CLI itself is slow, and the
+ *      run after it was slower). Median per-run time, runner / bare. Target (issue 19) <= 1.05. Also
+ *      the median of paired ratios (each runner run / the bare run of its round), this process's CPU
+ *      per run, and a probe with the store's fsyncs off. Prints where the runner's time goes (the
+ *      engine calls, timed by wrapping the engine's methods in this process; the store's
+ *      transactions, each one WAL fsync; the rest) and the 1-minute load average.
  *  (b) P tasks at once through the runner (runner.concurrency = P) against P parallel `docker run`:
  *      wall time, median of R rounds, runner / docker. Target <= 1.3.
  *  (c) with --nodes (issue 17's "bench/run (b)"): N runs of a task that reads a vault secret and
@@ -28,7 +30,7 @@
  * The runner's time is start-to-settled: checks, record, container (hardened, attached before start),
  * results, cleanup, and the settled record with its audit events, all fsync'ed.
  *
- *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 20] [--parallel 16] [--rounds 3]
+ *   DOCKER_HOST=unix:///… node --import tsx bench/run.ts [--runs 30] [--parallel 16] [--rounds 3]
  *   source /tmp/services.env; node --import tsx bench/run.ts --nodes [--runs 30]
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -51,7 +53,16 @@ const arg = (name: string, def: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : def;
 };
-const RUNS = arg('runs', 20);
+const RUNS = arg('runs', 30);
+/** (a)'s orders of the runner (0), the bare sequence (1) and the bare sequence with the mount (2): each pair in each order twice within a cycle, and once across its joins. */
+const ORDERS = [
+  [0, 1, 2],
+  [1, 2, 0],
+  [2, 0, 1],
+  [0, 2, 1],
+  [2, 1, 0],
+  [1, 0, 2],
+];
 const PARALLEL = arg('parallel', 16);
 const ROUNDS = arg('rounds', 3);
 const NODES = args.includes('--nodes');
@@ -165,13 +176,21 @@ async function main(): Promise<void> {
     const bareTimes: number[] = [];
     const docker: number[] = [];
     const mounted: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      runner.push(await timePhases(() => timed(runOnce, 'runner')));
-      bareTimes.push(await timed(bare, 'bare'));
-      mounted.push(await timed(bareMounted));
-      rmSync(join(scratch, String(n - 1)), { recursive: true, force: true });
-      docker.push(await timed(() => dockerRun(image)));
-    }
+    // The runner, the bare sequence and the bare sequence with the mount take turns in each of the
+    // six orders in turn, so that over six rounds each follows each of the others equally often:
+    // what one run leaves the engine to finish (or this process to collect) falls on all three alike.
+    const sides = [
+      async () => void runner.push(await timePhases(() => timed(runOnce, 'runner'))),
+      async () => void bareTimes.push(await timed(bare, 'bare')),
+      async () => {
+        mounted.push(await timed(bareMounted));
+        rmSync(join(scratch, String(n - 1)), { recursive: true, force: true });
+      },
+    ];
+    for (let i = 0; i < RUNS; i++) for (const side of ORDERS[i % ORDERS.length]!) await sides[side]!();
+    // `docker run` in a block of its own: the run after its CLI process ended was slower, and took
+    // this process about 10 ms more CPU, than the same run after a bare run (measured in one process).
+    for (let i = 0; i < RUNS; i++) docker.push(await timed(() => dockerRun(image)));
     const loadAfter = loadavg();
     rmSync(scratch, { recursive: true, force: true });
     const ratioA = median(runner) / median(bareTimes);
@@ -182,8 +201,10 @@ async function main(): Promise<void> {
     const bareNoSync: number[] = [];
     try {
       for (let i = 0; i < RUNS; i++) {
-        runnerNoSync.push(await timed(runOnce));
+        // Each first in turn.
+        if (i % 2 === 0) runnerNoSync.push(await timed(runOnce));
         bareNoSync.push(await timed(bare));
+        if (i % 2 === 1) runnerNoSync.push(await timed(runOnce));
       }
     } finally {
       db.pragma('synchronous = FULL');
@@ -203,15 +224,17 @@ async function main(): Promise<void> {
     const info = await engine.info();
     console.log(`engine: ${info.name} ${info.version} (API ${info.apiVersion}) at ${info.socket}`);
     const span = (v: number[]) => `median ${ms(median(v))} (min ${ms(Math.min(...v))}, max ${ms(Math.max(...v))})`;
-    console.log(`(a) ${RUNS} runs one after another, interleaved runner / bare engine API / docker run / bare with the output mount`);
+    console.log(
+      `(a) ${RUNS} runs one after another of the runner, the bare engine API and the bare with the output mount, in turn in every order; then ${RUNS} docker run`,
+    );
     console.log(
       `    load average (1, 5, 15 min): before ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => l.toFixed(2)).join(', ')}`,
     );
     console.log(`    runner ${span(runner)}; bare engine API ${span(bareTimes)}; docker run ${span(docker)}`);
     console.log(`    ratio runner/bare = ${ratioA.toFixed(3)} (target <= 1.05) ${ratioA <= 1.05 ? 'OK' : 'OVER'}`);
-    // Each runner run against the bare run right after it (same minute, same load): steadier under load.
+    // Each runner run against the bare run of the same round (same minute, same load): steadier under load.
     const paired = median(runner.map((r, i) => r / bareTimes[i]!));
-    console.log(`    median of paired ratios (each runner run / the bare run after it) = ${paired.toFixed(3)}`);
+    console.log(`    median of paired ratios (each runner run / the bare run of its round) = ${paired.toFixed(3)}`);
     console.log(`    ratio runner/docker run = ${ratioDocker.toFixed(3)} (second reference)`);
     console.log(
       `    bare + the output folder bind-mounted as the runner does: ${span(mounted)}; ratio runner/that = ${(median(runner) / median(mounted)).toFixed(3)} (what the runner adds besides the mount)`,
