@@ -124,13 +124,19 @@ function benchApi(lines: number, tasks: number): string {
 async function serve(): Promise<{ url: string; close: () => Promise<void> }> {
   const handler = appProtocolHandler(RENDERER_DIST);
   const server = createServer((req, res) => {
-    void handler(new Request(`${APP_ORIGIN}${new URL(req.url ?? '/', 'http://x').pathname}`)).then(async (r) => {
-      res.writeHead(r.status, Object.fromEntries(r.headers));
-      res.end(Buffer.from(await r.arrayBuffer()));
-    });
+    void handler(new Request(`${APP_ORIGIN}${new URL(req.url ?? '/', 'http://x').pathname}`))
+      .then(async (r) => {
+        res.writeHead(r.status, Object.fromEntries(r.headers));
+        res.end(Buffer.from(await r.arrayBuffer()));
+      })
+      .catch((error: unknown) => res.writeHead(500).end(String(error)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    // Chromium's idle keep-alive connections would hold close() open.
+    close: () => new Promise((r) => (server.close(() => r()), server.closeAllConnections())),
+  };
 }
 
 /** Opens the app on the dashboard with a stand-in api of this size. */
@@ -138,7 +144,7 @@ async function openPage(browser: Awaited<ReturnType<typeof chromium.launch>>, ur
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(benchApi(lines, tasks));
   const page = await context.newPage();
-  await page.goto(url);
+  await stage(page, 'loading the app', page.goto(url));
   await stage(page, 'opening the dashboard', page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: STAGE_MS }));
   return page;
 }
@@ -150,10 +156,13 @@ async function stage<T>(page: Page, name: string, work: Promise<T>): Promise<T> 
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      void page
-        .evaluate(() => [...new Set((window as unknown as { __standinCalls: string[] }).__standinCalls)].join(', '))
-        .catch(() => '(page gone)')
-        .then((calls) => reject(new Error(`bench/ui: ${name} did not finish within ${STAGE_MS / 1000} s; the page called: ${calls}`)));
+      // A page that does not answer either (a renderer stuck in a loop) must not hold the error up.
+      void Promise.race([
+        page
+          .evaluate(() => [...new Set((window as unknown as { __standinCalls: string[] }).__standinCalls)].join(', '))
+          .catch(() => '(page gone)'),
+        new Promise<string>((r) => setTimeout(() => r('(the page did not answer within 5 s)'), 5000).unref()),
+      ]).then((calls) => reject(new Error(`bench/ui: ${name} did not finish within ${STAGE_MS / 1000} s; the page called: ${calls}`)));
     }, STAGE_MS);
   });
   try {
@@ -300,15 +309,15 @@ async function main() {
 
     const empty = await openPage(browser, server.url, 0, 0);
     const emptyPaint = await runViewFirstPaint(empty);
-    const emptyFilter = await filterTimes(empty, ['c', 'ch', 'check', 'data:logs', '']);
+    const emptyFilter = await stage(empty, 'filterTimes', filterTimes(empty, ['c', 'ch', 'check', 'data:logs', '']));
     await empty.context().close();
     // The same catalog in both, so the heaps differ only by the log.
     const small = await openPage(browser, server.url, 1000, TASKS);
     await runViewFirstPaint(small);
     await waitAllLines(small, 1000);
-    const smallScroll = await scrollTimes(small, 40);
-    await searchLog(small, 'line 42', 20);
-    const smallMemory = await memory(small);
+    const smallScroll = await stage(small, 'scrollTimes', scrollTimes(small, 40));
+    await stage(small, 'searchLog', searchLog(small, 'line 42', 20));
+    const smallMemory = await stage(small, 'memory', memory(small));
     await small.context().close();
 
     const big = await openPage(browser, server.url, LINES, TASKS);
@@ -316,13 +325,13 @@ async function main() {
     const all = await waitAllLines(big, LINES);
     const lines = Number(await big.getByRole('log').getAttribute('data-lines'));
     const domRows = await big.locator('[role=log] .log-line').count();
-    const loaded = await memory(big);
-    const scroll = await scrollTimes(big, 40);
-    const scrolled = await memory(big);
-    const found = await searchLog(big, 'line 4242', 20);
-    const searched = await memory(big);
+    const loaded = await stage(big, 'memory', memory(big));
+    const scroll = await stage(big, 'scrollTimes', scrollTimes(big, 40));
+    const scrolled = await stage(big, 'memory', memory(big));
+    const found = await stage(big, 'searchLog', searchLog(big, 'line 4242', 20));
+    const searched = await stage(big, 'memory', memory(big));
     const queries = ['c', 'ch', 'check', 'check thing number 4', 'data:logs', 'access:read-write k8s', 'nothing-matches', ''];
-    const filter = await filterTimes(big, queries);
+    const filter = await stage(big, 'filterTimes', filterTimes(big, queries));
     await big.context().close();
 
     console.log('');
@@ -350,7 +359,8 @@ async function main() {
       `  ${TASKS.toLocaleString('en')} tasks:                median ${ms(median(filter))}, max ${ms(max(filter))}  (target < 50 ms: ${max(filter) < 50 ? 'met' : 'NOT met'})`,
     );
   } finally {
-    await browser.close();
+    // Bounded, so an error above is reported even if Chromium does not close.
+    await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 30_000).unref())]);
     await server.close();
   }
 }
