@@ -174,10 +174,6 @@ async function stage<T>(page: Page, name: string, work: Promise<T>): Promise<T> 
 
 /** Milliseconds from opening the run to the frame that shows its first lines with their text (or "No output"). */
 async function runViewFirstPaint(page: Page): Promise<number> {
-  return await stage(page, 'runViewFirstPaint', runViewFirstPaintIn(page));
-}
-
-async function runViewFirstPaintIn(page: Page): Promise<number> {
   return await page.evaluate(async () => {
     const t0 = performance.now();
     location.hash = '#/runs/r-bench00001';
@@ -196,10 +192,6 @@ async function runViewFirstPaintIn(page: Page): Promise<number> {
 }
 
 async function waitAllLines(page: Page, lines: number): Promise<number> {
-  return await stage(page, 'waitAllLines', waitAllLinesIn(page, lines));
-}
-
-async function waitAllLinesIn(page: Page, lines: number): Promise<number> {
   return await page.evaluate(async (n) => {
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
@@ -308,21 +300,21 @@ async function main() {
     console.log(`bench/ui: Chromium ${browser.version()}, ${LINES.toLocaleString('en')} log lines, ${TASKS.toLocaleString('en')} tasks`);
 
     const empty = await openPage(browser, server.url, 0, 0);
-    const emptyPaint = await runViewFirstPaint(empty);
+    const emptyPaint = await stage(empty, 'runViewFirstPaint', runViewFirstPaint(empty));
     const emptyFilter = await stage(empty, 'filterTimes', filterTimes(empty, ['c', 'ch', 'check', 'data:logs', '']));
     await empty.context().close();
     // The same catalog in both, so the heaps differ only by the log.
     const small = await openPage(browser, server.url, 1000, TASKS);
-    await runViewFirstPaint(small);
-    await waitAllLines(small, 1000);
+    await stage(small, 'runViewFirstPaint', runViewFirstPaint(small));
+    await stage(small, 'waitAllLines', waitAllLines(small, 1000));
     const smallScroll = await stage(small, 'scrollTimes', scrollTimes(small, 40));
     await stage(small, 'searchLog', searchLog(small, 'line 42', 20));
     const smallMemory = await stage(small, 'memory', memory(small));
     await small.context().close();
 
     const big = await openPage(browser, server.url, LINES, TASKS);
-    const paint = await runViewFirstPaint(big);
-    const all = await waitAllLines(big, LINES);
+    const paint = await stage(big, 'runViewFirstPaint', runViewFirstPaint(big));
+    const all = await stage(big, 'waitAllLines', waitAllLines(big, LINES));
     const lines = Number(await big.getByRole('log').getAttribute('data-lines'));
     const domRows = await big.locator('[role=log] .log-line').count();
     const loaded = await stage(big, 'memory', memory(big));
